@@ -1,0 +1,5 @@
+"""Allow ``python -m gemtui``."""
+
+from gemtui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""Command-line entry point.
+
+Only the standard library is imported at module level so that ``gemtui --version`` and
+``gemtui --help`` stay fast; each branch imports what it needs when it is taken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from gemtui import __version__
+
+EXIT_USAGE = 2
+
+#: Subcommands that later work will fill in. Until then they fail clearly with exit code 2.
+RESERVED_SUBCOMMANDS = {
+    "show": "open an interaction by id",
+    "replay": "replay a recorded event stream",
+    "export": "export a conversation as Markdown or JSON",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, declared in one place so ``--help`` shows everything."""
+    parser = argparse.ArgumentParser(
+        prog="gemtui",
+        description="Keyboard-driven terminal client for the Gemini Interactions API.",
+        epilog="With no API key set, use --demo to run against the built-in offline emulator.",
+    )
+    parser.add_argument("--version", action="version", version=f"gemtui {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the built-in offline emulator and use it (no API key needed)",
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="API endpoint (default: $GOOGLE_GEMINI_BASE_URL or Google's)",
+    )
+    parser.add_argument("--model", "-m", metavar="NAME", help="model for new conversations")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = subparsers.add_parser("ask", help="ask one question headless and print the answer")
+    ask.add_argument("prompt", nargs="?", help="the question (stdin is used as context too)")
+    ask.add_argument("--demo", action="store_true", help="use the built-in emulator")
+    ask.add_argument("--base-url", metavar="URL", help="API endpoint")
+    ask.add_argument("--model", "-m", metavar="NAME", help="model to ask")
+
+    emulator = subparsers.add_parser("emulator", help="run the offline Interactions API emulator")
+    emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    emulator.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
+    emulator.add_argument(
+        "--delay-ms",
+        type=float,
+        default=None,
+        help="pause between streamed chunks, in milliseconds (default: the emulator's own)",
+    )
+    emulator.add_argument(
+        "--chunk-chars",
+        type=int,
+        default=None,
+        help="characters per streamed text delta (default: the emulator's own)",
+    )
+
+    for name, summary in RESERVED_SUBCOMMANDS.items():
+        reserved = subparsers.add_parser(name, help=f"{summary} (not available yet)")
+        reserved.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    from gemtui.ui.launch import run_tui
+
+    return run_tui(demo=args.demo, base_url=args.base_url, model=args.model)
+
+
+def _run_ask(args: argparse.Namespace) -> int:
+    from gemtui.headless import run_ask
+
+    return run_ask(args)
+
+
+def _run_emulator(args: argparse.Namespace) -> int:
+    from gemtui.emulator.run import serve_forever
+
+    return serve_forever(
+        host=args.host, port=args.port, delay_ms=args.delay_ms, chunk_chars=args.chunk_chars
+    )
+
+
+def _reserved(name: str) -> Callable[[argparse.Namespace], int]:
+    def handler(_args: argparse.Namespace) -> int:
+        print(
+            f"gemtui {name}: not available yet in gemtui {__version__}. "
+            "Run `gemtui --help` for what works today.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+
+    return handler
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the branch it names; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
+        None: _run_tui,
+        "ask": _run_ask,
+        "emulator": _run_emulator,
+        **{name: _reserved(name) for name in RESERVED_SUBCOMMANDS},
+    }
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,4 @@
+"""Pure logic between the wire and the widgets: assembler, conversation, safety, clipboard.
+
+Never imports Textual.
+"""

@@ -1,0 +1,1 @@
+"""An offline emulator of the Interactions API, served on loopback."""
