@@ -1,0 +1,838 @@
+"""Pydantic models of the Interactions API wire format (see ``shared/interactions-api.md``).
+
+Two properties matter more than strictness here:
+
+* **Lossless round trips.** Stateless conversations resend the server's steps verbatim (thought
+  signatures included), so every model keeps unknown fields (``extra="allow"``) and
+  :meth:`WireModel.to_wire` dumps exactly the keys that arrived: parse then dump gives back the
+  same JSON.
+* **Tolerance.** The API grows new step, content, delta and event types over time. Every
+  discriminated union falls back to an ``Unknown*`` model that keeps the raw JSON instead of
+  failing, and almost every field is optional so a partial object (``step.start`` seeds, the
+  partial interaction in ``interaction.created``) still parses.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
+
+UNKNOWN_TAG = "__unknown__"
+
+
+class WireModel(BaseModel):
+    """Base of every wire object: keeps extra keys and dumps only what was set."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    #: Discriminator fields that must always be dumped, even when left at their default.
+    _tag_fields: ClassVar[tuple[str, ...]] = ()
+
+    def model_post_init(self, context: Any, /) -> None:
+        # A model built in code (TextContent(text="hi")) must still carry its ``type`` on the
+        # wire, although the field was defaulted rather than set.
+        self.__pydantic_fields_set__.update(self._tag_fields)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object as the API sends or expects it."""
+        return self.model_dump(mode="json", exclude_unset=True, by_alias=True)
+
+
+class Typed(WireModel):
+    """A member of a union discriminated by ``type``."""
+
+    _tag_fields: ClassVar[tuple[str, ...]] = ("type",)
+
+
+def _tag_of(key: str, known: frozenset[str]):
+    def pick(value: Any) -> str:
+        tag = value.get(key) if isinstance(value, dict) else getattr(value, key, None)
+        return tag if tag in known else UNKNOWN_TAG
+
+    return pick
+
+
+def tagged_union(key: str, members: dict[str, type], unknown: type) -> Any:
+    """A union discriminated by ``key`` whose unrecognised tags validate as ``unknown``."""
+    options = tuple(Annotated[cls, Tag(tag)] for tag, cls in members.items())
+    options += (Annotated[unknown, Tag(UNKNOWN_TAG)],)
+    return Annotated[Union[options], Discriminator(_tag_of(key, frozenset(members)))]  # noqa: UP007
+
+
+# --------------------------------------------------------------------------- annotations
+
+
+class UrlCitation(Typed):
+    type: Literal["url_citation"] = "url_citation"
+    url: str | None = None
+    title: str | None = None
+    start_index: int | None = None
+    end_index: int | None = None
+
+
+class FileCitation(Typed):
+    type: Literal["file_citation"] = "file_citation"
+    document_uri: str | None = None
+    file_name: str | None = None
+    source: str | None = None
+    page_number: int | None = None
+    media_id: str | None = None
+    custom_metadata: dict[str, Any] | None = None
+    start_index: int | None = None
+    end_index: int | None = None
+
+
+class PlaceCitation(Typed):
+    type: Literal["place_citation"] = "place_citation"
+    name: str | None = None
+    place_id: str | None = None
+    url: str | None = None
+    review_snippets: list[dict[str, Any]] | None = None
+    start_index: int | None = None
+    end_index: int | None = None
+
+
+class SpeechMetadata(Typed):
+    type: Literal["speech_metadata"] = "speech_metadata"
+    speaker: str | None = None
+    style: str | None = None
+    start_index: int | None = None
+    end_index: int | None = None
+
+
+class WordInfo(Typed):
+    type: Literal["word_info"] = "word_info"
+    text: str | None = None
+    start_offset: str | None = None
+    end_offset: str | None = None
+    speaker: str | None = None
+    start_index: int | None = None
+    end_index: int | None = None
+
+
+class UnknownAnnotation(Typed):
+    _tag_fields: ClassVar[tuple[str, ...]] = ()
+    type: str | None = None
+
+
+Annotation = tagged_union(
+    "type",
+    {
+        "url_citation": UrlCitation,
+        "file_citation": FileCitation,
+        "place_citation": PlaceCitation,
+        "speech_metadata": SpeechMetadata,
+        "word_info": WordInfo,
+    },
+    UnknownAnnotation,
+)
+
+# --------------------------------------------------------------------------- content
+
+
+class TextContent(Typed):
+    type: Literal["text"] = "text"
+    text: str = ""
+    annotations: list[Annotation] | None = None
+
+
+class MediaContent(Typed):
+    """Fields shared by inline (``data``, base64) and referenced (``uri``) media."""
+
+    data: str | None = None
+    uri: str | None = None
+    mime_type: str | None = None
+
+
+class ImageContent(MediaContent):
+    type: Literal["image"] = "image"
+    resolution: str | None = None
+
+
+class AudioContent(MediaContent):
+    type: Literal["audio"] = "audio"
+    sample_rate: int | None = None
+    channels: int | None = None
+
+
+class VideoContent(MediaContent):
+    type: Literal["video"] = "video"
+    resolution: str | None = None
+    name: str | None = None
+    processing: str | dict[str, Any] | None = None
+
+
+class DocumentContent(MediaContent):
+    type: Literal["document"] = "document"
+
+
+class UnknownContent(Typed):
+    _tag_fields: ClassVar[tuple[str, ...]] = ()
+    type: str | None = None
+
+
+CONTENT_TYPES: dict[str, type[Typed]] = {
+    "text": TextContent,
+    "image": ImageContent,
+    "audio": AudioContent,
+    "video": VideoContent,
+    "document": DocumentContent,
+}
+Content = tagged_union("type", CONTENT_TYPES, UnknownContent)
+
+# --------------------------------------------------------------------------- steps
+
+
+class StepBase(Typed):
+    """Common to every step; ``signature`` is opaque base64 that stateless replay must resend."""
+
+
+class CallStep(StepBase):
+    id: str | None = None
+    signature: str | None = None
+
+
+class ResultStep(StepBase):
+    call_id: str | None = None
+    signature: str | None = None
+    is_error: bool | None = None
+
+
+class UserInputStep(StepBase):
+    type: Literal["user_input"] = "user_input"
+    content: list[Content] | None = None
+
+
+class ModelOutputStep(StepBase):
+    type: Literal["model_output"] = "model_output"
+    content: list[Content] | None = None
+    error: dict[str, Any] | None = None
+
+
+class ThoughtStep(StepBase):
+    type: Literal["thought"] = "thought"
+    signature: str | None = None
+    summary: list[Content] | None = None
+
+
+class FunctionCallStep(CallStep):
+    type: Literal["function_call"] = "function_call"
+    name: str | None = None
+    arguments: dict[str, Any] | None = None
+
+
+class FunctionResultStep(ResultStep):
+    type: Literal["function_result"] = "function_result"
+    name: str | None = None
+    result: Any = None
+
+
+class CodeExecutionCallStep(CallStep):
+    type: Literal["code_execution_call"] = "code_execution_call"
+    arguments: dict[str, Any] | None = None
+
+
+class CodeExecutionResultStep(ResultStep):
+    type: Literal["code_execution_result"] = "code_execution_result"
+    result: Any = None
+
+
+class UrlContextCallStep(CallStep):
+    type: Literal["url_context_call"] = "url_context_call"
+    arguments: dict[str, Any] | None = None
+
+
+class UrlContextResultStep(ResultStep):
+    type: Literal["url_context_result"] = "url_context_result"
+    result: list[dict[str, Any]] | None = None
+
+
+class GoogleSearchCallStep(CallStep):
+    type: Literal["google_search_call"] = "google_search_call"
+    arguments: dict[str, Any] | None = None
+    search_type: str | None = None
+
+
+class GoogleSearchResultStep(ResultStep):
+    type: Literal["google_search_result"] = "google_search_result"
+    result: list[dict[str, Any]] | None = None
+
+
+class GoogleMapsCallStep(CallStep):
+    type: Literal["google_maps_call"] = "google_maps_call"
+    arguments: dict[str, Any] | None = None
+
+
+class GoogleMapsResultStep(ResultStep):
+    type: Literal["google_maps_result"] = "google_maps_result"
+    result: list[dict[str, Any]] | None = None
+
+
+class FileSearchCallStep(CallStep):
+    type: Literal["file_search_call"] = "file_search_call"
+
+
+class FileSearchResultStep(ResultStep):
+    type: Literal["file_search_result"] = "file_search_result"
+    result: list[Any] | None = None
+
+
+class McpServerToolCallStep(CallStep):
+    type: Literal["mcp_server_tool_call"] = "mcp_server_tool_call"
+    name: str | None = None
+    server_name: str | None = None
+    arguments: dict[str, Any] | None = None
+
+
+class McpServerToolResultStep(ResultStep):
+    type: Literal["mcp_server_tool_result"] = "mcp_server_tool_result"
+    name: str | None = None
+    server_name: str | None = None
+    result: Any = None
+
+
+class RetrievalCallStep(CallStep):
+    type: Literal["retrieval_call"] = "retrieval_call"
+    arguments: dict[str, Any] | None = None
+    retrieval_type: str | None = None
+
+
+class RetrievalResultStep(ResultStep):
+    type: Literal["retrieval_result"] = "retrieval_result"
+
+
+class ProcessingCallStep(CallStep):
+    type: Literal["processing_call"] = "processing_call"
+
+
+class ProcessingResultStep(ResultStep):
+    type: Literal["processing_result"] = "processing_result"
+
+
+class UnknownStep(StepBase):
+    _tag_fields: ClassVar[tuple[str, ...]] = ()
+    type: str | None = None
+
+
+STEP_TYPES: dict[str, type[StepBase]] = {
+    cls.model_fields["type"].default: cls
+    for cls in (
+        UserInputStep,
+        ModelOutputStep,
+        ThoughtStep,
+        FunctionCallStep,
+        FunctionResultStep,
+        CodeExecutionCallStep,
+        CodeExecutionResultStep,
+        UrlContextCallStep,
+        UrlContextResultStep,
+        GoogleSearchCallStep,
+        GoogleSearchResultStep,
+        GoogleMapsCallStep,
+        GoogleMapsResultStep,
+        FileSearchCallStep,
+        FileSearchResultStep,
+        McpServerToolCallStep,
+        McpServerToolResultStep,
+        RetrievalCallStep,
+        RetrievalResultStep,
+        ProcessingCallStep,
+        ProcessingResultStep,
+    )
+}
+Step = tagged_union("type", STEP_TYPES, UnknownStep)
+
+# --------------------------------------------------------------------------- deltas
+
+
+class TextDelta(Typed):
+    type: Literal["text"] = "text"
+    text: str = ""
+
+
+class TextAnnotationDelta(Typed):
+    type: Literal["text_annotation_delta"] = "text_annotation_delta"
+    annotations: list[Annotation] | None = None
+
+
+class ThoughtSummaryDelta(Typed):
+    type: Literal["thought_summary"] = "thought_summary"
+    content: Content | None = None
+
+
+class ThoughtSignatureDelta(Typed):
+    type: Literal["thought_signature"] = "thought_signature"
+    signature: str | None = None
+
+
+class ArgumentsDelta(Typed):
+    """A fragment of a function call's JSON arguments; fragments join and parse at ``step.stop``."""
+
+    type: Literal["arguments_delta"] = "arguments_delta"
+    arguments: str = ""
+
+
+class ToolDelta(Typed):
+    """A delta that carries (part of) a tool step's fields, named like the step it belongs to.
+
+    Its fields are merged into the step: ``arguments``, ``result``, ``signature``, ``is_error`` ...
+    """
+
+    type: str
+
+
+class UnknownDelta(Typed):
+    _tag_fields: ClassVar[tuple[str, ...]] = ()
+    type: str | None = None
+
+
+#: Tool deltas whose fields merge into the step of the same name.
+TOOL_DELTA_TYPES = (
+    "function_result",
+    "google_search_call",
+    "google_search_result",
+    "code_execution_call",
+    "code_execution_result",
+    "url_context_call",
+    "url_context_result",
+    "google_maps_call",
+    "google_maps_result",
+    "file_search_call",
+    "file_search_result",
+    "mcp_server_tool_call",
+    "mcp_server_tool_result",
+    "retrieval_call",
+    "retrieval_result",
+    "processing_call",
+    "processing_result",
+)
+
+DELTA_TYPES: dict[str, type[Typed]] = {
+    "text": TextDelta,
+    # Media deltas carry a whole content block (an image usually arrives in one delta).
+    **{tag: cls for tag, cls in CONTENT_TYPES.items() if tag != "text"},
+    "text_annotation_delta": TextAnnotationDelta,
+    "thought_summary": ThoughtSummaryDelta,
+    "thought_signature": ThoughtSignatureDelta,
+    "arguments_delta": ArgumentsDelta,
+    **dict.fromkeys(TOOL_DELTA_TYPES, ToolDelta),
+}
+Delta = tagged_union("type", DELTA_TYPES, UnknownDelta)
+
+# --------------------------------------------------------------------------- interaction
+
+#: Statuses after which nothing more will happen to an interaction.
+TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled", "incomplete", "budget_exceeded"})
+#: Statuses that wait for the client (function results, or a continuation request).
+WAITING_STATUSES = frozenset({"requires_action", "requires_continuation"})
+#: Statuses of a run still going on the server.
+RUNNING_STATUSES = frozenset({"in_progress", "queued"})
+
+
+class ModalityTokens(WireModel):
+    modality: str | None = None
+    tokens: int | None = None
+
+
+class Usage(WireModel):
+    total_input_tokens: int | None = None
+    total_output_tokens: int | None = None
+    total_thought_tokens: int | None = None
+    total_tool_use_tokens: int | None = None
+    total_cached_tokens: int | None = None
+    total_tokens: int | None = None
+    input_tokens_by_modality: list[ModalityTokens] | None = None
+    output_tokens_by_modality: list[ModalityTokens] | None = None
+    cached_tokens_by_modality: list[ModalityTokens] | None = None
+    tool_use_tokens_by_modality: list[ModalityTokens] | None = None
+    grounding_tool_count: list[dict[str, Any]] | None = None
+    initial_input_tokens: int | None = None
+
+
+class ErrorDetail(WireModel):
+    """The ``error`` object. ``code`` is a snake_case string on this API; older Google APIs sent an
+    integer plus ``status``, which is accepted too."""
+
+    code: str | int | None = None
+    message: str | None = None
+    status: str | None = None
+    details: list[Any] | None = None
+
+
+class ErrorBody(WireModel):
+    error: ErrorDetail
+
+
+class Interaction(WireModel):
+    id: str | None = None
+    object: str | None = None
+    status: str | None = None
+    model: str | None = None
+    agent: str | None = None
+    created: str | None = None
+    updated: str | None = None
+    steps: list[Step] | None = None
+    usage: Usage | None = None
+    environment_id: str | None = None
+    previous_interaction_id: str | None = None
+    service_tier: str | None = None
+    errors: list[ErrorDetail] | None = None
+    continuation_token: str | None = None
+
+
+# --------------------------------------------------------------------------- tools
+
+
+class FunctionTool(Typed):
+    type: Literal["function"] = "function"
+    name: str | None = None
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+
+
+class GoogleSearchTool(Typed):
+    type: Literal["google_search"] = "google_search"
+    search_types: list[str] | None = None
+
+
+class CodeExecutionTool(Typed):
+    type: Literal["code_execution"] = "code_execution"
+
+
+class UrlContextTool(Typed):
+    type: Literal["url_context"] = "url_context"
+
+
+class GoogleMapsTool(Typed):
+    type: Literal["google_maps"] = "google_maps"
+    latitude: float | None = None
+    longitude: float | None = None
+    enable_widget: bool | None = None
+
+
+class FileSearchTool(Typed):
+    type: Literal["file_search"] = "file_search"
+    file_search_store_names: list[str] | None = None
+    metadata_filter: str | None = None
+    top_k: int | None = None
+
+
+class ComputerUseTool(Typed):
+    type: Literal["computer_use"] = "computer_use"
+    environment: str | None = None
+    excluded_predefined_functions: list[str] | None = None
+
+
+class McpServerTool(Typed):
+    type: Literal["mcp_server"] = "mcp_server"
+    name: str | None = None
+    url: str | None = None
+    headers: dict[str, str] | None = None
+    allowed_tools: list[dict[str, Any]] | None = None
+
+
+class RetrievalTool(Typed):
+    type: Literal["retrieval"] = "retrieval"
+    retrieval_types: list[str] | None = None
+
+
+class UnknownTool(Typed):
+    _tag_fields: ClassVar[tuple[str, ...]] = ()
+    type: str | None = None
+
+
+TOOL_TYPES: dict[str, type[Typed]] = {
+    cls.model_fields["type"].default: cls
+    for cls in (
+        FunctionTool,
+        GoogleSearchTool,
+        CodeExecutionTool,
+        UrlContextTool,
+        GoogleMapsTool,
+        FileSearchTool,
+        ComputerUseTool,
+        McpServerTool,
+        RetrievalTool,
+    )
+}
+Tool = tagged_union("type", TOOL_TYPES, UnknownTool)
+
+# --------------------------------------------------------------------------- create params
+
+
+class TextResponseFormat(Typed):
+    type: Literal["text"] = "text"
+    mime_type: str | None = None
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+
+
+class ImageResponseFormat(Typed):
+    type: Literal["image"] = "image"
+    mime_type: str | None = None
+    aspect_ratio: str | None = None
+    image_size: str | None = None
+    delivery: str | None = None
+
+
+class AudioResponseFormat(Typed):
+    type: Literal["audio"] = "audio"
+    mime_type: str | None = None
+    sample_rate: int | None = None
+    bit_rate: int | None = None
+    delivery: str | None = None
+
+
+class VideoResponseFormat(Typed):
+    type: Literal["video"] = "video"
+    aspect_ratio: str | None = None
+    resolution: str | None = None
+    duration: str | None = None
+    delivery: str | None = None
+    gcs_uri: str | None = None
+
+
+class UnknownResponseFormat(Typed):
+    _tag_fields: ClassVar[tuple[str, ...]] = ()
+    type: str | None = None
+
+
+ResponseFormat = tagged_union(
+    "type",
+    {
+        "text": TextResponseFormat,
+        "image": ImageResponseFormat,
+        "audio": AudioResponseFormat,
+        "video": VideoResponseFormat,
+    },
+    UnknownResponseFormat,
+)
+
+
+class DeepResearchAgentConfig(Typed):
+    type: Literal["deep-research"] = "deep-research"
+    thinking_summaries: str | None = None
+    visualization: str | None = None
+    collaborative_planning: bool | None = None
+    enable_bigquery_tool: bool | None = None
+
+
+class AntigravityAgentConfig(Typed):
+    type: Literal["antigravity"] = "antigravity"
+    model: str | None = None
+    max_total_tokens: int | None = None
+
+
+class CodeMenderAgentConfig(Typed):
+    type: Literal["code-mender"] = "code-mender"
+    model: str | None = None
+    session_id: str | None = None
+
+
+class DynamicAgentConfig(Typed):
+    type: Literal["dynamic"] = "dynamic"
+
+
+class UnknownAgentConfig(Typed):
+    _tag_fields: ClassVar[tuple[str, ...]] = ()
+    type: str | None = None
+
+
+AgentConfig = tagged_union(
+    "type",
+    {
+        "deep-research": DeepResearchAgentConfig,
+        "antigravity": AntigravityAgentConfig,
+        "code-mender": CodeMenderAgentConfig,
+        "dynamic": DynamicAgentConfig,
+    },
+    UnknownAgentConfig,
+)
+
+
+class GenerationConfig(WireModel):
+    temperature: float | None = None
+    top_p: float | None = None
+    max_output_tokens: int | None = None
+    seed: int | None = None
+    stop_sequences: list[str] | None = None
+    thinking_level: str | None = None
+    thinking_summaries: str | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    speech_config: dict[str, Any] | list[dict[str, Any]] | None = None
+    image_config: dict[str, Any] | None = None
+
+
+class EnvironmentConfig(WireModel):
+    type: str | None = None
+    sources: list[dict[str, Any]] | None = None
+    network: str | dict[str, Any] | None = None
+    env: dict[str, Any] | None = None
+    environment_id: str | None = None
+
+
+class SafetySetting(WireModel):
+    type: str | None = None
+    threshold: str | None = None
+    method: str | None = None
+
+
+#: One item of a list ``input``: a Content or a Step (the API rejects a list that mixes them).
+InputItem = tagged_union("type", {**CONTENT_TYPES, **STEP_TYPES}, UnknownContent)
+
+
+class CreateInteractionParams(WireModel):
+    """The body of ``POST /{version}/interactions``, in its model form or its agent form."""
+
+    model: str | None = None
+    agent: str | None = None
+    input: str | InputItem | list[InputItem] | None = None
+    system_instruction: str | None = None
+    tools: list[Tool] | None = None
+    generation_config: GenerationConfig | None = None
+    agent_config: AgentConfig | None = None
+    response_format: ResponseFormat | list[ResponseFormat] | None = None
+    response_modalities: list[str] | None = None
+    stream: bool | None = None
+    store: bool | None = None
+    background: bool | None = None
+    previous_interaction_id: str | None = None
+    environment: str | EnvironmentConfig | None = None
+    safety_settings: list[SafetySetting] | None = None
+    service_tier: str | None = None
+    webhook_config: dict[str, Any] | None = None
+    labels: dict[str, str] | None = None
+    cached_content: str | None = None
+    continuation_token: str | None = None
+
+
+# --------------------------------------------------------------------------- SSE events
+
+
+class EventBase(WireModel):
+    _tag_fields: ClassVar[tuple[str, ...]] = ("event_type",)
+    event_id: str | None = None
+
+
+class InteractionCreatedEvent(EventBase):
+    event_type: Literal["interaction.created"] = "interaction.created"
+    interaction: Interaction = Field(default_factory=Interaction)
+
+
+class InteractionStatusUpdateEvent(EventBase):
+    event_type: Literal["interaction.status_update"] = "interaction.status_update"
+    interaction_id: str | None = None
+    status: str | None = None
+    continuation_token: str | None = None
+    usage: Usage | None = None
+
+
+class StepStartEvent(EventBase):
+    event_type: Literal["step.start"] = "step.start"
+    index: int = 0
+    step: Step = Field(default_factory=UnknownStep)
+
+
+class StepDeltaEvent(EventBase):
+    event_type: Literal["step.delta"] = "step.delta"
+    index: int = 0
+    delta: Delta = Field(default_factory=UnknownDelta)
+    metadata: dict[str, Any] | None = None
+
+
+class StepStopEvent(EventBase):
+    event_type: Literal["step.stop"] = "step.stop"
+    index: int = 0
+    usage: Usage | None = None
+    step_usage: Usage | None = None
+
+
+class InteractionCompletedEvent(EventBase):
+    event_type: Literal["interaction.completed"] = "interaction.completed"
+    interaction: Interaction = Field(default_factory=Interaction)
+
+
+class ErrorEvent(EventBase):
+    event_type: Literal["error"] = "error"
+    error: ErrorDetail = Field(default_factory=ErrorDetail)
+
+
+class UnknownEvent(EventBase):
+    """An event type this client does not know, or one that failed to parse; ``raw`` keeps it."""
+
+    _tag_fields: ClassVar[tuple[str, ...]] = ()
+    event_type: str | None = None
+    parse_error: str | None = Field(default=None, exclude=True)
+
+
+EVENT_TYPES: dict[str, type[EventBase]] = {
+    cls.model_fields["event_type"].default: cls
+    for cls in (
+        InteractionCreatedEvent,
+        InteractionStatusUpdateEvent,
+        StepStartEvent,
+        StepDeltaEvent,
+        StepStopEvent,
+        InteractionCompletedEvent,
+        ErrorEvent,
+    )
+}
+Event = tagged_union("event_type", EVENT_TYPES, UnknownEvent)
+
+_event_adapter: TypeAdapter[Any] = TypeAdapter(Event)
+_step_adapter: TypeAdapter[Any] = TypeAdapter(Step)
+_content_adapter: TypeAdapter[Any] = TypeAdapter(Content)
+
+
+def parse_event(data: str | bytes | dict[str, Any]) -> EventBase:
+    """Parse one SSE ``data`` payload; never raises.
+
+    Anything that is not a JSON object of a known shape becomes an :class:`UnknownEvent` that
+    keeps what could be kept and says why, so a malformed event is shown rather than fatal.
+    """
+    try:
+        if isinstance(data, dict):
+            return _event_adapter.validate_python(data)
+        return _event_adapter.validate_json(data)
+    except ValidationError as exc:
+        event = UnknownEvent.model_construct(**_as_object(data))
+        event.parse_error = _short_error(exc)
+        return event
+
+
+def _as_object(data: str | bytes | dict[str, Any]) -> dict[str, Any]:
+    """Best effort: the payload as a dict, wrapping anything else under ``data``."""
+    if isinstance(data, dict):
+        return data
+    try:
+        value = json.loads(data)
+    except ValueError:
+        value = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return value if isinstance(value, dict) else {"data": value}
+
+
+def _short_error(exc: ValidationError) -> str:
+    errors = exc.errors()
+    if not errors:
+        return str(exc)
+    where = ".".join(str(part) for part in errors[0].get("loc", ()))
+    message = errors[0].get("msg", "invalid")
+    return f"{message} at {where}" if where else message
+
+
+def parse_step(data: dict[str, Any]) -> StepBase:
+    """Validate one step dict, falling back to :class:`UnknownStep` on a known type that is
+    malformed (so one bad step never loses the rest of an interaction)."""
+    try:
+        return _step_adapter.validate_python(data)
+    except ValidationError:
+        return UnknownStep.model_validate(data)
+
+
+def parse_content(data: dict[str, Any]) -> Typed:
+    """Validate one content dict, with the same fallback as :func:`parse_step`."""
+    try:
+        return _content_adapter.validate_python(data)
+    except ValidationError:
+        return UnknownContent.model_validate(data)
