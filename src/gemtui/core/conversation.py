@@ -1,0 +1,153 @@
+"""A chat: the turns so far and how the next request continues them.
+
+Two ways to continue a conversation (``shared/interactions-api.md`` 2.3 and 2.9):
+
+* **stateful** (default): the server keeps the history; each request names the last stored
+  interaction in ``previous_interaction_id``.
+* **stateless**: nothing is stored (``store: false``); each request resends the whole history
+  as steps, exactly as the server sent them, because thought signatures must come back
+  unchanged.
+
+Tools, system instruction and generation config are per interaction on this API (they are not
+inherited through ``previous_interaction_id``), so every request carries the settings in force.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from gemtui.api.models import TERMINAL_STATUSES, WAITING_STATUSES, Usage
+from gemtui.core.assembler import InteractionState, assembled_interaction, new_state
+
+Outcome = Literal[
+    "pending", "streaming", "completed", "requires_action", "incomplete", "cancelled",
+    "interrupted", "failed",
+]  # fmt: skip
+
+#: Outcomes after which the turn's interaction is stored server-side and can be chained onto.
+CHAINABLE_OUTCOMES = frozenset({"completed", "requires_action", "incomplete"})
+
+
+@dataclass
+class ChatSettings:
+    """What the next request is made with; changes apply from the next turn on."""
+
+    model: str = "gemini-3.6-flash"
+    agent: str | None = None
+    system_instruction: str | None = None
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    generation_config: dict[str, Any] = field(default_factory=dict)
+    response_format: dict[str, Any] | list[dict[str, Any]] | None = None
+    stateful: bool = True
+    background: bool = False
+
+    @property
+    def mode_label(self) -> str:
+        return "stateful" if self.stateful else "stateless"
+
+
+@dataclass
+class Turn:
+    """One prompt and the interaction that answers it."""
+
+    prompt: str
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    state: InteractionState = field(default_factory=new_state)
+    outcome: Outcome = "pending"
+    error: Exception | None = None
+    #: Extra input steps sent with this turn (function results), already in wire form.
+    extra_input: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def user_input_step(self) -> dict[str, Any]:
+        content: list[dict[str, Any]] = [*self.attachments]
+        if self.prompt:
+            content.append({"type": "text", "text": self.prompt})
+        return {"type": "user_input", "content": content}
+
+    @property
+    def usage(self) -> Usage | None:
+        return self.state.interaction.usage
+
+    def settle(self) -> None:
+        """Set the outcome from the final interaction status once the stream has ended."""
+        status = self.state.status
+        if self.state.error is not None and status not in TERMINAL_STATUSES | WAITING_STATUSES:
+            self.outcome = "failed"
+        elif status in ("completed", "requires_action", "incomplete", "cancelled", "failed"):
+            self.outcome = status
+        elif status == "requires_continuation":
+            self.outcome = "incomplete"
+        elif self.state.completed:
+            self.outcome = "completed"
+        else:
+            self.outcome = "interrupted"
+
+
+@dataclass
+class Conversation:
+    """The turns of one chat plus what chains the next request onto them."""
+
+    settings: ChatSettings = field(default_factory=ChatSettings)
+    turns: list[Turn] = field(default_factory=list)
+    #: Id of the last stored interaction (stateful mode).
+    previous_interaction_id: str | None = None
+    #: The wire steps resent in stateless mode, exactly as received.
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def start_turn(self, prompt: str, attachments: list[dict[str, Any]] | None = None) -> Turn:
+        turn = Turn(prompt=prompt, attachments=list(attachments or []))
+        self.turns.append(turn)
+        return turn
+
+    def build_request(self, turn: Turn) -> dict[str, Any]:
+        """The create body for ``turn`` under the settings in force now."""
+        settings = self.settings
+        body: dict[str, Any] = {}
+        if settings.agent:
+            body["agent"] = settings.agent
+        else:
+            body["model"] = settings.model
+            if settings.generation_config:
+                body["generation_config"] = dict(settings.generation_config)
+        new_steps = [turn.user_input_step] if (turn.prompt or turn.attachments) else []
+        new_steps += turn.extra_input
+        if settings.stateful:
+            body["input"] = new_steps
+            if self.previous_interaction_id:
+                body["previous_interaction_id"] = self.previous_interaction_id
+        else:
+            body["input"] = [*self.history, *new_steps]
+            body["store"] = False
+        if settings.system_instruction:
+            body["system_instruction"] = settings.system_instruction
+        if settings.tools:
+            body["tools"] = list(settings.tools)
+        if settings.response_format is not None:
+            body["response_format"] = settings.response_format
+        if settings.background and settings.stateful:
+            body["background"] = True
+        return body
+
+    def finish_turn(self, turn: Turn) -> None:
+        """Chain the next request onto ``turn`` if it produced a usable interaction.
+
+        A failed, cancelled or interrupted turn is left out of the chain, so the next prompt
+        continues from the last good answer rather than from a broken one.
+        """
+        if turn.outcome not in CHAINABLE_OUTCOMES:
+            return
+        if self.settings.stateful:
+            if turn.state.interaction.id:
+                self.previous_interaction_id = turn.state.interaction.id
+        else:
+            steps = assembled_interaction(turn.state).steps or []
+            if turn.prompt or turn.attachments:
+                self.history.append(turn.user_input_step)
+            self.history.extend(turn.extra_input)
+            self.history.extend(step.to_wire() for step in steps)
+
+    def total_tokens(self) -> int:
+        """Tokens used by the whole conversation so far (as the server counted them)."""
+        return sum((turn.usage.total_tokens or 0) for turn in self.turns if turn.usage)

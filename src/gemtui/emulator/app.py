@@ -1,0 +1,263 @@
+"""The emulator's HTTP surface: the Interactions API paths, headers and error bodies.
+
+Routes exist under both ``/v1beta`` and ``/v1`` with the same behaviour. Any non-empty API
+key is accepted (``x-goog-api-key``, ``?key=`` or ``Authorization: Bearer``). Every failure,
+including unknown paths and internal errors, is the API's JSON error body, never a trace.
+
+Choices where the real API is undocumented (wire reference §9):
+- cancel of a finished or a foreground (non-background) interaction: 400 ``failed_precondition``;
+- delete answers 200 with ``{}``; a later GET is 404 ``not_found``;
+- GET ``?stream=true`` without ``last_event_id`` replays the run from its first event;
+  an unknown ``last_event_id`` is 400 ``invalid_request``;
+- a background create answers at once with ``status: in_progress`` and no steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from gemtui.emulator import ids, runner
+from gemtui.emulator.directives import Directives, parse
+from gemtui.emulator.errors import MISSING_KEY_MESSAGE, ApiError, fault_error, invalid, not_found
+from gemtui.emulator.options import EmulatorOptions
+from gemtui.emulator.request import CreateRequest, parse_create, text_of
+from gemtui.emulator.scenarios import Turn, build_plan, usage_of
+from gemtui.emulator.sse import EventStream, install_log_filter
+from gemtui.emulator.store import RUNNING, Record, Store
+
+VERSIONS = ("v1beta", "v1")
+
+
+class Emulator:
+    """State of one emulator instance: options, stored interactions, id counter, fault counts."""
+
+    def __init__(self, options: EmulatorOptions) -> None:
+        self.options = options
+        self.store = Store()
+        self.counter = 0
+        self.attempts: dict[str, int] = {}
+        self.tasks: set[asyncio.Task] = set()
+
+    # --- create ----------------------------------------------------------------------------
+
+    async def create(self, request: Request) -> Any:
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            raise invalid(
+                "Invalid JSON payload received. The request body is not valid JSON."
+            ) from None
+        create = parse_create(body, request.headers.get("api-revision"))
+        prompt, directives = _prompt_and_directives(create)
+        self._check_fault(directives, request.url.path, raw)
+        history = self._history(create.previous_interaction_id)
+        record, plan_turn = self._new_record(create, history, prompt, directives, raw)
+        plan = build_plan(plan_turn)
+        record.environment_id = plan.environment_id
+        if create.store:
+            self.store.add(record)
+        pacing = self._pacing(directives, create)
+        work = runner.run(record, plan, directives, pacing, self.options.chunk_chars)
+        if create.stream or create.background:
+            record.task = asyncio.get_running_loop().create_task(work)
+            self.tasks.add(record.task)
+            record.task.add_done_callback(self.tasks.discard)
+            if create.stream:
+                return EventStream(record, drop_after=directives.drop_after)
+            return JSONResponse(record.resource(with_input=False))
+        await work
+        return JSONResponse(record.resource(with_input=False))
+
+    def _check_fault(self, directives: Directives, path: str, raw: bytes) -> None:
+        if directives.http_status is None:
+            return
+        if directives.fail_first is not None:
+            key = hashlib.sha256(path.encode() + b"\0" + raw).hexdigest()
+            self.attempts[key] = self.attempts.get(key, 0) + 1
+            if self.attempts[key] > directives.fail_first:
+                return
+        raise fault_error(directives.http_status, self.options.retry_after_seconds)
+
+    def _history(self, previous_id: str | None) -> list[dict[str, Any]]:
+        if previous_id is None:
+            return []
+        previous = self.store.get(previous_id)
+        if previous is None:
+            raise not_found(previous_id)
+        if previous.status in RUNNING:
+            raise ApiError(
+                "failed_precondition",
+                f"Interaction '{previous_id}' is still in progress; wait until it finishes "
+                "before continuing the conversation.",
+            )
+        return self.store.history(previous)
+
+    def _new_record(
+        self,
+        create: CreateRequest,
+        history: list[dict[str, Any]],
+        prompt: str,
+        directives: Directives,
+        raw: bytes,
+    ) -> tuple[Record, Turn]:
+        self.counter += 1
+        own = ids.token(self.options.seed, str(self.counter), raw)
+        previous = self.store.get(create.previous_interaction_id or "")
+        root = previous.root_token if previous else own
+        turn = Turn(create, history, prompt, directives, own, self.options.answer_kb)
+        owner = {"agent": create.agent} if create.agent else {"model": create.model or ""}
+        record = Record(
+            id=ids.interaction_id(root, own),
+            root_token=root,
+            owner=owner,
+            input_steps=create.input_steps,
+            usage=usage_of(turn, []),
+            background=create.background,
+            previous_interaction_id=create.previous_interaction_id,
+        )
+        return record, turn
+
+    def _pacing(self, directives: Directives, create: CreateRequest) -> runner.Pacing:
+        """Streams and background runs take time; a plain JSON answer is computed at once."""
+        paced = create.stream or create.background
+        delta = directives.slow_ms if directives.slow_ms is not None else self.options.delay_ms
+        return runner.Pacing(
+            delta_ms=delta if paced else 0.0,
+            step_ms=self.options.background_step_ms if create.background else 0.0,
+            stall_ms=directives.stall_ms or 0.0,
+        )
+
+    # --- get, cancel, delete -------------------------------------------------------------
+
+    def _record(self, request: Request) -> Record:
+        interaction_id = request.path_params["id"]
+        record = self.store.get(interaction_id)
+        if record is None:
+            raise not_found(interaction_id)
+        return record
+
+    async def get(self, request: Request) -> Any:
+        stream = _bool_param(request, "stream")
+        last_event_id = request.query_params.get("last_event_id")
+        if last_event_id is not None and not stream:
+            raise invalid("'last_event_id' is only supported together with 'stream=true'.")
+        record = self._record(request)
+        if not stream:
+            return JSONResponse(record.resource(with_input=True))
+        start = 0
+        if last_event_id is not None:
+            position = record.position_after(last_event_id)
+            if position is None:
+                raise invalid(f"Unknown 'last_event_id' '{last_event_id}' for this interaction.")
+            start = position
+        return EventStream(record, start=start)
+
+    async def cancel(self, request: Request) -> Any:
+        record = self._record(request)
+        if not record.background or record.finished:
+            raise ApiError(
+                "failed_precondition",
+                "Only background interactions that are still running can be cancelled; "
+                f"this one is '{record.status}'"
+                + ("" if record.background else " and was not created with background=true")
+                + ".",
+            )
+        runner.cancel(record)
+        return JSONResponse(record.resource(with_input=True))
+
+    async def delete(self, request: Request) -> Any:
+        record = self._record(request)
+        self.store.remove(record.id)
+        if record.task is not None and not record.task.done():
+            record.task.cancel()
+        return JSONResponse({})
+
+
+def _prompt_and_directives(create: CreateRequest) -> tuple[str, Directives]:
+    """The last user text of this request without directives, and those directives.
+
+    A request that ends with function results carries no directives (in stateless history
+    the earlier user turn, with its directives, is resent and must not fire again).
+    """
+    steps = create.input_steps
+    if steps and steps[-1].get("type") == "function_result":
+        users = [s for s in steps if s.get("type") == "user_input"]
+        return (text_of(users[-1]) if users else ""), Directives()
+    users = [s for s in steps if s.get("type") == "user_input"]
+    return parse(text_of(users[-1])) if users else ("", Directives())
+
+
+def _bool_param(request: Request, name: str) -> bool:
+    value = request.query_params.get(name, "false").lower()
+    if value in ("true", "1"):
+        return True
+    if value in ("false", "0", ""):
+        return False
+    raise invalid(f"Invalid value '{value}' for query parameter '{name}': expected a boolean.")
+
+
+def _has_key(request: Request) -> bool:
+    if request.headers.get("x-goog-api-key", "").strip():
+        return True
+    if request.query_params.get("key", "").strip():
+        return True
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and bool(token.strip())
+
+
+def create_app(options: EmulatorOptions | None = None) -> Starlette:
+    """A new emulator (own store, own id counter) as a Starlette app."""
+    emulator = Emulator(options or EmulatorOptions())
+    install_log_filter()
+
+    def endpoint(handler: Any) -> Any:
+        async def run(request: Request) -> Any:
+            try:
+                if not _has_key(request):
+                    raise ApiError("authentication", MISSING_KEY_MESSAGE)
+                return await handler(request)
+            except ApiError as error:
+                return error.response()
+
+        return run
+
+    routes = []
+    for version in VERSIONS:
+        base = f"/{version}/interactions"
+        routes += [
+            Route(base, endpoint(emulator.create), methods=["POST"]),
+            Route(base + "/{id}", endpoint(emulator.get), methods=["GET"]),
+            Route(base + "/{id}", endpoint(emulator.delete), methods=["DELETE"]),
+            Route(base + "/{id}/cancel", endpoint(emulator.cancel), methods=["POST"]),
+        ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+    )
+    app.state.emulator = emulator
+    return app
+
+
+async def _http_error(_request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 404)
+    if status == 405:
+        return ApiError(
+            "method_not_allowed", "Method not allowed for this path.", status=405
+        ).response()
+    return ApiError(
+        "not_found", "The requested URL was not found on this server.", status=404
+    ).response()
+
+
+async def _internal_error(_request: Request, _exc: Exception) -> Response:
+    return ApiError("api_error", "An internal error has occurred in the emulator.").response()

@@ -1,0 +1,113 @@
+"""Directives typed in the last user message steer the emulator (faults, pacing, size).
+
+They are removed from the prompt before the answer echoes it. Grammar (one per ``!``, any
+number per message, anywhere in the text):
+
+``!fault 400|401|402|403|404|409|429|500|501|503|504``
+    Fail the create with that HTTP status and the real error body. ``429`` and ``503`` carry
+    ``Retry-After`` and ``retry-after-ms``. Suffix ``xN`` (``!fault 503x2``) fails only the
+    first N *identical* requests (same path and body) and then answers normally, so retry
+    logic can be exercised: the count is kept per emulator instance.
+``!fault drop-after N``
+    Streaming create only: the connection is closed abruptly after N events (no
+    ``interaction.completed``, no ``[DONE]``). The run itself completes and is stored, so
+    ``GET ?stream=true&last_event_id=…`` resumes it. Non-streaming requests answer normally.
+``!fault error-event``
+    After a few text deltas an ``error`` event (``gateway_timeout``) ends the stream, then
+    ``[DONE]``. The stored interaction is ``failed`` with ``errors``; a non-streaming create
+    returns that failed interaction (HTTP 200).
+``!fault no-done``
+    The stream ends at EOF after ``interaction.completed`` without ``[DONE]``.
+``!fault malformed``
+    One extra event whose ``data`` is not valid JSON (the rest of the stream is intact).
+``!fault unknown``
+    Adds an unknown event type, an unknown step type (``emulator_probe``) carrying an unknown
+    delta type; the assembled step is the ``step.start`` seed.
+``!fault stall MS``
+    Pause MS milliseconds in the middle of the answer (streaming and not).
+``!fault never-complete``
+    The run stays ``in_progress`` until it is cancelled (or forever, for a foreground request).
+``!slow MS``
+    Pause MS milliseconds between streamed deltas for this request.
+``!size KB``
+    Make the Markdown answer about KB kilobytes long.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gemtui.emulator.errors import FAULT_ERRORS, invalid
+
+_DIRECTIVE = re.compile(
+    r"!(?P<name>fault|slow|size)\b[ \t]*(?P<arg>[A-Za-z0-9-]+(?:[ \t]+\d+(?:\.\d+)?)?)?"
+)
+_STATUS = re.compile(r"(?P<status>\d{3})(?:x(?P<times>\d+))?")
+
+
+@dataclass(slots=True)
+class Directives:
+    """What the request asked of the emulator besides an answer."""
+
+    http_status: int | None = None
+    #: fail only the first N identical requests (``None``: every time)
+    fail_first: int | None = None
+    drop_after: int | None = None
+    error_event: bool = False
+    no_done: bool = False
+    malformed: bool = False
+    unknown: bool = False
+    stall_ms: float | None = None
+    never_complete: bool = False
+    slow_ms: float | None = None
+    size_kb: float | None = None
+
+
+def parse(text: str) -> tuple[str, Directives]:
+    """Split ``text`` into the prompt without directives and the directives it held."""
+    found = Directives()
+    clean = _DIRECTIVE.sub(lambda match: _apply(match, found), text)
+    return " ".join(clean.split()) if clean != text else text, found
+
+
+def _apply(match: re.Match[str], found: Directives) -> str:
+    name, arg = match["name"], (match["arg"] or "").split()
+    if name in ("slow", "size"):
+        value = _number(arg[0] if arg else "", f"!{name}")
+        if name == "slow":
+            found.slow_ms = value
+        else:
+            found.size_kb = value
+        if len(arg) > 1:
+            return " " + arg[1]
+        return " "
+    kind = arg[0] if arg else ""
+    status = _STATUS.fullmatch(kind)
+    if status and int(status["status"]) in FAULT_ERRORS:
+        found.http_status = int(status["status"])
+        found.fail_first = int(status["times"]) if status["times"] else None
+    elif kind in ("drop-after", "stall"):
+        value = _number(arg[1] if len(arg) > 1 else "", f"!fault {kind}")
+        if kind == "drop-after":
+            found.drop_after = int(value)
+        else:
+            found.stall_ms = value
+        return " "
+    elif kind in ("error-event", "no-done", "malformed", "unknown", "never-complete"):
+        setattr(found, kind.replace("-", "_"), True)
+    else:
+        statuses = ", ".join(str(s) for s in FAULT_ERRORS)
+        raise invalid(
+            f"Unknown emulator directive '!fault {kind}'. Supported: {statuses} (optionally "
+            "with xN), drop-after N, error-event, no-done, malformed, unknown, stall MS, "
+            "never-complete."
+        )
+    return " " + arg[1] if len(arg) > 1 else " "
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise invalid(f"Emulator directive '{what}' needs a number, e.g. '{what} 200'.") from None

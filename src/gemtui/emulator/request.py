@@ -1,0 +1,218 @@
+"""Validation and normalisation of a create request, with the API's own error messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gemtui.emulator.errors import ApiError, invalid
+
+SUPPORTED_TOOL_TYPES = (
+    "function",
+    "code_execution",
+    "mcp_server",
+    "filesystem",
+    "google_maps",
+    "google_search",
+    "bash",
+    "computer_use",
+    "file_search",
+    "url_context",
+    "retrieval",
+)
+CONTENT_TYPES = {"text", "image", "audio", "video", "document"}
+STEP_TYPES = {
+    "user_input",
+    "model_output",
+    "thought",
+    "function_call",
+    "function_result",
+    "google_search_call",
+    "google_search_result",
+    "code_execution_call",
+    "code_execution_result",
+    "url_context_call",
+    "url_context_result",
+    "google_maps_call",
+    "google_maps_result",
+    "file_search_call",
+    "file_search_result",
+    "mcp_server_tool_call",
+    "mcp_server_tool_result",
+    "retrieval_call",
+    "retrieval_result",
+    "processing_call",
+    "processing_result",
+}
+LEGACY_REVISION = "2026-05-07"
+
+
+@dataclass(slots=True)
+class CreateRequest:
+    """A create body after validation; ``input_steps`` is always a list of steps."""
+
+    body: dict[str, Any]
+    model: str | None
+    agent: str | None
+    input_steps: list[dict[str, Any]]
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    generation_config: dict[str, Any] = field(default_factory=dict)
+    json_format: dict[str, Any] | None = None
+    stream: bool = False
+    background: bool = False
+    store: bool = True
+    previous_interaction_id: str | None = None
+    environment: Any = None
+
+    @property
+    def function_tools(self) -> list[dict[str, Any]]:
+        return [t for t in self.tools if t.get("type") == "function"]
+
+    def has_tool(self, kind: str) -> bool:
+        return any(t.get("type") == kind for t in self.tools)
+
+
+def parse_create(body: Any, api_revision: str | None = None) -> CreateRequest:
+    """Check a create body the way the server does and normalise ``input`` to steps."""
+    if api_revision == LEGACY_REVISION:
+        raise invalid(
+            "The legacy Interactions API schema is no longer supported. Please upgrade your "
+            "client SDK to Python >= 2.0.0 or JavaScript/TypeScript >= 2.0.0."
+        )
+    if not isinstance(body, dict):
+        raise invalid("Invalid JSON payload received. Expected an object at the top level.")
+    model, agent = body.get("model"), body.get("agent")
+    if model is not None and agent is not None:
+        raise invalid("Exactly one of 'model' or 'agent' must be set, not both.")
+    if model is None and agent is None:
+        raise invalid("One of 'model' or 'agent' is required.")
+    for name, value in (("model", model), ("agent", agent)):
+        if value is not None and (not isinstance(value, str) or not value):
+            raise invalid(f"Invalid value at '{name}': expected a non-empty string.")
+    if agent is not None and body.get("generation_config") is not None:
+        raise invalid("'generation_config' is not supported with 'agent'; use 'agent_config'.")
+    if model is not None and body.get("agent_config") is not None:
+        raise invalid("'agent_config' is only supported with 'agent'.")
+    if "input" not in body or body["input"] is None:
+        raise invalid("Missing required field 'input'.")
+    flags = {name: _flag(body, name, default) for name, default in _FLAGS}
+    if flags["background"] and not flags["store"]:
+        raise invalid("'store' must not be false when 'background' is true.")
+    previous = body.get("previous_interaction_id")
+    if previous is not None and (not isinstance(previous, str) or not previous):
+        raise invalid("Invalid value at 'previous_interaction_id': expected a string.")
+    config = body.get("generation_config") or {}
+    if not isinstance(config, dict):
+        raise invalid("Invalid value at 'generation_config': expected an object.")
+    return CreateRequest(
+        body=body,
+        model=model,
+        agent=agent,
+        input_steps=normalise_input(body["input"]),
+        tools=_tools(body.get("tools")),
+        generation_config=config,
+        json_format=_json_format(body.get("response_format")),
+        stream=flags["stream"],
+        background=flags["background"],
+        store=flags["store"],
+        previous_interaction_id=previous,
+        environment=body.get("environment"),
+    )
+
+
+_FLAGS = (("stream", False), ("background", False), ("store", True))
+
+
+def _flag(body: dict[str, Any], name: str, default: bool) -> bool:
+    value = body.get(name, default)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise invalid(f"Invalid value at '{name}': expected a boolean.")
+    return value
+
+
+def normalise_input(raw: Any) -> list[dict[str, Any]]:
+    """``input`` in any of its forms (§2.3) as a list of steps."""
+    if isinstance(raw, str):
+        return [{"type": "user_input", "content": [{"type": "text", "text": raw}]}]
+    if isinstance(raw, dict):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw:
+        raise invalid("Invalid value at 'input': expected a string, a content or a list.")
+    items = [_typed(item, f"input[{i}]") for i, item in enumerate(raw)]
+    kinds = {item["type"] in CONTENT_TYPES for item in items}
+    if kinds == {True}:
+        return [{"type": "user_input", "content": items}]
+    if True in kinds:
+        raise invalid("Invalid value at 'input': a list must hold only contents or only steps.")
+    for i, step in enumerate(items):
+        if step["type"] == "function_result" and not isinstance(step.get("call_id"), str):
+            raise invalid(f"Missing required field 'call_id' at 'input[{i}]'.")
+    return items
+
+
+def _typed(item: Any, where: str) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise invalid(f"Invalid value at '{where}': expected an object.")
+    if "type" not in item and "text" in item:
+        item = {"type": "text", **item}
+    kind = item.get("type")
+    if not isinstance(kind, str):
+        raise invalid(f"Missing required field 'type' at '{where}'.")
+    if kind == "text" and not isinstance(item.get("text"), str):
+        raise invalid(f"Missing required field 'text' at '{where}'.")
+    return item
+
+
+def _tools(raw: Any) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise invalid("Invalid value at 'tools': expected a list.")
+    supported = ", ".join(f"'{t}'" for t in SUPPORTED_TOOL_TYPES)
+    for i, tool in enumerate(raw):
+        kind = tool.get("type") if isinstance(tool, dict) else None
+        if kind not in SUPPORTED_TOOL_TYPES:
+            raise invalid(
+                f"The value '{kind}' is not supported for 'type' at 'tools[{i}]'. "
+                f"Supported values: {supported}."
+            )
+        if kind == "function" and not (isinstance(tool.get("name"), str) and tool["name"]):
+            raise invalid(f"Missing required field 'name' at 'tools[{i}]'.")
+    return raw
+
+
+def _json_format(raw: Any) -> dict[str, Any] | None:
+    """The structured-output format among ``response_format`` (object or list), if any."""
+    formats = raw if isinstance(raw, list) else [raw] if raw is not None else []
+    for item in formats:
+        if not isinstance(item, dict):
+            raise invalid("Invalid value at 'response_format': expected an object.")
+        if item.get("type") == "text" and item.get("mime_type") == "application/json":
+            return item
+    return None
+
+
+def text_of(step: dict[str, Any]) -> str:
+    """The text contents of a user_input/model_output step, joined."""
+    content = step.get("content")
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        return ""
+    return "".join(
+        c.get("text", "") for c in content if isinstance(c, dict) and c.get("type") == "text"
+    )
+
+
+def require_known_calls(history: list[dict[str, Any]], results: list[dict[str, Any]]) -> None:
+    """Every function_result must answer a function_call of the conversation (else 400)."""
+    known = {s.get("id") for s in history if s.get("type") == "function_call"}
+    for result in results:
+        if result.get("call_id") not in known:
+            raise ApiError(
+                "invalid_request",
+                f"No function call with id '{result.get('call_id')}' was found in the "
+                "conversation for this function_result.",
+            )

@@ -1,0 +1,150 @@
+"""Starting the emulator: in a background thread (``--demo``, tests) or in the foreground.
+
+Both bind the listening socket *before* uvicorn runs, so the port is known (port 0 picks a
+free one) and clients may connect as soon as the start function returns: connections wait
+in the socket's backlog until the server accepts them. No sleeps, no polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import socket
+import sys
+import threading
+from types import TracebackType
+from typing import Any
+
+from gemtui.emulator.options import EmulatorOptions
+
+#: how long a stopping server waits for open streams before closing them, in seconds
+GRACEFUL_SECONDS = 0.5
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    sock = socket.create_server((host, port), family=family, backlog=128)
+    sock.setblocking(False)
+    return sock
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _server(options: EmulatorOptions, *, configure_logging: bool) -> Any:
+    import uvicorn
+
+    from gemtui.emulator.app import create_app
+
+    config = uvicorn.Config(
+        create_app(options),
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        loop="asyncio",
+        http="h11",
+        ws="none",
+        log_config=uvicorn.config.LOGGING_CONFIG if configure_logging else None,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+    )
+    return uvicorn.Server(config)
+
+
+async def _serve(server: Any, sock: socket.socket) -> None:
+    """Serve until told to exit, then cancel runs still going (e.g. ``never-complete``)."""
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        current = asyncio.current_task()
+        leftover = [t for t in asyncio.all_tasks() if t is not current]
+        for task in leftover:
+            task.cancel()
+        await asyncio.gather(*leftover, return_exceptions=True)
+
+
+class RunningEmulator:
+    """An emulator serving from a daemon thread; ``stop()`` (or ``with``) shuts it down."""
+
+    def __init__(self, server: Any, sock: socket.socket, thread: threading.Thread) -> None:
+        self._server = server
+        self._thread = thread
+        self.base_url = _url(sock)
+
+    def __repr__(self) -> str:
+        return f"RunningEmulator({self.base_url})"
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+    def __enter__(self) -> RunningEmulator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_in_thread(
+    host: str = "127.0.0.1", port: int = 0, options: EmulatorOptions | None = None
+) -> RunningEmulator:
+    """Start an emulator on its own event loop in a daemon thread; returns once it listens.
+
+    Nothing is written to the terminal: uvicorn's loggers get a ``NullHandler`` and still
+    propagate to whatever logging the host application configured.
+    """
+    logging.getLogger("uvicorn").addHandler(logging.NullHandler())
+    sock = _bind(host, port)
+    server = _server(options or EmulatorOptions(), configure_logging=False)
+
+    def target() -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(_serve(server, sock))
+        finally:
+            loop.close()
+            sock.close()
+
+    thread = threading.Thread(target=target, name="gemtui-emulator", daemon=True)
+    thread.start()
+    return RunningEmulator(server, sock, thread)
+
+
+def serve_forever(
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    delay_ms: float | None = None,
+    chunk_chars: int | None = None,
+) -> int:
+    """``gemtui emulator``: serve in the foreground until Ctrl+C (or SIGTERM); exit code 0."""
+    overrides: dict[str, Any] = {}
+    if delay_ms is not None:
+        overrides["delay_ms"] = delay_ms
+    if chunk_chars is not None:
+        overrides["chunk_chars"] = chunk_chars
+    try:
+        sock = _bind(host, port)
+    except OSError as error:
+        print(f"gemtui emulator: cannot listen on {host}:{port}: {error}", file=sys.stderr)
+        return 1
+    url = _url(sock)
+    server = _server(EmulatorOptions(**overrides), configure_logging=True)
+    print(f"gemtui emulator listening on {url} (API key: any non-empty value)")
+    print(f"Point clients at it with: export GOOGLE_GEMINI_BASE_URL={url}", flush=True)
+    previous_term = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        asyncio.run(_serve(server, sock))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+        sock.close()
+    print("gemtui emulator stopped.", flush=True)
+    return 0

@@ -1,0 +1,89 @@
+"""Runs one interaction: writes its events to the record, with pacing and stream faults."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from gemtui.emulator.directives import Directives
+from gemtui.emulator.events import step_events
+from gemtui.emulator.scenarios import Plan
+from gemtui.emulator.store import Record
+
+ERROR_EVENT = {
+    "code": "gateway_timeout",
+    "message": "Deadline expired before operation could complete.",
+}
+MALFORMED_FRAME = (
+    b'event: step.delta\ndata: {"index": 0, "delta": {"type": "text", "text": "unterminated\n\n'
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """Pauses of one run, in milliseconds (0 means never yield to the loop)."""
+
+    delta_ms: float = 0.0
+    step_ms: float = 0.0
+    stall_ms: float = 0.0
+
+
+async def _pause(record: Record, milliseconds: float) -> None:
+    record.notify()
+    await asyncio.sleep(milliseconds / 1000)
+
+
+async def run(
+    record: Record, plan: Plan, directives: Directives, pacing: Pacing, chunk: int
+) -> None:
+    """Emit the whole interaction; returns when it is finished (or never, if told so).
+
+    Faults that change the run itself (error event, malformed frame, unknown event, stall,
+    never-complete) happen here, at the middle of the last step, so every reader sees them.
+    """
+    record.emit("interaction.created", record.created_event())
+    record.emit("interaction.status_update", {"interaction_id": record.id, "status": "in_progress"})
+    if directives.unknown:
+        record.emit("interaction.emulator_probe", {"interaction_id": record.id, "note": "unknown"})
+    if directives.never_complete:
+        record.notify()
+        await asyncio.Event().wait()  # until cancelled
+    last = len(plan.steps) - 1
+    for index, step in enumerate(plan.steps):
+        if pacing.step_ms:
+            await _pause(record, pacing.step_ms)
+        events = list(step_events(index, step, chunk))
+        deltas = len(events) - 2
+        middle = min(3, max(1, deltas // 2))
+        for number, (event_type, payload) in enumerate(events):
+            record.emit(event_type, payload)
+            if event_type != "step.delta":
+                continue
+            if index == last and number == middle:
+                if directives.malformed:
+                    record.emit_raw(MALFORMED_FRAME)
+                if directives.error_event:
+                    record.emit("error", {"error": dict(ERROR_EVENT)})
+                    record.errors.append(dict(ERROR_EVENT))
+                    record.finish("failed")
+                    record.close()
+                    return
+                if pacing.stall_ms:
+                    await _pause(record, pacing.stall_ms)
+            if pacing.delta_ms:
+                await _pause(record, pacing.delta_ms)
+        record.output_steps.append(step)
+    record.finish(plan.status, plan.usage)
+    record.emit("interaction.completed", record.completed_event())
+    record.send_done = not directives.no_done
+    record.close()
+
+
+def cancel(record: Record) -> None:
+    """Stop a running run and record it as cancelled (the caller checked it may be)."""
+    if record.task is not None:
+        record.task.cancel()
+    record.finish("cancelled")
+    record.emit("interaction.status_update", {"interaction_id": record.id, "status": "cancelled"})
+    record.emit("interaction.completed", record.completed_event())
+    record.close()

@@ -1,0 +1,494 @@
+"""Scripted behaviours: which steps answer a request (DESIGN.md §6).
+
+A scenario turns a validated request plus the conversation so far into a :class:`Plan`: the
+final output steps (exactly what a client assembles from the stream), the status and the
+usage. How the steps are streamed is ``events.py``'s job; faults and pacing are the app's.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from gemtui.emulator import ids, markdown
+from gemtui.emulator.directives import Directives, parse
+from gemtui.emulator.errors import ApiError
+from gemtui.emulator.png import gradient_png
+from gemtui.emulator.request import CreateRequest, require_known_calls, text_of
+from gemtui.emulator.schema_sample import sample
+
+#: hidden reasoning tokens billed for every thought step
+THOUGHT_BASE_TOKENS = 24
+IMAGE_OUTPUT_TOKENS = 1290
+IMAGE_INPUT_TOKENS = 258
+_URL = re.compile(r"https?://[^\s<>\"'»)]+")
+_PARALLEL_WORDS = re.compile(r"\b(parallel|both|all)\b", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Plan:
+    """What one interaction answers: output steps, final status, usage, environment."""
+
+    steps: list[dict[str, Any]]
+    status: str
+    usage: dict[str, Any]
+    environment_id: str | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Turn:
+    """The context a scenario needs: the request, the conversation, the cleaned prompt."""
+
+    request: CreateRequest
+    history: list[dict[str, Any]]
+    prompt: str
+    directives: Directives
+    key: str
+    answer_kb: float | None
+
+    @property
+    def conversation(self) -> list[dict[str, Any]]:
+        return self.history + self.request.input_steps
+
+    def user_prompts(self) -> list[str]:
+        return [
+            clean_prompt(text_of(s)) for s in self.conversation if s.get("type") == "user_input"
+        ]
+
+    def trailing_results(self) -> list[dict[str, Any]]:
+        results = []
+        for step in reversed(self.request.input_steps):
+            if step.get("type") != "function_result":
+                break
+            results.append(step)
+        return results[::-1]
+
+
+def clean_prompt(text: str) -> str:
+    """A prompt without its directives (used when echoing earlier turns)."""
+    try:
+        return parse(text)[0]
+    except ApiError:
+        return text
+
+
+def tokens(text: str) -> int:
+    return math.ceil(len(text) / 4) if text else 0
+
+
+def build_plan(turn: Turn) -> Plan:
+    """Choose and run the scenario for this turn."""
+    request = turn.request
+    results = turn.trailing_results()
+    if results:
+        require_known_calls(turn.conversation, results)
+        steps = [_thought(turn, 0, "Reading the tool results"), _result_answer(turn, results)]
+    elif request.agent is not None:
+        steps = _agent_steps(turn)
+    elif "image" in (request.model or "").lower():
+        steps = [_thought(turn, 0, "Composing the picture"), _image_output(turn)]
+    elif request.json_format is not None:
+        steps = [_thought(turn, 0, "Filling the schema"), _json_output(turn)]
+    else:
+        steps = _tool_steps(turn)
+    if turn.directives.unknown:
+        steps.insert(1, _probe_step())
+    status = "requires_action" if steps[-1]["type"] == "function_call" else "completed"
+    limit = request.generation_config.get("max_output_tokens")
+    if status == "completed" and isinstance(limit, int) and _truncate(steps, limit):
+        status = "incomplete"
+    return Plan(
+        steps=steps,
+        status=status,
+        usage=usage_of(turn, steps),
+        environment_id=_environment_id(turn),
+    )
+
+
+# --- building blocks -------------------------------------------------------------------------
+
+
+def _thought(turn: Turn, index: int, title: str) -> dict[str, Any]:
+    step: dict[str, Any] = {"type": "thought"}
+    config = turn.request.generation_config
+    if turn.request.agent is not None or config.get("thinking_summaries") == "auto":
+        about = markdown.quote(turn.prompt, 60) or "the request"
+        step["summary"] = [
+            {
+                "type": "text",
+                "text": f"**{title}**\n\nI am working out how to answer «{about}» and which "
+                "parts of the conversation matter for it.",
+            }
+        ]
+    step["signature"] = ids.signature(turn.key, "thought", str(index))
+    return step
+
+
+def _text_output(text: str, annotations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    content: dict[str, Any] = {"type": "text", "text": text}
+    if annotations:
+        content["annotations"] = annotations
+    return {"type": "model_output", "content": [content]}
+
+
+def _preface(turn: Turn) -> str:
+    prompts = turn.user_prompts()
+    if len(prompts) < 2:
+        return ""
+    note = f"Earlier you asked: «{markdown.quote(prompts[-2])}». "
+    if len(prompts) > 2:
+        note += f"Your first question was «{markdown.quote(prompts[0])}». "
+    return note + f"This is turn {len(prompts)} of our conversation.\n\n"
+
+
+def _markdown_answer(turn: Turn) -> dict[str, Any]:
+    size = turn.directives.size_kb if turn.directives.size_kb is not None else turn.answer_kb
+    return _text_output(markdown.answer(turn.prompt, preface=_preface(turn), size_kb=size))
+
+
+def _subject(prompt: str) -> str:
+    """A short phrase from the prompt to put in tool arguments (capitalised words if any)."""
+    words = re.findall(r"[A-Za-z][\w'-]*", prompt)
+    names = [w for w in words[1:] if w[0].isupper()]
+    return " ".join(names) if names else markdown.quote(prompt, 40) or "example"
+
+
+# --- tools -----------------------------------------------------------------------------------
+
+
+def _tool_steps(turn: Turn) -> list[dict[str, Any]]:
+    request = turn.request
+    steps = [_thought(turn, 0, "Planning the answer")]
+    tail: list[str] = []
+    if request.has_tool("google_search"):
+        steps += _search_steps(turn, len(steps))
+    if request.has_tool("url_context"):
+        steps += _url_steps(turn, len(steps))
+        tail.append("I read the pages you pointed to and every one loaded.")
+    if request.has_tool("code_execution"):
+        code_steps, line = _code_steps(turn, len(steps))
+        steps += code_steps
+        tail.append(line)
+    calls = _function_calls(turn)
+    if calls:
+        return steps + calls
+    if request.has_tool("google_search"):
+        steps.append(_cited_answer(turn, tail))
+    elif tail:
+        answer = "".join(f"{line}\n\n" for line in tail)
+        steps.append(_text_output(_preface(turn) + answer + _about(turn)))
+    else:
+        steps.append(_markdown_answer(turn))
+    return steps
+
+
+def _about(turn: Turn) -> str:
+    return f"That answers *«{markdown.quote(turn.prompt)}»*."
+
+
+def _search_steps(turn: Turn, index: int) -> list[dict[str, Any]]:
+    query = markdown.quote(turn.prompt, 80) or "gemtui"
+    call = ids.call_id(turn.key, "search", str(index))
+    link = f"https://www.google.com/search?q={_slug(query, '+')}"
+    chips = f'<a class="chip" href="{link}">{_html(query)}</a>'
+    widget = (
+        "<style>.container{display:flex}.chip{border-radius:16px;padding:4px 12px}</style>"
+        f'<div class="container"><div class="carousel">{chips}</div></div>'
+    )
+    return [
+        {
+            "type": "google_search_call",
+            "id": call,
+            "arguments": {"queries": [query]},
+            "signature": ids.signature(turn.key, "search-call", str(index)),
+        },
+        {
+            "type": "google_search_result",
+            "call_id": call,
+            "result": [{"search_suggestions": widget}],
+            "signature": ids.signature(turn.key, "search-result", str(index)),
+        },
+    ]
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slug(text: str, joiner: str = "-") -> str:
+    return joiner.join(re.findall(r"[a-z0-9]+", text.lower())[:6]) or "topic"
+
+
+def _cited_answer(turn: Turn, extra: list[str]) -> dict[str, Any]:
+    """A grounded answer whose ``url_citation`` byte offsets point at its own sentences."""
+    slug = _slug(turn.prompt)
+    sources = [
+        (f"https://www.example.org/guides/{slug}", "example.org"),
+        (f"https://docs.example.com/{slug}/overview", "docs.example.com"),
+    ]
+    about = markdown.quote(turn.prompt)
+    sentences = [
+        f"Search results give a clear picture of «{about}».",
+        "The first source explains the background in plain terms.",
+        "A second source adds practical detail and recent figures.",
+    ]
+    text = _preface(turn) + "".join(f"{line}\n\n" for line in extra)
+    annotations = []
+    for number, sentence in enumerate(sentences):
+        start = len(text.encode())
+        text += sentence
+        if number:
+            url, title = sources[number - 1]
+            annotations.append(
+                {
+                    "type": "url_citation",
+                    "url": url,
+                    "title": title,
+                    "start_index": start,
+                    "end_index": len(text.encode()),
+                }
+            )
+        text += " "
+    text = text.rstrip() + "\n"
+    return _text_output(text, annotations)
+
+
+def _url_steps(turn: Turn, index: int) -> list[dict[str, Any]]:
+    urls = _URL.findall(turn.prompt) or ["https://example.com/"]
+    call = ids.call_id(turn.key, "url", str(index))
+    return [
+        {
+            "type": "url_context_call",
+            "id": call,
+            "arguments": {"urls": urls},
+            "signature": ids.signature(turn.key, "url-call", str(index)),
+        },
+        {
+            "type": "url_context_result",
+            "call_id": call,
+            "result": [{"url": url, "status": "success"} for url in urls],
+            "signature": ids.signature(turn.key, "url-result", str(index)),
+        },
+    ]
+
+
+def _code_steps(turn: Turn, index: int, language: str = "python") -> tuple[list, str]:
+    prompt = markdown.quote(turn.prompt, 60)
+    words = len(prompt.split())
+    code = (
+        f"text = {prompt!r}\n"
+        "words = text.split()\n"
+        'print(f"{len(words)} words, {len(text)} characters")\n'
+    )
+    output = f"{words} words, {len(prompt)} characters\n"
+    call = ids.call_id(turn.key, "code", str(index))
+    steps = [
+        {
+            "type": "code_execution_call",
+            "id": call,
+            "arguments": {"code": code, "language": language},
+            "signature": ids.signature(turn.key, "code-call", str(index)),
+        },
+        {
+            "type": "code_execution_result",
+            "call_id": call,
+            "result": output,
+            "signature": ids.signature(turn.key, "code-result", str(index)),
+        },
+    ]
+    return (
+        steps,
+        f"I ran Python on your prompt: it has **{words}** words and {len(prompt)} characters.",
+    )
+
+
+def _function_calls(turn: Turn) -> list[dict[str, Any]]:
+    """Calls to the declared function tools (several at once when the request suggests it).
+
+    Tools named in the prompt are called; otherwise every declared tool (at most four). With a
+    single tool and "parallel"/"both"/"all" in the prompt, that tool is called twice.
+    """
+    tools = turn.request.function_tools
+    choice = turn.request.generation_config.get("tool_choice")
+    if not tools or choice == "none":
+        return []
+    lowered = turn.prompt.lower()
+    named = [
+        t for t in tools if t["name"].lower() in lowered or t["name"].replace("_", " ") in lowered
+    ]
+    chosen = (named or tools)[:4]
+    hints = [_subject(turn.prompt)] * len(chosen)
+    if len(chosen) == 1 and _PARALLEL_WORDS.search(turn.prompt):
+        chosen, hints = chosen * 2, [hints[0], hints[0] + " (second)"]
+    calls = []
+    for number, (tool, hint) in enumerate(zip(chosen, hints, strict=True)):
+        schema = tool.get("parameters") or {"type": "object", "properties": {}}
+        arguments = sample(schema, hint, all_properties=False)
+        calls.append(
+            {
+                "type": "function_call",
+                "id": ids.call_id(turn.key, "function", str(number)),
+                "name": tool["name"],
+                "arguments": arguments if isinstance(arguments, dict) else {"value": arguments},
+            }
+        )
+    return calls
+
+
+def _result_answer(turn: Turn, results: list[dict[str, Any]]) -> dict[str, Any]:
+    lines = [f"I called {len(results)} tool{'s' if len(results) != 1 else ''} for you:\n"]
+    for result in results:
+        value = result.get("result")
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        flag = " (reported an error)" if result.get("is_error") else ""
+        name = result.get("name") or "tool"
+        lines.append(f"- `{name}` returned{flag}: `{markdown.quote(shown, 200)}`")
+    prompts = turn.user_prompts()
+    question = markdown.quote(prompts[-1]) if prompts else "your request"
+    lines.append(f"\nBased on these results, here is the answer to «{question}».\n")
+    return _text_output("\n".join(lines))
+
+
+# --- other modalities ------------------------------------------------------------------------
+
+
+def _json_output(turn: Turn) -> dict[str, Any]:
+    schema = turn.request.json_format.get("schema") if turn.request.json_format else None
+    value = sample(schema, turn.prompt) if schema else {"answer": turn.prompt}
+    return _text_output(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _image_output(turn: Turn) -> dict[str, Any]:
+    data = base64.b64encode(gradient_png(turn.prompt)).decode()
+    caption = f"A generated 64×64 gradient for «{markdown.quote(turn.prompt)}»."
+    return {
+        "type": "model_output",
+        "content": [
+            {"type": "image", "mime_type": "image/png", "data": data},
+            {"type": "text", "text": caption},
+        ],
+    }
+
+
+def _agent_steps(turn: Turn) -> list[dict[str, Any]]:
+    steps = [_thought(turn, 0, "Planning the task")]
+    listing_call = ids.call_id(turn.key, "agent-bash", "1")
+    steps += [
+        {
+            "type": "code_execution_call",
+            "id": listing_call,
+            "arguments": {"code": "ls -la /workspace", "language": "bash"},
+            "signature": ids.signature(turn.key, "agent-bash-call"),
+        },
+        {
+            "type": "code_execution_result",
+            "call_id": listing_call,
+            "result": "total 8\ndrwxr-xr-x 2 agent agent 4096 .\n"
+            "-rw-r--r-- 1 agent agent  512 notes.md\n",
+            "signature": ids.signature(turn.key, "agent-bash-result"),
+        },
+    ]
+    code_steps, line = _code_steps(turn, len(steps))
+    steps += code_steps
+    steps.append(_thought(turn, len(steps), "Writing the report"))
+    environment = _environment_id(turn)
+    where = f" in environment `{environment}`" if environment else ""
+    report = (
+        f"# Report\n\n{_preface(turn)}I worked on «{markdown.quote(turn.prompt)}»{where}.\n\n"
+        "## What I did\n\n1. Listed the workspace with `ls -la`.\n2. Ran a Python check.\n\n"
+        f"## Findings\n\n- {line}\n- The workspace holds one file, `notes.md`.\n"
+    )
+    steps.append(_text_output(report))
+    return steps
+
+
+def _probe_step() -> dict[str, Any]:
+    return {"type": "emulator_probe", "note": "a step type this client does not know"}
+
+
+def _environment_id(turn: Turn) -> str | None:
+    environment = turn.request.environment
+    if environment is None:
+        return None
+    if isinstance(environment, str) and environment != "remote":
+        return environment
+    if isinstance(environment, dict) and isinstance(environment.get("environment_id"), str):
+        return environment["environment_id"]
+    return ids.environment_id(turn.key, "environment")
+
+
+# --- accounting ------------------------------------------------------------------------------
+
+
+def _truncate(steps: list[dict[str, Any]], limit: int) -> bool:
+    """Cut the last text answer to ``limit`` tokens; says whether it was cut."""
+    for step in reversed(steps):
+        if step["type"] != "model_output":
+            continue
+        for content in step.get("content", []):
+            if content.get("type") == "text" and tokens(content["text"]) > limit:
+                content["text"] = content["text"][: max(limit, 0) * 4]
+                size = len(content["text"].encode())
+                kept = [a for a in content.get("annotations", []) if a["end_index"] <= size]
+                if kept:
+                    content["annotations"] = kept
+                else:
+                    content.pop("annotations", None)
+                return True
+        return False
+    return False
+
+
+def usage_of(turn: Turn, steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """Deterministic token counts (about four characters per token), totals consistent."""
+    input_text = input_images = 0
+    for step in turn.conversation:
+        for content in step.get("content", []) if isinstance(step.get("content"), list) else []:
+            if content.get("type") == "image":
+                input_images += IMAGE_INPUT_TOKENS
+        input_text += tokens(text_of(step) or json.dumps(step.get("result", "")))
+    system = turn.request.body.get("system_instruction")
+    input_text += tokens(system) if isinstance(system, str) else 0
+    output_text = output_image = thought = tool_use = 0
+    for step in steps:
+        kind = step["type"]
+        if kind == "thought":
+            summary = "".join(c.get("text", "") for c in step.get("summary", []))
+            thought += THOUGHT_BASE_TOKENS + tokens(summary)
+        elif kind == "model_output":
+            for content in step.get("content", []):
+                if content.get("type") == "image":
+                    output_image += IMAGE_OUTPUT_TOKENS
+                else:
+                    output_text += tokens(content.get("text", ""))
+        elif kind == "function_call":
+            output_text += tokens(json.dumps(step["arguments"]))
+        elif kind.endswith("_result"):
+            tool_use += tokens(json.dumps(step.get("result", "")))
+    total_input = input_text + input_images
+    total_output = output_text + output_image
+    usage: dict[str, Any] = {
+        "total_input_tokens": total_input,
+        "total_output_tokens": total_output,
+        "total_thought_tokens": thought,
+        "total_tool_use_tokens": tool_use,
+        "total_cached_tokens": 0,
+        "total_tokens": total_input + total_output + thought + tool_use,
+        "input_tokens_by_modality": [{"modality": "text", "tokens": input_text}],
+    }
+    if input_images:
+        usage["input_tokens_by_modality"].append({"modality": "image", "tokens": input_images})
+    if output_image:
+        usage["output_tokens_by_modality"] = [
+            {"modality": "text", "tokens": output_text},
+            {"modality": "image", "tokens": output_image},
+        ]
+    grounding = sum(1 for s in steps if s["type"] == "google_search_call")
+    if grounding:
+        usage["grounding_tool_count"] = [{"type": "google_search", "count": grounding}]
+    return usage

@@ -1,0 +1,324 @@
+"""GemtuiApp: the panes, the key bindings and the one stream worker per turn."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer
+from textual.worker import Worker
+
+from gemtui.api.client import InteractionsClient
+from gemtui.api.errors import GemtuiApiError, StreamInterrupted
+from gemtui.core.assembler import apply
+from gemtui.core.clipboard import copy_text
+from gemtui.core.conversation import ChatSettings, Conversation, Turn
+from gemtui.core.safety import redact_secrets
+from gemtui.ui.chat_items import AnswerItem, NoticeItem, UserItem
+from gemtui.ui.turn_presenter import TurnPresenter
+from gemtui.ui.widgets.composer import Composer
+from gemtui.ui.widgets.conversation import ConversationView
+from gemtui.ui.widgets.status_bar import StatusBar
+
+#: Longest pause between repaints of a streaming answer (about 20 Hz, DESIGN.md section 4).
+FLUSH_INTERVAL = 0.05
+#: How often the waiting indicator ticks; it runs only while a request is waiting.
+SPINNER_INTERVAL = 0.2
+
+OUTCOME_NOTICES = {
+    "cancelled": ("Cancelled. The partial answer is kept.", "", "warning"),
+    "interrupted": (
+        "The stream was cut off. The partial answer is kept.",
+        "Press F5 to send the prompt again.",
+        "error",
+    ),
+    "incomplete": (
+        "The answer is incomplete (the output token limit was reached).",
+        "Raise max_output_tokens in the settings, or ask the model to continue.",
+        "warning",
+    ),
+    "requires_action": (
+        "The model asked to call a function tool.",
+        "Local function tools are not available in this version of gemtui.",
+        "warning",
+    ),
+}
+
+
+@dataclass
+class Connection:
+    """Where requests go and with which key (the key is never shown or logged)."""
+
+    base_url: str | None = None
+    api_key: str | None = None
+    api_version: str = "v1beta"
+    demo: bool = False
+    notice: str = ""
+    secrets: list[str] = field(default_factory=list)
+
+
+class GemtuiApp(App[int]):
+    """The chat app. Widgets only render what they are given; the turn worker does the I/O."""
+
+    CSS_PATH = Path(__file__).with_name("gemtui.tcss")
+    TITLE = "gemtui"
+
+    BINDINGS = [
+        Binding("escape", "cancel_or_focus", "Cancel", id="app.cancel"),
+        Binding("ctrl+n", "new_conversation", "New chat", id="app.new_conversation"),
+        Binding("ctrl+y", "copy_last_answer", "Copy answer", id="app.copy_last_answer"),
+        Binding("f5", "retry", "Retry", show=False, id="app.retry"),
+        Binding("f6", "toggle_mode", "Stateful/stateless", show=False, id="app.toggle_mode"),
+        Binding(
+            "ctrl+l", "focus_conversation", "Messages", show=False, id="app.focus_conversation"
+        ),
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        connection: Connection,
+        settings: ChatSettings | None = None,
+    ) -> None:
+        super().__init__()
+        self.connection = connection
+        self.conversation = Conversation(settings=settings or ChatSettings())
+        self.client = InteractionsClient(
+            api_key=connection.api_key,
+            base_url=connection.base_url,
+            api_version=connection.api_version,
+        )
+        self._turn_worker: Worker[None] | None = None
+        self._presenter: TurnPresenter | None = None
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._last_flush = 0.0
+        self._wait_started: float | None = None
+        self._spinner = None
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        code_theme = "ansi_dark" if self.console.color_system in ("standard", None) else "monokai"
+        yield ConversationView(id="conversation", code_theme=code_theme)
+        with Vertical(id="composer-box"):
+            yield Composer(id="composer")
+        yield StatusBar(id="status")
+        yield Footer(compact=True)
+
+    @property
+    def view(self) -> ConversationView:
+        return self.query_one(ConversationView)
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    def on_mount(self) -> None:
+        settings = self.conversation.settings
+        self.status.set(
+            model=settings.agent or settings.model,
+            mode=settings.mode_label,
+            endpoint="offline emulator"
+            if self.connection.demo
+            else (self.connection.base_url or ""),
+        )
+        if self.connection.notice:
+            self.view.add_item(NoticeItem(self.connection.notice, level="info"))
+        self.composer.focus()
+
+    async def on_unmount(self) -> None:
+        await self.client.aclose()
+
+    # ------------------------------------------------------------------ sending
+
+    @property
+    def busy(self) -> bool:
+        return self._turn_worker is not None and self._turn_worker.is_running
+
+    def on_composer_submitted(self, message: Composer.Submitted) -> None:
+        if self.busy:
+            self.notify("A turn is still running: Escape cancels it.", severity="warning")
+            return
+        self.send(message.text)
+
+    def send(self, prompt: str) -> None:
+        """Start a turn for ``prompt``; the draft stays in the composer until it is accepted."""
+        turn = self.conversation.start_turn(prompt)
+        self.view.add_item(UserItem(prompt))
+        self._presenter = TurnPresenter(self.view, turn)
+        self._turn_worker = self._run_turn(turn)
+
+    @work(exclusive=True, group="turn", exit_on_error=False)
+    async def _run_turn(self, turn: Turn) -> None:
+        body = self.conversation.build_request(turn)
+        self._begin_wait()
+        try:
+            async with self.client.stream(body) as stream:
+                self._accepted(turn)
+                turn.outcome = "streaming"
+                started = stream.timings.started_at
+                async for received in stream:
+                    if self._wait_started is not None:
+                        self._end_wait("streaming")
+                    change = apply(
+                        turn.state,
+                        received.event,
+                        received_at=received.received_at - started,
+                        size=received.size,
+                    )
+                    self._note(change)
+            turn.settle()
+        except asyncio.CancelledError:
+            turn.outcome = "cancelled"
+            raise
+        except StreamInterrupted as error:
+            turn.outcome = "interrupted"
+            turn.error = error
+        except GemtuiApiError as error:
+            turn.outcome = "failed"
+            turn.error = error
+        finally:
+            self._end_turn(turn)
+
+    def _accepted(self, turn: Turn) -> None:
+        """The server took the request: now the draft can go."""
+        self.composer.remember(turn.prompt)
+        if self.composer.text == turn.prompt:
+            self.composer.clear()
+
+    def _note(self, change) -> None:
+        presenter = self._presenter
+        if presenter is None:
+            return
+        presenter.note(change)
+        if self._flush_handle is None:
+            delay = max(0.0, FLUSH_INTERVAL - (time.monotonic() - self._last_flush))
+            self._flush_handle = asyncio.get_running_loop().call_later(delay, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_handle = None
+        self._last_flush = time.monotonic()
+        if self._presenter is not None:
+            self._presenter.flush()
+
+    def _end_turn(self, turn: Turn) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+        self._flush()
+        self._end_wait("ready")
+        self.conversation.finish_turn(turn)
+        if turn.outcome == "failed" and turn.error is not None:
+            self._show_error(turn.error)
+        elif turn.outcome == "failed" and turn.state.error is not None:
+            error = turn.state.error
+            self.view.add_item(
+                NoticeItem(
+                    f"The server reported an error mid-stream: {error.message} ({error.code})",
+                    "The partial answer is kept. Press F5 to send the prompt again.",
+                    level="error",
+                )
+            )
+        elif turn.outcome in OUTCOME_NOTICES:
+            message, hint, level = OUTCOME_NOTICES[turn.outcome]
+            self.view.add_item(NoticeItem(message, hint, level=level))
+        usage = turn.usage
+        self.status.set(
+            state="ready" if turn.outcome in ("completed", "requires_action") else turn.outcome,
+            last_tokens=usage.total_tokens if usage else None,
+            total_tokens=self.conversation.total_tokens(),
+        )
+
+    def _show_error(self, error: Exception) -> None:
+        message = redact_secrets(str(error), self.connection.secrets)
+        hint = getattr(error, "hint", "") or ""
+        self.view.add_item(NoticeItem(message, hint, level="error"))
+
+    # ------------------------------------------------------------------ waiting indicator
+
+    def _begin_wait(self) -> None:
+        self._wait_started = time.monotonic()
+        self.status.set(state="waiting", elapsed=0.0)
+        self._spinner = self.set_interval(SPINNER_INTERVAL, self._tick_wait)
+
+    def _tick_wait(self) -> None:
+        if self._wait_started is not None:
+            self.status.set(elapsed=time.monotonic() - self._wait_started)
+
+    def _end_wait(self, state: str) -> None:
+        self._wait_started = None
+        if self._spinner is not None:
+            self._spinner.stop()
+            self._spinner = None
+        self.status.set(state=state, elapsed=None)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_cancel_or_focus(self) -> None:
+        if self.busy and self._turn_worker is not None:
+            self._turn_worker.cancel()
+        else:
+            self.composer.focus()
+
+    def action_focus_conversation(self) -> None:
+        self.view.focus()
+
+    def action_new_conversation(self) -> None:
+        if self._turn_worker is not None:
+            self._turn_worker.cancel()
+        self.conversation = Conversation(settings=self.conversation.settings)
+        self.view.clear()
+        self.status.set(last_tokens=None, total_tokens=0, state="ready")
+        self.composer.focus()
+
+    def action_retry(self) -> None:
+        if self.busy:
+            return
+        turns = self.conversation.turns
+        if turns and turns[-1].outcome not in ("completed", "requires_action"):
+            self.send(turns[-1].prompt)
+        else:
+            self.notify("Nothing to retry: the last turn completed.")
+
+    def action_toggle_mode(self) -> None:
+        settings = self.conversation.settings
+        settings.stateful = not settings.stateful
+        self.status.set(mode=settings.mode_label)
+        self.notify(f"Next turns are {settings.mode_label}.")
+
+    def action_copy_last_answer(self) -> None:
+        answers = [item for item in self.view.items if isinstance(item, AnswerItem)]
+        if not answers:
+            self.notify("No answer to copy yet.", severity="warning")
+            return
+        self._copy(answers[-1].copy_text())
+
+    def on_conversation_view_copy_requested(self, message: ConversationView.CopyRequested) -> None:
+        self._copy(message.text)
+
+    def _copy(self, text: str) -> None:
+        driver = self._driver
+        write = driver.write if driver is not None else None
+        result = copy_text(text, write=write)
+        self.notify(result.message, severity="information" if result.bytes_copied else "warning")
+
+    def on_conversation_view_new_output_below(
+        self, message: ConversationView.NewOutputBelow
+    ) -> None:
+        self.status.set(new_below=message.lines)
+
+    def action_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()

@@ -1,0 +1,340 @@
+"""The items of the conversation pane and how each renders to lines.
+
+An item is one thing the reader can select and copy: a prompt, an answer, a thought, a tool
+call, an error. Items render to Rich lines (``Strip``s) at a given width; the pane caches those
+lines, so a finished item costs nothing until the width changes, and the streaming answer
+re-renders only its open last block (see :mod:`gemtui.core.markdown_blocks`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.console import Console, RenderableType
+from rich.markdown import Markdown
+from rich.style import Style
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.strip import Strip
+
+from gemtui.api.models import (
+    CallStep,
+    FunctionCallStep,
+    ImageContent,
+    ModelOutputStep,
+    ResultStep,
+    StepBase,
+    TextContent,
+    ThoughtStep,
+    UnknownStep,
+    UrlCitation,
+)
+from gemtui.core.markdown_blocks import IncrementalBlocks, split_blocks
+from gemtui.core.safety import clean_terminal_text, safe_text
+
+#: Glyphs chosen from what a plain Linux console font has (CP437), so nothing essential is lost.
+GLYPH_COLLAPSED = "►"
+GLYPH_EXPANDED = "▼"
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What rendering needs from the app: its console and the styles of the pane."""
+
+    console: Console
+    code_theme: str
+    style: Callable[[str], Style]
+
+
+def render_lines(renderable: RenderableType, width: int, ctx: RenderContext) -> list[Strip]:
+    options = ctx.console.options.update(width=max(width, 1), height=None, highlight=False)
+    return [Strip(line) for line in ctx.console.render_lines(renderable, options, pad=False)]
+
+
+def markdown(source: str, ctx: RenderContext) -> Markdown:
+    # hyperlinks=False: a link in model output must not become an OSC 8 escape sequence.
+    return Markdown(source, code_theme=ctx.code_theme, hyperlinks=False)
+
+
+class ChatItem:
+    """Base of every item; ``version`` changes whenever its rendering would."""
+
+    expandable = False
+
+    def __init__(self) -> None:
+        self.version = 0
+        self.expanded = False
+
+    def touch(self) -> None:
+        self.version += 1
+
+    def toggle(self) -> bool:
+        """Expand or collapse; returns whether anything changed."""
+        if not self.expandable:
+            return False
+        self.expanded = not self.expanded
+        self.touch()
+        return True
+
+    def render(self, width: int, ctx: RenderContext) -> list[Strip]:
+        raise NotImplementedError
+
+    def copy_text(self) -> str:
+        """What `copy` puts on the clipboard: the original text, never wrapped screen lines."""
+        raise NotImplementedError
+
+
+def _label(glyph: str, title: str, style: Style, detail: str = "") -> Text:
+    text = Text(f"{glyph} {title}", style=style, no_wrap=True, overflow="ellipsis")
+    if detail:
+        text.append("  ")
+        text.append(safe_text(detail))
+    return text
+
+
+class UserItem(ChatItem):
+    """The prompt as typed, shown literally (a prompt is not rendered as Markdown)."""
+
+    def __init__(self, prompt: str, attachments: list[str] | None = None) -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.attachments = attachments or []
+
+    def render(self, width: int, ctx: RenderContext) -> list[Strip]:
+        header = Text("You", style=ctx.style("conversation--user-label"))
+        for name in self.attachments:
+            header.append(f"  [{clean_terminal_text(name)}]", style=ctx.style("conversation--dim"))
+        body = safe_text(self.prompt, style=ctx.style("conversation--user"))
+        return render_lines(header, width, ctx) + render_lines(body, width, ctx)
+
+    def copy_text(self) -> str:
+        return self.prompt
+
+
+class AnswerItem(ChatItem):
+    """A model_output step: Markdown that streams in, with finished blocks rendered once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks = IncrementalBlocks()
+        self.source = ""
+        self._block_cache: dict[tuple[str, int], list[Strip]] = {}
+        self.images: list[ImageContent] = []
+        self.citations: list[UrlCitation] = []
+        self.final = False
+
+    def feed(self, text: str) -> None:
+        text = clean_terminal_text(text)
+        self.source += text
+        self.blocks.feed(text)
+        self.touch()
+
+    def finish(self, step: StepBase) -> None:
+        """The step has stopped: take its final content and check the block split once."""
+        if isinstance(step, ModelOutputStep):
+            texts = [c for c in step.content or [] if isinstance(c, TextContent)]
+            self.images = [c for c in step.content or [] if isinstance(c, ImageContent)]
+            self.citations = [
+                a for c in texts for a in c.annotations or [] if isinstance(a, UrlCitation)
+            ]
+            full = clean_terminal_text("".join(c.text for c in texts))
+            if full != self.source:
+                self.source = full
+        self.blocks.close()
+        whole = split_blocks(self.source)
+        if whole != self.blocks.finished:
+            # The incremental split disagreed with a full parse (rare: e.g. link definitions
+            # that arrived late); the full parse wins.
+            self.blocks = IncrementalBlocks()
+            self.blocks.finished.extend(whole)
+        self.final = True
+        self.touch()
+
+    def _render_block(self, block: str, width: int, ctx: RenderContext) -> list[Strip]:
+        key = (block, width)
+        strips = self._block_cache.get(key)
+        if strips is None:
+            strips = render_lines(markdown(block, ctx), width, ctx)
+            self._block_cache[key] = strips
+        return strips
+
+    def render(self, width: int, ctx: RenderContext) -> list[Strip]:
+        if any(w != width for _, w in self._block_cache):
+            self._block_cache = {k: v for k, v in self._block_cache.items() if k[1] == width}
+        blank = Strip.blank(0)
+        lines: list[Strip] = []
+        for block in self.blocks.finished:
+            if lines:
+                lines.append(blank)
+            lines.extend(self._render_block(block, width, ctx))
+        tail = self.blocks.tail
+        if tail.strip():
+            if lines:
+                lines.append(blank)
+            lines.extend(render_lines(markdown(tail, ctx), width, ctx))
+        for image in self.images:
+            size = len(image.data or "") * 3 // 4
+            info = f"{image.mime_type or 'image'}, {size / 1024:.1f} KB"
+            lines.extend(render_lines(_label("■", "image", ctx.style("conversation--tool"), info),
+                                      width, ctx))  # fmt: skip
+        if self.citations:
+            lines.append(blank)
+            sources = Text("Sources", style=ctx.style("conversation--dim"))
+            seen: list[str] = []
+            for citation in self.citations:
+                if citation.url and citation.url not in seen:
+                    seen.append(citation.url)
+                    sources.append(f"\n[{len(seen)}] ")
+                    sources.append(safe_text(citation.title or citation.url))
+                    sources.append(
+                        f"  {clean_terminal_text(citation.url)}", ctx.style("conversation--dim")
+                    )
+            lines.extend(render_lines(sources, width, ctx))
+        if not lines:
+            lines = render_lines(Text("…", style=ctx.style("conversation--dim")), width, ctx)
+        return lines
+
+    def copy_text(self) -> str:
+        return self.source
+
+
+class ThoughtItem(ChatItem):
+    """A thought step: collapsed to one line by default; its summary (if any) on expand."""
+
+    expandable = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.summary = ""
+        self.signature_length = 0
+        self.final = False
+
+    def feed(self, text: str) -> None:
+        self.summary += clean_terminal_text(text)
+        self.touch()
+
+    def finish(self, step: StepBase) -> None:
+        if isinstance(step, ThoughtStep):
+            texts = [c.text for c in step.summary or [] if isinstance(c, TextContent)]
+            self.summary = clean_terminal_text("".join(texts))
+            self.signature_length = len(step.signature or "")
+        self.final = True
+        self.touch()
+
+    @property
+    def title(self) -> str:
+        first = next((line for line in self.summary.splitlines() if line.strip()), "")
+        return first.strip().strip("*").strip()
+
+    def render(self, width: int, ctx: RenderContext) -> list[Strip]:
+        style = ctx.style("conversation--thought")
+        if not self.summary:
+            detail = "thinking…" if not self.final else "(no summary; signature kept)"
+            return render_lines(_label(GLYPH_COLLAPSED, "Thought", style, detail), width, ctx)
+        glyph = GLYPH_EXPANDED if self.expanded else GLYPH_COLLAPSED
+        label = render_lines(_label(glyph, "Thought", style, self.title), width, ctx)
+        if not self.expanded:
+            return label
+        return label + render_lines(markdown(self.summary, ctx), width, ctx)
+
+    def copy_text(self) -> str:
+        return self.summary
+
+
+def _call_summary(step: StepBase) -> str:
+    """One line that says what a tool step did, for the collapsed row."""
+    data = step.to_wire()
+    if isinstance(step, FunctionCallStep):
+        args = ", ".join(
+            f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in (step.arguments or {}).items()
+        )
+        return f"{step.name}({args})"
+    arguments = data.get("arguments")
+    if isinstance(arguments, dict):
+        for key in ("queries", "urls", "code"):
+            if key in arguments:
+                value = arguments[key]
+                return value if isinstance(value, str) else ", ".join(map(str, value))
+    result = data.get("result")
+    if isinstance(result, list):
+        return f"{len(result)} item{'s' if len(result) != 1 else ''}"
+    if isinstance(result, str):
+        return result
+    if result is not None:
+        return json.dumps(result, ensure_ascii=False)
+    return ""
+
+
+class ToolItem(ChatItem):
+    """A tool call or result (built-in, function, MCP, unknown): one row; its JSON on expand."""
+
+    expandable = True
+
+    def __init__(self, step: StepBase) -> None:
+        super().__init__()
+        self.step = step
+        self.final = False
+
+    def update(self, step: StepBase, final: bool = False) -> None:
+        self.step = step
+        self.final = self.final or final
+        self.touch()
+
+    def render(self, width: int, ctx: RenderContext) -> list[Strip]:
+        step = self.step
+        kind = step.type or "step"
+        if isinstance(step, UnknownStep):
+            style, glyph = ctx.style("conversation--warning"), "?"
+            kind = f"unknown step '{kind}'"
+        elif isinstance(step, ResultStep):
+            failed = bool(step.is_error)
+            style = ctx.style("conversation--error" if failed else "conversation--tool")
+            glyph = "×" if failed else "√"
+        else:
+            style, glyph = ctx.style("conversation--tool"), "»"
+        summary = _call_summary(step).replace("\n", " ")
+        if not self.final and isinstance(step, CallStep):
+            summary = f"{summary} …" if summary else "…"
+        marker = GLYPH_EXPANDED if self.expanded else GLYPH_COLLAPSED
+        lines = render_lines(_label(f"{marker}{glyph}", kind, style, summary), width, ctx)
+        if self.expanded:
+            raw = json.dumps(step.to_wire(), indent=2, ensure_ascii=False)
+            syntax = Syntax(clean_terminal_text(raw), "json", theme=ctx.code_theme, word_wrap=True)
+            lines += render_lines(syntax, width, ctx)
+        return lines
+
+    def copy_text(self) -> str:
+        return json.dumps(self.step.to_wire(), indent=2, ensure_ascii=False)
+
+
+class NoticeItem(ChatItem):
+    """A message from gemtui itself: an error with what to do, or a turn's end state."""
+
+    def __init__(self, message: str, hint: str = "", *, level: str = "info") -> None:
+        super().__init__()
+        self.message = message
+        self.hint = hint
+        self.level = level
+
+    def render(self, width: int, ctx: RenderContext) -> list[Strip]:
+        glyph = {"error": "×", "warning": "!", "info": "·"}.get(self.level, "·")
+        style = ctx.style(f"conversation--{self.level}")
+        text = safe_text(f"{glyph} {self.message}", style=style)
+        if self.hint:
+            text.append("\n")
+            text.append(safe_text(self.hint, style=ctx.style("conversation--dim")))
+        return render_lines(text, width, ctx)
+
+    def copy_text(self) -> str:
+        return f"{self.message}\n{self.hint}".strip()
+
+
+def item_for_step(step: StepBase) -> ChatItem:
+    """The item that shows a step of this type."""
+    if isinstance(step, ModelOutputStep):
+        return AnswerItem()
+    if isinstance(step, ThoughtStep):
+        return ThoughtItem()
+    return ToolItem(step)

@@ -1,0 +1,97 @@
+"""The prompt editor: multi-line, Enter sends, prompt history on up/down at the edges."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import TextArea
+
+#: Keys that insert a line break instead of sending. Terminals report Shift+Enter only with the
+#: kitty keyboard protocol, so Ctrl+J (a bare line feed) and Alt+Enter work everywhere.
+NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"})
+
+
+class Composer(TextArea):
+    """Where the user writes; the draft stays until the app says the request was accepted."""
+
+    BINDINGS = [
+        Binding("ctrl+up", "history_previous", "Older prompt", show=False, id="composer.older"),
+        Binding("ctrl+down", "history_next", "Newer prompt", show=False, id="composer.newer"),
+    ]
+
+    class Submitted(Message):
+        """The user asked to send the draft."""
+
+        def __init__(self, composer: Composer, text: str) -> None:
+            super().__init__()
+            self.composer = composer
+            self.text = text
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            id=id,
+            soft_wrap=True,
+            show_line_numbers=False,
+            highlight_cursor_line=False,
+            compact=True,
+            tab_behavior="focus",
+            placeholder="Ask Gemini…  (Enter send · Ctrl+J newline · F1 help)",
+        )
+        self.history: list[str] = []
+        self._history_index: int | None = None
+        self._stashed_draft = ""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.prevent_default()
+            event.stop()
+            if self.text.strip():
+                self.post_message(self.Submitted(self, self.text))
+            return
+        if event.key in NEWLINE_KEYS:
+            event.prevent_default()
+            event.stop()
+            self.insert("\n")
+            return
+        if event.key == "up" and self.cursor_at_first_line and self.history:
+            event.prevent_default()
+            event.stop()
+            self.action_history_previous()
+            return
+        if event.key == "down" and self.cursor_at_last_line and self._history_index is not None:
+            event.prevent_default()
+            event.stop()
+            self.action_history_next()
+            return
+        await super()._on_key(event)
+
+    def remember(self, prompt: str) -> None:
+        """Add a sent prompt to the history (no immediate duplicates)."""
+        if prompt.strip() and (not self.history or self.history[-1] != prompt):
+            self.history.append(prompt)
+        self._history_index = None
+
+    def action_history_previous(self) -> None:
+        if not self.history:
+            return
+        if self._history_index is None:
+            self._stashed_draft = self.text
+            self._history_index = len(self.history) - 1
+        elif self._history_index > 0:
+            self._history_index -= 1
+        self._show(self.history[self._history_index])
+
+    def action_history_next(self) -> None:
+        if self._history_index is None:
+            return
+        if self._history_index < len(self.history) - 1:
+            self._history_index += 1
+            self._show(self.history[self._history_index])
+        else:
+            self._history_index = None
+            self._show(self._stashed_draft)
+
+    def _show(self, text: str) -> None:
+        self.load_text(text)
+        self.move_cursor(self.document.end)

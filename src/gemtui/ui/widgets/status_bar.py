@@ -1,0 +1,56 @@
+"""One line at the bottom: what is in force and what is happening."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from rich.text import Text
+from textual.widgets import Static
+
+from gemtui.core.safety import clean_terminal_text
+
+#: Spinner frames from ASCII so they show on any console font.
+SPINNER = "|/-\\"
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    model: str = ""
+    mode: str = "stateful"
+    endpoint: str = ""
+    state: str = "ready"
+    elapsed: float | None = None
+    last_tokens: int | None = None
+    total_tokens: int = 0
+    new_below: int = 0
+
+
+class StatusBar(Static):
+    """Renders a :class:`StatusInfo`; the app replaces the info, never edits text here."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self.info = StatusInfo()
+        self._tick = 0
+
+    def set(self, **changes: object) -> None:
+        self.info = replace(self.info, **changes)
+        self._tick += 1
+        self.update(self._text())
+
+    def _text(self) -> Text:
+        info = self.info
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f" {clean_terminal_text(info.model)} ", style="bold")
+        text.append(f"· {info.mode} ")
+        state = info.state
+        if info.elapsed is not None:
+            state = f"{state} {SPINNER[self._tick % len(SPINNER)]} {info.elapsed:4.1f}s"
+        text.append(f"· {state} ", style="reverse" if info.state.startswith("error") else "")
+        if info.last_tokens is not None:
+            text.append(f"· tokens {info.last_tokens:,} (total {info.total_tokens:,}) ")
+        if info.new_below:
+            text.append(f"· ▼ {info.new_below} new lines below (End) ", style="bold")
+        if info.endpoint:
+            text.append(f"· {clean_terminal_text(info.endpoint)}", style="dim")
+        return text

@@ -1,0 +1,48 @@
+"""Fixtures shared by the whole suite: a loopback emulator and a recognisable fake API key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from gemtui.emulator.options import EmulatorOptions
+from gemtui.emulator.run import RunningEmulator, start_in_thread
+
+#: fast settings for tests: no pacing, tiny retry hints, quick background runs
+FAST_OPTIONS = EmulatorOptions(delay_ms=0, retry_after_seconds=0.01, background_step_ms=5)
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[RunningEmulator]:
+    """One emulator on 127.0.0.1 for the whole session, streaming as fast as it can."""
+    with start_in_thread(options=FAST_OPTIONS) as running:
+        yield running
+
+
+@pytest.fixture
+def emulator_factory() -> Iterator[Callable[..., RunningEmulator]]:
+    """Start emulators with custom options (keyword arguments of ``EmulatorOptions``,
+    on top of the fast test defaults); all are stopped at the end of the test."""
+    started: list[RunningEmulator] = []
+
+    def start(**options: object) -> RunningEmulator:
+        fields = {
+            "delay_ms": FAST_OPTIONS.delay_ms,
+            "retry_after_seconds": FAST_OPTIONS.retry_after_seconds,
+            "background_step_ms": FAST_OPTIONS.background_step_ms,
+            **options,
+        }
+        running = start_in_thread(options=EmulatorOptions(**fields))
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture
+def api_key() -> str:
+    """A fake key that is easy to spot if it ever leaks into logs or output."""
+    return "test-key-NOT-A-REAL-KEY-1234"

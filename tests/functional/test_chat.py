@@ -1,0 +1,215 @@
+"""The chat pane end to end: the real app, keys through Textual's pilot, the loopback emulator."""
+
+from __future__ import annotations
+
+from gemtui.core.conversation import ChatSettings
+from gemtui.ui.chat_items import ThoughtItem, UserItem
+
+from .helpers import answers, finish, make_app, notices, send
+
+
+async def test_answer_streams_in_as_markdown(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "Explain binary search")
+        answer = answers(app)[-1]
+        assert answer.final
+        assert "Explain binary search" in answer.source
+        # Finished blocks are split the way a full Markdown parse splits them.
+        blocks = answer.blocks.finished
+        assert any(block.startswith("#") for block in blocks)
+        assert any(block.startswith("```") for block in blocks)
+        assert any(block.startswith("|") for block in blocks)
+        assert app.composer.text == ""
+        assert app.conversation.turns[-1].outcome == "completed"
+        assert app.status.info.last_tokens and app.status.info.last_tokens > 0
+        assert any(isinstance(item, ThoughtItem) for item in app.view.items)
+
+
+async def test_prompt_history_recalls_sent_prompts(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "first question")
+        await send(pilot, "second question")
+        await pilot.press("up")
+        assert app.composer.text == "second question"
+        await pilot.press("up")
+        assert app.composer.text == "first question"
+        await pilot.press("down", "down")
+        assert app.composer.text == ""
+
+
+async def test_stateful_follow_up_depends_on_first_turn(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "My name is Ada")
+        first_id = app.conversation.turns[0].state.interaction.id
+        assert app.conversation.previous_interaction_id == first_id
+        await send(pilot, "What is my name?")
+        second_id = app.conversation.turns[-1].state.interaction.id
+        assert second_id and second_id != first_id
+        assert app.conversation.previous_interaction_id == second_id
+        # Only the server-side chain carries the first prompt into the second answer.
+        assert "My name is Ada" in answers(app)[-1].source
+        assert not app.conversation.history
+
+
+async def test_stateless_follow_up_resends_history_verbatim(emulator):
+    app = make_app(emulator, settings=ChatSettings(stateful=False))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "My name is Ada")
+        history = list(app.conversation.history)
+        # The thought step comes back with its signature, exactly as the server sent it.
+        thought = next(step for step in history if step["type"] == "thought")
+        assert thought.get("signature")
+        await send(pilot, "What is my name?")
+        assert "My name is Ada" in answers(app)[-1].source
+        assert app.conversation.previous_interaction_id is None
+        assert app.conversation.history[: len(history)] == history
+
+
+async def test_mode_switch_key_changes_next_turn(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f6")
+        assert not app.conversation.settings.stateful
+        assert app.status.info.mode == "stateless"
+        await send(pilot, "hello")
+        assert app.conversation.history
+
+
+async def test_escape_cancels_and_keeps_the_partial_answer(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "!slow 30 !size 4 tell me a long story", wait=False)
+        while not (answers(app) and answers(app)[-1].source):
+            await pilot.pause(0.02)
+        await pilot.press("escape")
+        await finish(pilot)
+        turn = app.conversation.turns[-1]
+        assert turn.outcome == "cancelled"
+        partial = answers(app)[-1].source
+        assert partial and len(partial) < 4000
+        assert "Cancelled" in notices(app)[-1].message
+
+
+async def test_missing_key_shows_hint_and_keeps_draft(emulator):
+    app = make_app(emulator, api_key=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "hello there")
+        notice = notices(app)[-1]
+        assert notice.level == "error"
+        assert "GEMINI_API_KEY" in notice.hint
+        assert app.composer.text == "hello there"
+
+
+async def test_rate_limit_error_keeps_draft(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "!fault 429 hello")
+        notice = notices(app)[-1]
+        assert notice.level == "error"
+        assert "429" in notice.message or "rate" in notice.message.lower()
+        assert app.composer.text == "!fault 429 hello"
+
+
+async def test_server_error_is_retried_transparently(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "!fault 503x1 hello")
+        assert app.conversation.turns[-1].outcome == "completed"
+        assert not notices(app)
+
+
+async def test_dropped_stream_keeps_partial_and_retry_works(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "!fault drop-after 12 hello")
+        turn = app.conversation.turns[-1]
+        assert turn.outcome == "interrupted"
+        assert answers(app) and answers(app)[-1].source
+        assert "F5" in notices(app)[-1].hint
+        await pilot.press("f5")
+        await finish(pilot)
+        # The retry sends the same prompt again (the emulator drops it the same way).
+        assert len(app.conversation.turns) == 2
+        assert app.conversation.turns[-1].prompt == turn.prompt
+
+
+async def test_error_event_marks_turn_failed(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "!fault error-event hello")
+        assert app.conversation.turns[-1].outcome == "failed"
+        assert "mid-stream" in notices(app)[-1].message
+
+
+HOSTILE = (
+    "[bold red]red?[/] [link=http://evil]x[/link] \x1b]52;c;SGVsbG8=\x07 \x1b[2J \x1b]0;pwn\x07"
+)
+
+
+async def test_hostile_output_is_shown_as_text(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, HOSTILE)
+        answer = answers(app)[-1]
+        assert "\x1b" not in answer.source
+        assert "[bold red]red?[/]" in answer.source
+        user = next(item for item in app.view.items if isinstance(item, UserItem))
+        assert user.prompt == HOSTILE
+        screen_text = "\n".join(
+            "".join(segment.text for segment in app.view.render_line(y))
+            for y in range(app.view.size.height)
+        )
+        assert "\x1b" not in screen_text
+        assert "\x07" not in screen_text
+
+
+async def test_follow_tail_yields_to_a_reader_who_scrolled_up(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "!size 3 first long answer")
+        view = app.view
+        assert view.scroll_y == view.max_scroll_y
+        await send(pilot, "!slow 5 !size 3 second long answer", wait=False)
+        while not answers(app) or len(answers(app)) < 2 or not answers(app)[-1].source:
+            await pilot.pause(0.02)
+        view.focus()
+        await pilot.press("home")
+        assert view.scroll_y == 0
+        await finish(pilot)
+        assert view.scroll_y == 0
+        assert app.status.info.new_below > 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y
+        assert app.status.info.new_below == 0
+
+
+async def test_thought_expands_with_enter(emulator):
+    settings = ChatSettings(generation_config={"thinking_summaries": "auto"})
+    app = make_app(emulator, settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "think about it")
+        thought_index = next(
+            i for i, item in enumerate(app.view.items) if isinstance(item, ThoughtItem)
+        )
+        thought = app.view.items[thought_index]
+        assert thought.summary and not thought.expanded
+        app.view.focus()
+        await pilot.press("home")
+        while app.view.selected != thought_index:
+            await pilot.press("down")
+        await pilot.press("enter")
+        assert thought.expanded
+
+
+async def test_new_conversation_clears_everything(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "hello")
+        await pilot.press("ctrl+n")
+        assert app.view.items == []
+        assert app.conversation.turns == []
+        assert app.conversation.previous_interaction_id is None
