@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from chat_driver import answers, finish, make_app, notices, send
+
 from gemtui.core.conversation import ChatSettings
 from gemtui.ui.chat_items import ThoughtItem, UserItem
-
-from .helpers import answers, finish, make_app, notices, send
 
 
 async def test_answer_streams_in_as_markdown(emulator):

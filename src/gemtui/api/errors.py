@@ -30,6 +30,8 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
 
+import httpx
+
 #: The hint for every "no key / wrong key" answer.
 KEY_HINT = (
     "Set GEMINI_API_KEY (or GOOGLE_API_KEY), or run `gemtui --demo` to use the offline emulator."
@@ -96,7 +98,9 @@ class ApiStatusError(GemtuiApiError):
         self.body = body
         self.method = method
         self.url = url
-        summary = f"HTTP {status} {code}: {one_line(message)}" if message else f"HTTP {status} {code}"
+        summary = (
+            f"HTTP {status} {code}: {one_line(message)}" if message else f"HTTP {status} {code}"
+        )
         super().__init__(summary, hint=hint)
         #: The server's own message, without the status prefix.
         self.server_message = one_line(message)
@@ -200,9 +204,8 @@ def _status_name(status: int) -> str:
         return f"http_{status}"
 
 
-def _read_error_body(status: int, body: bytes) -> tuple[str, str, Any]:
+def _read_error_body(status: int, text: str) -> tuple[str, str, Any]:
     """``(code, message, parsed body)`` from either error shape, or from a non-JSON body."""
-    text = body.decode("utf-8", "replace")
     try:
         parsed: Any = json.loads(text) if text.strip() else None
     except ValueError:
@@ -264,9 +267,10 @@ def error_from_response(
     url: str = "",
     secret: str | None = None,
 ) -> ApiStatusError:
-    """The typed error for an HTTP error response; ``secret`` is scrubbed from the message."""
-    code, message, parsed = _read_error_body(status, body)
-    message = redact(message, secret)
+    """The typed error for an HTTP error response; ``secret`` is scrubbed from all of it."""
+    code, message, parsed = _read_error_body(
+        status, redact(body.decode("utf-8", "replace"), secret)
+    )
     retry_after = retry_after_seconds(headers)
     if _is_key_problem(status, code, message, parsed):
         cls: type[ApiStatusError] = AuthenticationError
@@ -292,15 +296,17 @@ def error_from_response(
 class ApiConnectionError(GemtuiApiError):
     """No HTTP answer: connection refused, name not resolved, TLS failed, or dropped early."""
 
-    def __init__(self, message: str, *, kind: str, host: str, hint: str = "") -> None:
+    def __init__(
+        self, message: str, *, kind: str, host: str, hint: str = "", retryable: bool = False
+    ) -> None:
         self.kind = kind
         self.host = host
+        self._retryable = retryable
         super().__init__(message, hint=hint)
 
     @property
     def retryable(self) -> bool:
-        # Only failures before the request left us: a dropped request may have been processed.
-        return self.kind in ("refused", "dns", "other")
+        return self._retryable
 
 
 _CONNECTION_HINTS = {
@@ -338,14 +344,26 @@ def _connection_kind(exc: BaseException) -> str:
     return "other"
 
 
-def connection_error(exc: BaseException, host: str, *, connected: bool) -> ApiConnectionError:
-    """Map a transport exception; ``connected`` says the request was (maybe) already sent."""
-    kind = "dropped" if connected else _connection_kind(exc)
+def connection_error(exc: BaseException, host: str, *, connecting: bool) -> ApiConnectionError:
+    """Map a transport exception. Only failures while ``connecting`` are retryable (TLS
+    excepted): after that the request may have reached the server, and a create is not
+    idempotent."""
+    if connecting:
+        kind = _connection_kind(exc)
+    else:
+        dropped = httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError
+        kind = "dropped" if isinstance(exc, dropped) else "other"
     detail = one_line(str(exc))
     message = f"Could not reach {host}: {_KIND_TEXT[kind]}"
     if detail and kind in ("tls", "other"):
         message += f" ({detail})"
-    return ApiConnectionError(message, kind=kind, host=host, hint=_CONNECTION_HINTS[kind])
+    return ApiConnectionError(
+        message,
+        kind=kind,
+        host=host,
+        hint=_CONNECTION_HINTS[kind],
+        retryable=connecting and kind != "tls",
+    )
 
 
 class ApiTimeoutError(GemtuiApiError):
@@ -364,7 +382,9 @@ class ApiTimeoutError(GemtuiApiError):
         self.seconds = seconds
         self.host = host
         limit = f" after {seconds:g} s" if seconds is not None else ""
-        super().__init__(
+        # Not super(): in StreamIdleTimeout the next class in the MRO is StreamInterrupted.
+        GemtuiApiError.__init__(
+            self,
             f"Timed out {self._PHASE_TEXT.get(phase, phase)} ({host}){limit}",
             hint="The server or network is slow or stalled; retry, or raise the timeout.",
         )

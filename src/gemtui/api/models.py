@@ -48,8 +48,12 @@ class Typed(WireModel):
 
 def _tag_of(key: str, known: frozenset[str]):
     def pick(value: Any) -> str:
-        tag = value.get(key) if isinstance(value, dict) else getattr(value, key, None)
-        return tag if tag in known else UNKNOWN_TAG
+        if isinstance(value, dict):
+            tag = value.get(key)
+        else:
+            # An Unknown* instance keeps a tag that is not its own: it stays Unknown.
+            tag = getattr(value, key, None) if getattr(type(value), "_tag_fields", ()) else None
+        return tag if isinstance(tag, str) and tag in known else UNKNOWN_TAG
 
     return pick
 
@@ -807,7 +811,7 @@ def _as_object(data: str | bytes | dict[str, Any]) -> dict[str, Any]:
         return data
     try:
         value = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         value = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     return value if isinstance(value, dict) else {"data": value}
 

@@ -27,7 +27,12 @@ from httpx_sse import ServerSentEvent
 # (\r\n, \r and \n) and field decoder.
 from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 
-from gemtui.api.errors import StreamIdleTimeout, StreamInterrupted, UnexpectedResponseError, one_line
+from gemtui.api.errors import (
+    StreamIdleTimeout,
+    StreamInterrupted,
+    UnexpectedResponseError,
+    one_line,
+)
 from gemtui.api.models import EventBase, parse_event
 from gemtui.api.timing import RequestTimings
 
@@ -56,6 +61,22 @@ async def iter_sse(chunks: AsyncIterable[bytes]) -> AsyncIterator[ServerSentEven
             yield sse
 
 
+async def guarded_chunks(
+    response: httpx.Response, timings: RequestTimings, idle_timeout: float | None
+) -> AsyncIterator[bytes]:
+    """Body chunks, counted into ``timings``; ``TimeoutError`` when none comes for
+    ``idle_timeout`` seconds (httpx's read timeout is off: this is the one idle limit)."""
+    body = response.aiter_bytes()
+    while True:
+        try:
+            async with asyncio.timeout(idle_timeout):
+                chunk = await anext(body)
+        except StopAsyncIteration:
+            return
+        timings.bytes_received += len(chunk)
+        yield chunk
+
+
 @dataclass(frozen=True, slots=True)
 class ReceivedEvent:
     """One event as parsed, with what the timeline needs: the raw payload and when it came."""
@@ -65,7 +86,7 @@ class ReceivedEvent:
     raw: str
     #: ``time.monotonic()`` when the event was parsed.
     received_at: float
-    #: The SSE ``event:`` field, ``""`` when absent (SSE's default type ``message`` reads as absent).
+    #: The SSE ``event:`` field; ``""`` when absent (SSE's default ``message`` reads as absent).
     sse_event: str = ""
 
     @property
@@ -135,7 +156,7 @@ class EventStream:
                 f"Expected an event stream from {self._host}, got HTTP {response.status_code} "
                 f"with content type {content_type or 'none'!r}"
             )
-        self._chunks = self._guarded_chunks(response, timings)
+        self._chunks = guarded_chunks(response, timings, self._idle_timeout)
         self._events = iter_sse(self._chunks)
 
     async def aclose(self) -> None:
@@ -168,20 +189,6 @@ class EventStream:
             await self.aclose()
             raise StopAsyncIteration
         return self._receive(sse)
-
-    async def _guarded_chunks(
-        self, response: httpx.Response, timings: RequestTimings
-    ) -> AsyncIterator[bytes]:
-        """Body chunks, failing with ``TimeoutError`` when none comes for ``idle_timeout``."""
-        body = response.aiter_bytes()
-        while True:
-            try:
-                async with asyncio.timeout(self._idle_timeout):
-                    chunk = await anext(body)
-            except StopAsyncIteration:
-                return
-            timings.bytes_received += len(chunk)
-            yield chunk
 
     async def _next_payload(self) -> ServerSentEvent | None:
         """The next event that carries data; ``None`` at a clean end of the stream."""

@@ -95,8 +95,8 @@ class TimingTrace:
         self._connect_started: float | None = None
 
     async def __call__(self, name: str, info: dict[str, Any]) -> None:
-        # Names are "<module>.<step>.<started|complete|failed>", e.g. "connection.connect_tcp.started"
-        # and "http11.receive_response_headers.complete" (httpcore's Trace).
+        # httpcore names them "<module>.<step>.<started|complete|failed>", e.g.
+        # "connection.connect_tcp.started", "http11.receive_response_headers.complete".
         if name == "connection.connect_tcp.started":
             self._connect_started = time.monotonic()
         elif name in ("connection.connect_tcp.complete", "connection.start_tls.complete"):

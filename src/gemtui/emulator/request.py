@@ -21,29 +21,6 @@ SUPPORTED_TOOL_TYPES = (
     "retrieval",
 )
 CONTENT_TYPES = {"text", "image", "audio", "video", "document"}
-STEP_TYPES = {
-    "user_input",
-    "model_output",
-    "thought",
-    "function_call",
-    "function_result",
-    "google_search_call",
-    "google_search_result",
-    "code_execution_call",
-    "code_execution_result",
-    "url_context_call",
-    "url_context_result",
-    "google_maps_call",
-    "google_maps_result",
-    "file_search_call",
-    "file_search_result",
-    "mcp_server_tool_call",
-    "mcp_server_tool_result",
-    "retrieval_call",
-    "retrieval_result",
-    "processing_call",
-    "processing_result",
-}
 LEGACY_REVISION = "2026-05-07"
 
 
@@ -104,6 +81,11 @@ def parse_create(body: Any, api_revision: str | None = None) -> CreateRequest:
     config = body.get("generation_config") or {}
     if not isinstance(config, dict):
         raise invalid("Invalid value at 'generation_config': expected an object.")
+    limit = config.get("max_output_tokens")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise invalid(
+            "Invalid value at 'generation_config.max_output_tokens': expected a positive integer."
+        )
     return CreateRequest(
         body=body,
         model=model,
@@ -149,6 +131,12 @@ def normalise_input(raw: Any) -> list[dict[str, Any]]:
     for i, step in enumerate(items):
         if step["type"] == "function_result" and not isinstance(step.get("call_id"), str):
             raise invalid(f"Missing required field 'call_id' at 'input[{i}]'.")
+        if "content" in step:
+            content = step["content"]
+            if not isinstance(content, list):
+                raise invalid(f"Invalid value at 'input[{i}].content': expected a list.")
+            for j, item in enumerate(content):
+                _typed(item, f"input[{i}].content[{j}]")
     return items
 
 

@@ -25,16 +25,28 @@ def sample(schema: Any, hint: str = "", name: str = "value", *, all_properties: 
     ``all_properties`` fills optional object properties too (structured output shows them);
     function arguments pass ``False`` to fill only what is required.
     """
-    return _Sampler(hint, all_properties).value(schema, name, 0)
+    return _Sampler(schema, hint, all_properties).value(schema, name, 0)
 
 
 class _Sampler:
-    def __init__(self, hint: str, all_properties: bool) -> None:
+    def __init__(self, root: Any, hint: str, all_properties: bool) -> None:
+        self.root = root
         self.hint = " ".join(hint.split())[:60] or "example"
         self.all_properties = all_properties
 
+    def resolve(self, schema: Any) -> Any:
+        """Follow local ``$ref``s (``#/$defs/Name``, as pydantic's schemas use)."""
+        seen = 0
+        while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and seen < 32:
+            target: Any = self.root
+            for part in schema["$ref"].lstrip("#").strip("/").split("/"):
+                target = target.get(part, {}) if isinstance(target, dict) and part else target
+            schema, seen = target, seen + 1
+        return schema
+
     def value(self, schema: Any, name: str, depth: int) -> Any:
-        if not isinstance(schema, dict):
+        schema = self.resolve(schema)
+        if not isinstance(schema, dict) or depth > 12:
             return self.string({}, name)
         if "const" in schema:
             return schema["const"]
@@ -67,9 +79,12 @@ class _Sampler:
         return self.string(schema, name)
 
     def object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
-        properties = schema.get("properties") or {}
-        required = [r for r in schema.get("required") or [] if isinstance(r, str)]
-        names = list(properties) if self.all_properties or not required else required
+        properties = schema.get("properties")
+        properties = properties if isinstance(properties, dict) else {}
+        listed = schema.get("required")
+        required = [r for r in listed if isinstance(r, str)] if isinstance(listed, list) else []
+        fill_all = (self.all_properties and depth < 4) or not required
+        names = list(properties) if fill_all else required
         result = {}
         for prop in names:
             result[prop] = self.value(properties.get(prop, {}), prop, depth + 1)
@@ -79,23 +94,28 @@ class _Sampler:
         return result
 
     def array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
-        low = int(schema.get("minItems", 0) or 0)
-        high = schema.get("maxItems")
-        count = max(low, 2 if depth < 3 else 1)
-        if isinstance(high, int):
+        low, high = _count(schema, "minItems"), _count(schema, "maxItems")
+        count = max(low or 0, 2 if depth < 3 else 0)
+        if high is not None:
             count = min(count, high)
         items = schema.get("items", {})
         singular = name[:-1] if name.endswith("s") and len(name) > 1 else name
         return [self.value(items, f"{singular} {i + 1}", depth + 1) for i in range(count)]
 
     def number(self, schema: dict[str, Any], *, integer: bool) -> int | float:
+        """1 when allowed, else the nearest value inside the bounds."""
         value: float = 1
-        low = schema.get("minimum", schema.get("exclusiveMinimum"))
-        high = schema.get("maximum", schema.get("exclusiveMaximum"))
-        if isinstance(low, int | float) and value <= low:
-            value = low + 1 if "exclusiveMinimum" in schema or integer else low
-        if isinstance(high, int | float) and value >= high:
-            value = high - 1 if "exclusiveMaximum" in schema else high
+        step = 1 if integer else 0.5
+        low, high = _bound(schema, "minimum"), _bound(schema, "maximum")
+        low_open, high_open = _bound(schema, "exclusiveMinimum"), _bound(schema, "exclusiveMaximum")
+        if low is not None and value < low:
+            value = low
+        if low_open is not None and value <= low_open:
+            value = low_open + step
+        if high is not None and value > high:
+            value = high
+        if high_open is not None and value >= high_open:
+            value = high_open - step
         if integer:
             return int(value)
         return float(value)
@@ -105,10 +125,20 @@ class _Sampler:
         text = _FORMATS.get(fmt, f"{name}: {self.hint}") if isinstance(fmt, str) else None
         if text is None:
             text = f"{name.replace('_', ' ')} for {self.hint}" if self.all_properties else self.hint
-        low = schema.get("minLength")
-        high = schema.get("maxLength")
-        if isinstance(low, int) and len(text) < low:
-            text = text + "." * (low - len(text))
-        if isinstance(high, int) and len(text) > high:
-            text = text[: max(high, 0)]
+        low, high = _count(schema, "minLength"), _count(schema, "maxLength")
+        if low is not None and len(text) < low:
+            text = text + "." * (min(low, 10_000) - len(text))
+        if high is not None and len(text) > high:
+            text = text[:high]
         return text
+
+
+def _count(schema: dict[str, Any], key: str) -> int | None:
+    """A non-negative integer keyword, or ``None`` when absent or malformed."""
+    value = schema.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _bound(schema: dict[str, Any], key: str) -> float | None:
+    value = schema.get(key)
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None

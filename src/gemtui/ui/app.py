@@ -71,14 +71,23 @@ class GemtuiApp(App[int]):
 
     BINDINGS = [
         Binding("escape", "cancel_or_focus", "Cancel", id="app.cancel"),
-        Binding("ctrl+n", "new_conversation", "New chat", id="app.new_conversation"),
-        Binding("ctrl+y", "copy_last_answer", "Copy answer", id="app.copy_last_answer"),
-        Binding("f5", "retry", "Retry", show=False, id="app.retry"),
-        Binding("f6", "toggle_mode", "Stateful/stateless", show=False, id="app.toggle_mode"),
+        Binding("ctrl+n", "new_conversation", "New chat", id="app.new_conversation", priority=True),
+        Binding(
+            "ctrl+y", "copy_last_answer", "Copy answer", id="app.copy_last_answer", priority=True
+        ),
+        Binding("f5", "retry", "Retry", show=False, id="app.retry", priority=True),
+        Binding(
+            "f6",
+            "toggle_mode",
+            "Stateful/stateless",
+            show=False,
+            id="app.toggle_mode",
+            priority=True,
+        ),
         Binding(
             "ctrl+l", "focus_conversation", "Messages", show=False, id="app.focus_conversation"
         ),
-        Binding("f1", "help", "Help", id="app.help"),
+        Binding("f1", "help", "Help", id="app.help", priority=True),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 

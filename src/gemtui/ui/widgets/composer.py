@@ -38,7 +38,7 @@ class Composer(TextArea):
             tab_behavior="focus",
             placeholder="Ask Gemini…  (Enter send · Ctrl+J newline · F1 help)",
         )
-        self.history: list[str] = []
+        self.prompt_history: list[str] = []
         self._history_index: int | None = None
         self._stashed_draft = ""
 
@@ -54,7 +54,7 @@ class Composer(TextArea):
             event.stop()
             self.insert("\n")
             return
-        if event.key == "up" and self.cursor_at_first_line and self.history:
+        if event.key == "up" and self.cursor_at_first_line and self.prompt_history:
             event.prevent_default()
             event.stop()
             self.action_history_previous()
@@ -68,26 +68,26 @@ class Composer(TextArea):
 
     def remember(self, prompt: str) -> None:
         """Add a sent prompt to the history (no immediate duplicates)."""
-        if prompt.strip() and (not self.history or self.history[-1] != prompt):
-            self.history.append(prompt)
+        if prompt.strip() and (not self.prompt_history or self.prompt_history[-1] != prompt):
+            self.prompt_history.append(prompt)
         self._history_index = None
 
     def action_history_previous(self) -> None:
-        if not self.history:
+        if not self.prompt_history:
             return
         if self._history_index is None:
             self._stashed_draft = self.text
-            self._history_index = len(self.history) - 1
+            self._history_index = len(self.prompt_history) - 1
         elif self._history_index > 0:
             self._history_index -= 1
-        self._show(self.history[self._history_index])
+        self._show(self.prompt_history[self._history_index])
 
     def action_history_next(self) -> None:
         if self._history_index is None:
             return
-        if self._history_index < len(self.history) - 1:
+        if self._history_index < len(self.prompt_history) - 1:
             self._history_index += 1
-            self._show(self.history[self._history_index])
+            self._show(self.prompt_history[self._history_index])
         else:
             self._history_index = None
             self._show(self._stashed_draft)

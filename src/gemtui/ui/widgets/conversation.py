@@ -80,6 +80,8 @@ class ConversationView(ScrollView, can_focus=True):
         self._lines: OrderedDict[int, tuple[tuple[int, int], list[Strip]]] = OrderedDict()
         self._content_width = 0
         self._unseen_lines = 0
+        #: Follow the tail while the reader is at the bottom; scrolling up stops it.
+        self._follow = True
 
     # ------------------------------------------------------------------ content
 
@@ -102,6 +104,7 @@ class ConversationView(ScrollView, can_focus=True):
         self._lines.clear()
         self.selected = None
         self._unseen_lines = 0
+        self._follow = True
         self._relayout(from_index=0)
         self.scroll_home(animate=False)
 
@@ -148,7 +151,6 @@ class ConversationView(ScrollView, can_focus=True):
     def _relayout(self, from_index: int) -> None:
         if not self.is_mounted or self._content_width <= 0:
             return
-        follow = self._at_bottom()
         old_total = self.virtual_size.height
         del self._offsets[from_index:]
         position = self._offsets[-1] + self._heights[from_index - 1] + GAP if from_index else 0
@@ -159,9 +161,8 @@ class ConversationView(ScrollView, can_focus=True):
         total = max(position - GAP, 0)
         self.virtual_size = Size(self._content_width + GUTTER, total)
         grown = total - old_total
-        if follow:
-            self.scroll_to(y=max(total - self.scrollable_content_region.height, 0), animate=False,
-                           immediate=True)  # fmt: skip
+        if self._follow:
+            self.scroll_end(animate=False, immediate=True, force=True)
         elif grown > 0:
             self._unseen_lines += grown
             self.post_message(self.NewOutputBelow(self._unseen_lines))
@@ -182,7 +183,8 @@ class ConversationView(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        if self._unseen_lines and self._at_bottom():
+        self._follow = self._at_bottom()
+        if self._unseen_lines and self._follow:
             self._unseen_lines = 0
             self.post_message(self.NewOutputBelow(0))
 

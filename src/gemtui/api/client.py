@@ -1,0 +1,349 @@
+"""Async client of the Gemini Interactions API over one ``httpx.AsyncClient``.
+
+Every request goes through :meth:`InteractionsClient._send`, which owns the three rules that
+matter for a chat client: retry only what is safe (connect failures, 408, 429, 5xx; never other
+4xx, never once a stream has delivered events), turn every failure into a typed error from
+:mod:`gemtui.api.errors`, and keep the API key in the ``x-goog-api-key`` header and nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from collections.abc import Mapping
+from contextlib import aclosing
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from pydantic import ValidationError
+
+from gemtui import __version__
+from gemtui.api.errors import (
+    REDACTED,
+    ApiConnectionError,
+    ApiTimeoutError,
+    GemtuiApiError,
+    UnexpectedResponseError,
+    connection_error,
+    error_from_response,
+)
+from gemtui.api.models import CreateInteractionParams, Interaction
+from gemtui.api.sse import EventStream, ReceivedEvent, guarded_chunks
+from gemtui.api.timing import RequestTimings, RetryPolicy, Timeouts, TimingTrace
+
+__all__ = [
+    "API_VERSIONS",
+    "DEFAULT_BASE_URL",
+    "EventStream",
+    "InteractionsClient",
+    "ReceivedEvent",
+    "RequestTimings",
+    "RetryPolicy",
+    "Timeouts",
+    "default_base_url",
+]
+
+DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
+API_VERSIONS = ("v1beta", "v1")
+USER_AGENT = f"gemtui/{__version__}"
+#: Error bodies are read up to this size; the rest is not needed to explain the error.
+_MAX_ERROR_BODY = 256 * 1024
+
+log = logging.getLogger(__name__)
+
+
+def default_base_url(env: Mapping[str, str] = os.environ) -> str:
+    """``GOOGLE_GEMINI_BASE_URL`` if set, else Google's endpoint."""
+    return env.get("GOOGLE_GEMINI_BASE_URL") or DEFAULT_BASE_URL
+
+
+class _Secret:
+    """Holds the key so that no repr, ``vars()`` dump or debugger view shows it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return REDACTED
+
+
+class InteractionsClient:
+    """create / stream / get / stream_get (resume) / cancel / delete of interactions.
+
+    ``last_timings`` holds the :class:`RequestTimings` of the latest non-streaming request
+    (streams carry their own on ``EventStream.timings``).
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None = None,
+        api_version: str = "v1beta",
+        timeouts: Timeouts = Timeouts(),  # noqa: B008 - frozen, safe to share
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, safe to share
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        if api_version not in API_VERSIONS:
+            raise ValueError(f"api_version must be one of {API_VERSIONS}, not {api_version!r}")
+        self._key = _Secret(api_key) if api_key else None
+        self.base_url = (base_url or default_base_url()).rstrip("/")
+        self.api_version = api_version
+        self.timeouts = timeouts
+        self.retry = retry
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx.AsyncClient()
+        self._httpx_timeout = httpx.Timeout(
+            # Reads are bounded by our own first-byte and idle limits (see _send, EventStream).
+            connect=timeouts.connect,
+            read=None,
+            write=timeouts.write,
+            pool=timeouts.pool,
+        )
+        self._host = httpx.URL(self.base_url).netloc.decode("ascii", "replace")
+        self.last_timings: RequestTimings | None = None
+
+    def __repr__(self) -> str:
+        key = REDACTED if self._key else None
+        return (
+            f"InteractionsClient(base_url={self.base_url!r}, api_version={self.api_version!r}, "
+            f"api_key={key})"
+        )
+
+    async def __aenter__(self) -> InteractionsClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this client created it."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    # ------------------------------------------------------------------ operations
+
+    async def create(self, params: CreateInteractionParams | dict[str, Any]) -> Interaction:
+        """``POST /{v}/interactions`` without streaming; returns the finished (or background)
+        interaction."""
+        body = _wire(params)
+        body.pop("stream", None)
+        return _interaction(await self._json("POST", "interactions", body=body))
+
+    def stream(self, params: CreateInteractionParams | dict[str, Any]) -> EventStream:
+        """``POST /{v}/interactions`` with ``stream: true``; the request is sent on entering."""
+        body = _wire(params)
+        body["stream"] = True
+        return self._event_stream("POST", "interactions", body=body)
+
+    async def get(self, interaction_id: str) -> Interaction:
+        """``GET /{v}/interactions/{id}``: the full timeline, ``user_input`` steps included."""
+        return _interaction(await self._json("GET", _path(interaction_id)))
+
+    def stream_get(self, interaction_id: str, last_event_id: str | None = None) -> EventStream:
+        """``GET /{v}/interactions/{id}?stream=true``; with ``last_event_id`` the server resumes
+        after that event."""
+        query = {"stream": "true"}
+        if last_event_id:
+            query["last_event_id"] = last_event_id
+        return self._event_stream("GET", _path(interaction_id), query=query)
+
+    async def cancel(self, interaction_id: str) -> Interaction:
+        """``POST /{v}/interactions/{id}/cancel`` (background runs only, per the API)."""
+        return _interaction(await self._json("POST", _path(interaction_id) + "/cancel"))
+
+    async def delete(self, interaction_id: str) -> None:
+        """``DELETE /{v}/interactions/{id}``; the body (empty or ``{}``) is ignored."""
+        await self._read("DELETE", _path(interaction_id))
+
+    # ------------------------------------------------------------------ machinery
+
+    def _event_stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> EventStream:
+        async def opener() -> tuple[httpx.Response, RequestTimings]:
+            return await self._send(method, path, body=body, query=query, stream=True)
+
+        return EventStream(opener, idle_timeout=self.timeouts.idle, host=self._host)
+
+    async def _json(self, method: str, path: str, *, body: dict[str, Any] | None = None) -> Any:
+        content = await self._read(method, path, body=body)
+        try:
+            return json.loads(content)
+        except ValueError:
+            raise UnexpectedResponseError(
+                f"{method} {path} returned a body that is not JSON ({len(content)} bytes)"
+            ) from None
+
+    async def _read(self, method: str, path: str, *, body: dict[str, Any] | None = None) -> bytes:
+        """Send a non-streaming request and read its whole body."""
+        response, timings = await self._send(method, path, body=body, stream=False)
+        try:
+            content = await self._read_body(response, timings)
+        finally:
+            await response.aclose()
+            timings.finish()
+        self.last_timings = timings
+        return content
+
+    async def _read_body(
+        self, response: httpx.Response, timings: RequestTimings, limit: int | None = None
+    ) -> bytes:
+        """The body (up to ``limit`` bytes), under the idle limit between chunks."""
+        parts: list[bytes] = []
+        size = 0
+        try:
+            async with aclosing(guarded_chunks(response, timings, self.timeouts.idle)) as chunks:
+                async for chunk in chunks:
+                    parts.append(chunk)
+                    size += len(chunk)
+                    if limit is not None and size >= limit:
+                        break
+        except TimeoutError:
+            raise ApiTimeoutError(
+                phase="idle", seconds=self.timeouts.idle, host=self._host
+            ) from None
+        except httpx.TransportError as exc:
+            raise connection_error(exc, self._host, connecting=False) from exc
+        return b"".join(parts)
+
+    def _build(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None,
+        query: dict[str, str] | None,
+        stream: bool,
+        trace: TimingTrace,
+    ) -> httpx.Request:
+        headers = {
+            "accept": "text/event-stream" if stream else "application/json",
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+        }
+        if self._key is not None:
+            headers["x-goog-api-key"] = self._key.value
+        content = (
+            json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            if body is not None
+            else None
+        )
+        return self._http.build_request(
+            method,
+            f"{self.base_url}/{self.api_version}/{path}",
+            params=query,
+            content=content,
+            headers=headers,
+            timeout=self._httpx_timeout,
+            extensions={"trace": trace},
+        )
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        query: dict[str, str] | None = None,
+        stream: bool,
+    ) -> tuple[httpx.Response, RequestTimings]:
+        """One request with retries; returns the open 2xx response (body not read yet)."""
+        attempt = 0
+        while True:
+            attempt += 1
+            trace = TimingTrace(attempt)
+            request = self._build(method, path, body=body, query=query, stream=stream, trace=trace)
+            try:
+                response = await self._send_once(request)
+            except GemtuiApiError as exc:
+                error: GemtuiApiError = exc
+            else:
+                trace.timings.status_code = response.status_code
+                if response.status_code < 300:
+                    return response, trace.timings
+                error = await self._status_error(response, trace.timings, method, path)
+            self.last_timings = trace.timings
+            delay = self.retry.delay(attempt, getattr(error, "retry_after", None))
+            if not error.retryable or delay is None:
+                raise error
+            log.info("retrying %s %s in %.2f s: %s", method, path, delay, error)
+            await self.retry.sleep(delay)
+
+    async def _send_once(self, request: httpx.Request) -> httpx.Response:
+        """Send and wait for the response head, mapping transport failures to typed errors."""
+        limit = self.timeouts.first_byte
+        try:
+            async with asyncio.timeout(limit):
+                return await self._http.send(request, stream=True)
+        except TimeoutError:
+            raise ApiTimeoutError(phase="first_byte", seconds=limit, host=self._host) from None
+        except httpx.ConnectTimeout:
+            raise ApiTimeoutError(
+                phase="connect", seconds=self.timeouts.connect, host=self._host
+            ) from None
+        except httpx.WriteTimeout:
+            raise ApiTimeoutError(
+                phase="write", seconds=self.timeouts.write, host=self._host
+            ) from None
+        except httpx.PoolTimeout:
+            raise ApiTimeoutError(
+                phase="pool", seconds=self.timeouts.pool, host=self._host
+            ) from None
+        except httpx.ConnectError as exc:
+            raise connection_error(exc, self._host, connecting=True) from exc
+        except httpx.TransportError as exc:
+            raise connection_error(exc, self._host, connecting=False) from exc
+
+    async def _status_error(
+        self, response: httpx.Response, timings: RequestTimings, method: str, path: str
+    ) -> GemtuiApiError:
+        try:
+            content = await self._read_body(response, timings, limit=_MAX_ERROR_BODY)
+        except (ApiTimeoutError, ApiConnectionError):
+            content = b""
+        finally:
+            await response.aclose()
+            timings.finish()
+        return error_from_response(
+            status=response.status_code,
+            headers=response.headers,
+            body=content,
+            method=method,
+            url=f"{self.base_url}/{self.api_version}/{path}",
+            secret=self._key.value if self._key else None,
+        )
+
+
+def _path(interaction_id: str) -> str:
+    """``interactions/{id}`` with the id quoted so it can never change the path."""
+    return "interactions/" + quote(interaction_id, safe="")
+
+
+def _wire(params: CreateInteractionParams | dict[str, Any]) -> dict[str, Any]:
+    return params.to_wire() if isinstance(params, CreateInteractionParams) else dict(params)
+
+
+def _interaction(payload: Any) -> Interaction:
+    try:
+        return Interaction.model_validate(payload)
+    except ValidationError as exc:
+        raise UnexpectedResponseError(
+            f"The response is not an interaction: {exc.errors()[0]['msg']}"
+        ) from None
