@@ -53,6 +53,22 @@ def render_lines(renderable: RenderableType, width: int, ctx: RenderContext) -> 
     return [Strip(line) for line in ctx.console.render_lines(renderable, options, pad=False)]
 
 
+def _is_blank(strip: Strip) -> bool:
+    return not strip.text.strip() and not any(
+        segment.style is not None and segment.style.bgcolor is not None for segment in strip
+    )
+
+
+def trim_blank(lines: list[Strip]) -> list[Strip]:
+    """Drop the empty lines Rich puts around some blocks; the pane sets its own spacing."""
+    start, end = 0, len(lines)
+    while start < end and _is_blank(lines[start]):
+        start += 1
+    while end > start and _is_blank(lines[end - 1]):
+        end -= 1
+    return lines[start:end]
+
+
 def markdown(source: str, ctx: RenderContext) -> Markdown:
     # hyperlinks=False: a link in model output must not become an OSC 8 escape sequence.
     return Markdown(source, code_theme=ctx.code_theme, hyperlinks=False)
@@ -156,7 +172,7 @@ class AnswerItem(ChatItem):
         key = (block, width)
         strips = self._block_cache.get(key)
         if strips is None:
-            strips = render_lines(markdown(block, ctx), width, ctx)
+            strips = trim_blank(render_lines(markdown(block, ctx), width, ctx))
             self._block_cache[key] = strips
         return strips
 
@@ -173,7 +189,7 @@ class AnswerItem(ChatItem):
         if tail.strip():
             if lines:
                 lines.append(blank)
-            lines.extend(render_lines(markdown(tail, ctx), width, ctx))
+            lines.extend(trim_blank(render_lines(markdown(tail, ctx), width, ctx)))
         for image in self.images:
             size = len(image.data or "") * 3 // 4
             info = f"{image.mime_type or 'image'}, {size / 1024:.1f} KB"
