@@ -1,0 +1,114 @@
+"""Record raw event streams as JSON Lines, and read them back for replay.
+
+One format serves the timeline's recordings and ``gemtui ask --output-format stream-json``, so
+anything printed by a script can be replayed in the TUI:
+
+* line 1, the header: ``{"recording": "gemtui/1", "created": ISO-8601, "request": {...}}``
+  (the request body as sent; the API key is never part of it, and the text is redacted anyway);
+* then one line per event: ``{"offset": seconds since the request started, "event": {...}}``
+  where ``event`` is the event's JSON exactly as the server sent it.
+
+Readers skip lines they cannot parse rather than fail, so a recording cut short by a crash still
+replays up to where it stops.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from gemtui.core.safety import redact_secrets
+
+FORMAT = "gemtui/1"
+
+
+@dataclass
+class RecordedEvent:
+    offset: float
+    event: dict[str, Any]
+
+
+@dataclass
+class Recording:
+    request: dict[str, Any] = field(default_factory=dict)
+    created: str = ""
+    events: list[RecordedEvent] = field(default_factory=list)
+
+
+def header_line(request: dict[str, Any], secrets: Iterable[str] = ()) -> str:
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    header = {"recording": FORMAT, "created": created, "request": request}
+    return redact_secrets(json.dumps(header, ensure_ascii=False), secrets)
+
+
+def event_line(offset: float, raw_event: str | dict[str, Any], secrets: Iterable[str] = ()) -> str:
+    """One event line; ``raw_event`` is the SSE data payload (kept as received when it is JSON)."""
+    if isinstance(raw_event, str):
+        try:
+            event: Any = json.loads(raw_event)
+        except ValueError:
+            event = {"unparsed": raw_event}
+    else:
+        event = raw_event
+    line = json.dumps({"offset": round(offset, 6), "event": event}, ensure_ascii=False)
+    return redact_secrets(line, secrets)
+
+
+class RecordingWriter:
+    """Appends a recording to a text stream, one flushed line per event, so a crash loses
+    at most the event being written."""
+
+    def __init__(self, stream: IO[str], secrets: Iterable[str] = ()) -> None:
+        self._stream = stream
+        self._secrets = list(secrets)
+
+    def start(self, request: dict[str, Any]) -> None:
+        self._write(header_line(request, self._secrets))
+
+    def event(self, offset: float, raw_event: str | dict[str, Any]) -> None:
+        self._write(event_line(offset, raw_event, self._secrets))
+
+    def _write(self, line: str) -> None:
+        self._stream.write(line + "\n")
+        self._stream.flush()
+
+
+def iter_lines(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            yield value
+
+
+def parse_recording(lines: Iterable[str]) -> Recording:
+    """Read a recording; a bare stream of event JSON objects (no header, no offsets) works too."""
+    recording = Recording()
+    for value in iter_lines(lines):
+        if value.get("recording") == FORMAT:
+            recording.request = value.get("request") or {}
+            recording.created = value.get("created") or ""
+        elif isinstance(value.get("event"), dict):
+            offset = value.get("offset")
+            recording.events.append(
+                RecordedEvent(
+                    float(offset) if isinstance(offset, int | float) else 0.0, value["event"]
+                )
+            )
+        elif "event_type" in value:
+            recording.events.append(RecordedEvent(0.0, value))
+    return recording
+
+
+def load_recording(path: str | Path) -> Recording:
+    with open(path, encoding="utf-8") as handle:
+        return parse_recording(handle)
