@@ -43,11 +43,72 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", "-m", metavar="NAME", help="model for new conversations")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    ask = subparsers.add_parser("ask", help="ask one question headless and print the answer")
-    ask.add_argument("prompt", nargs="?", help="the question (stdin is used as context too)")
-    ask.add_argument("--demo", action="store_true", help="use the built-in emulator")
-    ask.add_argument("--base-url", metavar="URL", help="API endpoint")
-    ask.add_argument("--model", "-m", metavar="NAME", help="model to ask")
+    ask = subparsers.add_parser(
+        "ask",
+        help="ask one question headless and print the answer",
+        description="Ask one question and print the answer on stdout (for scripts and pipes). "
+        "Text piped on stdin is the question, or the context when a prompt is given too.",
+        epilog="Exit codes: 0 completed, 1 API or network error, 2 usage error, 3 unfinished "
+        "(function call, incomplete, cancelled or cut off), 130 interrupted.",
+    )
+    ask.add_argument("prompt", nargs="?", help="the question (piped stdin is sent before it)")
+    # SUPPRESS keeps `gemtui --demo ask …` working: the top-level value is not overwritten.
+    ask.add_argument(
+        "--demo", action="store_true", default=argparse.SUPPRESS, help="use the built-in emulator"
+    )
+    ask.add_argument("--base-url", metavar="URL", default=argparse.SUPPRESS, help="API endpoint")
+    ask.add_argument(
+        "--model", "-m", metavar="NAME", default=argparse.SUPPRESS, help="model to ask"
+    )
+    ask.add_argument("--agent", metavar="NAME", help="ask a managed agent instead of a model")
+    ask.add_argument("--system", metavar="TEXT", help="system instruction")
+    ask.add_argument(
+        "--attach", "-a", metavar="FILE", action="append", default=[],
+        help="send a file with the question (repeatable)",
+    )  # fmt: skip
+    ask.add_argument(
+        "--tool", action="append", default=[],
+        choices=("google_search", "code_execution", "url_context"),
+        help="enable a built-in tool (repeatable)",
+    )  # fmt: skip
+    ask.add_argument(
+        "--function-decl", metavar="FILE",
+        help="declare function tools (JSON list of {name, description, parameters}); headless "
+        "mode runs none, so a call ends the run with exit code 3",
+    )  # fmt: skip
+    ask.add_argument(
+        "--schema", metavar="FILE", help="structured output: answer JSON valid against this schema"
+    )
+    ask.add_argument(
+        "--continue", dest="continue_id", nargs="?", const="", metavar="ID",
+        help="continue from the last interaction, or from ID",
+    )  # fmt: skip
+    ask.add_argument(
+        "--no-store", action="store_true", help="ask the server not to store the interaction"
+    )
+    ask.add_argument(
+        "--background", action="store_true", help="start a background run, print its id, exit"
+    )
+    ask.add_argument(
+        "--wait", nargs="?", const="", metavar="ID",
+        help="wait for a background run (the last one, or ID) and print its result",
+    )  # fmt: skip
+    ask.add_argument(
+        "--output-format", "-o", choices=("text", "json", "stream-json"), default="text",
+        help="text (default): the answer; json: the final interaction; stream-json: every "
+        "event as JSON Lines (a recording that `gemtui replay` reads)",
+    )  # fmt: skip
+    ask.add_argument(
+        "--verbose", "-v", action="store_true",
+        help="show thoughts, tool steps, status and usage on stderr",
+    )  # fmt: skip
+    ask.add_argument(
+        "--no-history", action="store_true", help="do not save this interaction to the history"
+    )
+    ask.add_argument(
+        "--retries", type=int, default=4, metavar="N",
+        help="retries of a failed request (429, 5xx, connection) (default: 4)",
+    )  # fmt: skip
 
     emulator = subparsers.add_parser("emulator", help="run the offline Interactions API emulator")
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")

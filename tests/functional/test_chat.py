@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chat_driver import answers, finish, make_app, notices, send
+from support.chat_driver import answers, finish, make_app, notices, send
 
 from gemtui.core.conversation import ChatSettings
 from gemtui.ui.chat_items import ThoughtItem, UserItem

@@ -15,8 +15,11 @@ Choices where the real API is undocumented (wire reference §9):
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import json
+import threading
+from collections import deque
 from typing import Any
 
 from starlette.applications import Starlette
@@ -35,6 +38,8 @@ from gemtui.emulator.sse import EventStream, install_log_filter
 from gemtui.emulator.store import RUNNING, Record, Store
 
 VERSIONS = ("v1beta", "v1")
+#: how many requests ``ReceivedRequests`` keeps (the oldest are forgotten first)
+RECEIVED_LIMIT = 64
 
 
 class Emulator:
@@ -183,6 +188,40 @@ class Emulator:
         return JSONResponse({})
 
 
+class ReceivedRequests:
+    """The last requests, as received, so tests can check what a client sent.
+
+    Read-only for clients: nothing in the emulator's behaviour depends on it. The API key is
+    kept only as a SHA-256 digest, so a test can tell keys apart without the log holding one.
+    Appended on the server's thread and read from others, hence the lock.
+    """
+
+    def __init__(self, limit: int = RECEIVED_LIMIT) -> None:
+        self._items: deque[dict[str, Any]] = deque(maxlen=limit)
+        self._lock = threading.Lock()
+
+    async def record(self, request: Request) -> None:
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            body = None
+        key = request.headers.get("x-goog-api-key", "")
+        item = {
+            "method": request.method,
+            "path": request.url.path,
+            "query": dict(request.query_params),
+            "key_sha256": hashlib.sha256(key.encode()).hexdigest() if key else None,
+            "body": body,
+        }
+        with self._lock:
+            self._items.append(item)
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(list(self._items))
+
+
 def _prompt_and_directives(create: CreateRequest) -> tuple[str, Directives]:
     """The last user text of this request without directives, and those directives.
 
@@ -220,8 +259,11 @@ def create_app(options: EmulatorOptions | None = None) -> Starlette:
     emulator = Emulator(options or EmulatorOptions())
     install_log_filter()
 
+    received = ReceivedRequests()
+
     def endpoint(handler: Any) -> Any:
         async def run(request: Request) -> Any:
+            await received.record(request)
             try:
                 if not _has_key(request):
                     raise ApiError("authentication", MISSING_KEY_MESSAGE)
@@ -245,6 +287,7 @@ def create_app(options: EmulatorOptions | None = None) -> Starlette:
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
     )
     app.state.emulator = emulator
+    app.state.received = received
     return app
 
 

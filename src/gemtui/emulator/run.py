@@ -76,6 +76,11 @@ class RunningEmulator:
     def __repr__(self) -> str:
         return f"RunningEmulator({self.base_url})"
 
+    def received_requests(self) -> list[dict[str, Any]]:
+        """The last requests this emulator received, oldest first: ``method``, ``path``,
+        ``query``, ``key_sha256`` (digest of ``x-goog-api-key``) and the JSON ``body``."""
+        return self._server.config.app.state.received.snapshot()
+
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)

@@ -337,11 +337,11 @@ class NoticeItem(ChatItem):
     def render(self, width: int, ctx: RenderContext) -> list[Strip]:
         glyph = {"error": "×", "warning": "!", "info": "·"}.get(self.level, "·")
         style = ctx.style(f"conversation--{self.level}")
-        text = safe_text(f"{glyph} {self.message}", style=style)
+        lines = render_lines(safe_text(f"{glyph} {self.message}", style=style), width, ctx)
         if self.hint:
-            text.append("\n")
-            text.append(safe_text(self.hint, style=ctx.style("conversation--dim")))
-        return render_lines(text, width, ctx)
+            hint = safe_text(f"  {self.hint}", style=ctx.style("conversation--dim"))
+            lines += render_lines(hint, width, ctx)
+        return lines
 
     def copy_text(self) -> str:
         return f"{self.message}\n{self.hint}".strip()

@@ -1,0 +1,548 @@
+"""User settings: defaults < TOML file < environment < command-line flags.
+
+``load_settings`` layers the sources itself (rather than through pydantic-settings' source
+chain) so that each layer can be checked on its own: a bad value is dropped with a message
+that names where it came from (the file and line, the environment variable, the flag) and the
+app still starts. ``save_settings`` writes back only what the user changed, with tomlkit, so
+the user's comments and layout survive.
+
+The API key is a ``SecretStr``: it never appears in a repr, a problem message or the file,
+unless the user asks to save it, and then the file is made readable by its owner only.
+
+No Textual here: the headless CLI paths load settings too.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
+
+from gemtui.core.conversation import ChatSettings
+
+CONFIG_FILE_NAME = "config.toml"
+DEFAULT_MODEL = ChatSettings.model
+API_VERSIONS = ("v1beta", "v1")
+THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
+BUILT_IN_TOOLS = ("google_search", "code_execution", "url_context")
+#: File mode of a config file that holds an API key: read and write for its owner only.
+SECRET_FILE_MODE = 0o600
+
+#: Model and agent names the API documents (``interactions-api.md`` 2.1); any other name is
+#: accepted too, these are suggestions.
+KNOWN_MODELS = (
+    "gemini-3.8-flash",
+    "gemini-3.7-flash",
+    "gemini-3.6-flash",
+    "gemini-3.5-flash",
+    "gemini-3.1-pro-preview",
+    "gemini-3.1-flash-lite",
+    "gemini-3-flash-preview",
+    "gemini-2.5-pro",
+    "gemini-2.5-flash",
+    "gemini-2.5-flash-lite",
+    "gemini-flash-latest",
+    "gemini-pro-latest",
+    "gemma-4-31b-it",
+    "gemini-3.1-flash-image",
+    "gemini-3-pro-image",
+    "gemini-2.5-flash-image",
+    "nano-banana-pro-preview",
+)
+KNOWN_AGENTS = (
+    "deep-research-preview-04-2026",
+    "deep-research-max-preview-04-2026",
+    "deep-research-pro-preview-12-2025",
+    "antigravity-preview-09-2026",
+    "antigravity-preview-05-2026",
+)
+
+_LINE_IN_TOML_ERROR = re.compile(r"at line (\d+)")
+
+
+class _Section(BaseModel):
+    """A table of the config file: unknown keys are reported, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class GenerationSettings(_Section):
+    """``generation_config`` of the next request; ``None`` leaves the server's default."""
+
+    temperature: float | None = Field(None, ge=0.0, le=2.0)
+    top_p: float | None = Field(None, ge=0.0, le=1.0)
+    max_output_tokens: int | None = Field(None, ge=1)
+    seed: int | None = None
+    stop_sequences: list[str] = Field(default_factory=list)
+    thinking_level: Literal["minimal", "low", "medium", "high", "xhigh"] | None = None
+    thinking_summaries: Literal["auto", "none"] | None = None
+
+    @field_validator("stop_sequences")
+    @classmethod
+    def _no_empty_stop(cls, value: list[str]) -> list[str]:
+        if any(not item for item in value):
+            raise ValueError("a stop sequence cannot be empty")
+        return value
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            name: value
+            for name, value in self.model_dump().items()
+            if value is not None and value != []
+        }
+
+
+class ToolSettings(_Section):
+    """Built-in tools switched on for every request."""
+
+    google_search: bool = False
+    code_execution: bool = False
+    url_context: bool = False
+
+    def wire(self) -> list[dict[str, Any]]:
+        return [{"type": name} for name in BUILT_IN_TOOLS if getattr(self, name)]
+
+
+class Settings(BaseSettings):
+    """Everything a user can set. Built by ``load_settings``; ``Settings()`` is the defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GEMTUI_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        populate_by_name=True,
+        validate_assignment=True,
+    )
+
+    api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("GEMTUI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+    )
+    base_url: str | None = Field(
+        None, validation_alias=AliasChoices("GEMTUI_BASE_URL", "GOOGLE_GEMINI_BASE_URL")
+    )
+    api_version: Literal["v1beta", "v1"] = "v1beta"
+    model: str = Field(DEFAULT_MODEL, min_length=1)
+    agent: str | None = None
+    system_instruction: str | None = None
+    generation: GenerationSettings = Field(default_factory=GenerationSettings)
+    tools: ToolSettings = Field(default_factory=ToolSettings)
+    #: JSON schema of structured output; in the file either a table or a JSON string.
+    response_schema: dict[str, Any] | None = None
+    stateful: bool = True
+    background: bool = False
+    theme: str = Field("textual-dark", min_length=1)
+    #: Binding id -> comma-separated keys, e.g. ``"app.quit" = "ctrl+q"``.
+    keymap: dict[str, str] = Field(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only what ``load_settings`` layered: the constructor must not read the env again."""
+        return (init_settings,)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must start with http:// or https:// followed by a host")
+        return value.rstrip("/")
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _empty_key_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("agent", "system_instruction", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("response_schema", mode="before")
+    @classmethod
+    def _schema_from_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            try:
+                value = json.loads(value)
+            except ValueError as error:
+                raise ValueError(f"not valid JSON: {error}") from None
+        if value is not None and not isinstance(value, dict):
+            raise ValueError("a JSON schema must be an object")
+        return value
+
+    @field_validator("keymap", mode="before")
+    @classmethod
+    def _keys_as_string(cls, value: Any) -> Any:
+        """``"id" = ["f2", "ctrl+o"]`` and ``"id" = "f2,ctrl+o"`` mean the same."""
+        if not isinstance(value, Mapping):
+            return value
+        return {
+            binding_id: ",".join(keys) if isinstance(keys, list) else keys
+            for binding_id, keys in value.items()
+        }
+
+    @property
+    def has_api_key(self) -> bool:
+        return self.api_key is not None and bool(self.api_key.get_secret_value())
+
+    def to_chat_settings(self) -> ChatSettings:
+        """The per-conversation settings the next request is built from."""
+        response_format = None
+        if self.response_schema is not None:
+            response_format = {
+                "type": "text",
+                "mime_type": "application/json",
+                "schema": self.response_schema,
+            }
+        return ChatSettings(
+            model=self.model,
+            agent=self.agent,
+            system_instruction=self.system_instruction,
+            tools=self.tools.wire(),
+            generation_config=self.generation.wire(),
+            response_format=response_format,
+            stateful=self.stateful,
+            background=self.background,
+        )
+
+    def with_chat_settings(self, chat: ChatSettings) -> Settings:
+        """These settings with the per-conversation part taken from ``chat`` (what is in force).
+
+        Function tools and response formats other than a JSON schema have no place here and
+        are left out.
+        """
+        tool_types = {tool.get("type") for tool in chat.tools}
+        schema = None
+        if isinstance(chat.response_format, dict):
+            schema = chat.response_format.get("schema")
+        known = GenerationSettings.model_fields
+        generation = {k: v for k, v in chat.generation_config.items() if k in known}
+        return self.model_copy(
+            update={
+                "model": chat.model,
+                "agent": chat.agent,
+                "system_instruction": chat.system_instruction,
+                "generation": GenerationSettings.model_validate(generation),
+                "tools": ToolSettings(**{name: name in tool_types for name in BUILT_IN_TOOLS}),
+                "response_schema": schema,
+                "stateful": chat.stateful,
+                "background": chat.background,
+            }
+        )
+
+
+# ---------------------------------------------------------------------------------- loading
+
+
+@dataclass
+class LoadedSettings:
+    """The settings in force, the file they came from, and what was wrong on the way."""
+
+    settings: Settings
+    path: Path
+    problems: list[str] = field(default_factory=list)
+
+
+def default_config_path() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("gemtui")) / CONFIG_FILE_NAME
+
+
+def load_settings(
+    path: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> LoadedSettings:
+    """Defaults < ``path`` (or the default file) < environment < ``overrides``; never raises.
+
+    ``overrides`` are the command-line flags: field names, nested tables as dicts or dotted
+    names (``{"generation.temperature": 0.2}``); ``None`` values are ignored. A file that
+    cannot be read or parsed is skipped whole; a bad value anywhere is skipped alone. Each
+    skip adds a line to ``problems``.
+    """
+    path = path or default_config_path()
+    problems: list[str] = []
+    text, file_data = _read_file(path, problems)
+    env_data = _env_layer(os.environ if environ is None else environ, problems)
+    layers: list[tuple[dict[str, Any], Any]] = [
+        (file_data, lambda loc: _file_origin(path, text, loc)),
+        (env_data, lambda loc: f"environment variable {_env_name(loc)}"),
+        (_nested(overrides or {}), lambda _loc: "command line"),
+    ]
+    data: dict[str, Any] = {}
+    for layer, origin in layers:
+        data = _merge_valid(data, layer, origin, problems)
+    return LoadedSettings(settings=Settings(**data), path=path, problems=problems)
+
+
+def _read_file(path: Path, problems: list[str]) -> tuple[str, dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return "", {}
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(f"{path}: cannot be read ({error}); using the defaults instead.")
+        return "", {}
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        problems.append(f"{path}: {error}; the file was ignored, using the defaults instead.")
+        return text, {}
+
+
+def _env_layer(environ: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    source = EnvSettingsSource(Settings)
+    source.env_vars = {key.lower(): value for key, value in environ.items()}
+    try:
+        return source()
+    except SettingsError as error:
+        problems.append(f"environment: {error}; GEMTUI_* variables ignored.")
+        return {}
+
+
+def _nested(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        *tables, key = name.split(".")
+        target = result
+        for table in tables:
+            target = target.setdefault(table, {})
+        target[key] = value
+    return result
+
+
+def _merge_valid(
+    base: dict[str, Any], layer: dict[str, Any], origin: Any, problems: list[str]
+) -> dict[str, Any]:
+    """``base`` updated with the parts of ``layer`` that validate; the rest is reported."""
+    layer = copy.deepcopy(layer)
+    while True:
+        merged = _deep_merge(base, layer)
+        try:
+            Settings(**merged)
+        except ValidationError as error:
+            locs = {
+                _owned_loc(layer, tuple(str(part) for part in detail["loc"])): _message(detail)
+                for detail in error.errors(include_input=False, include_url=False)
+            }
+            if None in locs:
+                problems.append(f"{origin(())}: {locs[None]}; ignored.")
+                return base
+            for loc, message in locs.items():
+                _drop(layer, loc)
+                problems.append(f"{origin(loc)}: {'.'.join(loc)}: {message}; ignored.")
+        else:
+            return merged
+
+
+def _message(detail: Mapping[str, Any]) -> str:
+    return "unknown setting" if detail["type"] == "extra_forbidden" else str(detail["msg"])
+
+
+def _owned_loc(layer: dict[str, Any], loc: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The longest prefix of ``loc`` that ``layer`` sets (errors point inside values)."""
+    node: Any = layer
+    owned: list[str] = []
+    for part in loc:
+        if not isinstance(node, dict) or part not in node:
+            break
+        owned.append(part)
+        node = node[part]
+    return tuple(owned) or None
+
+
+def _drop(layer: dict[str, Any], loc: tuple[str, ...]) -> None:
+    node = layer
+    for part in loc[:-1]:
+        node = node[part]
+    del node[loc[-1]]
+
+
+def _deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "keymap":
+            merged[key] = _deep_merge(merged[key], value)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _file_origin(path: Path, text: str, loc: tuple[str, ...]) -> str:
+    line = _line_of(text, loc) if loc else None
+    return f"{path}, line {line}" if line else str(path)
+
+
+def _line_of(text: str, loc: tuple[str, ...]) -> int | None:
+    """Where ``loc`` is set in the TOML ``text``: a key under its table header, best effort."""
+    *tables, key = loc
+    wanted_table = ".".join(tables)
+    table = ""
+    key_pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
+    dotted_pattern = re.compile(rf"""^\s*{re.escape(".".join(loc))}\s*=""")
+    header = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = header.match(line)
+        if match:
+            table = match.group(1).replace('"', "").replace("'", "")
+            if table == ".".join(loc):
+                return number
+            continue
+        if (table == wanted_table and key_pattern.match(line)) or (
+            not table and dotted_pattern.match(line)
+        ):
+            return number
+    return None
+
+
+def _env_name(loc: tuple[str, ...]) -> str:
+    if not loc:
+        return "GEMTUI_*"
+    if loc[0] == "api_key":
+        return "GEMINI_API_KEY / GOOGLE_API_KEY"
+    if loc[0] == "base_url":
+        return "GOOGLE_GEMINI_BASE_URL"
+    return "GEMTUI_" + "__".join(loc).upper()
+
+
+# ---------------------------------------------------------------------------------- saving
+
+
+class ConfigWriteError(Exception):
+    """The settings could not be written; the message says why and what to do."""
+
+
+def save_settings(
+    path: Path,
+    before: Settings,
+    after: Settings,
+    *,
+    save_api_key: bool = False,
+) -> list[str]:
+    """Write the settings that differ between ``before`` and ``after`` into ``path``.
+
+    Only changed values are written, so values that came from the environment or a flag stay
+    out of the file. The API key is written only with ``save_api_key``; a file holding a key is
+    left readable by its owner only. Returns the dotted names written. Raises
+    ``ConfigWriteError`` if the file is broken (it is not overwritten) or cannot be written.
+    """
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    changes = dict(_changed(before, after))
+    if save_api_key and after.api_key is not None:
+        changes["api_key"] = after.api_key.get_secret_value()
+    if not changes:
+        return []
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        document = tomlkit.parse(text)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigWriteError(f"Cannot read {path}: {error}") from None
+    except TOMLKitError as error:
+        raise ConfigWriteError(
+            f"{path} is not valid TOML ({error}); fix it before saving settings to it."
+        ) from None
+    for name, value in changes.items():
+        _set(document, name.split("."), value)
+    output = tomlkit.dumps(document)
+    holds_key = "api_key" in document
+    _write_private(path, output, restrict=holds_key)
+    return sorted(changes)
+
+
+def _changed(before: Settings, after: Settings) -> Iterator[tuple[str, Any]]:
+    old = before.model_dump(mode="json", exclude={"api_key"})
+    new = after.model_dump(mode="json", exclude={"api_key"})
+    yield from _leaf_changes(old, new, ())
+
+
+def _leaf_changes(old: Any, new: Any, prefix: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
+    if isinstance(new, dict) and isinstance(old, dict) and prefix != ("response_schema",):
+        for key in new.keys() | old.keys():
+            yield from _leaf_changes(old.get(key), new.get(key), (*prefix, key))
+    elif old != new:
+        yield ".".join(prefix), new
+
+
+def _set(document: Any, path: list[str], value: Any) -> None:
+    import tomlkit
+
+    *tables, key = path
+    if path[0] == "keymap":
+        tables, key = ["keymap"], ".".join(path[1:])
+    node = document
+    for table in tables:
+        if table not in node:
+            if value is None:
+                return
+            node[table] = tomlkit.table()
+        node = node[table]
+    if value is None:
+        if key in node:
+            del node[key]
+        return
+    if key == "response_schema" and not tables:
+        value = tomlkit.string(json.dumps(value, indent=2), multiline=True, literal=True)
+    elif isinstance(value, str) and "\n" in value:
+        value = tomlkit.string(value, multiline=True)
+    node[key] = value
+
+
+def _write_private(path: Path, text: str, *, restrict: bool) -> None:
+    """Replace ``path`` atomically; the new file is never readable by others when it holds
+    a key (the temporary file is created with mode 0600 and only widened if it does not)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = SECRET_FILE_MODE
+        if not restrict and path.exists():
+            mode = path.stat().st_mode & 0o777
+        handle, temporary = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            os.chmod(temporary, mode)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise ConfigWriteError(f"Cannot write {path}: {error}") from None

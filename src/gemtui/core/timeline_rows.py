@@ -1,0 +1,540 @@
+"""The rows of the step timeline, built from interaction states: pure, so it is fast to test.
+
+The timeline lists, per turn, a heading, the steps (each expandable into its events) and the
+interaction-level events (``interaction.created``, ``status_update``, ``completed``, ``error``
+and unknown events without a step). A stream can bring tens of thousands of events, so nothing
+here is rebuilt per event: :meth:`TimelineRows.refresh_turn` turns only the events it has not
+seen yet into rows, and the layout (the first line of every item) is recomputed only from the
+item that grew. Rows keep references to the assembler's live objects, so durations, sizes and
+status are read when a row is drawn and are always current.
+
+Lines are addressed as in a scroll view: line 0 is the conversation summary, then each turn's
+two heading lines, then its items. :meth:`TimelineRows.row_at` and :meth:`TimelineRows.line_of`
+map between lines and rows.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from gemtui.api.models import StepDeltaEvent, StepStartEvent, TextDelta, Usage
+from gemtui.api.timing import RequestTimings
+from gemtui.core.assembler import EventRecord, InteractionState, StepState
+
+__all__ = [
+    "USAGE_FIELDS",
+    "EventRow",
+    "Row",
+    "StepRow",
+    "SummaryRow",
+    "TimelineRows",
+    "TurnEntry",
+    "TurnRow",
+    "format_bytes",
+    "format_seconds",
+    "step_status",
+    "usage_parts",
+]
+
+#: (label, Usage attribute) in the order the header shows them.
+USAGE_FIELDS = (
+    ("in", "total_input_tokens"),
+    ("out", "total_output_tokens"),
+    ("thought", "total_thought_tokens"),
+    ("cached", "total_cached_tokens"),
+    ("tool", "total_tool_use_tokens"),
+    ("total", "total_tokens"),
+)
+
+#: How much of a text delta is kept for the filter and the row's preview.
+PREVIEW_CHARS = 200
+
+
+class TurnEntry(NamedTuple):
+    """What the timeline is given per turn."""
+
+    label: str
+    state: InteractionState
+    timings: RequestTimings | None = None
+
+
+@dataclass(eq=False, slots=True)
+class SummaryRow:
+    """Line 0: usage of the whole conversation. Not selectable."""
+
+
+@dataclass(eq=False, slots=True)
+class TurnRow:
+    """A turn's two heading lines: request timings and status, then token usage."""
+
+    turn: int
+    entry: TurnEntry
+
+    @property
+    def state(self) -> InteractionState:
+        return self.entry.state
+
+
+@dataclass(eq=False, slots=True)
+class EventRow:
+    """One received event, inside its step or (without a step) directly in the turn."""
+
+    turn: int
+    record: EventRecord
+    step: StepRow | None
+    #: Event type, and for deltas and starts the delta's or step's type: "step.delta text".
+    label: str
+    #: A fragment of the text the event carries (delta text, status, error message).
+    preview: str
+    #: Lowercased label and preview: what the filter matches.
+    search: str
+
+    @property
+    def seq(self) -> int:
+        return self.record.seq
+
+
+@dataclass(eq=False, slots=True)
+class StepRow:
+    """One step; ``position`` is its place in ``InteractionState.steps`` (wire indexes can
+    repeat after an automatic continuation, positions do not)."""
+
+    turn: int
+    position: int
+    state: StepState
+    type_name: str
+    search: str
+    events: list[EventRow] = field(default_factory=list)
+    expanded: bool = False
+    #: Under a filter: whether the step itself matches, and which of its events do.
+    matches: bool = True
+    matching: list[EventRow] = field(default_factory=list)
+
+
+Row = SummaryRow | TurnRow | StepRow | EventRow
+
+
+@dataclass(eq=False, slots=True)
+class _Turn:
+    """The rows built so far for one turn, and how many events they cover."""
+
+    row: TurnRow
+    items: list[StepRow | EventRow] = field(default_factory=list)
+    steps: list[StepRow] = field(default_factory=list)
+    #: Latest step row per wire index, mirroring the assembler's own lookup.
+    by_index: dict[int, StepRow] = field(default_factory=dict)
+    events_seen: int = 0
+
+
+def step_status(state: InteractionState, step: StepState) -> str:
+    """``done``, ``error`` (the stream failed before the step stopped) or ``streaming``."""
+    if step.done:
+        return "done"
+    if state.error is not None or state.completed:
+        return "error"
+    return "streaming"
+
+
+def step_end(state: InteractionState, step: StepState) -> float:
+    """When the step stopped, or its latest event while it streams."""
+    if step.stopped_at is not None:
+        return step.stopped_at
+    if step.event_seqs:
+        return state.events[step.event_seqs[-1]].received_at
+    return step.started_at
+
+
+def turn_span(entry: TurnEntry) -> float:
+    """The time the waterfall bars are scaled to: the request's total or the last event."""
+    state, timings = entry.state, entry.timings
+    last = state.events[-1].received_at if state.events else 0.0
+    total = timings.total_s if timings is not None and timings.total_s is not None else 0.0
+    return max(last, total, 1e-9)
+
+
+def usage_parts(usage: Usage | None) -> list[tuple[str, int]]:
+    """The token counts the API gave, as ``(label, count)``; absent fields are left out."""
+    if usage is None:
+        return []
+    parts = []
+    for label, name in USAGE_FIELDS:
+        value = getattr(usage, name, None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            parts.append((label, value))
+    return parts
+
+
+def sum_usage(usages: Sequence[Usage | None]) -> list[tuple[str, int]]:
+    """Field-wise totals over turns, keeping only fields some turn reported."""
+    totals: dict[str, int] = {}
+    for usage in usages:
+        for label, value in usage_parts(usage):
+            totals[label] = totals.get(label, 0) + value
+    return [(label, totals[label]) for label, _name in USAGE_FIELDS if label in totals]
+
+
+def step_tokens(step: StepState) -> int | None:
+    """Tokens of one step, where ``step.stop`` carried usage."""
+    usage = step.usage
+    if usage is None:
+        return None
+    for name in ("total_tokens", "total_output_tokens"):
+        value = getattr(usage, name, None)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 1:
+        return f"{seconds * 1000:.1f}ms"
+    if seconds < 60:
+        return f"{seconds:.2f}s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}m{rest:02.0f}s"
+
+
+def format_bytes(size: int) -> str:
+    if size < 1024:
+        return f"{size}B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f}K"
+    return f"{size / (1024 * 1024):.1f}M"
+
+
+def _event_text(record: EventRecord) -> tuple[str, str]:
+    """(label, preview) of an event: its type, the delta's type, and a text fragment."""
+    event = record.event
+    label = record.event_type
+    preview = ""
+    if isinstance(event, StepDeltaEvent):
+        delta = event.delta
+        kind = getattr(delta, "type", None)
+        label = f"{label} {kind if isinstance(kind, str) else '?'}"
+        if isinstance(delta, TextDelta):
+            preview = delta.text[:PREVIEW_CHARS]
+        else:
+            text = getattr(getattr(delta, "content", None), "text", None)
+            fragment = getattr(delta, "arguments", None)
+            for value in (text, fragment):
+                if isinstance(value, str):
+                    preview = value[:PREVIEW_CHARS]
+                    break
+    elif isinstance(event, StepStartEvent):
+        kind = getattr(event.step, "type", None)
+        label = f"{label} {kind if isinstance(kind, str) else '?'}"
+    else:
+        status = getattr(event, "status", None) or getattr(
+            getattr(event, "interaction", None), "status", None
+        )
+        message = getattr(getattr(event, "error", None), "message", None)
+        for value in (status, message):
+            if isinstance(value, str):
+                preview = value[:PREVIEW_CHARS]
+                break
+    return label, preview
+
+
+def _owns(step: StepRow, seq: int) -> bool:
+    """Whether the assembler counted event ``seq`` into this step (its next unseen event)."""
+    seqs = step.state.event_seqs
+    taken = len(step.events)
+    return taken < len(seqs) and seqs[taken] == seq
+
+
+def _step_type(step: StepState) -> str:
+    kind = getattr(step.step, "type", None)
+    return kind if isinstance(kind, str) else "unknown"
+
+
+def _step_search(step: StepState, type_name: str) -> str:
+    name = getattr(step.step, "name", None)
+    words = [type_name, f"#{step.index}"]
+    if isinstance(name, str):
+        words.append(name)
+    return " ".join(words).lower()
+
+
+class TimelineRows:
+    """Turns, their rows and the line layout, updated incrementally."""
+
+    def __init__(self) -> None:
+        self._turns: list[_Turn] = []
+        self._summary = SummaryRow()
+        #: Top-level items in line order, the first line of each, and item -> its position.
+        self._items: list[Row] = [self._summary]
+        self._offsets: list[int] = [0]
+        self._positions: dict[int, int] = {id(self._summary): 0}
+        self._line_count = 1
+        self._filter = ""
+
+    # ------------------------------------------------------------------ content
+
+    @property
+    def turn_count(self) -> int:
+        return len(self._turns)
+
+    def turn_entry(self, turn: int) -> TurnEntry:
+        return self._turns[turn].row.entry
+
+    def turn_row(self, turn: int) -> TurnRow:
+        return self._turns[turn].row
+
+    def step_rows(self, turn: int) -> list[StepRow]:
+        """The turn's step rows, in the order of ``InteractionState.steps``."""
+        return self._turns[turn].steps
+
+    def find(self, turn: int, step: int | None = None, event_seq: int | None = None) -> Row:
+        """The row for a turn, a step position in it, or one of its events."""
+        record = self._turns[turn]
+        if event_seq is not None:
+            for row in record.steps[step].events if step is not None else record.items:
+                if isinstance(row, EventRow) and row.seq == event_seq:
+                    return row
+            raise KeyError(event_seq)
+        return record.steps[step] if step is not None else record.row
+
+    def entries(self) -> list[TurnEntry]:
+        return [turn.row.entry for turn in self._turns]
+
+    def set_turns(self, entries: Sequence[TurnEntry | tuple]) -> None:
+        """Replace everything (a new conversation, a reopened one, a replay)."""
+        self._turns.clear()
+        del self._items[1:]
+        self._positions = {id(self._summary): 0}
+        for entry in entries:
+            self._append_turn(TurnEntry(*entry))
+        self._relayout(0)
+
+    def add_turn(
+        self, label: str, state: InteractionState, timings: RequestTimings | None = None
+    ) -> int:
+        """Add a turn at the end and build its rows; returns its turn index."""
+        self._append_turn(TurnEntry(label, state, timings))
+        self._relayout(self._positions[id(self._turns[-1].row)])
+        return len(self._turns) - 1
+
+    def _append_turn(self, entry: TurnEntry) -> None:
+        turn = _Turn(TurnRow(len(self._turns), entry))
+        self._turns.append(turn)
+        self._positions[id(turn.row)] = len(self._items)
+        self._items.append(turn.row)
+        self._consume(turn)
+
+    def refresh_turn(
+        self,
+        turn: int,
+        timings: RequestTimings | None = None,
+        label: str | None = None,
+    ) -> bool:
+        """Take in the events that arrived since the last call; returns whether lines changed.
+
+        Work is proportional to the new events (plus the items after the first one that grew).
+        ``timings`` and ``label`` replace the turn's, when given.
+        """
+        record = self._turns[turn]
+        if timings is not None or label is not None:
+            entry = record.row.entry
+            record.row.entry = entry._replace(
+                label=entry.label if label is None else label,
+                timings=entry.timings if timings is None else timings,
+            )
+        first_changed = self._consume(record)
+        if first_changed is None:
+            return False
+        self._relayout(first_changed)
+        return True
+
+    def _consume(self, turn: _Turn) -> int | None:
+        """Turn the turn's unseen events into rows; returns the first item position whose
+        lines changed, ``None`` when none did."""
+        state = turn.row.state
+        events = state.events
+        steps = state.steps
+        first: int | None = None
+        end = self._turn_end_position(turn)
+        for seq in range(turn.events_seen, len(events)):
+            record = events[seq]
+            position = len(turn.steps)
+            if position < len(steps) and steps[position].event_seqs[0] == seq:
+                first = self._min(first, end)
+                self._new_step(turn, steps[position], end)
+                end += 1
+            owner = turn.by_index.get(record.step_index)  # type: ignore[arg-type]
+            label, preview = _event_text(record)
+            search = f"{label} {preview}".lower()
+            if owner is not None and _owns(owner, seq):
+                row = EventRow(turn.row.turn, record, owner, label, preview, search)
+                owner.events.append(row)
+                grew = owner.expanded and (not self._filter or owner.matches)
+                if self._filter and self._matches(search):
+                    owner.matching.append(row)
+                    grew = True
+                if grew:
+                    first = self._min(first, self._positions[id(owner)])
+            else:
+                first = self._min(first, end)
+                self._insert_item(
+                    turn, EventRow(turn.row.turn, record, None, label, preview, search), end
+                )
+                end += 1
+        turn.events_seen = len(events)
+        return first
+
+    @staticmethod
+    def _min(first: int | None, position: int) -> int:
+        return position if first is None else min(first, position)
+
+    def _new_step(self, turn: _Turn, step: StepState, at: int) -> None:
+        type_name = _step_type(step)
+        row = StepRow(
+            turn.row.turn, len(turn.steps), step, type_name, _step_search(step, type_name)
+        )
+        row.matches = self._matches(row.search)
+        turn.steps.append(row)
+        turn.by_index[step.index] = row
+        self._insert_item(turn, row, at)
+
+    def _turn_end_position(self, turn: _Turn) -> int:
+        """Where the next item of ``turn`` goes in the top-level list."""
+        return self._positions[id(turn.row)] + 1 + len(turn.items)
+
+    def _insert_item(self, turn: _Turn, row: StepRow | EventRow, at: int) -> None:
+        turn.items.append(row)
+        self._items.insert(at, row)
+        for position in range(at, len(self._items)):
+            self._positions[id(self._items[position])] = position
+
+    # ------------------------------------------------------------------ expansion and filter
+
+    def toggle(self, row: Row) -> Row:
+        """Expand or collapse what ``row`` stands for; returns the row to keep selected.
+
+        A step toggles its events, an event its step, a turn heading all of its steps.
+        """
+        if isinstance(row, EventRow) and row.step is not None:
+            row.step.expanded = False
+            self._relayout(self._positions[id(row.step)])
+            return row.step
+        if isinstance(row, StepRow):
+            row.expanded = not row.expanded
+            self._relayout(self._positions[id(row)])
+        elif isinstance(row, TurnRow):
+            steps = self._turns[row.turn].steps
+            expand = not all(step.expanded for step in steps)
+            for step in steps:
+                step.expanded = expand
+            self._relayout(self._positions[id(row)])
+        return row
+
+    def expand_all(self, expand: bool | None = None) -> bool:
+        """Expand (or collapse) every step; ``None`` flips based on whether all are expanded."""
+        steps = [step for turn in self._turns for step in turn.steps]
+        if expand is None:
+            expand = not all(step.expanded for step in steps)
+        for step in steps:
+            step.expanded = expand
+        self._relayout(0)
+        return expand
+
+    @property
+    def filter(self) -> str:
+        return self._filter
+
+    def set_filter(self, text: str) -> None:
+        """Show only steps and events whose type, name or text contains ``text``.
+
+        Turn headings always stay. A matching step shows its events as its expansion says; a
+        step whose events match shows those events, expanded or not.
+        """
+        self._filter = text.strip().lower()
+        for turn in self._turns:
+            for step in turn.steps:
+                step.matches = self._matches(step.search)
+                step.matching = (
+                    [event for event in step.events if self._matches(event.search)]
+                    if self._filter
+                    else []
+                )
+        self._relayout(0)
+
+    def _matches(self, search: str) -> bool:
+        return not self._filter or self._filter in search
+
+    def shown_events(self, step: StepRow) -> list[EventRow]:
+        """The event rows shown under a step, in order (a live list: do not modify)."""
+        if not self._filter:
+            return step.events if step.expanded else []
+        if step.expanded and step.matches:
+            return step.events
+        return step.matching
+
+    def _height(self, row: Row) -> int:
+        if isinstance(row, StepRow):
+            events = len(self.shown_events(row))
+            if self._filter and not row.matches and not events:
+                return 0
+            return 1 + events
+        if isinstance(row, TurnRow):
+            return 2
+        if isinstance(row, EventRow):
+            return 1 if self._matches(row.search) else 0
+        return 1
+
+    # ------------------------------------------------------------------ layout
+
+    def _relayout(self, start: int) -> None:
+        del self._offsets[start:]
+        line = self._offsets[-1] + self._height(self._items[start - 1]) if start else 0
+        for position in range(start, len(self._items)):
+            self._offsets.append(line)
+            line += self._height(self._items[position])
+        self._line_count = line
+
+    @property
+    def line_count(self) -> int:
+        return self._line_count
+
+    def row_at(self, line: int) -> tuple[Row, int] | None:
+        """The row drawn on ``line`` and which of its lines it is (0 for all but turn
+        headings, which have two)."""
+        if line < 0 or line >= self._line_count:
+            return None
+        position = bisect_right(self._offsets, line) - 1
+        item = self._items[position]
+        inner = line - self._offsets[position]
+        if isinstance(item, StepRow) and inner > 0:
+            return self.shown_events(item)[inner - 1], 0
+        return item, inner
+
+    def line_of(self, row: Row) -> int | None:
+        """The first line of ``row``, or ``None`` if it is not shown."""
+        if isinstance(row, EventRow) and row.step is not None:
+            shown = self.shown_events(row.step)
+            at = bisect_left(shown, row.seq, key=lambda event: event.seq)
+            if at == len(shown) or shown[at] is not row or not self._height(row.step):
+                return None
+            return self._offsets[self._positions[id(row.step)]] + 1 + at
+        position = self._positions.get(id(row))
+        if position is None or not self._height(row):
+            return None
+        return self._offsets[position]
+
+    def height_of(self, row: Row) -> int:
+        """Lines the row itself takes (a step's events are rows of their own)."""
+        return 2 if isinstance(row, TurnRow) else 1
+
+    def rows(self) -> Iterator[tuple[Row, int]]:
+        """Every shown line as ``(row, inner line)``, top to bottom (for tests and export)."""
+        for line in range(self._line_count):
+            found = self.row_at(line)
+            if found is not None:
+                yield found
+
+    def conversation_usage(self) -> list[tuple[str, int]]:
+        return sum_usage([turn.row.state.interaction.usage for turn in self._turns])

@@ -1,0 +1,179 @@
+"""Turn the ``gemtui ask`` command line (and stdin) into what the request is made of.
+
+Standard library only: every usage error is found here, before httpx or pydantic are imported,
+so a mistyped command fails in the time it takes Python to start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from gemtui.headless.exits import UsageError
+
+#: Built-in tools ``--tool`` can switch on (those that need no configuration).
+BUILTIN_TOOLS = ("google_search", "code_execution", "url_context")
+OUTPUT_FORMATS = ("text", "json", "stream-json")
+#: The characters of an interaction id (opaque, but never with spaces or punctuation).
+_ID_SHAPE = re.compile(r"[A-Za-z0-9_-]+")
+_MEDIA_KINDS = ("image", "audio", "video")
+
+
+@dataclass
+class AskRequest:
+    """One question, fully read and checked; nothing in it needs the network yet."""
+
+    prompt: str
+    #: Text piped on stdin when a prompt argument is given too: sent first, as context.
+    context: str | None = None
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    model: str | None = None
+    agent: str | None = None
+    system: str | None = None
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    response_format: dict[str, Any] | None = None
+    store: bool = True
+    background: bool = False
+    previous_id: str | None = None
+    #: Whether ``previous_id`` was typed (rather than read from the last-interaction file).
+    previous_id_given: bool = False
+
+    @property
+    def content_items(self) -> list[dict[str, Any]]:
+        """What goes before the prompt in the ``user_input`` step: attachments, then context."""
+        items = list(self.attachments)
+        if self.context:
+            items.append({"type": "text", "text": self.context})
+        return items
+
+
+def split_continue(args: argparse.Namespace) -> None:
+    """Untangle ``gemtui ask --continue "a question"``.
+
+    ``--continue`` takes an optional id, so argparse gives it the prompt that follows. When no
+    other prompt was given and the value cannot be an id (spaces, punctuation), it is the prompt.
+    """
+    value = args.continue_id
+    if value and args.prompt is None and not _ID_SHAPE.fullmatch(value):
+        args.prompt, args.continue_id = value, ""
+
+
+def check_combinations(args: argparse.Namespace) -> None:
+    """Flags that contradict each other or the API (``store: false`` keeps nothing to chain)."""
+    streamed = args.output_format == "stream-json"
+    if args.wait is not None:
+        if args.prompt is not None or args.background or args.continue_id is not None:
+            raise UsageError("--wait fetches an existing interaction: give no prompt with it.")
+        if streamed:
+            raise UsageError("--wait prints text or json; stream-json needs a streamed request.")
+        return
+    if args.background and streamed:
+        raise UsageError("--background prints an id; use --output-format text or json with it.")
+    if args.no_store and args.background:
+        raise UsageError("--background needs the interaction stored: drop --no-store.")
+    if args.demo and args.continue_id is not None:
+        raise UsageError(
+            "--continue cannot reach an interaction of an earlier --demo run: each one starts "
+            "a fresh emulator. Use --base-url with a running `gemtui emulator` instead."
+        )
+    if args.no_store and args.continue_id is not None:
+        raise UsageError("--continue chains onto stored interactions: drop --no-store.")
+    if args.retries < 0:
+        raise UsageError("--retries must be 0 or more.")
+
+
+def read_stdin(stdin: IO[str] | None) -> str | None:
+    """Piped text, or ``None`` when stdin is a terminal (or closed): never wait for typing."""
+    if stdin is None or stdin.isatty():
+        return None
+    raw = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
+    text = raw.decode("utf-8", "replace")
+    return text if text.strip() else None
+
+
+def attachment(path: str) -> dict[str, Any]:
+    """A content item with the file inline (base64) and its MIME type guessed from its name."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise UsageError(f"cannot read attachment {path}: {reason}") from None
+    mime_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    major = mime_type.split("/", 1)[0]
+    return {
+        "type": major if major in _MEDIA_KINDS else "document",
+        "data": base64.b64encode(data).decode("ascii"),
+        "mime_type": mime_type,
+    }
+
+
+def _json_file(path: str, what: str) -> Any:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not UTF-8 text"
+        raise UsageError(f"cannot read {what} {path}: {reason}") from None
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise UsageError(f"{what} {path} is not valid JSON: {error}") from None
+
+
+def schema_format(path: str) -> dict[str, Any]:
+    """``response_format`` for structured output: JSON text that follows the schema in ``path``."""
+    schema = _json_file(path, "schema")
+    if not isinstance(schema, dict):
+        raise UsageError(f"schema {path} must be a JSON object (a JSON Schema).")
+    return {"type": "text", "mime_type": "application/json", "schema": schema}
+
+
+def function_tools(path: str) -> list[dict[str, Any]]:
+    """Function tool declarations from a JSON list of ``{name, description, parameters}``."""
+    declared = _json_file(path, "function declarations")
+    if isinstance(declared, dict):
+        declared = [declared]
+    if not isinstance(declared, list) or not all(
+        isinstance(d, dict) and isinstance(d.get("name"), str) and d["name"] for d in declared
+    ):
+        raise UsageError(
+            f"function declarations {path} must be a JSON list of objects, each with a name."
+        )
+    return [{**d, "type": "function"} for d in declared]
+
+
+def build_request(args: argparse.Namespace, stdin: IO[str] | None) -> AskRequest:
+    """Everything ``args`` (and piped stdin) ask for; raises :class:`UsageError`."""
+    piped = read_stdin(stdin)
+    prompt, context = args.prompt or "", None
+    if piped is not None:
+        if prompt:
+            context = piped
+        else:
+            prompt = piped
+    attachments = [attachment(path) for path in args.attach]
+    if not prompt.strip() and not attachments:
+        raise UsageError(
+            'nothing to ask: give a prompt (gemtui ask "question"), pipe text on stdin, '
+            "or attach a file."
+        )
+    tools = [{"type": name} for name in dict.fromkeys(args.tool)]
+    if args.function_decl:
+        tools += function_tools(args.function_decl)
+    return AskRequest(
+        prompt=prompt,
+        context=context,
+        attachments=attachments,
+        model=args.model,
+        agent=args.agent,
+        system=args.system,
+        tools=tools,
+        response_format=schema_format(args.schema) if args.schema else None,
+        store=not args.no_store,
+        background=args.background,
+    )

@@ -1,0 +1,49 @@
+"""The id of the last interaction ``gemtui ask`` made, so ``--continue`` and ``--wait`` can
+default to it.
+
+A small JSON file under the user state directory (platformdirs, so ``XDG_STATE_HOME`` on Linux),
+replaced atomically: two ``gemtui ask`` runs finishing at once leave one valid file, never a
+torn one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+FILE_NAME = "last_interaction.json"
+
+
+def state_file() -> Path:
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("gemtui")) / FILE_NAME
+
+
+def load_last_id(path: Path | None = None) -> str | None:
+    """The saved id, or ``None`` when there is none or the file is unreadable."""
+    try:
+        data = json.loads((path or state_file()).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = data.get("id") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def save_last_id(interaction_id: str, path: Path | None = None) -> None:
+    """Remember ``interaction_id``; raises ``OSError`` if the state directory is not writable."""
+    target = path or state_file()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    saved = datetime.now(UTC).isoformat(timespec="seconds")
+    payload = json.dumps({"id": interaction_id, "saved": saved})
+    fd, temporary = tempfile.mkstemp(prefix=".last_interaction-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload + "\n")
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

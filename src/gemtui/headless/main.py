@@ -1,0 +1,154 @@
+"""``gemtui ask``: check the command line, find the endpoint, run, and map the result to an
+exit code.
+
+Only the standard library and :mod:`gemtui.headless.inputs` are imported up front; the HTTP
+stack, pydantic and (for ``--demo``) the emulator load after the arguments are known to be good.
+Textual is never imported on this path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from typing import IO
+
+from gemtui.core.credentials import api_key_from_env, base_url_from_env
+from gemtui.headless import exits
+from gemtui.headless.exits import UsageError
+from gemtui.headless.inputs import build_request, check_combinations, split_continue
+from gemtui.headless.last_id import load_last_id, save_last_id
+
+NO_KEY = (
+    "no API key. Set GEMINI_API_KEY (or GOOGLE_API_KEY), or add --demo to use the built-in "
+    "offline emulator."
+)
+DEMO_KEY = "demo-key"
+
+
+def run_ask(
+    args: argparse.Namespace,
+    *,
+    stdin: IO[str] | None = None,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+) -> int:
+    """Run ``gemtui ask`` for parsed ``args``; returns the exit code (:mod:`.exits`).
+
+    The streams default to the process's own; tests pass their own to run in-process.
+    """
+    stdin = sys.stdin if stdin is None else stdin
+    stdout = sys.stdout if stdout is None else stdout
+    stderr = sys.stderr if stderr is None else stderr
+    try:
+        return _run(args, stdin, stdout, stderr)
+    except UsageError as error:
+        stderr.write(f"gemtui ask: {error}\n")
+        return exits.USAGE
+    except KeyboardInterrupt:
+        # asyncio.run cancelled the task (closing the connection) before re-raising this.
+        stderr.write("\ngemtui ask: interrupted.\n")
+        return exits.INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`gemtui ask … | head`): stop quietly, as a filter should.
+        _silence(stdout)
+        return exits.API_ERROR
+
+
+def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
+    split_continue(args)
+    check_combinations(args)
+    wait_id = request = None
+    if args.wait is not None:
+        wait_id = args.wait or _last_id("--wait")
+    else:
+        request = build_request(args, stdin)
+        if args.continue_id is not None:
+            request.previous_id = args.continue_id or _last_id("--continue")
+            request.previous_id_given = bool(args.continue_id)
+    # --no-history: headless runs will be saved to the history store once it exists; until
+    # then the flag is accepted and there is nothing to switch off.
+    api_key, base_url = api_key_from_env(), args.base_url or base_url_from_env()
+    if not args.demo and api_key is None and base_url is None:
+        stderr.write(f"gemtui ask: {NO_KEY}\n")
+        return exits.API_ERROR
+    emulator = None
+    if args.demo:
+        from gemtui.emulator.run import start_in_thread
+
+        emulator = start_in_thread()
+        api_key, base_url = DEMO_KEY, emulator.base_url
+    try:
+        return asyncio.run(_session_run(args, request, wait_id, api_key, base_url, stdout, stderr))
+    finally:
+        if emulator is not None:
+            emulator.stop()
+
+
+def _last_id(flag: str) -> str:
+    found = load_last_id()
+    if found is None:
+        raise UsageError(
+            f"{flag} without an id needs an earlier `gemtui ask` to continue from; "
+            "none is recorded. Give the interaction id."
+        )
+    return found
+
+
+async def _session_run(
+    args: argparse.Namespace,
+    request,
+    wait_id: str | None,
+    api_key: str | None,
+    base_url: str | None,
+    stdout: IO[str],
+    stderr: IO[str],
+) -> int:
+    from gemtui.headless import runner
+    from gemtui.headless.output import AnswerPrinter, CleanWriter, Messages, stdout_writer
+
+    out = stdout_writer(stdout)
+    answer = AnswerPrinter(out)
+    secrets = [api_key] if api_key else []
+    messages = Messages(
+        stderr,
+        verbose=args.verbose,
+        secrets=secrets,
+        answer=answer if isinstance(out, CleanWriter) else None,
+    )
+
+    def remember(interaction_id: str) -> None:
+        if args.demo:  # the emulator goes away with this process: nothing to continue from
+            return
+        try:
+            save_last_id(interaction_id)
+        except OSError as error:
+            messages.say(f"could not record the interaction id for --continue: {error}")
+
+    async with runner.make_client(
+        api_key=api_key, base_url=base_url, retries=args.retries
+    ) as client:
+        session = runner.Session(
+            client=client,
+            out=out,
+            messages=messages,
+            answer=answer,
+            output_format=args.output_format,
+            secrets=secrets,
+            remember=remember,
+        )
+        if wait_id is not None:
+            return await runner.wait(session, wait_id)
+        return await runner.ask(session, request)
+
+
+def _silence(stdout: IO[str]) -> None:
+    """Point the stdout file descriptor at /dev/null so the interpreter's final flush of a
+    broken pipe does not print an error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass

@@ -1,0 +1,151 @@
+"""The user's keymap: binding ids remapped to other keys, checked before Textual applies them.
+
+Textual's ``App.set_keymap({binding_id: "key1,key2"})`` replaces the keys of the bindings
+with those ids. When a new key is already taken in the same place, Textual quietly unbinds the
+other action (``BindingsMap.apply_keymap``), so an action can lose its only key without a word.
+``build_keymap`` finds those clashes first, reports them and leaves the clashing remaps out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from textual.app import App
+from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.keys import Keys, _character_to_key, key_to_character
+from textual.screen import Screen
+
+MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+_NAMED_KEYS = frozenset(key.value for key in Keys)
+
+
+@dataclass(frozen=True)
+class BindingInfo:
+    """One remappable action: its id, default keys and where it is active."""
+
+    id: str
+    keys: str
+    description: str
+    action: str
+    #: The class that declares the binding; a key clash matters only within one scope or
+    #: against a global binding.
+    scope: str
+    #: Active everywhere: declared on the App or a Screen, or with priority.
+    is_global: bool
+
+
+@dataclass
+class KeymapReport:
+    """The keymap to hand to ``App.set_keymap`` and what was left out of it, and why."""
+
+    keymap: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    #: binding id -> message, for the remaps that were refused (the editor shows them inline)
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+def binding_catalogue(owners: Iterable[type[DOMNode]]) -> list[BindingInfo]:
+    """Every binding with an id declared directly on ``owners`` (an action bound to several
+    keys, e.g. ``"up,k"``, is one entry)."""
+    found: dict[str, BindingInfo] = {}
+    for owner in owners:
+        is_owner_global = issubclass(owner, App | Screen)
+        for binding in Binding.make_bindings(owner.__dict__.get("BINDINGS", [])):
+            if binding.id is None:
+                continue
+            key = normalise_key(binding.key)
+            known = found.get(binding.id)
+            if known is not None:
+                found[binding.id] = replace(known, keys=f"{known.keys},{key}")
+                continue
+            found[binding.id] = BindingInfo(
+                id=binding.id,
+                keys=key,
+                description=binding.description or binding.action,
+                action=binding.action,
+                scope=owner.__name__,
+                is_global=is_owner_global or binding.priority,
+            )
+    return list(found.values())
+
+
+def normalise_key(key: str) -> str:
+    """One key in Textual's long form (``?`` -> ``question_mark``); ``ValueError`` if it is
+    not a key Textual can report."""
+    key = key.strip()
+    if not key:
+        raise ValueError("a key cannot be empty")
+    if len(key) == 1:
+        return _character_to_key(key)
+    *modifiers, name = key.split("+")
+    unknown = [modifier for modifier in modifiers if modifier not in MODIFIERS]
+    if unknown or not name:
+        raise ValueError(f"{key!r} is not a key: modifiers are {', '.join(sorted(MODIFIERS))}")
+    if len(name) == 1:
+        name = _character_to_key(name)
+    elif name not in _NAMED_KEYS and key_to_character(name) is None:
+        raise ValueError(f"{key!r} is not a key Textual knows")
+    return "+".join([*modifiers, name])
+
+
+def normalise_keys(keys: str) -> str:
+    """A comma-separated key list in long form; ``ValueError`` on the first bad key."""
+    parts = [part for part in keys.split(",") if part.strip()]
+    if not parts:
+        raise ValueError("give at least one key")
+    return ",".join(normalise_key(part) for part in parts)
+
+
+def build_keymap(config: Mapping[str, str], catalogue: Iterable[BindingInfo]) -> KeymapReport:
+    """Check the ``[keymap]`` table against the bindings that exist.
+
+    Unknown ids, bad keys and remaps that would clash with another action in force at the
+    same time are refused with a message; the rest is the keymap to apply.
+    """
+    bindings = {info.id: info for info in catalogue}
+    report = KeymapReport()
+    remaps: dict[str, str] = {}
+    for binding_id, keys in config.items():
+        if binding_id not in bindings:
+            _refuse(report, binding_id, f"{binding_id}: no such action")
+            continue
+        try:
+            remaps[binding_id] = normalise_keys(keys)
+        except ValueError as error:
+            _refuse(report, binding_id, f"{binding_id}: {error}")
+    while clashes := _clashes(bindings, remaps):
+        for binding_id, message in clashes.items():
+            remaps.pop(binding_id, None)
+            _refuse(report, binding_id, message)
+    report.keymap = {
+        binding_id: keys for binding_id, keys in remaps.items() if keys != bindings[binding_id].keys
+    }
+    return report
+
+
+def _refuse(report: KeymapReport, binding_id: str, message: str) -> None:
+    report.refused.setdefault(binding_id, message)
+    report.problems.append(message)
+
+
+def _clashes(bindings: Mapping[str, BindingInfo], remaps: Mapping[str, str]) -> dict[str, str]:
+    """Remapped ids whose keys are also taken by another action active alongside them."""
+    holders: dict[str, list[BindingInfo]] = {}
+    for info in bindings.values():
+        for key in remaps.get(info.id, info.keys).split(","):
+            holders.setdefault(key, []).append(info)
+    clashes: dict[str, str] = {}
+    for key, infos in holders.items():
+        for first in infos:
+            for second in infos:
+                if first.id >= second.id or not (first.id in remaps or second.id in remaps):
+                    continue
+                if first.scope != second.scope and not (first.is_global or second.is_global):
+                    continue
+                message = f"{key} is bound to both {first.id} and {second.id}"
+                for binding_id in (first.id, second.id):
+                    if binding_id in remaps:
+                        clashes.setdefault(binding_id, message)
+    return clashes

@@ -1,0 +1,369 @@
+"""The settings pane (F2): every setting the next request is made with, keyboard only.
+
+Tab and Shift+Tab move between fields, Enter opens a choice list, Space toggles a switch,
+Ctrl+S saves, Escape cancels. Nothing changes until the whole form is valid: a bad value is
+refused with a message under its field. On save the screen dismisses with a
+``SettingsResult``; applying the values and writing the file is the app's job.
+
+The API key is never put into a widget: the pane shows only whether one is set and its last
+four characters, and a password field takes a replacement.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import SecretStr, ValidationError
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widget import Widget
+from textual.widgets import Checkbox, Collapsible, Input, Label, Select, Static, Switch, TextArea
+
+from gemtui.config import (
+    API_VERSIONS,
+    BUILT_IN_TOOLS,
+    KNOWN_AGENTS,
+    KNOWN_MODELS,
+    THINKING_LEVELS,
+    Settings,
+)
+from gemtui.ui.keymap import BindingInfo, build_keymap
+
+#: Fewer visible characters than this and the last four would give away too much of the key.
+SHORTEST_KEY_TO_HINT = 16
+
+
+@dataclass
+class SettingsResult:
+    """What the user saved: the new settings and whether the key may go into the file."""
+
+    settings: Settings
+    save_api_key: bool = False
+
+
+def mask_key(key: SecretStr | None) -> str:
+    """How the key is shown anywhere: never in full, at most its last four characters."""
+    if key is None or not key.get_secret_value():
+        return "not set"
+    secret = key.get_secret_value()
+    if len(secret) < SHORTEST_KEY_TO_HINT:
+        return "set"
+    return f"set (…{secret[-4:]})"
+
+
+def field_id(*loc: str) -> str:
+    """Widget id of the field for a setting (ids cannot contain dots)."""
+    return "-".join(loc).replace(".", "--").replace("_", "-")
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+class SettingsScreen(ModalScreen[SettingsResult | None]):
+    """Edit ``settings``; dismisses with a ``SettingsResult``, or ``None`` on Escape."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="settings.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="settings.cancel"),
+    ]
+
+    DEFAULT_CSS = """
+    SettingsScreen { align: center middle; }
+    SettingsScreen > #settings-box {
+        width: 100%; max-width: 100; height: 100%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    SettingsScreen #settings-title { text-style: bold; width: 1fr; }
+    SettingsScreen .section { text-style: bold; color: $accent; margin-top: 1; }
+    SettingsScreen .field-label { color: $text-muted; margin-top: 1; }
+    SettingsScreen .field-error { color: $error; height: auto; }
+    SettingsScreen .field-error.-empty { display: none; }
+    SettingsScreen TextArea { height: 5; }
+    SettingsScreen #stop-sequences { height: 3; }
+    SettingsScreen .row { height: auto; }
+    SettingsScreen .row > Switch { width: auto; }
+    SettingsScreen .row > Label { padding: 1 1 0 1; width: 1fr; }
+    SettingsScreen .key-label { width: 30; padding: 1 1 0 0; }
+    SettingsScreen .key-row Input { width: 1fr; }
+    SettingsScreen #settings-help { color: $text-muted; }
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        themes: Iterable[str] = (),
+        bindings: Iterable[BindingInfo] = (),
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.themes = sorted({*themes, settings.theme})
+        self.bindings = list(bindings)
+        self._binding_fields = {f"keymap-{i}": info for i, info in enumerate(self.bindings)}
+        self._binding_widgets = {info.id: key for key, info in self._binding_fields.items()}
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        s = self.settings
+        generation = s.generation
+        with Vertical(id="settings-box"):
+            yield Static("Settings", id="settings-title")
+            yield Static("Ctrl+S save · Escape cancel · Tab next field", id="settings-help")
+            with VerticalScroll(id="settings-form"):
+                yield Label("Model", classes="section")
+                yield from self._field(
+                    "Model (any name; → accepts a suggestion)",
+                    Input(s.model, id="model", suggester=SuggestFromList(KNOWN_MODELS)),
+                )
+                yield from self._field(
+                    "Agent (empty: use the model)",
+                    Input(
+                        _text(s.agent),
+                        id="agent",
+                        placeholder="none",
+                        suggester=SuggestFromList(KNOWN_AGENTS),
+                    ),
+                )
+                yield from self._field(
+                    "System instruction",
+                    TextArea(_text(s.system_instruction), id="system-instruction"),
+                )
+                yield Label("Generation", classes="section")
+                for name, label in (
+                    ("temperature", "Temperature (0–2)"),
+                    ("top_p", "Top P (0–1)"),
+                    ("max_output_tokens", "Max output tokens"),
+                    ("seed", "Seed"),
+                ):
+                    yield from self._field(
+                        label,
+                        Input(
+                            _text(getattr(generation, name)),
+                            id=field_id("generation", name),
+                            placeholder="server default",
+                        ),
+                    )
+                yield from self._field(
+                    "Stop sequences (one per line)",
+                    TextArea(
+                        "\n".join(generation.stop_sequences),
+                        id=field_id("generation", "stop_sequences"),
+                    ),
+                )
+                yield from self._field(
+                    "Thinking level",
+                    Select(
+                        [(level, level) for level in THINKING_LEVELS],
+                        value=generation.thinking_level or Select.NULL,
+                        prompt="server default",
+                        id=field_id("generation", "thinking_level"),
+                    ),
+                )
+                yield from self._field(
+                    "Thinking summaries",
+                    Select(
+                        [("auto", "auto"), ("none", "none")],
+                        value=generation.thinking_summaries or Select.NULL,
+                        prompt="server default",
+                        id=field_id("generation", "thinking_summaries"),
+                    ),
+                )
+                yield Label("Tools", classes="section")
+                for name in BUILT_IN_TOOLS:
+                    yield Checkbox(name, getattr(s.tools, name), id=field_id("tools", name))
+                yield from self._field(
+                    "Response format: JSON schema (empty: free text)",
+                    TextArea(
+                        json.dumps(s.response_schema, indent=2) if s.response_schema else "",
+                        id="response-schema",
+                    ),
+                )
+                yield Label("Conversation", classes="section")
+                yield from self._switch("stateful", "Stateful: the server keeps the history")
+                yield from self._switch("background", "Run in the background by default")
+                yield Label("Connection", classes="section")
+                yield from self._field(
+                    "API version",
+                    Select(
+                        [(version, version) for version in API_VERSIONS],
+                        value=s.api_version,
+                        allow_blank=False,
+                        id="api-version",
+                    ),
+                )
+                yield from self._field(
+                    "Base URL",
+                    Input(_text(s.base_url), id="base-url", placeholder="Google's endpoint"),
+                )
+                yield from self._field(
+                    f"API key: {mask_key(s.api_key)}",
+                    Input(
+                        id="api-key",
+                        password=True,
+                        placeholder="type a new key to replace it",
+                    ),
+                )
+                yield Checkbox(
+                    "Save the key in the config file (readable by you only)",
+                    False,
+                    id="save-api-key",
+                )
+                yield Label("Appearance", classes="section")
+                yield from self._field(
+                    "Theme",
+                    Select(
+                        [(theme, theme) for theme in self.themes],
+                        value=s.theme,
+                        allow_blank=False,
+                        id="theme",
+                    ),
+                )
+                if self.bindings:
+                    with Collapsible(title="Keymap", id="keymap"):
+                        yield Static("", id="error-keymap", classes="field-error -empty")
+                        for widget_id, info in self._binding_fields.items():
+                            with Horizontal(classes="row key-row"):
+                                yield Label(f"{info.id}\n{info.description}", classes="key-label")
+                                yield Input(
+                                    s.keymap.get(info.id, info.keys),
+                                    id=widget_id,
+                                    placeholder=info.keys,
+                                )
+                            yield Static("", id=f"error-{widget_id}", classes="field-error -empty")
+
+    def _field(self, label: str, widget: Widget) -> ComposeResult:
+        yield Label(label, classes="field-label")
+        yield widget
+        yield Static("", id=f"error-{widget.id}", classes="field-error -empty")
+
+    def _switch(self, name: str, label: str) -> ComposeResult:
+        value = getattr(self.settings, name)
+        with Horizontal(classes="row"):
+            yield Switch(value, id=name)
+            yield Label(label)
+
+    def on_mount(self) -> None:
+        self.query_one("#model", Input).focus()
+
+    # ------------------------------------------------------------------ reading the form
+
+    def _input(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", Input).value.strip()
+
+    def _area(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", TextArea).text
+
+    def _select(self, widget_id: str) -> Any:
+        value = self.query_one(f"#{widget_id}", Select).value
+        return None if value is Select.NULL else value
+
+    def form_values(self) -> dict[str, Any]:
+        """The form as raw settings data; validation is ``Settings``' job."""
+
+        def optional(widget_id: str) -> str | None:
+            return self._input(widget_id) or None
+
+        new_key = self._input("api-key")
+        return {
+            "api_key": new_key or self.settings.api_key,
+            "base_url": optional("base-url"),
+            "api_version": self._select("api-version"),
+            "model": self._input("model"),
+            "agent": optional("agent"),
+            "system_instruction": self._area("system-instruction").strip() or None,
+            "generation": {
+                "temperature": optional(field_id("generation", "temperature")),
+                "top_p": optional(field_id("generation", "top_p")),
+                "max_output_tokens": optional(field_id("generation", "max_output_tokens")),
+                "seed": optional(field_id("generation", "seed")),
+                "stop_sequences": [
+                    line
+                    for line in self._area(field_id("generation", "stop_sequences")).splitlines()
+                    if line
+                ],
+                "thinking_level": self._select(field_id("generation", "thinking_level")),
+                "thinking_summaries": self._select(field_id("generation", "thinking_summaries")),
+            },
+            "tools": {
+                name: self.query_one(f"#{field_id('tools', name)}", Checkbox).value
+                for name in BUILT_IN_TOOLS
+            },
+            "response_schema": self._area("response-schema"),
+            "stateful": self.query_one("#stateful", Switch).value,
+            "background": self.query_one("#background", Switch).value,
+            "theme": self._select("theme"),
+            "keymap": self._keymap_values(),
+        }
+
+    def _keymap_values(self) -> dict[str, str]:
+        """Only the bindings whose keys differ from their defaults go into the keymap."""
+        keymap = {
+            binding_id: keys
+            for binding_id, keys in self.settings.keymap.items()
+            if binding_id not in {info.id for info in self.bindings}
+        }
+        for widget_id, info in self._binding_fields.items():
+            keys = self._input(widget_id)
+            if keys != info.keys:
+                keymap[info.id] = keys
+        return keymap
+
+    # ------------------------------------------------------------------ validating and saving
+
+    def validate_form(self) -> Settings | None:
+        """The settings in the form, or ``None`` after showing what is wrong next to it."""
+        for error in self.query(".field-error"):
+            self._show_error(error, "")
+        try:
+            settings = Settings(**self.form_values())
+        except ValidationError as error:
+            for detail in error.errors(include_input=False, include_url=False):
+                loc = [str(part) for part in detail["loc"]]
+                self._error_for(loc, str(detail["msg"]))
+            return None
+        report = build_keymap(settings.keymap, self.bindings)
+        if report.refused:
+            for binding_id, message in report.refused.items():
+                self._error_for(["keymap", binding_id], message)
+            return None
+        return settings
+
+    def _error_for(self, loc: list[str], message: str) -> None:
+        """Show ``message`` under the field ``loc`` names (or its nearest enclosing one)."""
+        if loc[0] == "keymap":
+            self.query_one("#keymap", Collapsible).collapsed = False
+            widget_id = self._binding_widgets.get(loc[1]) if len(loc) > 1 else None
+            selectors = [f"#error-{widget_id}" if widget_id else "#error-keymap"]
+        else:
+            selectors = [f"#error-{field_id(*loc[:n])}" for n in range(len(loc), 0, -1)]
+        for selector in selectors:
+            found = self.query(selector)
+            if found:
+                self._show_error(found.first(), message)
+                return
+        self.notify(f"{'.'.join(loc)}: {message}", severity="error")
+
+    @staticmethod
+    def _show_error(widget: Widget, message: str) -> None:
+        assert isinstance(widget, Static)
+        widget.update(message)
+        widget.set_class(not message, "-empty")
+
+    def action_save(self) -> None:
+        settings = self.validate_form()
+        if settings is None:
+            self.notify("Some settings are not valid; see the messages.", severity="error")
+            return
+        save_key = self.query_one("#save-api-key", Checkbox).value
+        self.dismiss(SettingsResult(settings=settings, save_api_key=save_key))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,518 @@
+"""The step timeline pane: every step and event of each turn, with timings and a waterfall.
+
+One line-based scroll view draws the rows that :class:`~gemtui.core.timeline_rows.TimelineRows`
+lays out; a line is rendered only when it is on screen, and the rows are built incrementally
+(``refresh_turn``), so a stream of 10 000 events stays cheap. A filter input sits under the list
+and shows only while it is in use.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Input
+
+from gemtui.api.models import STEP_TYPES
+from gemtui.api.timing import RequestTimings
+from gemtui.core.assembler import InteractionState
+from gemtui.core.safety import clean_terminal_text
+from gemtui.core.timeline_rows import (
+    EventRow,
+    Row,
+    StepRow,
+    SummaryRow,
+    TimelineRows,
+    TurnEntry,
+    TurnRow,
+    format_bytes,
+    format_seconds,
+    step_end,
+    step_status,
+    step_tokens,
+    turn_span,
+    usage_parts,
+)
+
+GUTTER = 2
+TYPE_WIDTH = 22
+#: Columns: start offset, duration, bytes, tokens (each right-aligned, with a leading space).
+NUMBER_WIDTHS = (9, 9, 7, 8)
+MIN_BAR = 6
+STATUS_MARKS = {"done": "✓", "streaming": "…", "error": "✗"}
+STATUS_CLASSES = {
+    "done": "timeline--done",
+    "streaming": "timeline--streaming",
+    "error": "timeline--error",
+}
+
+
+def _plain(text: str) -> str:
+    """Untrusted text on one line: control sequences removed, line breaks shown as spaces."""
+    return clean_terminal_text(text).replace("\n", " ").replace("\t", " ")
+
+
+def _usage_text(parts: list[tuple[str, int]]) -> str:
+    if not parts:
+        return "tokens: none reported yet"
+    return "tokens " + " · ".join(f"{label} {value}" for label, value in parts)
+
+
+class TimelineList(ScrollView, can_focus=True):
+    """The rows, one line each, with a keyboard cursor. Lives inside :class:`StepTimeline`."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor_up", "Previous", show=False, id="timeline.previous"),
+        Binding("down,j", "cursor_down", "Next", show=False, id="timeline.next"),
+        Binding("home,g", "cursor_first", "First", show=False, id="timeline.first"),
+        Binding("end,G", "cursor_last", "Last", show=False, id="timeline.last"),
+        Binding("pageup", "page_up_rows", "Page up", show=False, id="timeline.page_up"),
+        Binding("pagedown", "page_down_rows", "Page down", show=False, id="timeline.page_down"),
+        Binding("enter,space", "toggle", "Expand", id="timeline.toggle"),
+        Binding("e", "expand_all", "All events", id="timeline.expand_all"),
+        Binding("slash", "open_filter", "Filter", id="timeline.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="timeline.clear_filter"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "timeline--summary",
+        "timeline--turn",
+        "timeline--usage",
+        "timeline--type",
+        "timeline--unknown",
+        "timeline--event",
+        "timeline--dim",
+        "timeline--done",
+        "timeline--streaming",
+        "timeline--error",
+        "timeline--bar",
+        "timeline--bar-live",
+        "timeline--cursor",
+    }
+
+    def __init__(self, rows: TimelineRows, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows = rows
+        self.selected: Row | None = None
+        self._follow = True
+
+    # ------------------------------------------------------------------ layout
+
+    def lines_changed(self) -> None:
+        """Re-measure after the rows changed, follow the tail if at the bottom, repaint."""
+        if not self.is_mounted:
+            return
+        self.virtual_size = Size(self.scrollable_content_region.width, self.rows.line_count)
+        if self._follow:
+            self.scroll_end(animate=False, immediate=True, force=True)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self.lines_changed()
+
+    def on_mount(self) -> None:
+        self.lines_changed()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._follow = self.scroll_y >= self.max_scroll_y - 1
+
+    # ------------------------------------------------------------------ rendering
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(name, partial=True)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        base = self.rich_style
+        line = scroll_y + y
+        found = self.rows.row_at(line)
+        if found is None:
+            return Strip.blank(width, base)
+        row, inner = found
+        content_width = max(width - GUTTER, 1)
+        segments = self._row_segments(row, inner, content_width)
+        selected = row is self.selected
+        cursor = self._style("timeline--cursor")
+        gutter = Segment("▌ " if selected else "  ", cursor if selected else base)
+        strip = Strip([gutter, *segments]).apply_style(base)
+        if selected:
+            strip = strip.apply_style(Style(bgcolor=cursor.bgcolor)) if cursor.bgcolor else strip
+        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, line)
+
+    def _row_segments(self, row: Row, inner: int, width: int) -> list[Segment]:
+        if isinstance(row, StepRow):
+            return self._step_segments(row, width)
+        if isinstance(row, EventRow):
+            return self._event_segments(row, width)
+        if isinstance(row, TurnRow):
+            return self._turn_segments(row, width) if inner == 0 else self._usage_segments(row)
+        return self._summary_segments(width)
+
+    def _summary_segments(self, width: int) -> list[Segment]:
+        count = self.rows.turn_count
+        text = f"Conversation · {count} turn{'s' if count != 1 else ''} · "
+        text += _usage_text(self.rows.conversation_usage())
+        if self.rows.filter:
+            text += f" · filter «{_plain(self.rows.filter)}»"
+        return [Segment(set_cell_size(text, width), self._style("timeline--summary"))]
+
+    def _turn_segments(self, row: TurnRow, width: int) -> list[Segment]:
+        state, timings = row.state, row.entry.timings
+        steps = self.rows.step_rows(row.turn)
+        mark = "▾" if steps and all(step.expanded for step in steps) else "▸"
+        parts = [f"{mark} Turn {row.turn + 1}"]
+        if row.entry.label:
+            parts.append(f"«{_plain(row.entry.label)[:40]}»")
+        parts.append(_plain(_turn_status(state)))
+        if timings is not None:
+            if timings.status_code is not None:
+                parts.append(f"HTTP {timings.status_code}")
+            parts.append(f"connect {format_seconds(timings.connect_s)}")
+            parts.append(f"first byte {format_seconds(timings.first_byte_s)}")
+            parts.append(f"total {format_seconds(timings.total_s)}")
+        parts.append(f"{len(state.events)} events")
+        text = " · ".join(parts)
+        style = self._style("timeline--error" if state.error else "timeline--turn")
+        return [Segment(set_cell_size(text, width), style)]
+
+    def _usage_segments(self, row: TurnRow) -> list[Segment]:
+        text = "    " + _usage_text(usage_parts(row.state.interaction.usage))
+        if row.state.error is not None:
+            error = row.state.error
+            text += f" · error {_plain(str(error.code))}: {_plain(error.message or '')}"
+        return [Segment(text, self._style("timeline--usage"))]
+
+    def _columns(
+        self, width: int, lead: str, label: str, numbers: Sequence[str]
+    ) -> tuple[str, int]:
+        """The fixed part of a row (lead, label, numbers) and the width left for the bar."""
+        fixed = len(lead) + TYPE_WIDTH + sum(NUMBER_WIDTHS)
+        text = lead + set_cell_size(label, TYPE_WIDTH)
+        for number, column in zip(numbers, NUMBER_WIDTHS, strict=True):
+            text += number.rjust(column)
+        return text, width - fixed - 1
+
+    def _step_segments(self, row: StepRow, width: int) -> list[Segment]:
+        entry = self.rows.turn_entry(row.turn)
+        state, step = entry.state, row.state
+        status = step_status(state, step)
+        end = step_end(state, step)
+        tokens = step_tokens(step)
+        expander = "▾" if row.expanded else "▸"
+        lead = f"{STATUS_MARKS[status]} {expander} #{step.index:<3}"
+        numbers = (
+            f"+{format_seconds(step.started_at)}",
+            format_seconds(step.duration if step.done else end - step.started_at),
+            format_bytes(step.size),
+            f"{tokens}tok" if tokens is not None else "",
+        )
+        type_style = "timeline--unknown" if row.type_name not in STEP_TYPES else "timeline--type"
+        text, bar_width = self._columns(width, lead, _plain(row.type_name), numbers)
+        mark_style = self._style(STATUS_CLASSES[status])
+        segments = [
+            Segment(text[:2], mark_style),
+            Segment(text[2 : len(lead)], self._style("timeline--dim")),
+            Segment(text[len(lead) : len(lead) + TYPE_WIDTH], self._style(type_style)),
+            Segment(text[len(lead) + TYPE_WIDTH :]),
+        ]
+        if bar_width >= MIN_BAR:
+            span = turn_span(entry)
+            bar_style = "timeline--bar" if status == "done" else "timeline--bar-live"
+            segments += _bar(step.started_at, end, span, bar_width, self._style(bar_style))
+        return segments
+
+    def _event_segments(self, row: EventRow, width: int) -> list[Segment]:
+        record = row.record
+        entry = self.rows.turn_entry(row.turn)
+        nested = row.step is not None
+        label = row.label
+        if nested:
+            # Under its step the "step." prefix says nothing: "delta text", "stop".
+            label = label.removeprefix("step.")
+        if row.preview:
+            label = f"{label} «{row.preview}»"
+        lead = "      " if nested else "  •   "
+        numbers = (f"+{format_seconds(record.received_at)}", "", format_bytes(record.size), "")
+        text, bar_width = self._columns(width, lead, _plain(label), numbers)
+        kind = "timeline--error" if record.event_type == "error" else "timeline--event"
+        segments = [Segment(text, self._style(kind))]
+        if bar_width >= MIN_BAR:
+            span = turn_span(entry)
+            segments += _tick(record.received_at, span, bar_width, self._style("timeline--dim"))
+        return segments
+
+    # ------------------------------------------------------------------ cursor
+
+    def select(self, row: Row | None, *, announce: bool = True) -> None:
+        """Move the cursor to ``row`` (scrolling it into view) and post ``Selected``."""
+        if row is None or isinstance(row, SummaryRow):
+            return
+        self.selected = row
+        line = self.rows.line_of(row)
+        if line is not None:
+            height = self.rows.height_of(row)
+            view_height = self.scrollable_content_region.height
+            if line < self.scroll_y:
+                self.scroll_to(y=line, animate=False, immediate=True)
+            elif line + height > self.scroll_y + view_height:
+                self.scroll_to(y=line + height - view_height, animate=False, immediate=True)
+        self.refresh()
+        if announce:
+            self.post_message(StepTimeline.Selected.of(row))
+
+    def _row_from(self, line: int, step: int) -> Row | None:
+        """The first selectable row from ``line`` going in direction ``step``."""
+        while 0 <= line < self.rows.line_count:
+            found = self.rows.row_at(line)
+            if found is not None and found[1] == 0 and not isinstance(found[0], SummaryRow):
+                return found[0]
+            line += step
+        return None
+
+    def _current_line(self) -> int | None:
+        return None if self.selected is None else self.rows.line_of(self.selected)
+
+    def action_cursor_down(self) -> None:
+        line = self._current_line()
+        if line is None:
+            self.select(self._row_from(int(self.scroll_y), 1))
+            return
+        self.select(self._row_from(line + self.rows.height_of(self.selected), 1))
+
+    def action_cursor_up(self) -> None:
+        line = self._current_line()
+        if line is None:
+            self.action_cursor_last()
+            return
+        self.select(self._row_from(line - 1, -1))
+
+    def action_cursor_first(self) -> None:
+        self.select(self._row_from(0, 1))
+
+    def action_cursor_last(self) -> None:
+        self.select(self._row_from(self.rows.line_count - 1, -1))
+
+    def _page(self, direction: int) -> None:
+        line = self._current_line()
+        start = int(self.scroll_y) if line is None else line
+        target = start + direction * max(self.scrollable_content_region.height - 1, 1)
+        target = max(0, min(target, self.rows.line_count - 1))
+        self.select(self._row_from(target, -direction) or self._row_from(target, direction))
+
+    def action_page_up_rows(self) -> None:
+        self._page(-1)
+
+    def action_page_down_rows(self) -> None:
+        self._page(1)
+
+    def action_toggle(self) -> None:
+        if self.selected is None:
+            return
+        keep = self.rows.toggle(self.selected)
+        self.lines_changed()
+        self.select(keep, announce=keep is not self.selected)
+
+    def action_expand_all(self) -> None:
+        self.rows.expand_all()
+        self.lines_changed()
+        if self.selected is not None:
+            self.select(self.selected, announce=False)
+
+    def action_open_filter(self) -> None:
+        self.post_message(StepTimeline.FilterRequested())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Escape clears a filter; with none, it goes on to the app (cancel, back to composer).
+        if action == "clear_filter":
+            return bool(self.rows.filter)
+        return True
+
+    def action_clear_filter(self) -> None:
+        self.parent_timeline.apply_filter("")
+
+    @property
+    def parent_timeline(self) -> StepTimeline:
+        parent = self.parent
+        assert isinstance(parent, StepTimeline)
+        return parent
+
+
+def _turn_status(state: InteractionState) -> str:
+    if state.error is not None:
+        return "error"
+    return state.status or ("streaming" if state.events else "waiting")
+
+
+def _bar(start: float, end: float, span: float, width: int, style: Style) -> list[Segment]:
+    """A waterfall bar: where the step started and how long it ran, scaled to the turn."""
+    left = min(int(start / span * width), width - 1)
+    right = min(max(left + 1, math.ceil(end / span * width)), width)
+    return [
+        Segment(" " + "·" * left),
+        Segment("█" * (right - left), style),
+        Segment(" " * (width - right)),
+    ]
+
+
+def _tick(at: float, span: float, width: int, style: Style) -> list[Segment]:
+    column = min(int(at / span * width), width - 1)
+    return [Segment(" " + " " * column), Segment("│", style), Segment(" " * (width - column - 1))]
+
+
+class StepTimeline(Vertical):
+    """The timeline pane: sections per turn, rows per step and (on demand) per event.
+
+    Give it turns with :meth:`set_turns` / :meth:`add_turn`; call :meth:`refresh_turn` when a
+    turn's state has new events (work is proportional to the new events). Keyboard: arrows or
+    j/k move, Home/End, Enter expands a step (or a turn's steps), ``e`` expands all, ``/``
+    filters by type or text, Escape clears the filter.
+    """
+
+    class Selected(Message):
+        """The cursor moved to a row.
+
+        ``step_index`` is the step's position in ``InteractionState.steps`` (not its wire
+        index, which repeats after an automatic continuation); ``event_seq`` the event's
+        ``EventRecord.seq``. A turn heading gives ``(turn, None, None)``; an event of a step
+        gives both.
+        """
+
+        def __init__(self, turn_index: int, step_index: int | None, event_seq: int | None) -> None:
+            super().__init__()
+            self.turn_index = turn_index
+            self.step_index = step_index
+            self.event_seq = event_seq
+
+        @classmethod
+        def of(cls, row: Row) -> StepTimeline.Selected:
+            if isinstance(row, StepRow):
+                return cls(row.turn, row.position, None)
+            if isinstance(row, EventRow):
+                step = row.step.position if row.step is not None else None
+                return cls(row.turn, step, row.seq)
+            assert isinstance(row, TurnRow)
+            return cls(row.turn, None, None)
+
+    class FilterRequested(Message):
+        """``/`` was pressed in the list (handled by the timeline itself)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows = TimelineRows()
+
+    def compose(self) -> ComposeResult:
+        yield TimelineList(self.rows, id="timeline-list")
+        yield Input(
+            placeholder="filter by type or text (Enter keeps, Escape clears)", id="timeline-filter"
+        )
+
+    @property
+    def list(self) -> TimelineList:
+        return self.query_one(TimelineList)
+
+    @property
+    def filter_input(self) -> Input:
+        return self.query_one("#timeline-filter", Input)
+
+    def on_mount(self) -> None:
+        self.filter_input.display = False
+
+    def focus(self, scroll_visible: bool = True) -> Widget:
+        """Focus the list (the pane itself takes no keys)."""
+        return self.list.focus(scroll_visible)
+
+    # ------------------------------------------------------------------ content
+
+    def set_turns(
+        self, turns: Sequence[tuple[str, InteractionState, RequestTimings | None]]
+    ) -> None:
+        """Show these turns instead of what was shown (a new, reopened or replayed chat)."""
+        self.rows.set_turns([TurnEntry(*turn) for turn in turns])
+        self.list.selected = None
+        self.list.lines_changed()
+
+    def add_turn(
+        self, label: str, state: InteractionState, timings: RequestTimings | None = None
+    ) -> int:
+        """Add a section for a new turn; returns its turn index for :meth:`refresh_turn`."""
+        index = self.rows.add_turn(label, state, timings)
+        self.list.lines_changed()
+        return index
+
+    def refresh_turn(
+        self, turn_index: int, timings: RequestTimings | None = None, label: str | None = None
+    ) -> None:
+        """Take in the turn's new events (and its timings once known) and repaint."""
+        self.rows.refresh_turn(turn_index, timings, label)
+        self.list.lines_changed()
+
+    def turn_entry(self, turn_index: int) -> TurnEntry:
+        """``(label, state, timings)`` of a turn, e.g. to show a selection in ``StepDetail``."""
+        return self.rows.turn_entry(turn_index)
+
+    def select_turn(self, turn_index: int) -> None:
+        """Put the cursor on a turn's heading (to follow the conversation pane)."""
+        self.list.select(self.rows.turn_row(turn_index))
+
+    def select(
+        self, turn_index: int, step_index: int | None = None, event_seq: int | None = None
+    ) -> None:
+        """Put the cursor on a turn, step or event (expanding the step to show an event)."""
+        row = self.rows.find(turn_index, step_index, event_seq)
+        if isinstance(row, EventRow) and row.step is not None and not row.step.expanded:
+            self.rows.toggle(row.step)
+            self.list.lines_changed()
+        self.list.select(row)
+
+    # ------------------------------------------------------------------ filter
+
+    def on_step_timeline_filter_requested(self, message: StepTimeline.FilterRequested) -> None:
+        message.stop()
+        field = self.filter_input
+        field.display = True
+        field.value = self.rows.filter
+        field.focus()
+
+    def on_input_changed(self, message: Input.Changed) -> None:
+        message.stop()
+        self._set_filter(message.value)
+
+    def on_input_submitted(self, message: Input.Submitted) -> None:
+        message.stop()
+        self.filter_input.display = bool(self.rows.filter)
+        self.list.focus()
+
+    def on_key(self, event) -> None:
+        if event.key == "escape" and self.filter_input.has_focus:
+            event.stop()
+            self.apply_filter("")
+
+    def apply_filter(self, text: str) -> None:
+        """Filter the rows (``""`` clears); the input shows the filter while one is set."""
+        field = self.filter_input
+        with field.prevent(Input.Changed):
+            field.value = text
+        self._set_filter(text)
+        field.display = bool(text)
+        if not text:
+            self.list.focus()
+
+    def _set_filter(self, text: str) -> None:
+        self.rows.set_filter(text)
+        self.list.lines_changed()
+        selected = self.list.selected
+        if selected is not None and self.rows.line_of(selected) is None:
+            self.list.selected = None

@@ -1,0 +1,34 @@
+"""How the chat looks at 80×24, in the default theme and in 16 colours (SVG snapshots).
+
+Update after an intended change of look with `pytest tests/snapshots --snapshot-update`, and
+look at the new SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from support.chat_driver import make_app, send
+
+
+@pytest.fixture(params=["truecolor", "standard"])
+def color_system(request, monkeypatch) -> str:
+    monkeypatch.setenv("TEXTUAL_COLOR_SYSTEM", request.param)
+    return request.param
+
+
+def test_empty_chat(snap_compare, emulator, color_system):
+    assert snap_compare(make_app(emulator), terminal_size=(80, 24))
+
+
+def test_streamed_answer_with_code_and_table(snap_compare, emulator, color_system):
+    async def ask(pilot):
+        await send(pilot, "Explain binary search")
+
+    assert snap_compare(make_app(emulator), terminal_size=(80, 24), run_before=ask)
+
+
+def test_error_keeps_the_draft(snap_compare, emulator, color_system):
+    async def fail(pilot):
+        await send(pilot, "!fault 400 hello")
+
+    assert snap_compare(make_app(emulator), terminal_size=(80, 24), run_before=fail)
