@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from support.chat_driver import answers, finish, make_app, notices, send
+from textual.command import CommandList
 
 from gemtui.core.conversation import ChatSettings
 from gemtui.ui.chat_items import ThoughtItem, UserItem
@@ -213,3 +214,19 @@ async def test_new_conversation_clears_everything(emulator):
         assert app.view.items == []
         assert app.conversation.turns == []
         assert app.conversation.previous_interaction_id is None
+
+
+async def test_command_palette_reaches_app_actions(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "hello")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"new conversation")
+        hits = app.screen.query_one(CommandList)
+        for _ in range(200):
+            if hits.option_count:
+                break
+            await pilot.pause(0.01)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.conversation.turns == []

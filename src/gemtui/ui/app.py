@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker
 
@@ -49,6 +52,19 @@ OUTCOME_NOTICES = {
         "warning",
     ),
 }
+
+
+#: What the command palette offers besides Textual's own commands: (title, help, action).
+PALETTE_COMMANDS = [
+    ("New conversation", "Start an empty chat (Ctrl+N)", "new_conversation"),
+    ("Cancel the running answer", "Stop the stream and keep the partial answer (Escape)",
+     "cancel_or_focus"),
+    ("Copy the last answer", "Copy its Markdown to the clipboard (Ctrl+Y)", "copy_last_answer"),
+    ("Send the last prompt again", "Retry after an error or a cut-off stream (F5)", "retry"),
+    ("Switch stateful / stateless", "How the next turns carry the history (F6)", "toggle_mode"),
+    ("Go to the messages", "Select, expand and copy messages (Ctrl+L)", "focus_conversation"),
+    ("Show keys", "Every key of the focused pane (F1)", "help"),
+]  # fmt: skip
 
 
 @dataclass
@@ -112,6 +128,11 @@ class GemtuiApp(App[int]):
         self._spinner = None
 
     # ------------------------------------------------------------------ layout
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for title, help_text, action in PALETTE_COMMANDS:
+            yield SystemCommand(title, help_text, partial(self.run_action, action))
 
     def compose(self) -> ComposeResult:
         code_theme = "ansi_dark" if self.console.color_system in ("standard", None) else "monokai"
