@@ -11,29 +11,15 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from gemtui.api.models import TOOL_DELTA_TYPES
+
 Event = tuple[str, dict[str, Any]]
 
 DONE_FRAME = b"event: done\ndata: [DONE]\n\n"
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
-_TOOL_STEPS = {
-    "google_search_call",
-    "google_search_result",
-    "code_execution_call",
-    "code_execution_result",
-    "url_context_call",
-    "url_context_result",
-    "google_maps_call",
-    "google_maps_result",
-    "file_search_call",
-    "file_search_result",
-    "mcp_server_tool_call",
-    "mcp_server_tool_result",
-    "retrieval_call",
-    "retrieval_result",
-    "processing_call",
-    "processing_result",
-}
+#: Built-in tool steps: their fields stream as one delta named like the step.
+_TOOL_STEPS = frozenset(TOOL_DELTA_TYPES) - {"function_result"}
 
 
 def frame(event_type: str, payload: dict[str, Any]) -> bytes:
