@@ -45,9 +45,7 @@ def state_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def cli_env(emulator, state_dir: Path) -> dict[str, str]:
     """Environment of a CLI run against the session emulator with the fake key."""
-    return _clean_env(
-        GEMINI_API_KEY=FAKE_KEY, XDG_STATE_HOME=str(state_dir), PYTHONUNBUFFERED="1"
-    )
+    return _clean_env(GEMINI_API_KEY=FAKE_KEY, XDG_STATE_HOME=str(state_dir), PYTHONUNBUFFERED="1")
 
 
 @pytest.fixture

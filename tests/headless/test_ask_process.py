@@ -49,7 +49,7 @@ def test_stream_json_is_a_recording_with_stdin_as_context(cli):
 
 
 def test_json_prints_the_final_interaction(cli):
-    result = cli("--output-format", "json", "hello")
+    result = cli("--output-format", "json", "--no-history", "hello")
     assert result.code == 0
     interaction = json.loads(result.out)
     assert interaction["status"] == "completed"
@@ -128,10 +128,20 @@ def test_continue_chains_onto_the_last_interaction(cli):
     assert request["input"][0]["content"] == [{"type": "text", "text": "which word?"}]
 
 
-def test_usage_error_exits_2(cli):
-    result = cli("--attach", "/nonexistent/file.png", "hi")
-    assert (result.code, result.out) == (2, "")
-    assert "cannot read attachment /nonexistent/file.png" in result.err
+def test_usage_error_exits_2_before_loading_the_http_stack(cli_env):
+    completed = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "gemtui", "ask", "-a", "/nonexistent.png", "hi"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=cli_env,
+        timeout=60,
+    )
+    assert (completed.returncode, completed.stdout) == (2, "")
+    assert "gemtui ask: cannot read attachment /nonexistent.png" in completed.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines()}
+    assert "gemtui.headless.inputs" in imported
+    assert not imported & {"httpx", "pydantic", "gemtui.api.client"}
 
 
 def test_no_key_and_no_endpoint_exits_1_naming_the_fix(state_dir):

@@ -15,7 +15,7 @@ import sys
 import gemtui
 
 #: Packages that must never import Textual (DESIGN.md §2).
-HEADLESS_PACKAGES = ("gemtui.api", "gemtui.core", "gemtui.emulator")
+HEADLESS_PACKAGES = ("gemtui.api", "gemtui.core", "gemtui.emulator", "gemtui.headless")
 #: Top-level modules outside ``gemtui.ui`` that are not headless by nature.
 NOT_HEADLESS = {"gemtui.__main__", "gemtui.ui"}
 

@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.text import Text
+
 
 # One alternation, matched left to right. Every alternative starts at a control character and each
 # repeated part is a character class disjoint from what follows it, so a failed match never
@@ -71,6 +74,8 @@ def safe_text(text: str, style: str = "") -> Text:
 
     ``[bold red]`` or ``[link=http://evil]`` in the input are shown literally.
     """
+    from rich.text import Text  # here, so headless paths that only clean text skip Rich
+
     return Text(clean_terminal_text(text), style=style)
 
 

@@ -69,7 +69,10 @@ def check_combinations(args: argparse.Namespace) -> None:
     streamed = args.output_format == "stream-json"
     if args.wait is not None:
         if args.prompt is not None or args.background or args.continue_id is not None:
-            raise UsageError("--wait fetches an existing interaction: give no prompt with it.")
+            raise UsageError(
+                "--wait fetches an existing interaction: give no prompt, --background or "
+                "--continue with it."
+            )
         if streamed:
             raise UsageError("--wait prints text or json; stream-json needs a streamed request.")
         return

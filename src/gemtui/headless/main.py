@@ -9,7 +9,6 @@ Textual is never imported on this path.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from typing import IO
@@ -17,7 +16,12 @@ from typing import IO
 from gemtui.core.credentials import api_key_from_env, base_url_from_env
 from gemtui.headless import exits
 from gemtui.headless.exits import UsageError
-from gemtui.headless.inputs import build_request, check_combinations, split_continue
+from gemtui.headless.inputs import (
+    AskRequest,
+    build_request,
+    check_combinations,
+    split_continue,
+)
 from gemtui.headless.last_id import load_last_id, save_last_id
 
 NO_KEY = (
@@ -51,9 +55,10 @@ def run_ask(
         stderr.write("\ngemtui ask: interrupted.\n")
         return exits.INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (`gemtui ask … | head`): stop quietly, as a filter should.
+        # The reader stopped reading (`gemtui ask … | head`): it has what it wanted, so stop
+        # quietly and successfully, as ripgrep does, rather than fail a `pipefail` script.
         _silence(stdout)
-        return exits.API_ERROR
+        return exits.OK
 
 
 def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
@@ -79,6 +84,8 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
 
         emulator = start_in_thread()
         api_key, base_url = DEMO_KEY, emulator.base_url
+    import asyncio
+
     try:
         return asyncio.run(_session_run(args, request, wait_id, api_key, base_url, stdout, stderr))
     finally:
@@ -98,7 +105,7 @@ def _last_id(flag: str) -> str:
 
 async def _session_run(
     args: argparse.Namespace,
-    request,
+    request: AskRequest | None,
     wait_id: str | None,
     api_key: str | None,
     base_url: str | None,
@@ -140,6 +147,7 @@ async def _session_run(
         )
         if wait_id is not None:
             return await runner.wait(session, wait_id)
+        assert request is not None
         return await runner.ask(session, request)
 
 

@@ -6,9 +6,13 @@ delta the moment it arrives and describes a step once it is complete (``step.sto
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gemtui.headless.output import AnswerPrinter, Messages, short
+
+if TYPE_CHECKING:
+    from gemtui.api.models import StepBase
+    from gemtui.core.assembler import Change, InteractionState, StepState
 
 
 class TurnView:
@@ -17,9 +21,9 @@ class TurnView:
     def __init__(self, answer: AnswerPrinter | None, messages: Messages) -> None:
         self._answer = answer
         self._messages = messages
-        self._text_step: Any = None
+        self._text_step: StepState | None = None
 
-    def on_change(self, state: Any, change: Any) -> None:
+    def on_change(self, state: InteractionState, change: Change) -> None:
         """Called once per applied event with the state and the change it made."""
         kind = change.kind
         if kind == "status":
@@ -40,7 +44,7 @@ class TurnView:
         ):
             self._write_answer(step_state, change.appended_text)
 
-    def _write_answer(self, step_state: Any, text: str) -> None:
+    def _write_answer(self, step_state: StepState, text: str) -> None:
         if self._answer is None:
             return
         if self._text_step is not step_state:
@@ -48,7 +52,7 @@ class TurnView:
             self._text_step = step_state
         self._answer.write(text)
 
-    def report_step(self, step: Any) -> None:
+    def report_step(self, step: StepBase) -> None:
         """Describe a complete step: tool calls and thoughts for ``-v``, media always (text)."""
         kind = step.type or "?"
         if kind == "user_input":
@@ -61,8 +65,8 @@ class TurnView:
             self._messages.detail("thought", short(summary) if summary else "(no summary)")
             return
         if kind == "function_call":
-            arguments = short(step.arguments or {})
-            self._messages.detail("function_call", f"{step.name}({arguments})")
+            arguments = short(getattr(step, "arguments", None) or {})
+            self._messages.detail("function_call", f"{getattr(step, 'name', '?')}({arguments})")
             return
         for field in ("arguments", "result"):
             value = getattr(step, field, None)
@@ -71,7 +75,7 @@ class TurnView:
                 return
         self._messages.detail(kind, short(step.to_wire()))
 
-    def _report_media(self, step: Any) -> None:
+    def _report_media(self, step: StepBase) -> None:
         if self._answer is None:
             return
         for item in getattr(step, "content", None) or ():
@@ -84,7 +88,7 @@ class TurnView:
                 )
 
 
-def _step_with_index(state: Any, index: int | None) -> Any:
+def _step_with_index(state: InteractionState, index: int | None) -> StepState | None:
     """The latest step with that wire index (indexes restart after an automatic continuation)."""
     for step_state in reversed(state.steps):
         if step_state.index == index:

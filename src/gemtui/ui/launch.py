@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 from gemtui.core.conversation import ChatSettings
+from gemtui.core.credentials import api_key_from_env, base_url_from_env
 from gemtui.ui.app import Connection, GemtuiApp
 
 NO_KEY_NOTICE = (
@@ -14,14 +13,10 @@ NO_KEY_NOTICE = (
 DEMO_NOTICE = "Demo mode: answers come from gemtui's built-in offline emulator, not from Gemini."
 
 
-def api_key_from_env(env: os._Environ[str] | dict[str, str] = os.environ) -> str | None:
-    return env.get("GEMINI_API_KEY") or env.get("GOOGLE_API_KEY") or None
-
-
 def run_tui(*, demo: bool, base_url: str | None, model: str | None) -> int:
     """Run the app until the user quits; returns the exit code."""
     api_key = api_key_from_env()
-    base_url = base_url or os.environ.get("GOOGLE_GEMINI_BASE_URL") or None
+    base_url = base_url or base_url_from_env()
     notice = ""
     if not demo and api_key is None and base_url is None:
         demo, notice = True, NO_KEY_NOTICE
