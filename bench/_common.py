@@ -14,9 +14,10 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,10 +85,8 @@ class Heartbeat:
     async def stop(self) -> list[float]:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         return self.lags
 
 
@@ -159,15 +158,15 @@ def require_tmux() -> None:
 class Tmux:
     """One detached session on a private tmux server (own socket, no user config)."""
 
-    def __init__(self, width: int, height: int) -> None:
-        self.socket = f"gemtui-bench-{os.getpid()}"
+    def __init__(self, width: int, height: int, socket: Path) -> None:
+        self.socket = str(socket)
         self.width = width
         self.height = height
         self.session = "bench"
 
     def run(self, *args: str) -> str:
         result = subprocess.run(
-            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+            ["tmux", "-S", self.socket, "-f", "/dev/null", *args],
             capture_output=True,
             text=True,
             check=True,
@@ -213,7 +212,7 @@ class Tmux:
 
     def kill(self) -> None:
         subprocess.run(
-            ["tmux", "-L", self.socket, "kill-server"],
+            ["tmux", "-S", self.socket, "kill-server"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -222,8 +221,9 @@ class Tmux:
 @contextmanager
 def tmux_session(width: int, height: int) -> Iterator[Tmux]:
     require_tmux()
-    tmux = Tmux(width, height)
-    try:
-        yield tmux
-    finally:
-        tmux.kill()
+    with tempfile.TemporaryDirectory(prefix="gemtui-bench-") as folder:
+        tmux = Tmux(width, height, Path(folder) / "tmux.sock")
+        try:
+            yield tmux
+        finally:
+            tmux.kill()

@@ -98,12 +98,12 @@ async def plain_client(base_url: str) -> None:
     conversation = Conversation()
     turn = conversation.start_turn(prompt)
     out = sys.stdout
-    async with InteractionsClient(api_key="fake", base_url=base_url) as client:
-        async with client.stream(conversation.build_request(turn)) as events:
-            async for received in events:
-                change = apply(turn.state, received.event, received_at=0.0, size=received.size)
-                if change.appended_text and change.kind == "step_delta":
-                    out.write(change.appended_text)
+    client = InteractionsClient(api_key="fake", base_url=base_url)
+    async with client, client.stream(conversation.build_request(turn)) as events:
+        async for received in events:
+            change = apply(turn.state, received.event, received_at=0.0, size=received.size)
+            if change.appended_text and change.kind == "step_delta":
+                out.write(change.appended_text)
     out.write(f"\n{PLAIN_DONE}\n")
     out.flush()
     await asyncio.sleep(3600)  # stay alive so the bench can read /proc before it kills us
@@ -146,7 +146,11 @@ def main() -> None:
         ["what", "submit->last line s", "ratio", "turn CPU s", "process CPU s", "peak RSS MB"],
         rows,
     )
-    seconds, cpu, rss = med("gemtui", "seconds"), med("gemtui", "total_cpu"), med("gemtui", "peak_rss_mb")
+    seconds, cpu, rss = (
+        med("gemtui", "seconds"),
+        med("gemtui", "total_cpu"),
+        med("gemtui", "peak_rss_mb"),
+    )
     print(
         f"budget: <= 1.5 s: {verdict(seconds <= 1.5)}; CPU <= 2 s (whole process): "
         f"{verdict(cpu <= 2)}; peak RSS <= 200 MB: {verdict(rss <= 200)}"

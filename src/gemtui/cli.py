@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from gemtui import __version__
 
@@ -18,7 +19,6 @@ EXIT_USAGE = 2
 RESERVED_SUBCOMMANDS = {
     "show": "open an interaction by id",
     "replay": "replay a recorded event stream",
-    "export": "export a conversation as Markdown or JSON",
 }
 
 
@@ -41,6 +41,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="API endpoint (default: $GOOGLE_GEMINI_BASE_URL or Google's)",
     )
     parser.add_argument("--model", "-m", metavar="NAME", help="model for new conversations")
+    parser.add_argument("--agent", metavar="NAME", help="managed agent instead of a model")
+    parser.add_argument(
+        "--config", type=Path, metavar="PATH", help="settings file (default: the user config dir)"
+    )
+    parser.add_argument("--api-version", choices=("v1beta", "v1"), help="API version")
+    parser.add_argument("--theme", metavar="NAME", help="colour theme (e.g. ansi-dark)")
+    parser.add_argument(
+        "--stateless", action="store_true", help="resend the history each turn (store: false)"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = subparsers.add_parser(
@@ -126,6 +135,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="characters per streamed text delta (default: the emulator's own)",
     )
 
+    export = subparsers.add_parser(
+        "export",
+        help="export a conversation from the history as Markdown or JSON",
+        description="Write a stored conversation: Markdown to read (thoughts and tool calls "
+        "in collapsible sections), or JSON with the raw interactions of every turn.",
+    )
+    export.add_argument("id", metavar="ID", help='conversation id, or "last"')
+    export.add_argument(
+        "--format", "-f", choices=("md", "json"), default="md", help="md (default) or json"
+    )
+    export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+
     for name, summary in RESERVED_SUBCOMMANDS.items():
         reserved = subparsers.add_parser(name, help=f"{summary} (not available yet)")
         reserved.add_argument("args", nargs=argparse.REMAINDER)
@@ -135,7 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
 def _run_tui(args: argparse.Namespace) -> int:
     from gemtui.ui.launch import run_tui
 
-    return run_tui(demo=args.demo, base_url=args.base_url, model=args.model)
+    overrides = {
+        "model": args.model,
+        "agent": args.agent,
+        "base_url": args.base_url,
+        "api_version": args.api_version,
+        "theme": args.theme,
+        "stateful": False if args.stateless else None,
+    }
+    return run_tui(demo=args.demo, config=args.config, overrides=overrides)
 
 
 def _run_ask(args: argparse.Namespace) -> int:
@@ -150,6 +179,12 @@ def _run_emulator(args: argparse.Namespace) -> int:
     return serve_forever(
         host=args.host, port=args.port, delay_ms=args.delay_ms, chunk_chars=args.chunk_chars
     )
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from gemtui.headless.export_command import run_export
+
+    return run_export(args)
 
 
 def _reserved(name: str) -> Callable[[argparse.Namespace], int]:
@@ -171,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         None: _run_tui,
         "ask": _run_ask,
         "emulator": _run_emulator,
+        "export": _run_export,
         **{name: _reserved(name) for name in RESERVED_SUBCOMMANDS},
     }
     return handlers[args.command](args)

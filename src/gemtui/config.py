@@ -328,10 +328,18 @@ def _env_layer(environ: Mapping[str, str], problems: list[str]) -> dict[str, Any
     source = EnvSettingsSource(Settings)
     source.env_vars = {key.lower(): value for key, value in environ.items()}
     try:
-        return source()
+        found = source()
     except SettingsError as error:
         problems.append(f"environment: {error}; GEMTUI_* variables ignored.")
         return {}
+    # Fields read through an alias (GEMINI_API_KEY ...) come back under the alias; the other
+    # layers use field names, and a name must mean the same thing in every layer.
+    for name, info in Settings.model_fields.items():
+        if isinstance(info.validation_alias, AliasChoices):
+            for alias in info.validation_alias.choices:
+                if alias in found:
+                    found[name] = found.pop(alias)
+    return found
 
 
 def _nested(overrides: Mapping[str, Any]) -> dict[str, Any]:

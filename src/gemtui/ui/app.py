@@ -19,14 +19,17 @@ from textual.worker import Worker
 
 from gemtui.api.client import InteractionsClient
 from gemtui.api.errors import GemtuiApiError, StreamInterrupted
+from gemtui.config import ConfigWriteError, LoadedSettings, Settings, save_settings
 from gemtui.core.assembler import apply
 from gemtui.core.clipboard import copy_text
 from gemtui.core.conversation import ChatSettings, Conversation, Turn
-from gemtui.core.safety import redact_secrets
+from gemtui.core.safety import escape_markup, redact_secrets
 from gemtui.ui.chat_items import AnswerItem, NoticeItem, UserItem
+from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
 from gemtui.ui.turn_presenter import TurnPresenter
 from gemtui.ui.widgets.composer import Composer
 from gemtui.ui.widgets.conversation import ConversationView
+from gemtui.ui.widgets.settings import SettingsResult, SettingsScreen
 from gemtui.ui.widgets.status_bar import StatusBar
 
 #: Longest pause between repaints of a streaming answer (about 20 Hz, DESIGN.md section 4).
@@ -64,6 +67,7 @@ PALETTE_COMMANDS = [
     ("Switch stateful / stateless", "How the next turns carry the history (F6)", "toggle_mode"),
     ("Go to the messages", "Select, expand and copy messages (Ctrl+L)", "focus_conversation"),
     ("Show keys", "Every key of the focused pane (F1)", "help"),
+    ("Settings", "Model, tools, generation config, keys, theme (F2)", "settings"),
 ]  # fmt: skip
 
 
@@ -104,6 +108,7 @@ class GemtuiApp(App[int]):
             "ctrl+l", "focus_conversation", "Messages", show=False, id="app.focus_conversation"
         ),
         Binding("f1", "help", "Help", id="app.help", priority=True),
+        Binding("f2", "settings", "Settings", id="app.settings", priority=True),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -111,21 +116,29 @@ class GemtuiApp(App[int]):
         self,
         connection: Connection,
         settings: ChatSettings | None = None,
+        loaded: LoadedSettings | None = None,
     ) -> None:
         super().__init__()
         self.connection = connection
-        self.conversation = Conversation(settings=settings or ChatSettings())
-        self.client = InteractionsClient(
-            api_key=connection.api_key,
-            base_url=connection.base_url,
-            api_version=connection.api_version,
-        )
+        #: The user's settings as loaded (file < env < flags); None when not from a file (tests).
+        self.loaded = loaded
+        self.user_settings = loaded.settings if loaded else Settings.model_validate({})
+        chat_settings = settings or self.user_settings.to_chat_settings()
+        self.conversation = Conversation(settings=chat_settings)
+        self.client = self._make_client()
         self._turn_worker: Worker[None] | None = None
         self._presenter: TurnPresenter | None = None
         self._flush_handle: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
         self._wait_started: float | None = None
         self._spinner = None
+
+    def _make_client(self) -> InteractionsClient:
+        return InteractionsClient(
+            api_key=self.connection.api_key,
+            base_url=self.connection.base_url,
+            api_version=self.connection.api_version,
+        )
 
     # ------------------------------------------------------------------ layout
 
@@ -165,7 +178,27 @@ class GemtuiApp(App[int]):
         )
         if self.connection.notice:
             self.view.add_item(NoticeItem(self.connection.notice, level="info"))
+        for problem in self.loaded.problems if self.loaded else []:
+            self.view.add_item(NoticeItem(problem, "Defaults are used for it.", level="warning"))
+        self._apply_look(self.user_settings)
         self.composer.focus()
+
+    def _apply_look(self, settings: Settings) -> None:
+        """Theme and keymap from the settings; what cannot be applied is said, not raised."""
+        if settings.theme in self.available_themes:
+            self.theme = settings.theme
+        else:
+            self.view.add_item(
+                NoticeItem(
+                    f"Unknown theme {settings.theme!r}.", "F2 lists the themes.", level="warning"
+                )
+            )
+        report = build_keymap(settings.keymap, keymap_catalogue())
+        self.set_keymap(report.keymap)
+        for problem in report.problems:
+            self.view.add_item(
+                NoticeItem(problem, "That key binding was not applied.", level="warning")
+            )
 
     async def on_unmount(self) -> None:
         await self.client.aclose()
@@ -234,9 +267,9 @@ class GemtuiApp(App[int]):
         presenter.note(change)
         if self._flush_handle is None:
             delay = max(0.0, FLUSH_INTERVAL - (time.monotonic() - self._last_flush))
-            self._flush_handle = asyncio.get_running_loop().call_later(delay, self._flush)
+            self._flush_handle = asyncio.get_running_loop().call_later(delay, self._flush_turn)
 
-    def _flush(self) -> None:
+    def _flush_turn(self) -> None:
         self._flush_handle = None
         self._last_flush = time.monotonic()
         if self._presenter is not None:
@@ -245,7 +278,7 @@ class GemtuiApp(App[int]):
     def _end_turn(self, turn: Turn) -> None:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
-        self._flush()
+        self._flush_turn()
         self._end_wait("ready")
         self.conversation.finish_turn(turn)
         if turn.outcome == "failed" and turn.error is not None:
@@ -347,8 +380,53 @@ class GemtuiApp(App[int]):
     ) -> None:
         self.status.set(new_below=message.lines)
 
+    def action_settings(self) -> None:
+        current = self.user_settings.with_chat_settings(self.conversation.settings)
+        screen = SettingsScreen(current, themes=self.available_themes, bindings=keymap_catalogue())
+        self.push_screen(screen, partial(self._settings_saved, current))
+
+    def _settings_saved(self, before: Settings, result: SettingsResult | None) -> None:
+        """Apply the pane's values from the next turn on, and write them to the config file."""
+        if result is None:
+            return
+        after = result.settings
+        self.conversation.settings = after.to_chat_settings()
+        if (after.api_key, after.base_url, after.api_version) != (
+            before.api_key, before.base_url, before.api_version
+        ):  # fmt: skip
+            self._reconnect(after)
+        self._apply_look(after)
+        self.user_settings = after
+        settings = self.conversation.settings
+        self.status.set(model=settings.agent or settings.model, mode=settings.mode_label)
+        if self.loaded is not None:
+            try:
+                save_settings(self.loaded.path, before, after, save_api_key=result.save_api_key)
+            except ConfigWriteError as error:
+                self.notify(escape_markup(str(error)), severity="error")
+
+    def _reconnect(self, settings: Settings) -> None:
+        key = settings.api_key.get_secret_value() if settings.api_key else None
+        if key:
+            self.connection.api_key = key
+            self.connection.secrets.append(key)
+        if settings.base_url:
+            self.connection.base_url = settings.base_url
+            self.connection.demo = False
+        self.connection.api_version = settings.api_version
+        old, self.client = self.client, self._make_client()
+        self.run_worker(old.aclose(), group="close-client")
+        self.status.set(
+            endpoint="offline emulator" if self.connection.demo else settings.base_url or ""
+        )
+
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+
+def keymap_catalogue() -> list[BindingInfo]:
+    """Every remappable binding of the app, by id (for the keymap and the settings pane)."""
+    return binding_catalogue([GemtuiApp, Composer, ConversationView, SettingsScreen])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from rich.console import Console, RenderableType
 from rich.markdown import Markdown
+from rich.segment import Segment
 from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Text
@@ -129,14 +130,33 @@ class UserItem(ChatItem):
         return self.prompt
 
 
+#: Rendered lines of a block kept without their ``Strip`` wrappers: a ``Strip`` carries seven
+#: small caches (about fifteen objects a line), which made finished answers the largest share of
+#: what the garbage collector walks in a long chat.
+PackedLines = tuple[tuple[list[Segment], int], ...]
+
+
+def pack(lines: list[Strip]) -> PackedLines:
+    return tuple((list(line), line.cell_length) for line in lines)
+
+
+def unpack(packed: PackedLines) -> list[Strip]:
+    return [Strip(segments, length) for segments, length in packed]
+
+
 class AnswerItem(ChatItem):
-    """A model_output step: Markdown that streams in, with finished blocks rendered once."""
+    """A model_output step: Markdown that streams in, with finished blocks rendered once.
+
+    While streaming, finished blocks keep their ``Strip`` lines ready (the item is rendered on
+    every flush); once final, they are packed, since the pane's line cache holds the strips of
+    the items on screen and a final item is rendered again only when it scrolls back in.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.blocks = IncrementalBlocks()
         self.source = ""
-        self._block_cache: dict[tuple[str, int], list[Strip]] = {}
+        self._block_cache: dict[tuple[str, int], list[Strip] | PackedLines] = {}
         self.images: list[ImageContent] = []
         self.citations: list[UrlCitation] = []
         self.final = False
@@ -166,14 +186,19 @@ class AnswerItem(ChatItem):
             self.blocks = IncrementalBlocks()
             self.blocks.finished.extend(whole)
         self.final = True
+        self._block_cache = {
+            key: pack(lines) if isinstance(lines, list) else lines
+            for key, lines in self._block_cache.items()
+        }
         self.touch()
 
     def _render_block(self, block: str, width: int, ctx: RenderContext) -> list[Strip]:
         key = (block, width)
-        strips = self._block_cache.get(key)
-        if strips is None:
-            strips = trim_blank(render_lines(markdown(block, ctx), width, ctx))
-            self._block_cache[key] = strips
+        cached = self._block_cache.get(key)
+        if cached is not None:
+            return cached if isinstance(cached, list) else unpack(cached)
+        strips = trim_blank(render_lines(markdown(block, ctx), width, ctx))
+        self._block_cache[key] = pack(strips) if self.final else strips
         return strips
 
     def render(self, width: int, ctx: RenderContext) -> list[Strip]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from gemtui.core.conversation import ChatSettings
-from gemtui.core.credentials import api_key_from_env, base_url_from_env
+from pathlib import Path
+from typing import Any
+
+from gemtui.config import load_settings
 from gemtui.ui.app import Connection, GemtuiApp
 
 NO_KEY_NOTICE = (
@@ -13,10 +15,18 @@ NO_KEY_NOTICE = (
 DEMO_NOTICE = "Demo mode: answers come from gemtui's built-in offline emulator, not from Gemini."
 
 
-def run_tui(*, demo: bool, base_url: str | None, model: str | None) -> int:
-    """Run the app until the user quits; returns the exit code."""
-    api_key = api_key_from_env()
-    base_url = base_url or base_url_from_env()
+def run_tui(
+    *, demo: bool, config: Path | None = None, overrides: dict[str, Any] | None = None
+) -> int:
+    """Run the app until the user quits; returns the exit code.
+
+    Settings come from defaults < the config file < the environment < ``overrides`` (the
+    command-line flags); a broken file only adds a warning in the conversation.
+    """
+    loaded = load_settings(config, overrides)
+    settings = loaded.settings
+    api_key = settings.api_key.get_secret_value() if settings.api_key else None
+    base_url = settings.base_url
     notice = ""
     if not demo and api_key is None and base_url is None:
         demo, notice = True, NO_KEY_NOTICE
@@ -27,18 +37,16 @@ def run_tui(*, demo: bool, base_url: str | None, model: str | None) -> int:
         emulator = start_in_thread()
         base_url, api_key = emulator.base_url, "demo-key"
         notice = notice or DEMO_NOTICE
-    settings = ChatSettings()
-    if model:
-        settings.model = model
     connection = Connection(
         base_url=base_url,
         api_key=api_key,
+        api_version=settings.api_version,
         demo=demo,
         notice=notice,
         secrets=[api_key] if api_key else [],
     )
     try:
-        result = GemtuiApp(connection, settings).run()
+        result = GemtuiApp(connection, loaded=loaded).run()
     finally:
         if emulator is not None:
             emulator.stop()

@@ -80,19 +80,20 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         width: 100%; max-width: 100; height: 100%;
         border: round $primary; background: $surface; padding: 0 1;
     }
-    SettingsScreen #settings-title { text-style: bold; width: 1fr; }
-    SettingsScreen .section { text-style: bold; color: $accent; margin-top: 1; }
-    SettingsScreen .field-label { color: $text-muted; margin-top: 1; }
-    SettingsScreen .field-error { color: $error; height: auto; }
-    SettingsScreen .field-error.-empty { display: none; }
-    SettingsScreen TextArea { height: 5; }
-    SettingsScreen #stop-sequences { height: 3; }
-    SettingsScreen .row { height: auto; }
-    SettingsScreen .row > Switch { width: auto; }
-    SettingsScreen .row > Label { padding: 1 1 0 1; width: 1fr; }
-    SettingsScreen .key-label { width: 30; padding: 1 1 0 0; }
-    SettingsScreen .key-row Input { width: 1fr; }
+    SettingsScreen #settings-title { text-style: bold; }
     SettingsScreen #settings-help { color: $text-muted; }
+    SettingsScreen .section { text-style: bold; color: $accent; margin-top: 1; }
+    SettingsScreen .row { height: auto; }
+    SettingsScreen .field-label { width: 24; color: $text-muted; }
+    SettingsScreen .row > Input, SettingsScreen .row > Select { width: 1fr; }
+    SettingsScreen .row > TextArea { width: 1fr; height: 5; }
+    SettingsScreen #generation-stop-sequences { height: 3; }
+    SettingsScreen .field-error { color: $error; height: auto; padding-left: 24; }
+    SettingsScreen .field-error.-empty { display: none; }
+    SettingsScreen .row > Switch { width: auto; margin-right: 1; }
+    SettingsScreen .switch-label { padding-top: 1; }
+    SettingsScreen .key-label { width: 30; color: $text-muted; }
+    SettingsScreen Checkbox { margin-left: 24; }
     """
 
     def __init__(
@@ -116,19 +117,22 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         generation = s.generation
         with Vertical(id="settings-box"):
             yield Static("Settings", id="settings-title")
-            yield Static("Ctrl+S save · Escape cancel · Tab next field", id="settings-help")
+            yield Static(
+                "Ctrl+S save · Esc cancel · Tab/Shift+Tab move · → completes a name",
+                id="settings-help",
+            )
             with VerticalScroll(id="settings-form"):
                 yield Label("Model", classes="section")
                 yield from self._field(
-                    "Model (any name; → accepts a suggestion)",
+                    "Model",
                     Input(s.model, id="model", suggester=SuggestFromList(KNOWN_MODELS)),
                 )
                 yield from self._field(
-                    "Agent (empty: use the model)",
+                    "Agent (replaces model)",
                     Input(
                         _text(s.agent),
                         id="agent",
-                        placeholder="none",
+                        placeholder="none: use the model",
                         suggester=SuggestFromList(KNOWN_AGENTS),
                     ),
                 )
@@ -152,7 +156,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                         ),
                     )
                 yield from self._field(
-                    "Stop sequences (one per line)",
+                    "Stop sequences",
                     TextArea(
                         "\n".join(generation.stop_sequences),
                         id=field_id("generation", "stop_sequences"),
@@ -178,9 +182,11 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 )
                 yield Label("Tools", classes="section")
                 for name in BUILT_IN_TOOLS:
-                    yield Checkbox(name, getattr(s.tools, name), id=field_id("tools", name))
+                    yield Checkbox(
+                        name, getattr(s.tools, name), id=field_id("tools", name), compact=True
+                    )
                 yield from self._field(
-                    "Response format: JSON schema (empty: free text)",
+                    "JSON schema of answer",
                     TextArea(
                         json.dumps(s.response_schema, indent=2) if s.response_schema else "",
                         id="response-schema",
@@ -212,9 +218,10 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                     ),
                 )
                 yield Checkbox(
-                    "Save the key in the config file (readable by you only)",
+                    "Save the key to the config file (mode 0600)",
                     False,
                     id="save-api-key",
+                    compact=True,
                 )
                 yield Label("Appearance", classes="section")
                 yield from self._field(
@@ -230,25 +237,30 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                     with Collapsible(title="Keymap", id="keymap"):
                         yield Static("", id="error-keymap", classes="field-error -empty")
                         for widget_id, info in self._binding_fields.items():
-                            with Horizontal(classes="row key-row"):
-                                yield Label(f"{info.id}\n{info.description}", classes="key-label")
+                            with Horizontal(classes="row"):
+                                yield Label(f"{info.description} ({info.id})", classes="key-label")
                                 yield Input(
                                     s.keymap.get(info.id, info.keys),
                                     id=widget_id,
                                     placeholder=info.keys,
+                                    compact=True,
                                 )
                             yield Static("", id=f"error-{widget_id}", classes="field-error -empty")
 
-    def _field(self, label: str, widget: Widget) -> ComposeResult:
-        yield Label(label, classes="field-label")
-        yield widget
+    def _field(self, label: str, widget: Input | Select[Any] | TextArea) -> ComposeResult:
+        """A labelled field and its error line; one-line fields are borderless so that the form
+        reads well at 80×24."""
+        widget.compact = not isinstance(widget, TextArea)
+        with Horizontal(classes="row"):
+            yield Label(label, classes="field-label")
+            yield widget
         yield Static("", id=f"error-{widget.id}", classes="field-error -empty")
 
     def _switch(self, name: str, label: str) -> ComposeResult:
         value = getattr(self.settings, name)
         with Horizontal(classes="row"):
             yield Switch(value, id=name)
-            yield Label(label)
+            yield Label(label, classes="switch-label")
 
     def on_mount(self) -> None:
         self.query_one("#model", Input).focus()

@@ -1,0 +1,279 @@
+"""Settings: layering of defaults, file, environment and flags; broken files; writing back."""
+
+from __future__ import annotations
+
+import json
+import stat
+import sys
+
+import pytest
+
+from gemtui.config import (
+    ConfigWriteError,
+    Settings,
+    default_config_path,
+    load_settings,
+    save_settings,
+)
+from gemtui.core.conversation import ChatSettings, Conversation
+
+KEY = "test-key-NOT-A-REAL-KEY-1234"
+
+FILE = """\
+# my gemtui settings
+model = "gemini-2.5-pro"   # the one I like
+theme = "nord"
+
+[generation]
+# keep it calm
+temperature = 0.2
+seed = 7
+
+[keymap]
+"app.quit" = ["ctrl+x", "f10"]
+"""
+
+
+@pytest.fixture
+def config(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(FILE, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file(tmp_path):
+    loaded = load_settings(tmp_path / "missing.toml", {}, environ={})
+    assert loaded.settings == Settings()
+    assert loaded.problems == []
+    assert loaded.settings.to_chat_settings() == ChatSettings()
+
+
+def test_default_path_is_in_the_user_config_dir():
+    path = default_config_path()
+    assert path.name == "config.toml" and path.parent.name == "gemtui"
+
+
+def test_file_values_are_read(config):
+    settings = load_settings(config, {}, environ={}).settings
+    assert settings.model == "gemini-2.5-pro"
+    assert settings.theme == "nord"
+    assert settings.generation.temperature == 0.2
+    assert settings.keymap == {"app.quit": "ctrl+x,f10"}
+
+
+def test_broken_file_gives_defaults_and_names_the_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('model = "a"\ntheme = = "nord"\n', encoding="utf-8")
+    loaded = load_settings(path, {}, environ={})
+    assert loaded.settings == Settings()
+    [problem] = loaded.problems
+    assert str(path) in problem and "line 2" in problem
+
+
+def test_bad_values_are_skipped_alone_with_their_line(config):
+    config.write_text(FILE.replace("seed = 7", "seed = 7\ntop_p = 3\nsed = 1"), encoding="utf-8")
+    loaded = load_settings(config, {}, environ={})
+    assert loaded.settings.generation.temperature == 0.2
+    assert loaded.settings.generation.top_p is None
+    assert sorted(loaded.problems) == [
+        f"{config}, line 10: generation.sed: unknown setting; ignored.",
+        f"{config}, line 9: generation.top_p: Input should be less than or equal to 1; ignored.",
+    ]
+
+
+def test_unreadable_file_is_a_problem_not_a_crash(tmp_path):
+    loaded = load_settings(tmp_path, {}, environ={})
+    assert loaded.settings == Settings()
+    assert "cannot be read" in loaded.problems[0]
+
+
+def test_env_over_file(config):
+    environ = {
+        "GEMTUI_MODEL": "gemini-3.7-flash",
+        "GEMTUI_GENERATION__TEMPERATURE": "0.9",
+        "GEMINI_API_KEY": KEY,
+        "GOOGLE_GEMINI_BASE_URL": "http://127.0.0.1:9/",
+    }
+    config.write_text('api_key = "from-file"\n' + FILE, encoding="utf-8")
+    settings = load_settings(config, {}, environ=environ).settings
+    assert settings.model == "gemini-3.7-flash"
+    assert settings.generation.temperature == 0.9
+    assert settings.generation.seed == 7  # the rest of the table still comes from the file
+    assert settings.api_key is not None and settings.api_key.get_secret_value() == KEY
+    assert settings.base_url == "http://127.0.0.1:9"
+
+
+def test_gemini_key_wins_over_google_key(tmp_path):
+    environ = {"GOOGLE_API_KEY": "google-key", "GEMINI_API_KEY": "gemini-key"}
+    settings = load_settings(tmp_path / "none.toml", {}, environ=environ).settings
+    assert settings.api_key is not None and settings.api_key.get_secret_value() == "gemini-key"
+    environ = {"GOOGLE_API_KEY": "google-key"}
+    settings = load_settings(tmp_path / "none.toml", {}, environ=environ).settings
+    assert settings.api_key is not None and settings.api_key.get_secret_value() == "google-key"
+
+
+def test_flags_over_env(config):
+    environ = {"GEMTUI_MODEL": "gemini-3.7-flash", "GOOGLE_GEMINI_BASE_URL": "http://env:1"}
+    overrides = {
+        "model": "gemini-3.8-flash",
+        "base_url": "http://flag:2",
+        "agent": None,
+        "generation.seed": 99,
+    }
+    settings = load_settings(config, overrides, environ=environ).settings
+    assert settings.model == "gemini-3.8-flash"
+    assert settings.base_url == "http://flag:2"
+    assert settings.agent is None
+    assert settings.generation.seed == 99
+    assert settings.generation.temperature == 0.2
+
+
+def test_bad_env_and_flag_values_are_reported_not_raised(config):
+    environ = {"GEMTUI_GENERATION__SEED": "many", "GEMTUI_TOOLS": "{not json"}
+    loaded = load_settings(config, {"api_version": "v3"}, environ=environ)
+    assert loaded.settings.generation.seed == 7
+    assert loaded.settings.api_version == "v1beta"
+    text = "\n".join(loaded.problems)
+    assert "GEMTUI_" in text
+    assert "command line: api_version" in text
+
+
+def test_key_is_masked_everywhere(config):
+    # A key of the wrong type in the file is reported without its value.
+    config.write_text(f'api_key = ["{KEY}"]\n', encoding="utf-8")
+    loaded = load_settings(config, {}, environ={"GOOGLE_API_KEY": KEY})
+    assert loaded.problems and "api_key" in loaded.problems[0]
+    assert loaded.settings.api_key is not None
+    for text in (repr(loaded.settings), str(loaded.settings), repr(loaded), *loaded.problems):
+        assert KEY not in text
+    assert KEY not in json.dumps(loaded.settings.model_dump(mode="json"))
+
+
+def test_chat_settings_build_the_request():
+    settings = Settings(
+        model="gemini-2.5-flash",
+        system_instruction="Be brief.",
+        generation={"temperature": 0.5, "stop_sequences": ["END"], "thinking_level": "low"},
+        tools={"google_search": True, "url_context": True},
+        response_schema='{"type": "object"}',
+        stateful=False,
+    )
+    conversation = Conversation(settings=settings.to_chat_settings())
+    body = conversation.build_request(conversation.start_turn("hi"))
+    assert body["model"] == "gemini-2.5-flash"
+    assert body["system_instruction"] == "Be brief."
+    assert body["generation_config"] == {
+        "temperature": 0.5,
+        "stop_sequences": ["END"],
+        "thinking_level": "low",
+    }
+    assert body["tools"] == [{"type": "google_search"}, {"type": "url_context"}]
+    assert body["response_format"]["schema"] == {"type": "object"}
+    assert body["store"] is False
+
+
+def test_settings_follow_what_is_in_force():
+    settings = Settings(api_key=KEY, theme="nord", generation={"temperature": 0.5})
+    chat = ChatSettings(
+        model="gemini-3.7-flash",
+        tools=[{"type": "code_execution"}, {"type": "function", "name": "f"}],
+        generation_config={"seed": 3},
+        response_format={"type": "text", "schema": {"type": "string"}},
+        stateful=False,
+    )
+    merged = settings.with_chat_settings(chat)
+    assert merged.theme == "nord" and merged.api_key == settings.api_key
+    assert merged.to_chat_settings() == ChatSettings(
+        model="gemini-3.7-flash",
+        tools=[{"type": "code_execution"}],
+        generation_config={"seed": 3},
+        response_format={
+            "type": "text",
+            "mime_type": "application/json",
+            "schema": {"type": "string"},
+        },
+        stateful=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("response_schema", "[1, 2]"),
+        ("response_schema", "{oops"),
+        ("base_url", "example.com"),
+        ("model", ""),
+        ("generation", {"thinking_level": "extreme"}),
+        ("generation", {"stop_sequences": [""]}),
+    ],
+)
+def test_invalid_values_are_refused(field, value):
+    with pytest.raises(ValueError):
+        Settings(**{field: value})
+
+
+# ---------------------------------------------------------------------------------- saving
+
+
+def test_save_writes_only_changes_and_keeps_comments(config):
+    before = load_settings(config, {"base_url": "http://flag:1"}, environ={}).settings
+    after = before.model_copy(
+        update={
+            "model": "gemini-3.8-flash",
+            "system_instruction": "Line one.\nLine two.",
+            "generation": before.generation.model_copy(update={"seed": None, "top_p": 0.4}),
+            "keymap": {"app.quit": "f10", "app.help": "question_mark"},
+            "response_schema": {"type": "object", "default": None},
+        }
+    )
+    written = save_settings(config, before, after)
+    assert written == [
+        "generation.seed",
+        "generation.top_p",
+        "keymap.app.help",
+        "keymap.app.quit",
+        "model",
+        "response_schema",
+        "system_instruction",
+    ]
+    text = config.read_text(encoding="utf-8")
+    assert "# my gemtui settings" in text and "# keep it calm" in text
+    assert 'model = "gemini-3.8-flash"   # the one I like' in text
+    assert "seed" not in text
+    assert "base_url" not in text  # came from a flag, not changed in the pane
+    reloaded = load_settings(config, {}, environ={})
+    assert reloaded.problems == []
+    assert reloaded.settings == after.model_copy(update={"base_url": None})
+
+
+def test_key_is_written_only_on_request_and_then_privately(config):
+    config.chmod(0o644)
+    before = load_settings(config, {}, environ={"GEMINI_API_KEY": KEY}).settings
+    after = before.model_copy(update={"theme": "ansi-dark"})
+    save_settings(config, before, after)
+    assert KEY not in config.read_text(encoding="utf-8")
+    assert stat.S_IMODE(config.stat().st_mode) == 0o644
+    save_settings(config, after, after, save_api_key=True)
+    assert f'api_key = "{KEY}"' in config.read_text(encoding="utf-8")
+    if sys.platform != "win32":
+        assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert load_settings(config, {}, environ={}).settings.api_key == before.api_key
+
+
+def test_new_file_is_created_with_its_directory(tmp_path):
+    path = tmp_path / "new" / "dir" / "config.toml"
+    before = Settings()
+    assert save_settings(path, before, before) == []
+    assert not path.exists()
+    save_settings(path, before, before.model_copy(update={"stateful": False}))
+    assert load_settings(path, {}, environ={}).settings.stateful is False
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_broken_file_is_not_overwritten(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("model = = 1\n", encoding="utf-8")
+    before = Settings()
+    with pytest.raises(ConfigWriteError, match="not valid TOML"):
+        save_settings(path, before, before.model_copy(update={"model": "x"}))
+    assert path.read_text(encoding="utf-8") == "model = = 1\n"
