@@ -98,7 +98,9 @@ class InteractionsClient:
         self.timeouts = timeouts
         self.retry = retry
         self._owns_http = http is None
-        self._http = http if http is not None else httpx.AsyncClient()
+        # Created on the first request: building an AsyncClient loads the TLS certificates
+        # (about 30 ms), which should not delay the first frame of the TUI.
+        self._http_client = http
         self._httpx_timeout = httpx.Timeout(
             # Reads are bounded by our own first-byte and idle limits (see _send, EventStream).
             connect=timeouts.connect,
@@ -127,10 +129,16 @@ class InteractionsClient:
     ) -> None:
         await self.aclose()
 
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        if self._http_client is None:
+            self._http_client = httpx.AsyncClient()
+        return self._http_client
+
     async def aclose(self) -> None:
         """Close the HTTP client if this client created it."""
-        if self._owns_http:
-            await self._http.aclose()
+        if self._owns_http and self._http_client is not None:
+            await self._http_client.aclose()
 
     # ------------------------------------------------------------------ operations
 
