@@ -9,6 +9,7 @@ re-renders only its open last block (see :mod:`gemtui.core.markdown_blocks`).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,6 +39,8 @@ from gemtui.core.safety import clean_terminal_text, safe_text
 #: Glyphs chosen from what a plain Linux console font has (CP437), so nothing essential is lost.
 GLYPH_COLLAPSED = "►"
 GLYPH_EXPANDED = "▼"
+#: An open block is re-rendered only after this many times its last render cost has passed.
+TAIL_COST_FACTOR = 4.0
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,12 @@ class AnswerItem(ChatItem):
         self.images: list[ImageContent] = []
         self.citations: list[UrlCitation] = []
         self.final = False
+        # The open tail block, as last rendered: (finished-block count, width) it belongs to,
+        # its lines, when it was rendered and what that cost (see _render_tail).
+        self._tail_key: tuple[int, int] | None = None
+        self._tail_lines: list[Strip] = []
+        self._tail_at = 0.0
+        self._tail_cost = 0.0
 
     def feed(self, text: str) -> None:
         text = clean_terminal_text(text)
@@ -201,6 +210,25 @@ class AnswerItem(ChatItem):
         self._block_cache[key] = pack(strips) if self.final else strips
         return strips
 
+    def _render_tail(self, tail: str, width: int, ctx: RenderContext) -> list[Strip]:
+        """The open block, re-rendered at most as often as keeps it cheap.
+
+        One long block (a big code fence or list) costs more to render with every character,
+        so re-rendering it on every flush would be quadratic and would stall the event loop.
+        The tail is re-rendered only once the time since its last render is TAIL_COST_FACTOR
+        times what that render cost: rendering then takes a bounded share of the time, and a
+        small tail still updates on every flush.
+        """
+        key = (len(self.blocks.finished), width)
+        now = time.perf_counter()
+        if key == self._tail_key and now - self._tail_at < self._tail_cost * TAIL_COST_FACTOR:
+            return self._tail_lines
+        self._tail_lines = trim_blank(render_lines(markdown(tail, ctx), width, ctx))
+        self._tail_at = time.perf_counter()
+        self._tail_cost = self._tail_at - now
+        self._tail_key = key
+        return self._tail_lines
+
     def render(self, width: int, ctx: RenderContext) -> list[Strip]:
         if any(w != width for _, w in self._block_cache):
             self._block_cache = {k: v for k, v in self._block_cache.items() if k[1] == width}
@@ -214,7 +242,7 @@ class AnswerItem(ChatItem):
         if tail.strip():
             if lines:
                 lines.append(blank)
-            lines.extend(trim_blank(render_lines(markdown(tail, ctx), width, ctx)))
+            lines.extend(self._render_tail(tail, width, ctx))
         for image in self.images:
             size = len(image.data or "") * 3 // 4
             info = f"{image.mime_type or 'image'}, {size / 1024:.1f} KB"
