@@ -46,3 +46,12 @@ def emulator_factory() -> Iterator[Callable[..., RunningEmulator]]:
 def api_key() -> str:
     """A fake key that is easy to spot if it ever leaks into logs or output."""
     return "test-key-NOT-A-REAL-KEY-1234"
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path_factory, monkeypatch) -> None:
+    """Keep every test's history, state and config out of the real user's directories."""
+    home = tmp_path_factory.mktemp("user-dirs")
+    monkeypatch.setenv("GEMTUI_DATA_DIR", str(home / "data"))
+    for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, str(home / name.lower()))

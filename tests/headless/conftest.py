@@ -4,7 +4,6 @@ against the session emulator, with the user state directory in a temporary folde
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -12,11 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.cli_env import FAKE_KEY, clean_env
 
 from gemtui.cli import build_parser
 from gemtui.headless import run_ask
-
-FAKE_KEY = "test-key-NOT-A-REAL-KEY-1234"
 
 
 @dataclass
@@ -24,16 +22,6 @@ class Result:
     code: int
     out: str
     err: str
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL")
-    }
-    env.update(extra)
-    return env
 
 
 @pytest.fixture
@@ -45,7 +33,7 @@ def state_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def cli_env(emulator, state_dir: Path) -> dict[str, str]:
     """Environment of a CLI run against the session emulator with the fake key."""
-    return _clean_env(GEMINI_API_KEY=FAKE_KEY, XDG_STATE_HOME=str(state_dir), PYTHONUNBUFFERED="1")
+    return clean_env(GEMINI_API_KEY=FAKE_KEY, XDG_STATE_HOME=str(state_dir), PYTHONUNBUFFERED="1")
 
 
 @pytest.fixture

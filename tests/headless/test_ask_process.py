@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FAKE_KEY, _clean_env
+from support.cli_env import FAKE_KEY, clean_env
 
 from gemtui.core.recording import parse_recording
 
@@ -150,7 +150,7 @@ def test_no_key_and_no_endpoint_exits_1_naming_the_fix(state_dir):
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
-        env=_clean_env(XDG_STATE_HOME=str(state_dir)),
+        env=clean_env(XDG_STATE_HOME=str(state_dir)),
         timeout=60,
     )
     assert completed.returncode == 1
@@ -185,7 +185,7 @@ def test_demo_never_imports_textual():
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
-        env=_clean_env(),
+        env=clean_env(),
         timeout=60,
     )
     assert completed.returncode == 0

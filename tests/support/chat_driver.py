@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from support.cli_env import FAKE_KEY
 from textual.pilot import Pilot
 
 from gemtui.core.conversation import ChatSettings
 from gemtui.emulator.run import RunningEmulator
 from gemtui.ui.app import Connection, GemtuiApp
 from gemtui.ui.chat_items import AnswerItem, NoticeItem
-
-FAKE_KEY = "test-key-NOT-A-REAL-KEY-1234"
 
 
 def make_app(

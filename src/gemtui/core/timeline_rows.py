@@ -272,6 +272,8 @@ class TimelineRows:
         self._positions: dict[int, int] = {id(self._summary): 0}
         self._line_count = 1
         self._filter = ""
+        #: Steps that arrive later start expanded after "expand all".
+        self._expand_new = False
 
     # ------------------------------------------------------------------ content
 
@@ -332,7 +334,9 @@ class TimelineRows:
         timings: RequestTimings | None = None,
         label: str | None = None,
     ) -> bool:
-        """Take in the events that arrived since the last call; returns whether lines changed.
+        """Take in the events that arrived since the last call; returns whether lines were
+        added (a collapsed step that grew changes no line count, but its row still needs a
+        repaint).
 
         Work is proportional to the new events (plus the items after the first one that grew).
         ``timings`` and ``label`` replace the turn's, when given.
@@ -396,6 +400,7 @@ class TimelineRows:
             turn.row.turn, len(turn.steps), step, type_name, _step_search(step, type_name)
         )
         row.matches = self._matches(row.search)
+        row.expanded = self._expand_new
         turn.steps.append(row)
         turn.by_index[step.index] = row
         self._insert_item(turn, row, at)
@@ -436,7 +441,8 @@ class TimelineRows:
         """Expand (or collapse) every step; ``None`` flips based on whether all are expanded."""
         steps = [step for turn in self._turns for step in turn.steps]
         if expand is None:
-            expand = not all(step.expanded for step in steps)
+            expand = not all(step.expanded for step in steps) if steps else not self._expand_new
+        self._expand_new = expand
         for step in steps:
             step.expanded = expand
         self._relayout(0)

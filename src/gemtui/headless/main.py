@@ -72,8 +72,6 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
         if args.continue_id is not None:
             request.previous_id = args.continue_id or _last_id("--continue")
             request.previous_id_given = bool(args.continue_id)
-    # --no-history: headless runs will be saved to the history store once it exists; until
-    # then the flag is accepted and there is nothing to switch off.
     api_key, base_url = api_key_from_env(), args.base_url or base_url_from_env()
     if not args.demo and api_key is None and base_url is None:
         stderr.write(f"gemtui ask: {NO_KEY}\n")
@@ -113,6 +111,7 @@ async def _session_run(
     stderr: IO[str],
 ) -> int:
     from gemtui.headless import runner
+    from gemtui.headless.history import AskHistory
     from gemtui.headless.output import AnswerPrinter, CleanWriter, Messages, stdout_writer
 
     out = stdout_writer(stdout)
@@ -133,22 +132,28 @@ async def _session_run(
         except OSError as error:
             messages.say(f"could not record the interaction id for --continue: {error}")
 
-    async with runner.make_client(
-        api_key=api_key, base_url=base_url, retries=args.retries
-    ) as client:
-        session = runner.Session(
-            client=client,
-            out=out,
-            messages=messages,
-            answer=answer,
-            output_format=args.output_format,
-            secrets=secrets,
-            remember=remember,
-        )
-        if wait_id is not None:
-            return await runner.wait(session, wait_id)
-        assert request is not None
-        return await runner.ask(session, request)
+    history = None if args.no_history else AskHistory.open(secrets, messages)
+    try:
+        async with runner.make_client(
+            api_key=api_key, base_url=base_url, retries=args.retries
+        ) as client:
+            session = runner.Session(
+                client=client,
+                out=out,
+                messages=messages,
+                answer=answer,
+                output_format=args.output_format,
+                secrets=secrets,
+                remember=remember,
+                history=history,
+            )
+            if wait_id is not None:
+                return await runner.wait(session, wait_id)
+            assert request is not None
+            return await runner.ask(session, request)
+    finally:
+        if history is not None:
+            history.close()
 
 
 def _silence(stdout: IO[str]) -> None:

@@ -10,18 +10,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from gemtui.api.client import InteractionsClient, RetryPolicy
 from gemtui.api.errors import ApiStatusError, GemtuiApiError, StreamInterrupted
 from gemtui.api.models import RUNNING_STATUSES, Interaction
 from gemtui.core.assembler import apply, assembled_interaction, output_text
-from gemtui.core.conversation import ChatSettings, Conversation
+from gemtui.core.conversation import ChatSettings, Conversation, Turn
 from gemtui.core.recording import RecordingWriter
 from gemtui.headless import exits
 from gemtui.headless.inputs import AskRequest
 from gemtui.headless.output import AnswerPrinter, CleanWriter, Messages, print_json
 from gemtui.headless.view import TurnView
+
+if TYPE_CHECKING:
+    from gemtui.core.store_recorder import TurnRecorder
+    from gemtui.headless.history import AskHistory
 
 #: Polling of ``--wait``: first pause, growth per poll, longest pause (docs poll every 2-5 s).
 POLL_FIRST, POLL_GROWTH, POLL_MAX = 0.25, 1.5, 5.0
@@ -49,6 +53,8 @@ class Session:
     secrets: list[str]
     #: Called with the id of an interaction worth continuing from (``--continue``).
     remember: Callable[[str], None]
+    #: Where each turn is saved; ``None`` with ``--no-history`` or when it cannot be opened.
+    history: AskHistory | None = None
 
 
 def make_client(*, api_key: str | None, base_url: str | None, retries: int) -> InteractionsClient:
@@ -77,22 +83,25 @@ async def ask(session: Session, request: AskRequest) -> int:
     conversation = conversation_for(request)
     turn = conversation.start_turn(request.prompt, request.content_items)
     body = conversation.build_request(turn)
+    recorder = session.history.begin(conversation, turn) if session.history else None
     if request.background:
-        return await _start_background(session, body)
-    recorder = None
+        return await _start_background(session, body, turn, recorder)
+    recording = None
     if session.output_format == "stream-json":
-        recorder = RecordingWriter(session.out, session.secrets)  # type: ignore[arg-type]
-        recorder.start({**body, "stream": True})
+        recording = RecordingWriter(session.out, session.secrets)  # type: ignore[arg-type]
+        recording.start({**body, "stream": True})
     view = TurnView(session.answer if session.output_format == "text" else None, session.messages)
     try:
         async with session.client.stream(body) as stream:
             started = stream.timings.started_at if stream.timings else 0.0
             async for received in stream:
                 offset = received.received_at - started
-                if recorder is not None:
-                    recorder.event(offset, received.raw)
+                if recording is not None:
+                    recording.event(offset, received.raw)
                 change = apply(turn.state, received.event, received_at=offset, size=received.size)
                 view.on_change(turn.state, change)
+                if recorder is not None:
+                    recorder.on_change(change)
         turn.settle()
     except StreamInterrupted as error:
         turn.outcome, turn.error = "interrupted", error
@@ -100,6 +109,8 @@ async def ask(session: Session, request: AskRequest) -> int:
         turn.outcome, turn.error = "failed", error
     finally:
         session.answer.end_line()
+        if recorder is not None and session.history is not None:
+            session.history.finish(recorder, turn)
     before = conversation.previous_interaction_id
     conversation.finish_turn(turn)
     if request.store and conversation.previous_interaction_id not in (None, before):
@@ -123,11 +134,19 @@ async def ask(session: Session, request: AskRequest) -> int:
     return code
 
 
-async def _start_background(session: Session, body: dict[str, Any]) -> int:
+async def _start_background(
+    session: Session, body: dict[str, Any], turn: Turn, recorder: TurnRecorder | None
+) -> int:
+    history = session.history if recorder is not None else None
     try:
         interaction = await session.client.create(body)
     except GemtuiApiError as error:
+        if history is not None and recorder is not None:
+            turn.outcome, turn.error = "failed", error
+            history.finish(recorder, turn)
         return conclude(session, None, "failed", error)
+    if history is not None and recorder is not None:
+        history.started_in_background(recorder, interaction)
     if interaction.id:
         session.remember(interaction.id)
     if session.output_format == "json":
@@ -160,6 +179,8 @@ async def wait(session: Session, interaction_id: str) -> int:
     outcome = interaction.status or "completed"
     if outcome in ("completed", "requires_action", "incomplete") and interaction.id:
         session.remember(interaction.id)
+    if session.history is not None:
+        session.history.complete_waited(interaction)
     return conclude(session, interaction, outcome)
 
 

@@ -12,12 +12,12 @@ from pathlib import Path
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker
 
-from gemtui.api.client import InteractionsClient
+from gemtui.api.client import InteractionsClient, RequestTimings
 from gemtui.api.errors import GemtuiApiError, StreamInterrupted
 from gemtui.config import ConfigWriteError, LoadedSettings, Settings, save_settings
 from gemtui.core.assembler import apply
@@ -31,6 +31,8 @@ from gemtui.ui.widgets.composer import Composer
 from gemtui.ui.widgets.conversation import ConversationView
 from gemtui.ui.widgets.settings import SettingsResult, SettingsScreen
 from gemtui.ui.widgets.status_bar import StatusBar
+from gemtui.ui.widgets.step_detail import StepDetail
+from gemtui.ui.widgets.timeline import StepTimeline
 
 #: Longest pause between repaints of a streaming answer (about 20 Hz, DESIGN.md section 4).
 FLUSH_INTERVAL = 0.05
@@ -68,6 +70,8 @@ PALETTE_COMMANDS = [
     ("Go to the messages", "Select, expand and copy messages (Ctrl+L)", "focus_conversation"),
     ("Show keys", "Every key of the focused pane (F1)", "help"),
     ("Settings", "Model, tools, generation config, keys, theme (F2)", "settings"),
+    ("Step timeline", "Every step and event of each turn, with timings and raw JSON (Ctrl+T)",
+     "timeline"),
 ]  # fmt: skip
 
 
@@ -86,7 +90,9 @@ class Connection:
 class GemtuiApp(App[int]):
     """The chat app. Widgets only render what they are given; the turn worker does the I/O."""
 
-    CSS_PATH = Path(__file__).with_name("gemtui.tcss")
+    CSS_PATH = [Path(__file__).with_name("gemtui.tcss"), Path(__file__).with_name("timeline.tcss")]
+    #: Below 120 columns the timeline and its detail stack; from 120 on they sit side by side.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     TITLE = "gemtui"
 
     BINDINGS = [
@@ -109,6 +115,7 @@ class GemtuiApp(App[int]):
         ),
         Binding("f1", "help", "Help", id="app.help", priority=True),
         Binding("f2", "settings", "Settings", id="app.settings", priority=True),
+        Binding("ctrl+t", "timeline", "Timeline", id="app.timeline", priority=True),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -128,6 +135,9 @@ class GemtuiApp(App[int]):
         self.client = self._make_client()
         self._turn_worker: Worker[None] | None = None
         self._presenter: TurnPresenter | None = None
+        #: The running turn's row group in the timeline, and its request timings.
+        self._timeline_turn = 0
+        self._timings: RequestTimings | None = None
         self._flush_handle: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
         self._wait_started: float | None = None
@@ -150,6 +160,9 @@ class GemtuiApp(App[int]):
     def compose(self) -> ComposeResult:
         code_theme = "ansi_dark" if self.console.color_system in ("standard", None) else "monokai"
         yield ConversationView(id="conversation", code_theme=code_theme)
+        with Container(id="timeline-pane"):
+            yield StepTimeline(id="timeline")
+            yield StepDetail(id="step-detail", code_theme=code_theme)
         with Vertical(id="composer-box"):
             yield Composer(id="composer")
         yield StatusBar(id="status")
@@ -166,6 +179,14 @@ class GemtuiApp(App[int]):
     @property
     def status(self) -> StatusBar:
         return self.query_one(StatusBar)
+
+    @property
+    def timeline(self) -> StepTimeline:
+        return self.query_one(StepTimeline)
+
+    @property
+    def step_detail(self) -> StepDetail:
+        return self.query_one(StepDetail)
 
     def on_mount(self) -> None:
         settings = self.conversation.settings
@@ -220,6 +241,8 @@ class GemtuiApp(App[int]):
         turn = self.conversation.start_turn(prompt)
         self.view.add_item(UserItem(prompt))
         self._presenter = TurnPresenter(self.view, turn)
+        self._timeline_turn = self.timeline.add_turn(prompt, turn.state)
+        self._timings = None
         self._turn_worker = self._run_turn(turn)
 
     @work(exclusive=True, group="turn", exit_on_error=False)
@@ -228,6 +251,8 @@ class GemtuiApp(App[int]):
         self._begin_wait()
         try:
             async with self.client.stream(body) as stream:
+                self._timings = stream.timings
+                self.timeline.refresh_turn(self._timeline_turn, stream.timings)
                 self._accepted(turn)
                 turn.outcome = "streaming"
                 started = stream.timings.started_at
@@ -274,11 +299,14 @@ class GemtuiApp(App[int]):
         self._last_flush = time.monotonic()
         if self._presenter is not None:
             self._presenter.flush()
+            self.timeline.refresh_turn(self._timeline_turn)
+            self.step_detail.refresh_live()
 
     def _end_turn(self, turn: Turn) -> None:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
         self._flush_turn()
+        self.timeline.refresh_turn(self._timeline_turn, self._timings or self.client.last_timings)
         self._end_wait("ready")
         self.conversation.finish_turn(turn)
         if turn.outcome == "failed" and turn.error is not None:
@@ -341,6 +369,8 @@ class GemtuiApp(App[int]):
             self._turn_worker.cancel()
         self.conversation = Conversation(settings=self.conversation.settings)
         self.view.clear()
+        self.timeline.set_turns([])
+        self.step_detail.clear()
         self.status.set(last_tokens=None, total_tokens=0, state="ready")
         self.composer.focus()
 
@@ -419,6 +449,25 @@ class GemtuiApp(App[int]):
         self.status.set(
             endpoint="offline emulator" if self.connection.demo else settings.base_url or ""
         )
+
+    def action_timeline(self) -> None:
+        """Show the step timeline and go to it; from the timeline, hide it again."""
+        pane = self.query_one("#timeline-pane")
+        if pane.display and self.timeline.has_focus_within:
+            pane.display = False
+            self.composer.focus()
+        else:
+            pane.display = True
+            self.timeline.focus()
+
+    def on_step_timeline_selected(self, message: StepTimeline.Selected) -> None:
+        label, state, timings = self.timeline.turn_entry(message.turn_index)
+        self.step_detail.show(
+            state, message.step_index, message.event_seq, timings=timings, label=label
+        )
+
+    def on_step_detail_copy_requested(self, message: StepDetail.CopyRequested) -> None:
+        self._copy(message.text)
 
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):

@@ -17,7 +17,7 @@ from rich.style import Style
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -46,9 +46,12 @@ from gemtui.core.timeline_rows import (
 )
 
 GUTTER = 2
-TYPE_WIDTH = 22
+#: Status mark, expander and index ("✓ ▸ #12  "), then the type: the label column.
+LEAD_WIDTH = 9
+LABEL_WIDTH = 31
 #: Columns: start offset, duration, bytes, tokens (each right-aligned, with a leading space).
-NUMBER_WIDTHS = (9, 9, 7, 8)
+NUMBER_WIDTHS = (9, 8, 8, 9)
+FIXED_WIDTH = LABEL_WIDTH + sum(NUMBER_WIDTHS)
 MIN_BAR = 6
 STATUS_MARKS = {"done": "✓", "streaming": "…", "error": "✗"}
 STATUS_CLASSES = {
@@ -106,6 +109,8 @@ class TimelineList(ScrollView, can_focus=True):
         self.rows = rows
         self.selected: Row | None = None
         self._follow = True
+        self._base_style: Style | None = None
+        self._paint_styles: dict[str, Style] = {}
 
     # ------------------------------------------------------------------ layout
 
@@ -113,9 +118,11 @@ class TimelineList(ScrollView, can_focus=True):
         """Re-measure after the rows changed, follow the tail if at the bottom, repaint."""
         if not self.is_mounted:
             return
-        self.virtual_size = Size(self.scrollable_content_region.width, self.rows.line_count)
-        if self._follow:
-            self.scroll_end(animate=False, immediate=True, force=True)
+        size = Size(self.scrollable_content_region.width, self.rows.line_count)
+        if size != self.virtual_size:
+            self.virtual_size = size
+            if self._follow:
+                self.scroll_end(animate=False, immediate=True, force=True)
         self.refresh()
 
     def on_resize(self) -> None:
@@ -130,27 +137,53 @@ class TimelineList(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ rendering
 
-    def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
+    def _style(self, name: str = "") -> Style:
+        """A component style over the list's base style (cached for the paint)."""
+        style = self._paint_styles.get(name)
+        if style is None:
+            if self._base_style is None:
+                self._base_style = self.rich_style
+            style = self._base_style
+            if name:
+                style += self.get_component_rich_style(name, partial=True)
+            self._paint_styles[name] = style
+        return style
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Styles walk the ancestors: work them out once per paint, not once per segment.
+        self._base_style = self.rich_style
+        self._paint_styles = {}
+        return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
-        base = self.rich_style
-        line = scroll_y + y
-        found = self.rows.row_at(line)
+        base = self._style()
+        found = self.rows.row_at(int(self.scroll_y) + y)
         if found is None:
             return Strip.blank(width, base)
         row, inner = found
         content_width = max(width - GUTTER, 1)
         segments = self._row_segments(row, inner, content_width)
         selected = row is self.selected
-        cursor = self._style("timeline--cursor")
-        gutter = Segment("▌ " if selected else "  ", cursor if selected else base)
-        strip = Strip([gutter, *segments]).apply_style(base)
         if selected:
-            strip = strip.apply_style(Style(bgcolor=cursor.bgcolor)) if cursor.bgcolor else strip
-        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, line)
+            # Not partial: the theme's translucent cursor background, blended over the list's.
+            cursor = self.get_component_rich_style("timeline--cursor")
+            gutter = Segment("▌ ", base + Style(color=cursor.color))
+        else:
+            gutter = Segment("  ", base)
+        # Every row is built to a known width (labels are sized with set_cell_size), so the
+        # strip need not measure its text (measuring non-ASCII text is the costly part).
+        cells = content_width
+        if isinstance(row, StepRow | EventRow):
+            cells = max(content_width, FIXED_WIDTH)
+        strip = Strip([gutter, *segments], GUTTER + cells)
+        if strip.cell_length != width:
+            strip = strip.crop_extend(0, width, base)
+        if selected and cursor.bgcolor is not None:
+            # A post style, so the cursor's background wins over every segment's own.
+            highlight = Style(bgcolor=cursor.bgcolor)
+            strip = Strip(Segment.apply_style(strip, post_style=highlight), width)
+        return strip
 
     def _row_segments(self, row: Row, inner: int, width: int) -> list[Segment]:
         if isinstance(row, StepRow):
@@ -158,7 +191,9 @@ class TimelineList(ScrollView, can_focus=True):
         if isinstance(row, EventRow):
             return self._event_segments(row, width)
         if isinstance(row, TurnRow):
-            return self._turn_segments(row, width) if inner == 0 else self._usage_segments(row)
+            if inner == 0:
+                return self._turn_segments(row, width)
+            return self._usage_segments(row, width)
         return self._summary_segments(width)
 
     def _summary_segments(self, width: int) -> list[Segment]:
@@ -173,10 +208,7 @@ class TimelineList(ScrollView, can_focus=True):
         state, timings = row.state, row.entry.timings
         steps = self.rows.step_rows(row.turn)
         mark = "▾" if steps and all(step.expanded for step in steps) else "▸"
-        parts = [f"{mark} Turn {row.turn + 1}"]
-        if row.entry.label:
-            parts.append(f"«{_plain(row.entry.label)[:40]}»")
-        parts.append(_plain(_turn_status(state)))
+        parts = [f"{mark} Turn {row.turn + 1}", _plain(_turn_status(state))]
         if timings is not None:
             if timings.status_code is not None:
                 parts.append(f"HTTP {timings.status_code}")
@@ -184,26 +216,32 @@ class TimelineList(ScrollView, can_focus=True):
             parts.append(f"first byte {format_seconds(timings.first_byte_s)}")
             parts.append(f"total {format_seconds(timings.total_s)}")
         parts.append(f"{len(state.events)} events")
+        if row.entry.label:
+            parts.append(f"«{_plain(row.entry.label)}»")
         text = " · ".join(parts)
         style = self._style("timeline--error" if state.error else "timeline--turn")
         return [Segment(set_cell_size(text, width), style)]
 
-    def _usage_segments(self, row: TurnRow) -> list[Segment]:
+    def _usage_segments(self, row: TurnRow, width: int) -> list[Segment]:
         text = "    " + _usage_text(usage_parts(row.state.interaction.usage))
         if row.state.error is not None:
             error = row.state.error
             text += f" · error {_plain(str(error.code))}: {_plain(error.message or '')}"
-        return [Segment(text, self._style("timeline--usage"))]
+        return [Segment(set_cell_size(text, width), self._style("timeline--usage"))]
 
-    def _columns(
-        self, width: int, lead: str, label: str, numbers: Sequence[str]
-    ) -> tuple[str, int]:
-        """The fixed part of a row (lead, label, numbers) and the width left for the bar."""
-        fixed = len(lead) + TYPE_WIDTH + sum(NUMBER_WIDTHS)
-        text = lead + set_cell_size(label, TYPE_WIDTH)
-        for number, column in zip(numbers, NUMBER_WIDTHS, strict=True):
-            text += number.rjust(column)
-        return text, width - fixed - 1
+    def _numbers(self, numbers: Sequence[str]) -> str:
+        """The right-aligned figures, each cut to its column so the row's width is exact."""
+        return "".join(
+            number.rjust(column)[-column:]
+            for number, column in zip(numbers, NUMBER_WIDTHS, strict=True)
+        )
+
+    def _fill(self, width: int, bar: list[Segment]) -> list[Segment]:
+        """The waterfall, or blanks when it has no room, up to ``width`` cells."""
+        room = width - FIXED_WIDTH
+        if room - 1 >= MIN_BAR:
+            return bar
+        return [Segment(" " * room, self._style())] if room > 0 else []
 
     def _step_segments(self, row: StepRow, width: int) -> list[Segment]:
         entry = self.rows.turn_entry(row.turn)
@@ -212,7 +250,7 @@ class TimelineList(ScrollView, can_focus=True):
         end = step_end(state, step)
         tokens = step_tokens(step)
         expander = "▾" if row.expanded else "▸"
-        lead = f"{STATUS_MARKS[status]} {expander} #{step.index:<3}"
+        lead = f"{expander} #{step.index:<3}"[: LEAD_WIDTH - 2].ljust(LEAD_WIDTH - 2)
         numbers = (
             f"+{format_seconds(step.started_at)}",
             format_seconds(step.duration if step.done else end - step.started_at),
@@ -220,19 +258,23 @@ class TimelineList(ScrollView, can_focus=True):
             f"{tokens}tok" if tokens is not None else "",
         )
         type_style = "timeline--unknown" if row.type_name not in STEP_TYPES else "timeline--type"
-        text, bar_width = self._columns(width, lead, _plain(row.type_name), numbers)
-        mark_style = self._style(STATUS_CLASSES[status])
         segments = [
-            Segment(text[:2], mark_style),
-            Segment(text[2 : len(lead)], self._style("timeline--dim")),
-            Segment(text[len(lead) : len(lead) + TYPE_WIDTH], self._style(type_style)),
-            Segment(text[len(lead) + TYPE_WIDTH :]),
+            Segment(STATUS_MARKS[status] + " ", self._style(STATUS_CLASSES[status])),
+            Segment(lead, self._style("timeline--dim")),
+            Segment(
+                set_cell_size(_plain(row.type_name), LABEL_WIDTH - LEAD_WIDTH),
+                self._style(type_style),
+            ),
+            Segment(self._numbers(numbers), self._style()),
         ]
+        bar_width = width - FIXED_WIDTH - 1
         if bar_width >= MIN_BAR:
-            span = turn_span(entry)
             bar_style = "timeline--bar" if status == "done" else "timeline--bar-live"
-            segments += _bar(step.started_at, end, span, bar_width, self._style(bar_style))
-        return segments
+            styles = (self._style("timeline--dim"), self._style(bar_style))
+            bar = _bar(step.started_at, end, turn_span(entry), bar_width, *styles)
+        else:
+            bar = []
+        return segments + self._fill(width, bar)
 
     def _event_segments(self, row: EventRow, width: int) -> list[Segment]:
         record = row.record
@@ -244,15 +286,18 @@ class TimelineList(ScrollView, can_focus=True):
             label = label.removeprefix("step.")
         if row.preview:
             label = f"{label} «{row.preview}»"
-        lead = "      " if nested else "  •   "
+        lead = " " * LEAD_WIDTH if nested else "  •".ljust(LEAD_WIDTH)
         numbers = (f"+{format_seconds(record.received_at)}", "", format_bytes(record.size), "")
-        text, bar_width = self._columns(width, lead, _plain(label), numbers)
         kind = "timeline--error" if record.event_type == "error" else "timeline--event"
-        segments = [Segment(text, self._style(kind))]
+        text = lead + set_cell_size(_plain(label), LABEL_WIDTH - LEAD_WIDTH)
+        segments = [Segment(text + self._numbers(numbers), self._style(kind))]
+        bar_width = width - FIXED_WIDTH - 1
         if bar_width >= MIN_BAR:
-            span = turn_span(entry)
-            segments += _tick(record.received_at, span, bar_width, self._style("timeline--dim"))
-        return segments
+            styles = (self._style(), self._style("timeline--dim"))
+            bar = _tick(record.received_at, turn_span(entry), bar_width, *styles)
+        else:
+            bar = []
+        return segments + self._fill(width, bar)
 
     # ------------------------------------------------------------------ cursor
 
@@ -356,20 +401,22 @@ def _turn_status(state: InteractionState) -> str:
     return state.status or ("streaming" if state.events else "waiting")
 
 
-def _bar(start: float, end: float, span: float, width: int, style: Style) -> list[Segment]:
+def _bar(
+    start: float, end: float, span: float, width: int, track: Style, style: Style
+) -> list[Segment]:
     """A waterfall bar: where the step started and how long it ran, scaled to the turn."""
     left = min(int(start / span * width), width - 1)
     right = min(max(left + 1, math.ceil(end / span * width)), width)
     return [
-        Segment(" " + "·" * left),
+        Segment(" " + "·" * left, track),
         Segment("█" * (right - left), style),
-        Segment(" " * (width - right)),
+        Segment(" " * (width - right), track),
     ]
 
 
-def _tick(at: float, span: float, width: int, style: Style) -> list[Segment]:
+def _tick(at: float, span: float, width: int, base: Style, style: Style) -> list[Segment]:
     column = min(int(at / span * width), width - 1)
-    return [Segment(" " + " " * column), Segment("│", style), Segment(" " * (width - column - 1))]
+    return [Segment(" " * (column + 1) + "│", style), Segment(" " * (width - column - 1), base)]
 
 
 class StepTimeline(Vertical):

@@ -1,0 +1,672 @@
+"""The history: every conversation, turn and step in one SQLite file, searchable and resumable.
+
+Choices, decided once here:
+
+- **stdlib ``sqlite3``, WAL, ``synchronous=NORMAL``.** Each write is its own short transaction,
+  committed before the call returns, so a killed process loses at most what it had not yet
+  handed to the store (the step in flight); WAL lets readers (another gemtui process, the
+  search screen) read while a turn is written. ``busy_timeout`` makes two processes wait for
+  each other instead of failing. NORMAL may lose the last commits on power loss, never on a
+  process crash, and never corrupts the file.
+- **One connection, one lock.** The store is opened with ``check_same_thread=False`` and every
+  call takes a lock, so it may be used from one worker thread (the TUI's stream worker) and
+  another (the list or search screen) without a dedicated writer thread: the writes are small
+  and synchronous, and a caller that must not block (the UI thread) calls from a worker. A
+  writer thread with a queue would add a second place where errors surface and make reads
+  wait for unrelated writes anyway.
+- **Step granularity.** :meth:`Store.record_step` upserts one step (its exact wire JSON); the
+  turn row is written when the turn starts and updated when it ends (:meth:`finish_turn`).
+- **The key is never stored.** Every text written (prompts, step JSON, errors, settings,
+  attachments) goes through :func:`~gemtui.core.safety.redact_secrets` with the secrets the store
+  was opened with, plus the shapes that function recognises anyway.
+- **Attachments are stored whole** (the content items as sent, inline data included): a
+  stateless conversation must resend its history exactly, and the API's own request size limit
+  bounds them. Lazy loading keeps them out of memory until a turn is shown.
+- **Branches.** A turn records the turn it follows; the conversation's ``head_turn_id`` is the
+  last turn of the branch in use. :meth:`start_turn` with ``parent_turn_id`` of an earlier turn
+  starts a branch; :meth:`set_head` switches back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+from gemtui.api.models import Usage
+from gemtui.core.assembler import StepState
+from gemtui.core.conversation import ChatSettings, Conversation, Turn
+from gemtui.core.safety import clean_terminal_text, redact_secrets
+from gemtui.core.store_records import (
+    MARK_END,
+    MARK_START,
+    ConversationSummary,
+    LoadedConversation,
+    SearchHit,
+    StoredTurn,
+    dumps,
+    index_text,
+    searchable_text,
+    settings_from_json,
+    settings_json,
+    split_snippet,
+    title_from_prompt,
+    turn_from_row,
+)
+from gemtui.core.store_schema import MIGRATIONS, SchemaTooNew, migrate, schema_version
+
+__all__ = [
+    "ConversationSummary",
+    "LoadedConversation",
+    "SearchHit",
+    "Store",
+    "StoreError",
+    "StoredTurn",
+    "default_path",
+]
+
+DB_FILE = "history.sqlite3"
+#: Environment variable naming the directory of the history file (tests, portable installs).
+DATA_DIR_VARIABLE = "GEMTUI_DATA_DIR"
+#: How long a write waits for another process's write to finish before giving up.
+BUSY_TIMEOUT_S = 5.0
+#: Search results come kind by kind in this order, each kind by relevance (bm25). A tier rather
+#: than a bm25 weight: bm25 saturates and, in a small history, its IDF is clamped near zero for
+#: common words, so no weight keeps a prompt above a short answer that repeats the word.
+KIND_ORDER = ("prompt", "answer", "thought", "tool")
+#: ``parent_turn_id`` default of :meth:`Store.start_turn`: follow the branch in use.
+HEAD = "head"
+
+_TURN_COLUMNS = (
+    "id, conversation_id, ordinal, parent_turn_id, prompt, attachments, extra_input, "
+    "interaction_id, previous_interaction_id, outcome, status, usage, settings, created, "
+    "finished, error"
+)
+_STEP_COLUMNS = "turn_id, wire_index, started_at, stopped_at, size, done, usage, json"
+_SUMMARY_SELECT = """
+    SELECT c.id, c.title, c.model, c.mode, c.created, c.updated, c.archived, c.head_turn_id,
+           (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) AS turn_count
+    FROM conversations c
+"""
+# The turns of the branch in use, newest first, walking parent links from the head.
+_BRANCH = """
+    WITH RECURSIVE branch(id) AS (
+        SELECT head_turn_id FROM conversations WHERE id = :cid AND head_turn_id IS NOT NULL
+        UNION ALL
+        SELECT t.parent_turn_id FROM turns t JOIN branch b ON t.id = b.id
+        WHERE t.parent_turn_id IS NOT NULL
+    )
+"""
+
+
+class StoreError(Exception):
+    """The history cannot be read or written; the text says why, ``hint`` what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def default_path(env: Mapping[str, str] = os.environ) -> Path:
+    """``$GEMTUI_DATA_DIR/history.sqlite3``, else the platform's user data dir for gemtui."""
+    override = env.get(DATA_DIR_VARIABLE)
+    if override:
+        return Path(override) / DB_FILE
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("gemtui")) / DB_FILE
+
+
+class Store:
+    """The history database. Open with ``Store(path, secrets=[api_key])``; close when done."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, secrets: Iterable[str] = (), read_only: bool = False
+    ) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self._secrets = tuple(s for s in secrets if s)
+        self._lock = threading.RLock()
+        self._db = self._connect()
+
+    # ------------------------------------------------------------------ opening and closing
+
+    @classmethod
+    def open_default(cls, *, secrets: Iterable[str] = (), read_only: bool = False) -> Store:
+        return cls(default_path(), secrets=secrets, read_only=read_only)
+
+    def _connect(self) -> sqlite3.Connection:
+        hint = (
+            f"Move {self.path} aside to start a new history, or run without history "
+            "(gemtui ask --no-history)."
+        )
+        if self.read_only and not self.path.exists():
+            raise StoreError(f"there is no history yet ({self.path} does not exist).")
+        try:
+            if self.read_only:
+                target, uri = f"{self.path.resolve().as_uri()}?mode=ro", True
+            else:
+                _create_private(self.path)
+                target, uri = str(self.path), False
+            db = sqlite3.connect(
+                target,
+                uri=uri,
+                timeout=BUSY_TIMEOUT_S,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except (OSError, sqlite3.Error) as error:
+            raise StoreError(f"cannot open the history {self.path}: {error}", hint) from None
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("PRAGMA foreign_keys = ON")
+            if self.read_only:
+                if schema_version(db) != len(MIGRATIONS):
+                    raise StoreError(
+                        f"the history {self.path} needs an upgrade that read-only mode cannot "
+                        "make.",
+                        "Open it once without read-only mode.",
+                    )
+            else:
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA synchronous = NORMAL")
+                migrate(db)
+            db.execute("SELECT count(*) FROM conversations").fetchone()
+        except SchemaTooNew as error:
+            db.close()
+            raise StoreError(
+                f"the history {self.path} was written by a newer gemtui ({error}).",
+                "Upgrade gemtui, or move the file aside to start a new history.",
+            ) from None
+        except sqlite3.DatabaseError as error:
+            db.close()
+            raise StoreError(
+                f"the history {self.path} cannot be used: {_reason(error)}", hint
+            ) from None
+        except StoreError:
+            db.close()
+            raise
+        return db
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _redact(self, text: str) -> str:
+        return redact_secrets(text, self._secrets)
+
+    def _json(self, value: Any) -> str:
+        return self._redact(dumps(value))
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (``IMMEDIATE``) so it never deadlocks midway."""
+        if self.read_only:
+            raise StoreError("the history is open read-only.")
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot write the history: {_reason(error)}") from None
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                yield self._db
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot read the history: {_reason(error)}") from None
+
+    # ------------------------------------------------------------------ writing a turn
+
+    def create_conversation(self, settings: ChatSettings, *, title: str = "") -> int:
+        """A new, empty conversation; its title comes from the first prompt unless given."""
+        now = time.time()
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO conversations (title, title_set_by_user, model, mode, settings, "
+                "created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self._redact(title),
+                    bool(title),
+                    settings.agent or settings.model,
+                    settings.mode_label,
+                    self._redact(settings_json(settings)),
+                    now,
+                    now,
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def start_turn(
+        self,
+        conversation_id: int,
+        turn: Turn,
+        settings: ChatSettings,
+        *,
+        parent_turn_id: int | Literal["head"] | None = HEAD,
+        previous_interaction_id: str | None = None,
+    ) -> int:
+        """Write the turn's prompt before the request goes out; returns the turn id.
+
+        The turn follows the branch in use unless ``parent_turn_id`` names another turn (or
+        ``None``: a new first turn), which starts a branch. Either way it becomes the head.
+        ``settings`` (the settings in force) also become the conversation's settings.
+        """
+        now = time.time()
+        prompt = self._redact(turn.prompt)
+        with self._write() as db:
+            row = db.execute(
+                "SELECT head_turn_id, title, "
+                "(SELECT coalesce(max(ordinal), 0) FROM turns WHERE conversation_id = :cid) "
+                "FROM conversations WHERE id = :cid",
+                {"cid": conversation_id},
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"no conversation {conversation_id} in the history.")
+            parent = row[0] if parent_turn_id == HEAD else parent_turn_id
+            cursor = db.execute(
+                f"INSERT INTO turns ({_TURN_COLUMNS}) VALUES "
+                "(NULL, ?, ?, ?, ?, ?, ?, NULL, ?, 'pending', NULL, NULL, ?, ?, NULL, NULL)",
+                (
+                    conversation_id,
+                    row[2] + 1,
+                    parent,
+                    prompt,
+                    self._json(turn.attachments),
+                    self._json(turn.extra_input),
+                    previous_interaction_id,
+                    self._redact(settings_json(settings)),
+                    now,
+                ),
+            )
+            turn_id = int(cursor.lastrowid or 0)
+            if prompt:
+                db.execute(
+                    "INSERT INTO search_index (rowid, text, kind, conversation_id, turn_id) "
+                    "VALUES (?, ?, 'prompt', ?, ?)",
+                    (-turn_id, index_text(prompt), conversation_id, turn_id),
+                )
+            db.execute(
+                "UPDATE conversations SET head_turn_id = ?, updated = ?, model = ?, mode = ?, "
+                "settings = ?, title = CASE WHEN title_set_by_user THEN title ELSE ? END "
+                "WHERE id = ?",
+                (
+                    turn_id,
+                    now,
+                    settings.agent or settings.model,
+                    settings.mode_label,
+                    self._redact(settings_json(settings)),
+                    row[1] or title_from_prompt(prompt),
+                    conversation_id,
+                ),
+            )
+            return turn_id
+
+    def mark_created(self, turn_id: int, interaction_id: str | None) -> None:
+        """The server accepted the request (``interaction.created``): keep its id at once, so a
+        turn cut off later can still be fetched or resumed by id."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE turns SET interaction_id = coalesce(?, interaction_id), "
+                "outcome = 'streaming' WHERE id = ?",
+                (interaction_id, turn_id),
+            )
+
+    def record_step(self, turn_id: int, step: StepState, position: int) -> None:
+        """Upsert one step: its wire JSON, timings and search text.
+
+        ``position`` is the step's place in ``state.steps`` (``state.steps.index(step)``); call
+        at ``step.stop``, or earlier for a partial step (it is rewritten when called again).
+        """
+        wire = step.step.to_wire()
+        raw = dumps(wire)
+        text = self._redact(raw)
+        found = searchable_text(wire if text == raw else json.loads(text))
+        usage = self._redact(dumps(step.usage.to_wire())) if step.usage is not None else None
+        with self._write() as db:
+            step_id = db.execute(
+                "INSERT INTO steps (turn_id, step_index, wire_index, type, json, started_at, "
+                "stopped_at, size, done, usage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (turn_id, step_index) DO UPDATE SET wire_index = excluded.wire_index, "
+                "type = excluded.type, json = excluded.json, started_at = excluded.started_at, "
+                "stopped_at = excluded.stopped_at, size = excluded.size, done = excluded.done, "
+                "usage = excluded.usage RETURNING id",
+                (
+                    turn_id,
+                    position,
+                    step.index,
+                    str(wire.get("type") or "?"),
+                    text,
+                    step.started_at,
+                    step.stopped_at,
+                    step.size,
+                    step.done,
+                    usage,
+                ),
+            ).fetchone()[0]
+            db.execute("DELETE FROM search_index WHERE rowid = ?", (step_id,))
+            if found is not None:
+                db.execute(
+                    "INSERT INTO search_index (rowid, text, kind, conversation_id, turn_id, "
+                    "step_index) VALUES (?, ?, ?, "
+                    "(SELECT conversation_id FROM turns WHERE id = ?), ?, ?)",
+                    (step_id, index_text(found[1]), found[0], turn_id, turn_id, position),
+                )
+
+    def finish_turn(
+        self,
+        turn_id: int,
+        outcome: str,
+        usage: Usage | None = None,
+        interaction_id: str | None = None,
+        error: str | BaseException | None = None,
+        *,
+        status: str | None = None,
+    ) -> None:
+        """The turn ended: its outcome, usage, interaction id (if not known yet) and error."""
+        now = time.time()
+        with self._write() as db:
+            db.execute(
+                "UPDATE turns SET outcome = ?, usage = ?, "
+                "interaction_id = coalesce(?, interaction_id), status = coalesce(?, status), "
+                "error = ?, finished = ? WHERE id = ?",
+                (
+                    outcome,
+                    self._json(usage.to_wire()) if usage is not None else None,
+                    interaction_id,
+                    status,
+                    self._redact(str(error)) if error is not None else None,
+                    now,
+                    turn_id,
+                ),
+            )
+            db.execute(
+                "UPDATE conversations SET updated = ? "
+                "WHERE id = (SELECT conversation_id FROM turns WHERE id = ?)",
+                (now, turn_id),
+            )
+
+    def save_turn(self, turn_id: int, turn: Turn) -> None:
+        """Record every step of ``turn`` and finish it: for a turn assembled without the store
+        (a fetched background run), or to catch up at the end of a stream."""
+        for position, step in enumerate(turn.state.steps):
+            self.record_step(turn_id, step, position)
+        interaction = turn.state.interaction
+        self.finish_turn(
+            turn_id,
+            turn.outcome,
+            interaction.usage,
+            interaction.id,
+            turn.error,
+            status=interaction.status,
+        )
+
+    # ------------------------------------------------------------------ managing conversations
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE conversations SET title = ?, title_set_by_user = 1 WHERE id = ?",
+                (self._redact(" ".join(title.split())), conversation_id),
+            )
+
+    def archive(self, conversation_id: int, archived: bool = True) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE conversations SET archived = ? WHERE id = ?", (archived, conversation_id)
+            )
+
+    def delete(self, conversation_id: int) -> None:
+        """Delete the conversation with its turns, steps and index rows (by cascade)."""
+        with self._write() as db:
+            db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
+    def set_head(self, conversation_id: int, turn_id: int) -> None:
+        """Make the branch ending at ``turn_id`` the one in use."""
+        with self._write() as db:
+            found = db.execute(
+                "UPDATE conversations SET head_turn_id = ? WHERE id = ? AND EXISTS "
+                "(SELECT 1 FROM turns WHERE id = ? AND conversation_id = ?)",
+                (turn_id, conversation_id, turn_id, conversation_id),
+            ).rowcount
+        if not found:
+            raise StoreError(f"turn {turn_id} is not part of conversation {conversation_id}.")
+
+    # ------------------------------------------------------------------ reading
+
+    def list_conversations(self, *, archived: bool | None = False) -> list[ConversationSummary]:
+        """Conversations, most recently updated first; ``archived=None`` lists all."""
+        where, args = ("", ()) if archived is None else (" WHERE c.archived = ?", (archived,))
+        with self._read() as db:
+            rows = db.execute(
+                f"{_SUMMARY_SELECT}{where} ORDER BY c.updated DESC, c.id DESC", args
+            ).fetchall()
+        return [_summary(row) for row in rows]
+
+    def get_conversation(self, conversation_id: int) -> ConversationSummary | None:
+        with self._read() as db:
+            row = db.execute(f"{_SUMMARY_SELECT} WHERE c.id = ?", (conversation_id,)).fetchone()
+        return _summary(row) if row is not None else None
+
+    def last_conversation_id(self) -> int | None:
+        """The most recently updated conversation (archived or not)."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT id FROM conversations ORDER BY updated DESC, id DESC LIMIT 1"
+            ).fetchone()
+        return int(row[0]) if row is not None else None
+
+    def find_interaction(self, interaction_id: str) -> tuple[int, int] | None:
+        """``(conversation_id, turn_id)`` of the newest turn that made this interaction."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT conversation_id, id FROM turns WHERE interaction_id = ? "
+                "ORDER BY id DESC LIMIT 1",
+                (interaction_id,),
+            ).fetchone()
+        return (int(row[0]), int(row[1])) if row is not None else None
+
+    def load_turns(
+        self,
+        conversation_id: int,
+        before_ordinal: int | None = None,
+        limit: int | None = 50,
+        *,
+        all_branches: bool = False,
+    ) -> list[StoredTurn]:
+        """The newest ``limit`` turns before ``before_ordinal``, oldest first, with their steps.
+
+        Only the branch in use unless ``all_branches``. For lazy loading: show the last screen
+        from ``load_turns(cid)``, then ``load_turns(cid, before_ordinal=turns[0].ordinal)`` as
+        the user scrolls up.
+        """
+        clauses = ["conversation_id = :cid"]
+        if not all_branches:
+            clauses.append("id IN (SELECT id FROM branch)")
+        if before_ordinal is not None:
+            clauses.append("ordinal < :before")
+        sql = (
+            f"{'' if all_branches else _BRANCH} SELECT {_TURN_COLUMNS} FROM turns "
+            f"WHERE {' AND '.join(clauses)} ORDER BY ordinal DESC LIMIT :limit"
+        )
+        params = {"cid": conversation_id, "before": before_ordinal, "limit": limit or -1}
+        with self._read() as db:
+            rows = db.execute(sql, params).fetchall()[::-1]
+            return self._with_steps(db, rows)
+
+    def _with_steps(self, db: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[StoredTurn]:
+        steps: dict[int, list[sqlite3.Row]] = {row["id"]: [] for row in rows}
+        if steps:
+            marks = ",".join("?" * len(steps))
+            for step_row in db.execute(
+                f"SELECT {_STEP_COLUMNS} FROM steps WHERE turn_id IN ({marks}) "
+                "ORDER BY turn_id, step_index",
+                tuple(steps),
+            ):
+                steps[step_row["turn_id"]].append(step_row)
+        return [
+            StoredTurn(
+                id=row["id"],
+                conversation_id=row["conversation_id"],
+                ordinal=row["ordinal"],
+                parent_turn_id=row["parent_turn_id"],
+                created=row["created"],
+                finished=row["finished"],
+                settings=settings_from_json(row["settings"]),
+                previous_interaction_id=row["previous_interaction_id"],
+                turn=turn_from_row(row, steps[row["id"]]),
+            )
+            for row in rows
+        ]
+
+    def load_conversation(self, conversation_id: int, *, limit: int = 50) -> LoadedConversation:
+        """The conversation ready to continue, holding its newest ``limit`` turns.
+
+        The chain is rebuilt as :meth:`Conversation.finish_turn` built it, turn by turn along
+        the branch in use: a stateful turn that ended chainable moves ``previous_interaction_id``
+        on; a stateless one appends its input and its steps' wire JSON to ``history`` (exactly
+        as they were sent, thought signatures included).
+        """
+        summary = self.get_conversation(conversation_id)
+        if summary is None:
+            raise StoreError(f"no conversation {conversation_id} in the history.")
+        conversation = Conversation(settings=self._conversation_settings(conversation_id))
+        with self._read() as db:
+            chain = db.execute(
+                f"{_BRANCH} SELECT id, interaction_id, "
+                "coalesce(json_extract(settings, '$.stateful'), 1) AS stateful FROM turns "
+                "WHERE id IN (SELECT id FROM branch) "
+                "AND outcome IN ('completed', 'requires_action', 'incomplete') ORDER BY ordinal",
+                {"cid": conversation_id},
+            ).fetchall()
+            stateless_ids = [row["id"] for row in chain if not row["stateful"]]
+            stateless: dict[int, StoredTurn] = {}
+            if stateless_ids:
+                marks = ",".join("?" * len(stateless_ids))
+                rows = db.execute(
+                    f"SELECT {_TURN_COLUMNS} FROM turns WHERE id IN ({marks})",
+                    tuple(stateless_ids),
+                ).fetchall()
+                stateless = {t.id: t for t in self._with_steps(db, rows)}
+        for row in chain:
+            if row["stateful"]:
+                if row["interaction_id"]:
+                    conversation.previous_interaction_id = row["interaction_id"]
+                continue
+            turn = stateless[row["id"]].turn
+            if turn.prompt or turn.attachments:
+                conversation.history.append(turn.user_input_step)
+            conversation.history.extend(turn.extra_input)
+            conversation.history.extend(s.step.to_wire() for s in turn.state.steps)
+        turns = self.load_turns(conversation_id, limit=limit + 1)
+        has_older = len(turns) > limit
+        turns = turns[-limit:]
+        conversation.turns = [t.turn for t in turns]
+        return LoadedConversation(summary, conversation, turns, has_older)
+
+    def _conversation_settings(self, conversation_id: int) -> ChatSettings:
+        with self._read() as db:
+            row = db.execute(
+                "SELECT settings FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()
+        return settings_from_json(row[0] if row else None)
+
+    def search(self, query: str, *, limit: int = 50) -> list[SearchHit]:
+        """Full-text search over prompts, answers, thought summaries and tool results.
+
+        ``query`` is what the user typed: each word must occur (any order), the last one as a
+        prefix (so results follow typing). FTS5 syntax in it (quotes, ``AND``, ``*``, ``:``)
+        is taken literally, never as an operator, so no input can make the query fail.
+        """
+        match = fts_query(query)
+        if match is None:
+            return []
+        tiers = " ".join(f"WHEN '{kind}' THEN {n}" for n, kind in enumerate(KIND_ORDER))
+        sql = (
+            "SELECT s.conversation_id, c.title, s.turn_id, s.step_index, s.kind, "
+            f"snippet(search_index, 0, '{MARK_START}', '{MARK_END}', '…', 16) AS snip, "
+            f"bm25(search_index) AS score, CASE s.kind {tiers} ELSE {len(KIND_ORDER)} END AS tier "
+            "FROM search_index s JOIN conversations c ON c.id = s.conversation_id "
+            "WHERE search_index MATCH ? ORDER BY tier, score, s.turn_id DESC LIMIT ?"
+        )
+        with self._read() as db:
+            rows = db.execute(sql, (match, limit)).fetchall()
+        hits = []
+        for row in rows:
+            snippet, highlights = split_snippet(row["snip"])
+            hits.append(
+                SearchHit(
+                    conversation_id=int(row[0]),
+                    conversation_title=row[1],
+                    turn_id=int(row[2]),
+                    step_index=None if row[3] is None else int(row[3]),
+                    kind=row[4],
+                    snippet=snippet,
+                    highlights=highlights,
+                    rank=float(row["score"]),
+                )
+            )
+        return hits
+
+
+def fts_query(text: str) -> str | None:
+    """An FTS5 query matching every word of ``text`` literally, the last as a prefix.
+
+    Control characters are dropped first: a NUL would end the query string inside SQLite.
+    """
+    words = clean_terminal_text(text).split()
+    if not words:
+        return None
+    phrases = ['"' + word.replace('"', '""') + '"' for word in words]
+    phrases[-1] += "*"
+    return " ".join(phrases)
+
+
+def _summary(row: sqlite3.Row) -> ConversationSummary:
+    return ConversationSummary(
+        id=int(row["id"]),
+        title=row["title"],
+        model=row["model"],
+        mode=row["mode"],
+        created=row["created"],
+        updated=row["updated"],
+        archived=bool(row["archived"]),
+        turn_count=int(row["turn_count"]),
+        head_turn_id=row["head_turn_id"],
+    )
+
+
+def _create_private(path: Path) -> None:
+    """Create the directory and an empty file readable by the user only: the history holds
+    private conversations (SQLite gives its WAL and shared-memory files the same mode)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
+def _reason(error: sqlite3.Error) -> str:
+    text = str(error) or type(error).__name__
+    if "locked" in text or "busy" in text:
+        return f"{text} (another gemtui is writing to it; try again in a moment)"
+    return text

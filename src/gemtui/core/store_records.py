@@ -1,0 +1,233 @@
+"""What the history store hands out, and the conversions between core objects and table rows.
+
+Kept apart from :mod:`gemtui.core.store` so that the SQL there reads as SQL: this module knows the
+shapes (settings as JSON, a stored turn as a :class:`~gemtui.core.conversation.Turn` again, which
+text of a step is searchable) and nothing about connections or locks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from gemtui.api.models import Interaction, Usage, parse_step
+from gemtui.core.assembler import InteractionState, StepState
+from gemtui.core.conversation import ChatSettings, Conversation, Outcome, Turn
+from gemtui.core.safety import clean_terminal_text
+
+TITLE_LIMIT = 60
+UNTITLED = "Untitled"
+
+#: Outcomes a turn has in the database while its stream is (or was, before a crash) running.
+UNFINISHED_OUTCOMES = frozenset({"pending", "streaming"})
+_KNOWN_OUTCOMES = frozenset(Outcome.__args__)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    """One row of the conversation list."""
+
+    id: int
+    title: str
+    model: str | None
+    mode: str
+    created: float
+    updated: float
+    archived: bool
+    turn_count: int
+    head_turn_id: int | None
+
+
+@dataclass(slots=True)
+class StoredTurn:
+    """A turn read back from the store: the core turn plus where it sits in the history."""
+
+    id: int
+    conversation_id: int
+    ordinal: int
+    parent_turn_id: int | None
+    created: float
+    finished: float | None
+    settings: ChatSettings
+    previous_interaction_id: str | None
+    turn: Turn
+
+    @property
+    def interaction_id(self) -> str | None:
+        return self.turn.state.interaction.id
+
+
+@dataclass(slots=True)
+class LoadedConversation:
+    """A conversation ready to continue: ``conversation.turns`` holds only the newest turns
+    (``turns``, oldest first); ``has_older`` says whether :meth:`Store.load_turns` has more."""
+
+    summary: ConversationSummary
+    conversation: Conversation
+    turns: list[StoredTurn]
+    has_older: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One full-text match.
+
+    ``kind`` is ``prompt``, ``answer``, ``thought`` or ``tool``; ``snippet`` is plain text (a
+    window of the matched text, ``…`` where it was cut) and ``highlights`` the ``(start, end)``
+    offsets of the matched terms in it. Hits come prompts first, then answers, thoughts and tool
+    results; ``rank`` is the bm25 relevance within a kind (smaller is better, FTS5's convention).
+    """
+
+    conversation_id: int
+    conversation_title: str
+    turn_id: int
+    step_index: int | None
+    kind: str
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]
+    rank: float
+
+
+class StoredError(Exception):
+    """The error a turn ended with, as text: the exception itself is not kept across runs."""
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def settings_json(settings: ChatSettings) -> str:
+    return dumps(dataclasses.asdict(settings))
+
+
+def settings_from_json(text: str | None) -> ChatSettings:
+    """Settings as stored; keys this version does not know (written by a newer one) are ignored."""
+    try:
+        data = json.loads(text or "{}")
+    except ValueError:
+        data = {}
+    known = {f.name for f in dataclasses.fields(ChatSettings)}
+    if not isinstance(data, dict):
+        data = {}
+    return ChatSettings(**{k: v for k, v in data.items() if k in known})
+
+
+def title_from_prompt(prompt: str) -> str:
+    """The first non-blank line of ``prompt``, spaces collapsed, cut to 60 characters."""
+    for line in clean_terminal_text(prompt).splitlines():
+        words = " ".join(line.split())
+        if words:
+            return words if len(words) <= TITLE_LIMIT else words[: TITLE_LIMIT - 1] + "…"
+    return UNTITLED
+
+
+def searchable_text(wire: dict[str, Any]) -> tuple[str, str] | None:
+    """``(kind, text)`` to index for a step's wire JSON, or ``None`` for steps not searched.
+
+    Answers are the text blocks of ``model_output``, thoughts their summary text, tool results
+    every string inside ``result`` (search results, fetched pages, code output, function results).
+    """
+    kind = wire.get("type")
+    if kind == "model_output":
+        text = _block_texts(wire.get("content"))
+        return ("answer", text) if text else None
+    if kind == "thought":
+        text = _block_texts(wire.get("summary"))
+        return ("thought", text) if text else None
+    if isinstance(kind, str) and kind.endswith("_result"):
+        text = "\n".join(_strings(wire.get("result")))
+        return ("tool", text) if text else None
+    return None
+
+
+def _block_texts(blocks: Any) -> str:
+    if not isinstance(blocks, list):
+        return ""
+    texts = [b.get("text") for b in blocks if isinstance(b, dict) and b.get("type") == "text"]
+    return "\n".join(t for t in texts if isinstance(t, str) and t)
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string in a JSON value, depth first (dict keys left out: they are field names)."""
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+def step_state_from_row(row: Any) -> StepState:
+    """A finished (or, after a crash, partial) step as the assembler would hold it."""
+    return StepState(
+        index=row["wire_index"],
+        started_at=row["started_at"] or 0.0,
+        stopped_at=row["stopped_at"],
+        size=row["size"],
+        done=bool(row["done"]),
+        usage=Usage.model_validate_json(row["usage"]) if row["usage"] else None,
+        _model=parse_step(json.loads(row["json"])),
+    )
+
+
+def turn_from_row(row: Any, step_rows: list[Any]) -> Turn:
+    """The core :class:`Turn` of a ``turns`` row and its ``steps`` rows (in order).
+
+    A turn whose stream never finished (the process died) reads back as ``interrupted``.
+    """
+    interaction = Interaction(
+        id=row["interaction_id"],
+        status=row["status"],
+        usage=Usage.model_validate_json(row["usage"]) if row["usage"] else None,
+        previous_interaction_id=row["previous_interaction_id"],
+    )
+    state = InteractionState(interaction=interaction)
+    for step_row in step_rows:
+        step = step_state_from_row(step_row)
+        state.steps.append(step)
+        state._by_index[step.index] = step
+    outcome = row["outcome"]
+    if outcome in UNFINISHED_OUTCOMES or outcome not in _KNOWN_OUTCOMES:
+        outcome = "interrupted"
+    state.completed = outcome == "completed"
+    return Turn(
+        prompt=row["prompt"],
+        attachments=json.loads(row["attachments"]),
+        state=state,
+        outcome=outcome,
+        error=StoredError(row["error"]) if row["error"] else None,
+        extra_input=json.loads(row["extra_input"]),
+    )
+
+
+# Snippet markers: control characters, which the stored text never keeps (see below).
+MARK_START, MARK_END = "\x02", "\x03"
+_MARKS = re.compile(f"[{MARK_START}{MARK_END}]")
+
+
+def index_text(text: str) -> str:
+    """Text as it goes into the full-text index: without the characters used as markers."""
+    return _MARKS.sub("", text)
+
+
+def split_snippet(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Plain snippet text and the offsets of the parts FTS5 wrapped in the markers."""
+    plain: list[str] = []
+    spans: list[tuple[int, int]] = []
+    length, start = 0, None
+    for piece in re.split(f"([{MARK_START}{MARK_END}])", marked):
+        if piece == MARK_START:
+            start = length
+        elif piece == MARK_END:
+            if start is not None and length > start:
+                spans.append((start, length))
+            start = None
+        else:
+            piece = clean_terminal_text(piece)
+            plain.append(piece)
+            length += len(piece)
+    return "".join(plain), tuple(spans)

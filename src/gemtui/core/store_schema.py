@@ -1,0 +1,149 @@
+"""The history database's schema and its forward migrations.
+
+The schema version lives in ``PRAGMA user_version``: version *n* means the first *n* functions of
+:data:`MIGRATIONS` have run. Opening a database runs the missing ones in order, inside one
+``BEGIN IMMEDIATE`` transaction (DDL is transactional in SQLite, ``user_version`` included), so a
+crash mid-migration leaves the old version intact and two processes opening an old file at once
+migrate it once. A migration is never edited after release; a change of schema is a new function
+appended to the list. A file from a newer gemtui (a version above ``len(MIGRATIONS)``) is left
+untouched and refused, rather than written by code that does not know its shape.
+
+Layout (version 1):
+
+* ``conversations``: one row per chat; ``head_turn_id`` is the last turn of the branch in use.
+* ``turns``: one row per prompt. ``ordinal`` counts turns in the order they were made (unique per
+  conversation, never reused); ``parent_turn_id`` is the turn this one follows, so an edited
+  prompt makes a second child of the same parent and the old branch stays reachable.
+* ``steps``: one row per assembled step, ``step_index`` being its position in the turn's
+  ``InteractionState.steps`` (wire indexes restart after an automatic continuation, so they are
+  kept beside it as ``wire_index``); ``json`` is the step's exact wire JSON.
+* ``search_index``: FTS5 over prompts (rowid ``-turn_id``) and over the searchable steps (rowid =
+  the step's rowid), so every index row is deleted by rowid; triggers keep it in step when turns
+  and steps are deleted, including by cascade.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+
+Migration = Callable[[sqlite3.Connection], None]
+
+_V1 = (
+    """
+    CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        title TEXT NOT NULL DEFAULT '',
+        title_set_by_user INTEGER NOT NULL DEFAULT 0,
+        model TEXT,
+        mode TEXT NOT NULL CHECK (mode IN ('stateful', 'stateless')),
+        settings TEXT NOT NULL,
+        created REAL NOT NULL,
+        updated REAL NOT NULL,
+        archived INTEGER NOT NULL DEFAULT 0,
+        head_turn_id INTEGER
+    )
+    """,
+    "CREATE INDEX conversations_by_updated ON conversations (archived, updated DESC)",
+    """
+    CREATE TABLE turns (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        parent_turn_id INTEGER REFERENCES turns (id) ON DELETE SET NULL,
+        prompt TEXT NOT NULL,
+        attachments TEXT NOT NULL DEFAULT '[]',
+        extra_input TEXT NOT NULL DEFAULT '[]',
+        interaction_id TEXT,
+        previous_interaction_id TEXT,
+        outcome TEXT NOT NULL,
+        status TEXT,
+        usage TEXT,
+        settings TEXT NOT NULL,
+        created REAL NOT NULL,
+        finished REAL,
+        error TEXT,
+        UNIQUE (conversation_id, ordinal)
+    )
+    """,
+    "CREATE INDEX turns_by_parent ON turns (parent_turn_id)",
+    "CREATE INDEX turns_by_interaction ON turns (interaction_id)",
+    """
+    CREATE TABLE steps (
+        id INTEGER PRIMARY KEY,
+        turn_id INTEGER NOT NULL REFERENCES turns (id) ON DELETE CASCADE,
+        step_index INTEGER NOT NULL,
+        wire_index INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        json TEXT NOT NULL,
+        started_at REAL,
+        stopped_at REAL,
+        size INTEGER NOT NULL DEFAULT 0,
+        done INTEGER NOT NULL DEFAULT 0,
+        usage TEXT,
+        UNIQUE (turn_id, step_index)
+    )
+    """,
+    """
+    CREATE VIRTUAL TABLE search_index USING fts5 (
+        text,
+        kind UNINDEXED,
+        conversation_id UNINDEXED,
+        turn_id UNINDEXED,
+        step_index UNINDEXED,
+        tokenize = 'unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    CREATE TRIGGER steps_leave_index AFTER DELETE ON steps BEGIN
+        DELETE FROM search_index WHERE rowid = old.id;
+    END
+    """,
+    """
+    CREATE TRIGGER turns_leave_index AFTER DELETE ON turns BEGIN
+        DELETE FROM search_index WHERE rowid = -old.id;
+    END
+    """,
+)
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    """Conversations, turns, steps and the full-text index."""
+    for statement in _V1:
+        db.execute(statement)
+
+
+#: Every migration, oldest first; the schema version is the number that have run.
+MIGRATIONS: tuple[Migration, ...] = (_v1,)
+
+
+class SchemaTooNew(Exception):
+    """The file was written by a newer gemtui; its text says which versions are involved."""
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Bring ``db`` (in autocommit mode) up to ``len(migrations)``; returns the version reached.
+
+    Idempotent: a database already at the latest version is not written to at all.
+    """
+    target = len(migrations)
+    version = schema_version(db)
+    if version > target:
+        raise SchemaTooNew(f"schema version {version} is newer than this gemtui knows ({target})")
+    if version == target:
+        return version
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        # Read again under the write lock: another process may have migrated meanwhile.
+        for migration in migrations[schema_version(db) :]:
+            migration(db)
+        db.execute(f"PRAGMA user_version = {target:d}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return target

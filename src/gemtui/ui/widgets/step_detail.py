@@ -1,0 +1,448 @@
+"""The detail of the timeline's selected row: facts, then the raw JSON, highlighted.
+
+The JSON of a long step (a 100 KB answer, an inline image) is only ever highlighted a line at a
+time, when that line is on screen: selecting a row costs one ``json.dumps`` and a pass to
+measure line widths, which keeps select-to-detail under the 30 ms budget at any size. Inline
+media ``data`` longer than :data:`ELIDE_DATA` is shown shortened; :meth:`StepDetail.copy_text`
+still gives the full JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from collections import OrderedDict
+from typing import Any, NamedTuple
+
+from rich.cells import get_character_cell_size
+from rich.style import Style
+from rich.syntax import Syntax
+from rich.text import Span, Text
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from gemtui.api.models import (
+    FunctionCallStep,
+    GoogleSearchCallStep,
+    GoogleSearchResultStep,
+    ModelOutputStep,
+    TextContent,
+    ThoughtStep,
+    UnknownEvent,
+    UnknownStep,
+)
+from gemtui.api.timing import RequestTimings
+from gemtui.core.assembler import InteractionState, StepState
+from gemtui.core.safety import clean_terminal_text
+from gemtui.core.timeline_rows import (
+    format_bytes,
+    format_seconds,
+    step_status,
+    step_tokens,
+    usage_parts,
+)
+
+#: Base64 ``data`` longer than this is shown as a length (the copy keeps it whole).
+ELIDE_DATA = 256
+#: Source lines whose highlighted text and fold offsets stay cached.
+FOLD_CACHE_LINES = 256
+#: A JSON line is highlighted up to here; the rest of it keeps the style in force there.
+HIGHLIGHT_CHARS = 2000
+#: How much of a text the facts quote.
+QUOTE_CHARS = 300
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def _elide(value: Any) -> Any:
+    """A copy of ``value`` with long ``data`` strings (inline media) replaced by their size."""
+    if isinstance(value, dict):
+        return {
+            key: f"<{len(item)} base64 chars>"
+            if key == "data" and isinstance(item, str) and len(item) > ELIDE_DATA
+            else _elide(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_elide(item) for item in value]
+    return value
+
+
+def _quote(text: str) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "…"
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def step_facts(state: InteractionState, step: StepState) -> list[str]:
+    """What one sees at a glance about a step: timing and size, then what its type means."""
+    model = step.step
+    facts = [
+        f"status {step_status(state, step)} · started +{format_seconds(step.started_at)} · "
+        f"duration {format_seconds(step.duration)} · {format_bytes(step.size)} in "
+        f"{len(step.event_seqs)} events"
+        + (f" · {tokens} tokens" if (tokens := step_tokens(step)) is not None else "")
+    ]
+    if step.placeholder:
+        facts.append("its step.start came before this stream resumed: assembled from deltas")
+    if isinstance(model, FunctionCallStep):
+        facts += _function_call_facts(model, step)
+    elif isinstance(model, GoogleSearchCallStep):
+        queries = (model.arguments or {}).get("queries")
+        if isinstance(queries, list):
+            facts += ["queries:", *(f"  • {_quote(str(query))}" for query in queries)]
+    elif isinstance(model, GoogleSearchResultStep):
+        facts += _search_result_facts(model)
+    elif isinstance(model, ModelOutputStep):
+        facts += _output_facts(model)
+    elif isinstance(model, ThoughtStep):
+        facts += _thought_facts(model)
+    elif isinstance(model, UnknownStep):
+        facts.append("a step type this client does not know: shown raw below")
+    return facts
+
+
+def _function_call_facts(model: FunctionCallStep, step: StepState) -> list[str]:
+    facts = [f"function {model.name} · call id {model.id}"]
+    if step.arguments_error is not None:
+        facts.append("arguments_error: the streamed arguments are not a JSON object:")
+        facts.append(f"  {_quote(step.arguments_error)}")
+    elif not step.done and step.streamed_arguments:
+        facts.append(f"arguments so far: {_quote(step.streamed_arguments)}")
+    else:
+        facts.append("arguments:")
+        facts += [f"  {line}" for line in _json(model.arguments or {}).splitlines()]
+    return facts
+
+
+def _search_result_facts(model: GoogleSearchResultStep) -> list[str]:
+    results = model.result or []
+    facts = [f"{len(results)} result{'s' if len(results) != 1 else ''}"]
+    for item in results:
+        if not isinstance(item, dict):
+            continue
+        title, url = item.get("title"), item.get("url")
+        if title or url:
+            facts.append(f"  • {_quote(str(title or ''))} {url or ''}".rstrip())
+        elif "search_suggestions" in item:
+            facts.append(
+                f"  • search suggestions widget ({len(str(item['search_suggestions']))} chars)"
+            )
+        else:
+            facts.append(f"  • {', '.join(map(str, item))}")
+    return facts
+
+
+def _output_facts(model: ModelOutputStep) -> list[str]:
+    content = model.content or []
+    texts = [block for block in content if isinstance(block, TextContent)]
+    length = sum(len(block.text) for block in texts)
+    kinds = [str(getattr(block, "type", "?")) for block in content]
+    facts = [f"{length} characters of text · blocks: {', '.join(kinds) or 'none'}"]
+    annotations = [note for block in texts for note in (block.annotations or [])]
+    if annotations:
+        facts.append(f"{len(annotations)} annotation{'s' if len(annotations) != 1 else ''}:")
+        for note in annotations:
+            wire = note.to_wire()
+            where = wire.get("url") or wire.get("file_name") or wire.get("name") or ""
+            title = wire.get("title") or ""
+            facts.append(f"  • {wire.get('type', '?')} {_quote(str(title))} {where}".rstrip())
+    for block in content:
+        if not isinstance(block, TextContent) and getattr(block, "data", None):
+            mime = getattr(block, "mime_type", None) or "?"
+            facts.append(f"{block.type} {mime}, {len(block.data)} base64 chars")  # type: ignore[attr-defined]
+    return facts
+
+
+def _thought_facts(model: ThoughtStep) -> list[str]:
+    summary = "".join(
+        block.text for block in (model.summary or []) if isinstance(block, TextContent)
+    )
+    facts = [f"signature {len(model.signature or '')} chars"]
+    facts.append(f"summary: {_quote(summary)}" if summary else "no summary")
+    return facts
+
+
+def turn_facts(state: InteractionState, timings: RequestTimings | None) -> list[str]:
+    interaction = state.interaction
+    facts = [
+        f"id {interaction.id} · status {state.status} · "
+        f"{interaction.model or interaction.agent or 'model ?'}",
+        f"{len(state.steps)} steps · {len(state.events)} events · "
+        f"{format_bytes(sum(record.size for record in state.events))}",
+    ]
+    if timings is not None:
+        facts.append(
+            f"HTTP {timings.status_code} · connect {format_seconds(timings.connect_s)} · "
+            f"first byte {format_seconds(timings.first_byte_s)} · "
+            f"total {format_seconds(timings.total_s)} · attempts {timings.attempts}"
+        )
+    parts = usage_parts(interaction.usage)
+    facts.append(
+        "tokens " + " · ".join(f"{label} {value}" for label, value in parts)
+        if parts
+        else "tokens: none reported"
+    )
+    if state.error is not None:
+        facts.append(f"error {state.error.code}: {state.error.message}")
+    return facts
+
+
+# --------------------------------------------------------------------------- widget
+
+
+def _without_background(text: Text) -> Text:
+    """The highlighted line with the code theme's background taken out (the pane has one)."""
+    text.rstrip()
+    text.spans = [Span(span.start, span.end, _foreground(span.style)) for span in text.spans]
+    text.style = ""
+    return text
+
+
+def _foreground(style: str | Style) -> Style:
+    if isinstance(style, str):
+        style = Style.parse(style)
+    return Style(color=style.color, bold=style.bold, italic=style.italic, underline=style.underline)
+
+
+def wrap_offsets(text: str, width: int) -> list[int]:
+    """Character offsets where ``text`` folds to lines of at most ``width`` cells.
+
+    Linear in the text (Rich's cell-based ``Segment.divide`` is quadratic on a long line).
+    """
+    if text.isascii():
+        return list(range(width, len(text), width))
+    offsets = []
+    used = 0
+    for index, char in enumerate(text):
+        size = get_character_cell_size(char)
+        if used + size > width and used:
+            offsets.append(index)
+            used = 0
+        used += size
+    return offsets
+
+
+class _Shown(NamedTuple):
+    state: InteractionState
+    step: int | None
+    event_seq: int | None
+    timings: RequestTimings | None
+    label: str
+
+
+class StepDetail(ScrollView, can_focus=True):
+    """Facts and highlighted JSON of one turn, step or event; scroll with the keyboard."""
+
+    BINDINGS = [
+        Binding("up,k", "scroll_up", "Up", show=False, id="step_detail.up"),
+        Binding("down,j", "scroll_down", "Down", show=False, id="step_detail.down"),
+        Binding("home,g", "scroll_home", "Top", show=False, id="step_detail.top"),
+        Binding("end,G", "scroll_end", "Bottom", show=False, id="step_detail.bottom"),
+        Binding("pageup", "page_up", "Page up", show=False, id="step_detail.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="step_detail.page_down"),
+        Binding("y", "copy", "Copy JSON", id="step_detail.copy"),
+    ]
+
+    COMPONENT_CLASSES = {"step-detail--title", "step-detail--fact"}
+
+    class CopyRequested(Message):
+        """The reader asked to copy the JSON shown."""
+
+        def __init__(self, text: str, what: str) -> None:
+            super().__init__()
+            self.text = text
+            self.what = what
+
+    def __init__(self, *, id: str | None = None, code_theme: str = "monokai") -> None:
+        super().__init__(id=id)
+        self.code_theme = code_theme
+        self._title = ""
+        self._facts: list[str] = []
+        self._json_lines: list[str] = []
+        self._copy = ""
+        #: What is shown, to show it again while it streams.
+        self._shown: _Shown | None = None
+        self._width = 0
+        self._offsets: list[int] = []
+        self._line_count = 0
+        self._folds: OrderedDict[int, tuple[Text, list[int]]] = OrderedDict()
+        self._base_style: Style | None = None
+        self._syntax = Syntax("", "json", theme=code_theme, background_color="default")
+
+    # ------------------------------------------------------------------ content
+
+    def show(
+        self,
+        state: InteractionState,
+        step: int | None = None,
+        event_seq: int | None = None,
+        *,
+        timings: RequestTimings | None = None,
+        label: str = "",
+    ) -> None:
+        """Show a turn (``step`` and ``event_seq`` None), a step (its position in
+        ``state.steps``) or an event (its ``EventRecord.seq``)."""
+        self._shown = _Shown(state, step, event_seq, timings, label)
+        if event_seq is not None:
+            record = state.events[event_seq]
+            wire = record.event.to_wire()
+            self._title = f"event {record.seq} · {record.event_type}"
+            self._facts = [
+                f"received +{format_seconds(record.received_at)} · {format_bytes(record.size)}"
+                + (f" · step index {record.step_index}" if record.step_index is not None else "")
+            ]
+            parse_error = getattr(record.event, "parse_error", None)
+            if isinstance(record.event, UnknownEvent):
+                self._facts.append(
+                    f"not understood: {parse_error}" if parse_error else "an unknown event type"
+                )
+        elif step is not None:
+            assembled = state.steps[step]
+            wire = assembled.step.to_wire()
+            kind = wire.get("type", "unknown")
+            self._title = f"step #{assembled.index} · {kind}"
+            self._facts = step_facts(state, assembled)
+        else:
+            wire = state.interaction.to_wire()
+            wire.pop("steps", None)
+            self._title = f"turn «{label}»" if label else "turn"
+            self._facts = turn_facts(state, timings)
+        self._copy = _json(wire)
+        self._json_lines = _json(_elide(wire)).splitlines()
+        self._folds.clear()
+        self._relayout()
+        self.scroll_home(animate=False, immediate=True)
+
+    def refresh_live(self) -> None:
+        """Show again what is shown, if it may still change (call on each flush)."""
+        if self._shown is None:
+            return
+        state, step, event_seq, timings, label = self._shown
+        if event_seq is not None:
+            return
+        if step is not None and state.steps[step].done:
+            return
+        if step is None and state.completed:
+            return
+        y = self.scroll_y
+        self.show(state, step, event_seq, timings=timings, label=label)
+        self.scroll_to(y=y, animate=False, immediate=True)
+
+    def clear(self) -> None:
+        self._shown = None
+        self._title, self._facts, self._json_lines, self._copy = "", [], [], ""
+        self._folds.clear()
+        self._relayout()
+
+    def copy_text(self) -> str:
+        """The full JSON of what is shown (media data not elided)."""
+        return self._copy
+
+    def action_copy(self) -> None:
+        if self._copy:
+            self.post_message(self.CopyRequested(self._copy, self._title))
+
+    # ------------------------------------------------------------------ layout
+
+    def _sources(self) -> int:
+        return 1 + len(self._facts) + 1 + len(self._json_lines) if self._shown else 0
+
+    def _plain_of(self, index: int) -> str:
+        """The text of source line ``index`` (title, facts, a blank line, the JSON lines)."""
+        if index == 0:
+            return self._title
+        index -= 1
+        if index < len(self._facts):
+            return self._facts[index]
+        index -= len(self._facts)
+        return "" if index == 0 else self._json_lines[index - 1]
+
+    def _relayout(self) -> None:
+        if not self.is_mounted:
+            return
+        width = max(self.scrollable_content_region.width, 1)
+        self._width = width
+        offsets = []
+        line = 0
+        for index in range(self._sources()):
+            offsets.append(line)
+            line += 1 + len(wrap_offsets(clean_terminal_text(self._plain_of(index)), width))
+        self._offsets = offsets
+        self._line_count = line
+        self.virtual_size = Size(width, line)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._folds.clear()
+        self._relayout()
+
+    def on_mount(self) -> None:
+        self._relayout()
+
+    # ------------------------------------------------------------------ rendering
+
+    def _source_text(self, index: int) -> Text:
+        plain = clean_terminal_text(self._plain_of(index))
+        if index == 0:
+            style = "step-detail--title"
+        elif index <= len(self._facts):
+            style = "step-detail--fact"
+        else:
+            return self._highlight(plain)
+        return Text(plain, style=self.get_component_rich_style(style, partial=True))
+
+    def _highlight(self, line: str) -> Text:
+        """One JSON line, highlighted; a very long one only for its head.
+
+        ``json.dumps`` with an indent puts every value on its own line, so a long line is one
+        long string: its tail keeps the style in force where the head ends.
+        """
+        text = _without_background(self._syntax.highlight(line[:HIGHLIGHT_CHARS]))
+        if len(line) > HIGHLIGHT_CHARS:
+            tail = text.spans[-1].style if text.spans else ""
+            text.append(line[HIGHLIGHT_CHARS:], style=tail)
+        return text
+
+    def _folded(self, index: int) -> tuple[Text, list[int]]:
+        """Source line ``index`` and where it folds (its pieces are cut only when drawn)."""
+        cached = self._folds.get(index)
+        if cached is not None:
+            self._folds.move_to_end(index)
+            return cached
+        text = self._source_text(index)
+        offsets = wrap_offsets(text.plain, self._width)
+        self._folds[index] = (text, [0, *offsets, len(text.plain)])
+        while len(self._folds) > FOLD_CACHE_LINES:
+            self._folds.popitem(last=False)
+        return self._folds[index]
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The base style walks the ancestors: once per paint, not once per line.
+        self._base_style = self.rich_style
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        base = self._base_style or self.rich_style
+        line = scroll_y + y
+        if line >= self._line_count:
+            return Strip.blank(width, base)
+        index = bisect_right(self._offsets, line) - 1
+        text, cuts = self._folded(index)
+        inner = line - self._offsets[index]
+        if inner + 1 >= len(cuts):
+            return Strip.blank(width, base)
+        piece = text[cuts[inner] : cuts[inner + 1]]
+        # Text.render leaves out the text's own style (only spans are rendered): add it here.
+        style = base + piece.style if isinstance(piece.style, Style) else base
+        strip = Strip(list(piece.render(self.app.console))).apply_style(style)
+        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, line)

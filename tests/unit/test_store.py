@@ -1,0 +1,517 @@
+"""The history store: round trips of real emulator conversations, crash safety, search,
+migrations, branches, lazy loading, and the key never reaching the file."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gemtui.api.client import InteractionsClient
+from gemtui.api.errors import StreamInterrupted
+from gemtui.api.models import ModelOutputStep, TextContent, ThoughtStep, parse_step
+from gemtui.core.assembler import StepState, apply
+from gemtui.core.conversation import ChatSettings, Conversation, Turn
+from gemtui.core.store import Store, StoreError, default_path, fts_query
+from gemtui.core.store_recorder import TurnRecorder
+from gemtui.core.store_records import title_from_prompt
+from gemtui.core.store_schema import MIGRATIONS, migrate, schema_version
+
+FAKE_KEY = "test-key-NOT-A-REAL-KEY-1234"
+WEATHER_TOOL = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Weather for a city",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+    },
+}
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY]) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def client(emulator):
+    async with InteractionsClient(api_key=FAKE_KEY, base_url=emulator.base_url) as opened:
+        yield opened
+
+
+async def chat(
+    client: InteractionsClient,
+    store: Store,
+    conversation: Conversation,
+    conversation_id: int,
+    prompt: str,
+    extra_input: list[dict] | None = None,
+) -> Turn:
+    """One turn against the emulator, recorded as the TUI's stream worker would record it."""
+    turn = conversation.start_turn(prompt)
+    turn.extra_input = list(extra_input or [])
+    recorder = TurnRecorder.start(
+        store,
+        conversation_id,
+        turn,
+        conversation.settings,
+        previous_interaction_id=conversation.previous_interaction_id,
+    )
+    try:
+        async with client.stream(conversation.build_request(turn)) as events:
+            async for item in events:
+                change = apply(turn.state, item.event, received_at=item.received_at, size=item.size)
+                recorder.on_change(change)
+        turn.settle()
+    except StreamInterrupted as error:
+        turn.outcome, turn.error = "interrupted", error
+    recorder.finish(turn)
+    conversation.finish_turn(turn)
+    assert recorder.error is None
+    return turn
+
+
+async def every_step_type(client, store, stateful: bool) -> tuple[int, Conversation]:
+    """A conversation whose turns produce every step type the emulator makes for a model."""
+    conversation = Conversation(settings=ChatSettings(stateful=stateful))
+    cid = store.create_conversation(conversation.settings)
+    await chat(client, store, conversation, cid, "Tell me about owls\nand more")
+    conversation.settings.tools = [
+        {"type": "google_search"},
+        {"type": "url_context"},
+        {"type": "code_execution"},
+    ]
+    await chat(client, store, conversation, cid, "Where do pangolins live? https://example.com")
+    conversation.settings.tools = [WEATHER_TOOL]
+    called = await chat(client, store, conversation, cid, "get_weather for Paris")
+    call = called.state.steps[-1].step
+    assert call.type == "function_call"
+    result = {"type": "function_result", "call_id": call.id, "name": call.name, "result": "21 C"}
+    await chat(client, store, conversation, cid, "", extra_input=[result])
+    conversation.settings.tools = []
+    conversation.settings.model = "gemini-3-pro-image-preview"
+    await chat(client, store, conversation, cid, "Draw a lighthouse")
+    conversation.settings.model = "gemini-3.6-flash"
+    conversation.settings.response_format = {
+        "type": "text",
+        "mime_type": "application/json",
+        "schema": {"type": "object", "properties": {"n": {"type": "integer"}}},
+    }
+    await chat(client, store, conversation, cid, "Count the owls")
+    return cid, conversation
+
+
+def wire_steps(turn: Turn) -> list[dict]:
+    return [s.step.to_wire() for s in turn.state.steps]
+
+
+@pytest.mark.parametrize("stateful", [True, False], ids=["stateful", "stateless"])
+async def test_round_trip_of_every_step_type_then_resume(client, store, stateful):
+    cid, original = await every_step_type(client, store, stateful)
+
+    loaded = store.load_conversation(cid)
+    assert [t.turn.prompt for t in loaded.turns] == [t.prompt for t in original.turns]
+    for stored, turn in zip(loaded.turns, original.turns, strict=True):
+        assert wire_steps(stored.turn) == wire_steps(turn)
+        assert stored.turn.outcome == turn.outcome
+        assert stored.turn.extra_input == turn.extra_input
+        assert stored.turn.usage == turn.usage
+        assert stored.interaction_id == turn.state.interaction.id
+        for back, live in zip(stored.turn.state.steps, turn.state.steps, strict=True):
+            assert (back.index, back.size, back.done) == (live.index, live.size, live.done)
+            assert (back.started_at, back.stopped_at) == (live.started_at, live.stopped_at)
+    types = {s["type"] for t in loaded.turns for s in wire_steps(t.turn)}
+    assert types >= {
+        "thought", "model_output", "google_search_call", "google_search_result",
+        "url_context_call", "url_context_result", "code_execution_call",
+        "code_execution_result", "function_call",
+    }  # fmt: skip
+    assert any(c.get("type") == "image" for t in loaded.turns for c in _contents(t.turn))
+    assert loaded.turns[2].turn.outcome == "requires_action"
+    assert loaded.turns[3].settings.tools == [WEATHER_TOOL]
+
+    resumed = loaded.conversation
+    assert resumed.settings == original.settings
+    assert resumed.previous_interaction_id == original.previous_interaction_id
+    assert resumed.history == original.history
+    if stateful:
+        assert resumed.previous_interaction_id == original.turns[-1].state.interaction.id
+    else:
+        assert len(resumed.history) > 2 * len(original.turns)
+
+    # The settings come back as the last turn used them; change them as a user might.
+    resumed.settings.response_format = original.settings.response_format = None
+    # Continue: the request is the one the live conversation would send, and the emulator
+    # (which keeps the stateful chain itself) sees all the earlier turns.
+    probe = "Which was first?"
+    assert resumed.build_request(Turn(prompt=probe)) == original.build_request(Turn(prompt=probe))
+    turn = await chat(client, store, resumed, cid, probe)
+    assert turn.outcome == "completed"
+    answer = "".join(c.get("text", "") for c in _contents(turn) if c.get("type") == "text")
+    assert "Earlier you asked" in answer
+    assert store.get_conversation(cid).turn_count == len(original.turns) + 1
+
+
+def _contents(turn: Turn) -> list[dict]:
+    return [c for s in wire_steps(turn) for c in s.get("content") or () if isinstance(c, dict)]
+
+
+def test_title_comes_from_the_first_prompt_and_renames_stick(store):
+    settings = ChatSettings()
+    cid = store.create_conversation(settings)
+    store.start_turn(cid, Turn(prompt="\n  How   do owls\tsee at night?\nsecond line"), settings)
+    store.start_turn(cid, Turn(prompt="a later prompt"), settings)
+    assert store.get_conversation(cid).title == "How do owls see at night?"
+    store.rename(cid, "  Owls  ")
+    store.start_turn(cid, Turn(prompt="more"), settings)
+    assert store.get_conversation(cid).title == "Owls"
+
+
+def test_title_from_prompt_is_one_line_of_at_most_60_characters():
+    long = "word " * 40
+    title = title_from_prompt(long)
+    assert len(title) == 60 and title.endswith("…")
+    assert title_from_prompt("\x1b]0;evil\x07hi") == "hi"
+    assert title_from_prompt("   \n") == "Untitled"
+
+
+# --------------------------------------------------------------------------- crash safety
+
+CRASHING_WRITER = """
+import os, signal, sys
+from gemtui.api.models import ModelOutputStep, TextContent, ThoughtStep
+from gemtui.core.assembler import StepState
+from gemtui.core.conversation import ChatSettings, Turn
+from gemtui.core.store import Store
+
+store = Store(sys.argv[1])
+settings = ChatSettings()
+cid = store.create_conversation(settings)
+turn_id = store.start_turn(cid, Turn(prompt="a question that never finishes"), settings)
+store.mark_created(turn_id, "v1_crash")
+thought = ThoughtStep(summary=[TextContent(text="planning")], signature="c2ln")
+store.record_step(turn_id, StepState(index=0, started_at=0.1, stopped_at=0.2, done=True,
+                                     _model=thought), 0)
+answer = ModelOutputStep(content=[TextContent(text="the first half")])
+store.record_step(turn_id, StepState(index=1, started_at=0.3, stopped_at=0.4, done=True,
+                                     _model=answer), 1)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_killed_writer_loses_no_step_it_recorded(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    result = subprocess.run(
+        [sys.executable, "-c", CRASHING_WRITER, str(path)], capture_output=True, timeout=60
+    )
+    assert result.returncode == -9, result.stderr
+    with Store(path) as store:
+        [summary] = store.list_conversations()
+        [stored] = store.load_turns(summary.id)
+    assert stored.turn.prompt == "a question that never finishes"
+    assert stored.turn.outcome == "interrupted"
+    assert stored.interaction_id == "v1_crash"
+    assert wire_steps(stored.turn) == [
+        {"type": "thought", "summary": [{"type": "text", "text": "planning"}], "signature": "c2ln"},
+        {"type": "model_output", "content": [{"type": "text", "text": "the first half"}]},
+    ]
+
+
+async def test_cut_off_stream_keeps_the_partial_step_marked_not_done(client, store):
+    conversation = Conversation()
+    cid = store.create_conversation(conversation.settings)
+    turn = await chat(client, store, conversation, cid, "!fault drop-after 6 tell me a story")
+    assert turn.outcome == "interrupted"
+    [stored] = store.load_turns(cid)
+    assert stored.turn.outcome == "interrupted"
+    assert wire_steps(stored.turn) == wire_steps(turn)
+    assert [s.done for s in stored.turn.state.steps] == [s.done for s in turn.state.steps]
+    assert not stored.turn.state.steps[-1].done
+    assert str(stored.turn.error) == str(turn.error) != ""
+    # An interrupted turn is not chained onto.
+    assert store.load_conversation(cid).conversation.previous_interaction_id is None
+
+
+# --------------------------------------------------------------------------- search
+
+
+def synthetic_turn(
+    store: Store,
+    cid: int,
+    prompt: str,
+    answer: str,
+    settings: ChatSettings | None = None,
+    **extra: str,
+) -> int:
+    """A turn written the way the recorder writes one, without a server."""
+    turn_id = store.start_turn(cid, Turn(prompt=prompt), settings or ChatSettings())
+    steps = []
+    if "thought" in extra:
+        steps.append(ThoughtStep(summary=[TextContent(text=extra["thought"])]))
+    if "tool" in extra:
+        steps.append(parse_step({"type": "google_search_result", "result": [extra["tool"]]}))
+    steps.append(ModelOutputStep(content=[TextContent(text=answer)]))
+    for position, model in enumerate(steps):
+        step = StepState(index=position, started_at=0.0, done=True, _model=model)
+        store.record_step(turn_id, step, position)
+    store.finish_turn(turn_id, "completed")
+    return turn_id
+
+
+def test_a_prompt_match_ranks_above_an_answer_match(store):
+    answer_cid = store.create_conversation(ChatSettings())
+    # The answer is the closer match by plain bm25 (shorter, the word twice): the weight of
+    # prompts must still put the prompt first.
+    answer_turn = synthetic_turn(store, answer_cid, "tell me about birds", "Heron, a heron.")
+    prompt_cid = store.create_conversation(ChatSettings())
+    prompt_turn = synthetic_turn(
+        store, prompt_cid, "Why does the heron wait by the river every single morning?", "Fish."
+    )
+    hits = store.search("heron")
+    assert [(h.turn_id, h.kind) for h in hits] == [
+        (prompt_turn, "prompt"),
+        (answer_turn, "answer"),
+    ]
+    top = hits[0]
+    assert top.conversation_id == prompt_cid
+    assert top.conversation_title.startswith("Why does the heron wait")
+    [(start, end)] = top.highlights
+    assert top.snippet[start:end] == "heron"
+    assert hits[1].rank < hits[0].rank  # the answer was the closer match by bm25 alone
+
+
+def test_search_covers_thoughts_and_tool_results_and_follows_typing(store):
+    cid = store.create_conversation(ChatSettings())
+    turn_id = synthetic_turn(
+        store, cid, "q", "a", thought="considering lighthouses", tool="Lighthouse keepers guild"
+    )
+    kinds = {(h.kind, h.turn_id, h.step_index) for h in store.search("lighthou")}
+    assert kinds == {("thought", turn_id, 0), ("tool", turn_id, 1)}
+    assert store.search("") == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', "AND", "owl OR", "(", "NEAR(", "*", "text:owl", "^owl", 'o"wl', "-", "'", "a + b",
+     "owl)", "{owl}", "\x00", "💥"],
+)  # fmt: skip
+def test_search_never_fails_on_fts_syntax(store, query):
+    cid = store.create_conversation(ChatSettings())
+    synthetic_turn(store, cid, "owl AND (NEAR) text:owl", "answer")
+    assert isinstance(store.search(query), list)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=st.text())
+def test_search_never_fails_on_any_text(store, query):
+    assert isinstance(store.search(query), list)
+
+
+def test_search_takes_operators_and_quotes_literally(store):
+    cid = store.create_conversation(ChatSettings())
+    synthetic_turn(store, cid, "cats AND dogs", "fine")
+    synthetic_turn(store, cid, "only cats here", "fine")
+    assert len(store.search("cats AND dogs")) == 1
+    assert fts_query('say "hi"') == '"say" """hi"""*'
+
+
+# --------------------------------------------------------------------------- list, branch, lazy
+
+
+def test_list_archive_rename_and_delete_cascades(store):
+    first = store.create_conversation(ChatSettings())
+    synthetic_turn(store, first, "about walruses", "tusks")
+    pro = ChatSettings(model="gemini-3.5-pro", stateful=False)
+    second = store.create_conversation(pro)
+    synthetic_turn(store, second, "about narwhals", "tusk", pro)
+    synthetic_turn(store, second, "more narwhals", "still a tusk", pro)
+
+    [newest, oldest] = store.list_conversations()
+    assert (newest.id, newest.turn_count, newest.model, newest.mode) == (
+        second, 2, "gemini-3.5-pro", "stateless",
+    )  # fmt: skip
+    assert oldest.id == first and oldest.title == "about walruses"
+
+    store.archive(second)
+    assert [c.id for c in store.list_conversations()] == [first]
+    assert [c.id for c in store.list_conversations(archived=True)] == [second]
+    assert len(store.list_conversations(archived=None)) == 2
+
+    store.delete(second)
+    assert store.get_conversation(second) is None
+    assert store.search("narwhals") == [] and store.search("tusk")[0].conversation_id == first
+    raw = sqlite3.connect(store.path)
+    counts = [raw.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("turns", "steps")]
+    assert counts == [1, 1]
+    assert raw.execute("SELECT count(*) FROM search_index").fetchone()[0] == 2
+    raw.close()
+
+
+def test_branches_keep_the_old_path_reachable(store):
+    settings = ChatSettings()
+    cid = store.create_conversation(settings)
+    one = synthetic_turn(store, cid, "one", "1")
+    two = synthetic_turn(store, cid, "two", "2")
+    three = synthetic_turn(store, cid, "three", "3")
+    edited = store.start_turn(cid, Turn(prompt="two, edited"), settings, parent_turn_id=one)
+    assert [t.id for t in store.load_turns(cid)] == [one, edited]
+    assert [t.id for t in store.load_turns(cid, all_branches=True)] == [one, two, three, edited]
+    assert store.load_turns(cid, all_branches=True)[-1].parent_turn_id == one
+    store.set_head(cid, three)
+    assert [t.id for t in store.load_turns(cid)] == [one, two, three]
+    with pytest.raises(StoreError):
+        store.set_head(cid + 1, three)
+
+
+def test_long_conversations_load_lazily(store):
+    cid = store.create_conversation(ChatSettings())
+    ids = [synthetic_turn(store, cid, f"prompt {n}", f"answer {n}") for n in range(130)]
+    loaded = store.load_conversation(cid, limit=50)
+    assert [t.id for t in loaded.turns] == ids[-50:]
+    assert loaded.has_older and len(loaded.conversation.turns) == 50
+    older = store.load_turns(cid, before_ordinal=loaded.turns[0].ordinal, limit=50)
+    assert [t.id for t in older] == ids[30:80]
+    oldest = store.load_turns(cid, before_ordinal=older[0].ordinal, limit=50)
+    assert [t.id for t in oldest] == ids[:30]
+    assert not store.load_conversation(cid, limit=200).has_older
+
+
+def test_usable_from_a_worker_thread(store):
+    cid = store.create_conversation(ChatSettings())
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for n in range(20):
+                synthetic_turn(store, cid, f"threaded {n}", "ok")
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    while thread.is_alive():
+        store.list_conversations()
+    thread.join()
+    assert errors == []
+    assert store.get_conversation(cid).turn_count == 20
+
+
+# --------------------------------------------------------------------------- schema and files
+
+
+def test_migrating_an_empty_database_then_reopening_changes_nothing(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    Store(path).close()
+    raw = sqlite3.connect(path)
+    assert schema_version(raw) == len(MIGRATIONS)
+    tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"conversations", "turns", "steps", "search_index"} <= tables
+    raw.close()
+    Store(path).close()
+    # An up-to-date file needs no write: migrating it over a read-only connection works.
+    read_only = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+    assert migrate(read_only) == len(MIGRATIONS)
+    read_only.close()
+
+
+def test_a_later_migration_runs_forward_and_keeps_the_data(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    with Store(path) as store:
+        cid = store.create_conversation(ChatSettings())
+        synthetic_turn(store, cid, "kept across versions", "yes")
+
+    def add_pinned(db: sqlite3.Connection) -> None:
+        db.execute("ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0")
+
+    def broken(db: sqlite3.Connection) -> None:
+        db.execute("ALTER TABLE conversations ADD COLUMN half_done INTEGER")
+        raise RuntimeError("migration bug")
+
+    db = sqlite3.connect(path, isolation_level=None)
+    with pytest.raises(RuntimeError):
+        migrate(db, (*MIGRATIONS, broken))
+    assert schema_version(db) == len(MIGRATIONS)
+    columns = {r[1] for r in db.execute("PRAGMA table_info(conversations)")}
+    assert "half_done" not in columns
+    assert migrate(db, (*MIGRATIONS, add_pinned)) == len(MIGRATIONS) + 1
+    assert db.execute("SELECT title, pinned FROM conversations").fetchall() == [
+        ("kept across versions", 0)
+    ]
+    db.close()
+
+
+def test_a_file_from_a_newer_gemtui_is_refused_untouched(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer gemtui") as raised:
+        Store(path)
+    assert "Upgrade gemtui" in raised.value.hint
+
+
+def test_a_corrupt_file_gives_a_clear_error_and_a_way_out(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(b"this is not a database at all" * 200)
+    with pytest.raises(StoreError, match="cannot be used") as raised:
+        Store(path)
+    assert "Move" in raised.value.hint and str(path) in raised.value.hint
+
+
+def test_read_only_mode_reads_and_refuses_writes(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    with pytest.raises(StoreError, match="no history yet"):
+        Store(path, read_only=True)
+    with Store(path) as store:
+        cid = store.create_conversation(ChatSettings())
+        synthetic_turn(store, cid, "readable", "yes")
+    with Store(path, read_only=True) as store:
+        assert store.get_conversation(cid).title == "readable"
+        with pytest.raises(StoreError, match="read-only"):
+            store.rename(cid, "no")
+
+
+def test_history_file_is_private(tmp_path):
+    path = tmp_path / "data" / "history.sqlite3"
+    Store(path).close()
+    assert path.stat().st_mode & 0o077 == 0
+
+
+def test_default_path_honours_the_data_dir_variable(tmp_path):
+    assert default_path({"GEMTUI_DATA_DIR": str(tmp_path)}) == tmp_path / "history.sqlite3"
+    assert default_path({}).name == "history.sqlite3"
+
+
+async def test_the_key_never_reaches_the_database_file(client, store):
+    # The key in everything the store writes: a prompt, an attachment, a step, an error.
+    conversation = Conversation(settings=ChatSettings(stateful=False))
+    cid = store.create_conversation(conversation.settings)
+    await chat(client, store, conversation, cid, f"my key is {FAKE_KEY}, keep it safe")
+    settings = ChatSettings()
+    turn_id = store.start_turn(
+        cid,
+        Turn(prompt="x", attachments=[{"type": "text", "text": f"key={FAKE_KEY}"}]),
+        settings,
+    )
+    leak = ModelOutputStep(content=[TextContent(text=f"echo {FAKE_KEY}")])
+    store.record_step(turn_id, StepState(index=0, started_at=0.0, _model=leak), 0)
+    store.finish_turn(turn_id, "failed", error=f"bad request for key {FAKE_KEY}")
+    store.rename(cid, f"title {FAKE_KEY}")
+    assert store.search("keep it safe")
+    raw = b"".join(p.read_bytes() for p in store.path.parent.glob("history.sqlite3*"))
+    assert len(raw) > 0
+    assert FAKE_KEY.encode() not in raw
+    assert b"***" in raw
