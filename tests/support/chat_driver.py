@@ -6,6 +6,7 @@ from support.cli_env import FAKE_KEY
 from textual.pilot import Pilot
 
 from gemtui.core.conversation import ChatSettings
+from gemtui.core.store import Store
 from gemtui.emulator.run import RunningEmulator
 from gemtui.ui.app import Connection, GemtuiApp
 from gemtui.ui.chat_items import AnswerItem, NoticeItem
@@ -16,6 +17,7 @@ def make_app(
     *,
     api_key: str | None = FAKE_KEY,
     settings: ChatSettings | None = None,
+    store: Store | None = None,
 ) -> GemtuiApp:
     connection = Connection(
         base_url=emulator.base_url,
@@ -23,7 +25,7 @@ def make_app(
         demo=True,
         secrets=[api_key] if api_key else [],
     )
-    return GemtuiApp(connection, settings)
+    return GemtuiApp(connection, settings, store=store)
 
 
 async def send(pilot: Pilot, prompt: str, *, wait: bool = True) -> None:

@@ -58,6 +58,8 @@ class Turn:
     error: Exception | None = None
     #: Extra input steps sent with this turn (function results), already in wire form.
     extra_input: list[dict[str, Any]] = field(default_factory=list)
+    #: The create body as sent (kept for recordings and the timeline; it never holds the key).
+    request: dict[str, Any] = field(default_factory=dict)
 
     @property
     def user_input_step(self) -> dict[str, Any]:

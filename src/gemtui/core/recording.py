@@ -77,6 +77,22 @@ class RecordingWriter:
         self._stream.flush()
 
 
+def save_recording(
+    path: Path,
+    request: dict[str, Any],
+    events: Iterable[tuple[float, dict[str, Any]]],
+    secrets: Iterable[str] = (),
+) -> Path:
+    """Write a whole recording (``events`` as (offset, event JSON) pairs) to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        writer = RecordingWriter(handle, secrets)
+        writer.start(request)
+        for offset, event in events:
+            writer.event(offset, event)
+    return path
+
+
 def iter_lines(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
     for line in lines:
         line = line.strip()

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from gemtui.config import load_settings
+from gemtui.core.store import Store, StoreError
 from gemtui.ui.app import Connection, GemtuiApp
 
 NO_KEY_NOTICE = (
@@ -45,9 +46,22 @@ def run_tui(
         notice=notice,
         secrets=[api_key] if api_key else [],
     )
+    store, store_problem = open_history(connection.secrets)
+    if store_problem:
+        loaded.problems.append(store_problem)
     try:
-        result = GemtuiApp(connection, loaded=loaded).run()
+        result = GemtuiApp(connection, loaded=loaded, store=store).run()
     finally:
+        if store is not None:
+            store.close()
         if emulator is not None:
             emulator.stop()
     return result or 0
+
+
+def open_history(secrets: list[str]) -> tuple[Store | None, str]:
+    """The history store, or None and why not (the app then runs without history)."""
+    try:
+        return Store.open_default(secrets=secrets), ""
+    except StoreError as error:
+        return None, f"History is off: {error} {error.hint}".strip()
