@@ -14,14 +14,17 @@ from gemtui.ui.app import Connection, GemtuiApp
 
 HERE = Path(__file__).parent
 
-#: name → (terminal size, prompts typed in order)
-SHOTS: dict[str, tuple[tuple[int, int], list[str]]] = {
-    "chat-80x24": ((80, 24), ["Explain binary search"]),
-    "chat-120x40": ((120, 40), ["My name is Ada", "What is my name?"]),
+#: name → (terminal size, prompts typed in order, keys pressed afterwards)
+SHOTS: dict[str, tuple[tuple[int, int], list[str], list[str]]] = {
+    "chat-80x24": ((80, 24), ["Explain binary search"], []),
+    "chat-120x40": ((120, 40), ["My name is Ada", "What is my name?"], []),
+    "timeline-140x40": ((140, 40), ["Explain binary search"], ["ctrl+t", "down", "down", "down"]),
 }
 
 
-async def take(name: str, size: tuple[int, int], prompts: list[str], base_url: str) -> Path:
+async def take(
+    name: str, size: tuple[int, int], prompts: list[str], keys: list[str], base_url: str
+) -> Path:
     app = GemtuiApp(Connection(base_url=base_url, api_key="demo-key", demo=True))
     async with app.run_test(size=size) as pilot:
         for prompt in prompts:
@@ -29,6 +32,8 @@ async def take(name: str, size: tuple[int, int], prompts: list[str], base_url: s
             await pilot.press("enter")
             await app.workers.wait_for_complete()
             await pilot.pause()
+        await pilot.press(*keys)
+        await pilot.pause()
         path = HERE / f"{name}.svg"
         app.save_screenshot(filename=path.name, path=str(HERE))
     return path
@@ -36,8 +41,8 @@ async def take(name: str, size: tuple[int, int], prompts: list[str], base_url: s
 
 async def main() -> None:
     with start_in_thread(options=EmulatorOptions(delay_ms=0)) as emulator:
-        for name, (size, prompts) in SHOTS.items():
-            print(await take(name, size, prompts, emulator.base_url))
+        for name, (size, prompts, keys) in SHOTS.items():
+            print(await take(name, size, prompts, keys, emulator.base_url))
 
 
 if __name__ == "__main__":
