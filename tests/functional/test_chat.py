@@ -91,6 +91,12 @@ async def test_escape_cancels_and_keeps_the_partial_answer(emulator):
         assert turn.outcome == "cancelled"
         partial = answers(app)[-1].source
         assert partial and len(partial) < 4000
+        # Every character that arrived is on screen, up to the last word.
+        shown = " ".join(
+            line.text for line in answers(app)[-1].render(76, app.view._render_context())
+        )
+        last_word = partial.split()[-1].strip("*`_|#")
+        assert last_word in shown
         assert "Cancelled" in notices(app)[-1].message
 
 

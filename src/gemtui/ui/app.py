@@ -350,6 +350,8 @@ class GemtuiApp(App[int]):
         if self._flush_handle is not None:
             self._flush_handle.cancel()
         self._flush_turn()
+        if self._presenter is not None:
+            self._presenter.close()
         self.timeline.refresh_turn(self._timeline_turn, self._timings or self.client.last_timings)
         self._end_wait("ready")
         if recorder is not None:

@@ -210,6 +210,11 @@ class AnswerItem(ChatItem):
         self._block_cache[key] = pack(strips) if self.final else strips
         return strips
 
+    def settle(self) -> None:
+        """The stream ended without a ``step.stop`` (cancel, drop): show all text received."""
+        self._tail_key = None
+        self.touch()
+
     def _render_tail(self, tail: str, width: int, ctx: RenderContext) -> list[Strip]:
         """The open block, re-rendered at most as often as keeps it cheap.
 

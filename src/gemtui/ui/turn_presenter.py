@@ -82,3 +82,10 @@ class TurnPresenter:
             elif isinstance(item, ToolItem):
                 item.update(state.step, final=index in self._stopped)
             self.view.item_changed(item)
+
+    def close(self) -> None:
+        """The turn is over: answers cut short show every character that arrived."""
+        for item in self.items.values():
+            if isinstance(item, AnswerItem) and not item.final:
+                item.settle()
+                self.view.item_changed(item)
