@@ -6,8 +6,13 @@ look at the new SVGs before committing them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from support.chat_driver import make_app, send
+
+from gemtui.core.recording import load_recording
+from gemtui.core.replay import replay_instant
 
 
 @pytest.fixture(params=["truecolor", "standard"])
@@ -32,3 +37,27 @@ def test_error_keeps_the_draft(snap_compare, emulator, color_system):
         await send(pilot, "!fault 400 hello")
 
     assert snap_compare(make_app(emulator), terminal_size=(80, 24), run_before=fail)
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def test_timeline_after_a_function_call_turn(snap_compare, emulator, color_system):
+    """A recorded function-call turn (fixed offsets, so the times on screen never change)."""
+    recording = load_recording(FIXTURES / "function_call.jsonl")
+
+    async def open_timeline(pilot):
+        app = pilot.app
+        app.timeline.add_turn("What is the weather in Paris?", replay_instant(recording))
+        await pilot.press("ctrl+t", "down", "down", "down", "down")
+        await pilot.pause()
+
+    assert snap_compare(make_app(emulator), terminal_size=(80, 24), run_before=open_timeline)
+
+
+def test_settings_pane(snap_compare, emulator):
+    assert snap_compare(make_app(emulator), terminal_size=(80, 24), press=["f2"])
+
+
+def test_help_panel(snap_compare, emulator):
+    assert snap_compare(make_app(emulator), terminal_size=(80, 24), press=["f1"])
