@@ -84,6 +84,14 @@ KNOWN_AGENTS = (
 _LINE_IN_TOML_ERROR = re.compile(r"at line (\d+)")
 
 
+#: The theme used unless the user picks one (16-colour terminals get "ansi-dark" instead).
+DEFAULT_THEME = "textual-dark"
+
+
+#: The theme used unless the user picks one (16-colour terminals get "ansi-dark" instead).
+DEFAULT_THEME = "textual-dark"
+
+
 class _Section(BaseModel):
     """A table of the config file: unknown keys are reported, not silently ignored."""
 
@@ -154,7 +162,7 @@ class Settings(BaseSettings):
     response_schema: dict[str, Any] | None = None
     stateful: bool = True
     background: bool = False
-    theme: str = Field("textual-dark", min_length=1)
+    theme: str = Field(DEFAULT_THEME, min_length=1)
     #: Binding id -> comma-separated keys, e.g. ``"app.quit" = "ctrl+q"``.
     keymap: dict[str, str] = Field(default_factory=dict)
 

@@ -11,32 +11,42 @@ from pathlib import Path
 import pytest
 from support.chat_driver import make_app, send
 
+from gemtui.config import DEFAULT_THEME, Settings
 from gemtui.core.recording import load_recording
 from gemtui.core.replay import replay_instant
+from gemtui.ui.app import GemtuiApp, pick_theme
 
 
 @pytest.fixture(params=["truecolor", "standard"])
-def color_system(request, monkeypatch) -> str:
-    monkeypatch.setenv("TEXTUAL_COLOR_SYSTEM", request.param)
+def color_system(request) -> str:
+    """Textual reads TEXTUAL_COLOR_SYSTEM once, at import, and screenshots are always
+    truecolour SVG; so the 16-colour case uses what the app picks for a "standard" console:
+    the theme made of the terminal's 16 ANSI colours."""
     return request.param
 
 
+def app_for(emulator, color_system: str) -> GemtuiApp:
+    app = make_app(emulator)
+    app.user_settings = Settings.model_validate({"theme": pick_theme(DEFAULT_THEME, color_system)})
+    return app
+
+
 def test_empty_chat(snap_compare, emulator, color_system):
-    assert snap_compare(make_app(emulator), terminal_size=(80, 24))
+    assert snap_compare(app_for(emulator, color_system), terminal_size=(80, 24))
 
 
 def test_streamed_answer_with_code_and_table(snap_compare, emulator, color_system):
     async def ask(pilot):
         await send(pilot, "Explain binary search")
 
-    assert snap_compare(make_app(emulator), terminal_size=(80, 24), run_before=ask)
+    assert snap_compare(app_for(emulator, color_system), terminal_size=(80, 24), run_before=ask)
 
 
 def test_error_keeps_the_draft(snap_compare, emulator, color_system):
     async def fail(pilot):
         await send(pilot, "!fault 400 hello")
 
-    assert snap_compare(make_app(emulator), terminal_size=(80, 24), run_before=fail)
+    assert snap_compare(app_for(emulator, color_system), terminal_size=(80, 24), run_before=fail)
 
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -52,7 +62,9 @@ def test_timeline_after_a_function_call_turn(snap_compare, emulator, color_syste
         await pilot.press("ctrl+t", "down", "down", "down", "down")
         await pilot.pause()
 
-    assert snap_compare(make_app(emulator), terminal_size=(80, 24), run_before=open_timeline)
+    assert snap_compare(
+        app_for(emulator, color_system), terminal_size=(80, 24), run_before=open_timeline
+    )
 
 
 def test_settings_pane(snap_compare, emulator):

@@ -20,7 +20,7 @@ from textual.worker import Worker
 
 from gemtui.api.client import InteractionsClient, RequestTimings
 from gemtui.api.errors import GemtuiApiError, StreamInterrupted
-from gemtui.config import ConfigWriteError, LoadedSettings, Settings, save_settings
+from gemtui.config import DEFAULT_THEME, ConfigWriteError, LoadedSettings, Settings, save_settings
 from gemtui.core.assembler import apply
 from gemtui.core.clipboard import copy_text
 from gemtui.core.conversation import ChatSettings, Conversation, Turn
@@ -217,8 +217,9 @@ class GemtuiApp(App[int]):
 
     def _apply_look(self, settings: Settings) -> None:
         """Theme and keymap from the settings; what cannot be applied is said, not raised."""
-        if settings.theme in self.available_themes:
-            self.theme = settings.theme
+        theme = pick_theme(settings.theme, self.console.color_system)
+        if theme in self.available_themes:
+            self.theme = theme
         else:
             self.view.add_item(
                 NoticeItem(
@@ -554,3 +555,12 @@ def recordings_dir() -> Path:
     from platformdirs import user_state_dir
 
     return Path(user_state_dir("gemtui")) / "recordings"
+
+
+def pick_theme(configured: str, color_system: str | None) -> str:
+    """The theme to use: the user's choice, except that a 16-colour terminal left on the
+    default gets the theme made of the terminal's own ANSI palette (which the user picked to
+    be readable) rather than approximations of truecolour."""
+    if configured == DEFAULT_THEME and color_system in ("standard", "windows"):
+        return "ansi-dark"
+    return configured
