@@ -7,19 +7,13 @@ Only the standard library is imported at module level so that ``gemtui --version
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from gemtui import __version__
 
 EXIT_USAGE = 2
-
-#: Subcommands that later work will fill in. Until then they fail clearly with exit code 2.
-RESERVED_SUBCOMMANDS = {
-    "show": "open an interaction by id",
-    "replay": "replay a recorded event stream",
-}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,15 +141,60 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
 
-    for name, summary in RESERVED_SUBCOMMANDS.items():
-        reserved = subparsers.add_parser(name, help=f"{summary} (not available yet)")
-        reserved.add_argument("args", nargs=argparse.REMAINDER)
+    show = subparsers.add_parser(
+        "show",
+        help="open an interaction by id (its steps, answer and event timeline)",
+        description="Open a stored interaction by id in the TUI: the prompt, the answer and the "
+        "step timeline of its events. Prints instead (the Interaction JSON, or the answer text) "
+        "with --print or --output-format, or when stdout is not a terminal.",
+        epilog="Exit codes when printing: 0 printed, 1 API or network error (no such "
+        "interaction, expired, wrong key), 2 usage error.",
+    )
+    show.add_argument("id", metavar="ID", help="the interaction id")
+    _add_print_options(show, "print the interaction instead of opening the TUI")
+    show.add_argument(
+        "--demo", action="store_true", default=argparse.SUPPRESS, help="use the built-in emulator"
+    )
+    show.add_argument("--base-url", metavar="URL", default=argparse.SUPPRESS, help="API endpoint")
+
+    replay = subparsers.add_parser(
+        "replay",
+        help="replay a recorded event stream in the TUI, offline",
+        description="Replay a recording (JSON Lines, from Ctrl+S in the app or `gemtui ask "
+        "--output-format stream-json`) through the same panes as a live answer. Prints what it "
+        "assembles to instead with --print or --output-format, or when stdout is not a terminal.",
+        epilog="Exit codes: 0 replayed, 2 the file is missing or holds no events.",
+    )
+    replay.add_argument("file", metavar="FILE", help="the recording")
+    replay.add_argument(
+        "--speed", type=_speed, default=1.0, metavar="N",
+        help="N times the recorded pace (default 1; 0 replays at once)",
+    )  # fmt: skip
+    _add_print_options(replay, "print the replayed answer instead of opening the TUI")
+
     return parser
 
 
-def _run_tui(args: argparse.Namespace) -> int:
-    from gemtui.ui.launch import run_tui
+def _add_print_options(parser: argparse.ArgumentParser, summary: str) -> None:
+    parser.add_argument("--print", "-p", action="store_true", help=summary)
+    parser.add_argument(
+        "--output-format", "-o", choices=("text", "json"), default=None,
+        help="what to print: text (the answer, default) or json (the interaction)",
+    )  # fmt: skip
 
+
+def _speed(value: str) -> float:
+    try:
+        speed = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not speed >= 0:
+        raise argparse.ArgumentTypeError("must be 0 (at once) or more")
+    return speed
+
+
+def _tui_options(args: argparse.Namespace) -> dict[str, Any]:
+    """How the TUI starts: demo, config file and the settings the flags override."""
     overrides = {
         "model": args.model,
         "agent": args.agent,
@@ -164,7 +203,36 @@ def _run_tui(args: argparse.Namespace) -> int:
         "theme": args.theme,
         "stateful": False if args.stateless else None,
     }
-    return run_tui(demo=args.demo, config=args.config, overrides=overrides)
+    return {"demo": args.demo, "config": args.config, "overrides": overrides}
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    from gemtui.ui.launch import run_tui
+
+    return run_tui(**_tui_options(args))
+
+
+def _run_show(args: argparse.Namespace) -> int:
+    from gemtui.headless.show import run_show, wants_print
+
+    if wants_print(args):
+        return run_show(args)
+    from gemtui.ui.reopen_launch import run_show as run_show_tui
+
+    return run_show_tui(args.id, **_tui_options(args))
+
+
+def _run_replay(args: argparse.Namespace) -> int:
+    from gemtui.headless.show import read_recording, run_replay_print, wants_print
+
+    recording = read_recording(args.file)
+    if recording is None:
+        return EXIT_USAGE
+    if wants_print(args):
+        return run_replay_print(args, recording)
+    from gemtui.ui.reopen_launch import run_replay
+
+    return run_replay(recording, speed=args.speed, **_tui_options(args))
 
 
 def _run_ask(args: argparse.Namespace) -> int:
@@ -187,18 +255,6 @@ def _run_export(args: argparse.Namespace) -> int:
     return run_export(args)
 
 
-def _reserved(name: str) -> Callable[[argparse.Namespace], int]:
-    def handler(_args: argparse.Namespace) -> int:
-        print(
-            f"gemtui {name}: not available yet in gemtui {__version__}. "
-            "Run `gemtui --help` for what works today.",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-
-    return handler
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the branch it names; returns the process exit code."""
     args = build_parser().parse_args(argv)
@@ -207,7 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ask": _run_ask,
         "emulator": _run_emulator,
         "export": _run_export,
-        **{name: _reserved(name) for name in RESERVED_SUBCOMMANDS},
+        "show": _run_show,
+        "replay": _run_replay,
     }
     return handlers[args.command](args)
 

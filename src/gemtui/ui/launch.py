@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,18 @@ DEMO_NOTICE = "Demo mode: answers come from gemtui's built-in offline emulator, 
 
 
 def run_tui(
-    *, demo: bool, config: Path | None = None, overrides: dict[str, Any] | None = None
+    *,
+    demo: bool,
+    config: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    app_factory: Callable[..., GemtuiApp] = GemtuiApp,
 ) -> int:
     """Run the app until the user quits; returns the exit code.
 
     Settings come from defaults < the config file < the environment < ``overrides`` (the
     command-line flags); a broken file only adds a warning in the conversation.
+    ``app_factory(connection, loaded=…, store=…)`` makes the app (``show`` and ``replay`` pass
+    one that opens their turn at start).
     """
     loaded = load_settings(config, overrides)
     settings = loaded.settings
@@ -50,7 +57,7 @@ def run_tui(
     if store_problem:
         loaded.problems.append(store_problem)
     try:
-        result = GemtuiApp(connection, loaded=loaded, store=store).run()
+        result = app_factory(connection, loaded=loaded, store=store).run()
     finally:
         if store is not None:
             store.close()

@@ -1,0 +1,126 @@
+"""``gemtui show ID`` and ``gemtui replay FILE`` without the TUI: print instead of opening panes.
+
+They print when asked to (``--print``, or ``--output-format``) or when stdout is not a terminal,
+so ``gemtui show ID | jq`` works. ``show`` prints the interaction from ``GET`` (``json``: the
+Interaction JSON with every step, ``user_input`` included; ``text``: its answer text);
+``replay`` prints what the recording assembles to. Textual is never imported here; the HTTP
+stack only once the arguments are known to be good.
+
+Exit codes (:mod:`gemtui.headless.exits`): 0 printed, 1 API or network error (no such
+interaction, expired, wrong key), 2 usage (a recording that cannot be read).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import IO, TYPE_CHECKING
+
+from gemtui.core.credentials import api_key_from_env, base_url_from_env
+from gemtui.headless import exits
+from gemtui.headless.main import DEMO_KEY, NO_KEY
+
+if TYPE_CHECKING:
+    from gemtui.api.models import Interaction
+    from gemtui.core.recording import Recording
+
+
+def wants_print(args: argparse.Namespace, stdout: IO[str] | None = None) -> bool:
+    """Whether to print rather than open the TUI."""
+    stdout = sys.stdout if stdout is None else stdout
+    isatty = getattr(stdout, "isatty", None)
+    return args.print or args.output_format is not None or not (isatty is not None and isatty())
+
+
+def read_recording(path: str, stderr: IO[str] | None = None) -> Recording | None:
+    """The recording at ``path``, or ``None`` after saying on stderr why it cannot be replayed."""
+    from gemtui.core.recording import load_recording
+
+    stderr = sys.stderr if stderr is None else stderr
+    try:
+        recording = load_recording(path)
+    except FileNotFoundError:
+        stderr.write(f"gemtui replay: no such file: {path}\n")
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        stderr.write(f"gemtui replay: cannot read {path}: {reason}\n")
+        return None
+    if not recording.events:
+        stderr.write(
+            f"gemtui replay: {path} holds no events. A recording is JSON Lines as written by "
+            "Ctrl+S in the app or `gemtui ask --output-format stream-json`.\n"
+        )
+        return None
+    return recording
+
+
+def run_replay_print(
+    args: argparse.Namespace, recording: Recording, *, stdout: IO[str] | None = None
+) -> int:
+    """Print what ``recording`` assembles to: its answer text, or the interaction as JSON."""
+    from gemtui.core.assembler import assembled_interaction
+    from gemtui.core.replay import replay_instant
+
+    interaction = assembled_interaction(replay_instant(recording))
+    _print(interaction, args.output_format or "text", sys.stdout if stdout is None else stdout)
+    return exits.OK
+
+
+def run_show(
+    args: argparse.Namespace, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None
+) -> int:
+    """GET the interaction ``args.id`` and print it; errors go to stderr with their hint."""
+    stdout = sys.stdout if stdout is None else stdout
+    stderr = sys.stderr if stderr is None else stderr
+    api_key, base_url = api_key_from_env(), args.base_url or base_url_from_env()
+    if not args.demo and api_key is None and base_url is None:
+        stderr.write(f"gemtui show: {NO_KEY}\n")
+        return exits.API_ERROR
+    emulator = None
+    if args.demo:
+        from gemtui.emulator.run import start_in_thread
+
+        emulator = start_in_thread()
+        api_key, base_url = DEMO_KEY, emulator.base_url
+    import asyncio
+
+    from gemtui.api.errors import GemtuiApiError
+
+    try:
+        interaction = asyncio.run(_get(args.id, api_key, base_url))
+    except GemtuiApiError as error:
+        from gemtui.core.safety import clean_terminal_text, redact_secrets
+
+        text = "\n  ".join(part for part in (str(error), error.hint) if part)
+        secrets = [api_key] if api_key else []
+        stderr.write(clean_terminal_text(redact_secrets(f"gemtui show: {text}", secrets)) + "\n")
+        return exits.API_ERROR
+    except KeyboardInterrupt:
+        stderr.write("\ngemtui show: interrupted.\n")
+        return exits.INTERRUPTED
+    finally:
+        if emulator is not None:
+            emulator.stop()
+    _print(interaction, args.output_format or "text", stdout)
+    return exits.OK
+
+
+async def _get(interaction_id: str, api_key: str | None, base_url: str | None) -> Interaction:
+    from gemtui.api.client import InteractionsClient
+
+    async with InteractionsClient(api_key=api_key, base_url=base_url) as client:
+        return await client.get(interaction_id)
+
+
+def _print(interaction: Interaction, output_format: str, stdout: IO[str]) -> None:
+    from gemtui.core.interaction_text import output_text
+    from gemtui.headless.output import print_json, stdout_writer
+
+    out = stdout_writer(stdout)
+    if output_format == "json":
+        print_json(out, interaction.to_wire())
+        return
+    text = output_text(interaction.steps or ()) or ""
+    out.write(text if not text or text.endswith("\n") else text + "\n")
+    out.flush()

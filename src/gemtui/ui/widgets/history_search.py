@@ -1,0 +1,187 @@
+"""Full-text search of the history (Ctrl+R): results follow typing; Enter jumps to the turn.
+
+A modal screen over a :class:`~gemtui.core.store.Store`; dismisses with ``(conversation_id,
+turn_id)`` or ``None``. The store ranks (prompts, then answers, thoughts, tool results) and quotes
+whatever was typed, so this screen only shows. Titles and snippets are untrusted text and reach
+Rich only as :func:`~gemtui.core.safety.safe_text`.
+
+Each change of the query starts a search in a worker thread rather than on the UI thread: a
+search takes milliseconds on a few hundred turns but grows with the history, and typing must not
+wait for it. No debounce: a search is cheaper than the pause a debounce would add, and results
+that arrive for a query no longer in the field are dropped.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.actions import SkipAction
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from gemtui.core.safety import safe_text
+from gemtui.core.store import SearchHit, Store, StoreError
+
+HELP = "Type to search  ↓↑ move  Enter jump to the turn  Esc close"
+PROMPT = "Search prompts, answers, thoughts and tool results. Every word must occur."
+
+
+class SearchResults(OptionList):
+    """The hits; Up on the first one goes back to the query field."""
+
+    COMPONENT_CLASSES = {
+        "search-results--match",
+        "search-results--kind",
+        "search-results--title",
+    }
+
+    class LeftTop(Message):
+        """Up was pressed on the first result."""
+
+    def action_cursor_up(self) -> None:
+        if not self.highlighted:
+            self.post_message(self.LeftTop())
+            return
+        super().action_cursor_up()
+
+    def show(self, hits: list[SearchHit]) -> None:
+        self.set_options(
+            Option(self.render_hit(hit), id=str(position)) for position, hit in enumerate(hits)
+        )
+        if hits:
+            self.highlighted = 0
+
+    def render_hit(self, hit: SearchHit) -> Text:
+        """Kind, title, then the snippet on its own line with the matched words marked."""
+        line = Text.assemble(
+            safe_text(f"{hit.kind:<7}", self.get_component_rich_style("search-results--kind")),
+            " ",
+            safe_text(
+                hit.conversation_title, self.get_component_rich_style("search-results--title")
+            ),
+            "\n  ",
+        )
+        # Tabs and line breaks become spaces one for one, so the offsets still fit.
+        snippet = safe_text(hit.snippet.replace("\n", " ").replace("\t", " "))
+        match = self.get_component_rich_style("search-results--match")
+        for start, end in hit.highlights:
+            snippet.stylize(match, start, end)
+        line.append_text(snippet)
+        return line
+
+
+class SearchScreen(ModalScreen[tuple[int, int] | None]):
+    """Search the history; dismisses with ``(conversation_id, turn_id)``, or ``None``."""
+
+    BINDINGS = [
+        # Priority, so Enter opens the highlighted hit from the query field and from the list.
+        Binding("enter", "open", "Jump", id="search.open", priority=True),
+        Binding("down", "to_results", "Results", show=False, id="search.to_results"),
+        Binding("escape", "close", "Close", id="search.close"),
+    ]
+
+    DEFAULT_CSS = """
+    SearchScreen { align: center middle; }
+    SearchScreen > #search-box {
+        width: 100%; max-width: 110; height: 100%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    SearchScreen #search-help { color: $text-muted; }
+    SearchScreen #search-status { color: $text-muted; height: auto; }
+    SearchScreen #search-status.-error { color: $error; }
+    SearchScreen SearchResults { height: 1fr; border: none; padding: 0; }
+    SearchScreen SearchResults > .search-results--match {
+        color: $warning; text-style: bold underline;
+    }
+    SearchScreen SearchResults > .search-results--kind { color: $accent; }
+    SearchScreen SearchResults > .search-results--title { text-style: bold; }
+    """
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.hits: list[SearchHit] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="search-box"):
+            yield Static(HELP, id="search-help")
+            yield Input(id="search-input", placeholder="words to find")
+            yield Static(PROMPT, id="search-status")
+            yield SearchResults(id="search-results")
+
+    def on_mount(self) -> None:
+        self.query_one("#search-box").border_title = "Search the history"
+        self.query_field.focus()
+
+    @property
+    def query_field(self) -> Input:
+        return self.query_one("#search-input", Input)
+
+    @property
+    def results(self) -> SearchResults:
+        return self.query_one(SearchResults)
+
+    # ------------------------------------------------------------------ searching
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if event.value.strip():
+            self._search(event.value)
+        else:
+            self._show(event.value, [], None)
+
+    @work(thread=True, exclusive=True, group="history-search")
+    def _search(self, query: str) -> None:
+        try:
+            hits, error = self.store.search(query), None
+        except StoreError as problem:
+            hits, error = [], problem
+        self.app.call_from_thread(self._show, query, hits, error)
+
+    def _show(self, query: str, hits: list[SearchHit], error: StoreError | None) -> None:
+        if query != self.query_field.value:
+            return  # the user typed on; the search for the newer text is under way
+        self.hits = hits
+        self.results.show(hits)
+        status = self.query_one("#search-status", Static)
+        status.set_class(error is not None, "-error")
+        if error is not None:
+            status.update(safe_text(" ".join(part for part in (str(error), error.hint) if part)))
+        elif not query.strip():
+            status.update(PROMPT)
+        elif not hits:
+            status.update(Text.assemble("Nothing matches “", safe_text(query.strip()), "”."))
+        else:
+            count = f"{len(hits)} result{'' if len(hits) == 1 else 's'}"
+            status.update(f"{count}, prompts first · ↓ to move · Enter jumps to the turn")
+
+    # ------------------------------------------------------------------ keys
+
+    def action_open(self) -> None:
+        index = self.results.highlighted
+        if index is None or index >= len(self.hits):
+            raise SkipAction()
+        hit = self.hits[index]
+        self.dismiss((hit.conversation_id, hit.turn_id))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """A click on a hit (Enter never gets here: the priority binding takes it)."""
+        event.stop()
+        hit = self.hits[event.option_index]
+        self.dismiss((hit.conversation_id, hit.turn_id))
+
+    def action_to_results(self) -> None:
+        if self.hits:
+            self.results.focus()
+
+    def on_search_results_left_top(self, event: SearchResults.LeftTop) -> None:
+        event.stop()
+        self.query_field.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

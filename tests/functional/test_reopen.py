@@ -1,0 +1,188 @@
+"""Reopening in the real app: a recording replayed, an interaction opened by id, and errors."""
+
+from __future__ import annotations
+
+from support.chat_driver import answers, make_app, notices, send
+from support.cli_env import FAKE_KEY
+from support.rawserver import ScriptedServer, reply, sse_event, stream
+
+from gemtui.api.client import InteractionsClient
+from gemtui.core.assembler import assembled_interaction
+from gemtui.core.conversation import ChatSettings
+from gemtui.core.recording import load_recording
+from gemtui.emulator.run import RunningEmulator
+from gemtui.ui.app import Connection, GemtuiApp, recordings_dir
+from gemtui.ui.chat_items import UserItem
+from gemtui.ui.reopen import show_interaction, show_recording, start_reopen
+from gemtui.ui.reopen_launch import ReopenApp
+
+SEARCH = ChatSettings(tools=[{"type": "google_search"}])
+
+
+def conversation_items(app: GemtuiApp) -> list[tuple[str, str]]:
+    return [(type(item).__name__, item.copy_text()) for item in app.view.items]
+
+
+def timeline_rows(app: GemtuiApp, turn: int = 0) -> list[tuple[str, list[str]]]:
+    """Each step row's type with the labels of its events, as the timeline built them."""
+    return [
+        (row.type_name, [event.label for event in row.events])
+        for row in app.timeline.rows.step_rows(turn)
+    ]
+
+
+async def stored_interaction_id(emulator: RunningEmulator, prompt: str) -> str:
+    """A stored interaction made on the emulator by a live turn of the app."""
+    app = make_app(emulator)
+    async with app.run_test() as pilot:
+        await send(pilot, prompt)
+        interaction_id = app.conversation.turns[0].state.interaction.id
+    assert interaction_id
+    return interaction_id
+
+
+async def test_a_recording_replays_to_the_same_items_and_timeline_as_the_live_run(emulator):
+    live = make_app(emulator, settings=SEARCH)
+    async with live.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "Who won the match?")
+        await pilot.press("ctrl+s")
+        live_items = conversation_items(live)
+        live_rows = timeline_rows(live)
+        live_turn = live.conversation.turns[0]
+    (saved,) = recordings_dir().glob("*.jsonl")
+    recording = load_recording(saved)
+
+    replayed = make_app(emulator)
+    async with replayed.run_test(size=(120, 40)) as pilot:
+        turn = await show_recording(replayed, recording, speed=0)
+        await pilot.pause()
+        assert conversation_items(replayed) == live_items
+        assert timeline_rows(replayed) == live_rows
+        assert "google_search_call" in [kind for kind, _events in live_rows]
+        assert replayed.timeline.turn_entry(0).label == "Who won the match?"
+        assert turn.outcome == live_turn.outcome == "completed"
+        assert (
+            assembled_interaction(turn.state).to_wire()
+            == assembled_interaction(live_turn.state).to_wire()
+        )
+        # The replayed turn is a turn like any other: the chat goes on from it.
+        assert replayed.conversation.previous_interaction_id == live_turn.state.interaction.id
+
+
+async def test_a_paced_replay_started_with_the_app_fills_the_panes(emulator, tmp_path):
+    live = make_app(emulator)
+    async with live.run_test() as pilot:
+        await send(pilot, "Tell me a story")
+        await pilot.press("ctrl+s")
+        live_items = conversation_items(live)
+    (saved,) = recordings_dir().glob("*.jsonl")
+    recording = load_recording(saved)
+
+    async def opener(app: GemtuiApp) -> object:
+        return await show_recording(app, recording, speed=1000)
+
+    app = ReopenApp(live.connection, opener=opener)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert conversation_items(app) == live_items
+        assert app.conversation.turns[0].outcome == "completed"
+        assert not app.busy
+
+
+async def test_show_by_id_shows_the_prompt_the_answer_and_the_event_timeline(emulator):
+    interaction_id = await stored_interaction_id(emulator, "What is a step timeline?")
+    app = make_app(emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        turn = await show_interaction(app, interaction_id)
+        await pilot.pause()
+        assert turn is not None and turn.outcome == "completed"
+        user = [item for item in app.view.items if isinstance(item, UserItem)]
+        assert [item.prompt for item in user] == ["What is a step timeline?"]
+        (answer,) = answers(app)
+        assert answer.final and answer.copy_text().strip()
+        assert not notices(app)
+        label, state, timings = app.timeline.turn_entry(0)
+        assert label == "What is a step timeline?"
+        assert timings is not None and timings.status_code == 200
+        kinds = [kind for kind, _events in timeline_rows(app)]
+        assert kinds == ["thought", "model_output"]
+        answer_events = timeline_rows(app)[1][1]
+        assert answer_events[0] == "step.start model_output"
+        assert "step.delta text" in answer_events and answer_events[-1] == "step.stop"
+        assert state.events[0].event_type == "interaction.created"
+        assert app.conversation.previous_interaction_id == interaction_id
+
+
+async def test_show_started_with_the_app_opens_the_interaction(emulator):
+    interaction_id = await stored_interaction_id(emulator, "Open me at start")
+
+    async def opener(app: GemtuiApp) -> object:
+        return await show_interaction(app, interaction_id)
+
+    base = make_app(emulator)
+    app = ReopenApp(base.connection, opener=opener)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.view.items[0], UserItem)
+        assert app.view.items[0].prompt == "Open me at start"
+        assert answers(app)
+        assert app.composer.has_focus
+
+
+async def test_an_unknown_id_gives_a_clear_error_notice(emulator):
+    app = make_app(emulator)
+    async with app.run_test() as pilot:
+        assert await show_interaction(app, "v1_no-such-interaction") is None
+        await pilot.pause()
+        (notice,) = notices(app)
+        assert notice.level == "error"
+        assert "not found" in notice.message and "v1_no-such-interaction" in notice.message
+        assert "expired" in notice.hint
+        assert not app.conversation.turns
+        assert app.timeline.rows.turn_count == 0
+        # The app is still usable.
+        await send(pilot, "still there?")
+        assert answers(app)
+
+
+async def test_when_the_stream_cannot_be_fetched_the_steps_come_from_get(emulator):
+    interaction_id = await stored_interaction_id(emulator, "Keep my steps")
+    async with InteractionsClient(api_key="k", base_url=emulator.base_url) as client:
+        stored = (await client.get(interaction_id)).to_wire()
+    not_found = {
+        "error": {"code": "not_found", "message": "Failed to get completed interaction."},
+        "event_type": "error",
+    }
+    async with ScriptedServer(reply(200, stored), stream([sse_event(not_found)])) as server:
+        app = GemtuiApp(Connection(base_url=server.base_url, api_key=FAKE_KEY))
+        async with app.run_test(size=(120, 40)) as pilot:
+            turn = await show_interaction(app, interaction_id)
+            await pilot.pause()
+            assert [request.query.get("stream") for request in server.requests] == [None, ["true"]]
+            assert turn is not None and turn.outcome == "completed"
+            (notice,) = notices(app)
+            assert "could not be streamed again" in notice.message
+            assert "Failed to get completed interaction." in notice.message
+            (answer,) = answers(app)
+            output = [step for step in stored["steps"] if step["type"] == "model_output"]
+            assert answer.copy_text() == output[0]["content"][0]["text"]
+            steps = assembled_interaction(turn.state).to_wire()["steps"]
+            assert steps == stored["steps"][1:]
+            assert [kind for kind, _events in timeline_rows(app)] == ["thought", "model_output"]
+            assert turn.state.interaction.usage.to_wire() == stored["usage"]
+
+
+async def test_a_second_reopen_waits_for_the_running_turn(emulator):
+    interaction_id = await stored_interaction_id(emulator, "one at a time")
+    app = make_app(emulator)
+    async with app.run_test() as pilot:
+        first = start_reopen(app, show_interaction(app, interaction_id))
+        second = start_reopen(app, show_interaction(app, interaction_id))
+        assert first is not None and second is None
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(app.conversation.turns) == 1
