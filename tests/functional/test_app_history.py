@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from support.chat_driver import FAKE_KEY, make_app, send
+from support.chat_driver import FAKE_KEY, answers, make_app, send
 
 from gemtui.core.recording import load_recording
 from gemtui.core.replay import replay_instant
 from gemtui.core.store import Store
 from gemtui.ui.app import recordings_dir
+from gemtui.ui.chat_items import UserItem
+from gemtui.ui.widgets.history_list import ConversationListScreen
+from gemtui.ui.widgets.history_search import SearchScreen
 
 
 async def test_turns_are_saved_and_load_back_as_sent(emulator, tmp_path):
@@ -47,3 +50,50 @@ async def test_saved_recording_replays_to_the_same_interaction(emulator):
         assert [s.step.to_wire() for s in replayed.steps] == [s.step.to_wire() for s in live.steps]
         assert replayed.interaction.usage == live.interaction.usage
         assert FAKE_KEY not in saved[0].read_text()
+
+
+async def test_reopened_conversation_continues_its_chain(emulator, tmp_path):
+    store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "My name is Ada")
+        await send(pilot, "Tell me a joke")
+        first_view = [type(item).__name__ for item in app.view.items]
+        await pilot.press("ctrl+n")
+        await send(pilot, "An unrelated chat")
+        await pilot.press("ctrl+o")
+        screen = app.screen
+        assert isinstance(screen, ConversationListScreen)
+        titles = [summary.title for summary in screen.shown]
+        assert titles == ["An unrelated chat", "My name is Ada"]
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert [type(item).__name__ for item in app.view.items] == first_view
+        assert app.timeline.turn_entry(1).label == "Tell me a joke"
+        await send(pilot, "What is my name?")
+        assert "My name is Ada" in answers(app)[-1].source
+    counts = {summary.title: summary.turn_count for summary in store.list_conversations()}
+    assert counts == {"My name is Ada": 3, "An unrelated chat": 1}
+    store.close()
+
+
+async def test_search_opens_the_turn_it_found(emulator, tmp_path):
+    store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "Where do penguins live?")
+        await send(pilot, "And polar bears?")
+        await pilot.press("ctrl+n", "ctrl+r")
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"penguins")
+        for _ in range(200):
+            await pilot.pause(0.01)
+            if app.screen.query("OptionList") and app.screen.query_one("OptionList").option_count:
+                break
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, SearchScreen)
+        selected = app.view.items[app.view.selected]
+        assert isinstance(selected, UserItem)
+        assert selected.prompt == "Where do penguins live?"
+    store.close()

@@ -33,6 +33,8 @@ from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
 from gemtui.ui.turn_presenter import TurnPresenter
 from gemtui.ui.widgets.composer import Composer
 from gemtui.ui.widgets.conversation import ConversationView
+from gemtui.ui.widgets.history_list import ConfirmDeleteScreen, ConversationListScreen
+from gemtui.ui.widgets.history_search import SearchScreen
 from gemtui.ui.widgets.settings import SettingsResult, SettingsScreen
 from gemtui.ui.widgets.status_bar import StatusBar
 from gemtui.ui.widgets.step_detail import StepDetail
@@ -76,6 +78,10 @@ PALETTE_COMMANDS = [
     ("Settings", "Model, tools, generation config, keys, theme (F2)", "settings"),
     ("Save a recording of the last turn", "Its raw events as JSON Lines, for gemtui replay "
      "(Ctrl+S)", "save_recording"),
+    ("Conversation history", "Open, rename, archive or delete saved chats (Ctrl+O)",
+     "history"),
+    ("Search the history", "Prompts, answers, thoughts and tool results (Ctrl+R)",
+     "search_history"),
     ("Step timeline", "Every step and event of each turn, with timings and raw JSON (Ctrl+T)",
      "timeline"),
 ]  # fmt: skip
@@ -103,10 +109,8 @@ class GemtuiApp(App[int]):
 
     BINDINGS = [
         Binding("escape", "cancel_or_focus", "Cancel", id="app.cancel"),
-        Binding("ctrl+n", "new_conversation", "New chat", id="app.new_conversation", priority=True),
-        Binding(
-            "ctrl+y", "copy_last_answer", "Copy answer", id="app.copy_last_answer", priority=True
-        ),
+        Binding("ctrl+n", "new_conversation", "New", id="app.new_conversation", priority=True),
+        Binding("ctrl+y", "copy_last_answer", "Copy", id="app.copy_last_answer", priority=True),
         Binding("f5", "retry", "Retry", show=False, id="app.retry", priority=True),
         Binding(
             "f6",
@@ -122,6 +126,9 @@ class GemtuiApp(App[int]):
         Binding("f1", "help", "Help", id="app.help", priority=True),
         Binding("f2", "settings", "Settings", id="app.settings", priority=True),
         Binding("ctrl+t", "timeline", "Timeline", id="app.timeline", priority=True),
+        # Not priority: while one of these screens is open, the keys cannot stack another.
+        Binding("ctrl+o", "history", "History", show=False, id="app.history"),
+        Binding("ctrl+r", "search_history", "Search", show=False, id="app.search_history"),
         Binding("ctrl+s", "save_recording", "Save recording", show=False, id="app.save_recording"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
@@ -516,6 +523,70 @@ class GemtuiApp(App[int]):
         )
         self.notify(escape_markup(f"Saved {len(events)} events to {path}"))
 
+    def action_history(self) -> None:
+        if self._history_available():
+            self.push_screen(ConversationListScreen(self.store), self._history_chosen)
+
+    def action_search_history(self) -> None:
+        if self._history_available():
+            self.push_screen(SearchScreen(self.store), self._search_chosen)
+
+    def _history_available(self) -> bool:
+        if self.store is None:
+            self.notify("History is off for this session.", severity="warning")
+            return False
+        return True
+
+    def _history_chosen(self, conversation_id: int | None) -> None:
+        if conversation_id is not None:
+            self.open_stored(conversation_id)
+
+    def _search_chosen(self, found: tuple[int, int] | None) -> None:
+        if found is not None:
+            self.open_stored(*found)
+
+    def on_conversation_list_screen_deleted(self, message: ConversationListScreen.Deleted) -> None:
+        if message.conversation_id == self._conversation_id:
+            self.action_new_conversation()
+
+    def open_stored(self, conversation_id: int, turn_id: int | None = None) -> None:
+        """Show a saved conversation and continue it: stateful chats chain onto their last
+        interaction, stateless ones resend the history exactly as it was sent."""
+        if self.busy:
+            self.notify("A turn is running: Escape cancels it first.", severity="warning")
+            return
+        assert self.store is not None
+        try:
+            loaded = self.store.load_conversation(conversation_id)
+        except StoreError as error:
+            self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
+            return
+        self.action_new_conversation()
+        self.conversation = loaded.conversation
+        self._conversation_id = conversation_id
+        if loaded.has_older:
+            shown = len(loaded.turns)
+            hint = "Older turns stay in the history (search finds them; export has them all)."
+            self.view.add_item(NoticeItem(f"Showing the last {shown} turns.", hint))
+        target: int | None = None
+        for stored in loaded.turns:
+            turn = stored.turn
+            if stored.id == turn_id:
+                target = len(self.view.items)
+            self.view.add_item(UserItem(turn.prompt))
+            TurnPresenter(self.view, turn).show_finished()
+            self.timeline.add_turn(turn.prompt, turn.state)
+        settings = self.conversation.settings
+        self.status.set(
+            model=settings.agent or settings.model,
+            mode=settings.mode_label,
+            total_tokens=self.conversation.total_tokens(),
+            last_tokens=None,
+        )
+        if target is not None:
+            self.view.focus()
+            self.view.select(target)
+
     def action_timeline(self) -> None:
         """Show the step timeline and go to it; from the timeline, hide it again."""
         pane = self.query_one("#timeline-pane")
@@ -544,7 +615,17 @@ class GemtuiApp(App[int]):
 
 def keymap_catalogue() -> list[BindingInfo]:
     """Every remappable binding of the app, by id (for the keymap and the settings pane)."""
-    return binding_catalogue([GemtuiApp, Composer, ConversationView, SettingsScreen])
+    return binding_catalogue(
+        [
+            GemtuiApp,
+            Composer,
+            ConversationView,
+            SettingsScreen,
+            ConversationListScreen,
+            ConfirmDeleteScreen,
+            SearchScreen,
+        ]
+    )
 
 
 def recordings_dir() -> Path:

@@ -18,7 +18,11 @@ from textual.keys import Keys, _character_to_key, key_to_character
 from textual.screen import Screen
 
 MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
-_NAMED_KEYS = frozenset(key.value for key in Keys)
+#: Every key name Textual reports: its named keys plus the long names of printable characters
+#: (``slash``, ``question_mark``...), which key_to_character does not always map back.
+_NAMED_KEYS = frozenset(key.value for key in Keys) | frozenset(
+    _character_to_key(chr(code)) for code in range(32, 127)
+)
 
 
 @dataclass(frozen=True)

@@ -89,3 +89,15 @@ class TurnPresenter:
             if isinstance(item, AnswerItem) and not item.final:
                 item.settle()
                 self.view.item_changed(item)
+
+    def show_finished(self) -> None:
+        """A turn read back from the history: an item for every step, already final."""
+        for position, state in enumerate(self.turn.state.steps):
+            item = item_for_step(state.step)
+            self.items[position] = item
+            self.view.add_item(item)
+            if isinstance(item, AnswerItem | ThoughtItem):
+                item.finish(state.step)
+            elif isinstance(item, ToolItem):
+                item.update(state.step, final=True)
+            self.view.item_changed(item)

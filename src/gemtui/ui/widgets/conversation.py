@@ -211,6 +211,10 @@ class ConversationView(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ cursor
 
+    def select(self, index: int) -> None:
+        """Select item ``index`` and scroll it into view."""
+        self._select(index)
+
     def _select(self, index: int | None) -> None:
         if not self.items or index is None:
             return
