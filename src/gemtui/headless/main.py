@@ -13,8 +13,8 @@ import os
 import sys
 from typing import IO
 
-from gemtui.core.credentials import api_key_from_env, base_url_from_env
 from gemtui.headless import exits
+from gemtui.headless.endpoint import NoEndpoint, headless_endpoint
 from gemtui.headless.exits import UsageError
 from gemtui.headless.inputs import (
     AskRequest,
@@ -23,12 +23,6 @@ from gemtui.headless.inputs import (
     split_continue,
 )
 from gemtui.headless.last_id import load_last_id, save_last_id
-
-NO_KEY = (
-    "no API key. Set GEMINI_API_KEY (or GOOGLE_API_KEY), or add --demo to use the built-in "
-    "offline emulator."
-)
-DEMO_KEY = "demo-key"
 
 
 def run_ask(
@@ -72,23 +66,18 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
         if args.continue_id is not None:
             request.previous_id = args.continue_id or _last_id("--continue")
             request.previous_id_given = bool(args.continue_id)
-    api_key, base_url = api_key_from_env(), args.base_url or base_url_from_env()
-    if not args.demo and api_key is None and base_url is None:
-        stderr.write(f"gemtui ask: {NO_KEY}\n")
-        return exits.API_ERROR
-    emulator = None
-    if args.demo:
-        from gemtui.emulator.run import start_in_thread
-
-        emulator = start_in_thread()
-        api_key, base_url = DEMO_KEY, emulator.base_url
     import asyncio
 
     try:
-        return asyncio.run(_session_run(args, request, wait_id, api_key, base_url, stdout, stderr))
-    finally:
-        if emulator is not None:
-            emulator.stop()
+        with headless_endpoint(demo=args.demo, base_url=args.base_url) as endpoint:
+            return asyncio.run(
+                _session_run(
+                    args, request, wait_id, endpoint.api_key, endpoint.base_url, stdout, stderr
+                )
+            )
+    except NoEndpoint as error:
+        stderr.write(f"gemtui ask: {error}\n")
+        return exits.API_ERROR
 
 
 def _last_id(flag: str) -> str:

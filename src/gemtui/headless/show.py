@@ -16,9 +16,8 @@ import argparse
 import sys
 from typing import IO, TYPE_CHECKING
 
-from gemtui.core.credentials import api_key_from_env, base_url_from_env
 from gemtui.headless import exits
-from gemtui.headless.main import DEMO_KEY, NO_KEY
+from gemtui.headless.endpoint import NoEndpoint, headless_endpoint
 
 if TYPE_CHECKING:
     from gemtui.api.models import Interaction
@@ -73,22 +72,17 @@ def run_show(
     """GET the interaction ``args.id`` and print it; errors go to stderr with their hint."""
     stdout = sys.stdout if stdout is None else stdout
     stderr = sys.stderr if stderr is None else stderr
-    api_key, base_url = api_key_from_env(), args.base_url or base_url_from_env()
-    if not args.demo and api_key is None and base_url is None:
-        stderr.write(f"gemtui show: {NO_KEY}\n")
-        return exits.API_ERROR
-    emulator = None
-    if args.demo:
-        from gemtui.emulator.run import start_in_thread
-
-        emulator = start_in_thread()
-        api_key, base_url = DEMO_KEY, emulator.base_url
     import asyncio
 
     from gemtui.api.errors import GemtuiApiError
 
     try:
-        interaction = asyncio.run(_get(args.id, api_key, base_url))
+        with headless_endpoint(demo=args.demo, base_url=args.base_url) as endpoint:
+            api_key = endpoint.api_key
+            interaction = asyncio.run(_get(args.id, api_key, endpoint.base_url))
+    except NoEndpoint as error:
+        stderr.write(f"gemtui show: {error}\n")
+        return exits.API_ERROR
     except GemtuiApiError as error:
         from gemtui.core.safety import clean_terminal_text, redact_secrets
 
@@ -99,9 +93,6 @@ def run_show(
     except KeyboardInterrupt:
         stderr.write("\ngemtui show: interrupted.\n")
         return exits.INTERRUPTED
-    finally:
-        if emulator is not None:
-            emulator.stop()
     _print(interaction, args.output_format or "text", stdout)
     return exits.OK
 

@@ -1,0 +1,41 @@
+"""Where a headless command sends its requests: the key and base URL from the environment and
+flags, or the built-in emulator with ``--demo`` (started here, stopped when the block ends)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from gemtui.core.credentials import api_key_from_env, base_url_from_env
+
+NO_KEY = (
+    "no API key. Set GEMINI_API_KEY (or GOOGLE_API_KEY), or add --demo to use the built-in "
+    "offline emulator."
+)
+DEMO_KEY = "demo-key"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    api_key: str | None
+    base_url: str | None
+
+
+class NoEndpoint(Exception):
+    """Neither a key, nor a base URL, nor --demo: there is nowhere to send the request."""
+
+
+@contextmanager
+def headless_endpoint(*, demo: bool, base_url: str | None) -> Iterator[Endpoint]:
+    """The endpoint to use; raises :class:`NoEndpoint` (message :data:`NO_KEY`) when none."""
+    api_key, base_url = api_key_from_env(), base_url or base_url_from_env()
+    if not demo:
+        if api_key is None and base_url is None:
+            raise NoEndpoint(NO_KEY)
+        yield Endpoint(api_key, base_url)
+        return
+    from gemtui.emulator.run import start_in_thread
+
+    with start_in_thread() as emulator:
+        yield Endpoint(DEMO_KEY, emulator.base_url)
