@@ -14,6 +14,8 @@ from typing import Any
 from gemtui import __version__
 
 EXIT_USAGE = 2
+SERVE_HOST = "127.0.0.1"
+SERVE_PORT = 8000
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +45,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", metavar="NAME", help="colour theme (e.g. ansi-dark)")
     parser.add_argument(
         "--stateless", action="store_true", help="resend the history each turn (store: false)"
+    )
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="serve the TUI in a web browser (textual-serve) instead of this terminal",
+    )
+    parser.add_argument(
+        "--host",
+        dest="serve_host",
+        metavar="ADDRESS",
+        help=f"address --serve binds (default: {SERVE_HOST}, this machine only)",
+    )
+    parser.add_argument(
+        "--port",
+        dest="serve_port",
+        type=int,
+        metavar="N",
+        help=f"port --serve listens on (default: {SERVE_PORT})",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -207,6 +227,10 @@ def _tui_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _run_tui(args: argparse.Namespace) -> int:
+    if args.serve:
+        from gemtui.ui.serve import serve
+
+        return serve(args, args.serve_host or SERVE_HOST, args.serve_port or SERVE_PORT)
     from gemtui.ui.launch import run_tui
 
     return run_tui(**_tui_options(args))
@@ -257,7 +281,12 @@ def _run_export(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the branch it names; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.serve and args.command:
+        parser.error("--serve serves the chat TUI; it does not combine with a command")
+    if not args.serve and (args.serve_host or args.serve_port is not None):
+        parser.error("--host and --port go with --serve")
     handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
         None: _run_tui,
         "ask": _run_ask,

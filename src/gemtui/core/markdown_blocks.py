@@ -10,16 +10,21 @@ the final full parse at the end of the step takes care of).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
 from markdown_it import MarkdownIt
 
+#: Core rules that work inside blocks. Splitting into blocks and finding code needs block
+#: tokens only, and linkify's scan alone takes seconds on a multi-megabyte paragraph.
+_INLINE_RULES = ["inline", "linkify", "replacements", "smartquotes", "text_join"]
+
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     # "gfm-like" gives tables and strikethrough, as the renderer (Rich) understands them.
-    return MarkdownIt("gfm-like")
+    return MarkdownIt("gfm-like").disable(_INLINE_RULES, ignoreInvalid=True)
 
 
 def block_starts(text: str) -> list[int]:
@@ -38,6 +43,35 @@ def split_blocks(text: str) -> list[str]:
     bounds = [*starts, len(lines)]
     blocks = ("\n".join(lines[start:end]).rstrip() for start, end in pairwise(bounds))
     return [block for block in blocks if block.strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class CodeBlock:
+    """One code block of an answer, as the reader would copy it."""
+
+    #: The first word of the fence's info string ("" when none was given).
+    language: str
+    code: str
+
+    @property
+    def line_count(self) -> int:
+        return len(self.code.splitlines())
+
+
+def code_blocks(text: str) -> list[CodeBlock]:
+    """Every code block of ``text`` (fenced or indented, nested in lists and quotes too), in order.
+
+    The code is the block's content as markdown-it gives it, so list indentation and quote
+    markers are already removed. The one newline that ends every block is dropped: pasted into
+    a shell, it would run the last line before the reader has looked at it.
+    """
+    blocks = []
+    for token in _parser().parse(text):
+        if token.type in ("fence", "code_block"):
+            language = token.info.split(maxsplit=1)[0] if token.info.strip() else ""
+            code = token.content.removesuffix("\n")
+            blocks.append(CodeBlock(language, code))
+    return blocks
 
 
 class IncrementalBlocks:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -71,6 +71,8 @@ PALETTE_COMMANDS = [
     ("Cancel the running answer", "Stop the stream and keep the partial answer (Escape)",
      "cancel_or_focus"),
     ("Copy the last answer", "Copy its Markdown to the clipboard (Ctrl+Y)", "copy_last_answer"),
+    ("Copy a code block of the last answer", "The next one each time (c on a selected message)",
+     "copy_last_code_block"),
     ("Send the last prompt again", "Retry after an error or a cut-off stream (F5)", "retry"),
     ("Switch stateful / stateless", "How the next turns carry the history (F6)", "toggle_mode"),
     ("Go to the messages", "Select, expand and copy messages (Ctrl+L)", "focus_conversation"),
@@ -160,6 +162,8 @@ class GemtuiApp(App[int]):
         self._last_flush = 0.0
         self._wait_started: float | None = None
         self._spinner = None
+        #: Where OSC 52 sequences go (None: the terminal driver); tests capture them here.
+        self.clipboard_writer: Callable[[str], None] | None = None
 
     def _make_client(self) -> InteractionsClient:
         return InteractionsClient(
@@ -181,8 +185,12 @@ class GemtuiApp(App[int]):
         with Container(id="timeline-pane"):
             yield StepTimeline(id="timeline")
             yield StepDetail(id="step-detail", code_theme=code_theme)
+        composer = Composer(id="composer")
+        # A blinking cursor repaints its line twice a second forever: about 320 bytes/s to the
+        # terminal while idle (bench/idle_bytes.py), on the wire over SSH. A steady one doesn't.
+        composer.cursor_blink = False
         with Vertical(id="composer-box"):
-            yield Composer(id="composer")
+            yield composer
         yield StatusBar(id="status")
         yield Footer(compact=True)
 
@@ -455,14 +463,25 @@ class GemtuiApp(App[int]):
             return
         self._copy(answers[-1].copy_text())
 
-    def on_conversation_view_copy_requested(self, message: ConversationView.CopyRequested) -> None:
-        self._copy(message.text)
+    def action_copy_last_code_block(self) -> None:
+        answers = [i for i, item in enumerate(self.view.items) if isinstance(item, AnswerItem)]
+        if not answers:
+            self.notify("No answer to copy from yet.", severity="warning")
+            return
+        self.view.copy_code_block(answers[-1])
 
-    def _copy(self, text: str) -> None:
-        driver = self._driver
-        write = driver.write if driver is not None else None
+    def on_conversation_view_copy_requested(self, message: ConversationView.CopyRequested) -> None:
+        self._copy(message.text, message.what)
+
+    def _copy(self, text: str, what: str = "") -> None:
+        write = self.clipboard_writer
+        if write is None and self._driver is not None:
+            write = self._driver.write
         result = copy_text(text, write=write)
-        self.notify(result.message, severity="information" if result.bytes_copied else "warning")
+        # ``what`` can hold a code block's language, which the model wrote: no markup in it.
+        message = f"{what}: {result.message}" if what else result.message
+        severity = "information" if result.bytes_copied else "warning"
+        self.notify(escape_markup(message), severity=severity)
 
     def on_conversation_view_new_output_below(
         self, message: ConversationView.NewOutputBelow

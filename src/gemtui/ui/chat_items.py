@@ -33,7 +33,7 @@ from gemtui.api.models import (
     UnknownStep,
     UrlCitation,
 )
-from gemtui.core.markdown_blocks import IncrementalBlocks, split_blocks
+from gemtui.core.markdown_blocks import CodeBlock, IncrementalBlocks, code_blocks, split_blocks
 from gemtui.core.safety import clean_terminal_text, safe_text
 
 #: Glyphs chosen from what a plain Linux console font has (CP437), so nothing essential is lost.
@@ -104,6 +104,10 @@ class ChatItem:
     def copy_text(self) -> str:
         """What `copy` puts on the clipboard: the original text, never wrapped screen lines."""
         raise NotImplementedError
+
+    def code_blocks(self) -> list[CodeBlock]:
+        """The code blocks the reader can copy one by one (only answers have any)."""
+        return []
 
 
 def _label(glyph: str, title: str, style: Style, detail: str = "") -> Text:
@@ -272,6 +276,10 @@ class AnswerItem(ChatItem):
 
     def copy_text(self) -> str:
         return self.source
+
+    def code_blocks(self) -> list[CodeBlock]:
+        # From the Markdown source, so the code is exactly what the model wrote.
+        return code_blocks(self.source)
 
 
 class ThoughtItem(ChatItem):

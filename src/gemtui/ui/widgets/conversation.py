@@ -40,6 +40,7 @@ class ConversationView(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False, id="conversation.page_down"),
         Binding("enter,space", "toggle", "Expand", id="conversation.toggle"),
         Binding("y", "copy_selected", "Copy", id="conversation.copy"),
+        Binding("c", "copy_code", "Copy code", show=False, id="conversation.copy_code"),
     ]
 
     COMPONENT_CLASSES = {
@@ -62,11 +63,12 @@ class ConversationView(ScrollView, can_focus=True):
             self.lines = lines
 
     class CopyRequested(Message):
-        """The reader asked to copy an item's original text."""
+        """The reader asked to copy an item's original text (or one of its code blocks)."""
 
-        def __init__(self, text: str, what: str) -> None:
+        def __init__(self, text: str, what: str = "") -> None:
             super().__init__()
             self.text = text
+            #: What was copied, for the notification ("" when it is the whole item).
             self.what = what
 
     def __init__(self, *, id: str | None = None, code_theme: str = "monokai") -> None:
@@ -80,6 +82,8 @@ class ConversationView(ScrollView, can_focus=True):
         self._lines: OrderedDict[int, tuple[tuple[int, int], list[Strip]]] = OrderedDict()
         self._content_width = 0
         self._unseen_lines = 0
+        #: The code block copied last, as (item index, block index): the next copy moves on.
+        self._code_cursor: tuple[int, int] | None = None
         #: Follow the tail while the reader is at the bottom; scrolling up stops it.
         self._follow = True
 
@@ -103,6 +107,7 @@ class ConversationView(ScrollView, can_focus=True):
         self._height_keys.clear()
         self._lines.clear()
         self.selected = None
+        self._code_cursor = None
         self._unseen_lines = 0
         self._follow = True
         self._relayout(from_index=0)
@@ -250,7 +255,31 @@ class ConversationView(ScrollView, can_focus=True):
     def action_copy_selected(self) -> None:
         if self.selected is not None:
             item = self.items[self.selected]
-            self.post_message(self.CopyRequested(item.copy_text(), type(item).__name__))
+            self.post_message(self.CopyRequested(item.copy_text()))
+
+    def action_copy_code(self) -> None:
+        if self.selected is None:
+            self.notify("Select a message first (up/down).", severity="warning")
+        else:
+            self.copy_code_block(self.selected)
+
+    def copy_code_block(self, index: int) -> None:
+        """Ask to copy the next code block of item ``index``: the first one, then each call the
+        one after the block copied last from the same item, wrapping around at the end."""
+        blocks = self.items[index].code_blocks()
+        if not blocks:
+            self.notify("This message has no code block.", severity="warning")
+            return
+        item_index, block_index = self._code_cursor or (None, -1)
+        number = (block_index + 1) % len(blocks) if item_index == index else 0
+        self._code_cursor = (index, number)
+        block = blocks[number]
+        lines = block.line_count
+        what = (
+            f"Code block {number + 1} of {len(blocks)} "
+            f"({block.language or 'no language'}, {lines} line{'s' if lines != 1 else ''})"
+        )
+        self.post_message(self.CopyRequested(block.code, what))
 
     @property
     def unseen_lines(self) -> int:

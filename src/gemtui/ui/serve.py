@@ -1,0 +1,46 @@
+"""``gemtui --serve``: the chat TUI in a browser, through textual-serve.
+
+textual-serve runs a shell command for every browser session and relays its terminal over a
+websocket. That command is rebuilt here from the parsed flags, not copied from ``sys.argv``:
+an abbreviated ``--serv`` left in the child's arguments would make every session start a
+server of its own. The API key is never put on the command line (where ``ps`` shows it); the
+child reads it from the environment or the settings file, as the parent would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+#: Top-level flags the chat TUI takes, with the attribute argparse stores each in.
+VALUE_FLAGS = (
+    ("--base-url", "base_url"),
+    ("--model", "model"),
+    ("--agent", "agent"),
+    ("--config", "config"),
+    ("--api-version", "api_version"),
+    ("--theme", "theme"),
+)
+SWITCH_FLAGS = (("--demo", "demo"), ("--stateless", "stateless"))
+
+
+def tui_argv(args: argparse.Namespace, python: str = sys.executable) -> list[str]:
+    """The gemtui invocation that starts the same TUI as ``args``, without ``--serve``."""
+    argv = [python, "-m", "gemtui"]
+    argv += [flag for flag, name in SWITCH_FLAGS if getattr(args, name)]
+    for flag, name in VALUE_FLAGS:
+        value = getattr(args, name)
+        if value is not None:
+            # The server may be started elsewhere than where a session runs: no relative paths.
+            argv += [flag, str(Path(value).resolve()) if isinstance(value, Path) else value]
+    return argv
+
+
+def serve(args: argparse.Namespace, host: str, port: int) -> int:
+    """Serve the TUI on ``host``:``port`` until Ctrl+C; textual-serve prints the URL."""
+    from textual_serve.server import Server
+
+    Server(shlex.join(tui_argv(args)), host=host, port=port, title="gemtui").serve()
+    return 0

@@ -1,0 +1,139 @@
+"""Keyboard copy end to end: the real app against the loopback emulator, and the exact OSC 52
+bytes it writes to the terminal, decoded back to the text that reaches the clipboard."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+from support.chat_driver import answers, make_app, send
+
+from gemtui.ui.app import GemtuiApp
+from gemtui.ui.chat_items import AnswerItem, UserItem
+
+OSC52 = re.compile(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
+#: The emulator writes every fence as ```python … ``` on lines of their own.
+FENCE = re.compile(r"^```python\n(.*?)\n```$", re.DOTALL | re.MULTILINE)
+
+
+@pytest.fixture(autouse=True)
+def bare_terminal(monkeypatch) -> None:
+    """No desktop clipboard, no multiplexer: the app must use a bare OSC 52."""
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "TMUX", "STY", "SSH_TTY", "SSH_CONNECTION"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def capture(app: GemtuiApp) -> list[str]:
+    """Everything the app writes for the clipboard, decoded from OSC 52."""
+    written: list[str] = []
+
+    def write(sequence: str) -> None:
+        (payload,) = OSC52.fullmatch(sequence).groups()
+        written.append(base64.b64decode(payload).decode("utf-8"))
+
+    app.clipboard_writer = write
+    return written
+
+
+def last_notification(app: GemtuiApp) -> str:
+    return list(app._notifications)[-1].message
+
+
+async def select_last_item(pilot) -> None:
+    await pilot.press("ctrl+l", "end")
+
+
+async def test_code_block_key_cycles_through_the_blocks_and_wraps(emulator):
+    app = make_app(emulator)
+    copied = capture(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "Show me code !size 3")
+        answer = answers(app)[-1]
+        expected = FENCE.findall(answer.source)
+        assert len(expected) >= 2
+        await select_last_item(pilot)
+        assert app.view.items[app.view.selected] is answer
+        for number, code in enumerate(expected, start=1):
+            await pilot.press("c")
+            assert copied[-1] == code
+            lines = len(code.splitlines())
+            assert last_notification(app) == (
+                f"Code block {number} of {len(expected)} (python, {lines} lines): "
+                f"Copied {len(code.encode())} bytes to the clipboard via OSC 52"
+            )
+        await pilot.press("c")
+        assert copied == [*expected, expected[0]]
+
+
+async def test_code_block_copy_starts_over_on_another_message(emulator):
+    app = make_app(emulator)
+    copied = capture(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "first")
+        await send(pilot, "second")
+        first, second = answers(app)
+        (first_code,) = FENCE.findall(first.source)
+        (second_code,) = FENCE.findall(second.source)
+        assert first_code != second_code
+        await select_last_item(pilot)
+        await pilot.press("c")
+        app.view.select(app.view.items.index(first))
+        await pilot.press("c")
+        assert copied == [second_code, first_code]
+
+
+async def test_palette_command_copies_code_of_the_last_answer_from_the_composer(emulator):
+    app = make_app(emulator)
+    copied = capture(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "Show me code !size 3")
+        expected = FENCE.findall(answers(app)[-1].source)
+        assert app.composer.has_focus
+        await app.run_action("copy_last_code_block")
+        await app.run_action("copy_last_code_block")
+        await pilot.pause()
+        assert copied == expected[:2]
+
+
+async def test_code_block_key_on_a_message_without_code_copies_nothing(emulator):
+    app = make_app(emulator)
+    copied = capture(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "question")
+        await pilot.press("ctrl+l", "home")
+        assert isinstance(app.view.items[app.view.selected], UserItem)
+        await pilot.press("c")
+        await pilot.pause()
+        assert copied == []
+        assert last_notification(app) == "This message has no code block."
+
+
+async def test_ctrl_y_copies_the_answer_markdown_not_the_wrapped_screen(emulator):
+    app = make_app(emulator)
+    copied = capture(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "Explain binary search")
+        await pilot.press("ctrl+y")
+        source = answers(app)[-1].source
+        assert copied == [source]
+        # The source has lines wider than the pane and Markdown syntax the screen does not show.
+        assert max(len(line) for line in source.splitlines()) > 80
+        assert "```python" in source and "**" in source
+        assert last_notification(app) == (
+            f"Copied {len(source.encode())} bytes to the clipboard via OSC 52"
+        )
+
+
+async def test_y_copies_the_selected_message_verbatim(emulator):
+    prompt = "A long prompt that wraps on screen: " + "word " * 30 + "\n  and an indented line"
+    app = make_app(emulator)
+    copied = capture(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, prompt)
+        await pilot.press("ctrl+l", "home", "y")
+        await pilot.press("end", "y")
+        await pilot.pause()
+        answer = app.view.items[app.view.selected]
+        assert isinstance(answer, AnswerItem)
+        assert copied == [prompt, answer.source]

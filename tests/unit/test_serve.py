@@ -1,0 +1,102 @@
+"""gemtui --serve: the command each browser session runs, and the server answering on loopback."""
+
+from __future__ import annotations
+
+import selectors
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from support.cli_env import FAKE_KEY, clean_env
+
+from gemtui.cli import _tui_options, build_parser, main
+from gemtui.ui.serve import tui_argv
+
+
+def test_session_command_keeps_the_tui_flags_and_drops_serve(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = build_parser().parse_args(
+        ["--serve", "--host", "127.0.0.2", "--port", "9000", "--demo", "-m", "gemini-x",
+         "--agent", "deep", "--base-url", "http://127.0.0.1:1", "--config", "my.toml",
+         "--api-version", "v1", "--theme", "ansi-dark", "--stateless"]
+    )  # fmt: skip
+    argv = tui_argv(args, python="py")
+    assert argv[:3] == ["py", "-m", "gemtui"]
+    assert not {"--serve", "--host", "--port", "127.0.0.2", "9000"} & set(argv)
+    assert argv[argv.index("--config") + 1] == str(tmp_path / "my.toml")
+    # The session starts the very TUI the flags describe.
+    again = build_parser().parse_args(argv[3:])
+    assert not again.serve
+    assert _tui_options(again) == {**_tui_options(args), "config": tmp_path / "my.toml"}
+
+
+def test_session_command_without_flags_is_plain_gemtui():
+    assert tui_argv(build_parser().parse_args(["--serve"]), python="py") == ["py", "-m", "gemtui"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--serve", "export", "last"], "does not combine with a command"),
+        (["--port", "8001"], "--host and --port go with --serve"),
+        (["--host", "0.0.0.0"], "--host and --port go with --serve"),
+    ],
+)
+def test_serve_flags_misused_are_usage_errors(argv, message, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_emulator_keeps_its_own_host_and_port():
+    args = build_parser().parse_args(["emulator", "--host", "127.0.0.3", "--port", "0"])
+    assert (args.host, args.port, args.serve_host, args.serve_port) == ("127.0.0.3", 0, None, None)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _read_until(process: subprocess.Popen[str], marker: str, deadline: float) -> str:
+    """The server's output up to the line holding ``marker`` (it is printed once listening)."""
+    seen = ""
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while marker not in seen:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not selector.select(remaining):
+                raise AssertionError(f"no {marker!r} in time; output so far: {seen!r}")
+            line = process.stdout.readline()
+            if not line:
+                raise AssertionError(f"server exited: {seen!r}")
+            seen += line
+    return seen
+
+
+def test_serve_answers_with_the_page_on_loopback(tmp_path):
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gemtui", "--serve", "--demo", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=Path(tmp_path),
+        env=clean_env(GEMINI_API_KEY=FAKE_KEY, PYTHONUNBUFFERED="1", COLUMNS="200"),
+    )
+    try:
+        output = _read_until(process, f"http://127.0.0.1:{port}", time.monotonic() + 30)
+        assert FAKE_KEY not in output
+        response = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+        assert "gemtui" in response.text
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
