@@ -7,6 +7,7 @@ import json
 from support.chat_driver import make_app, send
 
 from gemtui.core.conversation import ChatSettings
+from gemtui.core.timeline_rows import TurnRow
 
 
 async def test_ctrl_t_shows_the_turns_steps_and_their_json(emulator):
@@ -48,3 +49,44 @@ async def test_new_conversation_empties_the_timeline(emulator):
         assert app.step_detail.copy_text() == ""
         await send(pilot, "again")
         assert app.timeline.turn_entry(0).label == "again"
+
+
+def selected_turn(app) -> int | None:
+    row = app.timeline.list.selected
+    return row.turn if isinstance(row, TurnRow) else None
+
+
+async def test_conversation_and_timeline_follow_each_other(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "first question")
+        await send(pilot, "second question")
+        await pilot.press("ctrl+t")  # timeline shown and focused
+        app.view.focus()
+        await pilot.press("home")
+        await pilot.pause()
+        assert selected_turn(app) == 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert selected_turn(app) == 1
+        # And back: moving in the timeline selects that turn's prompt in the conversation.
+        app.timeline.focus()
+        app.timeline.select_turn(0)
+        await pilot.pause()
+        assert app.view.items[app.view.selected].prompt == "first question"
+
+
+async def test_palette_opens_an_interaction_by_id(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "keep this one")
+        interaction_id = app.conversation.turns[0].state.interaction.id
+        await pilot.press("ctrl+n")
+        app.action_open_by_id()
+        await pilot.pause()
+        app.screen.query_one("#interaction-id").value = interaction_id
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.view.items[0].prompt == "keep this one"
+        assert app.timeline.turn_entry(0).state.interaction.id == interaction_id

@@ -35,6 +35,7 @@ from gemtui.ui.widgets.composer import Composer
 from gemtui.ui.widgets.conversation import ConversationView
 from gemtui.ui.widgets.history_list import ConfirmDeleteScreen, ConversationListScreen
 from gemtui.ui.widgets.history_search import SearchScreen
+from gemtui.ui.widgets.open_by_id import OpenByIdScreen
 from gemtui.ui.widgets.settings import SettingsResult, SettingsScreen
 from gemtui.ui.widgets.status_bar import StatusBar
 from gemtui.ui.widgets.step_detail import StepDetail
@@ -84,6 +85,8 @@ PALETTE_COMMANDS = [
      "history"),
     ("Search the history", "Prompts, answers, thoughts and tool results (Ctrl+R)",
      "search_history"),
+    ("Open an interaction by id", "Fetch a stored interaction with its steps and events",
+     "open_by_id"),
     ("Step timeline", "Every step and event of each turn, with timings and raw JSON (Ctrl+T)",
      "timeline"),
 ]  # fmt: skip
@@ -621,6 +624,32 @@ class GemtuiApp(App[int]):
         self.step_detail.show(
             state, message.step_index, message.event_seq, timings=timings, label=label
         )
+        # The conversation follows the timeline (only when the reader is in the timeline, so
+        # the two never chase each other).
+        prompts = self._prompt_positions()
+        if self.timeline.has_focus_within and message.turn_index < len(prompts):
+            self.view.select(prompts[message.turn_index])
+
+    def on_conversation_view_selected(self, message: ConversationView.Selected) -> None:
+        """The timeline follows the conversation: the selected message's turn."""
+        if not self.view.has_focus:
+            return
+        turn_index = sum(1 for position in self._prompt_positions() if position <= message.index)
+        if turn_index:
+            self.timeline.select_turn(turn_index - 1)
+
+    def _prompt_positions(self) -> list[int]:
+        """Where each turn starts in the conversation: every turn shows exactly one prompt."""
+        return [i for i, item in enumerate(self.view.items) if isinstance(item, UserItem)]
+
+    def action_open_by_id(self) -> None:
+        self.push_screen(OpenByIdScreen(), self._open_id_chosen)
+
+    def _open_id_chosen(self, interaction_id: str | None) -> None:
+        if interaction_id:
+            from gemtui.ui.reopen import show_interaction, start_reopen
+
+            start_reopen(self, show_interaction(self, interaction_id))
 
     def on_step_detail_copy_requested(self, message: StepDetail.CopyRequested) -> None:
         self._copy(message.text)
@@ -643,6 +672,7 @@ def keymap_catalogue() -> list[BindingInfo]:
             ConversationListScreen,
             ConfirmDeleteScreen,
             SearchScreen,
+            OpenByIdScreen,
         ]
     )
 

@@ -55,6 +55,13 @@ class ConversationView(ScrollView, can_focus=True):
         "conversation--cursor",
     }
 
+    class Selected(Message):
+        """The reader moved the cursor to item ``index`` (the timeline follows)."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
     class NewOutputBelow(Message):
         """Lines arrived below the view while the reader was scrolled up (0 = caught up)."""
 
@@ -224,6 +231,8 @@ class ConversationView(ScrollView, can_focus=True):
         if not self.items or index is None:
             return
         index = max(0, min(index, len(self.items) - 1))
+        if index != self.selected:
+            self.post_message(self.Selected(index))
         self.selected = index
         top = self._offsets[index]
         bottom = top + self._heights[index]
