@@ -67,6 +67,26 @@ def test_timeline_after_a_function_call_turn(snap_compare, emulator, color_syste
     )
 
 
+def test_timeline_during_a_function_call_turn(snap_compare, emulator, color_system):
+    """The same recording cut while the call's arguments are still streaming."""
+    recording = load_recording(FIXTURES / "function_call.jsonl")
+    cut = next(
+        i
+        for i, recorded in enumerate(recording.events)
+        if recorded.event.get("delta", {}).get("type") == "arguments_delta"
+    )
+    recording.events = recording.events[: cut + 1]
+
+    async def open_timeline(pilot):
+        app = pilot.app
+        app.timeline.add_turn("What is the weather in Paris?", replay_instant(recording))
+        await pilot.press("ctrl+t", "down", "down", "down", "down")
+        await pilot.pause()
+
+    app = app_for(emulator, color_system)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_timeline)
+
+
 def test_settings_pane(snap_compare, emulator):
     assert snap_compare(make_app(emulator), terminal_size=(80, 24), press=["f2"])
 
