@@ -93,7 +93,16 @@ def test_serve_answers_with_the_page_on_loopback(tmp_path):
     try:
         output = _read_until(process, f"http://127.0.0.1:{port}", time.monotonic() + 30)
         assert FAKE_KEY not in output
-        response = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+        # The URL is printed just before the socket is bound: poll briefly for it.
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+                break
+            except httpx.ConnectError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/html")
         assert "gemtui" in response.text

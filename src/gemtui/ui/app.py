@@ -20,6 +20,7 @@ from textual.worker import Worker
 
 from gemtui.api.client import InteractionsClient, RequestTimings
 from gemtui.api.errors import GemtuiApiError, StreamInterrupted
+from gemtui.api.models import RUNNING_STATUSES
 from gemtui.config import DEFAULT_THEME, ConfigWriteError, LoadedSettings, Settings, save_settings
 from gemtui.core.assembler import apply
 from gemtui.core.clipboard import copy_text
@@ -389,6 +390,16 @@ class GemtuiApp(App[int]):
                     level="error",
                 )
             )
+        elif turn.outcome == "interrupted" and turn.error is not None:
+            cause = redact_secrets(str(turn.error), self.connection.secrets)
+            hint = getattr(turn.error, "hint", "") or ""
+            self.view.add_item(
+                NoticeItem(
+                    f"The stream was cut off: {cause}",
+                    f"{hint} Press F5 to send the prompt again.".strip(),
+                    level="error",
+                )
+            )
         elif turn.outcome in OUTCOME_NOTICES:
             message, hint, level = OUTCOME_NOTICES[turn.outcome]
             self.view.add_item(NoticeItem(message, hint, level=level))
@@ -425,10 +436,30 @@ class GemtuiApp(App[int]):
     # ------------------------------------------------------------------ actions
 
     def action_cancel_or_focus(self) -> None:
-        if self.busy and self._turn_worker is not None:
-            self._turn_worker.cancel()
-        else:
+        if not (self.busy and self._turn_worker is not None):
             self.composer.focus()
+            return
+        turn = self.conversation.turns[-1]
+        interaction_id = turn.state.interaction.id
+        self._turn_worker.cancel()
+        # A background run goes on at the server (and is billed) unless it is cancelled there.
+        if (
+            turn.request.get("background")
+            and interaction_id
+            and turn.state.status in RUNNING_STATUSES
+        ):
+            self.run_worker(
+                self._cancel_remote(interaction_id), group="cancel-remote", exit_on_error=False
+            )
+
+    async def _cancel_remote(self, interaction_id: str) -> None:
+        try:
+            await self.client.cancel(interaction_id)
+        except GemtuiApiError as error:
+            cause = redact_secrets(str(error), self.connection.secrets)
+            self.view.add_item(
+                NoticeItem(f"The run may go on at the server: {cause}", error.hint, level="warning")
+            )
 
     def action_focus_conversation(self) -> None:
         self.view.focus()

@@ -7,6 +7,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
+from gemtui.core.safety import clean_terminal_text
+
 #: Keys that insert a line break instead of sending. Terminals report Shift+Enter only with the
 #: kitty keyboard protocol, so Ctrl+J (a bare line feed) and Alt+Enter work everywhere.
 NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"})
@@ -65,6 +67,14 @@ class Composer(TextArea):
             self.action_history_next()
             return
         await super()._on_key(event)
+
+    def load_text(self, text: str) -> None:
+        # The TextArea paints its text as is: escape sequences must not reach the terminal.
+        super().load_text(clean_terminal_text(text))
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        event.text = clean_terminal_text(event.text)
+        await super()._on_paste(event)
 
     def remember(self, prompt: str) -> None:
         """Add a sent prompt to the history (no immediate duplicates)."""

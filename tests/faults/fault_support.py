@@ -1,0 +1,81 @@
+"""Helpers of the fault suites: clients with small limits, endpoints that fail on purpose."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from gemtui.api.client import InteractionsClient, RetryPolicy, Timeouts
+
+#: A label longer than DNS allows (63 octets): glibc's resolver refuses to build the query, so
+#: getaddrinfo fails with EAI_NONAME before any packet is sent (checked with strace: no socket
+#: is even opened), while a plain ``nonexistent.invalid`` would be sent to the configured
+#: nameserver. ``.invalid`` is reserved (RFC 6761), so it could never resolve anyway.
+UNRESOLVABLE_HOST = "x" * 64 + ".invalid"
+
+#: Generous limits as a safety net; cases that test a limit pass their own small one.
+SAFE_TIMEOUTS = Timeouts(connect=10, first_byte=30, idle=30, write=10, pool=10)
+#: Small limits for the stall and no-first-byte cases (the server holds on far longer).
+SHORT_TIMEOUTS = Timeouts(connect=10, first_byte=0.3, idle=0.3, write=10, pool=10)
+
+
+class NoWait:
+    """Stands in for ``asyncio.sleep`` in the retry policy: records the delays, waits not."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
+def fast_client(
+    base_url: str,
+    api_key: str | None,
+    *,
+    timeouts: Timeouts = SAFE_TIMEOUTS,
+    max_attempts: int = 2,
+) -> InteractionsClient:
+    """The real client with the app's retry rules, but retry pauses that do not wait.
+
+    Neither the TUI nor ``gemtui ask`` lets a user set the time limits or the retry pauses
+    (only ``ask --retries``), so the fault cases install this client.
+    """
+    retry = RetryPolicy(max_attempts=max_attempts, sleep=NoWait(), rand=lambda: 0.0)
+    return InteractionsClient(api_key=api_key, base_url=base_url, timeouts=timeouts, retry=retry)
+
+
+def closed_port_url() -> str:
+    """A loopback URL whose port was bound and closed again: connecting is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@asynccontextmanager
+async def tls_server(cert: tuple[Path, Path]) -> AsyncIterator[str]:
+    """``https://127.0.0.1:PORT`` of a server (in the running loop) that completes handshakes
+    with an untrusted certificate, which the client must refuse, and answers nothing."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*map(str, cert))
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.read()
+        except (ConnectionError, ssl.SSLError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"https://127.0.0.1:{port}"
+    finally:
+        server.close()
+        await server.wait_closed()
