@@ -10,22 +10,13 @@ import base64
 import json
 
 import pytest
+from support.tools import WEATHER
 
 from gemtui.api.client import InteractionsClient
 from gemtui.api.models import FunctionCallStep, ImageContent, ModelOutputStep, TextContent
 from gemtui.core.assembler import apply, assembled_interaction, new_state, output_text
 
 MODEL = "gemini-3.6-flash"
-WEATHER = {
-    "type": "function",
-    "name": "get_weather",
-    "description": "Current weather",
-    "parameters": {
-        "type": "object",
-        "properties": {"location": {"type": "string"}},
-        "required": ["location"],
-    },
-}
 
 
 @pytest.fixture

@@ -14,18 +14,9 @@ from google import genai
 # The interactions client raises these (not google.genai.errors); each has .status_code.
 from google.genai._gaos.lib.compat_errors import APIStatusError
 from pydantic import BaseModel
+from support.tools import WEATHER
 
 MODEL = "gemini-3.6-flash"
-WEATHER = {
-    "type": "function",
-    "name": "get_weather",
-    "description": "Current weather",
-    "parameters": {
-        "type": "object",
-        "properties": {"location": {"type": "string"}},
-        "required": ["location"],
-    },
-}
 
 
 @pytest.fixture
