@@ -312,6 +312,9 @@ async def test_ten_megabyte_event_arrives_whole(store):
             source = answers(app)[-1].source
             assert source.startswith("start x") and source.endswith("x end")
             assert len(source) == 10 * 1024 * 1024 + len("start  end")
+            # Only the first part is laid out, and the screen says so; copy keeps it all.
+            lines = answers(app)[-1].render(76, app.view._render_context())
+            assert "KB more of this block not shown" in lines[-1].text
             assert_kept_everywhere(app, store, 0)
             await assert_responsive(pilot)
 

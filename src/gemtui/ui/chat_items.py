@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rich.console import Console, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.markdown import Markdown
 from rich.segment import Segment
 from rich.style import Style
@@ -39,6 +39,9 @@ from gemtui.core.safety import clean_terminal_text, safe_text
 #: Glyphs chosen from what a plain Linux console font has (CP437), so nothing essential is lost.
 GLYPH_COLLAPSED = "►"
 GLYPH_EXPANDED = "▼"
+#: Characters of one Markdown block that are rendered; the rest is kept (copy has it all) but
+#: not laid out: wrapping one multi-megabyte paragraph takes Rich many seconds.
+MAX_RENDERED_BLOCK = 200_000
 #: An open block is re-rendered only after this many times its last render cost has passed.
 TAIL_COST_FACTOR = 4.0
 
@@ -73,9 +76,15 @@ def trim_blank(lines: list[Strip]) -> list[Strip]:
     return lines[start:end]
 
 
-def markdown(source: str, ctx: RenderContext) -> Markdown:
+def markdown(source: str, ctx: RenderContext) -> RenderableType:
     # hyperlinks=False: a link in model output must not become an OSC 8 escape sequence.
-    return Markdown(source, code_theme=ctx.code_theme, hyperlinks=False)
+    if len(source) <= MAX_RENDERED_BLOCK:
+        return Markdown(source, code_theme=ctx.code_theme, hyperlinks=False)
+    shown = Markdown(source[:MAX_RENDERED_BLOCK], code_theme=ctx.code_theme, hyperlinks=False)
+    rest = (len(source) - MAX_RENDERED_BLOCK) // 1024
+    note = Text(f"… {rest:,} KB more of this block not shown; y or Ctrl+Y copies it all.")
+    note.stylize(ctx.style("conversation--dim"))
+    return Group(shown, note)
 
 
 class ChatItem:
