@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from support.chat_driver import FAKE_KEY, answers, make_app, send
 
 from gemtui.core.recording import load_recording
 from gemtui.core.replay import replay_instant
 from gemtui.core.store import Store
-from gemtui.ui.app import recordings_dir
+from gemtui.ui.app import data_dir, recordings_dir
 from gemtui.ui.chat_items import UserItem
 from gemtui.ui.widgets.history_list import ConversationListScreen
 from gemtui.ui.widgets.history_search import SearchScreen
@@ -96,4 +98,20 @@ async def test_search_opens_the_turn_it_found(emulator, tmp_path):
         selected = app.view.items[app.view.selected]
         assert isinstance(selected, UserItem)
         assert selected.prompt == "Where do penguins live?"
+    store.close()
+
+
+async def test_export_from_the_palette_writes_the_conversation(emulator, tmp_path):
+    store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "Export me")
+        await app.run_action("export('md')")
+        await app.run_action("export('json')")
+    exports = data_dir() / "exports"
+    markdown = (exports / "conversation-1.md").read_text()
+    assert "Export me" in markdown
+    data = json.loads((exports / "conversation-1.json").read_text())
+    assert "Export me" in json.dumps(data)
+    assert (exports / "conversation-1.md").stat().st_mode & 0o777 == 0o600
     store.close()

@@ -18,9 +18,11 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import os
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from gemtui.core.safety import clean_terminal_text, redact_secrets
@@ -259,3 +261,11 @@ def _iso(timestamp: float) -> str:
 
 def _when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write an export readable by the user only, like the history it comes from."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)

@@ -9,7 +9,6 @@ conversation or the history cannot be read or the file written, 2 a malformed ID
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import IO
@@ -25,7 +24,7 @@ def run_export(
 ) -> int:
     stdout = sys.stdout if stdout is None else stdout
     stderr = sys.stderr if stderr is None else stderr
-    from gemtui.core.export import export_conversation
+    from gemtui.core.export import export_conversation, write_private
     from gemtui.core.store import Store, StoreError
 
     reference = args.id.strip().lower()
@@ -50,15 +49,8 @@ def run_export(
         stdout.write(text)
         return exits.OK
     try:
-        _write_private(Path(args.output), text)
+        write_private(Path(args.output), text)
     except OSError as error:
         stderr.write(f"gemtui export: cannot write {args.output}: {error.strerror or error}\n")
         return exits.API_ERROR
     return exits.OK
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write the export readable by the user only, like the history it comes from."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,9 +24,11 @@ from gemtui.config import DEFAULT_THEME, ConfigWriteError, LoadedSettings, Setti
 from gemtui.core.assembler import apply
 from gemtui.core.clipboard import copy_text
 from gemtui.core.conversation import ChatSettings, Conversation, Turn
+from gemtui.core.export import export_conversation, write_private
 from gemtui.core.recording import save_recording
 from gemtui.core.safety import escape_markup, redact_secrets
 from gemtui.core.store import Store, StoreError
+from gemtui.core.store import default_path as default_history_path
 from gemtui.core.store_recorder import TurnRecorder
 from gemtui.ui.chat_items import AnswerItem, NoticeItem, UserItem
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
@@ -86,6 +87,9 @@ PALETTE_COMMANDS = [
      "history"),
     ("Search the history", "Prompts, answers, thoughts and tool results (Ctrl+R)",
      "search_history"),
+    ("Export this conversation as Markdown", "Prompts, answers, thoughts and tool calls",
+     "export('md')"),
+    ("Export this conversation as JSON", "Every turn with its raw steps", "export('json')"),
     ("Open an interaction by id", "Fetch a stored interaction with its steps and events",
      "open_by_id"),
     ("Step timeline", "Every step and event of each turn, with timings and raw JSON (Ctrl+T)",
@@ -673,6 +677,33 @@ class GemtuiApp(App[int]):
         """Where each turn starts in the conversation: every turn shows exactly one prompt."""
         return [i for i, item in enumerate(self.view.items) if isinstance(item, UserItem)]
 
+    def action_export(self, fmt: str) -> None:
+        """Write the current conversation from the history to a file (mode 0600)."""
+        if not self._history_available():
+            return
+        assert self.store is not None
+        if self._conversation_id is None:
+            self.notify("Nothing to export yet: send a prompt first.", severity="warning")
+            return
+        try:
+            summary = self.store.get_conversation(self._conversation_id)
+            turns = self.store.load_turns(
+                self._conversation_id, limit=None, all_branches=fmt == "json"
+            )
+        except StoreError as error:
+            self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
+            return
+        if summary is None:
+            return
+        text = export_conversation(fmt, summary, turns, secrets=self.connection.secrets)
+        path = data_dir() / "exports" / f"conversation-{summary.id}.{fmt}"
+        try:
+            write_private(path, text)
+        except OSError as error:
+            self.notify(escape_markup(f"Cannot write {path}: {error}"), severity="error")
+            return
+        self.notify(escape_markup(f"Exported to {path}"))
+
     def action_open_by_id(self) -> None:
         self.push_screen(OpenByIdScreen(), self._open_id_chosen)
 
@@ -708,14 +739,14 @@ def keymap_catalogue() -> list[BindingInfo]:
     )
 
 
-def recordings_dir() -> Path:
-    """Where saved recordings go: the user state dir (GEMTUI_DATA_DIR overrides, for tests)."""
-    override = os.environ.get("GEMTUI_DATA_DIR")
-    if override:
-        return Path(override) / "recordings"
-    from platformdirs import user_state_dir
+def data_dir() -> Path:
+    """gemtui's data dir, where the history lives (GEMTUI_DATA_DIR overrides it)."""
+    return default_history_path().parent
 
-    return Path(user_state_dir("gemtui")) / "recordings"
+
+def recordings_dir() -> Path:
+    """Where saved recordings go: beside the history."""
+    return data_dir() / "recordings"
 
 
 def pick_theme(configured: str, color_system: str | None) -> str:
