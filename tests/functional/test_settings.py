@@ -402,3 +402,15 @@ async def test_pane_shows_the_settings_it_was_given(emulator):
         await save(pilot)
         assert results[0] is not None
         assert results[0].settings == settings
+
+
+async def test_status_bar_shows_what_is_in_force(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(120, 24)) as pilot:
+        assert app.status.info.extras == ""
+        await open_pane(pilot, Settings())
+        await toggle(pilot, "#tools-google-search")
+        await type_area(pilot, "#system-instruction", "Be brief.")
+        await save(pilot)
+        assert app.status.info.extras == "search+system"
+        assert "search+system" in str(app.status.render())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from support.cli_env import FAKE_KEY
+from textual import events
 from textual.pilot import Pilot
 
 from gemtui.core.conversation import ChatSettings
@@ -34,9 +37,19 @@ async def send(pilot: Pilot, prompt: str, *, wait: bool = True) -> None:
     assert isinstance(app, GemtuiApp)
     app.composer.focus()
     app.composer.load_text(prompt)
-    await pilot.press("enter")
     if wait:
+        await pilot.press("enter")
         await finish(pilot)
+    else:
+        # Pilot.press waits for the app to go idle, which a streaming turn (a repaint every
+        # 50 ms) may not do until it ends; post the key instead and let the test watch.
+        started = len(app.conversation.turns)
+        app.post_message(events.Key("enter", None))
+        for _ in range(1000):
+            if len(app.conversation.turns) > started:
+                return
+            await asyncio.sleep(0.005)
+        raise AssertionError("the app did not start a turn for the Enter key")
 
 
 async def finish(pilot: Pilot) -> None:

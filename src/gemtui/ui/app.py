@@ -223,13 +223,11 @@ class GemtuiApp(App[int]):
         return self.query_one(StepDetail)
 
     def on_mount(self) -> None:
-        settings = self.conversation.settings
+        self._show_settings_in_force()
         self.status.set(
-            model=settings.agent or settings.model,
-            mode=settings.mode_label,
             endpoint="offline emulator"
             if self.connection.demo
-            else (self.connection.base_url or ""),
+            else (self.connection.base_url or "")
         )
         if self.connection.notice:
             self.view.add_item(NoticeItem(self.connection.notice, level="info"))
@@ -414,6 +412,15 @@ class GemtuiApp(App[int]):
             total_tokens=self.conversation.total_tokens(),
         )
 
+    def _show_settings_in_force(self) -> None:
+        """The status bar names what the next request is made with."""
+        settings = self.conversation.settings
+        self.status.set(
+            model=settings.agent or settings.model,
+            mode=settings.mode_label,
+            extras=settings_summary(settings),
+        )
+
     def _show_error(self, error: Exception) -> None:
         message = redact_secrets(str(error), self.connection.secrets)
         hint = getattr(error, "hint", "") or ""
@@ -491,7 +498,7 @@ class GemtuiApp(App[int]):
     def action_toggle_mode(self) -> None:
         settings = self.conversation.settings
         settings.stateful = not settings.stateful
-        self.status.set(mode=settings.mode_label)
+        self._show_settings_in_force()
         self.notify(f"Next turns are {settings.mode_label}.")
 
     def action_copy_last_answer(self) -> None:
@@ -543,8 +550,7 @@ class GemtuiApp(App[int]):
             self._reconnect(after)
         self._apply_look(after)
         self.user_settings = after
-        settings = self.conversation.settings
-        self.status.set(model=settings.agent or settings.model, mode=settings.mode_label)
+        self._show_settings_in_force()
         if self.loaded is not None:
             try:
                 save_settings(self.loaded.path, before, after, save_api_key=result.save_api_key)
@@ -633,13 +639,8 @@ class GemtuiApp(App[int]):
             self.view.add_item(UserItem(turn.prompt))
             TurnPresenter(self.view, turn).show_finished()
             self.timeline.add_turn(turn.prompt, turn.state)
-        settings = self.conversation.settings
-        self.status.set(
-            model=settings.agent or settings.model,
-            mode=settings.mode_label,
-            total_tokens=self.conversation.total_tokens(),
-            last_tokens=None,
-        )
+        self._show_settings_in_force()
+        self.status.set(total_tokens=self.conversation.total_tokens(), last_tokens=None)
         if target is not None:
             self.view.focus()
             self.view.select(target)
@@ -756,3 +757,23 @@ def pick_theme(configured: str, color_system: str | None) -> str:
     if configured == DEFAULT_THEME and color_system in ("standard", "windows"):
         return "ansi-dark"
     return configured
+
+
+#: Short names of the built-in tools, for the status bar.
+TOOL_LABELS = {"google_search": "search", "code_execution": "code", "url_context": "url"}
+
+
+def settings_summary(settings: ChatSettings) -> str:
+    """What is in force besides model and mode, in a few characters: tools, system
+    instruction, JSON schema, background."""
+    parts = [
+        TOOL_LABELS.get(tool.get("type", ""), tool.get("name") or tool.get("type", "?"))
+        for tool in settings.tools
+    ]
+    if settings.system_instruction:
+        parts.append("system")
+    if settings.response_format is not None:
+        parts.append("schema")
+    if settings.background:
+        parts.append("background")
+    return "+".join(parts)

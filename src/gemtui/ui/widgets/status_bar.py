@@ -17,6 +17,8 @@ SPINNER = "|/-\\"
 class StatusInfo:
     model: str = ""
     mode: str = "stateful"
+    #: Tools, system instruction, schema... in force (see app.settings_summary).
+    extras: str = ""
     endpoint: str = ""
     state: str = "ready"
     elapsed: float | None = None
@@ -43,6 +45,8 @@ class StatusBar(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {clean_terminal_text(info.model)} ", style="bold")
         text.append(f"· {info.mode} ")
+        if info.extras:
+            text.append(f"· {clean_terminal_text(info.extras)} ")
         state = info.state
         if info.elapsed is not None:
             state = f"{state} {SPINNER[self._tick % len(SPINNER)]} {info.elapsed:4.1f}s"
