@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from support.rawserver import ScriptedServer, never_answer, reply
+
 from gemtui.api.client import InteractionsClient, RetryPolicy, Timeouts
 
 #: A label longer than DNS allows (63 octets): glibc's resolver refuses to build the query, so
@@ -79,3 +81,35 @@ async def tls_server(cert: tuple[Path, Path]) -> AsyncIterator[str]:
     finally:
         server.close()
         await server.wait_closed()
+
+
+RATE_LIMIT_BODY = {
+    "error": {
+        "code": "rate_limit_exceeded",
+        "message": "Resource has been exhausted (e.g. check quota).",
+    }
+}
+
+
+@asynccontextmanager
+async def refusing_endpoint(kind: str, emulator, cert) -> AsyncIterator[str]:
+    """The base URL of an endpoint that fails in the way ``kind`` names; every test sends to
+    it twice (a first try and a retry)."""
+    if kind == "emulator":
+        yield emulator.base_url
+    elif kind == "refused":
+        yield closed_port_url()
+    elif kind == "dns":
+        yield f"http://{UNRESOLVABLE_HOST}:80"
+    elif kind == "tls":
+        async with tls_server(cert) as base_url:
+            yield base_url
+    elif kind == "silent":
+        async with ScriptedServer(never_answer) as server:
+            yield server.base_url
+    else:
+        headers = {"Retry-After": "120"}
+        async with ScriptedServer(reply(429, RATE_LIMIT_BODY, headers=headers)) as server:
+            yield server.base_url
+            # A wait longer than the client's limit is not attempted: one request per try.
+            assert len(server.requests) == 2

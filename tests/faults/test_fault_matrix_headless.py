@@ -9,20 +9,19 @@ import io
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 from fault_support import (
     SHORT_TIMEOUTS,
-    UNRESOLVABLE_HOST,
     closed_port_url,
     fast_client,
-    tls_server,
+    refusing_endpoint,
 )
 from support.cli_env import FAKE_KEY, clean_env
-from support.rawserver import ScriptedServer, never_answer, reply, sse_event, stream
+from support.rawserver import ScriptedServer, sse_event, stream
 from support.streams import COMPLETED, CREATED, OUTPUT_START, OUTPUT_STOP, STATUS, text_delta
 
 from gemtui.api.client import Timeouts
@@ -131,29 +130,6 @@ REFUSALS = [
     ),
     Refusal("retry-after-too-long", "retry-after", "hello", ("HTTP 429", "wait 120 s")),
 ]
-
-
-@asynccontextmanager
-async def refusing_endpoint(kind: str, emulator, cert) -> AsyncIterator[str]:
-    if kind == "emulator":
-        yield emulator.base_url
-    elif kind == "refused":
-        yield closed_port_url()
-    elif kind == "dns":
-        yield f"http://{UNRESOLVABLE_HOST}:80"
-    elif kind == "tls":
-        async with tls_server(cert) as base_url:
-            yield base_url
-    elif kind == "silent":
-        async with ScriptedServer(never_answer) as server:
-            yield server.base_url
-    else:
-        body = {"error": {"code": "rate_limit_exceeded", "message": "Resource exhausted."}}
-        script = reply(429, body, headers={"Retry-After": "120"})
-        async with ScriptedServer(script) as server:
-            yield server.base_url
-            # A wait longer than the client's limit is not attempted: one request per run.
-            assert len(server.requests) == 2
 
 
 @pytest.mark.parametrize("case", REFUSALS, ids=lambda case: case.name)

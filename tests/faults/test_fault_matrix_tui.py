@@ -8,20 +8,16 @@ history store), and let F5 send the prompt again where that can help.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
 from fault_support import (
     SHORT_TIMEOUTS,
-    UNRESOLVABLE_HOST,
-    closed_port_url,
     fast_client,
-    tls_server,
+    refusing_endpoint,
 )
 from support.chat_driver import FAKE_KEY, answers, finish, notices, send
-from support.rawserver import ScriptedServer, never_answer, reply, sse_event, stream
+from support.rawserver import ScriptedServer, sse_event, stream
 from support.streams import COMPLETED, CREATED, OUTPUT_START, OUTPUT_STOP, STATUS, text_delta
 from textual.pilot import Pilot
 
@@ -139,36 +135,6 @@ REFUSALS = [
     ),
     Refusal("retry-after-too-long", "retry-after", "hello", ("HTTP 429",), "wait 120 s"),
 ]
-
-RATE_LIMIT_BODY = {
-    "error": {
-        "code": "rate_limit_exceeded",
-        "message": "Resource has been exhausted (e.g. check quota).",
-    }
-}
-
-
-@asynccontextmanager
-async def refusing_endpoint(kind: str, emulator, cert) -> AsyncIterator[str]:
-    """The base URL of an endpoint that fails in the way ``kind`` names."""
-    if kind == "emulator":
-        yield emulator.base_url
-    elif kind == "refused":
-        yield closed_port_url()
-    elif kind == "dns":
-        yield f"http://{UNRESOLVABLE_HOST}:80"
-    elif kind == "tls":
-        async with tls_server(cert) as base_url:
-            yield base_url
-    elif kind == "silent":
-        async with ScriptedServer(never_answer) as server:
-            yield server.base_url
-    else:
-        headers = {"Retry-After": "120"}
-        async with ScriptedServer(reply(429, RATE_LIMIT_BODY, headers=headers)) as server:
-            yield server.base_url
-            # A wait longer than the client's limit is not attempted: one request per send.
-            assert len(server.requests) == 2  # the first try and the F5 retry
 
 
 @pytest.mark.parametrize("case", REFUSALS, ids=lambda case: case.name)
