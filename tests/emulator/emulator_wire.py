@@ -17,6 +17,13 @@ def client(base_url: str, key: str = "test-key-NOT-A-REAL-KEY-1234") -> httpx.Cl
     return httpx.Client(base_url=base_url, headers={API_KEY_HEADER: key}, timeout=30)
 
 
+def create(http: httpx.Client, *, version: str = "v1beta", **body: Any) -> dict[str, Any]:
+    """POST a create (model gemini-3.6-flash unless given) that must succeed; its JSON."""
+    response = http.post(f"/{version}/interactions", json={"model": "gemini-3.6-flash", **body})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 def frames(text: str) -> list[tuple[str | None, str]]:
     """``(event, data)`` per SSE block; blocks are separated by a blank line."""
     result = []

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from emulator_wire import assemble, client, events, frames, stream_text
+from emulator_wire import assemble, client, create, events, frames, stream_text
 
 MODEL = "gemini-3.6-flash"
 
 
-@pytest.fixture
-def http(emulator, api_key):
-    with client(emulator.base_url, api_key) as session:
-        yield session
-
-
-def _create(http, **body):
-    response = http.post("/v1beta/interactions", json={"model": MODEL, **body})
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 def test_background_create_returns_in_progress_then_completes(http):
-    body = _create(http, input="work in the background", background=True)
+    body = create(http, input="work in the background", background=True)
     assert body["status"] == "in_progress" and body["steps"] == []
     replay = events(
         stream_text(http, "GET", f"/v1beta/interactions/{body['id']}", params={"stream": "true"})
@@ -45,7 +33,7 @@ def test_background_stream_create_streams_the_run(http):
 
 
 def test_never_complete_stays_in_progress_until_cancelled(http):
-    body = _create(http, input="!fault never-complete", background=True)
+    body = create(http, input="!fault never-complete", background=True)
     assert http.get(f"/v1beta/interactions/{body['id']}").json()["status"] == "in_progress"
     cancelled = http.post(f"/v1beta/interactions/{body['id']}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
@@ -63,7 +51,7 @@ def test_never_complete_stays_in_progress_until_cancelled(http):
 
 
 def test_cancel_while_a_stream_is_open_ends_that_stream(http, emulator, api_key):
-    body = _create(http, input="!fault never-complete", background=True)
+    body = create(http, input="!fault never-complete", background=True)
     with http.stream(
         "GET", f"/v1beta/interactions/{body['id']}", params={"stream": "true"}
     ) as response:
@@ -76,11 +64,11 @@ def test_cancel_while_a_stream_is_open_ends_that_stream(http, emulator, api_key)
 
 
 def test_cancel_finished_or_foreground_is_failed_precondition(http):
-    foreground = _create(http, input="done already")
+    foreground = create(http, input="done already")
     response = http.post(f"/v1beta/interactions/{foreground['id']}/cancel")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "failed_precondition"
-    background = _create(http, input="quick", background=True)
+    background = create(http, input="quick", background=True)
     stream_text(http, "GET", f"/v1beta/interactions/{background['id']}", params={"stream": "true"})
     response = http.post(f"/v1beta/interactions/{background['id']}/cancel")
     assert response.status_code == 400
@@ -88,7 +76,7 @@ def test_cancel_finished_or_foreground_is_failed_precondition(http):
 
 
 def test_delete_then_404(http):
-    body = _create(http, input="delete me")
+    body = create(http, input="delete me")
     deleted = http.delete(f"/v1beta/interactions/{body['id']}")
     assert deleted.status_code == 200
     response = http.get(f"/v1beta/interactions/{body['id']}")
@@ -96,7 +84,7 @@ def test_delete_then_404(http):
 
 
 def test_delete_a_running_background_interaction(http):
-    body = _create(http, input="!fault never-complete", background=True)
+    body = create(http, input="!fault never-complete", background=True)
     assert http.delete(f"/v1/interactions/{body['id']}").status_code == 200
     assert http.get(f"/v1/interactions/{body['id']}").status_code == 404
 
@@ -136,7 +124,7 @@ def test_dropped_stream_resumes_after_last_event_id(http):
 def test_resume_of_a_live_paced_run(emulator_factory, api_key):
     running = emulator_factory(delay_ms=1, background_step_ms=1)
     with client(running.base_url, api_key) as http:
-        body = _create(http, input="paced", background=True)
+        body = create(http, input="paced", background=True)
         text = stream_text(
             http,
             "GET",

@@ -14,12 +14,6 @@ from gemtui.emulator import ids
 MODEL = "gemini-3.6-flash"
 
 
-@pytest.fixture
-def http(emulator, api_key):
-    with client(emulator.base_url, api_key) as session:
-        yield session
-
-
 def test_plain_answer_is_rich_markdown_that_mentions_the_prompt(http):
     response = http.post(
         "/v1beta/interactions", json={"model": MODEL, "input": "Tell me about otters"}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from emulator_wire import assemble, client, events, stream_text
+from emulator_wire import assemble, create, events, stream_text
 
 from gemtui.emulator import ids
 
@@ -32,27 +31,15 @@ TIME = {
 }
 
 
-@pytest.fixture
-def http(emulator, api_key):
-    with client(emulator.base_url, api_key) as session:
-        yield session
-
-
-def _create(http, **body):
-    response = http.post("/v1beta/interactions", json={"model": MODEL, **body})
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 def _answer(body) -> str:
     return body["steps"][-1]["content"][0]["text"]
 
 
 def test_previous_interaction_id_rebuilds_history(http):
-    first = _create(http, input="What is a monad?")
-    second = _create(http, input="And a functor?", previous_interaction_id=first["id"])
+    first = create(http, input="What is a monad?")
+    second = create(http, input="And a functor?", previous_interaction_id=first["id"])
     assert "Earlier you asked: «What is a monad?». This is turn 2" in _answer(second)
-    third = _create(http, input="Thanks", previous_interaction_id=second["id"])
+    third = create(http, input="Thanks", previous_interaction_id=second["id"])
     assert "turn 3" in _answer(third) and "«And a functor?»" in _answer(third)
     assert "Your first question was «What is a monad?»" in _answer(third)
     stored = http.get(f"/v1beta/interactions/{second['id']}").json()
@@ -61,7 +48,7 @@ def test_previous_interaction_id_rebuilds_history(http):
 
 
 def test_first_turn_has_no_history_note(http):
-    assert "Earlier you asked" not in _answer(_create(http, input="hello"))
+    assert "Earlier you asked" not in _answer(create(http, input="hello"))
 
 
 def test_stateless_history_counts_user_turns(http):
@@ -70,13 +57,13 @@ def test_stateless_history_counts_user_turns(http):
         {"type": "model_output", "content": [{"type": "text", "text": "Paris."}]},
         {"type": "user_input", "content": [{"type": "text", "text": "And of Spain?"}]},
     ]
-    body = _create(http, input=history, store=False)
+    body = create(http, input=history, store=False)
     assert "Earlier you asked: «Capital of France?». This is turn 2" in _answer(body)
     assert "And of Spain?" in _answer(body)
 
 
 def test_content_list_input_is_one_user_turn(http):
-    body = _create(http, input=[{"type": "text", "text": "one"}, {"type": "text", "text": "two"}])
+    body = create(http, input=[{"type": "text", "text": "one"}, {"type": "text", "text": "two"}])
     stored = http.get(f"/v1beta/interactions/{body['id']}").json()
     assert stored["steps"][0] == {
         "type": "user_input",
@@ -85,7 +72,7 @@ def test_content_list_input_is_one_user_turn(http):
 
 
 def test_store_false_is_not_kept(http):
-    body = _create(http, input="forget me", store=False)
+    body = create(http, input="forget me", store=False)
     assert http.get(f"/v1beta/interactions/{body['id']}").status_code == 404
     response = http.post(
         "/v1beta/interactions",
@@ -103,7 +90,7 @@ def test_unknown_previous_interaction_is_404(http):
 
 
 def test_chaining_onto_a_running_interaction_is_400(http):
-    running = _create(http, input="!fault never-complete", background=True)
+    running = create(http, input="!fault never-complete", background=True)
     response = http.post(
         "/v1/interactions",
         json={"model": MODEL, "input": "x", "previous_interaction_id": running["id"]},
@@ -117,7 +104,7 @@ def test_chaining_onto_a_running_interaction_is_400(http):
 
 
 def test_function_call_arguments_follow_the_schema(http):
-    body = _create(http, input="What's the weather in Boston?", tools=[WEATHER])
+    body = create(http, input="What's the weather in Boston?", tools=[WEATHER])
     assert body["status"] == "requires_action"
     assert [s["type"] for s in body["steps"]] == ["thought", "function_call"]
     call = body["steps"][1]
@@ -148,25 +135,25 @@ def test_function_call_stream_sends_argument_fragments(http):
 
 
 def test_two_declared_tools_are_called_in_parallel(http):
-    body = _create(http, input="Plan my day in Rome", tools=[WEATHER, TIME])
+    body = create(http, input="Plan my day in Rome", tools=[WEATHER, TIME])
     calls = [s for s in body["steps"] if s["type"] == "function_call"]
     assert [c["name"] for c in calls] == ["get_weather", "get_time"]
     assert len({c["id"] for c in calls}) == 2
 
 
 def test_parallel_word_calls_one_tool_twice(http):
-    body = _create(http, input="Check both Paris and Lyon", tools=[WEATHER])
+    body = create(http, input="Check both Paris and Lyon", tools=[WEATHER])
     calls = [s for s in body["steps"] if s["type"] == "function_call"]
     assert len(calls) == 2 and calls[0]["arguments"] != calls[1]["arguments"]
 
 
 def test_tool_named_in_prompt_is_the_one_called(http):
-    body = _create(http, input="use get_time please", tools=[WEATHER, TIME])
+    body = create(http, input="use get_time please", tools=[WEATHER, TIME])
     assert [s["name"] for s in body["steps"] if s["type"] == "function_call"] == ["get_time"]
 
 
 def test_function_result_turn_quotes_the_results(http):
-    first = _create(http, input="Weather in Boston?", tools=[WEATHER])
+    first = create(http, input="Weather in Boston?", tools=[WEATHER])
     call = first["steps"][-1]
     result = {
         "type": "function_result",
@@ -174,7 +161,7 @@ def test_function_result_turn_quotes_the_results(http):
         "name": call["name"],
         "result": {"temp_c": 21},
     }
-    second = _create(http, input=[result], previous_interaction_id=first["id"], tools=[WEATHER])
+    second = create(http, input=[result], previous_interaction_id=first["id"], tools=[WEATHER])
     assert second["status"] == "completed"
     assert '`get_weather` returned: `{"temp_c": 21}`' in _answer(second)
     assert "Weather in Boston?" in _answer(second)
@@ -184,7 +171,7 @@ def test_function_result_turn_quotes_the_results(http):
 
 def test_stateless_function_round_trip(http):
     question = {"type": "user_input", "content": [{"type": "text", "text": "Weather in Nice?"}]}
-    first = _create(http, input=[question], tools=[WEATHER], store=False)
+    first = create(http, input=[question], tools=[WEATHER], store=False)
     call = first["steps"][-1]
     history = [
         question,
@@ -196,12 +183,12 @@ def test_stateless_function_round_trip(http):
             "result": "sunny",
         },
     ]
-    second = _create(http, input=history, tools=[WEATHER], store=False)
+    second = create(http, input=history, tools=[WEATHER], store=False)
     assert "`get_weather` returned: `sunny`" in _answer(second)
 
 
 def test_function_result_for_unknown_call_is_400(http):
-    first = _create(http, input="Weather?", tools=[WEATHER])
+    first = create(http, input="Weather?", tools=[WEATHER])
     result = {
         "type": "function_result",
         "call_id": "zzzzzzzz",
@@ -218,5 +205,5 @@ def test_function_result_for_unknown_call_is_400(http):
 
 
 def test_tool_choice_none_answers_in_text(http):
-    body = _create(http, input="hi", tools=[WEATHER], generation_config={"tool_choice": "none"})
+    body = create(http, input="hi", tools=[WEATHER], generation_config={"tool_choice": "none"})
     assert body["status"] == "completed" and body["steps"][-1]["type"] == "model_output"

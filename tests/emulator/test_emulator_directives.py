@@ -9,12 +9,6 @@ from emulator_wire import assemble, client, events, frames, stream_text
 MODEL = "gemini-3.6-flash"
 
 
-@pytest.fixture
-def http(emulator, api_key):
-    with client(emulator.base_url, api_key) as session:
-        yield session
-
-
 def _post(http, prompt, **body):
     return http.post("/v1beta/interactions", json={"model": MODEL, "input": prompt, **body})
 

@@ -8,22 +8,15 @@ import struct
 import zlib
 
 import pytest
-from emulator_wire import assemble, client, events, stream_text
+from emulator_wire import assemble, create, events, stream_text
 from pydantic import BaseModel, ConfigDict, Field
 
 MODEL = "gemini-3.6-flash"
 
 
-@pytest.fixture
-def http(emulator, api_key):
-    with client(emulator.base_url, api_key) as session:
-        yield session
-
-
 def _create(http, **body):
-    response = http.post("/v1/interactions", json={"model": MODEL, **body})
-    assert response.status_code == 200, response.text
-    return response.json()
+    """Creates here go through /v1, the other tests use /v1beta."""
+    return create(http, version="v1", **body)
 
 
 def _stream(http, **body):
