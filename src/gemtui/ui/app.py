@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -161,7 +162,7 @@ class GemtuiApp(App[int]):
         self.store = store
         self._conversation_id: int | None = None
         self.client = self._make_client()
-        self._turn_worker: Worker[None] | None = None
+        self._turn_worker: Worker[object] | None = None
         self._presenter: TurnPresenter | None = None
         #: The running turn's row group in the timeline, and its request timings.
         self._timeline_turn = 0
@@ -273,10 +274,28 @@ class GemtuiApp(App[int]):
         """Start a turn for ``prompt``; the draft stays in the composer until it is accepted."""
         turn = self.conversation.start_turn(prompt)
         self.view.add_item(UserItem(prompt))
-        self._presenter = TurnPresenter(self.view, turn)
-        self._timeline_turn = self.timeline.add_turn(prompt, turn.state)
-        self._timings = None
+        self.attach_turn(turn, prompt)
         self._turn_worker = self._run_turn(turn)
+
+    # The turn API: every way a turn is shown (a prompt, a replay, a reopened interaction)
+    # goes through these, so they all batch, trace and end the same way.
+
+    def attach_turn(self, turn: Turn, label: str) -> None:
+        """Give ``turn`` its presenter and its section in the timeline."""
+        self._presenter = TurnPresenter(self.view, turn)
+        self._timeline_turn = self.timeline.add_turn(label, turn.state)
+        self._timings = None
+
+    def stream_opened(self, timings: RequestTimings) -> None:
+        """The turn's stream is open: its request timings head its timeline section."""
+        self._timings = timings
+        self.timeline.refresh_turn(self._timeline_turn, timings)
+
+    def run_as_turn(self, job: Coroutine[Any, Any, object]) -> Worker[object]:
+        """Run ``job`` as the turn: Escape cancels it, no prompt starts while it runs."""
+        worker = self.run_worker(job, group="turn", exclusive=True, exit_on_error=False)
+        self._turn_worker = worker
+        return worker
 
     @work(exclusive=True, group="turn", exit_on_error=False)
     async def _run_turn(self, turn: Turn) -> None:
@@ -285,8 +304,7 @@ class GemtuiApp(App[int]):
         self._begin_wait()
         try:
             async with self.client.stream(body) as stream:
-                self._timings = stream.timings
-                self.timeline.refresh_turn(self._timeline_turn, stream.timings)
+                self.stream_opened(stream.timings)
                 self._accepted(turn)
                 turn.outcome = "streaming"
                 started = stream.timings.started_at
@@ -299,7 +317,7 @@ class GemtuiApp(App[int]):
                         received_at=received.received_at - started,
                         size=received.size,
                     )
-                    self._note(change)
+                    self.note_change(change)
                     if recorder is not None:
                         recorder.on_change(change)
             turn.settle()
@@ -313,7 +331,7 @@ class GemtuiApp(App[int]):
             turn.outcome = "failed"
             turn.error = error
         finally:
-            self._end_turn(turn, recorder)
+            self.end_turn(turn, recorder)
 
     def _accepted(self, turn: Turn) -> None:
         """The server took the request: now the draft can go."""
@@ -321,7 +339,7 @@ class GemtuiApp(App[int]):
         if self.composer.text == turn.prompt:
             self.composer.clear()
 
-    def _note(self, change) -> None:
+    def note_change(self, change) -> None:
         presenter = self._presenter
         if presenter is None:
             return
@@ -368,7 +386,7 @@ class GemtuiApp(App[int]):
         )
         self.store = None
 
-    def _end_turn(self, turn: Turn, recorder: TurnRecorder | None = None) -> None:
+    def end_turn(self, turn: Turn, recorder: TurnRecorder | None = None) -> None:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
         self._flush_turn()
@@ -382,7 +400,7 @@ class GemtuiApp(App[int]):
                 self._history_failed(recorder.error)
         self.conversation.finish_turn(turn)
         if turn.outcome == "failed" and turn.error is not None:
-            self._show_error(turn.error)
+            self.show_error(turn.error)
         elif turn.outcome == "failed" and turn.state.error is not None:
             error = turn.state.error
             self.view.add_item(
@@ -421,7 +439,7 @@ class GemtuiApp(App[int]):
             extras=settings_summary(settings),
         )
 
-    def _show_error(self, error: Exception) -> None:
+    def show_error(self, error: Exception) -> None:
         message = redact_secrets(str(error), self.connection.secrets)
         hint = getattr(error, "hint", "") or ""
         self.view.add_item(NoticeItem(message, hint, level="error"))

@@ -6,8 +6,8 @@ a timeline section fed by the assembler, the app's batched flush (about 20 Hz) a
 turn (outcome notices, status bar, chaining). So a replay or a reopened interaction shows the
 same items and timeline rows as the live run did, and the user can go on chatting from it.
 
-This drives the app's own turn members (``_presenter``, ``_timeline_turn``, ``_timings``,
-``_turn_worker``, ``_note``, ``_end_turn``, ``_show_error``) rather than copying what they do.
+It uses the app's turn API (``attach_turn``, ``stream_opened``, ``note_change``,
+``end_turn``, ``run_as_turn``, ``show_error``) rather than copying what those do.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from gemtui.core.reopen_state import apply_interaction, prompt_from_input
 from gemtui.core.replay import replay_paced
 from gemtui.ui.app import GemtuiApp
 from gemtui.ui.chat_items import NoticeItem, UserItem
-from gemtui.ui.turn_presenter import TurnPresenter
 
 __all__ = ["show_interaction", "show_recording", "start_reopen"]
 
@@ -48,9 +47,7 @@ def start_reopen(app: GemtuiApp, job: Coroutine[Any, Any, object]) -> Worker[obj
         job.close()
         app.notify("A turn is still running: Escape cancels it.", severity="warning")
         return None
-    worker = app.run_worker(job, group="turn", exclusive=True, exit_on_error=False)
-    app._turn_worker = worker
-    return worker
+    return app.run_as_turn(job)
 
 
 async def show_recording(app: GemtuiApp, recording: Recording, speed: float = 0.0) -> Turn:
@@ -69,17 +66,17 @@ async def show_recording(app: GemtuiApp, recording: Recording, speed: float = 0.
         async for state, change in replay_paced(recording, speed):
             if not attached:
                 turn.state, attached = state, True
-                _attach(app, turn, prompt or RECORDING_LABEL)
+                app.attach_turn(turn, prompt or RECORDING_LABEL)
                 turn.outcome = "streaming"
-            app._note(change)
+            app.note_change(change)
         turn.settle()
     except asyncio.CancelledError:
         turn.outcome = "cancelled"
         raise
     finally:
         if not attached:
-            _attach(app, turn, prompt or RECORDING_LABEL)
-        app._end_turn(turn)
+            app.attach_turn(turn, prompt or RECORDING_LABEL)
+        app.end_turn(turn)
     return turn
 
 
@@ -93,13 +90,13 @@ async def show_interaction(app: GemtuiApp, interaction_id: str) -> Turn | None:
     try:
         interaction = await app.client.get(interaction_id)
     except GemtuiApiError as error:
-        app._show_error(error)
+        app.show_error(error)
         return None
     prompt = prompt_from_input([step.to_wire() for step in interaction.steps or ()])
     turn = app.conversation.start_turn(prompt)
     if prompt:
         app.view.add_item(UserItem(prompt))
-    _attach(app, turn, prompt or interaction_id)
+    app.attach_turn(turn, prompt or interaction_id)
     turn.outcome = "streaming"
     try:
         failure = await _stream_events(app, turn, interaction_id)
@@ -109,7 +106,7 @@ async def show_interaction(app: GemtuiApp, interaction_id: str) -> Turn | None:
                 text = getattr(reason, "message", None) or str(reason)
                 app.view.add_item(NoticeItem(STREAM_UNAVAILABLE.format(reason=text)))
             for change in apply_interaction(turn.state, interaction):
-                app._note(change)
+                app.note_change(change)
             failure = None
         if isinstance(failure, StreamInterrupted):
             turn.outcome, turn.error = "interrupted", failure
@@ -121,7 +118,7 @@ async def show_interaction(app: GemtuiApp, interaction_id: str) -> Turn | None:
         turn.outcome = "cancelled"
         raise
     finally:
-        app._end_turn(turn)
+        app.end_turn(turn)
     return turn
 
 
@@ -129,8 +126,7 @@ async def _stream_events(app: GemtuiApp, turn: Turn, interaction_id: str) -> Gem
     """Apply the interaction's events from stream GET to ``turn``; the error that ended it."""
     try:
         async with app.client.stream_get(interaction_id) as stream:
-            app._timings = stream.timings
-            app.timeline.refresh_turn(app._timeline_turn, stream.timings)
+            app.stream_opened(stream.timings)
             started = stream.timings.started_at
             async for received in stream:
                 change = apply(
@@ -139,14 +135,7 @@ async def _stream_events(app: GemtuiApp, turn: Turn, interaction_id: str) -> Gem
                     received_at=received.received_at - started,
                     size=received.size,
                 )
-                app._note(change)
+                app.note_change(change)
     except GemtuiApiError as error:
         return error
     return None
-
-
-def _attach(app: GemtuiApp, turn: Turn, label: str) -> None:
-    """Give ``turn`` its presenter and timeline section, as ``GemtuiApp.send`` does."""
-    app._presenter = TurnPresenter(app.view, turn)
-    app._timeline_turn = app.timeline.add_turn(label, turn.state)
-    app._timings = None
