@@ -197,9 +197,7 @@ class AnswerItem(ChatItem):
             self.citations = [
                 a for c in texts for a in c.annotations or [] if isinstance(a, UrlCitation)
             ]
-            full = clean_terminal_text("".join(c.text for c in texts))
-            if full != self.source:
-                self.source = full
+            self.source = clean_terminal_text("".join(c.text for c in texts))
         self.blocks.close()
         whole = split_blocks(self.source)
         if whole != self.blocks.finished:

@@ -11,6 +11,8 @@ from gemtui.core.safety import clean_terminal_text
 
 #: Spinner frames from ASCII so they show on any console font.
 SPINNER = "|/-\\"
+#: Turn states the status bar makes stand out.
+ALERT_STATES = frozenset({"failed", "interrupted"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class StatusInfo:
 class StatusBar(Static):
     """Renders a :class:`StatusInfo`; the app replaces the info, never edits text here."""
 
+    COMPONENT_CLASSES = {"status--model", "status--alert", "status--notice", "status--dim"}
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self.info = StatusInfo()
@@ -43,18 +47,21 @@ class StatusBar(Static):
     def _text(self) -> Text:
         info = self.info
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" {clean_terminal_text(info.model)} ", style="bold")
+        style = self.get_component_rich_style
+        text.append(f" {clean_terminal_text(info.model)} ", style=style("status--model"))
         text.append(f"· {info.mode} ")
         if info.extras:
             text.append(f"· {clean_terminal_text(info.extras)} ")
         state = info.state
         if info.elapsed is not None:
             state = f"{state} {SPINNER[self._tick % len(SPINNER)]} {info.elapsed:4.1f}s"
-        text.append(f"· {state} ", style="reverse" if info.state.startswith("error") else "")
+        alert = info.state in ALERT_STATES
+        text.append(f"· {state} ", style=style("status--alert") if alert else "")
         if info.last_tokens is not None:
             text.append(f"· tokens {info.last_tokens:,} (total {info.total_tokens:,}) ")
         if info.new_below:
-            text.append(f"· ▼ {info.new_below} new lines below (End) ", style="bold")
+            notice = f"· ▼ {info.new_below} new lines below (End) "
+            text.append(notice, style=style("status--notice"))
         if info.endpoint:
-            text.append(f"· {clean_terminal_text(info.endpoint)}", style="dim")
+            text.append(f"· {clean_terminal_text(info.endpoint)}", style=style("status--dim"))
         return text
