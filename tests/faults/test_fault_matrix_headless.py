@@ -20,7 +20,7 @@ from fault_support import (
     fast_client,
     refusing_endpoint,
 )
-from support.cli_env import FAKE_KEY, clean_env
+from support.cli_env import FAKE_KEY, clean_env, default_sigint
 from support.rawserver import ScriptedServer, sse_event, stream
 from support.streams import COMPLETED, CREATED, OUTPUT_START, OUTPUT_STOP, STATUS, text_delta
 
@@ -283,6 +283,7 @@ def waiting_process(base_url: str, interaction_id: str, tmp_path) -> Iterator[su
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=default_sigint,
     )
     try:
         yield process

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from support.cli_env import FAKE_KEY, clean_env
+from support.cli_env import FAKE_KEY, clean_env, default_sigint
 
 from gemtui.core.recording import parse_recording
 
@@ -165,6 +165,7 @@ def test_ctrl_c_exits_130_without_traceback(emulator, cli_env):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=cli_env,
+        preexec_fn=default_sigint,
     )
     try:
         first = process.stdout.read(1)

@@ -15,3 +15,11 @@ def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in REAL_ENDPOINT_VARIABLES}
     env.update(extra)
     return env
+
+
+def default_sigint() -> None:
+    """For ``Popen(preexec_fn=…)``: a child started from a background job inherits SIGINT as
+    ignored, and then Ctrl+C tests would test nothing; give the child the default handler."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
