@@ -1,0 +1,360 @@
+"""Local function tools: what the user declared, who may run them, and running them safely.
+
+A function tool is a command the user configured (``[[functions]]`` in the config file). When
+the model calls it, the command runs with the call's arguments as JSON on stdin and its stdout
+becomes the result. The model's arguments are untrusted, so:
+
+* the command is an argv list run without a shell: arguments never become shell syntax;
+* a call runs only after the user approves it, unless the tool is allow-listed in the config
+  (``allow = true``) or the user chose "always allow" for it in this session;
+* each run gets its own process group, killed whole at the timeout or when the run is
+  cancelled, so a tool that forks cannot leave work behind;
+* stdout is read up to a size cap and the child does not inherit the API key variables.
+
+The output is untrusted text too: whoever shows it cleans it first (:mod:`gemtui.core.safety`).
+No Textual here: the headless ``gemtui ask`` runs allow-listed tools with the same code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from gemtui.api.models import FunctionCallStep
+from gemtui.core.assembler import InteractionState
+
+#: Most bytes of stdout kept from one run; a tool that writes more is stopped and its output cut.
+OUTPUT_LIMIT = 1024 * 1024
+#: Most characters of stderr quoted in an error result.
+ERROR_TEXT_LIMIT = 4000
+#: Environment variables a tool never inherits: the API key must not leak to a command the
+#: model can make run.
+SECRET_ENV_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GEMTUI_API_KEY")
+#: Function names the API accepts: a letter or underscore, then letters, digits, ``_.:-``.
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$"
+
+_READ_CHUNK = 65536
+
+
+class FunctionTool(BaseModel):
+    """One ``[[functions]]`` entry of the config file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    #: JSON schema of the arguments, inline ...
+    parameters: dict[str, Any] | None = None
+    #: ... or in a JSON file (relative paths are relative to the config file).
+    parameters_file: Path | None = None
+    #: The argv to run, without a shell.
+    command: list[str] = Field(min_length=1)
+    #: Seconds before the run is stopped.
+    timeout: float = Field(30.0, gt=0)
+    #: Allow-listed: runs without asking.
+    allow: bool = False
+    #: Declared to the model in the next requests (the settings pane switches it per session).
+    enabled: bool = True
+
+    _file_schema: dict[str, Any] | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _check(self) -> FunctionTool:
+        if not self.command[0].strip():
+            raise ValueError("command: the program (its first item) cannot be empty")
+        if self.parameters_file is not None:
+            if self.parameters is not None:
+                raise ValueError("give parameters or parameters_file, not both")
+            self._file_schema = _read_schema(self.parameters_file.expanduser())
+        return self
+
+    @property
+    def schema(self) -> dict[str, Any] | None:
+        """The JSON schema of the arguments, wherever it was given."""
+        return self.parameters if self.parameters is not None else self._file_schema
+
+    def declaration(self) -> dict[str, Any]:
+        """The tool as the API declares it (``tools[]`` entry)."""
+        declared: dict[str, Any] = {"type": "function", "name": self.name}
+        if self.description:
+            declared["description"] = self.description
+        if self.schema is not None:
+            declared["parameters"] = self.schema
+        return declared
+
+
+def _read_schema(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not UTF-8 text"
+        raise ValueError(f"parameters_file {path} cannot be read: {reason}") from None
+    try:
+        schema = json.loads(text)
+    except ValueError as error:
+        raise ValueError(f"parameters_file {path} is not valid JSON: {error}") from None
+    if not isinstance(schema, dict):
+        raise ValueError(f"parameters_file {path} must hold a JSON object (a JSON schema)")
+    return schema
+
+
+def check_functions(
+    entries: Any, base_dir: Path | None = None
+) -> tuple[list[Any], list[tuple[int | None, str]]]:
+    """The ``[[functions]]`` entries that are valid, and (entry number, problem) per bad one.
+
+    Each entry is checked on its own so that one mistake costs one tool, not all of them.
+    A relative ``parameters_file`` is made relative to ``base_dir`` (the config file's folder).
+    A second tool with a name already taken is refused: a call must name one command.
+    """
+    if not isinstance(entries, list):
+        return [], [(None, "functions: must be an array of tables ([[functions]])")]
+    good: list[Any] = []
+    problems: list[tuple[int | None, str]] = []
+    names: set[str] = set()
+    for number, entry in enumerate(entries):
+        label = f"functions[{number}]"
+        if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
+            label += f" ({entry['name']})"
+        if isinstance(entry, Mapping):
+            entry = dict(entry)
+            schema_file = entry.get("parameters_file")
+            if isinstance(schema_file, str) and base_dir is not None:
+                entry["parameters_file"] = str(base_dir / Path(schema_file).expanduser())
+        try:
+            tool = FunctionTool.model_validate(entry)
+        except ValidationError as error:
+            problems.append((number, f"{label}: {_first_error(error)}"))
+            continue
+        if tool.name in names:
+            problems.append((number, f"{label}: another function is already named {tool.name!r}"))
+            continue
+        names.add(tool.name)
+        good.append(entry)
+    return good, problems
+
+
+def _first_error(error: ValidationError) -> str:
+    detail = error.errors(include_input=False, include_url=False)[0]
+    where = ".".join(str(part) for part in detail["loc"])
+    message = str(detail["msg"]).removeprefix("Value error, ")
+    if detail["type"] == "extra_forbidden":
+        message = "unknown setting"
+    return f"{where}: {message}" if where else message
+
+
+# ---------------------------------------------------------------------------------- approval
+
+
+@dataclass
+class ApprovalPolicy:
+    """Which tools run without asking: allow-listed in the config, or granted this session."""
+
+    granted: set[str] = field(default_factory=set)
+
+    def needs_approval(self, tool: FunctionTool) -> bool:
+        return not (tool.allow or tool.name in self.granted)
+
+    def always_allow(self, names: Iterable[str]) -> None:
+        """The user chose "always allow" for these tools: until gemtui exits."""
+        self.granted.update(names)
+
+
+# ---------------------------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """What the model asked for: one ``function_call`` step."""
+
+    call_id: str
+    name: str
+    arguments: dict[str, Any]
+    #: Set when the streamed arguments were not valid JSON (the call cannot be run).
+    arguments_error: str | None = None
+
+
+def pending_calls(state: InteractionState) -> list[ToolCall]:
+    """The function calls an interaction that ended in ``requires_action`` waits for."""
+    calls = []
+    for step_state in state.steps:
+        step = step_state.step
+        if isinstance(step, FunctionCallStep) and step.name:
+            calls.append(
+                ToolCall(
+                    call_id=step.id or "",
+                    name=step.name,
+                    arguments=dict(step.arguments or {}),
+                    arguments_error=step_state.arguments_error,
+                )
+            )
+    return calls
+
+
+def function_result(
+    call: ToolCall, result: str | dict[str, Any], *, is_error: bool
+) -> dict[str, Any]:
+    """The ``function_result`` input step that answers ``call``."""
+    step: dict[str, Any] = {
+        "type": "function_result",
+        "call_id": call.call_id,
+        "name": call.name,
+        "result": result,
+    }
+    if is_error:
+        step["is_error"] = True
+    return step
+
+
+def denied_result(call: ToolCall) -> dict[str, Any]:
+    return function_result(
+        call, f"The user denied running {call.name}; it was not run.", is_error=True
+    )
+
+
+async def answer_call(tools: Mapping[str, FunctionTool], call: ToolCall) -> dict[str, Any]:
+    """Run ``call`` with the tool of its name (approval is the caller's business)."""
+    tool = tools.get(call.name)
+    if tool is None:
+        return function_result(
+            call, f"There is no function named {call.name} on this client.", is_error=True
+        )
+    if call.arguments_error is not None:
+        return function_result(
+            call, f"The arguments of this call were not valid JSON: {call.arguments_error}",
+            is_error=True,
+        )  # fmt: skip
+    result, is_error = await run_tool(tool, call.arguments)
+    return function_result(call, result, is_error=is_error)
+
+
+async def run_tool(
+    tool: FunctionTool, arguments: Mapping[str, Any], *, output_limit: int = OUTPUT_LIMIT
+) -> tuple[str | dict[str, Any], bool]:
+    """Run ``tool`` with ``arguments`` as JSON on stdin; (result, is_error).
+
+    The result is stdout parsed as a JSON object when it is one, else stdout as text. A run
+    that cannot start, exits non-zero or is stopped at its timeout gives an error text that
+    says so. Cancelling this coroutine kills the tool's whole process group.
+    """
+    payload = (json.dumps(arguments, ensure_ascii=False) + "\n").encode()
+    program = tool.command[0]
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *tool.command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+            env=_tool_environment(),
+        )
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return f"{tool.name} could not be started ({program}): {reason}", True
+    try:
+        async with asyncio.timeout(tool.timeout):
+            stdout, cut, stderr = await _communicate(process, payload, output_limit)
+            if cut:
+                _kill_group(process)
+            code = await process.wait()
+    except TimeoutError:
+        return f"{tool.name} did not finish within {tool.timeout:g} s and was stopped.", True
+    finally:
+        _kill_group(process)
+        with contextlib.suppress(ProcessLookupError):
+            await process.wait()
+    output = stdout.decode("utf-8", "replace")
+    if cut:
+        return (
+            f"{output}\n[gemtui: the output was cut at {output_limit} bytes and {tool.name} "
+            "was stopped]",
+            False,
+        )
+    if code != 0:
+        return _failure(tool.name, code, stderr.decode("utf-8", "replace"), output), True
+    return _parsed(output), False
+
+
+def _tool_environment() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key not in SECRET_ENV_VARS}
+
+
+async def _communicate(
+    process: asyncio.subprocess.Process, payload: bytes, limit: int
+) -> tuple[bytes, bool, bytes]:
+    """Feed stdin, read stdout up to ``limit`` bytes and stderr alongside (neither pipe may
+    fill up and block the tool); whether stdout went over the limit."""
+    assert process.stdin and process.stdout and process.stderr
+    writer = asyncio.ensure_future(_feed(process.stdin, payload))
+    errors = asyncio.ensure_future(_read_capped(process.stderr, ERROR_TEXT_LIMIT * 4))
+    try:
+        output, cut = await _read_limited(process.stdout, limit)
+        if cut:
+            return output, True, b""
+        return output, False, await errors
+    finally:
+        for task in (writer, errors):
+            task.cancel()
+        await asyncio.gather(writer, errors, return_exceptions=True)
+
+
+async def _feed(stdin: asyncio.StreamWriter, payload: bytes) -> None:
+    # A tool that ignores its input may exit before reading it: that is not an error.
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        stdin.write(payload)
+        await stdin.drain()
+        stdin.close()
+
+
+async def _read_limited(stream: asyncio.StreamReader, limit: int) -> tuple[bytes, bool]:
+    """Up to ``limit`` bytes until EOF; stops early (True) as soon as there are more."""
+    data = bytearray()
+    while chunk := await stream.read(_READ_CHUNK):
+        data += chunk
+        if len(data) > limit:
+            return bytes(data[:limit]), True
+    return bytes(data), False
+
+
+async def _read_capped(stream: asyncio.StreamReader, limit: int) -> bytes:
+    """Everything until EOF, keeping only the first ``limit`` bytes (the rest is drained)."""
+    data = bytearray()
+    while chunk := await stream.read(_READ_CHUNK):
+        if len(data) < limit:
+            data += chunk[: limit - len(data)]
+    return bytes(data)
+
+
+def _kill_group(process: asyncio.subprocess.Process) -> None:
+    """Kill the tool and everything it started (its own process group)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _failure(name: str, code: int, stderr: str, stdout: str) -> str:
+    if code < 0:
+        try:
+            how = f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"was killed by signal {-code}"
+    else:
+        how = f"exited with status {code}"
+    detail = (stderr.strip() or stdout.strip())[-ERROR_TEXT_LIMIT:]
+    return f"{name} {how}: {detail}" if detail else f"{name} {how}."
+
+
+def _parsed(output: str) -> str | dict[str, Any]:
+    try:
+        value = json.loads(output)
+    except ValueError:
+        return output.removesuffix("\n")
+    return value if isinstance(value, dict) else output.removesuffix("\n")

@@ -1,0 +1,89 @@
+"""The approval dialog: the model wants to run local commands; the user says whether they may.
+
+Every call of the turn that needs approval is shown at once (parallel calls are approved
+together), each with the command it would run and its arguments as pretty JSON. The arguments
+come from the model and the command line from the config, so both are shown cleaned of
+terminal escapes and never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from gemtui.core.safety import safe_text
+from gemtui.core.tools import FunctionTool, ToolCall
+
+Decision = Literal["once", "always", "deny"]
+
+
+def describe_call(call: ToolCall, tool: FunctionTool | None) -> Text:
+    """The name, the command and the arguments of one call, as plain (cleaned) text."""
+    text = safe_text(call.name, style="bold")
+    if tool is not None:
+        text.append_text(safe_text(f"  runs {shlex.join(tool.command)}", style="dim"))
+    arguments = json.dumps(call.arguments, indent=2, ensure_ascii=False, sort_keys=True)
+    text.append("\n")
+    text.append_text(safe_text(arguments))
+    return text
+
+
+class ApprovalScreen(ModalScreen[Decision]):
+    """Asks whether the pending function calls may run; dismisses with the decision."""
+
+    BINDINGS = [
+        Binding("enter,r", "decide('once')", "Run once", id="approval.run_once"),
+        Binding("a", "decide('always')", "Always allow", id="approval.always_allow"),
+        Binding("d,escape", "decide('deny')", "Deny", id="approval.deny"),
+    ]
+
+    DEFAULT_CSS = """
+    ApprovalScreen { align: center middle; }
+    ApprovalScreen > #approval-box {
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: round $warning; background: $surface; padding: 0 1;
+    }
+    ApprovalScreen #approval-title { text-style: bold; }
+    ApprovalScreen #approval-calls { height: auto; max-height: 16; }
+    ApprovalScreen .approval-call { margin-top: 1; }
+    ApprovalScreen #approval-keys { color: $text-muted; margin-top: 1; }
+    """
+
+    def __init__(self, calls: Sequence[ToolCall], tools: Mapping[str, FunctionTool]) -> None:
+        super().__init__()
+        self.calls = list(calls)
+        self.tools = tools
+
+    def compose(self) -> ComposeResult:
+        count = len(self.calls)
+        names = ", ".join(dict.fromkeys(call.name for call in self.calls))
+        with Vertical(id="approval-box"):
+            yield Static(
+                f"The model wants to run {count} local function call{'s' if count > 1 else ''}",
+                id="approval-title",
+                markup=False,
+            )
+            with VerticalScroll(id="approval-calls"):
+                for call in self.calls:
+                    yield Static(
+                        describe_call(call, self.tools.get(call.name)), classes="approval-call"
+                    )
+            yield Static(
+                safe_text(
+                    f"Enter/r run {'them' if count > 1 else 'it'} once · a always allow {names} "
+                    "this session · d/Esc deny"
+                ),
+                id="approval-keys",
+            )
+
+    def action_decide(self, decision: Decision) -> None:
+        self.dismiss(decision)

@@ -1,0 +1,296 @@
+"""The function-tool loop in the TUI against the emulator: approval, allow-list, denial, parallel
+calls, failures, timeouts and cancelling a running tool. The tools are real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from support.chat_driver import answers, notices, send
+from support.cli_env import FAKE_KEY
+from textual.pilot import Pilot
+
+from gemtui.config import LoadedSettings, Settings
+from gemtui.core.tools import FunctionTool
+from gemtui.emulator.run import RunningEmulator
+from gemtui.ui.app import Connection, GemtuiApp
+from gemtui.ui.chat_items import ToolItem
+from gemtui.ui.widgets.approval import ApprovalScreen
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"location": {"type": "string"}},
+    "required": ["location"],
+}
+#: Answers with the arguments it read on stdin, wrapped in an object.
+ECHO = "import sys, json; print(json.dumps({'forecast': 'sunny', 'got': json.load(sys.stdin)}))"
+
+
+def tool(name: str = "get_weather", code: str = ECHO, **fields: Any) -> FunctionTool:
+    return FunctionTool(
+        name=name,
+        description="Weather of a place",
+        parameters=SCHEMA,
+        command=[sys.executable, "-c", code],
+        **fields,
+    )
+
+
+def make_app(emulator: RunningEmulator, tmp_path: Path, *tools: FunctionTool) -> GemtuiApp:
+    settings = Settings.model_validate({"functions": list(tools)})
+    connection = Connection(base_url=emulator.base_url, api_key=FAKE_KEY, demo=True)
+    loaded = LoadedSettings(settings=settings, path=tmp_path / "config.toml")
+    return GemtuiApp(connection, loaded=loaded)
+
+
+async def until(pilot: Pilot, condition, what: str) -> None:
+    """Let the app run until ``condition()`` holds (the loop hops between workers)."""
+    for _ in range(2000):
+        if condition():
+            return
+        await pilot.pause(0.005)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def dialog(pilot: Pilot) -> ApprovalScreen:
+    await until(pilot, lambda: isinstance(pilot.app.screen, ApprovalScreen), "the dialog")
+    screen = pilot.app.screen
+    assert isinstance(screen, ApprovalScreen)
+    return screen
+
+
+async def loop_done(pilot: Pilot) -> None:
+    """Wait until the last turn is a finished answer (or a stop) and nothing runs."""
+    app = pilot.app
+    assert isinstance(app, GemtuiApp)
+    await until(
+        pilot,
+        lambda: (
+            not app.busy
+            and app.conversation.turns[-1].outcome
+            not in ("pending", "streaming", "requires_action")
+        ),
+        "the end of the tool loop",
+    )
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def results_sent(emulator: RunningEmulator, marker: str) -> list[dict[str, Any]]:
+    """The function_result steps of the requests that continued the turn asked with ``marker``."""
+    requests = [
+        r["body"]
+        for r in emulator.received_requests()
+        if r["method"] == "POST" and r["path"].endswith("/interactions")
+    ]
+    asked = [i for i, body in enumerate(requests) if marker in json.dumps(body.get("input"))]
+    assert asked, f"no request carried {marker!r}"
+    found = []
+    for body in requests[asked[-1] + 1 :]:
+        found += [s for s in body.get("input", []) if s.get("type") == "function_result"]
+    return found
+
+
+def result_rows(app: GemtuiApp) -> list[ToolItem]:
+    return [
+        item
+        for item in app.view.items
+        if isinstance(item, ToolItem) and item.step.type == "function_result"
+    ]
+
+
+async def test_approve_once_runs_the_tool_and_the_answer_follows(emulator, tmp_path):
+    app = make_app(emulator, tmp_path, tool())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "weather in Paris? (approve-once)", wait=False)
+        screen = await dialog(pilot)
+        assert [call.name for call in screen.calls] == ["get_weather"]
+        await pilot.press("enter")
+        await loop_done(pilot)
+        sent = results_sent(emulator, "approve-once")
+        assert len(sent) == 1
+        result = sent[0]
+        assert result["name"] == "get_weather" and "is_error" not in result
+        call = app.conversation.turns[0].state.steps[-1].step
+        assert result["call_id"] == call.id
+        assert result["result"] == {"forecast": "sunny", "got": call.arguments}
+        assert [turn.outcome for turn in app.conversation.turns] == [
+            "requires_action",
+            "completed",
+        ]
+        assert "get_weather` returned" in answers(app)[-1].copy_text()
+        assert [row.step.result for row in result_rows(app)] == [result["result"]]
+        # The next request chained onto the one that asked (stateful).
+        assert app.conversation.turns[1].request["previous_interaction_id"] == (
+            app.conversation.turns[0].state.interaction.id
+        )
+
+
+async def test_always_allow_skips_the_dialog_next_time(emulator, tmp_path):
+    app = make_app(emulator, tmp_path, tool())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "weather in Oslo? (always-1)", wait=False)
+        await dialog(pilot)
+        await pilot.press("a")
+        await loop_done(pilot)
+        await send(pilot, "weather in Rome? (always-2)", wait=False)
+        await loop_done(pilot)
+        assert not isinstance(app.screen, ApprovalScreen)
+        assert len(results_sent(emulator, "always-2")) == 1
+        assert len(app.conversation.turns) == 4
+        assert app.conversation.turns[-1].outcome == "completed"
+
+
+async def test_allow_listed_tools_run_without_asking(emulator, tmp_path):
+    app = make_app(emulator, tmp_path, tool(allow=True))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "weather in Lima? (listed)", wait=False)
+        await loop_done(pilot)
+        assert len(results_sent(emulator, "listed")) == 1
+        assert app.conversation.turns[-1].outcome == "completed"
+
+
+async def test_deny_sends_an_error_result_and_runs_nothing(emulator, tmp_path):
+    marker = tmp_path / "ran"
+    code = f"open({str(marker)!r}, 'w').write('ran')"
+    app = make_app(emulator, tmp_path, tool(code=code))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "weather in Bern? (deny)", wait=False)
+        await dialog(pilot)
+        await pilot.press("d")
+        await loop_done(pilot)
+        [result] = results_sent(emulator, "(deny)")
+        assert result["is_error"] is True and "denied" in result["result"]
+        assert not marker.exists()
+        assert app.conversation.turns[-1].outcome == "completed"
+        assert "(reported an error)" in answers(app)[-1].copy_text()
+
+
+async def test_escape_in_the_dialog_denies(emulator, tmp_path):
+    app = make_app(emulator, tmp_path, tool())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "weather in Kyiv? (escape-deny)", wait=False)
+        await dialog(pilot)
+        await pilot.press("escape")
+        await loop_done(pilot)
+        [result] = results_sent(emulator, "escape-deny")
+        assert result["is_error"] is True
+
+
+async def test_parallel_calls_are_approved_together(emulator, tmp_path):
+    app = make_app(emulator, tmp_path, tool())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "weather in both Paris and Nice (parallel-calls)", wait=False)
+        screen = await dialog(pilot)
+        assert [call.name for call in screen.calls] == ["get_weather", "get_weather"]
+        await pilot.press("r")
+        await loop_done(pilot)
+        sent = results_sent(emulator, "parallel-calls")
+        calls = [
+            s.step for s in app.conversation.turns[0].state.steps if s.step.type == "function_call"
+        ]
+        assert [r["call_id"] for r in sent] == [c.id for c in calls]
+        assert [r["result"]["got"] for r in sent] == [c.arguments for c in calls]
+        assert len(result_rows(app)) == 2
+
+
+async def test_a_failing_tool_sends_its_error(emulator, tmp_path):
+    code = "import sys; sys.stderr.write('weather service down'); sys.exit(2)"
+    app = make_app(emulator, tmp_path, tool(code=code, allow=True))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "weather in Bonn? (fails)", wait=False)
+        await loop_done(pilot)
+        [result] = results_sent(emulator, "(fails)")
+        assert result["is_error"] is True
+        assert result["result"] == "get_weather exited with status 2: weather service down"
+        assert result_rows(app)[0].step.is_error
+
+
+async def test_a_tool_that_times_out_is_stopped_and_reported(emulator, tmp_path):
+    code = "import time; time.sleep(600)"
+    app = make_app(emulator, tmp_path, tool(code=code, allow=True, timeout=0.3))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "weather in Graz? (times-out)", wait=False)
+        await loop_done(pilot)
+        [result] = results_sent(emulator, "times-out")
+        assert result["is_error"] is True
+        assert result["result"] == "get_weather did not finish within 0.3 s and was stopped."
+
+
+async def test_escape_while_a_tool_runs_kills_it_and_keeps_everything(emulator, tmp_path):
+    fifo = tmp_path / "alive"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    code = f"import time; f = open({str(fifo)!r}, 'w'); f.write('x'); f.flush(); time.sleep(600)"
+    app = make_app(emulator, tmp_path, tool(code=code, allow=True))
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await send(pilot, "weather in Riga? (cancel-tool)", wait=False)
+
+            def running() -> bool:
+                try:
+                    return os.read(reader, 1) == b"x"
+                except BlockingIOError:
+                    return False
+
+            await until(pilot, running, "the tool to start")
+            assert app.busy
+            await pilot.press("escape")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            # The process is gone: the FIFO it held open reached EOF.
+            assert os.read(reader, 1) == b""
+            assert not app.busy
+            turns = app.conversation.turns
+            assert [turn.outcome for turn in turns] == ["requires_action"]
+            assert any("Stopped get_weather" in notice.message for notice in notices(app))
+            # Nothing was sent, and the app takes a new prompt.
+            assert results_sent(emulator, "cancel-tool") == []
+            app.conversation.settings.tools = []
+            await send(pilot, "never mind")
+            assert [turn.prompt for turn in app.conversation.turns][1:] == ["never mind"]
+    finally:
+        os.close(reader)
+
+
+async def test_a_call_to_a_tool_without_a_command_is_explained(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    app.conversation.settings.tools = [tool().declaration()]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "weather in Lyon? (unknown)")
+        await asyncio.sleep(0)
+        assert not isinstance(app.screen, ApprovalScreen)
+        assert [turn.outcome for turn in app.conversation.turns] == ["requires_action"]
+        assert any("no command for" in notice.message for notice in notices(app))
+
+
+async def test_settings_pane_switches_a_function_off_and_keeps_its_entry(emulator, tmp_path):
+    from textual.widgets import Checkbox
+
+    app = make_app(emulator, tmp_path, tool(allow=True))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f2")
+        box = app.screen.query_one("#function-0", Checkbox)
+        assert box.value is True
+        assert "get_weather (local function, allow-listed)" in str(box.label)
+        box.focus()
+        await pilot.press("space", "ctrl+s")
+        await pilot.pause()
+        assert app.conversation.settings.tools == []
+        [kept] = app.user_settings.functions
+        assert kept.command == tool().command and kept.allow and not kept.enabled
+        # Back on: declared again, and the loop still knows its command.
+        await pilot.press("f2")
+        box = app.screen.query_one("#function-0", Checkbox)
+        assert box.value is False
+        box.focus()
+        await pilot.press("space", "ctrl+s")
+        await pilot.pause()
+        assert app.conversation.settings.tools == [tool().declaration()]
+        await send(pilot, "weather in Turin? (after-settings)", wait=False)
+        await loop_done(pilot)
+        assert len(results_sent(emulator, "after-settings")) == 1
