@@ -1,0 +1,211 @@
+"""The fuzzy file picker (F3, or ``@`` at the start of a word in the composer).
+
+Lists files under the working directory and narrows them as the user types: the typed letters
+must appear in order in the path, and files whose *name* holds them come first. Enter picks the
+highlighted file, or the URL typed (http/https) as is; Escape cancels. The screen only chooses:
+it dismisses with the path or URL, and attaching is the caller's job.
+
+The walk is breadth first (files near the top come first), runs in a thread so a slow disk never
+freezes the screen, and stops at :data:`MAX_FILES`, so starting gemtui in ``/`` costs a moment,
+not minutes. File names are untrusted (anyone can name a file with escape sequences in it): they
+are shown only through :func:`~gemtui.core.safety.safe_text`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from gemtui.core.attachments import is_url
+from gemtui.core.safety import safe_text
+
+#: Most files listed; the walk stops there.
+MAX_FILES = 5000
+#: Most directory entries looked at, so a tree of empty folders also ends the walk soon.
+MAX_ENTRIES = 50_000
+#: Most matches shown at once (typing narrows the rest).
+MAX_SHOWN = 200
+#: Directories never entered: tool caches and environments nobody attaches from.
+SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__"})
+
+HELP = "↑↓ choose · Enter attach (or type an http(s) URL) · Esc cancel"
+
+
+def walk_files(root: Path, limit: int = MAX_FILES, max_entries: int = MAX_ENTRIES) -> Iterator[str]:
+    """Paths of files under ``root``, relative to it, breadth first and sorted per directory.
+
+    Hidden directories, :data:`SKIPPED_DIRS` and symlinked directories (which can loop) are
+    not entered; unreadable directories are passed over.
+    """
+    pending: deque[Path] = deque([root])
+    found = seen = 0
+    while pending:
+        folder = pending.popleft()
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            if seen > max_entries:
+                return
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if not entry.name.startswith(".") and entry.name not in SKIPPED_DIRS:
+                        pending.append(Path(entry.path))
+                    continue
+                if not entry.is_file():
+                    continue
+            except OSError:
+                continue
+            yield os.path.relpath(entry.path, root)
+            found += 1
+            if found >= limit:
+                return
+
+
+def _subsequence_span(query: str, text: str) -> tuple[int, int] | None:
+    """Start and length of the shortest window of ``text`` that holds ``query`` in order."""
+    best: tuple[int, int] | None = None
+    start = text.find(query[0])
+    while start != -1:
+        position = start
+        for char in query[1:]:
+            position = text.find(char, position + 1)
+            if position == -1:
+                return best
+        span = (start, position - start + 1)
+        if best is None or span[1] < best[1]:
+            best = span
+        start = text.find(query[0], start + 1)
+    return best
+
+
+def rank(query: str, paths: Iterable[str], limit: int = MAX_SHOWN) -> list[str]:
+    """``paths`` that hold the letters of ``query`` in order, best first.
+
+    Matches within the file name beat matches across the path; then tighter matches, earlier
+    ones and shorter paths win. Case is ignored and spaces in the query are not letters.
+    """
+    letters = "".join(query.lower().split())
+    if not letters:
+        return list(paths)[:limit]
+    scored: list[tuple[tuple[int, int, int, int], str]] = []
+    for path in paths:
+        lowered = path.lower()
+        name_start = max(lowered.rfind("/"), lowered.rfind(os.sep)) + 1
+        in_name = _subsequence_span(letters, lowered[name_start:])
+        if in_name is not None:
+            scored.append(((0, in_name[1], in_name[0], len(path)), path))
+            continue
+        in_path = _subsequence_span(letters, lowered)
+        if in_path is not None:
+            scored.append(((1, in_path[1], in_path[0], len(path)), path))
+    scored.sort()
+    return [path for _, path in scored[:limit]]
+
+
+def shown_path(folder: Path) -> str:
+    """``folder`` as people write it: under the home directory as ``~/…``."""
+    try:
+        inside = folder.resolve().relative_to(Path.home().resolve())
+    except (ValueError, RuntimeError):
+        return str(folder)
+    return "~" if inside == Path() else f"~/{inside}"
+
+
+class FilePickerScreen(ModalScreen[str | None]):
+    """Choose a file under the working directory, or type a URL; dismisses with it or None."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="file_picker.cancel"),
+        Binding("down", "move(1)", "Next", show=False, id="file_picker.next"),
+        Binding("up", "move(-1)", "Previous", show=False, id="file_picker.previous"),
+    ]
+
+    DEFAULT_CSS = """
+    FilePickerScreen { align: center middle; }
+    FilePickerScreen > Vertical {
+        width: 76; max-width: 95%; height: 20; max-height: 95%; padding: 0 1;
+        border: round $primary; background: $surface;
+    }
+    FilePickerScreen #picker-title { text-style: bold; }
+    FilePickerScreen #picker-help { color: $text-muted; }
+    FilePickerScreen OptionList { height: 1fr; border: none; padding: 0; }
+    FilePickerScreen OptionList > .option-list--option-highlighted {
+        background: $accent 40%; text-style: bold;
+    }
+    """
+
+    def __init__(self, root: Path | None = None) -> None:
+        super().__init__()
+        self.root = root or Path.cwd()
+        self.files: list[str] = []
+        self.shown: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            where = shown_path(self.root)
+            yield Static(safe_text(f"Attach a file from {where}, or a URL"), id="picker-title")
+            yield Input(placeholder="name, part of a path, or https://…", id="picker-query")
+            yield OptionList(id="picker-files")
+            yield Static(HELP, id="picker-help")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+        self._walk()
+
+    @work(thread=True, exclusive=True, group="file-picker")
+    def _walk(self) -> None:
+        files = list(walk_files(self.root))
+        self.app.call_from_thread(self._listed, files)
+
+    def _listed(self, files: list[str]) -> None:
+        self.files = files
+        self._show(self.query_one(Input).value)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._show(event.value)
+
+    def _show(self, query: str) -> None:
+        options = self.query_one(OptionList)
+        self.shown = [] if is_url(query.strip()) else rank(query, self.files)
+        options.set_options(Option(safe_text(path)) for path in self.shown)
+        if self.shown:
+            options.highlighted = 0
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        if self.shown:
+            current = options.highlighted or 0
+            options.highlighted = max(0, min(len(self.shown) - 1, current + step))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        typed = event.value.strip()
+        if is_url(typed):
+            self.dismiss(typed)
+            return
+        highlighted = self.query_one(OptionList).highlighted
+        if highlighted is not None and highlighted < len(self.shown):
+            self.dismiss(str(self.root / self.shown[highlighted]))
+        else:
+            self.app.bell()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(str(self.root / self.shown[event.option_index]))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,278 @@
+"""Attachments end to end: the real app against the loopback emulator, driven by keys only.
+
+Files are picked with F3 or ``@`` from a temporary working directory; what the emulator received
+is read back with ``received_requests()``, so the tests check the wire, not the app's own state.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from support.chat_driver import finish, make_app, notices
+from textual.widgets import Input
+
+from gemtui.ui.app import GemtuiApp
+from gemtui.ui.chat_items import UserItem
+from gemtui.ui.widgets.file_picker import FilePickerScreen
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch) -> Path:
+    """A working directory with a picture, a text file, code in a folder and hidden clutter."""
+    (tmp_path / "chart.png").write_bytes(PNG)
+    (tmp_path / "notes.txt").write_text("line one\n")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "charting.py").write_text("print('hi')\n")
+    (tmp_path / "src" / "main.ts").write_text("export const x = 1;\n")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "chart-config").write_text("hidden")
+    (tmp_path / "blob.bin").write_bytes(b"\x00\xff\xfe binary")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def marker() -> str:
+    """A word no other test sends, to find this test's requests in the shared emulator."""
+    return f"attach-{uuid.uuid4().hex[:10]}"
+
+
+def sent_with(emulator, word: str) -> list[dict]:
+    """The bodies of the create requests whose prompt holds ``word``, oldest first."""
+    bodies = []
+    for request in emulator.received_requests():
+        body = request.get("body") or {}
+        steps = body.get("input") if isinstance(body, dict) else None
+        for step in steps or []:
+            texts = [c.get("text", "") for c in step.get("content", []) if c.get("type") == "text"]
+            if any(word in text for text in texts):
+                bodies.append(body)
+    return bodies
+
+
+def media(body: dict) -> list[dict]:
+    """The non-text content items of the request's last user_input step."""
+    step = [s for s in body["input"] if s.get("type") == "user_input"][-1]
+    return [item for item in step["content"] if item.get("type") != "text"]
+
+
+async def open_picker(pilot, *keys: str) -> FilePickerScreen:
+    """Open the picker with ``keys`` and wait for its file list."""
+    await pilot.press(*keys)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, FilePickerScreen)
+    return screen
+
+
+async def pick(pilot, query: str) -> None:
+    """Put ``query`` in the open picker's field (as if typed) and press Enter."""
+    pilot.app.screen.query_one(Input).value = query
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def type_and_send(pilot, text: str) -> None:
+    app = pilot.app
+    app.composer.focus()
+    app.composer.insert(text)
+    await pilot.press("enter")
+    await finish(pilot)
+
+
+def last_notification(app: GemtuiApp) -> str:
+    return list(app._notifications)[-1].message
+
+
+async def test_f3_attaches_a_file_sent_inline_with_its_type(emulator, workdir):
+    word = marker()
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_picker(pilot, "f3")
+        await pick(pilot, "chart")
+        bar = app.attachment_bar
+        assert [a.name for a in bar.attachments] == ["chart.png"]
+        assert bar.display
+        await type_and_send(pilot, f"what is this {word}")
+        assert app.conversation.turns[-1].outcome == "completed"
+        (body,) = sent_with(emulator, word)
+        assert media(body) == [
+            {"type": "image", "data": base64.b64encode(PNG).decode(), "mime_type": "image/png"}
+        ]
+        # Accepted: the chips are gone with the draft, and the prompt shows what went with it.
+        assert not bar.attachments and not bar.display
+        prompt = [item for item in app.view.items if isinstance(item, UserItem)][-1]
+        assert prompt.attachments == ["chart.png · image · 264 B"]
+
+
+async def test_at_sign_opens_the_picker_and_goes_once_a_file_is_picked(emulator, workdir):
+    word = marker()
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.composer.focus()
+        app.composer.insert(f"summarise {word} ")
+        await open_picker(pilot, "@")
+        await pick(pilot, "notes")
+        assert app.composer.text == f"summarise {word} "
+        assert app.composer.has_focus
+        await pilot.press("enter")
+        await finish(pilot)
+        (body,) = sent_with(emulator, word)
+        assert media(body) == [
+            {
+                "type": "document",
+                "data": base64.b64encode(b"line one\n").decode(),
+                "mime_type": "text/plain",
+            }
+        ]
+
+
+async def test_at_sign_stays_when_the_picker_is_cancelled_and_mid_word_types_plainly(
+    emulator, workdir
+):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.composer.focus()
+        await open_picker(pilot, "@")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.composer.text == "@"
+        assert not app.attachment_bar.attachments
+        # Inside a word (an e-mail address) @ is just a character.
+        await pilot.press("a", "@", "b")
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0]
+        assert app.composer.text == "@a@b"
+
+
+async def test_picker_filters_fuzzily_with_file_names_first(emulator, workdir):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        picker = await open_picker(pilot, "f3")
+        assert sorted(picker.shown) == sorted(
+            ["blob.bin", "chart.png", "notes.txt", "src/charting.py", "src/main.ts"]
+        )
+        await pilot.press(*"chrt")
+        assert picker.shown == ["chart.png", "src/charting.py"]
+        await pilot.press("backspace", "backspace", "backspace", "backspace", *"srcmn")
+        # Not in any name: the letters run across the path.
+        assert picker.shown == ["src/main.ts"]
+        await pilot.press("enter")
+        await pilot.pause()
+        (attached,) = app.attachment_bar.attachments
+        assert (attached.kind, attached.mime_type) == ("document", "text/plain")
+
+
+async def test_url_goes_as_uri(emulator, workdir):
+    word = marker()
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_picker(pilot, "f3")
+        await pick(pilot, "https://example.com/papers/survey.pdf")
+        await open_picker(pilot, "f3")
+        await pick(pilot, "https://youtu.be/dQw4w9WgXcQ")
+        await type_and_send(pilot, f"compare {word}")
+        (body,) = sent_with(emulator, word)
+        assert media(body) == [
+            {
+                "type": "document",
+                "uri": "https://example.com/papers/survey.pdf",
+                "mime_type": "application/pdf",
+            },
+            {"type": "video", "uri": "https://youtu.be/dQw4w9WgXcQ"},
+        ]
+
+
+async def test_a_chip_is_removed_from_the_keyboard(emulator, workdir):
+    word = marker()
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for name in ("chart", "notes"):
+            await open_picker(pilot, "f3")
+            await pick(pilot, name)
+        bar = app.attachment_bar
+        await pilot.press("f9")
+        assert bar.has_focus and bar.selected == 1
+        await pilot.press("left", "delete")
+        assert [a.name for a in bar.attachments] == ["notes.txt"]
+        await pilot.press("escape")
+        assert app.composer.has_focus
+        await type_and_send(pilot, f"only notes {word}")
+        (body,) = sent_with(emulator, word)
+        assert [item["mime_type"] for item in media(body)] == ["text/plain"]
+        # Removing the last chip hides the bar and goes back to the composer.
+        await open_picker(pilot, "f3")
+        await pick(pilot, "chart")
+        await pilot.press("f9", "backspace")
+        assert not bar.attachments and not bar.display and app.composer.has_focus
+
+
+async def test_oversized_pdf_is_refused_with_the_limit_and_nothing_is_sent(emulator, workdir):
+    # A sparse file: 60 MB long, nothing written.
+    (workdir / "big.pdf").touch()
+    os.truncate(workdir / "big.pdf", 60_000_000)
+    before = len(emulator.received_requests())
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_picker(pilot, "f3")
+        await pick(pilot, "big.pdf")
+        assert not app.attachment_bar.attachments
+        message = last_notification(app)
+        assert "60.0 MB" in message and "50.0 MB" in message and "URL" in message
+    assert len(emulator.received_requests()) == before
+
+
+async def test_unknown_binary_type_is_refused_naming_what_is_supported(emulator, workdir):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_picker(pilot, "f3")
+        await pick(pilot, "blob")
+        assert not app.attachment_bar.attachments
+        message = last_notification(app)
+        assert "blob.bin" in message and "not one the Gemini API accepts" in message
+        assert "PDF" in message and "UTF-8 text" in message
+
+
+async def test_attachments_survive_a_failed_send_and_f5_resends_them(emulator, workdir):
+    # 503 rather than 500: the emulator's Retry-After keeps the client's retries quick.
+    word = marker()
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_picker(pilot, "f3")
+        await pick(pilot, "chart")
+        await type_and_send(pilot, f"!fault 503 {word}")
+        assert app.conversation.turns[-1].outcome == "failed"
+        assert notices(app)[-1].level == "error"
+        assert app.composer.text == f"!fault 503 {word}"
+        assert [a.name for a in app.attachment_bar.attachments] == ["chart.png"]
+        first = len(sent_with(emulator, word))
+        await pilot.press("f5")
+        await finish(pilot)
+        resent = sent_with(emulator, word)[first:]
+        assert resent and all(media(body)[0]["mime_type"] == "image/png" for body in resent)
+        assert len(app.conversation.turns) == 2
+        prompts = [item for item in app.view.items if isinstance(item, UserItem)]
+        assert [p.attachments for p in prompts] == [["chart.png · image · 264 B"]] * 2
+        assert [a.name for a in app.attachment_bar.attachments] == ["chart.png"]
+
+
+async def test_attachments_alone_are_a_prompt(emulator, workdir):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.composer.focus()
+        await pilot.press("enter")
+        assert not app.conversation.turns
+        await open_picker(pilot, "f3")
+        await pick(pilot, "chart")
+        await pilot.press("enter")
+        await finish(pilot)
+        turn = app.conversation.turns[-1]
+        assert turn.outcome == "completed"
+        assert turn.request["input"][0]["content"][0]["mime_type"] == "image/png"
+        assert not app.attachment_bar.attachments
