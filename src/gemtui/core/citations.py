@@ -1,0 +1,134 @@
+"""Citation markers for grounded answers: ``[n]`` after each cited span, one number per URL.
+
+A ``url_citation`` annotation gives ``start_index``/``end_index`` as byte offsets into the
+UTF-8 text of the content block that carries it, end exclusive (``interactions-api.md`` 4.3).
+Offsets come from the server and are untrusted: one past the end of its block is dropped (the
+source is still listed), one inside a multi-byte character moves to the end of that character,
+and one inside a fenced code block moves to just after the fence, so code stays copyable as is.
+The numbers match the sources list under the answer: sources are numbered by first
+appearance, one number per distinct URL.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+
+from gemtui.api.models import TextContent, UrlCitation
+
+
+@dataclass(frozen=True)
+class Source:
+    """One cited source as the list under the answer shows it."""
+
+    number: int
+    url: str
+    title: str | None
+
+
+def citations_of(texts: list[TextContent]) -> list[UrlCitation]:
+    """The URL citations of an answer's text blocks, in order."""
+    return [a for c in texts for a in c.annotations or [] if isinstance(a, UrlCitation)]
+
+
+def sources_of(citations: list[UrlCitation]) -> list[Source]:
+    """Distinct cited URLs, numbered from 1 in order of first appearance."""
+    sources: dict[str, Source] = {}
+    for citation in citations:
+        if citation.url and citation.url not in sources:
+            sources[citation.url] = Source(len(sources) + 1, citation.url, citation.title)
+    return list(sources.values())
+
+
+def marked_text(texts: list[TextContent]) -> str:
+    """The blocks' text joined, with ``[n]`` markers at the end of every cited span.
+
+    Markers are escaped for Markdown (``\\[1\\]``) so they show as typed and never turn the
+    text after them into a link.
+    """
+    numbers = {s.url: s.number for s in sources_of(citations_of(texts))}
+    parts: list[str] = []
+    for block in texts:
+        data = block.text.encode("utf-8", "surrogatepass")
+        at: dict[int, list[int]] = {}
+        for citation in block.annotations or []:
+            if not isinstance(citation, UrlCitation) or citation.url not in numbers:
+                continue
+            end = _char_boundary(data, citation.end_index)
+            if end is not None:
+                at.setdefault(end, []).append(numbers[citation.url])
+        parts.append(_insert(block.text, data, at) if at else block.text)
+    return "".join(parts)
+
+
+def _char_boundary(data: bytes, offset: int | None) -> int | None:
+    """``offset`` moved forward to the next UTF-8 character boundary; None if out of range."""
+    if not isinstance(offset, int) or offset < 0 or offset > len(data):
+        return None
+    # Continuation bytes are 0b10xxxxxx; a character starts on any other byte.
+    while offset < len(data) and data[offset] & 0xC0 == 0x80:
+        offset += 1
+    return offset
+
+
+def _insert(text: str, data: bytes, at: dict[int, list[int]]) -> str:
+    """``text`` with the markers of ``at`` (byte offset -> source numbers) put in."""
+    code = _code_ranges(text)
+    marks: dict[int, list[int]] = {}
+    for offset, numbers in at.items():
+        index = len(data[:offset].decode("utf-8", "surrogatepass"))
+        index = _outside_code(index, code, len(text))
+        if index is not None:
+            marks.setdefault(index, []).extend(numbers)
+    ends = {end for _, end in code}
+    out: list[str] = []
+    last = 0
+    for index in sorted(marks):
+        out.append(text[last:index])
+        if index in ends:
+            # After a code block: a paragraph of its own, so the fence still closes.
+            out.append("\n\n")
+        out.append("".join(f"\\[{n}\\]" for n in dict.fromkeys(marks[index])))
+        last = index
+    out.append(text[last:])
+    return "".join(out)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    # Block structure is all that is needed; inline parsing is the costly part.
+    return MarkdownIt("commonmark").disable(["inline", "text_join"], ignoreInvalid=True)
+
+
+def _code_ranges(text: str) -> list[tuple[int, int]]:
+    """(start, end) character ranges of the code blocks of ``text``: ``end`` is the end of
+    the block's last line. A fence left open runs to the end, where nothing may follow it."""
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    ranges = []
+    for token in _parser().parse(text):
+        if token.type not in ("fence", "code_block") or token.map is None:
+            continue
+        first, after = token.map
+        end = starts[after] - 1
+        if token.type == "fence":
+            closing = lines[after - 1].strip() if after - 1 > first else ""
+            if not closing.startswith(token.markup):
+                end = len(text) + 1
+        ranges.append((starts[first], end))
+    return ranges
+
+
+def _outside_code(index: int, code: list[tuple[int, int]], length: int) -> int | None:
+    """``index``, or the end of the code block it falls in (None: the block never ends)."""
+    slot = bisect_right([start for start, _ in code], index) - 1
+    if slot >= 0:
+        start, end = code[slot]
+        if start <= index < end:
+            return end if end <= length else None
+    return index

@@ -1,0 +1,55 @@
+"""The keys on a selected message with images: ``o`` opens the viewer, ``s`` saves them.
+
+Files go to the current directory as ``gemtui-image-<id>-<n>.<ext>`` (``<id>``: the tail of the
+turn's interaction id, else the time), never over an existing file; the notification gives the
+full path of each file written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gemtui.api.models import ImageContent
+from gemtui.core.images import save_images, short_label
+from gemtui.core.safety import escape_markup
+from gemtui.ui.chat_items import AnswerItem
+from gemtui.ui.widgets.image_viewer import ImageViewerScreen
+
+if TYPE_CHECKING:
+    from gemtui.ui.widgets.conversation import ConversationView
+
+
+def selected_images(view: ConversationView) -> list[ImageContent]:
+    """The images of the selected message; says why when there are none."""
+    if view.selected is None:
+        view.notify("Select a message first (up/down).", severity="warning")
+        return []
+    item = view.items[view.selected]
+    images = item.images if isinstance(item, AnswerItem) else []
+    if not images:
+        view.notify("This message has no image.", severity="warning")
+    return images
+
+
+def open_images(view: ConversationView) -> None:
+    images = selected_images(view)
+    if images:
+        view.app.push_screen(ImageViewerScreen(images))
+
+
+def save_selected_images(view: ConversationView, directory: Path | None = None) -> None:
+    """Save the selected message's images in ``directory`` (the current one by default)."""
+    images = selected_images(view)
+    if not images or view.selected is None:
+        return
+    # Imported here: the presenter module imports the conversation view, which imports this.
+    from gemtui.ui.turn_presenter import turn_of
+
+    turn = turn_of(view.items, view.selected)
+    label = short_label(turn.state.interaction.id if turn is not None else None)
+    report = save_images(images, (directory or Path.cwd()).resolve(), label)
+    lines = [f"Saved {path}" for path in report.saved]
+    lines += [f"Not saved: {problem}" for problem in report.failed]
+    severity = "information" if not report.failed else "warning" if report.saved else "error"
+    view.notify(escape_markup("\n".join(lines)), severity=severity)
