@@ -1,0 +1,197 @@
+"""The jobs screen (F4): the background runs of this session, updating as they are polled.
+
+One row per run: short id, prompt, model or agent, status and elapsed time. The rows follow the
+board's change events; a timer moves the elapsed time of running rows once a second (only
+while the screen is open). Enter opens a finished run into the conversation (the app does
+that, the screen only says which); ``c`` cancels a running one at the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from gemtui.api.errors import GemtuiApiError
+from gemtui.core.jobs import Job, JobBoard, JobChange
+from gemtui.core.safety import clean_terminal_text, escape_markup
+
+#: Column key, title and width; the widths fit the table into 80 columns.
+COLUMNS = (
+    ("id", "id", 9),
+    ("prompt", "prompt", 20),
+    ("owner", "model / agent", 16),
+    ("status", "status", 13),
+    ("elapsed", "elapsed", 7),
+)
+#: How often running rows show their new elapsed time, in seconds.
+TICK = 1.0
+HELP = "Enter open the result · c cancel at the server · Esc close"
+EMPTY = "No background runs yet: Ctrl+B sends the draft as one."
+
+
+def short_id(interaction_id: str) -> str:
+    """The end of an id: the start is the conversation's root and the same for a whole chain."""
+    return interaction_id if len(interaction_id) <= 9 else "…" + interaction_id[-8:]
+
+
+def one_line(text: str, width: int) -> str:
+    """Untrusted text as one clean line of at most ``width`` characters."""
+    flat = " ".join(clean_terminal_text(text).split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def format_elapsed(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def status_text(job: Job) -> str:
+    return f"{job.status} ⚠{job.poll_errors}" if job.poll_errors else job.status
+
+
+class JobsScreen(ModalScreen[Job | None]):
+    """Lists ``board``'s jobs; dismisses with the finished job to open, or ``None``."""
+
+    BINDINGS = [
+        Binding("enter", "open_job", "Open", id="jobs.open", priority=True),
+        Binding("c", "cancel_job", "Cancel run", id="jobs.cancel"),
+        Binding("escape", "close", "Close", id="jobs.close"),
+    ]
+
+    DEFAULT_CSS = """
+    JobsScreen { align: center middle; }
+    JobsScreen > Vertical {
+        width: 100%; max-width: 100; height: 100%; max-height: 30;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    JobsScreen #jobs-title { text-style: bold; }
+    JobsScreen #jobs-help, JobsScreen #jobs-detail { color: $text-muted; }
+    JobsScreen DataTable { height: 1fr; }
+    """
+
+    def __init__(self, board: JobBoard) -> None:
+        super().__init__()
+        self.board = board
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Background runs", id="jobs-title")
+            yield Static(HELP, id="jobs-help")
+            table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
+            for key, title, width in COLUMNS:
+                table.add_column(title, width=width, key=key)
+            yield table
+            yield Static("", id="jobs-detail", markup=False)
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one(DataTable)
+
+    def on_mount(self) -> None:
+        for job in self.board.jobs:
+            self._show(job)
+        self._unsubscribe = self.board.subscribe(self._changed)
+        self.set_interval(TICK, self._tick)
+        self.table.focus()
+        self._show_detail()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    # ------------------------------------------------------------------ rows
+
+    def _cells(self, job: Job) -> list[Text]:
+        """Cells as ``Text``: a ``str`` cell would be parsed as markup, and these are not ours."""
+        cells = [
+            short_id(job.id),
+            one_line(job.prompt, COLUMNS[1][2]),
+            one_line(job.owner, COLUMNS[2][2]),
+            status_text(job),
+            format_elapsed(job.elapsed(self.board.clock())),
+        ]
+        return [Text(cell, no_wrap=True) for cell in cells]
+
+    def _show(self, job: Job) -> None:
+        key = str(job.number)
+        table = self.table
+        if key not in table.rows:
+            table.add_row(*self._cells(job), key=key)
+            return
+        for (column, _title, _width), value in zip(COLUMNS, self._cells(job), strict=True):
+            table.update_cell(key, column, value)
+
+    def _changed(self, job: Job, _change: JobChange) -> None:
+        self._show(job)
+        self._show_detail()
+
+    def _tick(self) -> None:
+        now = self.board.clock()
+        for job in self.board.jobs:
+            if not job.finished:
+                elapsed = Text(format_elapsed(job.elapsed(now)))
+                self.table.update_cell(str(job.number), "elapsed", elapsed)
+
+    def selected_job(self) -> Job | None:
+        table = self.table
+        if not table.row_count:
+            return None
+        number = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0)
+        return self.board.jobs[number - 1] if 0 < number <= len(self.board.jobs) else None
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        job = self.selected_job()
+        detail = self.query_one("#jobs-detail", Static)
+        if job is None:
+            detail.update(EMPTY)
+            return
+        text = f"{job.id}"
+        if job.interaction is not None and job.interaction.environment_id:
+            text += f" · {job.interaction.environment_id}"
+        if job.poll_errors:
+            text += f"\n{job.poll_errors} failed polls; last: {job.last_error}"
+        detail.update(clean_terminal_text(text))
+
+    # ------------------------------------------------------------------ actions
+
+    def action_open_job(self) -> None:
+        job = self.selected_job()
+        if job is None:
+            return
+        if not job.finished:
+            self.notify("Still running: it can be opened once it has finished (c cancels it).")
+            return
+        self.dismiss(job)
+
+    def action_cancel_job(self) -> None:
+        job = self.selected_job()
+        if job is None:
+            return
+        if job.finished:
+            self.notify(f"This run has already ended ({job.status}).")
+            return
+        self.run_worker(self._cancel(job), group="jobs-cancel", exit_on_error=False)
+
+    async def _cancel(self, job: Job) -> None:
+        try:
+            await self.board.cancel(job)
+        except GemtuiApiError as error:
+            self.notify(escape_markup(f"Not cancelled: {error}"), severity="error")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,221 @@
+"""Managed agents (environment out, environment id in the status bar), the per-conversation tools
+checklist (F7 and the palette toggles) and interaction ids (``i`` and the palette), against the
+loopback emulator, reading what it received."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+from support.chat_driver import make_app, send
+from textual.widgets import Input
+
+from gemtui.config import Settings, load_settings
+from gemtui.core.conversation import ChatSettings
+from gemtui.ui.app import GemtuiApp
+from gemtui.ui.chat_items import UserItem
+from gemtui.ui.widgets.tools import ToolsScreen
+
+AGENT = "deep-research-preview-04-2026"
+WEATHER = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Weather of a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+}
+OSC52 = re.compile(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
+
+
+@pytest.fixture(autouse=True)
+def bare_terminal(monkeypatch) -> None:
+    """No desktop clipboard, no multiplexer: copies go out as a bare OSC 52."""
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "TMUX", "STY", "SSH_TTY", "SSH_CONNECTION"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def capture(app: GemtuiApp) -> list[str]:
+    """What the app puts on the clipboard, decoded from the OSC 52 it writes."""
+    copied: list[str] = []
+
+    def write(sequence: str) -> None:
+        (payload,) = OSC52.fullmatch(sequence).groups()
+        copied.append(base64.b64decode(payload).decode())
+
+    app.clipboard_writer = write
+    return copied
+
+
+def creates(emulator) -> list[dict]:
+    return [
+        r["body"]
+        for r in emulator.received_requests()
+        if r["method"] == "POST" and r["path"].endswith("/interactions")
+    ]
+
+
+def last_notification(app: GemtuiApp) -> str:
+    return list(app._notifications)[-1].message
+
+
+# ---------------------------------------------------------------------------------- agents
+
+
+async def test_agent_turns_carry_an_environment_and_the_status_bar_shows_its_id(emulator):
+    app = make_app(emulator, settings=ChatSettings(agent=AGENT))
+    async with app.run_test(size=(100, 24)) as pilot:
+        await send(pilot, "look around the sandbox")
+        first = creates(emulator)[-1]
+        assert first["agent"] == AGENT and "model" not in first
+        assert first["environment"] == "remote"
+        turn = app.conversation.turns[-1]
+        environment = turn.state.interaction.environment_id
+        assert environment.startswith("env_")
+        assert app.status.info.environment == environment
+        assert environment in str(app.status.render())
+        # The chained turn continues in the same environment.
+        await send(pilot, "and now list the files")
+        second = creates(emulator)[-1]
+        assert second["previous_interaction_id"] == turn.state.interaction.id
+        assert second["environment"] == environment
+        await pilot.press("ctrl+n")
+        assert app.status.info.environment == ""
+
+
+async def test_a_configured_environment_is_sent_as_is(emulator):
+    settings = load_settings(environ={"GEMTUI_AGENT": AGENT, "GEMTUI_ENVIRONMENT": "env_mine"})
+    assert settings.problems == []
+    app = make_app(emulator, settings=settings.settings.to_chat_settings())
+    async with app.run_test(size=(100, 24)) as pilot:
+        await send(pilot, "work in my sandbox")
+        assert creates(emulator)[-1]["environment"] == "env_mine"
+        assert app.status.info.environment == "env_mine"
+
+
+def test_the_environment_round_trips_through_the_settings():
+    chat = Settings(agent=AGENT, environment="env_1").to_chat_settings()
+    assert chat.environment == "env_1"
+    assert Settings().with_chat_settings(chat).environment == "env_1"
+    assert Settings(environment="").environment is None
+
+
+async def test_model_requests_carry_no_environment(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "plain question")
+        assert "environment" not in creates(emulator)[-1]
+        assert app.status.info.environment == ""
+
+
+# ---------------------------------------------------------------------------------- tools
+
+
+async def test_f7_toggles_the_next_requests_tools_of_this_conversation_only(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f7")
+        assert isinstance(app.screen, ToolsScreen)
+        await pilot.press("space", "down", "down", "space", "escape")
+        assert not isinstance(app.screen, ToolsScreen)
+        assert app.conversation.settings.tools == [
+            {"type": "google_search"},
+            {"type": "url_context"},
+        ]
+        assert app.status.info.extras == "search+url"
+        await send(pilot, "what is new today?")
+        assert creates(emulator)[-1]["tools"] == [
+            {"type": "google_search"},
+            {"type": "url_context"},
+        ]
+        # The user's settings (what the config file holds) did not change.
+        assert not app.user_settings.tools.google_search
+        await pilot.press("f7", "space", "f7")
+        await send(pilot, "and now?")
+        assert creates(emulator)[-1]["tools"] == [{"type": "url_context"}]
+
+
+async def test_function_tools_in_force_are_listed_and_can_be_switched_off_and_on(emulator):
+    app = make_app(emulator, settings=ChatSettings(tools=[{"type": "code_execution"}, WEATHER]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f7")
+        screen = app.screen
+        assert isinstance(screen, ToolsScreen)
+        assert [choice.key for choice in screen.choices] == [
+            "google_search", "code_execution", "url_context", "function:get_weather",
+        ]  # fmt: skip
+        await pilot.press("end", "space", "escape")
+        assert app.conversation.settings.tools == [{"type": "code_execution"}]
+        # Switched off, it is still offered, and comes back whole.
+        await pilot.press("f7", "end", "space", "escape")
+        assert app.conversation.settings.tools == [{"type": "code_execution"}, WEATHER]
+
+
+async def test_palette_toggles_a_built_in_tool(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.run_action("toggle_tool('code_execution')")
+        await pilot.pause()
+        assert last_notification(app) == "code_execution is on for this conversation."
+        assert "code" in app.status.info.extras
+        await send(pilot, "compute 2**100")
+        assert creates(emulator)[-1]["tools"] == [{"type": "code_execution"}]
+        await app.run_action("toggle_tool('code_execution')")
+        assert app.conversation.settings.tools == [] and app.status.info.extras == ""
+
+
+# ---------------------------------------------------------------------------------- ids
+
+
+async def test_i_copies_the_interaction_id_of_the_selected_messages_turn(emulator):
+    app = make_app(emulator)
+    copied = capture(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "first question")
+        await send(pilot, "second question")
+        first, second = (turn.state.interaction.id for turn in app.conversation.turns)
+        assert first != second
+        await pilot.press("ctrl+l", "end", "i")
+        assert copied == [second]
+        assert last_notification(app) == (
+            f"Interaction {second}: Copied {len(second)} bytes to the clipboard via OSC 52"
+        )
+        prompts = [i for i, item in enumerate(app.view.items) if isinstance(item, UserItem)]
+        app.view.select(prompts[0])
+        await pilot.press("i")
+        app.view.select(prompts[0] + 1)
+        await pilot.press("i")
+        assert copied == [second, first, first]
+
+
+async def test_a_turn_the_server_refused_has_no_id_to_copy(emulator):
+    app = make_app(emulator)
+    copied = capture(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "!fault 400 refused")
+        await pilot.press("ctrl+l", "end", "i")
+        assert copied == []
+        assert last_notification(app).startswith("No interaction id here")
+        await app.run_action("copy_last_id")
+        await pilot.pause()
+        assert copied == []
+
+
+async def test_palette_copies_the_last_interaction_id(emulator):
+    app = make_app(emulator)
+    copied = capture(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "hello")
+        await send(pilot, "!fault 400 refused")
+        await app.run_action("copy_last_id")
+        assert copied == [app.conversation.turns[0].state.interaction.id]
+
+
+async def test_the_settings_pane_sets_the_environment_of_the_next_agent_turn(emulator):
+    app = make_app(emulator, settings=ChatSettings(agent=AGENT))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        app.screen.query_one("#environment", Input).value = "env_from_pane"
+        await pilot.press("ctrl+s")
+        assert app.conversation.settings.environment == "env_from_pane"
+        await send(pilot, "carry on")
+        assert creates(emulator)[-1]["environment"] == "env_from_pane"

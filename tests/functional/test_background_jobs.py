@@ -1,0 +1,146 @@
+"""Background runs in the app against the loopback emulator: Ctrl+B, the jobs screen (F4),
+opening a finished run into the conversation, cancelling one, and a create that fails."""
+
+from __future__ import annotations
+
+from support.chat_driver import answers, make_app, notices, send
+
+from gemtui.core.conversation import ChatSettings
+from gemtui.ui.app import GemtuiApp
+from gemtui.ui.widgets.jobs import JobsScreen
+
+
+def fast_polls(app: GemtuiApp) -> None:
+    """Poll every few milliseconds; tests wait for the board's events, never for a time."""
+    app.jobs.interval = 0.005
+    app.jobs.max_interval = 0.05
+
+
+def posts(emulator) -> list[dict]:
+    return [r for r in emulator.received_requests() if r["method"] == "POST"]
+
+
+def row(screen: JobsScreen, number: int) -> list[str]:
+    return [str(cell) for cell in screen.table.get_row(str(number))]
+
+
+def messages(app: GemtuiApp) -> list[str]:
+    return [notification.message for notification in app._notifications]
+
+
+async def background(pilot, prompt: str) -> None:
+    """Type ``prompt`` and send it with Ctrl+B; return once the create has been answered."""
+    app = pilot.app
+    app.composer.load_text(prompt)
+    await pilot.press("ctrl+b")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_ctrl_b_runs_the_draft_in_background_and_enter_opens_the_answer(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        fast_polls(app)
+        await background(pilot, "Explain binary search")
+        assert app.composer.text == ""
+        (job,) = app.jobs.jobs
+        assert posts(emulator)[-1]["body"]["background"] is True
+        # A run is not a turn of the chat until it is opened.
+        assert app.conversation.turns == []
+        await pilot.press("f4")
+        screen = app.screen
+        assert isinstance(screen, JobsScreen)
+        await app.jobs.wait(job)
+        await pilot.pause()
+        short, prompt, owner, status, _elapsed = row(screen, 1)
+        assert (short, prompt, owner, status) == (
+            "…" + job.id[-8:],
+            "Explain binary sear…",
+            "gemini-3.6-flash",
+            "completed",
+        )
+        assert any(m.startswith("Background run completed: Explain") for m in messages(app))
+        assert app.status.info.jobs_running == 0
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, JobsScreen)
+        (turn,) = app.conversation.turns
+        assert turn.prompt == "Explain binary search" and turn.outcome == "completed"
+        assert turn.state.interaction.id == job.id
+        assert "binary search" in answers(app)[-1].source.lower()
+        # The chat goes on from the run.
+        await send(pilot, "and in a linked list?")
+        assert posts(emulator)[-1]["body"]["previous_interaction_id"] == job.id
+
+
+async def test_the_status_bar_counts_running_jobs_and_c_cancels_one_at_the_server(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        fast_polls(app)
+        await background(pilot, "!fault never-complete dig deep")
+        (job,) = app.jobs.jobs
+        assert app.status.info.jobs_running == 1
+        assert "1 in background" in str(app.status.render())
+        # Escape keeps its meaning: it does not touch background runs.
+        await pilot.press("escape")
+        assert not job.finished
+        await pilot.press("f4")
+        screen = app.screen
+        assert isinstance(screen, JobsScreen)
+        await pilot.press("enter")
+        assert app.screen is screen and messages(app)[-1].startswith("Still running")
+        await pilot.press("c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert job.status == "cancelled"
+        assert row(screen, 1)[3] == "cancelled"
+        assert posts(emulator)[-1]["path"].endswith(f"/interactions/{job.id}/cancel")
+        assert app.status.info.jobs_running == 0
+        await pilot.press("escape")
+        assert not isinstance(app.screen, JobsScreen)
+
+
+async def test_a_failed_create_keeps_the_draft_and_shows_the_error(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await background(pilot, "!fault 400 hello")
+        assert app.composer.text == "!fault 400 hello"
+        assert app.jobs.jobs == []
+        assert notices(app)[-1].message.startswith("The background run was not started:")
+        assert notices(app)[-1].level == "error"
+
+
+async def test_with_the_background_setting_enter_sends_in_background(emulator):
+    app = make_app(emulator, settings=ChatSettings(background=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        fast_polls(app)
+        assert "background" in app.status.info.extras
+        app.composer.load_text("a long job")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        (job,) = app.jobs.jobs
+        assert app.conversation.turns == [] and app.composer.text == ""
+        await app.jobs.wait(job)
+        assert job.status == "completed"
+
+
+async def test_a_stateless_chat_refuses_a_background_run_and_keeps_the_draft(emulator):
+    app = make_app(emulator, settings=ChatSettings(stateful=False, background=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        before = len(emulator.received_requests())
+        assert "background" not in app.status.info.extras
+        await background(pilot, "keep me")
+        assert app.composer.text == "keep me" and app.jobs.jobs == []
+        assert "stateless" in messages(app)[-1]
+        assert len(emulator.received_requests()) == before
+
+
+async def test_f4_with_no_runs_says_how_to_start_one(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        assert isinstance(app.screen, JobsScreen)
+        assert "Ctrl+B" in str(app.screen.query_one("#jobs-detail").render())
+        await pilot.press("f4")
+        assert not isinstance(app.screen, JobsScreen)

@@ -1,0 +1,158 @@
+"""The background-run board against the loopback emulator (and a scripted server for a poll
+that fails once): start, poll to the end, cancel, keep polling through errors."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from support.rawserver import ScriptedServer, reply
+
+from gemtui.api.client import InteractionsClient, RetryPolicy
+from gemtui.api.errors import InvalidRequestError
+from gemtui.api.models import ModelOutputStep
+from gemtui.core.jobs import MAX_POLL_INTERVAL, Job, JobBoard, next_delay
+
+MODEL = "gemini-3.6-flash"
+#: Fast polls: the tests wait for the board's own events, never for a fixed time.
+FAST = 0.005
+
+
+def request(prompt: str) -> dict:
+    content = [{"type": "text", "text": prompt}]
+    return {"model": MODEL, "input": [{"type": "user_input", "content": content}]}
+
+
+@pytest.fixture
+async def client(emulator, api_key) -> AsyncIterator[InteractionsClient]:
+    async with InteractionsClient(api_key=api_key, base_url=emulator.base_url) as client:
+        yield client
+
+
+@pytest.fixture
+async def board(client) -> AsyncIterator[JobBoard]:
+    board = JobBoard(lambda: client, interval=FAST, max_interval=FAST)
+    yield board
+    await board.close()
+
+
+def record_changes(board: JobBoard) -> list[tuple[int, str, str]]:
+    seen: list[tuple[int, str, str]] = []
+    board.subscribe(lambda job, change: seen.append((job.number, change, job.status)))
+    return seen
+
+
+async def test_a_background_run_is_polled_until_it_completes(board, emulator):
+    seen = record_changes(board)
+    job = await board.start(request("write a haiku"), prompt="write a haiku")
+    assert job.status == "in_progress" and job.id.startswith("v1_")
+    assert board.running == 1
+    await board.wait(job)
+    assert job.status == "completed" and job.finished_at is not None
+    assert board.running == 0
+    assert seen[0] == (1, "started", "in_progress")
+    assert seen[-1] == (1, "finished", "completed")
+    assert any(isinstance(step, ModelOutputStep) for step in job.interaction.steps)
+    sent = [r for r in emulator.received_requests() if r["method"] == "POST"][-1]["body"]
+    assert sent["background"] is True and "stream" not in sent
+    polls = [
+        r for r in emulator.received_requests() if r["method"] == "GET" and job.id in r["path"]
+    ]
+    assert len(polls) == job.polls >= 1
+
+
+async def test_cancel_stops_a_running_job_at_the_server(board, emulator):
+    job = await board.start(request("!fault never-complete dig deep"), prompt="dig deep")
+    finished: list[Job] = []
+    board.subscribe(lambda j, change: change == "finished" and finished.append(j))
+    await board.cancel(job)
+    assert job.status == "cancelled" and finished == [job]
+    assert board.running == 0
+    last = emulator.received_requests()[-1]
+    assert last["method"] == "POST" and last["path"].endswith(f"{job.id}/cancel")
+
+
+async def test_cancel_of_a_finished_run_at_the_server_is_raised_and_polling_tells_the_truth(
+    board, client
+):
+    job = await board.start(request("quick one"), prompt="quick one")
+    # Finish it at the server behind the board's back: the board still thinks it runs.
+    async with client.stream_get(job.id) as stream:
+        async for _ in stream:
+            pass
+    with pytest.raises(InvalidRequestError, match="still running"):
+        await board.cancel(job)
+    await board.wait(job)
+    assert job.status == "completed"
+
+
+async def test_many_jobs_poll_independently(board):
+    jobs = [await board.start(request(f"job {n}"), prompt=f"job {n}") for n in range(5)]
+    assert [job.number for job in jobs] == [1, 2, 3, 4, 5]
+    assert len({job.id for job in jobs}) == 5
+    await asyncio.gather(*(board.wait(job) for job in jobs))
+    assert {job.status for job in jobs} == {"completed"}
+
+
+async def test_a_failed_create_starts_nothing(board):
+    with pytest.raises(InvalidRequestError):
+        await board.start(request("!fault 400 nope"), prompt="nope")
+    assert board.jobs == []
+
+
+async def test_a_stateless_request_is_refused_before_sending(board):
+    with pytest.raises(ValueError, match="stored"):
+        await board.start({**request("x"), "store": False}, prompt="x")
+
+
+async def test_poll_errors_are_counted_and_polling_goes_on(board, client):
+    """A run deleted at the server: every GET is a 404, counted on the job, never raised."""
+    job = await board.start(request("!fault never-complete vanish"), prompt="vanish")
+    errors = asyncio.Event()
+    board.subscribe(lambda j, change: j.poll_errors >= 2 and errors.set())
+    await client.delete(job.id)
+    await errors.wait()
+    assert job.status == "in_progress" and not job.finished
+    assert "vanish" not in job.last_error and job.id in job.last_error
+    assert board.running == 1
+
+
+async def test_a_poll_that_fails_once_recovers(api_key):
+    """A scripted server: the create, one 503 for the first GET, then the finished run."""
+    running = {"id": "v1_job", "object": "interaction", "status": "in_progress", "model": MODEL}
+    done = {**running, "status": "completed", "steps": []}
+    unavailable = {"error": {"code": "unavailable", "message": "The service is overloaded."}}
+    async with (
+        ScriptedServer(reply(200, running), reply(503, unavailable), reply(200, done)) as server,
+        InteractionsClient(
+            api_key=api_key, base_url=server.base_url, retry=RetryPolicy(max_attempts=1)
+        ) as client,
+    ):
+        board = JobBoard(lambda: client, interval=FAST, max_interval=FAST)
+        updates: list[tuple[str, int]] = []
+        board.subscribe(lambda job, change: updates.append((change, job.poll_errors)))
+        job = await board.start(request("x"), prompt="x")
+        await board.wait(job)
+        await board.close()
+    assert updates == [("started", 0), ("updated", 1), ("finished", 1)]
+    assert job.status == "completed" and "overloaded" in job.last_error
+    assert [r.method for r in server.requests] == ["POST", "GET", "GET"]
+
+
+async def test_elapsed_comes_from_the_injected_clock(client):
+    now = [100.0]
+    board = JobBoard(lambda: client, interval=FAST, max_interval=FAST, clock=lambda: now[0])
+    job = await board.start(request("time me"), prompt="time me")
+    now[0] = 103.5
+    assert job.elapsed(now[0]) == 3.5
+    await board.wait(job)
+    now[0] = 200.0
+    assert job.elapsed(now[0]) == 3.5
+    await board.close()
+
+
+def test_poll_pause_stretches_and_is_capped():
+    assert next_delay(2.0, failed=False) == 2.5
+    assert next_delay(2.0, failed=True) == 4.0
+    assert next_delay(MAX_POLL_INTERVAL, failed=True) == MAX_POLL_INTERVAL
