@@ -1,0 +1,40 @@
+"""F1 lists the keys in force: the focused pane's own and the app's before the text editor's."""
+
+from __future__ import annotations
+
+from support.chat_driver import make_app
+
+from gemtui.ui.widgets.help_screen import HelpScreen
+
+
+def titles(screen: HelpScreen) -> list[str]:
+    return [section.title for section in screen.sections]
+
+
+async def test_f1_orders_our_keys_before_the_editors_and_toggles(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        assert titles(screen)[:2] == ["Prompt", "gemtui"]
+        assert titles(screen)[-1] == "Text editor"
+        app_keys = dict((what, keys) for keys, what in screen.sections[1].rows)
+        assert app_keys["Regenerate"] == "f8"
+        # Keyboard-scrollable: the table is taller than the screen.
+        scroll = screen.query_one("#help-scroll")
+        assert scroll.has_focus and scroll.max_scroll_y > 0
+        await pilot.press("pagedown")
+        assert scroll.scroll_y > 0
+        await pilot.press("f1")
+        assert not isinstance(app.screen, HelpScreen)
+
+        await pilot.press("ctrl+l", "f1")
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        assert titles(screen)[:2] == ["Messages", "gemtui"]
+        assert "Text editor" not in titles(screen)
+        pane_keys = dict((what, keys) for keys, what in screen.sections[0].rows)
+        assert pane_keys["Edit prompt"] == "e"
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)

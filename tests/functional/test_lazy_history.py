@@ -1,0 +1,91 @@
+"""A 500-turn conversation opens on its last screen and reads older turns as the reader scrolls
+up, without moving what the reader is looking at."""
+
+from __future__ import annotations
+
+import pytest
+from support.chat_driver import make_app
+
+from gemtui.api.models import Interaction, parse_step
+from gemtui.core.assembler import InteractionState, StepState
+from gemtui.core.conversation import ChatSettings, Turn
+from gemtui.core.store import Store
+from gemtui.ui.chat_items import UserItem
+from gemtui.ui.lazy_history import BATCH
+
+TURNS = 500
+
+
+def write_conversation(store: Store, turns: int) -> int:
+    """A conversation of ``turns`` answered turns, written straight into the store."""
+    settings = ChatSettings()
+    conversation_id = store.create_conversation(settings)
+    for number in range(1, turns + 1):
+        turn = Turn(f"question {number}")
+        turn_id = store.start_turn(conversation_id, turn, settings)
+        turn.state = InteractionState(
+            interaction=Interaction(id=f"v1_stored{number}", status="completed")
+        )
+        answer = {"type": "model_output", "content": [{"type": "text", "text": f"answer {number}"}]}
+        turn.state.steps.append(StepState(0, 0.0, done=True, _model=parse_step(answer)))
+        turn.outcome = "completed"
+        store.save_turn(turn_id, turn)
+    return conversation_id
+
+
+@pytest.fixture
+def long_store(tmp_path):
+    with Store(tmp_path / "history.sqlite3") as store:
+        yield store, write_conversation(store, TURNS)
+
+
+def screen_text(view) -> list[str]:
+    return [view.render_line(y).text.rstrip() for y in range(view.size.height)]
+
+
+async def test_opening_shows_the_last_screen_and_scrolling_up_reads_the_rest(emulator, long_store):
+    store, conversation_id = long_store
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_stored(conversation_id)
+        await pilot.pause()
+        view = app.view
+        turns = app.conversation.turns
+        assert turns[-1].prompt == f"question {TURNS}"
+        assert len(turns) < TURNS
+        assert view.scroll_y == view.max_scroll_y
+        assert any(line.strip() == f"answer {TURNS}" for line in screen_text(view))
+        # The chain continues from the last turn, however few turns were read.
+        assert app.conversation.previous_interaction_id == f"v1_stored{TURNS}"
+
+        await pilot.press("ctrl+l")
+        for _ in range(TURNS):
+            if len(turns) == TURNS:
+                break
+            read = len(turns)
+            first = view.items[0]
+            await pilot.press("home")
+            await pilot.pause()
+            assert len(turns) > read, "reaching the top read no older turns"
+            assert len(turns) - read <= 2 * BATCH
+            # What the reader went to is still where it was, on the top line: no jump.
+            assert view.items[view.selected] is first
+            top = screen_text(view)
+            assert top[:2] == ["▌ You", f"▌ {first.prompt}"]
+        assert [t.prompt for t in turns] == [f"question {n}" for n in range(1, TURNS + 1)]
+        prompts = [item.prompt for item in view.items if isinstance(item, UserItem)]
+        assert prompts == [t.prompt for t in turns]
+        assert app.timeline.rows.turn_count == TURNS
+        await pilot.press("home")
+        assert len(turns) == TURNS
+
+
+async def test_a_search_hit_in_an_older_turn_is_read_and_selected(emulator, long_store):
+    store, conversation_id = long_store
+    target = store.load_turns(conversation_id, limit=None)[9]
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_stored(conversation_id, target.id)
+        await pilot.pause()
+        selected = app.view.items[app.view.selected]
+        assert isinstance(selected, UserItem) and selected.prompt == "question 10"
