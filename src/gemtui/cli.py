@@ -86,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--agent", metavar="NAME", help="ask a managed agent instead of a model")
     ask.add_argument("--system", metavar="TEXT", help="system instruction")
     ask.add_argument(
-        "--attach", "-a", metavar="FILE", action="append", default=[],
-        help="send a file with the question (repeatable)",
+        "--attach", "-a", metavar="FILE|URL", action="append", default=[],
+        help="send a file, or an http(s) URL, with the question (repeatable)",
     )  # fmt: skip
     ask.add_argument(
         "--tool", action="append", default=[],

@@ -23,7 +23,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -43,6 +43,10 @@ from pydantic_settings import (
 )
 
 from gemtui.core.conversation import ChatSettings
+from gemtui.core.tools import FunctionTool, check_functions
+
+if TYPE_CHECKING:
+    from gemtui.api.timing import RetryPolicy, Timeouts
 
 CONFIG_FILE_NAME = "config.toml"
 DEFAULT_MODEL = ChatSettings.model
@@ -135,6 +139,32 @@ class ToolSettings(_Section):
         return [{"type": name} for name in BUILT_IN_TOOLS if getattr(self, name)]
 
 
+class NetworkSettings(_Section):
+    """Time limits and retries of every request (seconds; slow links may want more)."""
+
+    connect_timeout: float = Field(10.0, gt=0)
+    #: The wait for the response head; a non-streaming create answers only when it is done.
+    first_byte_timeout: float = Field(300.0, gt=0)
+    #: The longest silence allowed in the middle of a stream before it counts as stalled.
+    idle_timeout: float = Field(120.0, gt=0)
+    #: Retries of a failed request (429, 5xx, connection errors), with backoff.
+    retries: int = Field(4, ge=0, le=10)
+
+    def timeouts(self) -> Timeouts:
+        from gemtui.api.timing import Timeouts
+
+        return Timeouts(
+            connect=self.connect_timeout,
+            first_byte=self.first_byte_timeout,
+            idle=self.idle_timeout,
+        )
+
+    def retry_policy(self) -> RetryPolicy:
+        from gemtui.api.timing import RetryPolicy
+
+        return RetryPolicy(max_attempts=self.retries + 1)
+
+
 class Settings(BaseSettings):
     """Everything a user can set. Built by ``load_settings``; ``Settings()`` is the defaults."""
 
@@ -155,6 +185,9 @@ class Settings(BaseSettings):
     api_version: Literal["v1beta", "v1"] = "v1beta"
     model: str = Field(DEFAULT_MODEL, min_length=1)
     agent: str | None = None
+    #: Where an agent runs: "remote" (a fresh sandbox) or an environment id; unset, a chat's
+    #: first agent turn gets a fresh one and later turns continue in it.
+    environment: str | None = None
     system_instruction: str | None = None
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
     tools: ToolSettings = Field(default_factory=ToolSettings)
@@ -165,6 +198,11 @@ class Settings(BaseSettings):
     theme: str = Field(DEFAULT_THEME, min_length=1)
     #: Binding id -> comma-separated keys, e.g. ``"app.quit" = "ctrl+q"``.
     keymap: dict[str, str] = Field(default_factory=dict)
+    #: Local function tools (``[[functions]]``); see gemtui.core.tools.
+    functions: list[FunctionTool] = Field(default_factory=list)
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
+    #: How much goes to the log file (``gemtui.log`` in the user state dir; never the key).
+    log_level: Literal["debug", "info", "warning", "error"] = "warning"
 
     @classmethod
     def settings_customise_sources(
@@ -192,7 +230,7 @@ class Settings(BaseSettings):
     def _empty_key_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
-    @field_validator("agent", "system_instruction", mode="before")
+    @field_validator("agent", "environment", "system_instruction", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -239,11 +277,12 @@ class Settings(BaseSettings):
             model=self.model,
             agent=self.agent,
             system_instruction=self.system_instruction,
-            tools=self.tools.wire(),
+            tools=self.tools.wire() + [f.declaration() for f in self.functions if f.enabled],
             generation_config=self.generation.wire(),
             response_format=response_format,
             stateful=self.stateful,
             background=self.background,
+            environment=self.environment,
         )
 
     def with_chat_settings(self, chat: ChatSettings) -> Settings:
@@ -265,11 +304,22 @@ class Settings(BaseSettings):
                 "system_instruction": chat.system_instruction,
                 "generation": GenerationSettings.model_validate(generation),
                 "tools": ToolSettings(**{name: name in tool_types for name in BUILT_IN_TOOLS}),
+                "functions": [
+                    f.model_copy(update={"enabled": f.name in _function_names(chat)})
+                    for f in self.functions
+                ],
                 "response_schema": schema,
                 "stateful": chat.stateful,
                 "background": chat.background,
+                "environment": (
+                    chat.environment if not isinstance(chat.environment, dict) else self.environment
+                ),
             }
         )
+
+
+def _function_names(chat: ChatSettings) -> set[str]:
+    return {tool.get("name") for tool in chat.tools if tool.get("type") == "function"}
 
 
 # ---------------------------------------------------------------------------------- loading
@@ -305,6 +355,12 @@ def load_settings(
     path = path or default_config_path()
     problems: list[str] = []
     text, file_data = _read_file(path, problems)
+    if "functions" in file_data:
+        file_data["functions"], bad = check_functions(file_data["functions"], path.parent)
+        for number, problem in bad:
+            line = _array_table_line(text, "functions", number)
+            origin = f"{path}, line {line}" if line else str(path)
+            problems.append(f"{origin}: {problem}; that function is ignored.")
     env_data = _env_layer(os.environ if environ is None else environ, problems)
     layers: list[tuple[dict[str, Any], Any]] = [
         (file_data, lambda loc: _file_origin(path, text, loc)),
@@ -449,6 +505,13 @@ def _line_of(text: str, loc: tuple[str, ...]) -> int | None:
     return None
 
 
+def _array_table_line(text: str, name: str, number: int | None) -> int | None:
+    """The line of the ``number``-th ``[[name]]`` header of the TOML ``text``."""
+    header = re.compile(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]")
+    lines = [n for n, line in enumerate(text.splitlines(), start=1) if header.match(line)]
+    return lines[number] if number is not None and number < len(lines) else None
+
+
 def _env_name(loc: tuple[str, ...]) -> str:
     if not loc:
         return "GEMTUI_*"
@@ -506,8 +569,9 @@ def save_settings(
 
 
 def _changed(before: Settings, after: Settings) -> Iterator[tuple[str, Any]]:
-    old = before.model_dump(mode="json", exclude={"api_key"})
-    new = after.model_dump(mode="json", exclude={"api_key"})
+    # Function tools are edited in the file only: the pane's switches last for the session.
+    old = before.model_dump(mode="json", exclude={"api_key", "functions"})
+    new = after.model_dump(mode="json", exclude={"api_key", "functions"})
     yield from _leaf_changes(old, new, ())
 
 

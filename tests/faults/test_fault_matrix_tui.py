@@ -289,33 +289,26 @@ async def test_ten_megabyte_event_arrives_whole(store):
 
 
 async def test_background_run_that_never_completes_is_cancelled(emulator, store):
+    """With the background setting on, Enter starts a run the jobs screen (F4) polls; one that
+    never completes is cancelled there, at the server, and the app stays usable throughout."""
     app = fault_app(emulator.base_url, store=store, settings=ChatSettings(background=True))
     async with app.run_test(size=SIZE) as pilot:
-        await send(pilot, "!fault never-complete hello", wait=False)
-        while not app.conversation.turns or not app.conversation.turns[-1].state.interaction.id:
-            await pilot.pause(0.02)
-        await assert_responsive_while_busy(pilot)
-        await pilot.press("escape")
-        await finish(pilot)
-        turn = app.conversation.turns[-1]
-        assert turn.outcome == "cancelled"
-        assert "Cancelled" in notices(app)[-1].message
-        assert app.composer.text == ""
-        assert_kept_everywhere(app, store, 0)
+        app.jobs.interval, app.jobs.max_interval = 0.005, 0.05
+        app.composer.load_text("!fault never-complete hello")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        (job,) = app.jobs.jobs
+        assert job.id and not job.finished
+        assert app.composer.text == ""  # the server took it
         await assert_responsive(pilot)
-        interaction_id = turn.state.interaction.id
-    # The run itself must stop too, not only the local stream: it would run (and bill) on.
+        await pilot.press("f4")
+        await pilot.press("c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert job.status == "cancelled"
+        await pilot.press("escape")
+        await assert_responsive(pilot)
+    # The run itself stopped, not only the polling: it would run (and bill) on.
     async with InteractionsClient(api_key=FAKE_KEY, base_url=emulator.base_url) as client:
-        status = (await client.get(interaction_id)).status
+        status = (await client.get(job.id)).status
     assert status == "cancelled"
-
-
-async def assert_responsive_while_busy(pilot: Pilot) -> None:
-    """While a turn waits, keys still work: F6 flips the mode for the next turn, and back."""
-    app = pilot.app
-    assert isinstance(app, GemtuiApp)
-    before = app.conversation.settings.stateful
-    await pilot.press("f6")
-    assert app.conversation.settings.stateful is not before
-    await pilot.press("f6")
-    assert app.busy

@@ -346,13 +346,13 @@ async def test_keymap_editor_remaps_an_action(emulator):
             for widget in screen.query(Input)
             if widget.id and widget.id.startswith("keymap-") and widget.placeholder == "f6"
         )
-        await type_input(pilot, f"#{field.id}", "f8")
+        await type_input(pilot, f"#{field.id}", "f12")
         await save(pilot)
         assert results[0] is not None
-        assert results[0].settings.keymap == {"app.toggle_mode": "f8"}
+        assert results[0].settings.keymap == {"app.toggle_mode": "f12"}
         await pilot.press("f6")
         assert app.conversation.settings.stateful
-        await pilot.press("f8")
+        await pilot.press("f12")
         assert not app.conversation.settings.stateful
 
 

@@ -386,7 +386,8 @@ class ApiTimeoutError(GemtuiApiError):
         GemtuiApiError.__init__(
             self,
             f"Timed out {self._PHASE_TEXT.get(phase, phase)} ({host}){limit}",
-            hint="The server or network is slow or stalled; retry, or raise the timeout.",
+            hint="The server or network is slow or stalled; retry, or raise the timeout "
+            "([network] in the config file).",
         )
 
     @property
@@ -443,7 +444,10 @@ class StreamIdleTimeout(ApiTimeoutError, StreamInterrupted):
         self.last_event_id = last_event_id
         self.interaction_id = interaction_id
         self.events_received = events_received
-        self.hint = "The stream stalled. " + _resume_hint(interaction_id)
+        self.hint = (
+            "The stream stalled (a slow link may need a longer [network] idle_timeout). "
+            + _resume_hint(interaction_id)
+        )
 
 
 class UnexpectedResponseError(GemtuiApiError):

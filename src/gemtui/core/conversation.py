@@ -41,6 +41,9 @@ class ChatSettings:
     response_format: dict[str, Any] | list[dict[str, Any]] | None = None
     stateful: bool = True
     background: bool = False
+    #: Where an agent runs (``interactions-api.md`` 2.8): ``"remote"`` (a fresh sandbox), an
+    #: environment id, or a config object; ``None`` continues the chat's environment.
+    environment: str | dict[str, Any] | None = None
 
     @property
     def mode_label(self) -> str:
@@ -53,6 +56,8 @@ class Turn:
 
     prompt: str
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    #: How each attachment is shown (``name · kind · size``), for a resend to show it alike.
+    attachment_labels: list[str] = field(default_factory=list)
     state: InteractionState = field(default_factory=new_state)
     outcome: Outcome = "pending"
     error: Exception | None = None
@@ -60,6 +65,13 @@ class Turn:
     extra_input: list[dict[str, Any]] = field(default_factory=list)
     #: The create body as sent (kept for recordings and the timeline; it never holds the key).
     request: dict[str, Any] = field(default_factory=dict)
+    #: Where the chain stood when this turn started (the interaction it continued and how many
+    #: stateless history steps came before it): what :meth:`Conversation.rewind` goes back to.
+    chained_from: str | None = None
+    history_before: int = 0
+    #: Its row in the history store and the row it follows (a branch starts from the latter).
+    stored_id: int | None = None
+    stored_parent: int | None = None
 
     @property
     def user_input_step(self) -> dict[str, Any]:
@@ -97,11 +109,34 @@ class Conversation:
     previous_interaction_id: str | None = None
     #: The wire steps resent in stateless mode, exactly as received.
     history: list[dict[str, Any]] = field(default_factory=list)
+    #: The agent environment the server last reported (``environment_id``).
+    environment_id: str | None = None
 
     def start_turn(self, prompt: str, attachments: list[dict[str, Any]] | None = None) -> Turn:
-        turn = Turn(prompt=prompt, attachments=list(attachments or []))
+        turn = Turn(
+            prompt=prompt,
+            attachments=list(attachments or []),
+            chained_from=self.previous_interaction_id,
+            history_before=len(self.history),
+        )
         self.turns.append(turn)
         return turn
+
+    def rewind(self, turn_index: int) -> list[Turn]:
+        """Go back to just before ``turns[turn_index]``, to send something else from there.
+
+        That turn and every later one leave ``turns`` (they are returned); the chain is put back
+        as it was when that turn started, so the next request branches from the same point:
+        stateful, chained onto the interaction the dropped turn continued; stateless, with the
+        history that came before it.
+        """
+        dropped = self.turns[turn_index:]
+        if dropped:
+            first = dropped[0]
+            self.previous_interaction_id = first.chained_from
+            del self.history[first.history_before :]
+            del self.turns[turn_index:]
+        return dropped
 
     def build_request(self, turn: Turn) -> dict[str, Any]:
         """The create body for ``turn`` under the settings in force now."""
@@ -109,6 +144,8 @@ class Conversation:
         body: dict[str, Any] = {}
         if settings.agent:
             body["agent"] = settings.agent
+            # Chained agent turns must name their environment too (interactions-api.md 2.7).
+            body["environment"] = settings.environment or self.environment_id or "remote"
         else:
             body["model"] = settings.model
             if settings.generation_config:
@@ -140,6 +177,7 @@ class Conversation:
         """
         if turn.outcome not in CHAINABLE_OUTCOMES:
             return
+        self.environment_id = turn.state.interaction.environment_id or self.environment_id
         if self.settings.stateful:
             if turn.state.interaction.id:
                 self.previous_interaction_id = turn.state.interaction.id

@@ -31,6 +31,12 @@ number per message, anywhere in the text):
     Pause MS milliseconds between streamed deltas for this request.
 ``!size KB``
     Make the Markdown answer about KB kilobytes long.
+``!invalid-json``
+    Structured output (``response_format`` with a schema) only: the JSON answer breaks the
+    schema (its first property gets a value of the wrong type; a schema that constrains
+    nothing cannot be broken).
+``!not-json``
+    Structured output only: the answer is JSON cut off halfway, so it does not parse.
 """
 
 from __future__ import annotations
@@ -41,7 +47,8 @@ from dataclasses import dataclass
 from gemtui.emulator.errors import FAULT_ERRORS, invalid
 
 _DIRECTIVE = re.compile(
-    r"!(?P<name>fault|slow|size)\b[ \t]*(?P<arg>[A-Za-z0-9-]+(?:[ \t]+\d+(?:\.\d+)?)?)?"
+    r"!(?:(?P<flag>invalid-json|not-json)\b"
+    r"|(?P<name>fault|slow|size)\b[ \t]*(?P<arg>[A-Za-z0-9-]+(?:[ \t]+\d+(?:\.\d+)?)?)?)"
 )
 _STATUS = re.compile(r"(?P<status>\d{3})(?:x(?P<times>\d+))?")
 
@@ -62,6 +69,8 @@ class Directives:
     never_complete: bool = False
     slow_ms: float | None = None
     size_kb: float | None = None
+    #: structured output made to fail its check: "invalid-json" or "not-json"
+    json_fault: str | None = None
 
 
 def parse(text: str) -> tuple[str, Directives]:
@@ -72,6 +81,9 @@ def parse(text: str) -> tuple[str, Directives]:
 
 
 def _apply(match: re.Match[str], found: Directives) -> str:
+    if match["flag"]:
+        found.json_fault = match["flag"]
+        return " "
     name, arg = match["name"], (match["arg"] or "").split()
     if name in ("slow", "size"):
         value = _number(arg[0] if arg else "", f"!{name}")

@@ -360,7 +360,28 @@ def _result_answer(turn: Turn, results: list[dict[str, Any]]) -> dict[str, Any]:
 def _json_output(turn: Turn) -> dict[str, Any]:
     schema = turn.request.json_format.get("schema") if turn.request.json_format else None
     value = sample(schema, turn.prompt) if schema else {"answer": turn.prompt}
-    return _text_output(json.dumps(value, ensure_ascii=False, indent=2))
+    fault = turn.directives.json_fault
+    if fault == "invalid-json" and isinstance(schema, dict):
+        value = _break_schema(value, schema)
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    if fault == "not-json":
+        text = text[: max(1, len(text) // 2)]
+    return _text_output(text)
+
+
+def _break_schema(value: Any, schema: dict[str, Any]) -> Any:
+    """``value`` changed so that it no longer follows ``schema`` (``!invalid-json``): the first
+    typed property of an object gets a value of another type; else the root does."""
+    properties = schema.get("properties")
+    if isinstance(value, dict) and isinstance(properties, dict):
+        for name, spec in properties.items():
+            if isinstance(spec, dict) and isinstance(spec.get("type"), str) and name in value:
+                return {**value, name: _wrong_type(spec["type"])}
+    return _wrong_type(schema["type"]) if isinstance(schema.get("type"), str) else value
+
+
+def _wrong_type(kind: str) -> Any:
+    return 12345 if kind == "string" else "not a " + kind
 
 
 def _image_output(turn: Turn) -> dict[str, Any]:

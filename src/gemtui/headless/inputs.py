@@ -7,14 +7,14 @@ so a mistyped command fails in the time it takes Python to start.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
-import mimetypes
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from gemtui.core.attachments import Attachment, AttachmentError, check_total
+from gemtui.core.attachments import load as load_attachment
 from gemtui.headless.exits import UsageError
 
 #: Built-in tools ``--tool`` can switch on (those that need no configuration).
@@ -22,7 +22,6 @@ BUILTIN_TOOLS = ("google_search", "code_execution", "url_context")
 OUTPUT_FORMATS = ("text", "json", "stream-json")
 #: The characters of an interaction id (opaque, but never with spaces or punctuation).
 _ID_SHAPE = re.compile(r"[A-Za-z0-9_-]+")
-_MEDIA_KINDS = ("image", "audio", "video")
 
 
 @dataclass
@@ -100,20 +99,23 @@ def read_stdin(stdin: IO[str] | None) -> str | None:
     return text if text.strip() else None
 
 
-def attachment(path: str) -> dict[str, Any]:
-    """A content item with the file inline (base64) and its MIME type guessed from its name."""
+def attachment(source: str) -> Attachment:
+    """A file (inline, base64) or an http(s) URL (``uri``), checked by the attachments rules."""
     try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise UsageError(f"cannot read attachment {path}: {reason}") from None
-    mime_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-    major = mime_type.split("/", 1)[0]
-    return {
-        "type": major if major in _MEDIA_KINDS else "document",
-        "data": base64.b64encode(data).decode("ascii"),
-        "mime_type": mime_type,
-    }
+        return load_attachment(source)
+    except AttachmentError as error:
+        raise UsageError(str(error)) from None
+
+
+def checked_attachments(sources: list[str]) -> list[dict[str, Any]]:
+    """The content items of ``--attach`` sources, refused together if they exceed the API's
+    inline limit for one request."""
+    loaded = [attachment(source) for source in sources]
+    try:
+        check_total(loaded)
+    except AttachmentError as error:
+        raise UsageError(str(error)) from None
+    return [item.item for item in loaded]
 
 
 def _json_file(path: str, what: str) -> Any:
@@ -159,7 +161,7 @@ def build_request(args: argparse.Namespace, stdin: IO[str] | None) -> AskRequest
             context = piped
         else:
             prompt = piped
-    attachments = [attachment(path) for path in args.attach]
+    attachments = checked_attachments(args.attach)
     if not prompt.strip() and not attachments:
         raise UsageError(
             'nothing to ask: give a prompt (gemtui ask "question"), pipe text on stdin, '

@@ -100,6 +100,7 @@ async def _session_run(
     stderr: IO[str],
 ) -> int:
     from gemtui.headless import runner
+    from gemtui.headless.functions import declare, load_functions
     from gemtui.headless.history import AskHistory
     from gemtui.headless.output import AnswerPrinter, CleanWriter, Messages, stdout_writer
 
@@ -121,6 +122,10 @@ async def _session_run(
         except OSError as error:
             messages.say(f"could not record the interaction id for --continue: {error}")
 
+    functions = {}
+    if request is not None:
+        functions = load_functions(getattr(args, "config", None), messages)
+        declare(request.tools, functions)
     history = None if args.no_history else AskHistory.open(secrets, messages)
     try:
         async with runner.make_client(
@@ -135,6 +140,7 @@ async def _session_run(
                 secrets=secrets,
                 remember=remember,
                 history=history,
+                functions=functions,
             )
             if wait_id is not None:
                 return await runner.wait(session, wait_id)

@@ -8,8 +8,8 @@ outcome to an exit code (see :mod:`gemtui.headless.exits`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from gemtui.api.client import InteractionsClient, RetryPolicy
@@ -18,7 +18,9 @@ from gemtui.api.models import RUNNING_STATUSES, Interaction
 from gemtui.core.assembler import apply, assembled_interaction, output_text
 from gemtui.core.conversation import ChatSettings, Conversation, Turn
 from gemtui.core.recording import RecordingWriter
+from gemtui.core.tools import FunctionTool
 from gemtui.headless import exits
+from gemtui.headless.functions import MAX_TOOL_ROUNDS, run_allowed
 from gemtui.headless.inputs import AskRequest
 from gemtui.headless.output import AnswerPrinter, CleanWriter, Messages, print_json
 from gemtui.headless.view import TurnView
@@ -55,6 +57,8 @@ class Session:
     remember: Callable[[str], None]
     #: Where each turn is saved; ``None`` with ``--no-history`` or when it cannot be opened.
     history: AskHistory | None = None
+    #: The function tools of the config file, by name (only allow-listed ones ever run).
+    functions: Mapping[str, FunctionTool] = field(default_factory=dict)
 
 
 def make_client(*, api_key: str | None, base_url: str | None, retries: int) -> InteractionsClient:
@@ -79,18 +83,61 @@ def conversation_for(request: AskRequest) -> Conversation:
 
 
 async def ask(session: Session, request: AskRequest) -> int:
-    """Send the question; stream the answer, or (``--background``) print the new id."""
+    """Send the question; stream the answer, or (``--background``) print the new id.
+
+    Calls to allow-listed function tools are run and answered, turn after turn, until the
+    model answers (at most ``MAX_TOOL_ROUNDS`` rounds); any other call ends the run.
+    """
     conversation = conversation_for(request)
     turn = conversation.start_turn(request.prompt, request.content_items)
-    body = conversation.build_request(turn)
-    recorder = session.history.begin(conversation, turn) if session.history else None
     if request.background:
+        body = conversation.build_request(turn)
+        recorder = session.history.begin(conversation, turn) if session.history else None
         return await _start_background(session, body, turn, recorder)
     recording = None
     if session.output_format == "stream-json":
         recording = RecordingWriter(session.out, session.secrets)  # type: ignore[arg-type]
-        recording.start({**body, "stream": True})
     view = TurnView(session.answer if session.output_format == "text" else None, session.messages)
+    for _ in range(MAX_TOOL_ROUNDS):
+        await _stream_turn(session, conversation, turn, view, recording)
+        results = await run_allowed(session.functions, turn, session.messages)
+        if results is None:
+            break
+        turn = conversation.start_turn("")
+        turn.extra_input = results
+    else:
+        session.messages.say(f"stopped after {MAX_TOOL_ROUNDS} rounds of function calls.")
+    received_any = bool(turn.state.events)
+    interaction = assembled_interaction(turn.state) if received_any else None
+    code = conclude(session, interaction, turn.outcome, turn.error, turn.state.error)
+    if (
+        isinstance(turn.error, ApiStatusError)
+        and turn.error.status == 404
+        and request.previous_id_given
+    ):
+        session.messages.say(
+            f"(continuing from {request.previous_id}: if that was meant as the prompt, "
+            "put the prompt before --continue)"
+        )
+    if turn.outcome == "interrupted" and request.store and turn.state.interaction.id:
+        session.messages.say(
+            f"fetch the finished answer with: gemtui ask --wait {turn.state.interaction.id}"
+        )
+    return code
+
+
+async def _stream_turn(
+    session: Session,
+    conversation: Conversation,
+    turn: Turn,
+    view: TurnView,
+    recording: RecordingWriter | None,
+) -> None:
+    """Send ``turn``, show and record its events, and chain the conversation onto it."""
+    body = conversation.build_request(turn)
+    recorder = session.history.begin(conversation, turn) if session.history else None
+    if recording is not None:
+        recording.start({**body, "stream": True})
     try:
         async with session.client.stream(body) as stream:
             started = stream.timings.started_at if stream.timings else 0.0
@@ -113,25 +160,9 @@ async def ask(session: Session, request: AskRequest) -> int:
             session.history.finish(recorder, turn)
     before = conversation.previous_interaction_id
     conversation.finish_turn(turn)
-    if request.store and conversation.previous_interaction_id not in (None, before):
+    stored = conversation.settings.stateful
+    if stored and conversation.previous_interaction_id not in (None, before):
         session.remember(conversation.previous_interaction_id)
-    received_any = bool(turn.state.events)
-    interaction = assembled_interaction(turn.state) if received_any else None
-    code = conclude(session, interaction, turn.outcome, turn.error, turn.state.error)
-    if (
-        isinstance(turn.error, ApiStatusError)
-        and turn.error.status == 404
-        and request.previous_id_given
-    ):
-        session.messages.say(
-            f"(continuing from {request.previous_id}: if that was meant as the prompt, "
-            "put the prompt before --continue)"
-        )
-    if turn.outcome == "interrupted" and request.store and turn.state.interaction.id:
-        session.messages.say(
-            f"fetch the finished answer with: gemtui ask --wait {turn.state.interaction.id}"
-        )
-    return code
 
 
 async def _start_background(
@@ -242,9 +273,9 @@ def _explain_requires_action(messages: Messages, interaction: Interaction | None
     if names:
         messages.error(
             f"the model asked to call {', '.join(dict.fromkeys(names))}{where}, but headless "
-            "mode does not run function tools.",
-            "A client that runs the function can send its result with previous_interaction_id "
-            "set to that id; or ask without --function-decl.",
+            "mode does not run function tools that are not allow-listed.",
+            "Set allow = true in its [[functions]] entry of the config file to let gemtui ask "
+            "run it; or send its result with previous_interaction_id set to that id.",
         )
     else:
         messages.say(f"the interaction is waiting for input (status requires_action){where}.")

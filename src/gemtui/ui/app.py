@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -23,26 +25,52 @@ from gemtui.api.errors import GemtuiApiError, StreamInterrupted
 from gemtui.api.models import RUNNING_STATUSES
 from gemtui.config import DEFAULT_THEME, ConfigWriteError, LoadedSettings, Settings, save_settings
 from gemtui.core.assembler import apply
+from gemtui.core.attachments import AttachmentError, check_items, item_label
+from gemtui.core.branching import place_stored_turns, previous_stored_id
 from gemtui.core.clipboard import copy_text
 from gemtui.core.conversation import ChatSettings, Conversation, Turn
 from gemtui.core.export import export_conversation, write_private
+from gemtui.core.jobs import JobBoard
+from gemtui.core.logs import write_crash_report
 from gemtui.core.recording import save_recording
 from gemtui.core.safety import escape_markup, redact_secrets
-from gemtui.core.store import Store, StoreError
+from gemtui.core.store import HEAD, Store, StoreError
 from gemtui.core.store import default_path as default_history_path
 from gemtui.core.store_recorder import TurnRecorder
+from gemtui.ui.background import job_changed, open_jobs, send_background
+from gemtui.ui.branching import (
+    EditState,
+    begin_edit,
+    leave_edit,
+    regenerate,
+    send_edit,
+    switch_branch,
+)
 from gemtui.ui.chat_items import AnswerItem, NoticeItem, UserItem
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
-from gemtui.ui.turn_presenter import TurnPresenter
+from gemtui.ui.lazy_history import BATCH as HISTORY_BATCH
+from gemtui.ui.lazy_history import OlderTurns, fill_top, load_older, older_after, stored_items
+from gemtui.ui.tool_loop import ToolLoop
+from gemtui.ui.turn_presenter import TurnPresenter, turn_of
+from gemtui.ui.widgets.approval import ApprovalScreen
+from gemtui.ui.widgets.attachment_bar import AttachmentBar
+from gemtui.ui.widgets.branch_list import BranchListScreen
 from gemtui.ui.widgets.composer import Composer
 from gemtui.ui.widgets.conversation import ConversationView
+from gemtui.ui.widgets.file_picker import FilePickerScreen
+from gemtui.ui.widgets.help_screen import HelpScreen, help_sections
 from gemtui.ui.widgets.history_list import ConfirmDeleteScreen, ConversationListScreen
 from gemtui.ui.widgets.history_search import SearchScreen
+from gemtui.ui.widgets.image_viewer import ImageViewerScreen
+from gemtui.ui.widgets.jobs import JobsScreen
 from gemtui.ui.widgets.open_by_id import OpenByIdScreen
 from gemtui.ui.widgets.settings import SettingsResult, SettingsScreen
 from gemtui.ui.widgets.status_bar import StatusBar
 from gemtui.ui.widgets.step_detail import StepDetail
 from gemtui.ui.widgets.timeline import StepTimeline
+from gemtui.ui.widgets.tools import ToolsScreen, toggle_tool
+
+log = logging.getLogger(__name__)
 
 #: Longest pause between repaints of a streaming answer (about 20 Hz, DESIGN.md section 4).
 FLUSH_INTERVAL = 0.05
@@ -59,11 +87,6 @@ OUTCOME_NOTICES = {
     "incomplete": (
         "The answer is incomplete (the output token limit was reached).",
         "Raise max_output_tokens in the settings, or ask the model to continue.",
-        "warning",
-    ),
-    "requires_action": (
-        "The model asked to call a function tool.",
-        "Local function tools are not available in this version of gemtui.",
         "warning",
     ),
 }
@@ -95,6 +118,25 @@ PALETTE_COMMANDS = [
      "open_by_id"),
     ("Step timeline", "Every step and event of each turn, with timings and raw JSON (Ctrl+T)",
      "timeline"),
+    ("Regenerate the last answer", "Send the last prompt again from the same point; the old "
+     "answer stays as a branch (F8)", "regenerate"),
+    ("Switch branch", "Every branch of this conversation (an edited prompt, a regenerated "
+     "answer); open one", "switch_branch"),
+    ("Attach a file or URL", "Pick a file under the working directory, or type a URL (F3, or @ "
+     "in the prompt)", "attach"),
+    ("Attachments", "Go to the attachment chips: Left/Right choose, Delete removes (F9)",
+     "focus_attachments"),
+    ("Send in the background", "The draft runs at the server; F4 lists the runs (Ctrl+B)",
+     "send_background"),
+    ("Background runs", "Running and finished runs: open a result, cancel a run (F4)", "jobs"),
+    ("Tools of this conversation", "Switch built-in and function tools on or off (F7)", "tools"),
+    ("Toggle Google Search", "For this conversation's next requests",
+     "toggle_tool('google_search')"),
+    ("Toggle code execution", "For this conversation's next requests",
+     "toggle_tool('code_execution')"),
+    ("Toggle URL context", "For this conversation's next requests", "toggle_tool('url_context')"),
+    ("Copy the last interaction id", "i copies the id of a selected message's turn",
+     "copy_last_id"),
 ]  # fmt: skip
 
 
@@ -103,11 +145,12 @@ class Connection:
     """Where requests go and with which key (the key is never shown or logged)."""
 
     base_url: str | None = None
-    api_key: str | None = None
+    #: Kept out of the repr: tracebacks and debug output print dataclasses whole.
+    api_key: str | None = field(default=None, repr=False)
     api_version: str = "v1beta"
     demo: bool = False
     notice: str = ""
-    secrets: list[str] = field(default_factory=list)
+    secrets: list[str] = field(default_factory=list, repr=False)
 
 
 class GemtuiApp(App[int]):
@@ -142,6 +185,12 @@ class GemtuiApp(App[int]):
         Binding("ctrl+r", "search_history", "Search", show=False, id="app.search_history"),
         Binding("ctrl+s", "save_recording", "Save recording", show=False, id="app.save_recording"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("f8", "regenerate", "Regenerate", show=False, id="app.regenerate", priority=True),
+        Binding("f3", "attach", "Attach", show=False, id="app.attach"),
+        Binding("f9", "focus_attachments", "Attachments", show=False, id="app.attachments"),
+        Binding("ctrl+b", "send_background", "Background", show=False, id="app.send_background"),
+        Binding("f4", "jobs", "Jobs", show=False, id="app.jobs", priority=True),
+        Binding("f7", "tools", "Tools", show=False, id="app.tools", priority=True),
     ]
 
     def __init__(
@@ -161,6 +210,13 @@ class GemtuiApp(App[int]):
         #: Where turns are saved (None: history off); the current chat's row in it.
         self.store = store
         self._conversation_id: int | None = None
+        #: The stored turn the next turn follows (set when rewound to branch; else the head).
+        self.branch_parent: int | Literal["head"] | None = HEAD
+        #: An earlier prompt being edited in the composer, and the draft to restore once sent.
+        self.editing: EditState | None = None
+        self.draft_after_send = ""
+        #: What of the open stored conversation is not read yet (lazy loading).
+        self.older_turns: OlderTurns | None = None
         self.client = self._make_client()
         self._turn_worker: Worker[object] | None = None
         self._presenter: TurnPresenter | None = None
@@ -171,15 +227,50 @@ class GemtuiApp(App[int]):
         self._last_flush = 0.0
         self._wait_started: float | None = None
         self._spinner = None
+        #: The crash report written when an unexpected error stops the app.
+        self.crash_report: Path | None = None
         #: Where OSC 52 sequences go (None: the terminal driver); tests capture them here.
         self.clipboard_writer: Callable[[str], None] | None = None
+        #: Answers the function calls of turns that end in requires_action.
+        self.tool_loop = ToolLoop(self)
+        #: Background runs of this session (F4), polled with whichever client is current.
+        self.jobs = JobBoard(lambda: self.client)
+        self.jobs.subscribe(partial(job_changed, self))
+        #: Function tools offered by F7 besides the config's: those once in force stay offered.
+        self._offered_functions: list[dict[str, Any]] = []
 
     def _make_client(self) -> InteractionsClient:
+        network = self.user_settings.network
         return InteractionsClient(
             api_key=self.connection.api_key,
             base_url=self.connection.base_url,
             api_version=self.connection.api_version,
+            timeouts=network.timeouts(),
+            retry=network.retry_policy(),
         )
+
+    # Textual has no public hook for an unhandled error, so these two override its own.
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Write a crash report (secrets removed) before Textual shuts the app down."""
+        self.crash_report = write_crash_report(error, self.connection.secrets)
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Say where the report is, without Textual's traceback of local variables (a local
+        can hold the API key)."""
+        self.bell()
+        where = (
+            f"A report without your key is in {self.crash_report}; please attach it to a bug "
+            "report."
+            if self.crash_report
+            else "No crash report could be written."
+        )
+        error = self._exception
+        text = redact_secrets(f"gemtui stopped on an unexpected error: {error!r}\n{where}",
+                              self.connection.secrets)  # fmt: skip
+        self._exit_renderables.append(Text(text))
+        self._close_messages_no_wait()
 
     # ------------------------------------------------------------------ layout
 
@@ -199,6 +290,7 @@ class GemtuiApp(App[int]):
         # terminal while idle (bench/idle_bytes.py), on the wire over SSH. A steady one doesn't.
         composer.cursor_blink = False
         with Vertical(id="composer-box"):
+            yield AttachmentBar(id="attachments", back_to="#composer")
             yield composer
         yield StatusBar(id="status")
         yield Footer(compact=True)
@@ -210,6 +302,10 @@ class GemtuiApp(App[int]):
     @property
     def composer(self) -> Composer:
         return self.query_one(Composer)
+
+    @property
+    def attachment_bar(self) -> AttachmentBar:
+        return self.query_one(AttachmentBar)
 
     @property
     def status(self) -> StatusBar:
@@ -256,6 +352,7 @@ class GemtuiApp(App[int]):
             )
 
     async def on_unmount(self) -> None:
+        await self.jobs.close()
         await self.client.aclose()
 
     # ------------------------------------------------------------------ sending
@@ -265,15 +362,39 @@ class GemtuiApp(App[int]):
         return self._turn_worker is not None and self._turn_worker.is_running
 
     def on_composer_submitted(self, message: Composer.Submitted) -> None:
+        settings = self.conversation.settings
+        if settings.background and settings.stateful and self.editing is None:
+            send_background(self)
+            return
         if self.busy:
             self.notify("A turn is still running: Escape cancels it.", severity="warning")
             return
-        self.send(message.text)
+        if self.editing is not None:
+            send_edit(self, message.text)
+            return
+        bar = self.attachment_bar
+        self.send(message.text, bar.items(), bar.labels())
 
-    def send(self, prompt: str) -> None:
-        """Start a turn for ``prompt``; the draft stays in the composer until it is accepted."""
-        turn = self.conversation.start_turn(prompt)
-        self.view.add_item(UserItem(prompt))
+    def send(
+        self,
+        prompt: str,
+        attachments: list[dict[str, Any]] | None = None,
+        labels: list[str] | None = None,
+    ) -> None:
+        """Start a turn for ``prompt``; the draft stays in the composer until it is accepted.
+
+        ``attachments`` are content items; ``labels`` say how they are shown (derived from the
+        items when not given). Attachments over the API's inline limit are refused unsent.
+        """
+        attachments = attachments or []
+        try:
+            check_items(attachments)
+        except AttachmentError as error:
+            self.notify(escape_markup(str(error)), severity="error", timeout=10)
+            return
+        turn = self.conversation.start_turn(prompt, attachments)
+        turn.attachment_labels = labels or [item_label(item) for item in attachments]
+        self.view.add_item(UserItem(prompt, turn.attachment_labels))
         self.attach_turn(turn, prompt)
         self._turn_worker = self._run_turn(turn)
 
@@ -299,6 +420,10 @@ class GemtuiApp(App[int]):
 
     @work(exclusive=True, group="turn", exit_on_error=False)
     async def _run_turn(self, turn: Turn) -> None:
+        await self.stream_turn(turn)
+
+    async def stream_turn(self, turn: Turn) -> None:
+        """Send ``turn`` and stream its answer, inside the running turn worker."""
         body = turn.request = self.conversation.build_request(turn)
         recorder = self._start_recorder(turn)
         self._begin_wait()
@@ -337,7 +462,9 @@ class GemtuiApp(App[int]):
         """The server took the request: now the draft can go."""
         self.composer.remember(turn.prompt)
         if self.composer.text == turn.prompt:
-            self.composer.clear()
+            self.composer.load_text(self.draft_after_send)
+        self.draft_after_send = ""
+        self.attachment_bar.discard_sent(turn.attachments)
 
     def note_change(self, change) -> None:
         presenter = self._presenter
@@ -368,13 +495,18 @@ class GemtuiApp(App[int]):
         try:
             if self._conversation_id is None:
                 self._conversation_id = self.store.create_conversation(settings)
-            return TurnRecorder.start(
+            parent, self.branch_parent = self.branch_parent, HEAD
+            recorder = TurnRecorder.start(
                 self.store,
                 self._conversation_id,
                 turn,
                 settings,
+                parent_turn_id=parent,
                 previous_interaction_id=self.conversation.previous_interaction_id,
             )
+            turn.stored_id = recorder.turn_id
+            turn.stored_parent = parent if parent != HEAD else previous_stored_id(self.conversation)
+            return recorder
         except StoreError as error:
             self._history_failed(error)
             return None
@@ -392,6 +524,7 @@ class GemtuiApp(App[int]):
         self._flush_turn()
         if self._presenter is not None:
             self._presenter.close()
+        self.view.follow_now()
         self.timeline.refresh_turn(self._timeline_turn, self._timings or self.client.last_timings)
         self._end_wait("ready")
         if recorder is not None:
@@ -420,14 +553,18 @@ class GemtuiApp(App[int]):
                     level="error",
                 )
             )
+        elif turn.outcome == "requires_action":
+            self.tool_loop.turn_ended(turn)
         elif turn.outcome in OUTCOME_NOTICES:
             message, hint, level = OUTCOME_NOTICES[turn.outcome]
             self.view.add_item(NoticeItem(message, hint, level=level))
+        log.info("turn ended: %s (interaction %s)", turn.outcome, turn.state.interaction.id or "-")
         usage = turn.usage
         self.status.set(
             state="ready" if turn.outcome in ("completed", "requires_action") else turn.outcome,
             last_tokens=usage.total_tokens if usage else None,
             total_tokens=self.conversation.total_tokens(),
+            environment=self.conversation.environment_id or "",
         )
 
     def _show_settings_in_force(self) -> None:
@@ -441,6 +578,7 @@ class GemtuiApp(App[int]):
 
     def show_error(self, error: Exception) -> None:
         message = redact_secrets(str(error), self.connection.secrets)
+        log.warning("error shown: %s", message)
         hint = getattr(error, "hint", "") or ""
         self.view.add_item(NoticeItem(message, hint, level="error"))
 
@@ -465,6 +603,9 @@ class GemtuiApp(App[int]):
     # ------------------------------------------------------------------ actions
 
     def action_cancel_or_focus(self) -> None:
+        if self.editing is not None and not self.busy:
+            leave_edit(self)
+            return
         if not (self.busy and self._turn_worker is not None):
             self.composer.focus()
             return
@@ -498,10 +639,11 @@ class GemtuiApp(App[int]):
             self._turn_worker.cancel()
         self.conversation = Conversation(settings=self.conversation.settings)
         self._conversation_id = None
+        self.branch_parent, self.editing, self.older_turns = HEAD, None, None
         self.view.clear()
         self.timeline.set_turns([])
         self.step_detail.clear()
-        self.status.set(last_tokens=None, total_tokens=0, state="ready")
+        self.status.set(last_tokens=None, total_tokens=0, state="ready", editing="", environment="")
         self.composer.focus()
 
     def action_retry(self) -> None:
@@ -509,7 +651,8 @@ class GemtuiApp(App[int]):
             return
         turns = self.conversation.turns
         if turns and turns[-1].outcome not in ("completed", "requires_action"):
-            self.send(turns[-1].prompt)
+            last = turns[-1]
+            self.send(last.prompt, last.attachments, last.attachment_labels)
         else:
             self.notify("Nothing to retry: the last turn completed.")
 
@@ -638,30 +781,49 @@ class GemtuiApp(App[int]):
             return
         assert self.store is not None
         try:
-            loaded = self.store.load_conversation(conversation_id)
+            loaded = self.store.load_conversation(conversation_id, limit=HISTORY_BATCH)
         except StoreError as error:
             self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
             return
         self.action_new_conversation()
         self.conversation = loaded.conversation
         self._conversation_id = conversation_id
-        if loaded.has_older:
-            shown = len(loaded.turns)
-            hint = "Older turns stay in the history (search finds them; export has them all)."
-            self.view.add_item(NoticeItem(f"Showing the last {shown} turns.", hint))
-        target: int | None = None
+        # Only the newest batch is read now; older turns come as the reader scrolls up.
+        self.older_turns = older_after(conversation_id, loaded.turns, loaded.has_older)
+        place_stored_turns(loaded.turns, len(self.conversation.history))
+        for item in stored_items(loaded.turns):
+            self.view.add_item(item)
         for stored in loaded.turns:
-            turn = stored.turn
-            if stored.id == turn_id:
-                target = len(self.view.items)
-            self.view.add_item(UserItem(turn.prompt))
-            TurnPresenter(self.view, turn).show_finished()
-            self.timeline.add_turn(turn.prompt, turn.state)
+            self.timeline.add_turn(stored.turn.prompt, stored.turn.state)
         self._show_settings_in_force()
         self.status.set(total_tokens=self.conversation.total_tokens(), last_tokens=None)
+        turns = self.conversation.turns
+        while turn_id is not None and all(t.stored_id != turn_id for t in turns):
+            if not load_older(self):
+                break
+        self.view.follow_now()
+        fill_top(self)
+        target = next((i for i, turn in enumerate(turns) if turn.stored_id == turn_id), None)
         if target is not None:
             self.view.focus()
-            self.view.select(target)
+            self.view.select(self._prompt_positions()[target])
+
+    def on_conversation_view_near_top(self, _message: ConversationView.NearTop) -> None:
+        fill_top(self)
+
+    def on_conversation_view_edit_requested(self, message: ConversationView.EditRequested) -> None:
+        begin_edit(self, message.index)
+
+    def action_regenerate(self) -> None:
+        regenerate(self)
+
+    def action_switch_branch(self) -> None:
+        switch_branch(self)
+
+    @property
+    def conversation_id(self) -> int | None:
+        """The open conversation's id in the history (None: not saved yet, or history off)."""
+        return self._conversation_id
 
     def action_timeline(self) -> None:
         """Show the step timeline and go to it; from the timeline, hide it again."""
@@ -723,6 +885,27 @@ class GemtuiApp(App[int]):
             return
         self.notify(escape_markup(f"Exported to {path}"))
 
+    def action_attach(self, at: tuple[int, int] | None = None) -> None:
+        """Open the file picker; ``at``: where the ``@`` that opened it was typed."""
+        self.push_screen(FilePickerScreen(), partial(self._picked, at))
+
+    def _picked(self, at: tuple[int, int] | None, source: str | None) -> None:
+        if source is not None and self.attachment_bar.add(source) and at is not None:
+            self.composer.remove_at_sign(at)
+        self.composer.focus()
+
+    def on_composer_attach_requested(self, message: Composer.AttachRequested) -> None:
+        self.action_attach(message.at)
+
+    def on_attachment_bar_changed(self, message: AttachmentBar.Changed) -> None:
+        self.composer.attachments_pending = message.count > 0
+
+    def action_focus_attachments(self) -> None:
+        if self.attachment_bar.attachments:
+            self.attachment_bar.focus()
+        else:
+            self.notify("No attachments yet: F3 (or @ in the prompt) attaches a file or URL.")
+
     def action_open_by_id(self) -> None:
         self.push_screen(OpenByIdScreen(), self._open_id_chosen)
 
@@ -736,10 +919,62 @@ class GemtuiApp(App[int]):
         self._copy(message.text)
 
     def action_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        """The keys in force where the reader is (F1 again closes them)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
         else:
-            self.action_show_help_panel()
+            order = [info.id for info in keymap_catalogue()]
+            self.push_screen(HelpScreen(help_sections(self, self.screen, order)))
+
+    def action_send_background(self) -> None:
+        if len(self.screen_stack) == 1:
+            send_background(self)
+
+    def action_jobs(self) -> None:
+        open_jobs(self)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # F7 is also a text area's "select all": over other dialogs (settings) it stays that.
+        if action == "tools" and len(self.screen_stack) > 1:
+            return isinstance(self.screen, ToolsScreen)
+        return super().check_action(action, parameters)
+
+    def action_tools(self) -> None:
+        """The tools checklist of this conversation; from it, F7 closes it again."""
+        if isinstance(self.screen, ToolsScreen):
+            self.screen.action_done()
+        else:
+            functions = [function.declaration() for function in self.user_settings.functions]
+            functions += self._offered_functions
+            screen = ToolsScreen(self.conversation.settings.tools, functions)
+            self.push_screen(screen, partial(self._tools_chosen, screen))
+
+    def _tools_chosen(self, screen: ToolsScreen, tools: list[dict[str, Any]] | None) -> None:
+        self._offered_functions = screen.function_tools()
+        if tools is not None:
+            self.conversation.settings.tools = tools
+            self._show_settings_in_force()
+
+    def action_toggle_tool(self, name: str) -> None:
+        settings = self.conversation.settings
+        settings.tools, on = toggle_tool(settings.tools, name)
+        self._show_settings_in_force()
+        self.notify(f"{name} is {'on' if on else 'off'} for this conversation.")
+
+    def on_conversation_view_id_requested(self, message: ConversationView.IdRequested) -> None:
+        self._copy_turn_id(turn_of(self.view.items, message.index))
+
+    def action_copy_last_id(self) -> None:
+        ids = [turn for turn in self.conversation.turns if turn.state.interaction.id]
+        self._copy_turn_id(ids[-1] if ids else None)
+
+    def _copy_turn_id(self, turn: Turn | None) -> None:
+        interaction_id = turn.state.interaction.id if turn is not None else None
+        if not interaction_id:
+            self.notify("No interaction id here: the server did not accept this turn.",
+                        severity="warning")  # fmt: skip
+            return
+        self._copy(interaction_id, f"Interaction {interaction_id}")
 
 
 def keymap_catalogue() -> list[BindingInfo]:
@@ -754,6 +989,14 @@ def keymap_catalogue() -> list[BindingInfo]:
             ConfirmDeleteScreen,
             SearchScreen,
             OpenByIdScreen,
+            AttachmentBar,
+            FilePickerScreen,
+            JobsScreen,
+            ToolsScreen,
+            ImageViewerScreen,
+            BranchListScreen,
+            HelpScreen,
+            ApprovalScreen,
         ]
     )
 
@@ -792,6 +1035,6 @@ def settings_summary(settings: ChatSettings) -> str:
         parts.append("system")
     if settings.response_format is not None:
         parts.append("schema")
-    if settings.background:
+    if settings.background and settings.stateful:  # stateless chats cannot run in background
         parts.append("background")
     return "+".join(parts)

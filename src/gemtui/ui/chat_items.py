@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.markdown import Markdown
@@ -33,8 +34,13 @@ from gemtui.api.models import (
     UnknownStep,
     UrlCitation,
 )
+from gemtui.core.citations import Source, citations_of, marked_text, sources_of
 from gemtui.core.markdown_blocks import CodeBlock, IncrementalBlocks, code_blocks, split_blocks
 from gemtui.core.safety import clean_terminal_text, safe_text
+from gemtui.core.structured import check_structured
+from gemtui.ui.code_rows import code_details, code_summary, is_code_execution
+from gemtui.ui.image_lines import InlineImage
+from gemtui.ui.structured_view import StructuredView
 
 #: Glyphs chosen from what a plain Linux console font has (CP437), so nothing essential is lost.
 GLYPH_COLLAPSED = "►"
@@ -44,6 +50,9 @@ GLYPH_EXPANDED = "▼"
 MAX_RENDERED_BLOCK = 200_000
 #: An open block is re-rendered only after this many times its last render cost has passed.
 TAIL_COST_FACTOR = 4.0
+#: The gap between blocks: one shared object, so an unchanged line is the same object from one
+#: render to the next (the conversation pane repaints only from the first changed line).
+BLANK_LINE = Strip.blank(0)
 
 
 @dataclass(frozen=True)
@@ -176,6 +185,11 @@ class AnswerItem(ChatItem):
         self.images: list[ImageContent] = []
         self.citations: list[UrlCitation] = []
         self.final = False
+        #: The JSON schema the request asked the answer to follow (set by the presenter).
+        self.schema: dict[str, Any] | None = None
+        self.structured: StructuredView | None = None
+        self.inline_images: list[InlineImage] = []
+        self.sources: list[Source] = []
         # The open tail block, as last rendered: (finished-block count, width) it belongs to,
         # its lines, when it was rendered and what that cost (see _render_tail).
         self._tail_key: tuple[int, int] | None = None
@@ -191,15 +205,23 @@ class AnswerItem(ChatItem):
 
     def finish(self, step: StepBase) -> None:
         """The step has stopped: take its final content and check the block split once."""
+        shown = self.source
         if isinstance(step, ModelOutputStep):
             texts = [c for c in step.content or [] if isinstance(c, TextContent)]
             self.images = [c for c in step.content or [] if isinstance(c, ImageContent)]
-            self.citations = [
-                a for c in texts for a in c.annotations or [] if isinstance(a, UrlCitation)
-            ]
-            self.source = clean_terminal_text("".join(c.text for c in texts))
+            self.inline_images = [InlineImage(image) for image in self.images]
+            self.citations = citations_of(texts)
+            self.sources = sources_of(self.citations)
+            raw = "".join(c.text for c in texts)
+            self.source = shown = clean_terminal_text(raw)
+            if self.sources:
+                # Citation markers go into what is shown only; copy keeps the original text.
+                shown = clean_terminal_text(marked_text(texts))
+            if self.schema is not None:
+                check = check_structured(raw, self.schema)
+                self.structured = StructuredView(check, self.source)
         self.blocks.close()
-        whole = split_blocks(self.source)
+        whole = split_blocks(shown)
         if whole != self.blocks.finished:
             # The incremental split disagreed with a full parse (rare: e.g. link definitions
             # that arrived late); the full parse wins.
@@ -217,9 +239,13 @@ class AnswerItem(ChatItem):
         cached = self._block_cache.get(key)
         if cached is not None:
             return cached if isinstance(cached, list) else unpack(cached)
-        strips = trim_blank(render_lines(markdown(block, ctx), width, ctx))
+        strips = trim_blank(render_lines(self._renderable(block, ctx), width, ctx))
         self._block_cache[key] = pack(strips) if self.final else strips
         return strips
+
+    def _renderable(self, block: str, ctx: RenderContext) -> RenderableType:
+        # JSON asked for by a schema streams in as the raw text it is, not as Markdown.
+        return safe_text(block) if self.schema is not None else markdown(block, ctx)
 
     def settle(self) -> None:
         """The stream ended without a ``step.stop`` (cancel, drop): show all text received."""
@@ -239,7 +265,7 @@ class AnswerItem(ChatItem):
         now = time.perf_counter()
         if key == self._tail_key and now - self._tail_at < self._tail_cost * TAIL_COST_FACTOR:
             return self._tail_lines
-        self._tail_lines = trim_blank(render_lines(markdown(tail, ctx), width, ctx))
+        self._tail_lines = trim_blank(render_lines(self._renderable(tail, ctx), width, ctx))
         self._tail_at = time.perf_counter()
         self._tail_cost = self._tail_at - now
         self._tail_key = key
@@ -248,34 +274,32 @@ class AnswerItem(ChatItem):
     def render(self, width: int, ctx: RenderContext) -> list[Strip]:
         if any(w != width for _, w in self._block_cache):
             self._block_cache = {k: v for k, v in self._block_cache.items() if k[1] == width}
-        blank = Strip.blank(0)
+        blank = BLANK_LINE
         lines: list[Strip] = []
-        for block in self.blocks.finished:
+        if self.structured is not None:
+            lines.extend(self.structured.lines(width, ctx))
+        else:
+            for block in self.blocks.finished:
+                if lines:
+                    lines.append(blank)
+                lines.extend(self._render_block(block, width, ctx))
+            tail = self.blocks.tail
+            if tail.strip():
+                if lines:
+                    lines.append(blank)
+                lines.extend(self._render_tail(tail, width, ctx))
+        dim = ctx.style("conversation--dim")
+        for image in self.inline_images:
             if lines:
                 lines.append(blank)
-            lines.extend(self._render_block(block, width, ctx))
-        tail = self.blocks.tail
-        if tail.strip():
-            if lines:
-                lines.append(blank)
-            lines.extend(self._render_tail(tail, width, ctx))
-        for image in self.images:
-            size = len(image.data or "") * 3 // 4
-            info = f"{image.mime_type or 'image'}, {size / 1024:.1f} KB"
-            lines.extend(render_lines(_label("■", "image", ctx.style("conversation--tool"), info),
-                                      width, ctx))  # fmt: skip
-        if self.citations:
+            lines.extend(image.lines(width, dim, ctx.style("conversation--warning")))
+        if self.sources:
             lines.append(blank)
-            sources = Text("Sources", style=ctx.style("conversation--dim"))
-            seen: list[str] = []
-            for citation in self.citations:
-                if citation.url and citation.url not in seen:
-                    seen.append(citation.url)
-                    sources.append(f"\n[{len(seen)}] ")
-                    sources.append(safe_text(citation.title or citation.url))
-                    sources.append(
-                        f"  {clean_terminal_text(citation.url)}", ctx.style("conversation--dim")
-                    )
+            sources = Text("Sources", style=dim)
+            for source in self.sources:
+                sources.append(f"\n[{source.number}] ")
+                sources.append(safe_text(source.title or source.url))
+                sources.append(f"  {clean_terminal_text(source.url)}", dim)
             lines.extend(render_lines(sources, width, ctx))
         if not lines:
             lines = render_lines(Text("…", style=ctx.style("conversation--dim")), width, ctx)
@@ -383,12 +407,15 @@ class ToolItem(ChatItem):
             glyph = "×" if failed else "√"
         else:
             style, glyph = ctx.style("conversation--tool"), "»"
-        summary = _call_summary(step).replace("\n", " ")
+        code = is_code_execution(step)
+        summary = (code_summary(step) if code else _call_summary(step)).replace("\n", " ")
         if not self.final and isinstance(step, CallStep):
             summary = f"{summary} …" if summary else "…"
         marker = GLYPH_EXPANDED if self.expanded else GLYPH_COLLAPSED
         lines = render_lines(_label(f"{marker}{glyph}", kind, style, summary), width, ctx)
-        if self.expanded:
+        if self.expanded and code:
+            lines += render_lines(code_details(step, ctx.code_theme), width, ctx)
+        elif self.expanded:
             raw = json.dumps(step.to_wire(), indent=2, ensure_ascii=False)
             syntax = Syntax(clean_terminal_text(raw), "json", theme=ctx.code_theme, word_wrap=True)
             lines += render_lines(syntax, width, ctx)

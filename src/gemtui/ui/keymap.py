@@ -4,6 +4,12 @@ Textual's ``App.set_keymap({binding_id: "key1,key2"})`` replaces the keys of the
 with those ids. When a new key is already taken in the same place, Textual quietly unbinds the
 other action (``BindingsMap.apply_keymap``), so an action can lose its only key without a word.
 ``build_keymap`` finds those clashes first, reports them and leaves the clashing remaps out.
+
+A clash is two actions on one key *at the same time*. Keys are active in layers: the App's
+bindings everywhere, the main screen's widgets while no other screen is pushed, and each pushed
+(modal) screen's own keys while it is open, where it hides the main screen's keys but not the
+App's priority ones. So ``d`` may delete in the conversation list and do something else in the
+chat; ``ctrl+q`` (a priority App key) cannot also mean something in a dialog.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from textual.dom import DOMNode
 from textual.keys import Keys, _character_to_key, key_to_character
 from textual.screen import Screen
 
+#: The layers that are not a pushed screen: the App itself and the widgets of the main screen.
+APP_LAYER, MAIN_LAYER = "app", "main"
 MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
 #: Every key name Textual reports: its named keys plus the long names of printable characters
 #: (``slash``, ``question_mark``...), which key_to_character does not always map back.
@@ -38,6 +46,10 @@ class BindingInfo:
     scope: str
     #: Active everywhere: declared on the App or a Screen, or with priority.
     is_global: bool
+    #: When the binding is active: ``app`` (always), ``main`` (the main screen's widgets) or the
+    #: name of the pushed screen that declares it (while that screen is open).
+    layer: str = MAIN_LAYER
+    priority: bool = False
 
 
 @dataclass
@@ -56,6 +68,13 @@ def binding_catalogue(owners: Iterable[type[DOMNode]]) -> list[BindingInfo]:
     found: dict[str, BindingInfo] = {}
     for owner in owners:
         is_owner_global = issubclass(owner, App | Screen)
+        layer = (
+            APP_LAYER
+            if issubclass(owner, App)
+            else owner.__name__
+            if issubclass(owner, Screen)
+            else MAIN_LAYER
+        )
         for binding in Binding.make_bindings(owner.__dict__.get("BINDINGS", [])):
             if binding.id is None:
                 continue
@@ -71,6 +90,8 @@ def binding_catalogue(owners: Iterable[type[DOMNode]]) -> list[BindingInfo]:
                 action=binding.action,
                 scope=owner.__name__,
                 is_global=is_owner_global or binding.priority,
+                layer=layer,
+                priority=binding.priority,
             )
     return list(found.values())
 
@@ -146,10 +167,21 @@ def _clashes(bindings: Mapping[str, BindingInfo], remaps: Mapping[str, str]) -> 
             for second in infos:
                 if first.id >= second.id or not (first.id in remaps or second.id in remaps):
                     continue
-                if first.scope != second.scope and not (first.is_global or second.is_global):
+                if not active_together(first, second):
                     continue
                 message = f"{key} is bound to both {first.id} and {second.id}"
                 for binding_id in (first.id, second.id):
                     if binding_id in remaps:
                         clashes.setdefault(binding_id, message)
     return clashes
+
+
+def active_together(first: BindingInfo, second: BindingInfo) -> bool:
+    """Whether both bindings can be in force for one key press (see the module docstring)."""
+    if first.layer == second.layer or {first.layer, second.layer} == {APP_LAYER, MAIN_LAYER}:
+        return first.scope == second.scope or first.is_global or second.is_global
+    if APP_LAYER in (first.layer, second.layer):
+        # A pushed screen's key takes precedence over the App's, unless the App's is priority.
+        app_binding = first if first.layer == APP_LAYER else second
+        return app_binding.priority
+    return False

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from gemtui.config import load_settings
+from gemtui.core.logs import start_logging, stop_logging
 from gemtui.core.store import Store, StoreError
 from gemtui.ui.app import Connection, GemtuiApp
 
@@ -53,6 +54,7 @@ def run_tui(
         notice=notice,
         secrets=[api_key] if api_key else [],
     )
+    start_logging(connection.secrets, settings.log_level)
     store, store_problem = open_history(connection.secrets)
     if store_problem:
         loaded.problems.append(store_problem)
@@ -63,6 +65,7 @@ def run_tui(
             store.close()
         if emulator is not None:
             emulator.stop()
+        stop_logging()
     return result or 0
 
 

@@ -3,15 +3,54 @@
 The stream worker notes every :class:`~gemtui.core.assembler.Change` here as it arrives (cheap:
 it only remembers what changed) and the app flushes at most every 50 ms, so widgets repaint at
 about 20 Hz however fast the deltas come.
+
+It also remembers which turn each item shows (``turn_of``), so a key on a selected message can
+reach its turn (its interaction id) without the items carrying turn data.
 """
 
 from __future__ import annotations
 
-from gemtui.api.models import ModelOutputStep, TextContent, ThoughtStep
+from collections.abc import Sequence
+from weakref import WeakKeyDictionary
+
+from gemtui.api.models import ModelOutputStep, StepBase, TextContent, ThoughtStep
 from gemtui.core.assembler import Change, StepState
 from gemtui.core.conversation import Turn
-from gemtui.ui.chat_items import AnswerItem, ChatItem, ThoughtItem, ToolItem, item_for_step
+from gemtui.core.structured import json_schema_of
+from gemtui.ui.chat_items import (
+    AnswerItem,
+    ChatItem,
+    ThoughtItem,
+    ToolItem,
+    UserItem,
+    item_for_step,
+)
 from gemtui.ui.widgets.conversation import ConversationView
+
+#: The turn each item shows; weak, so items that leave the view are forgotten with it.
+_TURNS: WeakKeyDictionary[ChatItem, Turn] = WeakKeyDictionary()
+
+
+def turn_of(items: Sequence[ChatItem], index: int) -> Turn | None:
+    """The turn ``items[index]`` belongs to.
+
+    Items made here know their turn; a prompt shown by someone else (older turns read back
+    from the history) takes the turn of the items after it, and a notice the turn before it.
+    """
+    item = items[index]
+    if item in _TURNS:
+        return _TURNS[item]
+    if isinstance(item, UserItem):
+        for following in items[index + 1 :]:
+            if isinstance(following, UserItem):
+                break
+            if following in _TURNS:
+                return _TURNS[following]
+        return None
+    for position in range(index - 1, -1, -1):
+        if items[position] in _TURNS or isinstance(items[position], UserItem):
+            return turn_of(items, position)
+    return None
 
 
 def _seed_text(state: StepState) -> str:
@@ -32,6 +71,10 @@ class TurnPresenter:
     def __init__(self, view: ConversationView, turn: Turn) -> None:
         self.view = view
         self.turn = turn
+        # Every way a turn is shown adds its prompt just before giving it a presenter.
+        prompt = view.items[-1] if view.items else None
+        if isinstance(prompt, UserItem) and prompt not in _TURNS and prompt.prompt == turn.prompt:
+            _TURNS[prompt] = turn
         self.items: dict[int, ChatItem] = {}
         self._text: dict[int, list[str]] = {}
         self._touched: dict[int, None] = {}
@@ -70,8 +113,9 @@ class TurnPresenter:
                 continue
             item = self.items.get(index)
             if item is None:
-                item = item_for_step(state.step)
+                item = _item_for(state.step, self.turn)
                 self.items[index] = item
+                _TURNS[item] = self.turn
                 self.view.add_item(item)
             texts = self._text.pop(index, None)
             if isinstance(item, AnswerItem | ThoughtItem):
@@ -92,12 +136,28 @@ class TurnPresenter:
 
     def show_finished(self) -> None:
         """A turn read back from the history: an item for every step, already final."""
-        for position, state in enumerate(self.turn.state.steps):
-            item = item_for_step(state.step)
+        for position, item in enumerate(finished_items(self.turn)):
             self.items[position] = item
             self.view.add_item(item)
-            if isinstance(item, AnswerItem | ThoughtItem):
-                item.finish(state.step)
-            elif isinstance(item, ToolItem):
-                item.update(state.step, final=True)
-            self.view.item_changed(item)
+
+
+def finished_items(turn: Turn) -> list[ChatItem]:
+    """The items of a finished turn's steps, already final (not yet in any view)."""
+    items = []
+    for state in turn.state.steps:
+        item = _item_for(state.step, turn)
+        if isinstance(item, AnswerItem | ThoughtItem):
+            item.finish(state.step)
+        elif isinstance(item, ToolItem):
+            item.update(state.step, final=True)
+        _TURNS[item] = turn
+        items.append(item)
+    return items
+
+
+def _item_for(step: StepBase, turn: Turn) -> ChatItem:
+    """The item for ``step``; an answer learns the schema its request asked it to follow."""
+    item = item_for_step(step)
+    if isinstance(item, AnswerItem):
+        item.schema = json_schema_of(turn.request.get("response_format"))
+    return item

@@ -30,6 +30,14 @@ class Composer(TextArea):
             self.composer = composer
             self.text = text
 
+    class AttachRequested(Message):
+        """``@`` was typed at the start of a word: open the file picker."""
+
+        def __init__(self, at: tuple[int, int]) -> None:
+            super().__init__()
+            #: Where the ``@`` is, so a pick can take it out again (a cancel leaves it).
+            self.at = at
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
             id=id,
@@ -43,13 +51,22 @@ class Composer(TextArea):
         self.prompt_history: list[str] = []
         self._history_index: int | None = None
         self._stashed_draft = ""
+        #: Set while attachments wait to be sent: Enter then sends even without text.
+        self.attachments_pending = False
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             event.prevent_default()
             event.stop()
-            if self.text.strip():
+            if self.text.strip() or self.attachments_pending:
                 self.post_message(self.Submitted(self, self.text))
+            return
+        if event.character == "@" and self._at_word_start():
+            event.prevent_default()
+            event.stop()
+            self.insert("@")
+            row, column = self.cursor_location
+            self.post_message(self.AttachRequested((row, column - 1)))
             return
         if event.key in NEWLINE_KEYS:
             event.prevent_default()
@@ -67,6 +84,16 @@ class Composer(TextArea):
             self.action_history_next()
             return
         await super()._on_key(event)
+
+    def _at_word_start(self) -> bool:
+        row, column = min(self.selection)
+        return column == 0 or self.document.get_line(row)[column - 1].isspace()
+
+    def remove_at_sign(self, at: tuple[int, int]) -> None:
+        """Take out the ``@`` that opened the picker, if it is still where it was typed."""
+        after = (at[0], at[1] + 1)
+        if self.get_text_range(at, after) == "@":
+            self.delete(at, after)
 
     def load_text(self, text: str) -> None:
         # The TextArea paints its text as is: escape sequences must not reach the terminal.

@@ -9,22 +9,27 @@ one Markdown widget per message at 200 turns).
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_right
 from collections import OrderedDict
 
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from gemtui.ui.chat_items import ChatItem, RenderContext
+from gemtui.ui.image_actions import open_images, save_selected_images
 
 #: Items whose rendered lines stay cached; the rest keep only their height.
 LINE_CACHE_ITEMS = 48
 GUTTER = 2
+#: Shortest time between two scrolls that follow a streaming answer (see _follow_tail).
+FOLLOW_INTERVAL = 0.2
 GAP = 1
 
 
@@ -41,6 +46,10 @@ class ConversationView(ScrollView, can_focus=True):
         Binding("enter,space", "toggle", "Expand", id="conversation.toggle"),
         Binding("y", "copy_selected", "Copy", id="conversation.copy"),
         Binding("c", "copy_code", "Copy code", show=False, id="conversation.copy_code"),
+        Binding("e", "edit", "Edit prompt", id="conversation.edit"),
+        Binding("i", "copy_id", "Copy id", show=False, id="conversation.copy_id"),
+        Binding("o", "open_image", "View image", show=False, id="conversation.open_image"),
+        Binding("s", "save_image", "Save image", show=False, id="conversation.save_image"),
     ]
 
     COMPONENT_CLASSES = {
@@ -53,6 +62,7 @@ class ConversationView(ScrollView, can_focus=True):
         "conversation--warning",
         "conversation--error",
         "conversation--cursor",
+        "conversation--success",
     }
 
     class Selected(Message):
@@ -68,6 +78,23 @@ class ConversationView(ScrollView, can_focus=True):
         def __init__(self, lines: int) -> None:
             super().__init__()
             self.lines = lines
+
+    class EditRequested(Message):
+        """The reader asked to edit the prompt of item ``index`` (a user message) and resend it."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    class IdRequested(Message):
+        """The reader asked for the interaction id of the turn item ``index`` belongs to."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    class NearTop(Message):
+        """The reader scrolled to within a screen of the top: older items may be inserted."""
 
     class CopyRequested(Message):
         """The reader asked to copy an item's original text (or one of its code blocks)."""
@@ -93,6 +120,9 @@ class ConversationView(ScrollView, can_focus=True):
         self._code_cursor: tuple[int, int] | None = None
         #: Follow the tail while the reader is at the bottom; scrolling up stops it.
         self._follow = True
+        #: When the view last scrolled to follow the tail, and the pending catch-up scroll.
+        self._last_follow = 0.0
+        self._follow_timer: Timer | None = None
 
     # ------------------------------------------------------------------ content
 
@@ -107,6 +137,33 @@ class ConversationView(ScrollView, can_focus=True):
         index = self._index_of(item)
         if index is not None:
             self._relayout(from_index=index)
+
+    def prepend_items(self, items: list[ChatItem]) -> None:
+        """Insert older items above the rest without moving what the reader sees: the scroll
+        offset moves down by exactly the height the new items take."""
+        count = len(items)
+        if not count:
+            return
+        self.items[:0] = items
+        self._heights[:0] = [0] * count
+        self._height_keys[:0] = [(-1, -1)] * count
+        self._lines = OrderedDict((index + count, lines) for index, lines in self._lines.items())
+        if self.selected is not None:
+            self.selected += count
+        if self._code_cursor is not None:
+            self._code_cursor = (self._code_cursor[0] + count, self._code_cursor[1])
+        self._relayout(from_index=0, above=True)
+
+    def remove_from(self, index: int) -> None:
+        """Drop item ``index`` and every item after it (a turn rewound to branch from there)."""
+        del self.items[index:], self._heights[index:], self._height_keys[index:]
+        for cached in [i for i in self._lines if i >= index]:
+            del self._lines[cached]
+        if self.selected is not None and self.selected >= index:
+            self.selected = None
+        if self._code_cursor is not None and self._code_cursor[0] >= index:
+            self._code_cursor = None
+        self._relayout(from_index=index)
 
     def clear(self) -> None:
         self.items.clear()
@@ -160,10 +217,13 @@ class ConversationView(ScrollView, can_focus=True):
             self._heights[index] = len(self._item_lines(index))
             self._height_keys[index] = key
 
-    def _relayout(self, from_index: int) -> None:
+    def _relayout(self, from_index: int, *, above: bool = False) -> None:
+        """Measure the items from ``from_index`` on; ``above``: they grew above the view."""
         if not self.is_mounted or self._content_width <= 0:
             return
         old_total = self.virtual_size.height
+        old_scroll = self.scroll_y
+        before = self._lines.get(from_index) if from_index < len(self.items) else None
         del self._offsets[from_index:]
         position = self._offsets[-1] + self._heights[from_index - 1] + GAP if from_index else 0
         for index in range(from_index, len(self.items)):
@@ -171,14 +231,85 @@ class ConversationView(ScrollView, can_focus=True):
             self._offsets.append(position)
             position += self._heights[index] + GAP
         total = max(position - GAP, 0)
-        self.virtual_size = Size(self._content_width + GUTTER, total)
+        self._set_virtual_size(Size(self._content_width + GUTTER, total))
         grown = total - old_total
-        if self._follow:
-            self.scroll_end(animate=False, immediate=True, force=True)
+        if above:
+            self.scroll_to(y=self.scroll_y + grown, animate=False, immediate=True, force=True)
+        elif self._follow:
+            self._follow_tail()
         elif grown > 0:
             self._unseen_lines += grown
             self.post_message(self.NewOutputBelow(self._unseen_lines))
-        self.refresh()
+        if self.scroll_y != old_scroll or above:
+            self.refresh()  # everything on screen moved
+        else:
+            self._refresh_below(from_index, before)
+
+    def _refresh_below(
+        self, index: int, before: tuple[tuple[int, int], list[Strip]] | None
+    ) -> None:
+        """Repaint only from the first line of item ``index`` that changed down to the bottom.
+
+        Over a slow link every repainted line is bytes on the wire; a streaming answer usually
+        changes only its last line or two (finished blocks keep the very same ``Strip``
+        objects), so comparing by identity finds the first changed line for free.
+        """
+        first = 0
+        if before is not None and index < len(self.items):
+            now = self._lines.get(index)
+            if now is not None and before[0][1] == now[0][1]:
+                old_lines, new_lines = before[1], now[1]
+                while (
+                    first < min(len(old_lines), len(new_lines))
+                    and old_lines[first] is new_lines[first]
+                ):
+                    first += 1
+        offset = self._offsets[index] if index < len(self._offsets) else self.virtual_size.height
+        top = max(0, offset + first - round(self.scroll_y))
+        height = self.scrollable_content_region.height
+        if top < height:
+            self.refresh(Region(0, top, self.size.width, height - top))
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Set the scrollable size without repainting the whole pane when nothing else moves.
+
+        Setting ``virtual_size`` lays the widget out and repaints every line, and a streaming
+        answer grows it many times a second. While the vertical scrollbar stays as it was (the
+        usual case once the chat is taller than the pane), updating the scrollbars is enough;
+        the lines that changed are repainted by the caller.
+        """
+        old = self.virtual_size
+        if size == old:
+            return
+        view = self.scrollable_content_region.height
+        if size.width != old.width or (size.height > view) != (old.height > view):
+            self.virtual_size = size
+            return
+        self.set_reactive(ConversationView.virtual_size, size)
+        self._scroll_update(size)
+
+    def _follow_tail(self) -> None:
+        """Keep the newest line in view, scrolling at most once per FOLLOW_INTERVAL.
+
+        Each scroll moves every line on screen, so the whole pane is repainted and sent to the
+        terminal; a streaming answer adds a line many times a second. Between scrolls only the
+        changed lines are repainted, which keeps a slow SSH link from filling up.
+        """
+        now = time.monotonic()
+        waited = now - self._last_follow
+        if waited >= FOLLOW_INTERVAL:
+            self.follow_now()
+        elif self._follow_timer is None:
+            self._follow_timer = self.set_timer(FOLLOW_INTERVAL - waited, self.follow_now)
+
+    def follow_now(self) -> None:
+        """Scroll to the newest line now if following (a turn's end calls it: no delay left)."""
+        if self._follow_timer is not None:
+            self._follow_timer.stop()
+            self._follow_timer = None
+        if self._follow:
+            self._last_follow = time.monotonic()
+            self.scroll_end(animate=False, immediate=True, force=True)
 
     def _at_bottom(self) -> bool:
         return self.scroll_y >= self.max_scroll_y - 1
@@ -195,7 +326,13 @@ class ConversationView(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
+        # Textual moves the thumb only while the scrollbar is shown, and a chat that has just
+        # outgrown the pane scrolls before the layout pass shows it: the thumb would stay at
+        # the top. The scrollbar always exists here (its gutter is reserved), so keep it true.
+        self.vertical_scrollbar.position = new
         self._follow = self._at_bottom()
+        if new < old and new < self.scrollable_content_region.height:
+            self.post_message(self.NearTop())
         if self._unseen_lines and self._follow:
             self._unseen_lines = 0
             self.post_message(self.NewOutputBelow(0))
@@ -261,10 +398,28 @@ class ConversationView(ScrollView, can_focus=True):
             self._relayout(from_index=self.selected)
             self._select(self.selected)
 
+    def action_edit(self) -> None:
+        if self.selected is None:
+            self.notify("Select one of your messages first (up/down).", severity="warning")
+        else:
+            self.post_message(self.EditRequested(self.selected))
+
+    def action_copy_id(self) -> None:
+        if self.selected is None:
+            self.notify("Select a message first (up/down).", severity="warning")
+        else:
+            self.post_message(self.IdRequested(self.selected))
+
     def action_copy_selected(self) -> None:
         if self.selected is not None:
             item = self.items[self.selected]
             self.post_message(self.CopyRequested(item.copy_text()))
+
+    def action_open_image(self) -> None:
+        open_images(self)
+
+    def action_save_image(self) -> None:
+        save_selected_images(self)
 
     def action_copy_code(self) -> None:
         if self.selected is None:

@@ -137,6 +137,14 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                     ),
                 )
                 yield from self._field(
+                    "Agent environment",
+                    Input(
+                        _text(s.environment),
+                        id="environment",
+                        placeholder="remote, or an environment id",
+                    ),
+                )
+                yield from self._field(
                     "System instruction",
                     TextArea(_text(s.system_instruction), id="system-instruction"),
                 )
@@ -184,6 +192,14 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 for name in BUILT_IN_TOOLS:
                     yield Checkbox(
                         name, getattr(s.tools, name), id=field_id("tools", name), compact=True
+                    )
+                for number, function in enumerate(s.functions):
+                    listed = ", allow-listed" if function.allow else ""
+                    yield Checkbox(
+                        f"{function.name} (local function{listed})",
+                        function.enabled,
+                        id=f"function-{number}",
+                        compact=True,
                     )
                 yield from self._field(
                     "JSON schema of answer",
@@ -290,6 +306,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             "api_version": self._select("api-version"),
             "model": self._input("model"),
             "agent": optional("agent"),
+            "environment": optional("environment"),
             "system_instruction": self._area("system-instruction").strip() or None,
             "generation": {
                 "temperature": optional(field_id("generation", "temperature")),
@@ -308,6 +325,13 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 name: self.query_one(f"#{field_id('tools', name)}", Checkbox).value
                 for name in BUILT_IN_TOOLS
             },
+            # Switched on or off for the next requests; the rest of each entry is the file's.
+            "functions": [
+                function.model_copy(
+                    update={"enabled": self.query_one(f"#function-{number}", Checkbox).value}
+                )
+                for number, function in enumerate(self.settings.functions)
+            ],
             "response_schema": self._area("response-schema"),
             "stateful": self.query_one("#stateful", Switch).value,
             "background": self.query_one("#background", Switch).value,

@@ -27,6 +27,12 @@ class StatusInfo:
     last_tokens: int | None = None
     total_tokens: int = 0
     new_below: int = 0
+    #: Which earlier prompt the composer holds for editing ("" when none).
+    editing: str = ""
+    #: Background runs still going (F4 lists them).
+    jobs_running: int = 0
+    #: The agent environment the server reported for this chat.
+    environment: str = ""
 
 
 class StatusBar(Static):
@@ -49,6 +55,8 @@ class StatusBar(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         style = self.get_component_rich_style
         text.append(f" {clean_terminal_text(info.model)} ", style=style("status--model"))
+        if info.environment:
+            text.append(f"· {clean_terminal_text(info.environment)} ")
         text.append(f"· {info.mode} ")
         if info.extras:
             text.append(f"· {clean_terminal_text(info.extras)} ")
@@ -57,6 +65,10 @@ class StatusBar(Static):
             state = f"{state} {SPINNER[self._tick % len(SPINNER)]} {info.elapsed:4.1f}s"
         alert = info.state in ALERT_STATES
         text.append(f"· {state} ", style=style("status--alert") if alert else "")
+        if info.editing:
+            text.append(f"· {clean_terminal_text(info.editing)} ", style=style("status--notice"))
+        if info.jobs_running:
+            text.append(f"· {info.jobs_running} in background ", style=style("status--notice"))
         if info.last_tokens is not None:
             text.append(f"· tokens {info.last_tokens:,} (total {info.total_tokens:,}) ")
         if info.new_below:
