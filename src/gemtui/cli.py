@@ -81,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--base-url", metavar="URL", default=argparse.SUPPRESS, help="API endpoint")
     ask.add_argument(
+        "--config", type=Path, metavar="PATH", default=argparse.SUPPRESS,
+        help="settings file, for its function tools (default: the user config dir)",
+    )  # fmt: skip
+    ask.add_argument(
         "--model", "-m", metavar="NAME", default=argparse.SUPPRESS, help="model to ask"
     )
     ask.add_argument("--agent", metavar="NAME", help="ask a managed agent instead of a model")
@@ -96,8 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     ask.add_argument(
         "--function-decl", metavar="FILE",
-        help="declare function tools (JSON list of {name, description, parameters}); headless "
-        "mode runs none, so a call ends the run with exit code 3",
+        help="declare function tools (JSON list of {name, description, parameters}); only "
+        "tools allow-listed in the config file run, a call to any other ends with exit code 3",
     )  # fmt: skip
     ask.add_argument(
         "--schema", metavar="FILE", help="structured output: answer JSON valid against this schema"

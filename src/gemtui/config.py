@@ -20,7 +20,7 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -544,28 +544,56 @@ def save_settings(
     ``ConfigWriteError`` if the file is broken (it is not overwritten) or cannot be written.
     """
     import tomlkit
-    from tomlkit.exceptions import TOMLKitError
 
     changes = dict(_changed(before, after))
     if save_api_key and after.api_key is not None:
         changes["api_key"] = after.api_key.get_secret_value()
     if not changes:
         return []
-    try:
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
-        document = tomlkit.parse(text)
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigWriteError(f"Cannot read {path}: {error}") from None
-    except TOMLKitError as error:
-        raise ConfigWriteError(
-            f"{path} is not valid TOML ({error}); fix it before saving settings to it."
-        ) from None
+    document = _read_document(path)
     for name, value in changes.items():
         _set(document, name.split("."), value)
     output = tomlkit.dumps(document)
     holds_key = "api_key" in document
     _write_private(path, output, restrict=holds_key)
     return sorted(changes)
+
+
+def allow_functions(path: Path, names: Iterable[str]) -> list[str]:
+    """Set ``allow = true`` on the ``[[functions]]`` entries of ``path`` named ``names``.
+
+    The "always allow" of the approval dialog: the file keeps its comments and layout, and
+    only entries that exist in it change (a tool declared elsewhere stays allowed for the
+    session only). Returns the names written; raises ``ConfigWriteError`` like save_settings.
+    """
+    import tomlkit
+
+    wanted = set(names)
+    document = _read_document(path)
+    written = []
+    for entry in document.get("functions", []):
+        if isinstance(entry, dict) and entry.get("name") in wanted and not entry.get("allow"):
+            entry["allow"] = True
+            written.append(str(entry["name"]))
+    if written:
+        _write_private(path, tomlkit.dumps(document), restrict="api_key" in document)
+    return written
+
+
+def _read_document(path: Path) -> Any:
+    """The config file as a tomlkit document (empty if there is none yet)."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        return tomlkit.parse(text)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigWriteError(f"Cannot read {path}: {error}") from None
+    except TOMLKitError as error:
+        raise ConfigWriteError(
+            f"{path} is not valid TOML ({error}); fix it before saving settings to it."
+        ) from None
 
 
 def _changed(before: Settings, after: Settings) -> Iterator[tuple[str, Any]]:

@@ -44,8 +44,8 @@ def fast_client(
 ) -> InteractionsClient:
     """The real client with the app's retry rules, but retry pauses that do not wait.
 
-    Neither the TUI nor ``gemtui ask`` lets a user set the time limits or the retry pauses
-    (only ``ask --retries``), so the fault cases install this client.
+    Users set time limits and retries (``[network]``, ``ask --retries``) but not the pauses
+    between retries, so the fault cases install this client to keep them from waiting.
     """
     retry = RetryPolicy(max_attempts=max_attempts, sleep=NoWait(), rand=lambda: 0.0)
     return InteractionsClient(api_key=api_key, base_url=base_url, timeouts=timeouts, retry=retry)

@@ -4,11 +4,9 @@ loopback emulator, reading what it received."""
 
 from __future__ import annotations
 
-import base64
-import re
-
 import pytest
 from support.chat_driver import make_app, send
+from support.clipboard_capture import bare_terminal, capture
 from textual.widgets import Input
 
 from gemtui.config import Settings, load_settings
@@ -24,26 +22,11 @@ WEATHER = {
     "description": "Weather of a city",
     "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
 }
-OSC52 = re.compile(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
 
 
 @pytest.fixture(autouse=True)
-def bare_terminal(monkeypatch) -> None:
-    """No desktop clipboard, no multiplexer: copies go out as a bare OSC 52."""
-    for name in ("DISPLAY", "WAYLAND_DISPLAY", "TMUX", "STY", "SSH_TTY", "SSH_CONNECTION"):
-        monkeypatch.delenv(name, raising=False)
-
-
-def capture(app: GemtuiApp) -> list[str]:
-    """What the app puts on the clipboard, decoded from the OSC 52 it writes."""
-    copied: list[str] = []
-
-    def write(sequence: str) -> None:
-        (payload,) = OSC52.fullmatch(sequence).groups()
-        copied.append(base64.b64decode(payload).decode())
-
-    app.clipboard_writer = write
-    return copied
+def _bare_terminal(monkeypatch) -> None:
+    bare_terminal(monkeypatch)
 
 
 def creates(emulator) -> list[dict]:

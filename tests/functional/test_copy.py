@@ -3,37 +3,22 @@ bytes it writes to the terminal, decoded back to the text that reaches the clipb
 
 from __future__ import annotations
 
-import base64
 import re
 
 import pytest
 from support.chat_driver import answers, make_app, send
+from support.clipboard_capture import bare_terminal, capture
 
 from gemtui.ui.app import GemtuiApp
 from gemtui.ui.chat_items import AnswerItem, UserItem
 
-OSC52 = re.compile(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
 #: The emulator writes every fence as ```python … ``` on lines of their own.
 FENCE = re.compile(r"^```python\n(.*?)\n```$", re.DOTALL | re.MULTILINE)
 
 
 @pytest.fixture(autouse=True)
-def bare_terminal(monkeypatch) -> None:
-    """No desktop clipboard, no multiplexer: the app must use a bare OSC 52."""
-    for name in ("DISPLAY", "WAYLAND_DISPLAY", "TMUX", "STY", "SSH_TTY", "SSH_CONNECTION"):
-        monkeypatch.delenv(name, raising=False)
-
-
-def capture(app: GemtuiApp) -> list[str]:
-    """Everything the app writes for the clipboard, decoded from OSC 52."""
-    written: list[str] = []
-
-    def write(sequence: str) -> None:
-        (payload,) = OSC52.fullmatch(sequence).groups()
-        written.append(base64.b64decode(payload).decode("utf-8"))
-
-    app.clipboard_writer = write
-    return written
+def _bare_terminal(monkeypatch) -> None:
+    bare_terminal(monkeypatch)
 
 
 def last_notification(app: GemtuiApp) -> str:

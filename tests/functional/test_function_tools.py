@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from support.chat_driver import answers, notices, send
 from support.cli_env import FAKE_KEY
 from textual.pilot import Pilot
 
-from gemtui.config import LoadedSettings, Settings
+from gemtui.api.client import InteractionsClient, RetryPolicy
+from gemtui.config import LoadedSettings, Settings, load_settings
 from gemtui.core.tools import FunctionTool
 from gemtui.emulator.run import RunningEmulator
 from gemtui.ui.app import Connection, GemtuiApp
@@ -93,6 +95,15 @@ def results_sent(emulator: RunningEmulator, marker: str) -> list[dict[str, Any]]
     for body in requests[asked[-1] + 1 :]:
         found += [s for s in body.get("input", []) if s.get("type") == "function_result"]
     return found
+
+
+def last_request(emulator: RunningEmulator) -> dict[str, Any]:
+    creates = [
+        r["body"]
+        for r in emulator.received_requests()
+        if r["method"] == "POST" and r["path"].endswith("/interactions")
+    ]
+    return creates[-1]
 
 
 def result_rows(app: GemtuiApp) -> list[ToolItem]:
@@ -253,6 +264,12 @@ async def test_escape_while_a_tool_runs_kills_it_and_keeps_everything(emulator, 
             app.conversation.settings.tools = []
             await send(pilot, "never mind")
             assert [turn.prompt for turn in app.conversation.turns][1:] == ["never mind"]
+            # The open call is answered first, as not run: the API needs every call answered.
+            first, second = last_request(emulator)["input"]
+            assert first["type"] == "function_result" and first["is_error"] is True
+            assert first["name"] == "get_weather" and "Not run" in first["result"]
+            assert second["type"] == "user_input"
+            assert app.conversation.turns[-1].outcome == "completed"
     finally:
         os.close(reader)
 
@@ -260,12 +277,28 @@ async def test_escape_while_a_tool_runs_kills_it_and_keeps_everything(emulator, 
 async def test_a_call_to_a_tool_without_a_command_is_explained(emulator, tmp_path):
     app = make_app(emulator, tmp_path)
     app.conversation.settings.tools = [tool().declaration()]
+    app.conversation.settings.stateful = False
     async with app.run_test(size=(100, 30)) as pilot:
         await send(pilot, "weather in Lyon? (unknown)")
         await asyncio.sleep(0)
         assert not isinstance(app.screen, ApprovalScreen)
         assert [turn.outcome for turn in app.conversation.turns] == ["requires_action"]
         assert any("no command for" in notice.message for notice in notices(app))
+        # Going on (stateless): the history resent keeps the call, then its "not run" result.
+        app.conversation.settings.tools = []
+        await send(pilot, "forget the weather")
+        steps = last_request(emulator)["input"]
+        kinds = [step["type"] for step in steps]
+        call = next(step for step in steps if step["type"] == "function_call")
+        closing = steps[kinds.index("function_call") + 1]
+        assert closing == {
+            "type": "function_result",
+            "call_id": call["id"],
+            "name": "get_weather",
+            "result": "Not run: the user went on without running this call.",
+            "is_error": True,
+        }
+        assert kinds[-1] == "user_input" and app.conversation.turns[-1].outcome == "completed"
 
 
 async def test_settings_pane_switches_a_function_off_and_keeps_its_entry(emulator, tmp_path):
@@ -294,3 +327,59 @@ async def test_settings_pane_switches_a_function_off_and_keeps_its_entry(emulato
         await send(pilot, "weather in Turin? (after-settings)", wait=False)
         await loop_done(pilot)
         assert len(results_sent(emulator, "after-settings")) == 1
+
+
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on: a connection there is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+async def test_f5_after_a_failed_results_turn_sends_the_results_again(emulator, tmp_path):
+    app = make_app(emulator, tmp_path, tool())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "weather in Oslo? (retry-results)", wait=False)
+        await dialog(pilot)
+        working = app.client
+        app.client = InteractionsClient(
+            api_key=FAKE_KEY, base_url=closed_port_url(), retry=RetryPolicy(max_attempts=1)
+        )
+        await pilot.press("enter")
+        await loop_done(pilot)
+        failed = app.conversation.turns[-1]
+        assert failed.outcome == "failed" and failed.extra_input
+        assert results_sent(emulator, "retry-results") == []
+        app.client = working
+        await pilot.press("f5")
+        await loop_done(pilot)
+        turn = app.conversation.turns[-1]
+        assert turn.outcome == "completed" and turn.prompt == ""
+        assert results_sent(emulator, "retry-results") == failed.extra_input
+        assert "get_weather" in answers(app)[-1].source
+
+
+async def test_always_allow_is_saved_in_the_config_file_with_its_comments(emulator, tmp_path):
+    config = tmp_path / "config.toml"
+    command = json.dumps([sys.executable, "-c", ECHO])
+    config.write_text(
+        "# my tools\n[[functions]]\n"
+        'name = "get_weather"  # the forecast\n'
+        'description = "Weather of a place"\n'
+        'parameters = {type = "object", properties = {location = {type = "string"}}}\n'
+        f"command = {command}\n"
+    )
+    loaded = load_settings(config, environ={})
+    assert not loaded.problems and not loaded.settings.functions[0].allow
+    connection = Connection(base_url=emulator.base_url, api_key=FAKE_KEY, demo=True)
+    app = GemtuiApp(connection, loaded=loaded)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "weather in Oslo? (saved-always)", wait=False)
+        await dialog(pilot)
+        await pilot.press("a")
+        await loop_done(pilot)
+    text = config.read_text()
+    assert "# my tools" in text and "# the forecast" in text
+    assert load_settings(config, environ={}).settings.functions[0].allow is True
+    assert len(results_sent(emulator, "saved-always")) == 1

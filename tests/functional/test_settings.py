@@ -414,3 +414,33 @@ async def test_status_bar_shows_what_is_in_force(emulator):
         await save(pilot)
         assert app.status.info.extras == "search+system"
         assert "search+system" in str(app.status.render())
+
+
+async def test_a_schema_file_loads_into_the_editor_and_reaches_the_request(emulator, tmp_path):
+    schema_file = tmp_path / "person.json"
+    schema_file.write_text(json.dumps(SCHEMA))
+    not_a_schema = tmp_path / "list.json"
+    not_a_schema.write_text("[1, 2]")
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        results = await open_pane(pilot, Settings(api_key=FAKE_KEY, base_url=emulator.base_url))
+        screen = pane(pilot)
+
+        def error() -> str:
+            return str(screen.query_one("#error-schema-file", Static).render())
+
+        await type_input(pilot, "#schema-file", str(tmp_path / "missing.json"))
+        await pilot.press("enter")
+        assert "Cannot read" in error() and "missing.json" in error()
+        await type_input(pilot, "#schema-file", str(not_a_schema))
+        await pilot.press("enter")
+        assert "is an object" in error()
+        await type_input(pilot, "#schema-file", str(schema_file))
+        await pilot.press("enter")
+        assert error() == ""
+        assert json.loads(screen.query_one("#response-schema", TextArea).text) == SCHEMA
+        await save(pilot)
+        assert results and results[0] is not None
+        await send(pilot, "settings check schema file")
+        body = last_request(emulator, "settings check schema file")["body"]
+        assert body["response_format"]["schema"] == SCHEMA

@@ -112,3 +112,12 @@ def test_bad_config_entries_are_named_on_stderr(ask):
     result = ask("hello")
     assert result.code == 0
     assert "functions[0] (broken)" in result.err
+
+
+def test_config_given_after_ask_is_the_one_used(ask, tmp_path):
+    default = configure(allow=True)
+    elsewhere = tmp_path / "other.toml"
+    elsewhere.write_text(default.read_text().replace("allow = true", "allow = false"))
+    result = ask("--config", str(elsewhere), "weather in Graz?")
+    assert result.code == 3  # the other file does not allow-list it, so nothing runs
+    assert "get_weather" in result.err

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gemtui.api.models import TERMINAL_STATUSES, WAITING_STATUSES, Usage
+from gemtui.api.models import TERMINAL_STATUSES, WAITING_STATUSES, FunctionCallStep, Usage
 from gemtui.core.assembler import InteractionState, assembled_interaction, new_state
 
 Outcome = Literal[
@@ -63,12 +63,16 @@ class Turn:
     error: Exception | None = None
     #: Extra input steps sent with this turn (function results), already in wire form.
     extra_input: list[dict[str, Any]] = field(default_factory=list)
+    #: Error results for calls the previous turn left unanswered, sent before this turn's input
+    #: (set by :meth:`Conversation.build_request`).
+    closing_results: list[dict[str, Any]] = field(default_factory=list)
     #: The create body as sent (kept for recordings and the timeline; it never holds the key).
     request: dict[str, Any] = field(default_factory=dict)
     #: Where the chain stood when this turn started (the interaction it continued and how many
     #: stateless history steps came before it): what :meth:`Conversation.rewind` goes back to.
     chained_from: str | None = None
     history_before: int = 0
+    open_calls_before: list[dict[str, str]] = field(default_factory=list)
     #: Its row in the history store and the row it follows (a branch starts from the latter).
     stored_id: int | None = None
     stored_parent: int | None = None
@@ -111,6 +115,8 @@ class Conversation:
     history: list[dict[str, Any]] = field(default_factory=list)
     #: The agent environment the server last reported (``environment_id``).
     environment_id: str | None = None
+    #: Function calls (``{"call_id", "name"}``) the chained interaction still waits for.
+    open_calls: list[dict[str, str]] = field(default_factory=list)
 
     def start_turn(self, prompt: str, attachments: list[dict[str, Any]] | None = None) -> Turn:
         turn = Turn(
@@ -118,6 +124,7 @@ class Conversation:
             attachments=list(attachments or []),
             chained_from=self.previous_interaction_id,
             history_before=len(self.history),
+            open_calls_before=list(self.open_calls),
         )
         self.turns.append(turn)
         return turn
@@ -134,6 +141,7 @@ class Conversation:
         if dropped:
             first = dropped[0]
             self.previous_interaction_id = first.chained_from
+            self.open_calls = list(first.open_calls_before)
             del self.history[first.history_before :]
             del self.turns[turn_index:]
         return dropped
@@ -150,7 +158,10 @@ class Conversation:
             body["model"] = settings.model
             if settings.generation_config:
                 body["generation_config"] = dict(settings.generation_config)
-        new_steps = [turn.user_input_step] if (turn.prompt or turn.attachments) else []
+        turn.closing_results = self._closing_results(turn)
+        new_steps = [*turn.closing_results]
+        if turn.prompt or turn.attachments:
+            new_steps.append(turn.user_input_step)
         new_steps += turn.extra_input
         if settings.stateful:
             body["input"] = new_steps
@@ -169,6 +180,26 @@ class Conversation:
             body["background"] = True
         return body
 
+    def _closing_results(self, turn: Turn) -> list[dict[str, Any]]:
+        """Error results for the open calls ``turn`` does not answer itself.
+
+        A function call must be answered before the conversation goes on, so when the user
+        denies nothing but simply writes a new prompt (or stopped a running tool), each open
+        call gets a result that says it was not run.
+        """
+        answered = {step.get("call_id") for step in turn.extra_input}
+        return [
+            {
+                "type": "function_result",
+                "call_id": call["call_id"],
+                "name": call["name"],
+                "result": "Not run: the user went on without running this call.",
+                "is_error": True,
+            }
+            for call in self.open_calls
+            if call["call_id"] not in answered
+        ]
+
     def finish_turn(self, turn: Turn) -> None:
         """Chain the next request onto ``turn`` if it produced a usable interaction.
 
@@ -178,11 +209,21 @@ class Conversation:
         if turn.outcome not in CHAINABLE_OUTCOMES:
             return
         self.environment_id = turn.state.interaction.environment_id or self.environment_id
+        steps = assembled_interaction(turn.state).steps or []
+        self.open_calls = (
+            [
+                {"call_id": step.id or "", "name": step.name or ""}
+                for step in steps
+                if isinstance(step, FunctionCallStep)
+            ]
+            if turn.outcome == "requires_action"
+            else []
+        )
         if self.settings.stateful:
             if turn.state.interaction.id:
                 self.previous_interaction_id = turn.state.interaction.id
         else:
-            steps = assembled_interaction(turn.state).steps or []
+            self.history.extend(turn.closing_results)
             if turn.prompt or turn.attachments:
                 self.history.append(turn.user_input_step)
             self.history.extend(turn.extra_input)

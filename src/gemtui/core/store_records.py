@@ -15,6 +15,7 @@ from typing import Any
 
 from gemtui.api.models import Interaction, Usage, parse_step
 from gemtui.core.assembler import InteractionState, StepState
+from gemtui.core.attachments import item_label
 from gemtui.core.conversation import ChatSettings, Conversation, Outcome, Turn
 from gemtui.core.safety import clean_terminal_text
 
@@ -194,9 +195,12 @@ def turn_from_row(row: Any, step_rows: list[Any]) -> Turn:
     if outcome in UNFINISHED_OUTCOMES or outcome not in _KNOWN_OUTCOMES:
         outcome = "interrupted"
     state.completed = outcome == "completed"
+    attachments = json.loads(row["attachments"])
     return Turn(
         prompt=row["prompt"],
-        attachments=json.loads(row["attachments"]),
+        attachments=attachments,
+        # File names are not stored with the items; kind and size still say what was sent.
+        attachment_labels=[item_label(item) for item in attachments],
         state=state,
         outcome=outcome,
         error=StoredError(row["error"]) if row["error"] else None,

@@ -66,12 +66,27 @@ async def _serve(server: Any, sock: socket.socket) -> None:
 
 
 class RunningEmulator:
-    """An emulator serving from a daemon thread; ``stop()`` (or ``with``) shuts it down."""
+    """An emulator serving from a daemon thread; ``stop()`` (or ``with``) shuts it down.
 
-    def __init__(self, server: Any, sock: socket.socket, thread: threading.Thread) -> None:
-        self._server = server
-        self._thread = thread
+    The thread builds the server itself (importing Starlette and uvicorn takes about 0.1 s),
+    so ``--demo`` draws its first frame meanwhile; requests wait in the socket's backlog.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._server: Any = None
+        self._built = threading.Event()
+        self._thread: threading.Thread | None = None
         self.base_url = _url(sock)
+
+    def _serving(self, server: Any) -> None:
+        self._server = server
+        self._built.set()
+
+    @property
+    def server(self) -> Any:
+        """The uvicorn server, once the thread has built it."""
+        self._built.wait(timeout=30)
+        return self._server
 
     def __repr__(self) -> str:
         return f"RunningEmulator({self.base_url})"
@@ -79,11 +94,14 @@ class RunningEmulator:
     def received_requests(self) -> list[dict[str, Any]]:
         """The last requests this emulator received, oldest first: ``method``, ``path``,
         ``query``, ``key_sha256`` (digest of ``x-goog-api-key``) and the JSON ``body``."""
-        return self._server.config.app.state.received.snapshot()
+        return self.server.config.app.state.received.snapshot()
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        server = self.server
+        if server is not None:
+            server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
 
     def __enter__(self) -> RunningEmulator:
         return self
@@ -107,9 +125,14 @@ def start_in_thread(
     """
     logging.getLogger("uvicorn").addHandler(logging.NullHandler())
     sock = _bind(host, port)
-    server = _server(options or EmulatorOptions(), configure_logging=False)
+    running = RunningEmulator(sock)
 
     def target() -> None:
+        server = None
+        try:
+            server = _server(options or EmulatorOptions(), configure_logging=False)
+        finally:
+            running._serving(server)  # also when it failed: stop() must not wait for it
         loop = asyncio.new_event_loop()
         try:
             loop.run_until_complete(_serve(server, sock))
@@ -117,9 +140,9 @@ def start_in_thread(
             loop.close()
             sock.close()
 
-    thread = threading.Thread(target=target, name="gemtui-emulator", daemon=True)
-    thread.start()
-    return RunningEmulator(server, sock, thread)
+    running._thread = threading.Thread(target=target, name="gemtui-emulator", daemon=True)
+    running._thread.start()
+    return running
 
 
 def serve_forever(

@@ -9,7 +9,7 @@ from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.text import Text
 from textual import work
@@ -52,23 +52,17 @@ from gemtui.ui.lazy_history import BATCH as HISTORY_BATCH
 from gemtui.ui.lazy_history import OlderTurns, fill_top, load_older, older_after, stored_items
 from gemtui.ui.tool_loop import ToolLoop
 from gemtui.ui.turn_presenter import TurnPresenter, turn_of
-from gemtui.ui.widgets.approval import ApprovalScreen
 from gemtui.ui.widgets.attachment_bar import AttachmentBar
-from gemtui.ui.widgets.branch_list import BranchListScreen
 from gemtui.ui.widgets.composer import Composer
 from gemtui.ui.widgets.conversation import ConversationView
-from gemtui.ui.widgets.file_picker import FilePickerScreen
-from gemtui.ui.widgets.help_screen import HelpScreen, help_sections
-from gemtui.ui.widgets.history_list import ConfirmDeleteScreen, ConversationListScreen
-from gemtui.ui.widgets.history_search import SearchScreen
-from gemtui.ui.widgets.image_viewer import ImageViewerScreen
-from gemtui.ui.widgets.jobs import JobsScreen
-from gemtui.ui.widgets.open_by_id import OpenByIdScreen
-from gemtui.ui.widgets.settings import SettingsResult, SettingsScreen
 from gemtui.ui.widgets.status_bar import StatusBar
 from gemtui.ui.widgets.step_detail import StepDetail
 from gemtui.ui.widgets.timeline import StepTimeline
-from gemtui.ui.widgets.tools import ToolsScreen, toggle_tool
+
+if TYPE_CHECKING:  # the dialogs are imported when first opened: they cost start-up time
+    from gemtui.ui.widgets.history_list import ConversationListScreen
+    from gemtui.ui.widgets.settings import SettingsResult
+    from gemtui.ui.widgets.tools import ToolsScreen
 
 log = logging.getLogger(__name__)
 
@@ -344,6 +338,9 @@ class GemtuiApp(App[int]):
                     f"Unknown theme {settings.theme!r}.", "F2 lists the themes.", level="warning"
                 )
             )
+        if not settings.keymap:  # nothing remapped: no need to load every dialog to check it
+            self.set_keymap({})
+            return
         report = build_keymap(settings.keymap, keymap_catalogue())
         self.set_keymap(report.keymap)
         for problem in report.problems:
@@ -430,7 +427,7 @@ class GemtuiApp(App[int]):
         try:
             async with self.client.stream(body) as stream:
                 self.stream_opened(stream.timings)
-                self._accepted(turn)
+                self.accept_draft(turn)
                 turn.outcome = "streaming"
                 started = stream.timings.started_at
                 async for received in stream:
@@ -458,7 +455,7 @@ class GemtuiApp(App[int]):
         finally:
             self.end_turn(turn, recorder)
 
-    def _accepted(self, turn: Turn) -> None:
+    def accept_draft(self, turn: Turn) -> None:
         """The server took the request: now the draft can go."""
         self.composer.remember(turn.prompt)
         if self.composer.text == turn.prompt:
@@ -652,7 +649,10 @@ class GemtuiApp(App[int]):
         turns = self.conversation.turns
         if turns and turns[-1].outcome not in ("completed", "requires_action"):
             last = turns[-1]
-            self.send(last.prompt, last.attachments, last.attachment_labels)
+            if last.extra_input and not (last.prompt or last.attachments):
+                self.tool_loop.resend(last.extra_input)  # a results turn: no prompt to resend
+            else:
+                self.send(last.prompt, last.attachments, last.attachment_labels)
         else:
             self.notify("Nothing to retry: the last turn completed.")
 
@@ -695,6 +695,8 @@ class GemtuiApp(App[int]):
         self.status.set(new_below=message.lines)
 
     def action_settings(self) -> None:
+        from gemtui.ui.widgets.settings import SettingsScreen
+
         current = self.user_settings.with_chat_settings(self.conversation.settings)
         screen = SettingsScreen(current, themes=self.available_themes, bindings=keymap_catalogue())
         self.push_screen(screen, partial(self._settings_saved, current))
@@ -749,10 +751,14 @@ class GemtuiApp(App[int]):
 
     def action_history(self) -> None:
         if self._history_available():
+            from gemtui.ui.widgets.history_list import ConversationListScreen
+
             self.push_screen(ConversationListScreen(self.store), self._history_chosen)
 
     def action_search_history(self) -> None:
         if self._history_available():
+            from gemtui.ui.widgets.history_search import SearchScreen
+
             self.push_screen(SearchScreen(self.store), self._search_chosen)
 
     def _history_available(self) -> bool:
@@ -806,7 +812,7 @@ class GemtuiApp(App[int]):
         target = next((i for i, turn in enumerate(turns) if turn.stored_id == turn_id), None)
         if target is not None:
             self.view.focus()
-            self.view.select(self._prompt_positions()[target])
+            self.view.select(self.prompt_positions()[target])
 
     def on_conversation_view_near_top(self, _message: ConversationView.NearTop) -> None:
         fill_top(self)
@@ -842,7 +848,7 @@ class GemtuiApp(App[int]):
         )
         # The conversation follows the timeline (only when the reader is in the timeline, so
         # the two never chase each other).
-        prompts = self._prompt_positions()
+        prompts = self.prompt_positions()
         if self.timeline.has_focus_within and message.turn_index < len(prompts):
             self.view.select(prompts[message.turn_index])
 
@@ -850,11 +856,11 @@ class GemtuiApp(App[int]):
         """The timeline follows the conversation: the selected message's turn."""
         if not self.view.has_focus:
             return
-        turn_index = sum(1 for position in self._prompt_positions() if position <= message.index)
+        turn_index = sum(1 for position in self.prompt_positions() if position <= message.index)
         if turn_index:
             self.timeline.select_turn(turn_index - 1)
 
-    def _prompt_positions(self) -> list[int]:
+    def prompt_positions(self) -> list[int]:
         """Where each turn starts in the conversation: every turn shows exactly one prompt."""
         return [i for i, item in enumerate(self.view.items) if isinstance(item, UserItem)]
 
@@ -887,6 +893,8 @@ class GemtuiApp(App[int]):
 
     def action_attach(self, at: tuple[int, int] | None = None) -> None:
         """Open the file picker; ``at``: where the ``@`` that opened it was typed."""
+        from gemtui.ui.widgets.file_picker import FilePickerScreen
+
         self.push_screen(FilePickerScreen(), partial(self._picked, at))
 
     def _picked(self, at: tuple[int, int] | None, source: str | None) -> None:
@@ -907,6 +915,8 @@ class GemtuiApp(App[int]):
             self.notify("No attachments yet: F3 (or @ in the prompt) attaches a file or URL.")
 
     def action_open_by_id(self) -> None:
+        from gemtui.ui.widgets.open_by_id import OpenByIdScreen
+
         self.push_screen(OpenByIdScreen(), self._open_id_chosen)
 
     def _open_id_chosen(self, interaction_id: str | None) -> None:
@@ -920,6 +930,8 @@ class GemtuiApp(App[int]):
 
     def action_help(self) -> None:
         """The keys in force where the reader is (F1 again closes them)."""
+        from gemtui.ui.widgets.help_screen import HelpScreen, help_sections
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:
@@ -936,11 +948,15 @@ class GemtuiApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # F7 is also a text area's "select all": over other dialogs (settings) it stays that.
         if action == "tools" and len(self.screen_stack) > 1:
+            from gemtui.ui.widgets.tools import ToolsScreen
+
             return isinstance(self.screen, ToolsScreen)
         return super().check_action(action, parameters)
 
     def action_tools(self) -> None:
         """The tools checklist of this conversation; from it, F7 closes it again."""
+        from gemtui.ui.widgets.tools import ToolsScreen
+
         if isinstance(self.screen, ToolsScreen):
             self.screen.action_done()
         else:
@@ -956,6 +972,8 @@ class GemtuiApp(App[int]):
             self._show_settings_in_force()
 
     def action_toggle_tool(self, name: str) -> None:
+        from gemtui.ui.widgets.tools import toggle_tool
+
         settings = self.conversation.settings
         settings.tools, on = toggle_tool(settings.tools, name)
         self._show_settings_in_force()
@@ -979,6 +997,18 @@ class GemtuiApp(App[int]):
 
 def keymap_catalogue() -> list[BindingInfo]:
     """Every remappable binding of the app, by id (for the keymap and the settings pane)."""
+    from gemtui.ui.widgets.approval import ApprovalScreen
+    from gemtui.ui.widgets.branch_list import BranchListScreen
+    from gemtui.ui.widgets.file_picker import FilePickerScreen
+    from gemtui.ui.widgets.help_screen import HelpScreen
+    from gemtui.ui.widgets.history_list import ConfirmDeleteScreen, ConversationListScreen
+    from gemtui.ui.widgets.history_search import SearchScreen
+    from gemtui.ui.widgets.image_viewer import ImageViewerScreen
+    from gemtui.ui.widgets.jobs import JobsScreen
+    from gemtui.ui.widgets.open_by_id import OpenByIdScreen
+    from gemtui.ui.widgets.settings import SettingsScreen
+    from gemtui.ui.widgets.tools import ToolsScreen
+
     return binding_catalogue(
         [
             GemtuiApp,

@@ -61,7 +61,7 @@ async def _start(app: GemtuiApp, turn: Turn) -> None:
             NoticeItem(f"The background run was not started: {cause}", error.hint, level="error")
         )
         return
-    app._accepted(turn)
+    app.accept_draft(turn)
     app.notify(escape_markup(f"Running in the background as {short_id(job.id)}. F4 lists runs."))
 
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from gemtui.core.branching import branch_tips
 from gemtui.core.safety import clean_terminal_text, escape_markup
 from gemtui.core.store import StoreError
-from gemtui.ui.widgets.branch_list import BranchListScreen
 
 if TYPE_CHECKING:
     from gemtui.ui.app import GemtuiApp
@@ -35,7 +34,7 @@ class EditState:
 def rewind_to(app: GemtuiApp, turn_index: int) -> bool:
     """Cut the conversation back to before turn ``turn_index``; False if the view and the turns
     do not line up (then nothing changed)."""
-    positions = app._prompt_positions()
+    positions = app.prompt_positions()
     turns = app.conversation.turns
     if len(positions) != len(turns) or not 0 <= turn_index < len(turns):
         app.notify("This turn cannot be branched from.", severity="warning")
@@ -70,7 +69,7 @@ def begin_edit(app: GemtuiApp, item_index: int) -> None:
     if app.busy:
         app.notify("A turn is running: Escape cancels it first.", severity="warning")
         return
-    positions = app._prompt_positions()
+    positions = app.prompt_positions()
     if item_index not in positions or len(positions) != len(app.conversation.turns):
         app.notify("Select one of your messages to edit it.", severity="warning")
         return
@@ -131,5 +130,7 @@ def switch_branch(app: GemtuiApp) -> None:
             app.notify(escape_markup(f"{error} {error.hint}"), severity="error")
             return
         app.open_stored(conversation_id)
+
+    from gemtui.ui.widgets.branch_list import BranchListScreen  # on demand: start-up time
 
     app.push_screen(BranchListScreen(branch_tips(turns, head)), chosen)

@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from types import ModuleType
 from typing import IO, Any
 
 #: Terminals known to have neither sixel nor the kitty protocol.
@@ -47,8 +48,12 @@ def _terminal_hidden(hide: bool) -> Iterator[None]:
         sys.__stdout__ = saved  # type: ignore[misc]
 
 
-with _terminal_hidden(not probe_is_useful(os.environ, sys.__stdout__)):
-    from textual_image import renderable as image_renderables
-    from textual_image import widget as image_widgets
+def load_textual_image() -> tuple[ModuleType, ModuleType]:
+    """textual-image's renderable and widget packages, asking the terminal only if useful.
 
-__all__ = ["image_renderables", "image_widgets", "probe_is_useful"]
+    The first call decides; call it before the app starts where the answer matters (launch
+    does, by importing the image viewer), or any time where it does not.
+    """
+    with _terminal_hidden(not probe_is_useful(os.environ, sys.__stdout__)):
+        from textual_image import renderable, widget
+    return renderable, widget

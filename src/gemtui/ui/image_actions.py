@@ -14,7 +14,6 @@ from gemtui.api.models import ImageContent
 from gemtui.core.images import save_images, short_label
 from gemtui.core.safety import escape_markup
 from gemtui.ui.chat_items import AnswerItem
-from gemtui.ui.widgets.image_viewer import ImageViewerScreen
 
 if TYPE_CHECKING:
     from gemtui.ui.widgets.conversation import ConversationView
@@ -35,6 +34,10 @@ def selected_images(view: ConversationView) -> list[ImageContent]:
 def open_images(view: ConversationView) -> None:
     images = selected_images(view)
     if images:
+        # Imported on demand (textual-image and Pillow cost start-up time); launch imports it
+        # before the app starts where it must ask the terminal (gemtui.ui.graphics).
+        from gemtui.ui.widgets.image_viewer import ImageViewerScreen
+
         view.app.push_screen(ImageViewerScreen(images))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ from gemtui.config import load_settings
 from gemtui.core.logs import start_logging, stop_logging
 from gemtui.core.store import Store, StoreError
 from gemtui.ui.app import Connection, GemtuiApp
+from gemtui.ui.graphics import probe_is_useful
 
 NO_KEY_NOTICE = (
     "No API key found, so gemtui is running on its built-in offline emulator. "
@@ -58,6 +61,9 @@ def run_tui(
     store, store_problem = open_history(connection.secrets)
     if store_problem:
         loaded.problems.append(store_problem)
+    if probe_is_useful(os.environ, sys.__stdout__):
+        # textual-image must ask the terminal about graphics before Textual takes it over.
+        import gemtui.ui.widgets.image_viewer  # noqa: F401
     try:
         result = app_factory(connection, loaded=loaded, store=store).run()
     finally:

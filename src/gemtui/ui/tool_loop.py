@@ -20,6 +20,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from gemtui.api.models import parse_step
+from gemtui.config import ConfigWriteError, allow_functions
 from gemtui.core.conversation import Turn
 from gemtui.core.safety import safe_text
 from gemtui.core.tools import (
@@ -31,7 +32,6 @@ from gemtui.core.tools import (
     pending_calls,
 )
 from gemtui.ui.chat_items import NoticeItem, RenderContext, ToolItem, UserItem, render_lines
-from gemtui.ui.widgets.approval import ApprovalScreen
 
 if TYPE_CHECKING:
     from gemtui.ui.app import GemtuiApp
@@ -98,12 +98,19 @@ class ToolLoop:
             return
         self.app.run_as_turn(self._loop(turn))
 
-    async def _loop(self, turn: Turn) -> None:
+    def resend(self, results: list[dict[str, Any]]) -> None:
+        """Send ``results`` again (F5 after a results turn failed) and go on with the loop."""
+        self.app.run_as_turn(self._loop(None, results))
+
+    async def _loop(self, turn: Turn | None, results: list[dict[str, Any]] | None = None) -> None:
+        """Answer ``turn``'s calls, or send ``results`` already made, until the model answers."""
         self._running = True
         try:
             for _ in range(MAX_ROUNDS):
-                results = await self._answer(pending_calls(turn.state))
-                turn = self._results_turn(results)
+                if results is None:
+                    assert turn is not None
+                    results = await self._answer(pending_calls(turn.state))
+                turn, results = self._results_turn(results), None
                 await self.app.stream_turn(turn)
                 if turn.outcome != "requires_action" or not self._answerable(turn):
                     return
@@ -125,9 +132,13 @@ class ToolLoop:
         ]
         decision = "once"
         if asking:
+            from gemtui.ui.widgets.approval import ApprovalScreen  # on demand: start-up
+
             decision = await self.app.push_screen_wait(ApprovalScreen(asking, tools))
         if decision == "always":
-            self.approvals.always_allow(call.name for call in asking)
+            names = list(dict.fromkeys(call.name for call in asking))
+            self.approvals.always_allow(names)
+            self._remember_allowed(names)
         results = []
         for call in calls:
             if decision == "deny" and call in asking:
@@ -145,6 +156,27 @@ class ToolLoop:
                 )
                 raise
         return results
+
+    def _remember_allowed(self, names: list[str]) -> None:
+        """Write ``allow = true`` for these tools into the config file they came from, and
+        into the settings in force, so "always" outlives the session."""
+        app = self.app
+        saved: list[str] = []
+        if app.loaded is not None:
+            try:
+                saved = allow_functions(app.loaded.path, names)
+            except ConfigWriteError as error:
+                self._notice(f"Allowed for this session only: {error}", "", "warning")
+                return
+        app.user_settings.functions = [
+            tool.model_copy(update={"allow": True}) if tool.name in saved else tool
+            for tool in app.user_settings.functions
+        ]
+        if saved:
+            where = app.loaded.path if app.loaded else ""
+            app.notify(f"Always allowed from now on: {', '.join(saved)} (saved in {where}).")
+        else:
+            app.notify(f"Allowed for this session: {', '.join(names)}.")
 
     def _results_turn(self, results: list[dict[str, Any]]) -> Turn:
         """A turn that sends ``results``, shown as the user's item and one row per result."""

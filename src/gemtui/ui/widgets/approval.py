@@ -80,7 +80,7 @@ class ApprovalScreen(ModalScreen[Decision]):
             yield Static(
                 safe_text(
                     f"Enter/r run {'them' if count > 1 else 'it'} once · a always allow {names} "
-                    "this session · d/Esc deny"
+                    "(saved in the config) · d/Esc deny"
                 ),
                 id="approval-keys",
             )

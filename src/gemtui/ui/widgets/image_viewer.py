@@ -21,9 +21,10 @@ from textual.widgets import Static
 from gemtui.api.models import ImageContent
 from gemtui.core.images import decode_image
 from gemtui.core.safety import escape_markup
-from gemtui.ui.graphics import image_renderables, image_widgets
+from gemtui.ui.graphics import load_textual_image
 from gemtui.ui.image_lines import ImageInfo, open_image
 
+image_renderables, image_widgets = load_textual_image()
 ImageWidget = (
     image_widgets.HalfcellImage
     if image_renderables.Image is image_renderables.UnicodeImage

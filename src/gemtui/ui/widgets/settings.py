@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr, ValidationError
@@ -208,6 +209,10 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                         id="response-schema",
                     ),
                 )
+                yield from self._field(
+                    "Schema from a file",
+                    Input(id="schema-file", placeholder="path to a .json file; Enter loads it"),
+                )
                 yield Label("Conversation", classes="section")
                 yield from self._switch("stateful", "Stateful: the server keeps the history")
                 yield from self._switch("background", "Run in the background by default")
@@ -271,6 +276,27 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             yield Label(label, classes="field-label")
             yield widget
         yield Static("", id=f"error-{widget.id}", classes="field-error -empty")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the schema file field loads that file into the schema editor."""
+        if event.input.id != "schema-file" or not event.value.strip():
+            return
+        event.stop()
+        path = Path(event.value.strip()).expanduser()
+        message = ""
+        try:
+            schema = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as error:
+            message = f"Cannot read {path}: {error.strerror or error}"
+        except (ValueError, UnicodeDecodeError) as error:
+            message = f"{path} is not JSON: {error}"
+        else:
+            if isinstance(schema, dict):
+                self.query_one("#response-schema", TextArea).load_text(json.dumps(schema, indent=2))
+                self.notify(f"Loaded the schema from {path}; Ctrl+S saves it.")
+            else:
+                message = "A JSON schema is an object ({…}), not a list or a value."
+        self._show_error(self.query_one("#error-schema-file", Static), message)
 
     def _switch(self, name: str, label: str) -> ComposeResult:
         value = getattr(self.settings, name)
