@@ -201,6 +201,9 @@ class Settings(BaseSettings):
     #: Local function tools (``[[functions]]``); see gemtui.core.tools.
     functions: list[FunctionTool] = Field(default_factory=list)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
+    #: How copies reach the clipboard: "auto" (the desktop's when there is one and not over
+    #: SSH, else OSC 52 to the terminal), or always "osc52", or always "local" (pyperclip).
+    clipboard: Literal["auto", "osc52", "local"] = "auto"
     #: How much goes to the log file (``gemtui.log`` in the user state dir; never the key).
     log_level: Literal["debug", "info", "warning", "error"] = "warning"
 

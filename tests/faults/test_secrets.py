@@ -15,6 +15,7 @@ from support.cli_env import clean_env
 
 from gemtui.config import load_settings, save_settings
 from gemtui.core.conversation import ChatSettings
+from gemtui.core.logs import start_logging, stop_logging
 from gemtui.core.store import Store
 
 FUNCTION_TOOL = {
@@ -68,7 +69,10 @@ def run_cli(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 async def test_the_key_is_nowhere(emulator, tmp_path, user_dirs, debug_log, capfd):
     printed: list[str] = []
 
-    # --- the TUI: answers, tools, a function call, errors; a recording and a screenshot
+    # --- the TUI: answers, tools, a function call, errors; a recording and a screenshot,
+    # gemtui's own log file at debug level, and a crash report
+    gemtui_log = start_logging([FAKE_KEY], "debug")
+    assert gemtui_log is not None and tmp_path in gemtui_log.parents
     loaded = load_settings(tmp_path / "home" / "config.toml")
     assert loaded.settings.api_key is not None  # taken from GEMINI_API_KEY
     store = Store.open_default(secrets=[FAKE_KEY])
@@ -95,6 +99,17 @@ async def test_the_key_is_nowhere(emulator, tmp_path, user_dirs, debug_log, capf
         save_settings(loaded.path, loaded.settings, after, save_api_key=False)
     tui_conversation = str(store.last_conversation_id())
     store.close()
+    crashing = make_app(emulator)
+
+    def crash() -> None:
+        raise RuntimeError(f"unexpected, with {FAKE_KEY} in the message")
+
+    with pytest.raises(RuntimeError):
+        async with crashing.run_test() as pilot:
+            crashing.call_later(crash)
+            await pilot.pause()
+    stop_logging()
+    assert crashing.crash_report is not None and crashing.crash_report.exists()
     assert loaded.path.exists()
 
     # --- headless: an answer, an error, verbose and stream-json output; export
@@ -122,6 +137,8 @@ async def test_the_key_is_nowhere(emulator, tmp_path, user_dirs, debug_log, capf
     # --- the sweep
     written = [path for path in tmp_path.rglob("*") if path.is_file()]
     assert debug_log in written and debug_log.stat().st_size > 0
+    assert gemtui_log in written and "turn ended" in gemtui_log.read_text()
+    assert crashing.crash_report in written
     assert any(path.suffix == ".jsonl" for path in written)  # the recording
     assert any(path.name.startswith("history.sqlite3") for path in written)
     assert "hello, my key is" in (tmp_path / "home" / "export.md").read_text()

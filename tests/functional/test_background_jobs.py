@@ -3,9 +3,10 @@ opening a finished run into the conversation, cancelling one, and a create that 
 
 from __future__ import annotations
 
-from support.chat_driver import answers, make_app, notices, send
+from support.chat_driver import FAKE_KEY, answers, make_app, notices, send
 
 from gemtui.core.conversation import ChatSettings
+from gemtui.core.store import Store
 from gemtui.ui.app import GemtuiApp
 from gemtui.ui.widgets.jobs import JobsScreen
 
@@ -55,7 +56,7 @@ async def test_ctrl_b_runs_the_draft_in_background_and_enter_opens_the_answer(em
         short, prompt, owner, status, _elapsed = row(screen, 1)
         assert (short, prompt, owner, status) == (
             "…" + job.id[-8:],
-            "Explain binary sear…",
+            "Explain binary se…",
             "gemini-3.6-flash",
             "completed",
         )
@@ -144,3 +145,30 @@ async def test_f4_with_no_runs_says_how_to_start_one(emulator):
         assert "Ctrl+B" in str(app.screen.query_one("#jobs-detail").render())
         await pilot.press("f4")
         assert not isinstance(app.screen, JobsScreen)
+
+
+async def test_an_opened_run_is_saved_in_the_history_with_the_chat_that_follows(emulator, tmp_path):
+    store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
+    app = make_app(emulator, store=store)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            fast_polls(app)
+            await background(pilot, "Explain binary search")
+            (job,) = app.jobs.jobs
+            await app.jobs.wait(job)
+            await pilot.press("f4")
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await send(pilot, "and in a linked list?")
+        [summary] = store.list_conversations()
+        run, follow_up = store.load_turns(summary.id)
+        assert run.interaction_id == job.id and run.turn.outcome == "completed"
+        assert run.turn.prompt == "Explain binary search"
+        assert any(s.step.type == "model_output" for s in run.turn.state.steps)
+        assert follow_up.turn.prompt == "and in a linked list?"
+        # Reopened later, the chat continues from its last answer.
+        loaded = store.load_conversation(summary.id)
+        assert loaded.conversation.previous_interaction_id == follow_up.interaction_id
+    finally:
+        store.close()

@@ -3,12 +3,14 @@ bytes it writes to the terminal, decoded back to the text that reaches the clipb
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
 from support.chat_driver import answers, make_app, send
 from support.clipboard_capture import bare_terminal, capture
 
+from gemtui.config import load_settings
 from gemtui.ui.app import GemtuiApp
 from gemtui.ui.chat_items import AnswerItem, UserItem
 
@@ -122,3 +124,31 @@ async def test_y_copies_the_selected_message_verbatim(emulator):
         answer = app.view.items[app.view.selected]
         assert isinstance(answer, AnswerItem)
         assert copied == [prompt, answer.source]
+
+
+@pytest.mark.parametrize("setting", ["osc52", None])
+async def test_the_clipboard_setting_forces_osc52_even_with_a_desktop(
+    emulator, monkeypatch, setting
+):
+    """As ``gemtui --serve`` sessions do (GEMTUI_CLIPBOARD=osc52): the terminal that matters is
+    the browser's, even when the server has a desktop clipboard. Without the setting, the
+    desktop's clipboard (pyperclip) wins."""
+    import pyperclip
+
+    desktop: list[str] = []
+    monkeypatch.setattr(pyperclip, "copy", desktop.append)  # this machine has no desktop
+    monkeypatch.setenv("DISPLAY", ":0")
+    if setting:
+        monkeypatch.setenv("GEMTUI_CLIPBOARD", setting)
+    app = make_app(emulator)
+    app.user_settings = load_settings(environ=os.environ).settings
+    copied = capture(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "hello there")
+        await pilot.press("ctrl+y")
+        answer = answers(app)[-1].source
+        if setting:
+            assert (copied, desktop) == ([answer], [])
+            assert "via OSC 52" in last_notification(app)
+        else:
+            assert (copied, desktop) == ([], [answer])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import selectors
+import shlex
 import socket
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 from support.cli_env import FAKE_KEY, clean_env
 
 from gemtui.cli import _tui_options, build_parser, main
-from gemtui.ui.serve import tui_argv
+from gemtui.ui.serve import session_command, tui_argv
 
 
 def test_session_command_keeps_the_tui_flags_and_drops_serve(tmp_path, monkeypatch):
@@ -109,3 +110,9 @@ def test_serve_answers_with_the_page_on_loopback(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_browser_sessions_copy_by_bare_osc52_whatever_the_server_runs_in():
+    command = shlex.split(session_command(build_parser().parse_args(["--serve", "--demo"])))
+    assert command[:6] == ["env", "-u", "TMUX", "-u", "STY", "GEMTUI_CLIPBOARD=osc52"]
+    assert command[6:] == tui_argv(build_parser().parse_args(["--serve", "--demo"]))

@@ -135,7 +135,10 @@ def write_crash_report(
                 continue
             with os.fdopen(descriptor, "w", encoding="utf-8") as file:
                 file.write(crash_report_text(error, secrets))
-            logging.getLogger(LOGGER_NAME).error("crashed: %r; report in %s", error, path)
+            # Redacted here too: other handlers (the host's logging) see the record as it is.
+            logging.getLogger(LOGGER_NAME).error(
+                "crashed: %s; report in %s", redact_secrets(repr(error), secrets), path
+            )
             return path
     except OSError:
         return None

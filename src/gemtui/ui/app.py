@@ -422,7 +422,7 @@ class GemtuiApp(App[int]):
     async def stream_turn(self, turn: Turn) -> None:
         """Send ``turn`` and stream its answer, inside the running turn worker."""
         body = turn.request = self.conversation.build_request(turn)
-        recorder = self._start_recorder(turn)
+        recorder = self.start_recorder(turn)
         self._begin_wait()
         try:
             async with self.client.stream(body) as stream:
@@ -480,7 +480,7 @@ class GemtuiApp(App[int]):
             self.timeline.refresh_turn(self._timeline_turn)
             self.step_detail.refresh_live()
 
-    def _start_recorder(self, turn: Turn) -> TurnRecorder | None:
+    def start_recorder(self, turn: Turn) -> TurnRecorder | None:
         """Start writing ``turn`` to the history; without a usable history, chat on without it.
 
         Writes are small, synchronous SQLite transactions (about 0.1 ms a step, measured by
@@ -683,7 +683,7 @@ class GemtuiApp(App[int]):
         write = self.clipboard_writer
         if write is None and self._driver is not None:
             write = self._driver.write
-        result = copy_text(text, write=write)
+        result = copy_text(text, write=write, prefer=self.user_settings.clipboard)
         # ``what`` can hold a code block's language, which the model wrote: no markup in it.
         message = f"{what}: {result.message}" if what else result.message
         severity = "information" if result.bytes_copied else "warning"

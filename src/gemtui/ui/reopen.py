@@ -24,6 +24,7 @@ from gemtui.core.conversation import Turn
 from gemtui.core.recording import Recording
 from gemtui.core.reopen_state import apply_interaction, prompt_from_input
 from gemtui.core.replay import replay_paced
+from gemtui.core.store_recorder import TurnRecorder
 from gemtui.ui.app import GemtuiApp
 from gemtui.ui.chat_items import NoticeItem, UserItem
 
@@ -98,8 +99,11 @@ async def show_interaction(app: GemtuiApp, interaction_id: str) -> Turn | None:
         app.view.add_item(UserItem(prompt))
     app.attach_turn(turn, prompt or interaction_id)
     turn.outcome = "streaming"
+    # Saved like a live turn: the chat that goes on from it (a background run's result, an
+    # interaction opened by id) reads back whole from the history.
+    recorder = app.start_recorder(turn)
     try:
-        failure = await _stream_events(app, turn, interaction_id)
+        failure = await _stream_events(app, turn, interaction_id, recorder)
         if not turn.state.steps:
             reason = failure or turn.state.error
             if reason is not None:
@@ -107,6 +111,8 @@ async def show_interaction(app: GemtuiApp, interaction_id: str) -> Turn | None:
                 app.view.add_item(NoticeItem(STREAM_UNAVAILABLE.format(reason=text)))
             for change in apply_interaction(turn.state, interaction):
                 app.note_change(change)
+                if recorder is not None:
+                    recorder.on_change(change)
             failure = None
         if isinstance(failure, StreamInterrupted):
             turn.outcome, turn.error = "interrupted", failure
@@ -118,11 +124,13 @@ async def show_interaction(app: GemtuiApp, interaction_id: str) -> Turn | None:
         turn.outcome = "cancelled"
         raise
     finally:
-        app.end_turn(turn)
+        app.end_turn(turn, recorder)
     return turn
 
 
-async def _stream_events(app: GemtuiApp, turn: Turn, interaction_id: str) -> GemtuiApiError | None:
+async def _stream_events(
+    app: GemtuiApp, turn: Turn, interaction_id: str, recorder: TurnRecorder | None
+) -> GemtuiApiError | None:
     """Apply the interaction's events from stream GET to ``turn``; the error that ended it."""
     try:
         async with app.client.stream_get(interaction_id) as stream:
@@ -136,6 +144,8 @@ async def _stream_events(app: GemtuiApp, turn: Turn, interaction_id: str) -> Gem
                     size=received.size,
                 )
                 app.note_change(change)
+                if recorder is not None:
+                    recorder.on_change(change)
     except GemtuiApiError as error:
         return error
     return None

@@ -24,6 +24,9 @@ VALUE_FLAGS = (
     ("--theme", "theme"),
 )
 SWITCH_FLAGS = (("--demo", "demo"), ("--stateless", "stateless"))
+#: A session's terminal is the browser's (xterm.js, whose clipboard add-on takes OSC 52), not
+#: the tmux or screen the server may run in, nor the server's desktop: copies go as bare OSC 52.
+BROWSER_SESSION_ENV = ["env", "-u", "TMUX", "-u", "STY", "GEMTUI_CLIPBOARD=osc52"]
 
 
 def tui_argv(args: argparse.Namespace, python: str = sys.executable) -> list[str]:
@@ -38,9 +41,14 @@ def tui_argv(args: argparse.Namespace, python: str = sys.executable) -> list[str
     return argv
 
 
+def session_command(args: argparse.Namespace) -> str:
+    """The shell command textual-serve runs for each browser session."""
+    return shlex.join([*BROWSER_SESSION_ENV, *tui_argv(args)])
+
+
 def serve(args: argparse.Namespace, host: str, port: int) -> int:
     """Serve the TUI on ``host``:``port`` until Ctrl+C; textual-serve prints the URL."""
     from textual_serve.server import Server
 
-    Server(shlex.join(tui_argv(args)), host=host, port=port, title="gemtui").serve()
+    Server(session_command(args), host=host, port=port, title="gemtui").serve()
     return 0

@@ -24,9 +24,9 @@ from gemtui.core.safety import clean_terminal_text, escape_markup
 #: Column key, title and width; the widths fit the table into 80 columns.
 COLUMNS = (
     ("id", "id", 9),
-    ("prompt", "prompt", 20),
+    ("prompt", "prompt", 18),
     ("owner", "model / agent", 16),
-    ("status", "status", 13),
+    ("status", "status", 15),  # "requires_action"
     ("elapsed", "elapsed", 7),
 )
 #: How often running rows show their new elapsed time, in seconds.
