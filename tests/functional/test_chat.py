@@ -239,3 +239,42 @@ async def test_command_palette_reaches_app_actions(emulator):
         await pilot.press("down", "enter")
         await pilot.pause()
         assert app.conversation.turns == []
+
+
+def creates(emulator) -> list[dict]:
+    return [
+        r["body"]
+        for r in emulator.received_requests()
+        if r["method"] == "POST" and r["path"].endswith("/interactions")
+    ]
+
+
+async def test_switching_modes_mid_chat_keeps_the_whole_conversation(emulator):
+    """Stateful, then stateless (the turns the server kept are resent), then stateful again
+    (the stateless turns were never stored, so the history goes along once)."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "My name is Ada")
+        first_id = app.conversation.turns[-1].state.interaction.id
+        await pilot.press("f6")
+        await send(pilot, "What is my name?")
+        body = creates(emulator)[-1]
+        assert body["store"] is False and "previous_interaction_id" not in body
+        kinds = [step["type"] for step in body["input"]]
+        assert body["input"][0]["content"][-1]["text"] == "My name is Ada"
+        assert "model_output" in kinds and kinds[-1] == "user_input"
+        assert "My name is Ada" in answers(app)[-1].source  # the emulator saw the history
+        await pilot.press("f6")
+        await send(pilot, "And my name again?")
+        body = creates(emulator)[-1]
+        assert "previous_interaction_id" not in body and "store" not in body
+        texts = [
+            part.get("text") for step in body["input"] if step["type"] == "user_input"
+            for part in step["content"]
+        ]  # fmt: skip
+        assert texts == ["My name is Ada", "What is my name?", "And my name again?"]
+        third_id = app.conversation.turns[-1].state.interaction.id
+        assert third_id != first_id
+        await send(pilot, "Thanks")
+        assert creates(emulator)[-1]["previous_interaction_id"] == third_id
+        assert len(creates(emulator)[-1]["input"]) == 1

@@ -148,7 +148,7 @@ async def test_cancelling_the_run_kills_the_tool_and_what_it_started(tmp_path, w
 async def test_huge_output_is_cut_and_says_so():
     code = "import sys; sys.stdout.write('x' * 5_000_000); sys.stdout.flush()"
     result, is_error = await run_tool(python_tool(code), {}, output_limit=1000)
-    assert not is_error
+    assert not is_error, result
     assert isinstance(result, str)
     assert result.startswith("x" * 1000 + "\n")
     assert "x" * 1001 not in result

@@ -115,6 +115,9 @@ class Conversation:
     history: list[dict[str, Any]] = field(default_factory=list)
     #: The agent environment the server last reported (``environment_id``).
     environment_id: str | None = None
+    #: False once a stateful turn has gone by: ``history`` then lacks it, and is rebuilt from
+    #: the turns in memory before the next stateless request.
+    history_current: bool = True
     #: Function calls (``{"call_id", "name"}``) the chained interaction still waits for.
     open_calls: list[dict[str, str]] = field(default_factory=list)
 
@@ -143,6 +146,7 @@ class Conversation:
             self.previous_interaction_id = first.chained_from
             self.open_calls = list(first.open_calls_before)
             del self.history[first.history_before :]
+            self.history_current = False  # rebuilt from the turns left, if it is needed
             del self.turns[turn_index:]
         return dropped
 
@@ -163,10 +167,18 @@ class Conversation:
         if turn.prompt or turn.attachments:
             new_steps.append(turn.user_input_step)
         new_steps += turn.extra_input
-        if settings.stateful:
+        behind = not self.history_current or (not self.history and self.previous_interaction_id)
+        if not settings.stateful and behind:
+            # Switched from stateful: what the server kept must now be resent.
+            self.history = self._history_of_turns(until=turn)
+            self.history_current = True
+            turn.history_before = len(self.history)
+        if settings.stateful and self.previous_interaction_id:
             body["input"] = new_steps
-            if self.previous_interaction_id:
-                body["previous_interaction_id"] = self.previous_interaction_id
+            body["previous_interaction_id"] = self.previous_interaction_id
+        elif settings.stateful:
+            # The first stored turn, or the first after stateless ones: it carries the history.
+            body["input"] = [*self.history, *new_steps]
         else:
             body["input"] = [*self.history, *new_steps]
             body["store"] = False
@@ -179,6 +191,20 @@ class Conversation:
         if settings.background and settings.stateful:
             body["background"] = True
         return body
+
+    def _history_of_turns(self, until: Turn) -> list[dict[str, Any]]:
+        """The wire history of the chained turns before ``until``, as finish_turn builds it.
+
+        Only turns in memory count: a reopened chat whose older turns are not loaded yet
+        resends what is loaded.
+        """
+        history: list[dict[str, Any]] = []
+        for earlier in self.turns:
+            if earlier is until:
+                break
+            if earlier.outcome in CHAINABLE_OUTCOMES:
+                history += _turn_steps(earlier)
+        return history
 
     def _closing_results(self, turn: Turn) -> list[dict[str, Any]]:
         """Error results for the open calls ``turn`` does not answer itself.
@@ -222,13 +248,23 @@ class Conversation:
         if self.settings.stateful:
             if turn.state.interaction.id:
                 self.previous_interaction_id = turn.state.interaction.id
+            self.history_current = False
         else:
-            self.history.extend(turn.closing_results)
-            if turn.prompt or turn.attachments:
-                self.history.append(turn.user_input_step)
-            self.history.extend(turn.extra_input)
-            self.history.extend(step.to_wire() for step in steps)
+            # Nothing of this turn is stored at the server: a stateful turn after it must
+            # resend the history rather than chain onto an interaction that lacks it.
+            self.previous_interaction_id = None
+            self.history.extend(_turn_steps(turn))
 
     def total_tokens(self) -> int:
         """Tokens used by the whole conversation so far (as the server counted them)."""
         return sum((turn.usage.total_tokens or 0) for turn in self.turns if turn.usage)
+
+
+def _turn_steps(turn: Turn) -> list[dict[str, Any]]:
+    """What a chained turn adds to the stateless history: its input, then its output."""
+    steps = [*turn.closing_results]
+    if turn.prompt or turn.attachments:
+        steps.append(turn.user_input_step)
+    steps += turn.extra_input
+    steps += [step.to_wire() for step in assembled_interaction(turn.state).steps or []]
+    return steps

@@ -34,6 +34,8 @@ from gemtui.core.assembler import InteractionState
 
 #: Most bytes of stdout kept from one run; a tool that writes more is stopped and its output cut.
 OUTPUT_LIMIT = 1024 * 1024
+#: Longest wait for a killed tool's pipes to close (see _reap).
+REAP_SECONDS = 5.0
 #: Most characters of stderr quoted in an error result.
 ERROR_TEXT_LIMIT = 4000
 #: Environment variables a tool never inherits: the API key must not leak to a command the
@@ -264,14 +266,12 @@ async def run_tool(
         async with asyncio.timeout(tool.timeout):
             stdout, cut, stderr = await _communicate(process, payload, output_limit)
             if cut:
-                _kill_group(process)
+                await _reap(process)
             code = await process.wait()
     except TimeoutError:
         return f"{tool.name} did not finish within {tool.timeout:g} s and was stopped.", True
     finally:
-        _kill_group(process)
-        with contextlib.suppress(ProcessLookupError):
-            await process.wait()
+        await _reap(process)
     output = stdout.decode("utf-8", "replace")
     if cut:
         return (
@@ -332,6 +332,27 @@ async def _read_capped(stream: asyncio.StreamReader, limit: int) -> bytes:
         if len(data) < limit:
             data += chunk[: limit - len(data)]
     return bytes(data)
+
+
+async def _reap(process: asyncio.subprocess.Process) -> None:
+    """Kill the tool's group and wait for it to end.
+
+    asyncio's ``wait()`` returns only once every pipe has closed, and a pipe whose reading was
+    paused (a tool that wrote more than was read) never sees its end: so the pipes are drained
+    first. A descendant that left the group may keep them open; then gemtui stops waiting
+    after REAP_SECONDS rather than hang the turn.
+    """
+    _kill_group(process)
+
+    async def drain(stream: asyncio.StreamReader | None) -> None:
+        if stream is not None:
+            while await stream.read(_READ_CHUNK):
+                pass
+
+    with contextlib.suppress(TimeoutError, ProcessLookupError, OSError):
+        async with asyncio.timeout(REAP_SECONDS):
+            await asyncio.gather(drain(process.stdout), drain(process.stderr))
+            await process.wait()
 
 
 def _kill_group(process: asyncio.subprocess.Process) -> None:
