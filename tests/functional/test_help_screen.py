@@ -35,6 +35,6 @@ async def test_f1_orders_our_keys_before_the_editors_and_toggles(emulator):
         assert titles(screen)[:2] == ["Messages", "gemtui"]
         assert "Text editor" not in titles(screen)
         pane_keys = dict((what, keys) for keys, what in screen.sections[0].rows)
-        assert pane_keys["Edit prompt"] == "e"
+        assert pane_keys["Edit"] == "e"
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)

@@ -156,8 +156,17 @@ class GemtuiApp(App[int]):
     TITLE = "gemtui"
 
     BINDINGS = [
+        # Shown (and active) only while something runs; otherwise Escape goes back.
         Binding("escape", "cancel_or_focus", "Cancel", id="app.cancel"),
-        Binding("ctrl+n", "new_conversation", "New", id="app.new_conversation", priority=True),
+        Binding("escape", "back", "Back (cancels what runs)", show=False, id="app.back"),
+        Binding(
+            "ctrl+n",
+            "new_conversation",
+            "New",
+            show=False,
+            id="app.new_conversation",
+            priority=True,
+        ),
         Binding("ctrl+y", "copy_last_answer", "Copy", id="app.copy_last_answer", priority=True),
         Binding("f5", "retry", "Retry", show=False, id="app.retry", priority=True),
         Binding(
@@ -287,7 +296,9 @@ class GemtuiApp(App[int]):
             yield AttachmentBar(id="attachments", back_to="#composer")
             yield composer
         yield StatusBar(id="status")
-        yield Footer(compact=True)
+        # Ctrl+P is listed by F1 and named in the prompt's placeholder: at 80 columns the footer
+        # has no room for it beside a pane's own keys.
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def view(self) -> ConversationView:
@@ -599,12 +610,16 @@ class GemtuiApp(App[int]):
 
     # ------------------------------------------------------------------ actions
 
-    def action_cancel_or_focus(self) -> None:
-        if self.editing is not None and not self.busy:
+    def action_back(self) -> None:
+        """Escape when nothing runs: leave editing an earlier prompt, or back to the prompt."""
+        if self.editing is not None:
             leave_edit(self)
-            return
-        if not (self.busy and self._turn_worker is not None):
+        else:
             self.composer.focus()
+
+    def action_cancel_or_focus(self) -> None:
+        if not (self.busy and self._turn_worker is not None):
+            self.action_back()
             return
         turn = self.conversation.turns[-1]
         interaction_id = turn.state.interaction.id
@@ -945,7 +960,13 @@ class GemtuiApp(App[int]):
     def action_jobs(self) -> None:
         open_jobs(self)
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "turn":
+            self.refresh_bindings()  # Escape's "Cancel" shows only while a turn runs
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_or_focus":
+            return self.busy  # the footer has no room for a key that does nothing now
         # F7 is also a text area's "select all": over other dialogs (settings) it stays that.
         if action == "tools" and len(self.screen_stack) > 1:
             from gemtui.ui.widgets.tools import ToolsScreen

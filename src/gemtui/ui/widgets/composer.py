@@ -46,7 +46,7 @@ class Composer(TextArea):
             highlight_cursor_line=False,
             compact=True,
             tab_behavior="focus",
-            placeholder="Ask Gemini…  (Enter send · Ctrl+J newline · F1 help)",
+            placeholder="Ask Gemini…  (Enter send · Ctrl+J newline · F1 keys · Ctrl+P actions)",
         )
         self.prompt_history: list[str] = []
         self._history_index: int | None = None

@@ -46,7 +46,7 @@ class ConversationView(ScrollView, can_focus=True):
         Binding("enter,space", "toggle", "Expand", id="conversation.toggle"),
         Binding("y", "copy_selected", "Copy", id="conversation.copy"),
         Binding("c", "copy_code", "Copy code", show=False, id="conversation.copy_code"),
-        Binding("e", "edit", "Edit prompt", id="conversation.edit"),
+        Binding("e", "edit", "Edit", id="conversation.edit"),
         Binding("i", "copy_id", "Copy id", show=False, id="conversation.copy_id"),
         Binding("o", "open_image", "View image", show=False, id="conversation.open_image"),
         Binding("s", "save_image", "Save image", show=False, id="conversation.save_image"),

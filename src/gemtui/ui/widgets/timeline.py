@@ -83,7 +83,7 @@ class TimelineList(ScrollView, can_focus=True):
         Binding("pageup", "page_up_rows", "Page up", show=False, id="timeline.page_up"),
         Binding("pagedown", "page_down_rows", "Page down", show=False, id="timeline.page_down"),
         Binding("enter,space", "toggle", "Expand", id="timeline.toggle"),
-        Binding("e", "expand_all", "All events", id="timeline.expand_all"),
+        Binding("e", "expand_all", "Events", id="timeline.expand_all"),
         Binding("slash", "open_filter", "Filter", id="timeline.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="timeline.clear_filter"),
     ]
