@@ -186,3 +186,36 @@ async def test_a_second_reopen_waits_for_the_running_turn(emulator):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert len(app.conversation.turns) == 1
+
+
+async def test_a_replayed_function_call_runs_no_local_tool(emulator, tmp_path):
+    """Replaying a recording that ends in a call to a configured tool must not run it."""
+    import sys
+    from pathlib import Path
+
+    from gemtui.config import LoadedSettings, Settings
+    from gemtui.core.tools import FunctionTool
+    from gemtui.ui.widgets.approval import ApprovalScreen
+
+    ran = tmp_path / "ran"
+    tool = FunctionTool(
+        name="get_weather",
+        command=[sys.executable, "-c", f"open({str(ran)!r}, 'w').write('x')"],
+        allow=True,
+    )
+    recording = load_recording(Path(__file__).parent.parent / "fixtures" / "function_call.jsonl")
+    connection = Connection(base_url=emulator.base_url, api_key=FAKE_KEY, demo=True)
+    loaded = LoadedSettings(
+        settings=Settings.model_validate({"functions": [tool]}), path=tmp_path / "config.toml"
+    )
+    app = GemtuiApp(connection, loaded=loaded)
+    sent_before = len(emulator.received_requests())
+    async with app.run_test(size=(100, 30)) as pilot:
+        turn = await show_recording(app, recording, speed=0)
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert turn.outcome == "requires_action"
+        assert not isinstance(app.screen, ApprovalScreen)
+        assert "does not run them" in notices(app)[-1].message
+    assert not ran.exists()
+    assert len(emulator.received_requests()) == sent_before  # no results turn either

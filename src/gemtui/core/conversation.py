@@ -68,6 +68,8 @@ class Turn:
     closing_results: list[dict[str, Any]] = field(default_factory=list)
     #: The create body as sent (kept for recordings and the timeline; it never holds the key).
     request: dict[str, Any] = field(default_factory=dict)
+    #: Played back from a recording: nothing of it happens again (no local tool runs for it).
+    replayed: bool = False
     #: Where the chain stood when this turn started (the interaction it continued and how many
     #: stateless history steps came before it): what :meth:`Conversation.rewind` goes back to.
     chained_from: str | None = None

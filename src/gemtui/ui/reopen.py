@@ -60,6 +60,7 @@ async def show_recording(app: GemtuiApp, recording: Recording, speed: float = 0.
     prompt = prompt_from_input(recording.request.get("input"))
     turn = app.conversation.start_turn(prompt)
     turn.request = recording.request
+    turn.replayed = True
     if prompt:
         app.view.add_item(UserItem(prompt))
     attached = False

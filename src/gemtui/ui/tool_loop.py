@@ -75,6 +75,13 @@ class ToolLoop:
         """A turn ended in ``requires_action``: start the loop, or say why it cannot run."""
         if self._running:
             return  # the loop itself sent this turn and goes on with it
+        if turn.replayed:
+            self._notice(
+                "The recording ends with function calls; a replay does not run them.",
+                "",
+                "info",
+            )
+            return
         if self._answerable(turn):
             self.app.call_later(self._start, turn)
 
