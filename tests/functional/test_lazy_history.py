@@ -14,6 +14,7 @@ from gemtui.ui.chat_items import UserItem
 from gemtui.ui.lazy_history import BATCH
 
 TURNS = 500
+TOKENS_PER_TURN = 10
 
 
 def write_conversation(store: Store, turns: int) -> int:
@@ -24,7 +25,13 @@ def write_conversation(store: Store, turns: int) -> int:
         turn = Turn(f"question {number}")
         turn_id = store.start_turn(conversation_id, turn, settings)
         turn.state = InteractionState(
-            interaction=Interaction(id=f"v1_stored{number}", status="completed")
+            interaction=Interaction.model_validate(
+                {
+                    "id": f"v1_stored{number}",
+                    "status": "completed",
+                    "usage": {"total_tokens": TOKENS_PER_TURN},
+                }
+            )
         )
         answer = {"type": "model_output", "content": [{"type": "text", "text": f"answer {number}"}]}
         turn.state.steps.append(StepState(0, 0.0, done=True, _model=parse_step(answer)))
@@ -89,3 +96,18 @@ async def test_a_search_hit_in_an_older_turn_is_read_and_selected(emulator, long
         await pilot.pause()
         selected = app.view.items[app.view.selected]
         assert isinstance(selected, UserItem) and selected.prompt == "question 10"
+
+
+async def test_the_token_total_counts_the_turns_not_read_yet(emulator, long_store):
+    store, conversation_id = long_store
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_stored(conversation_id)
+        await pilot.pause()
+        assert len(app.conversation.turns) < TURNS
+        whole = TURNS * TOKENS_PER_TURN
+        assert app.status.info.total_tokens == whole
+        await pilot.press("ctrl+l", "home")
+        await pilot.pause()
+        assert len(app.conversation.turns) > BATCH
+        assert app.conversation.total_tokens() == whole  # read turns are not counted twice

@@ -120,6 +120,8 @@ class Conversation:
     #: False once a stateful turn has gone by: ``history`` then lacks it, and is rebuilt from
     #: the turns in memory before the next stateless request.
     history_current: bool = True
+    #: Tokens of earlier turns that are not in ``turns`` (a long stored chat loads lazily).
+    unloaded_tokens: int = 0
     #: Function calls (``{"call_id", "name"}``) the chained interaction still waits for.
     open_calls: list[dict[str, str]] = field(default_factory=list)
 
@@ -259,7 +261,8 @@ class Conversation:
 
     def total_tokens(self) -> int:
         """Tokens used by the whole conversation so far (as the server counted them)."""
-        return sum((turn.usage.total_tokens or 0) for turn in self.turns if turn.usage)
+        loaded = sum((turn.usage.total_tokens or 0) for turn in self.turns if turn.usage)
+        return self.unloaded_tokens + loaded
 
 
 def _turn_steps(turn: Turn) -> list[dict[str, Any]]:

@@ -515,6 +515,15 @@ class Store:
             rows = db.execute(sql, params).fetchall()[::-1]
             return self._with_steps(db, rows)
 
+    def token_total(self, conversation_id: int) -> int:
+        """Tokens the server counted for the branch in use, turns not loaded yet included."""
+        sql = (
+            f"{_BRANCH} SELECT coalesce(sum(json_extract(usage, '$.total_tokens')), 0) "
+            "FROM turns WHERE id IN (SELECT id FROM branch) AND usage IS NOT NULL"
+        )
+        with self._read() as db:
+            return int(db.execute(sql, {"cid": conversation_id}).fetchone()[0])
+
     def _with_steps(self, db: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[StoredTurn]:
         steps: dict[int, list[sqlite3.Row]] = {row["id"]: [] for row in rows}
         if steps:

@@ -812,6 +812,11 @@ class GemtuiApp(App[int]):
         # Only the newest batch is read now; older turns come as the reader scrolls up.
         self.older_turns = older_after(conversation_id, loaded.turns, loaded.has_older)
         place_stored_turns(loaded.turns, len(self.conversation.history))
+        try:
+            total = self.store.token_total(conversation_id)
+        except StoreError:
+            total = 0  # the count is a courtesy; the chat opens without it
+        self.conversation.unloaded_tokens = max(0, total - self.conversation.total_tokens())
         for item in stored_items(loaded.turns):
             self.view.add_item(item)
         for stored in loaded.turns:

@@ -69,6 +69,8 @@ def load_older(app: GemtuiApp) -> int:
     history_after = conversation.turns[0].history_before if conversation.turns else 0
     place_stored_turns(turns, history_after)
     conversation.turns[:0] = [stored.turn for stored in turns]
+    arrived = sum((s.turn.usage.total_tokens or 0) for s in turns if s.turn.usage)
+    conversation.unloaded_tokens = max(0, conversation.unloaded_tokens - arrived)
     app.view.prepend_items(stored_items(turns))
     timeline = app.timeline
     shown = [timeline.turn_entry(index) for index in range(timeline.rows.turn_count)]
