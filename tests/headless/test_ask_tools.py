@@ -9,6 +9,7 @@ from pathlib import Path
 
 from gemtui.config import default_config_path
 from gemtui.core.recording import FORMAT
+from gemtui.core.store import Store
 
 SCHEMA = '{type = "object", properties = {location = {type = "string"}}, required = ["location"]}'
 #: Answers with the arguments it read on stdin.
@@ -121,3 +122,16 @@ def test_config_given_after_ask_is_the_one_used(ask, tmp_path):
     result = ask("--config", str(elsewhere), "weather in Graz?")
     assert result.code == 3  # the other file does not allow-list it, so nothing runs
     assert "get_weather" in result.err
+
+
+def test_a_stateless_tool_run_is_one_conversation_in_the_history(ask):
+    configure(allow=True)
+    result = ask("--no-store", "weather in Kyiv?")
+    assert result.code == 0, result.err
+    with Store.open_default() as store:
+        [summary] = store.list_conversations()
+        first, second = store.load_turns(summary.id)
+    assert first.turn.prompt == "weather in Kyiv?" and first.turn.outcome == "requires_action"
+    assert second.parent_turn_id == first.id
+    assert second.turn.extra_input[0]["type"] == "function_result"
+    assert second.turn.outcome == "completed"

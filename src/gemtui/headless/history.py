@@ -27,6 +27,9 @@ class AskHistory:
     def __init__(self, store: Store, messages: Messages) -> None:
         self.store = store
         self._messages = messages
+        #: The conversation this run writes to and its last turn's row: a stateless run
+        #: (``--no-store``) has no interaction id to find them by between tool rounds.
+        self._written: tuple[Conversation, int, int] | None = None
 
     @classmethod
     def open(cls, secrets: Iterable[str], messages: Messages) -> AskHistory | None:
@@ -44,12 +47,14 @@ class AskHistory:
         previous = conversation.previous_interaction_id
         try:
             found = self.store.find_interaction(previous) if previous else None
+            if found is None and self._written and self._written[0] is conversation:
+                found = self._written[1:]
             if found is None:
                 conversation_id = self.store.create_conversation(conversation.settings)
                 parent = None
             else:
                 conversation_id, parent = found
-            return TurnRecorder.start(
+            recorder = TurnRecorder.start(
                 self.store,
                 conversation_id,
                 turn,
@@ -57,6 +62,8 @@ class AskHistory:
                 parent_turn_id=parent,
                 previous_interaction_id=previous,
             )
+            self._written = (conversation, conversation_id, recorder.turn_id)
+            return recorder
         except StoreError as error:
             self._warn(self._messages, error)
             return None
