@@ -278,3 +278,20 @@ async def test_switching_modes_mid_chat_keeps_the_whole_conversation(emulator):
         await send(pilot, "Thanks")
         assert creates(emulator)[-1]["previous_interaction_id"] == third_id
         assert len(creates(emulator)[-1]["input"]) == 1
+
+
+async def test_finished_turns_leave_the_collector_and_a_new_chat_releases_them(emulator):
+    """Full collections would walk a long chat's objects again and again (bench/gc_pauses.py):
+    each finished turn is frozen out of their way; Ctrl+N gives the old chat back to them."""
+    import gc
+
+    gc.unfreeze()
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "hello")
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        await send(pilot, "again")
+        assert gc.get_freeze_count() > frozen
+        await pilot.press("ctrl+n")
+        assert gc.get_freeze_count() == 0
