@@ -5,13 +5,12 @@ loopback emulator, reading what it received."""
 from __future__ import annotations
 
 import pytest
-from support.chat_driver import make_app, send
+from support.chat_driver import last_notification, make_app, send
 from support.clipboard_capture import bare_terminal, capture
 from textual.widgets import Input
 
 from gemtui.config import Settings, load_settings
 from gemtui.core.conversation import ChatSettings
-from gemtui.ui.app import GemtuiApp
 from gemtui.ui.chat_items import UserItem
 from gemtui.ui.widgets.tools import ToolsScreen
 
@@ -35,10 +34,6 @@ def creates(emulator) -> list[dict]:
         for r in emulator.received_requests()
         if r["method"] == "POST" and r["path"].endswith("/interactions")
     ]
-
-
-def last_notification(app: GemtuiApp) -> str:
-    return list(app._notifications)[-1].message
 
 
 # ---------------------------------------------------------------------------------- agents

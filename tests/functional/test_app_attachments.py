@@ -12,10 +12,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from support.chat_driver import finish, make_app, notices
+from support.chat_driver import finish, last_notification, make_app, notices
 from textual.widgets import Input
 
-from gemtui.ui.app import GemtuiApp
 from gemtui.ui.chat_items import UserItem
 from gemtui.ui.widgets.file_picker import FilePickerScreen
 
@@ -84,10 +83,6 @@ async def type_and_send(pilot, text: str) -> None:
     app.composer.insert(text)
     await pilot.press("enter")
     await finish(pilot)
-
-
-def last_notification(app: GemtuiApp) -> str:
-    return list(app._notifications)[-1].message
 
 
 async def test_f3_attaches_a_file_sent_inline_with_its_type(emulator, workdir):

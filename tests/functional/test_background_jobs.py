@@ -3,7 +3,7 @@ opening a finished run into the conversation, cancelling one, and a create that 
 
 from __future__ import annotations
 
-from support.chat_driver import FAKE_KEY, answers, make_app, notices, send
+from support.chat_driver import FAKE_KEY, answers, make_app, notices, notifications, send
 
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
@@ -23,10 +23,6 @@ def posts(emulator) -> list[dict]:
 
 def row(screen: JobsScreen, number: int) -> list[str]:
     return [str(cell) for cell in screen.table.get_row(str(number))]
-
-
-def messages(app: GemtuiApp) -> list[str]:
-    return [notification.message for notification in app._notifications]
 
 
 async def background(pilot, prompt: str) -> None:
@@ -60,7 +56,7 @@ async def test_ctrl_b_runs_the_draft_in_background_and_enter_opens_the_answer(em
             "gemini-3.6-flash",
             "completed",
         )
-        assert any(m.startswith("Background run completed: Explain") for m in messages(app))
+        assert any(m.startswith("Background run completed: Explain") for m in notifications(app))
         assert app.status.info.jobs_running == 0
         await pilot.press("enter")
         await app.workers.wait_for_complete()
@@ -90,7 +86,7 @@ async def test_the_status_bar_counts_running_jobs_and_c_cancels_one_at_the_serve
         screen = app.screen
         assert isinstance(screen, JobsScreen)
         await pilot.press("enter")
-        assert app.screen is screen and messages(app)[-1].startswith("Still running")
+        assert app.screen is screen and notifications(app)[-1].startswith("Still running")
         await pilot.press("c")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -133,7 +129,7 @@ async def test_a_stateless_chat_refuses_a_background_run_and_keeps_the_draft(emu
         assert "background" not in app.status.info.extras
         await background(pilot, "keep me")
         assert app.composer.text == "keep me" and app.jobs.jobs == []
-        assert "stateless" in messages(app)[-1]
+        assert "stateless" in notifications(app)[-1]
         assert len(emulator.received_requests()) == before
 
 

@@ -7,11 +7,10 @@ import os
 import re
 
 import pytest
-from support.chat_driver import answers, make_app, send
+from support.chat_driver import answers, last_notification, make_app, send
 from support.clipboard_capture import bare_terminal, capture
 
 from gemtui.config import load_settings
-from gemtui.ui.app import GemtuiApp
 from gemtui.ui.chat_items import AnswerItem, UserItem
 
 #: The emulator writes every fence as ```python … ``` on lines of their own.
@@ -21,10 +20,6 @@ FENCE = re.compile(r"^```python\n(.*?)\n```$", re.DOTALL | re.MULTILINE)
 @pytest.fixture(autouse=True)
 def _bare_terminal(monkeypatch) -> None:
     bare_terminal(monkeypatch)
-
-
-def last_notification(app: GemtuiApp) -> str:
-    return list(app._notifications)[-1].message
 
 
 async def select_last_item(pilot) -> None:

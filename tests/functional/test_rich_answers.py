@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from support.chat_driver import answers, make_app, send
+from support.chat_driver import answers, make_app, notifications, send
 
 from gemtui.api.models import CodeExecutionCallStep, CodeExecutionResultStep
 from gemtui.core.conversation import ChatSettings
@@ -31,10 +31,6 @@ def screen_lines(app: GemtuiApp) -> list[str]:
     """The conversation pane's lines as painted now."""
     view = app.view
     return [view.render_line(y).text for y in range(view.size.height)]
-
-
-def notifications(app: GemtuiApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 async def select_answer(pilot) -> None:

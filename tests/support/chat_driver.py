@@ -64,3 +64,12 @@ def answers(app: GemtuiApp) -> list[AnswerItem]:
 
 def notices(app: GemtuiApp) -> list[NoticeItem]:
     return [item for item in app.view.items if isinstance(item, NoticeItem)]
+
+
+def notifications(app: GemtuiApp) -> list[str]:
+    """The messages of the notifications (toasts) the app has shown, oldest first."""
+    return [str(notification.message) for notification in app._notifications]
+
+
+def last_notification(app: GemtuiApp) -> str:
+    return notifications(app)[-1]
