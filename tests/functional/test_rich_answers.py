@@ -56,6 +56,9 @@ async def test_image_answer_shows_half_blocks_and_saves_the_exact_bytes(
         pixels = [line for line in lines if HALF_BLOCK in line]
         assert 4 <= len(pixels) <= 12
         assert any("image/png · 64×64 px" in line and "s save" in line for line in lines)
+        # The image comes first in the answer's content, so it shows above its caption text.
+        caption = next(n for n, line in enumerate(lines) if "A generated 64×64" in line)
+        assert lines.index(pixels[0]) < caption
 
         await select_answer(pilot)
         await pilot.press("s")

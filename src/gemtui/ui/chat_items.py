@@ -189,6 +189,8 @@ class AnswerItem(ChatItem):
         self.schema: dict[str, Any] | None = None
         self.structured: StructuredView | None = None
         self.inline_images: list[InlineImage] = []
+        #: How many of the images come before the answer's text.
+        self.leading_images = 0
         self.sources: list[Source] = []
         # The open tail block, as last rendered: (finished-block count, width) it belongs to,
         # its lines, when it was rendered and what that cost (see _render_tail).
@@ -210,6 +212,12 @@ class AnswerItem(ChatItem):
             texts = [c for c in step.content or [] if isinstance(c, TextContent)]
             self.images = [c for c in step.content or [] if isinstance(c, ImageContent)]
             self.inline_images = [InlineImage(image) for image in self.images]
+            # Images that come before any text are shown first, as the answer has them.
+            contents = step.content or []
+            first_text = next(
+                (n for n, c in enumerate(contents) if isinstance(c, TextContent)), len(contents)
+            )
+            self.leading_images = sum(isinstance(c, ImageContent) for c in contents[:first_text])
             self.citations = citations_of(texts)
             self.sources = sources_of(self.citations)
             raw = "".join(c.text for c in texts)
@@ -276,6 +284,13 @@ class AnswerItem(ChatItem):
             self._block_cache = {k: v for k, v in self._block_cache.items() if k[1] == width}
         blank = BLANK_LINE
         lines: list[Strip] = []
+        dim = ctx.style("conversation--dim")
+        warning = ctx.style("conversation--warning")
+        leading = self.inline_images[: self.leading_images]
+        for image in leading:
+            if lines:
+                lines.append(blank)
+            lines.extend(image.lines(width, dim, warning))
         if self.structured is not None:
             lines.extend(self.structured.lines(width, ctx))
         else:
@@ -288,11 +303,10 @@ class AnswerItem(ChatItem):
                 if lines:
                     lines.append(blank)
                 lines.extend(self._render_tail(tail, width, ctx))
-        dim = ctx.style("conversation--dim")
-        for image in self.inline_images:
+        for image in self.inline_images[self.leading_images :]:
             if lines:
                 lines.append(blank)
-            lines.extend(image.lines(width, dim, ctx.style("conversation--warning")))
+            lines.extend(image.lines(width, dim, warning))
         if self.sources:
             lines.append(blank)
             sources = Text("Sources", style=dim)
