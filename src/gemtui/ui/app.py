@@ -24,6 +24,7 @@ from textual.worker import Worker
 from gemtui.api.client import InteractionsClient, RequestTimings
 from gemtui.api.errors import GemtuiApiError, StreamInterrupted
 from gemtui.api.models import RUNNING_STATUSES
+from gemtui.api.sse import ReceivedEvent
 from gemtui.config import DEFAULT_THEME, ConfigWriteError, LoadedSettings, Settings, save_settings
 from gemtui.core.assembler import apply
 from gemtui.core.attachments import AttachmentError, check_items, item_label
@@ -445,15 +446,7 @@ class GemtuiApp(App[int]):
                 async for received in stream:
                     if self._wait_started is not None:
                         self._end_wait("streaming")
-                    change = apply(
-                        turn.state,
-                        received.event,
-                        received_at=received.received_at - started,
-                        size=received.size,
-                    )
-                    self.note_change(change)
-                    if recorder is not None:
-                        recorder.on_change(change)
+                    self.take_event(turn, received, started, recorder)
             turn.settle()
         except asyncio.CancelledError:
             turn.outcome = "cancelled"
@@ -474,6 +467,25 @@ class GemtuiApp(App[int]):
             self.composer.load_text(self.draft_after_send)
         self.draft_after_send = ""
         self.attachment_bar.discard_sent(turn.attachments)
+
+    def take_event(
+        self,
+        turn: Turn,
+        received: ReceivedEvent,
+        started: float,
+        recorder: TurnRecorder | None,
+    ) -> None:
+        """Fold one event of ``turn``'s stream (opened at ``started``) into its state and pass
+        the change on: to the panes (batched) and to the history."""
+        change = apply(
+            turn.state,
+            received.event,
+            received_at=received.received_at - started,
+            size=received.size,
+        )
+        self.note_change(change)
+        if recorder is not None:
+            recorder.on_change(change)
 
     def note_change(self, change) -> None:
         presenter = self._presenter

@@ -6,7 +6,7 @@ a timeline section fed by the assembler, the app's batched flush (about 20 Hz) a
 turn (outcome notices, status bar, chaining). So a replay or a reopened interaction shows the
 same items and timeline rows as the live run did, and the user can go on chatting from it.
 
-It uses the app's turn API (``attach_turn``, ``stream_opened``, ``note_change``,
+It uses the app's turn API (``attach_turn``, ``stream_opened``, ``take_event``, ``note_change``,
 ``end_turn``, ``run_as_turn``, ``show_error``) rather than copying what those do.
 """
 
@@ -19,7 +19,6 @@ from typing import Any
 from textual.worker import Worker
 
 from gemtui.api.errors import GemtuiApiError, StreamInterrupted
-from gemtui.core.assembler import apply
 from gemtui.core.conversation import Turn
 from gemtui.core.recording import Recording
 from gemtui.core.reopen_state import apply_interaction, prompt_from_input
@@ -138,15 +137,7 @@ async def _stream_events(
             app.stream_opened(stream.timings)
             started = stream.timings.started_at
             async for received in stream:
-                change = apply(
-                    turn.state,
-                    received.event,
-                    received_at=received.received_at - started,
-                    size=received.size,
-                )
-                app.note_change(change)
-                if recorder is not None:
-                    recorder.on_change(change)
+                app.take_event(turn, received, started, recorder)
     except GemtuiApiError as error:
         return error
     return None
