@@ -52,7 +52,7 @@ def test_markdown_reads_as_a_chat_with_collapsible_details(stored):
     sources = text.split("**Sources**\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert sources and all(re.fullmatch(r"\d+\. \[.+\]\(https?://\S+\)", s) for s in sources)
     # Media is described, not embedded; the answer text itself is there.
-    assert re.search(r"\*\[image \(image/png, [\d.]+ (B|KB)\)\]\*", text)
+    assert re.search(r"\*\[image \(image/png, [\d.]+ (bytes|KB)\)\]\*", text)
     answer = turns[0].turn.state.steps[-1].step.content[0].text
     assert answer.splitlines()[0] in text
     assert "*completed · " in text and "*requires_action · " in text

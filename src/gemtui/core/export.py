@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gemtui.core.clipboard import human_size
 from gemtui.core.safety import clean_terminal_text, redact_secrets
 from gemtui.core.store_records import ConversationSummary, StoredTurn
 
@@ -230,7 +231,7 @@ def _describe_media(item: dict[str, Any]) -> str:
     details = [item.get("mime_type") or "unknown type"]
     data = item.get("data")
     if isinstance(data, str):
-        details.append(_size(_decoded_length(data)))
+        details.append(human_size(_decoded_length(data)))
     elif item.get("uri"):
         details.append(str(item["uri"]))
     return f"{kind} ({', '.join(details)})"
@@ -243,12 +244,6 @@ def _decoded_length(data: str) -> int:
         return len(data)
 
 
-def _size(count: int) -> str:
-    if count < 1024:
-        return f"{count} B"
-    if count < 1024 * 1024:
-        return f"{count / 1024:.1f} KB"
-    return f"{count / (1024 * 1024):.1f} MB"
 
 
 def _html(text: str) -> str:
