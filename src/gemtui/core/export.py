@@ -244,8 +244,6 @@ def _decoded_length(data: str) -> int:
         return len(data)
 
 
-
-
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
