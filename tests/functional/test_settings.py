@@ -431,10 +431,10 @@ async def test_a_schema_file_loads_into_the_editor_and_reaches_the_request(emula
 
         await type_input(pilot, "#schema-file", str(tmp_path / "missing.json"))
         await pilot.press("enter")
-        assert "Cannot read" in error() and "missing.json" in error()
+        assert "cannot be read" in error() and "missing.json" in error()
         await type_input(pilot, "#schema-file", str(not_a_schema))
         await pilot.press("enter")
-        assert "is an object" in error()
+        assert "must be a JSON object" in error()
         await type_input(pilot, "#schema-file", str(schema_file))
         await pilot.press("enter")
         assert error() == ""

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from gemtui.api.models import FunctionCallStep
 from gemtui.core.assembler import InteractionState
+from gemtui.core.json_files import read_json_schema
 
 #: Most bytes of stdout kept from one run; a tool that writes more is stopped and its output cut.
 OUTPUT_LIMIT = 1024 * 1024
@@ -76,7 +77,9 @@ class FunctionTool(BaseModel):
         if self.parameters_file is not None:
             if self.parameters is not None:
                 raise ValueError("give parameters or parameters_file, not both")
-            self._file_schema = _read_schema(self.parameters_file.expanduser())
+            self._file_schema = read_json_schema(
+                self.parameters_file.expanduser(), "parameters_file"
+            )
         return self
 
     @property
@@ -92,21 +95,6 @@ class FunctionTool(BaseModel):
         if self.schema is not None:
             declared["parameters"] = self.schema
         return declared
-
-
-def _read_schema(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or "not UTF-8 text"
-        raise ValueError(f"parameters_file {path} cannot be read: {reason}") from None
-    try:
-        schema = json.loads(text)
-    except ValueError as error:
-        raise ValueError(f"parameters_file {path} is not valid JSON: {error}") from None
-    if not isinstance(schema, dict):
-        raise ValueError(f"parameters_file {path} must hold a JSON object (a JSON schema)")
-    return schema
 
 
 def check_functions(

@@ -7,7 +7,6 @@ so a mistyped command fails in the time it takes Python to start.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import IO, Any
 
 from gemtui.core.attachments import Attachment, AttachmentError, check_total
 from gemtui.core.attachments import load as load_attachment
+from gemtui.core.json_files import JsonFileError, read_json, read_json_schema
 from gemtui.headless.exits import UsageError
 
 #: Built-in tools ``--tool`` can switch on (those that need no configuration).
@@ -118,29 +118,21 @@ def checked_attachments(sources: list[str]) -> list[dict[str, Any]]:
     return [item.item for item in loaded]
 
 
-def _json_file(path: str, what: str) -> Any:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or "not UTF-8 text"
-        raise UsageError(f"cannot read {what} {path}: {reason}") from None
-    try:
-        return json.loads(text)
-    except ValueError as error:
-        raise UsageError(f"{what} {path} is not valid JSON: {error}") from None
-
-
 def schema_format(path: str) -> dict[str, Any]:
     """``response_format`` for structured output: JSON text that follows the schema in ``path``."""
-    schema = _json_file(path, "schema")
-    if not isinstance(schema, dict):
-        raise UsageError(f"schema {path} must be a JSON object (a JSON Schema).")
+    try:
+        schema = read_json_schema(Path(path), "schema")
+    except JsonFileError as error:
+        raise UsageError(str(error)) from None
     return {"type": "text", "mime_type": "application/json", "schema": schema}
 
 
 def function_tools(path: str) -> list[dict[str, Any]]:
     """Function tool declarations from a JSON list of ``{name, description, parameters}``."""
-    declared = _json_file(path, "function declarations")
+    try:
+        declared = read_json(Path(path), "function declarations")
+    except JsonFileError as error:
+        raise UsageError(str(error)) from None
     if isinstance(declared, dict):
         declared = [declared]
     if not isinstance(declared, list) or not all(

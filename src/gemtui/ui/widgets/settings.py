@@ -34,6 +34,8 @@ from gemtui.config import (
     THINKING_LEVELS,
     Settings,
 )
+from gemtui.core.json_files import JsonFileError, read_json_schema
+from gemtui.core.safety import escape_markup
 from gemtui.ui.keymap import BindingInfo, build_keymap
 
 #: Fewer visible characters than this and the last four would give away too much of the key.
@@ -285,17 +287,12 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         path = Path(event.value.strip()).expanduser()
         message = ""
         try:
-            schema = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as error:
-            message = f"Cannot read {path}: {error.strerror or error}"
-        except (ValueError, UnicodeDecodeError) as error:
-            message = f"{path} is not JSON: {error}"
+            schema = read_json_schema(path, "Schema file")
+        except JsonFileError as error:
+            message = str(error)
         else:
-            if isinstance(schema, dict):
-                self.query_one("#response-schema", TextArea).load_text(json.dumps(schema, indent=2))
-                self.notify(f"Loaded the schema from {path}; Ctrl+S saves it.")
-            else:
-                message = "A JSON schema is an object ({…}), not a list or a value."
+            self.query_one("#response-schema", TextArea).load_text(json.dumps(schema, indent=2))
+            self.notify(escape_markup(f"Loaded the schema from {path}; Ctrl+S saves it."))
         self._show_error(self.query_one("#error-schema-file", Static), message)
 
     def _switch(self, name: str, label: str) -> ComposeResult:
