@@ -20,7 +20,7 @@ from fault_support import (
     fast_client,
     refusing_endpoint,
 )
-from support.cli_env import FAKE_KEY, clean_env, default_sigint
+from support.cli_env import FAKE_KEY, clean_env, default_sigint, run_gemtui
 from support.rawserver import ScriptedServer, sse_event, stream
 from support.streams import COMPLETED, CREATED, OUTPUT_START, OUTPUT_STOP, STATUS, text_delta
 
@@ -237,17 +237,7 @@ async def test_ten_megabyte_event_is_printed_whole(ask):
 
 def cli(base_url: str, *argv: str, tmp_path) -> subprocess.CompletedProcess[str]:
     env = clean_env(GEMINI_API_KEY=FAKE_KEY, XDG_STATE_HOME=str(tmp_path / "state"))
-    completed = subprocess.run(
-        [sys.executable, "-m", "gemtui", "ask", "--base-url", base_url, *argv],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert FAKE_KEY not in completed.stdout + completed.stderr
-    assert "Traceback" not in completed.stderr
-    return completed
+    return run_gemtui("ask", "--base-url", base_url, *argv, env=env)
 
 
 def test_process_refused_connection(tmp_path):

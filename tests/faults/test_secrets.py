@@ -6,12 +6,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from support.chat_driver import FAKE_KEY, make_app, notices, send
-from support.cli_env import clean_env
+from support.cli_env import clean_env, run_gemtui
 
 from gemtui.config import load_settings, save_settings
 from gemtui.core.conversation import ChatSettings
@@ -56,14 +55,7 @@ def debug_log(tmp_path: Path):
 
 
 def run_cli(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gemtui", *argv],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=clean_env(**env),
-        timeout=60,
-    )
+    return run_gemtui(*argv, env=clean_env(**env))
 
 
 async def test_the_key_is_nowhere(emulator, tmp_path, user_dirs, debug_log, capfd):

@@ -4,36 +4,19 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from support.cli_env import FAKE_KEY
+from support.cli_env import run_gemtui
 
 from gemtui.cli import build_parser
 from gemtui.core.recording import parse_recording
 from gemtui.headless.show import run_show, wants_print
 
 
-def gemtui(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """The real command line in a process whose stdout is a pipe (so it prints)."""
-    result = subprocess.run(
-        [sys.executable, "-m", "gemtui", *args],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert FAKE_KEY not in result.stdout + result.stderr
-    assert "Traceback" not in result.stderr
-    return result
-
-
 def test_show_prints_the_interaction_json_with_its_user_input(ask, emulator, cli_env):
     asked = ask("What is a pangolin?", "--output-format", "json")
     interaction_id = json.loads(asked.out)["id"]
-    result = gemtui(
+    result = run_gemtui(
         "show", interaction_id, "--base-url", emulator.base_url, "--output-format", "json",
         env=cli_env,
     )  # fmt: skip
@@ -61,7 +44,7 @@ def test_show_into_a_pipe_prints_the_answer_text(ask, emulator):
 
 
 def test_show_of_an_unknown_id_fails_with_the_reason_and_a_hint(emulator, cli_env):
-    result = gemtui("show", "v1_missing", "--base-url", emulator.base_url, "-p", env=cli_env)
+    result = run_gemtui("show", "v1_missing", "--base-url", emulator.base_url, "-p", env=cli_env)
     assert result.returncode == 1
     assert result.stdout == ""
     assert "gemtui show: HTTP 404 not_found" in result.stderr
@@ -75,10 +58,10 @@ def test_replay_print_prints_the_answer_of_a_recording(ask, emulator, cli_env, t
     assert parse_recording(recorded.splitlines()).events
     path = tmp_path / "turn.jsonl"
     path.write_text(recorded, encoding="utf-8")
-    result = gemtui("replay", str(path), "--print", env=cli_env)
+    result = run_gemtui("replay", str(path), "--print", env=cli_env)
     assert result.returncode == 0, result.stderr
     assert result.stdout == answer
-    as_json = gemtui("replay", str(path), "--output-format", "json", env=cli_env)
+    as_json = run_gemtui("replay", str(path), "--output-format", "json", env=cli_env)
     assert as_json.returncode == 0
     interaction = json.loads(as_json.stdout)
     assert interaction["status"] == "completed"
@@ -87,7 +70,7 @@ def test_replay_print_prints_the_answer_of_a_recording(ask, emulator, cli_env, t
 
 def test_replay_of_a_missing_file_is_a_usage_error(tmp_path: Path, cli_env):
     missing = tmp_path / "nowhere.jsonl"
-    result = gemtui("replay", str(missing), env=cli_env)
+    result = run_gemtui("replay", str(missing), env=cli_env)
     assert result.returncode == 2
     assert result.stderr == f"gemtui replay: no such file: {missing}\n"
     assert result.stdout == ""
@@ -96,13 +79,13 @@ def test_replay_of_a_missing_file_is_a_usage_error(tmp_path: Path, cli_env):
 def test_replay_of_a_file_without_events_is_a_usage_error(tmp_path: Path, cli_env):
     path = tmp_path / "notes.jsonl"
     path.write_text("not a recording\n", encoding="utf-8")
-    result = gemtui("replay", str(path), "--print", env=cli_env)
+    result = run_gemtui("replay", str(path), "--print", env=cli_env)
     assert result.returncode == 2
     assert "holds no events" in result.stderr
 
 
 def test_replay_speed_must_not_be_negative(tmp_path: Path, cli_env):
-    result = gemtui("replay", str(tmp_path / "x.jsonl"), "--speed", "-2", env=cli_env)
+    result = run_gemtui("replay", str(tmp_path / "x.jsonl"), "--speed", "-2", env=cli_env)
     assert result.returncode == 2
     assert "--speed: must be 0 (at once) or more" in result.stderr
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 FAKE_KEY = "test-key-NOT-A-REAL-KEY-1234"
 
@@ -23,3 +25,20 @@ def default_sigint() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def run_gemtui(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -m gemtui ARGS`` in its own process with ``env``: stdin closed, output captured
+    (a pipe, so commands print instead of opening the TUI). It must never print the fake key
+    or a traceback, whatever it is asked."""
+    result = subprocess.run(
+        [sys.executable, "-m", "gemtui", *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert FAKE_KEY not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
