@@ -515,3 +515,29 @@ async def test_the_key_never_reaches_the_database_file(client, store):
     assert len(raw) > 0
     assert FAKE_KEY.encode() not in raw
     assert b"***" in raw
+
+
+def stored_turn(store: Store, cid: int, prompt: str, interaction_id: str) -> None:
+    """A completed stateful turn with the id the server gave it."""
+    turn_id = synthetic_turn(store, cid, prompt, "answer")
+    store.mark_created(turn_id, interaction_id)
+    store.finish_turn(turn_id, "completed")
+
+
+def test_a_reopened_mixed_chat_chains_as_the_live_one_did(store):
+    """Stateful then stateless: the server's chain is broken by the stateless turn, so the next
+    request must resend the history; stateless only after stateful: the history lacks the
+    stateful turn and is rebuilt before the next stateless request."""
+    cid = store.create_conversation(ChatSettings())
+    stored_turn(store, cid, "stored at the server", "v1_first")
+    synthetic_turn(store, cid, "resent by the client", "two", ChatSettings(stateful=False))
+    conversation = store.load_conversation(cid).conversation
+    assert conversation.previous_interaction_id is None
+    assert conversation.history[0]["content"][-1]["text"] == "resent by the client"
+    assert not conversation.history_current
+
+    only_stateful = store.create_conversation(ChatSettings())
+    stored_turn(store, only_stateful, "kept", "v1_kept")
+    conversation = store.load_conversation(only_stateful).conversation
+    assert conversation.previous_interaction_id == "v1_kept"
+    assert conversation.history == [] and not conversation.history_current

@@ -12,15 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gemtui.core.conversation import CHAINABLE_OUTCOMES, Conversation, Turn
+from gemtui.core.conversation import CHAINABLE_OUTCOMES, Conversation, Turn, turn_history
 from gemtui.core.store_records import StoredTurn
 
 
 def history_steps(turn: Turn) -> int:
     """How many steps a chained stateless turn adds to the history (its input, then its output),
     as :meth:`Conversation.finish_turn` and :meth:`Store.load_conversation` add them."""
-    prompt = 1 if (turn.prompt or turn.attachments) else 0
-    return prompt + len(turn.extra_input) + len(turn.state.steps)
+    return len(turn_history(turn))
 
 
 def place_stored_turns(stored: Sequence[StoredTurn], history_after: int) -> None:

@@ -171,8 +171,7 @@ class Conversation:
         if turn.prompt or turn.attachments:
             new_steps.append(turn.user_input_step)
         new_steps += turn.extra_input
-        behind = not self.history_current or (not self.history and self.previous_interaction_id)
-        if not settings.stateful and behind:
+        if not settings.stateful and not self.history_current:
             # Switched from stateful: what the server kept must now be resent.
             self.history = self._history_of_turns(until=turn)
             self.history_current = True
@@ -207,7 +206,7 @@ class Conversation:
             if earlier is until:
                 break
             if earlier.outcome in CHAINABLE_OUTCOMES:
-                history += _turn_steps(earlier)
+                history += turn_history(earlier)
         return history
 
     def _closing_results(self, turn: Turn) -> list[dict[str, Any]]:
@@ -257,7 +256,7 @@ class Conversation:
             # Nothing of this turn is stored at the server: a stateful turn after it must
             # resend the history rather than chain onto an interaction that lacks it.
             self.previous_interaction_id = None
-            self.history.extend(_turn_steps(turn))
+            self.history.extend(turn_history(turn))
 
     def total_tokens(self) -> int:
         """Tokens used by the whole conversation so far (as the server counted them)."""
@@ -265,7 +264,7 @@ class Conversation:
         return self.unloaded_tokens + loaded
 
 
-def _turn_steps(turn: Turn) -> list[dict[str, Any]]:
+def turn_history(turn: Turn) -> list[dict[str, Any]]:
     """What a chained turn adds to the stateless history: its input, then its output."""
     steps = [*turn.closing_results]
     if turn.prompt or turn.attachments:

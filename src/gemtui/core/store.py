@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 from gemtui.api.models import Usage
 from gemtui.core.assembler import StepState
-from gemtui.core.conversation import ChatSettings, Conversation, Turn
+from gemtui.core.conversation import ChatSettings, Conversation, Turn, turn_history
 from gemtui.core.safety import clean_terminal_text, redact_secrets
 from gemtui.core.store_records import (
     MARK_END,
@@ -579,15 +579,15 @@ class Store:
                 ).fetchall()
                 stateless = {t.id: t for t in self._with_steps(db, rows)}
         for row in chain:
+            # As Conversation.finish_turn does: a stateful turn moves the server's chain on
+            # (the history no longer has it all), a stateless one breaks that chain.
             if row["stateful"]:
                 if row["interaction_id"]:
                     conversation.previous_interaction_id = row["interaction_id"]
+                conversation.history_current = False
                 continue
-            turn = stateless[row["id"]].turn
-            if turn.prompt or turn.attachments:
-                conversation.history.append(turn.user_input_step)
-            conversation.history.extend(turn.extra_input)
-            conversation.history.extend(s.step.to_wire() for s in turn.state.steps)
+            conversation.previous_interaction_id = None
+            conversation.history.extend(turn_history(stateless[row["id"]].turn))
         turns = self.load_turns(conversation_id, limit=limit + 1)
         has_older = len(turns) > limit
         turns = turns[-limit:]
