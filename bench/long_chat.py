@@ -98,8 +98,8 @@ async def run(base_url: str, checkpoints: list[int]) -> list[tuple[int, float, f
             await app.workers.wait_for_complete()
             await pilot.pause()
             turn_times.append(time.perf_counter() - start)
-            if app.conversation.turns[-1].outcome != "completed":
-                raise SystemExit(f"turn {number} ended {app.conversation.turns[-1].outcome}")
+            if app.conversation.turns[-1].reply.outcome != "completed":
+                raise SystemExit(f"turn {number} ended {app.conversation.turns[-1].reply.outcome}")
             if number in checkpoints:
                 scroll = await measure_scroll(pilot, app)
                 recent = median(turn_times[-10:])

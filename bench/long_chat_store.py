@@ -31,8 +31,9 @@ from _common import median, print_table, verdict
 
 from gemtui.api.models import parse_step
 from gemtui.core.assembler import StepState
-from gemtui.core.conversation import ChatSettings, Turn
+from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
+from gemtui.core.turn import Asked, Turn
 
 ANSWER = ("## Heading\n\nSome **Markdown** text with a list:\n\n- one\n- two\n\n" * 30)[:2500]
 
@@ -42,8 +43,10 @@ def build(store: Store, turns: int, stateful: bool) -> tuple[int, float]:
     settings = ChatSettings(stateful=stateful)
     cid = store.create_conversation(settings)
     writes, spent = 0, 0.0
+    parent = None
     for n in range(turns):
-        turn_id = store.start_turn(cid, Turn(prompt=f"question {n} about tides"), settings)
+        turn = Turn(Asked(f"question {n} about tides"))
+        turn_id = parent = store.start_turn(cid, turn, settings, parent_turn_id=parent)
         steps = [
             {"type": "thought", "summary": [{"type": "text", "text": f"thinking {n}"}],
              "signature": "c2lnbmF0dXJl" * 20},

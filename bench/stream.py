@@ -33,6 +33,7 @@ from gemtui.api.client import InteractionsClient
 from gemtui.api.models import ModelOutputStep
 from gemtui.core.assembler import apply
 from gemtui.core.conversation import Conversation
+from gemtui.core.turn import Asked
 from gemtui.ui.app import Connection, GemtuiApp
 
 PROMPT = "!size 12 Explain how streaming renderers stay fast"
@@ -69,15 +70,18 @@ class PlainTextApp(App[None]):
 
     async def stream(self, prompt: str) -> None:
         conversation = Conversation()
-        turn = conversation.start_turn(prompt)
+        turn = conversation.start_turn(Asked(prompt=prompt))
         self.text = []
         async with self.client.stream(conversation.build_request(turn)) as events:
             async for received in events:
                 change = apply(
-                    turn.state, received.event, received_at=received.received_at, size=received.size
+                    turn.reply.state,
+                    received.event,
+                    received_at=received.received_at,
+                    size=received.size,
                 )
                 if change.appended_text and change.step_index is not None:
-                    step = turn.state.steps[-1].step
+                    step = turn.reply.state.steps[-1].step
                     if isinstance(step, ModelOutputStep):
                         self.text.append(change.appended_text)
                         self._schedule()
@@ -128,8 +132,8 @@ async def run_gemtui(base_url: str, prompts: list[str]) -> Result:
             elapsed, used = time.perf_counter() - start, time.process_time() - cpu
             lags = await heartbeat.stop()
             turn = app.conversation.turns[-1]
-            if turn.outcome != "completed":
-                raise SystemExit(f"gemtui turn ended {turn.outcome}: {turn.error}")
+            if turn.reply.outcome != "completed":
+                raise SystemExit(f"gemtui turn ended {turn.reply.outcome}: {turn.reply.error}")
         answer = [item for item in app.view.items if type(item).__name__ == "AnswerItem"][-1]
         return Result(elapsed, used, percentile(lags, 0.95), len(answer.copy_text()))
 

@@ -92,16 +92,17 @@ async def plain_client(base_url: str) -> None:
     from gemtui.api.client import InteractionsClient
     from gemtui.core.assembler import apply
     from gemtui.core.conversation import Conversation
+    from gemtui.core.turn import Asked
 
     print(PLAIN_READY, flush=True)
     prompt = sys.stdin.readline().strip()
     conversation = Conversation()
-    turn = conversation.start_turn(prompt)
+    turn = conversation.start_turn(Asked(prompt=prompt))
     out = sys.stdout
     client = InteractionsClient(api_key="fake", base_url=base_url)
     async with client, client.stream(conversation.build_request(turn)) as events:
         async for received in events:
-            change = apply(turn.state, received.event, received_at=0.0, size=received.size)
+            change = apply(turn.reply.state, received.event, received_at=0.0, size=received.size)
             if change.appended_text and change.kind == "step_delta":
                 out.write(change.appended_text)
     out.write(f"\n{PLAIN_DONE}\n")

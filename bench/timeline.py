@@ -36,6 +36,7 @@ from gemtui.api.timing import RequestTimings
 from gemtui.core.assembler import InteractionState, apply, new_state
 from gemtui.core.replay import event_size
 from gemtui.core.timeline_rows import EventRow, StepRow
+from gemtui.core.turn import Asked, Reply, Turn
 from gemtui.ui.widgets.step_detail import StepDetail
 from gemtui.ui.widgets.timeline import StepTimeline
 
@@ -116,9 +117,13 @@ class BenchApp(App[None]):
         yield StepDetail(id="step-detail")
 
     def on_step_timeline_selected(self, message: StepTimeline.Selected) -> None:
-        label, state, timings = self.query_one(StepTimeline).turn_entry(message.turn_index)
+        turn = self.query_one(StepTimeline).turn_at(message.turn_index)
         self.query_one(StepDetail).show(
-            state, message.step_index, message.event_seq, timings=timings, label=label
+            turn.reply.state,
+            message.step_index,
+            message.event_seq,
+            timings=turn.reply.timings,
+            label=turn.title,
         )
 
 
@@ -131,7 +136,8 @@ def append_run(app: BenchApp, events: Parsed, batch: int, expanded: bool) -> tup
     """(ms per event of refresh_turn, ms per paint of the visible lines) over the stream."""
     timeline = app.query_one(StepTimeline)
     state = new_state()
-    timeline.set_turns([("bench", state, None)])
+    turn = Turn(Asked("bench"), Reply(state=state))
+    timeline.set_turns([turn])
     if expanded:
         timeline.rows.expand_all(True)
     refreshing = painting = 0.0
@@ -146,7 +152,8 @@ def append_run(app: BenchApp, events: Parsed, batch: int, expanded: bool) -> tup
         painting += time.perf_counter() - refreshed
         refreshing += refreshed - began
         paints += 1
-    timeline.refresh_turn(0, RequestTimings(started_at=0.0, total_s=len(events) * 1e-4))
+    turn.reply.timings = RequestTimings(started_at=0.0, total_s=len(events) * 1e-4)
+    timeline.refresh_turn(0)
     return refreshing * 1000 / len(events), painting * 1000 / paints
 
 
@@ -231,7 +238,7 @@ async def main(runs: int, events_count: int) -> None:
             table,
         )
         timeline = app.query_one(StepTimeline)
-        timeline.set_turns([("bench", full_state(events), None)])
+        timeline.set_turns([Turn(Asked("bench"), Reply(state=full_state(events)))])
         await pilot.pause()
         table = []
         for target in ("model_output step (10 000 deltas)", "one text delta event", "turn heading"):

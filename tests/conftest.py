@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -56,11 +55,3 @@ def isolated_user_dirs(tmp_path_factory, monkeypatch) -> None:
     monkeypatch.setenv("GEMTUI_DATA_DIR", str(home / "data"))
     for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(name, str(home / name.lower()))
-
-
-@pytest.fixture(autouse=True)
-def release_frozen_objects() -> Iterator[None]:
-    """The app freezes each finished turn's objects (gc.freeze); a new chat releases them.
-    Tests end without one, so release them here: else every test's cycles would stay."""
-    yield
-    gc.unfreeze()

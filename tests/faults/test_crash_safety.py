@@ -96,7 +96,9 @@ def test_kill_9_mid_stream_keeps_every_finished_step_and_marks_the_turn(emulator
         wait_for(lambda: b"stateful" in terminal.output, "the first frame")
         terminal.type("!slow 40 tell me a long story\r")
         # The thought has stopped (it is stored) and the answer is under way: kill now.
-        wait_for(lambda: any(t.turn.state.steps for t in stored_turns(history)), "a stored step")
+        wait_for(
+            lambda: any(t.turn.reply.state.steps for t in stored_turns(history)), "a stored step"
+        )
         os.killpg(terminal.process.pid, signal.SIGKILL)
         assert terminal.process.wait(timeout=DEADLINE) == -signal.SIGKILL
     finally:
@@ -105,11 +107,11 @@ def test_kill_9_mid_stream_keeps_every_finished_step_and_marks_the_turn(emulator
     with Store(history) as store:  # opens cleanly after the crash
         conversation_id = store.last_conversation_id()
         [stored] = store.load_turns(conversation_id)
-    assert stored.turn.prompt == "!slow 40 tell me a long story"
-    assert stored.turn.outcome == "interrupted"
+    assert stored.turn.asked.prompt == "!slow 40 tell me a long story"
+    assert stored.turn.reply.outcome == "interrupted"
     assert stored.interaction_id
-    kinds = [step.step.type for step in stored.turn.state.steps]
-    assert kinds[0] == "thought" and stored.turn.state.steps[0].done
+    kinds = [step.step.type for step in stored.turn.reply.state.steps]
+    assert kinds[0] == "thought" and stored.turn.reply.state.steps[0].done
 
     # Restarting: the headless export reads the same store and shows what was kept.
     exported = subprocess.run(
@@ -165,7 +167,7 @@ async def test_user_set_idle_timeout_cuts_a_stalled_stream(emulator, tmp_path):
     assert app.client.retry.max_attempts == 1
     async with app.run_test() as pilot:
         await send(pilot, "!fault stall 5000 hello")
-        assert app.conversation.turns[-1].outcome == "interrupted"
+        assert app.conversation.turns[-1].reply.outcome == "interrupted"
         notice = notices(app)[-1]
         assert "after 0.3 s" in notice.message  # the user's limit, not the default 120 s
         assert "idle_timeout" in notice.hint

@@ -151,7 +151,7 @@ async def test_refused_request_exits_1_and_says_why(case, ask, emulator_factory,
         assert "## Answer: hello" in again.out
     else:
         assert again.code == exits.API_ERROR
-    outcomes = [turn.outcome for turn in history_turns()]
+    outcomes = [turn.reply.outcome for turn in history_turns()]
     assert outcomes == ["failed", "completed" if case.again_succeeds else "failed"]
 
 
@@ -203,10 +203,10 @@ def test_broken_stream_keeps_the_partial_answer(case, ask, emulator):
     # What arrived was printed, and it is in the history with its steps.
     assert result.out.startswith("## Answer: hello")
     (turn,) = history_turns()
-    assert turn.outcome == case.outcome
+    assert turn.reply.outcome == case.outcome
     saved = "".join(
         block.text
-        for step in turn.state.steps
+        for step in turn.reply.state.steps
         if step.step.type == "model_output"
         for block in step.step.content or ()
     )
@@ -218,7 +218,7 @@ def test_odd_but_complete_streams_exit_0(ask, emulator):
         result = ask(emulator.base_url, prompt)
         assert result.code == exits.OK, (prompt, result.err)
         assert result.out.startswith("## Answer:")
-    assert [turn.outcome for turn in history_turns()] == ["completed"] * 3
+    assert [turn.reply.outcome for turn in history_turns()] == ["completed"] * 3
 
 
 async def test_ten_megabyte_event_is_printed_whole(ask):

@@ -77,11 +77,11 @@ def wire_steps(state) -> list[dict]:
 def assert_kept_everywhere(app: GemtuiApp, store: Store, turn_index: int) -> None:
     """The turn's steps are the same in the conversation, the timeline and the store."""
     turn = app.conversation.turns[turn_index]
-    assert wire_steps(app.timeline.turn_entry(turn_index).state) == wire_steps(turn.state)
+    assert app.timeline.turn_at(turn_index) is turn
     stored = stored_turns(store)[turn_index]
-    assert stored.outcome == turn.outcome
-    assert stored.prompt == turn.prompt
-    assert wire_steps(stored.state) == wire_steps(turn.state)
+    assert stored.reply.outcome == turn.reply.outcome
+    assert stored.asked.prompt == turn.asked.prompt
+    assert wire_steps(stored.reply.state) == wire_steps(turn.reply.state)
 
 
 # --------------------------------------------------------------------------- before acceptance
@@ -148,7 +148,7 @@ async def test_refused_request_keeps_draft_and_can_be_sent_again(
         async with app.run_test(size=SIZE) as pilot:
             await send(pilot, case.prompt)
             turn = app.conversation.turns[-1]
-            assert turn.outcome == "failed"
+            assert turn.reply.outcome == "failed"
             notice = last_error(app)
             for words in case.cause:
                 assert words.lower() in notice.message.lower(), notice.message
@@ -157,7 +157,7 @@ async def test_refused_request_keeps_draft_and_can_be_sent_again(
             # Never accepted: the draft is still there to edit or send again; nothing arrived.
             assert app.composer.text == case.prompt
             assert not answers(app)
-            assert not turn.state.steps
+            assert not turn.reply.state.steps
             assert_kept_everywhere(app, store, 0)
             await assert_responsive(pilot)
 
@@ -165,13 +165,13 @@ async def test_refused_request_keeps_draft_and_can_be_sent_again(
             await finish(pilot)
             assert len(app.conversation.turns) == 2
             retried = app.conversation.turns[-1]
-            assert retried.prompt == case.prompt
+            assert retried.asked.prompt == case.prompt
             if case.retry_succeeds:
-                assert retried.outcome == "completed"
+                assert retried.reply.outcome == "completed"
                 assert answers(app) and answers(app)[-1].final
                 assert app.composer.text == ""
             else:
-                assert retried.outcome == "failed"
+                assert retried.reply.outcome == "failed"
                 assert app.composer.text == case.prompt
             assert_kept_everywhere(app, store, 1)
             await assert_responsive(pilot)
@@ -218,10 +218,10 @@ async def test_broken_stream_keeps_partial_answer_everywhere(case, emulator, sto
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, case.prompt)
         turn = app.conversation.turns[-1]
-        assert turn.outcome == case.outcome
+        assert turn.reply.outcome == case.outcome
         # What arrived stays: the answer's text and its steps, on screen, timeline and store.
         assert answers(app) and answers(app)[-1].source
-        assert turn.state.steps
+        assert turn.reply.state.steps
         assert_kept_everywhere(app, store, 0)
         notice = last_error(app)
         shown = f"{notice.message} {notice.hint}"
@@ -232,8 +232,8 @@ async def test_broken_stream_keeps_partial_answer_everywhere(case, emulator, sto
         await assert_responsive(pilot)
         await pilot.press("f5")
         await finish(pilot)
-        assert [t.prompt for t in app.conversation.turns] == [turn.prompt, turn.prompt]
-        assert app.conversation.turns[-1].outcome == case.outcome
+        assert [t.asked.prompt for t in app.conversation.turns] == [turn.asked.prompt] * 2
+        assert app.conversation.turns[-1].reply.outcome == case.outcome
         assert_kept_everywhere(app, store, 1)
 
 
@@ -246,16 +246,16 @@ async def test_malformed_unknown_and_missing_done_still_complete(emulator, store
         for prompt in ("!fault malformed one", "!fault unknown two", "!fault no-done three"):
             await send(pilot, prompt)
             turn = app.conversation.turns[-1]
-            assert turn.outcome == "completed", prompt
+            assert turn.reply.outcome == "completed", prompt
             assert answers(app)[-1].final
             assert app.composer.text == ""
         assert not [n for n in notices(app) if n.level == "error"]
         malformed, unknown, _ = app.conversation.turns
         # The broken event is kept raw for the timeline, not dropped or fatal.
-        raws = [record.event.to_wire() for record in malformed.state.events]
+        raws = [record.event.to_wire() for record in malformed.reply.state.events]
         assert any("unterminated" in json.dumps(raw) for raw in raws)
         # The unknown step type is kept with its raw dict, in the timeline and the store.
-        assert any(step.step.type == "emulator_probe" for step in unknown.state.steps)
+        assert any(step.step.type == "emulator_probe" for step in unknown.reply.state.steps)
         for index in range(3):
             assert_kept_everywhere(app, store, index)
         await assert_responsive(pilot)
@@ -274,7 +274,7 @@ async def test_ten_megabyte_event_arrives_whole(store):
         async with app.run_test(size=SIZE) as pilot:
             await send(pilot, "big")
             turn = app.conversation.turns[-1]
-            assert turn.outcome == "completed"
+            assert turn.reply.outcome == "completed"
             source = answers(app)[-1].source
             assert source.startswith("start x") and source.endswith("x end")
             assert len(source) == 10 * 1024 * 1024 + len("start  end")

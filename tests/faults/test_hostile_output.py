@@ -94,10 +94,10 @@ async def check_prompts(app: GemtuiApp, prompts: list[str]) -> None:
     async with app.run_test(size=SIZE) as pilot:
         for prompt in prompts:
             await send(pilot, prompt)
-            assert app.conversation.turns[-1].outcome == "completed"
+            assert app.conversation.turns[-1].reply.outcome == "completed"
             user = [item for item in app.view.items if isinstance(item, UserItem)][-1]
             # Kept as sent (the composer only normalises line endings); the display is cleaned.
-            assert user.prompt == app.conversation.turns[-1].prompt
+            assert user.prompt == app.conversation.turns[-1].asked.prompt
             assert_only_text(app)
         await show_timeline_detail(pilot)
         assert_only_text(app)
@@ -144,7 +144,7 @@ def test_generated_prompt_is_shown_as_text(prompt, emulator):
         async with app.run_test(size=SIZE) as pilot:
             await send(pilot, prompt)
             turns = app.conversation.turns
-            assert not turns or turns[-1].outcome == "completed"
+            assert not turns or turns[-1].reply.outcome == "completed"
             assert_only_text(app)
 
     asyncio.run(scenario())
@@ -155,7 +155,7 @@ async def test_hostile_draft_kept_after_an_error_is_shown_as_text(emulator):
     app = make_app(emulator)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, prompt)
-        assert app.conversation.turns[-1].outcome == "failed"
+        assert app.conversation.turns[-1].reply.outcome == "failed"
         assert app.composer.text.startswith("!fault 400 [bold red]")
         assert_only_text(app)
 
@@ -198,10 +198,10 @@ async def check_answers(texts: list[str]) -> None:
         async with app.run_test(size=SIZE) as pilot:
             for text in texts:
                 await send(pilot, "hello")
-                assert app.conversation.turns[-1].outcome == "completed"
+                assert app.conversation.turns[-1].reply.outcome == "completed"
                 # The wire text is kept as received (for export and the raw view); only what
                 # is displayed is cleaned.
-                answer_step = app.conversation.turns[-1].state.steps[-1].step
+                answer_step = app.conversation.turns[-1].reply.state.steps[-1].step
                 assert answer_step.content[0].text == text
                 for item in app.view.items:
                     if not item.expanded:

@@ -79,7 +79,7 @@ async def test_the_key_is_nowhere(emulator, tmp_path, user_dirs, debug_log, capf
         app.conversation.settings = ChatSettings()
         for fault in ("401", "500", "drop-after 9", "error-event"):
             await send(pilot, f"!fault {fault} hello")
-        outcomes = [turn.outcome for turn in app.conversation.turns]
+        outcomes = [turn.reply.outcome for turn in app.conversation.turns]
         assert outcomes == [
             "completed", "requires_action", "failed", "failed", "interrupted", "failed"
         ]  # fmt: skip

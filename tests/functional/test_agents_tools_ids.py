@@ -47,14 +47,14 @@ async def test_agent_turns_carry_an_environment_and_the_status_bar_shows_its_id(
         assert first["agent"] == AGENT and "model" not in first
         assert first["environment"] == "remote"
         turn = app.conversation.turns[-1]
-        environment = turn.state.interaction.environment_id
+        environment = turn.reply.state.interaction.environment_id
         assert environment.startswith("env_")
         assert app.status.info.environment == environment
         assert environment in str(app.status.render())
         # The chained turn continues in the same environment.
         await send(pilot, "and now list the files")
         second = creates(emulator)[-1]
-        assert second["previous_interaction_id"] == turn.state.interaction.id
+        assert second["previous_interaction_id"] == turn.reply.state.interaction.id
         assert second["environment"] == environment
         await pilot.press("ctrl+n")
         assert app.status.info.environment == ""
@@ -150,7 +150,7 @@ async def test_i_copies_the_interaction_id_of_the_selected_messages_turn(emulato
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "first question")
         await send(pilot, "second question")
-        first, second = (turn.state.interaction.id for turn in app.conversation.turns)
+        first, second = (turn.reply.state.interaction.id for turn in app.conversation.turns)
         assert first != second
         await pilot.press("ctrl+l", "end", "i")
         assert copied == [second]
@@ -185,7 +185,7 @@ async def test_palette_copies_the_last_interaction_id(emulator):
         await send(pilot, "hello")
         await send(pilot, "!fault 400 refused")
         await app.run_action("copy_last_id")
-        assert copied == [app.conversation.turns[0].state.interaction.id]
+        assert copied == [app.conversation.turns[0].reply.state.interaction.id]
 
 
 async def test_the_settings_pane_sets_the_environment_of_the_next_agent_turn(emulator):

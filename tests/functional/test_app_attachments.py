@@ -95,7 +95,7 @@ async def test_f3_attaches_a_file_sent_inline_with_its_type(emulator, workdir):
         assert [a.name for a in bar.attachments] == ["chart.png"]
         assert bar.display
         await type_and_send(pilot, f"what is this {word}")
-        assert app.conversation.turns[-1].outcome == "completed"
+        assert app.conversation.turns[-1].reply.outcome == "completed"
         (body,) = sent_with(emulator, word)
         assert media(body) == [
             {"type": "image", "data": base64.b64encode(PNG).decode(), "mime_type": "image/png"}
@@ -242,7 +242,7 @@ async def test_attachments_survive_a_failed_send_and_f5_resends_them(emulator, w
         await open_picker(pilot, "f3")
         await pick(pilot, "chart")
         await type_and_send(pilot, f"!fault 503 {word}")
-        assert app.conversation.turns[-1].outcome == "failed"
+        assert app.conversation.turns[-1].reply.outcome == "failed"
         assert notices(app)[-1].level == "error"
         assert app.composer.text == f"!fault 503 {word}"
         assert [a.name for a in app.attachment_bar.attachments] == ["chart.png"]
@@ -268,6 +268,6 @@ async def test_attachments_alone_are_a_prompt(emulator, workdir):
         await pilot.press("enter")
         await finish(pilot)
         turn = app.conversation.turns[-1]
-        assert turn.outcome == "completed"
-        assert turn.request["input"][0]["content"][0]["mime_type"] == "image/png"
+        assert turn.reply.outcome == "completed"
+        assert turn.asked.request["input"][0]["content"][0]["mime_type"] == "image/png"
         assert not app.attachment_bar.attachments

@@ -6,6 +6,7 @@ import json
 
 from support.chat_driver import FAKE_KEY, answers, make_app, send
 
+from gemtui.core.chat_history import ChatHistory
 from gemtui.core.recording import load_recording
 from gemtui.core.replay import replay_instant
 from gemtui.core.store import Store
@@ -25,15 +26,15 @@ async def test_turns_are_saved_and_load_back_as_sent(emulator, tmp_path):
     summary = store.list_conversations()[0]
     assert summary.title == "My name is Ada"
     assert summary.turn_count == 3
-    loaded = store.load_conversation(summary.id)
+    loaded = ChatHistory(store).open(summary.id, batch=50).conversation
     live = app.conversation.turns
-    assert [t.turn.outcome for t in loaded.turns] == ["completed", "completed", "interrupted"]
+    assert [t.reply.outcome for t in loaded.turns] == ["completed", "completed", "interrupted"]
     for stored, turn in zip(loaded.turns, live, strict=True):
-        assert [s.step.to_wire() for s in stored.turn.state.steps] == [
-            s.step.to_wire() for s in turn.state.steps
+        assert [s.step.to_wire() for s in stored.reply.state.steps] == [
+            s.step.to_wire() for s in turn.reply.state.steps
         ]
     # The chain continues from the last good interaction.
-    assert loaded.conversation.previous_interaction_id == live[1].state.interaction.id
+    assert loaded.previous_interaction_id == live[1].interaction_id
     store.close()
     assert FAKE_KEY.encode() not in (tmp_path / "history.sqlite3").read_bytes()
 
@@ -47,7 +48,7 @@ async def test_saved_recording_replays_to_the_same_interaction(emulator):
         assert len(saved) == 1
         recording = load_recording(saved[0])
         assert recording.request["input"][0]["content"][0]["text"] == "Record this"
-        live = app.conversation.turns[0].state
+        live = app.conversation.turns[0].reply.state
         replayed = replay_instant(recording)
         assert [s.step.to_wire() for s in replayed.steps] == [s.step.to_wire() for s in live.steps]
         assert replayed.interaction.usage == live.interaction.usage
@@ -71,7 +72,7 @@ async def test_reopened_conversation_continues_its_chain(emulator, tmp_path):
         await pilot.press("down", "enter")
         await pilot.pause()
         assert [type(item).__name__ for item in app.view.items] == first_view
-        assert app.timeline.turn_entry(1).label == "Tell me a joke"
+        assert app.timeline.turn_at(1).title == "Tell me a joke"
         await send(pilot, "What is my name?")
         assert "My name is Ada" in answers(app)[-1].source
     counts = {summary.title: summary.turn_count for summary in store.list_conversations()}

@@ -20,9 +20,10 @@ async def test_ctrl_t_shows_the_turns_steps_and_their_json(emulator):
         await pilot.press("ctrl+t")
         assert pane.display
         assert app.timeline.has_focus_within
-        label, state, timings = app.timeline.turn_entry(0)
-        assert label == "Who won the match?"
-        assert state is app.conversation.turns[0].state
+        shown = app.timeline.turn_at(0)
+        state, timings = shown.reply.state, shown.reply.timings
+        assert shown.title == "Who won the match?"
+        assert state is app.conversation.turns[0].reply.state
         assert timings is not None and timings.status_code == 200
         types = [step.step.type for step in state.steps]
         assert "google_search_call" in types and "google_search_result" in types
@@ -48,7 +49,7 @@ async def test_new_conversation_empties_the_timeline(emulator):
         await pilot.press("ctrl+t")
         assert app.step_detail.copy_text() == ""
         await send(pilot, "again")
-        assert app.timeline.turn_entry(0).label == "again"
+        assert app.timeline.turn_at(0).title == "again"
 
 
 def selected_turn(app) -> int | None:
@@ -80,7 +81,7 @@ async def test_palette_opens_an_interaction_by_id(emulator):
     app = make_app(emulator)
     async with app.run_test(size=(100, 30)) as pilot:
         await send(pilot, "keep this one")
-        interaction_id = app.conversation.turns[0].state.interaction.id
+        interaction_id = app.conversation.turns[0].reply.state.interaction.id
         await pilot.press("ctrl+n")
         app.action_open_by_id()
         await pilot.pause()
@@ -89,4 +90,4 @@ async def test_palette_opens_an_interaction_by_id(emulator):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.view.items[0].prompt == "keep this one"
-        assert app.timeline.turn_entry(0).state.interaction.id == interaction_id
+        assert app.timeline.turn_at(0).interaction_id == interaction_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from support.chat_driver import FAKE_KEY, answers, make_app, notices, notifications, send
 
+from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
 from gemtui.ui.app import GemtuiApp
@@ -63,8 +64,8 @@ async def test_ctrl_b_runs_the_draft_in_background_and_enter_opens_the_answer(em
         await pilot.pause()
         assert not isinstance(app.screen, JobsScreen)
         (turn,) = app.conversation.turns
-        assert turn.prompt == "Explain binary search" and turn.outcome == "completed"
-        assert turn.state.interaction.id == job.id
+        assert turn.asked.prompt == "Explain binary search" and turn.reply.outcome == "completed"
+        assert turn.reply.state.interaction.id == job.id
         assert "binary search" in answers(app)[-1].source.lower()
         # The chat goes on from the run.
         await send(pilot, "and in a linked list?")
@@ -159,12 +160,12 @@ async def test_an_opened_run_is_saved_in_the_history_with_the_chat_that_follows(
             await send(pilot, "and in a linked list?")
         [summary] = store.list_conversations()
         run, follow_up = store.load_turns(summary.id)
-        assert run.interaction_id == job.id and run.turn.outcome == "completed"
-        assert run.turn.prompt == "Explain binary search"
-        assert any(s.step.type == "model_output" for s in run.turn.state.steps)
-        assert follow_up.turn.prompt == "and in a linked list?"
+        assert run.interaction_id == job.id and run.turn.reply.outcome == "completed"
+        assert run.turn.asked.prompt == "Explain binary search"
+        assert any(s.step.type == "model_output" for s in run.turn.reply.state.steps)
+        assert follow_up.turn.asked.prompt == "and in a linked list?"
         # Reopened later, the chat continues from its last answer.
-        loaded = store.load_conversation(summary.id)
+        loaded = ChatHistory(store).open(summary.id, batch=50)
         assert loaded.conversation.previous_interaction_id == follow_up.interaction_id
     finally:
         store.close()

@@ -55,18 +55,22 @@ async def test_regenerate_stateful_chains_onto_the_turn_before(emulator, store):
         await pilot.press("f8")
         await finish(pilot)
         (body,) = creates(emulator, since)
-        assert body["previous_interaction_id"] == first.state.interaction.id
+        assert body["previous_interaction_id"] == first.reply.state.interaction.id
         assert [text_of(step) for step in body["input"]] == [
             json.dumps([{"type": "text", "text": "Tell me a joke"}])
         ]
         assert prompts(app) == ["My name is Ada", "Tell me a joke"]
         new_last = app.conversation.turns[-1]
-        assert new_last is not old_last and new_last.outcome == "completed"
-        assert app.conversation.previous_interaction_id == new_last.state.interaction.id
+        assert new_last is not old_last and new_last.reply.outcome == "completed"
+        assert app.conversation.previous_interaction_id == new_last.interaction_id
         assert app.timeline.rows.turn_count == 2
     (summary,) = store.list_conversations()
     every = store.load_turns(summary.id, limit=None, all_branches=True)
-    assert [t.turn.prompt for t in every] == ["My name is Ada", "Tell me a joke", "Tell me a joke"]
+    assert [t.turn.asked.prompt for t in every] == [
+        "My name is Ada",
+        "Tell me a joke",
+        "Tell me a joke",
+    ]
     assert every[1].parent_turn_id == every[2].parent_turn_id == every[0].id
     assert summary.head_turn_id == every[2].id
 
@@ -106,7 +110,7 @@ async def test_edit_an_earlier_prompt_branches_and_the_old_branch_is_reachable(e
         assert "Tell me about owls" in app.status.info.editing
         # Escape leaves editing and gives the draft back.
         await pilot.press("escape")
-        assert app.editing is None and app.composer.text == "a draft in progress"
+        assert app.chat.editing is None and app.composer.text == "a draft in progress"
         assert app.status.info.editing == ""
         await pilot.press("ctrl+l")
         app.view.select(prompts_at(app)[1])
@@ -116,7 +120,7 @@ async def test_edit_an_earlier_prompt_branches_and_the_old_branch_is_reachable(e
         await pilot.press("enter")
         await finish(pilot)
         (body,) = creates(emulator, since)
-        assert body["previous_interaction_id"] == first.state.interaction.id
+        assert body["previous_interaction_id"] == first.reply.state.interaction.id
         assert prompts(app) == ["My name is Ada", "Tell me about bats"]
         assert len(app.conversation.turns) == 2
         assert app.composer.text == "a draft in progress"
@@ -137,7 +141,9 @@ async def test_edit_an_earlier_prompt_branches_and_the_old_branch_is_reachable(e
         since = len(emulator.received_requests())
         await send(pilot, "What colour are they?")
         (body,) = creates(emulator, since)
-        assert body["previous_interaction_id"] == app.conversation.turns[2].state.interaction.id
+        assert (
+            body["previous_interaction_id"] == app.conversation.turns[2].reply.state.interaction.id
+        )
 
 
 async def test_resume_after_reopen_continues_the_head_branch(emulator, store):
@@ -147,7 +153,7 @@ async def test_resume_after_reopen_continues_the_head_branch(emulator, store):
         await send(pilot, "Tell me about owls")
         await pilot.press("f8")
         await finish(pilot)
-        head_interaction = app.conversation.turns[-1].state.interaction.id
+        head_interaction = app.conversation.turns[-1].reply.state.interaction.id
         conversation_id = app.conversation_id
     reopened = make_app(emulator, store=store)
     async with reopened.run_test(size=(80, 24)) as pilot:
@@ -163,7 +169,7 @@ async def test_resume_after_reopen_continues_the_head_branch(emulator, store):
         await finish(pilot)
     summary = store.get_conversation(conversation_id)
     every = store.load_turns(conversation_id, limit=None, all_branches=True)
-    assert [t.turn.prompt for t in every].count("What is my name?") == 2
+    assert [t.turn.asked.prompt for t in every].count("What is my name?") == 2
     assert every[-1].parent_turn_id == every[-2].parent_turn_id
     assert summary.head_turn_id == every[-1].id
 

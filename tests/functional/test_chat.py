@@ -22,7 +22,7 @@ async def test_answer_streams_in_as_markdown(emulator):
         assert any(block.startswith("```") for block in blocks)
         assert any(block.startswith("|") for block in blocks)
         assert app.composer.text == ""
-        assert app.conversation.turns[-1].outcome == "completed"
+        assert app.conversation.turns[-1].reply.outcome == "completed"
         assert app.status.info.last_tokens and app.status.info.last_tokens > 0
         assert any(isinstance(item, ThoughtItem) for item in app.view.items)
 
@@ -44,15 +44,18 @@ async def test_stateful_follow_up_depends_on_first_turn(emulator):
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "My name is Ada")
-        first_id = app.conversation.turns[0].state.interaction.id
+        first_id = app.conversation.turns[0].reply.state.interaction.id
         assert app.conversation.previous_interaction_id == first_id
         await send(pilot, "What is my name?")
-        second_id = app.conversation.turns[-1].state.interaction.id
+        second_id = app.conversation.turns[-1].reply.state.interaction.id
         assert second_id and second_id != first_id
         assert app.conversation.previous_interaction_id == second_id
-        # Only the server-side chain carries the first prompt into the second answer.
+        # Only the server-side chain carries the first prompt into the second answer: the
+        # request sent the new prompt alone.
         assert "My name is Ada" in answers(app)[-1].source
-        assert not app.conversation.history
+        request = app.conversation.turns[-1].asked.request
+        assert request["previous_interaction_id"] == first_id
+        assert [step["type"] for step in request["input"]] == ["user_input"]
 
 
 async def test_stateless_follow_up_resends_history_verbatim(emulator):
@@ -88,7 +91,7 @@ async def test_escape_cancels_and_keeps_the_partial_answer(emulator):
         await pilot.press("escape")
         await finish(pilot)
         turn = app.conversation.turns[-1]
-        assert turn.outcome == "cancelled"
+        assert turn.reply.outcome == "cancelled"
         partial = answers(app)[-1].source
         assert partial and len(partial) < 4000
         # Every character that arrived is on screen, up to the last word.
@@ -124,7 +127,7 @@ async def test_server_error_is_retried_transparently(emulator):
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "!fault 503x1 hello")
-        assert app.conversation.turns[-1].outcome == "completed"
+        assert app.conversation.turns[-1].reply.outcome == "completed"
         assert not notices(app)
 
 
@@ -133,21 +136,21 @@ async def test_dropped_stream_keeps_partial_and_retry_works(emulator):
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "!fault drop-after 12 hello")
         turn = app.conversation.turns[-1]
-        assert turn.outcome == "interrupted"
+        assert turn.reply.outcome == "interrupted"
         assert answers(app) and answers(app)[-1].source
         assert "F5" in notices(app)[-1].hint
         await pilot.press("f5")
         await finish(pilot)
         # The retry sends the same prompt again (the emulator drops it the same way).
         assert len(app.conversation.turns) == 2
-        assert app.conversation.turns[-1].prompt == turn.prompt
+        assert app.conversation.turns[-1].asked.prompt == turn.asked.prompt
 
 
 async def test_error_event_marks_turn_failed(emulator):
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "!fault error-event hello")
-        assert app.conversation.turns[-1].outcome == "failed"
+        assert app.conversation.turns[-1].reply.outcome == "failed"
         assert "mid-stream" in notices(app)[-1].message
 
 
@@ -255,7 +258,7 @@ async def test_switching_modes_mid_chat_keeps_the_whole_conversation(emulator):
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "My name is Ada")
-        first_id = app.conversation.turns[-1].state.interaction.id
+        first_id = app.conversation.turns[-1].reply.state.interaction.id
         await pilot.press("f6")
         await send(pilot, "What is my name?")
         body = creates(emulator)[-1]
@@ -273,7 +276,7 @@ async def test_switching_modes_mid_chat_keeps_the_whole_conversation(emulator):
             for part in step["content"]
         ]  # fmt: skip
         assert texts == ["My name is Ada", "What is my name?", "And my name again?"]
-        third_id = app.conversation.turns[-1].state.interaction.id
+        third_id = app.conversation.turns[-1].reply.state.interaction.id
         assert third_id != first_id
         await send(pilot, "Thanks")
         assert creates(emulator)[-1]["previous_interaction_id"] == third_id

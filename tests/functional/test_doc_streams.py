@@ -7,12 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from support.chat_driver import make_app
+from support.chat_driver import make_app, replay
 
 from gemtui.core.recording import load_recording
 from gemtui.core.replay import replay_instant
 from gemtui.ui.chat_items import AnswerItem, ThoughtItem, ToolItem
-from gemtui.ui.reopen import show_recording
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -67,11 +66,10 @@ async def test_each_doc_stream_fills_the_panes(emulator, name, kinds):
     recording = load_recording(FIXTURES / name)
     app = make_app(emulator)
     async with app.run_test(size=(100, 30)) as pilot:
-        turn = await show_recording(app, recording, speed=0)
-        await pilot.pause()
+        turn = await replay(pilot, recording)
         step_items = [type(item) for item in app.view.items[1:] if type(item) in kinds]
         assert step_items == kinds
-        assert app.timeline.turn_entry(0).state is turn.state
-        assert len(turn.state.events) == len(recording.events)
+        assert app.timeline.turn_at(0) is turn
+        assert len(turn.reply.state.events) == len(recording.events)
         detail = json.dumps([e.event for e in recording.events])
-        assert turn.state.interaction.id in detail
+        assert turn.reply.state.interaction.id in detail

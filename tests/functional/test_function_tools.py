@@ -73,7 +73,7 @@ async def loop_done(pilot: Pilot) -> None:
         pilot,
         lambda: (
             not app.busy
-            and app.conversation.turns[-1].outcome
+            and app.conversation.turns[-1].reply.outcome
             not in ("pending", "streaming", "requires_action")
         ),
         "the end of the tool loop",
@@ -126,18 +126,18 @@ async def test_approve_once_runs_the_tool_and_the_answer_follows(emulator, tmp_p
         assert len(sent) == 1
         result = sent[0]
         assert result["name"] == "get_weather" and "is_error" not in result
-        call = app.conversation.turns[0].state.steps[-1].step
+        call = app.conversation.turns[0].reply.state.steps[-1].step
         assert result["call_id"] == call.id
         assert result["result"] == {"forecast": "sunny", "got": call.arguments}
-        assert [turn.outcome for turn in app.conversation.turns] == [
+        assert [turn.reply.outcome for turn in app.conversation.turns] == [
             "requires_action",
             "completed",
         ]
         assert "get_weather` returned" in answers(app)[-1].copy_text()
         assert [row.step.result for row in result_rows(app)] == [result["result"]]
         # The next request chained onto the one that asked (stateful).
-        assert app.conversation.turns[1].request["previous_interaction_id"] == (
-            app.conversation.turns[0].state.interaction.id
+        assert app.conversation.turns[1].asked.request["previous_interaction_id"] == (
+            app.conversation.turns[0].reply.state.interaction.id
         )
 
 
@@ -153,7 +153,7 @@ async def test_always_allow_skips_the_dialog_next_time(emulator, tmp_path):
         assert not isinstance(app.screen, ApprovalScreen)
         assert len(results_sent(emulator, "always-2")) == 1
         assert len(app.conversation.turns) == 4
-        assert app.conversation.turns[-1].outcome == "completed"
+        assert app.conversation.turns[-1].reply.outcome == "completed"
 
 
 async def test_allow_listed_tools_run_without_asking(emulator, tmp_path):
@@ -162,7 +162,7 @@ async def test_allow_listed_tools_run_without_asking(emulator, tmp_path):
         await send(pilot, "weather in Lima? (listed)", wait=False)
         await loop_done(pilot)
         assert len(results_sent(emulator, "listed")) == 1
-        assert app.conversation.turns[-1].outcome == "completed"
+        assert app.conversation.turns[-1].reply.outcome == "completed"
 
 
 async def test_deny_sends_an_error_result_and_runs_nothing(emulator, tmp_path):
@@ -177,7 +177,7 @@ async def test_deny_sends_an_error_result_and_runs_nothing(emulator, tmp_path):
         [result] = results_sent(emulator, "(deny)")
         assert result["is_error"] is True and "denied" in result["result"]
         assert not marker.exists()
-        assert app.conversation.turns[-1].outcome == "completed"
+        assert app.conversation.turns[-1].reply.outcome == "completed"
         assert "(reported an error)" in answers(app)[-1].copy_text()
 
 
@@ -202,7 +202,9 @@ async def test_parallel_calls_are_approved_together(emulator, tmp_path):
         await loop_done(pilot)
         sent = results_sent(emulator, "parallel-calls")
         calls = [
-            s.step for s in app.conversation.turns[0].state.steps if s.step.type == "function_call"
+            s.step
+            for s in app.conversation.turns[0].reply.state.steps
+            if s.step.type == "function_call"
         ]
         assert [r["call_id"] for r in sent] == [c.id for c in calls]
         assert [r["result"]["got"] for r in sent] == [c.arguments for c in calls]
@@ -257,19 +259,19 @@ async def test_escape_while_a_tool_runs_kills_it_and_keeps_everything(emulator, 
             assert os.read(reader, 1) == b""
             assert not app.busy
             turns = app.conversation.turns
-            assert [turn.outcome for turn in turns] == ["requires_action"]
+            assert [turn.reply.outcome for turn in turns] == ["requires_action"]
             assert any("Stopped get_weather" in notice.message for notice in notices(app))
             # Nothing was sent, and the app takes a new prompt.
             assert results_sent(emulator, "cancel-tool") == []
             app.conversation.settings.tools = []
             await send(pilot, "never mind")
-            assert [turn.prompt for turn in app.conversation.turns][1:] == ["never mind"]
+            assert [turn.asked.prompt for turn in app.conversation.turns][1:] == ["never mind"]
             # The open call is answered first, as not run: the API needs every call answered.
             first, second = last_request(emulator)["input"]
             assert first["type"] == "function_result" and first["is_error"] is True
             assert first["name"] == "get_weather" and "Not run" in first["result"]
             assert second["type"] == "user_input"
-            assert app.conversation.turns[-1].outcome == "completed"
+            assert app.conversation.turns[-1].reply.outcome == "completed"
     finally:
         os.close(reader)
 
@@ -282,7 +284,7 @@ async def test_a_call_to_a_tool_without_a_command_is_explained(emulator, tmp_pat
         await send(pilot, "weather in Lyon? (unknown)")
         await asyncio.sleep(0)
         assert not isinstance(app.screen, ApprovalScreen)
-        assert [turn.outcome for turn in app.conversation.turns] == ["requires_action"]
+        assert [turn.reply.outcome for turn in app.conversation.turns] == ["requires_action"]
         assert any("no command for" in notice.message for notice in notices(app))
         # Going on (stateless): the history resent keeps the call, then its "not run" result.
         app.conversation.settings.tools = []
@@ -298,7 +300,7 @@ async def test_a_call_to_a_tool_without_a_command_is_explained(emulator, tmp_pat
             "result": "Not run: the user went on without running this call.",
             "is_error": True,
         }
-        assert kinds[-1] == "user_input" and app.conversation.turns[-1].outcome == "completed"
+        assert kinds[-1] == "user_input" and app.conversation.turns[-1].reply.outcome == "completed"
 
 
 async def test_settings_pane_switches_a_function_off_and_keeps_its_entry(emulator, tmp_path):
@@ -349,14 +351,14 @@ async def test_f5_after_a_failed_results_turn_sends_the_results_again(emulator, 
         await pilot.press("enter")
         await loop_done(pilot)
         failed = app.conversation.turns[-1]
-        assert failed.outcome == "failed" and failed.extra_input
+        assert failed.reply.outcome == "failed" and failed.asked.results
         assert results_sent(emulator, "retry-results") == []
         app.client = working
         await pilot.press("f5")
         await loop_done(pilot)
         turn = app.conversation.turns[-1]
-        assert turn.outcome == "completed" and turn.prompt == ""
-        assert results_sent(emulator, "retry-results") == failed.extra_input
+        assert turn.reply.outcome == "completed" and turn.asked.prompt == ""
+        assert results_sent(emulator, "retry-results") == failed.asked.results
         assert "get_weather" in answers(app)[-1].source
 
 

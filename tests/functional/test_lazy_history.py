@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import pytest
 from support.chat_driver import make_app
+from support.stored import write_chat
 
-from gemtui.api.models import Interaction, parse_step
-from gemtui.core.assembler import InteractionState, StepState
-from gemtui.core.conversation import ChatSettings, Turn
 from gemtui.core.store import Store
+from gemtui.ui.chat.controller import HISTORY_BATCH as BATCH
 from gemtui.ui.chat_items import UserItem
-from gemtui.ui.lazy_history import BATCH
 
 TURNS = 500
 TOKENS_PER_TURN = 10
@@ -19,25 +17,8 @@ TOKENS_PER_TURN = 10
 
 def write_conversation(store: Store, turns: int) -> int:
     """A conversation of ``turns`` answered turns, written straight into the store."""
-    settings = ChatSettings()
-    conversation_id = store.create_conversation(settings)
-    for number in range(1, turns + 1):
-        turn = Turn(f"question {number}")
-        turn_id = store.start_turn(conversation_id, turn, settings)
-        turn.state = InteractionState(
-            interaction=Interaction.model_validate(
-                {
-                    "id": f"v1_stored{number}",
-                    "status": "completed",
-                    "usage": {"total_tokens": TOKENS_PER_TURN},
-                }
-            )
-        )
-        answer = {"type": "model_output", "content": [{"type": "text", "text": f"answer {number}"}]}
-        turn.state.steps.append(StepState(0, 0.0, done=True, _model=parse_step(answer)))
-        turn.outcome = "completed"
-        store.save_turn(turn_id, turn)
-    return conversation_id
+    prompts = [f"question {number}" for number in range(1, turns + 1)]
+    return write_chat(store, prompts, tokens=TOKENS_PER_TURN)[1]
 
 
 @pytest.fixture
@@ -58,12 +39,12 @@ async def test_opening_shows_the_last_screen_and_scrolling_up_reads_the_rest(emu
         await pilot.pause()
         view = app.view
         turns = app.conversation.turns
-        assert turns[-1].prompt == f"question {TURNS}"
+        assert turns[-1].asked.prompt == f"question {TURNS}"
         assert len(turns) < TURNS
         assert view.scroll_y == view.max_scroll_y
         assert any(line.strip() == f"answer {TURNS}" for line in screen_text(view))
         # The chain continues from the last turn, however few turns were read.
-        assert app.conversation.previous_interaction_id == f"v1_stored{TURNS}"
+        assert app.conversation.previous_interaction_id == f"v1_turn{TURNS}"
 
         await pilot.press("ctrl+l")
         for _ in range(TURNS):
@@ -79,9 +60,9 @@ async def test_opening_shows_the_last_screen_and_scrolling_up_reads_the_rest(emu
             assert view.items[view.selected] is first
             top = screen_text(view)
             assert top[:2] == ["▌ You", f"▌ {first.prompt}"]
-        assert [t.prompt for t in turns] == [f"question {n}" for n in range(1, TURNS + 1)]
+        assert [t.asked.prompt for t in turns] == [f"question {n}" for n in range(1, TURNS + 1)]
         prompts = [item.prompt for item in view.items if isinstance(item, UserItem)]
-        assert prompts == [t.prompt for t in turns]
+        assert prompts == [t.asked.prompt for t in turns]
         assert app.timeline.rows.turn_count == TURNS
         await pilot.press("home")
         assert len(turns) == TURNS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support.chat_driver import answers, make_app, notices, send
+from support.chat_driver import answers, make_app, notices, open_id, replay, send
 from support.cli_env import FAKE_KEY
 from support.rawserver import ScriptedServer, reply, sse_event, stream
 
@@ -13,7 +13,6 @@ from gemtui.core.recording import load_recording
 from gemtui.emulator.run import RunningEmulator
 from gemtui.ui.app import Connection, GemtuiApp, recordings_dir
 from gemtui.ui.chat_items import UserItem
-from gemtui.ui.reopen import show_interaction, show_recording, start_reopen
 from gemtui.ui.reopen_launch import ReopenApp
 
 SEARCH = ChatSettings(tools=[{"type": "google_search"}])
@@ -36,7 +35,7 @@ async def stored_interaction_id(emulator: RunningEmulator, prompt: str) -> str:
     app = make_app(emulator)
     async with app.run_test() as pilot:
         await send(pilot, prompt)
-        interaction_id = app.conversation.turns[0].state.interaction.id
+        interaction_id = app.conversation.turns[0].reply.state.interaction.id
     assert interaction_id
     return interaction_id
 
@@ -54,19 +53,18 @@ async def test_a_recording_replays_to_the_same_items_and_timeline_as_the_live_ru
 
     replayed = make_app(emulator)
     async with replayed.run_test(size=(120, 40)) as pilot:
-        turn = await show_recording(replayed, recording, speed=0)
-        await pilot.pause()
+        turn = await replay(pilot, recording)
         assert conversation_items(replayed) == live_items
         assert timeline_rows(replayed) == live_rows
         assert "google_search_call" in [kind for kind, _events in live_rows]
-        assert replayed.timeline.turn_entry(0).label == "Who won the match?"
-        assert turn.outcome == live_turn.outcome == "completed"
+        assert replayed.timeline.turn_at(0).title == "Who won the match?"
+        assert turn.reply.outcome == live_turn.reply.outcome == "completed"
         assert (
-            assembled_interaction(turn.state).to_wire()
-            == assembled_interaction(live_turn.state).to_wire()
+            assembled_interaction(turn.reply.state).to_wire()
+            == assembled_interaction(live_turn.reply.state).to_wire()
         )
         # The replayed turn is a turn like any other: the chat goes on from it.
-        assert replayed.conversation.previous_interaction_id == live_turn.state.interaction.id
+        assert replayed.conversation.previous_interaction_id == live_turn.interaction_id
 
 
 async def test_a_paced_replay_started_with_the_app_fills_the_panes(emulator, tmp_path):
@@ -78,16 +76,13 @@ async def test_a_paced_replay_started_with_the_app_fills_the_panes(emulator, tmp
     (saved,) = recordings_dir().glob("*.jsonl")
     recording = load_recording(saved)
 
-    async def opener(app: GemtuiApp) -> object:
-        return await show_recording(app, recording, speed=1000)
-
-    app = ReopenApp(live.connection, opener=opener)
+    app = ReopenApp(live.connection, opener=lambda app: app.replay(recording, 1000))
     async with app.run_test() as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert conversation_items(app) == live_items
-        assert app.conversation.turns[0].outcome == "completed"
+        assert app.conversation.turns[0].reply.outcome == "completed"
         assert not app.busy
 
 
@@ -95,16 +90,16 @@ async def test_show_by_id_shows_the_prompt_the_answer_and_the_event_timeline(emu
     interaction_id = await stored_interaction_id(emulator, "What is a step timeline?")
     app = make_app(emulator)
     async with app.run_test(size=(120, 40)) as pilot:
-        turn = await show_interaction(app, interaction_id)
-        await pilot.pause()
-        assert turn is not None and turn.outcome == "completed"
+        turn = await open_id(pilot, interaction_id)
+        assert turn is not None and turn.reply.outcome == "completed"
         user = [item for item in app.view.items if isinstance(item, UserItem)]
         assert [item.prompt for item in user] == ["What is a step timeline?"]
         (answer,) = answers(app)
         assert answer.final and answer.copy_text().strip()
         assert not notices(app)
-        label, state, timings = app.timeline.turn_entry(0)
-        assert label == "What is a step timeline?"
+        shown = app.timeline.turn_at(0)
+        state, timings = shown.reply.state, shown.reply.timings
+        assert shown.title == "What is a step timeline?"
         assert timings is not None and timings.status_code == 200
         kinds = [kind for kind, _events in timeline_rows(app)]
         assert kinds == ["thought", "model_output"]
@@ -118,11 +113,8 @@ async def test_show_by_id_shows_the_prompt_the_answer_and_the_event_timeline(emu
 async def test_show_started_with_the_app_opens_the_interaction(emulator):
     interaction_id = await stored_interaction_id(emulator, "Open me at start")
 
-    async def opener(app: GemtuiApp) -> object:
-        return await show_interaction(app, interaction_id)
-
     base = make_app(emulator)
-    app = ReopenApp(base.connection, opener=opener)
+    app = ReopenApp(base.connection, opener=lambda app: app.open_interaction(interaction_id))
     async with app.run_test() as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
@@ -136,8 +128,7 @@ async def test_show_started_with_the_app_opens_the_interaction(emulator):
 async def test_an_unknown_id_gives_a_clear_error_notice(emulator):
     app = make_app(emulator)
     async with app.run_test() as pilot:
-        assert await show_interaction(app, "v1_no-such-interaction") is None
-        await pilot.pause()
+        assert await open_id(pilot, "v1_no-such-interaction") is None
         (notice,) = notices(app)
         assert notice.level == "error"
         assert "not found" in notice.message and "v1_no-such-interaction" in notice.message
@@ -160,28 +151,27 @@ async def test_when_the_stream_cannot_be_fetched_the_steps_come_from_get(emulato
     async with ScriptedServer(reply(200, stored), stream([sse_event(not_found)])) as server:
         app = GemtuiApp(Connection(base_url=server.base_url, api_key=FAKE_KEY))
         async with app.run_test(size=(120, 40)) as pilot:
-            turn = await show_interaction(app, interaction_id)
-            await pilot.pause()
+            turn = await open_id(pilot, interaction_id)
             assert [request.query.get("stream") for request in server.requests] == [None, ["true"]]
-            assert turn is not None and turn.outcome == "completed"
+            assert turn is not None and turn.reply.outcome == "completed"
             (notice,) = notices(app)
             assert "could not be streamed again" in notice.message
             assert "Failed to get completed interaction." in notice.message
             (answer,) = answers(app)
             output = [step for step in stored["steps"] if step["type"] == "model_output"]
             assert answer.copy_text() == output[0]["content"][0]["text"]
-            steps = assembled_interaction(turn.state).to_wire()["steps"]
+            steps = assembled_interaction(turn.reply.state).to_wire()["steps"]
             assert steps == stored["steps"][1:]
             assert [kind for kind, _events in timeline_rows(app)] == ["thought", "model_output"]
-            assert turn.state.interaction.usage.to_wire() == stored["usage"]
+            assert turn.reply.state.interaction.usage.to_wire() == stored["usage"]
 
 
 async def test_a_second_reopen_waits_for_the_running_turn(emulator):
     interaction_id = await stored_interaction_id(emulator, "one at a time")
     app = make_app(emulator)
     async with app.run_test() as pilot:
-        first = start_reopen(app, show_interaction(app, interaction_id))
-        second = start_reopen(app, show_interaction(app, interaction_id))
+        first = app.run_turn(app.chat.open_interaction(interaction_id))
+        second = app.run_turn(app.chat.open_interaction(interaction_id))
         assert first is not None and second is None
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -211,10 +201,8 @@ async def test_a_replayed_function_call_runs_no_local_tool(emulator, tmp_path):
     app = GemtuiApp(connection, loaded=loaded)
     sent_before = len(emulator.received_requests())
     async with app.run_test(size=(100, 30)) as pilot:
-        turn = await show_recording(app, recording, speed=0)
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        assert turn.outcome == "requires_action"
+        turn = await replay(pilot, recording)
+        assert turn.reply.outcome == "requires_action"
         assert not isinstance(app.screen, ApprovalScreen)
         assert "does not run them" in notices(app)[-1].message
     assert not ran.exists()

@@ -127,7 +127,7 @@ async def test_structured_answer_is_checked_against_the_schema(emulator, directi
         for mark in marks:
             assert mark in shown
         # Copy gives the model's text exactly as it came, not the pretty-printed one.
-        step = app.conversation.turns[-1].state.steps[-1].step
+        step = app.conversation.turns[-1].reply.state.steps[-1].step
         assert answer.copy_text() == "".join(c.text for c in step.content if c.type == "text")
 
 

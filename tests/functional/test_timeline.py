@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.streams import shown_turn
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
@@ -20,7 +21,7 @@ from gemtui.api.client import InteractionsClient
 from gemtui.api.timing import RequestTimings
 from gemtui.core.assembler import InteractionState, apply, assembled_interaction, new_state
 from gemtui.core.recording import RecordingWriter, parse_recording
-from gemtui.core.replay import replay_instant, replay_paced
+from gemtui.core.replay import paced_events, replay_instant
 from gemtui.core.timeline_rows import EventRow, StepRow, TimelineRows, TurnRow
 from gemtui.ui.widgets.step_detail import StepDetail
 from gemtui.ui.widgets.timeline import StepTimeline, TimelineList
@@ -115,8 +116,14 @@ class TimelineApp(App[None]):
 
     def on_step_timeline_selected(self, message: StepTimeline.Selected) -> None:
         self.selections.append((message.turn_index, message.step_index, message.event_seq))
-        label, state, timings = self.timeline.turn_entry(message.turn_index)
-        self.detail.show(state, message.step_index, message.event_seq, timings=timings, label=label)
+        turn = self.timeline.turn_at(message.turn_index)
+        self.detail.show(
+            turn.reply.state,
+            message.step_index,
+            message.event_seq,
+            timings=turn.reply.timings,
+            label=turn.title,
+        )
 
 
 def screen_lines(widget) -> list[str]:
@@ -152,7 +159,7 @@ async def test_every_scenario_fills_the_timeline(emulator, api_key, scenario):
     turn = await stream_turn(emulator, api_key, body)
     app = TimelineApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        app.timeline.add_turn(turn.label, turn.state, turn.timings)
+        app.timeline.add_turn(shown_turn(turn.label, turn.state, turn.timings))
         await pilot.pause()
         rows = app.timeline.rows
         steps = step_rows(rows)
@@ -186,7 +193,7 @@ async def test_enter_expands_a_step_into_its_events_with_times_and_sizes(emulato
     turn = await stream_turn(emulator, api_key, SCENARIOS["function_call"][0])
     app = TimelineApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        app.timeline.add_turn(turn.label, turn.state, turn.timings)
+        app.timeline.add_turn(shown_turn(turn.label, turn.state, turn.timings))
         await select_row(
             pilot, app, lambda row: isinstance(row, StepRow) and row.type_name == "function_call"
         )
@@ -213,7 +220,7 @@ async def test_detail_shows_the_assembled_step_and_the_raw_event(emulator, api_k
     turn = await stream_turn(emulator, api_key, SCENARIOS["function_call"][0])
     app = TimelineApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        app.timeline.add_turn(turn.label, turn.state, turn.timings)
+        app.timeline.add_turn(shown_turn(turn.label, turn.state, turn.timings))
         await select_row(
             pilot, app, lambda row: isinstance(row, StepRow) and row.type_name == "function_call"
         )
@@ -244,7 +251,7 @@ async def test_detail_facts_for_search_output_and_thought(emulator, api_key):
     turn = await stream_turn(emulator, api_key, body)
     app = TimelineApp()
     async with app.run_test(size=(120, 50)) as pilot:
-        app.timeline.add_turn(turn.label, turn.state, turn.timings)
+        app.timeline.add_turn(shown_turn(turn.label, turn.state, turn.timings))
         facts = {}
         for position, step in enumerate(turn.state.steps):
             app.timeline.select(0, position)
@@ -263,7 +270,7 @@ async def test_image_data_is_elided_on_screen_but_copied_whole(emulator, api_key
     turn = await stream_turn(emulator, api_key, SCENARIOS["image"][0])
     app = TimelineApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        app.timeline.add_turn(turn.label, turn.state, turn.timings)
+        app.timeline.add_turn(shown_turn(turn.label, turn.state, turn.timings))
         app.timeline.select(0, 1)
         await pilot.pause()
         image = turn.state.steps[1].step.content[0]
@@ -278,7 +285,7 @@ async def test_unknown_step_and_event_types_render_raw(emulator, api_key):
     turn = await stream_turn(emulator, api_key, SCENARIOS["unknown"][0])
     app = TimelineApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        app.timeline.add_turn(turn.label, turn.state, turn.timings)
+        app.timeline.add_turn(shown_turn(turn.label, turn.state, turn.timings))
         await select_row(
             pilot, app, lambda row: isinstance(row, StepRow) and row.type_name == "emulator_probe"
         )
@@ -299,7 +306,7 @@ async def test_filter_by_type_and_text_from_the_keyboard(emulator, api_key):
     turn = await stream_turn(emulator, api_key, SCENARIOS["google_search"][0])
     app = TimelineApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        app.timeline.add_turn(turn.label, turn.state, turn.timings)
+        app.timeline.add_turn(shown_turn(turn.label, turn.state, turn.timings))
         app.timeline.focus()
         await pilot.press("slash")
         assert app.timeline.filter_input.has_focus
@@ -331,7 +338,7 @@ async def test_several_turns_have_a_section_each_and_select_by_turn(emulator, ap
     second = await stream_turn(emulator, api_key, SCENARIOS["function_call"][0])
     app = TimelineApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        app.timeline.set_turns([(t.label, t.state, t.timings) for t in (first, second)])
+        app.timeline.set_turns([shown_turn(t.label, t.state, t.timings) for t in (first, second)])
         await pilot.pause()
         headings = [row for row, inner in app.timeline.rows.rows() if isinstance(row, TurnRow)]
         assert [row.turn for row in headings] == [0, 0, 1, 1]
@@ -352,10 +359,10 @@ async def test_live_events_update_rows_in_place(emulator, api_key):
     recording = parse_recording(io.StringIO(turn.recording))
     app = TimelineApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        state = None
-        async for state, _change in replay_paced(recording, speed=0):
-            if app.timeline.rows.turn_count == 0:
-                app.timeline.add_turn("replay", state)
+        state = new_state()
+        app.timeline.add_turn(shown_turn("replay", state))
+        async for offset, _raw, event, size in paced_events(recording, speed=0):
+            apply(state, event, received_at=offset, size=size)
             app.timeline.refresh_turn(0)
         await pilot.pause()
         rows = app.timeline.rows
@@ -399,8 +406,8 @@ async def test_recording_replays_to_the_same_timeline_and_interaction(emulator, 
     replayed = replay_instant(parse_recording(io.StringIO(turn.recording)))
     assert assembled_interaction(replayed).to_wire() == assembled_interaction(turn.state).to_wire()
     live_rows, replay_rows = TimelineRows(), TimelineRows()
-    live_rows.add_turn(turn.label, turn.state)
-    replay_rows.add_turn(turn.label, replayed)
+    live_rows.add_turn(shown_turn(turn.label, turn.state))
+    replay_rows.add_turn(shown_turn(turn.label, replayed))
     for rows in (live_rows, replay_rows):
         rows.expand_all(True)
     assert row_shape(replay_rows) == row_shape(live_rows)
@@ -421,7 +428,7 @@ async def test_escape_clears_a_filter_first_then_reaches_the_app(emulator, api_k
     turn = await stream_turn(emulator, api_key, SCENARIOS["plain"][0])
     app = EscapeApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.timeline.add_turn(turn.label, turn.state, turn.timings)
+        app.timeline.add_turn(shown_turn(turn.label, turn.state, turn.timings))
         app.timeline.apply_filter("thought")
         app.timeline.focus()
         await pilot.press("escape")

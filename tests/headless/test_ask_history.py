@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gemtui.cli import build_parser
+from gemtui.core.chat_history import ChatHistory
 from gemtui.core.store import Store
 from gemtui.headless.export_command import run_export
 
@@ -56,11 +57,11 @@ def test_each_ask_is_saved_with_every_step_as_received(ask, history):
     assert (summary.title, summary.turn_count) == ("How do bats navigate?", 1)
     [stored] = store.load_turns(summary.id)
     assert stored.interaction_id == printed["id"]
-    assert stored.turn.outcome == "completed"
+    assert stored.turn.reply.outcome == "completed"
     assert stored.settings.tools == [{"type": "google_search"}]
-    assert [s.step.to_wire() for s in stored.turn.state.steps] == printed["steps"]
+    assert [s.step.to_wire() for s in stored.turn.reply.state.steps] == printed["steps"]
     assert stored.turn.usage.to_wire() == printed["usage"]
-    assert all(s.done for s in stored.turn.state.steps)
+    assert all(s.done for s in stored.turn.reply.state.steps)
 
 
 def test_no_history_saves_nothing(ask, data_dir):
@@ -79,7 +80,7 @@ def test_continue_adds_the_turn_to_the_same_conversation(ask, history):
     first, second = store.load_turns(chained.id)
     assert second.parent_turn_id == first.id
     assert second.previous_interaction_id == first.interaction_id
-    loaded = store.load_conversation(chained.id)
+    loaded = ChatHistory(store).open(chained.id, batch=50)
     assert loaded.conversation.previous_interaction_id == second.interaction_id
 
 
@@ -88,13 +89,13 @@ def test_a_background_run_is_completed_by_wait(ask, history):
     assert started.code == 0, started.err
     interaction_id = json.loads(started.out)["id"]
     [pending] = history().load_turns(1)
-    assert (pending.interaction_id, pending.turn.outcome) == (interaction_id, "interrupted")
+    assert (pending.interaction_id, pending.turn.reply.outcome) == (interaction_id, "interrupted")
     waited = ask("--wait", interaction_id, "-o", "json")
     assert waited.code == 0, waited.err
     [done] = history().load_turns(1)
-    assert done.turn.outcome == "completed"
+    assert done.turn.reply.outcome == "completed"
     outputs = [s for s in json.loads(waited.out)["steps"] if s["type"] != "user_input"]
-    assert [s.step.to_wire() for s in done.turn.state.steps] == outputs
+    assert [s.step.to_wire() for s in done.turn.reply.state.steps] == outputs
 
 
 def test_an_unusable_history_warns_and_the_answer_still_comes(ask, data_dir):

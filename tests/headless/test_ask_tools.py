@@ -131,7 +131,10 @@ def test_a_stateless_tool_run_is_one_conversation_in_the_history(ask):
     with Store.open_default() as store:
         [summary] = store.list_conversations()
         first, second = store.load_turns(summary.id)
-    assert first.turn.prompt == "weather in Kyiv?" and first.turn.outcome == "requires_action"
+    assert (
+        first.turn.asked.prompt == "weather in Kyiv?"
+        and first.turn.reply.outcome == "requires_action"
+    )
     assert second.parent_turn_id == first.id
-    assert second.turn.extra_input[0]["type"] == "function_result"
-    assert second.turn.outcome == "completed"
+    assert second.turn.asked.results[0]["type"] == "function_result"
+    assert second.turn.reply.outcome == "completed"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from support.chat_driver import make_app, send
+from support.streams import shown_turn
 
 from gemtui.config import DEFAULT_THEME, Settings
 from gemtui.core.recording import load_recording
@@ -58,7 +59,9 @@ def test_timeline_after_a_function_call_turn(snap_compare, emulator, color_syste
 
     async def open_timeline(pilot):
         app = pilot.app
-        app.timeline.add_turn("What is the weather in Paris?", replay_instant(recording))
+        app.timeline.add_turn(
+            shown_turn("What is the weather in Paris?", replay_instant(recording))
+        )
         await pilot.press("ctrl+t", "down", "down", "down", "down")
         await pilot.pause()
 
@@ -79,7 +82,9 @@ def test_timeline_during_a_function_call_turn(snap_compare, emulator, color_syst
 
     async def open_timeline(pilot):
         app = pilot.app
-        app.timeline.add_turn("What is the weather in Paris?", replay_instant(recording))
+        app.timeline.add_turn(
+            shown_turn("What is the weather in Paris?", replay_instant(recording))
+        )
         await pilot.press("ctrl+t", "down", "down", "down", "down")
         await pilot.pause()
 

@@ -9,7 +9,9 @@ from textual import events
 from textual.pilot import Pilot
 
 from gemtui.core.conversation import ChatSettings
+from gemtui.core.recording import Recording
 from gemtui.core.store import Store
+from gemtui.core.turn import Turn
 from gemtui.emulator.run import RunningEmulator
 from gemtui.ui.app import Connection, GemtuiApp
 from gemtui.ui.chat_items import AnswerItem, NoticeItem
@@ -56,6 +58,26 @@ async def finish(pilot: Pilot) -> None:
     """Wait until the running turn is over and its last flush is painted."""
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def replay(pilot: Pilot, recording: Recording, speed: float = 0) -> Turn:
+    """Play ``recording`` into the app as its turn and wait until it is shown."""
+    app = pilot.app
+    assert isinstance(app, GemtuiApp)
+    app.replay(recording, speed)
+    await finish(pilot)
+    return app.conversation.turns[-1]
+
+
+async def open_id(pilot: Pilot, interaction_id: str) -> Turn | None:
+    """Open the stored interaction as the app's turn; ``None`` when nothing was added."""
+    app = pilot.app
+    assert isinstance(app, GemtuiApp)
+    before = len(app.conversation.turns)
+    app.open_interaction(interaction_id)
+    await finish(pilot)
+    turns = app.conversation.turns
+    return turns[-1] if len(turns) > before else None
 
 
 def answers(app: GemtuiApp) -> list[AnswerItem]:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from gemtui.api.timing import RequestTimings
+from gemtui.core.assembler import InteractionState
+from gemtui.core.turn import Asked, Reply, Turn
+
 INTERACTION_ID = "v1_ChdPU0F4YWFtNkFwS2kxZThQZ05lbXdROBIXT1NBeGFhbTZBcEtpMWU4UGdOZW13UTg"
 
 CREATED = {
@@ -71,3 +75,8 @@ TEXT_STREAM = [
     OUTPUT_STOP,
     COMPLETED,
 ]
+
+
+def shown_turn(label: str, state: InteractionState, timings: RequestTimings | None = None) -> Turn:
+    """A turn that has ``state`` as its reply, for widgets that show turns (the timeline)."""
+    return Turn(asked=Asked(prompt=label), reply=Reply(state=state, timings=timings))

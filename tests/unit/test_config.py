@@ -16,6 +16,7 @@ from gemtui.config import (
     save_settings,
 )
 from gemtui.core.conversation import ChatSettings, Conversation
+from gemtui.core.turn import Asked
 
 KEY = "test-key-NOT-A-REAL-KEY-1234"
 
@@ -159,7 +160,7 @@ def test_chat_settings_build_the_request():
         stateful=False,
     )
     conversation = Conversation(settings=settings.to_chat_settings())
-    body = conversation.build_request(conversation.start_turn("hi"))
+    body = conversation.build_request(conversation.start_turn(Asked("hi")))
     assert body["model"] == "gemini-2.5-flash"
     assert body["system_instruction"] == "Be brief."
     assert body["generation_config"] == {

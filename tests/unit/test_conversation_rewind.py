@@ -1,6 +1,10 @@
-"""Going back to an earlier turn to branch from it: the chain is put back exactly as it stood
-when that turn started (stateful: the interaction it continued; stateless: the history before
-it), for live turns and for turns read back from the store."""
+"""The chain of a conversation, computed from its turns: going back to an earlier turn to branch
+from it, switching modes, and a stored chat whose older turns are not read yet.
+
+Nothing of the chain is kept beside the turns, so a rewind leaves the next request exactly as it
+was when the dropped turn started (stateful: the interaction it continued; stateless: the
+history before it), and a lazily loaded chat reads its older turns when a request needs them.
+"""
 
 from __future__ import annotations
 
@@ -8,34 +12,24 @@ import copy
 from pathlib import Path
 
 import pytest
+from support.stored import answer, write_chat
 
-from gemtui.api.models import Interaction, parse_step
-from gemtui.core.assembler import InteractionState, StepState
-from gemtui.core.branching import branch_tips, place_stored_turns
-from gemtui.core.conversation import ChatSettings, Conversation, Turn
+from gemtui.core.branching import branch_tips
+from gemtui.core.chat_history import ChatHistory
+from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.store import Store
-
-
-def answer(turn: Turn, number: int, outcome: str = "completed") -> Turn:
-    """Give a started turn the answer the emulator sends (a thought, then text)."""
-    turn.state = InteractionState(interaction=Interaction(id=f"v1_turn{number}", status=outcome))
-    for index, wire in enumerate(
-        [
-            {"type": "thought", "signature": f"sig{number}", "summary": []},
-            {"type": "model_output", "content": [{"type": "text", "text": f"answer {number}"}]},
-        ]
-    ):
-        turn.state.steps.append(StepState(index, 0.0, done=True, _model=parse_step(wire)))
-    turn.outcome = outcome  # type: ignore[assignment]
-    return turn
+from gemtui.core.turn import Asked, Turn
 
 
 def answered(conversation: Conversation, prompt: str, outcome: str = "completed") -> Turn:
-    """A turn started, answered and finished (chained if it completed)."""
-    turn = conversation.start_turn(prompt)
-    answer(turn, len(conversation.turns), outcome)
-    conversation.finish_turn(turn)
-    return turn
+    """A turn started, sent under the settings in force and answered."""
+    turn = conversation.start_turn(Asked(prompt=prompt))
+    conversation.build_request(turn)
+    return answer(turn, len(conversation.turns), outcome)
+
+
+def prompts(turns: list[Turn]) -> list[str]:
+    return [turn.asked.prompt for turn in turns]
 
 
 def test_stateful_rewind_chains_onto_the_interaction_before_the_turn():
@@ -43,14 +37,14 @@ def test_stateful_rewind_chains_onto_the_interaction_before_the_turn():
     for prompt in ("one", "two", "three"):
         answered(conversation, prompt)
     dropped = conversation.rewind(2)
-    assert [t.prompt for t in dropped] == ["three"]
-    assert [t.prompt for t in conversation.turns] == ["one", "two"]
+    assert prompts(dropped) == ["three"]
+    assert prompts(conversation.turns) == ["one", "two"]
     assert conversation.previous_interaction_id == "v1_turn2"
-    branch = conversation.start_turn("three again")
+    branch = conversation.start_turn(Asked(prompt="three again"))
     assert conversation.build_request(branch)["previous_interaction_id"] == "v1_turn2"
     conversation.rewind(0)
     assert conversation.turns == []
-    assert "previous_interaction_id" not in conversation.build_request(Turn("first"))
+    assert "previous_interaction_id" not in conversation.build_request(Turn(Asked("first")))
 
 
 def test_a_failed_turn_is_skipped_as_it_was_when_sent():
@@ -72,9 +66,9 @@ def test_stateless_rewind_cuts_the_history_back_to_before_the_turn():
     assert len(conversation.history) == 9
     conversation.rewind(1)
     assert conversation.history == after_first
-    turn = conversation.start_turn("two, edited")
+    turn = conversation.start_turn(Asked(prompt="two, edited"))
     body = conversation.build_request(turn)
-    assert body["input"] == [*after_first, turn.user_input_step]
+    assert body["input"] == [*after_first, turn.asked.user_input_step]
     assert body["store"] is False
 
 
@@ -85,54 +79,117 @@ def test_rewind_past_the_end_changes_nothing():
     assert conversation.previous_interaction_id == "v1_turn1"
 
 
+def test_switching_modes_carries_the_whole_conversation_either_way():
+    conversation = Conversation()
+    answered(conversation, "one")
+    conversation.settings.stateful = False
+    stateless = conversation.build_request(conversation.start_turn(Asked(prompt="two")))
+    assert "previous_interaction_id" not in stateless
+    assert prompts_sent(stateless) == ["one", "two"]
+    answer(conversation.turns[-1], 2)
+    conversation.settings.stateful = True
+    stateful = conversation.build_request(conversation.start_turn(Asked(prompt="three")))
+    # The server does not have turn two: the history goes once, and nothing chains.
+    assert "previous_interaction_id" not in stateful and "store" not in stateful
+    assert prompts_sent(stateful) == ["one", "two", "three"]
+
+
+def prompts_sent(body: dict) -> list[str]:
+    return [
+        block["text"]
+        for step in body["input"]
+        if step["type"] == "user_input"
+        for block in step["content"]
+    ]
+
+
+def test_a_lost_chain_is_resent_from_the_stored_steps():
+    conversation = Conversation()
+    answered(conversation, "one")
+    answered(conversation, "two")
+    turn = conversation.start_turn(Asked(prompt="three"))
+    assert conversation.build_request(turn)["previous_interaction_id"] == "v1_turn2"
+    conversation.chained_turn(turn).reply.chain_lost = True
+    body = conversation.build_request(turn)
+    assert "previous_interaction_id" not in body
+    assert prompts_sent(body) == ["one", "two", "three"]
+
+
+def stored_chat(tmp_path: Path, stateful: bool, count: int = 6) -> tuple[Conversation, Store, int]:
+    store = Store(tmp_path / "history.sqlite3")
+    live, cid = write_chat(store, [f"prompt {n}" for n in range(1, count + 1)], stateful=stateful)
+    return live, store, cid
+
+
 @pytest.mark.parametrize("stateful", [True, False], ids=["stateful", "stateless"])
-def test_stored_turns_rewind_like_the_live_ones(tmp_path: Path, stateful: bool):
-    """Turns read back from the store get the same chain points as the live turns had."""
-    live = Conversation(settings=ChatSettings(stateful=stateful))
-    with Store(tmp_path / "history.sqlite3") as store:
-        cid = store.create_conversation(live.settings)
-        for prompt in ("one", "two", "three", "four"):
-            turn = live.start_turn(prompt)
-            turn_id = store.start_turn(
-                cid, turn, live.settings, previous_interaction_id=live.previous_interaction_id
-            )
-            answer(turn, len(live.turns))
-            live.finish_turn(turn)
-            store.save_turn(turn_id, turn)
-        loaded = store.load_conversation(cid, limit=2)
-        # Only the newest two are read; the older ones come later (lazy loading).
-        place_stored_turns(loaded.turns, len(loaded.conversation.history))
-        older = store.load_turns(cid, before_ordinal=loaded.turns[0].ordinal, limit=None)
-        place_stored_turns(older, loaded.turns[0].turn.history_before)
-    stored_turns = [s.turn for s in older + loaded.turns]
-    for stored, turn in zip(stored_turns, live.turns, strict=True):
-        assert (stored.chained_from, stored.history_before) == (
-            turn.chained_from,
-            turn.history_before,
-        )
-    conversation = loaded.conversation
-    conversation.turns[:0] = [s.turn for s in older]
-    conversation.rewind(1)
+def test_stored_turns_chain_like_the_live_ones(tmp_path: Path, stateful: bool):
+    live, store, cid = stored_chat(tmp_path, stateful)
+    with store:
+        opened = ChatHistory(store).open(cid, batch=2).conversation
+        # Only the newest two are read; the older ones come when asked for.
+        assert prompts(opened.turns) == ["prompt 5", "prompt 6"]
+        assert opened.has_older
+        assert opened.needs_older() is not stateful
+        opened.load_older(None)
+    assert prompts(opened.turns) == prompts(live.turns)
+    assert opened.previous_interaction_id == live.previous_interaction_id
+    assert opened.history == live.history
+    opened.rewind(1)
     live.rewind(1)
-    assert conversation.previous_interaction_id == live.previous_interaction_id
-    assert conversation.history == live.history
+    assert opened.previous_interaction_id == live.previous_interaction_id
+    assert opened.history == live.history
+
+
+def test_a_lazily_loaded_chat_switched_to_stateless_needs_every_stored_turn(tmp_path: Path):
+    _live, store, cid = stored_chat(tmp_path, stateful=True)
+    with store:
+        opened = ChatHistory(store).open(cid, batch=2).conversation
+        assert not opened.needs_older()  # stateful: it chains onto the last interaction
+        opened.settings.stateful = False
+        assert opened.needs_older()
+        read = opened.load_older(None)
+        body = opened.build_request(opened.start_turn(Asked(prompt="prompt 7")))
+    assert prompts(read) == ["prompt 1", "prompt 2", "prompt 3", "prompt 4"]
+    assert prompts_sent(body) == [f"prompt {n}" for n in range(1, 8)]
+    assert not opened.has_older
+
+
+def test_a_new_turn_follows_the_turn_before_it_in_the_tree(tmp_path: Path):
+    _live, store, cid = stored_chat(tmp_path, stateful=True, count=3)
+    with store:
+        history = ChatHistory(store)
+        conversation = history.open(cid, batch=10).conversation
+        second = conversation.turns[1]
+        conversation.rewind(2)
+        turn = conversation.start_turn(Asked(prompt="prompt 3, again"))
+        conversation.build_request(turn)
+        history.begin(conversation, turn)
+        assert turn.stored is not None and second.stored is not None
+        assert turn.stored.parent_id == second.stored.turn_id
+        tips = branch_tips(store.turn_tree(cid), store.get_conversation(cid).head_turn_id)
+    assert sorted(tip.label for tip in tips) == ["prompt 3", "prompt 3, again"]
+    assert [tip.leaf_id for tip in tips if tip.is_head] == [turn.stored.turn_id]
 
 
 def test_branch_tips_name_each_leaf_by_where_it_went_its_own_way(tmp_path: Path):
     settings = ChatSettings()
+
+    def write(prompt: str, parent: int | None) -> int:
+        return store.start_turn(cid, Turn(Asked(prompt)), settings, parent_turn_id=parent)
+
     with Store(tmp_path / "history.sqlite3") as store:
         cid = store.create_conversation(settings)
-        first = store.start_turn(cid, Turn("Hello"), settings)
-        second = store.start_turn(cid, Turn("Tell me about owls"), settings)
-        store.start_turn(cid, Turn("And their eyes?"), settings)
-        edited = store.start_turn(cid, Turn("Tell me about bats"), settings, parent_turn_id=first)
-        regenerated = store.start_turn(cid, Turn("Hello"), settings, parent_turn_id=None)
+        first = write("Hello", None)
+        second = write("Tell me about owls", first)
+        third = write("And their eyes?", second)
+        edited = write("Tell me about bats", first)
+        regenerated = write("Hello", None)
         head = store.get_conversation(cid).head_turn_id
-        tips = branch_tips(store.load_turns(cid, limit=None, all_branches=True), head)
+        tips = branch_tips(store.turn_tree(cid), head)
     by_leaf = {tip.leaf_id: tip for tip in tips}
-    assert set(by_leaf) == {second + 1, edited, regenerated}
-    assert by_leaf[second + 1].label == "Tell me about owls"
-    assert by_leaf[second + 1].turn_count == 3
+    assert set(by_leaf) == {third, edited, regenerated}
+    assert by_leaf[third].label == "Tell me about owls"
+    assert by_leaf[third].turn_count == 3
     assert by_leaf[edited].label == "Tell me about bats"
     assert by_leaf[regenerated].label == "Hello"
     assert [tip.leaf_id for tip in tips if tip.is_head] == [regenerated]

@@ -9,9 +9,10 @@ import pytest
 import test_store
 from test_store import FAKE_KEY, WEATHER_TOOL, chat, wire_steps
 
-from gemtui.core.conversation import ChatSettings, Conversation, Turn
+from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.export import export_conversation, export_json, export_markdown
 from gemtui.core.store import Store
+from gemtui.core.turn import Asked, Turn
 
 # The store's fixtures: a fresh history file per test, a client of the session emulator.
 store = test_store.store
@@ -27,9 +28,9 @@ async def stored(client, store):
     await chat(client, store, conversation, cid, f"Where do puffins nest? key {FAKE_KEY}")
     conversation.settings.tools = [WEATHER_TOOL]
     called = await chat(client, store, conversation, cid, "get_weather for Oslo \x1b]0;pwned\x07")
-    call = called.state.steps[-1].step
+    call = called.reply.state.steps[-1].step
     result = {"type": "function_result", "call_id": call.id, "name": call.name, "result": "4 C"}
-    await chat(client, store, conversation, cid, "", extra_input=[result])
+    await chat(client, store, conversation, cid, "", results=[result])
     conversation.settings.tools = []
     conversation.settings.model = "gemini-3-pro-image-preview"
     await chat(client, store, conversation, cid, "Draw a puffin")
@@ -53,7 +54,7 @@ def test_markdown_reads_as_a_chat_with_collapsible_details(stored):
     assert sources and all(re.fullmatch(r"\d+\. \[.+\]\(https?://\S+\)", s) for s in sources)
     # Media is described, not embedded; the answer text itself is there.
     assert re.search(r"\*\[image \(image/png, [\d.]+ (bytes|KB)\)\]\*", text)
-    answer = turns[0].turn.state.steps[-1].step.content[0].text
+    answer = turns[0].turn.reply.state.steps[-1].step.content[0].text
     assert answer.splitlines()[0] in text
     assert "*completed · " in text and "*requires_action · " in text
     # Signatures are noise to a reader; escape sequences would act on a terminal.
@@ -72,7 +73,7 @@ def test_json_holds_every_turn_with_its_input_and_wire_steps(stored):
     for item, stored_turn in zip(exported, turns, strict=True):
         assert item["interaction"]["steps"] == wire_steps(stored_turn.turn)
         assert item["interaction"]["id"] == stored_turn.interaction_id
-        assert item["outcome"] == stored_turn.turn.outcome
+        assert item["outcome"] == stored_turn.turn.reply.outcome
     assert exported[0]["input"] == [
         {
             "type": "user_input",
@@ -94,7 +95,7 @@ def test_exports_are_redacted_even_of_text_stored_before_the_key_was_known(store
     # Opened without the key, the store cannot redact it; the export still must.
     with Store(store.path) as unaware:
         prompt = "late-key-ABCDEFG and AIza" + "x" * 35
-        turn_id = unaware.start_turn(cid, Turn(prompt=prompt), settings)
+        turn_id = unaware.start_turn(cid, Turn(Asked(prompt)), settings, parent_turn_id=None)
         unaware.finish_turn(turn_id, "failed", error="late-key-ABCDEFG rejected")
     text = export_conversation(
         fmt, store.get_conversation(cid), store.load_turns(cid), secrets=["late-key-ABCDEFG"]
@@ -106,7 +107,7 @@ def test_exports_are_redacted_even_of_text_stored_before_the_key_was_known(store
 def test_json_escapes_terminal_controls_that_json_would_leave_raw(store):
     settings = ChatSettings()
     cid = store.create_conversation(settings)
-    store.start_turn(cid, Turn(prompt="csi \x9b2J and \u202eevil"), settings)
+    store.start_turn(cid, Turn(Asked("csi \x9b2J and \u202eevil")), settings, parent_turn_id=None)
     text = export_json(store.get_conversation(cid), store.load_turns(cid))
     assert "\x9b" not in text and "\u202e" not in text
     [sent] = json.loads(text)["turns"][0]["input"]

@@ -8,20 +8,32 @@ from collections.abc import AsyncIterator
 
 import pytest
 from support.rawserver import ScriptedServer, reply
+from support.sinks import RecordingSink
 
 from gemtui.api.client import InteractionsClient, RetryPolicy
 from gemtui.api.errors import InvalidRequestError
 from gemtui.api.models import ModelOutputStep
-from gemtui.core.jobs import MAX_POLL_INTERVAL, Job, JobBoard, next_delay
+from gemtui.core.chat_history import ChatHistory
+from gemtui.core.conversation import ChatSettings, Conversation
+from gemtui.core.jobs import Job, JobBoard, PollPolicy
+from gemtui.core.turn import Asked
+from gemtui.core.turn_runner import TurnRunner
 
 MODEL = "gemini-3.6-flash"
 #: Fast polls: the tests wait for the board's own events, never for a fixed time.
 FAST = 0.005
 
 
-def request(prompt: str) -> dict:
-    content = [{"type": "text", "text": prompt}]
-    return {"model": MODEL, "input": [{"type": "user_input", "content": content}]}
+FAST_POLLS = PollPolicy(first=FAST, ceiling=FAST)
+
+
+def launch(client: InteractionsClient, prompt: str, *, stateful: bool = True):
+    """The create of a background run, as the app makes it (through the turn runner)."""
+    conversation = Conversation(settings=ChatSettings(model=MODEL, stateful=stateful))
+    runner = TurnRunner(
+        conversation, client=lambda: client, sink=RecordingSink(), history=ChatHistory(None)
+    )
+    return runner.start_background(Asked(prompt=prompt))
 
 
 @pytest.fixture
@@ -32,7 +44,7 @@ async def client(emulator, api_key) -> AsyncIterator[InteractionsClient]:
 
 @pytest.fixture
 async def board(client) -> AsyncIterator[JobBoard]:
-    board = JobBoard(lambda: client, interval=FAST, max_interval=FAST)
+    board = JobBoard(lambda: client, poll=FAST_POLLS)
     yield board
     await board.close()
 
@@ -43,9 +55,9 @@ def record_changes(board: JobBoard) -> list[tuple[int, str, str]]:
     return seen
 
 
-async def test_a_background_run_is_polled_until_it_completes(board, emulator):
+async def test_a_background_run_is_polled_until_it_completes(board, client, emulator):
     seen = record_changes(board)
-    job = await board.start(request("write a haiku"), prompt="write a haiku")
+    job = await board.start(launch(client, "write a haiku"))
     assert job.status == "in_progress" and job.id.startswith("v1_")
     assert board.running == 1
     await board.wait(job)
@@ -62,8 +74,8 @@ async def test_a_background_run_is_polled_until_it_completes(board, emulator):
     assert len(polls) == job.polls >= 1
 
 
-async def test_cancel_stops_a_running_job_at_the_server(board, emulator):
-    job = await board.start(request("!fault never-complete dig deep"), prompt="dig deep")
+async def test_cancel_stops_a_running_job_at_the_server(board, client, emulator):
+    job = await board.start(launch(client, "!fault never-complete dig deep"))
     finished: list[Job] = []
     board.subscribe(lambda j, change: change == "finished" and finished.append(j))
     await board.cancel(job)
@@ -76,7 +88,7 @@ async def test_cancel_stops_a_running_job_at_the_server(board, emulator):
 async def test_cancel_of_a_finished_run_at_the_server_is_raised_and_polling_tells_the_truth(
     board, client
 ):
-    job = await board.start(request("quick one"), prompt="quick one")
+    job = await board.start(launch(client, "quick one"))
     # Finish it at the server behind the board's back: the board still thinks it runs.
     async with client.stream_get(job.id) as stream:
         async for _ in stream:
@@ -87,28 +99,28 @@ async def test_cancel_of_a_finished_run_at_the_server_is_raised_and_polling_tell
     assert job.status == "completed"
 
 
-async def test_many_jobs_poll_independently(board):
-    jobs = [await board.start(request(f"job {n}"), prompt=f"job {n}") for n in range(5)]
+async def test_many_jobs_poll_independently(board, client):
+    jobs = [await board.start(launch(client, f"job {n}")) for n in range(5)]
     assert [job.number for job in jobs] == [1, 2, 3, 4, 5]
     assert len({job.id for job in jobs}) == 5
     await asyncio.gather(*(board.wait(job) for job in jobs))
     assert {job.status for job in jobs} == {"completed"}
 
 
-async def test_a_failed_create_starts_nothing(board):
+async def test_a_failed_create_starts_nothing(board, client):
     with pytest.raises(InvalidRequestError):
-        await board.start(request("!fault 400 nope"), prompt="nope")
+        await board.start(launch(client, "!fault 400 nope"))
     assert board.jobs == []
 
 
-async def test_a_stateless_request_is_refused_before_sending(board):
+async def test_a_stateless_request_is_refused_before_sending(board, client):
     with pytest.raises(ValueError, match="stored"):
-        await board.start({**request("x"), "store": False}, prompt="x")
+        await board.start(launch(client, "x", stateful=False))
 
 
 async def test_poll_errors_are_counted_and_polling_goes_on(board, client):
     """A run deleted at the server: every GET is a 404, counted on the job, never raised."""
-    job = await board.start(request("!fault never-complete vanish"), prompt="vanish")
+    job = await board.start(launch(client, "!fault never-complete vanish"))
     errors = asyncio.Event()
     board.subscribe(lambda j, change: j.poll_errors >= 2 and errors.set())
     await client.delete(job.id)
@@ -129,10 +141,10 @@ async def test_a_poll_that_fails_once_recovers(api_key):
             api_key=api_key, base_url=server.base_url, retry=RetryPolicy(max_attempts=1)
         ) as client,
     ):
-        board = JobBoard(lambda: client, interval=FAST, max_interval=FAST)
+        board = JobBoard(lambda: client, poll=FAST_POLLS)
         updates: list[tuple[str, int]] = []
         board.subscribe(lambda job, change: updates.append((change, job.poll_errors)))
-        job = await board.start(request("x"), prompt="x")
+        job = await board.start(launch(client, "x"))
         await board.wait(job)
         await board.close()
     assert updates == [("started", 0), ("updated", 1), ("finished", 1)]
@@ -142,8 +154,8 @@ async def test_a_poll_that_fails_once_recovers(api_key):
 
 async def test_elapsed_comes_from_the_injected_clock(client):
     now = [100.0]
-    board = JobBoard(lambda: client, interval=FAST, max_interval=FAST, clock=lambda: now[0])
-    job = await board.start(request("time me"), prompt="time me")
+    board = JobBoard(lambda: client, poll=FAST_POLLS, clock=lambda: now[0])
+    job = await board.start(launch(client, "time me"))
     now[0] = 103.5
     assert job.elapsed(now[0]) == 3.5
     await board.wait(job)
@@ -153,6 +165,7 @@ async def test_elapsed_comes_from_the_injected_clock(client):
 
 
 def test_poll_pause_stretches_and_is_capped():
-    assert next_delay(2.0, failed=False) == 2.5
-    assert next_delay(2.0, failed=True) == 4.0
-    assert next_delay(MAX_POLL_INTERVAL, failed=True) == MAX_POLL_INTERVAL
+    policy = PollPolicy()
+    assert policy.next_delay(2.0, failed=False) == 2.5
+    assert policy.next_delay(2.0, failed=True) == 4.0
+    assert policy.next_delay(policy.ceiling, failed=True) == policy.ceiling

@@ -12,16 +12,18 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.sinks import RecordingSink
 
 from gemtui.api.client import InteractionsClient
-from gemtui.api.errors import StreamInterrupted
 from gemtui.api.models import ModelOutputStep, TextContent, ThoughtStep, parse_step
-from gemtui.core.assembler import StepState, apply
-from gemtui.core.conversation import ChatSettings, Conversation, Turn
+from gemtui.core.assembler import StepState
+from gemtui.core.chat_history import ChatHistory
+from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.store import Store, StoreError, default_path, fts_query
-from gemtui.core.store_recorder import TurnRecorder
 from gemtui.core.store_records import title_from_prompt
 from gemtui.core.store_schema import MIGRATIONS, migrate, schema_version
+from gemtui.core.turn import Asked, Turn
+from gemtui.core.turn_runner import TurnRunner
 
 FAKE_KEY = "test-key-NOT-A-REAL-KEY-1234"
 WEATHER_TOOL = {
@@ -54,30 +56,23 @@ async def chat(
     conversation: Conversation,
     conversation_id: int,
     prompt: str,
-    extra_input: list[dict] | None = None,
+    results: list[dict] | None = None,
 ) -> Turn:
-    """One turn against the emulator, recorded as the TUI's stream worker would record it."""
-    turn = conversation.start_turn(prompt)
-    turn.extra_input = list(extra_input or [])
-    recorder = TurnRecorder.start(
-        store,
-        conversation_id,
-        turn,
-        conversation.settings,
-        previous_interaction_id=conversation.previous_interaction_id,
-    )
-    try:
-        async with client.stream(conversation.build_request(turn)) as events:
-            async for item in events:
-                change = apply(turn.state, item.event, received_at=item.received_at, size=item.size)
-                recorder.on_change(change)
-        turn.settle()
-    except StreamInterrupted as error:
-        turn.outcome, turn.error = "interrupted", error
-    recorder.finish(turn)
-    conversation.finish_turn(turn)
-    assert recorder.error is None
-    return turn
+    """One turn against the emulator, run and recorded by the turn runner as the app does."""
+    history = ChatHistory(store, on_failure=failed)
+    history.conversation_id = conversation_id
+    runner = TurnRunner(conversation, client=lambda: client, sink=RecordingSink(), history=history)
+    kind = "results" if results and not prompt else "prompt"
+    return await runner.send(Asked(prompt=prompt, results=list(results or []), kind=kind))
+
+
+def failed(error: StoreError) -> None:
+    raise AssertionError(f"the history failed: {error}")
+
+
+def head(store: Store, cid: int) -> int | None:
+    summary = store.get_conversation(cid)
+    return summary.head_turn_id if summary is not None else None
 
 
 async def every_step_type(client, store, stateful: bool) -> tuple[int, Conversation]:
@@ -93,10 +88,10 @@ async def every_step_type(client, store, stateful: bool) -> tuple[int, Conversat
     await chat(client, store, conversation, cid, "Where do pangolins live? https://example.com")
     conversation.settings.tools = [WEATHER_TOOL]
     called = await chat(client, store, conversation, cid, "get_weather for Paris")
-    call = called.state.steps[-1].step
+    call = called.reply.state.steps[-1].step
     assert call.type == "function_call"
     result = {"type": "function_result", "call_id": call.id, "name": call.name, "result": "21 C"}
-    await chat(client, store, conversation, cid, "", extra_input=[result])
+    await chat(client, store, conversation, cid, "", results=[result])
     conversation.settings.tools = []
     conversation.settings.model = "gemini-3-pro-image-preview"
     await chat(client, store, conversation, cid, "Draw a lighthouse")
@@ -111,40 +106,41 @@ async def every_step_type(client, store, stateful: bool) -> tuple[int, Conversat
 
 
 def wire_steps(turn: Turn) -> list[dict]:
-    return [s.step.to_wire() for s in turn.state.steps]
+    return [s.step.to_wire() for s in turn.reply.state.steps]
 
 
 @pytest.mark.parametrize("stateful", [True, False], ids=["stateful", "stateless"])
 async def test_round_trip_of_every_step_type_then_resume(client, store, stateful):
     cid, original = await every_step_type(client, store, stateful)
 
-    loaded = store.load_conversation(cid)
-    assert [t.turn.prompt for t in loaded.turns] == [t.prompt for t in original.turns]
-    for stored, turn in zip(loaded.turns, original.turns, strict=True):
-        assert wire_steps(stored.turn) == wire_steps(turn)
-        assert stored.turn.outcome == turn.outcome
-        assert stored.turn.extra_input == turn.extra_input
-        assert stored.turn.usage == turn.usage
-        assert stored.interaction_id == turn.state.interaction.id
-        for back, live in zip(stored.turn.state.steps, turn.state.steps, strict=True):
+    loaded = ChatHistory(store).open(cid, batch=50)
+    loaded_turns = loaded.conversation.turns
+    assert [t.asked.prompt for t in loaded_turns] == [t.asked.prompt for t in original.turns]
+    for stored, turn in zip(loaded_turns, original.turns, strict=True):
+        assert wire_steps(stored) == wire_steps(turn)
+        assert stored.reply.outcome == turn.reply.outcome
+        assert (stored.asked.results, stored.asked.kind) == (turn.asked.results, turn.asked.kind)
+        assert stored.usage == turn.usage
+        assert stored.interaction_id == turn.interaction_id
+        for back, live in zip(stored.reply.state.steps, turn.reply.state.steps, strict=True):
             assert (back.index, back.size, back.done) == (live.index, live.size, live.done)
             assert (back.started_at, back.stopped_at) == (live.started_at, live.stopped_at)
-    types = {s["type"] for t in loaded.turns for s in wire_steps(t.turn)}
+    types = {s["type"] for t in loaded_turns for s in wire_steps(t)}
     assert types >= {
         "thought", "model_output", "google_search_call", "google_search_result",
         "url_context_call", "url_context_result", "code_execution_call",
         "code_execution_result", "function_call",
     }  # fmt: skip
-    assert any(c.get("type") == "image" for t in loaded.turns for c in _contents(t.turn))
-    assert loaded.turns[2].turn.outcome == "requires_action"
-    assert loaded.turns[3].settings.tools == [WEATHER_TOOL]
+    assert any(c.get("type") == "image" for t in loaded_turns for c in _contents(t))
+    assert loaded_turns[2].reply.outcome == "requires_action"
+    assert store.load_turns(cid)[3].settings.tools == [WEATHER_TOOL]
 
     resumed = loaded.conversation
     assert resumed.settings == original.settings
     assert resumed.previous_interaction_id == original.previous_interaction_id
     assert resumed.history == original.history
     if stateful:
-        assert resumed.previous_interaction_id == original.turns[-1].state.interaction.id
+        assert resumed.previous_interaction_id == original.turns[-1].reply.state.interaction.id
     else:
         assert len(resumed.history) > 2 * len(original.turns)
 
@@ -153,9 +149,9 @@ async def test_round_trip_of_every_step_type_then_resume(client, store, stateful
     # Continue: the request is the one the live conversation would send, and the emulator
     # (which keeps the stateful chain itself) sees all the earlier turns.
     probe = "Which was first?"
-    assert resumed.build_request(Turn(prompt=probe)) == original.build_request(Turn(prompt=probe))
+    assert resumed.build_request(Turn(Asked(probe))) == original.build_request(Turn(Asked(probe)))
     turn = await chat(client, store, resumed, cid, probe)
-    assert turn.outcome == "completed"
+    assert turn.reply.outcome == "completed"
     answer = "".join(c.get("text", "") for c in _contents(turn) if c.get("type") == "text")
     assert "Earlier you asked" in answer
     assert store.get_conversation(cid).turn_count == len(original.turns) + 1
@@ -168,11 +164,12 @@ def _contents(turn: Turn) -> list[dict]:
 def test_title_comes_from_the_first_prompt_and_renames_stick(store):
     settings = ChatSettings()
     cid = store.create_conversation(settings)
-    store.start_turn(cid, Turn(prompt="\n  How   do owls\tsee at night?\nsecond line"), settings)
-    store.start_turn(cid, Turn(prompt="a later prompt"), settings)
+    first = Turn(Asked("\n  How   do owls\tsee at night?\nsecond line"))
+    store.start_turn(cid, first, settings, parent_turn_id=None)
+    store.start_turn(cid, Turn(Asked("a later prompt")), settings, parent_turn_id=head(store, cid))
     assert store.get_conversation(cid).title == "How do owls see at night?"
     store.rename(cid, "  Owls  ")
-    store.start_turn(cid, Turn(prompt="more"), settings)
+    store.start_turn(cid, Turn(Asked("more")), settings, parent_turn_id=head(store, cid))
     assert store.get_conversation(cid).title == "Owls"
 
 
@@ -190,13 +187,15 @@ CRASHING_WRITER = """
 import os, signal, sys
 from gemtui.api.models import ModelOutputStep, TextContent, ThoughtStep
 from gemtui.core.assembler import StepState
-from gemtui.core.conversation import ChatSettings, Turn
+from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
+from gemtui.core.turn import Asked, Turn
 
 store = Store(sys.argv[1])
 settings = ChatSettings()
 cid = store.create_conversation(settings)
-turn_id = store.start_turn(cid, Turn(prompt="a question that never finishes"), settings)
+turn = Turn(Asked("a question that never finishes"))
+turn_id = store.start_turn(cid, turn, settings, parent_turn_id=None)
 store.mark_created(turn_id, "v1_crash")
 thought = ThoughtStep(summary=[TextContent(text="planning")], signature="c2ln")
 store.record_step(turn_id, StepState(index=0, started_at=0.1, stopped_at=0.2, done=True,
@@ -217,8 +216,8 @@ def test_a_killed_writer_loses_no_step_it_recorded(tmp_path):
     with Store(path) as store:
         [summary] = store.list_conversations()
         [stored] = store.load_turns(summary.id)
-    assert stored.turn.prompt == "a question that never finishes"
-    assert stored.turn.outcome == "interrupted"
+    assert stored.turn.asked.prompt == "a question that never finishes"
+    assert stored.turn.reply.outcome == "interrupted"
     assert stored.interaction_id == "v1_crash"
     assert wire_steps(stored.turn) == [
         {"type": "thought", "summary": [{"type": "text", "text": "planning"}], "signature": "c2ln"},
@@ -230,15 +229,17 @@ async def test_cut_off_stream_keeps_the_partial_step_marked_not_done(client, sto
     conversation = Conversation()
     cid = store.create_conversation(conversation.settings)
     turn = await chat(client, store, conversation, cid, "!fault drop-after 6 tell me a story")
-    assert turn.outcome == "interrupted"
+    assert turn.reply.outcome == "interrupted"
     [stored] = store.load_turns(cid)
-    assert stored.turn.outcome == "interrupted"
+    assert stored.turn.reply.outcome == "interrupted"
     assert wire_steps(stored.turn) == wire_steps(turn)
-    assert [s.done for s in stored.turn.state.steps] == [s.done for s in turn.state.steps]
-    assert not stored.turn.state.steps[-1].done
-    assert str(stored.turn.error) == str(turn.error) != ""
+    assert [s.done for s in stored.turn.reply.state.steps] == [
+        s.done for s in turn.reply.state.steps
+    ]
+    assert not stored.turn.reply.state.steps[-1].done
+    assert str(stored.turn.reply.error) == str(turn.reply.error) != ""
     # An interrupted turn is not chained onto.
-    assert store.load_conversation(cid).conversation.previous_interaction_id is None
+    assert ChatHistory(store).open(cid, batch=50).conversation.previous_interaction_id is None
 
 
 # --------------------------------------------------------------------------- search
@@ -253,7 +254,9 @@ def synthetic_turn(
     **extra: str,
 ) -> int:
     """A turn written the way the recorder writes one, without a server."""
-    turn_id = store.start_turn(cid, Turn(prompt=prompt), settings or ChatSettings())
+    turn_id = store.start_turn(
+        cid, Turn(Asked(prompt)), settings or ChatSettings(), parent_turn_id=head(store, cid)
+    )
     steps = []
     if "thought" in extra:
         steps.append(ThoughtStep(summary=[TextContent(text=extra["thought"])]))
@@ -364,7 +367,7 @@ def test_branches_keep_the_old_path_reachable(store):
     one = synthetic_turn(store, cid, "one", "1")
     two = synthetic_turn(store, cid, "two", "2")
     three = synthetic_turn(store, cid, "three", "3")
-    edited = store.start_turn(cid, Turn(prompt="two, edited"), settings, parent_turn_id=one)
+    edited = store.start_turn(cid, Turn(Asked("two, edited")), settings, parent_turn_id=one)
     assert [t.id for t in store.load_turns(cid)] == [one, edited]
     assert [t.id for t in store.load_turns(cid, all_branches=True)] == [one, two, three, edited]
     assert store.load_turns(cid, all_branches=True)[-1].parent_turn_id == one
@@ -377,14 +380,17 @@ def test_branches_keep_the_old_path_reachable(store):
 def test_long_conversations_load_lazily(store):
     cid = store.create_conversation(ChatSettings())
     ids = [synthetic_turn(store, cid, f"prompt {n}", f"answer {n}") for n in range(130)]
-    loaded = store.load_conversation(cid, limit=50)
-    assert [t.id for t in loaded.turns] == ids[-50:]
-    assert loaded.has_older and len(loaded.conversation.turns) == 50
-    older = store.load_turns(cid, before_ordinal=loaded.turns[0].ordinal, limit=50)
-    assert [t.id for t in older] == ids[30:80]
-    oldest = store.load_turns(cid, before_ordinal=older[0].ordinal, limit=50)
-    assert [t.id for t in oldest] == ids[:30]
-    assert not store.load_conversation(cid, limit=200).has_older
+    conversation = ChatHistory(store).open(cid, batch=50).conversation
+
+    def rows(turns: list[Turn]) -> list[int]:
+        return [t.stored.turn_id for t in turns if t.stored is not None]
+
+    assert rows(conversation.turns) == ids[-50:]
+    assert conversation.has_older
+    assert rows(conversation.load_older(50)) == ids[30:80]
+    assert rows(conversation.load_older(50)) == ids[:30]
+    assert not conversation.has_older and rows(conversation.turns) == ids
+    assert not ChatHistory(store).open(cid, batch=200).conversation.has_older
 
 
 def test_usable_from_a_worker_thread(store):
@@ -503,8 +509,9 @@ async def test_the_key_never_reaches_the_database_file(client, store):
     settings = ChatSettings()
     turn_id = store.start_turn(
         cid,
-        Turn(prompt="x", attachments=[{"type": "text", "text": f"key={FAKE_KEY}"}]),
+        Turn(Asked("x", attachments=[{"type": "text", "text": f"key={FAKE_KEY}"}])),
         settings,
+        parent_turn_id=head(store, cid),
     )
     leak = ModelOutputStep(content=[TextContent(text=f"echo {FAKE_KEY}")])
     store.record_step(turn_id, StepState(index=0, started_at=0.0, _model=leak), 0)
@@ -526,18 +533,22 @@ def stored_turn(store: Store, cid: int, prompt: str, interaction_id: str) -> Non
 
 def test_a_reopened_mixed_chat_chains_as_the_live_one_did(store):
     """Stateful then stateless: the server's chain is broken by the stateless turn, so the next
-    request must resend the history; stateless only after stateful: the history lacks the
-    stateful turn and is rebuilt before the next stateless request."""
+    request resends the whole history (both turns); a stateful chat chains onto its last
+    interaction and sends only the new prompt."""
     cid = store.create_conversation(ChatSettings())
     stored_turn(store, cid, "stored at the server", "v1_first")
     synthetic_turn(store, cid, "resent by the client", "two", ChatSettings(stateful=False))
-    conversation = store.load_conversation(cid).conversation
+    conversation = ChatHistory(store).open(cid, batch=50).conversation
+    conversation.settings.stateful = True
     assert conversation.previous_interaction_id is None
-    assert conversation.history[0]["content"][-1]["text"] == "resent by the client"
-    assert not conversation.history_current
+    body = conversation.build_request(conversation.start_turn(Asked("next")))
+    sent = [s["content"][-1]["text"] for s in body["input"] if s["type"] == "user_input"]
+    assert sent == ["stored at the server", "resent by the client", "next"]
+    assert "previous_interaction_id" not in body
 
     only_stateful = store.create_conversation(ChatSettings())
     stored_turn(store, only_stateful, "kept", "v1_kept")
-    conversation = store.load_conversation(only_stateful).conversation
+    conversation = ChatHistory(store).open(only_stateful, batch=50).conversation
     assert conversation.previous_interaction_id == "v1_kept"
-    assert conversation.history == [] and not conversation.history_current
+    body = conversation.build_request(conversation.start_turn(Asked("next")))
+    assert [s["type"] for s in body["input"]] == ["user_input"]

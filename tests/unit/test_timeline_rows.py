@@ -16,6 +16,7 @@ from support.streams import (
     TEXT_STREAM,
     THOUGHT_START,
     THOUGHT_STOP,
+    shown_turn,
     text_delta,
 )
 
@@ -23,7 +24,7 @@ from gemtui.api.models import Usage, parse_event
 from gemtui.api.timing import RequestTimings
 from gemtui.core.assembler import InteractionState, apply, assembled_interaction, new_state
 from gemtui.core.recording import parse_recording
-from gemtui.core.replay import event_size, replay_instant, replay_paced
+from gemtui.core.replay import event_size, paced_events, replay_instant
 from gemtui.core.timeline_rows import (
     EventRow,
     StepRow,
@@ -35,6 +36,7 @@ from gemtui.core.timeline_rows import (
     step_status,
     step_tokens,
     sum_usage,
+    turn_span,
     usage_parts,
 )
 
@@ -68,7 +70,7 @@ def shape(rows: TimelineRows) -> list[tuple]:
 
 def test_text_stream_rows_in_arrival_order():
     rows = TimelineRows()
-    rows.add_turn("count", state_of(TEXT_STREAM))
+    rows.add_turn(shown_turn("count", state_of(TEXT_STREAM)))
     assert shape(rows) == [
         ("summary",),
         ("turn", 0, 0),
@@ -83,7 +85,7 @@ def test_text_stream_rows_in_arrival_order():
 
 def test_expanding_a_step_lists_its_events_and_lines_map_both_ways():
     rows = TimelineRows()
-    rows.add_turn("count", state_of(TEXT_STREAM))
+    rows.add_turn(shown_turn("count", state_of(TEXT_STREAM)))
     output = rows.step_rows(0)[1]
     rows.toggle(output)
     labels = [row.label for row, _ in rows.rows() if isinstance(row, EventRow) and row.step]
@@ -102,7 +104,7 @@ def test_incremental_refresh_equals_building_at_once():
     events = TEXT_STREAM
     live = new_state()
     rows = TimelineRows()
-    rows.add_turn("count", live)
+    rows.add_turn(shown_turn("count", live))
     rows.expand_all(True)
     kept = None
     for n, event in enumerate(events):
@@ -111,7 +113,7 @@ def test_incremental_refresh_equals_building_at_once():
         assert not rows.refresh_turn(0)
         kept = kept or (rows.step_rows(0)[:1] or [None])[0]
     at_once = TimelineRows()
-    at_once.add_turn("count", state_of(events))
+    at_once.add_turn(shown_turn("count", state_of(events)))
     at_once.expand_all(True)
     assert shape(rows) == shape(at_once)
     # Rows were extended, not rebuilt.
@@ -129,7 +131,7 @@ def test_repeated_indexes_after_continuation_get_their_own_steps():
         COMPLETED,
     ]
     rows = TimelineRows()
-    rows.add_turn("again", state_of(events))
+    rows.add_turn(shown_turn("again", state_of(events)))
     steps = rows.step_rows(0)
     assert [(step.position, len(step.events)) for step in steps] == [(0, 2), (1, 2)]
     assert [event.seq for event in steps[1].events] == [3, 4]
@@ -145,7 +147,7 @@ def test_unknown_events_go_under_their_step_or_stand_alone():
         COMPLETED,
     ]
     rows = TimelineRows()
-    rows.add_turn("probe", state_of(events))
+    rows.add_turn(shown_turn("probe", state_of(events)))
     output = rows.step_rows(0)[0]
     assert [event.label for event in output.events] == [
         "step.start model_output",
@@ -158,7 +160,7 @@ def test_unknown_events_go_under_their_step_or_stand_alone():
 
 def test_filter_by_type_and_by_text():
     rows = TimelineRows()
-    rows.add_turn("count", state_of(TEXT_STREAM))
+    rows.add_turn(shown_turn("count", state_of(TEXT_STREAM)))
     rows.set_filter("Thought")
     assert [s[3] for s in shape(rows) if s[0] == "step"] == ["thought"]
     rows.set_filter("4, 5")
@@ -174,7 +176,7 @@ def test_filter_by_type_and_by_text():
 def test_filter_applies_to_events_arriving_later():
     state = new_state()
     rows = TimelineRows()
-    rows.add_turn("count", state)
+    rows.add_turn(shown_turn("count", state))
     rows.set_filter("6,")
     feed(state, TEXT_STREAM)
     rows.refresh_turn(0)
@@ -184,8 +186,8 @@ def test_filter_applies_to_events_arriving_later():
 def test_refreshing_an_earlier_turn_keeps_the_layout_consistent():
     first, second = new_state(), new_state()
     rows = TimelineRows()
-    rows.add_turn("one", first)
-    rows.add_turn("two", second)
+    rows.add_turn(shown_turn("one", first))
+    rows.add_turn(shown_turn("two", second))
     feed(second, TEXT_STREAM)
     rows.refresh_turn(1)
     feed(first, TEXT_STREAM)
@@ -230,18 +232,19 @@ def test_usage_per_turn_and_per_conversation():
         ("total", 356),
     ]
     rows = TimelineRows()
-    rows.add_turn("a", state_of(TEXT_STREAM))
-    rows.add_turn("b", state_of(TEXT_STREAM))
+    rows.add_turn(shown_turn("a", state_of(TEXT_STREAM)))
+    rows.add_turn(shown_turn("b", state_of(TEXT_STREAM)))
     assert dict(rows.conversation_usage())["total"] == 2 * 346
 
 
-def test_timings_and_label_update_in_place():
+def test_the_heading_reads_the_turns_timings_when_they_come():
     rows = TimelineRows()
-    rows.add_turn("draft", new_state())
-    timings = RequestTimings(started_at=0.0, total_s=1.5, status_code=200)
-    rows.refresh_turn(0, timings, "final")
-    assert rows.turn_entry(0).timings is timings
-    assert rows.turn_entry(0).label == "final"
+    turn = shown_turn("draft", new_state())
+    rows.add_turn(turn)
+    turn.reply.timings = RequestTimings(started_at=0.0, total_s=1.5, status_code=200)
+    rows.refresh_turn(0)
+    assert rows.turn_at(0) is turn
+    assert turn_span(rows.turn_at(0)) == 1.5
     assert isinstance(rows.row_at(0)[0], SummaryRow)
 
 
@@ -284,11 +287,13 @@ async def test_replay_paced_waits_for_each_offset_at_the_speed_factor():
         now[0] += delay
 
     recording = parse_recording(recording_lines([CREATED, STATUS, COMPLETED]))
-    changes = [
-        change.kind
-        async for _state, change in replay_paced(recording, 2.0, clock=lambda: now[0], sleep=sleep)
+    kinds = [
+        raw["event_type"]
+        async for _offset, raw, _event, _size in paced_events(
+            recording, 2.0, clock=lambda: now[0], sleep=sleep
+        )
     ]
-    assert changes == ["created", "status", "completed"]
+    assert kinds == ["interaction.created", "interaction.status_update", "interaction.completed"]
     assert waits == [0.125, 0.125]
 
 
@@ -297,5 +302,7 @@ async def test_replay_paced_at_speed_zero_never_waits():
         raise AssertionError("waited")
 
     recording = parse_recording(recording_lines(TEXT_STREAM))
-    states = [state async for state, _change in replay_paced(recording, 0, sleep=sleep)]
-    assert states[-1].completed
+    state = new_state()
+    async for offset, _raw, event, size in paced_events(recording, 0, sleep=sleep):
+        apply(state, event, received_at=offset, size=size)
+    assert state.completed

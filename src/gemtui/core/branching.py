@@ -1,5 +1,4 @@
-"""Branches of a stored conversation: where loaded turns sit in the chain, and which branches
-there are to switch to.
+"""Branches of a stored conversation: which branches there are to switch to.
 
 A conversation in the store is a tree of turns (each row names the turn it follows); the branch in
 use ends at the conversation's head. Editing an earlier prompt or regenerating the last answer
@@ -12,39 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gemtui.core.conversation import CHAINABLE_OUTCOMES, Conversation, Turn, turn_history
-from gemtui.core.store_records import StoredTurn
-
-
-def history_steps(turn: Turn) -> int:
-    """How many steps a chained stateless turn adds to the history (its input, then its output),
-    as :meth:`Conversation.finish_turn` and :meth:`Store.load_conversation` add them."""
-    return len(turn_history(turn))
-
-
-def place_stored_turns(stored: Sequence[StoredTurn], history_after: int) -> None:
-    """Give turns read back from the store what a live turn gets when it starts: the chain point
-    it continued from and its rows in the store, so it can be rewound and branched from.
-
-    ``stored`` are consecutive turns of the branch in use, oldest first; ``history_after`` is
-    the length of the stateless history right after the last of them.
-    """
-    position = history_after
-    for item in reversed(stored):
-        turn = item.turn
-        if turn.outcome in CHAINABLE_OUTCOMES and not item.settings.stateful:
-            position -= history_steps(turn)
-        turn.chained_from = item.previous_interaction_id
-        turn.history_before = max(position, 0)
-        turn.stored_id = item.id
-        turn.stored_parent = item.parent_turn_id
-
-
-def previous_stored_id(conversation: Conversation) -> int | None:
-    """The stored row the last turn follows when it was written to the head of its branch:
-    the turn before it, as the store's head was then."""
-    turns = conversation.turns
-    return turns[-2].stored_id if len(turns) > 1 else None
+from gemtui.core.store_records import TreeNode
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +28,8 @@ class BranchTip:
     is_head: bool
 
 
-def branch_tips(turns: Sequence[StoredTurn], head_turn_id: int | None) -> list[BranchTip]:
-    """Every branch of a conversation (``turns``: all its turns, any order), newest leaf first."""
+def branch_tips(turns: Sequence[TreeNode], head_turn_id: int | None) -> list[BranchTip]:
+    """Every branch of a conversation (``turns``: its turn tree, any order), newest leaf first."""
     by_id = {t.id: t for t in turns}
     children: dict[int | None, list[int]] = {}
     for t in turns:
@@ -77,7 +44,7 @@ def branch_tips(turns: Sequence[StoredTurn], head_turn_id: int | None) -> list[B
         tips.append(
             BranchTip(
                 leaf_id=leaf.id,
-                label=label_turn.turn.prompt,
+                label=label_turn.prompt,
                 created=leaf.created,
                 turn_count=len(path),
                 is_head=head_turn_id is not None and head_turn_id in {t.id for t in path},
@@ -86,9 +53,9 @@ def branch_tips(turns: Sequence[StoredTurn], head_turn_id: int | None) -> list[B
     return sorted(tips, key=lambda tip: (tip.created, tip.leaf_id), reverse=True)
 
 
-def _path(by_id: dict[int, StoredTurn], leaf_id: int) -> list[StoredTurn]:
+def _path(by_id: dict[int, TreeNode], leaf_id: int) -> list[TreeNode]:
     """The turns from the first one down to ``leaf_id``."""
-    path: list[StoredTurn] = []
+    path: list[TreeNode] = []
     current: int | None = leaf_id
     while current is not None and current in by_id:
         path.append(by_id[current])

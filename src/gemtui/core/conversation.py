@@ -1,4 +1,4 @@
-"""A chat: the turns so far and how the next request continues them.
+"""A chat: its turns, and how the next request continues them.
 
 Two ways to continue a conversation (``shared/interactions-api.md`` 2.3 and 2.9):
 
@@ -8,6 +8,11 @@ Two ways to continue a conversation (``shared/interactions-api.md`` 2.3 and 2.9)
   as steps, exactly as the server sent them, because thought signatures must come back
   unchanged.
 
+The list of turns is the only state. Where the chain stands (the interaction to chain onto,
+the stateless history, the function calls still open, the agent's environment) is computed
+from the turns each time a request is built, so rewinding to branch, switching modes mid-chat,
+or loading older turns of a stored chat can never leave a cached copy behind.
+
 Tools, system instruction and generation config are per interaction on this API (they are not
 inherited through ``previous_interaction_id``), so every request carries the settings in force.
 """
@@ -15,18 +20,14 @@ inherited through ``previous_interaction_id``), so every request carries the set
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Protocol
 
-from gemtui.api.models import TERMINAL_STATUSES, WAITING_STATUSES, FunctionCallStep, Usage
-from gemtui.core.assembler import InteractionState, assembled_interaction, new_state
+from gemtui.api.models import FunctionCallStep
+from gemtui.core.assembler import assembled_interaction
+from gemtui.core.turn import Asked, Turn
 
-Outcome = Literal[
-    "pending", "streaming", "completed", "requires_action", "incomplete", "cancelled",
-    "interrupted", "failed",
-]  # fmt: skip
-
-#: Outcomes after which the turn's interaction is stored server-side and can be chained onto.
-CHAINABLE_OUTCOMES = frozenset({"completed", "requires_action", "incomplete"})
+#: What a function call left unanswered is answered with when the chat goes on without it.
+NOT_RUN = "Not run: the user went on without running this call."
 
 
 @dataclass
@@ -40,6 +41,7 @@ class ChatSettings:
     generation_config: dict[str, Any] = field(default_factory=dict)
     response_format: dict[str, Any] | list[dict[str, Any]] | None = None
     stateful: bool = True
+    #: Send prompts as background runs (a front-end choice: see ``build_request``).
     background: bool = False
     #: Where an agent runs (``interactions-api.md`` 2.8): ``"remote"`` (a fresh sandbox), an
     #: environment id, or a config object; ``None`` continues the chat's environment.
@@ -50,113 +52,161 @@ class ChatSettings:
         return "stateful" if self.stateful else "stateless"
 
 
-@dataclass
-class Turn:
-    """One prompt and the interaction that answers it."""
-
-    prompt: str
-    attachments: list[dict[str, Any]] = field(default_factory=list)
-    #: How each attachment is shown (``name · kind · size``), for a resend to show it alike.
-    attachment_labels: list[str] = field(default_factory=list)
-    state: InteractionState = field(default_factory=new_state)
-    outcome: Outcome = "pending"
-    error: Exception | None = None
-    #: Extra input steps sent with this turn (function results), already in wire form.
-    extra_input: list[dict[str, Any]] = field(default_factory=list)
-    #: Error results for calls the previous turn left unanswered, sent before this turn's input
-    #: (set by :meth:`Conversation.build_request`).
-    closing_results: list[dict[str, Any]] = field(default_factory=list)
-    #: The create body as sent (kept for recordings and the timeline; it never holds the key).
-    request: dict[str, Any] = field(default_factory=dict)
-    #: Played back from a recording: nothing of it happens again (no local tool runs for it).
-    replayed: bool = False
-    #: Where the chain stood when this turn started (the interaction it continued and how many
-    #: stateless history steps came before it): what :meth:`Conversation.rewind` goes back to.
-    chained_from: str | None = None
-    history_before: int = 0
-    open_calls_before: list[dict[str, str]] = field(default_factory=list)
-    #: Its row in the history store and the row it follows (a branch starts from the latter).
-    stored_id: int | None = None
-    stored_parent: int | None = None
+class OlderTurns(Protocol):
+    """Turns of the branch in use that come before those in memory (a stored chat opens on
+    its last turns). ``load`` returns the newest ``limit`` of them (all with ``None``), oldest
+    first, and moves past them; it may raise the store's error."""
 
     @property
-    def user_input_step(self) -> dict[str, Any]:
-        content: list[dict[str, Any]] = [*self.attachments]
-        if self.prompt:
-            content.append({"type": "text", "text": self.prompt})
-        return {"type": "user_input", "content": content}
+    def remaining(self) -> bool: ...
 
     @property
-    def usage(self) -> Usage | None:
-        return self.state.interaction.usage
+    def unloaded_tokens(self) -> int: ...
 
-    def settle(self) -> None:
-        """Set the outcome from the final interaction status once the stream has ended."""
-        status = self.state.status
-        if self.state.error is not None and status not in TERMINAL_STATUSES | WAITING_STATUSES:
-            self.outcome = "failed"
-        elif status in ("completed", "requires_action", "incomplete", "cancelled", "failed"):
-            self.outcome = status
-        elif status == "requires_continuation":
-            self.outcome = "incomplete"
-        elif self.state.completed:
-            self.outcome = "completed"
-        else:
-            self.outcome = "interrupted"
+    def load(self, limit: int | None) -> list[Turn]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCall:
+    """A function call the chained interaction still waits for."""
+
+    call_id: str
+    name: str
 
 
 @dataclass
 class Conversation:
-    """The turns of one chat plus what chains the next request onto them."""
+    """The turns of one chat plus what the next request is made with."""
 
     settings: ChatSettings = field(default_factory=ChatSettings)
     turns: list[Turn] = field(default_factory=list)
-    #: Id of the last stored interaction (stateful mode).
-    previous_interaction_id: str | None = None
-    #: The wire steps resent in stateless mode, exactly as received.
-    history: list[dict[str, Any]] = field(default_factory=list)
-    #: The agent environment the server last reported (``environment_id``).
-    environment_id: str | None = None
-    #: False once a stateful turn has gone by: ``history`` then lacks it, and is rebuilt from
-    #: the turns in memory before the next stateless request.
-    history_current: bool = True
-    #: Tokens of earlier turns that are not in ``turns`` (a long stored chat loads lazily).
-    unloaded_tokens: int = 0
-    #: Function calls (``{"call_id", "name"}``) the chained interaction still waits for.
-    open_calls: list[dict[str, str]] = field(default_factory=list)
+    #: The stored interaction this chat continues before its first turn (``ask --continue``).
+    continues: str | None = None
+    #: The history row the first turn in memory follows (set when a stored chat is opened).
+    base_row: int | None = None
+    #: Turns not read yet from the history; ``None`` when every turn is in memory.
+    older: OlderTurns | None = None
 
-    def start_turn(self, prompt: str, attachments: list[dict[str, Any]] | None = None) -> Turn:
-        turn = Turn(
-            prompt=prompt,
-            attachments=list(attachments or []),
-            chained_from=self.previous_interaction_id,
-            history_before=len(self.history),
-            open_calls_before=list(self.open_calls),
-        )
+    # ------------------------------------------------------------------ the list of turns
+
+    def start_turn(self, asked: Asked) -> Turn:
+        turn = Turn(asked=asked)
         self.turns.append(turn)
         return turn
 
     def rewind(self, turn_index: int) -> list[Turn]:
         """Go back to just before ``turns[turn_index]``, to send something else from there.
 
-        That turn and every later one leave ``turns`` (they are returned); the chain is put back
-        as it was when that turn started, so the next request branches from the same point:
-        stateful, chained onto the interaction the dropped turn continued; stateless, with the
-        history that came before it.
+        That turn and every later one leave the list (they are returned); the next request
+        continues from the turns left, so it branches from the same point the dropped turn
+        started from, in either mode.
         """
         dropped = self.turns[turn_index:]
-        if dropped:
-            first = dropped[0]
-            self.previous_interaction_id = first.chained_from
-            self.open_calls = list(first.open_calls_before)
-            del self.history[first.history_before :]
-            self.history_current = False  # rebuilt from the turns left, if it is needed
-            del self.turns[turn_index:]
+        del self.turns[turn_index:]
         return dropped
 
-    def build_request(self, turn: Turn) -> dict[str, Any]:
-        """The create body for ``turn`` under the settings in force now."""
+    @property
+    def has_older(self) -> bool:
+        return self.older is not None and self.older.remaining
+
+    def load_older(self, limit: int | None) -> list[Turn]:
+        """Read up to ``limit`` older turns (all of them with ``None``) in front of the others;
+        returns them, oldest first."""
+        if self.older is None or not self.older.remaining:
+            return []
+        loaded = self.older.load(limit)
+        self.turns[:0] = loaded
+        if loaded and loaded[0].stored is not None:
+            self.base_row = loaded[0].stored.parent_id
+        return loaded
+
+    def needs_older(self, until: Turn | None = None) -> bool:
+        """Whether the request for ``until`` (or for a new turn) needs turns not read yet:
+        a stateless request resends everything, and a stateful one whose last chained turn is
+        not a stored interaction resends the history too."""
+        if not self.has_older:
+            return False
+        if not self.settings.stateful:
+            return True
+        last = self._last_chained(until)
+        return last is None or _chain_id(last) is None
+
+    def parent_row(self, turn: Turn) -> int | None:
+        """The history row ``turn`` follows: the turn before it in memory (the head of the
+        branch in use, or where a rewind branched from)."""
+        index = self._index(turn)
+        if index == 0:
+            return self.base_row
+        before = self.turns[index - 1]
+        return before.stored.turn_id if before.stored is not None else None
+
+    def _index(self, turn: Turn | None) -> int:
+        """Where ``turn`` is in the list; the end for ``None`` or a turn not in it."""
+        for index, candidate in enumerate(self.turns):
+            if candidate is turn:
+                return index
+        return len(self.turns)
+
+    # ------------------------------------------------------------------ the chain, computed
+
+    def _last_chained(self, until: Turn | None) -> Turn | None:
+        for turn in reversed(self.turns[: self._index(until)]):
+            if turn.chainable:
+                return turn
+        return None
+
+    def previous_id_for(self, until: Turn | None = None) -> str | None:
+        """The interaction the request for ``until`` (or a new turn) chains onto, if any."""
+        last = self._last_chained(until)
+        if last is None:
+            return None if self.has_older else self.continues
+        return _chain_id(last)
+
+    def chained_turn(self, until: Turn | None = None) -> Turn | None:
+        """The turn whose interaction the request for ``until`` chains onto (``None``: it
+        chains onto nothing, or onto ``continues``)."""
+        last = self._last_chained(until)
+        return last if last is not None and _chain_id(last) else None
+
+    def open_calls_for(self, until: Turn | None = None) -> list[OpenCall]:
+        """The function calls still unanswered before ``until`` (or a new turn)."""
+        last = self._last_chained(until)
+        return _open_calls(last) if last is not None else []
+
+    def history_for(self, until: Turn | None = None) -> list[dict[str, Any]]:
+        """The wire history of the chained turns before ``until`` (or a new turn): each
+        one's input, then its output, exactly as sent and received."""
+        history: list[dict[str, Any]] = []
+        open_calls: list[OpenCall] = []
+        for turn in self.turns[: self._index(until)]:
+            if turn.chainable:
+                history += turn_history(turn, open_calls)
+                open_calls = _open_calls(turn)
+        return history
+
+    @property
+    def previous_interaction_id(self) -> str | None:
+        return self.previous_id_for()
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        return self.history_for()
+
+    @property
+    def environment_id(self) -> str | None:
+        """The agent environment the server last reported for this chat."""
+        for turn in reversed(self.turns):
+            if turn.chainable and turn.reply.state.interaction.environment_id:
+                return turn.reply.state.interaction.environment_id
+        return None
+
+    # ------------------------------------------------------------------ requests
+
+    def build_request(self, turn: Turn, *, background: bool = False) -> dict[str, Any]:
+        """The create body for ``turn`` under the settings in force now (it also becomes
+        ``turn.asked.request``). ``background``: a background run, which must be stored."""
         settings = self.settings
+        asked = turn.asked
         body: dict[str, Any] = {}
         if settings.agent:
             body["agent"] = settings.agent
@@ -166,109 +216,85 @@ class Conversation:
             body["model"] = settings.model
             if settings.generation_config:
                 body["generation_config"] = dict(settings.generation_config)
-        turn.closing_results = self._closing_results(turn)
-        new_steps = [*turn.closing_results]
-        if turn.prompt or turn.attachments:
-            new_steps.append(turn.user_input_step)
-        new_steps += turn.extra_input
-        if not settings.stateful and not self.history_current:
-            # Switched from stateful: what the server kept must now be resent.
-            self.history = self._history_of_turns(until=turn)
-            self.history_current = True
-            turn.history_before = len(self.history)
-        if settings.stateful and self.previous_interaction_id:
+        new_steps = [*closing_results(self.open_calls_for(turn), asked.results)]
+        if asked.has_user_input:
+            new_steps.append(asked.user_input_step)
+        new_steps += asked.results
+        previous = self.previous_id_for(turn) if settings.stateful else None
+        if previous:
             body["input"] = new_steps
-            body["previous_interaction_id"] = self.previous_interaction_id
-        elif settings.stateful:
-            # The first stored turn, or the first after stateless ones: it carries the history.
-            body["input"] = [*self.history, *new_steps]
+            body["previous_interaction_id"] = previous
         else:
-            body["input"] = [*self.history, *new_steps]
-            body["store"] = False
+            # Stateless, or the first stored turn (or the first after stateless ones, or after
+            # the server lost the chain): the history goes with it.
+            body["input"] = [*self.history_for(turn), *new_steps]
+            if not settings.stateful:
+                body["store"] = False
         if settings.system_instruction:
             body["system_instruction"] = settings.system_instruction
         if settings.tools:
             body["tools"] = list(settings.tools)
         if settings.response_format is not None:
             body["response_format"] = settings.response_format
-        if settings.background and settings.stateful:
+        if background:
             body["background"] = True
+        asked.stateful = settings.stateful
+        asked.request = body
         return body
-
-    def _history_of_turns(self, until: Turn) -> list[dict[str, Any]]:
-        """The wire history of the chained turns before ``until``, as finish_turn builds it.
-
-        Only turns in memory count: a reopened chat whose older turns are not loaded yet
-        resends what is loaded.
-        """
-        history: list[dict[str, Any]] = []
-        for earlier in self.turns:
-            if earlier is until:
-                break
-            if earlier.outcome in CHAINABLE_OUTCOMES:
-                history += turn_history(earlier)
-        return history
-
-    def _closing_results(self, turn: Turn) -> list[dict[str, Any]]:
-        """Error results for the open calls ``turn`` does not answer itself.
-
-        A function call must be answered before the conversation goes on, so when the user
-        denies nothing but simply writes a new prompt (or stopped a running tool), each open
-        call gets a result that says it was not run.
-        """
-        answered = {step.get("call_id") for step in turn.extra_input}
-        return [
-            {
-                "type": "function_result",
-                "call_id": call["call_id"],
-                "name": call["name"],
-                "result": "Not run: the user went on without running this call.",
-                "is_error": True,
-            }
-            for call in self.open_calls
-            if call["call_id"] not in answered
-        ]
-
-    def finish_turn(self, turn: Turn) -> None:
-        """Chain the next request onto ``turn`` if it produced a usable interaction.
-
-        A failed, cancelled or interrupted turn is left out of the chain, so the next prompt
-        continues from the last good answer rather than from a broken one.
-        """
-        if turn.outcome not in CHAINABLE_OUTCOMES:
-            return
-        self.environment_id = turn.state.interaction.environment_id or self.environment_id
-        steps = assembled_interaction(turn.state).steps or []
-        self.open_calls = (
-            [
-                {"call_id": step.id or "", "name": step.name or ""}
-                for step in steps
-                if isinstance(step, FunctionCallStep)
-            ]
-            if turn.outcome == "requires_action"
-            else []
-        )
-        if self.settings.stateful:
-            if turn.state.interaction.id:
-                self.previous_interaction_id = turn.state.interaction.id
-            self.history_current = False
-        else:
-            # Nothing of this turn is stored at the server: a stateful turn after it must
-            # resend the history rather than chain onto an interaction that lacks it.
-            self.previous_interaction_id = None
-            self.history.extend(turn_history(turn))
 
     def total_tokens(self) -> int:
         """Tokens used by the whole conversation so far (as the server counted them)."""
         loaded = sum((turn.usage.total_tokens or 0) for turn in self.turns if turn.usage)
-        return self.unloaded_tokens + loaded
+        return loaded + (self.older.unloaded_tokens if self.older is not None else 0)
 
 
-def turn_history(turn: Turn) -> list[dict[str, Any]]:
-    """What a chained turn adds to the stateless history: its input, then its output."""
-    steps = [*turn.closing_results]
-    if turn.prompt or turn.attachments:
-        steps.append(turn.user_input_step)
-    steps += turn.extra_input
-    steps += [step.to_wire() for step in assembled_interaction(turn.state).steps or []]
+def _chain_id(turn: Turn) -> str | None:
+    """The id to chain onto after ``turn``: only a stored interaction the server still has."""
+    if not turn.asked.stateful or turn.reply.chain_lost:
+        return None
+    return turn.interaction_id
+
+
+def _open_calls(turn: Turn) -> list[OpenCall]:
+    if turn.reply.outcome != "requires_action":
+        return []
+    return [
+        OpenCall(step.id or "", step.name or "")
+        for step in assembled_interaction(turn.reply.state).steps or []
+        if isinstance(step, FunctionCallStep)
+    ]
+
+
+def closing_results(
+    open_calls: list[OpenCall], results: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Error results for the open calls that ``results`` do not answer.
+
+    A function call must be answered before the conversation goes on, so when the user
+    denies nothing but simply writes a new prompt (or stopped a running tool), each open call
+    gets a result that says it was not run.
+    """
+    answered = {step.get("call_id") for step in results}
+    return [
+        {
+            "type": "function_result",
+            "call_id": call.call_id,
+            "name": call.name,
+            "result": NOT_RUN,
+            "is_error": True,
+        }
+        for call in open_calls
+        if call.call_id not in answered
+    ]
+
+
+def turn_history(turn: Turn, open_calls: list[OpenCall]) -> list[dict[str, Any]]:
+    """What a chained turn adds to the stateless history: its input (with the closing results
+    for the ``open_calls`` it left unanswered), then its output."""
+    asked = turn.asked
+    steps = closing_results(open_calls, asked.results)
+    if asked.has_user_input:
+        steps.append(asked.user_input_step)
+    steps += asked.results
+    steps += [step.to_wire() for step in assembled_interaction(turn.reply.state).steps or []]
     return steps

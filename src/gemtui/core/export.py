@@ -78,24 +78,24 @@ def export_json(
 
 def _turn_json(stored: StoredTurn) -> dict[str, Any]:
     turn = stored.turn
-    interaction = turn.state.interaction
-    sent = [turn.user_input_step] if (turn.prompt or turn.attachments) else []
+    interaction = turn.reply.state.interaction
+    sent = [turn.asked.user_input_step] if turn.asked.has_user_input else []
     return {
         "id": stored.id,
         "ordinal": stored.ordinal,
         "parent_turn_id": stored.parent_turn_id,
         "created": _iso(stored.created),
         "finished": _iso(stored.finished) if stored.finished is not None else None,
-        "outcome": turn.outcome,
-        "error": str(turn.error) if turn.error is not None else None,
+        "outcome": turn.reply.outcome,
+        "error": str(turn.reply.error) if turn.reply.error is not None else None,
         "settings": dataclasses.asdict(stored.settings),
-        "input": [*sent, *turn.extra_input],
+        "input": [*sent, *turn.asked.results],
         "interaction": {
             "id": interaction.id,
             "status": interaction.status,
             "previous_interaction_id": stored.previous_interaction_id,
             "usage": interaction.usage.to_wire() if interaction.usage is not None else None,
-            "steps": [step.step.to_wire() for step in turn.state.steps],
+            "steps": [step.step.to_wire() for step in turn.reply.state.steps],
         },
     }
 
@@ -128,15 +128,16 @@ def _about(summary: ConversationSummary, count: int) -> str:
 def _turn_markdown(number: int, stored: StoredTurn) -> list[str]:
     turn = stored.turn
     parts = [f"## {number}. You"]
-    if turn.prompt:
-        parts.append(turn.prompt)
-    if turn.attachments:
-        parts.append("*Attached: " + ", ".join(_describe_media(a) for a in turn.attachments) + "*")
-    for step in turn.extra_input:
+    asked = turn.asked
+    if asked.prompt:
+        parts.append(asked.prompt)
+    if asked.attachments:
+        parts.append("*Attached: " + ", ".join(_describe_media(a) for a in asked.attachments) + "*")
+    for step in asked.results:
         parts.append(_details(f"Sent: {step.get('type', 'step')}", _fenced(_without_noise(step))))
     parts.append(f"## {number}. Gemini")
     sources: list[str] = []
-    for step_state in turn.state.steps:
+    for step_state in turn.reply.state.steps:
         wire = step_state.step.to_wire()
         parts.extend(_step_markdown(wire, sources))
     if sources:
@@ -200,16 +201,16 @@ def _add_sources(annotations: Any, sources: list[str]) -> None:
 
 def _footer(stored: StoredTurn) -> str:
     turn = stored.turn
-    interaction = turn.state.interaction
-    facts = [turn.outcome]
+    interaction = turn.reply.state.interaction
+    facts = [turn.reply.outcome]
     usage = interaction.usage
     if usage is not None and usage.total_tokens is not None:
         facts.append(f"{usage.total_tokens} tokens")
     if interaction.id:
         facts.append(f"interaction {interaction.id}")
     line = "*" + " · ".join(facts) + "*"
-    if turn.error is not None:
-        line += f"\n\n> **Error:** {turn.error}"
+    if turn.reply.error is not None:
+        line += f"\n\n> **Error:** {turn.reply.error}"
     return line
 
 

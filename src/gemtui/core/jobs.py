@@ -8,9 +8,9 @@ so the UI only renders what it is told.
 One asyncio task per running job, rather than one loop over all of them: a sleeping task costs
 one timer entry, so twenty jobs cost twenty timers whichever way it is done, while separate
 tasks keep a slow or failing GET of one job from delaying the polls of the others, give each
-job its own backoff, and make "stop polling this job" a plain task cancel. Polls start at
-``interval`` seconds (the API docs poll every 2 to 5 s) and stretch while nothing finishes, so
-a long run costs fewer requests the longer it takes. A failed poll is counted and shown on the
+job its own backoff, and make "stop polling this job" a plain task cancel. Polls follow a
+:class:`PollPolicy` (shared with ``gemtui ask --wait``), stretching while nothing finishes. A
+failed poll is counted and shown on the
 job, never raised: the next poll may well succeed (a dropped connection, a 503).
 """
 
@@ -19,31 +19,74 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from gemtui.api.client import InteractionsClient
 from gemtui.api.models import RUNNING_STATUSES, Interaction
+from gemtui.core.turn import Turn
 
-__all__ = ["Job", "JobBoard", "JobChange", "next_delay"]
+__all__ = ["Job", "JobBoard", "JobChange", "PollPolicy", "poll_until_settled"]
 
 log = logging.getLogger(__name__)
-
-#: First pause between polls of a job, in seconds.
-POLL_INTERVAL = 2.0
-#: Longest pause between polls, however long the run or the failures last.
-MAX_POLL_INTERVAL = 15.0
-#: How much the pause grows after a poll that found the run still going, and after a failure.
-GROWTH_RUNNING = 1.25
-GROWTH_FAILED = 2.0
 
 JobChange = Literal["started", "updated", "finished"]
 
 
-def next_delay(delay: float, *, failed: bool, ceiling: float = MAX_POLL_INTERVAL) -> float:
-    """The pause before the next poll: a failure backs off faster than a run still going."""
-    return min(ceiling, delay * (GROWTH_FAILED if failed else GROWTH_RUNNING))
+@dataclass(frozen=True, slots=True)
+class PollPolicy:
+    """How often a running interaction is polled: the first pause, how much it grows after a
+    poll that found the run still going and after a failed poll, and the longest pause. The
+    API docs poll every 2 to 5 s; a long run costs fewer requests the longer it takes."""
+
+    first: float = 2.0
+    growth_running: float = 1.25
+    growth_failed: float = 2.0
+    ceiling: float = 15.0
+
+    def next_delay(self, delay: float, *, failed: bool) -> float:
+        """The pause before the next poll: a failure backs off faster than a run going on."""
+        growth = self.growth_failed if failed else self.growth_running
+        return min(self.ceiling, delay * growth)
+
+
+#: Someone waits at a prompt for the result (``gemtui ask --wait``): look sooner.
+WAITING_POLL = PollPolicy(first=0.25, growth_running=1.5, growth_failed=2.0, ceiling=5.0)
+
+
+async def poll_until_settled(
+    get: Callable[[], Awaitable[Interaction]],
+    policy: PollPolicy,
+    *,
+    on_poll: Callable[[Interaction | None, Exception | None, float], None] = lambda *_: None,
+    tolerate_errors: bool = False,
+    wait_first: bool = False,
+) -> Interaction:
+    """GET (``get()``) until the interaction is no longer running; return the last one.
+
+    ``on_poll(interaction, error, next_pause)`` is told of every poll that did not settle it.
+    A failed GET is raised unless ``tolerate_errors`` (a board of jobs keeps polling: the next
+    poll may well succeed after a dropped connection or a 503). ``wait_first``: pause before
+    the first GET (the run was created a moment ago).
+    """
+    delay = policy.first
+    if wait_first:
+        await asyncio.sleep(delay)
+    while True:
+        try:
+            interaction = await get()
+        except Exception as error:
+            if not tolerate_errors:
+                raise
+            delay = policy.next_delay(delay, failed=True)
+            on_poll(None, error, delay)
+        else:
+            if (interaction.status or "completed") not in RUNNING_STATUSES:
+                return interaction
+            delay = policy.next_delay(delay, failed=False)
+            on_poll(interaction, None, delay)
+        await asyncio.sleep(delay)
 
 
 @dataclass(eq=False)
@@ -86,20 +129,18 @@ class JobBoard:
 
     ``client`` is called for every request, so a client replaced after a settings change is
     used from then on. ``clock`` gives the times elapsed is computed from (injectable so a
-    screenshot can show fixed figures); ``interval`` and ``max_interval`` pace the polls.
+    screenshot can show fixed figures); ``poll`` paces the polls.
     """
 
     def __init__(
         self,
         client: Callable[[], InteractionsClient],
         *,
-        interval: float = POLL_INTERVAL,
-        max_interval: float = MAX_POLL_INTERVAL,
+        poll: PollPolicy = PollPolicy(),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
-        self.interval = interval
-        self.max_interval = max_interval
+        self.poll = poll
         self.clock = clock
         self.jobs: list[Job] = []
         self._listeners: list[Listener] = []
@@ -143,26 +184,24 @@ class JobBoard:
 
     # ------------------------------------------------------------------ operations
 
-    async def start(self, request: dict[str, Any], prompt: str) -> Job:
-        """Create ``request`` as a background run and start polling it.
+    async def start(self, launch: Awaitable[tuple[Turn, Interaction]]) -> Job:
+        """Await ``launch`` (the create of a background run:
+        :meth:`~gemtui.core.turn_runner.TurnRunner.start_background`) and poll the run.
 
         Raises what the create raised (a :class:`~gemtui.api.errors.GemtuiApiError`): nothing
         was started, so the caller keeps the draft and shows the error.
         """
-        if request.get("store") is False:
-            raise ValueError("a background run must be stored (store: false cannot be polled)")
-        body = {**request, "background": True}
-        body.pop("stream", None)
         started = self.clock()
-        interaction = await self._client().create(body)
+        turn, interaction = await launch
+        request = turn.asked.request
         if not interaction.id:
             raise ValueError("the server answered a background create without an id")
         job = Job(
             number=len(self.jobs) + 1,
             id=interaction.id,
-            prompt=prompt,
-            owner=str(body.get("agent") or body.get("model") or ""),
-            request=body,
+            prompt=turn.asked.prompt,
+            owner=str(request.get("agent") or request.get("model") or ""),
+            request=request,
             status=interaction.status or "in_progress",
             started_at=started,
             interaction=interaction,
@@ -216,21 +255,25 @@ class JobBoard:
             await asyncio.gather(task, return_exceptions=True)
 
     async def _poll(self, job: Job) -> None:
-        delay = self.interval
-        try:
-            while not job.finished:
-                await asyncio.sleep(delay)
-                job.polls += 1
-                try:
-                    interaction = await self._client().get(job.id)
-                except Exception as error:  # counted and shown; the next poll may succeed
-                    job.poll_errors += 1
-                    job.last_error = str(error) or type(error).__name__
-                    delay = next_delay(delay, failed=True, ceiling=self.max_interval)
-                    self._emit(job, "updated")
-                    continue
+        def polled(interaction: Interaction | None, error: Exception | None, _pause: float) -> None:
+            job.polls += 1
+            if error is not None:  # counted and shown; the next poll may succeed
+                job.poll_errors += 1
+                job.last_error = str(error) or type(error).__name__
+                self._emit(job, "updated")
+            elif interaction is not None:
                 self._update(job, interaction)
-                delay = next_delay(delay, failed=False, ceiling=self.max_interval)
+
+        try:
+            final = await poll_until_settled(
+                lambda: self._client().get(job.id),
+                self.poll,
+                on_poll=polled,
+                tolerate_errors=True,
+                wait_first=True,
+            )
+            job.polls += 1
+            self._update(job, final)
         finally:
             if self._tasks.get(job) is asyncio.current_task():
                 del self._tasks[job]

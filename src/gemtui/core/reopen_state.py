@@ -3,9 +3,10 @@
 The panes are built from assembler events, so an interaction that is only known from
 ``GET /interactions/{id}`` (its stream cannot be fetched again: the API re-streams background
 runs, and may answer ``not_found`` for others, wire reference §5.7) is turned into the events
-that carry whole steps: ``interaction.created``, then ``step.start`` with the full step and
-``step.stop`` for each output step, then ``interaction.completed`` (``status_update`` while the
-run is still going). There are no receive times, so every event is at offset 0.
+that carry whole steps, for the turn runner to fold: ``interaction.created``, then
+``step.start`` with the full step and ``step.stop`` for each output step, then
+``interaction.completed`` (``status_update`` while the run is still going). There are no
+receive times, so every event is at offset 0.
 
 Pure: no I/O, no Textual.
 """
@@ -15,11 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from gemtui.api.models import RUNNING_STATUSES, Interaction, StepBase, parse_event
-from gemtui.core.assembler import Change, InteractionState, apply
-from gemtui.core.replay import event_size
+from gemtui.api.models import RUNNING_STATUSES, Interaction, StepBase
 
-__all__ = ["apply_interaction", "interaction_events", "output_steps", "prompt_from_input"]
+__all__ = ["interaction_events", "output_steps", "prompt_from_input"]
 
 #: Step types a client sends in ``input``; everything after the last of them is the output.
 INPUT_STEP_TYPES = frozenset({"user_input", "function_result"})
@@ -84,15 +83,3 @@ def interaction_events(interaction: Interaction) -> list[dict[str, Any]]:
     else:
         events.append({"interaction": head, "event_type": "interaction.completed"})
     return events
-
-
-def apply_interaction(state: InteractionState, interaction: Interaction) -> list[Change]:
-    """Fold :func:`interaction_events` into ``state``; the changes, for the panes to show.
-
-    The interaction from GET is the truth, so an error the failed stream reported is dropped.
-    """
-    state.error = None
-    return [
-        apply(state, parse_event(event), received_at=0.0, size=event_size(event))
-        for event in interaction_events(interaction)
-    ]

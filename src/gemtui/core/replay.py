@@ -18,10 +18,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 from gemtui.api.models import EventBase, parse_event
-from gemtui.core.assembler import Change, InteractionState, apply, new_state
+from gemtui.core.assembler import InteractionState, apply, new_state
 from gemtui.core.recording import Recording
 
-__all__ = ["event_size", "replay_instant", "replay_paced", "replayed_events"]
+__all__ = ["event_size", "paced_events", "replay_instant", "replayed_events"]
 
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -45,26 +45,26 @@ def replay_instant(recording: Recording) -> InteractionState:
     return state
 
 
-async def replay_paced(
+async def paced_events(
     recording: Recording,
     speed: float = 1.0,
     *,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-) -> AsyncIterator[tuple[InteractionState, Change]]:
-    """Apply the events at their recorded pace divided by ``speed`` and yield after each.
+) -> AsyncIterator[tuple[float, dict[str, Any], EventBase, int]]:
+    """``(offset, event as recorded, parsed event, size)`` for each event, at the recorded
+    pace divided by ``speed``.
 
     ``speed`` 2 plays twice as fast; ``0`` or less, or infinity, does not wait at all. Waits
     are measured from the start of the replay, so a slow consumer catches up instead of
     adding its own delays. ``clock`` and ``sleep`` are injectable for tests.
     """
-    state = new_state()
     paced = 0 < speed < float("inf")
     started = clock()
-    for offset, event, size in replayed_events(recording):
+    for recorded in recording.events:
+        offset = recorded.offset
         if paced:
             delay = started + offset / speed - clock()
             if delay > 0:
                 await sleep(delay)
-        change = apply(state, event, received_at=offset, size=size)
-        yield state, change
+        yield offset, recorded.event, parse_event(recorded.event), event_size(recorded.event)

@@ -37,19 +37,19 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, NamedTuple
 
 from gemtui.api.models import Usage
 from gemtui.core.assembler import StepState
-from gemtui.core.conversation import ChatSettings, Conversation, Turn, turn_history
+from gemtui.core.conversation import ChatSettings
 from gemtui.core.safety import clean_terminal_text, redact_secrets
 from gemtui.core.store_records import (
     MARK_END,
     MARK_START,
     ConversationSummary,
-    LoadedConversation,
     SearchHit,
     StoredTurn,
+    TreeNode,
     dumps,
     index_text,
     searchable_text,
@@ -60,10 +60,10 @@ from gemtui.core.store_records import (
     turn_from_row,
 )
 from gemtui.core.store_schema import MIGRATIONS, SchemaTooNew, migrate, schema_version
+from gemtui.core.turn import Turn
 
 __all__ = [
     "ConversationSummary",
-    "LoadedConversation",
     "SearchHit",
     "Store",
     "StoreError",
@@ -80,9 +80,6 @@ BUSY_TIMEOUT_S = 5.0
 #: than a bm25 weight: bm25 saturates and, in a small history, its IDF is clamped near zero for
 #: common words, so no weight keeps a prompt above a short answer that repeats the word.
 KIND_ORDER = ("prompt", "answer", "thought", "tool")
-#: ``parent_turn_id`` default of :meth:`Store.start_turn`: follow the branch in use.
-HEAD = "head"
-
 _TURN_COLUMNS = (
     "id, conversation_id, ordinal, parent_turn_id, prompt, attachments, extra_input, "
     "interaction_id, previous_interaction_id, outcome, status, usage, settings, created, "
@@ -103,6 +100,14 @@ _BRANCH = """
         WHERE t.parent_turn_id IS NOT NULL
     )
 """
+
+
+class StoredRow(NamedTuple):
+    """Where a turn is in the history: its conversation, its row and the row it follows."""
+
+    conversation_id: int
+    turn_id: int
+    parent_id: int | None
 
 
 class StoreError(Exception):
@@ -264,17 +269,18 @@ class Store:
         turn: Turn,
         settings: ChatSettings,
         *,
-        parent_turn_id: int | Literal["head"] | None = HEAD,
+        parent_turn_id: int | None,
         previous_interaction_id: str | None = None,
     ) -> int:
         """Write the turn's prompt before the request goes out; returns the turn id.
 
-        The turn follows the branch in use unless ``parent_turn_id`` names another turn (or
-        ``None``: a new first turn), which starts a branch. Either way it becomes the head.
-        ``settings`` (the settings in force) also become the conversation's settings.
+        The turn follows ``parent_turn_id`` (``None``: it is a first turn); when that is not
+        the head, it starts a branch. Either way it becomes the head. ``settings`` (the
+        settings in force) also become the conversation's settings.
         """
         now = time.time()
-        prompt = self._redact(turn.prompt)
+        asked = turn.asked
+        prompt = self._redact(asked.prompt)
         with self._write() as db:
             row = db.execute(
                 "SELECT head_turn_id, title, "
@@ -284,17 +290,16 @@ class Store:
             ).fetchone()
             if row is None:
                 raise StoreError(f"no conversation {conversation_id} in the history.")
-            parent = row[0] if parent_turn_id == HEAD else parent_turn_id
             cursor = db.execute(
                 f"INSERT INTO turns ({_TURN_COLUMNS}) VALUES "
                 "(NULL, ?, ?, ?, ?, ?, ?, NULL, ?, 'pending', NULL, NULL, ?, ?, NULL, NULL)",
                 (
                     conversation_id,
                     row[2] + 1,
-                    parent,
+                    parent_turn_id,
                     prompt,
-                    self._json(turn.attachments),
-                    self._json(turn.extra_input),
+                    self._json(asked.attachments),
+                    self._json(asked.results),
                     previous_interaction_id,
                     self._redact(settings_json(settings)),
                     now,
@@ -407,21 +412,6 @@ class Store:
                 (now, turn_id),
             )
 
-    def save_turn(self, turn_id: int, turn: Turn) -> None:
-        """Record every step of ``turn`` and finish it: for a turn assembled without the store
-        (a fetched background run), or to catch up at the end of a stream."""
-        for position, step in enumerate(turn.state.steps):
-            self.record_step(turn_id, step, position)
-        interaction = turn.state.interaction
-        self.finish_turn(
-            turn_id,
-            turn.outcome,
-            interaction.usage,
-            interaction.id,
-            turn.error,
-            status=interaction.status,
-        )
-
     # ------------------------------------------------------------------ managing conversations
 
     def rename(self, conversation_id: int, title: str) -> None:
@@ -487,6 +477,17 @@ class Store:
             ).fetchone()
         return (int(row[0]), int(row[1])) if row is not None else None
 
+    def find_pending(self, interaction_id: str) -> StoredRow | None:
+        """The turn that started this interaction as a background run and has not been
+        completed yet (``gemtui ask --background``, completed by ``--wait``)."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT conversation_id, id, parent_turn_id FROM turns "
+                "WHERE interaction_id = ? AND outcome = 'pending' ORDER BY id DESC LIMIT 1",
+                (interaction_id,),
+            ).fetchone()
+        return StoredRow(int(row[0]), int(row[1]), row[2]) if row is not None else None
+
     def load_turns(
         self,
         conversation_id: int,
@@ -515,6 +516,16 @@ class Store:
             rows = db.execute(sql, params).fetchall()[::-1]
             return self._with_steps(db, rows)
 
+    def turn_tree(self, conversation_id: int) -> list[TreeNode]:
+        """Every turn of the conversation, all branches, without steps: cheap for long chats."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT id, parent_turn_id, prompt, created FROM turns "
+                "WHERE conversation_id = ? ORDER BY id",
+                (conversation_id,),
+            ).fetchall()
+        return [TreeNode(row[0], row[1], row[2], row[3]) for row in rows]
+
     def token_total(self, conversation_id: int) -> int:
         """Tokens the server counted for the branch in use, turns not loaded yet included."""
         sql = (
@@ -542,59 +553,15 @@ class Store:
                 parent_turn_id=row["parent_turn_id"],
                 created=row["created"],
                 finished=row["finished"],
-                settings=settings_from_json(row["settings"]),
+                settings=settings,
                 previous_interaction_id=row["previous_interaction_id"],
-                turn=turn_from_row(row, steps[row["id"]]),
+                turn=turn_from_row(row, steps[row["id"]], settings),
             )
-            for row in rows
+            for row, settings in ((row, settings_from_json(row["settings"])) for row in rows)
         ]
 
-    def load_conversation(self, conversation_id: int, *, limit: int = 50) -> LoadedConversation:
-        """The conversation ready to continue, holding its newest ``limit`` turns.
-
-        The chain is rebuilt as :meth:`Conversation.finish_turn` built it, turn by turn along
-        the branch in use: a stateful turn that ended chainable moves ``previous_interaction_id``
-        on; a stateless one appends its input and its steps' wire JSON to ``history`` (exactly
-        as they were sent, thought signatures included).
-        """
-        summary = self.get_conversation(conversation_id)
-        if summary is None:
-            raise StoreError(f"no conversation {conversation_id} in the history.")
-        conversation = Conversation(settings=self._conversation_settings(conversation_id))
-        with self._read() as db:
-            chain = db.execute(
-                f"{_BRANCH} SELECT id, interaction_id, "
-                "coalesce(json_extract(settings, '$.stateful'), 1) AS stateful FROM turns "
-                "WHERE id IN (SELECT id FROM branch) "
-                "AND outcome IN ('completed', 'requires_action', 'incomplete') ORDER BY ordinal",
-                {"cid": conversation_id},
-            ).fetchall()
-            stateless_ids = [row["id"] for row in chain if not row["stateful"]]
-            stateless: dict[int, StoredTurn] = {}
-            if stateless_ids:
-                marks = ",".join("?" * len(stateless_ids))
-                rows = db.execute(
-                    f"SELECT {_TURN_COLUMNS} FROM turns WHERE id IN ({marks})",
-                    tuple(stateless_ids),
-                ).fetchall()
-                stateless = {t.id: t for t in self._with_steps(db, rows)}
-        for row in chain:
-            # As Conversation.finish_turn does: a stateful turn moves the server's chain on
-            # (the history no longer has it all), a stateless one breaks that chain.
-            if row["stateful"]:
-                if row["interaction_id"]:
-                    conversation.previous_interaction_id = row["interaction_id"]
-                conversation.history_current = False
-                continue
-            conversation.previous_interaction_id = None
-            conversation.history.extend(turn_history(stateless[row["id"]].turn))
-        turns = self.load_turns(conversation_id, limit=limit + 1)
-        has_older = len(turns) > limit
-        turns = turns[-limit:]
-        conversation.turns = [t.turn for t in turns]
-        return LoadedConversation(summary, conversation, turns, has_older)
-
-    def _conversation_settings(self, conversation_id: int) -> ChatSettings:
+    def conversation_settings(self, conversation_id: int) -> ChatSettings:
+        """The settings the conversation's last turn was sent with."""
         with self._read() as db:
             row = db.execute(
                 "SELECT settings FROM conversations WHERE id = ?", (conversation_id,)

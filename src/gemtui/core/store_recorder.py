@@ -1,10 +1,10 @@
 """Write one streaming turn to the history as it arrives: the glue between the assembler's
 :class:`~gemtui.core.assembler.Change` records and :class:`~gemtui.core.store.Store`.
 
-Both front ends use it the same way: ``start`` before the request, ``on_change`` after every
-``apply``, ``finish`` once the stream has ended. A step is written when its ``step.stop``
-arrives, so a crash loses at most the step in flight; ``finish`` also writes steps that never
-stopped (a cut-off stream), marked not done.
+:class:`~gemtui.core.chat_history.ChatHistory` drives it for the turn runner: ``start`` before
+the request, ``on_change`` after every ``apply``, ``finish`` once the stream has ended. A step
+is written when its ``step.stop`` arrives, so a crash loses at most the step in flight;
+``finish`` also writes steps that never stopped (a cut-off stream), marked not done.
 
 Recording never interrupts a chat: the first :class:`~gemtui.core.store.StoreError` is kept in
 :attr:`TurnRecorder.error` for the caller to show, and the recorder writes nothing more.
@@ -13,11 +13,12 @@ Recording never interrupts a chat: the first :class:`~gemtui.core.store.StoreErr
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from gemtui.core.assembler import Change, InteractionState
-from gemtui.core.conversation import ChatSettings, Turn
-from gemtui.core.store import HEAD, Store, StoreError
+from gemtui.core.conversation import ChatSettings
+from gemtui.core.store import Store, StoreError
+from gemtui.core.turn import Turn
 
 
 class TurnRecorder:
@@ -38,7 +39,7 @@ class TurnRecorder:
         turn: Turn,
         settings: ChatSettings,
         *,
-        parent_turn_id: int | Literal["head"] | None = HEAD,
+        parent_turn_id: int | None,
         previous_interaction_id: str | None = None,
     ) -> TurnRecorder:
         """Write the turn's row (prompt, attachments, settings) and record into it.
@@ -53,7 +54,7 @@ class TurnRecorder:
             parent_turn_id=parent_turn_id,
             previous_interaction_id=previous_interaction_id,
         )
-        return cls(store, turn_id, turn.state)
+        return cls(store, turn_id, turn.reply.state)
 
     def on_change(self, change: Change) -> None:
         """Call after each ``apply``: keeps the interaction id, writes each stopped step."""
@@ -77,13 +78,14 @@ class TurnRecorder:
             if position not in self._stopped:
                 self._guard(self.store.record_step, self.turn_id, step, position)
         interaction = self._state.interaction
+        reply = turn.reply
         self._guard(
             self.store.finish_turn,
             self.turn_id,
-            turn.outcome,
+            reply.outcome,
             interaction.usage,
             interaction.id,
-            turn.error if turn.error is not None else _stream_error(self._state),
+            reply.error if reply.error is not None else _stream_error(self._state),
             status=interaction.status,
         )
 

@@ -11,13 +11,14 @@ import dataclasses
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gemtui.api.models import Interaction, Usage, parse_step
 from gemtui.core.assembler import InteractionState, StepState
 from gemtui.core.attachments import item_label
-from gemtui.core.conversation import ChatSettings, Conversation, Outcome, Turn
+from gemtui.core.conversation import ChatSettings
 from gemtui.core.safety import clean_terminal_text
+from gemtui.core.turn import Asked, Outcome, Reply, StoredAt, Turn
 
 TITLE_LIMIT = 60
 UNTITLED = "Untitled"
@@ -42,6 +43,15 @@ class ConversationSummary:
     head_turn_id: int | None
 
 
+class TreeNode(NamedTuple):
+    """One turn of a conversation's tree, without its steps (for listing branches)."""
+
+    id: int
+    parent_turn_id: int | None
+    prompt: str
+    created: float
+
+
 @dataclass(slots=True)
 class StoredTurn:
     """A turn read back from the store: the core turn plus where it sits in the history."""
@@ -58,18 +68,7 @@ class StoredTurn:
 
     @property
     def interaction_id(self) -> str | None:
-        return self.turn.state.interaction.id
-
-
-@dataclass(slots=True)
-class LoadedConversation:
-    """A conversation ready to continue: ``conversation.turns`` holds only the newest turns
-    (``turns``, oldest first); ``has_older`` says whether :meth:`Store.load_turns` has more."""
-
-    summary: ConversationSummary
-    conversation: Conversation
-    turns: list[StoredTurn]
-    has_older: bool
+        return self.turn.interaction_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +174,9 @@ def step_state_from_row(row: Any) -> StepState:
     )
 
 
-def turn_from_row(row: Any, step_rows: list[Any]) -> Turn:
-    """The core :class:`Turn` of a ``turns`` row and its ``steps`` rows (in order).
+def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings) -> Turn:
+    """The core :class:`Turn` of a ``turns`` row and its ``steps`` rows (in order), sent
+    with ``settings``.
 
     A turn whose stream never finished (the process died) reads back as ``interrupted``.
     """
@@ -196,16 +196,23 @@ def turn_from_row(row: Any, step_rows: list[Any]) -> Turn:
         outcome = "interrupted"
     state.completed = outcome == "completed"
     attachments = json.loads(row["attachments"])
-    return Turn(
-        prompt=row["prompt"],
+    results = json.loads(row["extra_input"])
+    prompt = row["prompt"]
+    asked = Asked(
+        prompt=prompt,
         attachments=attachments,
         # File names are not stored with the items; kind and size still say what was sent.
         attachment_labels=[item_label(item) for item in attachments],
+        results=results,
+        kind="results" if results and not (prompt or attachments) else "prompt",
+        stateful=settings.stateful,
+    )
+    reply = Reply(
         state=state,
         outcome=outcome,
         error=StoredError(row["error"]) if row["error"] else None,
-        extra_input=json.loads(row["extra_input"]),
     )
+    return Turn(asked=asked, reply=reply, stored=StoredAt(row["id"], row["parent_turn_id"]))
 
 
 # Snippet markers: control characters, which the stored text never keeps (see below).

@@ -18,11 +18,10 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from gemtui.api.models import StepDeltaEvent, StepStartEvent, TextDelta, Usage
-from gemtui.api.timing import RequestTimings
 from gemtui.core.assembler import EventRecord, InteractionState, StepState
+from gemtui.core.turn import Turn
 
 __all__ = [
     "USAGE_FIELDS",
@@ -31,7 +30,6 @@ __all__ = [
     "StepRow",
     "SummaryRow",
     "TimelineRows",
-    "TurnEntry",
     "TurnRow",
     "format_bytes",
     "format_seconds",
@@ -53,14 +51,6 @@ USAGE_FIELDS = (
 PREVIEW_CHARS = 200
 
 
-class TurnEntry(NamedTuple):
-    """What the timeline is given per turn."""
-
-    label: str
-    state: InteractionState
-    timings: RequestTimings | None = None
-
-
 @dataclass(eq=False, slots=True)
 class SummaryRow:
     """Line 0: usage of the whole conversation. Not selectable."""
@@ -71,11 +61,11 @@ class TurnRow:
     """A turn's two heading lines: request timings and status, then token usage."""
 
     turn: int
-    entry: TurnEntry
+    source: Turn
 
     @property
     def state(self) -> InteractionState:
-        return self.entry.state
+        return self.source.reply.state
 
 
 @dataclass(eq=False, slots=True)
@@ -147,9 +137,9 @@ def step_end(state: InteractionState, step: StepState) -> float:
     return step.started_at
 
 
-def turn_span(entry: TurnEntry) -> float:
+def turn_span(turn: Turn) -> float:
     """The time the waterfall bars are scaled to: the request's total or the last event."""
-    state, timings = entry.state, entry.timings
+    state, timings = turn.reply.state, turn.reply.timings
     last = state.events[-1].received_at if state.events else 0.0
     total = timings.total_s if timings is not None and timings.total_s is not None else 0.0
     return max(last, total, 1e-9)
@@ -281,8 +271,8 @@ class TimelineRows:
     def turn_count(self) -> int:
         return len(self._turns)
 
-    def turn_entry(self, turn: int) -> TurnEntry:
-        return self._turns[turn].row.entry
+    def turn_at(self, turn: int) -> Turn:
+        return self._turns[turn].row.source
 
     def turn_row(self, turn: int) -> TurnRow:
         return self._turns[turn].row
@@ -301,53 +291,39 @@ class TimelineRows:
             raise KeyError(event_seq)
         return record.steps[step] if step is not None else record.row
 
-    def entries(self) -> list[TurnEntry]:
-        return [turn.row.entry for turn in self._turns]
+    def turns(self) -> list[Turn]:
+        return [turn.row.source for turn in self._turns]
 
-    def set_turns(self, entries: Sequence[TurnEntry | tuple]) -> None:
-        """Replace everything (a new conversation, a reopened one, a replay)."""
+    def set_turns(self, turns: Sequence[Turn]) -> None:
+        """Replace everything (a new conversation, a reopened one, a rewound one)."""
         self._turns.clear()
         del self._items[1:]
         self._positions = {id(self._summary): 0}
-        for entry in entries:
-            self._append_turn(TurnEntry(*entry))
+        for turn in turns:
+            self._append_turn(turn)
         self._relayout(0)
 
-    def add_turn(
-        self, label: str, state: InteractionState, timings: RequestTimings | None = None
-    ) -> int:
+    def add_turn(self, turn: Turn) -> int:
         """Add a turn at the end and build its rows; returns its turn index."""
-        self._append_turn(TurnEntry(label, state, timings))
+        self._append_turn(turn)
         self._relayout(self._positions[id(self._turns[-1].row)])
         return len(self._turns) - 1
 
-    def _append_turn(self, entry: TurnEntry) -> None:
-        turn = _Turn(TurnRow(len(self._turns), entry))
+    def _append_turn(self, source: Turn) -> None:
+        turn = _Turn(TurnRow(len(self._turns), source))
         self._turns.append(turn)
         self._positions[id(turn.row)] = len(self._items)
         self._items.append(turn.row)
         self._consume(turn)
 
-    def refresh_turn(
-        self,
-        turn: int,
-        timings: RequestTimings | None = None,
-        label: str | None = None,
-    ) -> bool:
+    def refresh_turn(self, turn: int) -> bool:
         """Take in the events that arrived since the last call; returns whether lines were
         added (a collapsed step that grew changes no line count, but its row still needs a
         repaint).
 
         Work is proportional to the new events (plus the items after the first one that grew).
-        ``timings`` and ``label`` replace the turn's, when given.
         """
         record = self._turns[turn]
-        if timings is not None or label is not None:
-            entry = record.row.entry
-            record.row.entry = entry._replace(
-                label=entry.label if label is None else label,
-                timings=entry.timings if timings is None else timings,
-            )
         first_changed = self._consume(record)
         if first_changed is None:
             return False

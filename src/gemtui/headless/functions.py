@@ -11,12 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gemtui.core.conversation import Turn
-from gemtui.core.tools import FunctionTool, answer_call, pending_calls
-from gemtui.headless.output import Messages, short
-
-#: Rounds of function calls answered in a row before the run stops (exit code 3).
-MAX_TOOL_ROUNDS = 10
+from gemtui.core.tools import FunctionTool, ToolCall
+from gemtui.core.turn_runner import Approver
+from gemtui.headless.output import Messages
 
 
 def load_functions(config: Path | None, messages: Messages) -> dict[str, FunctionTool]:
@@ -41,22 +38,13 @@ def declare(tools: list[dict[str, Any]], functions: Mapping[str, FunctionTool]) 
     ]
 
 
-async def run_allowed(
-    functions: Mapping[str, FunctionTool], turn: Turn, messages: Messages
-) -> list[dict[str, Any]] | None:
-    """The results of the turn's function calls, or ``None`` when the run must stop there
-    (no calls, or a call to a tool that is not allow-listed: nothing is run then)."""
-    if turn.outcome != "requires_action":
+def allow_listed(functions: Mapping[str, FunctionTool]) -> Approver:
+    """The approval of ``gemtui ask``: every call runs if each one's tool is allow-listed;
+    otherwise none runs and the run ends with the calls open (exit code 3)."""
+
+    async def approve(calls: list[ToolCall]) -> list[bool] | None:
+        if all(call.name in functions and functions[call.name].allow for call in calls):
+            return [True] * len(calls)
         return None
-    calls = pending_calls(turn.state)
-    allowed = [call for call in calls if call.name in functions and functions[call.name].allow]
-    if not calls or len(allowed) < len(calls):
-        return None
-    results = []
-    for call in calls:
-        messages.detail("run", f"{call.name} {short(call.arguments)}")
-        result = await answer_call(functions, call)
-        label = "function_error" if result.get("is_error") else "function_result"
-        messages.detail(label, short(result["result"]))
-        results.append(result)
-    return results
+
+    return approve

@@ -101,7 +101,7 @@ async def _session_run(
 ) -> int:
     from gemtui.headless import runner
     from gemtui.headless.functions import declare, load_functions
-    from gemtui.headless.history import AskHistory
+    from gemtui.headless.history import close_history, open_history
     from gemtui.headless.output import AnswerPrinter, CleanWriter, Messages, stdout_writer
 
     out = stdout_writer(stdout)
@@ -126,7 +126,7 @@ async def _session_run(
     if request is not None:
         functions = load_functions(getattr(args, "config", None), messages)
         declare(request.tools, functions)
-    history = None if args.no_history else AskHistory.open(secrets, messages)
+    history = open_history(secrets, messages, enabled=not args.no_history)
     try:
         async with runner.make_client(
             api_key=api_key, base_url=base_url, retries=args.retries
@@ -147,8 +147,7 @@ async def _session_run(
             assert request is not None
             return await runner.ask(session, request)
     finally:
-        if history is not None:
-            history.close()
+        close_history(history)
 
 
 def _silence(stdout: IO[str]) -> None:

@@ -1,36 +1,34 @@
-"""The network part of ``gemtui ask``: stream a turn, start a background run, or wait for one.
+"""The network part of ``gemtui ask``: run a turn (and its tool rounds), start a background run,
+or wait for one, all through the core :class:`~gemtui.core.turn_runner.TurnRunner`.
 
 Imported only once the command line has been checked, because it pulls in httpx and pydantic.
-Every path ends in :func:`conclude`, which prints the result in the chosen format and maps the
-outcome to an exit code (see :mod:`gemtui.headless.exits`).
+This module is the headless *sink* of the runner: answer text on stdout as it streams, events
+as JSON Lines with ``-o stream-json``, tool activity and progress on stderr. Every path ends in
+:func:`conclude`, which prints the result in the chosen format and maps the outcome to an exit
+code (see :mod:`gemtui.headless.exits`).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from gemtui.api.client import InteractionsClient, RetryPolicy
-from gemtui.api.errors import ApiStatusError, GemtuiApiError, StreamInterrupted
-from gemtui.api.models import RUNNING_STATUSES, Interaction
-from gemtui.core.assembler import apply, assembled_interaction, output_text
-from gemtui.core.conversation import ChatSettings, Conversation, Turn
+from gemtui.api.errors import ApiStatusError, GemtuiApiError
+from gemtui.api.models import Interaction
+from gemtui.core.assembler import Change, assembled_interaction
+from gemtui.core.chat_history import ChatHistory
+from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.recording import RecordingWriter
-from gemtui.core.tools import FunctionTool
+from gemtui.core.tools import FunctionTool, ToolCall
+from gemtui.core.turn import Asked, Turn
+from gemtui.core.turn_runner import Notice, TurnRunner
 from gemtui.headless import exits
-from gemtui.headless.functions import MAX_TOOL_ROUNDS, run_allowed
+from gemtui.headless.functions import allow_listed
 from gemtui.headless.inputs import AskRequest
-from gemtui.headless.output import AnswerPrinter, CleanWriter, Messages, print_json
+from gemtui.headless.output import AnswerPrinter, CleanWriter, Messages, print_json, short
 from gemtui.headless.view import TurnView
-
-if TYPE_CHECKING:
-    from gemtui.core.store_recorder import TurnRecorder
-    from gemtui.headless.history import AskHistory
-
-#: Polling of ``--wait``: first pause, growth per poll, longest pause (docs poll every 2-5 s).
-POLL_FIRST, POLL_GROWTH, POLL_MAX = 0.25, 1.5, 5.0
 
 #: Statuses that end a run short of an answer, and what to tell the user about each.
 _UNFINISHED = {
@@ -55,8 +53,8 @@ class Session:
     secrets: list[str]
     #: Called with the id of an interaction worth continuing from (``--continue``).
     remember: Callable[[str], None]
-    #: Where each turn is saved; ``None`` with ``--no-history`` or when it cannot be opened.
-    history: AskHistory | None = None
+    #: Where each turn is saved (its store is ``None`` with ``--no-history``).
+    history: ChatHistory
     #: The function tools of the config file, by name (only allow-listed ones ever run).
     functions: Mapping[str, FunctionTool] = field(default_factory=dict)
 
@@ -68,116 +66,125 @@ def make_client(*, api_key: str | None, base_url: str | None, retries: int) -> I
 
 
 def conversation_for(request: AskRequest) -> Conversation:
-    """The one-turn conversation whose ``build_request`` makes the create body."""
+    """The conversation the question is the next turn of."""
     settings = ChatSettings(
         agent=request.agent,
         system_instruction=request.system,
         tools=request.tools,
         response_format=request.response_format,
         stateful=request.store,
-        background=request.background,
     )
     if request.model:
         settings.model = request.model
-    return Conversation(settings=settings, previous_interaction_id=request.previous_id)
+    return Conversation(settings=settings, continues=request.previous_id)
+
+
+class HeadlessSink:
+    """What ``gemtui ask`` shows of a running turn."""
+
+    def __init__(self, session: Session, recording: RecordingWriter | None) -> None:
+        self.session = session
+        self.recording = recording
+        text = session.output_format == "text"
+        self.view = TurnView(session.answer if text else None, session.messages)
+
+    def turns_loaded(self, turns: list[Turn]) -> None:
+        pass
+
+    def turn_started(self, turn: Turn) -> None:
+        if self.recording is not None:
+            self.recording.start({**turn.asked.request, "stream": True})
+
+    def request_accepted(self, turn: Turn) -> None:
+        pass
+
+    def event_received(self, turn: Turn, offset: float, raw: str | dict[str, Any]) -> None:
+        if self.recording is not None:
+            self.recording.event(offset, raw)
+
+    def turn_changed(self, turn: Turn, change: Change) -> None:
+        self.view.on_change(turn.reply.state, change)
+
+    def turn_ended(self, turn: Turn) -> None:
+        self.session.answer.end_line()
+        interaction_id = turn.interaction_id
+        if turn.asked.stateful and turn.chainable and interaction_id:
+            self.session.remember(interaction_id)
+
+    def notice(self, notice: Notice) -> None:
+        messages = self.session.messages
+        if notice.detail:
+            label, _, text = notice.text.partition(": ")
+            messages.detail(label, text)
+        elif notice.level == "error":
+            messages.error(notice.text, notice.hint)
+        else:
+            messages.say(f"{notice.text} {notice.hint}".strip())
+
+    def tool_running(self, call: ToolCall | None) -> None:
+        if call is not None:
+            self.session.messages.detail("run", f"{call.name} {short(call.arguments)}")
+
+    def tool_finished(self, call: ToolCall, result: dict[str, Any]) -> None:
+        label = "function_error" if result.get("is_error") else "function_result"
+        self.session.messages.detail(label, short(result["result"]))
+
+
+def runner_for(
+    session: Session, conversation: Conversation, recording: RecordingWriter | None = None
+) -> TurnRunner:
+    return TurnRunner(
+        conversation,
+        client=lambda: session.client,
+        sink=HeadlessSink(session, recording),
+        history=session.history,
+        tools=lambda: session.functions,
+        approve=allow_listed(session.functions),
+    )
 
 
 async def ask(session: Session, request: AskRequest) -> int:
     """Send the question; stream the answer, or (``--background``) print the new id.
 
     Calls to allow-listed function tools are run and answered, turn after turn, until the
-    model answers (at most ``MAX_TOOL_ROUNDS`` rounds); any other call ends the run.
+    model answers; any other call ends the run.
     """
     conversation = conversation_for(request)
-    turn = conversation.start_turn(request.prompt, request.content_items)
+    asked = Asked(prompt=request.prompt, attachments=request.content_items)
     if request.background:
-        body = conversation.build_request(turn)
-        recorder = session.history.begin(conversation, turn) if session.history else None
-        return await _start_background(session, body, turn, recorder)
+        return await _start_background(session, conversation, asked)
     recording = None
     if session.output_format == "stream-json":
         recording = RecordingWriter(session.out, session.secrets)  # type: ignore[arg-type]
-    view = TurnView(session.answer if session.output_format == "text" else None, session.messages)
-    for _ in range(MAX_TOOL_ROUNDS):
-        await _stream_turn(session, conversation, turn, view, recording)
-        results = await run_allowed(session.functions, turn, session.messages)
-        if results is None:
-            break
-        turn = conversation.start_turn("")
-        turn.extra_input = results
-    else:
-        session.messages.say(f"stopped after {MAX_TOOL_ROUNDS} rounds of function calls.")
-    received_any = bool(turn.state.events)
-    interaction = assembled_interaction(turn.state) if received_any else None
-    code = conclude(session, interaction, turn.outcome, turn.error, turn.state.error)
+    turn = await runner_for(session, conversation, recording).send(asked)
+    reply = turn.reply
+    interaction = assembled_interaction(reply.state) if reply.state.events else None
+    code = conclude(session, interaction, reply.outcome, reply.error, reply.state.error)
     if (
-        isinstance(turn.error, ApiStatusError)
-        and turn.error.status == 404
+        isinstance(reply.error, ApiStatusError)
+        and reply.error.status == 404
         and request.previous_id_given
     ):
         session.messages.say(
             f"(continuing from {request.previous_id}: if that was meant as the prompt, "
             "put the prompt before --continue)"
         )
-    if turn.outcome == "interrupted" and request.store and turn.state.interaction.id:
+    if reply.outcome == "interrupted" and request.store and turn.interaction_id:
         session.messages.say(
-            f"fetch the finished answer with: gemtui ask --wait {turn.state.interaction.id}"
+            f"fetch the finished answer with: gemtui ask --wait {turn.interaction_id}"
         )
     return code
 
 
-async def _stream_turn(
-    session: Session,
-    conversation: Conversation,
-    turn: Turn,
-    view: TurnView,
-    recording: RecordingWriter | None,
-) -> None:
-    """Send ``turn``, show and record its events, and chain the conversation onto it."""
-    body = conversation.build_request(turn)
-    recorder = session.history.begin(conversation, turn) if session.history else None
-    if recording is not None:
-        recording.start({**body, "stream": True})
+async def _start_background(session: Session, conversation: Conversation, asked: Asked) -> int:
+    runner = runner_for(session, conversation)
     try:
-        async with session.client.stream(body) as stream:
-            started = stream.timings.started_at if stream.timings else 0.0
-            async for received in stream:
-                offset = received.received_at - started
-                if recording is not None:
-                    recording.event(offset, received.raw)
-                change = apply(turn.state, received.event, received_at=offset, size=received.size)
-                view.on_change(turn.state, change)
-                if recorder is not None:
-                    recorder.on_change(change)
-        turn.settle()
-    except StreamInterrupted as error:
-        turn.outcome, turn.error = "interrupted", error
+        turn, interaction = await runner.start_background(asked)
     except GemtuiApiError as error:
-        turn.outcome, turn.error = "failed", error
-    finally:
-        session.answer.end_line()
-        if recorder is not None and session.history is not None:
-            session.history.finish(recorder, turn)
-    before = conversation.previous_interaction_id
-    conversation.finish_turn(turn)
-    stored = conversation.settings.stateful
-    if stored and conversation.previous_interaction_id not in (None, before):
-        session.remember(conversation.previous_interaction_id)
-
-
-async def _start_background(
-    session: Session, body: dict[str, Any], turn: Turn, recorder: TurnRecorder | None
-) -> int:
-    history = session.history if recorder is not None else None
-    try:
-        interaction = await session.client.create(body)
-    except GemtuiApiError as error:
-        if history is not None and recorder is not None:
-            turn.outcome, turn.error = "failed", error
-            history.finish(recorder, turn)
         return conclude(session, None, "failed", error)
-    if history is not None and recorder is not None:
-        history.started_in_background(recorder, interaction)
+    # Kept pending in the history: the ``--wait`` that fetches the result completes it.
+    recorder = session.history.begin(conversation, turn)
+    session.history.started_in_background(recorder, interaction)
     if interaction.id:
         session.remember(interaction.id)
     if session.output_format == "json":
@@ -189,30 +196,16 @@ async def _start_background(
 
 
 async def wait(session: Session, interaction_id: str) -> int:
-    """Poll ``GET`` until the interaction leaves ``in_progress``/``queued``; print its result."""
-    pause = POLL_FIRST
-    while True:
-        try:
-            interaction = await session.client.get(interaction_id)
-        except GemtuiApiError as error:
-            return conclude(session, None, "failed", error)
-        if interaction.status not in RUNNING_STATUSES:
-            break
-        session.messages.detail("status", f"{interaction.status}; next check in {pause:.2g} s")
-        await asyncio.sleep(pause)
-        pause = min(pause * POLL_GROWTH, POLL_MAX)
-    view = TurnView(session.answer if session.output_format == "text" else None, session.messages)
-    for step in interaction.steps or ():
-        view.report_step(step)
-    if session.output_format == "text":
-        session.answer.write(output_text(interaction.steps or ()) or "")
-        session.answer.end_line()
-    outcome = interaction.status or "completed"
-    if outcome in ("completed", "requires_action", "incomplete") and interaction.id:
-        session.remember(interaction.id)
-    if session.history is not None:
-        session.history.complete_waited(interaction)
-    return conclude(session, interaction, outcome)
+    """Poll until the interaction leaves ``in_progress``/``queued``; print its result."""
+    runner = runner_for(session, Conversation())
+    try:
+        turn = await runner.open(interaction_id, wait=True)
+    except GemtuiApiError as error:
+        return conclude(session, None, "failed", error)
+    reply = turn.reply
+    return conclude(
+        session, assembled_interaction(reply.state), reply.outcome, reply.error, reply.state.error
+    )
 
 
 def conclude(
@@ -247,7 +240,9 @@ def conclude(
     if outcome == "requires_action":
         _explain_requires_action(messages, interaction)
     else:
-        messages.say(_UNFINISHED.get(outcome, f"the interaction ended with status {outcome}."))
+        status = interaction.status if interaction is not None else None
+        key = status if status in _UNFINISHED else outcome
+        messages.say(_UNFINISHED.get(key, f"the interaction ended with status {outcome}."))
     return exits.UNFINISHED
 
 

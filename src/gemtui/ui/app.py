@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Vertical
@@ -21,39 +18,45 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker
 
-from gemtui.api.client import InteractionsClient, RequestTimings
-from gemtui.api.errors import GemtuiApiError, StreamInterrupted
-from gemtui.api.models import RUNNING_STATUSES
-from gemtui.api.sse import ReceivedEvent
-from gemtui.config import DEFAULT_THEME, ConfigWriteError, LoadedSettings, Settings, save_settings
-from gemtui.core.assembler import apply
-from gemtui.core.attachments import AttachmentError, check_items, item_label
-from gemtui.core.branching import place_stored_turns, previous_stored_id
-from gemtui.core.clipboard import copy_text
-from gemtui.core.conversation import ChatSettings, Conversation, Turn
-from gemtui.core.export import export_conversation, write_private
-from gemtui.core.jobs import JobBoard
-from gemtui.core.logs import write_crash_report
-from gemtui.core.recording import save_recording
-from gemtui.core.safety import escape_markup, redact_secrets
-from gemtui.core.store import HEAD, Store, StoreError
-from gemtui.core.store import default_path as default_history_path
-from gemtui.core.store_recorder import TurnRecorder
-from gemtui.ui.background import job_changed, open_jobs, send_background
-from gemtui.ui.branching import (
-    EditState,
-    begin_edit,
-    leave_edit,
-    regenerate,
-    send_edit,
-    switch_branch,
+from gemtui.api.client import InteractionsClient
+from gemtui.api.errors import GemtuiApiError
+from gemtui.config import (
+    DEFAULT_THEME,
+    ConfigWriteError,
+    LoadedSettings,
+    Settings,
+    allow_functions,
+    save_settings,
 )
-from gemtui.ui.chat_items import AnswerItem, NoticeItem, UserItem
+from gemtui.core.attachments import Attachment, AttachmentError, check_items
+from gemtui.core.branching import branch_tips
+from gemtui.core.chat_history import ChatHistory
+from gemtui.core.clipboard import copy_text
+from gemtui.core.conversation import ChatSettings, Conversation
+from gemtui.core.export import export_conversation, write_private
+from gemtui.core.jobs import Job, JobBoard, JobChange
+from gemtui.core.logs import write_crash_report
+from gemtui.core.recording import Recording, save_recording
+from gemtui.core.safety import escape_markup, redact_secrets
+from gemtui.core.store import Store, StoreError
+from gemtui.core.store import default_path as default_history_path
+from gemtui.core.tools import FunctionTool
+from gemtui.core.turn import Turn
+from gemtui.core.turn_runner import Notice
+from gemtui.ui.chat.approval import DialogApprover
+from gemtui.ui.chat.controller import ChatController
+from gemtui.ui.chat.messages import (
+    RequestAccepted,
+    ToolActivity,
+    TurnChanged,
+    TurnEnded,
+    TurnNotice,
+    TurnsLoaded,
+    TurnStarted,
+)
+from gemtui.ui.chat.panes import ChatPanes
+from gemtui.ui.chat_items import AnswerItem, NoticeItem
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
-from gemtui.ui.lazy_history import BATCH as HISTORY_BATCH
-from gemtui.ui.lazy_history import OlderTurns, fill_top, load_older, older_after, stored_items
-from gemtui.ui.tool_loop import ToolLoop
-from gemtui.ui.turn_presenter import TurnPresenter, turn_of
 from gemtui.ui.widgets.attachment_bar import AttachmentBar
 from gemtui.ui.widgets.composer import Composer
 from gemtui.ui.widgets.conversation import ConversationView
@@ -67,26 +70,6 @@ if TYPE_CHECKING:  # the dialogs are imported when first opened: they cost start
     from gemtui.ui.widgets.tools import ToolsScreen
 
 log = logging.getLogger(__name__)
-
-#: Longest pause between repaints of a streaming answer (about 20 Hz, DESIGN.md section 4).
-FLUSH_INTERVAL = 0.05
-#: How often the waiting indicator ticks; it runs only while a request is waiting.
-SPINNER_INTERVAL = 0.2
-
-OUTCOME_NOTICES = {
-    "cancelled": ("Cancelled. The partial answer is kept.", "", "warning"),
-    "interrupted": (
-        "The stream was cut off. The partial answer is kept.",
-        "Press F5 to send the prompt again.",
-        "error",
-    ),
-    "incomplete": (
-        "The answer is incomplete (the output token limit was reached).",
-        "Raise max_output_tokens in the settings, or ask the model to continue.",
-        "warning",
-    ),
-}
-
 
 #: What the command palette offers besides Textual's own commands: (title, help, action).
 PALETTE_COMMANDS = [
@@ -149,8 +132,27 @@ class Connection:
     secrets: list[str] = field(default_factory=list, repr=False)
 
 
+#: Why a stateless chat cannot send a background run.
+STATELESS_BACKGROUND = (
+    "Background runs are stored at the server and polled there; this chat is stateless. "
+    "F6 switches to stateful."
+)
+
+
+@dataclass
+class SentDraft:
+    """What the composer held when it was sent: back in the composer if the request fails."""
+
+    text: str
+    attachments: list[Attachment]
+    #: The draft the composer shows meanwhile (the one an edit displaced), if any.
+    restore_over: str = ""
+
+
 class GemtuiApp(App[int]):
-    """The chat app. Widgets only render what they are given; the turn worker does the I/O."""
+    """The chat app: layout, keys and screens. The chat itself is the
+    :class:`~gemtui.ui.chat.controller.ChatController`'s; its turns run as the one turn
+    worker and report through messages, from which :class:`ChatPanes` updates the panes."""
 
     CSS_PATH = [Path(__file__).with_name("gemtui.tcss"), Path(__file__).with_name("timeline.tcss")]
     #: Below 120 columns the timeline and its detail stack; from 120 on they sit side by side.
@@ -210,37 +212,29 @@ class GemtuiApp(App[int]):
         #: The user's settings as loaded (file < env < flags); None when not from a file (tests).
         self.loaded = loaded
         self.user_settings = loaded.settings if loaded else Settings.model_validate({})
-        chat_settings = settings or self.user_settings.to_chat_settings()
-        self.conversation = Conversation(settings=chat_settings)
-        #: Where turns are saved (None: history off); the current chat's row in it.
-        self.store = store
-        self._conversation_id: int | None = None
-        #: The stored turn the next turn follows (set when rewound to branch; else the head).
-        self.branch_parent: int | Literal["head"] | None = HEAD
-        #: An earlier prompt being edited in the composer, and the draft to restore once sent.
-        self.editing: EditState | None = None
-        self.draft_after_send = ""
-        #: What of the open stored conversation is not read yet (lazy loading).
-        self.older_turns: OlderTurns | None = None
         self.client = self._make_client()
+        self.chat = ChatController(
+            settings=settings or self.user_settings.to_chat_settings(),
+            client=lambda: self.client,
+            history=ChatHistory(store, self._history_failed),
+            post=self.post_message,
+            approve=DialogApprover(
+                tools=self._function_tools,
+                ask=self.push_screen_wait,
+                allow_always=self._allow_always,
+                notice=self._notice_now,
+            ),
+            tools=self._function_tools,
+        )
+        self.chat.jobs.subscribe(self._job_changed)
         self._turn_worker: Worker[object] | None = None
-        self._presenter: TurnPresenter | None = None
-        #: The running turn's row group in the timeline, and its request timings.
-        self._timeline_turn = 0
-        self._timings: RequestTimings | None = None
-        self._flush_handle: asyncio.TimerHandle | None = None
-        self._last_flush = 0.0
-        self._wait_started: float | None = None
-        self._spinner = None
+        self._panes: ChatPanes | None = None
+        #: The draft on its way, until the server takes it (or refuses it: then it comes back).
+        self._sent: SentDraft | None = None
         #: The crash report written when an unexpected error stops the app.
         self.crash_report: Path | None = None
         #: Where OSC 52 sequences go (None: the terminal driver); tests capture them here.
         self.clipboard_writer: Callable[[str], None] | None = None
-        #: Answers the function calls of turns that end in requires_action.
-        self.tool_loop = ToolLoop(self)
-        #: Background runs of this session (F4), polled with whichever client is current.
-        self.jobs = JobBoard(lambda: self.client)
-        self.jobs.subscribe(partial(job_changed, self))
         #: Function tools offered by F7 besides the config's: those once in force stay offered.
         self._offered_functions: list[dict[str, Any]] = []
 
@@ -253,6 +247,10 @@ class GemtuiApp(App[int]):
             timeouts=network.timeouts(),
             retry=network.retry_policy(),
         )
+
+    def _function_tools(self) -> dict[str, FunctionTool]:
+        """The configured function tools by name, as the settings in force have them."""
+        return {tool.name: tool for tool in self.user_settings.functions}
 
     # Textual has no public hook for an unhandled error, so these two override its own.
 
@@ -326,6 +324,38 @@ class GemtuiApp(App[int]):
     def step_detail(self) -> StepDetail:
         return self.query_one(StepDetail)
 
+    @property
+    def panes(self) -> ChatPanes:
+        if self._panes is None:
+            self._panes = ChatPanes(
+                self.view,
+                self.timeline,
+                self.step_detail,
+                self.status,
+                turns=lambda: self.chat.conversation.turns,
+                secrets=self.connection.secrets,
+            )
+        return self._panes
+
+    @property
+    def conversation(self) -> Conversation:
+        """The chat's conversation (read it; the controller changes it)."""
+        return self.chat.conversation
+
+    @property
+    def store(self) -> Store | None:
+        """The history (``None``: off for this session)."""
+        return self.chat.history.store
+
+    @property
+    def jobs(self) -> JobBoard:
+        return self.chat.jobs
+
+    @property
+    def conversation_id(self) -> int | None:
+        """The open conversation's id in the history (None: not saved yet, or history off)."""
+        return self.chat.conversation_id
+
     def on_mount(self) -> None:
         self._show_settings_in_force()
         self.status.set(
@@ -362,235 +392,135 @@ class GemtuiApp(App[int]):
             )
 
     async def on_unmount(self) -> None:
-        await self.jobs.close()
+        ChatPanes.release()
+        await self.chat.jobs.close()
         await self.client.aclose()
 
-    # ------------------------------------------------------------------ sending
+    # ------------------------------------------------------------------ running turns
 
     @property
     def busy(self) -> bool:
         return self._turn_worker is not None and self._turn_worker.is_running
 
+    def run_turn(self, job: Coroutine[Any, Any, object]) -> Worker[object] | None:
+        """Run ``job`` as the one turn: Escape cancels it, no other starts while it runs
+        (``None`` and a warning when one is running)."""
+        if self.busy:
+            job.close()
+            self.notify("A turn is still running: Escape cancels it.", severity="warning")
+            return None
+        self._turn_worker = self.run_worker(job, group="turn", exclusive=True, exit_on_error=False)
+        return self._turn_worker
+
     def on_composer_submitted(self, message: Composer.Submitted) -> None:
         settings = self.conversation.settings
-        if settings.background and settings.stateful and self.editing is None:
-            send_background(self)
+        if settings.background and settings.stateful and self.chat.editing is None:
+            self.action_send_background()
             return
         if self.busy:
             self.notify("A turn is still running: Escape cancels it.", severity="warning")
             return
-        if self.editing is not None:
-            send_edit(self, message.text)
+        editing = self.chat.editing
+        if editing is not None:
+            self._leave_edit(restore=False)
+            turn = editing.turn
+            if not self._rewind(turn):
+                return
+            asked = turn.asked
+            self._send(message.text, asked.attachments, asked.attachment_labels, editing.draft)
             return
         bar = self.attachment_bar
-        self.send(message.text, bar.items(), bar.labels())
+        self._send(message.text, bar.items(), bar.labels())
 
-    def send(
+    def _send(
         self,
         prompt: str,
-        attachments: list[dict[str, Any]] | None = None,
-        labels: list[str] | None = None,
+        attachments: list[dict[str, Any]],
+        labels: list[str],
+        restore_over: str = "",
     ) -> None:
-        """Start a turn for ``prompt``; the draft stays in the composer until it is accepted.
-
-        ``attachments`` are content items; ``labels`` say how they are shown (derived from the
-        items when not given). Attachments over the API's inline limit are refused unsent.
-        """
-        attachments = attachments or []
+        """Start a turn for ``prompt``. The composer empties at once (the prompt is in the
+        chat); if the request fails, the draft and its attachments come back."""
         try:
             check_items(attachments)
         except AttachmentError as error:
             self.notify(escape_markup(str(error)), severity="error", timeout=10)
             return
-        turn = self.conversation.start_turn(prompt, attachments)
-        turn.attachment_labels = labels or [item_label(item) for item in attachments]
-        self.view.add_item(UserItem(prompt, turn.attachment_labels))
-        self.attach_turn(turn, prompt)
-        self._turn_worker = self._run_turn(turn)
-
-    # The turn API: every way a turn is shown (a prompt, a replay, a reopened interaction)
-    # goes through these, so they all batch, trace and end the same way.
-
-    def attach_turn(self, turn: Turn, label: str) -> None:
-        """Give ``turn`` its presenter and its section in the timeline."""
-        self._presenter = TurnPresenter(self.view, turn)
-        self._timeline_turn = self.timeline.add_turn(label, turn.state)
-        self._timings = None
-
-    def stream_opened(self, timings: RequestTimings) -> None:
-        """The turn's stream is open: its request timings head its timeline section."""
-        self._timings = timings
-        self.timeline.refresh_turn(self._timeline_turn, timings)
-
-    def run_as_turn(self, job: Coroutine[Any, Any, object]) -> Worker[object]:
-        """Run ``job`` as the turn: Escape cancels it, no prompt starts while it runs."""
-        worker = self.run_worker(job, group="turn", exclusive=True, exit_on_error=False)
-        self._turn_worker = worker
-        return worker
-
-    @work(exclusive=True, group="turn", exit_on_error=False)
-    async def _run_turn(self, turn: Turn) -> None:
-        await self.stream_turn(turn)
-
-    async def stream_turn(self, turn: Turn) -> None:
-        """Send ``turn`` and stream its answer, inside the running turn worker."""
-        body = turn.request = self.conversation.build_request(turn)
-        recorder = self.start_recorder(turn)
-        self._begin_wait()
-        try:
-            async with self.client.stream(body) as stream:
-                self.stream_opened(stream.timings)
-                self.accept_draft(turn)
-                turn.outcome = "streaming"
-                started = stream.timings.started_at
-                async for received in stream:
-                    if self._wait_started is not None:
-                        self._end_wait("streaming")
-                    self.take_event(turn, received, started, recorder)
-            turn.settle()
-        except asyncio.CancelledError:
-            turn.outcome = "cancelled"
-            raise
-        except StreamInterrupted as error:
-            turn.outcome = "interrupted"
-            turn.error = error
-        except GemtuiApiError as error:
-            turn.outcome = "failed"
-            turn.error = error
-        finally:
-            self.end_turn(turn, recorder)
-
-    def accept_draft(self, turn: Turn) -> None:
-        """The server took the request: now the draft can go."""
-        self.composer.remember(turn.prompt)
-        if self.composer.text == turn.prompt:
-            self.composer.load_text(self.draft_after_send)
-        self.draft_after_send = ""
-        self.attachment_bar.discard_sent(turn.attachments)
-
-    def take_event(
-        self,
-        turn: Turn,
-        received: ReceivedEvent,
-        started: float,
-        recorder: TurnRecorder | None,
-    ) -> None:
-        """Fold one event of ``turn``'s stream (opened at ``started``) into its state and pass
-        the change on: to the panes (batched) and to the history."""
-        change = apply(
-            turn.state,
-            received.event,
-            received_at=received.received_at - started,
-            size=received.size,
-        )
-        self.note_change(change)
-        if recorder is not None:
-            recorder.on_change(change)
-
-    def note_change(self, change) -> None:
-        presenter = self._presenter
-        if presenter is None:
+        if self.run_turn(self.chat.send(prompt, attachments, labels)) is None:
             return
-        presenter.note(change)
-        if self._flush_handle is None:
-            delay = max(0.0, FLUSH_INTERVAL - (time.monotonic() - self._last_flush))
-            self._flush_handle = asyncio.get_running_loop().call_later(delay, self._flush_turn)
+        self._sent = SentDraft(prompt, self.attachment_bar.take(attachments), restore_over)
+        self.composer.load_text(restore_over)
+        self.view.follow_now(force=True)
 
-    def _flush_turn(self) -> None:
-        self._flush_handle = None
-        self._last_flush = time.monotonic()
-        if self._presenter is not None:
-            self._presenter.flush()
-            self.timeline.refresh_turn(self._timeline_turn)
-            self.step_detail.refresh_live()
+    def send(self, prompt: str) -> None:
+        """Send ``prompt`` as the next turn (as typing it and pressing Enter does)."""
+        self._send(prompt, [], [])
 
-    def start_recorder(self, turn: Turn) -> TurnRecorder | None:
-        """Start writing ``turn`` to the history; without a usable history, chat on without it.
+    def on_turn_started(self, message: TurnStarted) -> None:
+        self.panes.turn_started(message.turn)
 
-        Writes are small, synchronous SQLite transactions (about 0.1 ms a step, measured by
-        bench/long_chat_store.py), so they run in the turn worker without a thread of their own.
-        """
-        if self.store is None:
-            return None
-        settings = self.conversation.settings
-        try:
-            if self._conversation_id is None:
-                self._conversation_id = self.store.create_conversation(settings)
-            parent, self.branch_parent = self.branch_parent, HEAD
-            recorder = TurnRecorder.start(
-                self.store,
-                self._conversation_id,
-                turn,
-                settings,
-                parent_turn_id=parent,
-                previous_interaction_id=self.conversation.previous_interaction_id,
-            )
-            turn.stored_id = recorder.turn_id
-            turn.stored_parent = parent if parent != HEAD else previous_stored_id(self.conversation)
-            return recorder
-        except StoreError as error:
-            self._history_failed(error)
-            return None
+    def on_turns_loaded(self, message: TurnsLoaded) -> None:
+        self.panes.prepend(message.turns)
+
+    def on_request_accepted(self, message: RequestAccepted) -> None:
+        sent = self._sent
+        if sent is not None and message.turn.asked.prompt == sent.text:
+            self.composer.remember(sent.text)
+            self._sent = None
+
+    def on_turn_changed(self, message: TurnChanged) -> None:
+        self.panes.turn_changed(message)
+
+    def on_turn_ended(self, message: TurnEnded) -> None:
+        turn = message.turn
+        conversation = self.conversation
+        self.panes.turn_ended(turn, conversation.total_tokens(), conversation.environment_id or "")
+        sent, self._sent = self._sent, None
+        if sent is not None:
+            # The request never got through: the draft comes back, unless a new one is there.
+            if self.composer.text in ("", sent.restore_over):
+                self.composer.load_text(sent.text)
+            self.attachment_bar.put_back(sent.attachments)
+        log.info("turn ended: %s (interaction %s)", turn.reply.outcome, turn.interaction_id or "-")
+
+    def on_turn_notice(self, message: TurnNotice) -> None:
+        self.panes.notice(message.notice, message.turn)
+
+    def on_tool_activity(self, message: ToolActivity) -> None:
+        call = message.call
+        self.status.set(state=f"running {call.name}" if call is not None else "ready")
+
+    def _notice_now(self, notice: Notice) -> None:
+        """A notice from outside a message handler (the approval step of the running turn)."""
+        self.post_message(TurnNotice(notice, None))
 
     def _history_failed(self, error: StoreError) -> None:
         """Say once that history is off for this session, and why."""
         self.view.add_item(
             NoticeItem(f"History is not being saved: {error}", error.hint, level="warning")
         )
-        self.store = None
 
-    def end_turn(self, turn: Turn, recorder: TurnRecorder | None = None) -> None:
-        if self._flush_handle is not None:
-            self._flush_handle.cancel()
-        self._flush_turn()
-        if self._presenter is not None:
-            self._presenter.close()
-        self.view.follow_now()
-        self.timeline.refresh_turn(self._timeline_turn, self._timings or self.client.last_timings)
-        self._end_wait("ready")
-        if recorder is not None:
-            recorder.finish(turn)
-            if recorder.error is not None and self.store is not None:
-                self._history_failed(recorder.error)
-        self.conversation.finish_turn(turn)
-        if turn.outcome == "failed" and turn.error is not None:
-            self.show_error(turn.error)
-        elif turn.outcome == "failed" and turn.state.error is not None:
-            error = turn.state.error
-            self.view.add_item(
-                NoticeItem(
-                    f"The server reported an error mid-stream: {error.message} ({error.code})",
-                    "The partial answer is kept. Press F5 to send the prompt again.",
-                    level="error",
-                )
+    def _allow_always(self, names: list[str]) -> None:
+        """Write ``allow = true`` for these tools into the config file they came from, and
+        into the settings in force, so "always" outlives the session."""
+        saved: list[str] = []
+        if self.loaded is not None:
+            try:
+                saved = allow_functions(self.loaded.path, names)
+            except ConfigWriteError as error:
+                self._notice_now(Notice(f"Allowed for this session only: {error}", "", "warning"))
+                return
+        self.user_settings.functions = [
+            tool.model_copy(update={"allow": True}) if tool.name in saved else tool
+            for tool in self.user_settings.functions
+        ]
+        if saved:
+            where = self.loaded.path if self.loaded else ""
+            self.notify(
+                escape_markup(f"Always allowed from now on: {', '.join(saved)} (saved in {where}).")
             )
-        elif turn.outcome == "interrupted" and turn.error is not None:
-            cause = redact_secrets(str(turn.error), self.connection.secrets)
-            hint = getattr(turn.error, "hint", "") or ""
-            self.view.add_item(
-                NoticeItem(
-                    f"The stream was cut off: {cause}",
-                    f"{hint} Press F5 to send the prompt again.".strip(),
-                    level="error",
-                )
-            )
-        elif turn.outcome == "requires_action":
-            self.tool_loop.turn_ended(turn)
-        elif turn.outcome in OUTCOME_NOTICES:
-            message, hint, level = OUTCOME_NOTICES[turn.outcome]
-            self.view.add_item(NoticeItem(message, hint, level=level))
-        log.info("turn ended: %s (interaction %s)", turn.outcome, turn.state.interaction.id or "-")
-        # A finished turn's objects live as long as the chat: moved out of the collector's
-        # sight, they no longer make each full collection slower (a 120-turn chat paused up to
-        # 230 ms per full collection before; bench/gc_pauses.py). A new chat releases them.
-        gc.freeze()
-        usage = turn.usage
-        self.status.set(
-            state="ready" if turn.outcome in ("completed", "requires_action") else turn.outcome,
-            last_tokens=usage.total_tokens if usage else None,
-            total_tokens=self.conversation.total_tokens(),
-            environment=self.conversation.environment_id or "",
-        )
+        else:
+            self.notify(escape_markup(f"Allowed for this session: {', '.join(names)}."))
 
     def _show_settings_in_force(self) -> None:
         """The status bar names what the next request is made with."""
@@ -601,36 +531,91 @@ class GemtuiApp(App[int]):
             extras=settings_summary(settings),
         )
 
-    def show_error(self, error: Exception) -> None:
-        message = redact_secrets(str(error), self.connection.secrets)
-        log.warning("error shown: %s", message)
-        hint = getattr(error, "hint", "") or ""
-        self.view.add_item(NoticeItem(message, hint, level="error"))
+    # ------------------------------------------------------------------ background runs
 
-    # ------------------------------------------------------------------ waiting indicator
+    def action_send_background(self) -> None:
+        """Send the draft (and its attachments) as a background run; F4 lists the runs."""
+        if len(self.screen_stack) > 1:
+            return
+        text = self.composer.text
+        attachments = self.attachment_bar.items()
+        if not text.strip() and not attachments:
+            self.notify("Nothing to send: type a prompt first.", severity="warning")
+            return
+        if not self.conversation.settings.stateful:
+            self.notify(STATELESS_BACKGROUND, severity="warning", timeout=8)
+            return
+        try:
+            check_items(attachments)
+        except AttachmentError as error:
+            self.notify(escape_markup(str(error)), severity="error", timeout=10)
+            return
+        sent = SentDraft(text, self.attachment_bar.take())
+        self.composer.load_text("")
+        self.run_worker(
+            self._start_background(sent, attachments), group="background", exit_on_error=False
+        )
 
-    def _begin_wait(self) -> None:
-        self._wait_started = time.monotonic()
-        self.status.set(state="waiting", elapsed=0.0)
-        self._spinner = self.set_interval(SPINNER_INTERVAL, self._tick_wait)
+    async def _start_background(self, sent: SentDraft, attachments: list[dict[str, Any]]) -> None:
+        from gemtui.ui.widgets.jobs import short_id  # a dialog module: loaded on first use
 
-    def _tick_wait(self) -> None:
-        if self._wait_started is not None:
-            self.status.set(elapsed=time.monotonic() - self._wait_started)
+        try:
+            job = await self.chat.start_background(sent.text, attachments)
+        except GemtuiApiError as error:
+            cause = redact_secrets(str(error), self.connection.secrets)
+            self.view.add_item(
+                NoticeItem(
+                    f"The background run was not started: {cause}", error.hint, level="error"
+                )
+            )
+            if not self.composer.text:
+                self.composer.load_text(sent.text)
+            self.attachment_bar.put_back(sent.attachments)
+            return
+        self.composer.remember(sent.text)
+        self.notify(
+            escape_markup(f"Running in the background as {short_id(job.id)}. F4 lists runs.")
+        )
 
-    def _end_wait(self, state: str) -> None:
-        self._wait_started = None
-        if self._spinner is not None:
-            self._spinner.stop()
-            self._spinner = None
-        self.status.set(state=state, elapsed=None)
+    def _job_changed(self, job: Job, change: JobChange) -> None:
+        """Keep the status bar's count; say when a run has ended."""
+        from gemtui.ui.widgets.jobs import one_line  # a dialog module: loaded on first use
+
+        self.status.set(jobs_running=self.chat.jobs.running)
+        if change != "finished":
+            return
+        severity = "information" if job.status == "completed" else "warning"
+        self.notify(
+            escape_markup(f"Background run {job.status}: {one_line(job.prompt, 40)} (F4 opens it)"),
+            severity=severity,
+        )
+
+    def action_jobs(self) -> None:
+        """Show the jobs screen; from it, F4 closes it again."""
+        from gemtui.ui.widgets.jobs import JobsScreen
+
+        if isinstance(self.screen, JobsScreen):
+            self.screen.dismiss(None)
+        elif len(self.screen_stack) == 1:
+            self.push_screen(JobsScreen(self.chat.jobs), self._job_chosen)
+
+    def _job_chosen(self, job: Job | None) -> None:
+        """Open a finished run into the conversation, which then continues from it."""
+        if job is not None:
+            self.open_interaction(job.id)
+
+    def open_interaction(self, interaction_id: str) -> None:
+        self.run_turn(self.chat.open_interaction(interaction_id))
+
+    def replay(self, recording: Recording, speed: float = 0.0) -> None:
+        self.run_turn(self.chat.replay(recording, speed))
 
     # ------------------------------------------------------------------ actions
 
     def action_back(self) -> None:
         """Escape when nothing runs: leave editing an earlier prompt, or back to the prompt."""
-        if self.editing is not None:
-            leave_edit(self)
+        if self.chat.editing is not None:
+            self._leave_edit()
         else:
             self.composer.focus()
 
@@ -638,27 +623,7 @@ class GemtuiApp(App[int]):
         if not (self.busy and self._turn_worker is not None):
             self.action_back()
             return
-        turn = self.conversation.turns[-1]
-        interaction_id = turn.state.interaction.id
         self._turn_worker.cancel()
-        # A background run goes on at the server (and is billed) unless it is cancelled there.
-        if (
-            turn.request.get("background")
-            and interaction_id
-            and turn.state.status in RUNNING_STATUSES
-        ):
-            self.run_worker(
-                self._cancel_remote(interaction_id), group="cancel-remote", exit_on_error=False
-            )
-
-    async def _cancel_remote(self, interaction_id: str) -> None:
-        try:
-            await self.client.cancel(interaction_id)
-        except GemtuiApiError as error:
-            cause = redact_secrets(str(error), self.connection.secrets)
-            self.view.add_item(
-                NoticeItem(f"The run may go on at the server: {cause}", error.hint, level="warning")
-            )
 
     def action_focus_conversation(self) -> None:
         self.view.focus()
@@ -666,28 +631,26 @@ class GemtuiApp(App[int]):
     def action_new_conversation(self) -> None:
         if self._turn_worker is not None:
             self._turn_worker.cancel()
-        self.conversation = Conversation(settings=self.conversation.settings)
-        self._conversation_id = None
-        gc.unfreeze()  # the old chat's cycles may be collected now
-        self.branch_parent, self.editing, self.older_turns = HEAD, None, None
-        self.view.clear()
-        self.timeline.set_turns([])
-        self.step_detail.clear()
-        self.status.set(last_tokens=None, total_tokens=0, state="ready", editing="", environment="")
+        self._leave_edit(restore=False)
+        self.chat.new_chat()
+        ChatPanes.release()  # the old chat's cycles may be collected now
+        self.panes.show_all()
+        self.status.set(last_tokens=None, total_tokens=0, state="ready", environment="")
         self.composer.focus()
 
     def action_retry(self) -> None:
         if self.busy:
             return
-        turns = self.conversation.turns
-        if turns and turns[-1].outcome not in ("completed", "requires_action"):
-            last = turns[-1]
-            if last.extra_input and not (last.prompt or last.attachments):
-                self.tool_loop.resend(last.extra_input)  # a results turn: no prompt to resend
-            else:
-                self.send(last.prompt, last.attachments, last.attachment_labels)
-        else:
+        job = self.chat.retry()
+        if job is None:
             self.notify("Nothing to retry: the last turn completed.")
+            return
+        last = self.conversation.turns[-1].asked
+        if self.run_turn(job) is not None and self.composer.text == last.prompt:
+            # The failed draft came back to the composer: it is on its way again.
+            taken = self.attachment_bar.take(last.attachments)
+            self._sent = SentDraft(last.prompt, taken)
+            self.composer.load_text("")
 
     def action_toggle_mode(self) -> None:
         settings = self.conversation.settings
@@ -770,17 +733,21 @@ class GemtuiApp(App[int]):
 
     def action_save_recording(self) -> None:
         """Write the last turn's raw event stream where ``gemtui replay`` can read it."""
-        turns = [turn for turn in self.conversation.turns if turn.state.events]
+        turns = [turn for turn in self.conversation.turns if turn.reply.state.events]
         if not turns:
             self.notify("No stream to save yet.", severity="warning")
             return
         turn = turns[-1]
-        events = [(record.received_at, record.event.to_wire()) for record in turn.state.events]
-        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{turn.state.interaction.id or 'turn'}.jsonl"
+        events = [
+            (record.received_at, record.event.to_wire()) for record in turn.reply.state.events
+        ]
+        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{turn.interaction_id or 'turn'}.jsonl"
         path = save_recording(
-            recordings_dir() / name, turn.request, events, self.connection.secrets
+            recordings_dir() / name, turn.asked.request, events, self.connection.secrets
         )
         self.notify(escape_markup(f"Saved {len(events)} events to {path}"))
+
+    # ------------------------------------------------------------------ history
 
     def action_history(self) -> None:
         if self._history_available():
@@ -809,65 +776,144 @@ class GemtuiApp(App[int]):
             self.open_stored(*found)
 
     def on_conversation_list_screen_deleted(self, message: ConversationListScreen.Deleted) -> None:
-        if message.conversation_id == self._conversation_id:
+        if message.conversation_id == self.conversation_id:
             self.action_new_conversation()
 
     def open_stored(self, conversation_id: int, turn_id: int | None = None) -> None:
-        """Show a saved conversation and continue it: stateful chats chain onto their last
-        interaction, stateless ones resend the history exactly as it was sent."""
+        """Show a saved conversation and continue it; ``turn_id``: select that turn."""
         if self.busy:
             self.notify("A turn is running: Escape cancels it first.", severity="warning")
             return
-        assert self.store is not None
+        self._leave_edit(restore=False)
         try:
-            loaded = self.store.load_conversation(conversation_id, limit=HISTORY_BATCH)
+            self.chat.open_stored(conversation_id)
         except StoreError as error:
             self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
             return
-        self.action_new_conversation()
-        self.conversation = loaded.conversation
-        self._conversation_id = conversation_id
-        # Only the newest batch is read now; older turns come as the reader scrolls up.
-        self.older_turns = older_after(conversation_id, loaded.turns, loaded.has_older)
-        place_stored_turns(loaded.turns, len(self.conversation.history))
-        try:
-            total = self.store.token_total(conversation_id)
-        except StoreError:
-            total = 0  # the count is a courtesy; the chat opens without it
-        self.conversation.unloaded_tokens = max(0, total - self.conversation.total_tokens())
-        for item in stored_items(loaded.turns):
-            self.view.add_item(item)
-        for stored in loaded.turns:
-            self.timeline.add_turn(stored.turn.prompt, stored.turn.state)
+        ChatPanes.release()
+        self.panes.show_all()
         self._show_settings_in_force()
-        self.status.set(total_tokens=self.conversation.total_tokens(), last_tokens=None)
-        turns = self.conversation.turns
-        while turn_id is not None and all(t.stored_id != turn_id for t in turns):
-            if not load_older(self):
-                break
+        conversation = self.conversation
+        self.status.set(
+            total_tokens=conversation.total_tokens(), last_tokens=None, state="ready",
+            environment=conversation.environment_id or "",
+        )  # fmt: skip
+        while turn_id is not None and not self._find_stored(turn_id) and self._load_older():
+            pass
         self.view.follow_now()
-        fill_top(self)
-        target = next((i for i, turn in enumerate(turns) if turn.stored_id == turn_id), None)
+        self._fill_top()
+        target = self._find_stored(turn_id) if turn_id is not None else None
         if target is not None:
-            self.view.focus()
-            self.view.select(self.prompt_positions()[target])
+            index = self.panes.first_item_of(target)
+            if index is not None:
+                self.view.focus()
+                self.view.select(index)
+
+    def _find_stored(self, turn_id: int) -> Turn | None:
+        return next(
+            (t for t in self.conversation.turns if t.stored and t.stored.turn_id == turn_id), None
+        )
+
+    def _load_older(self) -> bool:
+        """Read the next batch of older turns above the others; whether any came."""
+        try:
+            older = self.chat.load_older()
+        except StoreError as error:
+            self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
+            return False
+        self.panes.prepend(older)
+        self.status.set(total_tokens=self.conversation.total_tokens())
+        return bool(older)
+
+    def _fill_top(self) -> None:
+        """Read older batches while the top of the conversation is less than a screen away:
+        the reader never waits at the top for what is above."""
+        view = self.view
+        while view.scroll_y < view.scrollable_content_region.height and self._load_older():
+            pass
 
     def on_conversation_view_near_top(self, _message: ConversationView.NearTop) -> None:
-        fill_top(self)
+        self._fill_top()
 
-    def on_conversation_view_edit_requested(self, message: ConversationView.EditRequested) -> None:
-        begin_edit(self, message.index)
+    # ------------------------------------------------------------------ branches
+
+    def _rewind(self, turn: Turn) -> bool:
+        """Cut the chat back to before ``turn`` (it stays in the history as a branch)."""
+        first_item = self.panes.first_item_of(turn)
+        if self.chat.rewind(turn) is None:
+            self.notify("This turn cannot be branched from.", severity="warning")
+            return False
+        self.panes.drop_from(first_item)
+        self.status.set(total_tokens=self.conversation.total_tokens(), last_tokens=None)
+        return True
 
     def action_regenerate(self) -> None:
-        regenerate(self)
+        """Send the last prompt again from the same point; the old answer stays as a branch."""
+        if self.busy:
+            self.notify("A turn is running: Escape cancels it first.", severity="warning")
+            return
+        last = self.chat.last_prompt_turn()
+        if last is None:
+            self.notify("No prompt to regenerate an answer for.", severity="warning")
+            return
+        self._leave_edit(restore=False)
+        if self._rewind(last):
+            asked = last.asked
+            self.run_turn(self.chat.send(asked.prompt, asked.attachments, asked.attachment_labels))
+
+    def on_conversation_view_edit_requested(self, message: ConversationView.EditRequested) -> None:
+        """Load the prompt of the selected message into the composer, to resend it."""
+        if self.busy:
+            self.notify("A turn is running: Escape cancels it first.", severity="warning")
+            return
+        turn = self.view.items[message.index].turn
+        if turn is None or not turn.asked.has_user_input or self.chat.index_of(turn) is None:
+            self.notify("Select one of your messages to edit it.", severity="warning")
+            return
+        editing = self.chat.begin_edit(turn, self.composer.text)
+        self.status.set(editing=f"editing “{editing.label}” (Esc leaves)")
+        self.composer.load_text(turn.asked.prompt)
+        self.composer.move_cursor(self.composer.document.end)
+        self.composer.focus()
+
+    def _leave_edit(self, *, restore: bool = True) -> None:
+        """Stop editing; ``restore`` puts the displaced draft back in the composer."""
+        editing = self.chat.leave_edit()
+        if editing is None:
+            return
+        self.status.set(editing="")
+        if restore:
+            self.composer.load_text(editing.draft)
 
     def action_switch_branch(self) -> None:
-        switch_branch(self)
+        """List the branches of the open conversation and open the chosen one."""
+        conversation_id, store = self.conversation_id, self.store
+        if store is None or conversation_id is None:
+            self.notify("No saved conversation is open.", severity="warning")
+            return
+        try:
+            summary = store.get_conversation(conversation_id)
+            tree = store.turn_tree(conversation_id)
+        except StoreError as error:
+            self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
+            return
+        head = summary.head_turn_id if summary is not None else None
 
-    @property
-    def conversation_id(self) -> int | None:
-        """The open conversation's id in the history (None: not saved yet, or history off)."""
-        return self._conversation_id
+        def chosen(leaf_id: int | None) -> None:
+            if leaf_id is None or self.store is None:
+                return
+            try:
+                self.store.set_head(conversation_id, leaf_id)
+            except StoreError as error:
+                self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
+                return
+            self.open_stored(conversation_id)
+
+        from gemtui.ui.widgets.branch_list import BranchListScreen  # on demand: start-up time
+
+        self.push_screen(BranchListScreen(branch_tips(tree, head)), chosen)
+
+    # ------------------------------------------------------------------ timeline
 
     def action_timeline(self) -> None:
         """Show the step timeline and go to it; from the timeline, hide it again."""
@@ -880,41 +926,41 @@ class GemtuiApp(App[int]):
             self.timeline.focus()
 
     def on_step_timeline_selected(self, message: StepTimeline.Selected) -> None:
-        label, state, timings = self.timeline.turn_entry(message.turn_index)
+        turn = self.timeline.turn_at(message.turn_index)
+        reply = turn.reply
         self.step_detail.show(
-            state, message.step_index, message.event_seq, timings=timings, label=label
-        )
+            reply.state, message.step_index, message.event_seq, timings=reply.timings,
+            label=turn.title,
+        )  # fmt: skip
         # The conversation follows the timeline (only when the reader is in the timeline, so
         # the two never chase each other).
-        prompts = self.prompt_positions()
-        if self.timeline.has_focus_within and message.turn_index < len(prompts):
-            self.view.select(prompts[message.turn_index])
+        if self.timeline.has_focus_within:
+            index = self.panes.first_item_of(turn)
+            if index is not None:
+                self.view.select(index)
 
     def on_conversation_view_selected(self, message: ConversationView.Selected) -> None:
         """The timeline follows the conversation: the selected message's turn."""
         if not self.view.has_focus:
             return
-        turn_index = sum(1 for position in self.prompt_positions() if position <= message.index)
-        if turn_index:
-            self.timeline.select_turn(turn_index - 1)
+        section = self.panes.section_of(self.view.items[message.index].turn)
+        if section is not None:
+            self.timeline.select_turn(section)
 
-    def prompt_positions(self) -> list[int]:
-        """Where each turn starts in the conversation: every turn shows exactly one prompt."""
-        return [i for i, item in enumerate(self.view.items) if isinstance(item, UserItem)]
+    # ------------------------------------------------------------------ the rest
 
     def action_export(self, fmt: str) -> None:
         """Write the current conversation from the history to a file (mode 0600)."""
         if not self._history_available():
             return
-        assert self.store is not None
-        if self._conversation_id is None:
+        store = self.store
+        assert store is not None
+        if self.conversation_id is None:
             self.notify("Nothing to export yet: send a prompt first.", severity="warning")
             return
         try:
-            summary = self.store.get_conversation(self._conversation_id)
-            turns = self.store.load_turns(
-                self._conversation_id, limit=None, all_branches=fmt == "json"
-            )
+            summary = store.get_conversation(self.conversation_id)
+            turns = store.load_turns(self.conversation_id, limit=None, all_branches=fmt == "json")
         except StoreError as error:
             self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
             return
@@ -959,9 +1005,7 @@ class GemtuiApp(App[int]):
 
     def _open_id_chosen(self, interaction_id: str | None) -> None:
         if interaction_id:
-            from gemtui.ui.reopen import show_interaction, start_reopen
-
-            start_reopen(self, show_interaction(self, interaction_id))
+            self.open_interaction(interaction_id)
 
     def on_step_detail_copy_requested(self, message: StepDetail.CopyRequested) -> None:
         self._copy(message.text)
@@ -975,13 +1019,6 @@ class GemtuiApp(App[int]):
         else:
             order = [info.id for info in keymap_catalogue()]
             self.push_screen(HelpScreen(help_sections(self, self.screen, order)))
-
-    def action_send_background(self) -> None:
-        if len(self.screen_stack) == 1:
-            send_background(self)
-
-    def action_jobs(self) -> None:
-        open_jobs(self)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "turn":
@@ -1024,14 +1061,14 @@ class GemtuiApp(App[int]):
         self.notify(f"{name} is {'on' if on else 'off'} for this conversation.")
 
     def on_conversation_view_id_requested(self, message: ConversationView.IdRequested) -> None:
-        self._copy_turn_id(turn_of(self.view.items, message.index))
+        self._copy_turn_id(self.view.items[message.index].turn)
 
     def action_copy_last_id(self) -> None:
-        ids = [turn for turn in self.conversation.turns if turn.state.interaction.id]
+        ids = [turn for turn in self.conversation.turns if turn.interaction_id]
         self._copy_turn_id(ids[-1] if ids else None)
 
     def _copy_turn_id(self, turn: Turn | None) -> None:
-        interaction_id = turn.state.interaction.id if turn is not None else None
+        interaction_id = turn.interaction_id if turn is not None else None
         if not interaction_id:
             self.notify("No interaction id here: the server did not accept this turn.",
                         severity="warning")  # fmt: skip

@@ -38,6 +38,7 @@ from gemtui.core.citations import Source, citations_of, marked_text, sources_of
 from gemtui.core.markdown_blocks import CodeBlock, IncrementalBlocks, code_blocks, split_blocks
 from gemtui.core.safety import clean_terminal_text, safe_text
 from gemtui.core.structured import check_structured
+from gemtui.core.turn import Turn
 from gemtui.ui.code_rows import code_details, code_summary, is_code_execution
 from gemtui.ui.image_lines import InlineImage
 from gemtui.ui.structured_view import StructuredView
@@ -97,13 +98,15 @@ def markdown(source: str, ctx: RenderContext) -> RenderableType:
 
 
 class ChatItem:
-    """Base of every item; ``version`` changes whenever its rendering would."""
+    """Base of every item; ``version`` changes whenever its rendering would. ``turn`` is the
+    turn the item shows part of (``None``: a message of the app's own)."""
 
     expandable = False
 
     def __init__(self) -> None:
         self.version = 0
         self.expanded = False
+        self.turn: Turn | None = None
 
     def touch(self) -> None:
         self.version += 1
@@ -137,22 +140,47 @@ def _label(glyph: str, title: str, style: Style, detail: str = "") -> Text:
 
 
 class UserItem(ChatItem):
-    """The prompt as typed, shown literally (a prompt is not rendered as Markdown)."""
+    """The prompt as typed, shown literally (a prompt is not rendered as Markdown); ``note``
+    says what a turn without prompt text was (a replayed recording, say)."""
 
-    def __init__(self, prompt: str, attachments: list[str] | None = None) -> None:
+    def __init__(self, prompt: str, attachments: list[str] | None = None, note: str = "") -> None:
         super().__init__()
         self.prompt = prompt
         self.attachments = attachments or []
+        self.note = note
 
     def render(self, width: int, ctx: RenderContext) -> list[Strip]:
         header = Text("You", style=ctx.style("conversation--user-label"))
+        dim = ctx.style("conversation--dim")
         for name in self.attachments:
-            header.append(f"  [{clean_terminal_text(name)}]", style=ctx.style("conversation--dim"))
-        body = safe_text(self.prompt, style=ctx.style("conversation--user"))
-        return render_lines(header, width, ctx) + render_lines(body, width, ctx)
+            header.append(f"  [{clean_terminal_text(name)}]", style=dim)
+        if self.note:
+            header.append_text(safe_text(f"  {self.note}", dim))
+        lines = render_lines(header, width, ctx)
+        if self.prompt:
+            body = safe_text(self.prompt, style=ctx.style("conversation--user"))
+            lines += render_lines(body, width, ctx)
+        return lines
 
     def copy_text(self) -> str:
         return self.prompt
+
+
+class ResultsSentItem(UserItem):
+    """The user's side of a turn that sends function results: which ones went back."""
+
+    def __init__(self, results: list[dict[str, Any]]) -> None:
+        super().__init__("")
+        self.results = results
+
+    def render(self, width: int, ctx: RenderContext) -> list[Strip]:
+        names = ", ".join(str(result.get("name")) for result in self.results)
+        header = Text("You", style=ctx.style("conversation--user-label"))
+        header.append_text(safe_text(f"  sent results of {names}", ctx.style("conversation--dim")))
+        return render_lines(header, width, ctx)
+
+    def copy_text(self) -> str:
+        return json.dumps(self.results, indent=2, ensure_ascii=False)
 
 
 #: Rendered lines of a block kept without their ``Strip`` wrappers: a ``Strip`` carries seven

@@ -46,11 +46,8 @@ def save_selected_images(view: ConversationView, directory: Path | None = None) 
     images = selected_images(view)
     if not images or view.selected is None:
         return
-    # Imported here: the presenter module imports the conversation view, which imports this.
-    from gemtui.ui.turn_presenter import turn_of
-
-    turn = turn_of(view.items, view.selected)
-    label = short_label(turn.state.interaction.id if turn is not None else None)
+    turn = view.items[view.selected].turn
+    label = short_label(turn.interaction_id if turn is not None else None)
     report = save_images(images, (directory or Path.cwd()).resolve(), label)
     lines = [f"Saved {path}" for path in report.saved]
     lines += [f"Not saved: {problem}" for problem in report.failed]

@@ -6,7 +6,7 @@ endpoint, demo emulator, history), so after the reopened turn the user can go on
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -16,9 +16,8 @@ from gemtui.core.recording import Recording
 from gemtui.core.store import Store
 from gemtui.ui.app import Connection, GemtuiApp
 from gemtui.ui.launch import run_tui
-from gemtui.ui.reopen import show_interaction, show_recording, start_reopen
 
-Opener = Callable[[GemtuiApp], Awaitable[object]]
+Opener = Callable[[GemtuiApp], None]
 
 
 class ReopenApp(GemtuiApp):
@@ -38,7 +37,7 @@ class ReopenApp(GemtuiApp):
     def on_mount(self) -> None:
         # Textual runs GemtuiApp.on_mount too (handlers run for every class in the MRO); the
         # opener starts after the first refresh, once that has set up the panes.
-        self.call_after_refresh(lambda: start_reopen(self, self._opener(self)))
+        self.call_after_refresh(self._opener, self)
 
 
 def run_show(
@@ -49,7 +48,7 @@ def run_show(
     overrides: dict[str, Any] | None = None,
 ) -> int:
     """Run the TUI with the interaction ``interaction_id`` as its first turn."""
-    opener = partial(show_interaction, interaction_id=interaction_id)
+    opener = partial(GemtuiApp.open_interaction, interaction_id=interaction_id)
     return run_tui(
         demo=demo, config=config, overrides=overrides, app_factory=partial(ReopenApp, opener=opener)
     )
@@ -64,7 +63,7 @@ def run_replay(
     overrides: dict[str, Any] | None = None,
 ) -> int:
     """Run the TUI replaying ``recording`` at ``speed`` times its pace (0: at once)."""
-    opener = partial(show_recording, recording=recording, speed=speed)
+    opener = partial(GemtuiApp.replay, recording=recording, speed=speed)
     return run_tui(
         demo=demo, config=config, overrides=overrides, app_factory=partial(ReopenApp, opener=opener)
     )

@@ -9,7 +9,6 @@ of control sequences, and never parsed as markup.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
@@ -36,7 +35,8 @@ def chip_text(attachment: Attachment) -> str:
 
 
 class AttachmentBar(Widget, can_focus=True):
-    """Holds the attachments of the draft; the app sends them and clears them once accepted."""
+    """Holds the attachments of the draft; the app takes them when it sends the draft and puts
+    them back if the request fails."""
 
     BINDINGS = [
         Binding("left", "select(-1)", "Previous", show=False, id="attachment_bar.previous"),
@@ -89,13 +89,21 @@ class AttachmentBar(Widget, can_focus=True):
         self._changed()
         return True
 
-    def discard_sent(self, items: Iterable[dict[str, Any]]) -> None:
-        """Remove the attachments whose content items a request took (the very objects), and
-        keep any added while it was on its way."""
-        gone = {id(item) for item in items}
-        kept = [attachment for attachment in self.attachments if id(attachment.item) not in gone]
-        if len(kept) != len(self.attachments):
-            self.attachments = kept
+    def take(self, items: list[dict[str, Any]] | None = None) -> list[Attachment]:
+        """Take the attachments of a draft that was sent (those whose content items are
+        ``items``, the very objects; all with ``None``); returns them, to put back if the
+        request fails."""
+        wanted = None if items is None else {id(item) for item in items}
+        taken = [a for a in self.attachments if wanted is None or id(a.item) in wanted]
+        if taken:
+            self.attachments = [a for a in self.attachments if a not in taken]
+            self._changed()
+        return taken
+
+    def put_back(self, attachments: list[Attachment]) -> None:
+        """A send failed: its attachments come back in front of any added meanwhile."""
+        if attachments:
+            self.attachments = [*attachments, *self.attachments]
             self._changed()
 
     def _changed(self) -> None:

@@ -302,8 +302,11 @@ class ConversationView(ScrollView, can_focus=True):
         elif self._follow_timer is None:
             self._follow_timer = self.set_timer(FOLLOW_INTERVAL - waited, self.follow_now)
 
-    def follow_now(self) -> None:
-        """Scroll to the newest line now if following (a turn's end calls it: no delay left)."""
+    def follow_now(self, *, force: bool = False) -> None:
+        """Scroll to the newest line now if following (a turn's end calls it: no delay left).
+        ``force``: follow from now on, wherever the reader was (a prompt was just sent)."""
+        if force:
+            self._follow = True
         if self._follow_timer is not None:
             self._follow_timer.stop()
             self._follow_timer = None

@@ -25,8 +25,6 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from gemtui.api.models import STEP_TYPES
-from gemtui.api.timing import RequestTimings
-from gemtui.core.assembler import InteractionState
 from gemtui.core.safety import clean_terminal_text
 from gemtui.core.timeline_rows import (
     EventRow,
@@ -34,7 +32,6 @@ from gemtui.core.timeline_rows import (
     StepRow,
     SummaryRow,
     TimelineRows,
-    TurnEntry,
     TurnRow,
     format_bytes,
     format_seconds,
@@ -44,6 +41,7 @@ from gemtui.core.timeline_rows import (
     turn_span,
     usage_parts,
 )
+from gemtui.core.turn import Turn
 
 GUTTER = 2
 #: Status mark, expander and index ("✓ ▸ #12  "), then the type: the label column.
@@ -205,10 +203,10 @@ class TimelineList(ScrollView, can_focus=True):
         return [Segment(set_cell_size(text, width), self._style("timeline--summary"))]
 
     def _turn_segments(self, row: TurnRow, width: int) -> list[Segment]:
-        state, timings = row.state, row.entry.timings
+        state, timings = row.state, row.source.reply.timings
         steps = self.rows.step_rows(row.turn)
         mark = "▾" if steps and all(step.expanded for step in steps) else "▸"
-        parts = [f"{mark} Turn {row.turn + 1}", _plain(_turn_status(state))]
+        parts = [f"{mark} Turn {row.turn + 1}", _plain(row.source.status)]
         if timings is not None:
             if timings.status_code is not None:
                 parts.append(f"HTTP {timings.status_code}")
@@ -216,8 +214,8 @@ class TimelineList(ScrollView, can_focus=True):
             parts.append(f"first byte {format_seconds(timings.first_byte_s)}")
             parts.append(f"total {format_seconds(timings.total_s)}")
         parts.append(f"{len(state.events)} events")
-        if row.entry.label:
-            parts.append(f"«{_plain(row.entry.label)}»")
+        if row.source.title:
+            parts.append(f"«{_plain(row.source.title)}»")
         text = " · ".join(parts)
         style = self._style("timeline--error" if state.error else "timeline--turn")
         return [Segment(set_cell_size(text, width), style)]
@@ -244,8 +242,8 @@ class TimelineList(ScrollView, can_focus=True):
         return [Segment(" " * room, self._style())] if room > 0 else []
 
     def _step_segments(self, row: StepRow, width: int) -> list[Segment]:
-        entry = self.rows.turn_entry(row.turn)
-        state, step = entry.state, row.state
+        turn = self.rows.turn_at(row.turn)
+        state, step = turn.reply.state, row.state
         status = step_status(state, step)
         end = step_end(state, step)
         tokens = step_tokens(step)
@@ -271,14 +269,14 @@ class TimelineList(ScrollView, can_focus=True):
         if bar_width >= MIN_BAR:
             bar_style = "timeline--bar" if status == "done" else "timeline--bar-live"
             styles = (self._style("timeline--dim"), self._style(bar_style))
-            bar = _bar(step.started_at, end, turn_span(entry), bar_width, *styles)
+            bar = _bar(step.started_at, end, turn_span(turn), bar_width, *styles)
         else:
             bar = []
         return segments + self._fill(width, bar)
 
     def _event_segments(self, row: EventRow, width: int) -> list[Segment]:
         record = row.record
-        entry = self.rows.turn_entry(row.turn)
+        turn = self.rows.turn_at(row.turn)
         nested = row.step is not None
         label = row.label
         if nested:
@@ -294,7 +292,7 @@ class TimelineList(ScrollView, can_focus=True):
         bar_width = width - FIXED_WIDTH - 1
         if bar_width >= MIN_BAR:
             styles = (self._style(), self._style("timeline--dim"))
-            bar = _tick(record.received_at, turn_span(entry), bar_width, *styles)
+            bar = _tick(record.received_at, turn_span(turn), bar_width, *styles)
         else:
             bar = []
         return segments + self._fill(width, bar)
@@ -395,12 +393,6 @@ class TimelineList(ScrollView, can_focus=True):
         return parent
 
 
-def _turn_status(state: InteractionState) -> str:
-    if state.error is not None:
-        return "error"
-    return state.status or ("streaming" if state.events else "waiting")
-
-
 def _bar(
     start: float, end: float, span: float, width: int, track: Style, style: Style
 ) -> list[Segment]:
@@ -483,32 +475,26 @@ class StepTimeline(Vertical):
 
     # ------------------------------------------------------------------ content
 
-    def set_turns(
-        self, turns: Sequence[tuple[str, InteractionState, RequestTimings | None]]
-    ) -> None:
-        """Show these turns instead of what was shown (a new, reopened or replayed chat)."""
-        self.rows.set_turns([TurnEntry(*turn) for turn in turns])
+    def set_turns(self, turns: Sequence[Turn]) -> None:
+        """Show these turns instead of what was shown (a new, reopened or rewound chat)."""
+        self.rows.set_turns(turns)
         self.list.selected = None
         self.list.lines_changed()
 
-    def add_turn(
-        self, label: str, state: InteractionState, timings: RequestTimings | None = None
-    ) -> int:
+    def add_turn(self, turn: Turn) -> int:
         """Add a section for a new turn; returns its turn index for :meth:`refresh_turn`."""
-        index = self.rows.add_turn(label, state, timings)
+        index = self.rows.add_turn(turn)
         self.list.lines_changed()
         return index
 
-    def refresh_turn(
-        self, turn_index: int, timings: RequestTimings | None = None, label: str | None = None
-    ) -> None:
+    def refresh_turn(self, turn_index: int) -> None:
         """Take in the turn's new events (and its timings once known) and repaint."""
-        self.rows.refresh_turn(turn_index, timings, label)
+        self.rows.refresh_turn(turn_index)
         self.list.lines_changed()
 
-    def turn_entry(self, turn_index: int) -> TurnEntry:
-        """``(label, state, timings)`` of a turn, e.g. to show a selection in ``StepDetail``."""
-        return self.rows.turn_entry(turn_index)
+    def turn_at(self, turn_index: int) -> Turn:
+        """The turn of a section, e.g. to show a selection in ``StepDetail``."""
+        return self.rows.turn_at(turn_index)
 
     def select_turn(self, turn_index: int) -> None:
         """Put the cursor on a turn's heading (to follow the conversation pane)."""

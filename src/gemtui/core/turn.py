@@ -1,0 +1,138 @@
+"""One turn of a chat, in three parts: what was asked, what came back, and where it is stored.
+
+They change at different times and are read by different people: :class:`Asked` is fixed
+once the request has gone (the prompt, its attachments, the results of function calls, the
+body as sent); :class:`Reply` grows while the stream runs (the assembler's state) and ends with
+one outcome; :class:`StoredAt` is the turn's row in the local history, known once it is
+written. Nothing here is derived state: where a turn sits in the chain (which interaction it
+continued, what stateless history came before it) is computed from the list of turns by
+:class:`~gemtui.core.conversation.Conversation` whenever it is needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from gemtui.api.models import TERMINAL_STATUSES, WAITING_STATUSES, Usage
+from gemtui.api.timing import RequestTimings
+from gemtui.core.assembler import InteractionState, new_state
+
+Outcome = Literal[
+    "pending", "streaming", "completed", "requires_action", "incomplete", "cancelled",
+    "interrupted", "failed",
+]  # fmt: skip
+
+#: How a turn came to be: typed by the user, sent by the tool loop, opened by id (or from a
+#: finished background run), or played back from a recording.
+TurnKind = Literal["prompt", "results", "opened", "replayed"]
+
+#: Outcomes after which the turn's interaction is stored server-side and can be chained onto.
+CHAINABLE_OUTCOMES = frozenset({"completed", "requires_action", "incomplete"})
+#: Outcomes a turn ends with (the others say it has not ended yet).
+ENDED_OUTCOMES = frozenset(
+    {"completed", "requires_action", "incomplete", "cancelled", "interrupted", "failed"}
+)
+
+
+@dataclass(eq=False)
+class Asked:
+    """What the turn sent. ``label`` names a turn that has no prompt text (a recording, an
+    interaction opened by id); ``stateful`` says whether it was sent to be kept at the server
+    (``previous_interaction_id`` chaining) or with ``store: false``."""
+
+    prompt: str = ""
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    #: How each attachment is shown (``name · kind · size``), so a resend shows it alike.
+    attachment_labels: list[str] = field(default_factory=list)
+    #: Function results this turn answers the previous one's calls with, in wire form.
+    results: list[dict[str, Any]] = field(default_factory=list)
+    kind: TurnKind = "prompt"
+    label: str = ""
+    stateful: bool = True
+    #: The create body as sent (never holds the key); empty until the request is built.
+    request: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_user_input(self) -> bool:
+        return bool(self.prompt or self.attachments)
+
+    @property
+    def user_input_step(self) -> dict[str, Any]:
+        content: list[dict[str, Any]] = [*self.attachments]
+        if self.prompt:
+            content.append({"type": "text", "text": self.prompt})
+        return {"type": "user_input", "content": content}
+
+
+@dataclass(eq=False)
+class Reply:
+    """What came back: the assembled interaction, how the turn ended, and the request's
+    timings. ``chain_lost`` marks an interaction the current server does not know (a 404 when
+    chaining onto it): the conversation then resends its history instead of chaining."""
+
+    state: InteractionState = field(default_factory=new_state)
+    outcome: Outcome = "pending"
+    error: Exception | None = None
+    timings: RequestTimings | None = None
+    chain_lost: bool = False
+
+    def settle(self) -> None:
+        """Set the outcome from the final interaction status once the stream has ended."""
+        state = self.state
+        status = state.status
+        if state.error is not None and status not in TERMINAL_STATUSES | WAITING_STATUSES:
+            self.outcome = "failed"
+        elif status in ("completed", "requires_action", "incomplete", "cancelled", "failed"):
+            self.outcome = status
+        elif status == "requires_continuation":
+            self.outcome = "incomplete"
+        elif state.completed:
+            self.outcome = "completed"
+        else:
+            self.outcome = "interrupted"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAt:
+    """The turn's row in the history store and the row it follows (its parent in the tree)."""
+
+    turn_id: int
+    parent_id: int | None
+
+
+@dataclass(eq=False)
+class Turn:
+    """One request and the interaction that answers it."""
+
+    asked: Asked = field(default_factory=Asked)
+    reply: Reply = field(default_factory=Reply)
+    stored: StoredAt | None = None
+
+    @property
+    def interaction_id(self) -> str | None:
+        return self.reply.state.interaction.id
+
+    @property
+    def usage(self) -> Usage | None:
+        return self.reply.state.interaction.usage
+
+    @property
+    def title(self) -> str:
+        """How the turn is named (timeline, detail): its prompt, else its label or id."""
+        return self.asked.prompt or self.asked.label or self.interaction_id or ""
+
+    @property
+    def status(self) -> str:
+        """Where the turn is: its outcome once it has ended, else what the stream says."""
+        reply = self.reply
+        if reply.outcome in ENDED_OUTCOMES and reply.outcome != "completed":
+            return reply.outcome
+        if reply.state.error is not None:
+            return "error"
+        state = reply.state
+        return state.status or ("streaming" if state.events else "waiting")
+
+    @property
+    def chainable(self) -> bool:
+        return self.reply.outcome in CHAINABLE_OUTCOMES

@@ -1,0 +1,400 @@
+"""The one owner of a turn: build the request, get the events, fold them, record them, end.
+
+Every way a turn happens goes through :class:`TurnRunner`: a prompt typed in the TUI, a
+question of ``gemtui ask``, the tool rounds that follow a ``requires_action``, an interaction
+opened by id (or a finished background run), a recording played back, and the create of a
+background run. Each one:
+
+1. builds its request from the conversation (:meth:`Conversation.build_request`), reading the
+   older turns of a stored chat first when the request needs them;
+2. tells the sink the turn started, and writes its row through :class:`ChatHistory`;
+3. folds each event with the assembler, records the change and hands it to the sink;
+4. ends with one outcome (completed, requires_action, incomplete, interrupted, cancelled,
+   failed), written to the history and told to the sink.
+
+Tool rounds run here too: the calls go to an ``approve`` callback (the TUI's dialog; the
+allow-list in ``gemtui ask``), the approved ones run, and their results go back as the next
+turn, until the model answers. When a chained request gets a 404 because the server does not
+know the interaction (a chat reopened against another server, a recording), the conversation is
+resent from its stored steps instead, once.
+
+Pure: no Textual. The front ends differ only in their :class:`TurnSink` and ``approve``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from gemtui.api.client import EventStream, InteractionsClient
+from gemtui.api.errors import ApiStatusError, GemtuiApiError, StreamInterrupted
+from gemtui.api.models import EventBase, Interaction, parse_event
+from gemtui.core.assembler import Change, apply
+from gemtui.core.chat_history import ChatHistory
+from gemtui.core.conversation import Conversation
+from gemtui.core.jobs import WAITING_POLL, PollPolicy, poll_until_settled
+from gemtui.core.recording import Recording
+from gemtui.core.reopen_state import interaction_events, prompt_from_input
+from gemtui.core.replay import event_size, paced_events
+from gemtui.core.store import StoreError
+from gemtui.core.store_recorder import TurnRecorder
+from gemtui.core.tools import FunctionTool, ToolCall, answer_call, denied_result, pending_calls
+from gemtui.core.turn import Asked, Turn
+
+__all__ = ["MAX_TOOL_ROUNDS", "Approver", "Notice", "TurnRunner", "TurnSink"]
+
+#: Rounds of function calls answered in a row before the runner stops and says so.
+MAX_TOOL_ROUNDS = 10
+#: How the timeline names a turn that sends function results, or plays back a recording.
+RESULTS_LABEL = "function results"
+RECORDING_LABEL = "recording"
+STREAM_UNAVAILABLE = (
+    "The events of this interaction could not be streamed again ({reason}); "
+    "its steps come from GET, without receive times."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the runner tells the user. ``detail``: progress worth showing only to those
+    who asked for details (``gemtui ask -v``)."""
+
+    text: str
+    hint: str = ""
+    level: Literal["info", "warning", "error"] = "info"
+    detail: bool = False
+
+
+class TurnSink(Protocol):
+    """What a front end is told while turns run (called in the runner's task, in order)."""
+
+    def turns_loaded(self, turns: list[Turn]) -> None:
+        """Older turns were read in front of the others (a request needed them)."""
+
+    def turn_started(self, turn: Turn) -> None:
+        """A turn is in the conversation; its request is built (``turn.asked.request``)."""
+
+    def request_accepted(self, turn: Turn) -> None:
+        """The server took the request (the stream is open): the draft may go."""
+
+    def event_received(self, turn: Turn, offset: float, raw: str | dict[str, object]) -> None:
+        """An event arrived ``offset`` seconds after the request, as sent (before folding)."""
+
+    def turn_changed(self, turn: Turn, change: Change) -> None:
+        """One event was folded into ``turn.reply.state``."""
+
+    def turn_ended(self, turn: Turn) -> None:
+        """``turn.reply.outcome`` is final."""
+
+    def notice(self, notice: Notice) -> None: ...
+
+    def tool_running(self, call: ToolCall | None) -> None:
+        """A local function tool runs now (``None``: none runs any more)."""
+
+    def tool_finished(self, call: ToolCall, result: dict[str, object]) -> None: ...
+
+
+#: Decides which of the calls of a ``requires_action`` turn run: one flag per call (``False``:
+#: answered as denied), or ``None`` to run none and end there with the calls open.
+Approver = Callable[[list[ToolCall]], Awaitable[list[bool] | None]]
+
+
+class TurnRunner:
+    """Runs the turns of one conversation.
+
+    ``client`` is called for every request, so a client replaced after a settings change is
+    used from then on; ``tools`` gives the local function tools in force.
+    """
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        *,
+        client: Callable[[], InteractionsClient],
+        sink: TurnSink,
+        history: ChatHistory,
+        tools: Callable[[], Mapping[str, FunctionTool]] = dict,
+        approve: Approver | None = None,
+    ) -> None:
+        self.conversation = conversation
+        self._client = client
+        self.sink = sink
+        self.history = history
+        self.tools = tools
+        self.approve = approve
+
+    # ------------------------------------------------------------------ kinds of turn
+
+    async def send(self, asked: Asked) -> Turn:
+        """Send ``asked`` as the next turn and stream its answer; then answer the model's
+        function calls round after round while ``approve`` lets them run. Returns the last
+        turn. Cancelling the task ends the running turn as cancelled (and kills a tool)."""
+        turn = await self._streamed_turn(asked)
+        rounds = 0
+        while turn.reply.outcome == "requires_action" and self.approve is not None:
+            if rounds == MAX_TOOL_ROUNDS:
+                self.sink.notice(
+                    Notice(
+                        f"Stopped after {MAX_TOOL_ROUNDS} rounds of function calls in a row.",
+                        "The last calls are unanswered; send a prompt to go on.",
+                        "warning",
+                    )
+                )
+                break
+            results = await self._answer_calls(turn)
+            if results is None:
+                break
+            rounds += 1
+            turn = await self._streamed_turn(
+                Asked(results=results, kind="results", label=RESULTS_LABEL)
+            )
+        return turn
+
+    async def start_background(self, asked: Asked) -> tuple[Turn, Interaction]:
+        """Create ``asked`` as a background run (the server keeps it going); returns the turn
+        it would be (not in the conversation: a run becomes a turn when it is opened) and the
+        server's answer. Raises what the create raised; a stateless chat cannot do this."""
+        if not self.conversation.settings.stateful:
+            raise ValueError("a background run must be stored (store: false cannot be polled)")
+        self._load_older_if_needed()
+        turn = Turn(asked=asked)
+        body = self.conversation.build_request(turn, background=True)
+        return turn, await self._client().create(body)
+
+    async def open(
+        self, interaction_id: str, *, wait: bool = False, poll: PollPolicy = WAITING_POLL
+    ) -> Turn:
+        """Add the stored interaction ``interaction_id`` as a turn: GET for its prompt, then
+        its events by stream GET (so the timeline has timings); when they cannot be streamed,
+        its steps from GET. ``wait``: first poll until it is no longer running.
+
+        Raises the GET's :class:`GemtuiApiError` (nothing is added then).
+        """
+        client = self._client()
+        if wait:
+            interaction = await poll_until_settled(
+                lambda: client.get(interaction_id), poll, on_poll=self._waiting
+            )
+        else:
+            interaction = await client.get(interaction_id)
+        prompt = prompt_from_input([step.to_wire() for step in interaction.steps or ()])
+        turn = self.conversation.start_turn(
+            Asked(prompt=prompt, kind="opened", label=interaction_id)
+        )
+        turn.reply.state.interaction.id = interaction_id
+        turn.reply.state.interaction.previous_interaction_id = interaction.previous_interaction_id
+        self.sink.turn_started(turn)
+        recorder = self.history.begin(self.conversation, turn)
+        turn.reply.outcome = "streaming"
+        try:
+            failure: GemtuiApiError | None = None
+            try:
+                await self._fold_stream(turn, client.stream_get(interaction_id), recorder)
+            except GemtuiApiError as error:
+                failure = error
+            state = turn.reply.state
+            if not state.steps:
+                reason = failure or state.error
+                if reason is not None:
+                    text = getattr(reason, "message", None) or str(reason)
+                    self.sink.notice(Notice(STREAM_UNAVAILABLE.format(reason=text)))
+                state.error = None  # the interaction from GET is the truth
+                for event in interaction_events(interaction):
+                    self._take(turn, event, parse_event(event), 0.0, event_size(event), recorder)
+                failure = None
+            self._settle(turn, failure)
+        except asyncio.CancelledError:
+            turn.reply.outcome = "cancelled"
+            raise
+        finally:
+            self._end(turn, recorder)
+        return turn
+
+    async def replay(self, recording: Recording, speed: float = 0.0) -> Turn:
+        """Play ``recording`` back as a turn, at its recorded pace divided by ``speed`` (0: at
+        once). Nothing of it happens again: it is not written to the history, and function
+        calls it ends with are not run."""
+        request = recording.request
+        asked = Asked(
+            prompt=prompt_from_input(request.get("input")),
+            kind="replayed",
+            label=RECORDING_LABEL,
+            stateful=request.get("store") is not False,
+            request=request,
+        )
+        turn = self.conversation.start_turn(asked)
+        self.sink.turn_started(turn)
+        turn.reply.outcome = "streaming"
+        try:
+            async for offset, raw, event, size in paced_events(recording, speed):
+                self._take(turn, raw, event, offset, size, None)
+            turn.reply.settle()
+        except asyncio.CancelledError:
+            turn.reply.outcome = "cancelled"
+            raise
+        finally:
+            self._end(turn, None)
+        if turn.reply.outcome == "requires_action":
+            self.sink.notice(
+                Notice("The recording ends with function calls; a replay does not run them.")
+            )
+        return turn
+
+    # ------------------------------------------------------------------ one streamed turn
+
+    async def _streamed_turn(self, asked: Asked) -> Turn:
+        self._load_older_if_needed()
+        turn = self.conversation.start_turn(asked)
+        self.conversation.build_request(turn)
+        self.sink.turn_started(turn)
+        recorder = self.history.begin(self.conversation, turn)
+        try:
+            try:
+                await self._create_stream(turn, recorder)
+            except ApiStatusError as error:
+                if not self._chain_was_lost(turn, error):
+                    raise
+                await self._create_stream(turn, recorder)
+            turn.reply.settle()
+        except asyncio.CancelledError:
+            turn.reply.outcome = "cancelled"
+            raise
+        except StreamInterrupted as error:
+            turn.reply.outcome, turn.reply.error = "interrupted", error
+        except GemtuiApiError as error:
+            turn.reply.outcome, turn.reply.error = "failed", error
+        finally:
+            self._end(turn, recorder)
+        return turn
+
+    async def _create_stream(self, turn: Turn, recorder: TurnRecorder | None) -> None:
+        await self._fold_stream(turn, self._client().stream(turn.asked.request), recorder)
+
+    def _chain_was_lost(self, turn: Turn, error: ApiStatusError) -> bool:
+        """A 404 for the interaction the request chained onto: mark it lost, rebuild the
+        request with the conversation's history, and say so (once: the next turns chain onto
+        the new interaction). False when that does not apply."""
+        conversation = self.conversation
+        chained = conversation.chained_turn(turn)
+        previous = turn.asked.request.get("previous_interaction_id")
+        if error.status != 404 or not previous or chained is None or turn.reply.state.events:
+            return False
+        chained.reply.chain_lost = True
+        self._load_older_if_needed(turn)
+        conversation.build_request(turn)
+        self.sink.notice(
+            Notice(
+                f"The server does not know interaction {previous} (a chat from another server, "
+                "or one it no longer keeps).",
+                "The conversation goes on with its history resent from the stored steps.",
+                "warning",
+            )
+        )
+        return True
+
+    async def _fold_stream(
+        self,
+        turn: Turn,
+        opening: AbstractAsyncContextManager[EventStream],
+        recorder: TurnRecorder | None,
+    ) -> None:
+        async with opening as stream:
+            turn.reply.timings = stream.timings
+            turn.reply.outcome = "streaming"
+            self.sink.request_accepted(turn)
+            started = stream.timings.started_at
+            async for received in stream:
+                offset = received.received_at - started
+                self._take(turn, received.raw, received.event, offset, received.size, recorder)
+
+    def _take(
+        self,
+        turn: Turn,
+        raw: str | dict[str, object],
+        event: EventBase,
+        offset: float,
+        size: int,
+        recorder: TurnRecorder | None,
+    ) -> None:
+        """Fold one event (``raw`` as received, ``event`` parsed) into the turn, record the
+        change, pass it on."""
+        self.sink.event_received(turn, offset, raw)
+        change = apply(turn.reply.state, event, received_at=offset, size=size)
+        if recorder is not None:
+            recorder.on_change(change)
+        self.sink.turn_changed(turn, change)
+
+    def _settle(self, turn: Turn, failure: GemtuiApiError | None) -> None:
+        if isinstance(failure, StreamInterrupted):
+            turn.reply.outcome, turn.reply.error = "interrupted", failure
+        elif failure is not None:
+            turn.reply.outcome, turn.reply.error = "failed", failure
+        else:
+            turn.reply.settle()
+
+    def _end(self, turn: Turn, recorder: TurnRecorder | None) -> None:
+        if turn.reply.timings is not None:
+            turn.reply.timings.finish()
+        self.history.finish(recorder, turn)
+        self.sink.turn_ended(turn)
+
+    def _load_older_if_needed(self, until: Turn | None = None) -> None:
+        """Read the older turns of a stored chat when the next request resends them."""
+        if not self.conversation.needs_older(until):
+            return
+        try:
+            loaded = self.conversation.load_older(None)
+        except StoreError as error:
+            self.sink.notice(
+                Notice(
+                    f"The older turns of this chat could not be read: {error}",
+                    "The request resends only the turns shown.",
+                    "warning",
+                )
+            )
+            return
+        if loaded:
+            self.sink.turns_loaded(loaded)
+
+    def _waiting(
+        self, interaction: Interaction | None, _error: Exception | None, pause: float
+    ) -> None:
+        status = interaction.status if interaction is not None else "?"
+        self.sink.notice(Notice(f"status: {status}; next check in {pause:.2g} s", detail=True))
+
+    # ------------------------------------------------------------------ tool rounds
+
+    async def _answer_calls(self, turn: Turn) -> list[dict[str, object]] | None:
+        """One result per function call of ``turn``, in order, or ``None`` to stop here."""
+        calls = pending_calls(turn.reply.state)
+        if not calls or self.approve is None:
+            return None
+        decisions = await self.approve(calls)
+        if decisions is None:
+            return None
+        tools = self.tools()
+        results = []
+        for call, run in zip(calls, decisions, strict=True):
+            if not run:
+                results.append(denied_result(call))
+                continue
+            self.sink.tool_running(call)
+            try:
+                result = await answer_call(tools, call)
+            except asyncio.CancelledError:
+                self.sink.notice(
+                    Notice(
+                        f"Stopped {call.name}; its process was killed.",
+                        "The function calls of this turn are unanswered; send a prompt to go on.",
+                        "warning",
+                    )
+                )
+                raise
+            finally:
+                self.sink.tool_running(None)
+            self.sink.tool_finished(call, result)
+            results.append(result)
+        return results

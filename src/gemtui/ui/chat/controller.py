@@ -1,0 +1,188 @@
+"""The chat behind the panes: its conversation, the runner of its turns, what is being edited.
+
+Not a widget, and it never touches one: the app asks it to do something (send, regenerate,
+edit an earlier prompt, open a stored chat, read older turns) and shows the result; what a
+running turn reports comes to the app as messages (:mod:`gemtui.ui.chat.messages`) through
+the runner's sink. Starting a turn gives back a coroutine, which the app runs as its one turn
+worker, so Escape cancels it and no second turn starts meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+from gemtui.api.client import InteractionsClient
+from gemtui.api.errors import GemtuiApiError
+from gemtui.core.chat_history import ChatHistory, OpenedChat
+from gemtui.core.conversation import ChatSettings, Conversation
+from gemtui.core.jobs import Job, JobBoard
+from gemtui.core.recording import Recording
+from gemtui.core.tools import FunctionTool
+from gemtui.core.turn import Asked, Turn
+from gemtui.core.turn_runner import Approver, Notice, TurnRunner
+from gemtui.ui.chat.live_turn import LiveTurn
+
+#: Turns read per batch, when a stored chat opens and each time the reader nears the top.
+HISTORY_BATCH = 10
+#: How much of an edited prompt the status bar shows.
+LABEL_LIMIT = 24
+
+
+@dataclass(frozen=True, slots=True)
+class EditState:
+    """An earlier prompt loaded into the composer: its turn, and the draft it displaced."""
+
+    turn: Turn
+    draft: str
+    label: str
+
+
+class ChatController:
+    """One chat at a time (a new or opened one replaces it); background runs for the session."""
+
+    def __init__(
+        self,
+        *,
+        settings: ChatSettings,
+        client: Callable[[], InteractionsClient],
+        history: ChatHistory,
+        post: Callable[[Message], object],
+        approve: Approver,
+        tools: Callable[[], Mapping[str, FunctionTool]],
+    ) -> None:
+        self._client = client
+        self.history = history
+        self._sink = LiveTurn(post)
+        self._approve = approve
+        self._tools = tools
+        self.conversation = Conversation(settings=settings)
+        self.runner = self._runner()
+        #: An earlier prompt being edited (sending it branches the chat from before it).
+        self.editing: EditState | None = None
+        #: Background runs of this session (F4), polled with whichever client is current.
+        self.jobs = JobBoard(client)
+
+    def _runner(self) -> TurnRunner:
+        return TurnRunner(
+            self.conversation,
+            client=self._client,
+            sink=self._sink,
+            history=self.history,
+            tools=self._tools,
+            approve=self._approve,
+        )
+
+    def _use(self, conversation: Conversation) -> None:
+        self.conversation = conversation
+        self.runner = self._runner()
+        self.editing = None
+
+    # ------------------------------------------------------------------ which chat
+
+    def new_chat(self) -> None:
+        """An empty chat with the settings in force."""
+        self.history.new_chat()
+        self._use(Conversation(settings=self.conversation.settings))
+
+    def open_stored(self, conversation_id: int) -> OpenedChat:
+        """Continue a stored chat (its newest turns in memory). Raises the store's error,
+        and then the chat in use stays."""
+        opened = self.history.open(conversation_id, HISTORY_BATCH)
+        self._use(opened.conversation)
+        return opened
+
+    @property
+    def conversation_id(self) -> int | None:
+        """The chat's row in the history (``None``: nothing saved yet, or history off)."""
+        return self.history.conversation_id
+
+    def load_older(self) -> list[Turn]:
+        """Read the next batch of older turns in front of the others (raises the store's
+        error)."""
+        return self.conversation.load_older(HISTORY_BATCH)
+
+    def index_of(self, turn: Turn) -> int | None:
+        for index, candidate in enumerate(self.conversation.turns):
+            if candidate is turn:
+                return index
+        return None
+
+    # ------------------------------------------------------------------ turns
+
+    def send(
+        self, prompt: str, attachments: list[dict[str, Any]], labels: list[str]
+    ) -> Coroutine[Any, Any, Turn]:
+        """The turn for ``prompt``, to run as the app's turn worker."""
+        asked = Asked(prompt=prompt, attachments=attachments, attachment_labels=labels)
+        return self.runner.send(asked)
+
+    def retry(self) -> Coroutine[Any, Any, Turn] | None:
+        """Send the last turn's input again after it failed or was cut off (``None``: the
+        last turn went well, or there is none)."""
+        turns = self.conversation.turns
+        if not turns or turns[-1].reply.outcome in ("completed", "requires_action"):
+            return None
+        last = turns[-1].asked
+        if last.kind not in ("prompt", "results"):
+            return None
+        return self.runner.send(
+            Asked(
+                prompt=last.prompt,
+                attachments=last.attachments,
+                attachment_labels=last.attachment_labels,
+                results=last.results,
+                kind=last.kind,
+                label=last.label,
+            )
+        )
+
+    def start_background(
+        self, prompt: str, attachments: list[dict[str, Any]]
+    ) -> Coroutine[Any, Any, Job]:
+        """A background run of ``prompt`` on the job board (raises what the create raised)."""
+        asked = Asked(prompt=prompt, attachments=attachments)
+        return self.jobs.start(self.runner.start_background(asked))
+
+    async def open_interaction(self, interaction_id: str) -> Turn | None:
+        """Add a stored interaction (one opened by id, a finished background run) as a turn;
+        the chat then continues from it. A failed GET is told as a notice."""
+        try:
+            return await self.runner.open(interaction_id)
+        except GemtuiApiError as error:
+            self._sink.notice(Notice(str(error), getattr(error, "hint", "") or "", "error"))
+            return None
+
+    def replay(self, recording: Recording, speed: float) -> Coroutine[Any, Any, Turn]:
+        return self.runner.replay(recording, speed)
+
+    # ------------------------------------------------------------------ branching
+
+    def rewind(self, turn: Turn) -> int | None:
+        """Drop ``turn`` and the turns after it (they stay in the history as a branch);
+        returns where it was, or ``None`` if it is not in this chat."""
+        index = self.index_of(turn)
+        if index is not None:
+            self.conversation.rewind(index)
+        return index
+
+    def last_prompt_turn(self) -> Turn | None:
+        """The last turn, if it sent a prompt (what F8 regenerates)."""
+        turns = self.conversation.turns
+        return turns[-1] if turns and turns[-1].asked.has_user_input else None
+
+    def begin_edit(self, turn: Turn, draft: str) -> EditState:
+        """Edit ``turn``'s prompt; ``draft`` (what the composer held) comes back after."""
+        if self.editing is not None:
+            draft = self.editing.draft
+        words = " ".join(turn.asked.prompt.split())
+        label = words if len(words) <= LABEL_LIMIT else words[: LABEL_LIMIT - 1] + "…"
+        self.editing = EditState(turn, draft, label)
+        return self.editing
+
+    def leave_edit(self) -> EditState | None:
+        editing, self.editing = self.editing, None
+        return editing

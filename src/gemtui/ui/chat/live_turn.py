@@ -1,0 +1,111 @@
+"""The TUI's sink of the turn runner: what a running turn says becomes messages to the app.
+
+A fast stream brings thousands of events a second; repainting per event would spend the CPU on
+frames nobody sees. So changes are gathered per step and sent as one :class:`TurnChanged` at
+most every ``FLUSH_INTERVAL`` (about 20 Hz, DESIGN.md section 4); everything else (a turn
+started or ended, a notice, a tool running) flushes what is pending first, so the app sees
+everything in the order it happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from textual.message import Message
+
+from gemtui.core.assembler import Change
+from gemtui.core.tools import ToolCall
+from gemtui.core.turn import Turn
+from gemtui.core.turn_runner import Notice
+from gemtui.ui.chat.messages import (
+    RequestAccepted,
+    StepUpdate,
+    ToolActivity,
+    TurnChanged,
+    TurnEnded,
+    TurnNotice,
+    TurnsLoaded,
+    TurnStarted,
+)
+
+#: Longest pause between repaints of a streaming answer.
+FLUSH_INTERVAL = 0.05
+
+
+class LiveTurn:
+    """Posts what the runner reports through ``post`` (the app's ``post_message``)."""
+
+    def __init__(self, post: Callable[[Message], object]) -> None:
+        self._post = post
+        self._turn: Turn | None = None
+        self._steps: dict[int, StepUpdate] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._last_flush = 0.0
+
+    # ------------------------------------------------------------------ batching
+
+    def _flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._turn is not None and self._steps:
+            self._last_flush = time.monotonic()
+            self._post(TurnChanged(self._turn, self._steps))
+        self._steps = {}
+
+    def turn_changed(self, turn: Turn, change: Change) -> None:
+        if turn is not self._turn:
+            self._flush()
+            self._turn = turn
+        index = change.step_index
+        if index is None:
+            if change.kind not in ("created", "status", "completed", "error"):
+                return
+            index = -1  # the turn itself changed: the timeline heading, the status
+        update = self._steps.setdefault(index, StepUpdate())
+        if change.kind == "step_started":
+            update.started = True
+            update.texts = [change.appended_text] if change.appended_text else []
+        elif change.kind == "step_stopped":
+            update.stopped = True
+        elif change.appended_text and change.field in ("text", "summary"):
+            update.texts.append(change.appended_text)
+        if self._timer is None:
+            delay = max(0.0, FLUSH_INTERVAL - (time.monotonic() - self._last_flush))
+            self._timer = asyncio.get_running_loop().call_later(delay, self._flush)
+
+    # ------------------------------------------------------------------ the rest, in order
+
+    def turns_loaded(self, turns: list[Turn]) -> None:
+        self._flush()
+        self._post(TurnsLoaded(turns))
+
+    def turn_started(self, turn: Turn) -> None:
+        self._flush()
+        self._turn = turn
+        self._post(TurnStarted(turn))
+
+    def request_accepted(self, turn: Turn) -> None:
+        self._flush()
+        self._post(RequestAccepted(turn))
+
+    def event_received(self, turn: Turn, offset: float, raw: str | dict[str, Any]) -> None:
+        pass  # the timeline reads the assembled events; raw payloads are for recordings
+
+    def turn_ended(self, turn: Turn) -> None:
+        self._flush()
+        self._post(TurnEnded(turn))
+
+    def notice(self, notice: Notice) -> None:
+        self._flush()
+        self._post(TurnNotice(notice, self._turn))
+
+    def tool_running(self, call: ToolCall | None) -> None:
+        self._flush()
+        self._post(ToolActivity(call))
+
+    def tool_finished(self, call: ToolCall, result: dict[str, Any]) -> None:
+        pass  # the results show as the next turn's input
