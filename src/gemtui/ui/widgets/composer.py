@@ -9,11 +9,11 @@ from textual.widgets import TextArea
 
 from gemtui.core.safety import clean_draft_text
 
-#: Keys that insert a line break instead of sending. Only Ctrl+J (a bare line feed) works in every
-#: terminal, tmux and SSH session. Textual sees the others only when the terminal reports them:
-#: with the kitty keyboard protocol, or in tmux with ``extended-keys always`` (Shift+Enter and
-#: Ctrl+Enter, not Alt+Enter). Without that, Shift+Enter and Ctrl+Enter arrive as a plain CR, and
-#: Alt+Enter as ESC CR, which Textual 8.2 reports as plain ``enter``: those would send.
+#: Keys that insert a line break instead of sending. Only Ctrl+J (a bare LF) works in every
+#: terminal, tmux and SSH session. Textual sees the others only where the terminal reports them:
+#: with the kitty keyboard protocol (all three), or in tmux with ``extended-keys always``
+#: (Shift+Enter and Ctrl+Enter, as CSI 13;2u and 13;5u). Elsewhere they arrive as CR, or as ESC CR
+#: for Alt+Enter (tmux always sends that), and Textual 8.2 reads both as plain ``enter``: it sends.
 NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"})
 
 
