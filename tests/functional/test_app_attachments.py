@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import base64
 import os
-import uuid
 from pathlib import Path
 
 import pytest
-from support.chat_driver import finish, last_notification, make_app, notices
+from support.chat_driver import finish, last_notification, make_app, marker, notices, sent_with
 from textual.widgets import Input
 
 from gemtui.ui.chat_items import UserItem
@@ -34,24 +33,6 @@ def workdir(tmp_path: Path, monkeypatch) -> Path:
     (tmp_path / "blob.bin").write_bytes(b"\x00\xff\xfe binary")
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def marker() -> str:
-    """A word no other test sends, to find this test's requests in the shared emulator."""
-    return f"attach-{uuid.uuid4().hex[:10]}"
-
-
-def sent_with(emulator, word: str) -> list[dict]:
-    """The bodies of the create requests whose prompt holds ``word``, oldest first."""
-    bodies = []
-    for request in emulator.received_requests():
-        body = request.get("body") or {}
-        steps = body.get("input") if isinstance(body, dict) else None
-        for step in steps or []:
-            texts = [c.get("text", "") for c in step.get("content", []) if c.get("type") == "text"]
-            if any(word in text for text in texts):
-                bodies.append(body)
-    return bodies
 
 
 def media(body: dict) -> list[dict]:

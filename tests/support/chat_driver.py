@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from support.cli_env import FAKE_KEY
 from textual import events
@@ -95,3 +96,21 @@ def notifications(app: GemtuiApp) -> list[str]:
 
 def last_notification(app: GemtuiApp) -> str:
     return notifications(app)[-1]
+
+
+def marker() -> str:
+    """A word no other test sends, to find this test's requests in the shared emulator."""
+    return f"word-{uuid.uuid4().hex[:10]}"
+
+
+def sent_with(emulator, word: str) -> list[dict]:
+    """The bodies of the create requests whose prompt holds ``word``, oldest first."""
+    bodies = []
+    for request in emulator.received_requests():
+        body = request.get("body") or {}
+        steps = body.get("input") if isinstance(body, dict) else None
+        for step in steps or []:
+            texts = [c.get("text", "") for c in step.get("content", []) if c.get("type") == "text"]
+            if any(word in text for text in texts):
+                bodies.append(body)
+    return bodies

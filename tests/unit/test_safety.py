@@ -14,7 +14,13 @@ from rich.console import Console
 from textual.content import Content
 from textual.markup import MarkupError, to_content
 
-from gemtui.core.safety import clean_terminal_text, escape_markup, redact_secrets, safe_text
+from gemtui.core.safety import (
+    clean_draft_text,
+    clean_terminal_text,
+    escape_markup,
+    redact_secrets,
+    safe_text,
+)
 
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
@@ -113,6 +119,29 @@ def test_clean_one_megabyte(text: str) -> None:
     cleaned = clean_terminal_text(text)
     assert "\x1b" not in cleaned
     assert FORBIDDEN.search(cleaned) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("one\rtwo\rthree\r", "one\ntwo\nthree\n"),
+        ("one\r\ntwo\r\n\r\nfour", "one\ntwo\n\nfour"),
+        ("mixed\n\r\r\nends", "mixed\n\n\nends"),
+        ("a\x1b[31mb\x1b]0;t\x07c\x07\x9b2J\u202ed\te", "abcd\te"),
+    ],
+)
+def test_clean_draft_turns_cr_into_line_breaks(raw: str, expected: str) -> None:
+    assert clean_draft_text(raw) == expected
+
+
+@given(hostile_text)
+def test_clean_draft_has_no_controls_and_keeps_every_line_break(text: str) -> None:
+    cleaned = clean_draft_text(text)
+    assert FORBIDDEN.search(cleaned) is None
+    assert clean_draft_text(cleaned) == cleaned
+    if not re.search(r"[\x1b\x90-\x9f]", text):  # no sequence that could swallow a line break
+        breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+        assert cleaned.count("\n") == breaks
 
 
 def test_safe_text_is_never_markup() -> None:

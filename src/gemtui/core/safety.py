@@ -10,7 +10,8 @@ Choices, decided once here:
 
 - Control sequences are removed, not shown escaped: the user wants the text, not the attack.
 - CR is removed. CRLF becomes LF; a lone CR would let later text overwrite earlier text on the same
-  line (a spoofing trick), so both parts stay visible side by side instead.
+  line (a spoofing trick), so both parts stay visible side by side instead. Drafts in the prompt
+  editor are the exception (:func:`clean_draft_text`): there a CR is a pasted line break.
 - Bidi embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069) are removed, so text
   is shown in the order it is stored: what you read is what a compiler or shell would see
   ("Trojan Source", CVE-2021-42574). Bidi *marks* (U+200E, U+200F, U+061C) only nudge neutral
@@ -67,6 +68,18 @@ def clean_terminal_text(text: str) -> str:
     if cleaned.isascii():
         return cleaned
     return _SURROGATE.sub("\ufffd", cleaned)
+
+
+def clean_draft_text(text: str) -> str:
+    """Return ``text`` as a prompt draft: CRLF and lone CR become LF, then it is cleaned.
+
+    For text the user's terminal hands to the composer (a bracketed paste, a recalled prompt).
+    Terminals and tmux send a pasted line break as CR, so removing CR as
+    :func:`clean_terminal_text` does would run the lines together. Only here is a lone CR a line
+    break: model output arrives in chunks, where a CRLF split across two chunks would become two
+    line breaks, so the general cleaner keeps removing CR.
+    """
+    return clean_terminal_text(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def safe_text(text: str, style: str = "") -> Text:

@@ -7,10 +7,13 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
-from gemtui.core.safety import clean_terminal_text
+from gemtui.core.safety import clean_draft_text
 
-#: Keys that insert a line break instead of sending. Terminals report Shift+Enter only with the
-#: kitty keyboard protocol, so Ctrl+J (a bare line feed) and Alt+Enter work everywhere.
+#: Keys that insert a line break instead of sending. Only Ctrl+J (a bare LF) works in every
+#: terminal, tmux and SSH session. Textual sees the others only where the terminal reports them:
+#: with the kitty keyboard protocol (all three), or in tmux with ``extended-keys always``
+#: (Shift+Enter and Ctrl+Enter, as CSI 13;2u and 13;5u). Elsewhere they arrive as CR, or as ESC CR
+#: for Alt+Enter (tmux always sends that), and Textual 8.2 reads both as plain ``enter``: it sends.
 NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"})
 
 
@@ -83,7 +86,8 @@ class Composer(TextArea):
             event.stop()
             self.action_history_next()
             return
-        await super()._on_key(event)
+        # Anything else falls through: Textual calls TextArea._on_key next, as it calls the
+        # handler of every class in the MRO until one prevents the default.
 
     def _at_word_start(self) -> bool:
         row, column = min(self.selection)
@@ -97,11 +101,15 @@ class Composer(TextArea):
 
     def load_text(self, text: str) -> None:
         # The TextArea paints its text as is: escape sequences must not reach the terminal.
-        super().load_text(clean_terminal_text(text))
+        super().load_text(clean_draft_text(text))
 
-    async def _on_paste(self, event: events.Paste) -> None:
-        event.text = clean_terminal_text(event.text)
-        await super()._on_paste(event)
+    def _on_paste(self, event: events.Paste) -> None:
+        """Clean the pasted text in the event; TextArea._on_paste then inserts it.
+
+        No ``super()`` call: Textual dispatches an event to the handler of every class in the
+        MRO (this one first), so calling TextArea's here as well inserted the paste twice.
+        """
+        event.text = clean_draft_text(event.text)
 
     def remember(self, prompt: str) -> None:
         """Add a sent prompt to the history (no immediate duplicates)."""

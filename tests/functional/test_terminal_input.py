@@ -1,0 +1,130 @@
+"""The prompt composer fed by a real terminal: ``gemtui --demo`` in tmux at 80×24 with a fresh
+HOME, bracketed pastes from ``paste-buffer -p`` and key presses from ``send-keys``, the screen
+read back with ``capture-pane`` and what was sent read from the history database."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from support.tmux_pane import TmuxPane, fresh_home_env, needs_tmux
+
+from gemtui.core.store import Store
+
+pytestmark = needs_tmux
+
+#: The composer's hint while it is empty: the first frame is up.
+PLACEHOLDER = "Ask Gemini…"
+RULE = "─" * 20
+
+
+def composer_rows(screen: list[str]) -> list[str]:
+    """The composer's rows: between the rule above it and the status bar under it (none while
+    the screen shows neither)."""
+    rules = [index for index, line in enumerate(screen) if line.startswith(RULE)]
+    status = [index for index, line in enumerate(screen) if "offline emulator" in line]
+    if not rules or not status or status[-1] < rules[-1]:
+        return []
+    return [line.strip() for line in screen[rules[-1] + 1 : status[-1]]]
+
+
+def answered(screen: list[str]) -> bool:
+    """The status bar counts tokens once a turn has been answered."""
+    return any("· tokens" in line for line in screen)
+
+
+def prompts_sent(tmp_path: Path) -> list[str]:
+    """The prompts of the stored turns, oldest first (none before the first turn is stored)."""
+    path = tmp_path / "home" / "gemtui-data" / "history.sqlite3"
+    if not path.exists():
+        return []
+    with Store(path, read_only=True) as store:
+        conversation = store.last_conversation_id()
+        return (
+            [] if conversation is None else [t.turn.prompt for t in store.load_turns(conversation)]
+        )
+
+
+def start_demo(tmp_path: Path, config: str = "") -> TmuxPane:
+    env = fresh_home_env(tmp_path)
+    pane = TmuxPane(tmp_path, [sys.executable, "-m", "gemtui", "--demo"], env=env, config=config)
+    pane.wait_for(lambda screen: any(PLACEHOLDER in line for line in screen), "the first frame")
+    return pane
+
+
+def changed_composer(pane: TmuxPane, before: list[str], what: str) -> list[str]:
+    """The composer's rows once they differ from ``before`` (one paste or key is one change)."""
+    return pane.wait_for(lambda s: composer_rows(s) != before and composer_rows(s), what)
+
+
+def test_bracketed_paste_goes_in_once_with_its_line_breaks_and_enter_sends_it_once(tmp_path):
+    with start_demo(tmp_path) as pane:
+        empty = composer_rows(pane.screen())
+        pane.paste("PASTEONCE")
+        assert changed_composer(pane, empty, "the paste") == ["PASTEONCE"]
+        # Three lines as a terminal sends them: every line break a CR (tmux turns the LF into one).
+        pane.paste(" alpha line\rbeta line\ngamma line")
+        rows = changed_composer(pane, ["PASTEONCE"], "the second paste")
+        assert rows == ["PASTEONCE alpha line", "beta line", "gamma line"]
+        pane.send_keys("Enter")
+        pane.wait_for(answered, "the answer")
+        assert composer_rows(pane.screen()) == empty
+        sent = pane.wait_for(lambda _: prompts_sent(tmp_path), "the stored turn")
+        assert sent == ["PASTEONCE alpha line\nbeta line\ngamma line"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Textual 8.2's input parser replays the rest of a paste that holds an ESC as key "
+    "presses (tmux 3.3 passes the ESC on), so the text is scrambled and a CR in it sends",
+)
+def test_escape_sequence_in_a_terminal_paste_is_removed(tmp_path):
+    with start_demo(tmp_path) as pane:
+        empty = composer_rows(pane.screen())
+        pane.paste("say \x1b[31mred\x1b[0m done")
+        assert changed_composer(pane, empty, "the paste") == ["say red done"]
+
+
+def typed_with_newline_keys(pane: TmuxPane, lines: list[str], keys: list[str]) -> list[str]:
+    """Type ``lines``, one newline key between each two; the composer's rows once the last
+    line is in (or a turn was answered, when a key sent the draft instead)."""
+    for line, key in zip(lines, keys, strict=False):
+        pane.type(line)
+        pane.send_keys(key)
+    pane.type(lines[-1])
+
+    def settled(screen: list[str]) -> list[str] | None:
+        rows = composer_rows(screen)
+        return rows if "".join(rows).endswith(lines[-1]) or answered(screen) else None
+
+    return pane.wait_for(settled, "the typed lines")
+
+
+def test_ctrl_j_is_a_new_line_in_tmux_and_sends_nothing(tmp_path):
+    with start_demo(tmp_path) as pane:
+        lines = ["top line", "bottom line"]
+        assert typed_with_newline_keys(pane, lines, ["C-j"]) == lines
+        assert not answered(pane.screen())
+        assert prompts_sent(tmp_path) == []
+
+
+def test_shift_and_ctrl_enter_are_new_lines_where_tmux_reports_them(tmp_path):
+    """With ``extended-keys always`` tmux sends Shift+Enter as CSI 13;2u and Ctrl+Enter as
+    CSI 13;5u (without it, as a plain CR or nothing)."""
+    with start_demo(tmp_path, config="set -g extended-keys always\n") as pane:
+        lines = ["one", "two", "three"]
+        assert typed_with_newline_keys(pane, lines, ["S-Enter", "C-Enter"]) == lines
+        assert not answered(pane.screen())
+        assert prompts_sent(tmp_path) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="tmux sends Alt+Enter as ESC CR (also with extended-keys always), which Textual 8.2 "
+    "reports as plain enter: it sends, so the README does not offer Alt+Enter",
+)
+def test_alt_enter_is_a_new_line_in_tmux(tmp_path):
+    with start_demo(tmp_path, config="set -g extended-keys always\n") as pane:
+        lines = ["one", "two"]
+        assert typed_with_newline_keys(pane, lines, ["M-Enter"]) == lines
