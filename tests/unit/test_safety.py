@@ -14,7 +14,13 @@ from rich.console import Console
 from textual.content import Content
 from textual.markup import MarkupError, to_content
 
-from gemtui.core.safety import clean_terminal_text, escape_markup, redact_secrets, safe_text
+from gemtui.core.safety import (
+    clean_terminal_text,
+    escape_markup,
+    one_line,
+    redact_secrets,
+    safe_text,
+)
 
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
@@ -88,6 +94,17 @@ def test_clean_output_has_no_controls(text: str) -> None:
 def test_clean_is_idempotent(text: str) -> None:
     once = clean_terminal_text(text)
     assert clean_terminal_text(once) == once
+
+
+@given(hostile_text)
+def test_one_line_is_clean_and_has_no_line_break(text: str) -> None:
+    line = one_line(text)
+    assert FORBIDDEN.search(line) is None
+    assert "\n" not in line and "\t" not in line and line == line.strip()
+
+
+def test_one_line_joins_the_words() -> None:
+    assert one_line(" Title\x1b[2J\n  on\ttwo\r\nlines ") == "Title on two lines"
 
 
 @given(st.text(st.characters(exclude_categories=("Cc", "Cs"))))

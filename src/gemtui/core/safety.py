@@ -69,6 +69,15 @@ def clean_terminal_text(text: str) -> str:
     return _SURROGATE.sub("\ufffd", cleaned)
 
 
+def one_line(text: str) -> str:
+    """``text`` cleaned and on one line: every run of whitespace (line breaks too) is one space.
+
+    For untrusted text shown in a list row (a title, a snippet, a source's name), where a line
+    break would start a row of its own.
+    """
+    return " ".join(clean_terminal_text(text).split())
+
+
 def safe_text(text: str, style: str = "") -> Text:
     """A Rich ``Text`` of the cleaned text, built without markup parsing.
 
