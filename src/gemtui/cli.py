@@ -158,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="export a conversation from the history as Markdown or JSON",
         description="Write a stored conversation: Markdown to read (thoughts and tool calls "
         "in collapsible sections), or JSON with the raw interactions of every turn.",
+        epilog="Exit codes: 0 written, 1 no such conversation or interaction in the history (or "
+        "it cannot be read, or FILE written), 2 an ID of none of these forms.",
     )
     export.add_argument(
         "id", metavar="ID",
