@@ -193,6 +193,8 @@ def test_demo_never_imports_textual():
     imported = [line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines()]
     assert "gemtui.emulator.app" in imported and "httpx" in imported
     assert not [name for name in imported if name.split(".")[0] == "textual"]
+    # Nor the Markdown parser: citation markers load it only for an answer that cites.
+    assert "markdown_it" not in imported
 
 
 @pytest.mark.skipif(not hasattr(pty, "openpty"), reason="needs a pseudo-terminal")

@@ -5,7 +5,8 @@ delta the moment it arrives and describes a step once it is complete (``step.sto
 
 Citations (``--tool google_search``) are placed by ``url_citation`` annotations, which arrive in
 deltas after the text they point into, so ``[n]`` markers can only be put in once the answer step
-has stopped. Two ways, chosen by :class:`~gemtui.headless.output.AnswerPrinter`:
+has stopped. Two ways (``mark_citations`` of the :class:`~gemtui.headless.output.AnswerPrinter`,
+set where it is made, in :mod:`gemtui.headless.main`):
 
 - On a terminal the text streams as it arrives (a person reads along; text already shown
   cannot be taken back without cursor tricks that break in scrollback and wrapped lines), and a
@@ -20,13 +21,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gemtui.api.models import TextContent
-from gemtui.core.citations import Source, citations_of, marked_text, sources_of
 from gemtui.core.safety import one_line
 from gemtui.headless.output import AnswerPrinter, Messages, short
 
 if TYPE_CHECKING:
     from gemtui.api.models import StepBase
     from gemtui.core.assembler import Change, InteractionState, StepState
+    from gemtui.core.citations import Source
 
 
 class TurnView:
@@ -78,8 +79,16 @@ class TurnView:
             return
         content = getattr(step_state.step, "content", None) or ()
         texts = [item for item in content if isinstance(item, TextContent)]
+        held = self._answer.holding and self._text_step is step_state
+        if not any(item.annotations for item in texts):
+            if held:
+                self._answer.release()
+            return
+        # Only now: the citations module loads a Markdown parser (to keep markers out of code).
+        from gemtui.core.citations import citations_of, marked_text, sources_of
+
         citations = citations_of(texts)
-        if self._answer.holding and self._text_step is step_state:
+        if held:
             self._answer.release(marked_text(texts, markdown=False) if citations else None)
         sources = sources_of(citations)
         if sources:
