@@ -158,12 +158,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="export a conversation from the history as Markdown or JSON",
         description="Write a stored conversation: Markdown to read (thoughts and tool calls "
         "in collapsible sections), or JSON with the raw interactions of every turn.",
+        epilog="Exit codes: 0 written, 1 no such conversation or interaction in the history (or "
+        "it cannot be read, or FILE written), 2 an ID of none of these forms.",
     )
-    export.add_argument("id", metavar="ID", help='conversation id, or "last"')
+    export.add_argument(
+        "id", metavar="ID",
+        help='conversation id (see gemtui history), interaction id (v1_…, the conversation '
+        'that holds it) or "last"',
+    )  # fmt: skip
     export.add_argument(
         "--format", "-f", choices=("md", "json"), default="md", help="md (default) or json"
     )
     export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+
+    history = subparsers.add_parser(
+        "history",
+        help="list the conversations in the history, or search them",
+        description="List stored conversations, newest first, or with --search those whose "
+        "prompts, answers, thoughts or tool results match, best match first, with the text "
+        "that matched. `gemtui export ID` writes one out.",
+        epilog="Exit codes: 0 listed (an empty list too), 1 the history cannot be read, "
+        "2 usage error.",
+    )
+    history.add_argument(
+        "--search", "-s", metavar="TEXT",
+        help="only conversations where every word of TEXT occurs (the last as a prefix)",
+    )  # fmt: skip
+    history.add_argument(
+        "--json", action="store_true", help="print one JSON array (for scripts) instead of a table"
+    )
+    history.add_argument(
+        "--limit", "-n", type=int, default=20, metavar="N",
+        help="list at most N conversations (default: 20; 0 lists all)",
+    )  # fmt: skip
+    history.add_argument("--archived", action="store_true", help="include archived conversations")
 
     show = subparsers.add_parser(
         "show",
@@ -283,6 +311,12 @@ def _run_export(args: argparse.Namespace) -> int:
     return run_export(args)
 
 
+def _run_history(args: argparse.Namespace) -> int:
+    from gemtui.headless.history_command import run_history
+
+    return run_history(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the branch it names; returns the process exit code."""
     parser = build_parser()
@@ -296,6 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ask": _run_ask,
         "emulator": _run_emulator,
         "export": _run_export,
+        "history": _run_history,
         "show": _run_show,
         "replay": _run_replay,
     }

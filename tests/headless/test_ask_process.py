@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import pty
 import signal
 import subprocess
 import sys
 
 import pytest
-from support.cli_env import FAKE_KEY, clean_env, default_sigint
+from support.cli_env import clean_env, default_sigint, run_gemtui_in_terminal
 
 from gemtui.core.recording import parse_recording
 
@@ -194,34 +193,17 @@ def test_demo_never_imports_textual():
     imported = [line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines()]
     assert "gemtui.emulator.app" in imported and "httpx" in imported
     assert not [name for name in imported if name.split(".")[0] == "textual"]
+    # Nor the Markdown parser: citation markers load it only for an answer that cites.
+    assert "markdown_it" not in imported
 
 
 @pytest.mark.skipif(not hasattr(pty, "openpty"), reason="needs a pseudo-terminal")
 def test_terminal_output_is_cleaned_of_escape_sequences(emulator, cli_env):
     """The emulator echoes the prompt, so hostile text comes back as model output."""
     hostile = "evil \x1b]0;TITLE\x07 \x1b[2J \x9b31m done"
-    controller, terminal = pty.openpty()
-    with subprocess.Popen(
-        [sys.executable, "-m", "gemtui", "ask", "--base-url", emulator.base_url, hostile],
-        stdin=subprocess.DEVNULL,
-        stdout=terminal,
-        stderr=subprocess.PIPE,
-        env=cli_env,
-    ) as process:
-        os.close(terminal)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(controller, 65536)
-            except OSError:  # EIO: the child closed its end
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        process.wait(timeout=30)
-    os.close(controller)
-    shown = b"".join(chunks).decode("utf-8")
-    assert process.returncode == 0
+    code, shown, _ = run_gemtui_in_terminal(
+        "ask", "--base-url", emulator.base_url, hostile, env=cli_env
+    )
+    assert code == 0
     assert "## Answer: evil" in shown and "done" in shown
     assert "\x1b" not in shown and "\x9b" not in shown and "\x07" not in shown
-    assert FAKE_KEY not in shown

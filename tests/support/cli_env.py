@@ -42,3 +42,37 @@ def run_gemtui(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
     assert FAKE_KEY not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     return result
+
+
+def run_gemtui_in_terminal(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """``python -m gemtui ARGS`` with stdout on a pseudo-terminal (so it takes its terminal
+    path); returns the exit code, what reached the terminal (with the terminal's CRLF line
+    ends) and stderr. Only where ``pty.openpty`` exists."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    with subprocess.Popen(
+        [sys.executable, "-m", "gemtui", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as process:
+        os.close(terminal)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: the child closed its end
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=60)
+        assert process.stderr is not None
+        err = process.stderr.read().decode("utf-8")
+    os.close(controller)
+    shown = b"".join(chunks).decode("utf-8")
+    assert FAKE_KEY not in shown + err
+    assert "Traceback" not in err, err
+    return process.returncode, shown, err

@@ -41,6 +41,13 @@ def test_several_sources_on_one_span_and_duplicates():
     assert marked_text([TextContent(text=text, annotations=citations)]) == r"Claim.\[1\]\[2\]"
 
 
+def test_plain_markers_for_text_printed_as_is():
+    text = "Claim. More.\n\n```\ncode\n```\n"
+    citations = [cite("a", at_end_of(text, "Claim.")), cite("b", at_end_of(text, "code"))]
+    marked = marked_text([TextContent(text=text, annotations=citations)], markdown=False)
+    assert marked == "Claim.[1] More.\n\n```\ncode\n```\n\n[2]\n"
+
+
 def test_offsets_are_per_text_block():
     first = TextContent(text="Alpha. ", annotations=[cite("a", 6)])
     second = TextContent(text="Beta.", annotations=[cite("b", 5)])

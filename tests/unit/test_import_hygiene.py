@@ -13,6 +13,8 @@ import subprocess
 import sys
 
 import gemtui
+from gemtui.core.conversation import ChatSettings, Turn
+from gemtui.core.store import Store
 
 #: Packages that must never import Textual (DESIGN.md §2).
 HEADLESS_PACKAGES = ("gemtui.api", "gemtui.core", "gemtui.emulator", "gemtui.headless")
@@ -62,10 +64,11 @@ def test_headless_modules_do_not_import_textual() -> None:
     )
 
 
-# Runs ``python -m gemtui --version`` in-process, then lists what it imported.
-VERSION_PROBE = """
-import runpy, sys
-sys.argv = ["gemtui", "--version"]
+# Runs ``python -m gemtui ARGS`` in-process, then lists what it imported.
+COMMAND_PROBE = """
+import json, runpy, sys
+sys.argv = ["gemtui", *json.loads(sys.argv[1])]
+code = 0
 try:
     runpy.run_module("gemtui", run_name="__main__")
 except SystemExit as exc:
@@ -75,12 +78,33 @@ sys.exit(code)
 """
 
 
-def test_version_imports_nothing_heavy() -> None:
+def imported_by(*argv: str) -> tuple[str, set[str]]:
+    """What ``gemtui ARGV`` printed before the probe's list, and the top-level packages it
+    imported."""
     result = subprocess.run(
-        [sys.executable, "-c", VERSION_PROBE], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", COMMAND_PROBE, json.dumps(argv)],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert f"gemtui {gemtui.__version__}" in result.stdout
-    modules = result.stdout.split("MODULES", 1)[1].split()
-    heavy = {m for m in modules if m.split(".")[0] in {"textual", "httpx", "pydantic", "rich"}}
-    assert not heavy
+    printed, modules = result.stdout.split("MODULES", 1)
+    return printed, {m.split(".")[0] for m in modules.split()}
+
+
+def test_version_imports_nothing_heavy() -> None:
+    printed, packages = imported_by("--version")
+    assert f"gemtui {gemtui.__version__}" in printed
+    assert not packages & {"textual", "httpx", "pydantic", "rich"}
+
+
+def test_history_and_export_load_neither_textual_nor_the_http_stack() -> None:
+    """Reading the history needs SQLite and the stored shapes, not a UI or a network client.
+    (The autouse fixture of tests/conftest.py gives this test a history of its own.)"""
+    settings = ChatSettings()
+    with Store.open_default() as store:
+        store.start_turn(store.create_conversation(settings), Turn("a stored chat"), settings)
+    for argv in (("history",), ("history", "--json", "--search", "chat"), ("export", "last")):
+        printed, packages = imported_by(*argv)
+        assert "a stored chat" in printed, argv
+        assert not packages & {"textual", "httpx", "rich", "markdown_it"}, argv

@@ -18,6 +18,7 @@ from gemtui.core.safety import (
     clean_draft_text,
     clean_terminal_text,
     escape_markup,
+    one_line,
     redact_secrets,
     safe_text,
 )
@@ -94,6 +95,17 @@ def test_clean_output_has_no_controls(text: str) -> None:
 def test_clean_is_idempotent(text: str) -> None:
     once = clean_terminal_text(text)
     assert clean_terminal_text(once) == once
+
+
+@given(hostile_text)
+def test_one_line_is_clean_and_has_no_line_break(text: str) -> None:
+    line = one_line(text)
+    assert FORBIDDEN.search(line) is None
+    assert "\n" not in line and "\t" not in line and line == line.strip()
+
+
+def test_one_line_joins_the_words() -> None:
+    assert one_line(" Title\x1b[2J\n  on\ttwo\r\nlines ") == "Title on two lines"
 
 
 @given(st.text(st.characters(exclude_categories=("Cc", "Cs"))))

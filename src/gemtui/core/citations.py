@@ -43,11 +43,12 @@ def sources_of(citations: list[UrlCitation]) -> list[Source]:
     return list(sources.values())
 
 
-def marked_text(texts: list[TextContent]) -> str:
+def marked_text(texts: list[TextContent], *, markdown: bool = True) -> str:
     """The blocks' text joined, with ``[n]`` markers at the end of every cited span.
 
-    Markers are escaped for Markdown (``\\[1\\]``) so they show as typed and never turn the
-    text after them into a link.
+    For Markdown that is rendered (``markdown=True``) markers are escaped (``\\[1\\]``) so they
+    show as typed and never turn the text after them into a link; text printed as it is (the
+    answer of ``gemtui ask``) gets them plain, as ``[1]``.
     """
     numbers = {s.url: s.number for s in sources_of(citations_of(texts))}
     parts: list[str] = []
@@ -60,7 +61,7 @@ def marked_text(texts: list[TextContent]) -> str:
             end = _char_boundary(data, citation.end_index)
             if end is not None:
                 at.setdefault(end, []).append(numbers[citation.url])
-        parts.append(_insert(block.text, data, at) if at else block.text)
+        parts.append(_insert(block.text, data, at, markdown) if at else block.text)
     return "".join(parts)
 
 
@@ -74,7 +75,7 @@ def _char_boundary(data: bytes, offset: int | None) -> int | None:
     return offset
 
 
-def _insert(text: str, data: bytes, at: dict[int, list[int]]) -> str:
+def _insert(text: str, data: bytes, at: dict[int, list[int]], markdown: bool) -> str:
     """``text`` with the markers of ``at`` (byte offset -> source numbers) put in."""
     code = _code_ranges(text)
     marks: dict[int, list[int]] = {}
@@ -91,7 +92,8 @@ def _insert(text: str, data: bytes, at: dict[int, list[int]]) -> str:
         if index in ends:
             # After a code block: a paragraph of its own, so the fence still closes.
             out.append("\n\n")
-        out.append("".join(f"\\[{n}\\]" for n in dict.fromkeys(marks[index])))
+        marker = "\\[{}\\]" if markdown else "[{}]"
+        out.append("".join(marker.format(n) for n in dict.fromkeys(marks[index])))
         last = index
     out.append(text[last:])
     return "".join(out)

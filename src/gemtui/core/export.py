@@ -59,19 +59,31 @@ def export_json(
 ) -> str:
     document = {
         "format": JSON_FORMAT,
-        "conversation": {
-            "id": summary.id,
-            "title": summary.title,
-            "model": summary.model,
-            "mode": summary.mode,
-            "created": _iso(summary.created),
-            "updated": _iso(summary.updated),
-            "archived": summary.archived,
-            "head_turn_id": summary.head_turn_id,
-        },
+        "conversation": conversation_json(summary),
         "turns": [_turn_json(stored) for stored in turns],
     }
-    text = json.dumps(document, ensure_ascii=False, indent=2)
+    return safe_json(document, secrets=secrets)
+
+
+def conversation_json(summary: ConversationSummary) -> dict[str, Any]:
+    """A conversation's facts as JSON (times in ISO 8601 UTC): the export's ``conversation``
+    and a row of ``gemtui history --json``."""
+    return {
+        "id": summary.id,
+        "title": summary.title,
+        "model": summary.model,
+        "mode": summary.mode,
+        "created": _iso(summary.created),
+        "updated": _iso(summary.updated),
+        "archived": summary.archived,
+        "head_turn_id": summary.head_turn_id,
+    }
+
+
+def safe_json(value: Any, *, secrets: Iterable[str] = ()) -> str:
+    """``value`` as indented JSON text ending in a newline, redacted, safe to print to a
+    terminal: what JSON leaves unescaped that a terminal acts on is escaped."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
     text = _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return redact_secrets(text, secrets) + "\n"
 

@@ -82,6 +82,15 @@ def clean_draft_text(text: str) -> str:
     return clean_terminal_text(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def one_line(text: str) -> str:
+    """``text`` cleaned and on one line: every run of whitespace (line breaks too) is one space.
+
+    For untrusted text shown in a list row (a title, a snippet, a source's name), where a line
+    break would start a row of its own.
+    """
+    return " ".join(clean_terminal_text(text).split())
+
+
 def safe_text(text: str, style: str = "") -> Text:
     """A Rich ``Text`` of the cleaned text, built without markup parsing.
 

@@ -1,22 +1,40 @@
 """``gemtui export ID --format md|json [-o FILE]``: a stored conversation, written out.
 
+``ID`` is a conversation id (a number, as ``gemtui history`` lists them), ``last`` (the most
+recently updated conversation) or an interaction id (``v1_…``, as ``gemtui ask -o json`` prints
+and ``gemtui show`` takes): the conversation that holds that interaction.
+
 Opens the history read-only, so it works while a TUI is writing to it and never changes it.
-Markdown exports the branch in use (a readable page); JSON exports every turn of every branch
-(each with its parent), so nothing stored is left out. Exit codes: 0 written, 1 no such
-conversation or the history cannot be read or the file written, 2 a malformed ID.
+Markdown exports one branch, a readable page: the branch in use, or for an interaction id the
+branch that goes through it (the one in use if it does, else the newest). JSON exports every
+turn of every branch (each with its parent), so nothing stored is left out. Exit codes: 0
+written, 1 no such conversation or interaction in the history, or the history cannot be read
+or the file written, 2 an ID of none of the three forms.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from gemtui.core.credentials import api_key_from_env
 from gemtui.headless import exits
 
+if TYPE_CHECKING:
+    from gemtui.core.store import Store
+    from gemtui.core.store_records import ConversationSummary, StoredTurn
+
 LAST = "last"
+#: An interaction id as the API makes them: a version prefix, then URL-safe base64.
+INTERACTION_ID = re.compile(r"v[0-9]+_[A-Za-z0-9_-]+")
+FORMS = "a conversation id (a number, see gemtui history), an interaction id (v1_…) or last"
+
+
+class NotFound(Exception):
+    """The ID names nothing in the history; the text says so."""
 
 
 def run_export(
@@ -25,21 +43,20 @@ def run_export(
     stdout = sys.stdout if stdout is None else stdout
     stderr = sys.stderr if stderr is None else stderr
     from gemtui.core.export import export_conversation, write_private
+    from gemtui.core.safety import one_line
     from gemtui.core.store import Store, StoreError
 
-    reference = args.id.strip().lower()
-    if reference != LAST and not reference.isdigit():
-        stderr.write(f"gemtui export: {args.id!r} is not a conversation id (a number, or last).\n")
+    reference = args.id.strip()
+    if not (_is_last(reference) or reference.isdigit() or INTERACTION_ID.fullmatch(reference)):
+        stderr.write(f"gemtui export: {one_line(args.id)!r} is not {FORMS}.\n")
         return exits.USAGE
     secrets = [key] if (key := api_key_from_env()) else []
     try:
         with Store.open_default(secrets=secrets, read_only=True) as store:
-            found = store.last_conversation_id() if reference == LAST else int(reference)
-            summary = store.get_conversation(found) if found is not None else None
-            if summary is None:
-                stderr.write(f"gemtui export: no conversation {args.id} in the history.\n")
-                return exits.API_ERROR
-            turns = store.load_turns(summary.id, limit=None, all_branches=args.format == "json")
+            summary, turns = _find(store, reference, all_branches=args.format == "json")
+    except NotFound as error:
+        stderr.write(f"gemtui export: {error}\n")
+        return exits.API_ERROR
     except StoreError as error:
         hint = f" {error.hint}" if error.hint else ""
         stderr.write(f"gemtui export: {error}{hint}\n")
@@ -54,3 +71,63 @@ def run_export(
         stderr.write(f"gemtui export: cannot write {args.output}: {error.strerror or error}\n")
         return exits.API_ERROR
     return exits.OK
+
+
+def _is_last(reference: str) -> bool:
+    return reference.lower() == LAST
+
+
+def _find(
+    store: Store, reference: str, *, all_branches: bool
+) -> tuple[ConversationSummary, list[StoredTurn]]:
+    """The conversation ``reference`` names and the turns to export; raises :class:`NotFound`."""
+    turn_id = None
+    if _is_last(reference):
+        found = store.last_conversation_id()
+        if found is None:
+            raise NotFound("the history holds no conversation yet.")
+    elif reference.isdigit():
+        found = int(reference)
+    else:
+        located = store.find_interaction(reference)
+        if located is None:
+            raise NotFound(
+                f"no interaction {reference} in the history (only interactions made by gemtui "
+                "on this machine are kept; gemtui show ID fetches any from the server)."
+            )
+        found, turn_id = located
+    summary = store.get_conversation(found)
+    if summary is None:
+        raise NotFound(f"no conversation {reference} in the history.")
+    if all_branches or turn_id is None:
+        return summary, store.load_turns(summary.id, limit=None, all_branches=all_branches)
+    everything = store.load_turns(summary.id, limit=None, all_branches=True)
+    return summary, branch_through(everything, turn_id, summary.head_turn_id)
+
+
+def branch_through(
+    turns: list[StoredTurn], turn_id: int, head_turn_id: int | None
+) -> list[StoredTurn]:
+    """The turns, first to last, of the branch in use if it goes through ``turn_id``, else of
+    the newest branch that does (``turns``: every turn of the conversation)."""
+    from gemtui.core.branching import branch_tips
+
+    by_id = {t.id: t for t in turns}
+    ends = [] if head_turn_id is None else [head_turn_id]
+    ends += [tip.leaf_id for tip in branch_tips(turns, head_turn_id)]  # newest first
+    for end in ends:
+        path = _path_to(by_id, end)
+        if any(t.id == turn_id for t in path):
+            return path
+    return [by_id[turn_id]] if turn_id in by_id else []
+
+
+def _path_to(by_id: dict[int, StoredTurn], last_id: int) -> list[StoredTurn]:
+    """The turns from the first one down to ``last_id``, following parent links."""
+    path: list[StoredTurn] = []
+    current: int | None = last_id
+    # The length check stops at a parent loop, which only a damaged file could hold.
+    while current is not None and current in by_id and len(path) < len(by_id):
+        path.append(by_id[current])
+        current = by_id[current].parent_turn_id
+    return path[::-1]

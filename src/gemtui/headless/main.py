@@ -105,7 +105,9 @@ async def _session_run(
     from gemtui.headless.output import AnswerPrinter, CleanWriter, Messages, stdout_writer
 
     out = stdout_writer(stdout)
-    answer = AnswerPrinter(out)
+    answer = AnswerPrinter(
+        out, mark_citations=not isinstance(out, CleanWriter) and _may_cite(request)
+    )
     secrets = [api_key] if api_key else []
     messages = Messages(
         stderr,
@@ -148,6 +150,19 @@ async def _session_run(
             return await runner.ask(session, request)
     finally:
         close_history(history)
+
+
+#: Built-in tools whose answers carry ``url_citation`` annotations.
+CITING_TOOLS = frozenset({"google_search", "url_context"})
+
+
+def _may_cite(request: AskRequest | None) -> bool:
+    """Whether the answer may carry citations worth holding each answer step back for, in a
+    pipe, to print it with ``[n]`` markers (see :mod:`gemtui.headless.view`): a grounding tool
+    or an agent (Deep Research cites), and no ``--schema`` (markers would break the JSON)."""
+    if request is None or request.response_format is not None:
+        return False
+    return bool(request.agent) or any(tool.get("type") in CITING_TOOLS for tool in request.tools)
 
 
 def _silence(stdout: IO[str]) -> None:

@@ -39,12 +39,20 @@ def stdout_writer(stream: IO[str]) -> IO[str] | CleanWriter:
 
 
 class AnswerPrinter:
-    """Streams answer text to stdout, flushed per delta, ending with exactly one newline."""
+    """Streams answer text to stdout, flushed per delta, ending with exactly one newline.
 
-    def __init__(self, out: IO[str] | CleanWriter) -> None:
+    With ``mark_citations`` the text of each answer step is held back (:meth:`hold`) until the
+    step ends, so it can be printed with its citation markers in place (:meth:`release`): the
+    annotations that place them arrive after the text. Whatever is still held when the stream
+    ends (cut off, interrupted) is printed as received by :meth:`end_line`.
+    """
+
+    def __init__(self, out: IO[str] | CleanWriter, *, mark_citations: bool = False) -> None:
         self._out = out
+        self.mark_citations = mark_citations
         self.at_line_start = True
         self.printed = False
+        self._held: list[str] = []
 
     def write(self, text: str) -> None:
         if not text:
@@ -54,12 +62,28 @@ class AnswerPrinter:
         self.at_line_start = text.endswith("\n")
         self.printed = True
 
+    def hold(self, text: str) -> None:
+        """Keep answer text back until :meth:`release` (or :meth:`end_line`)."""
+        self._held.append(text)
+
+    @property
+    def holding(self) -> bool:
+        return bool(self._held)
+
+    def release(self, text: str | None = None) -> None:
+        """Print the held text, or ``text`` in its place (the same text with markers added)."""
+        held = "".join(self._held)
+        self._held.clear()
+        self.write(held if text is None else text)
+
     def new_paragraph(self) -> None:
         """Separate a new block of answer text from the one before it."""
+        self.release()
         if self.printed:
             self.write("\n" if self.at_line_start else "\n\n")
 
     def end_line(self) -> None:
+        self.release()
         if not self.at_line_start:
             self.write("\n")
 

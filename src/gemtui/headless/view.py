@@ -2,17 +2,32 @@
 
 Works on the assembler's :class:`~gemtui.core.assembler.Change` records, so it prints a text
 delta the moment it arrives and describes a step once it is complete (``step.stop``).
+
+Citations (``--tool google_search``) are placed by ``url_citation`` annotations, which arrive in
+deltas after the text they point into, so ``[n]`` markers can only be put in once the answer step
+has stopped. Two ways (``mark_citations`` of the :class:`~gemtui.headless.output.AnswerPrinter`,
+set where it is made, in :mod:`gemtui.headless.main`):
+
+- On a terminal the text streams as it arrives (a person reads along; text already shown
+  cannot be taken back without cursor tricks that break in scrollback and wrapped lines), and a
+  numbered ``Sources:`` list follows the step.
+- Into a pipe or file, when the request can be cited, each answer step is printed whole when it
+  ends, with its ``[n]`` markers in place, then the same list: a script reads the whole output
+  anyway, and gets the answer as the Gemini quickstarts print it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from gemtui.api.models import TextContent
+from gemtui.core.safety import one_line
 from gemtui.headless.output import AnswerPrinter, Messages, short
 
 if TYPE_CHECKING:
     from gemtui.api.models import StepBase
     from gemtui.core.assembler import Change, InteractionState, StepState
+    from gemtui.core.citations import Source
 
 
 class TurnView:
@@ -37,6 +52,8 @@ class TurnView:
         model = step_state.step
         if kind == "step_stopped":
             self.report_step(model)
+            if model.type == "model_output":
+                self._finish_answer(step_state)
         elif (
             model.type == "model_output"
             and change.appended_text
@@ -50,7 +67,33 @@ class TurnView:
         if self._text_step is not step_state:
             self._answer.new_paragraph()
             self._text_step = step_state
-        self._answer.write(text)
+        if self._answer.mark_citations:
+            self._answer.hold(text)
+        else:
+            self._answer.write(text)
+
+    def _finish_answer(self, step_state: StepState) -> None:
+        """The answer step has stopped: its text with citation markers (when held), then the
+        list of the sources it cites."""
+        if self._answer is None:
+            return
+        content = getattr(step_state.step, "content", None) or ()
+        texts = [item for item in content if isinstance(item, TextContent)]
+        held = self._answer.holding and self._text_step is step_state
+        if not any(item.annotations for item in texts):
+            if held:
+                self._answer.release()
+            return
+        # Only now: the citations module loads a Markdown parser (to keep markers out of code).
+        from gemtui.core.citations import citations_of, marked_text, sources_of
+
+        citations = citations_of(texts)
+        if held:
+            self._answer.release(marked_text(texts, markdown=False) if citations else None)
+        sources = sources_of(citations)
+        if sources:
+            self._answer.end_line()
+            self._answer.write(sources_text(sources))
 
     def report_step(self, step: StepBase) -> None:
         """Describe a complete step: tool calls and thoughts for ``-v``, media always (text)."""
@@ -86,6 +129,20 @@ class TurnView:
                     f"the answer includes {kind or 'a part'} ({mime}) that text output cannot "
                     "show; use --output-format json to get it."
                 )
+
+
+def sources_text(sources: list[Source]) -> str:
+    """The ``Sources:`` list under an answer: ``[n] title`` with the URL on a line of its own
+    (easy to click or copy); both are untrusted, so cleaned and kept to one line each."""
+    lines = ["", "Sources:"]
+    for source in sources:
+        url = one_line(source.url)
+        title = one_line(source.title or "")
+        if title and title != url:
+            lines += [f"[{source.number}] {title}", f"    {url}"]
+        else:
+            lines.append(f"[{source.number}] {url}")
+    return "\n".join(lines) + "\n"
 
 
 def _step_with_index(state: InteractionState, index: int | None) -> StepState | None:

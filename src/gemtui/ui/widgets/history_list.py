@@ -26,7 +26,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from gemtui.core.safety import clean_terminal_text, safe_text
+from gemtui.core.safety import one_line, safe_text
 from gemtui.core.store import ConversationSummary, Store, StoreError
 
 HELP = "Enter open  r rename  a archive  d delete  / filter  A archived  Esc close"
@@ -46,7 +46,7 @@ def describe_time(timestamp: float, now: float) -> str:
 
 def plain_title(title: str) -> str:
     """The title as one clean line: no escape sequences, no line breaks."""
-    return " ".join(clean_terminal_text(title).split())
+    return one_line(title)
 
 
 def conversation_row(summary: ConversationSummary, now: float) -> Table:
