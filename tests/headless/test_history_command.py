@@ -11,8 +11,9 @@ import unicodedata
 import pytest
 from support.cli_env import run_gemtui
 
-from gemtui.core.conversation import ChatSettings, Turn
+from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store, default_path
+from gemtui.core.turn import Asked, Turn
 
 #: The keys of a ``gemtui history --json`` row; a search adds ``match`` and ``snippet``.
 KEYS = {"id", "title", "model", "mode", "created", "updated", "archived", "head_turn_id", "turns"}
@@ -189,9 +190,9 @@ def test_export_by_interaction_id_follows_the_branch_that_holds_it(cli_env):
     settings = ChatSettings()
     with Store.open_default() as store:
         cid = store.create_conversation(settings)
-        a = store.start_turn(cid, Turn("first turn a"), settings)
-        b = store.start_turn(cid, Turn("old branch b"), settings)
-        store.start_turn(cid, Turn("new branch c"), settings, parent_turn_id=a)
+        a = store.start_turn(cid, Turn(Asked("first turn a")), settings, parent_turn_id=None)
+        b = store.start_turn(cid, Turn(Asked("old branch b")), settings, parent_turn_id=a)
+        store.start_turn(cid, Turn(Asked("new branch c")), settings, parent_turn_id=a)
         store.mark_created(a, "v1_turnA")
         store.mark_created(b, "v1_turnB")
     old = gemtui(cli_env, "export", "v1_turnB").stdout

@@ -13,8 +13,9 @@ import subprocess
 import sys
 
 import gemtui
-from gemtui.core.conversation import ChatSettings, Turn
+from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
+from gemtui.core.turn import Asked, Turn
 
 #: Packages that must never import Textual (DESIGN.md §2).
 HEADLESS_PACKAGES = ("gemtui.api", "gemtui.core", "gemtui.emulator", "gemtui.headless")
@@ -103,7 +104,8 @@ def test_history_and_export_load_neither_textual_nor_the_http_stack() -> None:
     (The autouse fixture of tests/conftest.py gives this test a history of its own.)"""
     settings = ChatSettings()
     with Store.open_default() as store:
-        store.start_turn(store.create_conversation(settings), Turn("a stored chat"), settings)
+        cid = store.create_conversation(settings)
+        store.start_turn(cid, Turn(Asked("a stored chat")), settings, parent_turn_id=None)
     for argv in (("history",), ("history", "--json", "--search", "chat"), ("export", "last")):
         printed, packages = imported_by(*argv)
         assert "a stored chat" in printed, argv

@@ -8,8 +8,9 @@ starts a new branch from that turn's parent and leaves the old one in the tree, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from gemtui.core.store_records import TreeNode
 
@@ -38,7 +39,7 @@ def branch_tips(turns: Sequence[TreeNode], head_turn_id: int | None) -> list[Bra
     for leaf in turns:
         if leaf.id in children:
             continue
-        path = _path(by_id, leaf.id)
+        path = path_to(by_id, leaf.id)
         forks = [t for t in path if len(children.get(t.parent_turn_id, ())) > 1]
         label_turn = forks[-1] if forks else leaf
         tips.append(
@@ -53,11 +54,25 @@ def branch_tips(turns: Sequence[TreeNode], head_turn_id: int | None) -> list[Bra
     return sorted(tips, key=lambda tip: (tip.created, tip.leaf_id), reverse=True)
 
 
-def _path(by_id: dict[int, TreeNode], leaf_id: int) -> list[TreeNode]:
-    """The turns from the first one down to ``leaf_id``."""
-    path: list[TreeNode] = []
-    current: int | None = leaf_id
-    while current is not None and current in by_id:
+class Node(Protocol):
+    """A turn of a conversation's tree: its row and the row it follows."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def parent_turn_id(self) -> int | None: ...
+
+
+N = TypeVar("N", bound=Node)
+
+
+def path_to(by_id: Mapping[int, N], last_id: int) -> list[N]:
+    """The turns from the first one down to ``last_id``, following parent links."""
+    path: list[N] = []
+    current: int | None = last_id
+    # The length check stops at a parent loop, which only a damaged file could hold.
+    while current is not None and current in by_id and len(path) < len(by_id):
         path.append(by_id[current])
         current = by_id[current].parent_turn_id
     return path[::-1]

@@ -101,33 +101,24 @@ def _find(
         raise NotFound(f"no conversation {reference} in the history.")
     if all_branches or turn_id is None:
         return summary, store.load_turns(summary.id, limit=None, all_branches=all_branches)
-    everything = store.load_turns(summary.id, limit=None, all_branches=True)
-    return summary, branch_through(everything, turn_id, summary.head_turn_id)
+    return summary, branch_through(store, summary, turn_id)
 
 
 def branch_through(
-    turns: list[StoredTurn], turn_id: int, head_turn_id: int | None
+    store: Store, summary: ConversationSummary, turn_id: int
 ) -> list[StoredTurn]:
     """The turns, first to last, of the branch in use if it goes through ``turn_id``, else of
-    the newest branch that does (``turns``: every turn of the conversation)."""
-    from gemtui.core.branching import branch_tips
+    the newest branch that does."""
+    from gemtui.core.branching import branch_tips, path_to
 
-    by_id = {t.id: t for t in turns}
-    ends = [] if head_turn_id is None else [head_turn_id]
-    ends += [tip.leaf_id for tip in branch_tips(turns, head_turn_id)]  # newest first
-    for end in ends:
-        path = _path_to(by_id, end)
-        if any(t.id == turn_id for t in path):
-            return path
-    return [by_id[turn_id]] if turn_id in by_id else []
-
-
-def _path_to(by_id: dict[int, StoredTurn], last_id: int) -> list[StoredTurn]:
-    """The turns from the first one down to ``last_id``, following parent links."""
-    path: list[StoredTurn] = []
-    current: int | None = last_id
-    # The length check stops at a parent loop, which only a damaged file could hold.
-    while current is not None and current in by_id and len(path) < len(by_id):
-        path.append(by_id[current])
-        current = by_id[current].parent_turn_id
-    return path[::-1]
+    tree = {node.id: node for node in store.turn_tree(summary.id)}
+    head = summary.head_turn_id
+    ends = [] if head is None else [head]
+    ends += [tip.leaf_id for tip in branch_tips(list(tree.values()), head)]  # newest first
+    path = next(
+        (path for path in (path_to(tree, end) for end in ends) if turn_id in {t.id for t in path}),
+        [],
+    )
+    wanted = {node.id for node in path} or {turn_id}
+    everything = store.load_turns(summary.id, limit=None, all_branches=True)
+    return [turn for turn in everything if turn.id in wanted]
