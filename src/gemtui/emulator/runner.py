@@ -55,7 +55,7 @@ def script(
     record.emit("interaction.status_update", {"interaction_id": record.id, "status": "in_progress"})
     if directives.unknown:
         record.emit("interaction.emulator_probe", {"interaction_id": record.id, "note": "unknown"})
-    if directives.never_complete:
+    while directives.never_complete:  # whoever drives it next finds it still waiting
         yield FOREVER
     last = len(plan.steps) - 1
     for index, step in enumerate(plan.steps):
