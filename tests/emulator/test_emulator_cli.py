@@ -60,22 +60,22 @@ def test_serves_and_stops_cleanly(api_key, stop):
         assert "Traceback" not in err and api_key not in out + err
 
 
-def _stop(process: subprocess.Popen) -> str:
+def _stop(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=20)
+    _out, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
     assert "Traceback" not in err
-    return out
 
 
 def test_persist_keeps_interactions_for_the_next_run(api_key, tmp_path):
     path = tmp_path / "kept.sqlite3"
     process, url = _start("--delay-ms", "0", "--persist", str(path))
+    assert process.stdout.readline() == f"Interactions are kept in {path}\n"
     headers = {"x-goog-api-key": api_key}
     created = httpx.post(
         f"{url}/v1beta/interactions", json={"model": "m", "input": "keep me"}, headers=headers
     ).json()
-    assert f"Interactions are kept in {path}" in _stop(process)
+    _stop(process)
     again, url = _start("--persist", str(path))
     try:
         fetched = httpx.get(f"{url}/v1beta/interactions/{created['id']}", headers=headers)
