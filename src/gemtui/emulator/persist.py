@@ -53,7 +53,7 @@ DEMO_FILE = "demo-emulator.sqlite3"
 RETENTION_DAYS = 55
 #: At most this many interactions are kept; the oldest go first.
 MAX_RECORDS = 2000
-#: At most this much compressed data is kept (a 60 KB answer is about 40 KB stored).
+#: At most this much compressed data is kept (a 60 KB answer, 675 KB of SSE, is about 66 KB).
 MAX_BYTES = 64 * 1024 * 1024
 #: Format of the file (``PRAGMA user_version``); a newer one is left alone.
 FORMAT_VERSION = 1
