@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -23,17 +24,18 @@ def emulator() -> Iterator[RunningEmulator]:
 @pytest.fixture
 def emulator_factory() -> Iterator[Callable[..., RunningEmulator]]:
     """Start emulators with custom options (keyword arguments of ``EmulatorOptions``,
-    on top of the fast test defaults); all are stopped at the end of the test."""
+    on top of the fast test defaults, and ``persist=PATH`` for a file kept between runs);
+    all are stopped at the end of the test."""
     started: list[RunningEmulator] = []
 
-    def start(**options: object) -> RunningEmulator:
+    def start(persist: Path | None = None, **options: object) -> RunningEmulator:
         fields = {
             "delay_ms": FAST_OPTIONS.delay_ms,
             "retry_after_seconds": FAST_OPTIONS.retry_after_seconds,
             "background_step_ms": FAST_OPTIONS.background_step_ms,
             **options,
         }
-        running = start_in_thread(options=EmulatorOptions(**fields))
+        running = start_in_thread(options=EmulatorOptions(**fields), persist=persist)
         started.append(running)
         return running
 

@@ -152,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="characters per streamed text delta (default: the emulator's own)",
     )
+    emulator.add_argument(
+        "--persist",
+        type=Path,
+        metavar="PATH",
+        help="keep interactions in this SQLite file between runs (default: in memory only; "
+        "kept 55 days, as the API's paid tier)",
+    )
 
     export = subparsers.add_parser(
         "export",
@@ -301,7 +308,11 @@ def _run_emulator(args: argparse.Namespace) -> int:
     from gemtui.emulator.run import serve_forever
 
     return serve_forever(
-        host=args.host, port=args.port, delay_ms=args.delay_ms, chunk_chars=args.chunk_chars
+        host=args.host,
+        port=args.port,
+        delay_ms=args.delay_ms,
+        chunk_chars=args.chunk_chars,
+        persist=args.persist,
     )
 
 

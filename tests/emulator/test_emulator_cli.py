@@ -11,6 +11,8 @@ import httpx
 import pytest
 from emulator_wire import events
 
+from gemtui.core.data_dir import data_dir
+
 
 def _start(*args: str) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
@@ -56,3 +58,54 @@ def test_serves_and_stops_cleanly(api_key, stop):
         out, err = proc.communicate(timeout=20)
         assert proc.returncode == 0, err
         assert "Traceback" not in err and api_key not in out + err
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_persist_keeps_interactions_for_the_next_run(api_key, tmp_path):
+    path = tmp_path / "kept.sqlite3"
+    process, url = _start("--delay-ms", "0", "--persist", str(path))
+    assert process.stdout.readline() == f"Interactions are kept in {path}\n"
+    headers = {"x-goog-api-key": api_key}
+    created = httpx.post(
+        f"{url}/v1beta/interactions", json={"model": "m", "input": "keep me"}, headers=headers
+    ).json()
+    _stop(process)
+    again, url = _start("--persist", str(path))
+    try:
+        fetched = httpx.get(f"{url}/v1beta/interactions/{created['id']}", headers=headers)
+        assert fetched.status_code == 200
+        assert fetched.json()["steps"][1:] == created["steps"]
+    finally:
+        _stop(again)
+
+
+def test_without_persist_nothing_outlives_the_process(api_key):
+    process, url = _start("--delay-ms", "0")
+    headers = {"x-goog-api-key": api_key}
+    created = httpx.post(
+        f"{url}/v1beta/interactions", json={"model": "m", "input": "forget me"}, headers=headers
+    ).json()
+    _stop(process)
+    again, url = _start()
+    try:
+        fetched = httpx.get(f"{url}/v1beta/interactions/{created['id']}", headers=headers)
+        assert fetched.status_code == 404
+    finally:
+        _stop(again)
+    assert not data_dir().exists() or not any(data_dir().iterdir())
+
+
+def test_help_lists_persist():
+    shown = subprocess.run(
+        [sys.executable, "-m", "gemtui", "emulator", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "--persist PATH" in shown and "55 days" in shown

@@ -117,6 +117,16 @@ def test_background_prints_the_id_and_wait_defaults_to_it(cli):
     assert f"[interaction] {interaction_id} completed" in waited.err
 
 
+def test_wait_defaults_to_the_last_background_run_not_the_last_question(cli):
+    started = cli("--background", "a long job")
+    assert started.code == 0
+    assert cli("a quick question").code == 0
+    waited = cli("--wait", "-v")
+    assert waited.code == 0
+    assert waited.out.startswith("## Answer: a long job\n")
+    assert f"[interaction] {started.out.strip()} completed" in waited.err
+
+
 def test_continue_chains_onto_the_last_interaction(cli):
     first = cli("-o", "json", "remember the word teal")
     first_id = json.loads(first.out)["id"]

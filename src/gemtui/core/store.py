@@ -42,6 +42,7 @@ from typing import Any, NamedTuple
 from gemtui.api.models import Usage
 from gemtui.core.assembler import StepState
 from gemtui.core.conversation import ChatSettings
+from gemtui.core.data_dir import DATA_DIR_VARIABLE, data_dir
 from gemtui.core.safety import clean_terminal_text, redact_secrets
 from gemtui.core.store_records import (
     MARK_END,
@@ -63,6 +64,7 @@ from gemtui.core.store_schema import MIGRATIONS, SchemaTooNew, migrate, schema_v
 from gemtui.core.turn import Turn
 
 __all__ = [
+    "DATA_DIR_VARIABLE",
     "ConversationSummary",
     "SearchHit",
     "Store",
@@ -72,8 +74,6 @@ __all__ = [
 ]
 
 DB_FILE = "history.sqlite3"
-#: Environment variable naming the directory of the history file (tests, portable installs).
-DATA_DIR_VARIABLE = "GEMTUI_DATA_DIR"
 #: How long a write waits for another process's write to finish before giving up.
 BUSY_TIMEOUT_S = 5.0
 #: Search results come kind by kind in this order, each kind by relevance (bm25). A tier rather
@@ -119,13 +119,8 @@ class StoreError(Exception):
 
 
 def default_path(env: Mapping[str, str] = os.environ) -> Path:
-    """``$GEMTUI_DATA_DIR/history.sqlite3``, else the platform's user data dir for gemtui."""
-    override = env.get(DATA_DIR_VARIABLE)
-    if override:
-        return Path(override) / DB_FILE
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("gemtui")) / DB_FILE
+    """``history.sqlite3`` in the data dir (``$GEMTUI_DATA_DIR`` or the platform's)."""
+    return data_dir(env) / DB_FILE
 
 
 class Store:

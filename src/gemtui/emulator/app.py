@@ -18,8 +18,11 @@ import asyncio
 import copy
 import hashlib
 import json
+import secrets
 import threading
 from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -32,6 +35,7 @@ from gemtui.emulator import ids, runner
 from gemtui.emulator.directives import Directives, parse
 from gemtui.emulator.errors import MISSING_KEY_MESSAGE, ApiError, fault_error, invalid, not_found
 from gemtui.emulator.options import EmulatorOptions
+from gemtui.emulator.persist import PersistentRecords
 from gemtui.emulator.request import CreateRequest, parse_create, text_of
 from gemtui.emulator.scenarios import Turn, build_plan, usage_of
 from gemtui.emulator.sse import EventStream, install_log_filter
@@ -43,11 +47,17 @@ RECEIVED_LIMIT = 64
 
 
 class Emulator:
-    """State of one emulator instance: options, stored interactions, id counter, fault counts."""
+    """State of one emulator instance: options, stored interactions, id counter, fault counts.
 
-    def __init__(self, options: EmulatorOptions) -> None:
+    With ``persist`` the stored interactions outlive the process (see :mod:`.persist`), and
+    the id seed gets a random part of its own: a later run must never hand out an id an
+    earlier one did, while an emulator without a file stays reproducible from its seed.
+    """
+
+    def __init__(self, options: EmulatorOptions, persist: PersistentRecords | None = None) -> None:
         self.options = options
-        self.store = Store()
+        self.store = Store(persist)
+        self.seed = options.seed if persist is None else f"{options.seed}/{secrets.token_hex(8)}"
         self.counter = 0
         self.attempts: dict[str, int] = {}
         self.tasks: set[asyncio.Task] = set()
@@ -72,7 +82,8 @@ class Emulator:
         if create.store:
             self.store.add(record)
         pacing = self._pacing(directives, create)
-        work = runner.run(record, plan, directives, pacing, self.options.chunk_chars)
+        steps = runner.script(record, plan, directives, pacing, self.options.chunk_chars)
+        work = self._run(record, steps)
         if create.stream or create.background:
             record.task = asyncio.get_running_loop().create_task(work)
             self.tasks.add(record.task)
@@ -82,6 +93,13 @@ class Emulator:
             return JSONResponse(record.resource(with_input=False))
         await work
         return JSONResponse(record.resource(with_input=False))
+
+    async def _run(self, record: Record, steps: Iterator[float]) -> None:
+        """Run to the end, then keep the record (also when the task is cancelled at exit)."""
+        try:
+            await runner.run(record, steps)
+        finally:
+            self.store.keep(record)
 
     def _check_fault(self, directives: Directives, path: str, raw: bytes) -> None:
         if directives.http_status is None:
@@ -116,7 +134,7 @@ class Emulator:
         raw: bytes,
     ) -> tuple[Record, Turn]:
         self.counter += 1
-        own = ids.token(self.options.seed, str(self.counter), raw)
+        own = ids.token(self.seed, str(self.counter), raw)
         previous = self.store.get(create.previous_interaction_id or "")
         root = previous.root_token if previous else own
         turn = Turn(create, history, prompt, directives, own, self.options.answer_kb)
@@ -177,7 +195,10 @@ class Emulator:
                 + ("" if record.background else " and was not created with background=true")
                 + ".",
             )
+        task = record.task
         runner.cancel(record)
+        if task is None:  # a run of an earlier process: no task will keep it
+            self.store.keep(record)
         return JSONResponse(record.resource(with_input=True))
 
     async def delete(self, request: Request) -> Any:
@@ -186,6 +207,23 @@ class Emulator:
         if record.task is not None and not record.task.done():
             record.task.cancel()
         return JSONResponse({})
+
+    # --- stopping ----------------------------------------------------------------------------
+
+    def settle(self) -> None:
+        """Before the server's tasks are cancelled: with a file, finish every run still
+        going at once, as the real service would finish it after the client left, so it is
+        kept completed; one that waits forever (``never-complete``) is kept in progress.
+        Without a file nothing outlives the process, so nothing is done."""
+        if self.store.persist is None:
+            return
+        for record in self.store.running():
+            runner.rush(record)
+
+    def close(self) -> None:
+        """After the tasks are gone: wait for the file's pending writes and close it."""
+        if self.store.persist is not None:
+            self.store.persist.close()
 
 
 class ReceivedRequests:
@@ -254,9 +292,11 @@ def _has_key(request: Request) -> bool:
     return scheme.lower() == "bearer" and bool(token.strip())
 
 
-def create_app(options: EmulatorOptions | None = None) -> Starlette:
-    """A new emulator (own store, own id counter) as a Starlette app."""
-    emulator = Emulator(options or EmulatorOptions())
+def create_app(options: EmulatorOptions | None = None, persist: Path | None = None) -> Starlette:
+    """A new emulator (own store, own id counter) as a Starlette app; with ``persist``, its
+    interactions are kept in that file between runs (see :mod:`.persist`)."""
+    records = PersistentRecords(persist) if persist is not None else None
+    emulator = Emulator(options or EmulatorOptions(), records)
     install_log_filter()
 
     received = ReceivedRequests()

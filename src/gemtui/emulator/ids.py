@@ -3,7 +3,9 @@
 Real interaction ids are ``v1_`` + URL-safe base64 of a tiny protobuf holding a conversation
 root token and this interaction's token (wire reference §1.5). We build the same shape from
 a SHA-256 of the app seed, a counter and the request, so one request sequence always yields
-the same ids while different requests never collide.
+the same ids while different requests never collide. A persistent emulator (``--demo``) adds a
+random part to its seed each run (``Emulator.seed``), so a later run never reissues an id that
+an earlier one stored.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import signal
 import socket
 import sys
 import threading
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -34,13 +35,13 @@ def _url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _server(options: EmulatorOptions, *, configure_logging: bool) -> Any:
+def _server(options: EmulatorOptions, persist: Path | None, *, configure_logging: bool) -> Any:
     import uvicorn
 
     from gemtui.emulator.app import create_app
 
     config = uvicorn.Config(
-        create_app(options),
+        create_app(options, persist),
         lifespan="off",
         log_level="warning",
         access_log=False,
@@ -54,15 +55,21 @@ def _server(options: EmulatorOptions, *, configure_logging: bool) -> Any:
 
 
 async def _serve(server: Any, sock: socket.socket) -> None:
-    """Serve until told to exit, then cancel runs still going (e.g. ``never-complete``)."""
+    """Serve until told to exit, then cancel runs still going (e.g. ``never-complete``).
+
+    A persistent emulator first finishes those runs at once and, once they are gone, waits
+    for its file's writes (``Emulator.settle`` and ``close``)."""
+    emulator = server.config.app.state.emulator
     try:
         await server.serve(sockets=[sock])
     finally:
+        emulator.settle()
         current = asyncio.current_task()
         leftover = [t for t in asyncio.all_tasks() if t is not current]
         for task in leftover:
             task.cancel()
         await asyncio.gather(*leftover, return_exceptions=True)
+        emulator.close()
 
 
 class RunningEmulator:
@@ -116,10 +123,15 @@ class RunningEmulator:
 
 
 def start_in_thread(
-    host: str = "127.0.0.1", port: int = 0, options: EmulatorOptions | None = None
+    host: str = "127.0.0.1",
+    port: int = 0,
+    options: EmulatorOptions | None = None,
+    persist: Path | None = None,
 ) -> RunningEmulator:
     """Start an emulator on its own event loop in a daemon thread; returns once it listens.
 
+    With ``persist`` it keeps its interactions in that file between runs (see
+    :mod:`gemtui.emulator.persist`); ``stop()`` returns once they are written.
     Nothing is written to the terminal: uvicorn's loggers get a ``NullHandler`` and still
     propagate to whatever logging the host application configured.
     """
@@ -130,7 +142,7 @@ def start_in_thread(
     def target() -> None:
         server = None
         try:
-            server = _server(options or EmulatorOptions(), configure_logging=False)
+            server = _server(options or EmulatorOptions(), persist, configure_logging=False)
         finally:
             running._serving(server)  # also when it failed: stop() must not wait for it
         loop = asyncio.new_event_loop()
@@ -145,11 +157,21 @@ def start_in_thread(
     return running
 
 
+def start_demo(data_dir: Path) -> RunningEmulator:
+    """The emulator of ``--demo``: default pacing, interactions kept in
+    :data:`~gemtui.emulator.persist.DEMO_FILE` under ``data_dir`` (the caller knows where the
+    user's data dir is; the emulator does not import gemtui's core to find out)."""
+    from gemtui.emulator.persist import DEMO_FILE
+
+    return start_in_thread(persist=data_dir / DEMO_FILE)
+
+
 def serve_forever(
     host: str = "127.0.0.1",
     port: int = 8080,
     delay_ms: float | None = None,
     chunk_chars: int | None = None,
+    persist: Path | None = None,
 ) -> int:
     """``gemtui emulator``: serve in the foreground until Ctrl+C (or SIGTERM); exit code 0."""
     overrides: dict[str, Any] = {}
@@ -163,9 +185,11 @@ def serve_forever(
         print(f"gemtui emulator: cannot listen on {host}:{port}: {error}", file=sys.stderr)
         return 1
     url = _url(sock)
-    server = _server(EmulatorOptions(**overrides), configure_logging=True)
+    server = _server(EmulatorOptions(**overrides), persist, configure_logging=True)
     print(f"gemtui emulator listening on {url} (API key: any non-empty value)")
     print(f"Point clients at it with: export GOOGLE_GEMINI_BASE_URL={url}", flush=True)
+    if persist is not None:
+        print(f"Interactions are kept in {persist}", flush=True)
     previous_term = signal.signal(signal.SIGTERM, lambda *_: None)
     try:
         asyncio.run(_serve(server, sock))

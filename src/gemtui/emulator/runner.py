@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from gemtui.emulator.directives import Directives
@@ -28,15 +29,24 @@ class Pacing:
     stall_ms: float = 0.0
 
 
+#: What a script yields to wait until it is cancelled (the ``never-complete`` fault).
+FOREVER = float("inf")
+
+
 async def _pause(record: Record, milliseconds: float) -> None:
     record.notify()
     await asyncio.sleep(milliseconds / 1000)
 
 
-async def run(
+def script(
     record: Record, plan: Plan, directives: Directives, pacing: Pacing, chunk: int
-) -> None:
-    """Emit the whole interaction; returns when it is finished (or never, if told so).
+) -> Iterator[float]:
+    """Emit the whole interaction into ``record``, yielding each pause (ms) it wants.
+
+    A generator rather than a coroutine so that the same run can be driven two ways: paced by
+    :func:`run`, or to its end at once by :func:`rush` (a persistent emulator that stops
+    finishes its runs that way, from wherever they were). It yields only pauses above zero;
+    :data:`FOREVER` means "never goes on" (the ``never-complete`` fault).
 
     Faults that change the run itself (error event, malformed frame, unknown event, stall,
     never-complete) happen here, at the middle of the last step, so every reader sees them.
@@ -45,13 +55,12 @@ async def run(
     record.emit("interaction.status_update", {"interaction_id": record.id, "status": "in_progress"})
     if directives.unknown:
         record.emit("interaction.emulator_probe", {"interaction_id": record.id, "note": "unknown"})
-    if directives.never_complete:
-        record.notify()
-        await asyncio.Event().wait()  # until cancelled
+    while directives.never_complete:  # whoever drives it next finds it still waiting
+        yield FOREVER
     last = len(plan.steps) - 1
     for index, step in enumerate(plan.steps):
         if pacing.step_ms:
-            await _pause(record, pacing.step_ms)
+            yield pacing.step_ms
         events = list(step_events(index, step, chunk))
         deltas = len(events) - 2
         middle = min(3, max(1, deltas // 2))
@@ -69,9 +78,9 @@ async def run(
                     record.close()
                     return
                 if pacing.stall_ms:
-                    await _pause(record, pacing.stall_ms)
+                    yield pacing.stall_ms
             if pacing.delta_ms:
-                await _pause(record, pacing.delta_ms)
+                yield pacing.delta_ms
         record.output_steps.append(step)
     record.finish(plan.status, plan.usage)
     record.emit("interaction.completed", record.completed_event())
@@ -79,10 +88,36 @@ async def run(
     record.close()
 
 
+async def run(record: Record, steps: Iterator[float]) -> None:
+    """Drive ``steps`` (a :func:`script`) with its pauses; returns when the run is finished
+    (or never, if it waits forever: then only cancelling the task ends it)."""
+    record.script = steps
+    for pause in steps:
+        if pause == FOREVER:
+            record.notify()
+            await asyncio.Event().wait()  # until cancelled
+        await _pause(record, pause)
+
+
+def rush(record: Record) -> None:
+    """Run the rest of ``record``'s script without its pauses, up to a wait forever.
+
+    The task that was driving it, if any, must be cancelled afterwards by the caller.
+    """
+    steps = record.script
+    if steps is None or record.finished:
+        return
+    for pause in steps:
+        if pause == FOREVER:
+            return
+    record.script = None
+
+
 def cancel(record: Record) -> None:
     """Stop a running run and record it as cancelled (the caller checked it may be)."""
     if record.task is not None:
         record.task.cancel()
+    record.script = None
     record.finish("cancelled")
     record.emit("interaction.status_update", {"interaction_id": record.id, "status": "cancelled"})
     record.emit("interaction.completed", record.completed_event())

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gemtui.emulator.events import frame
+
+if TYPE_CHECKING:
+    from gemtui.emulator.persist import PersistentRecords
 
 RUNNING = frozenset({"in_progress", "queued"})
 
@@ -43,6 +47,8 @@ class Record:
     finished: bool = False
     send_done: bool = True
     task: asyncio.Task | None = None
+    #: the rest of the run (a ``runner.script``) while it is going, so it can be rushed
+    script: Iterator[float] | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
@@ -126,19 +132,47 @@ class Record:
 
 
 class Store:
-    """Stored interactions by id (``store: false`` runs never enter it)."""
+    """Stored interactions by id (``store: false`` runs never enter it).
 
-    def __init__(self) -> None:
+    With ``persist``, interactions also outlive the process: :meth:`keep` writes a record
+    (when its run has ended), and an id this process does not hold is looked up in the file,
+    so earlier runs' interactions (and those of another gemtui process that finished them)
+    can be fetched and chained onto.
+    """
+
+    def __init__(self, persist: PersistentRecords | None = None) -> None:
         self._records: dict[str, Record] = {}
+        self._deleted: set[str] = set()
+        self.persist = persist
 
     def add(self, record: Record) -> None:
         self._records[record.id] = record
 
     def get(self, interaction_id: str) -> Record | None:
-        return self._records.get(interaction_id)
+        record = self._records.get(interaction_id)
+        if record is not None or self.persist is None or not interaction_id:
+            return record
+        if interaction_id in self._deleted:
+            return None
+        record = self.persist.load(interaction_id)
+        if record is not None:
+            self._records[interaction_id] = record
+        return record
 
     def remove(self, interaction_id: str) -> Record | None:
+        if self.persist is not None:
+            self._deleted.add(interaction_id)
+            self.persist.delete(interaction_id)
         return self._records.pop(interaction_id, None)
+
+    def keep(self, record: Record) -> None:
+        """Write ``record`` to the file, if there is one and the record is still stored."""
+        if self.persist is not None and self._records.get(record.id) is record:
+            self.persist.save(record)
+
+    def running(self) -> list[Record]:
+        """The records of this process whose run has not ended."""
+        return [record for record in self._records.values() if not record.finished]
 
     def history(self, record: Record) -> list[dict[str, Any]]:
         """The whole conversation up to and including ``record``, oldest first."""
@@ -147,5 +181,5 @@ class Store:
         while current is not None and len(chain) < 10_000:
             chain.append(current)
             previous = current.previous_interaction_id
-            current = self._records.get(previous) if previous else None
+            current = self.get(previous) if previous else None
         return [step for item in reversed(chain) for step in item.timeline()]

@@ -1,5 +1,6 @@
 """Where a headless command sends its requests: the key and base URL from the environment and
-flags, or the built-in emulator with ``--demo`` (started here, stopped when the block ends)."""
+flags, or the built-in emulator with ``--demo`` (started here, stopped when the block ends;
+its interactions stay in the data dir, so the next ``--demo`` run can fetch and continue them)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def headless_endpoint(*, demo: bool, base_url: str | None) -> Iterator[Endpoint]
             raise NoEndpoint(NO_KEY)
         yield Endpoint(api_key, base_url)
         return
-    from gemtui.emulator.run import start_in_thread
+    from gemtui.core.data_dir import data_dir
+    from gemtui.emulator.run import start_demo
 
-    with start_in_thread() as emulator:
+    with start_demo(data_dir()) as emulator:
         yield Endpoint(DEMO_KEY, emulator.base_url)

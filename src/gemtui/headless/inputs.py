@@ -79,11 +79,6 @@ def check_combinations(args: argparse.Namespace) -> None:
         raise UsageError("--background prints an id; use --output-format text or json with it.")
     if args.no_store and args.background:
         raise UsageError("--background needs the interaction stored: drop --no-store.")
-    if args.demo and args.continue_id is not None:
-        raise UsageError(
-            "--continue cannot reach an interaction of an earlier --demo run: each one starts "
-            "a fresh emulator. Use --base-url with a running `gemtui emulator` instead."
-        )
     if args.no_store and args.continue_id is not None:
         raise UsageError("--continue chains onto stored interactions: drop --no-store.")
     if args.retries < 0:

@@ -1,9 +1,11 @@
-"""The id of the last interaction ``gemtui ask`` made, so ``--continue`` and ``--wait`` can
-default to it.
+"""The ids ``--continue`` and ``--wait`` default to: the last interaction ``gemtui ask`` made,
+and the last background run it started.
 
-A small JSON file under the user state directory (platformdirs, so ``XDG_STATE_HOME`` on Linux),
-replaced atomically: two ``gemtui ask`` runs finishing at once leave one valid file, never a
-torn one.
+Each is a small JSON file under the user state directory (platformdirs, so ``XDG_STATE_HOME`` on
+Linux), replaced atomically: two ``gemtui ask`` runs finishing at once leave one valid file,
+never a torn one. Two files rather than two fields of one, so that saving one id never has to
+read and rewrite the other (no lost update between processes). ``--demo`` runs keep their own
+pair: the demo emulator's ids mean nothing to the real API, and the reverse.
 """
 
 from __future__ import annotations
@@ -15,12 +17,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 FILE_NAME = "last_interaction.json"
+BACKGROUND_FILE_NAME = "last_background.json"
+#: Prefix of the files of ``--demo`` runs.
+DEMO_PREFIX = "demo-"
 
 
-def state_file() -> Path:
+def state_file(*, background: bool = False, demo: bool = False) -> Path:
+    """The file of the last interaction (``--continue``), or of the last background run
+    started (``--wait``); ``demo`` for those of the built-in emulator."""
     from platformdirs import user_state_dir
 
-    return Path(user_state_dir("gemtui")) / FILE_NAME
+    name = BACKGROUND_FILE_NAME if background else FILE_NAME
+    return Path(user_state_dir("gemtui")) / ((DEMO_PREFIX if demo else "") + name)
 
 
 def load_last_id(path: Path | None = None) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import IO
 
 from gemtui.headless import exits
@@ -22,7 +23,7 @@ from gemtui.headless.inputs import (
     check_combinations,
     split_continue,
 )
-from gemtui.headless.last_id import load_last_id, save_last_id
+from gemtui.headless.last_id import load_last_id, save_last_id, state_file
 
 
 def run_ask(
@@ -60,11 +61,12 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
     check_combinations(args)
     wait_id = request = None
     if args.wait is not None:
-        wait_id = args.wait or _last_id("--wait")
+        wait_id = args.wait or _last_id("--wait", state_file(background=True, demo=args.demo))
     else:
         request = build_request(args, stdin)
         if args.continue_id is not None:
-            request.previous_id = args.continue_id or _last_id("--continue")
+            default = state_file(demo=args.demo)
+            request.previous_id = args.continue_id or _last_id("--continue", default)
             request.previous_id_given = bool(args.continue_id)
     import asyncio
 
@@ -80,12 +82,17 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
         return exits.API_ERROR
 
 
-def _last_id(flag: str) -> str:
-    found = load_last_id()
+def _last_id(flag: str, path: Path) -> str:
+    found = load_last_id(path)
     if found is None:
+        earlier = (
+            "`gemtui ask --background` to wait for"
+            if flag == "--wait"
+            else ("`gemtui ask` to continue from")
+        )
         raise UsageError(
-            f"{flag} without an id needs an earlier `gemtui ask` to continue from; "
-            "none is recorded. Give the interaction id."
+            f"{flag} without an id needs an earlier {earlier}; none is recorded. "
+            "Give the interaction id."
         )
     return found
 
@@ -117,10 +124,12 @@ async def _session_run(
     )
 
     def remember(interaction_id: str) -> None:
-        if args.demo:  # the emulator goes away with this process: nothing to continue from
-            return
+        """Called with each interaction worth continuing from; with ``--background`` that is
+        the run just started, which ``--wait`` then defaults to."""
         try:
-            save_last_id(interaction_id)
+            save_last_id(interaction_id, state_file(demo=args.demo))
+            if args.background:
+                save_last_id(interaction_id, state_file(background=True, demo=args.demo))
         except OSError as error:
             messages.say(f"could not record the interaction id for --continue: {error}")
 

@@ -44,9 +44,10 @@ def run_tui(
         demo, notice = True, NO_KEY_NOTICE
     emulator = None
     if demo:
-        from gemtui.emulator.run import start_in_thread
+        from gemtui.core.data_dir import data_dir
+        from gemtui.emulator.run import start_demo
 
-        emulator = start_in_thread()
+        emulator = start_demo(data_dir())
         base_url, api_key = emulator.base_url, "demo-key"
         notice = notice or DEMO_NOTICE
     connection = Connection(

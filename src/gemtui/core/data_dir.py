@@ -1,0 +1,24 @@
+"""Where gemtui keeps its data files: one rule for the history and the demo emulator's file.
+
+Standard library only (platformdirs is imported when needed), so the headless ``--demo`` path
+and the emulator's callers can ask for it without loading the history store.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+#: Environment variable naming the data directory (tests, portable installs).
+DATA_DIR_VARIABLE = "GEMTUI_DATA_DIR"
+
+
+def data_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """``$GEMTUI_DATA_DIR``, else the platform's user data dir for gemtui."""
+    override = env.get(DATA_DIR_VARIABLE)
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("gemtui"))
