@@ -28,6 +28,6 @@ async def test_a_chat_of_an_earlier_demo_run_reopens_and_goes_on(emulator_factor
         await pilot.pause()
         await send(pilot, "What is my name?")
         assert [n.level for n in notices(app) if n.level == "error"] == []
-        assert app.conversation.turns[-1].outcome == "completed"
+        assert app.conversation.turns[-1].reply.outcome == "completed"
         assert "My name is Ada" in answers(app)[-1].source
     store.close()
