@@ -279,7 +279,7 @@ async def test_ten_megabyte_event_arrives_whole(store):
             assert source.startswith("start x") and source.endswith("x end")
             assert len(source) == 10 * 1024 * 1024 + len("start  end")
             # Only the first part is laid out, and the screen says so; copy keeps it all.
-            lines = answers(app)[-1].render(76, app.view._render_context())
+            lines = answers(app)[-1].render(76, app.view.render_context())
             assert "KB more of this block not shown" in lines[-1].text
             assert_kept_everywhere(app, store, 0)
             await assert_responsive(pilot)

@@ -96,7 +96,7 @@ async def test_escape_cancels_and_keeps_the_partial_answer(emulator):
         assert partial and len(partial) < 4000
         # Every character that arrived is on screen, up to the last word.
         shown = " ".join(
-            line.text for line in answers(app)[-1].render(76, app.view._render_context())
+            line.text for line in answers(app)[-1].render(76, app.view.render_context())
         )
         last_word = partial.split()[-1].strip("*`_|#")
         assert last_word in shown

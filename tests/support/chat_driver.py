@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 from support.cli_env import FAKE_KEY
 from textual import events
@@ -16,6 +17,18 @@ from gemtui.core.turn import Turn
 from gemtui.emulator.run import RunningEmulator
 from gemtui.ui.app import Connection, GemtuiApp
 from gemtui.ui.chat_items import AnswerItem, NoticeItem
+
+
+class DrivenApp(GemtuiApp):
+    """The app, keeping the text of every notification it shows (for the tests to read)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.notified: list[str] = []
+
+    def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
+        self.notified.append(str(message))
+        super().notify(message, *args, **kwargs)
 
 
 def make_app(
@@ -31,7 +44,7 @@ def make_app(
         demo=True,
         secrets=[api_key] if api_key else [],
     )
-    return GemtuiApp(connection, settings, store=store)
+    return DrivenApp(connection, settings, store=store)
 
 
 async def send(pilot: Pilot, prompt: str, *, wait: bool = True) -> None:
@@ -91,7 +104,8 @@ def notices(app: GemtuiApp) -> list[NoticeItem]:
 
 def notifications(app: GemtuiApp) -> list[str]:
     """The messages of the notifications (toasts) the app has shown, oldest first."""
-    return [str(notification.message) for notification in app._notifications]
+    assert isinstance(app, DrivenApp), "make the app with make_app to read its notifications"
+    return app.notified
 
 
 def last_notification(app: GemtuiApp) -> str:

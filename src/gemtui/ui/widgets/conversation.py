@@ -186,7 +186,8 @@ class ConversationView(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ layout
 
-    def _render_context(self) -> RenderContext:
+    def render_context(self) -> RenderContext:
+        """What an item needs to render itself as this pane shows it."""
         return RenderContext(
             console=self.app.console,
             code_theme=self.code_theme,
@@ -203,7 +204,7 @@ class ConversationView(ScrollView, can_focus=True):
         if cached is not None and cached[0] == key:
             self._lines.move_to_end(index)
             return cached[1]
-        lines = item.render(self._content_width, self._render_context())
+        lines = item.render(self._content_width, self.render_context())
         self._lines[index] = (key, lines)
         self._lines.move_to_end(index)
         while len(self._lines) > LINE_CACHE_ITEMS:
