@@ -263,10 +263,6 @@ class Settings(BaseSettings):
             for binding_id, keys in value.items()
         }
 
-    @property
-    def has_api_key(self) -> bool:
-        return self.api_key is not None and bool(self.api_key.get_secret_value())
-
     def to_chat_settings(self) -> ChatSettings:
         """The per-conversation settings the next request is built from."""
         response_format = None

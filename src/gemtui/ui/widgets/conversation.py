@@ -448,7 +448,3 @@ class ConversationView(ScrollView, can_focus=True):
             f"({block.language or 'no language'}, {lines} line{'s' if lines != 1 else ''})"
         )
         self.post_message(self.CopyRequested(block.code, what))
-
-    @property
-    def unseen_lines(self) -> int:
-        return self._unseen_lines
