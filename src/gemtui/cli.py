@@ -299,7 +299,7 @@ def _run_replay(args: argparse.Namespace) -> int:
 
 
 def _run_ask(args: argparse.Namespace) -> int:
-    from gemtui.headless import run_ask
+    from gemtui.headless.main import run_ask
 
     return run_ask(args)
 

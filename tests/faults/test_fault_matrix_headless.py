@@ -27,7 +27,8 @@ from support.streams import COMPLETED, CREATED, OUTPUT_START, OUTPUT_STOP, STATU
 from gemtui.api.client import Timeouts
 from gemtui.cli import build_parser
 from gemtui.core.store import Store
-from gemtui.headless import exits, run_ask, runner
+from gemtui.headless import exits, runner
+from gemtui.headless.main import run_ask
 
 
 @dataclass

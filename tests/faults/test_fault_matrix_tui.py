@@ -25,7 +25,7 @@ from gemtui.api.client import InteractionsClient, Timeouts
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
 from gemtui.ui.app import Connection, GemtuiApp
-from gemtui.ui.chat_items import NoticeItem
+from gemtui.ui.render.chat_items import NoticeItem
 
 SIZE = (100, 30)
 

@@ -18,7 +18,7 @@ from support.streams import COMPLETED, CREATED, STATUS
 from textual.geometry import Region
 
 from gemtui.ui.app import Connection, GemtuiApp
-from gemtui.ui.chat_items import UserItem
+from gemtui.ui.render.chat_items import UserItem
 
 #: What must never be in a rendered line: controls other than TAB and LF, and bidi overrides.
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

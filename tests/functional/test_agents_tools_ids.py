@@ -11,8 +11,8 @@ from textual.widgets import Input
 
 from gemtui.config import Settings, load_settings
 from gemtui.core.conversation import ChatSettings
-from gemtui.ui.chat_items import UserItem
-from gemtui.ui.widgets.tools import ToolsScreen
+from gemtui.ui.render.chat_items import UserItem
+from gemtui.ui.screens.tools import ToolsScreen
 
 AGENT = "deep-research-preview-04-2026"
 WEATHER = {

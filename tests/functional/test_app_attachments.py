@@ -14,8 +14,8 @@ import pytest
 from support.chat_driver import finish, last_notification, make_app, marker, notices, sent_with
 from textual.widgets import Input
 
-from gemtui.ui.chat_items import UserItem
-from gemtui.ui.widgets.file_picker import FilePickerScreen
+from gemtui.ui.render.chat_items import UserItem
+from gemtui.ui.screens.file_picker import FilePickerScreen
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
 

@@ -11,9 +11,9 @@ from gemtui.core.recording import load_recording
 from gemtui.core.replay import replay_instant
 from gemtui.core.store import Store
 from gemtui.ui.app import data_dir, recordings_dir
-from gemtui.ui.chat_items import UserItem
-from gemtui.ui.widgets.history_list import ConversationListScreen
-from gemtui.ui.widgets.history_search import SearchScreen
+from gemtui.ui.render.chat_items import UserItem
+from gemtui.ui.screens.history_list import ConversationListScreen
+from gemtui.ui.screens.history_search import SearchScreen
 
 
 async def test_turns_are_saved_and_load_back_as_sent(emulator, tmp_path):

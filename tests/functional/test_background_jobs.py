@@ -9,7 +9,7 @@ from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
 from gemtui.ui.app import GemtuiApp
-from gemtui.ui.widgets.jobs import JobsScreen
+from gemtui.ui.screens.jobs import JobsScreen
 
 
 def fast_polls(app: GemtuiApp) -> None:

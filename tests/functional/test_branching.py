@@ -11,8 +11,8 @@ from support.chat_driver import FAKE_KEY, finish, make_app, send
 
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
-from gemtui.ui.chat_items import UserItem
-from gemtui.ui.widgets.branch_list import BranchListScreen
+from gemtui.ui.render.chat_items import UserItem
+from gemtui.ui.screens.branch_list import BranchListScreen
 
 
 def creates(emulator: Any, since: int) -> list[dict[str, Any]]:

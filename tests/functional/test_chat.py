@@ -6,7 +6,7 @@ from support.chat_driver import answers, finish, make_app, notices, send
 from textual.command import CommandList
 
 from gemtui.core.conversation import ChatSettings
-from gemtui.ui.chat_items import ThoughtItem, UserItem
+from gemtui.ui.render.chat_items import ThoughtItem, UserItem
 
 
 async def test_answer_streams_in_as_markdown(emulator):

@@ -43,7 +43,7 @@ async def check_paste(emulator, pasted: str, expected: str, word: str) -> None:
         assert app.composer.text == expected
         await pilot.press("enter")
         await finish(pilot)
-        assert [turn.prompt for turn in app.conversation.turns] == [expected]
+        assert [turn.asked.prompt for turn in app.conversation.turns] == [expected]
         [body] = sent_with(emulator, word)
         assert sent_text(body) == expected
         assert app.composer.text == ""

@@ -11,7 +11,7 @@ from support.chat_driver import answers, last_notification, make_app, send
 from support.clipboard_capture import bare_terminal, capture
 
 from gemtui.config import load_settings
-from gemtui.ui.chat_items import AnswerItem, UserItem
+from gemtui.ui.render.chat_items import AnswerItem, UserItem
 
 #: The emulator writes every fence as ```python … ``` on lines of their own.
 FENCE = re.compile(r"^```python\n(.*?)\n```$", re.DOTALL | re.MULTILINE)

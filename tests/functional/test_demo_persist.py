@@ -8,7 +8,7 @@ from support.chat_driver import FAKE_KEY, answers, make_app, notices, send
 from gemtui.core.data_dir import data_dir
 from gemtui.core.store import Store
 from gemtui.emulator.persist import DEMO_FILE
-from gemtui.ui.widgets.history_list import ConversationListScreen
+from gemtui.ui.screens.history_list import ConversationListScreen
 
 
 async def test_a_chat_of_an_earlier_demo_run_reopens_and_goes_on(emulator_factory, tmp_path):

@@ -11,7 +11,7 @@ from support.chat_driver import make_app, replay
 
 from gemtui.core.recording import load_recording
 from gemtui.core.replay import replay_instant
-from gemtui.ui.chat_items import AnswerItem, ThoughtItem, ToolItem
+from gemtui.ui.render.chat_items import AnswerItem, ThoughtItem, ToolItem
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 

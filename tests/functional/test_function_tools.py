@@ -20,8 +20,8 @@ from gemtui.config import LoadedSettings, Settings, load_settings
 from gemtui.core.tools import FunctionTool
 from gemtui.emulator.run import RunningEmulator
 from gemtui.ui.app import Connection, GemtuiApp
-from gemtui.ui.chat_items import ToolItem
-from gemtui.ui.widgets.approval import ApprovalScreen
+from gemtui.ui.render.chat_items import ToolItem
+from gemtui.ui.screens.approval import ApprovalScreen
 
 SCHEMA = {
     "type": "object",

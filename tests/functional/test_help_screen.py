@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from support.chat_driver import make_app
 
-from gemtui.ui.widgets.help_screen import HelpScreen
+from gemtui.ui.screens.help_screen import HelpScreen
 
 
 def titles(screen: HelpScreen) -> list[str]:

@@ -16,15 +16,15 @@ from textual.widgets import Input
 
 from gemtui.cli import build_parser
 from gemtui.core.store import Store
-from gemtui.headless import run_ask
-from gemtui.ui.widgets.history_list import (
+from gemtui.headless.main import run_ask
+from gemtui.ui.screens.history_list import (
     EMPTY,
     ConfirmDeleteScreen,
     ConversationListScreen,
     ConversationOptions,
     describe_time,
 )
-from gemtui.ui.widgets.history_search import SearchResults, SearchScreen
+from gemtui.ui.screens.history_search import SearchResults, SearchScreen
 
 HOSTILE_TITLE = "\x1b[2J\x1b]0;pwned\x07[b]loud[/b] [link=http://evil]x[/link]"
 HOSTILE_PROMPT = "[bold red]Evil[/] \x1b]52;c;ZXZpbA==\x07 nightjar \x1b[31mred"

@@ -9,7 +9,7 @@ from support.stored import write_chat
 
 from gemtui.core.store import Store
 from gemtui.ui.chat.controller import HISTORY_BATCH as BATCH
-from gemtui.ui.chat_items import UserItem
+from gemtui.ui.render.chat_items import UserItem
 
 TURNS = 500
 TOKENS_PER_TURN = 10

@@ -12,7 +12,7 @@ from gemtui.core.conversation import ChatSettings
 from gemtui.core.recording import load_recording
 from gemtui.emulator.run import RunningEmulator
 from gemtui.ui.app import Connection, GemtuiApp, recordings_dir
-from gemtui.ui.chat_items import UserItem
+from gemtui.ui.render.chat_items import UserItem
 from gemtui.ui.reopen_launch import ReopenApp
 
 SEARCH = ChatSettings(tools=[{"type": "google_search"}])
@@ -185,7 +185,7 @@ async def test_a_replayed_function_call_runs_no_local_tool(emulator, tmp_path):
 
     from gemtui.config import LoadedSettings, Settings
     from gemtui.core.tools import FunctionTool
-    from gemtui.ui.widgets.approval import ApprovalScreen
+    from gemtui.ui.screens.approval import ApprovalScreen
 
     ran = tmp_path / "ran"
     tool = FunctionTool(

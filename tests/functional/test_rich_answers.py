@@ -12,9 +12,9 @@ from support.chat_driver import answers, make_app, notifications, send
 from gemtui.api.models import CodeExecutionCallStep, CodeExecutionResultStep
 from gemtui.core.conversation import ChatSettings
 from gemtui.ui.app import GemtuiApp
-from gemtui.ui.chat_items import ToolItem
-from gemtui.ui.image_lines import HALF_BLOCK
-from gemtui.ui.widgets.image_viewer import ImageViewerScreen
+from gemtui.ui.render.chat_items import ToolItem
+from gemtui.ui.render.image_lines import HALF_BLOCK
+from gemtui.ui.screens.image_viewer import ImageViewerScreen
 
 IMAGE_MODEL = "gemini-3-pro-image-preview"
 FILM = {

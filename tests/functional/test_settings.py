@@ -18,7 +18,7 @@ from textual.widgets import Input, Select, Static, TextArea
 
 from gemtui.config import Settings
 from gemtui.ui.app import GemtuiApp
-from gemtui.ui.widgets.settings import SettingsResult, SettingsScreen
+from gemtui.ui.screens.settings import SettingsResult, SettingsScreen
 
 #: Text up to this long is typed key by key; longer text is pasted.
 SHORT_TEXT = 6

@@ -42,7 +42,7 @@ def prompts_sent(tmp_path: Path) -> list[str]:
     with Store(path, read_only=True) as store:
         conversation = store.last_conversation_id()
         return (
-            [] if conversation is None else [t.turn.prompt for t in store.load_turns(conversation)]
+            [] if conversation is None else [t.turn.asked.prompt for t in store.load_turns(conversation)]
         )
 
 

@@ -14,7 +14,7 @@ import pytest
 from support.cli_env import FAKE_KEY, clean_env
 
 from gemtui.cli import build_parser
-from gemtui.headless import run_ask
+from gemtui.headless.main import run_ask
 
 
 @dataclass

@@ -11,7 +11,7 @@ from support.cli_env import FAKE_KEY
 
 from gemtui.config import LoadedSettings, Settings
 from gemtui.ui.app import Connection, GemtuiApp
-from gemtui.ui.widgets.approval import ApprovalScreen
+from gemtui.ui.screens.approval import ApprovalScreen
 
 WEATHER = {
     "name": "get_weather",

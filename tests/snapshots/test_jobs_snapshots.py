@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from support.chat_driver import make_app
 
-from gemtui.ui.widgets.jobs import JobsScreen
+from gemtui.ui.screens.jobs import JobsScreen
 
 PROMPTS = [
     "Summarise the design notes",

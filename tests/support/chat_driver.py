@@ -16,7 +16,7 @@ from gemtui.core.store import Store
 from gemtui.core.turn import Turn
 from gemtui.emulator.run import RunningEmulator
 from gemtui.ui.app import Connection, GemtuiApp
-from gemtui.ui.chat_items import AnswerItem, NoticeItem
+from gemtui.ui.render.chat_items import AnswerItem, NoticeItem
 
 
 class DrivenApp(GemtuiApp):

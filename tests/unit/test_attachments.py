@@ -22,8 +22,8 @@ from gemtui.core.attachments import (
     item_label,
     load,
 )
+from gemtui.ui.screens.file_picker import rank, walk_files
 from gemtui.ui.widgets.attachment_bar import chip_text
-from gemtui.ui.widgets.file_picker import rank, walk_files
 
 
 def write(folder: Path, name: str, data: bytes) -> str:

@@ -6,7 +6,7 @@ import pytest
 from rich.syntax import Syntax
 
 from gemtui.api.models import CodeExecutionCallStep, CodeExecutionResultStep, FunctionCallStep
-from gemtui.ui.code_rows import code_details, code_summary, is_code_execution, output_of
+from gemtui.ui.render.code_rows import code_details, code_summary, is_code_execution, output_of
 
 
 def call(arguments):

@@ -22,7 +22,13 @@ from gemtui.core.images import (
     write_new,
 )
 from gemtui.emulator.png import gradient_png
-from gemtui.ui.image_lines import HALF_BLOCK, MAX_IMAGE_ROWS, InlineImage, fit, half_block_lines
+from gemtui.ui.render.image_lines import (
+    HALF_BLOCK,
+    MAX_IMAGE_ROWS,
+    InlineImage,
+    fit,
+    half_block_lines,
+)
 
 CAPTION = Style(italic=True)
 ERROR = Style(bold=True)

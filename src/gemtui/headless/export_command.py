@@ -104,9 +104,7 @@ def _find(
     return summary, branch_through(store, summary, turn_id)
 
 
-def branch_through(
-    store: Store, summary: ConversationSummary, turn_id: int
-) -> list[StoredTurn]:
+def branch_through(store: Store, summary: ConversationSummary, turn_id: int) -> list[StoredTurn]:
     """The turns, first to last, of the branch in use if it goes through ``turn_id``, else of
     the newest branch that does."""
     from gemtui.core.branching import branch_tips, path_to

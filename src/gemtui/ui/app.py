@@ -55,8 +55,8 @@ from gemtui.ui.chat.messages import (
     TurnStarted,
 )
 from gemtui.ui.chat.panes import ChatPanes
-from gemtui.ui.chat_items import AnswerItem, NoticeItem
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
+from gemtui.ui.render.chat_items import AnswerItem, NoticeItem
 from gemtui.ui.widgets.attachment_bar import AttachmentBar
 from gemtui.ui.widgets.composer import Composer
 from gemtui.ui.widgets.conversation import ConversationView
@@ -65,9 +65,9 @@ from gemtui.ui.widgets.step_detail import StepDetail
 from gemtui.ui.widgets.timeline import StepTimeline
 
 if TYPE_CHECKING:  # the dialogs are imported when first opened: they cost start-up time
-    from gemtui.ui.widgets.history_list import ConversationListScreen
-    from gemtui.ui.widgets.settings import SettingsResult
-    from gemtui.ui.widgets.tools import ToolsScreen
+    from gemtui.ui.screens.history_list import ConversationListScreen
+    from gemtui.ui.screens.settings import SettingsResult
+    from gemtui.ui.screens.tools import ToolsScreen
 
 log = logging.getLogger(__name__)
 
@@ -557,7 +557,7 @@ class GemtuiApp(App[int]):
         )
 
     async def _start_background(self, sent: SentDraft, attachments: list[dict[str, Any]]) -> None:
-        from gemtui.ui.widgets.jobs import short_id  # a dialog module: loaded on first use
+        from gemtui.ui.screens.jobs import short_id  # a dialog module: loaded on first use
 
         try:
             job = await self.chat.start_background(sent.text, attachments)
@@ -579,7 +579,7 @@ class GemtuiApp(App[int]):
 
     def _job_changed(self, job: Job, change: JobChange) -> None:
         """Keep the status bar's count; say when a run has ended."""
-        from gemtui.ui.widgets.jobs import one_line  # a dialog module: loaded on first use
+        from gemtui.ui.screens.jobs import one_line  # a dialog module: loaded on first use
 
         self.status.set(jobs_running=self.chat.jobs.running)
         if change != "finished":
@@ -592,7 +592,7 @@ class GemtuiApp(App[int]):
 
     def action_jobs(self) -> None:
         """Show the jobs screen; from it, F4 closes it again."""
-        from gemtui.ui.widgets.jobs import JobsScreen
+        from gemtui.ui.screens.jobs import JobsScreen
 
         if isinstance(self.screen, JobsScreen):
             self.screen.dismiss(None)
@@ -691,7 +691,7 @@ class GemtuiApp(App[int]):
         self.status.set(new_below=message.lines)
 
     def action_settings(self) -> None:
-        from gemtui.ui.widgets.settings import SettingsScreen
+        from gemtui.ui.screens.settings import SettingsScreen
 
         current = self.user_settings.with_chat_settings(self.conversation.settings)
         screen = SettingsScreen(current, themes=self.available_themes, bindings=keymap_catalogue())
@@ -751,13 +751,13 @@ class GemtuiApp(App[int]):
 
     def action_history(self) -> None:
         if self._history_available():
-            from gemtui.ui.widgets.history_list import ConversationListScreen
+            from gemtui.ui.screens.history_list import ConversationListScreen
 
             self.push_screen(ConversationListScreen(self.store), self._history_chosen)
 
     def action_search_history(self) -> None:
         if self._history_available():
-            from gemtui.ui.widgets.history_search import SearchScreen
+            from gemtui.ui.screens.history_search import SearchScreen
 
             self.push_screen(SearchScreen(self.store), self._search_chosen)
 
@@ -909,7 +909,7 @@ class GemtuiApp(App[int]):
                 return
             self.open_stored(conversation_id)
 
-        from gemtui.ui.widgets.branch_list import BranchListScreen  # on demand: start-up time
+        from gemtui.ui.screens.branch_list import BranchListScreen  # on demand: start-up time
 
         self.push_screen(BranchListScreen(branch_tips(tree, head)), chosen)
 
@@ -977,7 +977,7 @@ class GemtuiApp(App[int]):
 
     def action_attach(self, at: tuple[int, int] | None = None) -> None:
         """Open the file picker; ``at``: where the ``@`` that opened it was typed."""
-        from gemtui.ui.widgets.file_picker import FilePickerScreen
+        from gemtui.ui.screens.file_picker import FilePickerScreen
 
         self.push_screen(FilePickerScreen(), partial(self._picked, at))
 
@@ -999,7 +999,7 @@ class GemtuiApp(App[int]):
             self.notify("No attachments yet: F3 (or @ in the prompt) attaches a file or URL.")
 
     def action_open_by_id(self) -> None:
-        from gemtui.ui.widgets.open_by_id import OpenByIdScreen
+        from gemtui.ui.screens.open_by_id import OpenByIdScreen
 
         self.push_screen(OpenByIdScreen(), self._open_id_chosen)
 
@@ -1012,7 +1012,7 @@ class GemtuiApp(App[int]):
 
     def action_help(self) -> None:
         """The keys in force where the reader is (F1 again closes them)."""
-        from gemtui.ui.widgets.help_screen import HelpScreen, help_sections
+        from gemtui.ui.screens.help_screen import HelpScreen, help_sections
 
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
@@ -1029,14 +1029,14 @@ class GemtuiApp(App[int]):
             return self.busy  # the footer has no room for a key that does nothing now
         # F7 is also a text area's "select all": over other dialogs (settings) it stays that.
         if action == "tools" and len(self.screen_stack) > 1:
-            from gemtui.ui.widgets.tools import ToolsScreen
+            from gemtui.ui.screens.tools import ToolsScreen
 
             return isinstance(self.screen, ToolsScreen)
         return super().check_action(action, parameters)
 
     def action_tools(self) -> None:
         """The tools checklist of this conversation; from it, F7 closes it again."""
-        from gemtui.ui.widgets.tools import ToolsScreen
+        from gemtui.ui.screens.tools import ToolsScreen
 
         if isinstance(self.screen, ToolsScreen):
             self.screen.action_done()
@@ -1053,7 +1053,7 @@ class GemtuiApp(App[int]):
             self._show_settings_in_force()
 
     def action_toggle_tool(self, name: str) -> None:
-        from gemtui.ui.widgets.tools import toggle_tool
+        from gemtui.ui.screens.tools import toggle_tool
 
         settings = self.conversation.settings
         settings.tools, on = toggle_tool(settings.tools, name)
@@ -1078,17 +1078,17 @@ class GemtuiApp(App[int]):
 
 def keymap_catalogue() -> list[BindingInfo]:
     """Every remappable binding of the app, by id (for the keymap and the settings pane)."""
-    from gemtui.ui.widgets.approval import ApprovalScreen
-    from gemtui.ui.widgets.branch_list import BranchListScreen
-    from gemtui.ui.widgets.file_picker import FilePickerScreen
-    from gemtui.ui.widgets.help_screen import HelpScreen
-    from gemtui.ui.widgets.history_list import ConfirmDeleteScreen, ConversationListScreen
-    from gemtui.ui.widgets.history_search import SearchScreen
-    from gemtui.ui.widgets.image_viewer import ImageViewerScreen
-    from gemtui.ui.widgets.jobs import JobsScreen
-    from gemtui.ui.widgets.open_by_id import OpenByIdScreen
-    from gemtui.ui.widgets.settings import SettingsScreen
-    from gemtui.ui.widgets.tools import ToolsScreen
+    from gemtui.ui.screens.approval import ApprovalScreen
+    from gemtui.ui.screens.branch_list import BranchListScreen
+    from gemtui.ui.screens.file_picker import FilePickerScreen
+    from gemtui.ui.screens.help_screen import HelpScreen
+    from gemtui.ui.screens.history_list import ConfirmDeleteScreen, ConversationListScreen
+    from gemtui.ui.screens.history_search import SearchScreen
+    from gemtui.ui.screens.image_viewer import ImageViewerScreen
+    from gemtui.ui.screens.jobs import JobsScreen
+    from gemtui.ui.screens.open_by_id import OpenByIdScreen
+    from gemtui.ui.screens.settings import SettingsScreen
+    from gemtui.ui.screens.tools import ToolsScreen
 
     return binding_catalogue(
         [

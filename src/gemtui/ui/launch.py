@@ -64,7 +64,7 @@ def run_tui(
         loaded.problems.append(store_problem)
     if probe_is_useful(os.environ, sys.__stdout__):
         # textual-image must ask the terminal about graphics before Textual takes it over.
-        import gemtui.ui.widgets.image_viewer  # noqa: F401
+        import gemtui.ui.screens.image_viewer  # noqa: F401
     try:
         result = app_factory(connection, loaded=loaded, store=store).run()
     finally:

@@ -45,7 +45,7 @@ class DialogApprover:
         asking = [c for c in calls if c.name in tools and self.policy.needs_approval(tools[c.name])]
         if not asking:
             return [True] * len(calls)
-        from gemtui.ui.widgets.approval import ApprovalScreen  # on demand: start-up time
+        from gemtui.ui.screens.approval import ApprovalScreen  # on demand: start-up time
 
         decision = await self.ask(ApprovalScreen(asking, tools))
         if decision == "always":

@@ -20,7 +20,7 @@ from gemtui.core.turn import Turn
 from gemtui.core.turn_runner import Notice
 from gemtui.ui.chat.messages import TurnChanged
 from gemtui.ui.chat.turn_items import TurnPresenter, asked_items, finished_items
-from gemtui.ui.chat_items import ChatItem, NoticeItem
+from gemtui.ui.render.chat_items import ChatItem, NoticeItem
 from gemtui.ui.widgets.conversation import ConversationView
 from gemtui.ui.widgets.status_bar import StatusBar
 from gemtui.ui.widgets.step_detail import StepDetail

@@ -14,7 +14,7 @@ from gemtui.core.assembler import StepState
 from gemtui.core.structured import json_schema_of
 from gemtui.core.turn import Turn
 from gemtui.ui.chat.messages import TurnChanged
-from gemtui.ui.chat_items import (
+from gemtui.ui.render.chat_items import (
     AnswerItem,
     ChatItem,
     ResultsSentItem,

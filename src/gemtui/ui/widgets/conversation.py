@@ -22,8 +22,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from gemtui.ui.chat_items import ChatItem, RenderContext
-from gemtui.ui.image_actions import open_images, save_selected_images
+from gemtui.ui.render.chat_items import ChatItem
+from gemtui.ui.render.lines import RenderContext
+from gemtui.ui.widgets.image_actions import open_images, save_selected_images
 
 #: Items whose rendered lines stay cached; the rest keep only their height.
 LINE_CACHE_ITEMS = 48

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.markdown import Markdown
 from rich.segment import Segment
 from rich.style import Style
@@ -39,9 +37,10 @@ from gemtui.core.markdown_blocks import CodeBlock, IncrementalBlocks, code_block
 from gemtui.core.safety import clean_terminal_text, safe_text
 from gemtui.core.structured import check_structured
 from gemtui.core.turn import Turn
-from gemtui.ui.code_rows import code_details, code_summary, is_code_execution
-from gemtui.ui.image_lines import InlineImage
-from gemtui.ui.structured_view import StructuredView
+from gemtui.ui.render.code_rows import code_details, code_summary, is_code_execution
+from gemtui.ui.render.image_lines import InlineImage
+from gemtui.ui.render.lines import RenderContext, render_lines, trim_blank
+from gemtui.ui.render.structured_view import StructuredView
 
 #: Glyphs chosen from what a plain Linux console font has (CP437), so nothing essential is lost.
 GLYPH_COLLAPSED = "►"
@@ -54,36 +53,6 @@ TAIL_COST_FACTOR = 4.0
 #: The gap between blocks: one shared object, so an unchanged line is the same object from one
 #: render to the next (the conversation pane repaints only from the first changed line).
 BLANK_LINE = Strip.blank(0)
-
-
-@dataclass(frozen=True)
-class RenderContext:
-    """What rendering needs from the app: its console and the styles of the pane."""
-
-    console: Console
-    code_theme: str
-    style: Callable[[str], Style]
-
-
-def render_lines(renderable: RenderableType, width: int, ctx: RenderContext) -> list[Strip]:
-    options = ctx.console.options.update(width=max(width, 1), height=None, highlight=False)
-    return [Strip(line) for line in ctx.console.render_lines(renderable, options, pad=False)]
-
-
-def _is_blank(strip: Strip) -> bool:
-    return not strip.text.strip() and not any(
-        segment.style is not None and segment.style.bgcolor is not None for segment in strip
-    )
-
-
-def trim_blank(lines: list[Strip]) -> list[Strip]:
-    """Drop the empty lines Rich puts around some blocks; the pane sets its own spacing."""
-    start, end = 0, len(lines)
-    while start < end and _is_blank(lines[start]):
-        start += 1
-    while end > start and _is_blank(lines[end - 1]):
-        end -= 1
-    return lines[start:end]
 
 
 def markdown(source: str, ctx: RenderContext) -> RenderableType:

@@ -9,7 +9,6 @@ cleaned of terminal control sequences. Lines are kept for the last width drawn.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
 from rich.syntax import Syntax
@@ -18,9 +17,7 @@ from textual.strip import Strip
 
 from gemtui.core.safety import clean_terminal_text, safe_text
 from gemtui.core.structured import StructuredCheck
-
-if TYPE_CHECKING:
-    from gemtui.ui.chat_items import RenderContext
+from gemtui.ui.render.lines import RenderContext, render_lines
 
 #: Characters of pretty-printed JSON that are highlighted; the rest is shown plain.
 MAX_HIGHLIGHTED = 200_000
@@ -36,9 +33,6 @@ class StructuredView:
         self._lines: list[Strip] = []
 
     def lines(self, width: int, ctx: RenderContext) -> list[Strip]:
-        # Imported here: chat_items imports this module to build its answers.
-        from gemtui.ui.chat_items import render_lines
-
         if width != self._width:
             self._lines = render_lines(self._body(ctx), width, ctx) + render_lines(
                 self._mark(ctx), width, ctx

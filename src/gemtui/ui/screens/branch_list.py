@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from gemtui.core.branching import BranchTip
 from gemtui.core.safety import safe_text
-from gemtui.ui.widgets.history_list import describe_time, plain_title
+from gemtui.ui.screens.history_list import describe_time, plain_title
 
 
 def branch_row(tip: BranchTip, now: float) -> Table:

@@ -22,7 +22,7 @@ from gemtui.api.models import ImageContent
 from gemtui.core.images import decode_image
 from gemtui.core.safety import escape_markup
 from gemtui.ui.graphics import load_textual_image
-from gemtui.ui.image_lines import ImageInfo, open_image
+from gemtui.ui.render.image_lines import ImageInfo, open_image
 
 image_renderables, image_widgets = load_textual_image()
 ImageWidget = (

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from gemtui.api.models import ImageContent
 from gemtui.core.images import save_images, short_label
 from gemtui.core.safety import escape_markup
-from gemtui.ui.chat_items import AnswerItem
+from gemtui.ui.render.chat_items import AnswerItem
 
 if TYPE_CHECKING:
     from gemtui.ui.widgets.conversation import ConversationView
@@ -36,7 +36,7 @@ def open_images(view: ConversationView) -> None:
     if images:
         # Imported on demand (textual-image and Pillow cost start-up time); launch imports it
         # before the app starts where it must ask the terminal (gemtui.ui.graphics).
-        from gemtui.ui.widgets.image_viewer import ImageViewerScreen
+        from gemtui.ui.screens.image_viewer import ImageViewerScreen
 
         view.app.push_screen(ImageViewerScreen(images))
 

@@ -1,0 +1,1 @@
+"""How the conversation's items draw themselves: Rich renderables turned into lines."""
