@@ -265,7 +265,31 @@ def _tui_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"demo": args.demo, "config": args.config, "overrides": overrides}
 
 
+def _bad_endpoint(args: argparse.Namespace) -> bool:
+    """Whether the TUI's endpoint (``--base-url``, else ``GEMTUI_BASE_URL`` or
+    ``GOOGLE_GEMINI_BASE_URL``) is not an http(s) URL; if so, says why on stderr.
+
+    Checked before the app starts: inside it the bad value would only be a warning, and every
+    turn would then go to Google's endpoint instead of the one the user meant. With --demo the
+    endpoint is not used, so it is not checked.
+    """
+    if args.demo:
+        return False
+    import sys
+
+    from gemtui.core.credentials import TUI_BASE_URL_VARIABLES, BadBaseUrl, checked_base_url
+
+    try:
+        checked_base_url(args.base_url, variables=TUI_BASE_URL_VARIABLES)
+    except BadBaseUrl as error:
+        sys.stderr.write(f"gemtui: {error}\n")
+        return True
+    return False
+
+
 def _run_tui(args: argparse.Namespace) -> int:
+    if _bad_endpoint(args):
+        return EXIT_USAGE
     if args.serve:
         from gemtui.ui.serve import serve
 
@@ -280,6 +304,8 @@ def _run_show(args: argparse.Namespace) -> int:
 
     if wants_print(args):
         return run_show(args)
+    if _bad_endpoint(args):
+        return EXIT_USAGE
     from gemtui.ui.reopen_launch import run_show as run_show_tui
 
     return run_show_tui(args.id, **_tui_options(args))

@@ -42,6 +42,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from gemtui.api.base_url import check_base_url
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.tools import FunctionTool, check_functions
 
@@ -224,9 +225,7 @@ class Settings(BaseSettings):
     def _http_url(cls, value: str | None) -> str | None:
         if not value:
             return None
-        if not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError("must start with http:// or https:// followed by a host")
-        return value.rstrip("/")
+        return check_base_url(value)  # the client's own rule
 
     @field_validator("api_key", mode="before")
     @classmethod

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from support.rawserver import ScriptedServer, chunk, reply, sse_event, sse_head, stream
 from support.streams import COMPLETED, CREATED, TEXT_STREAM
 
 from gemtui.api.client import RetryPolicy
 from gemtui.api.errors import (
-    ApiConnectionError,
     ApiStatusError,
     RateLimitedError,
     ServerError,
@@ -111,16 +108,6 @@ async def test_no_retry(make_client, sleeps, status, code):
             await make_client(server.base_url).create(PARAMS)
     assert len(server.requests) == 1
     assert sleeps.delays == []
-
-
-async def test_connection_refused_is_retried_then_raised(make_client, sleeps):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    with pytest.raises(ApiConnectionError) as caught:
-        await make_client(f"http://127.0.0.1:{port}").create(PARAMS)
-    assert caught.value.kind == "refused"
-    assert sleeps.delays == [0.5, 1.0]
 
 
 async def test_stream_open_is_retried_before_any_event(make_client, sleeps):

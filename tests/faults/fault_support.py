@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from support.endpoints import UNRESOLVABLE_HOST, closed_port_url
 from support.rawserver import ScriptedServer, never_answer, reply
 
 from gemtui.api.client import InteractionsClient, RetryPolicy, Timeouts
-
-#: A label longer than DNS allows (63 octets): glibc's resolver refuses to build the query, so
-#: getaddrinfo fails with EAI_NONAME before any packet is sent (checked with strace: no socket
-#: is even opened), while a plain ``nonexistent.invalid`` would be sent to the configured
-#: nameserver. ``.invalid`` is reserved (RFC 6761), so it could never resolve anyway.
-UNRESOLVABLE_HOST = "x" * 64 + ".invalid"
 
 #: Generous limits as a safety net; cases that test a limit pass their own small one.
 SAFE_TIMEOUTS = Timeouts(connect=10, first_byte=30, idle=30, write=10, pool=10)
@@ -49,14 +43,6 @@ def fast_client(
     """
     retry = RetryPolicy(max_attempts=max_attempts, sleep=NoWait(), rand=lambda: 0.0)
     return InteractionsClient(api_key=api_key, base_url=base_url, timeouts=timeouts, retry=retry)
-
-
-def closed_port_url() -> str:
-    """A loopback URL whose port was bound and closed again: connecting is refused."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 @asynccontextmanager

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pytest
 from fault_support import (
     SHORT_TIMEOUTS,
+    UNRESOLVABLE_HOST,
     closed_port_url,
     fast_client,
     refusing_endpoint,
@@ -120,7 +121,7 @@ REFUSALS = [
     _status(500, 2, "internal error", "retry later"),
     _status(503, 2, "overloaded", "retry later"),
     Refusal("refused", "refused", "hello", ("connection refused", "Nothing is listening")),
-    Refusal("dns", "dns", "hello", ("host name not resolved", "check the network")),
+    Refusal("dns", "dns", "hello", ("host name not resolved", "check the host name")),
     Refusal("tls", "tls", "hello", ("TLS handshake failed", "certificates")),
     Refusal(
         "no-first-byte",
@@ -154,6 +155,35 @@ async def test_refused_request_exits_1_and_says_why(case, ask, emulator_factory,
         assert again.code == exits.API_ERROR
     outcomes = [turn.reply.outcome for turn in history_turns()]
     assert outcomes == ["failed", "completed" if case.again_succeeds else "failed"]
+
+
+async def test_each_retry_is_announced_on_stderr(ask, emulator_factory):
+    emulator = emulator_factory()  # its count of failed identical requests starts at zero
+    result = await asyncio.to_thread(ask, emulator.base_url, "!fault 503x2 hello")
+    assert result.code == exits.OK, result.err
+    assert result.out.startswith("## Answer: hello")
+    # The emulator asks for 0.01 s (Retry-After); the default --retries 4 makes 5 attempts.
+    assert result.err.splitlines() == [
+        f"gemtui ask: HTTP 503 service_unavailable; retrying in 0.01 s (attempt {n} of 5)"
+        for n in (2, 3)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "said"),
+    [
+        ("refused", ("connection refused", "gemtui emulator --port")),
+        ("dns", ("host name not resolved (no such host)", "Check the host name")),
+    ],
+)
+def test_what_a_retry_cannot_mend_is_not_retried(ask, endpoint, said):
+    base_url = closed_port_url() if endpoint == "refused" else f"http://{UNRESOLVABLE_HOST}"
+    result = ask(base_url, "hello")  # the default --retries 4
+    assert result.code == exits.API_ERROR
+    for words in said:
+        assert words in result.err, result.err
+    assert "retrying" not in result.err
+    assert len(result.err.splitlines()) == 2  # the cause and the fix
 
 
 # --------------------------------------------------------------------------- after acceptance

@@ -123,7 +123,7 @@ REFUSALS = [
     _status(500, 2, ("internal error",), "retry later"),
     _status(503, 2, ("overloaded",), "retry later"),
     Refusal("refused", "refused", "hello", ("connection refused",), "Nothing is listening"),
-    Refusal("dns", "dns", "hello", ("host name not resolved",), "check the network"),
+    Refusal("dns", "dns", "hello", ("host name not resolved",), "check the host name"),
     Refusal("tls", "tls", "hello", ("TLS handshake failed",), "certificates"),
     Refusal(
         "no-first-byte",

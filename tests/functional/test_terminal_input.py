@@ -41,9 +41,9 @@ def prompts_sent(tmp_path: Path) -> list[str]:
         return []
     with Store(path, read_only=True) as store:
         conversation = store.last_conversation_id()
-        return (
-            [] if conversation is None else [t.turn.asked.prompt for t in store.load_turns(conversation)]
-        )
+        if conversation is None:
+            return []
+        return [t.turn.asked.prompt for t in store.load_turns(conversation)]
 
 
 def start_demo(tmp_path: Path, config: str = "") -> TmuxPane:

@@ -203,6 +203,8 @@ def test_settings_follow_what_is_in_force():
         ("response_schema", "[1, 2]"),
         ("response_schema", "{oops"),
         ("base_url", "example.com"),
+        ("base_url", "http://example.com:99999"),
+        ("base_url", "https://example.com/?key=1"),
         ("model", ""),
         ("generation", {"thinking_level": "extreme"}),
         ("generation", {"stop_sequences": [""]}),

@@ -1,9 +1,11 @@
 """Async client of the Gemini Interactions API over one ``httpx.AsyncClient``.
 
 Every request goes through :meth:`InteractionsClient._send`, which owns the three rules that
-matter for a chat client: retry only what is safe (connect failures, 408, 429, 5xx; never other
-4xx, never once a stream has delivered events), turn every failure into a typed error from
+matter for a chat client: retry only what is safe and may help (connect failures, 408, 429, 5xx;
+never other 4xx, never once a stream has delivered events, never a host name that did not resolve
+or a refused connection on this machine), turn every failure into a typed error from
 :mod:`gemtui.api.errors`, and keep the API key in the ``x-goog-api-key`` header and nowhere else.
+Front ends learn of each retry, and how long it waits, through ``on_retry``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import aclosing
 from types import TracebackType
 from typing import Any
@@ -22,6 +24,7 @@ import httpx
 from pydantic import ValidationError
 
 from gemtui import __version__
+from gemtui.api.base_url import InvalidBaseUrl, check_base_url, is_loopback
 from gemtui.api.errors import (
     REDACTED,
     ApiConnectionError,
@@ -42,6 +45,7 @@ __all__ = [
     "InteractionsClient",
     "ReceivedEvent",
     "RequestTimings",
+    "RetryCallback",
     "RetryPolicy",
     "Timeouts",
     "default_base_url",
@@ -54,6 +58,11 @@ USER_AGENT = f"gemtui/{__version__}"
 _MAX_ERROR_BODY = 256 * 1024
 
 log = logging.getLogger(__name__)
+
+#: ``on_retry(attempt, delay, reason)``: ``attempt`` failed (1 is the first try) and attempt
+#: ``attempt + 1`` starts in ``delay`` seconds; ``reason`` is the failure's
+#: :attr:`~gemtui.api.errors.GemtuiApiError.summary` (e.g. ``HTTP 503 unavailable``).
+RetryCallback = Callable[[int, float, str], None]
 
 
 def default_base_url(env: Mapping[str, str] = os.environ) -> str:
@@ -78,6 +87,15 @@ class InteractionsClient:
 
     ``last_timings`` holds the :class:`RequestTimings` of the latest non-streaming request
     (streams carry their own on ``EventStream.timings``).
+
+    ``on_retry`` (a constructor argument, or set the attribute later) is called before each
+    wait between attempts, so a front end can show "retrying in 3 s (HTTP 503 unavailable)"
+    instead of sitting silent: see :data:`RetryCallback`. It is called on the event loop that
+    runs the request, must not block, and gets no key and no request. An exception it raises
+    is logged and ignored: a display problem must not fail the request.
+
+    ``base_url`` must be an http(s) URL (:func:`gemtui.api.base_url.check_base_url`); anything
+    else raises :class:`~gemtui.api.base_url.InvalidBaseUrl`, a ``ValueError``.
     """
 
     def __init__(
@@ -89,11 +107,12 @@ class InteractionsClient:
         timeouts: Timeouts = Timeouts(),  # noqa: B008 - frozen, safe to share
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, safe to share
         http: httpx.AsyncClient | None = None,
+        on_retry: RetryCallback | None = None,
     ) -> None:
         if api_version not in API_VERSIONS:
             raise ValueError(f"api_version must be one of {API_VERSIONS}, not {api_version!r}")
         self._key = _Secret(api_key) if api_key else None
-        self.base_url = (base_url or default_base_url()).rstrip("/")
+        self.base_url = check_base_url(base_url or default_base_url())
         self.api_version = api_version
         self.timeouts = timeouts
         self.retry = retry
@@ -108,8 +127,15 @@ class InteractionsClient:
             write=timeouts.write,
             pool=timeouts.pool,
         )
-        self._host = httpx.URL(self.base_url).netloc.decode("ascii", "replace")
+        try:
+            url = httpx.URL(self.base_url)
+        except httpx.InvalidURL as exc:
+            raise InvalidBaseUrl(f"is not a valid URL ({exc})") from None
+        self._host = url.netloc.decode("ascii", "replace")
+        #: A refused connection to this machine is not retried (nothing listens there).
+        self._local = is_loopback(url.host)
         self.last_timings: RequestTimings | None = None
+        self.on_retry: RetryCallback | None = on_retry
 
     def __repr__(self) -> str:
         key = REDACTED if self._key else None
@@ -292,7 +318,17 @@ class InteractionsClient:
             if not error.retryable or delay is None:
                 raise error
             log.info("retrying %s %s in %.2f s: %s", method, path, delay, error)
+            self._announce_retry(attempt, delay, error)
             await self.retry.sleep(delay)
+
+    def _announce_retry(self, attempt: int, delay: float, error: GemtuiApiError) -> None:
+        """Tell ``on_retry`` (if set) that attempt ``attempt`` failed and when the next starts."""
+        if self.on_retry is None:
+            return
+        try:
+            self.on_retry(attempt, delay, error.summary)
+        except Exception:
+            log.exception("on_retry callback failed; retrying anyway")
 
     async def _send_once(self, request: httpx.Request) -> httpx.Response:
         """Send and wait for the response head, mapping transport failures to typed errors."""
@@ -315,7 +351,7 @@ class InteractionsClient:
                 phase="pool", seconds=self.timeouts.pool, host=self._host
             ) from None
         except httpx.ConnectError as exc:
-            raise connection_error(exc, self._host, connecting=True) from exc
+            raise connection_error(exc, self._host, connecting=True, local=self._local) from exc
         except httpx.TransportError as exc:
             raise connection_error(exc, self._host, connecting=False) from exc
 

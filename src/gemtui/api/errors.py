@@ -38,6 +38,7 @@ KEY_HINT = (
 )
 REDACTED = "<redacted>"
 _MAX_STR = 300
+_MAX_SUMMARY = 60
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 #: Google API keys, in case a server or proxy echoes one back in an error message.
 _GOOGLE_KEY = re.compile(r"AIza[0-9A-Za-z_\-]{35}")
@@ -72,6 +73,13 @@ class GemtuiApiError(Exception):
     def retryable(self) -> bool:
         """Whether sending the same request again may succeed (used by the retry loop)."""
         return False
+
+    @property
+    def summary(self) -> str:
+        """A few words naming the failure (``HTTP 503 unavailable``, ``connection refused``)
+        for a status line such as "retrying in 3 s (…)"; one line, no key."""
+        text = self.message
+        return text if len(text) <= _MAX_SUMMARY else text[: _MAX_SUMMARY - 1] + "…"
 
 
 # --------------------------------------------------------------------------- HTTP status errors
@@ -110,6 +118,11 @@ class ApiStatusError(GemtuiApiError):
         if self.code == "quota_exceeded":  # a daily quota does not come back within a backoff
             return False
         return self.status in (408, 429) or (self.status >= 500 and self.status != 501)
+
+    @property
+    def summary(self) -> str:
+        text = one_line(f"HTTP {self.status} {self.code}")
+        return text if len(text) <= _MAX_SUMMARY else text[: _MAX_SUMMARY - 1] + "…"
 
 
 class InvalidRequestError(ApiStatusError):
@@ -308,6 +321,10 @@ class ApiConnectionError(GemtuiApiError):
     def retryable(self) -> bool:
         return self._retryable
 
+    @property
+    def summary(self) -> str:
+        return _KIND_TEXT.get(self.kind, self.kind)
+
 
 _CONNECTION_HINTS = {
     "refused": "Nothing is listening there; check --base-url / GOOGLE_GEMINI_BASE_URL, "
@@ -319,6 +336,21 @@ _CONNECTION_HINTS = {
     "other": "Check the network connection and the base URL.",
 }
 
+#: Hints that say more than the kind's own, for the cases that are not retried.
+_LOCAL_REFUSED_HINT = (
+    "Nothing is listening at that port on this machine: start the server (the emulator: "
+    "`gemtui emulator --port {port}`), fix --base-url / GOOGLE_GEMINI_BASE_URL, or run "
+    "`gemtui --demo`."
+)
+_NO_SUCH_HOST_HINT = (
+    "Check the host name in --base-url / GOOGLE_GEMINI_BASE_URL (or the endpoint in the "
+    "settings); leave it unset for Google's endpoint."
+)
+_NO_DNS_ANSWER_HINT = (
+    "No name server answered: check the network connection (offline? VPN or proxy?), "
+    "then try again."
+)
+
 _KIND_TEXT = {
     "refused": "connection refused",
     "dns": "host name not resolved",
@@ -327,43 +359,70 @@ _KIND_TEXT = {
     "other": "connection failed",
 }
 
+#: getaddrinfo's answers for a name that does not exist (as opposed to "no answer").
+_NO_SUCH_NAME = {
+    code
+    for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None))
+    if code is not None
+}
 
-def _connection_kind(exc: BaseException) -> str:
-    """Which transport failure is behind ``exc``, found by walking its cause chain."""
+
+def _transport_cause(exc: BaseException) -> BaseException | None:
+    """The OS-level failure behind ``exc`` (TLS, name lookup, refusal), found by walking its
+    cause chain, or ``None``."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, ssl.SSLError):
-            return "tls"
-        if isinstance(current, socket.gaierror):
-            return "dns"
-        if isinstance(current, ConnectionRefusedError):
-            return "refused"
+        if isinstance(current, ssl.SSLError | socket.gaierror | ConnectionRefusedError):
+            return current
         current = current.__cause__ or current.__context__
+    return None
+
+
+def _connection_kind(cause: BaseException | None) -> str:
+    if isinstance(cause, ssl.SSLError):
+        return "tls"
+    if isinstance(cause, socket.gaierror):
+        return "dns"
+    if isinstance(cause, ConnectionRefusedError):
+        return "refused"
     return "other"
 
 
-def connection_error(exc: BaseException, host: str, *, connecting: bool) -> ApiConnectionError:
-    """Map a transport exception. Only failures while ``connecting`` are retryable (TLS
-    excepted): after that the request may have reached the server, and a create is not
-    idempotent."""
+def connection_error(
+    exc: BaseException, host: str, *, connecting: bool, local: bool = False
+) -> ApiConnectionError:
+    """Map a transport exception; ``local`` says the host is this machine (loopback).
+
+    Retried (``retryable``) only where waiting can help, and only while ``connecting``: after
+    that the request may have reached the server, and a create is not idempotent. Not retried:
+    TLS failures; name lookups that failed (the system resolver has already retried, and a
+    name that does not exist will not appear in seconds); and a refused connection on this
+    machine (nothing listens at that port). A refusal from another host is retried: a server
+    or load balancer restarting refuses for a moment.
+    """
+    cause = _transport_cause(exc) if connecting else None
     if connecting:
-        kind = _connection_kind(exc)
+        kind = _connection_kind(cause)
     else:
         dropped = httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError
         kind = "dropped" if isinstance(exc, dropped) else "other"
     detail = one_line(str(exc))
-    message = f"Could not reach {host}: {_KIND_TEXT[kind]}"
+    what, hint = _KIND_TEXT[kind], _CONNECTION_HINTS[kind]
+    if kind == "refused" and local:
+        port = host.rpartition(":")[2]
+        hint = _LOCAL_REFUSED_HINT.format(port=port if port.isdigit() else "PORT")
+    elif isinstance(cause, socket.gaierror):
+        if cause.errno in _NO_SUCH_NAME:
+            what, hint = "host name not resolved (no such host)", _NO_SUCH_HOST_HINT
+        else:
+            what, hint = "host name not resolved (no answer from DNS)", _NO_DNS_ANSWER_HINT
+    message = f"Could not reach {host}: {what}"
     if detail and kind in ("tls", "other"):
         message += f" ({detail})"
-    return ApiConnectionError(
-        message,
-        kind=kind,
-        host=host,
-        hint=_CONNECTION_HINTS[kind],
-        retryable=connecting and kind != "tls",
-    )
+    retryable = connecting and kind not in ("tls", "dns") and not (kind == "refused" and local)
+    return ApiConnectionError(message, kind=kind, host=host, hint=hint, retryable=retryable)
 
 
 class ApiTimeoutError(GemtuiApiError):
@@ -393,6 +452,10 @@ class ApiTimeoutError(GemtuiApiError):
     @property
     def retryable(self) -> bool:
         return self.phase in ("connect", "pool")
+
+    @property
+    def summary(self) -> str:
+        return f"timed out {self._PHASE_TEXT.get(self.phase, self.phase)}"
 
 
 class StreamInterrupted(GemtuiApiError):

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from gemtui.core.credentials import api_key_from_env, base_url_from_env
+from gemtui.core.credentials import BadBaseUrl, api_key_from_env, checked_base_url
+from gemtui.headless.exits import UsageError
 
 NO_KEY = (
     "no API key. Set GEMINI_API_KEY (or GOOGLE_API_KEY), or add --demo to use the built-in "
@@ -29,9 +30,15 @@ class NoEndpoint(Exception):
 
 @contextmanager
 def headless_endpoint(*, demo: bool, base_url: str | None) -> Iterator[Endpoint]:
-    """The endpoint to use; raises :class:`NoEndpoint` (message :data:`NO_KEY`) when none."""
-    api_key, base_url = api_key_from_env(), base_url or base_url_from_env()
+    """The endpoint to use; raises :class:`NoEndpoint` (message :data:`NO_KEY`) when none, and
+    :class:`~gemtui.headless.exits.UsageError` when ``--base-url`` or
+    ``GOOGLE_GEMINI_BASE_URL`` is not an http(s) URL (with ``demo`` neither is used)."""
+    api_key = api_key_from_env()
     if not demo:
+        try:
+            base_url = checked_base_url(base_url)
+        except BadBaseUrl as error:
+            raise UsageError(str(error)) from None
         if api_key is None and base_url is None:
             raise NoEndpoint(NO_KEY)
         yield Endpoint(api_key, base_url)

@@ -109,7 +109,13 @@ async def _session_run(
     from gemtui.headless import runner
     from gemtui.headless.functions import declare, load_functions
     from gemtui.headless.history import close_history, open_history
-    from gemtui.headless.output import AnswerPrinter, CleanWriter, Messages, stdout_writer
+    from gemtui.headless.output import (
+        AnswerPrinter,
+        CleanWriter,
+        Messages,
+        retry_notice,
+        stdout_writer,
+    )
 
     out = stdout_writer(stdout)
     answer = AnswerPrinter(
@@ -142,6 +148,10 @@ async def _session_run(
         async with runner.make_client(
             api_key=api_key, base_url=base_url, retries=args.retries
         ) as client:
+            attempts = client.retry.max_attempts
+            client.on_retry = lambda attempt, delay, reason: messages.say(
+                retry_notice(attempt, delay, reason, attempts)
+            )
             session = runner.Session(
                 client=client,
                 out=out,

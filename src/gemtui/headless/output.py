@@ -133,6 +133,14 @@ class Messages:
         self._err.flush()
 
 
+def retry_notice(attempt: int, delay: float, reason: str, max_attempts: int) -> str:
+    """The line for one retry (the client's ``on_retry``), e.g. ``HTTP 503 unavailable;
+    retrying in 0.5 s (attempt 2 of 5)``: shown always, since otherwise the wait looks like a
+    hang. ``reason`` may hold server text; the writer cleans it."""
+    seconds = f"{delay:.2g}" if delay < 10 else f"{delay:.0f}"
+    return f"{reason}; retrying in {seconds} s (attempt {attempt + 1} of {max_attempts})"
+
+
 def short(value: Any) -> str:
     """A compact one-line rendering of a tool argument or result for ``-v``."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

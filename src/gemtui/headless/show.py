@@ -7,7 +7,8 @@ Interaction JSON with every step, ``user_input`` included; ``text``: its answer 
 stack only once the arguments are known to be good.
 
 Exit codes (:mod:`gemtui.headless.exits`): 0 printed, 1 API or network error (no such
-interaction, expired, wrong key), 2 usage (a recording that cannot be read).
+interaction, expired, wrong key), 2 usage (a recording that cannot be read, a base URL that is
+not an http(s) URL).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import IO, TYPE_CHECKING
 
 from gemtui.headless import exits
 from gemtui.headless.endpoint import NoEndpoint, headless_endpoint
+from gemtui.headless.exits import UsageError
 
 if TYPE_CHECKING:
     from gemtui.api.models import Interaction
@@ -79,7 +81,10 @@ def run_show(
     try:
         with headless_endpoint(demo=args.demo, base_url=args.base_url) as endpoint:
             api_key = endpoint.api_key
-            interaction = asyncio.run(_get(args.id, api_key, endpoint.base_url))
+            interaction = asyncio.run(_get(args.id, api_key, endpoint.base_url, stderr))
+    except UsageError as error:
+        stderr.write(f"gemtui show: {error}\n")
+        return exits.USAGE
     except NoEndpoint as error:
         stderr.write(f"gemtui show: {error}\n")
         return exits.API_ERROR
@@ -97,10 +102,22 @@ def run_show(
     return exits.OK
 
 
-async def _get(interaction_id: str, api_key: str | None, base_url: str | None) -> Interaction:
+async def _get(
+    interaction_id: str, api_key: str | None, base_url: str | None, stderr: IO[str]
+) -> Interaction:
     from gemtui.api.client import InteractionsClient
+    from gemtui.core.safety import clean_terminal_text
+    from gemtui.headless.output import retry_notice
 
     async with InteractionsClient(api_key=api_key, base_url=base_url) as client:
+        attempts = client.retry.max_attempts
+
+        def say_retry(attempt: int, delay: float, reason: str) -> None:
+            notice = retry_notice(attempt, delay, reason, attempts)
+            stderr.write(clean_terminal_text(f"gemtui show: {notice}") + "\n")
+            stderr.flush()
+
+        client.on_retry = say_retry
         return await client.get(interaction_id)
 
 
