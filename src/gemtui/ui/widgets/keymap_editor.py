@@ -31,6 +31,7 @@ class KeymapEditor(Vertical):
     DEFAULT_CSS = """
     KeymapEditor { height: auto; }
     KeymapEditor > #keymap-table { height: 10; }
+    KeymapEditor > .row { height: auto; }
     """
 
     def __init__(
