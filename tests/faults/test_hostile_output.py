@@ -16,6 +16,7 @@ from support.chat_driver import FAKE_KEY, make_app, notices, send
 from support.rawserver import ScriptedServer, reply, sse_event, stream
 from support.streams import COMPLETED, CREATED, STATUS
 from textual.geometry import Region
+from textual.widget import Widget
 
 from gemtui.ui.app import Connection, GemtuiApp
 from gemtui.ui.render.chat_items import UserItem
@@ -62,12 +63,13 @@ def rendered(strips) -> list[str]:
 
 
 def screen_lines(app: GemtuiApp) -> list[str]:
-    """The text of every line every visible widget of the screen draws."""
-    lines = []
-    for widget in app.screen.query("*"):
-        size = widget.size
-        if widget.display and size.area:
-            lines += rendered(widget.render_lines(Region(0, 0, size.width, size.height)))
+    """What the screen shows: the lines of every widget drawn on it, each rendered whole
+    (the compositor only places and crops these lines)."""
+    lines: list[str] = []
+    for widget in app.screen.walk_children(Widget, with_self=True):
+        region = widget.region
+        if region.area:
+            lines += rendered(widget.render_lines(Region(0, 0, region.width, region.height)))
     return lines
 
 

@@ -309,6 +309,7 @@ async def test_settings_pane_switches_a_function_off_and_keeps_its_entry(emulato
     app = make_app(emulator, tmp_path, tool(allow=True))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("f2")
+        await app.screen.mount_later_sections()  # the tools section comes after the first frame
         box = app.screen.query_one("#function-0", Checkbox)
         assert box.value is True
         assert "get_weather (local function, allow-listed)" in str(box.label)
@@ -320,6 +321,7 @@ async def test_settings_pane_switches_a_function_off_and_keeps_its_entry(emulato
         assert kept.command == tool().command and kept.allow and not kept.enabled
         # Back on: declared again, and the loop still knows its command.
         await pilot.press("f2")
+        await app.screen.mount_later_sections()
         box = app.screen.query_one("#function-0", Checkbox)
         assert box.value is False
         box.focus()

@@ -1,110 +1,94 @@
-"""The settings pane end to end: keys through Textual's pilot, the request the emulator got.
+"""The settings pane end to end: F2 on the real app, values put into the pane's widgets, the save
+key, then what the app made of them: the settings in force, the config file, the next request
+the emulator got.
 
-The app's own F2 wiring is not part of these tests: each test opens ``SettingsScreen`` on the
-real ``GemtuiApp`` and applies the result the way the app is meant to (``apply`` below).
+Values are set through the widgets' own APIs (``Input.value``, ``Select.value``...), not typed
+key by key: typing every field made these tests take over a minute and tested Textual's
+widgets more than the pane. One test types, the way a terminal delivers keys.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
+import stat
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from support.chat_driver import FAKE_KEY, make_app, send
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, Static, TextArea
+from textual.widgets import (
+    Checkbox,
+    Collapsible,
+    DataTable,
+    Input,
+    Select,
+    Static,
+    Switch,
+    TextArea,
+)
 
-from gemtui.config import Settings
+from gemtui.config import LoadedSettings, Settings
 from gemtui.ui.app import GemtuiApp
-from gemtui.ui.screens.settings import SettingsResult, SettingsScreen
-
-#: Text up to this long is typed key by key; longer text is pasted.
-SHORT_TEXT = 6
+from gemtui.ui.screens.settings import SettingsScreen
+from gemtui.ui.widgets.keymap_editor import KeymapEditor
 
 
-async def open_pane(pilot: Pilot, settings: Settings) -> list[SettingsResult | None]:
-    """Put ``settings`` in force, open the pane with F2 as a user would, and collect what the
-    pane hands back to the app (the app's own handler still applies it)."""
-    app = pilot.app
-    assert isinstance(app, GemtuiApp)
-    app.user_settings = settings
-    app.conversation.settings = settings.to_chat_settings()
-    results: list[SettingsResult | None] = []
-    apply = app._settings_saved
+def settings_app(emulator: Any, tmp_path: Path, settings: Settings) -> GemtuiApp:
+    """The app with ``settings`` as read from a config file in ``tmp_path`` (not there yet:
+    the pane's save writes it)."""
+    return make_app(emulator, loaded=LoadedSettings(settings, tmp_path / "config.toml"))
 
-    def recorded(before: Settings, result: SettingsResult | None) -> None:
-        results.append(result)
-        apply(before, result)
 
-    app._settings_saved = recorded  # type: ignore[method-assign]
+def written(tmp_path: Path) -> dict[str, Any]:
+    """The config file the pane's save wrote; empty if it wrote none."""
+    path = tmp_path / "config.toml"
+    return tomllib.loads(path.read_text()) if path.exists() else {}
+
+
+async def open_pane(pilot: Pilot) -> SettingsScreen:
+    """F2, as a user opens the pane; returns it with every section in place."""
     await pilot.press("f2")
-    await pilot.pause()
-    assert isinstance(app.screen, SettingsScreen)
-    return results
-
-
-def pane(pilot: Pilot) -> SettingsScreen:
     screen = pilot.app.screen
     assert isinstance(screen, SettingsScreen)
+    await screen.mount_later_sections()
     return screen
 
 
-async def focus(pilot: Pilot, selector: str) -> None:
-    pane(pilot).query_one(selector).focus()
-    await pilot.pause()
+def set_input(screen: SettingsScreen, selector: str, text: str) -> None:
+    screen.query_one(selector, Input).value = text
 
 
-async def paste(pilot: Pilot, text: str) -> None:
-    """A (bracketed) paste, delivered like the terminal driver does: to the app, which
-    forwards it to the focused widget."""
-    pilot.app.post_message(events.Paste(text))
-    await pilot.pause()
+def set_area(screen: SettingsScreen, selector: str, text: str) -> None:
+    screen.query_one(selector, TextArea).load_text(text)
 
 
-async def type_input(pilot: Pilot, selector: str, text: str) -> None:
-    """Clear an Input with keys (Home, Ctrl+K); type short text key by key, paste long text
-    (every key press waits for the app to settle, which adds up)."""
-    await focus(pilot, selector)
-    await pilot.press("home", "ctrl+k")
-    if len(text) <= SHORT_TEXT:
-        await pilot.press(*text)
-    else:
-        await paste(pilot, text)
+def choose(screen: SettingsScreen, selector: str, value: str) -> None:
+    screen.query_one(selector, Select).value = value
 
 
-async def type_area(pilot: Pilot, selector: str, text: str) -> None:
-    """Select all of a TextArea (F7), delete it and paste ``text``."""
-    await focus(pilot, selector)
-    await pilot.press("f7", "delete")
-    if text:
-        await paste(pilot, text)
-
-
-async def choose(pilot: Pilot, selector: str, value: str) -> None:
-    """Open a Select with Enter, move with Down to ``value``, take it with Enter."""
-    await focus(pilot, selector)
-    select = pane(pilot).query_one(selector, Select)
-    await pilot.press("enter")
-    for _ in range(len(select._options) + 1):
-        overlay = select.query_one("SelectOverlay")
-        option = overlay.highlighted_option  # type: ignore[attr-defined]
-        if option is not None and str(option.prompt) == value:
-            break
-        await pilot.press("down")
-    await pilot.press("enter")
-    assert select.value == value
-
-
-async def toggle(pilot: Pilot, selector: str) -> None:
-    await focus(pilot, selector)
-    await pilot.press("space")
+def toggle(screen: SettingsScreen, selector: str) -> None:
+    widget = screen.query_one(selector)
+    assert isinstance(widget, Checkbox | Switch)
+    widget.toggle()
 
 
 async def save(pilot: Pilot) -> None:
     await pilot.press("ctrl+s")
     await pilot.pause()
+
+
+def error(screen: SettingsScreen, field: str) -> str:
+    """The error line under ``field`` ("" where none was ever shown)."""
+    lines = screen.query(f"#error-{field}")
+    return str(lines.first(Static).render()) if lines else ""
+
+
+def errors(app: GemtuiApp) -> list[str]:
+    return [text for line in app.screen.query(".field-error") if (text := str(line.render()))]
 
 
 def last_request(emulator: Any, prompt: str) -> dict[str, Any]:
@@ -119,70 +103,70 @@ SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}}
 NEW_KEY = "another-key-0123456789"
 
 #: (setting, how to change it in the pane, what the next request must then carry)
-EDITS: list[tuple[str, Callable[[Pilot], Awaitable[None]], Callable[[dict[str, Any]], bool]]] = [
+EDITS: list[tuple[str, Callable[[SettingsScreen], None], Callable[[dict[str, Any]], bool]]] = [
     (
         "model",
-        lambda p: type_input(p, "#model", "gemini-2.5-pro"),
+        lambda s: set_input(s, "#model", "gemini-2.5-pro"),
         lambda r: r["body"]["model"] == "gemini-2.5-pro",
     ),
     (
         "system_instruction",
-        lambda p: type_area(p, "#system-instruction", "Be brief.\nUse French."),
+        lambda s: set_area(s, "#system-instruction", "Be brief.\nUse French."),
         lambda r: r["body"]["system_instruction"] == "Be brief.\nUse French.",
     ),
     (
         "temperature",
-        lambda p: type_input(p, "#generation-temperature", "0.3"),
+        lambda s: set_input(s, "#generation-temperature", "0.3"),
         lambda r: r["body"]["generation_config"]["temperature"] == 0.3,
     ),
     (
         "top_p",
-        lambda p: type_input(p, "#generation-top-p", "0.5"),
+        lambda s: set_input(s, "#generation-top-p", "0.5"),
         lambda r: r["body"]["generation_config"]["top_p"] == 0.5,
     ),
     (
         "max_output_tokens",
-        lambda p: type_input(p, "#generation-max-output-tokens", "4000"),
+        lambda s: set_input(s, "#generation-max-output-tokens", "4000"),
         lambda r: r["body"]["generation_config"]["max_output_tokens"] == 4000,
     ),
     (
         "seed",
-        lambda p: type_input(p, "#generation-seed", "42"),
+        lambda s: set_input(s, "#generation-seed", "42"),
         lambda r: r["body"]["generation_config"]["seed"] == 42,
     ),
     (
         "stop_sequences",
-        lambda p: type_area(p, "#generation-stop-sequences", "END\nSTOP"),
+        lambda s: set_area(s, "#generation-stop-sequences", "END\nSTOP"),
         lambda r: r["body"]["generation_config"]["stop_sequences"] == ["END", "STOP"],
     ),
     (
         "thinking_level",
-        lambda p: choose(p, "#generation-thinking-level", "high"),
+        lambda s: choose(s, "#generation-thinking-level", "high"),
         lambda r: r["body"]["generation_config"]["thinking_level"] == "high",
     ),
     (
         "thinking_summaries",
-        lambda p: choose(p, "#generation-thinking-summaries", "auto"),
+        lambda s: choose(s, "#generation-thinking-summaries", "auto"),
         lambda r: r["body"]["generation_config"]["thinking_summaries"] == "auto",
     ),
     (
         "google_search",
-        lambda p: toggle(p, "#tools-google-search"),
+        lambda s: toggle(s, "#tools-google-search"),
         lambda r: {"type": "google_search"} in r["body"]["tools"],
     ),
     (
         "code_execution",
-        lambda p: toggle(p, "#tools-code-execution"),
+        lambda s: toggle(s, "#tools-code-execution"),
         lambda r: {"type": "code_execution"} in r["body"]["tools"],
     ),
     (
         "url_context",
-        lambda p: toggle(p, "#tools-url-context"),
+        lambda s: toggle(s, "#tools-url-context"),
         lambda r: {"type": "url_context"} in r["body"]["tools"],
     ),
     (
         "response_schema",
-        lambda p: type_area(p, "#response-schema", json.dumps(SCHEMA)),
+        lambda s: set_area(s, "#response-schema", json.dumps(SCHEMA)),
         lambda r: (
             r["body"]["response_format"]
             == {"type": "text", "mime_type": "application/json", "schema": SCHEMA}
@@ -190,17 +174,17 @@ EDITS: list[tuple[str, Callable[[Pilot], Awaitable[None]], Callable[[dict[str, A
     ),
     (
         "stateless",
-        lambda p: toggle(p, "#stateful"),
+        lambda s: toggle(s, "#stateful"),
         lambda r: r["body"]["store"] is False,
     ),
     (
         "api_version",
-        lambda p: choose(p, "#api-version", "v1"),
+        lambda s: choose(s, "#api-version", "v1"),
         lambda r: r["path"] == "/v1/interactions",
     ),
     (
         "api_key",
-        lambda p: type_input(p, "#api-key", NEW_KEY),
+        lambda s: set_input(s, "#api-key", NEW_KEY),
         lambda r: r["key_sha256"] == hashlib.sha256(NEW_KEY.encode()).hexdigest(),
     ),
 ]
@@ -214,30 +198,71 @@ def carries(check: Callable[[dict[str, Any]], bool], request: dict[str, Any]) ->
         return False
 
 
-async def test_every_setting_reaches_the_next_request(emulator):
-    app = make_app(emulator)
+async def test_every_setting_reaches_the_next_request(emulator, tmp_path):
+    start = Settings(api_key=FAKE_KEY, base_url=emulator.base_url)
+    app = settings_app(emulator, tmp_path, start)
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "settings check before")
         before = last_request(emulator, "settings check before")
         assert [name for name, _edit, check in EDITS if carries(check, before)] == []
-        results = await open_pane(pilot, Settings(api_key=FAKE_KEY, base_url=emulator.base_url))
+        screen = await open_pane(pilot)
         for _name, edit, _check in EDITS:
-            await edit(pilot)
+            edit(screen)
         await save(pilot)
-        errors = [str(w.render()) for w in pilot.app.screen.query(".field-error")]
-        assert results and results[0] is not None, [e for e in errors if e]
+        assert not isinstance(app.screen, SettingsScreen), errors(app)
         await send(pilot, "settings check after")
         after = last_request(emulator, "settings check after")
         assert [name for name, _edit, check in EDITS if not carries(check, after)] == []
+    # What changed went into the config file; the key did not (it was not asked for).
+    config = written(tmp_path)
+    assert config["model"] == "gemini-2.5-pro"
+    assert config["generation"]["stop_sequences"] == ["END", "STOP"]
+    assert "api_key" not in config
 
 
-async def test_agent_and_background_reach_the_next_request(emulator):
-    app = make_app(emulator)
+async def test_a_model_name_typed_and_saved_at_once_is_saved(emulator, tmp_path):
+    """Keys as a terminal delivers them: a burst, the save key right behind the name. The pane
+    used to read the field before the field had taken the keys, and refused the empty model
+    name it saw ("String should have at least 1 character")."""
+    app = settings_app(emulator, tmp_path, Settings())
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_pane(pilot, Settings(api_key=FAKE_KEY, base_url=emulator.base_url))
-        await type_input(pilot, "#agent", "deep-research-preview-04-2026")
-        await type_input(pilot, "#generation-temperature", "0.3")
-        await toggle(pilot, "#background")
+        screen = await open_pane(pilot)
+        assert app.focused is screen.query_one("#model", Input)
+        await pilot.press("ctrl+u")
+        assert screen.query_one("#model", Input).value == ""
+        names = {"-": "minus", ".": "full_stop"}
+        for character in "gemini-2.5-pro":
+            app.post_message(events.Key(names.get(character, character), character))
+        app.post_message(events.Key("ctrl+s", None))
+        await pilot.pause()
+        assert not isinstance(app.screen, SettingsScreen), errors(app)
+        assert app.user_settings.model == "gemini-2.5-pro"
+        assert app.conversation.settings.model == "gemini-2.5-pro"
+    assert written(tmp_path) == {"model": "gemini-2.5-pro"}
+
+
+async def test_saving_as_soon_as_the_pane_opens_keeps_every_setting(emulator, tmp_path):
+    """F2 and the save key in one burst: the save comes before the sections below the first
+    screenful are there, and must read them all the same (nothing changed, nothing lost)."""
+    start = Settings(theme="ansi-dark", tools={"url_context": True}, keymap={"app.retry": "f12"})
+    app = settings_app(emulator, tmp_path, start)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.post_message(events.Key("f2", None))
+        app.post_message(events.Key("ctrl+s", None))
+        await pilot.pause()
+        assert not isinstance(app.screen, SettingsScreen), errors(app)
+        assert app.user_settings == start
+    assert written(tmp_path) == {}
+
+
+async def test_agent_and_background_reach_the_next_request(emulator, tmp_path):
+    start = Settings(api_key=FAKE_KEY, base_url=emulator.base_url)
+    app = settings_app(emulator, tmp_path, start)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_pane(pilot)
+        set_input(screen, "#agent", "deep-research-preview-04-2026")
+        set_input(screen, "#generation-temperature", "0.3")
+        toggle(screen, "#background")
         await save(pilot)
         await send(pilot, "settings check agent")
         body = last_request(emulator, "settings check agent")["body"]
@@ -247,42 +272,41 @@ async def test_agent_and_background_reach_the_next_request(emulator):
         assert "model" not in body and "generation_config" not in body
 
 
-async def test_base_url_sends_the_next_request_elsewhere(emulator, emulator_factory):
+async def test_base_url_sends_the_next_request_elsewhere(emulator, emulator_factory, tmp_path):
     other = emulator_factory()
-    app = make_app(emulator)
+    start = Settings(api_key=FAKE_KEY, base_url=emulator.base_url)
+    app = settings_app(emulator, tmp_path, start)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_pane(pilot, Settings(api_key=FAKE_KEY, base_url=emulator.base_url))
-        await type_input(pilot, "#base-url", other.base_url)
+        screen = await open_pane(pilot)
+        set_input(screen, "#base-url", other.base_url)
         await save(pilot)
         await send(pilot, "to the other emulator")
         assert last_request(other, "to the other emulator")["path"] == "/v1beta/interactions"
 
 
-async def test_invalid_values_are_refused_next_to_their_fields(emulator):
-    app = make_app(emulator)
+async def test_invalid_values_are_refused_next_to_their_fields(emulator, tmp_path):
+    start = Settings()
+    app = settings_app(emulator, tmp_path, start)
     async with app.run_test(size=(80, 24)) as pilot:
-        results = await open_pane(pilot, Settings())
-        await type_input(pilot, "#generation-temperature", "hot")
-        await type_input(pilot, "#generation-top-p", "2")
-        await type_input(pilot, "#generation-max-output-tokens", "0")
-        await type_input(pilot, "#base-url", "ftp://example.com")
-        await type_input(pilot, "#model", "")
-        await type_area(pilot, "#response-schema", '{"type": ')
+        screen = await open_pane(pilot)
+        set_input(screen, "#generation-temperature", "hot")
+        set_input(screen, "#generation-top-p", "2")
+        set_input(screen, "#generation-max-output-tokens", "0")
+        set_input(screen, "#base-url", "ftp://example.com")
+        set_input(screen, "#model", "")
+        set_area(screen, "#response-schema", '{"type": ')
         await save(pilot)
-        assert results == []
-        screen = pane(pilot)
-
-        def error(field: str) -> str:
-            return str(screen.query_one(f"#error-{field}", Static).render())
-
-        assert "valid number" in error("generation-temperature")
-        assert "less than or equal to 1" in error("generation-top-p")
-        assert "greater than or equal to 1" in error("generation-max-output-tokens")
-        assert "http://" in error("base-url")
-        assert "at least 1 character" in error("model")
-        assert "not valid JSON" in error("response-schema")
-        assert error("generation-seed") == ""
-        # Fixing the values lets the pane save.
+        # Refused: the pane stays, nothing is applied or written.
+        assert app.screen is screen
+        assert app.user_settings is start
+        assert "valid number" in error(screen, "generation-temperature")
+        assert "less than or equal to 1" in error(screen, "generation-top-p")
+        assert "greater than or equal to 1" in error(screen, "generation-max-output-tokens")
+        assert "http://" in error(screen, "base-url")
+        assert "at least 1 character" in error(screen, "model")
+        assert "not valid JSON" in error(screen, "response-schema")
+        assert error(screen, "generation-seed") == ""
+        # Fixing the values lets the pane save (and the old messages go).
         for field, value in [
             ("#generation-temperature", "1"),
             ("#generation-top-p", "1"),
@@ -290,101 +314,129 @@ async def test_invalid_values_are_refused_next_to_their_fields(emulator):
             ("#base-url", "http://127.0.0.1:9"),
             ("#model", "gemini-3.6-flash"),
         ]:
-            await type_input(pilot, field, value)
-        await type_area(pilot, "#response-schema", "")
+            set_input(screen, field, value)
+        set_input(screen, "#generation-top-p", "1.5")
+        set_area(screen, "#response-schema", "")
         await save(pilot)
-        assert results and results[0] is not None
-        assert results[0].settings.generation.temperature == 1.0
+        assert app.screen is screen
+        assert errors(app) == ["Input should be less than or equal to 1"]
+        set_input(screen, "#generation-top-p", "1")
+        await save(pilot)
+        assert app.screen is not screen, errors(app)
+        assert app.user_settings.generation.temperature == 1.0
+    assert written(tmp_path)["generation"]["temperature"] == 1.0
 
 
-async def test_escape_cancels_without_changes(emulator):
-    app = make_app(emulator)
+async def test_escape_cancels_without_changes(emulator, tmp_path):
+    start = Settings()
+    app = settings_app(emulator, tmp_path, start)
     async with app.run_test(size=(80, 24)) as pilot:
-        results = await open_pane(pilot, Settings())
         before = app.conversation.settings
-        await type_input(pilot, "#model", "gemini-2.5-pro")
+        screen = await open_pane(pilot)
+        set_input(screen, "#model", "gemini-2.5-pro")
         await pilot.press("escape")
         await pilot.pause()
-        assert results == [None]
-        assert app.conversation.settings is before
         assert not isinstance(app.screen, SettingsScreen)
+        assert app.conversation.settings is before
+        assert app.user_settings is start
+    assert written(tmp_path) == {}
 
 
-async def test_key_is_masked_in_the_pane_and_the_result(emulator):
-    app = make_app(emulator)
+async def test_key_is_masked_in_the_pane_and_saved_only_when_asked(emulator, tmp_path):
     new_key = "replacement-KEY-abcdefgh-9876"
+    app = settings_app(emulator, tmp_path, Settings(api_key=FAKE_KEY))
     async with app.run_test(size=(80, 24)) as pilot:
-        results = await open_pane(pilot, Settings(api_key=FAKE_KEY))
-        screen = pane(pilot)
+        screen = await open_pane(pilot)
         labels = " ".join(str(label.render()) for label in screen.query(Static))
         assert "…1234" in labels
         assert FAKE_KEY not in labels
         assert all(FAKE_KEY not in widget.value for widget in screen.query(Input))
-        await type_input(pilot, "#api-key", new_key)
-        await focus(pilot, "#save-api-key")
-        await pilot.press("space")
-        await focus(pilot, "#api-key")
+        set_input(screen, "#api-key", new_key)
+        screen.query_one("#save-api-key", Checkbox).value = True
+        screen.query_one("#api-key", Input).focus()
+        await pilot.pause()
         shown = app.export_screenshot()
         assert new_key not in shown and FAKE_KEY not in shown
         await save(pilot)
-        result = results[0]
-        assert result is not None and result.save_api_key
-        assert result.settings.api_key is not None
-        assert result.settings.api_key.get_secret_value() == new_key
-        assert new_key not in repr(result) and new_key not in str(result)
+        assert not isinstance(app.screen, SettingsScreen), errors(app)
+        key = app.user_settings.api_key
+        assert key is not None and key.get_secret_value() == new_key
+        assert new_key not in repr(app.user_settings) and new_key not in str(app.user_settings)
+    path = tmp_path / "config.toml"
+    assert written(tmp_path)["api_key"] == new_key
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-async def test_keymap_editor_remaps_an_action(emulator):
-    app = make_app(emulator)
+def keymap_editor(screen: SettingsScreen) -> KeymapEditor:
+    return screen.query_one(KeymapEditor)
+
+
+def keys_shown(screen: SettingsScreen, binding_id: str) -> str:
+    """The keys the keymap table shows for ``binding_id``."""
+    return str(screen.query_one("#keymap-table", DataTable).get_cell(binding_id, "keys"))
+
+
+async def test_keymap_editor_remaps_an_action(emulator, tmp_path):
+    app = settings_app(emulator, tmp_path, Settings())
     async with app.run_test(size=(80, 24)) as pilot:
-        results = await open_pane(pilot, Settings())
-        screen = pane(pilot)
-        await focus(pilot, "#keymap CollapsibleTitle")
-        await pilot.press("enter")
-        field = next(
-            widget
-            for widget in screen.query(Input)
-            if widget.id and widget.id.startswith("keymap-") and widget.placeholder == "f6"
-        )
-        await type_input(pilot, f"#{field.id}", "f12")
+        screen = await open_pane(pilot)
+        screen.query_one("#keymap", Collapsible).collapsed = False
+        editor = keymap_editor(screen)
+        editor.highlight("app.toggle_mode")
+        await pilot.pause()
+        field = screen.query_one("#keymap-keys", Input)
+        assert (field.value, field.placeholder) == ("f6", "f6")
+        field.value = "f12"
+        await pilot.pause()
+        assert keys_shown(screen, "app.toggle_mode") == "f12"
+        # Moving on keeps the edit, and the field then shows the next action's keys.
+        editor.highlight("app.quit")
+        await pilot.pause()
+        assert (field.value, keys_shown(screen, "app.toggle_mode")) == ("ctrl+q", "f12")
         await save(pilot)
-        assert results[0] is not None
-        assert results[0].settings.keymap == {"app.toggle_mode": "f12"}
+        assert not isinstance(app.screen, SettingsScreen), errors(app)
+        assert app.user_settings.keymap == {"app.toggle_mode": "f12"}
         await pilot.press("f6")
         assert app.conversation.settings.stateful
         await pilot.press("f12")
         assert not app.conversation.settings.stateful
+    assert written(tmp_path)["keymap"] == {"app.toggle_mode": "f12"}
 
 
-async def test_keymap_conflict_is_reported_and_refused(emulator):
-    app = make_app(emulator)
+async def test_keymap_conflict_is_reported_and_refused(emulator, tmp_path):
+    app = settings_app(emulator, tmp_path, Settings())
     async with app.run_test(size=(80, 24)) as pilot:
-        results = await open_pane(pilot, Settings())
-        screen = pane(pilot)
-        field = next(
-            widget
-            for widget in screen.query(Input)
-            if widget.id and widget.id.startswith("keymap-") and widget.placeholder == "f6"
-        )
-        field.value = "ctrl+q"
+        screen = await open_pane(pilot)
+        editor = keymap_editor(screen)
+        editor.highlight("app.toggle_mode")
+        await pilot.pause()
+        screen.query_one("#keymap-keys", Input).value = "ctrl+q"
+        editor.highlight("app.new_conversation")
+        await pilot.pause()
         await save(pilot)
-        assert results == []
-        message = str(screen.query_one(f"#error-{field.id}", Static).render())
+        assert app.screen is screen
+        message = error(screen, "keymap")
         assert "ctrl+q is bound to both app.quit and app.toggle_mode" in message
-        assert not screen.query_one("#keymap").collapsed  # type: ignore[attr-defined]
+        # The keymap opens on the action the message is about.
+        assert not screen.query_one("#keymap", Collapsible).collapsed
+        await pilot.pause()
+        assert editor.highlighted == "app.toggle_mode"
+        assert screen.query_one("#keymap-keys", Input).value == "ctrl+q"
+    assert written(tmp_path) == {}
 
 
-async def test_theme_choice_is_applied(emulator):
-    app = make_app(emulator)
+async def test_theme_choice_is_applied(emulator, tmp_path):
+    app = settings_app(emulator, tmp_path, Settings())
     async with app.run_test(size=(80, 24)) as pilot:
-        results = await open_pane(pilot, Settings())
-        await choose(pilot, "#theme", "ansi-dark")
+        screen = await open_pane(pilot)
+        choose(screen, "#theme", "ansi-dark")
         await save(pilot)
-        assert results[0] is not None and results[0].settings.theme == "ansi-dark"
+        assert app.user_settings.theme == "ansi-dark"
         assert app.theme == "ansi-dark"
+    assert written(tmp_path)["theme"] == "ansi-dark"
 
 
-async def test_pane_shows_the_settings_it_was_given(emulator):
+async def test_pane_shows_the_settings_it_was_given(emulator, tmp_path):
     settings = Settings(
         model="gemini-2.5-flash",
         system_instruction="Be kind.",
@@ -393,24 +445,28 @@ async def test_pane_shows_the_settings_it_was_given(emulator):
         response_schema=SCHEMA,
         stateful=False,
     )
-    app = make_app(emulator)
+    app = settings_app(emulator, tmp_path, settings)
     async with app.run_test(size=(80, 24)) as pilot:
-        results = await open_pane(pilot, settings)
-        screen = pane(pilot)
+        screen = await open_pane(pilot)
         assert screen.query_one("#model", Input).value == "gemini-2.5-flash"
         assert screen.query_one("#generation-stop-sequences", TextArea).text == "A\nB"
+        assert screen.query_one("#generation-thinking-level", Select).value == "low"
+        assert screen.query_one("#tools-url-context", Checkbox).value
+        assert not screen.query_one("#stateful", Switch).value
         await save(pilot)
-        assert results[0] is not None
-        assert results[0].settings == settings
+        assert not isinstance(app.screen, SettingsScreen), errors(app)
+        # The form read back is what it was given: the same settings, nothing to write.
+        assert app.user_settings == settings
+    assert written(tmp_path) == {}
 
 
-async def test_status_bar_shows_what_is_in_force(emulator):
-    app = make_app(emulator)
+async def test_status_bar_shows_what_is_in_force(emulator, tmp_path):
+    app = settings_app(emulator, tmp_path, Settings())
     async with app.run_test(size=(120, 24)) as pilot:
         assert app.status.info.extras == ""
-        await open_pane(pilot, Settings())
-        await toggle(pilot, "#tools-google-search")
-        await type_area(pilot, "#system-instruction", "Be brief.")
+        screen = await open_pane(pilot)
+        toggle(screen, "#tools-google-search")
+        set_area(screen, "#system-instruction", "Be brief.")
         await save(pilot)
         assert app.status.info.extras == "search+system"
         assert "search+system" in str(app.status.render())
@@ -421,26 +477,26 @@ async def test_a_schema_file_loads_into_the_editor_and_reaches_the_request(emula
     schema_file.write_text(json.dumps(SCHEMA))
     not_a_schema = tmp_path / "list.json"
     not_a_schema.write_text("[1, 2]")
-    app = make_app(emulator)
+    start = Settings(api_key=FAKE_KEY, base_url=emulator.base_url)
+    app = settings_app(emulator, tmp_path, start)
     async with app.run_test(size=(80, 24)) as pilot:
-        results = await open_pane(pilot, Settings(api_key=FAKE_KEY, base_url=emulator.base_url))
-        screen = pane(pilot)
+        screen = await open_pane(pilot)
 
-        def error() -> str:
-            return str(screen.query_one("#error-schema-file", Static).render())
+        async def load(path: Path) -> None:
+            set_input(screen, "#schema-file", str(path))
+            screen.query_one("#schema-file", Input).focus()
+            await pilot.press("enter")
 
-        await type_input(pilot, "#schema-file", str(tmp_path / "missing.json"))
-        await pilot.press("enter")
-        assert "cannot be read" in error() and "missing.json" in error()
-        await type_input(pilot, "#schema-file", str(not_a_schema))
-        await pilot.press("enter")
-        assert "must be a JSON object" in error()
-        await type_input(pilot, "#schema-file", str(schema_file))
-        await pilot.press("enter")
-        assert error() == ""
+        await load(tmp_path / "missing.json")
+        message = error(screen, "schema-file")
+        assert "cannot be read" in message and "missing.json" in message
+        await load(not_a_schema)
+        assert "must be a JSON object" in error(screen, "schema-file")
+        await load(schema_file)
+        assert error(screen, "schema-file") == ""
         assert json.loads(screen.query_one("#response-schema", TextArea).text) == SCHEMA
         await save(pilot)
-        assert results and results[0] is not None
+        assert not isinstance(app.screen, SettingsScreen), errors(app)
         await send(pilot, "settings check schema file")
         body = last_request(emulator, "settings check schema file")["body"]
         assert body["response_format"]["schema"] == SCHEMA

@@ -10,6 +10,7 @@ from support.cli_env import FAKE_KEY
 from textual import events
 from textual.pilot import Pilot
 
+from gemtui.config import LoadedSettings
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.recording import Recording
 from gemtui.core.store import Store
@@ -37,14 +38,17 @@ def make_app(
     api_key: str | None = FAKE_KEY,
     settings: ChatSettings | None = None,
     store: Store | None = None,
+    loaded: LoadedSettings | None = None,
 ) -> GemtuiApp:
+    """The app on ``emulator``; ``loaded``: the user's settings as if read from a config file
+    (the settings pane then saves into that file)."""
     connection = Connection(
         base_url=emulator.base_url,
         api_key=api_key,
         demo=True,
         secrets=[api_key] if api_key else [],
     )
-    return DrivenApp(connection, settings, store=store)
+    return DrivenApp(connection, settings, loaded=loaded, store=store)
 
 
 async def send(pilot: Pilot, prompt: str, *, wait: bool = True) -> None:

@@ -12,7 +12,7 @@ from gemtui.config import load_settings
 from gemtui.core.logs import start_logging, stop_logging
 from gemtui.core.store import Store, StoreError
 from gemtui.ui.app import Connection, GemtuiApp
-from gemtui.ui.graphics import probe_is_useful
+from gemtui.ui.graphics import load_textual_image, probe_is_useful
 
 NO_KEY_NOTICE = (
     "No API key found, so gemtui is running on its built-in offline emulator. "
@@ -64,7 +64,7 @@ def run_tui(
         loaded.problems.append(store_problem)
     if probe_is_useful(os.environ, sys.__stdout__):
         # textual-image must ask the terminal about graphics before Textual takes it over.
-        import gemtui.ui.screens.image_viewer  # noqa: F401
+        load_textual_image()
     try:
         result = app_factory(connection, loaded=loaded, store=store).run()
     finally:

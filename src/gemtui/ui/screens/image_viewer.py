@@ -2,14 +2,18 @@
 
 textual-image draws with the best the terminal has: the kitty graphics protocol or sixel where
 supported, else coloured half blocks (which work over SSH). It asks the terminal what it can
-do when it is imported, which only works before Textual takes over the terminal: this module
-is therefore imported at start-up (the conversation pane imports it), never later, and
-``gemtui.ui.graphics`` skips the question where it cannot help (tmux, screen). Where it
-would fall back to grey-scale characters (no terminal at all: a test, a pipe) half blocks are
-used instead, as they need only colour.
+do when it is imported, which only works before Textual takes over the terminal: where the
+question can help, launch imports it at start-up (``gemtui.ui.graphics.load_textual_image``),
+and ``gemtui.ui.graphics`` skips the question where it cannot help (tmux, screen). This module
+imports textual-image (and Pillow) only when it first shows an image: the settings pane's
+keymap reads this screen's bindings, and should not pay for them. Where textual-image would fall
+back to grey-scale characters (no terminal at all: a test, a pipe) half blocks are used
+instead, as they need only colour.
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,12 +28,14 @@ from gemtui.core.safety import escape_markup
 from gemtui.ui.graphics import load_textual_image
 from gemtui.ui.render.image_lines import ImageInfo, open_image
 
-image_renderables, image_widgets = load_textual_image()
-ImageWidget = (
-    image_widgets.HalfcellImage
-    if image_renderables.Image is image_renderables.UnicodeImage
-    else image_widgets.Image
-)
+
+@cache
+def image_widget_class() -> type[Widget]:
+    """textual-image's best widget here: half blocks where it would use plain characters."""
+    renderables, widgets = load_textual_image()
+    if renderables.Image is renderables.UnicodeImage:
+        return widgets.HalfcellImage
+    return widgets.Image
 
 
 class ImageViewerScreen(ModalScreen[None]):
@@ -77,7 +83,7 @@ class ImageViewerScreen(ModalScreen[None]):
             picture = open_image(data)
             picture.load()  # hostile data fails here, not while Textual is drawing
             info = ImageInfo(image.mime_type or "image", *picture.size, len(data))
-            widget = ImageWidget(picture, id="image")
+            widget = image_widget_class()(picture, id="image")
             caption = f"{where} · {info.mime_type} · {info.width}×{info.height} px"
         # Pillow raises many kinds of errors on hostile data; each means "cannot show".
         except Exception as error:

@@ -5,6 +5,12 @@ Ctrl+S saves, Escape cancels. Nothing changes until the whole form is valid: a b
 refused with a message under its field. On save the screen dismisses with a
 ``SettingsResult``; applying the values and writing the file is the app's job.
 
+The pane opens at once (DESIGN.md section 9: every screen within 0.3 s): its first frame holds
+only the sections a first screenful shows (model and generation); the others are mounted right
+after that frame. Error lines are made when a field first has an error, and the keymap is one
+table (``KeymapEditor``), not a field per action: every widget costs a few milliseconds to
+build and style, and Textual styles a new screen's whole tree several times while it opens.
+
 The API key is never put into a widget: the pane shows only whether one is set and its last
 four characters, and a password field takes a replacement.
 """
@@ -15,7 +21,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import SecretStr, ValidationError
 from textual.app import ComposeResult
@@ -23,7 +29,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Checkbox, Collapsible, Input, Label, Select, Static, Switch, TextArea
 
 from gemtui.config import (
@@ -37,6 +43,7 @@ from gemtui.config import (
 from gemtui.core.json_files import JsonFileError, read_json_schema
 from gemtui.core.safety import escape_markup
 from gemtui.ui.keymap import BindingInfo, build_keymap
+from gemtui.ui.widgets.keymap_editor import KeymapEditor
 
 #: Fewer visible characters than this and the last four would give away too much of the key.
 SHORTEST_KEY_TO_HINT = 16
@@ -77,6 +84,13 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         Binding("escape", "cancel", "Cancel", id="settings.cancel"),
     ]
 
+    #: Focus the first field straight away. Without this Textual first focuses the form's
+    #: scroll container, and each focus change restyles the whole form below it.
+    AUTO_FOCUS = "#model"
+    #: No width classes (the app's ``-narrow``/``-wide``): the pane does not use them, and
+    #: adding one when the screen first gets its size restyles every widget in it.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = []
+
     DEFAULT_CSS = """
     SettingsScreen { align: center middle; }
     SettingsScreen > #settings-box {
@@ -93,9 +107,9 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
     SettingsScreen #generation-stop-sequences { height: 3; }
     SettingsScreen .field-error { color: $error; height: auto; padding-left: 24; }
     SettingsScreen .field-error.-empty { display: none; }
+    SettingsScreen KeymapEditor > .field-error { padding-left: 0; }
     SettingsScreen .row > Switch { width: auto; margin-right: 1; }
     SettingsScreen .switch-label { padding-top: 1; }
-    SettingsScreen .key-label { width: 30; color: $text-muted; }
     SettingsScreen Checkbox { margin-left: 24; }
     """
 
@@ -110,14 +124,14 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         self.settings = settings
         self.themes = sorted({*themes, settings.theme})
         self.bindings = list(bindings)
-        self._binding_fields = {f"keymap-{i}": info for i, info in enumerate(self.bindings)}
-        self._binding_widgets = {info.id: key for key, info in self._binding_fields.items()}
+        #: The sections after the first screenful, once their mounting has started.
+        self._later_sections: AwaitMount | None = None
+        #: What the keymap's error line says, one line per refused remap.
+        self._keymap_errors: list[str] = []
 
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        s = self.settings
-        generation = s.generation
         with Vertical(id="settings-box"):
             yield Static("Settings", id="settings-title")
             yield Static(
@@ -125,159 +139,172 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 id="settings-help",
             )
             with VerticalScroll(id="settings-form"):
-                yield Label("Model", classes="section")
-                yield from self._field(
-                    "Model",
-                    Input(s.model, id="model", suggester=SuggestFromList(KNOWN_MODELS)),
-                )
-                yield from self._field(
-                    "Agent (replaces model)",
-                    Input(
-                        _text(s.agent),
-                        id="agent",
-                        placeholder="none: use the model",
-                        suggester=SuggestFromList(KNOWN_AGENTS),
-                    ),
-                )
-                yield from self._field(
-                    "Agent environment",
-                    Input(
-                        _text(s.environment),
-                        id="environment",
-                        placeholder="remote, or an environment id",
-                    ),
-                )
-                yield from self._field(
-                    "System instruction",
-                    TextArea(_text(s.system_instruction), id="system-instruction"),
-                )
-                yield Label("Generation", classes="section")
-                for name, label in (
-                    ("temperature", "Temperature (0–2)"),
-                    ("top_p", "Top P (0–1)"),
-                    ("max_output_tokens", "Max output tokens"),
-                    ("seed", "Seed"),
-                ):
-                    yield from self._field(
-                        label,
-                        Input(
-                            _text(getattr(generation, name)),
-                            id=field_id("generation", name),
-                            placeholder="server default",
-                        ),
-                    )
-                yield from self._field(
-                    "Stop sequences",
-                    TextArea(
-                        "\n".join(generation.stop_sequences),
-                        id=field_id("generation", "stop_sequences"),
-                    ),
-                )
-                yield from self._field(
-                    "Thinking level",
-                    Select(
-                        [(level, level) for level in THINKING_LEVELS],
-                        value=generation.thinking_level or Select.NULL,
-                        prompt="server default",
-                        id=field_id("generation", "thinking_level"),
-                    ),
-                )
-                yield from self._field(
-                    "Thinking summaries",
-                    Select(
-                        [("auto", "auto"), ("none", "none")],
-                        value=generation.thinking_summaries or Select.NULL,
-                        prompt="server default",
-                        id=field_id("generation", "thinking_summaries"),
-                    ),
-                )
-                yield Label("Tools", classes="section")
-                for name in BUILT_IN_TOOLS:
-                    yield Checkbox(
-                        name, getattr(s.tools, name), id=field_id("tools", name), compact=True
-                    )
-                for number, function in enumerate(s.functions):
-                    listed = ", allow-listed" if function.allow else ""
-                    yield Checkbox(
-                        f"{function.name} (local function{listed})",
-                        function.enabled,
-                        id=f"function-{number}",
-                        compact=True,
-                    )
-                yield from self._field(
-                    "JSON schema of answer",
-                    TextArea(
-                        json.dumps(s.response_schema, indent=2) if s.response_schema else "",
-                        id="response-schema",
-                    ),
-                )
-                yield from self._field(
-                    "Schema from a file",
-                    Input(id="schema-file", placeholder="path to a .json file; Enter loads it"),
-                )
-                yield Label("Conversation", classes="section")
-                yield from self._switch("stateful", "Stateful: the server keeps the history")
-                yield from self._switch("background", "Run in the background by default")
-                yield Label("Connection", classes="section")
-                yield from self._field(
-                    "API version",
-                    Select(
-                        [(version, version) for version in API_VERSIONS],
-                        value=s.api_version,
-                        allow_blank=False,
-                        id="api-version",
-                    ),
-                )
-                yield from self._field(
-                    "Base URL",
-                    Input(_text(s.base_url), id="base-url", placeholder="Google's endpoint"),
-                )
-                yield from self._field(
-                    f"API key: {mask_key(s.api_key)}",
-                    Input(
-                        id="api-key",
-                        password=True,
-                        placeholder="type a new key to replace it",
-                    ),
-                )
-                yield Checkbox(
-                    "Save the key to the config file (mode 0600)",
-                    False,
-                    id="save-api-key",
-                    compact=True,
-                )
-                yield Label("Appearance", classes="section")
-                yield from self._field(
-                    "Theme",
-                    Select(
-                        [(theme, theme) for theme in self.themes],
-                        value=s.theme,
-                        allow_blank=False,
-                        id="theme",
-                    ),
-                )
-                if self.bindings:
-                    with Collapsible(title="Keymap", id="keymap"):
-                        yield Static("", id="error-keymap", classes="field-error -empty")
-                        for widget_id, info in self._binding_fields.items():
-                            with Horizontal(classes="row"):
-                                yield Label(f"{info.description} ({info.id})", classes="key-label")
-                                yield Input(
-                                    s.keymap.get(info.id, info.keys),
-                                    id=widget_id,
-                                    placeholder=info.keys,
-                                    compact=True,
-                                )
-                            yield Static("", id=f"error-{widget_id}", classes="field-error -empty")
+                yield from self._compose_model()
+                yield from self._compose_generation()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.mount_later_sections)
+
+    def mount_later_sections(self) -> AwaitMount:
+        """Mount the sections below the first screenful (once); await the result to know they
+        are there. The pane does it right after its first frame."""
+        if self._later_sections is None:
+            form = self.query_one("#settings-form", VerticalScroll)
+            self._later_sections = form.mount_compose(self._compose_later_sections())
+        return self._later_sections
+
+    def _compose_model(self) -> ComposeResult:
+        s = self.settings
+        yield Label("Model", classes="section")
+        yield from self._field(
+            "Model",
+            Input(s.model, id="model", suggester=SuggestFromList(KNOWN_MODELS)),
+        )
+        yield from self._field(
+            "Agent (replaces model)",
+            Input(
+                _text(s.agent),
+                id="agent",
+                placeholder="none: use the model",
+                suggester=SuggestFromList(KNOWN_AGENTS),
+            ),
+        )
+        yield from self._field(
+            "Agent environment",
+            Input(
+                _text(s.environment),
+                id="environment",
+                placeholder="remote, or an environment id",
+            ),
+        )
+        yield from self._field(
+            "System instruction",
+            TextArea(_text(s.system_instruction), id="system-instruction"),
+        )
+
+    def _compose_generation(self) -> ComposeResult:
+        """The generation config up to its choice lists (which come with the later sections)."""
+        generation = self.settings.generation
+        yield Label("Generation", classes="section")
+        for name, label in (
+            ("temperature", "Temperature (0–2)"),
+            ("top_p", "Top P (0–1)"),
+            ("max_output_tokens", "Max output tokens"),
+            ("seed", "Seed"),
+        ):
+            yield from self._field(
+                label,
+                Input(
+                    _text(getattr(generation, name)),
+                    id=field_id("generation", name),
+                    placeholder="server default",
+                ),
+            )
+        yield from self._field(
+            "Stop sequences",
+            TextArea(
+                "\n".join(generation.stop_sequences),
+                id=field_id("generation", "stop_sequences"),
+            ),
+        )
+
+    def _compose_later_sections(self) -> ComposeResult:
+        """Everything below the first screenful at 80×24. The choice lists come first: they
+        cost the most to build (several widgets each), and only their row would be on screen."""
+        s = self.settings
+        generation = s.generation
+        yield from self._field(
+            "Thinking level",
+            Select(
+                [(level, level) for level in THINKING_LEVELS],
+                value=generation.thinking_level or Select.NULL,
+                prompt="server default",
+                id=field_id("generation", "thinking_level"),
+            ),
+        )
+        yield from self._field(
+            "Thinking summaries",
+            Select(
+                [("auto", "auto"), ("none", "none")],
+                value=generation.thinking_summaries or Select.NULL,
+                prompt="server default",
+                id=field_id("generation", "thinking_summaries"),
+            ),
+        )
+        yield Label("Tools", classes="section")
+        for name in BUILT_IN_TOOLS:
+            yield Checkbox(name, getattr(s.tools, name), id=field_id("tools", name), compact=True)
+        for number, function in enumerate(s.functions):
+            listed = ", allow-listed" if function.allow else ""
+            yield Checkbox(
+                f"{function.name} (local function{listed})",
+                function.enabled,
+                id=f"function-{number}",
+                compact=True,
+            )
+        yield from self._field(
+            "JSON schema of answer",
+            TextArea(
+                json.dumps(s.response_schema, indent=2) if s.response_schema else "",
+                id="response-schema",
+            ),
+        )
+        yield from self._field(
+            "Schema from a file",
+            Input(id="schema-file", placeholder="path to a .json file; Enter loads it"),
+        )
+        yield Label("Conversation", classes="section")
+        yield from self._switch("stateful", "Stateful: the server keeps the history")
+        yield from self._switch("background", "Run in the background by default")
+        yield Label("Connection", classes="section")
+        yield from self._field(
+            "API version",
+            Select(
+                [(version, version) for version in API_VERSIONS],
+                value=s.api_version,
+                allow_blank=False,
+                id="api-version",
+            ),
+        )
+        yield from self._field(
+            "Base URL",
+            Input(_text(s.base_url), id="base-url", placeholder="Google's endpoint"),
+        )
+        yield from self._field(
+            f"API key: {mask_key(s.api_key)}",
+            Input(
+                id="api-key",
+                password=True,
+                placeholder="type a new key to replace it",
+            ),
+        )
+        yield Checkbox(
+            "Save the key to the config file (mode 0600)",
+            False,
+            id="save-api-key",
+            compact=True,
+        )
+        yield Label("Appearance", classes="section")
+        yield from self._field(
+            "Theme",
+            Select(
+                [(theme, theme) for theme in self.themes],
+                value=s.theme,
+                allow_blank=False,
+                id="theme",
+            ),
+        )
+        if self.bindings:
+            with Collapsible(title="Keymap", id="keymap"):
+                yield KeymapEditor(self.bindings, s.keymap, id="keymap-editor")
 
     def _field(self, label: str, widget: Input | Select[Any] | TextArea) -> ComposeResult:
-        """A labelled field and its error line; one-line fields are borderless so that the form
-        reads well at 80×24."""
+        """A labelled field (its error line is made when it first has an error); one-line
+        fields are borderless so that the form reads well at 80×24."""
         widget.compact = not isinstance(widget, TextArea)
         with Horizontal(classes="row"):
             yield Label(label, classes="field-label")
             yield widget
-        yield Static("", id=f"error-{widget.id}", classes="field-error -empty")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the schema file field loads that file into the schema editor."""
@@ -293,16 +320,13 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         else:
             self.query_one("#response-schema", TextArea).load_text(json.dumps(schema, indent=2))
             self.notify(escape_markup(f"Loaded the schema from {path}; Ctrl+S saves it."))
-        self._show_error(self.query_one("#error-schema-file", Static), message)
+        self._show_field_error("schema-file", message)
 
     def _switch(self, name: str, label: str) -> ComposeResult:
         value = getattr(self.settings, name)
         with Horizontal(classes="row"):
             yield Switch(value, id=name)
             yield Label(label, classes="switch-label")
-
-    def on_mount(self) -> None:
-        self.query_one("#model", Input).focus()
 
     # ------------------------------------------------------------------ reading the form
 
@@ -317,7 +341,8 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         return None if value is Select.NULL else value
 
     def form_values(self) -> dict[str, Any]:
-        """The form as raw settings data; validation is ``Settings``' job."""
+        """The form as raw settings data; validation is ``Settings``' job. The later sections
+        must be mounted (``mount_later_sections``)."""
 
         def optional(widget_id: str) -> str | None:
             return self._input(widget_id) or None
@@ -364,15 +389,14 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
 
     def _keymap_values(self) -> dict[str, str]:
         """Only the bindings whose keys differ from their defaults go into the keymap."""
+        known = {info.id for info in self.bindings}
         keymap = {
             binding_id: keys
             for binding_id, keys in self.settings.keymap.items()
-            if binding_id not in {info.id for info in self.bindings}
+            if binding_id not in known
         }
-        for widget_id, info in self._binding_fields.items():
-            keys = self._input(widget_id)
-            if keys != info.keys:
-                keymap[info.id] = keys
+        if self.bindings:
+            keymap.update(self.query_one(KeymapEditor).remapped())
         return keymap
 
     # ------------------------------------------------------------------ validating and saving
@@ -381,6 +405,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         """The settings in the form, or ``None`` after showing what is wrong next to it."""
         for error in self.query(".field-error"):
             self._show_error(error, "")
+        self._keymap_errors = []
         try:
             settings = Settings(**self.form_values())
         except ValidationError as error:
@@ -397,26 +422,62 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
 
     def _error_for(self, loc: list[str], message: str) -> None:
         """Show ``message`` under the field ``loc`` names (or its nearest enclosing one)."""
-        if loc[0] == "keymap":
-            self.query_one("#keymap", Collapsible).collapsed = False
-            widget_id = self._binding_widgets.get(loc[1]) if len(loc) > 1 else None
-            selectors = [f"#error-{widget_id}" if widget_id else "#error-keymap"]
-        else:
-            selectors = [f"#error-{field_id(*loc[:n])}" for n in range(len(loc), 0, -1)]
-        for selector in selectors:
-            found = self.query(selector)
-            if found:
-                self._show_error(found.first(), message)
+        if loc and loc[0] == "keymap" and self.bindings:
+            self._keymap_error(loc[1] if len(loc) > 1 else None, message)
+            return
+        for n in range(len(loc), 0, -1):
+            if self._show_field_error(field_id(*loc[:n]), message):
                 return
-        self.notify(f"{'.'.join(loc)}: {message}", severity="error")
+        where = ".".join(loc)
+        self.notify(escape_markup(f"{where}: {message}" if where else message), severity="error")
+
+    def _keymap_error(self, binding_id: str | None, message: str) -> None:
+        """Open the keymap, add ``message`` to its error line and show the action it is about
+        (the first such action, when several are refused)."""
+        self.query_one("#keymap", Collapsible).collapsed = False
+        if binding_id is not None:
+            if not self._keymap_errors:
+                self.query_one(KeymapEditor).highlight(binding_id)
+            message = f"{binding_id}: {message}"
+        self._keymap_errors.append(message)
+        self._show_error(self.query_one("#error-keymap", Static), "\n".join(self._keymap_errors))
+
+    def _show_field_error(self, widget_id: str, message: str) -> bool:
+        """Show ``message`` on the error line under the field ``widget_id``, making the line
+        the first time; ``False`` if there is no such field in a row of the form."""
+        lines = self.query(f"#error-{widget_id}")
+        if lines:
+            self._show_error(lines.first(), message)
+            return True
+        fields = self.query(f"#{widget_id}")
+        row = fields.first().parent if fields else None
+        if not isinstance(row, Widget) or not row.has_class("row") or row.parent is None:
+            return False
+        if message:
+            line = Static(escape_markup(message), id=f"error-{widget_id}", classes="field-error")
+            row.parent.mount(line, after=row)
+        return True
 
     @staticmethod
     def _show_error(widget: Widget, message: str) -> None:
         assert isinstance(widget, Static)
-        widget.update(message)
+        widget.update(escape_markup(message))
         widget.set_class(not message, "-empty")
 
     def action_save(self) -> None:
+        """Save once the focused field has taken every key typed before the save key.
+
+        The save key is a priority binding, so the app acts on it as soon as it reads it,
+        while keys typed just before it may still wait in the focused field's queue: reading
+        the form then missed them (a model name typed over the old one and saved at once was
+        read as the empty field it was for a moment). Queued behind those keys, the save reads
+        what the user typed."""
+        (self.focused or self).call_later(self._save)
+
+    async def _save(self) -> None:
+        if not self.is_active:  # saved or cancelled already (two quick presses)
+            return
+        await self.mount_later_sections()
         settings = self.validate_form()
         if settings is None:
             self.notify("Some settings are not valid; see the messages.", severity="error")
