@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,15 +21,18 @@ class RecordingSink:
     notices: list[Notice] = field(default_factory=list)
     tools_run: list[str] = field(default_factory=list)
     loaded: list[Turn] = field(default_factory=list)
+    #: Set once the first event has been folded into a turn.
+    first_change: asyncio.Event = field(default_factory=asyncio.Event)
 
     def names(self) -> list[str]:
-        """The calls with consecutive ``turn_changed`` and ``event_received`` folded."""
+        """The calls in order, without ``event_received`` and with each run of
+        ``turn_changed`` folded into one."""
         names: list[str] = []
         for name, _turn in self.calls:
-            if name in ("turn_changed", "event_received") and names and names[-1] == name:
+            if name == "event_received" or (name == "turn_changed" and names[-1:] == [name]):
                 continue
             names.append(name)
-        return [name for name in names if name != "event_received"]
+        return names
 
     def turns_loaded(self, turns: list[Turn]) -> None:
         self.loaded += turns
@@ -45,6 +49,7 @@ class RecordingSink:
 
     def turn_changed(self, turn: Turn, change: Change) -> None:
         self.changes.append(change)
+        self.first_change.set()
         self.calls.append(("turn_changed", turn))
 
     def turn_ended(self, turn: Turn) -> None:

@@ -1,0 +1,108 @@
+"""One turn, one owner: in the real app every turn is one turn everywhere (conversation,
+timeline, history), whatever made it, and a running turn reports through typed messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from support.chat_driver import finish, make_app, notices, replay, send
+from textual.message import Message
+
+from gemtui.core.recording import load_recording
+from gemtui.ui.chat.messages import RequestAccepted, TurnChanged, TurnEnded, TurnStarted
+from gemtui.ui.render.chat_items import UserItem
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def timeline_heading(app, section: int) -> str:
+    """The first heading line of a turn in the timeline, as drawn."""
+    for line, (row, inner) in enumerate(app.timeline.rows.rows()):
+        if type(row).__name__ == "TurnRow" and row.turn == section and inner == 0:
+            return app.timeline.list.render_line(line - round(app.timeline.list.scroll_y)).text
+    raise AssertionError(f"no heading for turn {section}")
+
+
+async def test_a_replay_without_prompt_text_then_a_prompt_are_two_turns_everywhere(emulator):
+    recording = load_recording(FIXTURES / "doc_text_with_thinking.jsonl")
+    recording.request = {k: v for k, v in recording.request.items() if k != "input"}
+    app = make_app(emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        replayed = await replay(pilot, recording)
+        assert replayed.asked.prompt == "" and replayed.asked.kind == "replayed"
+        await send(pilot, "hello")
+        turns = app.conversation.turns
+        hello = turns[-1]
+        assert [t.asked.prompt for t in turns] == ["", "hello"]
+        starts = [i for i, item in enumerate(app.view.items) if isinstance(item, UserItem)]
+        assert [app.view.items[i].turn for i in starts] == turns
+        assert app.timeline.rows.turn_count == 2
+        assert [app.timeline.turn_at(i) for i in range(2)] == turns
+        # The recording's interaction is unknown here: said once, sent with the history.
+        assert hello.reply.outcome == "completed"
+        assert "previous_interaction_id" not in hello.asked.request
+        assert [n for n in notices(app) if "does not know" in n.message]
+        # Selecting "hello" moves the timeline to its turn, not to the replay's.
+        app.view.focus()
+        app.view.select(starts[1])
+        await pilot.pause()
+        assert app.timeline.list.selected is app.timeline.rows.turn_row(1)
+        # F8 regenerates it: still two turns, the new "hello" chained onto the fallback turn's
+        # predecessor point (nothing was lost), and no 404.
+        await pilot.press("f8")
+        await finish(pilot)
+        assert len(app.conversation.turns) == 2 and app.conversation.turns[-1] is not hello
+        again = app.conversation.turns[-1]
+        assert again.asked.prompt == "hello" and again.reply.outcome == "completed"
+        assert app.timeline.rows.turn_count == 2
+        starts = [i for i, item in enumerate(app.view.items) if isinstance(item, UserItem)]
+        assert [app.view.items[i].turn for i in starts] == app.conversation.turns
+
+
+async def test_cancelled_and_interrupted_turns_say_so_in_the_timeline_heading(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "!fault drop-after 6 tell me a story")
+        await send(pilot, "!slow 100 tell me another story", wait=False)
+        while not app.conversation.turns[-1].reply.state.events:
+            await pilot.pause(0.02)
+        await pilot.press("escape")
+        await finish(pilot)
+        outcomes = [t.reply.outcome for t in app.conversation.turns]
+        assert outcomes == ["interrupted", "cancelled"]
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert " interrupted " in timeline_heading(app, 0)
+        assert " cancelled " in timeline_heading(app, 1)
+        assert "in_progress" not in timeline_heading(app, 0) + timeline_heading(app, 1)
+
+
+async def test_a_running_turn_reports_through_typed_messages(emulator):
+    seen: list[Message] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, TurnStarted | RequestAccepted | TurnChanged | TurnEnded):
+            seen.append(message)
+
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+        await send(pilot, "Hello!")
+        (turn,) = app.conversation.turns
+    kinds = [type(message).__name__ for message in seen]
+    assert kinds[:2] == ["TurnStarted", "RequestAccepted"]
+    assert kinds[-1] == "TurnEnded" and kinds.count("TurnEnded") == 1
+    changed = [m for m in seen if isinstance(m, TurnChanged)]
+    assert changed and set(kinds[2:-1]) == {"TurnChanged"}
+    assert all(message.turn is turn for message in seen)
+    # Changes are batched (about 20 a second), not one message per event.
+    assert len(changed) < len(turn.reply.state.events)
+    fragments = [text for m in changed for step in m.steps.values() for text in step.texts]
+    shown = " ".join(
+        block.text
+        for state in turn.reply.state.steps
+        for block in [
+            *(getattr(state.step, "content", None) or ()),
+            *(getattr(state.step, "summary", None) or ()),
+        ]  # fmt: skip
+    )
+    assert fragments and all(fragment in shown for fragment in fragments)
