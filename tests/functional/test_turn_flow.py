@@ -103,6 +103,6 @@ async def test_a_running_turn_reports_through_typed_messages(emulator):
         for block in [
             *(getattr(state.step, "content", None) or ()),
             *(getattr(state.step, "summary", None) or ()),
-        ]  # fmt: skip
+        ]
     )
     assert fragments and all(fragment in shown for fragment in fragments)
