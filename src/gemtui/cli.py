@@ -18,6 +18,20 @@ SERVE_HOST = "127.0.0.1"
 SERVE_PORT = 8000
 
 
+#: What a prompt can ask of the emulator (``gemtui emulator --help``; the grammar is in
+#: ``gemtui.emulator.directives``).
+EMULATOR_DIRECTIVES = """\
+directives in a prompt (any request path):
+  !fault 400|401|403|404|429|500|503[xN]   fail the create (xN: only the first N times)
+  !fault drop-after N | stall MS           cut the stream after N events | pause mid-answer
+  !fault error-event | no-done | malformed | unknown | never-complete
+  !slow MS                                 pause between streamed deltas
+  !size KB                                 a Markdown answer of about KB kilobytes
+  !hops N                                  the answer arrives in N continuation hops
+  !invalid-json | !not-json                a structured answer that breaks its schema
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, declared in one place so ``--help`` shows everything."""
     parser = argparse.ArgumentParser(
@@ -137,7 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="retries of a failed request (429, 5xx, connection) (default: 4)",
     )  # fmt: skip
 
-    emulator = subparsers.add_parser("emulator", help="run the offline Interactions API emulator")
+    emulator = subparsers.add_parser(
+        "emulator",
+        help="run the offline Interactions API emulator",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EMULATOR_DIRECTIVES,
+    )
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     emulator.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
     emulator.add_argument(
@@ -151,6 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="characters per streamed text delta (default: the emulator's own)",
+    )
+    emulator.add_argument(
+        "--hop-kb",
+        type=float,
+        default=None,
+        metavar="KB",
+        help="answers longer than KB arrive in hops ending requires_continuation, as at a "
+        "per-request decode limit (default: only when a prompt says !hops N)",
     )
     emulator.add_argument(
         "--persist",
@@ -338,6 +365,7 @@ def _run_emulator(args: argparse.Namespace) -> int:
         port=args.port,
         delay_ms=args.delay_ms,
         chunk_chars=args.chunk_chars,
+        hop_kb=args.hop_kb,
         persist=args.persist,
     )
 

@@ -196,6 +196,8 @@ class Settings(BaseSettings):
     response_schema: dict[str, Any] | None = None
     stateful: bool = True
     background: bool = False
+    #: Continue answers that stop at the per-request decode limit, as the SDK does.
+    auto_continue: bool = True
     theme: str = Field(DEFAULT_THEME, min_length=1)
     #: Binding id -> comma-separated keys, e.g. ``"app.quit" = "ctrl+q"``.
     keymap: dict[str, str] = Field(default_factory=dict)
@@ -280,6 +282,7 @@ class Settings(BaseSettings):
             response_format=response_format,
             stateful=self.stateful,
             background=self.background,
+            auto_continue=self.auto_continue,
             environment=self.environment,
         )
 
@@ -309,6 +312,7 @@ class Settings(BaseSettings):
                 "response_schema": schema,
                 "stateful": chat.stateful,
                 "background": chat.background,
+                "auto_continue": chat.auto_continue,
                 "environment": (
                     chat.environment if not isinstance(chat.environment, dict) else self.environment
                 ),

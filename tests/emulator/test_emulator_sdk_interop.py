@@ -221,3 +221,48 @@ def test_both_api_versions(emulator, api_key, version):
         api_key=api_key, http_options={"base_url": emulator.base_url, "api_version": version}
     )
     assert client.interactions.create(model=MODEL, input="hi").status == "completed"
+
+
+@pytest.mark.parametrize("store", [True, False], ids=["stored", "store-false"])
+def test_automatic_continuation_gives_back_the_whole_answer(sdk, store):
+    """An answer in three hops (``!hops 3``) comes back whole from one SDK call, in both
+    modes: the SDK sends each hop as the emulator expects and merges them."""
+    whole = sdk.interactions.create(model=MODEL, input="tell me about owls")
+    hopped = sdk.interactions.create(model=MODEL, input="tell me about owls !hops 3", store=store)
+    assert hopped.status == "completed"
+    assert hopped.output_text == whole.output_text
+    assert len(hopped.continuation_ids) == 3
+    assert hopped.usage.total_output_tokens > 0
+
+
+def test_automatic_continuation_of_a_stream(sdk):
+    events = _events(
+        sdk.interactions.create(model=MODEL, input="tell me about owls !hops 3", stream=True)
+    )
+    text = "".join(
+        e.delta.text for e in events if e.event_type == "step.delta" and e.delta.type == "text"
+    )
+    whole = sdk.interactions.create(model=MODEL, input="tell me about owls")
+    assert text == whole.output_text
+    completed = [e for e in events if e.event_type == "interaction.completed"]
+    assert [e.interaction.status for e in completed] == [
+        "requires_continuation",
+        "requires_continuation",
+        "completed",
+    ]
+
+
+def test_without_automatic_continuation_the_token_comes_back(sdk):
+    hop = sdk.interactions.create(
+        model=MODEL, input="tell me about owls !hops 2", automatic_continuation=False
+    )
+    assert hop.status == "requires_continuation" and hop.continuation_token
+    rest = sdk.interactions.create(
+        model=MODEL, previous_interaction_id=hop.id, continuation_token=hop.continuation_token
+    )
+    assert rest.status == "completed" and rest.previous_interaction_id == hop.id
+    with pytest.raises(APIStatusError) as refused:
+        sdk.interactions.create(
+            model=MODEL, previous_interaction_id=rest.id, continuation_token=hop.continuation_token
+        )
+    assert refused.value.status_code == 400

@@ -132,7 +132,9 @@ async def test_server_error_is_retried_transparently(emulator):
 
 
 async def test_dropped_stream_keeps_partial_and_retry_works(emulator):
-    app = make_app(emulator)
+    """A stateless turn is stored nowhere, so F5 sends it again (a stored one is resumed:
+    tests/functional/test_turn_flow.py)."""
+    app = make_app(emulator, settings=ChatSettings(stateful=False))
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "!fault drop-after 12 hello")
         turn = app.conversation.turns[-1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.chat_driver import finish, make_app, notices, replay, send
+from support.chat_driver import answers, finish, make_app, notices, replay, send
 from textual.message import Message
 
 from gemtui.core.recording import load_recording
@@ -106,3 +106,52 @@ async def test_a_running_turn_reports_through_typed_messages(emulator):
         ]
     )
     assert fragments and all(fragment in shown for fragment in fragments)
+
+
+async def test_an_answer_in_hops_shows_as_one_answer_and_one_turn(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "tell me about owls")
+        whole = answers(app)[-1].copy_text()
+        await pilot.press("ctrl+n")
+        await send(pilot, "tell me about owls !hops 3")
+        (hopped,) = app.conversation.turns
+        assert len(hopped.reply.hops) == 3
+        kinds = [type(item).__name__ for item in app.view.items if item.turn is hopped]
+        assert kinds == ["UserItem", "ThoughtItem", "AnswerItem"]
+        assert answers(app)[-1].copy_text() == whole and answers(app)[-1].final
+        assert app.timeline.rows.turn_count == 1
+
+
+async def test_f5_resumes_a_cut_stream_in_the_same_turn(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "a story")
+        whole = answers(app)[-1].copy_text()
+        await pilot.press("ctrl+n")
+        await send(pilot, "!fault drop-after 6 a story")
+        (cut,) = app.conversation.turns
+        assert cut.reply.outcome == "interrupted"
+        assert "F5 to resume" in notices(app)[-1].hint
+        await pilot.press("f5")
+        await finish(pilot)
+        assert app.conversation.turns == [cut] and cut.reply.outcome == "completed"
+        (answer,) = answers(app)
+        assert answer.copy_text() == whole and answer.final
+        assert app.timeline.rows.turn_count == 1
+
+
+async def test_with_continuation_off_f5_continues_the_answer(emulator):
+    from gemtui.core.conversation import ChatSettings
+
+    app = make_app(emulator, settings=ChatSettings(auto_continue=False))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "tell me about owls !hops 2")
+        (turn,) = app.conversation.turns
+        assert turn.reply.state.status == "requires_continuation"
+        assert "F5 to continue" in notices(app)[-1].hint
+        await pilot.press("f5")
+        await finish(pilot)
+        assert app.conversation.turns == [turn] and turn.reply.outcome == "completed"
+        (answer,) = answers(app)
+        assert answer.final

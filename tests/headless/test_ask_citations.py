@@ -64,11 +64,22 @@ def test_a_terminal_gets_the_text_as_it_streams_then_the_sources(emulator, cli_e
 
 
 def test_a_cut_stream_still_prints_the_text_held_back(emulator, cli_env):
-    """Fifteen events end inside the answer's text deltas, before its annotations."""
-    result = ask(emulator, cli_env, "--tool", "google_search", "!fault drop-after 15 fjords")
+    """Fifteen events end inside the answer's text deltas, before its annotations; nothing is
+    stored (``--no-store``), so the stream cannot be resumed."""
+    result = ask(
+        emulator, cli_env, "--no-store", "--tool", "google_search", "!fault drop-after 15 fjords"
+    )
     assert result.returncode == 3
     assert result.stdout.startswith("Search results give a clear") and result.stdout.endswith("\n")
     assert "Sources" not in result.stdout and "[1]" not in result.stdout
+
+
+def test_a_cut_stream_of_a_stored_answer_is_resumed_and_printed_whole(emulator, cli_env):
+    cut = ask(emulator, cli_env, "--tool", "google_search", "!fault drop-after 15 fjords")
+    whole = ask(emulator, cli_env, "--tool", "google_search", "fjords")
+    assert (cut.returncode, whole.returncode) == (0, 0)
+    assert "resuming it where it stopped" in cut.stderr
+    assert cut.stdout == whole.stdout and "[1]" in cut.stdout
 
 
 class Writes(io.StringIO):

@@ -76,14 +76,19 @@ def test_error_event_exits_1_after_the_partial_answer(cli):
     assert "gateway_timeout" in result.err
 
 
-def test_dropped_stream_exits_3_and_wait_fetches_the_answer(cli):
+def test_a_dropped_stream_is_resumed_where_it_stopped(cli):
     dropped = cli("!fault drop-after 5 please")
+    whole = cli("please")
+    assert (dropped.code, whole.code) == (0, 0)
+    assert "resuming it where it stopped" in dropped.err
+    assert dropped.out == whole.out and dropped.out.startswith("## Answer: please\n")
+
+
+def test_a_dropped_stream_that_cannot_be_resumed_exits_3(cli):
+    dropped = cli("--no-store", "!fault drop-after 5 please")
     assert dropped.code == 3
     assert "interrupted after 5 events" in dropped.err
-    interaction_id = dropped.err.rsplit("gemtui ask --wait ", 1)[1].split()[0]
-    fetched = cli("--wait", interaction_id)
-    assert fetched.code == 0
-    assert fetched.out.startswith("## Answer: please\n")
+    assert "resuming" not in dropped.err and "--wait" not in dropped.err
 
 
 def test_function_call_exits_3_naming_the_function(cli, tmp_path):

@@ -44,6 +44,9 @@ class RecordingSink:
     def request_accepted(self, turn: Turn) -> None:
         self.calls.append(("request_accepted", turn))
 
+    def turn_resumed(self, turn: Turn) -> None:
+        self.calls.append(("turn_resumed", turn))
+
     def event_received(self, turn: Turn, offset: float, raw: Any) -> None:
         self.calls.append(("event_received", turn))
 

@@ -86,17 +86,21 @@ async def test_cancel_stops_a_running_job_at_the_server(board, client, emulator)
 
 
 async def test_cancel_of_a_finished_run_at_the_server_is_raised_and_polling_tells_the_truth(
-    board, client
+    client,
 ):
+    # The first poll waits a minute: the board cannot learn the run ended before the cancel.
+    board = JobBoard(lambda: client, poll=PollPolicy(first=60, ceiling=60))
     job = await board.start(launch(client, "quick one"))
     # Finish it at the server behind the board's back: the board still thinks it runs.
     async with client.stream_get(job.id) as stream:
         async for _ in stream:
             pass
+    board.poll = FAST_POLLS  # the polls after the refused cancel find the truth at once
     with pytest.raises(InvalidRequestError, match="still running"):
         await board.cancel(job)
     await board.wait(job)
     assert job.status == "completed"
+    await board.close()
 
 
 async def test_many_jobs_poll_independently(board, client):

@@ -272,3 +272,82 @@ def test_turn_parts_are_kept_apart():
     assert turn.interaction_id == "v1_x" and turn.status == "in_progress"
     turn.reply.outcome = "interrupted"
     assert turn.status == "interrupted"
+
+
+@pytest.mark.parametrize("stateful", [True, False], ids=["stored", "store-false"])
+async def test_an_answer_in_hops_is_one_turn_with_every_hop(client, stateful):
+    whole_runner, _ = runner_for(client)
+    whole = await whole_runner.send(Asked(prompt="tell me about owls"))
+    conversation = Conversation(settings=ChatSettings(stateful=stateful))
+    runner, sink = runner_for(client, conversation)
+    turn = await runner.send(Asked(prompt="tell me about owls !hops 3"))
+    assert turn.reply.outcome == "completed" and len(conversation.turns) == 1
+    assert len(turn.reply.hops) == 3 and turn.interaction_id == turn.reply.hops[-1]
+    assert output_text(turn) == output_text(whole)
+    assert sink.names().count("turn_ended") == 1
+    # Usage is the hops' sum; the conversation goes on from the last hop (stored chats).
+    hop_outputs = [
+        r.event.interaction.usage.total_output_tokens
+        for r in turn.reply.state.events
+        if r.event_type == "interaction.completed"
+    ]
+    assert turn.usage.total_output_tokens == sum(hop_outputs)
+    assert conversation.previous_interaction_id == (turn.reply.hops[-1] if stateful else None)
+    follow_up = await runner.send(Asked(prompt="and bats?"))
+    if stateful:
+        assert follow_up.asked.request["previous_interaction_id"] == turn.reply.hops[-1]
+    else:
+        outputs = [s for s in follow_up.asked.request["input"] if s["type"] == "model_output"]
+        assert len(outputs) == 3  # the hops' outputs, resent as the server sent them
+
+
+def output_text(turn: Turn) -> str:
+    return "".join(
+        block.text
+        for state in turn.reply.state.steps
+        if state.step.type == "model_output"
+        for block in state.step.content or ()
+    )
+
+
+async def test_with_continuation_off_the_turn_stops_and_can_be_continued(client):
+    conversation = Conversation(settings=ChatSettings(auto_continue=False))
+    runner, sink = runner_for(client, conversation)
+    turn = await runner.send(Asked(prompt="tell me about owls !hops 2"))
+    assert turn.reply.state.status == "requires_continuation"
+    assert turn.reply.outcome == "incomplete" and runner.can_resume(turn)
+    resumed = await runner.resume(turn)
+    assert resumed is turn and turn.reply.outcome == "completed"
+    assert len(turn.reply.hops) == 2 and len(conversation.turns) == 1
+    names = sink.names()
+    assert names[names.index("turn_resumed") :] == [
+        "turn_resumed", "request_accepted", "turn_changed", "turn_ended"
+    ]  # fmt: skip
+
+
+async def test_a_cut_stream_resumes_in_the_same_turn_from_the_last_event(client, tmp_path):
+    store = Store(tmp_path / "history.sqlite3")
+    runner, _sink = runner_for(client, history=ChatHistory(store))
+    whole, _ = runner_for(client)
+    expected = output_text(await whole.send(Asked(prompt="a story")))
+    turn = await runner.send(Asked(prompt="!fault drop-after 6 a story"))
+    assert turn.reply.outcome == "interrupted" and runner.can_resume(turn)
+    events = len(turn.reply.state.events)
+    await runner.resume(turn)
+    assert turn.reply.outcome == "completed" and output_text(turn) == expected
+    assert len(runner.conversation.turns) == 1 and len(turn.reply.state.events) > events
+    (stored,) = store.load_turns(runner.history.conversation_id or 0)
+    assert stored.turn.reply.outcome == "completed" and output_text(stored.turn) == expected
+    store.close()
+
+
+async def test_a_stream_the_server_cannot_resume_is_sent_again(client):
+    runner, sink = runner_for(client)
+    turn = await runner.send(Asked(prompt="!fault drop-after 6 a story"))
+    assert runner.can_resume(turn)
+    await client.delete(turn.interaction_id or "")  # the server no longer has it
+    again = await runner.resume(turn)
+    # A new turn with the same prompt (whose fault directive cuts it off again).
+    assert runner.conversation.turns == [turn, again]
+    assert again.asked.prompt == turn.asked.prompt and turn.reply.outcome == "interrupted"
+    assert "could not be resumed" in sink.notices[-1].text

@@ -62,6 +62,7 @@ __all__ = [
     "StepState",
     "apply",
     "assembled_interaction",
+    "continues_answer",
     "new_state",
     "output_text",
 ]
@@ -223,6 +224,20 @@ def apply(state: InteractionState, event: EventBase, *, received_at: float, size
     if index is not None and index in state._by_index:
         _count(state._by_index[index], size, seq)
     return Change("unknown", step_index=index)
+
+
+def continues_answer(steps: list[StepState], position: int) -> bool:
+    """Whether ``steps[position]`` carries on the answer of the step before it: a model output
+    that opens a continuation hop (where the wire indexes start again) right after a model
+    output. Shown and printed as one answer, it stays two steps on the wire."""
+    if position <= 0:
+        return False
+    step, before = steps[position], steps[position - 1]
+    return (
+        step.index <= before.index
+        and isinstance(step.step, ModelOutputStep)
+        and isinstance(before.step, ModelOutputStep)
+    )
 
 
 def assembled_interaction(state: InteractionState) -> Interaction:

@@ -132,6 +132,12 @@ class ChatHistory:
                 return found
         return self.store.create_conversation(conversation.settings), parent
 
+    def resume(self, turn: Turn) -> TurnRecorder | None:
+        """Record more of a turn already written (a resumed stream, a continued answer)."""
+        if self.store is None or turn.stored is None:
+            return None
+        return TurnRecorder(self.store, turn.stored.turn_id, turn.reply.state)
+
     def finish(self, recorder: TurnRecorder | None, turn: Turn) -> None:
         """Write what is left of the turn and how it ended."""
         if recorder is None or self.store is None:

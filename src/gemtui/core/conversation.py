@@ -43,6 +43,9 @@ class ChatSettings:
     stateful: bool = True
     #: Send prompts as background runs (a front-end choice: see ``build_request``).
     background: bool = False
+    #: Continue an answer that stops at a per-request decode limit (``requires_continuation``)
+    #: automatically, as the official SDK does; off, the turn stops there and the user decides.
+    auto_continue: bool = True
     #: Where an agent runs (``interactions-api.md`` 2.8): ``"remote"`` (a fresh sandbox), an
     #: environment id, or a config object; ``None`` continues the chat's environment.
     environment: str | dict[str, Any] | None = None

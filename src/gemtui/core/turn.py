@@ -69,13 +69,26 @@ class Asked:
 class Reply:
     """What came back: the assembled interaction, how the turn ended, and the request's
     timings. ``chain_lost`` marks an interaction the current server does not know (a 404 when
-    chaining onto it): the conversation then resends its history instead of chaining."""
+    chaining onto it): the conversation then resends its history instead of chaining. The
+    receive times of all its events count from the first request (``timings.started_at``),
+    however many requests the answer took."""
 
     state: InteractionState = field(default_factory=new_state)
     outcome: Outcome = "pending"
     error: Exception | None = None
     timings: RequestTimings | None = None
     chain_lost: bool = False
+
+    @property
+    def hops(self) -> list[str]:
+        """Every interaction the answer took, in order: more than one when it came in
+        continuation hops (the last is what the conversation chains onto)."""
+        ids = (
+            getattr(getattr(record.event, "interaction", None), "id", None)
+            for record in self.state.events
+            if record.event_type == "interaction.created"
+        )
+        return list(dict.fromkeys(i for i in ids if i))
 
     def settle(self) -> None:
         """Set the outcome from the final interaction status once the stream has ended."""

@@ -24,6 +24,7 @@ Pure: no Textual. The front ends differ only in their :class:`TurnSink` and ``ap
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from typing import Literal, Protocol
 
 from gemtui.api.client import EventStream, InteractionsClient
 from gemtui.api.errors import ApiStatusError, GemtuiApiError, StreamInterrupted
-from gemtui.api.models import EventBase, Interaction, parse_event
+from gemtui.api.models import EventBase, Interaction, InteractionCompletedEvent, parse_event
 from gemtui.core.assembler import Change, apply
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import Conversation
@@ -43,11 +44,15 @@ from gemtui.core.store import StoreError
 from gemtui.core.store_recorder import TurnRecorder
 from gemtui.core.tools import FunctionTool, ToolCall, answer_call, denied_result, pending_calls
 from gemtui.core.turn import Asked, Turn
+from gemtui.core.usage import merge_usages
 
 __all__ = ["MAX_TOOL_ROUNDS", "Approver", "Notice", "TurnRunner", "TurnSink"]
 
 #: Rounds of function calls answered in a row before the runner stops and says so.
 MAX_TOOL_ROUNDS = 10
+#: Continuation hops of one answer before the runner stops (the SDK stops only at a hop that
+#: hands back its own token; a bound keeps a misbehaving server from looping for ever).
+MAX_HOPS = 64
 #: How the timeline names a turn that sends function results, or plays back a recording.
 RESULTS_LABEL = "function results"
 RECORDING_LABEL = "recording"
@@ -79,6 +84,9 @@ class TurnSink(Protocol):
 
     def request_accepted(self, turn: Turn) -> None:
         """The server took the request (the stream is open): the draft may go."""
+
+    def turn_resumed(self, turn: Turn) -> None:
+        """An ended turn goes on (a resumed stream, a continued answer) with more events."""
 
     def event_received(self, turn: Turn, offset: float, raw: str | dict[str, object]) -> None:
         """An event arrived ``offset`` seconds after the request, as sent (before folding)."""
@@ -251,13 +259,27 @@ class TurnRunner:
         self.conversation.build_request(turn)
         self.sink.turn_started(turn)
         recorder = self.history.begin(self.conversation, turn)
+        await self._requests(turn, recorder, self._create_stream)
+        return turn
+
+    async def _requests(
+        self,
+        turn: Turn,
+        recorder: TurnRecorder | None,
+        first: Callable[[Turn, TurnRecorder | None], Awaitable[None]],
+        *,
+        continue_always: bool = False,
+    ) -> None:
+        """Make ``first`` request of the turn (again without chaining if the server lost the
+        chain), then its continuation hops; end the turn with its outcome, whatever happens."""
         try:
             try:
-                await self._create_stream(turn, recorder)
+                await first(turn, recorder)
             except ApiStatusError as error:
                 if not self._chain_was_lost(turn, error):
                     raise
                 await self._create_stream(turn, recorder)
+            await self._continue_hops(turn, recorder, always=continue_always)
             turn.reply.settle()
         except asyncio.CancelledError:
             turn.reply.outcome = "cancelled"
@@ -268,10 +290,118 @@ class TurnRunner:
             turn.reply.outcome, turn.reply.error = "failed", error
         finally:
             self._end(turn, recorder)
-        return turn
 
     async def _create_stream(self, turn: Turn, recorder: TurnRecorder | None) -> None:
         await self._fold_stream(turn, self._client().stream(turn.asked.request), recorder)
+
+    # ------------------------------------------------------------------ going on
+
+    def continuation_token(self, turn: Turn) -> str | None:
+        """The token ``turn``'s answer goes on from, when it stopped at a per-request decode
+        limit (``requires_continuation``) and is a turn the client continues (the server
+        continues background and agent runs itself)."""
+        state = turn.reply.state
+        request = turn.asked.request
+        if state.status != "requires_continuation" or len(turn.reply.hops) >= MAX_HOPS:
+            return None
+        if request.get("background") or request.get("agent") or request.get("agent_config"):
+            return None
+        return state.interaction.continuation_token or None
+
+    async def _continue_hops(
+        self, turn: Turn, recorder: TurnRecorder | None, *, always: bool = False
+    ) -> None:
+        """Continue the answer hop after hop, as the official SDK does, into the same turn:
+        stored, chained onto the hop with its token and no input; ``store: false``, the
+        original input again with the token. ``always``: also when the setting is off (the
+        user asked to continue)."""
+        sent: str | None = None
+        while always or self.conversation.settings.auto_continue:
+            token = self.continuation_token(turn)
+            if token is None or token == sent:  # a hop that hands back its own token: stop
+                break
+            sent = token
+            body = {**turn.asked.request, "continuation_token": token}
+            if body.get("store") is not False:
+                body.pop("input", None)
+                body["previous_interaction_id"] = turn.interaction_id
+            await self._fold_stream(turn, self._client().stream(body), recorder)
+            self._sum_hop_usage(turn)
+
+    def _sum_hop_usage(self, turn: Turn) -> None:
+        """The turn's usage is the sum of its hops' (each hop's completion carries its own)."""
+        usages = [
+            record.event.interaction.usage
+            for record in turn.reply.state.events
+            if isinstance(record.event, InteractionCompletedEvent)
+            and record.event.interaction is not None
+            and record.event.interaction.usage is not None
+        ]
+        if len(usages) > 1:
+            turn.reply.state.interaction.usage = merge_usages(usages)
+
+    def can_resume(self, turn: Turn) -> bool:
+        """Whether ``turn``, the chat's last, can go on where it stopped: an answer left at a
+        decode limit, or a stored interaction whose stream was cut off (resumed by stream GET
+        after the last event received)."""
+        turns = self.conversation.turns
+        if not turns or turns[-1] is not turn or turn.asked.kind not in ("prompt", "results"):
+            return False
+        if self.continuation_token(turn) is not None:
+            return True
+        state = turn.reply.state
+        return (
+            turn.reply.outcome == "interrupted"
+            and turn.asked.stateful
+            and bool(turn.interaction_id)
+            and state.last_event_id is not None
+        )
+
+    async def resume(self, turn: Turn) -> Turn:
+        """Go on with ``turn`` (see :meth:`can_resume`), in the same turn: its stream from
+        after the last event received, then any continuation hops. When the server cannot
+        resume the stream, the turn's input is sent again as a new turn (and said so)."""
+        reply = turn.reply
+        stopped_at = reply.outcome
+        reply.outcome, reply.error = "streaming", None
+        recorder = self.history.resume(turn)
+        self.sink.turn_resumed(turn)
+        refused: ApiStatusError | None = None
+
+        async def reconnect(turn: Turn, recorder: TurnRecorder | None) -> None:
+            nonlocal refused
+            if self.continuation_token(turn) is not None:
+                return  # nothing was cut off: the next hop goes on
+            state = turn.reply.state
+            opening = self._client().stream_get(turn.interaction_id or "", state.last_event_id)
+            try:
+                await self._fold_stream(turn, opening, recorder)
+            except ApiStatusError as error:
+                refused = error
+                raise
+
+        await self._requests(turn, recorder, reconnect, continue_always=True)
+        if refused is None:
+            return turn
+        reply.outcome = stopped_at
+        self.sink.notice(
+            Notice(
+                f"The stream could not be resumed ({refused.message or refused}).",
+                "The prompt is sent again instead.",
+                "warning",
+            )
+        )
+        asked = turn.asked
+        return await self.send(
+            Asked(
+                prompt=asked.prompt,
+                attachments=asked.attachments,
+                attachment_labels=asked.attachment_labels,
+                results=asked.results,
+                kind=asked.kind,
+                label=asked.label,
+            )
+        )
 
     def _chain_was_lost(self, turn: Turn, error: ApiStatusError) -> bool:
         """A 404 for the interaction the request chained onto: mark it lost, rebuild the
@@ -302,10 +432,13 @@ class TurnRunner:
         recorder: TurnRecorder | None,
     ) -> None:
         async with opening as stream:
-            turn.reply.timings = stream.timings
-            turn.reply.outcome = "streaming"
+            reply = turn.reply
+            if reply.timings is None:
+                reply.timings = stream.timings
+            reply.outcome = "streaming"
             self.sink.request_accepted(turn)
-            started = stream.timings.started_at
+            # Every event of the turn counts from its first request, however many it took.
+            started = reply.timings.started_at
             async for received in stream:
                 offset = received.received_at - started
                 self._take(turn, received.raw, received.event, offset, received.size, recorder)
@@ -336,8 +469,10 @@ class TurnRunner:
             turn.reply.settle()
 
     def _end(self, turn: Turn, recorder: TurnRecorder | None) -> None:
-        if turn.reply.timings is not None:
-            turn.reply.timings.finish()
+        timings = turn.reply.timings
+        if timings is not None:
+            # The whole turn, every hop and resumption included.
+            timings.total_s = time.monotonic() - timings.started_at
         self.history.finish(recorder, turn)
         self.sink.turn_ended(turn)
 

@@ -18,6 +18,7 @@ import asyncio
 import copy
 import hashlib
 import json
+import math
 import secrets
 import threading
 from collections import deque
@@ -32,12 +33,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gemtui.emulator import ids, runner
+from gemtui.emulator.continuation import Pending, check_continuation, split_answer
 from gemtui.emulator.directives import Directives, parse
 from gemtui.emulator.errors import MISSING_KEY_MESSAGE, ApiError, fault_error, invalid, not_found
 from gemtui.emulator.options import EmulatorOptions
 from gemtui.emulator.persist import PersistentRecords
 from gemtui.emulator.request import CreateRequest, parse_create, text_of
-from gemtui.emulator.scenarios import Turn, build_plan, usage_of
+from gemtui.emulator.scenarios import Plan, Turn, build_plan, usage_of
 from gemtui.emulator.sse import EventStream, install_log_filter
 from gemtui.emulator.store import RUNNING, Record, Store
 
@@ -60,6 +62,8 @@ class Emulator:
         self.seed = options.seed if persist is None else f"{options.seed}/{secrets.token_hex(8)}"
         self.counter = 0
         self.attempts: dict[str, int] = {}
+        #: Answers still owed in hops, by the continuation token that asks for the next one.
+        self.continuations: dict[str, Pending] = {}
         self.tasks: set[asyncio.Task] = set()
 
     # --- create ----------------------------------------------------------------------------
@@ -74,10 +78,23 @@ class Emulator:
             ) from None
         create = parse_create(body, request.headers.get("api-revision"))
         prompt, directives = _prompt_and_directives(create)
+        pending = None
+        if create.continuation_token:
+            pending = check_continuation(
+                self.continuations.get(create.continuation_token),
+                store=create.store,
+                previous_id=create.previous_interaction_id,
+                has_input=bool(create.input_steps),
+            )
+            # The resent input's directives asked for the first hop; only its pacing stays.
+            directives = Directives(slow_ms=directives.slow_ms)
         self._check_fault(directives, request.url.path, raw)
         history = self._history(create.previous_interaction_id)
         record, plan_turn = self._new_record(create, history, prompt, directives, raw)
-        plan = build_plan(plan_turn)
+        if pending is None:
+            plan = self._in_hops(record, create, build_plan(plan_turn), plan_turn)
+        else:
+            plan = self._next_hop(record, create, pending)
         record.environment_id = plan.environment_id
         if create.store:
             self.store.add(record)
@@ -93,6 +110,33 @@ class Emulator:
             return JSONResponse(record.resource(with_input=False))
         await work
         return JSONResponse(record.resource(with_input=False))
+
+    def _in_hops(self, record: Record, create: CreateRequest, plan: Plan, turn: Turn) -> Plan:
+        """The first hop of ``plan`` when it is to arrive in hops (``!hops N``, or longer than
+        the hop size option); background and agent runs are continued by the server itself."""
+        hops = turn.directives.hops
+        if hops is None and self.options.hop_kb:
+            text = sum(len(json.dumps(step)) for step in plan.steps)
+            hops = math.ceil(text / (self.options.hop_kb * 1024))
+        if not hops or hops < 2 or create.background or create.agent:
+            return plan
+        parts = split_answer(plan.steps, hops)
+        if parts is None:
+            return plan
+        pending = Pending(parts, plan.status, record.id if create.store else None, turn)
+        return self._next_hop(record, create, pending)
+
+    def _next_hop(self, record: Record, create: CreateRequest, pending: Pending) -> Plan:
+        """The plan of the hop ``pending`` owes next; a token for the hop after it, if any."""
+        steps, rest = pending.hops[0], pending.hops[1:]
+        status = pending.final_status
+        if rest:
+            status = "requires_continuation"
+            token = "ct_" + ids.token(self.seed, "continuation", record.id)
+            owner = record.id if create.store else None
+            self.continuations[token] = Pending(rest, pending.final_status, owner, pending.scenario)
+            record.continuation_token = token
+        return Plan(steps=steps, status=status, usage=usage_of(pending.scenario, steps))
 
     async def _run(self, record: Record, steps: Iterator[float]) -> None:
         """Run to the end, then keep the record (also when the task is cancelled at exit)."""

@@ -31,6 +31,13 @@ number per message, anywhere in the text):
     Pause MS milliseconds between streamed deltas for this request.
 ``!size KB``
     Make the Markdown answer about KB kilobytes long.
+``!hops N``
+    Foreground answers only: the answer arrives in N hops. Each hop but the last ends with
+    status ``requires_continuation`` and a ``continuation_token``; the next hop is a create
+    with that token (stored: ``previous_interaction_id`` set to the hop's id and no
+    ``input``; ``store: false``: the original ``input`` again), as the official SDK's
+    automatic continuation sends it. Background and agent runs ignore it (the server
+    continues those itself).
 ``!invalid-json``
     Structured output (``response_format`` with a schema) only: the JSON answer breaks the
     schema (its first property gets a value of the wrong type; a schema that constrains
@@ -48,7 +55,7 @@ from gemtui.emulator.errors import FAULT_ERRORS, invalid
 
 _DIRECTIVE = re.compile(
     r"!(?:(?P<flag>invalid-json|not-json)\b"
-    r"|(?P<name>fault|slow|size)\b[ \t]*(?P<arg>[A-Za-z0-9-]+(?:[ \t]+\d+(?:\.\d+)?)?)?)"
+    r"|(?P<name>fault|slow|size|hops)\b[ \t]*(?P<arg>[A-Za-z0-9-]+(?:[ \t]+\d+(?:\.\d+)?)?)?)"
 )
 _STATUS = re.compile(r"(?P<status>\d{3})(?:x(?P<times>\d+))?")
 
@@ -69,6 +76,8 @@ class Directives:
     never_complete: bool = False
     slow_ms: float | None = None
     size_kb: float | None = None
+    #: the answer arrives in this many hops (automatic continuation)
+    hops: int | None = None
     #: structured output made to fail its check: "invalid-json" or "not-json"
     json_fault: str | None = None
 
@@ -85,12 +94,14 @@ def _apply(match: re.Match[str], found: Directives) -> str:
         found.json_fault = match["flag"]
         return " "
     name, arg = match["name"], (match["arg"] or "").split()
-    if name in ("slow", "size"):
+    if name in ("slow", "size", "hops"):
         value = _number(arg[0] if arg else "", f"!{name}")
         if name == "slow":
             found.slow_ms = value
-        else:
+        elif name == "size":
             found.size_kb = value
+        else:
+            found.hops = max(1, int(value))
         if len(arg) > 1:
             return " " + arg[1]
         return " "

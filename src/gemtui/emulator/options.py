@@ -23,5 +23,9 @@ class EmulatorOptions:
     retry_after_seconds: float = 1.0
     #: simulated time each step of a background run takes, in milliseconds
     background_step_ms: float = 60.0
+    #: answers longer than this many KB arrive in hops of about this size (each but the last
+    #: ends ``requires_continuation``, as at a per-request decode limit); ``None``: only when a
+    #: prompt asks (``!hops N``)
+    hop_kb: float | None = None
     #: seed mixed into every id, so two emulators can be told apart and one is reproducible
     seed: str = "gemtui-emulator"

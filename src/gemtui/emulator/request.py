@@ -40,6 +40,8 @@ class CreateRequest:
     store: bool = True
     previous_interaction_id: str | None = None
     environment: Any = None
+    #: a continuation hop's token (the answer goes on where the hop that issued it stopped)
+    continuation_token: str | None = None
 
     @property
     def function_tools(self) -> list[dict[str, Any]]:
@@ -70,7 +72,12 @@ def parse_create(body: Any, api_revision: str | None = None) -> CreateRequest:
         raise invalid("'generation_config' is not supported with 'agent'; use 'agent_config'.")
     if model is not None and body.get("agent_config") is not None:
         raise invalid("'agent_config' is only supported with 'agent'.")
-    if "input" not in body or body["input"] is None:
+    token = body.get("continuation_token")
+    if token is not None and (not isinstance(token, str) or not token):
+        raise invalid("Invalid value at 'continuation_token': expected a non-empty string.")
+    has_input = body.get("input") is not None
+    # A stored interaction is continued from its id alone (no input), as the SDK sends it.
+    if not has_input and not (token and body.get("previous_interaction_id")):
         raise invalid("Missing required field 'input'.")
     flags = {name: _flag(body, name, default) for name, default in _FLAGS}
     if flags["background"] and not flags["store"]:
@@ -90,7 +97,7 @@ def parse_create(body: Any, api_revision: str | None = None) -> CreateRequest:
         body=body,
         model=model,
         agent=agent,
-        input_steps=normalise_input(body["input"]),
+        input_steps=normalise_input(body["input"]) if has_input else [],
         tools=_tools(body.get("tools")),
         generation_config=config,
         json_format=_json_format(body.get("response_format")),
@@ -99,6 +106,7 @@ def parse_create(body: Any, api_revision: str | None = None) -> CreateRequest:
         store=flags["store"],
         previous_interaction_id=previous,
         environment=body.get("environment"),
+        continuation_token=token,
     )
 
 

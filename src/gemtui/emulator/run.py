@@ -172,6 +172,7 @@ def serve_forever(
     delay_ms: float | None = None,
     chunk_chars: int | None = None,
     persist: Path | None = None,
+    hop_kb: float | None = None,
 ) -> int:
     """``gemtui emulator``: serve in the foreground until Ctrl+C (or SIGTERM); exit code 0."""
     overrides: dict[str, Any] = {}
@@ -179,6 +180,8 @@ def serve_forever(
         overrides["delay_ms"] = delay_ms
     if chunk_chars is not None:
         overrides["chunk_chars"] = chunk_chars
+    if hop_kb is not None:
+        overrides["hop_kb"] = hop_kb
     try:
         sock = _bind(host, port)
     except OSError as error:

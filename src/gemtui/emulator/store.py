@@ -37,6 +37,8 @@ class Record:
     background: bool = False
     previous_interaction_id: str | None = None
     environment_id: str | None = None
+    #: set while the answer goes on in another hop (status ``requires_continuation``)
+    continuation_token: str | None = None
     status: str = "in_progress"
     created: str = field(default_factory=timestamp)
     updated: str = ""
@@ -107,6 +109,8 @@ class Record:
             view["previous_interaction_id"] = self.previous_interaction_id
         if self.environment_id:
             view["environment_id"] = self.environment_id
+        if self.continuation_token and self.status == "requires_continuation":
+            view["continuation_token"] = self.continuation_token
         return view
 
     def resource(self, *, with_input: bool) -> dict[str, Any]:

@@ -98,6 +98,9 @@ class HeadlessSink:
     def request_accepted(self, turn: Turn) -> None:
         pass
 
+    def turn_resumed(self, turn: Turn) -> None:
+        self.session.messages.say("the stream was cut off; resuming it where it stopped.")
+
     def event_received(self, turn: Turn, offset: float, raw: str | dict[str, Any]) -> None:
         if self.recording is not None:
             self.recording.event(offset, raw)
@@ -106,7 +109,8 @@ class HeadlessSink:
         self.view.on_change(turn.reply.state, change)
 
     def turn_ended(self, turn: Turn) -> None:
-        self.session.answer.end_line()
+        if turn.reply.outcome != "interrupted":  # a cut-off turn may be resumed: ask() ends it
+            self.session.answer.end_line()
         interaction_id = turn.interaction_id
         if turn.asked.stateful and turn.chainable and interaction_id:
             self.session.remember(interaction_id)
@@ -156,7 +160,11 @@ async def ask(session: Session, request: AskRequest) -> int:
     recording = None
     if session.output_format == "stream-json":
         recording = RecordingWriter(session.out, session.secrets)  # type: ignore[arg-type]
-    turn = await runner_for(session, conversation, recording).send(asked)
+    runner = runner_for(session, conversation, recording)
+    turn = await runner.send(asked)
+    if turn.reply.outcome == "interrupted" and runner.can_resume(turn):
+        turn = await runner.resume(turn)  # once: a second cut is reported
+    session.answer.end_line()
     reply = turn.reply
     interaction = assembled_interaction(reply.state) if reply.state.events else None
     code = conclude(session, interaction, reply.outcome, reply.error, reply.state.error)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gemtui.api.models import TextContent
+from gemtui.core.assembler import continues_answer
 from gemtui.core.safety import one_line
 from gemtui.headless.output import AnswerPrinter, Messages, short
 
@@ -59,13 +60,19 @@ class TurnView:
             and change.appended_text
             and (kind == "step_started" or change.field == "text")
         ):
-            self._write_answer(step_state, change.appended_text)
+            position = state.steps.index(step_state)
+            self._write_answer(
+                step_state, change.appended_text, continues_answer(state.steps, position)
+            )
 
-    def _write_answer(self, step_state: StepState, text: str) -> None:
+    def _write_answer(self, step_state: StepState, text: str, continued: bool) -> None:
+        """Write answer text; a new answer starts a paragraph, the next continuation hop of
+        the same answer goes straight on."""
         if self._answer is None:
             return
         if self._text_step is not step_state:
-            self._answer.new_paragraph()
+            if not continued:
+                self._answer.new_paragraph()
             self._text_step = step_state
         if self._answer.mark_citations:
             self._answer.hold(text)

@@ -51,6 +51,7 @@ from gemtui.ui.chat.messages import (
     TurnChanged,
     TurnEnded,
     TurnNotice,
+    TurnResumed,
     TurnsLoaded,
     TurnStarted,
 )
@@ -79,7 +80,9 @@ PALETTE_COMMANDS = [
     ("Copy the last answer", "Copy its Markdown to the clipboard (Ctrl+Y)", "copy_last_answer"),
     ("Copy a code block of the last answer", "The next one each time (c on a selected message)",
      "copy_last_code_block"),
-    ("Send the last prompt again", "Retry after an error or a cut-off stream (F5)", "retry"),
+    ("Go on, or send the last prompt again",
+     "Resume a cut-off stream or continue a stopped answer; else resend after an error (F5)",
+     "retry"),
     ("Switch stateful / stateless", "How the next turns carry the history (F6)", "toggle_mode"),
     ("Go to the messages", "Select, expand and copy messages (Ctrl+L)", "focus_conversation"),
     ("Show keys", "Every key of the focused pane (F1)", "help"),
@@ -459,6 +462,9 @@ class GemtuiApp(App[int]):
     def on_turn_started(self, message: TurnStarted) -> None:
         self.panes.turn_started(message.turn)
 
+    def on_turn_resumed(self, message: TurnResumed) -> None:
+        self.panes.turn_resumed(message.turn)
+
     def on_turns_loaded(self, message: TurnsLoaded) -> None:
         self.panes.prepend(message.turns)
 
@@ -474,7 +480,12 @@ class GemtuiApp(App[int]):
     def on_turn_ended(self, message: TurnEnded) -> None:
         turn = message.turn
         conversation = self.conversation
-        self.panes.turn_ended(turn, conversation.total_tokens(), conversation.environment_id or "")
+        self.panes.turn_ended(
+            turn,
+            conversation.total_tokens(),
+            conversation.environment_id or "",
+            resumable=self.chat.can_resume(),
+        )
         sent, self._sent = self._sent, None
         if sent is not None:
             # The request never got through: the draft comes back, unless a new one is there.
@@ -639,7 +650,12 @@ class GemtuiApp(App[int]):
         self.composer.focus()
 
     def action_retry(self) -> None:
+        """F5: go on where the last turn stopped (a cut-off stream, an answer left at the
+        decode limit), or send its input again (an error, a refusal)."""
         if self.busy:
+            return
+        if self.chat.can_resume():
+            self.run_turn(self.chat.resume())
             return
         job = self.chat.retry()
         if job is None:

@@ -140,6 +140,16 @@ class ChatController:
             )
         )
 
+    def can_resume(self) -> bool:
+        """Whether the last turn can go on where it stopped (a cut-off stream of a stored
+        interaction, an answer left at the per-request decode limit)."""
+        turns = self.conversation.turns
+        return bool(turns) and self.runner.can_resume(turns[-1])
+
+    def resume(self) -> Coroutine[Any, Any, Turn]:
+        """The last turn, going on where it stopped (check :meth:`can_resume` first)."""
+        return self.runner.resume(self.conversation.turns[-1])
+
     def start_background(
         self, prompt: str, attachments: list[dict[str, Any]]
     ) -> Coroutine[Any, Any, Job]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from textual.message import Message
 
-from gemtui.core.assembler import Change
+from gemtui.core.assembler import Change, StepState
 from gemtui.core.tools import ToolCall
 from gemtui.core.turn import Turn
 from gemtui.core.turn_runner import Notice
@@ -27,12 +27,21 @@ from gemtui.ui.chat.messages import (
     TurnChanged,
     TurnEnded,
     TurnNotice,
+    TurnResumed,
     TurnsLoaded,
     TurnStarted,
 )
 
 #: Longest pause between repaints of a streaming answer.
 FLUSH_INTERVAL = 0.05
+
+
+def _position(steps: list[StepState], index: int) -> int | None:
+    """Where the latest step with wire index ``index`` is (it is nearly always the last)."""
+    for position in range(len(steps) - 1, -1, -1):
+        if steps[position].index == index:
+            return position
+    return None
 
 
 class LiveTurn:
@@ -64,8 +73,14 @@ class LiveTurn:
         if index is None:
             if change.kind not in ("created", "status", "completed", "error"):
                 return
-            index = -1  # the turn itself changed: the timeline heading, the status
-        update = self._steps.setdefault(index, StepUpdate())
+            position = -1  # the turn itself changed: the timeline heading, the status
+        else:
+            # Keyed by place in the turn's steps: wire indexes start again at each
+            # continuation hop, so two steps of one batch can share an index.
+            position = _position(turn.reply.state.steps, index)
+            if position is None:
+                return
+        update = self._steps.setdefault(position, StepUpdate())
         if change.kind == "step_started":
             update.started = True
             update.texts = [change.appended_text] if change.appended_text else []
@@ -91,6 +106,11 @@ class LiveTurn:
     def request_accepted(self, turn: Turn) -> None:
         self._flush()
         self._post(RequestAccepted(turn))
+
+    def turn_resumed(self, turn: Turn) -> None:
+        self._flush()
+        self._turn = turn
+        self._post(TurnResumed(turn))
 
     def event_received(self, turn: Turn, offset: float, raw: str | dict[str, Any]) -> None:
         pass  # the timeline reads the assembled events; raw payloads are for recordings

@@ -20,7 +20,7 @@ from gemtui.core.turn_runner import Notice
 
 @dataclass(slots=True)
 class StepUpdate:
-    """What happened to one step (by its position in ``state.steps``) since the last batch."""
+    """What happened to one step since the last batch."""
 
     #: Text appended by deltas (or the seed of ``step.start``), in order.
     texts: list[str] = field(default_factory=list)
@@ -44,9 +44,18 @@ class RequestAccepted(Message):
         self.turn = turn
 
 
+class TurnResumed(Message):
+    """An ended turn goes on (a resumed stream, a continued answer): more events will come."""
+
+    def __init__(self, turn: Turn) -> None:
+        super().__init__()
+        self.turn = turn
+
+
 class TurnChanged(Message):
     """Events were folded into the turn since the last message: ``steps`` says which steps
-    they touched (by wire index, in order of first touch)."""
+    they touched, by position in ``turn.reply.state.steps`` (-1: the turn itself), in order
+    of first touch."""
 
     def __init__(self, turn: Turn, steps: dict[int, StepUpdate]) -> None:
         super().__init__()

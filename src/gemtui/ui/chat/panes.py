@@ -31,14 +31,9 @@ SPINNER_INTERVAL = 0.2
 
 OUTCOME_NOTICES = {
     "cancelled": ("Cancelled. The partial answer is kept.", "", "warning"),
-    "interrupted": (
-        "The stream was cut off. The partial answer is kept.",
-        "Press F5 to send the prompt again.",
-        "error",
-    ),
     "incomplete": (
-        "The answer is incomplete (the output token limit was reached).",
-        "Raise max_output_tokens in the settings, or ask the model to continue.",
+        "The answer is incomplete: it reached max_output_tokens.",
+        "Raise max_output_tokens in the settings (F2), or ask the model to go on.",
         "warning",
     ),
 }
@@ -122,6 +117,13 @@ class ChatPanes:
         self._presenter = TurnPresenter(self.view, turn)
         self._begin_wait()
 
+    def turn_resumed(self, turn: Turn) -> None:
+        """An ended turn goes on: its items take the new events."""
+        shown = [item for item in self.view.items if item.turn is turn]
+        self._presenter = TurnPresenter(self.view, turn, shown)
+        self.view.follow_now(force=True)
+        self._begin_wait()
+
     def turn_changed(self, message: TurnChanged) -> None:
         presenter = self._presenter
         if presenter is None or presenter.turn is not message.turn:
@@ -132,7 +134,9 @@ class ChatPanes:
         self._refresh_section(message.turn)
         self.detail.refresh_live()
 
-    def turn_ended(self, turn: Turn, total_tokens: int, environment: str) -> None:
+    def turn_ended(
+        self, turn: Turn, total_tokens: int, environment: str, *, resumable: bool = False
+    ) -> None:
         presenter = self._presenter
         if presenter is not None and presenter.turn is turn:
             presenter.close()
@@ -140,7 +144,7 @@ class ChatPanes:
         self.view.follow_now()
         self._refresh_section(turn)
         self._end_wait("ready")
-        self._say_outcome(turn)
+        self._say_outcome(turn, resumable)
         # A finished turn's objects live as long as the chat: moved out of the collector's
         # sight, they no longer make each full collection slower (a 120-turn chat paused up
         # to 230 ms per full collection before; bench/gc_pauses.py). ``release`` undoes it.
@@ -172,9 +176,10 @@ class ChatPanes:
         item.turn = turn
         self.view.add_item(item)
 
-    def _say_outcome(self, turn: Turn) -> None:
+    def _say_outcome(self, turn: Turn, resumable: bool) -> None:
         reply = turn.reply
         outcome, error = reply.outcome, reply.error
+        again = "Press F5 to resume it." if resumable else "Press F5 to send the prompt again."
         if outcome == "failed" and error is not None:
             self.add_notice(str(error), getattr(error, "hint", "") or "", "error", turn)
         elif outcome == "failed" and reply.state.error is not None:
@@ -189,9 +194,16 @@ class ChatPanes:
         elif outcome == "interrupted" and error is not None:
             hint = getattr(error, "hint", "") or ""
             self.add_notice(
-                f"The stream was cut off: {error}",
-                f"{hint} Press F5 to send the prompt again.".strip(),
-                "error",
+                f"The stream was cut off: {error}", f"{hint} {again}".strip(), "error", turn
+            )
+        elif outcome == "interrupted":
+            self.add_notice("The stream was cut off. The partial answer is kept.", again,
+                            "error", turn)  # fmt: skip
+        elif reply.state.status == "requires_continuation":
+            self.add_notice(
+                "The answer stopped at the per-request output limit (requires_continuation).",
+                "Press F5 to continue it from where it stopped.",
+                "warning",
                 turn,
             )
         elif outcome in OUTCOME_NOTICES:

@@ -10,13 +10,14 @@ by id), whether it is shown live or read back from the history.
 from __future__ import annotations
 
 from gemtui.api.models import parse_step
-from gemtui.core.assembler import StepState
+from gemtui.core.assembler import StepState, continues_answer
 from gemtui.core.structured import json_schema_of
 from gemtui.core.turn import Turn
 from gemtui.ui.chat.messages import TurnChanged
 from gemtui.ui.render.chat_items import (
     AnswerItem,
     ChatItem,
+    NoticeItem,
     ResultsSentItem,
     ThoughtItem,
     ToolItem,
@@ -41,6 +42,13 @@ def asked_items(turn: Turn) -> list[ChatItem]:
     return items
 
 
+def _shows_a_step(item: ChatItem) -> bool:
+    """Whether ``item`` shows a step of its turn's reply (not what it asked, not a notice)."""
+    if isinstance(item, UserItem | NoticeItem):
+        return False
+    return not (isinstance(item, ToolItem) and item.step.type == "function_result")
+
+
 def _note(turn: Turn) -> str:
     """What stands for the prompt of a turn that has no prompt text."""
     if turn.asked.prompt:
@@ -61,49 +69,80 @@ def _step_item(state: StepState, turn: Turn) -> ChatItem:
     return item
 
 
+def step_items(turn: Turn) -> list[tuple[ChatItem, list[StepState]]]:
+    """The items of ``turn``'s steps with the steps each shows: one step each, except an answer
+    that came in continuation hops, which is one item for all its parts."""
+    steps = turn.reply.state.steps
+    shown: list[tuple[ChatItem, list[StepState]]] = []
+    for position, state in enumerate(steps):
+        if shown and continues_answer(steps, position):
+            shown[-1][1].append(state)
+        else:
+            shown.append((_step_item(state, turn), [state]))
+    return shown
+
+
 def finished_items(turn: Turn) -> list[ChatItem]:
     """Every item of a finished turn (read back from the history), already final."""
     items = asked_items(turn)
-    for state in turn.reply.state.steps:
-        item = _step_item(state, turn)
+    for item, states in step_items(turn):
         if isinstance(item, AnswerItem | ThoughtItem):
-            item.finish(state.step)
+            item.finish(*(state.step for state in states))
         elif isinstance(item, ToolItem):
-            item.update(state.step, final=True)
+            item.update(states[0].step, final=True)
         items.append(item)
     return items
 
 
 class TurnPresenter:
-    """Keeps the items of the running turn in step with its state, one batch at a time."""
+    """Keeps the items of the running turn in step with its state, one batch at a time.
 
-    def __init__(self, view: ConversationView, turn: Turn) -> None:
+    ``shown`` are the items the turn already has (a resumed turn goes on with them)."""
+
+    def __init__(
+        self, view: ConversationView, turn: Turn, shown: list[ChatItem] | None = None
+    ) -> None:
         self.view = view
         self.turn = turn
+        #: The item of each step (by position in the turn's steps), and the steps each shows.
         self.items: dict[int, ChatItem] = {}
+        self._parts: dict[int, list[StepState]] = {}
+        steps = turn.reply.state.steps
+        step_shown = [item for item in shown or [] if _shows_a_step(item)]
+        for item, (_fresh, states) in zip(step_shown, step_items(turn), strict=False):
+            for state in states:
+                self.items[steps.index(state)] = item
+            self._parts[id(item)] = states
 
-    def _step_state(self, index: int) -> StepState | None:
-        for step in reversed(self.turn.reply.state.steps):
-            if step.index == index:
-                return step
-        return None
+    def _item_for(self, position: int) -> ChatItem:
+        """A new item for a step that started, or the answer it continues (a new hop)."""
+        steps = self.turn.reply.state.steps
+        state = steps[position]
+        before = self.items.get(position - 1)
+        if isinstance(before, AnswerItem) and continues_answer(steps, position):
+            before.reopen()
+            self._parts[id(before)].append(state)
+            return before
+        item = _step_item(state, self.turn)
+        self._parts[id(item)] = [state]
+        self.view.add_item(item)
+        return item
 
     def apply(self, message: TurnChanged) -> None:
         """Bring the items up to date with one batch of changes."""
-        for index, update in message.steps.items():
-            state = self._step_state(index)
-            if state is None:
+        steps = self.turn.reply.state.steps
+        for position, update in message.steps.items():
+            if not 0 <= position < len(steps):
                 continue
-            item = self.items.get(index)
-            if item is None or update.started:
-                item = _step_item(state, self.turn)
-                self.items[index] = item
-                self.view.add_item(item)
+            state = steps[position]
+            item = self.items.get(position)
+            if item is None:
+                item = self.items[position] = self._item_for(position)
             if isinstance(item, AnswerItem | ThoughtItem):
                 if update.texts:
                     item.feed("".join(update.texts))
                 if update.stopped:
-                    item.finish(state.step)
+                    item.finish(*(part.step for part in self._parts[id(item)]))
             elif isinstance(item, ToolItem):
                 item.update(state.step, final=update.stopped)
             self.view.item_changed(item)

@@ -202,15 +202,17 @@ class AnswerItem(ChatItem):
         self.blocks.feed(text)
         self.touch()
 
-    def finish(self, step: StepBase) -> None:
-        """The step has stopped: take its final content and check the block split once."""
+    def finish(self, *steps: StepBase) -> None:
+        """The answer's steps have stopped (more than one when it came in continuation hops):
+        take their final content and check the block split once."""
         shown = self.source
-        if isinstance(step, ModelOutputStep):
-            texts = [c for c in step.content or [] if isinstance(c, TextContent)]
-            self.images = [c for c in step.content or [] if isinstance(c, ImageContent)]
+        outputs = [step for step in steps if isinstance(step, ModelOutputStep)]
+        if outputs:
+            contents = [item for step in outputs for item in step.content or []]
+            texts = [c for c in contents if isinstance(c, TextContent)]
+            self.images = [c for c in contents if isinstance(c, ImageContent)]
             self.inline_images = [InlineImage(image) for image in self.images]
             # Images that come before any text are shown first, as the answer has them.
-            contents = step.content or []
             first_text = next(
                 (n for n, c in enumerate(contents) if isinstance(c, TextContent)), len(contents)
             )
@@ -256,6 +258,15 @@ class AnswerItem(ChatItem):
         """The stream ended without a ``step.stop`` (cancel, drop): show all text received."""
         self._tail_key = None
         self.touch()
+
+    def reopen(self) -> None:
+        """More of this answer is coming (the next continuation hop, a resumed stream): its
+        text goes on from what is shown."""
+        if self.final:
+            self.final = False
+            self.blocks = IncrementalBlocks()
+            self.blocks.feed(self.source)
+            self.touch()
 
     def _render_tail(self, tail: str, width: int, ctx: RenderContext) -> list[Strip]:
         """The open block, re-rendered at most as often as keeps it cheap.
