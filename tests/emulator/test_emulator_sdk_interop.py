@@ -266,3 +266,16 @@ def test_without_automatic_continuation_the_token_comes_back(sdk):
             model=MODEL, previous_interaction_id=rest.id, continuation_token=hop.continuation_token
         )
     assert refused.value.status_code == 400
+
+
+def test_deep_research_is_refused_in_the_foreground_and_streams_in_the_background(sdk):
+    agent = "deep-research-pro-preview-12-2025"
+    with pytest.raises(APIStatusError) as refused:
+        sdk.interactions.create(agent=agent, input="TPUs")
+    assert refused.value.status_code == 400
+    events = _events(
+        sdk.interactions.create(agent=agent, input="TPUs", background=True, stream=True)
+    )
+    assert events[-1].interaction.status == "completed"
+    starts = [e.step.type for e in events if e.event_type == "step.start"]
+    assert starts.count("google_search_call") == 3 and starts[-1] == "model_output"

@@ -155,3 +155,23 @@ async def test_with_continuation_off_f5_continues_the_answer(emulator):
         assert app.conversation.turns == [turn] and turn.reply.outcome == "completed"
         (answer,) = answers(app)
         assert answer.final
+
+
+async def test_deep_research_streams_into_the_chat_from_the_background(emulator):
+    from gemtui.core.conversation import ChatSettings
+
+    app = make_app(emulator, settings=ChatSettings(agent="deep-research-pro-preview-12-2025"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "!slow 20 the history of TPUs", wait=False)
+        turn = app.conversation.turns[-1]
+        while not turn.reply.state.steps:
+            await pilot.pause(0.02)
+        await pilot.pause(0.1)
+        # A run of minutes: its clock keeps running while the steps come in.
+        assert app.status.info.state == "running" and app.status.info.elapsed is not None
+        await finish(pilot)
+        assert turn.asked.request["background"] is True and turn.reply.outcome == "completed"
+        kinds = [type(item).__name__ for item in app.view.items if item.turn is turn]
+        assert kinds.count("ToolItem") == 6 and kinds[-1] == "AnswerItem"
+        assert answers(app)[-1].sources
+        assert app.status.info.elapsed is None

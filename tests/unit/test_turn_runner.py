@@ -16,6 +16,7 @@ from gemtui.api.client import InteractionsClient
 from gemtui.api.models import Interaction
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings, Conversation
+from gemtui.core.jobs import PollPolicy, poll_until_settled
 from gemtui.core.recording import parse_recording
 from gemtui.core.store import Store, StoreError
 from gemtui.core.tools import FunctionTool, ToolCall
@@ -351,3 +352,40 @@ async def test_a_stream_the_server_cannot_resume_is_sent_again(client):
     assert runner.conversation.turns == [turn, again]
     assert again.asked.prompt == turn.asked.prompt and turn.reply.outcome == "interrupted"
     assert "could not be resumed" in sink.notices[-1].text
+
+
+async def test_deep_research_runs_in_the_background_and_streams_into_the_turn(client):
+    conversation = Conversation(settings=ChatSettings(agent="deep-research-pro-preview-12-2025"))
+    runner, _sink = runner_for(client, conversation)
+    turn = await runner.send(Asked(prompt="the history of TPUs"))
+    assert turn.asked.request["background"] is True
+    assert turn.reply.outcome == "completed"
+    types = [state.step.type for state in turn.reply.state.steps]
+    assert types[0] == "thought" and types.count("google_search_call") == 3
+    report = turn.reply.state.steps[-1].step
+    assert report.type == "model_output" and report.content[0].annotations
+
+
+async def test_a_foreground_deep_research_request_is_refused_by_the_emulator(client):
+    from gemtui.api.errors import InvalidRequestError
+
+    with pytest.raises(InvalidRequestError, match="background"):
+        await client.create(
+            {"agent": "deep-research-pro-preview-12-2025", "input": "x", "environment": "remote"}
+        )
+
+
+async def test_cancelling_a_background_turn_cancels_the_run_at_the_server(client):
+    conversation = Conversation(settings=ChatSettings(agent="deep-research-pro-preview-12-2025"))
+    runner, sink = runner_for(client, conversation)
+    task = asyncio.create_task(runner.send(Asked(prompt="!slow 200 the history of TPUs")))
+    await sink.first_change.wait()  # interaction.created: the run exists at the server
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    (turn,) = runner.conversation.turns
+    assert turn.interaction_id and turn.reply.outcome == "cancelled"
+    fetched = await poll_until_settled(
+        lambda: client.get(turn.interaction_id or ""), PollPolicy(first=0.01, ceiling=0.05)
+    )
+    assert fetched.status == "cancelled"

@@ -32,7 +32,13 @@ from typing import Literal, Protocol
 
 from gemtui.api.client import EventStream, InteractionsClient
 from gemtui.api.errors import ApiStatusError, GemtuiApiError, StreamInterrupted
-from gemtui.api.models import EventBase, Interaction, InteractionCompletedEvent, parse_event
+from gemtui.api.models import (
+    RUNNING_STATUSES,
+    EventBase,
+    Interaction,
+    InteractionCompletedEvent,
+    parse_event,
+)
 from gemtui.core.assembler import Change, apply
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import Conversation
@@ -47,6 +53,15 @@ from gemtui.core.turn import Asked, Turn
 from gemtui.core.usage import merge_usages
 
 __all__ = ["MAX_TOOL_ROUNDS", "Approver", "Notice", "TurnRunner", "TurnSink"]
+
+#: Agents that run for minutes; the API refuses them in the foreground (Deep Research).
+BACKGROUND_AGENTS = ("deep-research",)
+
+
+def runs_in_background(agent: str) -> bool:
+    """Whether ``agent``'s turns must be background runs (streamed into the chat)."""
+    return agent.startswith(BACKGROUND_AGENTS)
+
 
 #: Rounds of function calls answered in a row before the runner stops and says so.
 MAX_TOOL_ROUNDS = 10
@@ -133,6 +148,8 @@ class TurnRunner:
         self.history = history
         self.tools = tools
         self.approve = approve
+        #: Cancels of background runs on their way to the server.
+        self._cancelling: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ kinds of turn
 
@@ -256,7 +273,10 @@ class TurnRunner:
     async def _streamed_turn(self, asked: Asked) -> Turn:
         self._load_older_if_needed()
         turn = self.conversation.start_turn(asked)
-        self.conversation.build_request(turn)
+        # An agent that runs for minutes is refused in the foreground: it is created in the
+        # background and its events are streamed into the turn all the same.
+        agent = self.conversation.settings.agent
+        self.conversation.build_request(turn, background=bool(agent) and runs_in_background(agent))
         self.sink.turn_started(turn)
         recorder = self.history.begin(self.conversation, turn)
         await self._requests(turn, recorder, self._create_stream)
@@ -283,6 +303,7 @@ class TurnRunner:
             turn.reply.settle()
         except asyncio.CancelledError:
             turn.reply.outcome = "cancelled"
+            self._cancel_at_server(turn)
             raise
         except StreamInterrupted as error:
             turn.reply.outcome, turn.reply.error = "interrupted", error
@@ -290,6 +311,25 @@ class TurnRunner:
             turn.reply.outcome, turn.reply.error = "failed", error
         finally:
             self._end(turn, recorder)
+
+    def _cancel_at_server(self, turn: Turn) -> None:
+        """A background run goes on at the server (and is billed) unless it is cancelled
+        there too: ask, without waiting (the turn is being cancelled); a failure is told."""
+        if not turn.asked.request.get("background") or not turn.interaction_id:
+            return
+        if turn.reply.state.status not in RUNNING_STATUSES:
+            return
+        task = asyncio.get_running_loop().create_task(self._cancel(turn.interaction_id))
+        self._cancelling.add(task)
+        task.add_done_callback(self._cancelling.discard)
+
+    async def _cancel(self, interaction_id: str) -> None:
+        try:
+            await self._client().cancel(interaction_id)
+        except GemtuiApiError as error:
+            self.sink.notice(
+                Notice(f"The run may go on at the server: {error}", error.hint, "warning")
+            )
 
     async def _create_stream(self, turn: Turn, recorder: TurnRecorder | None) -> None:
         await self._fold_stream(turn, self._client().stream(turn.asked.request), recorder)

@@ -82,6 +82,12 @@ def parse_create(body: Any, api_revision: str | None = None) -> CreateRequest:
     flags = {name: _flag(body, name, default) for name, default in _FLAGS}
     if flags["background"] and not flags["store"]:
         raise invalid("'store' must not be false when 'background' is true.")
+    if isinstance(agent, str) and agent.startswith("deep-research") and not flags["background"]:
+        raise invalid(
+            f"Agent '{agent}' runs for minutes and is only available in the background: set "
+            "'background' to true, then poll the interaction or stream it "
+            "(GET with stream=true)."
+        )
     previous = body.get("previous_interaction_id")
     if previous is not None and (not isinstance(previous, str) or not previous):
         raise invalid("Invalid value at 'previous_interaction_id': expected a string.")

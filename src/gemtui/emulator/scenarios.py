@@ -88,6 +88,8 @@ def build_plan(turn: Turn) -> Plan:
     if results:
         require_known_calls(turn.conversation, results)
         steps = [_thought(turn, 0, "Reading the tool results"), _result_answer(turn, results)]
+    elif request.agent is not None and is_research_agent(request.agent):
+        steps = _research_steps(turn)
     elif request.agent is not None:
         steps = _agent_steps(turn)
     elif "image" in (request.model or "").lower():
@@ -111,6 +113,15 @@ def build_plan(turn: Turn) -> Plan:
 
 
 # --- building blocks -------------------------------------------------------------------------
+
+
+#: Agents whose runs take minutes and must run in the background (the docs say so of Deep
+#: Research: ``background=true``).
+RESEARCH_AGENT_PREFIX = "deep-research"
+
+
+def is_research_agent(agent: str) -> bool:
+    return agent.startswith(RESEARCH_AGENT_PREFIX)
 
 
 def _thought(turn: Turn, index: int, title: str) -> dict[str, Any]:
@@ -425,6 +436,29 @@ def _agent_steps(turn: Turn) -> list[dict[str, Any]]:
         f"## Findings\n\n- {line}\n- The workspace holds one file, `notes.md`.\n"
     )
     steps.append(_text_output(report))
+    return steps
+
+
+def _research_steps(turn: Turn) -> list[dict[str, Any]]:
+    """A Deep Research run: a plan, searches from several angles, reading, then a report
+    whose sentences cite their sources."""
+    topic = markdown.quote(turn.prompt, 60) or "the topic"
+    angles = [topic, f"{topic} history", f"{topic} latest figures"]
+    steps = [_thought(turn, 0, "Planning the research")]
+    for number, angle in enumerate(angles):
+        searches = _search_steps(turn, len(steps))
+        searches[0]["arguments"] = {"queries": [angle]}
+        steps += searches
+        if number == 0:
+            steps.append(_thought(turn, len(steps), "Reading the first sources"))
+    steps.append(_thought(turn, len(steps), "Writing the report"))
+    outline = [
+        f"# Research report: {topic}",
+        "## Summary",
+        f"I searched {len(angles)} angles of «{topic}» and read the sources below.",
+        "## Findings",
+    ]
+    steps.append(_cited_answer(turn, outline))
     return steps
 
 

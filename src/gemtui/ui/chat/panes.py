@@ -67,6 +67,7 @@ class ChatPanes:
         self._presenter: TurnPresenter | None = None
         self._wait_started: float | None = None
         self._spinner: Timer | None = None
+        self._long_run = False
 
     # ------------------------------------------------------------------ where turns are
 
@@ -116,6 +117,8 @@ class ChatPanes:
         self.timeline.add_turn(turn)
         self._presenter = TurnPresenter(self.view, turn)
         self._begin_wait()
+        # A background run (Deep Research) takes minutes: its clock runs until it ends.
+        self._long_run = bool(turn.asked.request.get("background"))
 
     def turn_resumed(self, turn: Turn) -> None:
         """An ended turn goes on: its items take the new events."""
@@ -128,7 +131,9 @@ class ChatPanes:
         presenter = self._presenter
         if presenter is None or presenter.turn is not message.turn:
             return
-        if self._wait_started is not None:
+        if self._long_run:
+            self.status.set(state="running")
+        elif self._wait_started is not None:
             self._end_wait("streaming")
         presenter.apply(message)
         self._refresh_section(message.turn)
