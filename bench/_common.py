@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -145,6 +146,57 @@ def subprocess_emulator(*, delay_ms: float, chunk_chars: int | None = None) -> I
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class ArrivalClock:
+    """A TCP forwarder in front of a server that notes when the first bytes of each create
+    request arrive (``time.perf_counter()``, the bench's own clock): when a request reaches
+    "the server", for clients in other processes (each bench client opens a fresh connection
+    for its request). It runs in a thread of the bench process."""
+
+    def __init__(self, upstream: str) -> None:
+        host, _, port = upstream.removeprefix("http://").rstrip("/").partition(":")
+        self._upstream = (host, int(port))
+        self.arrivals: list[float] = []
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self.url = ""
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        server = self._loop.run_until_complete(
+            asyncio.start_server(self._connection, "127.0.0.1", 0)
+        )
+        self.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        self._ready.set()
+        self._loop.run_forever()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        first = await reader.read(65536)
+        if first.startswith(b"POST ") and b"/interactions" in first.split(b"\r\n", 1)[0]:
+            self.arrivals.append(time.perf_counter())  # a create; not a GET of models, say
+        up_reader, up_writer = await asyncio.open_connection(*self._upstream)
+        up_writer.write(first)
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            with suppress(OSError):
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            with suppress(OSError):
+                sink.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    def arrival_after(self, moment: float) -> float | None:
+        """The first arrival after ``moment``, if any."""
+        return next((at for at in self.arrivals if at >= moment), None)
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
 
 
 # ---------------------------------------------------------------------- tmux

@@ -1,34 +1,40 @@
-"""A 60 KB answer, sent as fast as the server can, into `gemtui` in a real terminal (tmux 120x40).
+"""Answers sent as fast as the server can, into `gemtui` in a real terminal (tmux 120x40),
+next to the physical floor measured in the same run.
 
-The emulator runs in its own process with no pacing (`--delay-ms 0`); gemtui runs in a tmux
-pane as a user starts it (`gemtui --base-url URL`, GEMINI_API_KEY=fake). Once its first frame
-is up, the prompt `!size 60 go` is typed and the clock starts at the Enter key. It stops at the
-first `tmux capture-pane` (polled every ~10 ms) whose status bar says the turn is done ("ready"
-and "tokens") and whose screen shows the last line of the answer. Then, before quitting, CPU
-(utime + stime from /proc/<pid>/stat, for the turn and for the whole process) and peak RSS
-(VmHWM) of the gemtui process are read.
+The floor is ``shared/bench/raw_client.py``: a standard-library client that sends the prompt and
+writes each text delta straight to the terminal (no Markdown, no layout, no UI toolkit). Both
+clients run in the same tmux pane against the same emulator (its own process, no pacing,
+``--delay-ms 0``), behind a forwarder that notes when the create request arrives.
 
-Baseline in the same run: a raw streaming client in the same pane (gemtui's InteractionsClient
-printing the text deltas straight to the terminal, no Markdown, no Textual): the floor set by
-the server, the loopback and tmux.
+For each client and answer size, from the Enter key:
 
-Budget (DESIGN.md section 9): submit -> last line <= 1.5 s, CPU <= 2 s, peak RSS <= 200 MB.
+* **request**: until the create request reaches the server;
+* **first text**: until the answer's first line is on screen (``tmux capture-pane`` every
+  ~5 ms);
+* **last line**: until its last line is on screen (gemtui: and the status bar says ready);
+* **CPU**: user + system CPU of the client process during the turn; **RSS**: its peak.
 
-Run: ``python bench/terminal.py`` (about 30 s).
+Budgets (DESIGN.md section 9, issue 20): request <= floor + 25 ms; first text <= floor +
+100 ms; last line <= 4x floor (60 KB); CPU <= 0.6 s (60 KB); peak RSS <= 200 MB.
+
+Run: ``python bench/terminal.py`` (about a minute); ``--sizes 15 60 240``; ``--gemtui PATH``
+measures another install's console script (e.g. an older checkout, for a before/after).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sys
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from _common import (
     GEMTUI,
     PYTHON,
+    ROOT,
+    ArrivalClock,
     Tmux,
     cpu_seconds,
     median,
@@ -39,122 +45,171 @@ from _common import (
     verdict,
 )
 
-SIZE_KB = 60
-PROMPT = f"!size {SIZE_KB} go"
-READY_MARKER = "Ask Gemini"
-PLAIN_READY = "plain client ready"
-PLAIN_DONE = "plain client done"
+RAW_CLIENT = ROOT.parent / "shared" / "bench" / "raw_client.py"
+RAW_READY = "raw ready >"
+GEMTUI_READY = "Ask Gemini"
 
 
 @dataclass
 class Result:
-    seconds: float
-    turn_cpu: float
-    total_cpu: float
+    request: float
+    first_text: float
+    last_line: float
+    cpu: float
     peak_rss_mb: float
 
 
-def answer_tail() -> str:
+def answer_fragments(size_kb: int) -> list[str]:
+    """Pieces of the answer's lines as both clients show them (no Markdown marks): the first
+    text on screen is whichever of these shows first (a fast answer scrolls its first lines
+    away before the next look)."""
+    from gemtui.emulator.markdown import answer
+
+    pieces = []
+    for line in answer("go", size_kb=size_kb).splitlines():
+        words = line.lstrip("-*#>| 0123456789.").replace("*", "").replace("`", "").strip()
+        if len(words) >= 16 and "|" not in words:
+            pieces.append(words[:16])
+    return pieces
+
+
+def answer_tail(size_kb: int) -> str:
     """The end of the last line of the answer, as it reads on screen (no Markdown marks)."""
     from gemtui.emulator.markdown import answer
 
-    last = answer("go", size_kb=SIZE_KB).rstrip().splitlines()[-1]
-    return last.lstrip("-*#>| ").rstrip("| ")[-30:]
+    last = answer("go", size_kb=size_kb).rstrip().splitlines()[-1]
+    return " ".join(last.replace("|", " ").lstrip("-*#> ").split())[-20:]
 
 
-def measure(tmux: Tmux, command: str, env: dict[str, str], ready: str, done: object) -> Result:
+def measure(
+    tmux: Tmux,
+    clock: ArrivalClock,
+    command: str,
+    env: dict[str, str],
+    ready: str,
+    size_kb: int,
+    done: Callable[[str], bool],
+) -> Result:
     tmux.start(command, env=env)
     tmux.wait_for(lambda screen: ready in screen, timeout=30)
     pid = tmux.pane_pid()
-    tmux.send_text(PROMPT)
-    time.sleep(0.2)  # let the typed text land before the clock starts
+    tmux.send_text(f"!size {size_kb} go")
+    time.sleep(0.3)  # let the typed text land (and the app settle) before the clock starts
     cpu_before = cpu_seconds(pid)
     start = time.perf_counter()
     tmux.send("Enter")
-    seen, _ = tmux.wait_for(done, timeout=120)  # type: ignore[arg-type]
-    total_cpu = cpu_seconds(pid)
+    fragments = answer_fragments(size_kb)
+    first, _ = tmux.wait_for(
+        lambda screen: any(piece in screen for piece in fragments), timeout=60, interval=0.005
+    )
+    last, _ = tmux.wait_for(done, timeout=120, interval=0.005)
+    cpu = cpu_seconds(pid) - cpu_before
     peak = proc_status_kb(pid, "VmHWM") / 1024
+    arrival = clock.arrival_after(start)
     tmux.kill()
-    return Result(seen - start, total_cpu - cpu_before, total_cpu, peak)
+    request = (arrival - start) if arrival is not None else float("nan")
+    return Result(request, first - start, last - start, cpu, peak)
+
+
+def raw_done(tail: str):
+    """The raw client printed the whole answer: its last line is on screen, or the client
+    stopped at the stream's closing ``data: [DONE]`` (which it reads as JSON and fails on,
+    after every delta was written) or asks again."""
+
+    def done(screen: str) -> bool:
+        flat = " ".join(screen.replace("|", " ").split())
+        return tail in flat or "JSONDecodeError" in screen or screen.count(RAW_READY) >= 2
+
+    return done
 
 
 def gemtui_done(tail: str):
     def done(screen: str) -> bool:
         lines = screen.splitlines()
         status = next((line for line in reversed(lines) if "tokens" in line), "")
-        return "ready" in status and tail in screen
+        # Table cells and wrapped lines space words differently than the source does.
+        return "ready" in status and tail in " ".join(screen.split())
 
     return done
 
 
-async def plain_client(base_url: str) -> None:
-    """The baseline's pane: wait for a prompt line, stream it, write text deltas to stdout."""
-    from gemtui.api.client import InteractionsClient
-    from gemtui.core.assembler import apply
-    from gemtui.core.conversation import Conversation
-    from gemtui.core.turn import Asked
-
-    print(PLAIN_READY, flush=True)
-    prompt = sys.stdin.readline().strip()
-    conversation = Conversation()
-    turn = conversation.start_turn(Asked(prompt=prompt))
-    out = sys.stdout
-    client = InteractionsClient(api_key="fake", base_url=base_url)
-    async with client, client.stream(conversation.build_request(turn)) as events:
-        async for received in events:
-            change = apply(turn.reply.state, received.event, received_at=0.0, size=received.size)
-            if change.appended_text and change.kind == "step_delta":
-                out.write(change.appended_text)
-    out.write(f"\n{PLAIN_DONE}\n")
-    out.flush()
-    await asyncio.sleep(3600)  # stay alive so the bench can read /proc before it kills us
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--plain-client", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[15, 60, 240])
+    parser.add_argument("--gemtui", default=GEMTUI, help="the gemtui console script to measure")
     args = parser.parse_args()
-    if args.plain_client:
-        asyncio.run(plain_client(args.plain_client))
-        return
+    if not RAW_CLIENT.exists():
+        raise SystemExit(f"the floor client is missing: {RAW_CLIENT}")
 
-    tail = answer_tail()
-    env = {"GEMINI_API_KEY": "fake"}
-    results: dict[str, list[Result]] = {"plain": [], "gemtui": []}
-    with subprocess_emulator(delay_ms=0) as url, tmux_session(120, 40) as tmux:
-        gemtui = f"exec {GEMTUI} --base-url {url}"
-        plain = f"exec {PYTHON} {Path(__file__).resolve()} --plain-client {url}"
-        plain_done = lambda screen: PLAIN_DONE in screen  # noqa: E731
-        measure(tmux, gemtui, env, READY_MARKER, gemtui_done(tail))  # warm-up, not counted
+    results: dict[tuple[str, int], list[Result]] = {}
+    with (
+        subprocess_emulator(delay_ms=0) as url,
+        tmux_session(120, 40) as tmux,
+        tempfile.TemporaryDirectory(prefix="gemtui-bench-home-") as home,
+    ):
+        clock = ArrivalClock(url)
+        env = {
+            "GEMINI_API_KEY": "fake",
+            "GOOGLE_GEMINI_BASE_URL": clock.url,
+            # A history and state of its own, as a new user has: written to, never the user's.
+            "GEMTUI_DATA_DIR": str(Path(home) / "data"),
+            "XDG_STATE_HOME": str(Path(home) / "state"),
+            "XDG_CONFIG_HOME": str(Path(home) / "config"),
+        }
+        clients = {
+            "raw": (
+                f"exec {PYTHON} {RAW_CLIENT}",
+                RAW_READY,
+                lambda size: raw_done(answer_tail(size)),
+            ),
+            "gemtui": (
+                f"exec {args.gemtui} --base-url {clock.url}",
+                GEMTUI_READY,
+                lambda size: gemtui_done(answer_tail(size)),
+            ),
+        }
+        warm = clients["gemtui"]
+        measure(tmux, clock, warm[0], env, warm[1], 15, warm[2](15))  # warm-up, not counted
         for _ in range(args.runs):
-            results["plain"].append(measure(tmux, plain, env, PLAIN_READY, plain_done))
-            results["gemtui"].append(measure(tmux, gemtui, env, READY_MARKER, gemtui_done(tail)))
+            for size in args.sizes:
+                for name, (command, ready, done) in clients.items():
+                    result = measure(tmux, clock, command, env, ready, size, done(size))
+                    results.setdefault((name, size), []).append(result)
+        clock.stop()
 
-    def med(name: str, attr: str) -> float:
-        return median([getattr(r, attr) for r in results[name]])
+    def med(name: str, size: int, attr: str) -> float:
+        return median([getattr(r, attr) for r in results[(name, size)]])
 
-    base = med("plain", "seconds")
     rows = []
-    for name, label in (("plain", "raw client printing deltas (baseline)"), ("gemtui", "gemtui")):
-        seconds = med(name, "seconds")
-        rows.append([
-            label, f"{seconds:.2f}", f"{seconds / base:.2f}x", f"{med(name, 'turn_cpu'):.2f}",
-            f"{med(name, 'total_cpu'):.2f}", f"{med(name, 'peak_rss_mb'):.0f}",
-        ])  # fmt: skip
+    for size in args.sizes:
+        for name in ("raw", "gemtui"):
+            floor = med("raw", size, "last_line")
+            rows.append([
+                f"{size} KB {'raw client (floor)' if name == 'raw' else 'gemtui'}",
+                f"{med(name, size, 'request') * 1000:.0f}",
+                f"{med(name, size, 'first_text') * 1000:.0f}",
+                f"{med(name, size, 'last_line'):.2f}",
+                f"{med(name, size, 'last_line') / floor:.1f}x",
+                f"{med(name, size, 'cpu'):.2f}",
+                f"{med(name, size, 'peak_rss_mb'):.0f}",
+            ])  # fmt: skip
     print_table(
-        f"{SIZE_KB} KB answer as fast as the server can, tmux 120x40, median of {args.runs}",
-        ["what", "submit->last line s", "ratio", "turn CPU s", "process CPU s", "peak RSS MB"],
+        f"answers at full speed, tmux 120x40, Enter ->, median of {args.runs}",
+        ["client", "request ms", "first text ms", "last line s", "vs floor", "CPU s", "RSS MB"],
         rows,
     )
-    seconds, cpu, rss = (
-        med("gemtui", "seconds"),
-        med("gemtui", "total_cpu"),
-        med("gemtui", "peak_rss_mb"),
-    )
+    size = 60 if 60 in args.sizes else args.sizes[0]
+    request = med("gemtui", size, "request") - med("raw", size, "request")
+    first = med("gemtui", size, "first_text") - med("raw", size, "first_text")
+    ratio = med("gemtui", size, "last_line") / med("raw", size, "last_line")
+    cpu = med("gemtui", size, "cpu")
+    rss = med("gemtui", size, "peak_rss_mb")
     print(
-        f"budget: <= 1.5 s: {verdict(seconds <= 1.5)}; CPU <= 2 s (whole process): "
-        f"{verdict(cpu <= 2)}; peak RSS <= 200 MB: {verdict(rss <= 200)}"
+        f"budgets at {size} KB: request <= floor + 25 ms ({request * 1000:+.0f} ms): "
+        f"{verdict(request <= 0.025)}; first text <= floor + 100 ms ({first * 1000:+.0f} ms): "
+        f"{verdict(first <= 0.1)}; last line <= 4x floor ({ratio:.1f}x): {verdict(ratio <= 4)}; "
+        f"CPU <= 0.6 s: {verdict(cpu <= 0.6)}; peak RSS <= 200 MB: {verdict(rss <= 200)}"
     )
 
 

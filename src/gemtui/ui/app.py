@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input, TextArea
 from textual.worker import Worker
 
 from gemtui.api.client import InteractionsClient
@@ -1035,6 +1036,14 @@ class GemtuiApp(App[int]):
         else:
             order = [info.id for info in keymap_catalogue()]
             self.push_screen(HelpScreen(help_sections(self, self.screen, order)))
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Every text field's cursor is steady: a blinking one repaints its line twice a
+        second for as long as the field has focus (bytes on the wire over SSH, and a screen
+        that depends on the moment it is looked at)."""
+        widget = event.widget
+        if isinstance(widget, Input | TextArea):
+            widget.cursor_blink = False
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "turn":
