@@ -48,6 +48,8 @@ from _common import (
 RAW_CLIENT = ROOT.parent / "shared" / "bench" / "raw_client.py"
 RAW_READY = "raw ready >"
 GEMTUI_READY = "Ask Gemini"
+#: Seconds between the first screen and typing the prompt (see measure).
+SETTLE = 1.0
 
 
 @dataclass
@@ -93,8 +95,11 @@ def measure(
     tmux.start(command, env=env)
     tmux.wait_for(lambda screen: ready in screen, timeout=30)
     pid = tmux.pane_pid()
+    # A person reads the first screen and types for a second or more; the clock starts at
+    # Enter, once the typed text has landed.
+    time.sleep(SETTLE)
     tmux.send_text(f"!size {size_kb} go")
-    time.sleep(0.3)  # let the typed text land (and the app settle) before the clock starts
+    time.sleep(0.3)
     cpu_before = cpu_seconds(pid)
     start = time.perf_counter()
     tmux.send("Enter")

@@ -11,9 +11,12 @@ Front ends learn of each retry, and how long it waits, through ``on_retry``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable, Mapping
 from contextlib import aclosing
 from types import TracebackType
@@ -34,7 +37,7 @@ from gemtui.api.errors import (
     connection_error,
     error_from_response,
 )
-from gemtui.api.models import CreateInteractionParams, Interaction
+from gemtui.api.models import CreateInteractionParams, Interaction, build_schemas
 from gemtui.api.sse import EventStream, ReceivedEvent, guarded_chunks
 from gemtui.api.timing import RequestTimings, RetryPolicy, Timeouts, TimingTrace
 
@@ -54,6 +57,18 @@ __all__ = [
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 API_VERSIONS = ("v1beta", "v1")
 USER_AGENT = f"gemtui/{__version__}"
+#: What httpcore imports on a client's first request (see ``InteractionsClient.warm_up``).
+WARM_MODULES = (
+    "anyio._backends._asyncio",
+    "anyio.streams.memory",
+    "anyio.streams.stapled",
+    "anyio.streams.tls",
+    "anyio.lowlevel",
+    "httpcore._backends.anyio",
+    "httpcore._async.http11",
+    "httpcore._async.connection",
+    "httpcore._async.connection_pool",
+)
 #: Error bodies are read up to this size; the rest is not needed to explain the error.
 _MAX_ERROR_BODY = 256 * 1024
 
@@ -117,9 +132,11 @@ class InteractionsClient:
         self.timeouts = timeouts
         self.retry = retry
         self._owns_http = http is None
-        # Created on the first request: building an AsyncClient loads the TLS certificates
-        # (about 30 ms), which should not delay the first frame of the TUI.
+        # Created on the first request, or ahead of it by ``warm_up``: building an AsyncClient
+        # imports the HTTP stack and loads the TLS certificates (0.1-0.25 s here), which must
+        # delay neither the first frame of the TUI nor the first request.
         self._http_client = http
+        self._http_lock = threading.Lock()
         self._httpx_timeout = httpx.Timeout(
             # Reads are bounded by our own first-byte and idle limits (see _send, EventStream).
             connect=timeouts.connect,
@@ -158,8 +175,22 @@ class InteractionsClient:
     @property
     def _http(self) -> httpx.AsyncClient:
         if self._http_client is None:
-            self._http_client = httpx.AsyncClient()
+            with self._http_lock:  # ``warm_up`` may be building it in its thread
+                if self._http_client is None:
+                    self._http_client = httpx.AsyncClient()
         return self._http_client
+
+    def warm_up(self) -> None:
+        """Build the HTTP client and import what the first request needs, so that the
+        request leaves at once when it is made. Blocking: run it in a thread (the TUI does,
+        after its first frame); it touches no event loop."""
+        self._http  # noqa: B018 - built for its side effect
+        # Imported by httpcore on the first request otherwise (the asyncio backend of anyio
+        # and its streams): a tenth of a second on the request's path.
+        for module in WARM_MODULES:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(module)
+        build_schemas()
 
     async def aclose(self) -> None:
         """Close the HTTP client if this client created it."""

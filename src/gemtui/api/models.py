@@ -792,6 +792,23 @@ _step_adapter: TypeAdapter[Any] = TypeAdapter(Step, config=_LAZY)
 _content_adapter: TypeAdapter[Any] = TypeAdapter(Content, config=_LAZY)
 
 
+def build_schemas() -> None:
+    """Build every wire model's validator and serializer now.
+
+    They are built on first use (``defer_build``), which keeps them off the start-up path but
+    puts them on the first turn's: a quarter of a second of schema building between Enter and
+    the request. A front end calls this from a thread once it is on screen
+    (``InteractionsClient.warm_up`` does)."""
+    for adapter in (_event_adapter, _step_adapter, _content_adapter):
+        adapter.rebuild()
+    pending = [WireModel]
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model is not WireModel and not model.__pydantic_complete__:
+            model.model_rebuild()
+
+
 def parse_event(data: str | bytes | dict[str, Any]) -> EventBase:
     """Parse one SSE ``data`` payload; never raises.
 

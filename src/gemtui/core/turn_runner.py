@@ -65,6 +65,8 @@ def runs_in_background(agent: str) -> bool:
 
 #: Rounds of function calls answered in a row before the runner stops and says so.
 MAX_TOOL_ROUNDS = 10
+#: Longest the runner folds events of a burst before it lets the front end run (seconds).
+FOLD_SLICE = 0.01
 #: Continuation hops of one answer before the runner stops (the SDK stops only at a hop that
 #: hands back its own token; a bound keeps a misbehaving server from looping for ever).
 MAX_HOPS = 64
@@ -479,9 +481,15 @@ class TurnRunner:
             self.sink.request_accepted(turn)
             # Every event of the turn counts from its first request, however many it took.
             started = reply.timings.started_at
+            pause_at = time.perf_counter() + FOLD_SLICE
             async for received in stream:
                 offset = received.received_at - started
                 self._take(turn, received.raw, received.event, offset, received.size, recorder)
+                if time.perf_counter() >= pause_at:
+                    # A burst (a long answer sent at once) is folded in slices, so that what
+                    # came first is shown while the rest is still being read.
+                    await asyncio.sleep(0)
+                    pause_at = time.perf_counter() + FOLD_SLICE
 
     def _take(
         self,

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, TextArea
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
 from gemtui.api.client import InteractionsClient
 from gemtui.api.errors import GemtuiApiError
@@ -136,6 +136,8 @@ class Connection:
     secrets: list[str] = field(default_factory=list, repr=False)
 
 
+#: How long after a turn starts the footer is redrawn to offer Cancel (the request goes first).
+BINDINGS_DELAY = 0.1
 #: Why a stateless chat cannot send a background run.
 STATELESS_BACKGROUND = (
     "Background runs are stored at the server and polled there; this chat is stateless. "
@@ -373,6 +375,12 @@ class GemtuiApp(App[int]):
             self.view.add_item(NoticeItem(problem, "Defaults are used for it.", level="warning"))
         self._apply_look(self.user_settings)
         self.composer.focus()
+        self.call_after_refresh(self._warm_up_client)
+
+    def _warm_up_client(self) -> None:
+        """Build the HTTP client beside the UI, after the first frame: the first request then
+        leaves as soon as Enter is pressed."""
+        self.run_worker(self.client.warm_up, thread=True, group="warm-up", exit_on_error=False)
 
     def _apply_look(self, settings: Settings) -> None:
         """Theme and keymap from the settings; what cannot be applied is said, not raised."""
@@ -744,6 +752,7 @@ class GemtuiApp(App[int]):
         self.connection.api_version = settings.api_version
         old, self.client = self.client, self._make_client()
         self.run_worker(old.aclose(), group="close-client")
+        self._warm_up_client()
         self.status.set(
             endpoint="offline emulator" if self.connection.demo else settings.base_url or ""
         )
@@ -1046,8 +1055,14 @@ class GemtuiApp(App[int]):
             widget.cursor_blink = False
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "turn":
-            self.refresh_bindings()  # Escape's "Cancel" shows only while a turn runs
+        """Escape's "Cancel" shows only while a turn runs. Showing it redraws the footer
+        (tens of milliseconds), so at the start it waits a moment: the request goes first."""
+        if event.worker.group != "turn":
+            return
+        if event.state == WorkerState.RUNNING:
+            self.set_timer(BINDINGS_DELAY, self.refresh_bindings)
+        else:
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_or_focus":

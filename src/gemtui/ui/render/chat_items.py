@@ -50,6 +50,11 @@ GLYPH_EXPANDED = "▼"
 MAX_RENDERED_BLOCK = 200_000
 #: An open block is re-rendered only after this many times its last render cost has passed.
 TAIL_COST_FACTOR = 4.0
+#: How long one render of an answer may spend on Markdown blocks it has not rendered before,
+#: newest first (what a reader following the answer sees); the others show as plain text until
+#: a later render. A burst of a hundred blocks then paints at once instead of after a second
+#: of rendering, and the rest is drawn in slices while the app is idle.
+RENDER_SLICE = 0.008
 #: The gap between blocks: one shared object, so an unchanged line is the same object from one
 #: render to the next (the conversation pane repaints only from the first changed line).
 BLANK_LINE = Strip.blank(0)
@@ -68,9 +73,12 @@ def markdown(source: str, ctx: RenderContext) -> RenderableType:
 
 class ChatItem:
     """Base of every item; ``version`` changes whenever its rendering would. ``turn`` is the
-    turn the item shows part of (``None``: a message of the app's own)."""
+    turn the item shows part of (``None``: a message of the app's own). ``pending``: its last
+    render left parts drawn roughly, to be drawn properly when it is rendered again (the pane
+    does that when it is idle)."""
 
     expandable = False
+    pending = False
 
     def __init__(self) -> None:
         self.version = 0
@@ -158,6 +166,17 @@ class ResultsSentItem(UserItem):
 PackedLines = tuple[tuple[list[Segment], int], ...]
 
 
+def plain_lines(text: str, width: int) -> list[Strip]:
+    """``text`` as plain lines cut to ``width``: a stand-in for a block not rendered yet, as
+    tall as it will be, give or take (cheap: no Markdown, no wrapping at words)."""
+    width = max(width, 1)
+    return [
+        Strip([Segment(line[start : start + width])])
+        for line in text.splitlines()
+        for start in range(0, max(len(line), 1), width)
+    ]
+
+
 def pack(lines: list[Strip]) -> PackedLines:
     return tuple((list(line), line.cell_length) for line in lines)
 
@@ -179,6 +198,8 @@ class AnswerItem(ChatItem):
         self.blocks = IncrementalBlocks()
         self.source = ""
         self._block_cache: dict[tuple[str, int], list[Strip] | PackedLines] = {}
+        #: Plain-text stand-ins of blocks not drawn yet, by (block, width).
+        self._plain_cache: dict[tuple[str, int], list[Strip]] = {}
         self.images: list[ImageContent] = []
         self.citations: list[UrlCitation] = []
         self.final = False
@@ -235,11 +256,18 @@ class AnswerItem(ChatItem):
             self.blocks = IncrementalBlocks()
             self.blocks.finished.extend(whole)
         self.final = True
-        self._block_cache = {
-            key: pack(lines) if isinstance(lines, list) else lines
-            for key, lines in self._block_cache.items()
-        }
+        self._pack_when_drawn()
         self.touch()
+
+    def _pack_when_drawn(self) -> None:
+        """A final answer drawn whole keeps its blocks' lines packed (fewer objects for the
+        collector); while blocks still wait to be drawn, each slice needs them ready."""
+        if self.final and not self.pending:
+            self._plain_cache.clear()
+            self._block_cache = {
+                key: pack(lines) if isinstance(lines, list) else lines
+                for key, lines in self._block_cache.items()
+            }
 
     def _render_block(self, block: str, width: int, ctx: RenderContext) -> list[Strip]:
         key = (block, width)
@@ -247,7 +275,8 @@ class AnswerItem(ChatItem):
         if cached is not None:
             return cached if isinstance(cached, list) else unpack(cached)
         strips = trim_blank(render_lines(self._renderable(block, ctx), width, ctx))
-        self._block_cache[key] = pack(strips) if self.final else strips
+        self._block_cache[key] = pack(strips) if self.final and not self.pending else strips
+        self._plain_cache.pop(key, None)
         return strips
 
     def _renderable(self, block: str, ctx: RenderContext) -> RenderableType:
@@ -287,6 +316,27 @@ class AnswerItem(ChatItem):
         self._tail_key = key
         return self._tail_lines
 
+    def _finished_blocks(self, width: int, ctx: RenderContext) -> list[list[Strip]]:
+        """The lines of each finished block: rendered when cached or while the slice lasts
+        (newest first), else plain text wrapped to the width."""
+        blocks = self.blocks.finished
+        shown: list[list[Strip]] = [[] for _ in blocks]
+        until = time.perf_counter() + RENDER_SLICE
+        was_pending, self.pending = self.pending, False
+        for number in range(len(blocks) - 1, -1, -1):
+            key = (blocks[number], width)
+            if key in self._block_cache or time.perf_counter() < until:
+                shown[number] = self._render_block(blocks[number], width, ctx)
+            else:
+                plain = self._plain_cache.get(key)
+                if plain is None:
+                    plain = self._plain_cache[key] = plain_lines(blocks[number], width)
+                shown[number] = plain
+                self.pending = True
+        if was_pending and not self.pending:
+            self._pack_when_drawn()
+        return shown
+
     def render(self, width: int, ctx: RenderContext) -> list[Strip]:
         if any(w != width for _, w in self._block_cache):
             self._block_cache = {k: v for k, v in self._block_cache.items() if k[1] == width}
@@ -302,10 +352,10 @@ class AnswerItem(ChatItem):
         if self.structured is not None:
             lines.extend(self.structured.lines(width, ctx))
         else:
-            for block in self.blocks.finished:
+            for block_lines in self._finished_blocks(width, ctx):
                 if lines:
                     lines.append(blank)
-                lines.extend(self._render_block(block, width, ctx))
+                lines.extend(block_lines)
             tail = self.blocks.tail
             if tail.strip():
                 if lines:

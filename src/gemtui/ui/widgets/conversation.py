@@ -31,6 +31,9 @@ LINE_CACHE_ITEMS = 48
 GUTTER = 2
 #: Shortest time between two scrolls that follow a streaming answer (see _follow_tail).
 FOLLOW_INTERVAL = 0.2
+#: Pause between two slices of drawing what an item left drawn roughly (``ChatItem.pending``):
+#: long enough for the screen to be painted and keys handled in between.
+PENDING_PAUSE = 0.02
 GAP = 1
 
 
@@ -124,6 +127,11 @@ class ConversationView(ScrollView, can_focus=True):
         #: When the view last scrolled to follow the tail, and the pending catch-up scroll.
         self._last_follow = 0.0
         self._follow_timer: Timer | None = None
+        #: The pane's style while a paint is going on (see render_lines).
+        self._base_style: Style | None = None
+        #: Items whose last render left parts drawn roughly, and the timer that draws more.
+        self._pending: list[ChatItem] = []
+        self._pending_timer: Timer | None = None
 
     # ------------------------------------------------------------------ content
 
@@ -167,6 +175,7 @@ class ConversationView(ScrollView, can_focus=True):
         self._relayout(from_index=index)
 
     def clear(self) -> None:
+        self._pending.clear()
         self.items.clear()
         self._heights.clear()
         self._height_keys.clear()
@@ -218,6 +227,24 @@ class ConversationView(ScrollView, can_focus=True):
         if self._height_keys[index] != key:
             self._heights[index] = len(self._item_lines(index))
             self._height_keys[index] = key
+            if item.pending and item not in self._pending:
+                self._pending.append(item)
+                if self._pending_timer is None:
+                    self._pending_timer = self.set_timer(PENDING_PAUSE, self._draw_pending)
+
+    def _draw_pending(self) -> None:
+        """Draw another slice of what items left drawn roughly (their render is given a new
+        time slice); more slices follow until nothing is left."""
+        self._pending_timer = None
+        items, self._pending = self._pending, []
+        first = None
+        for item in items:
+            index = self._index_of(item)
+            if index is not None and item.pending:
+                item.touch()
+                first = index if first is None else min(first, index)
+        if first is not None:
+            self._relayout(from_index=first)
 
     def _relayout(self, from_index: int, *, above: bool = False) -> None:
         """Measure the items from ``from_index`` on; ``above``: they grew above the view."""
@@ -344,10 +371,18 @@ class ConversationView(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ rendering
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The pane's style is worked out once per paint rather than once per line.
+        self._base_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base_style = None
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
-        base = self.rich_style
+        base = self._base_style or self.rich_style
         line_y = scroll_y + y
         index = bisect_right(self._offsets, line_y) - 1
         if index < 0 or index >= len(self.items):

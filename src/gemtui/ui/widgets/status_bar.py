@@ -48,7 +48,10 @@ class StatusBar(Static):
     def set(self, **changes: object) -> None:
         self.info = replace(self.info, **changes)
         self._tick += 1
-        self.update(self._text())
+        # One line of fixed height: only that line is repainted. A layout pass of the whole
+        # screen per update would cost tens of milliseconds, five times a second while the
+        # waiting indicator ticks.
+        self.update(self._text(), layout=False)
 
     def _text(self) -> Text:
         info = self.info
