@@ -175,3 +175,16 @@ async def test_deep_research_streams_into_the_chat_from_the_background(emulator)
         assert kinds.count("ToolItem") == 6 and kinds[-1] == "AnswerItem"
         assert answers(app)[-1].sources
         assert app.status.info.elapsed is None
+
+
+async def test_the_timeline_heading_counts_the_interactions_of_an_answer_in_hops(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "tell me about owls !hops 3")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        heading = timeline_heading(app, 0)
+        assert "3 interactions" in heading and " completed " in heading
+        starts = [r for r in app.conversation.turns[0].reply.state.events
+                  if r.event_type == "interaction.created"]  # fmt: skip
+        assert len(starts) == 3

@@ -53,6 +53,17 @@ class Asked:
     #: The create body as sent (never holds the key); empty until the request is built.
     request: dict[str, Any] = field(default_factory=dict)
 
+    def again(self) -> Asked:
+        """The same input, to send as a new turn (a retry): the request is built anew."""
+        return Asked(
+            prompt=self.prompt,
+            attachments=self.attachments,
+            attachment_labels=self.attachment_labels,
+            results=self.results,
+            kind=self.kind,
+            label=self.label,
+        )
+
     @property
     def has_user_input(self) -> bool:
         return bool(self.prompt or self.attachments)

@@ -433,17 +433,7 @@ class TurnRunner:
                 "warning",
             )
         )
-        asked = turn.asked
-        return await self.send(
-            Asked(
-                prompt=asked.prompt,
-                attachments=asked.attachments,
-                attachment_labels=asked.attachment_labels,
-                results=asked.results,
-                kind=asked.kind,
-                label=asked.label,
-            )
-        )
+        return await self.send(turn.asked.again())
 
     def _chain_was_lost(self, turn: Turn, error: ApiStatusError) -> bool:
         """A 404 for the interaction the request chained onto: mark it lost, rebuild the

@@ -129,16 +129,7 @@ class ChatController:
         last = turns[-1].asked
         if last.kind not in ("prompt", "results"):
             return None
-        return self.runner.send(
-            Asked(
-                prompt=last.prompt,
-                attachments=last.attachments,
-                attachment_labels=last.attachment_labels,
-                results=last.results,
-                kind=last.kind,
-                label=last.label,
-            )
-        )
+        return self.runner.send(last.again())
 
     def can_resume(self) -> bool:
         """Whether the last turn can go on where it stopped (a cut-off stream of a stored

@@ -214,6 +214,9 @@ class TimelineList(ScrollView, can_focus=True):
             parts.append(f"first byte {format_seconds(timings.first_byte_s)}")
             parts.append(f"total {format_seconds(timings.total_s)}")
         parts.append(f"{len(state.events)} events")
+        hops = len(row.source.reply.hops)
+        if hops > 1:  # an answer continued over several interactions (requires_continuation)
+            parts.append(f"{hops} interactions")
         if row.source.title:
             parts.append(f"«{_plain(row.source.title)}»")
         text = " · ".join(parts)
