@@ -207,6 +207,9 @@ class TimelineList(ScrollView, can_focus=True):
         steps = self.rows.step_rows(row.turn)
         mark = "▾" if steps and all(step.expanded for step in steps) else "▸"
         parts = [f"{mark} Turn {row.turn + 1}", _plain(row.source.status)]
+        hops = len(row.source.reply.hops)
+        if hops > 1:  # an answer continued over several interactions (requires_continuation)
+            parts.append(f"{hops} interactions")
         if timings is not None:
             if timings.status_code is not None:
                 parts.append(f"HTTP {timings.status_code}")
@@ -214,9 +217,6 @@ class TimelineList(ScrollView, can_focus=True):
             parts.append(f"first byte {format_seconds(timings.first_byte_s)}")
             parts.append(f"total {format_seconds(timings.total_s)}")
         parts.append(f"{len(state.events)} events")
-        hops = len(row.source.reply.hops)
-        if hops > 1:  # an answer continued over several interactions (requires_continuation)
-            parts.append(f"{hops} interactions")
         if row.source.title:
             parts.append(f"«{_plain(row.source.title)}»")
         text = " · ".join(parts)
