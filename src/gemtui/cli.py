@@ -137,7 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="retries of a failed request (429, 5xx, connection) (default: 4)",
     )  # fmt: skip
 
-    emulator = subparsers.add_parser("emulator", help="run the offline Interactions API emulator")
+    from gemtui.emulator.help_text import EPILOG  # plain text, no imports of its own
+
+    emulator = subparsers.add_parser(
+        "emulator",
+        help="run the offline Interactions API emulator",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     emulator.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
     emulator.add_argument(

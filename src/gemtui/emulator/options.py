@@ -23,5 +23,7 @@ class EmulatorOptions:
     retry_after_seconds: float = 1.0
     #: simulated time each step of a background run takes, in milliseconds
     background_step_ms: float = 60.0
+    #: how long a ``service_tier: "flex"`` run waits ``queued`` (streams and background runs)
+    flex_queue_ms: float = 400.0
     #: seed mixed into every id, so two emulators can be told apart and one is reproducible
     seed: str = "gemtui-emulator"
