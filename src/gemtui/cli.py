@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", type=Path, metavar="PATH", help="settings file (default: the user config dir)"
     )
-    parser.add_argument("--api-version", choices=("v1beta", "v1"), help="API version")
+    parser.add_argument("--api-version", choices=("v1", "v1beta"), help="API version (default: v1)")
     parser.add_argument("--theme", metavar="NAME", help="colour theme (e.g. ansi-dark)")
     parser.add_argument(
         "--stateless", action="store_true", help="resend the history each turn (store: false)"

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 CONFIG_FILE_NAME = "config.toml"
 DEFAULT_MODEL = ChatSettings.model
-API_VERSIONS = ("v1beta", "v1")
+API_VERSIONS = ("v1", "v1beta")
 THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
 BUILT_IN_TOOLS = ("google_search", "code_execution", "url_context")
 #: File mode of a config file that holds an API key: read and write for its owner only.
@@ -183,7 +183,7 @@ class Settings(BaseSettings):
     base_url: str | None = Field(
         None, validation_alias=AliasChoices("GEMTUI_BASE_URL", "GOOGLE_GEMINI_BASE_URL")
     )
-    api_version: Literal["v1beta", "v1"] = "v1beta"
+    api_version: Literal["v1", "v1beta"] = "v1"
     model: str = Field(DEFAULT_MODEL, min_length=1)
     agent: str | None = None
     #: Where an agent runs: "remote" (a fresh sandbox) or an environment id; unset, a chat's

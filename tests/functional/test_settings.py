@@ -281,7 +281,7 @@ async def test_base_url_sends_the_next_request_elsewhere(emulator, emulator_fact
         set_input(screen, "#base-url", other.base_url)
         await save(pilot)
         await send(pilot, "to the other emulator")
-        assert last_request(other, "to the other emulator")["path"] == "/v1beta/interactions"
+        assert last_request(other, "to the other emulator")["path"] == "/v1/interactions"
 
 
 async def test_invalid_values_are_refused_next_to_their_fields(emulator, tmp_path):

@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
-API_VERSIONS = ("v1beta", "v1")
+API_VERSIONS = ("v1", "v1beta")
 USER_AGENT = f"gemtui/{__version__}"
 #: Error bodies are read up to this size; the rest is not needed to explain the error.
 _MAX_ERROR_BODY = 256 * 1024
@@ -103,7 +103,7 @@ class InteractionsClient:
         *,
         api_key: str | None,
         base_url: str | None = None,
-        api_version: str = "v1beta",
+        api_version: str = "v1",
         timeouts: Timeouts = Timeouts(),  # noqa: B008 - frozen, safe to share
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, safe to share
         http: httpx.AsyncClient | None = None,

@@ -126,7 +126,7 @@ class Connection:
     base_url: str | None = None
     #: Kept out of the repr: tracebacks and debug output print dataclasses whole.
     api_key: str | None = field(default=None, repr=False)
-    api_version: str = "v1beta"
+    api_version: str = "v1"
     demo: bool = False
     notice: str = ""
     secrets: list[str] = field(default_factory=list, repr=False)
