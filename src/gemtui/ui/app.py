@@ -1144,8 +1144,12 @@ def settings_summary(settings: ChatSettings) -> str:
     ]
     if settings.system_instruction:
         parts.append("system")
-    if settings.response_format is not None:
-        parts.append("schema")
+    formats = settings.response_format
+    for item in [formats] if isinstance(formats, dict) else formats or []:
+        parts.append("schema" if item.get("type") == "text" else str(item.get("type")))
+    parts += settings.response_modalities
+    if settings.service_tier:
+        parts.append(settings.service_tier)
     if settings.background and settings.stateful:  # stateless chats cannot run in background
         parts.append("background")
     return "+".join(parts)

@@ -217,7 +217,8 @@ class TimelineList(ScrollView, can_focus=True):
         if row.source.title:
             parts.append(f"«{_plain(row.source.title)}»")
         text = " · ".join(parts)
-        style = self._style("timeline--error" if state.error else "timeline--turn")
+        failed = state.error is not None or state.status in ("failed", "budget_exceeded")
+        style = self._style("timeline--error" if failed else "timeline--turn")
         return [Segment(set_cell_size(text, width), style)]
 
     def _usage_segments(self, row: TurnRow, width: int) -> list[Segment]:
@@ -225,6 +226,8 @@ class TimelineList(ScrollView, can_focus=True):
         if row.state.error is not None:
             error = row.state.error
             text += f" · error {_plain(str(error.code))}: {_plain(error.message or '')}"
+        for failure in row.state.interaction.errors or ():
+            text += f" · error {_plain(str(failure.code))}: {_plain(failure.message or '')}"
         return [Segment(set_cell_size(text, width), self._style("timeline--usage"))]
 
     def _numbers(self, numbers: Sequence[str]) -> str:
