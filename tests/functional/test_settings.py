@@ -167,9 +167,7 @@ EDITS: list[tuple[str, Callable[[SettingsScreen], None], Callable[[dict[str, Any
     (
         "response_schema",
         lambda s: set_area(s, "#response-schema", json.dumps(SCHEMA)),
-        lambda r: (
-            {"type": "text", "mime_type": "application/json", "schema": SCHEMA} in formats(r)
-        ),
+        lambda r: {"type": "text", "mime_type": "application/json", "schema": SCHEMA} in formats(r),
     ),
     (
         "output modality",
@@ -212,11 +210,13 @@ EDITS: list[tuple[str, Callable[[SettingsScreen], None], Callable[[dict[str, Any
     (
         "safety",
         lambda s: set_area(s, "#safety", "harassment=block_only_high\njailbreak = off"),
-        lambda r: r["body"]["safety_settings"]
-        == [
-            {"type": "harassment", "threshold": "block_only_high"},
-            {"type": "jailbreak", "threshold": "off"},
-        ],
+        lambda r: (
+            r["body"]["safety_settings"]
+            == [
+                {"type": "harassment", "threshold": "block_only_high"},
+                {"type": "jailbreak", "threshold": "off"},
+            ]
+        ),
     ),
     (
         "labels",
