@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--schema", metavar="FILE", help="structured output: answer JSON valid against this schema"
     )
+    _add_output_options(ask)
     ask.add_argument(
         "--continue", dest="continue_id", nargs="?", const="", metavar="ID",
         help="continue from the last interaction, or from ID",
@@ -135,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--retries", type=int, default=4, metavar="N",
         help="retries of a failed request (429, 5xx, connection) (default: 4)",
+    )  # fmt: skip
+    ask.add_argument(
+        "--api-version", choices=("v1", "v1beta"), default="v1",
+        help="API version (default: v1, as the google-genai SDK)",
     )  # fmt: skip
 
     from gemtui.emulator.help_text import EPILOG  # plain text, no imports of its own
@@ -239,6 +244,43 @@ def build_parser() -> argparse.ArgumentParser:
     _add_print_options(replay, "print the replayed answer instead of opening the TUI")
 
     return parser
+
+
+def _add_output_options(ask: argparse.ArgumentParser) -> None:
+    """What to ask for besides text, and how the request is served (``gemtui ask``)."""
+    from gemtui.core import request_options as options  # standard library only
+
+    ask.add_argument(
+        "--modality", choices=options.MODALITIES,
+        help="ask for an image, audio (speech), video or a document besides text",
+    )  # fmt: skip
+    ask.add_argument(
+        "--save-media", metavar="DIR", type=Path,
+        help="write the answer's pictures, audio, video and documents to DIR (never over a "
+        "file) and print their paths",
+    )  # fmt: skip
+    ask.add_argument("--aspect-ratio", choices=options.ASPECT_RATIOS, help="of a generated image")
+    ask.add_argument("--image-size", choices=options.IMAGE_SIZES, help="of a generated image")
+    ask.add_argument("--voice", metavar="NAME", help="voice of spoken answers (speech_config)")
+    ask.add_argument(
+        "--transcribe-language", metavar="CODE", action="append", default=[],
+        help="BCP-47 language of audio to transcribe (repeatable; transcription_config)",
+    )  # fmt: skip
+    ask.add_argument(
+        "--transcribe-mode", choices=options.TRANSCRIPTION_MODES, help="verbatim or smart"
+    )
+    ask.add_argument(
+        "--service-tier", choices=options.SERVICE_TIERS,
+        help="flex is cheaper and may wait queued; priority is served first",
+    )  # fmt: skip
+    ask.add_argument(
+        "--safety", metavar="CATEGORY=THRESHOLD", action="append", default=[],
+        help="a safety setting, e.g. harassment=block_only_high (repeatable)",
+    )  # fmt: skip
+    ask.add_argument(
+        "--label", metavar="KEY=VALUE", action="append", default=[],
+        help="a label of the interaction (repeatable)",
+    )  # fmt: skip
 
 
 def _add_print_options(parser: argparse.ArgumentParser, summary: str) -> None:

@@ -310,6 +310,8 @@ class SaveReport:
 
     saved: list[Path]
     failed: list[str]
+    #: For each saved file, the position of its item in what was given to save.
+    positions: tuple[int, ...] = ()
 
 
 def save_media(items: Iterable[MediaContent], directory: Path, label: str) -> SaveReport:
@@ -318,8 +320,9 @@ def save_media(items: Iterable[MediaContent], directory: Path, label: str) -> Sa
     not raised."""
     saved: list[Path] = []
     failed: list[str] = []
+    positions: list[int] = []
     counts: dict[str, int] = {}
-    for item in items:
+    for position, item in enumerate(items):
         kind = kind_of(item)
         number = counts[kind] = counts.get(kind, 0) + 1
         try:
@@ -327,9 +330,10 @@ def save_media(items: Iterable[MediaContent], directory: Path, label: str) -> Sa
             stem = f"gemtui-{kind}-{label}-{number}"
             extension = extension_for(item.mime_type, data)
             saved.append(write_new(unique_path(directory, stem, extension), data))
+            positions.append(position)
         except (MediaDataError, OSError) as error:
             failed.append(f"{kind} {number}: {error}")
-    return SaveReport(saved=saved, failed=failed)
+    return SaveReport(saved=saved, failed=failed, positions=tuple(positions))
 
 
 def media_of(content: Iterable[Any] | None) -> list[MediaContent]:
