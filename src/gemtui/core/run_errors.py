@@ -128,7 +128,10 @@ class FailureReport:
 
     message: str
     hint: str
+    #: Every reason: the ``errors[]`` entries first, then the failed steps' errors.
     reasons: list[str]
+    #: How many of ``reasons`` are ``errors[]`` entries (the rest are steps' errors).
+    run_reasons: int = 0
 
 
 def failure_report(interaction: Interaction, *, again: str = "send it again") -> FailureReport:
@@ -144,7 +147,9 @@ def failure_report(interaction: Interaction, *, again: str = "send it again") ->
     message += f": {reasons[0]}" if reasons else " without saying why."
     codes = {str(error.code).lower() for error in errors if error.code is not None}
     codes |= {found.name.lower() for found in failed_steps if found.name}
-    return FailureReport(message=message, hint=_hint(codes, again), reasons=reasons)
+    return FailureReport(
+        message=message, hint=_hint(codes, again), reasons=reasons, run_reasons=len(errors)
+    )
 
 
 def _hint(codes: set[str], again: str) -> str:
@@ -153,7 +158,6 @@ def _hint(codes: set[str], again: str) -> str:
     if codes & _QUOTA:
         return f"A quota or rate limit was reached: wait a little, then {again}."
     if not codes or codes & _TRANSIENT:
-        return (
-            f"This was the server's own failure; the partial answer is kept. {again.capitalize()}."
-        )
+        retry = again[:1].upper() + again[1:]
+        return f"This was the server's own failure; the partial answer is kept. {retry}."
     return f"The partial answer is kept. Check the request, then {again}."

@@ -209,7 +209,8 @@ class ChatPanes:
                 assembled_interaction(reply.state), again="press F5 to send the prompt again"
             )
             self.add_notice(report.message, report.hint, "error", turn)
-            for reason in report.reasons[1:]:
+            # Further errors[] entries; a failed step's error shows in its answer already.
+            for reason in report.reasons[1 : report.run_reasons]:
                 self.add_notice(reason, "", "error", turn)
         elif turn.status == "budget_exceeded":
             self.add_notice(BUDGET_MESSAGE, BUDGET_HINT, "warning", turn)

@@ -222,12 +222,15 @@ class TimelineList(ScrollView, can_focus=True):
         return [Segment(set_cell_size(text, width), style)]
 
     def _usage_segments(self, row: TurnRow, width: int) -> list[Segment]:
-        text = "    " + _usage_text(usage_parts(row.state.interaction.usage))
+        # A failed run's reasons come first: a narrow timeline cuts the end of the line.
+        failures = "".join(
+            f"error {_plain(str(failure.code))}: {_plain(failure.message or '')} · "
+            for failure in row.state.interaction.errors or ()
+        )
+        text = "    " + failures + _usage_text(usage_parts(row.state.interaction.usage))
         if row.state.error is not None:
             error = row.state.error
             text += f" · error {_plain(str(error.code))}: {_plain(error.message or '')}"
-        for failure in row.state.interaction.errors or ():
-            text += f" · error {_plain(str(failure.code))}: {_plain(failure.message or '')}"
         return [Segment(set_cell_size(text, width), self._style("timeline--usage"))]
 
     def _numbers(self, numbers: Sequence[str]) -> str:
