@@ -257,9 +257,12 @@ def _add_output_options(ask: argparse.ArgumentParser) -> None:
     ask.add_argument(
         "--save-media", metavar="DIR", type=Path,
         help="write the answer's pictures, audio, video and documents to DIR (never over a "
-        "file) and print their paths",
+        "file) and print their paths on stderr",
     )  # fmt: skip
-    ask.add_argument("--aspect-ratio", choices=options.ASPECT_RATIOS, help="of a generated image")
+    ask.add_argument(
+        "--aspect-ratio", choices=options.ASPECT_RATIOS, metavar="W:H",
+        help=f"of a generated image: {', '.join(options.ASPECT_RATIOS)}",
+    )  # fmt: skip
     ask.add_argument("--image-size", choices=options.IMAGE_SIZES, help="of a generated image")
     ask.add_argument("--voice", metavar="NAME", help="voice of spoken answers (speech_config)")
     ask.add_argument(

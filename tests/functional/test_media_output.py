@@ -151,3 +151,17 @@ async def test_pictures_in_a_thought_summary_show_and_save(emulator, tmp_path, m
         (saved,) = tmp_path.iterdir()
         assert saved.name.startswith("gemtui-image-") and saved.suffix == ".png"
         assert saved.read_bytes() == base64.b64decode(thought.images[0].data)
+
+
+async def test_the_palette_saves_the_last_answers_media(emulator, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = make_app(emulator, settings=TTS)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.run_action("media('save')")
+        assert notifications(app)[-1] == "No answer with media yet."
+        await send(pilot, "Say hello")
+        await send(pilot, "Say goodbye")
+        await app.run_action("media('save')")
+        (saved,) = tmp_path.iterdir()
+        last = answers(app)[-1].media_rows[0].item
+        assert saved.read_bytes() == base64.b64decode(last.data)

@@ -116,6 +116,10 @@ PALETTE_COMMANDS = [
     ("Toggle URL context", "For this conversation's next requests", "toggle_tool('url_context')"),
     ("Copy the last interaction id", "i copies the id of a selected message's turn",
      "copy_last_id"),
+    ("Open the last answer's media", "Pictures in the viewer; audio, video and documents with "
+     "the system's player (o on a selected message)", "media('open')"),
+    ("Save the last answer's media", "Pictures, audio, video and documents as files in the "
+     "current directory (s on a selected message)", "media('save')"),
 ]  # fmt: skip
 
 
@@ -1062,6 +1066,19 @@ class GemtuiApp(App[int]):
 
     def on_conversation_view_id_requested(self, message: ConversationView.IdRequested) -> None:
         self._copy_turn_id(self.view.items[message.index].turn)
+
+    def action_media(self, what: str) -> None:
+        """``o`` or ``s`` on the newest message that has media."""
+        view = self.view
+        found = [n for n, item in enumerate(view.items) if item.media()]
+        if not found:
+            self.notify("No answer with media yet.", severity="warning")
+            return
+        view.select(found[-1])
+        if what == "open":
+            view.action_open_image()
+        else:
+            view.action_save_image()
 
     def action_copy_last_id(self) -> None:
         ids = [turn for turn in self.conversation.turns if turn.interaction_id]
