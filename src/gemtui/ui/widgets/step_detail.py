@@ -170,6 +170,7 @@ def _thought_facts(model: ThoughtStep) -> list[str]:
     )
     facts = [f"signature {len(model.signature or '')} chars"]
     facts.append(f"summary: {_quote(summary)}" if summary else "no summary")
+    facts += [facts_of(item).describe() for item in media_of(model.summary)]
     return facts
 
 
