@@ -152,11 +152,14 @@ def test_no_opener_and_why(environ, platform, reason):
     assert opener.command is None and reason in opener.reason
 
 
-def test_the_opener_gets_a_file_of_ours(tmp_path):
+def test_the_opener_gets_a_file_of_ours_and_no_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEMINI_API_KEY", "test-key-NOT-A-REAL-KEY-1234")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     script = bin_dir / "xdg-open"
-    script.write_text('#!/bin/sh\ncp "$1" "$(dirname "$0")/../got"\n')
+    script.write_text(
+        '#!/bin/sh\ncp "$1" "$(dirname "$0")/../got"\nenv > "$(dirname "$0")/../env"\n'
+    )
     script.chmod(0o755)
     opener = find_opener({"WAYLAND_DISPLAY": "wayland-0", "PATH": str(bin_dir)}, "linux")
     assert opener.command == str(script)
@@ -164,6 +167,7 @@ def test_the_opener_gets_a_file_of_ours(tmp_path):
     opened = open_media(item, "v1_ABCDEFGH", opener, directory=tmp_path)
     assert opened.problem == "" and opened.path.name == "gemtui-audio-ABCDEFGH.wav"
     assert (tmp_path / "got").read_bytes() == b"RIFF....WAVE"
+    assert "NOT-A-REAL-KEY" not in (tmp_path / "env").read_text()
     failing = bin_dir / "fails"
     failing.write_text("#!/bin/sh\nexit 4\n")
     failing.chmod(0o755)

@@ -28,6 +28,7 @@ from gemtui.core.media import (
     unique_path,
     write_new,
 )
+from gemtui.core.tools import SECRET_ENV_VARS
 
 #: How long an opener may take to hand the file over (xdg-open and open return at once).
 OPENER_TIMEOUT_S = 30
@@ -102,6 +103,8 @@ def open_media(
             timeout=OPENER_TIMEOUT_S,
             check=False,
             start_new_session=True,
+            # The player is a program the model's output reaches: no API key for it.
+            env={k: v for k, v in os.environ.items() if k not in SECRET_ENV_VARS},
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         return Opened(path, f"{Path(opener.command).name} failed: {error}")
