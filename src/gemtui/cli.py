@@ -18,20 +18,6 @@ SERVE_HOST = "127.0.0.1"
 SERVE_PORT = 8000
 
 
-#: What a prompt can ask of the emulator (``gemtui emulator --help``; the grammar is in
-#: ``gemtui.emulator.directives``).
-EMULATOR_DIRECTIVES = """\
-directives in a prompt (any request path):
-  !fault 400|401|403|404|429|500|503[xN]   fail the create (xN: only the first N times)
-  !fault drop-after N | stall MS           cut the stream after N events | pause mid-answer
-  !fault error-event | no-done | malformed | unknown | never-complete
-  !slow MS                                 pause between streamed deltas
-  !size KB                                 a Markdown answer of about KB kilobytes
-  !hops N                                  the answer arrives in N continuation hops
-  !invalid-json | !not-json                a structured answer that breaks its schema
-"""
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, declared in one place so ``--help`` shows everything."""
     parser = argparse.ArgumentParser(
@@ -55,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", type=Path, metavar="PATH", help="settings file (default: the user config dir)"
     )
-    parser.add_argument("--api-version", choices=("v1beta", "v1"), help="API version")
+    parser.add_argument("--api-version", choices=("v1", "v1beta"), help="API version (default: v1)")
     parser.add_argument("--theme", metavar="NAME", help="colour theme (e.g. ansi-dark)")
     parser.add_argument(
         "--stateless", action="store_true", help="resend the history each turn (store: false)"
@@ -120,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--schema", metavar="FILE", help="structured output: answer JSON valid against this schema"
     )
+    _add_output_options(ask)
     ask.add_argument(
         "--continue", dest="continue_id", nargs="?", const="", metavar="ID",
         help="continue from the last interaction, or from ID",
@@ -150,12 +137,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--retries", type=int, default=4, metavar="N",
         help="retries of a failed request (429, 5xx, connection) (default: 4)",
     )  # fmt: skip
+    ask.add_argument(
+        "--api-version", choices=("v1", "v1beta"), default="v1",
+        help="API version (default: v1, as the google-genai SDK)",
+    )  # fmt: skip
+
+    from gemtui.emulator.help_text import EPILOG  # plain text, no imports of its own
 
     emulator = subparsers.add_parser(
         "emulator",
         help="run the offline Interactions API emulator",
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=EMULATOR_DIRECTIVES,
     )
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     emulator.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
@@ -259,6 +252,46 @@ def build_parser() -> argparse.ArgumentParser:
     _add_print_options(replay, "print the replayed answer instead of opening the TUI")
 
     return parser
+
+
+def _add_output_options(ask: argparse.ArgumentParser) -> None:
+    """What to ask for besides text, and how the request is served (``gemtui ask``)."""
+    from gemtui.core import request_options as options  # standard library only
+
+    ask.add_argument(
+        "--modality", choices=options.MODALITIES,
+        help="ask for an image, audio (speech), video or a document besides text",
+    )  # fmt: skip
+    ask.add_argument(
+        "--save-media", metavar="DIR", type=Path,
+        help="write the answer's pictures, audio, video and documents to DIR (never over a "
+        "file) and print their paths on stderr",
+    )  # fmt: skip
+    ask.add_argument(
+        "--aspect-ratio", choices=options.ASPECT_RATIOS, metavar="W:H",
+        help=f"of a generated image: {', '.join(options.ASPECT_RATIOS)}",
+    )  # fmt: skip
+    ask.add_argument("--image-size", choices=options.IMAGE_SIZES, help="of a generated image")
+    ask.add_argument("--voice", metavar="NAME", help="voice of spoken answers (speech_config)")
+    ask.add_argument(
+        "--transcribe-language", metavar="CODE", action="append", default=[],
+        help="BCP-47 language of audio to transcribe (repeatable; transcription_config)",
+    )  # fmt: skip
+    ask.add_argument(
+        "--transcribe-mode", choices=options.TRANSCRIPTION_MODES, help="verbatim or smart"
+    )
+    ask.add_argument(
+        "--service-tier", choices=options.SERVICE_TIERS,
+        help="flex is cheaper and may wait queued; priority is served first",
+    )  # fmt: skip
+    ask.add_argument(
+        "--safety", metavar="CATEGORY=THRESHOLD", action="append", default=[],
+        help="a safety setting, e.g. harassment=block_only_high (repeatable)",
+    )  # fmt: skip
+    ask.add_argument(
+        "--label", metavar="KEY=VALUE", action="append", default=[],
+        help="a label of the interaction (repeatable)",
+    )  # fmt: skip
 
 
 def _add_print_options(parser: argparse.ArgumentParser, summary: str) -> None:

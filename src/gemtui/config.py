@@ -43,6 +43,7 @@ from pydantic_settings import (
 )
 
 from gemtui.api.base_url import check_base_url
+from gemtui.core import request_options as options
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.tools import FunctionTool, check_functions
 
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 
 CONFIG_FILE_NAME = "config.toml"
 DEFAULT_MODEL = ChatSettings.model
-API_VERSIONS = ("v1beta", "v1")
+API_VERSIONS = ("v1", "v1beta")
 THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
 BUILT_IN_TOOLS = ("google_search", "code_execution", "url_context")
 #: File mode of a config file that holds an API key: read and write for its owner only.
@@ -129,6 +130,44 @@ class GenerationSettings(_Section):
         }
 
 
+class OutputSettings(_Section):
+    """What kind of answer to ask for and how (``[output]``): a media modality, image options,
+    the voice of speech, transcription languages and mode (see core.request_options)."""
+
+    modality: Literal["image", "audio", "video", "document"] | None = None
+    aspect_ratio: str | None = None
+    image_size: str | None = None
+    voice: str | None = None
+    transcription_languages: list[str] = Field(default_factory=list)
+    transcription_mode: Literal["verbatim", "smart"] | None = None
+
+    @field_validator("modality", "aspect_ratio", "image_size", "voice", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("aspect_ratio")
+    @classmethod
+    def _known_ratio(cls, value: str | None) -> str | None:
+        if value is not None and value not in options.ASPECT_RATIOS:
+            raise ValueError(f"one of {', '.join(options.ASPECT_RATIOS)}")
+        return value
+
+    @field_validator("image_size")
+    @classmethod
+    def _known_size(cls, value: str | None) -> str | None:
+        if value is not None and value not in options.IMAGE_SIZES:
+            raise ValueError(f"one of {', '.join(options.IMAGE_SIZES)}")
+        return value
+
+    def generation_extras(self) -> dict[str, Any]:
+        return options.generation_extras(
+            voice=self.voice,
+            languages=self.transcription_languages,
+            mode=self.transcription_mode,
+        )
+
+
 class ToolSettings(_Section):
     """Built-in tools switched on for every request."""
 
@@ -183,7 +222,7 @@ class Settings(BaseSettings):
     base_url: str | None = Field(
         None, validation_alias=AliasChoices("GEMTUI_BASE_URL", "GOOGLE_GEMINI_BASE_URL")
     )
-    api_version: Literal["v1beta", "v1"] = "v1beta"
+    api_version: Literal["v1", "v1beta"] = "v1"
     model: str = Field(DEFAULT_MODEL, min_length=1)
     agent: str | None = None
     #: Where an agent runs: "remote" (a fresh sandbox) or an environment id; unset, a chat's
@@ -194,6 +233,13 @@ class Settings(BaseSettings):
     tools: ToolSettings = Field(default_factory=ToolSettings)
     #: JSON schema of structured output; in the file either a table or a JSON string.
     response_schema: dict[str, Any] | None = None
+    output: OutputSettings = Field(default_factory=OutputSettings)
+    #: ``flex`` (cheaper, may wait ``queued``), ``standard``, ``priority`` or ``deferred``.
+    service_tier: Literal["flex", "standard", "priority", "deferred"] | None = None
+    #: Harm category -> blocking threshold (``[safety]``), sent as ``safety_settings``.
+    safety: dict[str, str] = Field(default_factory=dict)
+    #: Labels of every interaction (``[labels]``), e.g. for billing reports.
+    labels: dict[str, str] = Field(default_factory=dict)
     stateful: bool = True
     background: bool = False
     #: Continue answers that stop at the per-request decode limit, as the SDK does.
@@ -253,6 +299,29 @@ class Settings(BaseSettings):
             raise ValueError("a JSON schema must be an object")
         return value
 
+    @field_validator("service_tier", mode="before")
+    @classmethod
+    def _empty_tier_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("safety")
+    @classmethod
+    def _known_safety(cls, value: dict[str, str]) -> dict[str, str]:
+        for category, threshold in value.items():
+            problem = options.check_safety(category, threshold)
+            if problem:
+                raise ValueError(problem)
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _valid_labels(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, text in value.items():
+            problem = options.check_label(key, text)
+            if problem:
+                raise ValueError(problem)
+        return value
+
     @field_validator("keymap", mode="before")
     @classmethod
     def _keys_as_string(cls, value: Any) -> Any:
@@ -266,24 +335,28 @@ class Settings(BaseSettings):
 
     def to_chat_settings(self) -> ChatSettings:
         """The per-conversation settings the next request is built from."""
-        response_format = None
-        if self.response_schema is not None:
-            response_format = {
-                "type": "text",
-                "mime_type": "application/json",
-                "schema": self.response_schema,
-            }
+        output = self.output
+        response_format = options.response_format(
+            self.response_schema,
+            modality=output.modality,
+            aspect_ratio=output.aspect_ratio,
+            image_size=output.image_size,
+        )
         return ChatSettings(
             model=self.model,
             agent=self.agent,
             system_instruction=self.system_instruction,
             tools=self.tools.wire() + [f.declaration() for f in self.functions if f.enabled],
-            generation_config=self.generation.wire(),
+            generation_config={**self.generation.wire(), **output.generation_extras()},
             response_format=response_format,
             stateful=self.stateful,
             background=self.background,
             auto_continue=self.auto_continue,
             environment=self.environment,
+            response_modalities=options.response_modalities(output.modality),
+            service_tier=self.service_tier,
+            safety_settings=options.safety_settings(self.safety),
+            labels=dict(self.labels),
         )
 
     def with_chat_settings(self, chat: ChatSettings) -> Settings:
@@ -293,9 +366,11 @@ class Settings(BaseSettings):
         are left out.
         """
         tool_types = {tool.get("type") for tool in chat.tools}
-        schema = None
-        if isinstance(chat.response_format, dict):
-            schema = chat.response_format.get("schema")
+        formats = chat.response_format
+        formats = [formats] if isinstance(formats, dict) else list(formats or [])
+        schema = next(
+            (f.get("schema") for f in formats if f.get("type") == "text" and "schema" in f), None
+        )
         known = GenerationSettings.model_fields
         generation = {k: v for k, v in chat.generation_config.items() if k in known}
         return self.model_copy(
@@ -310,6 +385,10 @@ class Settings(BaseSettings):
                     for f in self.functions
                 ],
                 "response_schema": schema,
+                "output": _output_of(chat, formats),
+                "service_tier": chat.service_tier,
+                "safety": {s.get("type"): s.get("threshold") for s in chat.safety_settings},
+                "labels": dict(chat.labels),
                 "stateful": chat.stateful,
                 "background": chat.background,
                 "auto_continue": chat.auto_continue,
@@ -318,6 +397,36 @@ class Settings(BaseSettings):
                 ),
             }
         )
+
+
+def _output_of(chat: ChatSettings, formats: list[dict[str, Any]]) -> OutputSettings:
+    """The output settings a conversation's settings were made from (the reverse of
+    ``to_chat_settings``)."""
+    image = next((f for f in formats if f.get("type") == "image"), {})
+    media = [f.get("type") for f in formats if f.get("type") in ("audio", "video")]
+    modality = media[0] if media else None
+    if "document" in chat.response_modalities:
+        modality = "document"
+    elif image and not (image.get("aspect_ratio") or image.get("image_size")):
+        modality = "image"
+    speech = chat.generation_config.get("speech_config")
+    speakers = speech.get("speakers") if isinstance(speech, dict) else speech
+    voices = [s.get("voice") for s in speakers or [] if isinstance(s, dict)]
+    transcription = chat.generation_config.get("transcription_config") or {}
+    mode = transcription.get("mode")
+    # Values the pane cannot show (set elsewhere, e.g. a mode object) are left out here.
+    return OutputSettings(
+        modality=modality,
+        aspect_ratio=_known(image.get("aspect_ratio"), options.ASPECT_RATIOS),
+        image_size=_known(image.get("image_size"), options.IMAGE_SIZES),
+        voice=voices[0] if voices and isinstance(voices[0], str) else None,
+        transcription_languages=[c for c in transcription.get("language_codes") or [] if c],
+        transcription_mode=_known(mode, options.TRANSCRIPTION_MODES),
+    )
+
+
+def _known(value: Any, allowed: tuple[str, ...]) -> Any:
+    return value if value in allowed else None
 
 
 def _function_names(chat: ChatSettings) -> set[str]:

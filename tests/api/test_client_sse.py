@@ -283,7 +283,7 @@ async def test_stream_request_shape(make_client, api_key):
     async with ScriptedServer(stream(documented())) as server:
         await collect(make_client(server.base_url))
     request = server.requests[0]
-    assert (request.method, request.path) == ("POST", "/v1beta/interactions")
+    assert (request.method, request.path) == ("POST", "/v1/interactions")
     assert request.headers["accept"] == "text/event-stream"
     assert request.headers["content-type"] == "application/json"
     assert request.headers["x-goog-api-key"] == api_key
@@ -297,7 +297,7 @@ async def test_stream_get_resumes_after_last_event_id(make_client):
         async with client.stream_get(INTERACTION_ID, last_event_id="evt_5") as items:
             received = [item async for item in items]
     request = server.requests[0]
-    assert (request.method, request.path) == ("GET", f"/v1beta/interactions/{INTERACTION_ID}")
+    assert (request.method, request.path) == ("GET", f"/v1/interactions/{INTERACTION_ID}")
     assert request.query == {"stream": ["true"], "last_event_id": ["evt_5"]}
     assert request.headers["accept"] == "text/event-stream"
     assert request.body == b""

@@ -66,7 +66,7 @@ async def test_create_sends_the_model_compact_and_without_stream(make_client, ap
     assert isinstance(interaction, Interaction)
     assert interaction.id == INTERACTION_ID
     request = server.requests[0]
-    assert (request.method, request.target) == ("POST", "/v1beta/interactions")
+    assert (request.method, request.target) == ("POST", "/v1/interactions")
     assert request.body == b'{"model":"gemini-3.6-flash","input":"Hi"}'
     assert request.headers["accept"] == "application/json"
     assert request.headers["content-type"] == "application/json"
@@ -99,7 +99,7 @@ async def test_delete_accepts_an_empty_body(make_client):
 async def test_ids_are_quoted_into_one_path_segment(make_client):
     async with ScriptedServer(reply(200, INTERACTION)) as server:
         await make_client(server.base_url).get("../a/b?c")
-    assert server.requests[0].target == "/v1beta/interactions/..%2Fa%2Fb%3Fc"
+    assert server.requests[0].target == "/v1/interactions/..%2Fa%2Fb%3Fc"
 
 
 async def test_a_body_that_is_not_json_is_an_unexpected_response(make_client):
@@ -120,7 +120,7 @@ def test_api_version_and_base_url_defaults():
 async def test_base_url_trailing_slash(make_client):
     async with ScriptedServer(reply(200, INTERACTION)) as server:
         await make_client(server.base_url + "/").get("v1_x")
-    assert server.requests[0].target == "/v1beta/interactions/v1_x"
+    assert server.requests[0].target == "/v1/interactions/v1_x"
 
 
 # --------------------------------------------------------------------------- timings

@@ -109,3 +109,21 @@ def test_help_lists_persist():
         check=True,
     ).stdout
     assert "--persist PATH" in shown and "55 days" in shown
+
+
+def test_help_lists_every_directive():
+    """Each directive the parser's docstring defines is in ``gemtui emulator --help``."""
+    from gemtui.emulator import directives
+
+    shown = subprocess.run(
+        [sys.executable, "-m", "gemtui", "emulator", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    defined = re.findall(r"^``(![a-z-]+(?: [a-z-]+)?)", directives.__doc__ or "", re.MULTILINE)
+    assert {"!fault failed", "!fault budget", "!queued"} <= set(defined)
+    for directive in defined:
+        assert directive in shown, directive
+    for request in ("tts", "response_modalities", '"document"', "transcription_config", "flex"):
+        assert request in shown

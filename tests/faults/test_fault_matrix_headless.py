@@ -63,7 +63,7 @@ def ask(monkeypatch, tmp_path) -> Callable[..., Result]:
             monkeypatch.setattr(
                 runner,
                 "make_client",
-                lambda *, api_key, base_url, retries: fast_client(
+                lambda *, api_key, base_url, retries, api_version="v1": fast_client(
                     base_url, api_key, timeouts=timeouts, max_attempts=retries + 1
                 ),
             )

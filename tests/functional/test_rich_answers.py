@@ -15,6 +15,7 @@ from gemtui.ui.app import GemtuiApp
 from gemtui.ui.render.chat_items import ToolItem
 from gemtui.ui.render.image_lines import HALF_BLOCK
 from gemtui.ui.screens.image_viewer import ImageViewerScreen
+from gemtui.ui.widgets.media_actions import NO_MEDIA
 
 IMAGE_MODEL = "gemini-3-pro-image-preview"
 FILM = {
@@ -96,7 +97,7 @@ async def test_image_keys_on_a_message_without_images_say_so(emulator, tmp_path,
         await send(pilot, "hello")
         await select_answer(pilot)
         await pilot.press("s", "o")
-        assert notifications(app)[-2:] == ["This message has no image."] * 2
+        assert notifications(app)[-2:] == [NO_MEDIA] * 2
         assert list(tmp_path.iterdir()) == []
         assert not isinstance(app.screen, ImageViewerScreen)
 

@@ -167,10 +167,61 @@ EDITS: list[tuple[str, Callable[[SettingsScreen], None], Callable[[dict[str, Any
     (
         "response_schema",
         lambda s: set_area(s, "#response-schema", json.dumps(SCHEMA)),
+        lambda r: {"type": "text", "mime_type": "application/json", "schema": SCHEMA} in formats(r),
+    ),
+    (
+        "output modality",
+        lambda s: choose(s, "#output-modality", "audio"),
+        lambda r: {"type": "audio"} in formats(r),
+    ),
+    (
+        "image aspect ratio",
+        lambda s: choose(s, "#output-aspect-ratio", "16:9"),
+        lambda r: any(f.get("aspect_ratio") == "16:9" for f in formats(r)),
+    ),
+    (
+        "image size",
+        lambda s: choose(s, "#output-image-size", "2K"),
+        lambda r: any(f.get("image_size") == "2K" for f in formats(r)),
+    ),
+    (
+        "voice",
+        lambda s: set_input(s, "#output-voice", "Kore"),
+        lambda r: r["body"]["generation_config"]["speech_config"] == [{"voice": "Kore"}],
+    ),
+    (
+        "transcription languages",
+        lambda s: set_input(s, "#output-transcription-languages", "en-US, de-DE"),
         lambda r: (
-            r["body"]["response_format"]
-            == {"type": "text", "mime_type": "application/json", "schema": SCHEMA}
+            r["body"]["generation_config"]["transcription_config"]["language_codes"]
+            == ["en-US", "de-DE"]
         ),
+    ),
+    (
+        "transcription mode",
+        lambda s: choose(s, "#output-transcription-mode", "smart"),
+        lambda r: r["body"]["generation_config"]["transcription_config"]["mode"] == "smart",
+    ),
+    (
+        "service_tier",
+        lambda s: choose(s, "#service-tier", "priority"),
+        lambda r: r["body"]["service_tier"] == "priority",
+    ),
+    (
+        "safety",
+        lambda s: set_area(s, "#safety", "harassment=block_only_high\njailbreak = off"),
+        lambda r: (
+            r["body"]["safety_settings"]
+            == [
+                {"type": "harassment", "threshold": "block_only_high"},
+                {"type": "jailbreak", "threshold": "off"},
+            ]
+        ),
+    ),
+    (
+        "labels",
+        lambda s: set_area(s, "#labels", "team=docs\nrun=nightly-1"),
+        lambda r: r["body"]["labels"] == {"team": "docs", "run": "nightly-1"},
     ),
     (
         "stateless",
@@ -179,8 +230,8 @@ EDITS: list[tuple[str, Callable[[SettingsScreen], None], Callable[[dict[str, Any
     ),
     (
         "api_version",
-        lambda s: choose(s, "#api-version", "v1"),
-        lambda r: r["path"] == "/v1/interactions",
+        lambda s: choose(s, "#api-version", "v1beta"),
+        lambda r: r["path"] == "/v1beta/interactions",
     ),
     (
         "api_key",
@@ -188,6 +239,12 @@ EDITS: list[tuple[str, Callable[[SettingsScreen], None], Callable[[dict[str, Any
         lambda r: r["key_sha256"] == hashlib.sha256(NEW_KEY.encode()).hexdigest(),
     ),
 ]
+
+
+def formats(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """The request's ``response_format`` as a list (one object is a list of one)."""
+    value = request["body"]["response_format"]
+    return value if isinstance(value, list) else [value]
 
 
 def carries(check: Callable[[dict[str, Any]], bool], request: dict[str, Any]) -> bool:
@@ -217,6 +274,9 @@ async def test_every_setting_reaches_the_next_request(emulator, tmp_path):
     config = written(tmp_path)
     assert config["model"] == "gemini-2.5-pro"
     assert config["generation"]["stop_sequences"] == ["END", "STOP"]
+    assert config["output"]["voice"] == "Kore" and config["service_tier"] == "priority"
+    assert config["safety"] == {"harassment": "block_only_high", "jailbreak": "off"}
+    assert config["labels"] == {"team": "docs", "run": "nightly-1"}
     assert "api_key" not in config
 
 
@@ -281,7 +341,7 @@ async def test_base_url_sends_the_next_request_elsewhere(emulator, emulator_fact
         set_input(screen, "#base-url", other.base_url)
         await save(pilot)
         await send(pilot, "to the other emulator")
-        assert last_request(other, "to the other emulator")["path"] == "/v1beta/interactions"
+        assert last_request(other, "to the other emulator")["path"] == "/v1/interactions"
 
 
 async def test_invalid_values_are_refused_next_to_their_fields(emulator, tmp_path):
@@ -500,3 +560,47 @@ async def test_a_schema_file_loads_into_the_editor_and_reaches_the_request(emula
         await send(pilot, "settings check schema file")
         body = last_request(emulator, "settings check schema file")["body"]
         assert body["response_format"]["schema"] == SCHEMA
+
+
+async def test_output_and_serving_settings_open_as_saved_and_a_document_is_asked_for(
+    emulator, tmp_path
+):
+    """What the pane saved comes back into it (the chat's settings are read back into the
+    pane's fields), and a document, which has no response format, goes as a modality."""
+    start = Settings(api_key=FAKE_KEY, base_url=emulator.base_url)
+    app = settings_app(emulator, tmp_path, start)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_pane(pilot)
+        choose(screen, "#output-modality", "document")
+        choose(screen, "#output-image-size", "1K")
+        choose(screen, "#service-tier", "flex")
+        set_area(screen, "#labels", "team=docs")
+        await save(pilot)
+        await send(pilot, "settings check document")
+        body = last_request(emulator, "settings check document")["body"]
+        assert body["response_modalities"] == ["document"]
+        assert body["response_format"] == {"type": "image", "image_size": "1K"}
+        assert body["service_tier"] == "flex"
+        reopened = await open_pane(pilot)
+        assert reopened.query_one("#output-modality", Select).value == "document"
+        assert reopened.query_one("#output-image-size", Select).value == "1K"
+        assert reopened.query_one("#service-tier", Select).value == "flex"
+        assert reopened.query_one("#labels", TextArea).text == "team=docs"
+        assert reopened.query_one("#api-version", Select).value == "v1"
+
+
+async def test_bad_safety_and_label_lines_are_refused_next_to_their_fields(emulator, tmp_path):
+    app = settings_app(emulator, tmp_path, Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_pane(pilot)
+        set_area(screen, "#safety", "harassment")
+        await save(pilot)
+        assert isinstance(app.screen, SettingsScreen)
+        assert "is not KEY=VALUE" in error(screen, "safety")
+        set_area(screen, "#safety", "harassment=sometimes")
+        set_area(screen, "#labels", "Team=Docs")
+        await save(pilot)
+        assert isinstance(app.screen, SettingsScreen)
+        assert "unknown threshold 'sometimes'" in error(screen, "safety")
+        assert "label key 'Team'" in error(screen, "labels")
+    assert written(tmp_path) == {}

@@ -30,8 +30,9 @@ def composer_rows(screen: list[str]) -> list[str]:
 
 
 def answered(screen: list[str]) -> bool:
-    """The status bar counts tokens once a turn has been answered."""
-    return any("· tokens" in line for line in screen)
+    """The status bar is ready again and counts the turn's tokens (which it also shows while
+    the answer streams)."""
+    return any("· ready · tokens" in line for line in screen)
 
 
 def prompts_sent(tmp_path: Path) -> list[str]:

@@ -278,7 +278,7 @@ async def test_image_data_is_elided_on_screen_but_copied_whole(emulator, api_key
         assert image.data in app.detail.copy_text()
         shown = "\n".join(screen_lines(app.detail))
         assert f"<{len(image.data)} base64 chars>" in shown
-        assert "image image/png" in shown
+        assert "image · image/png · " in shown
 
 
 async def test_unknown_step_and_event_types_render_raw(emulator, api_key):

@@ -107,10 +107,11 @@ def test_a_closed_pipe_ends_the_run_quietly(ask):
     assert result.out == "## Answer: a long answer"[: len(result.out)]
 
 
-def test_image_answer_in_text_mode_points_to_json(ask):
+def test_image_answer_in_text_mode_points_to_save_media_and_json(ask):
     result = ask("-m", "gemini-3.1-flash-image", "a cat")
     assert result.code == 0
-    assert "image (image/png)" in result.err and "--output-format json" in result.err
+    assert "image · image/png · " in result.err and "--output-format json" in result.err
+    assert "--save-media DIR" in result.err
 
 
 def test_continue_takes_a_following_question_as_the_prompt(ask):

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from gemtui.api.client import InteractionsClient
 from gemtui.config import (
     ConfigWriteError,
     Settings,
@@ -133,7 +134,7 @@ def test_bad_env_and_flag_values_are_reported_not_raised(config):
     environ = {"GEMTUI_GENERATION__SEED": "many", "GEMTUI_TOOLS": "{not json"}
     loaded = load_settings(config, {"api_version": "v3"}, environ=environ)
     assert loaded.settings.generation.seed == 7
-    assert loaded.settings.api_version == "v1beta"
+    assert loaded.settings.api_version == "v1"
     text = "\n".join(loaded.problems)
     assert "GEMTUI_" in text
     assert "command line: api_version" in text
@@ -280,3 +281,11 @@ def test_broken_file_is_not_overwritten(tmp_path):
     with pytest.raises(ConfigWriteError, match="not valid TOML"):
         save_settings(path, before, before.model_copy(update={"model": "x"}))
     assert path.read_text(encoding="utf-8") == "model = = 1\n"
+
+
+def test_api_version_defaults_to_v1_as_the_sdk_and_v1beta_can_be_chosen(tmp_path):
+    """SDK 3.3.0 calls /v1 (GOOGLE_AI_API_DEFAULT_VERSION); v1beta stays selectable."""
+    assert Settings().api_version == "v1"
+    assert InteractionsClient(api_key=None).api_version == "v1"
+    loaded = load_settings(tmp_path / "none.toml", {}, environ={"GEMTUI_API_VERSION": "v1beta"})
+    assert loaded.settings.api_version == "v1beta" and not loaded.problems

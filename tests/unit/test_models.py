@@ -713,3 +713,31 @@ def test_parse_event_never_raises_on_json(raw: str) -> None:
     value = json.loads(raw)
     if isinstance(value, dict) and not isinstance(value.get("event_type"), str):
         assert event.to_wire() == value
+
+
+# --- content given as a plain string (the REST quickstart's stateless examples) ------------
+
+QUICKSTART_HISTORY = [
+    {"type": "user_input", "content": "I have 2 dogs in my house."},
+    {"type": "model_output", "content": "That is nice."},
+    {"type": "user_input", "content": "How many paws are in my house?"},
+]
+
+
+def test_string_content_is_one_text_item_and_goes_back_as_a_list():
+    from gemtui.api.models import CreateInteractionParams, ModelOutputStep, UserInputStep
+
+    steps = [parse_step(step) for step in QUICKSTART_HISTORY]
+    assert [type(step) for step in steps] == [UserInputStep, ModelOutputStep, UserInputStep]
+    assert steps[0].to_wire() == {
+        "type": "user_input",
+        "content": [{"type": "text", "text": "I have 2 dogs in my house."}],
+    }
+    body = CreateInteractionParams.model_validate({"model": "m", "input": QUICKSTART_HISTORY})
+    assert all(isinstance(step["content"], list) for step in body.to_wire()["input"])
+
+
+def test_the_prompt_of_a_captured_request_with_string_contents():
+    from gemtui.core.reopen_state import prompt_from_input
+
+    assert prompt_from_input(QUICKSTART_HISTORY) == "How many paws are in my house?"

@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
-API_VERSIONS = ("v1beta", "v1")
+API_VERSIONS = ("v1", "v1beta")
 USER_AGENT = f"gemtui/{__version__}"
 #: What httpcore imports on a client's first request (see ``InteractionsClient.warm_up``).
 WARM_MODULES = (
@@ -118,7 +118,7 @@ class InteractionsClient:
         *,
         api_key: str | None,
         base_url: str | None = None,
-        api_version: str = "v1beta",
+        api_version: str = "v1",
         timeouts: Timeouts = Timeouts(),  # noqa: B008 - frozen, safe to share
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, safe to share
         http: httpx.AsyncClient | None = None,

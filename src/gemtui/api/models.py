@@ -17,7 +17,16 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 UNKNOWN_TAG = "__unknown__"
 
@@ -206,15 +215,26 @@ class ResultStep(StepBase):
     is_error: bool | None = None
 
 
+def _text_as_content(value: Any) -> Any:
+    """A turn's ``content`` given as a plain string (as the REST quickstart writes its
+    stateless examples) is one text item; it is sent back as a list."""
+    return [{"type": "text", "text": value}] if isinstance(value, str) else value
+
+
 class UserInputStep(StepBase):
     type: Literal["user_input"] = "user_input"
     content: list[Content] | None = None
+
+    _content_text = field_validator("content", mode="before")(_text_as_content)
 
 
 class ModelOutputStep(StepBase):
     type: Literal["model_output"] = "model_output"
     content: list[Content] | None = None
+    #: Why the step failed: a google.rpc.Status ``{code: int, message, details: []}``.
     error: dict[str, Any] | None = None
+
+    _content_text = field_validator("content", mode="before")(_text_as_content)
 
 
 class ThoughtStep(StepBase):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -357,6 +358,8 @@ def _on_stop(
     step.done = True
     step.stopped_at = at
     step.usage = event.step_usage or event.usage
+    if event.usage is not None:  # cumulative for the interaction so far
+        state.interaction.usage = event.usage
     return Change("step_stopped", event.index)
 
 
@@ -383,7 +386,19 @@ def _on_delta(
     step = _step_for(state, event.index, placeholder, at)
     _count(step, size, seq)
     field_name, appended = handler(step, delta)
+    if event.metadata:
+        _take_total_usage(state, event.metadata)
     return Change("step_delta", event.index, field_name, appended)
+
+
+def _take_total_usage(state: InteractionState, metadata: dict[str, Any]) -> None:
+    """``metadata.total_usage`` of a delta: the interaction's usage so far (SDK
+    ``StepDeltaMetadata``), so token counts move while the answer streams."""
+    total = metadata.get("total_usage")
+    if isinstance(total, dict):
+        # A malformed count stays visible in the event's raw JSON; it is never fatal.
+        with suppress(ValueError):
+            state.interaction.usage = Usage.model_validate(total)
 
 
 # --------------------------------------------------------------------------- deltas

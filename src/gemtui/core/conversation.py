@@ -49,6 +49,11 @@ class ChatSettings:
     #: Where an agent runs (``interactions-api.md`` 2.8): ``"remote"`` (a fresh sandbox), an
     #: environment id, or a config object; ``None`` continues the chat's environment.
     environment: str | dict[str, Any] | None = None
+    #: Output kinds no response format names (a document), see core.request_options.
+    response_modalities: list[str] = field(default_factory=list)
+    service_tier: str | None = None
+    safety_settings: list[dict[str, str]] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def mode_label(self) -> str:
@@ -239,6 +244,10 @@ class Conversation:
             body["tools"] = list(settings.tools)
         if settings.response_format is not None:
             body["response_format"] = settings.response_format
+        for name in ("response_modalities", "service_tier", "safety_settings", "labels"):
+            value = getattr(settings, name)
+            if value:
+                body[name] = value
         if background:
             body["background"] = True
         asked.stateful = settings.stateful

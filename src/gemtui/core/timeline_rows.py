@@ -120,9 +120,10 @@ class _Turn:
 
 
 def step_status(state: InteractionState, step: StepState) -> str:
-    """``done``, ``error`` (the stream failed before the step stopped) or ``streaming``."""
+    """``done``, ``error`` (the stream failed before the step stopped, or the step carries an
+    ``error`` of its own) or ``streaming``."""
     if step.done:
-        return "done"
+        return "error" if getattr(step.step, "error", None) else "done"
     if state.error is not None or state.completed:
         return "error"
     return "streaming"

@@ -109,7 +109,8 @@ class Reply:
             self.outcome = "failed"
         elif status in ("completed", "requires_action", "incomplete", "cancelled", "failed"):
             self.outcome = status
-        elif status == "requires_continuation":
+        elif status in ("requires_continuation", "budget_exceeded"):
+            # A spent budget is what the API now reports as incomplete (OAS, 3.2).
             self.outcome = "incomplete"
         elif state.completed:
             self.outcome = "completed"
@@ -150,6 +151,8 @@ class Turn:
     def status(self) -> str:
         """Where the turn is: its outcome once it has ended, else what the stream says."""
         reply = self.reply
+        if reply.outcome == "incomplete" and reply.state.status == "budget_exceeded":
+            return "budget_exceeded"
         if reply.outcome in ENDED_OUTCOMES and reply.outcome != "completed":
             return reply.outcome
         if reply.state.error is not None:

@@ -96,9 +96,11 @@ class Emulator:
         else:
             plan = self._next_hop(record, create, pending)
         record.environment_id = plan.environment_id
+        pacing = self._pacing(directives, create)
+        if pacing.queued_ms:
+            record.status = "queued"
         if create.store:
             self.store.add(record)
-        pacing = self._pacing(directives, create)
         steps = runner.script(record, plan, directives, pacing, self.options.chunk_chars)
         work = self._run(record, steps)
         if create.stream or create.background:
@@ -191,6 +193,7 @@ class Emulator:
             usage=usage_of(turn, []),
             background=create.background,
             previous_interaction_id=create.previous_interaction_id,
+            service_tier=create.service_tier or "standard",
         )
         return record, turn
 
@@ -198,10 +201,14 @@ class Emulator:
         """Streams and background runs take time; a plain JSON answer is computed at once."""
         paced = create.stream or create.background
         delta = directives.slow_ms if directives.slow_ms is not None else self.options.delay_ms
+        queued = directives.queued_ms
+        if queued is None and create.service_tier == "flex":
+            queued = self.options.flex_queue_ms
         return runner.Pacing(
             delta_ms=delta if paced else 0.0,
             step_ms=self.options.background_step_ms if create.background else 0.0,
             stall_ms=directives.stall_ms or 0.0,
+            queued_ms=(queued or 0.0) if paced else 0.0,
         )
 
     # --- get, cancel, delete -------------------------------------------------------------

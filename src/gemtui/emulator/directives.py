@@ -27,6 +27,20 @@ number per message, anywhere in the text):
     Pause MS milliseconds in the middle of the answer (streaming and not).
 ``!fault never-complete``
     The run stays ``in_progress`` until it is cancelled (or forever, for a foreground request).
+``!fault failed``
+    The run fails part-way through its answer: the text so far, then a ``model_output`` step
+    that carries only an ``error`` (google.rpc.Status ``{code: 13, message, details}``), and
+    the interaction ends with status ``failed`` and an ``errors`` entry. Streams end with a
+    ``status_update`` and an ``interaction.completed`` saying ``failed`` (no ``error``
+    event); a non-streaming create answers that failed interaction (HTTP 200); a background
+    run is ``failed`` when polled.
+``!fault budget``
+    The run stops part-way with status ``budget_exceeded`` (deprecated in the API, which now
+    answers ``incomplete`` for a spent budget, but still sent by older servers).
+``!queued MS``
+    The run waits MS milliseconds with status ``queued`` before it starts (as a ``flex``
+    service tier does when capacity is short; ``service_tier: "flex"`` queues for a moment
+    on its own). Streams show it as a ``status_update``; background runs when polled.
 ``!slow MS``
     Pause MS milliseconds between streamed deltas for this request.
 ``!size KB``
@@ -44,6 +58,14 @@ number per message, anywhere in the text):
     nothing cannot be broken).
 ``!not-json``
     Structured output only: the answer is JSON cut off halfway, so it does not parse.
+
+Other answers are chosen by the request itself, not by a directive (see ``scenarios.py`` and
+``gemtui emulator --help``): speech (a WAV tone) for a model named ``…tts…``, for
+``response_format {"type": "audio"}`` or ``response_modalities ["audio"]``; a video/mp4
+container for ``…omni…``/``…veo…`` models or video formats; a PDF for ``response_modalities
+["document"]``; a PNG shaped by ``aspect_ratio``/``image_size`` for image models (their thought
+summaries carry a draft picture); a transcript for ``transcription_config``; a short ``queued``
+wait for ``service_tier: "flex"``.
 """
 
 from __future__ import annotations
@@ -55,7 +77,8 @@ from gemtui.emulator.errors import FAULT_ERRORS, invalid
 
 _DIRECTIVE = re.compile(
     r"!(?:(?P<flag>invalid-json|not-json)\b"
-    r"|(?P<name>fault|slow|size|hops)\b[ \t]*(?P<arg>[A-Za-z0-9-]+(?:[ \t]+\d+(?:\.\d+)?)?)?)"
+    r"|(?P<name>fault|slow|size|hops|queued)\b"
+    r"[ \t]*(?P<arg>[A-Za-z0-9-]+(?:[ \t]+\d+(?:\.\d+)?)?)?)"
 )
 _STATUS = re.compile(r"(?P<status>\d{3})(?:x(?P<times>\d+))?")
 
@@ -80,6 +103,9 @@ class Directives:
     hops: int | None = None
     #: structured output made to fail its check: "invalid-json" or "not-json"
     json_fault: str | None = None
+    #: how the run ends short of an answer: "failed" or "budget_exceeded"
+    end_status: str | None = None
+    queued_ms: float | None = None
 
 
 def parse(text: str) -> tuple[str, Directives]:
@@ -94,10 +120,12 @@ def _apply(match: re.Match[str], found: Directives) -> str:
         found.json_fault = match["flag"]
         return " "
     name, arg = match["name"], (match["arg"] or "").split()
-    if name in ("slow", "size", "hops"):
+    if name in ("slow", "size", "hops", "queued"):
         value = _number(arg[0] if arg else "", f"!{name}")
         if name == "slow":
             found.slow_ms = value
+        elif name == "queued":
+            found.queued_ms = value
         elif name == "size":
             found.size_kb = value
         else:
@@ -119,12 +147,14 @@ def _apply(match: re.Match[str], found: Directives) -> str:
         return " "
     elif kind in ("error-event", "no-done", "malformed", "unknown", "never-complete"):
         setattr(found, kind.replace("-", "_"), True)
+    elif kind in ("failed", "budget"):
+        found.end_status = "failed" if kind == "failed" else "budget_exceeded"
     else:
         statuses = ", ".join(str(s) for s in FAULT_ERRORS)
         raise invalid(
             f"Unknown emulator directive '!fault {kind}'. Supported: {statuses} (optionally "
             "with xN), drop-after N, error-event, no-done, malformed, unknown, stall MS, "
-            "never-complete."
+            "never-complete, failed, budget."
         )
     return " " + arg[1] if len(arg) > 1 else " "
 

@@ -31,7 +31,9 @@ def step_events(index: int, step: dict[str, Any], chunk_chars: int) -> Iterator[
     """``(event_type, payload)`` pairs for one step, without ``event_id`` (the caller adds it)."""
     kind = step.get("type")
     if kind == "model_output":
-        yield _start(index, {"type": kind})
+        # No delta carries an error: a failed step names it in its step.start.
+        seed = {"type": kind, "error": step["error"]} if "error" in step else {"type": kind}
+        yield _start(index, seed)
         deltas = _content_deltas(step.get("content", []), chunk_chars)
     elif kind == "thought":
         yield _start(index, {"type": kind})

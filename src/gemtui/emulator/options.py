@@ -27,5 +27,7 @@ class EmulatorOptions:
     #: ends ``requires_continuation``, as at a per-request decode limit); ``None``: only when a
     #: prompt asks (``!hops N``)
     hop_kb: float | None = None
+    #: how long a ``service_tier: "flex"`` run waits ``queued`` (streams and background runs)
+    flex_queue_ms: float = 400.0
     #: seed mixed into every id, so two emulators can be told apart and one is reproducible
     seed: str = "gemtui-emulator"

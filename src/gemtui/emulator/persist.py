@@ -80,6 +80,9 @@ FIELDS = (
     "send_done",
 )
 
+#: Fields added since format 1: read with their default when a row lacks them.
+OPTIONAL_FIELDS = {"service_tier": "standard"}
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS interactions (
     id TEXT PRIMARY KEY,
@@ -95,7 +98,7 @@ def snapshot(record: Record) -> dict[str, Any]:
     """The persisted fields of ``record``, with its lists copied (cheap: frames are bytes and
     finished steps are never changed), so the writer thread can encode them while the loop
     goes on."""
-    fields = {name: getattr(record, name) for name in FIELDS}
+    fields = {name: getattr(record, name) for name in (*FIELDS, *OPTIONAL_FIELDS)}
     for name in ("input_steps", "output_steps", "errors", "event_ids"):
         fields[name] = list(fields[name])
     fields["frames"] = list(record.frames)
@@ -115,7 +118,8 @@ def decode(blob: bytes) -> Record:
     try:
         data = json.loads(zlib.decompress(blob))
         frames = [f.encode("utf-8", "surrogateescape") for f in data.pop("frames")]
-        record = Record(**{name: data[name] for name in FIELDS})
+        optional = {name: data.get(name, default) for name, default in OPTIONAL_FIELDS.items()}
+        record = Record(**{name: data[name] for name in FIELDS}, **optional)
     except (zlib.error, KeyError, TypeError, AttributeError, UnicodeError, ValueError) as error:
         raise ValueError(f"damaged stored interaction: {error}") from None
     record.frames = frames

@@ -26,14 +26,16 @@ def encode_rgb(width: int, height: int, pixels: bytes) -> bytes:
     )
 
 
-def gradient_png(seed: str, size: int = 64) -> bytes:
-    """A diagonal two-colour gradient whose colours depend on ``seed`` (the prompt)."""
+def gradient_png(seed: str, size: int = 64, height: int | None = None) -> bytes:
+    """A diagonal two-colour gradient whose colours depend on ``seed`` (the prompt);
+    ``size`` pixels wide and ``height`` (default: as many) high."""
     key = digest("png", seed)
     start, end = key[0:3], key[3:6]
-    span = max(1, 2 * (size - 1))
+    rows = size if height is None else max(1, height)
+    span = max(1, size + rows - 2)
     pixels = bytearray()
-    for y in range(size):
+    for y in range(rows):
         for x in range(size):
             t = (x + y) / span
             pixels.extend(int(a + (b - a) * t) for a, b in zip(start, end, strict=True))
-    return encode_rgb(size, size, bytes(pixels))
+    return encode_rgb(size, rows, bytes(pixels))

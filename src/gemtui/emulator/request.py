@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,32 @@ SUPPORTED_TOOL_TYPES = (
 )
 CONTENT_TYPES = {"text", "image", "audio", "video", "document"}
 LEGACY_REVISION = "2026-05-07"
+#: Kinds of output a request can ask for (``response_format`` types, ``response_modalities``).
+OUTPUT_MODALITIES = ("text", "image", "audio", "video", "document")
+SERVICE_TIERS = ("flex", "standard", "priority", "deferred")
+HARM_CATEGORIES = (
+    "hate_speech",
+    "dangerous_content",
+    "harassment",
+    "sexually_explicit",
+    "civic_integrity",
+    "image_hate",
+    "image_dangerous_content",
+    "image_harassment",
+    "image_sexually_explicit",
+    "jailbreak",
+)
+HARM_THRESHOLDS = (
+    "block_low_and_above",
+    "block_medium_and_above",
+    "block_only_high",
+    "block_none",
+    "off",
+)
+#: Label keys and values as the API takes them: lowercase letters, digits, ``_`` and ``-``,
+#: at most 63 characters, keys starting with a letter.
+_LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
+_LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
 
 
 @dataclass(slots=True)
@@ -42,6 +69,18 @@ class CreateRequest:
     environment: Any = None
     #: a continuation hop's token (the answer goes on where the hop that issued it stopped)
     continuation_token: str | None = None
+    #: Every ``response_format`` item (an object is a list of one).
+    response_formats: list[dict[str, Any]] = field(default_factory=list)
+    response_modalities: list[str] = field(default_factory=list)
+    service_tier: str | None = None
+
+    def output_format(self, kind: str) -> dict[str, Any] | None:
+        """The ``response_format`` item of that type, if the request has one."""
+        return next((f for f in self.response_formats if f.get("type") == kind), None)
+
+    def asks_for(self, kind: str) -> bool:
+        """Whether the request asks for output of that modality (by format or modality)."""
+        return self.output_format(kind) is not None or kind in self.response_modalities
 
     @property
     def function_tools(self) -> list[dict[str, Any]]:
@@ -99,6 +138,8 @@ def parse_create(body: Any, api_revision: str | None = None) -> CreateRequest:
         raise invalid(
             "Invalid value at 'generation_config.max_output_tokens': expected a positive integer."
         )
+    formats = _response_formats(body.get("response_format"))
+    _check_extras(body)
     return CreateRequest(
         body=body,
         model=model,
@@ -106,7 +147,10 @@ def parse_create(body: Any, api_revision: str | None = None) -> CreateRequest:
         input_steps=normalise_input(body["input"]) if has_input else [],
         tools=_tools(body.get("tools")),
         generation_config=config,
-        json_format=_json_format(body.get("response_format")),
+        json_format=_json_format(formats),
+        response_formats=formats,
+        response_modalities=_modalities(body.get("response_modalities")),
+        service_tier=body.get("service_tier"),
         stream=flags["stream"],
         background=flags["background"],
         store=flags["store"],
@@ -145,6 +189,9 @@ def normalise_input(raw: Any) -> list[dict[str, Any]]:
     for i, step in enumerate(items):
         if step["type"] == "function_result" and not isinstance(step.get("call_id"), str):
             raise invalid(f"Missing required field 'call_id' at 'input[{i}]'.")
+        if isinstance(step.get("content"), str):
+            # The REST quickstart writes a turn's text as a plain string: one text item.
+            step = items[i] = {**step, "content": [{"type": "text", "text": step["content"]}]}
         if "content" in step:
             content = step["content"]
             if not isinstance(content, list):
@@ -185,15 +232,59 @@ def _tools(raw: Any) -> list[dict[str, Any]]:
     return raw
 
 
-def _json_format(raw: Any) -> dict[str, Any] | None:
-    """The structured-output format among ``response_format`` (object or list), if any."""
+def _response_formats(raw: Any) -> list[dict[str, Any]]:
+    """``response_format`` (an object or a list of them) as a list, each checked."""
     formats = raw if isinstance(raw, list) else [raw] if raw is not None else []
     for item in formats:
         if not isinstance(item, dict):
             raise invalid("Invalid value at 'response_format': expected an object.")
+    return formats
+
+
+def _json_format(formats: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The structured-output format among the response formats, if any."""
+    for item in formats:
         if item.get("type") == "text" and item.get("mime_type") == "application/json":
             return item
     return None
+
+
+def _modalities(raw: Any) -> list[str]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or any(item not in OUTPUT_MODALITIES for item in raw):
+        allowed = ", ".join(f"'{m}'" for m in OUTPUT_MODALITIES)
+        raise invalid(f"Invalid value at 'response_modalities': expected a list of {allowed}.")
+    return raw
+
+
+def _check_extras(body: dict[str, Any]) -> None:
+    """``service_tier``, ``safety_settings`` and ``labels``, checked as the server does."""
+    tier = body.get("service_tier")
+    if tier is not None and tier not in SERVICE_TIERS:
+        allowed = ", ".join(f"'{t}'" for t in SERVICE_TIERS)
+        raise invalid(f"Invalid value at 'service_tier' ({tier!r}). Supported values: {allowed}.")
+    safety = body.get("safety_settings")
+    if safety is not None:
+        if not isinstance(safety, list):
+            raise invalid("Invalid value at 'safety_settings': expected a list.")
+        for i, setting in enumerate(safety):
+            if not isinstance(setting, dict) or setting.get("type") not in HARM_CATEGORIES:
+                raise invalid(f"Invalid value at 'safety_settings[{i}].type'.")
+            if setting.get("threshold") not in HARM_THRESHOLDS:
+                raise invalid(f"Invalid value at 'safety_settings[{i}].threshold'.")
+    labels = body.get("labels")
+    if labels is not None:
+        if not isinstance(labels, dict):
+            raise invalid("Invalid value at 'labels': expected an object.")
+        for key, value in labels.items():
+            if not _LABEL_KEY.fullmatch(key) or not (
+                isinstance(value, str) and _LABEL_VALUE.fullmatch(value)
+            ):
+                raise invalid(
+                    f"Invalid label {key!r}: keys and values take lowercase letters, digits, "
+                    "'_' and '-' (at most 63 characters; keys start with a letter)."
+                )
 
 
 def text_of(step: dict[str, Any]) -> str:

@@ -27,6 +27,8 @@ class Pacing:
     delta_ms: float = 0.0
     step_ms: float = 0.0
     stall_ms: float = 0.0
+    #: time spent ``queued`` before the run starts
+    queued_ms: float = 0.0
 
 
 #: What a script yields to wait until it is cancelled (the ``never-complete`` fault).
@@ -52,7 +54,14 @@ def script(
     never-complete) happen here, at the middle of the last step, so every reader sees them.
     """
     record.emit("interaction.created", record.created_event())
-    record.emit("interaction.status_update", {"interaction_id": record.id, "status": "in_progress"})
+    if pacing.queued_ms:
+        record.emit("interaction.status_update", {"interaction_id": record.id, "status": "queued"})
+        yield pacing.queued_ms
+        record.status = "in_progress"
+    record.emit(
+        "interaction.status_update",
+        {"interaction_id": record.id, "status": "in_progress", "usage": dict(record.usage)},
+    )
     if directives.unknown:
         record.emit("interaction.emulator_probe", {"interaction_id": record.id, "note": "unknown"})
     while directives.never_complete:  # whoever drives it next finds it still waiting
@@ -64,6 +73,9 @@ def script(
         events = list(step_events(index, step, chunk))
         deltas = len(events) - 2
         middle = min(3, max(1, deltas // 2))
+        if deltas and index < len(plan.step_usage):
+            # The last delta of a step says the usage so far (SDK StepDeltaMetadata).
+            events[-2][1]["metadata"] = {"total_usage": plan.step_usage[index]}
         for number, (event_type, payload) in enumerate(events):
             record.emit(event_type, payload)
             if event_type != "step.delta":
@@ -82,7 +94,11 @@ def script(
             if pacing.delta_ms:
                 yield pacing.delta_ms
         record.output_steps.append(step)
+    record.errors.extend(plan.errors)
     record.finish(plan.status, plan.usage)
+    if plan.status in ("failed", "budget_exceeded"):
+        update = {"interaction_id": record.id, "status": plan.status}
+        record.emit("interaction.status_update", update)
     record.emit("interaction.completed", record.completed_event())
     record.send_done = not directives.no_done
     record.close()

@@ -8,6 +8,7 @@ usage. How the steps are streamed is ``events.py``'s job; faults and pacing are 
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import math
 import re
@@ -17,6 +18,7 @@ from typing import Any
 from gemtui.emulator import ids, markdown
 from gemtui.emulator.directives import Directives, parse
 from gemtui.emulator.errors import ApiError
+from gemtui.emulator.media_files import SPEECH_RATE, tiny_mp4, tiny_pdf, wav_tone
 from gemtui.emulator.png import gradient_png
 from gemtui.emulator.request import CreateRequest, require_known_calls, text_of
 from gemtui.emulator.schema_sample import sample
@@ -25,6 +27,26 @@ from gemtui.emulator.schema_sample import sample
 THOUGHT_BASE_TOKENS = 24
 IMAGE_OUTPUT_TOKENS = 1290
 IMAGE_INPUT_TOKENS = 258
+#: output tokens per second of generated audio and video (the API counts 32 and 258)
+AUDIO_TOKENS_PER_SECOND = 32
+VIDEO_TOKENS_PER_SECOND = 258
+DOCUMENT_PAGE_TOKENS = 258
+VIDEO_SECONDS = 2.0
+#: width of the generated image per ``image_size`` (aspect ratio gives the height)
+IMAGE_WIDTHS = {"512": 48, "1K": 64, "2K": 96, "4K": 128}
+#: what a failed run's last model_output step carries (google.rpc.Status, code 13 INTERNAL)
+FAILED_STEP_ERROR = {
+    "code": 13,
+    "message": "Internal error encountered.",
+    "details": [
+        {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": "MODEL_ERROR",
+            "domain": "generativelanguage.googleapis.com",
+        }
+    ],
+}
+FAILED_ERRORS = [{"code": "api_error", "message": "The model failed while generating the answer."}]
 _URL = re.compile(r"https?://[^\s<>\"'»)]+")
 _PARALLEL_WORDS = re.compile(r"\b(parallel|both|all)\b", re.IGNORECASE)
 
@@ -38,6 +60,8 @@ class Plan:
     usage: dict[str, Any]
     environment_id: str | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
+    #: usage after each step, for the ``metadata.total_usage`` of its last delta
+    step_usage: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -92,8 +116,17 @@ def build_plan(turn: Turn) -> Plan:
         steps = _research_steps(turn)
     elif request.agent is not None:
         steps = _agent_steps(turn)
-    elif "image" in (request.model or "").lower():
-        steps = [_thought(turn, 0, "Composing the picture"), _image_output(turn)]
+    elif (media := media_output(request)) is not None:
+        steps = _media_steps(turn, media)
+    elif "image" in (request.model or "").lower() or request.asks_for("image"):
+        thought = _thought(turn, 0, "Composing the picture")
+        if "summary" in thought:  # image models think in draft pictures too
+            draft = gradient_png(turn.prompt + "/draft", 24)
+            image = {"type": "image", "mime_type": "image/png", "data": _b64(draft)}
+            thought["summary"].append(image)
+        steps = [thought, _image_output(turn)]
+    elif _transcribes(request):
+        steps = [_transcript(turn)]
     elif request.json_format is not None:
         steps = [_thought(turn, 0, "Filling the schema"), _json_output(turn)]
     else:
@@ -104,11 +137,19 @@ def build_plan(turn: Turn) -> Plan:
     limit = request.generation_config.get("max_output_tokens")
     if status == "completed" and isinstance(limit, int) and _truncate(steps, limit):
         status = "incomplete"
+    errors: list[dict[str, Any]] = []
+    if turn.directives.end_status is not None:
+        status = turn.directives.end_status
+        _cut_short(steps, failed=status == "failed")
+        if status == "failed":
+            errors = [dict(error) for error in FAILED_ERRORS]
     return Plan(
         steps=steps,
         status=status,
         usage=usage_of(turn, steps),
         environment_id=_environment_id(turn),
+        errors=errors,
+        step_usage=[usage_of(turn, steps[: n + 1]) for n in range(len(steps))],
     )
 
 
@@ -395,9 +436,21 @@ def _wrong_type(kind: str) -> Any:
     return 12345 if kind == "string" else "not a " + kind
 
 
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
 def _image_output(turn: Turn) -> dict[str, Any]:
-    data = base64.b64encode(gradient_png(turn.prompt)).decode()
-    caption = f"A generated 64×64 gradient for «{markdown.quote(turn.prompt)}»."
+    options = turn.request.output_format("image") or {}
+    width = IMAGE_WIDTHS.get(str(options.get("image_size")), 64)
+    height = _height_for(width, options.get("aspect_ratio"))
+    data = _b64(gradient_png(turn.prompt, width, height))
+    caption = f"A generated {width}×{height} gradient for «{markdown.quote(turn.prompt)}»."
+    if options.get("aspect_ratio") or options.get("image_size"):
+        caption += (
+            f" Aspect ratio {options.get('aspect_ratio') or 'default'}, "
+            f"size {options.get('image_size') or 'default'}."
+        )
     return {
         "type": "model_output",
         "content": [
@@ -405,6 +458,116 @@ def _image_output(turn: Turn) -> dict[str, Any]:
             {"type": "text", "text": caption},
         ],
     }
+
+
+def _height_for(width: int, ratio: Any) -> int:
+    """The height of a ``width`` wide image of aspect ratio ``"W:H"`` (square otherwise)."""
+    if isinstance(ratio, str) and re.fullmatch(r"\d{1,2}:\d{1,2}", ratio):
+        across, down = (int(n) for n in ratio.split(":"))
+        if across and down:
+            return max(1, round(width * down / across))
+    return width
+
+
+def media_output(request: CreateRequest) -> str | None:
+    """Which kind of media (``audio``, ``video``, ``document``) the request asks for: by its
+    ``response_format``/``response_modalities``, or by a TTS or video model's name."""
+    model = (request.model or "").lower()
+    if "tts" in model or request.asks_for("audio"):
+        return "audio"
+    if any(word in model for word in ("omni", "veo")) or request.asks_for("video"):
+        return "video"
+    if request.asks_for("document"):
+        return "document"
+    return None
+
+
+def _voice(config: dict[str, Any]) -> str:
+    """The first voice ``generation_config.speech_config`` names (object or list form)."""
+    speech = config.get("speech_config")
+    speakers = speech.get("speakers") if isinstance(speech, dict) else speech
+    for speaker in speakers if isinstance(speakers, list) else []:
+        if isinstance(speaker, dict) and isinstance(speaker.get("voice"), str):
+            return speaker["voice"]
+    return "default"
+
+
+def _media_steps(turn: Turn, kind: str) -> list[dict[str, Any]]:
+    """Real files: speech as a WAV tone (TTS models answer with audio only), a video
+    container, a PDF; the others come after a thought and with a line of text."""
+    about = markdown.quote(turn.prompt) or "your request"
+    if kind == "audio":
+        voice = _voice(turn.request.generation_config)
+        seconds = round(min(2.0, 0.6 + 0.02 * len(turn.prompt)), 2)
+        audio = {
+            "type": "audio",
+            "mime_type": "audio/wav",
+            "data": _b64(wav_tone(voice + "/" + turn.prompt, seconds)),
+            "sample_rate": SPEECH_RATE,
+            "channels": 1,
+        }
+        output = {"type": "model_output", "content": [audio]}
+        tts = "tts" in (turn.request.model or "").lower()
+        return [output] if tts else [_thought(turn, 0, "Speaking the answer"), output]
+    if kind == "video":
+        video = {"type": "video", "mime_type": "video/mp4", "data": _b64(tiny_mp4(VIDEO_SECONDS))}
+        caption = {"type": "text", "text": f"A {VIDEO_SECONDS:g}-second clip for «{about}»."}
+        steps = [{"type": "model_output", "content": [video, caption]}]
+        return [_thought(turn, 0, "Planning the clip"), *steps]
+    pages = [f"gemtui emulator: {turn.prompt[:60]}", "Page two: nothing more to say."]
+    document = {"type": "document", "mime_type": "application/pdf", "data": _b64(tiny_pdf(pages))}
+    text = {"type": "text", "text": f"A {len(pages)}-page PDF about «{about}»."}
+    return [
+        _thought(turn, 0, "Laying out the document"),
+        {"type": "model_output", "content": [text, document]},
+    ]
+
+
+def _transcribes(request: CreateRequest) -> bool:
+    config = request.generation_config.get("transcription_config")
+    return isinstance(config, dict) or "transcribe" in (request.model or "").lower()
+
+
+def _transcript(turn: Turn) -> dict[str, Any]:
+    """What a transcription answers: the text, saying which settings it was made with."""
+    config = turn.request.generation_config.get("transcription_config")
+    config = config if isinstance(config, dict) else {}
+    mode = config.get("mode") or "verbatim"
+    if isinstance(mode, dict):
+        mode = mode.get("type", "verbatim")
+    languages = config.get("language_codes") or ["auto"]
+    audio = sum(
+        1
+        for step in turn.request.input_steps
+        for item in step.get("content", [])
+        if isinstance(item, dict)
+        if item.get("type") in ("audio", "video")
+    )
+    heard = f"{audio} recording{'s' if audio != 1 else ''}" if audio else "no recording"
+    text = (
+        f"Transcript ({mode}; languages {', '.join(map(str, languages))}; {heard}):\n\n"
+        f"{markdown.quote(turn.prompt) or '(silence)'}\n"
+    )
+    return _text_output(text)
+
+
+def _cut_short(steps: list[dict[str, Any]], *, failed: bool) -> None:
+    """End the plan part-way: the last text answer keeps its first half; a failed run then
+    has a ``model_output`` step that carries only the error."""
+    for step in reversed(steps):
+        texts = [c for c in step.get("content", []) if c.get("type") == "text"]
+        if step["type"] == "model_output" and texts:
+            text = texts[-1]
+            text["text"] = text["text"][: max(1, len(text["text"]) // 2)]
+            size = len(text["text"].encode())
+            kept = [a for a in text.get("annotations", []) if a["end_index"] <= size]
+            if kept:
+                text["annotations"] = kept
+            else:
+                text.pop("annotations", None)
+            break
+    if failed:
+        steps.append({"type": "model_output", "error": copy.deepcopy(FAILED_STEP_ERROR)})
 
 
 def _agent_steps(turn: Turn) -> list[dict[str, Any]]:
@@ -499,6 +662,14 @@ def _truncate(steps: list[dict[str, Any]], limit: int) -> bool:
     return False
 
 
+#: output tokens of one generated media item, by content type
+_MEDIA_TOKENS = {
+    "audio": AUDIO_TOKENS_PER_SECOND,
+    "video": round(VIDEO_TOKENS_PER_SECOND * VIDEO_SECONDS),
+    "document": DOCUMENT_PAGE_TOKENS * 2,
+}
+
+
 def usage_of(turn: Turn, steps: list[dict[str, Any]]) -> dict[str, Any]:
     """Deterministic token counts (about four characters per token), totals consistent."""
     input_text = input_images = 0
@@ -510,6 +681,7 @@ def usage_of(turn: Turn, steps: list[dict[str, Any]]) -> dict[str, Any]:
     system = turn.request.body.get("system_instruction")
     input_text += tokens(system) if isinstance(system, str) else 0
     output_text = output_image = thought = tool_use = 0
+    media_tokens: dict[str, int] = {}
     for step in steps:
         kind = step["type"]
         if kind == "thought":
@@ -517,8 +689,11 @@ def usage_of(turn: Turn, steps: list[dict[str, Any]]) -> dict[str, Any]:
             thought += THOUGHT_BASE_TOKENS + tokens(summary)
         elif kind == "model_output":
             for content in step.get("content", []):
-                if content.get("type") == "image":
+                kind = content.get("type")
+                if kind == "image":
                     output_image += IMAGE_OUTPUT_TOKENS
+                elif kind in _MEDIA_TOKENS:
+                    media_tokens[kind] = media_tokens.get(kind, 0) + _MEDIA_TOKENS[kind]
                 else:
                     output_text += tokens(content.get("text", ""))
         elif kind == "function_call":
@@ -526,7 +701,7 @@ def usage_of(turn: Turn, steps: list[dict[str, Any]]) -> dict[str, Any]:
         elif kind.endswith("_result"):
             tool_use += tokens(json.dumps(step.get("result", "")))
     total_input = input_text + input_images
-    total_output = output_text + output_image
+    total_output = output_text + output_image + sum(media_tokens.values())
     usage: dict[str, Any] = {
         "total_input_tokens": total_input,
         "total_output_tokens": total_output,
@@ -538,10 +713,12 @@ def usage_of(turn: Turn, steps: list[dict[str, Any]]) -> dict[str, Any]:
     }
     if input_images:
         usage["input_tokens_by_modality"].append({"modality": "image", "tokens": input_images})
-    if output_image:
-        usage["output_tokens_by_modality"] = [
-            {"modality": "text", "tokens": output_text},
-            {"modality": "image", "tokens": output_image},
+    if output_image or media_tokens:
+        usage["output_tokens_by_modality"] = [{"modality": "text", "tokens": output_text}]
+        if output_image:
+            usage["output_tokens_by_modality"].append({"modality": "image", "tokens": output_image})
+        usage["output_tokens_by_modality"] += [
+            {"modality": kind, "tokens": count} for kind, count in media_tokens.items()
         ]
     grounding = sum(1 for s in steps if s["type"] == "google_search_call")
     if grounding:

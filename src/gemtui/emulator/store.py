@@ -39,6 +39,8 @@ class Record:
     environment_id: str | None = None
     #: set while the answer goes on in another hop (status ``requires_continuation``)
     continuation_token: str | None = None
+    #: the tier the run was served on (echoed in ``interaction.completed``)
+    service_tier: str = "standard"
     status: str = "in_progress"
     created: str = field(default_factory=timestamp)
     updated: str = ""
@@ -118,6 +120,7 @@ class Record:
         view = self.base()
         view["steps"] = (self.input_steps if with_input else []) + self.output_steps
         view["usage"] = self.usage
+        view["service_tier"] = self.service_tier
         if self.errors:
             view["errors"] = self.errors
         return view
@@ -128,7 +131,9 @@ class Record:
     def completed_event(self) -> dict[str, Any]:
         view = self.base()
         view["usage"] = self.usage
-        view["service_tier"] = "standard"
+        view["service_tier"] = self.service_tier
+        if self.errors:
+            view["errors"] = self.errors
         return {"interaction": view}
 
     def timeline(self) -> list[dict[str, Any]]:

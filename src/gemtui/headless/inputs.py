@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from gemtui.core import request_options as options
 from gemtui.core.attachments import Attachment, AttachmentError, check_total
 from gemtui.core.attachments import load as load_attachment
 from gemtui.core.json_files import JsonFileError, read_json, read_json_schema
@@ -36,12 +37,24 @@ class AskRequest:
     agent: str | None = None
     system: str | None = None
     tools: list[dict[str, Any]] = field(default_factory=list)
-    response_format: dict[str, Any] | None = None
+    response_format: dict[str, Any] | list[dict[str, Any]] | None = None
+    response_modalities: list[str] = field(default_factory=list)
+    generation_config: dict[str, Any] = field(default_factory=dict)
+    service_tier: str | None = None
+    safety_settings: list[dict[str, str]] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
     store: bool = True
     background: bool = False
     previous_id: str | None = None
     #: Whether ``previous_id`` was typed (rather than read from the last-interaction file).
     previous_id_given: bool = False
+
+    @property
+    def has_schema(self) -> bool:
+        """Whether the answer must be JSON following a schema (``--schema``)."""
+        formats = self.response_format
+        items = [formats] if isinstance(formats, dict) else formats or []
+        return any(item.get("type") == "text" for item in items)
 
     @property
     def content_items(self) -> list[dict[str, Any]]:
@@ -113,13 +126,40 @@ def checked_attachments(sources: list[str]) -> list[dict[str, Any]]:
     return [item.item for item in loaded]
 
 
-def schema_format(path: str) -> dict[str, Any]:
-    """``response_format`` for structured output: JSON text that follows the schema in ``path``."""
+def read_schema(path: str) -> dict[str, Any]:
+    """The JSON schema of structured output in ``path``."""
     try:
-        schema = read_json_schema(Path(path), "schema")
+        return read_json_schema(Path(path), "schema")
     except JsonFileError as error:
         raise UsageError(str(error)) from None
-    return {"type": "text", "mime_type": "application/json", "schema": schema}
+
+
+def pairs(items: list[str], what: str) -> dict[str, str]:
+    """``KEY=VALUE`` flags as a dict; a malformed one is a usage error."""
+    try:
+        return options.parse_pairs(items, what)
+    except ValueError as error:
+        raise UsageError(f"{error}.") from None
+
+
+def safety_settings(items: list[str]) -> list[dict[str, str]]:
+    """``--safety CATEGORY=THRESHOLD`` flags, checked against the API's names."""
+    thresholds = pairs(items, "--safety")
+    for category, threshold in thresholds.items():
+        problem = options.check_safety(category, threshold)
+        if problem:
+            raise UsageError(f"--safety {category}={threshold}: {problem}.")
+    return options.safety_settings(thresholds)
+
+
+def labels(items: list[str]) -> dict[str, str]:
+    """``--label KEY=VALUE`` flags, checked by the API's rule for labels."""
+    found = pairs(items, "--label")
+    for key, value in found.items():
+        problem = options.check_label(key, value)
+        if problem:
+            raise UsageError(f"--label: {problem}.")
+    return found
 
 
 def function_tools(path: str) -> list[dict[str, Any]]:
@@ -157,6 +197,19 @@ def build_request(args: argparse.Namespace, stdin: IO[str] | None) -> AskRequest
     tools = [{"type": name} for name in dict.fromkeys(args.tool)]
     if args.function_decl:
         tools += function_tools(args.function_decl)
+    response_format = options.response_format(
+        read_schema(args.schema) if args.schema else None,
+        modality=args.modality,
+        aspect_ratio=args.aspect_ratio,
+        image_size=args.image_size,
+    )
+    generation = options.generation_extras(
+        voice=args.voice, languages=args.transcribe_language, mode=args.transcribe_mode
+    )
+    if args.agent and generation:
+        raise UsageError(
+            "--voice and --transcribe-* set generation_config, which agents do not take."
+        )
     return AskRequest(
         prompt=prompt,
         context=context,
@@ -165,7 +218,12 @@ def build_request(args: argparse.Namespace, stdin: IO[str] | None) -> AskRequest
         agent=args.agent,
         system=args.system,
         tools=tools,
-        response_format=schema_format(args.schema) if args.schema else None,
+        response_format=response_format,
+        response_modalities=options.response_modalities(args.modality),
+        generation_config=generation,
+        service_tier=args.service_tier,
+        safety_settings=safety_settings(args.safety),
+        labels=labels(args.label),
         store=not args.no_store,
         background=args.background,
     )

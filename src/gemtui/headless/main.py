@@ -146,7 +146,10 @@ async def _session_run(
     history = open_history(secrets, messages, enabled=not args.no_history)
     try:
         async with runner.make_client(
-            api_key=api_key, base_url=base_url, retries=args.retries
+            api_key=api_key,
+            base_url=base_url,
+            retries=args.retries,
+            api_version=getattr(args, "api_version", "v1"),
         ) as client:
             attempts = client.retry.max_attempts
             client.on_retry = lambda attempt, delay, reason: messages.say(
@@ -162,6 +165,7 @@ async def _session_run(
                 remember=remember,
                 history=history,
                 functions=functions,
+                save_media=getattr(args, "save_media", None),
             )
             if wait_id is not None:
                 return await runner.wait(session, wait_id)
@@ -179,7 +183,7 @@ def _may_cite(request: AskRequest | None) -> bool:
     """Whether the answer may carry citations worth holding each answer step back for, in a
     pipe, to print it with ``[n]`` markers (see :mod:`gemtui.headless.view`): a grounding tool
     or an agent (Deep Research cites), and no ``--schema`` (markers would break the JSON)."""
-    if request is None or request.response_format is not None:
+    if request is None or request.has_schema:
         return False
     return bool(request.agent) or any(tool.get("type") in CITING_TOOLS for tool in request.tools)
 

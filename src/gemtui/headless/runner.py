@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 from gemtui.api.client import InteractionsClient, RetryPolicy
@@ -21,6 +22,7 @@ from gemtui.core.assembler import Change, assembled_interaction
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.recording import RecordingWriter
+from gemtui.core.run_errors import failure_report
 from gemtui.core.tools import FunctionTool, ToolCall
 from gemtui.core.turn import Asked, Turn
 from gemtui.core.turn_runner import Notice, TurnRunner
@@ -57,11 +59,18 @@ class Session:
     history: ChatHistory
     #: The function tools of the config file, by name (only allow-listed ones ever run).
     functions: Mapping[str, FunctionTool] = field(default_factory=dict)
+    #: Where the answer's media are written (``--save-media``); ``None``: not written.
+    save_media: Path | None = None
 
 
-def make_client(*, api_key: str | None, base_url: str | None, retries: int) -> InteractionsClient:
+def make_client(
+    *, api_key: str | None, base_url: str | None, retries: int, api_version: str = "v1"
+) -> InteractionsClient:
     return InteractionsClient(
-        api_key=api_key, base_url=base_url, retry=RetryPolicy(max_attempts=retries + 1)
+        api_key=api_key,
+        base_url=base_url,
+        api_version=api_version,
+        retry=RetryPolicy(max_attempts=retries + 1),
     )
 
 
@@ -71,8 +80,13 @@ def conversation_for(request: AskRequest) -> Conversation:
         agent=request.agent,
         system_instruction=request.system,
         tools=request.tools,
+        generation_config=dict(request.generation_config),
         response_format=request.response_format,
         stateful=request.store,
+        response_modalities=list(request.response_modalities),
+        service_tier=request.service_tier,
+        safety_settings=list(request.safety_settings),
+        labels=dict(request.labels),
     )
     if request.model:
         settings.model = request.model
@@ -86,7 +100,9 @@ class HeadlessSink:
         self.session = session
         self.recording = recording
         text = session.output_format == "text"
-        self.view = TurnView(session.answer if text else None, session.messages)
+        self.view = TurnView(
+            session.answer if text else None, session.messages, save_media=session.save_media
+        )
 
     def turns_loaded(self, turns: list[Turn]) -> None:
         pass
@@ -264,9 +280,12 @@ def _explain_failure(
             "The partial answer (if any) was printed; run the command again.",
         )
         return
-    details = [e for e in (interaction.errors if interaction else None) or () if e.message]
-    reason = "; ".join(f"{e.message} ({e.code})" for e in details) or "no reason given"
-    messages.error(f"the interaction failed: {reason}", "Run the command again.")
+    if interaction is None:
+        messages.error("the interaction failed without saying why.", "Run the command again.")
+        return
+    report = failure_report(interaction, again="run the command again")
+    reasons = "; ".join(report.reasons) or "no reason given"
+    messages.error(f"the interaction failed: {reasons}.", report.hint)
 
 
 def _explain_requires_action(messages: Messages, interaction: Interaction | None) -> None:

@@ -18,10 +18,12 @@ set where it is made, in :mod:`gemtui.headless.main`):
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gemtui.api.models import TextContent
 from gemtui.core.assembler import continues_answer
+from gemtui.core.media import facts_of, media_of, save_media, short_label
 from gemtui.core.safety import one_line
 from gemtui.headless.output import AnswerPrinter, Messages, short
 
@@ -34,10 +36,14 @@ if TYPE_CHECKING:
 class TurnView:
     """Feeds one streamed turn to the answer printer (text mode) and the stderr messages."""
 
-    def __init__(self, answer: AnswerPrinter | None, messages: Messages) -> None:
+    def __init__(
+        self, answer: AnswerPrinter | None, messages: Messages, *, save_media: Path | None = None
+    ) -> None:
         self._answer = answer
         self._messages = messages
         self._text_step: StepState | None = None
+        #: Where the answer's media are written (``--save-media``), if anywhere.
+        self._save_dir = save_media
 
     def on_change(self, state: InteractionState, change: Change) -> None:
         """Called once per applied event with the state and the change it made."""
@@ -52,7 +58,10 @@ class TurnView:
             return
         model = step_state.step
         if kind == "step_stopped":
-            self.report_step(model)
+            if self._save_dir is not None and model.type == "model_output":
+                self._save(model, state.interaction.id)
+            else:
+                self.report_step(model)
             if model.type == "model_output":
                 self._finish_answer(step_state)
         elif (
@@ -131,11 +140,30 @@ class TurnView:
         for item in getattr(step, "content", None) or ():
             kind = getattr(item, "type", None)
             if kind != "text":
-                mime = getattr(item, "mime_type", None) or "unknown type"
+                what = facts_of(item).describe() if kind in _MEDIA else kind or "a part"
                 self._messages.say(
-                    f"the answer includes {kind or 'a part'} ({mime}) that text output cannot "
-                    "show; use --output-format json to get it."
+                    f"the answer includes {what} that text output cannot show; "
+                    "--save-media DIR writes it to a file (or use --output-format json)."
                 )
+
+    def _save(self, step: StepBase, interaction_id: str | None) -> None:
+        """``--save-media``: write the step's media to the directory and say where each went."""
+        media = media_of(getattr(step, "content", None))
+        if not media or self._save_dir is None:
+            return
+        try:
+            self._save_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            self._messages.error(f"cannot make {self._save_dir}: {error}")
+            return
+        report = save_media(media, self._save_dir.resolve(), short_label(interaction_id))
+        for position, path in zip(report.positions, report.saved, strict=True):
+            self._messages.say(f"saved {facts_of(media[position]).describe()}: {path}")
+        for problem in report.failed:
+            self._messages.error(f"not saved: {problem}")
+
+
+_MEDIA = frozenset({"image", "audio", "video", "document"})
 
 
 def sources_text(sources: list[Source]) -> str:

@@ -120,6 +120,10 @@ PALETTE_COMMANDS = [
     ("Toggle URL context", "For this conversation's next requests", "toggle_tool('url_context')"),
     ("Copy the last interaction id", "i copies the id of a selected message's turn",
      "copy_last_id"),
+    ("Open the last answer's media", "Pictures in the viewer; audio, video and documents with "
+     "the system's player (o on a selected message)", "media('open')"),
+    ("Save the last answer's media", "Pictures, audio, video and documents as files in the "
+     "current directory (s on a selected message)", "media('save')"),
 ]  # fmt: skip
 
 
@@ -130,7 +134,7 @@ class Connection:
     base_url: str | None = None
     #: Kept out of the repr: tracebacks and debug output print dataclasses whole.
     api_key: str | None = field(default=None, repr=False)
-    api_version: str = "v1beta"
+    api_version: str = "v1"
     demo: bool = False
     notice: str = ""
     secrets: list[str] = field(default_factory=list, repr=False)
@@ -1103,6 +1107,19 @@ class GemtuiApp(App[int]):
     def on_conversation_view_id_requested(self, message: ConversationView.IdRequested) -> None:
         self._copy_turn_id(self.view.items[message.index].turn)
 
+    def action_media(self, what: str) -> None:
+        """``o`` or ``s`` on the newest message that has media."""
+        view = self.view
+        found = [n for n, item in enumerate(view.items) if item.media()]
+        if not found:
+            self.notify("No answer with media yet.", severity="warning")
+            return
+        view.select(found[-1])
+        if what == "open":
+            view.action_open_image()
+        else:
+            view.action_save_image()
+
     def action_copy_last_id(self) -> None:
         ids = [turn for turn in self.conversation.turns if turn.interaction_id]
         self._copy_turn_id(ids[-1] if ids else None)
@@ -1184,8 +1201,12 @@ def settings_summary(settings: ChatSettings) -> str:
     ]
     if settings.system_instruction:
         parts.append("system")
-    if settings.response_format is not None:
-        parts.append("schema")
+    formats = settings.response_format
+    for item in [formats] if isinstance(formats, dict) else formats or []:
+        parts.append("schema" if item.get("type") == "text" else str(item.get("type")))
+    parts += settings.response_modalities
+    if settings.service_tier:
+        parts.append(settings.service_tier)
     if settings.background and settings.stateful:  # stateless chats cannot run in background
         parts.append("background")
     return "+".join(parts)

@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from textual.timer import Timer
 
+from gemtui.core.assembler import assembled_interaction
+from gemtui.core.run_errors import BUDGET_HINT, BUDGET_MESSAGE, failure_report
 from gemtui.core.safety import redact_secrets
 from gemtui.core.turn import Turn
 from gemtui.core.turn_runner import Notice
@@ -68,6 +70,9 @@ class ChatPanes:
         self._wait_started: float | None = None
         self._spinner: Timer | None = None
         self._long_run = False
+        #: The conversation's tokens before the running turn (its own are added live).
+        self._tokens_before = 0
+        self._live_tokens: int | None = None
 
     # ------------------------------------------------------------------ where turns are
 
@@ -116,6 +121,7 @@ class ChatPanes:
             self.view.add_item(item)
         self.timeline.add_turn(turn)
         self._presenter = TurnPresenter(self.view, turn)
+        self._tokens_before, self._live_tokens = self.status.info.total_tokens, None
         self._begin_wait()
         # A background run (Deep Research) takes minutes: its clock runs until it ends.
         self._long_run = bool(turn.asked.request.get("background"))
@@ -131,10 +137,13 @@ class ChatPanes:
         presenter = self._presenter
         if presenter is None or presenter.turn is not message.turn:
             return
-        if self._long_run:
+        if message.turn.reply.state.status == "queued":
+            self.status.set(state="queued")  # the wait goes on, with its clock
+        elif self._long_run:
             self.status.set(state="running")
         elif self._wait_started is not None:
             self._end_wait("streaming")
+        self._show_live_usage(message.turn)
         presenter.apply(message)
         self._refresh_section(message.turn)
         self.detail.refresh_live()
@@ -157,11 +166,20 @@ class ChatPanes:
         reply = turn.reply
         usage = turn.usage
         self.status.set(
-            state="ready" if reply.outcome in ("completed", "requires_action") else reply.outcome,
+            state="ready" if reply.outcome in ("completed", "requires_action") else turn.status,
             last_tokens=usage.total_tokens if usage else None,
             total_tokens=total_tokens,
             environment=environment,
         )
+
+    def _show_live_usage(self, turn: Turn) -> None:
+        """Token counts move while the answer streams, from the usage the server sends on
+        the way (``status_update`` usage, a delta's ``metadata.total_usage``)."""
+        usage = turn.usage
+        tokens = usage.total_tokens if usage is not None else None
+        if tokens is not None and tokens != self._live_tokens:
+            self._live_tokens = tokens
+            self.status.set(last_tokens=tokens, total_tokens=self._tokens_before + tokens)
 
     @staticmethod
     def release() -> None:
@@ -196,6 +214,16 @@ class ChatPanes:
                 "error",
                 turn,
             )
+        elif outcome == "failed":
+            report = failure_report(
+                assembled_interaction(reply.state), again="press F5 to send the prompt again"
+            )
+            self.add_notice(report.message, report.hint, "error", turn)
+            # Further errors[] entries; a failed step's error shows in its answer already.
+            for reason in report.reasons[1 : report.run_reasons]:
+                self.add_notice(reason, "", "error", turn)
+        elif turn.status == "budget_exceeded":
+            self.add_notice(BUDGET_MESSAGE, BUDGET_HINT, "warning", turn)
         elif outcome == "interrupted" and error is not None:
             hint = getattr(error, "hint", "") or ""
             self.add_notice(

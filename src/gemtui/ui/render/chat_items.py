@@ -24,6 +24,7 @@ from gemtui.api.models import (
     CallStep,
     FunctionCallStep,
     ImageContent,
+    MediaContent,
     ModelOutputStep,
     ResultStep,
     StepBase,
@@ -34,12 +35,15 @@ from gemtui.api.models import (
 )
 from gemtui.core.citations import Source, citations_of, marked_text, sources_of
 from gemtui.core.markdown_blocks import CodeBlock, IncrementalBlocks, code_blocks, split_blocks
+from gemtui.core.media import media_of
+from gemtui.core.run_errors import StepError, step_error
 from gemtui.core.safety import clean_terminal_text, safe_text
 from gemtui.core.structured import check_structured
 from gemtui.core.turn import Turn
 from gemtui.ui.render.code_rows import code_details, code_summary, is_code_execution
 from gemtui.ui.render.image_lines import InlineImage
 from gemtui.ui.render.lines import RenderContext, render_lines, trim_blank
+from gemtui.ui.render.media_rows import MediaRow
 from gemtui.ui.render.structured_view import StructuredView
 
 #: Glyphs chosen from what a plain Linux console font has (CP437), so nothing essential is lost.
@@ -105,6 +109,10 @@ class ChatItem:
 
     def code_blocks(self) -> list[CodeBlock]:
         """The code blocks the reader can copy one by one (only answers have any)."""
+        return []
+
+    def media(self) -> list[MediaContent]:
+        """The media ``o`` opens and ``s`` saves (pictures, audio, video, documents)."""
         return []
 
 
@@ -209,6 +217,11 @@ class AnswerItem(ChatItem):
         self.inline_images: list[InlineImage] = []
         #: How many of the images come before the answer's text.
         self.leading_images = 0
+        #: Audio, video and documents, one row each; ``leading_media`` of them before the text.
+        self.media_rows: list[MediaRow] = []
+        self.leading_media = 0
+        #: What the step's ``error`` says, when the model's output failed.
+        self.error: StepError | None = None
         self.sources: list[Source] = []
         # The open tail block, as last rendered: (finished-block count, width) it belongs to,
         # its lines, when it was rendered and what that cost (see _render_tail).
@@ -238,6 +251,13 @@ class AnswerItem(ChatItem):
                 (n for n, c in enumerate(contents) if isinstance(c, TextContent)), len(contents)
             )
             self.leading_images = sum(isinstance(c, ImageContent) for c in contents[:first_text])
+            others = [c for c in media_of(contents) if not isinstance(c, ImageContent)]
+            self.media_rows = [MediaRow(item) for item in others]
+            self.leading_media = sum(
+                1 for c in contents[:first_text] if any(c is item for item in others)
+            )
+            # The hop that failed says why (the others of a continued answer carry none).
+            self.error = next(filter(None, map(step_error, outputs)), None)
             self.citations = citations_of(texts)
             self.sources = sources_of(self.citations)
             raw = "".join(c.text for c in texts)
@@ -349,6 +369,7 @@ class AnswerItem(ChatItem):
             if lines:
                 lines.append(blank)
             lines.extend(image.lines(width, dim, warning))
+        lines.extend(self._media_lines(self.media_rows[: self.leading_media], width, ctx))
         if self.structured is not None:
             lines.extend(self.structured.lines(width, ctx))
         else:
@@ -365,6 +386,17 @@ class AnswerItem(ChatItem):
             if lines:
                 lines.append(blank)
             lines.extend(image.lines(width, dim, warning))
+        trailing = self.media_rows[self.leading_media :]
+        if trailing and lines:
+            lines.append(blank)
+        lines.extend(self._media_lines(trailing, width, ctx))
+        if self.error is not None:
+            if lines:
+                lines.append(blank)
+            failed = f"× The model's output failed: {self.error.line()}"
+            lines.extend(
+                render_lines(safe_text(failed, ctx.style("conversation--error")), width, ctx)
+            )
         if self.sources:
             lines.append(blank)
             sources = Text("Sources", style=dim)
@@ -377,12 +409,19 @@ class AnswerItem(ChatItem):
             lines = render_lines(Text("…", style=ctx.style("conversation--dim")), width, ctx)
         return lines
 
+    def _media_lines(self, rows: list[MediaRow], width: int, ctx: RenderContext) -> list[Strip]:
+        style, dim = ctx.style("conversation--tool"), ctx.style("conversation--dim")
+        return [line for row in rows for line in render_lines(row.text(style, dim), width, ctx)]
+
     def copy_text(self) -> str:
         return self.source
 
     def code_blocks(self) -> list[CodeBlock]:
         # From the Markdown source, so the code is exactly what the model wrote.
         return code_blocks(self.source)
+
+    def media(self) -> list[MediaContent]:
+        return [*self.images, *(row.item for row in self.media_rows)]
 
 
 class ThoughtItem(ChatItem):
@@ -395,6 +434,9 @@ class ThoughtItem(ChatItem):
         self.summary = ""
         self.signature_length = 0
         self.final = False
+        #: Pictures in the summary (image models think in drafts), shown when expanded.
+        self.images: list[ImageContent] = []
+        self.inline_images: list[InlineImage] = []
 
     def feed(self, text: str) -> None:
         self.summary += clean_terminal_text(text)
@@ -405,8 +447,13 @@ class ThoughtItem(ChatItem):
             texts = [c.text for c in step.summary or [] if isinstance(c, TextContent)]
             self.summary = clean_terminal_text("".join(texts))
             self.signature_length = len(step.signature or "")
+            self.images = [c for c in step.summary or [] if isinstance(c, ImageContent)]
+            self.inline_images = [InlineImage(image) for image in self.images]
         self.final = True
         self.touch()
+
+    def media(self) -> list[MediaContent]:
+        return list(self.images)
 
     @property
     def title(self) -> str:
@@ -415,14 +462,22 @@ class ThoughtItem(ChatItem):
 
     def render(self, width: int, ctx: RenderContext) -> list[Strip]:
         style = ctx.style("conversation--thought")
-        if not self.summary:
+        if not self.summary and not self.images:
             detail = "thinking…" if not self.final else "(no summary; signature kept)"
             return render_lines(_label(GLYPH_COLLAPSED, "Thought", style, detail), width, ctx)
         glyph = GLYPH_EXPANDED if self.expanded else GLYPH_COLLAPSED
-        label = render_lines(_label(glyph, "Thought", style, self.title), width, ctx)
+        detail = self.title
+        if self.images:
+            count = len(self.images)
+            detail = f"{detail} · {count} picture{'s' if count != 1 else ''}".lstrip(" ·")
+        label = render_lines(_label(glyph, "Thought", style, detail), width, ctx)
         if not self.expanded:
             return label
-        return label + render_lines(markdown(self.summary, ctx), width, ctx)
+        lines = label + render_lines(markdown(self.summary, ctx), width, ctx)
+        dim, warning = ctx.style("conversation--dim"), ctx.style("conversation--warning")
+        for image in self.inline_images:
+            lines.extend(image.lines(width, dim, warning))
+        return lines
 
     def copy_text(self) -> str:
         return self.summary

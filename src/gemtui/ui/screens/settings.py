@@ -40,6 +40,7 @@ from gemtui.config import (
     THINKING_LEVELS,
     Settings,
 )
+from gemtui.core import request_options as options
 from gemtui.core.json_files import JsonFileError, read_json_schema
 from gemtui.core.safety import escape_markup
 from gemtui.ui.keymap import BindingInfo, build_keymap
@@ -105,6 +106,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
     SettingsScreen .row > Input, SettingsScreen .row > Select { width: 1fr; }
     SettingsScreen .row > TextArea { width: 1fr; height: 5; }
     SettingsScreen #generation-stop-sequences { height: 3; }
+    SettingsScreen #safety, SettingsScreen #labels { height: 3; }
     SettingsScreen .field-error { color: $error; height: auto; padding-left: 24; }
     SettingsScreen .field-error.-empty { display: none; }
     SettingsScreen KeymapEditor > .field-error { padding-left: 0; }
@@ -128,6 +130,8 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         self._later_sections: AwaitMount | None = None
         #: What the keymap's error line says, one line per refused remap.
         self._keymap_errors: list[str] = []
+        #: ``KEY=VALUE`` fields (safety, labels) whose lines did not parse: id -> message.
+        self._pair_errors: dict[str, str] = {}
 
     # ------------------------------------------------------------------ layout
 
@@ -253,6 +257,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             "Schema from a file",
             Input(id="schema-file", placeholder="path to a .json file; Enter loads it"),
         )
+        yield from self._compose_output()
         yield Label("Conversation", classes="section")
         yield from self._switch("stateful", "Stateful: the server keeps the history")
         yield from self._switch("background", "Run in the background by default")
@@ -297,6 +302,63 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         if self.bindings:
             with Collapsible(title="Keymap", id="keymap"):
                 yield KeymapEditor(self.bindings, s.keymap, id="keymap-editor")
+
+    def _compose_output(self) -> ComposeResult:
+        """What to ask for besides text (media, speech, transcription), and how the request
+        is served: tier, safety settings, labels."""
+        s = self.settings
+        output = s.output
+
+        def choice(name: str, values: Iterable[str], value: str | None) -> Select[str]:
+            return Select(
+                [(v, v) for v in values],
+                value=value or Select.NULL,
+                prompt="server default",
+                id=field_id("output", name),
+            )
+
+        yield Label("Output", classes="section")
+        yield from self._field("Ask for", choice("modality", options.MODALITIES, output.modality))
+        yield from self._field(
+            "Image aspect ratio", choice("aspect_ratio", options.ASPECT_RATIOS, output.aspect_ratio)
+        )
+        yield from self._field(
+            "Image size", choice("image_size", options.IMAGE_SIZES, output.image_size)
+        )
+        yield from self._field(
+            "Voice (speech)",
+            Input(_text(output.voice), id=field_id("output", "voice"), placeholder="e.g. Kore"),
+        )
+        yield from self._field(
+            "Transcription languages",
+            Input(
+                ", ".join(output.transcription_languages),
+                id=field_id("output", "transcription_languages"),
+                placeholder="BCP-47 codes, e.g. en-US, de-DE",
+            ),
+        )
+        yield from self._field(
+            "Transcription mode",
+            choice("transcription_mode", options.TRANSCRIPTION_MODES, output.transcription_mode),
+        )
+        yield Label("Serving", classes="section")
+        yield from self._field(
+            "Service tier",
+            Select(
+                [(tier, tier) for tier in options.SERVICE_TIERS],
+                value=s.service_tier or Select.NULL,
+                prompt="server default",
+                id="service-tier",
+            ),
+        )
+        yield from self._field(
+            "Safety (category=threshold)",
+            TextArea("\n".join(f"{k}={v}" for k, v in s.safety.items()), id="safety"),
+        )
+        yield from self._field(
+            "Labels (key=value)",
+            TextArea("\n".join(f"{k}={v}" for k, v in s.labels.items()), id="labels"),
+        )
 
     def _field(self, label: str, widget: Input | Select[Any] | TextArea) -> ComposeResult:
         """A labelled field (its error line is made when it first has an error); one-line
@@ -348,6 +410,8 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             return self._input(widget_id) or None
 
         new_key = self._input("api-key")
+        self._pair_errors = {}
+        languages = self._input(field_id("output", "transcription_languages"))
         return {
             "api_key": new_key or self.settings.api_key,
             "base_url": optional("base-url"),
@@ -381,11 +445,32 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 for number, function in enumerate(self.settings.functions)
             ],
             "response_schema": self._area("response-schema"),
+            "output": {
+                "modality": self._select(field_id("output", "modality")),
+                "aspect_ratio": self._select(field_id("output", "aspect_ratio")),
+                "image_size": self._select(field_id("output", "image_size")),
+                "voice": optional(field_id("output", "voice")),
+                "transcription_languages": languages.replace(",", " ").split(),
+                "transcription_mode": self._select(field_id("output", "transcription_mode")),
+            },
+            "service_tier": self._select("service-tier"),
+            "safety": self._pairs("safety", "safety setting"),
+            "labels": self._pairs("labels", "label"),
             "stateful": self.query_one("#stateful", Switch).value,
             "background": self.query_one("#background", Switch).value,
             "theme": self._select("theme"),
             "keymap": self._keymap_values(),
         }
+
+    def _pairs(self, widget_id: str, what: str) -> dict[str, str]:
+        """The ``KEY=VALUE`` lines of a text field; a line that is not one is noted for
+        ``validate_form`` to show under the field."""
+        lines = [line for line in self._area(widget_id).splitlines() if line.strip()]
+        try:
+            return options.parse_pairs(lines, what)
+        except ValueError as error:
+            self._pair_errors[widget_id] = str(error)
+            return {}
 
     def _keymap_values(self) -> dict[str, str]:
         """Only the bindings whose keys differ from their defaults go into the keymap."""
@@ -406,8 +491,13 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         for error in self.query(".field-error"):
             self._show_error(error, "")
         self._keymap_errors = []
+        values = self.form_values()
+        if self._pair_errors:
+            for widget_id, message in self._pair_errors.items():
+                self._show_field_error(widget_id, message)
+            return None
         try:
-            settings = Settings(**self.form_values())
+            settings = Settings(**values)
         except ValidationError as error:
             for detail in error.errors(include_input=False, include_url=False):
                 loc = [str(part) for part in detail["loc"]]

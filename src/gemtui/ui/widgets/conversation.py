@@ -24,7 +24,7 @@ from textual.timer import Timer
 
 from gemtui.ui.render.chat_items import ChatItem
 from gemtui.ui.render.lines import RenderContext
-from gemtui.ui.widgets.image_actions import open_images, save_selected_images
+from gemtui.ui.widgets.media_actions import open_selected, save_selected
 
 #: Items whose rendered lines stay cached; the rest keep only their height.
 LINE_CACHE_ITEMS = 48
@@ -52,8 +52,8 @@ class ConversationView(ScrollView, can_focus=True):
         Binding("c", "copy_code", "Copy code", show=False, id="conversation.copy_code"),
         Binding("e", "edit", "Edit", id="conversation.edit"),
         Binding("i", "copy_id", "Copy id", show=False, id="conversation.copy_id"),
-        Binding("o", "open_image", "View image", show=False, id="conversation.open_image"),
-        Binding("s", "save_image", "Save image", show=False, id="conversation.save_image"),
+        Binding("o", "open_image", "Open media", show=False, id="conversation.open_image"),
+        Binding("s", "save_image", "Save media", show=False, id="conversation.save_image"),
     ]
 
     COMPONENT_CLASSES = {
@@ -456,10 +456,12 @@ class ConversationView(ScrollView, can_focus=True):
             self.post_message(self.CopyRequested(item.copy_text()))
 
     def action_open_image(self) -> None:
-        open_images(self)
+        """Pictures in the viewer; audio, video and documents with the system's player."""
+        open_selected(self)
 
     def action_save_image(self) -> None:
-        save_selected_images(self)
+        """Every picture, audio, video and document of the message, as files."""
+        save_selected(self)
 
     def action_copy_code(self) -> None:
         if self.selected is None:

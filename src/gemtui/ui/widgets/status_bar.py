@@ -12,7 +12,9 @@ from gemtui.core.safety import clean_terminal_text
 #: Spinner frames from ASCII so they show on any console font.
 SPINNER = "|/-\\"
 #: Turn states the status bar makes stand out.
-ALERT_STATES = frozenset({"failed", "interrupted"})
+ALERT_STATES = frozenset({"failed", "interrupted", "budget_exceeded"})
+#: Turn states that read better in words than as the API's status names.
+STATE_WORDS = {"budget_exceeded": "budget exceeded"}
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class StatusBar(Static):
         text.append(f"· {info.mode} ")
         if info.extras:
             text.append(f"· {clean_terminal_text(info.extras)} ")
-        state = info.state
+        state = STATE_WORDS.get(info.state, info.state)
         if info.elapsed is not None:
             state = f"{state} {SPINNER[self._tick % len(SPINNER)]} {info.elapsed:4.1f}s"
         alert = info.state in ALERT_STATES

@@ -36,6 +36,8 @@ from gemtui.api.models import (
 )
 from gemtui.api.timing import RequestTimings
 from gemtui.core.assembler import InteractionState, StepState
+from gemtui.core.media import facts_of, media_of
+from gemtui.core.run_errors import error_line, step_error
 from gemtui.core.safety import clean_terminal_text
 from gemtui.core.timeline_rows import (
     format_bytes,
@@ -154,10 +156,11 @@ def _output_facts(model: ModelOutputStep) -> list[str]:
             where = wire.get("url") or wire.get("file_name") or wire.get("name") or ""
             title = wire.get("title") or ""
             facts.append(f"  • {wire.get('type', '?')} {_quote(str(title))} {where}".rstrip())
-    for block in content:
-        if not isinstance(block, TextContent) and getattr(block, "data", None):
-            mime = getattr(block, "mime_type", None) or "?"
-            facts.append(f"{block.type} {mime}, {len(block.data)} base64 chars")  # type: ignore[attr-defined]
+    for item in media_of(content):
+        facts.append(facts_of(item).describe())
+    failed = step_error(model)
+    if failed is not None:
+        facts.append(f"error {failed.line()}")
     return facts
 
 
@@ -167,6 +170,7 @@ def _thought_facts(model: ThoughtStep) -> list[str]:
     )
     facts = [f"signature {len(model.signature or '')} chars"]
     facts.append(f"summary: {_quote(summary)}" if summary else "no summary")
+    facts += [facts_of(item).describe() for item in media_of(model.summary)]
     return facts
 
 
@@ -192,6 +196,10 @@ def turn_facts(state: InteractionState, timings: RequestTimings | None) -> list[
     )
     if state.error is not None:
         facts.append(f"error {state.error.code}: {state.error.message}")
+    for failure in interaction.errors or ():
+        facts.append(f"error {error_line(failure)}")
+    if interaction.service_tier:
+        facts.append(f"service tier {interaction.service_tier}")
     return facts
 
 

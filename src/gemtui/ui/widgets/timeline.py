@@ -220,11 +220,17 @@ class TimelineList(ScrollView, can_focus=True):
         if row.source.title:
             parts.append(f"«{_plain(row.source.title)}»")
         text = " · ".join(parts)
-        style = self._style("timeline--error" if state.error else "timeline--turn")
+        failed = state.error is not None or state.status in ("failed", "budget_exceeded")
+        style = self._style("timeline--error" if failed else "timeline--turn")
         return [Segment(set_cell_size(text, width), style)]
 
     def _usage_segments(self, row: TurnRow, width: int) -> list[Segment]:
-        text = "    " + _usage_text(usage_parts(row.state.interaction.usage))
+        # A failed run's reasons come first: a narrow timeline cuts the end of the line.
+        failures = "".join(
+            f"error {_plain(str(failure.code))}: {_plain(failure.message or '')} · "
+            for failure in row.state.interaction.errors or ()
+        )
+        text = "    " + failures + _usage_text(usage_parts(row.state.interaction.usage))
         if row.state.error is not None:
             error = row.state.error
             text += f" · error {_plain(str(error.code))}: {_plain(error.message or '')}"
