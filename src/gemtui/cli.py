@@ -88,15 +88,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", "-m", metavar="NAME", default=argparse.SUPPRESS, help="model to ask"
     )
     ask.add_argument("--agent", metavar="NAME", help="ask a managed agent instead of a model")
+    ask.add_argument(
+        "--agent-config", metavar="JSON",
+        help='the agent\'s agent_config, e.g. \'{"visualization": "auto"}\' (its type comes '
+        "from the agent's name when left out): deep-research, antigravity, code-mender, dynamic",
+    )  # fmt: skip
+    ask.add_argument(
+        "--environment", metavar="JSON|remote|ID",
+        help="where the agent runs: remote (a fresh sandbox), an environment id, or an "
+        'environment object, e.g. \'{"sources": [...], "network": "disabled"}\'',
+    )  # fmt: skip
     ask.add_argument("--system", metavar="TEXT", help="system instruction")
     ask.add_argument(
         "--attach", "-a", metavar="FILE|URL", action="append", default=[],
         help="send a file, or an http(s) URL, with the question (repeatable)",
     )  # fmt: skip
     ask.add_argument(
-        "--tool", action="append", default=[],
-        choices=("google_search", "code_execution", "url_context"),
-        help="enable a built-in tool (repeatable)",
+        "--tool", action="append", default=[], metavar="SPEC",
+        help="enable a server-side tool (repeatable): google_search, code_execution, "
+        "url_context, google_maps[:LAT,LNG], retrieval[:TYPES], computer_use[:ENV;exclude=F,G], "
+        "file_search:STORE[,STORE][;top_k=N], mcp_server:NAME=URL[;tools=A,B][;header=Name: "
+        "value], or the tool as a JSON object",
+    )  # fmt: skip
+    ask.add_argument(
+        "--tool-choice", metavar="CHOICE",
+        help="auto, any, none or validated; or MODE:NAME,NAME to allow only those tools",
     )  # fmt: skip
     ask.add_argument(
         "--function-decl", metavar="FILE",
@@ -137,7 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="retries of a failed request (429, 5xx, connection) (default: 4)",
     )  # fmt: skip
 
-    emulator = subparsers.add_parser("emulator", help="run the offline Interactions API emulator")
+    from gemtui.emulator.help_text import epilog  # plain strings: costs nothing
+
+    emulator = subparsers.add_parser(
+        "emulator",
+        help="run the offline Interactions API emulator",
+        description="Serve an offline Interactions API on loopback. Its behaviour is chosen by "
+        "the request: the directives and request fields below reach every path.",
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     emulator.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
     emulator.add_argument(

@@ -46,6 +46,8 @@ class ChatSettings:
     #: Where an agent runs (``interactions-api.md`` 2.8): ``"remote"`` (a fresh sandbox), an
     #: environment id, or a config object; ``None`` continues the chat's environment.
     environment: str | dict[str, Any] | None = None
+    #: ``agent_config`` of agent requests (``interactions-api.md`` 2.7), typed by its ``type``.
+    agent_config: dict[str, Any] | None = None
 
     @property
     def mode_label(self) -> str:
@@ -212,6 +214,8 @@ class Conversation:
             body["agent"] = settings.agent
             # Chained agent turns must name their environment too (interactions-api.md 2.7).
             body["environment"] = settings.environment or self.environment_id or "remote"
+            if settings.agent_config:
+                body["agent_config"] = dict(settings.agent_config)
         else:
             body["model"] = settings.model
             if settings.generation_config:

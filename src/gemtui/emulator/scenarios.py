@@ -11,6 +11,7 @@ import base64
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from gemtui.emulator.errors import ApiError
 from gemtui.emulator.png import gradient_png
 from gemtui.emulator.request import CreateRequest, require_known_calls, text_of
 from gemtui.emulator.schema_sample import sample
+from gemtui.emulator.tool_scenarios import cite, server_tools
 
 #: hidden reasoning tokens billed for every thought step
 THOUGHT_BASE_TOKENS = 24
@@ -174,11 +176,14 @@ def _tool_steps(turn: Turn) -> list[dict[str, Any]]:
         code_steps, line = _code_steps(turn, len(steps))
         steps += code_steps
         tail.append(line)
-    calls = _function_calls(turn)
+    served = server_tools(turn, len(steps), _subject(turn.prompt))
+    steps += served.steps
+    tail += served.lines
+    calls = _function_calls(turn) + served.calls
     if calls:
         return steps + calls
-    if request.has_tool("google_search"):
-        steps.append(_cited_answer(turn, tail))
+    if request.has_tool("google_search") or served.cited:
+        steps.append(_cited_answer(turn, tail, served.cited))
     elif tail:
         answer = "".join(f"{line}\n\n" for line in tail)
         steps.append(_text_output(_preface(turn) + answer + _about(turn)))
@@ -224,8 +229,15 @@ def _slug(text: str, joiner: str = "-") -> str:
     return joiner.join(re.findall(r"[a-z0-9]+", text.lower())[:6]) or "topic"
 
 
-def _cited_answer(turn: Turn, extra: list[str]) -> dict[str, Any]:
-    """A grounded answer whose ``url_citation`` byte offsets point at its own sentences."""
+def _cited_answer(
+    turn: Turn, extra: list[str], cited: Sequence[tuple[str, dict[str, Any]]] = ()
+) -> dict[str, Any]:
+    """A grounded answer whose citation byte offsets point at its own sentences: search's
+    ``url_citation``s, then those of the other tools (``cited``)."""
+    if not turn.request.has_tool("google_search"):
+        intro = _preface(turn) + "".join(f"{line}\n\n" for line in extra)
+        text, annotations = cite(intro, list(cited))
+        return _text_output(text.rstrip() + "\n", annotations)
     slug = _slug(turn.prompt)
     sources = [
         (f"https://www.example.org/guides/{slug}", "example.org"),
@@ -254,8 +266,8 @@ def _cited_answer(turn: Turn, extra: list[str]) -> dict[str, Any]:
                 }
             )
         text += " "
-    text = text.rstrip() + "\n"
-    return _text_output(text, annotations)
+    text, more = cite(text.rstrip(), list(cited))
+    return _text_output(text + "\n", annotations + more)
 
 
 def _url_steps(turn: Turn, index: int) -> list[dict[str, Any]]:
@@ -315,7 +327,12 @@ def _function_calls(turn: Turn) -> list[dict[str, Any]]:
     """
     tools = turn.request.function_tools
     choice = turn.request.generation_config.get("tool_choice")
-    if not tools or choice == "none":
+    allowed = choice.get("allowed_tools") if isinstance(choice, dict) else None
+    if isinstance(allowed, dict) and isinstance(allowed.get("tools"), list):
+        # tool_choice {"allowed_tools": ...}: only the tools it names may be called.
+        tools = [t for t in tools if t["name"] in allowed["tools"]]
+    mode = allowed.get("mode") if isinstance(allowed, dict) else choice
+    if not tools or mode == "none":
         return []
     lowered = turn.prompt.lower()
     named = [
@@ -509,7 +526,11 @@ def usage_of(turn: Turn, steps: list[dict[str, Any]]) -> dict[str, Any]:
             {"modality": "text", "tokens": output_text},
             {"modality": "image", "tokens": output_image},
         ]
-    grounding = sum(1 for s in steps if s["type"] == "google_search_call")
+    grounding = [
+        {"type": kind, "count": count}
+        for kind in ("google_search", "google_maps", "retrieval")
+        if (count := sum(1 for s in steps if s["type"] == f"{kind}_call"))
+    ]
     if grounding:
-        usage["grounding_tool_count"] = [{"type": "google_search", "count": grounding}]
+        usage["grounding_tool_count"] = grounding
     return usage

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from gemtui.core.agent_options import AgentOptionError, parse_agent_config, parse_environment
 from gemtui.core.attachments import Attachment, AttachmentError, check_total
 from gemtui.core.attachments import load as load_attachment
 from gemtui.core.json_files import JsonFileError, read_json, read_json_schema
+from gemtui.core.tool_specs import ToolSpecError, parse_tool_choice, parse_tool_spec
 from gemtui.headless.exits import UsageError
 
-#: Built-in tools ``--tool`` can switch on (those that need no configuration).
-BUILTIN_TOOLS = ("google_search", "code_execution", "url_context")
 OUTPUT_FORMATS = ("text", "json", "stream-json")
 #: The characters of an interaction id (opaque, but never with spaces or punctuation).
 _ID_SHAPE = re.compile(r"[A-Za-z0-9_-]+")
@@ -36,6 +36,11 @@ class AskRequest:
     agent: str | None = None
     system: str | None = None
     tools: list[dict[str, Any]] = field(default_factory=list)
+    #: ``generation_config.tool_choice`` (``--tool-choice``).
+    tool_choice: str | dict[str, Any] | None = None
+    #: ``agent_config`` and ``environment`` of an agent request.
+    agent_config: dict[str, Any] | None = None
+    environment: str | dict[str, Any] | None = None
     response_format: dict[str, Any] | None = None
     store: bool = True
     background: bool = False
@@ -154,9 +159,10 @@ def build_request(args: argparse.Namespace, stdin: IO[str] | None) -> AskRequest
             'nothing to ask: give a prompt (gemtui ask "question"), pipe text on stdin, '
             "or attach a file."
         )
-    tools = [{"type": name} for name in dict.fromkeys(args.tool)]
+    tools = server_tools(args.tool)
     if args.function_decl:
         tools += function_tools(args.function_decl)
+    agent_config, environment = agent_options(args)
     return AskRequest(
         prompt=prompt,
         context=context,
@@ -165,7 +171,47 @@ def build_request(args: argparse.Namespace, stdin: IO[str] | None) -> AskRequest
         agent=args.agent,
         system=args.system,
         tools=tools,
+        tool_choice=_tool_choice(args.tool_choice),
+        agent_config=agent_config,
+        environment=environment,
         response_format=schema_format(args.schema) if args.schema else None,
         store=not args.no_store,
         background=args.background,
     )
+
+
+def server_tools(specs: list[str]) -> list[dict[str, Any]]:
+    """The tools of the ``--tool`` specs (see :mod:`gemtui.core.tool_specs`), each once."""
+    tools: list[dict[str, Any]] = []
+    for spec in specs:
+        try:
+            tool = parse_tool_spec(spec)
+        except ToolSpecError as error:
+            raise UsageError(f"--tool {spec}: {error}") from None
+        if tool not in tools:
+            tools.append(tool)
+    return tools
+
+
+def _tool_choice(text: str | None) -> str | dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        return parse_tool_choice(text)
+    except ToolSpecError as error:
+        raise UsageError(f"--tool-choice: {error}") from None
+
+
+def agent_options(
+    args: argparse.Namespace,
+) -> tuple[dict[str, Any] | None, str | dict[str, Any] | None]:
+    """``--agent-config`` and ``--environment``, checked; they go with ``--agent`` only."""
+    config_text, environment_text = args.agent_config, args.environment
+    if (config_text is not None or environment_text is not None) and not args.agent:
+        raise UsageError("--agent-config and --environment go with --agent NAME.")
+    try:
+        config = parse_agent_config(config_text, args.agent) if config_text else None
+        environment = parse_environment(environment_text) if environment_text else None
+    except AgentOptionError as error:
+        raise UsageError(str(error)) from None
+    return config, environment

@@ -73,6 +73,9 @@ def conversation_for(request: AskRequest) -> Conversation:
         tools=request.tools,
         response_format=request.response_format,
         stateful=request.store,
+        generation_config={"tool_choice": request.tool_choice} if request.tool_choice else {},
+        environment=request.environment,
+        agent_config=request.agent_config,
     )
     if request.model:
         settings.model = request.model

@@ -22,10 +22,12 @@ from gemtui.api.client import InteractionsClient
 from gemtui.api.errors import GemtuiApiError
 from gemtui.config import (
     DEFAULT_THEME,
+    OPTION_TOOLS,
     ConfigWriteError,
     LoadedSettings,
     Settings,
     allow_functions,
+    option_tool,
     save_settings,
 )
 from gemtui.core.attachments import Attachment, AttachmentError, check_items
@@ -40,6 +42,7 @@ from gemtui.core.recording import Recording, save_recording
 from gemtui.core.safety import escape_markup, redact_secrets
 from gemtui.core.store import Store, StoreError
 from gemtui.core.store import default_path as default_history_path
+from gemtui.core.tool_specs import tool_label
 from gemtui.core.tools import FunctionTool
 from gemtui.core.turn import Turn
 from gemtui.core.turn_runner import Notice
@@ -114,6 +117,12 @@ PALETTE_COMMANDS = [
     ("Toggle code execution", "For this conversation's next requests",
      "toggle_tool('code_execution')"),
     ("Toggle URL context", "For this conversation's next requests", "toggle_tool('url_context')"),
+    ("Toggle Google Maps", "For this conversation's next requests", "toggle_tool('google_maps')"),
+    ("Toggle file search", "For this conversation's next requests (stores set in F2)",
+     "toggle_tool('file_search')"),
+    ("Toggle computer use", "For this conversation's next requests",
+     "toggle_tool('computer_use')"),
+    ("Toggle retrieval", "For this conversation's next requests", "toggle_tool('retrieval')"),
     ("Copy the last interaction id", "i copies the id of a selected message's turn",
      "copy_last_id"),
 ]  # fmt: skip
@@ -1041,9 +1050,8 @@ class GemtuiApp(App[int]):
         if isinstance(self.screen, ToolsScreen):
             self.screen.action_done()
         else:
-            functions = [function.declaration() for function in self.user_settings.functions]
-            functions += self._offered_functions
-            screen = ToolsScreen(self.conversation.settings.tools, functions)
+            offered = self._offered_tools() + self._offered_functions
+            screen = ToolsScreen(self.conversation.settings.tools, offered)
             self.push_screen(screen, partial(self._tools_chosen, screen))
 
     def _tools_chosen(self, screen: ToolsScreen, tools: list[dict[str, Any]] | None) -> None:
@@ -1052,11 +1060,27 @@ class GemtuiApp(App[int]):
             self.conversation.settings.tools = tools
             self._show_settings_in_force()
 
+    def _offered_tools(self) -> list[dict[str, Any]]:
+        """What F7 offers from the settings: the server-side tools with their configured
+        parameters, the MCP servers and the function tools of the config."""
+        user = self.user_settings
+        offered = [
+            option_tool(name, options)
+            for name in OPTION_TOOLS
+            if (options := getattr(user.tools, f"{name}_options"))
+        ]
+        offered += [server.declaration() for server in user.mcp_servers]
+        return offered + [function.declaration() for function in user.functions]
+
     def action_toggle_tool(self, name: str) -> None:
-        from gemtui.ui.screens.tools import toggle_tool
+        from gemtui.ui.screens.tools import NEEDS_PARAMETERS, toggle_tool
 
         settings = self.conversation.settings
-        settings.tools, on = toggle_tool(settings.tools, name)
+        offered = self._offered_tools()
+        if name in NEEDS_PARAMETERS and not any(t.get("type") == name for t in offered):
+            self.notify(f"{name} cannot be switched on yet: {NEEDS_PARAMETERS[name]}.")
+            return
+        settings.tools, on = toggle_tool(settings.tools, name, offered)
         self._show_settings_in_force()
         self.notify(f"{name} is {'on' if on else 'off'} for this conversation.")
 
@@ -1131,17 +1155,10 @@ def pick_theme(configured: str, color_system: str | None) -> str:
     return configured
 
 
-#: Short names of the built-in tools, for the status bar.
-TOOL_LABELS = {"google_search": "search", "code_execution": "code", "url_context": "url"}
-
-
 def settings_summary(settings: ChatSettings) -> str:
     """What is in force besides model and mode, in a few characters: tools, system
     instruction, JSON schema, background."""
-    parts = [
-        TOOL_LABELS.get(tool.get("type", ""), tool.get("name") or tool.get("type", "?"))
-        for tool in settings.tools
-    ]
+    parts = [tool_label(tool) for tool in settings.tools]
     if settings.system_instruction:
         parts.append("system")
     if settings.response_format is not None:
