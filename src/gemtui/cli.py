@@ -185,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
         "kept 55 days, as the API's paid tier)",
     )
 
+    from gemtui.headless.resources_cli import add_parsers  # argparse only: costs nothing
+
+    add_parsers(subparsers, _add_resource_options)
+
     export = subparsers.add_parser(
         "export",
         help="export a conversation from the history as Markdown or JSON",
@@ -265,6 +269,21 @@ def _add_print_options(parser: argparse.ArgumentParser, summary: str) -> None:
         "--output-format", "-o", choices=("text", "json"), default=None,
         help="what to print: text (the answer, default) or json (the interaction)",
     )  # fmt: skip
+
+
+def _add_resource_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """What every ``gemtui agents|environments ACTION`` takes: where to go, what to print."""
+    # SUPPRESS keeps `gemtui --demo agents list` working: the top-level value stays.
+    parser.add_argument(
+        "--demo", action="store_true", default=argparse.SUPPRESS,
+        help="use the built-in emulator (no API key needed)",
+    )  # fmt: skip
+    parser.add_argument("--base-url", metavar="URL", default=argparse.SUPPRESS, help="API endpoint")
+    parser.add_argument(
+        "--output-format", "-o", choices=("text", "json"), default="text",
+        help="text (default): a table or the details; json: the API's objects",
+    )  # fmt: skip
+    return parser
 
 
 def _speed(value: str) -> float:
@@ -373,6 +392,12 @@ def _run_export(args: argparse.Namespace) -> int:
     return run_export(args)
 
 
+def _run_resources(args: argparse.Namespace) -> int:
+    from gemtui.headless.resources_command import run_resources
+
+    return run_resources(args)
+
+
 def _run_history(args: argparse.Namespace) -> int:
     from gemtui.headless.history_command import run_history
 
@@ -393,6 +418,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "emulator": _run_emulator,
         "export": _run_export,
         "history": _run_history,
+        "agents": _run_resources,
+        "environments": _run_resources,
         "show": _run_show,
         "replay": _run_replay,
     }

@@ -37,6 +37,7 @@ from gemtui.emulator.errors import MISSING_KEY_MESSAGE, ApiError, fault_error, i
 from gemtui.emulator.options import EmulatorOptions
 from gemtui.emulator.persist import PersistentRecords
 from gemtui.emulator.request import CreateRequest, parse_create, text_of
+from gemtui.emulator.resources import Resources, check_agent_config
 from gemtui.emulator.scenarios import Turn, build_plan, usage_of
 from gemtui.emulator.sse import EventStream, install_log_filter
 from gemtui.emulator.store import RUNNING, Record, Store
@@ -61,6 +62,7 @@ class Emulator:
         self.counter = 0
         self.attempts: dict[str, int] = {}
         self.tasks: set[asyncio.Task] = set()
+        self.resources = Resources(self.seed, persist.path if persist is not None else None)
 
     # --- create ----------------------------------------------------------------------------
 
@@ -75,10 +77,15 @@ class Emulator:
         create = parse_create(body, request.headers.get("api-revision"))
         prompt, directives = _prompt_and_directives(create)
         self._check_fault(directives, request.url.path, raw)
+        if create.agent is not None and body.get("agent_config") is not None:
+            check_agent_config(body["agent_config"], create.agent)
+        file_notes = self.resources.described_uris(create.input_steps)
         history = self._history(create.previous_interaction_id)
         record, plan_turn = self._new_record(create, history, prompt, directives, raw)
+        plan_turn.notes = file_notes
         plan = build_plan(plan_turn)
         record.environment_id = plan.environment_id
+        self.resources.environment_used(plan.environment_id, create.environment)
         if create.store:
             self.store.add(record)
         pacing = self._pacing(directives, create)
@@ -224,6 +231,7 @@ class Emulator:
         """After the tasks are gone: wait for the file's pending writes and close it."""
         if self.store.persist is not None:
             self.store.persist.close()
+        self.resources.close()
 
 
 class ReceivedRequests:
@@ -322,6 +330,7 @@ def create_app(options: EmulatorOptions | None = None, persist: Path | None = No
             Route(base + "/{id}", endpoint(emulator.delete), methods=["DELETE"]),
             Route(base + "/{id}/cancel", endpoint(emulator.cancel), methods=["POST"]),
         ]
+    routes += resource_routes(emulator.resources, endpoint)
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
@@ -329,6 +338,60 @@ def create_app(options: EmulatorOptions | None = None, persist: Path | None = No
     app.state.emulator = emulator
     app.state.received = received
     return app
+
+
+def resource_routes(resources: Resources, endpoint: Any) -> list[Route]:
+    """Agents, environments and the Files API under both versions. Upload chunks go to the
+    session URL without a key (its ``upload_id`` authorises them), as the SDK sends them."""
+
+    async def upload(request: Request) -> Any:
+        if "upload_id" in request.query_params:
+            try:
+                return await resources.upload_chunk(request)
+            except ApiError as error:
+                return error.response()
+        return await endpoint(resources.start_upload)(request)
+
+    routes = []
+    for version in VERSIONS:
+        routes += [
+            Route(f"/{version}/agents", endpoint(resources.list_agents), methods=["GET"]),
+            Route(f"/{version}/agents", endpoint(resources.create_agent), methods=["POST"]),
+            Route(f"/{version}/agents/{{id}}", endpoint(resources.get_agent), methods=["GET"]),
+            Route(
+                f"/{version}/agents/{{id}}", endpoint(resources.delete_agent), methods=["DELETE"]
+            ),
+            Route(
+                f"/{version}/environments", endpoint(resources.list_environments), methods=["GET"]
+            ),
+            Route(
+                f"/{version}/environments",
+                endpoint(resources.create_environment),
+                methods=["POST"],
+            ),
+            Route(
+                f"/{version}/environments/{{id}}/files/{{path:path}}",
+                endpoint(resources.environment_files),
+                methods=["GET"],
+            ),
+            Route(
+                f"/{version}/environments/{{id}}",
+                endpoint(resources.get_environment),
+                methods=["GET"],
+            ),
+            Route(
+                f"/{version}/environments/{{id}}",
+                endpoint(resources.delete_environment),
+                methods=["DELETE"],
+            ),
+            Route(f"/upload/{version}/files", upload, methods=["POST"]),
+            Route(f"/{version}/files", endpoint(resources.list_files), methods=["GET"]),
+            Route(f"/{version}/files/{{name}}", endpoint(resources.get_file), methods=["GET"]),
+            Route(
+                f"/{version}/files/{{name}}", endpoint(resources.delete_file), methods=["DELETE"]
+            ),
+        ]
+    return routes
 
 
 async def _http_error(_request: Request, exc: Exception) -> Response:

@@ -16,6 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gemtui.emulator import ids, markdown
+from gemtui.emulator.agent_scenarios import (
+    awaits_plan_confirmation,
+    plan_text,
+    report_lines,
+    shows_summaries,
+    visualization,
+)
 from gemtui.emulator.directives import Directives, parse
 from gemtui.emulator.errors import ApiError
 from gemtui.emulator.png import gradient_png
@@ -52,6 +59,9 @@ class Turn:
     directives: Directives
     key: str
     answer_kb: float | None
+    #: What the emulator noticed about the request's inputs (files uploaded through the Files
+    #: API), said at the start of the answer.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def conversation(self) -> list[dict[str, Any]]:
@@ -100,7 +110,10 @@ def build_plan(turn: Turn) -> Plan:
         steps = _tool_steps(turn)
     if turn.directives.unknown:
         steps.insert(1, _probe_step())
-    status = "requires_action" if steps[-1]["type"] == "function_call" else "completed"
+    waiting = steps[-1]["type"] == "function_call" or (
+        request.agent is not None and not results and awaits_plan_confirmation(turn)
+    )
+    status = "requires_action" if waiting else "completed"
     limit = request.generation_config.get("max_output_tokens")
     if status == "completed" and isinstance(limit, int) and _truncate(steps, limit):
         status = "incomplete"
@@ -118,7 +131,10 @@ def build_plan(turn: Turn) -> Plan:
 def _thought(turn: Turn, index: int, title: str) -> dict[str, Any]:
     step: dict[str, Any] = {"type": "thought"}
     config = turn.request.generation_config
-    if turn.request.agent is not None or config.get("thinking_summaries") == "auto":
+    agent = turn.request.agent is not None
+    if (agent and shows_summaries(turn)) or (
+        not agent and config.get("thinking_summaries") == "auto"
+    ):
         about = markdown.quote(turn.prompt, 60) or "the request"
         step["summary"] = [
             {
@@ -139,6 +155,11 @@ def _text_output(text: str, annotations: list[dict[str, Any]] | None = None) -> 
 
 
 def _preface(turn: Turn) -> str:
+    noticed = "".join(f"{note}\n\n" for note in turn.notes)
+    return noticed + _earlier(turn)
+
+
+def _earlier(turn: Turn) -> str:
     prompts = turn.user_prompts()
     if len(prompts) < 2:
         return ""
@@ -415,6 +436,8 @@ def _image_output(turn: Turn) -> dict[str, Any]:
 
 def _agent_steps(turn: Turn) -> list[dict[str, Any]]:
     steps = [_thought(turn, 0, "Planning the task")]
+    if awaits_plan_confirmation(turn):
+        return [*steps, _text_output(plan_text(turn))]
     listing_call = ids.call_id(turn.key, "agent-bash", "1")
     steps += [
         {
@@ -441,7 +464,12 @@ def _agent_steps(turn: Turn) -> list[dict[str, Any]]:
         "## What I did\n\n1. Listed the workspace with `ls -la`.\n2. Ran a Python check.\n\n"
         f"## Findings\n\n- {line}\n- The workspace holds one file, `notes.md`.\n"
     )
-    steps.append(_text_output(report))
+    report += "".join(f"{extra}\n" for extra in report_lines(turn))
+    output = _text_output(report)
+    chart = visualization(turn)
+    if chart is not None:
+        output["content"].append(chart)
+    steps.append(output)
     return steps
 
 
