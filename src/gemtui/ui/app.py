@@ -69,6 +69,7 @@ from gemtui.ui.widgets.timeline import StepTimeline
 
 if TYPE_CHECKING:  # the dialogs are imported when first opened: they cost start-up time
     from gemtui.ui.screens.history_list import ConversationListScreen
+    from gemtui.ui.screens.resources import UseResource
     from gemtui.ui.screens.settings import SettingsResult
     from gemtui.ui.screens.tools import ToolsScreen
 
@@ -125,6 +126,8 @@ PALETTE_COMMANDS = [
     ("Toggle retrieval", "For this conversation's next requests", "toggle_tool('retrieval')"),
     ("Copy the last interaction id", "i copies the id of a selected message's turn",
      "copy_last_id"),
+    ("Agents and environments", "Your custom agents and agent environments: create, delete, "
+     "use one here, an environment's files (Ctrl+G)", "resources"),
 ]  # fmt: skip
 
 
@@ -207,6 +210,7 @@ class GemtuiApp(App[int]):
         Binding("ctrl+b", "send_background", "Background", show=False, id="app.send_background"),
         Binding("f4", "jobs", "Jobs", show=False, id="app.jobs", priority=True),
         Binding("f7", "tools", "Tools", show=False, id="app.tools", priority=True),
+        Binding("ctrl+g", "resources", "Agents", show=False, id="app.resources", priority=True),
     ]
 
     def __init__(
@@ -1084,6 +1088,29 @@ class GemtuiApp(App[int]):
         self._show_settings_in_force()
         self.notify(f"{name} is {'on' if on else 'off'} for this conversation.")
 
+    def action_resources(self) -> None:
+        """The agents and environments screen; Ctrl+G again closes it."""
+        from gemtui.ui.screens.resources import ResourcesScreen
+
+        if isinstance(self.screen, ResourcesScreen):
+            self.screen.dismiss(None)
+        elif len(self.screen_stack) == 1:
+            self.push_screen(ResourcesScreen(lambda: self.client), self._resource_chosen)
+
+    def _resource_chosen(self, chosen: UseResource | None) -> None:
+        """Use the chosen agent, or environment, from the next turn of this conversation."""
+        if chosen is None:
+            return
+        settings = self.conversation.settings
+        if chosen.kind == "agents":
+            settings.agent = chosen.id
+            self.notify(escape_markup(f"Next turns ask the agent {chosen.id}."))
+        else:
+            settings.environment = chosen.id
+            note = "" if settings.agent else " (once an agent is set: F2 or Ctrl+G)"
+            self.notify(escape_markup(f"Agent turns run in {chosen.id}{note}."))
+        self._show_settings_in_force()
+
     def on_conversation_view_id_requested(self, message: ConversationView.IdRequested) -> None:
         self._copy_turn_id(self.view.items[message.index].turn)
 
@@ -1111,6 +1138,7 @@ def keymap_catalogue() -> list[BindingInfo]:
     from gemtui.ui.screens.image_viewer import ImageViewerScreen
     from gemtui.ui.screens.jobs import JobsScreen
     from gemtui.ui.screens.open_by_id import OpenByIdScreen
+    from gemtui.ui.screens.resources import ResourceEditorScreen, ResourcesScreen
     from gemtui.ui.screens.settings import SettingsScreen
     from gemtui.ui.screens.tools import ToolsScreen
 
@@ -1132,6 +1160,8 @@ def keymap_catalogue() -> list[BindingInfo]:
             BranchListScreen,
             HelpScreen,
             ApprovalScreen,
+            ResourcesScreen,
+            ResourceEditorScreen,
         ]
     )
 
