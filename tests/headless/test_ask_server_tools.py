@@ -72,7 +72,10 @@ def test_agent_config_and_environment_object_reach_the_request(ask):
     argv = ["-o", "stream-json", "--agent", "deep-research-preview-04-2026"]
     argv += ["--agent-config", '{"visualization": "auto", "collaborative_planning": true}']
     argv += ["--environment", environment]
-    request = sent(ask(*argv, "research tides"))
+    result = ask(*argv, "research tides")
+    # Collaborative planning: the agent answers with its plan and waits for a confirmation.
+    assert "waiting for input (status requires_action)" in result.err
+    request = sent(result, code=3)
     assert request["agent_config"] == {
         "type": "deep-research", "visualization": "auto", "collaborative_planning": True,
     }  # fmt: skip

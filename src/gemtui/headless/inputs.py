@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from gemtui.core.agent_options import AgentOptionError, parse_agent_config, parse_environment
-from gemtui.core.attachments import Attachment, AttachmentError, check_total
+from gemtui.core.attachments import Attachment, AttachmentError
 from gemtui.core.attachments import load as load_attachment
 from gemtui.core.json_files import JsonFileError, read_json, read_json_schema
 from gemtui.core.tool_specs import ToolSpecError, parse_tool_choice, parse_tool_spec
@@ -32,6 +32,9 @@ class AskRequest:
     #: Text piped on stdin when a prompt argument is given too: sent first, as context.
     context: str | None = None
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    #: The attachments themselves (``attachments`` are their items): those to upload through
+    #: the Files API, or whose type the Files API knows, are done before the question goes.
+    files: list[Attachment] = field(default_factory=list)
     model: str | None = None
     agent: str | None = None
     system: str | None = None
@@ -99,23 +102,16 @@ def read_stdin(stdin: IO[str] | None) -> str | None:
     return text if text.strip() else None
 
 
-def attachment(source: str) -> Attachment:
-    """A file (inline, base64) or an http(s) URL (``uri``), checked by the attachments rules."""
-    try:
-        return load_attachment(source)
-    except AttachmentError as error:
-        raise UsageError(str(error)) from None
-
-
-def checked_attachments(sources: list[str]) -> list[dict[str, Any]]:
-    """The content items of ``--attach`` sources, refused together if they exceed the API's
-    inline limit for one request."""
-    loaded = [attachment(source) for source in sources]
-    try:
-        check_total(loaded)
-    except AttachmentError as error:
-        raise UsageError(str(error)) from None
-    return [item.item for item in loaded]
+def checked_attachments(sources: list[str]) -> list[Attachment]:
+    """The attachments of ``--attach`` sources (``FILE|URI[;key=value]...``); a file that
+    does not fit inline beside the others is marked to go through the Files API."""
+    loaded: list[Attachment] = []
+    for source in sources:
+        try:
+            loaded.append(load_attachment(source, loaded))
+        except AttachmentError as error:
+            raise UsageError(str(error)) from None
+    return loaded
 
 
 def schema_format(path: str) -> dict[str, Any]:
@@ -153,7 +149,8 @@ def build_request(args: argparse.Namespace, stdin: IO[str] | None) -> AskRequest
             context = piped
         else:
             prompt = piped
-    attachments = checked_attachments(args.attach)
+    files = checked_attachments(args.attach)
+    attachments = [file.item for file in files]
     if not prompt.strip() and not attachments:
         raise UsageError(
             'nothing to ask: give a prompt (gemtui ask "question"), pipe text on stdin, '
@@ -167,6 +164,7 @@ def build_request(args: argparse.Namespace, stdin: IO[str] | None) -> AskRequest
         prompt=prompt,
         context=context,
         attachments=attachments,
+        files=files,
         model=args.model,
         agent=args.agent,
         system=args.system,

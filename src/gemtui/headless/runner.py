@@ -28,6 +28,7 @@ from gemtui.headless import exits
 from gemtui.headless.functions import allow_listed
 from gemtui.headless.inputs import AskRequest
 from gemtui.headless.output import AnswerPrinter, CleanWriter, Messages, print_json, short
+from gemtui.headless.uploads import prepare_attachments
 from gemtui.headless.view import TurnView
 
 #: Statuses that end a run short of an answer, and what to tell the user about each.
@@ -153,6 +154,10 @@ async def ask(session: Session, request: AskRequest) -> int:
     model answers; any other call ends the run.
     """
     conversation = conversation_for(request)
+    try:
+        await prepare_attachments(session.client, request, session.messages)
+    except GemtuiApiError as error:
+        return conclude(session, None, "failed", error)
     asked = Asked(prompt=request.prompt, attachments=request.content_items)
     if request.background:
         return await _start_background(session, conversation, asked)

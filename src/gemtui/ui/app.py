@@ -109,6 +109,10 @@ PALETTE_COMMANDS = [
      "in the prompt)", "attach"),
     ("Attachments", "Go to the attachment chips: Left/Right choose, Delete removes (F9)",
      "focus_attachments"),
+    ("Upload the selected attachment", "Send it through the Files API instead of inline (u on "
+     "a chip)", "attachment('upload')"),
+    ("Options of the selected attachment", "Resolution, a video's frame rate and segment, a "
+     "URI's MIME type (o on a chip)", "attachment('options')"),
     ("Send in the background", "The draft runs at the server; F4 lists the runs (Ctrl+B)",
      "send_background"),
     ("Background runs", "Running and finished runs: open a result, cancel a run (F4)", "jobs"),
@@ -250,6 +254,8 @@ class GemtuiApp(App[int]):
         self.clipboard_writer: Callable[[str], None] | None = None
         #: Function tools offered by F7 besides the config's: those once in force stay offered.
         self._offered_functions: list[dict[str, Any]] = []
+        #: Enter was pressed while attachments were uploading: send once they are done.
+        self._send_after_uploads = False
 
     def _make_client(self) -> InteractionsClient:
         network = self.user_settings.network
@@ -370,6 +376,8 @@ class GemtuiApp(App[int]):
         return self.chat.conversation_id
 
     def on_mount(self) -> None:
+        self.attachment_bar.uploader = self._upload_attachment
+        self.attachment_bar.resolver = self._resolve_attachment
         self._show_settings_in_force()
         self.status.set(
             endpoint="offline emulator"
@@ -454,6 +462,8 @@ class GemtuiApp(App[int]):
     ) -> None:
         """Start a turn for ``prompt``. The composer empties at once (the prompt is in the
         chat); if the request fails, the draft and its attachments come back."""
+        if self._wait_for_uploads():
+            return
         try:
             check_items(attachments)
         except AttachmentError as error:
@@ -464,6 +474,42 @@ class GemtuiApp(App[int]):
         self._sent = SentDraft(prompt, self.attachment_bar.take(attachments), restore_over)
         self.composer.load_text(restore_over)
         self.view.follow_now(force=True)
+
+    # ------------------------------------------------------------------ Files API uploads
+
+    async def _upload_attachment(
+        self, attachment: Attachment, progress: Callable[[int, int], None]
+    ) -> Attachment:
+        from gemtui.core.uploads import upload_attachment  # the Files API: first use only
+
+        return await upload_attachment(self.client, attachment, progress)
+
+    async def _resolve_attachment(self, attachment: Attachment) -> Attachment:
+        from gemtui.core.uploads import resolve_file_uri
+
+        return await resolve_file_uri(self.client, attachment)
+
+    def _wait_for_uploads(self) -> bool:
+        """Whether the draft waits for its uploads (then it is sent once they are done)."""
+        waiting = [
+            a
+            for a in self.attachment_bar.pending_uploads()
+            if self.attachment_bar.states.get(id(a)) != "upload failed"
+        ]
+        if not waiting:
+            return False
+        self._send_after_uploads = True
+        names = ", ".join(a.name for a in waiting)
+        self.notify(escape_markup(f"Sending once {names} is uploaded (the chip shows how far)."))
+        return True
+
+    def on_attachment_bar_upload_changed(self, message: AttachmentBar.UploadChanged) -> None:
+        self.status.set(uploads=message.status)
+        if message.error:
+            self._send_after_uploads = False
+        elif message.pending == 0 and self._send_after_uploads:
+            self._send_after_uploads = False
+            self.composer.post_message(Composer.Submitted(self.composer, self.composer.text))
 
     def send(self, prompt: str) -> None:
         """Send ``prompt`` as the next turn (as typing it and pressing Enter does)."""
@@ -1011,6 +1057,15 @@ class GemtuiApp(App[int]):
         else:
             self.notify("No attachments yet: F3 (or @ in the prompt) attaches a file or URL.")
 
+    def action_attachment(self, what: str) -> None:
+        """A chip action from the palette, on the selected chip."""
+        bar = self.attachment_bar
+        if not bar.attachments:
+            self.notify("No attachments yet: F3 (or @ in the prompt) attaches a file or URL.")
+            return
+        bar.focus()
+        getattr(bar, f"action_{what}")()
+
     def action_open_by_id(self) -> None:
         from gemtui.ui.screens.open_by_id import OpenByIdScreen
 
@@ -1130,6 +1185,7 @@ class GemtuiApp(App[int]):
 def keymap_catalogue() -> list[BindingInfo]:
     """Every remappable binding of the app, by id (for the keymap and the settings pane)."""
     from gemtui.ui.screens.approval import ApprovalScreen
+    from gemtui.ui.screens.attachment_options import AttachmentOptionsScreen
     from gemtui.ui.screens.branch_list import BranchListScreen
     from gemtui.ui.screens.file_picker import FilePickerScreen
     from gemtui.ui.screens.help_screen import HelpScreen
@@ -1162,6 +1218,7 @@ def keymap_catalogue() -> list[BindingInfo]:
             ApprovalScreen,
             ResourcesScreen,
             ResourceEditorScreen,
+            AttachmentOptionsScreen,
         ]
     )
 
