@@ -309,11 +309,15 @@ def create_app(options: EmulatorOptions | None = None, persist: Path | None = No
 
     received = ReceivedRequests()
 
-    def endpoint(handler: Any) -> Any:
+    def endpoint(handler: Any, *, session: bool = False) -> Any:
+        """``handler`` behind the key check (``session``: a request to an upload session's
+        URL needs none, its ``upload_id`` authorises it), with every request recorded."""
+
         async def run(request: Request) -> Any:
             await received.record(request)
             try:
-                if not _has_key(request):
+                keyless = session and "upload_id" in request.query_params
+                if not keyless and not _has_key(request):
                     raise ApiError("authentication", MISSING_KEY_MESSAGE)
                 return await handler(request)
             except ApiError as error:
@@ -346,11 +350,8 @@ def resource_routes(resources: Resources, endpoint: Any) -> list[Route]:
 
     async def upload(request: Request) -> Any:
         if "upload_id" in request.query_params:
-            try:
-                return await resources.upload_chunk(request)
-            except ApiError as error:
-                return error.response()
-        return await endpoint(resources.start_upload)(request)
+            return await resources.upload_chunk(request)
+        return await resources.start_upload(request)
 
     routes = []
     for version in VERSIONS:
@@ -384,7 +385,7 @@ def resource_routes(resources: Resources, endpoint: Any) -> list[Route]:
                 endpoint(resources.delete_environment),
                 methods=["DELETE"],
             ),
-            Route(f"/upload/{version}/files", upload, methods=["POST"]),
+            Route(f"/upload/{version}/files", endpoint(upload, session=True), methods=["POST"]),
             Route(f"/{version}/files", endpoint(resources.list_files), methods=["GET"]),
             Route(f"/{version}/files/{{name}}", endpoint(resources.get_file), methods=["GET"]),
             Route(

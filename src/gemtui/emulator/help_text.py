@@ -29,6 +29,25 @@ SECTIONS = (
         "named",
     ),
     (
+        "Agents",
+        "agent_config is checked against its type (deep-research, antigravity, code-mender, "
+        "dynamic; a typed one must match the agent): deep-research thinking_summaries none "
+        "drops the thought summaries, visualization auto adds a chart to the report, "
+        "collaborative_planning answers the first turn with a plan (requires_action) and "
+        "reports on the next; every field is echoed under Agent config in the report; an "
+        "environment object's sources become the environment's files",
+    ),
+    (
+        "Resources",
+        "/agents (list, create, get, delete; 409 for a taken id), /environments (list, "
+        "create with sources or from_environment, get, delete; files/{path} lists a "
+        "workspace, recursive=true all of it; an agent run's environment is listed too), "
+        "/upload/{v}/files (resumable: start, then upload / upload, finalize chunks to the "
+        "session URL, no key needed there) and /files/{name}: a video is PROCESSING until "
+        "first read back; a content uri naming an unknown file is 403, a processing one 400. "
+        "With --persist (and --demo) agents, environments and files are kept in the file too",
+    ),
+    (
         "Other requests",
         "an image model name: a generated PNG; response_format with a schema: JSON valid "
         "against it; agent (+ environment, agent_config): agent steps and an environment_id; "

@@ -425,6 +425,15 @@ def _environment(
             files.append({"path": f"{target}/README.md", "type": "file",
                           "mime_type": "text/markdown", "size_bytes": 1024, "created": now,
                           "modified": now})  # fmt: skip
+    known = {entry["path"] for entry in files}
+    for entry in list(files):  # every folder on the way to a file is listed too
+        parts = entry["path"].split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            folder = "/".join(parts[:depth])
+            if folder not in known:
+                known.add(folder)
+                files.append({"path": folder, "type": "directory", "created": now, "modified": now})
+    files.sort(key=lambda entry: entry["path"])
     for entry in files:
         entry["name"] = entry["path"].rsplit("/", 1)[-1]
     environment: dict[str, Any] = {
