@@ -8,13 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
+#: What ``gemtui --help`` says of each command.
+SUMMARIES = {
+    "agents": "list, show, create or delete custom agents",
+    "environments": "list, show, create or delete agent environments and list their files",
+}
+
+
+def add_stubs(subparsers: Any) -> None:
+    """The two commands listed, without their actions (see ``gemtui.cli.build_parser``)."""
+    for name, summary in SUMMARIES.items():
+        subparsers.add_parser(name, help=summary)
+
 
 def add_parsers(subparsers: Any, common: Any) -> None:
     """The ``agents`` and ``environments`` commands of ``gemtui`` (``common`` adds the
     options every one of them takes)."""
     agents = subparsers.add_parser(
         "agents",
-        help="list, show, create or delete custom agents",
+        help=SUMMARIES["agents"],
         description="The custom agents of your account (the API's /agents resource). Ask one "
         "with `gemtui ask --agent ID`.",
         epilog="Exit codes: 0 done, 1 API or network error, 2 usage error.",
@@ -47,7 +59,7 @@ def add_parsers(subparsers: Any, common: Any) -> None:
 
     environments = subparsers.add_parser(
         "environments",
-        help="list, show, create or delete agent environments and list their files",
+        help=SUMMARIES["environments"],
         description="The sandboxes agents run in (the API's /environments resource). Use one "
         "with `gemtui ask --agent NAME --environment ID`.",
         epilog="Exit codes: 0 done, 1 API or network error, 2 usage error.",
