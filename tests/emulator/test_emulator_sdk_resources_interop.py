@@ -107,3 +107,31 @@ def test_a_video_is_processing_until_read_back(sdk, tmp_path):
     assert sdk.files.get(name=uploaded.name).state.value == "ACTIVE"
     interaction = sdk.interactions.create(model=MODEL, input=[item, {"type": "text", "text": "?"}])
     assert interaction.status == "completed"
+
+
+def test_agent_config_and_environment_object_through_the_sdk(sdk):
+    interaction = sdk.interactions.create(
+        agent="deep-research-preview-04-2026",
+        input="State of fusion power",
+        agent_config={
+            "type": "deep-research",
+            "visualization": "auto",
+            "collaborative_planning": True,
+            "thinking_summaries": "none",
+        },
+        environment={"type": "remote", "network": "disabled"},
+    )
+    # Collaborative planning: a plan first, waiting for the user's word.
+    assert interaction.status == "requires_action"
+    assert interaction.output_text.startswith("# Research plan")
+    report = sdk.interactions.create(
+        agent="deep-research-preview-04-2026",
+        input="Go ahead",
+        previous_interaction_id=interaction.id,
+        agent_config={"type": "deep-research", "visualization": "auto"},
+        environment=interaction.environment_id,
+    )
+    assert report.status == "completed"
+    assert report.output_image.mime_type == "image/png"  # the visualization
+    assert "## Agent config" in report.steps[-1].content[0].text
+    assert sdk.environments.get(interaction.environment_id).network == "disabled"

@@ -42,7 +42,7 @@ from gemtui.core.recording import Recording, save_recording
 from gemtui.core.safety import escape_markup, redact_secrets
 from gemtui.core.store import Store, StoreError
 from gemtui.core.store import default_path as default_history_path
-from gemtui.core.tool_specs import tool_label
+from gemtui.core.tool_specs import secret_values, tool_label
 from gemtui.core.tools import FunctionTool
 from gemtui.core.turn import Turn
 from gemtui.core.turn_runner import Notice
@@ -762,6 +762,9 @@ class GemtuiApp(App[int]):
             return
         after = result.settings
         self.conversation.settings = after.to_chat_settings()
+        # New MCP header values (tokens) are redacted from now on, like the key.
+        tokens = secret_values(self.conversation.settings.tools)
+        self.connection.secrets += [t for t in tokens if t not in self.connection.secrets]
         if (after.api_key, after.base_url, after.api_version) != (
             before.api_key, before.base_url, before.api_version
         ):  # fmt: skip
