@@ -7,6 +7,7 @@ Only the standard library is imported at module level so that ``gemtui --version
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,16 @@ SERVE_HOST = "127.0.0.1"
 SERVE_PORT = 8000
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line, declared in one place so ``--help`` shows everything."""
+#: Commands whose actions are declared only when the command line names one of them.
+RESOURCE_COMMANDS = ("agents", "environments")
+
+
+def build_parser(*, resources: bool = True) -> argparse.ArgumentParser:
+    """The whole command line, declared in one place so ``--help`` shows everything.
+
+    ``resources=False`` lists ``agents`` and ``environments`` without declaring their actions
+    (eleven parsers, a third of the time this takes): :func:`main` does so when neither is on
+    the command line, so that ``--version``, the TUI and ``ask`` do not pay for them."""
     parser = argparse.ArgumentParser(
         prog="gemtui",
         description="Keyboard-driven terminal client for the Gemini Interactions API.",
@@ -88,15 +97,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", "-m", metavar="NAME", default=argparse.SUPPRESS, help="model to ask"
     )
     ask.add_argument("--agent", metavar="NAME", help="ask a managed agent instead of a model")
+    ask.add_argument(
+        "--agent-config", metavar="JSON",
+        help='the agent\'s agent_config, e.g. \'{"visualization": "auto"}\' (its type comes '
+        "from the agent's name when left out): deep-research, antigravity, code-mender, dynamic",
+    )  # fmt: skip
+    ask.add_argument(
+        "--environment", metavar="JSON|remote|ID",
+        help="where the agent runs: remote (a fresh sandbox), an environment id, or an "
+        'environment object, e.g. \'{"sources": [...], "network": "disabled"}\'',
+    )  # fmt: skip
     ask.add_argument("--system", metavar="TEXT", help="system instruction")
     ask.add_argument(
         "--attach", "-a", metavar="FILE|URL", action="append", default=[],
         help="send a file, or an http(s) URL, with the question (repeatable)",
     )  # fmt: skip
     ask.add_argument(
-        "--tool", action="append", default=[],
-        choices=("google_search", "code_execution", "url_context"),
-        help="enable a built-in tool (repeatable)",
+        "--tool", action="append", default=[], metavar="SPEC",
+        help="enable a server-side tool (repeatable): google_search, code_execution, "
+        "url_context, google_maps[:LAT,LNG], retrieval[:TYPES], computer_use[:ENV;exclude=F,G], "
+        "file_search:STORE[,STORE][;top_k=N], mcp_server:NAME=URL[;tools=A,B][;header=Name: "
+        "value], or the tool as a JSON object",
+    )  # fmt: skip
+    ask.add_argument(
+        "--tool-choice", metavar="CHOICE",
+        help="auto, any, none or validated; or MODE:NAME,NAME to allow only those tools",
     )  # fmt: skip
     ask.add_argument(
         "--function-decl", metavar="FILE",
@@ -142,12 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="API version (default: v1, as the google-genai SDK)",
     )  # fmt: skip
 
-    from gemtui.emulator.help_text import EPILOG  # plain text, no imports of its own
+    from gemtui.emulator.help_text import epilog  # plain strings: costs nothing
 
     emulator = subparsers.add_parser(
         "emulator",
         help="run the offline Interactions API emulator",
-        epilog=EPILOG,
+        description="Serve an offline Interactions API on loopback. Its behaviour is chosen by "
+        "the request: the directives and request fields below reach every path.",
+        epilog=epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
@@ -179,6 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep interactions in this SQLite file between runs (default: in memory only; "
         "kept 55 days, as the API's paid tier)",
     )
+
+    from gemtui.headless.resources_cli import add_parsers, add_stubs  # argparse only
+
+    if resources:
+        add_parsers(subparsers, _add_resource_options)
+    else:
+        add_stubs(subparsers)
 
     export = subparsers.add_parser(
         "export",
@@ -302,6 +336,21 @@ def _add_print_options(parser: argparse.ArgumentParser, summary: str) -> None:
     )  # fmt: skip
 
 
+def _add_resource_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """What every ``gemtui agents|environments ACTION`` takes: where to go, what to print."""
+    # SUPPRESS keeps `gemtui --demo agents list` working: the top-level value stays.
+    parser.add_argument(
+        "--demo", action="store_true", default=argparse.SUPPRESS,
+        help="use the built-in emulator (no API key needed)",
+    )  # fmt: skip
+    parser.add_argument("--base-url", metavar="URL", default=argparse.SUPPRESS, help="API endpoint")
+    parser.add_argument(
+        "--output-format", "-o", choices=("text", "json"), default="text",
+        help="text (default): a table or the details; json: the API's objects",
+    )  # fmt: skip
+    return parser
+
+
 def _speed(value: str) -> float:
     try:
         speed = float(value)
@@ -409,6 +458,12 @@ def _run_export(args: argparse.Namespace) -> int:
     return run_export(args)
 
 
+def _run_resources(args: argparse.Namespace) -> int:
+    from gemtui.headless.resources_command import run_resources
+
+    return run_resources(args)
+
+
 def _run_history(args: argparse.Namespace) -> int:
     from gemtui.headless.history_command import run_history
 
@@ -417,7 +472,8 @@ def _run_history(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the branch it names; returns the process exit code."""
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(resources=any(word in RESOURCE_COMMANDS for word in words))
     args = parser.parse_args(argv)
     if args.serve and args.command:
         parser.error("--serve serves the chat TUI; it does not combine with a command")
@@ -429,6 +485,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "emulator": _run_emulator,
         "export": _run_export,
         "history": _run_history,
+        "agents": _run_resources,
+        "environments": _run_resources,
         "show": _run_show,
         "replay": _run_replay,
     }

@@ -44,7 +44,15 @@ from pydantic_settings import (
 
 from gemtui.api.base_url import check_base_url
 from gemtui.core import request_options as options
+from gemtui.core.agent_options import AgentOptionError, parse_agent_config, parse_environment
 from gemtui.core.conversation import ChatSettings
+from gemtui.core.tool_specs import (
+    ToolSpecError,
+    parse_tool_choice,
+    parse_tool_spec,
+    tool_choice_text,
+    tool_spec,
+)
 from gemtui.core.tools import FunctionTool, check_functions
 
 if TYPE_CHECKING:
@@ -54,7 +62,19 @@ CONFIG_FILE_NAME = "config.toml"
 DEFAULT_MODEL = ChatSettings.model
 API_VERSIONS = ("v1", "v1beta")
 THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
-BUILT_IN_TOOLS = ("google_search", "code_execution", "url_context")
+#: Server-side tools the settings switch, in the order the pane lists them (MCP servers are
+#: ``[[mcp_servers]]`` entries of their own).
+BUILT_IN_TOOLS = (
+    "google_search",
+    "code_execution",
+    "url_context",
+    "google_maps",
+    "file_search",
+    "computer_use",
+    "retrieval",
+)
+#: The tools whose parameters ``<tool>_options`` holds.
+OPTION_TOOLS = ("google_maps", "file_search", "computer_use", "retrieval")
 #: File mode of a config file that holds an API key: read and write for its owner only.
 SECRET_FILE_MODE = 0o600
 
@@ -169,14 +189,161 @@ class OutputSettings(_Section):
 
 
 class ToolSettings(_Section):
-    """Built-in tools switched on for every request."""
+    """Server-side tools switched on for every request.
+
+    The four tools with parameters keep them in ``<tool>_options``, written as the part of a
+    tool spec after ``TYPE:`` (:mod:`gemtui.core.tool_specs`), or as the tool's JSON object:
+    ``file_search_options = "fileSearchStores/docs;top_k=5"``. Switching a tool off keeps them.
+    """
 
     google_search: bool = False
     code_execution: bool = False
     url_context: bool = False
+    google_maps: bool = False
+    file_search: bool = False
+    computer_use: bool = False
+    retrieval: bool = False
+    google_maps_options: str = ""
+    file_search_options: str = ""
+    computer_use_options: str = ""
+    retrieval_options: str = ""
+    #: ``generation_config.tool_choice``: auto, any, none, validated, or ``MODE:NAME,NAME``.
+    tool_choice: str | None = None
+
+    @field_validator(*(f"{kind}_options" for kind in OPTION_TOOLS))
+    @classmethod
+    def _options_parse(cls, value: str, info: Any) -> str:
+        value = value.strip()
+        kind = info.field_name.removesuffix("_options")
+        if value:
+            option_tool(kind, value)
+        elif kind == "file_search" and info.data.get("file_search"):
+            raise ValueError('file search needs its stores, e.g. "fileSearchStores/my-docs"')
+        return value
+
+    @field_validator("tool_choice", mode="before")
+    @classmethod
+    def _choice_parse(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            value = tool_choice_text(value)
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            try:
+                parse_tool_choice(value)
+            except ToolSpecError as error:
+                raise ValueError(str(error)) from None
+            return value.strip()
+        return value
 
     def wire(self) -> list[dict[str, Any]]:
-        return [{"type": name} for name in BUILT_IN_TOOLS if getattr(self, name)]
+        tools: list[dict[str, Any]] = []
+        for name in BUILT_IN_TOOLS:
+            if not getattr(self, name):
+                continue
+            options = getattr(self, f"{name}_options", "")
+            tools.append(option_tool(name, options) if options else {"type": name})
+        return tools
+
+    @classmethod
+    def from_tools(cls, tools: list[dict[str, Any]], previous: ToolSettings) -> ToolSettings:
+        """The settings that give ``tools`` (the server-side ones), keeping ``previous``'s
+        options for tools that are off and its ``tool_choice``."""
+        by_type = {tool.get("type"): tool for tool in tools}
+        values: dict[str, Any] = {"tool_choice": previous.tool_choice}
+        for name in BUILT_IN_TOOLS:
+            tool = by_type.get(name)
+            values[name] = tool is not None
+            if name in OPTION_TOOLS:
+                values[f"{name}_options"] = (
+                    options_text(tool) if tool is not None else getattr(previous, f"{name}_options")
+                )
+        return cls.model_validate(values)
+
+
+def option_tool(kind: str, options: str) -> dict[str, Any]:
+    """The tool ``kind`` with ``options`` (the spec after ``TYPE:``, or the JSON object)."""
+    try:
+        tool = parse_tool_spec(options if options.startswith("{") else f"{kind}:{options}")
+    except ToolSpecError as error:
+        raise ValueError(str(error)) from None
+    if tool.get("type") != kind:
+        raise ValueError(f"the JSON is a {tool.get('type')} tool, not {kind}")
+    return tool
+
+
+def options_text(tool: dict[str, Any]) -> str:
+    """What ``<tool>_options`` holds for ``tool``."""
+    spec = tool_spec(tool)
+    return spec.partition(":")[2] if not spec.startswith("{") else spec
+
+
+class McpServer(_Section):
+    """One ``[[mcp_servers]]`` entry: a remote MCP server the model may call (at the server;
+    gemtui only declares it). ``headers`` often hold a token: kept out of logs and history."""
+
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+    url: str
+    headers: dict[str, str] = Field(default_factory=dict)
+    #: Only these of the server's tools (all when empty), in ``mode`` (auto, any, ...).
+    tools: list[str] = Field(default_factory=list)
+    mode: Literal["auto", "any", "none", "validated"] | None = None
+    #: Declared in the next requests (F7 switches it per conversation).
+    enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        try:
+            parse_tool_spec(f"mcp_server:x={value}")
+        except ToolSpecError:
+            raise ValueError("must be an http:// or https:// URL") from None
+        return value
+
+    def declaration(self) -> dict[str, Any]:
+        """The ``tools[]`` entry."""
+        tool: dict[str, Any] = {"type": "mcp_server", "name": self.name, "url": self.url}
+        if self.headers:
+            tool["headers"] = dict(self.headers)
+        allowed: dict[str, Any] = {}
+        if self.mode:
+            allowed["mode"] = self.mode
+        if self.tools:
+            allowed["tools"] = list(self.tools)
+        if allowed:
+            tool["allowed_tools"] = [allowed]
+        return tool
+
+    def spec(self) -> str:
+        """``NAME=URL;options``: one line of the settings pane (``#`` in front when off)."""
+        text = tool_spec(self.declaration()).removeprefix("mcp_server:")
+        return text if self.enabled else f"# {text}"
+
+    @classmethod
+    def from_tool(cls, tool: dict[str, Any], *, enabled: bool = True) -> McpServer:
+        allowed = (tool.get("allowed_tools") or [{}])[0]
+        return cls(
+            name=tool["name"],
+            url=tool["url"],
+            headers=dict(tool.get("headers") or {}),
+            tools=list(allowed.get("tools") or []),
+            mode=allowed.get("mode"),
+            enabled=enabled,
+        )
+
+    @classmethod
+    def from_spec(cls, line: str) -> McpServer:
+        """A line of the settings pane: ``NAME=URL;options``, ``# …`` when switched off."""
+        text = line.strip()
+        enabled = not text.startswith("#")
+        text = text.lstrip("#").strip()
+        try:
+            tool = parse_tool_spec(text if text.startswith("{") else f"mcp_server:{text}")
+        except ToolSpecError as error:
+            raise ValueError(str(error)) from None
+        if tool.get("type") != "mcp_server":
+            raise ValueError("an MCP server line is NAME=URL[;tools=A,B][;header=Name: value]")
+        return cls.from_tool(tool, enabled=enabled)
 
 
 class NetworkSettings(_Section):
@@ -227,10 +394,15 @@ class Settings(BaseSettings):
     agent: str | None = None
     #: Where an agent runs: "remote" (a fresh sandbox) or an environment id; unset, a chat's
     #: first agent turn gets a fresh one and later turns continue in it.
-    environment: str | None = None
+    environment: str | dict[str, Any] | None = None
+    #: ``agent_config`` of agent requests, e.g. ``{type = "deep-research", visualization =
+    #: "auto"}``; in the file a table or a JSON string (see gemtui.core.agent_options).
+    agent_config: dict[str, Any] | None = None
     system_instruction: str | None = None
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
     tools: ToolSettings = Field(default_factory=ToolSettings)
+    #: Remote MCP servers the model may call (``[[mcp_servers]]``).
+    mcp_servers: list[McpServer] = Field(default_factory=list)
     #: JSON schema of structured output; in the file either a table or a JSON string.
     response_schema: dict[str, Any] | None = None
     output: OutputSettings = Field(default_factory=OutputSettings)
@@ -280,10 +452,46 @@ class Settings(BaseSettings):
     def _empty_key_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
-    @field_validator("agent", "environment", "system_instruction", mode="before")
+    @field_validator("agent", "system_instruction", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("mcp_servers", mode="before")
+    @classmethod
+    def _servers_from_lines(cls, value: Any) -> Any:
+        """Entries may be written as the settings pane shows them: ``NAME=URL;options``."""
+        if not isinstance(value, list):
+            return value
+        return [
+            McpServer.from_spec(item) if isinstance(item, str) else item
+            for item in value
+            if not (isinstance(item, str) and not item.strip())
+        ]
+
+    @field_validator("environment", mode="before")
+    @classmethod
+    def _environment_shape(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str | dict):
+            try:
+                return parse_environment(value)
+            except AgentOptionError as error:
+                raise ValueError(str(error)) from None
+        return value
+
+    @field_validator("agent_config", mode="before")
+    @classmethod
+    def _agent_config_shape(cls, value: Any, info: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str | dict):
+            try:
+                return parse_agent_config(value, info.data.get("agent"))
+            except AgentOptionError as error:
+                raise ValueError(str(error)) from None
+        return value
 
     @field_validator("response_schema", mode="before")
     @classmethod
@@ -346,8 +554,10 @@ class Settings(BaseSettings):
             model=self.model,
             agent=self.agent,
             system_instruction=self.system_instruction,
-            tools=self.tools.wire() + [f.declaration() for f in self.functions if f.enabled],
-            generation_config={**self.generation.wire(), **output.generation_extras()},
+            tools=self.tools.wire()
+            + [server.declaration() for server in self.mcp_servers if server.enabled]
+            + [f.declaration() for f in self.functions if f.enabled],
+            generation_config=self._generation_config(),
             response_format=response_format,
             stateful=self.stateful,
             background=self.background,
@@ -357,7 +567,31 @@ class Settings(BaseSettings):
             service_tier=self.service_tier,
             safety_settings=options.safety_settings(self.safety),
             labels=dict(self.labels),
+            agent_config=self.agent_config,
         )
+
+    def _generation_config(self) -> dict[str, Any]:
+        config = {**self.generation.wire(), **self.output.generation_extras()}
+        if self.tools.tool_choice:
+            config["tool_choice"] = parse_tool_choice(self.tools.tool_choice)
+        return config
+
+    def _mcp_servers_of(self, chat: ChatSettings) -> list[McpServer]:
+        """The configured MCP servers, on where ``chat`` declares them; servers ``chat``
+        declares that are not configured come after them."""
+        declared = {t.get("name"): t for t in chat.tools if t.get("type") == "mcp_server"}
+        servers = [
+            server.model_copy(update={"enabled": server.name in declared})
+            for server in self.mcp_servers
+        ]
+        known = {server.name for server in self.mcp_servers}
+        for name, tool in declared.items():
+            if name not in known:
+                try:
+                    servers.append(McpServer.from_tool(tool))
+                except (ValidationError, KeyError, TypeError):
+                    continue
+        return servers
 
     def with_chat_settings(self, chat: ChatSettings) -> Settings:
         """These settings with the per-conversation part taken from ``chat`` (what is in force).
@@ -365,7 +599,6 @@ class Settings(BaseSettings):
         Function tools and response formats other than a JSON schema have no place here and
         are left out.
         """
-        tool_types = {tool.get("type") for tool in chat.tools}
         formats = chat.response_format
         formats = [formats] if isinstance(formats, dict) else list(formats or [])
         schema = next(
@@ -379,7 +612,10 @@ class Settings(BaseSettings):
                 "agent": chat.agent,
                 "system_instruction": chat.system_instruction,
                 "generation": GenerationSettings.model_validate(generation),
-                "tools": ToolSettings(**{name: name in tool_types for name in BUILT_IN_TOOLS}),
+                "tools": ToolSettings.from_tools(chat.tools, self.tools).model_copy(
+                    update={"tool_choice": _choice_text(chat.generation_config)}
+                ),
+                "mcp_servers": self._mcp_servers_of(chat),
                 "functions": [
                     f.model_copy(update={"enabled": f.name in _function_names(chat)})
                     for f in self.functions
@@ -392,9 +628,8 @@ class Settings(BaseSettings):
                 "stateful": chat.stateful,
                 "background": chat.background,
                 "auto_continue": chat.auto_continue,
-                "environment": (
-                    chat.environment if not isinstance(chat.environment, dict) else self.environment
-                ),
+                "environment": chat.environment,
+                "agent_config": chat.agent_config,
             }
         )
 
@@ -427,6 +662,10 @@ def _output_of(chat: ChatSettings, formats: list[dict[str, Any]]) -> OutputSetti
 
 def _known(value: Any, allowed: tuple[str, ...]) -> Any:
     return value if value in allowed else None
+
+
+def _choice_text(config: dict[str, Any]) -> str | None:
+    return tool_choice_text(config.get("tool_choice")) or None
 
 
 def _function_names(chat: ChatSettings) -> set[str]:
@@ -665,9 +904,16 @@ def save_settings(
     for name, value in changes.items():
         _set(document, name.split("."), value)
     output = tomlkit.dumps(document)
-    holds_key = "api_key" in document
+    holds_key = "api_key" in document or _holds_headers(document)
     _write_private(path, output, restrict=holds_key)
     return sorted(changes)
+
+
+def _holds_headers(document: Any) -> bool:
+    """Whether an ``[[mcp_servers]]`` entry has headers (tokens, most often): then the file
+    is kept readable by its owner only, as with a key."""
+    servers = document.get("mcp_servers") or []
+    return any(isinstance(server, dict) and server.get("headers") for server in servers)
 
 
 def allow_functions(path: Path, names: Iterable[str]) -> list[str]:
@@ -687,7 +933,8 @@ def allow_functions(path: Path, names: Iterable[str]) -> list[str]:
             entry["allow"] = True
             written.append(str(entry["name"]))
     if written:
-        _write_private(path, tomlkit.dumps(document), restrict="api_key" in document)
+        restrict = "api_key" in document or _holds_headers(document)
+        _write_private(path, tomlkit.dumps(document), restrict=restrict)
     return written
 
 
@@ -739,6 +986,11 @@ def _set(document: Any, path: list[str], value: Any) -> None:
         if key in node:
             del node[key]
         return
+    if isinstance(value, list):  # [[mcp_servers]]: TOML has no null, unset keys are left out
+        value = [
+            {k: v for k, v in item.items() if v is not None} if isinstance(item, dict) else item
+            for item in value
+        ]
     if key == "response_schema" and not tables:
         value = tomlkit.string(json.dumps(value, indent=2), multiline=True, literal=True)
     elif isinstance(value, str) and "\n" in value:

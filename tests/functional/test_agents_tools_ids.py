@@ -119,7 +119,8 @@ async def test_function_tools_in_force_are_listed_and_can_be_switched_off_and_on
         screen = app.screen
         assert isinstance(screen, ToolsScreen)
         assert [choice.key for choice in screen.choices] == [
-            "google_search", "code_execution", "url_context", "function:get_weather",
+            "google_search", "code_execution", "url_context", "google_maps", "file_search",
+            "computer_use", "retrieval", "function:get_weather",
         ]  # fmt: skip
         await pilot.press("end", "space", "escape")
         assert app.conversation.settings.tools == [{"type": "code_execution"}]

@@ -6,6 +6,7 @@ is read back with ``received_requests()``, so the tests check the wire, not the 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 from pathlib import Path
@@ -39,6 +40,12 @@ def media(body: dict) -> list[dict]:
     """The non-text content items of the request's last user_input step."""
     step = [s for s in body["input"] if s.get("type") == "user_input"][-1]
     return [item for item in step["content"] if item.get("type") != "text"]
+
+
+def attached_items(body: dict) -> list[dict]:
+    """The content items of the last user_input step before its prompt (the last text)."""
+    step = [s for s in body["input"] if s.get("type") == "user_input"][-1]
+    return step["content"][:-1]
 
 
 async def open_picker(pilot, *keys: str) -> FilePickerScreen:
@@ -100,13 +107,8 @@ async def test_at_sign_opens_the_picker_and_goes_once_a_file_is_picked(emulator,
         await pilot.press("enter")
         await finish(pilot)
         (body,) = sent_with(emulator, word)
-        assert media(body) == [
-            {
-                "type": "document",
-                "data": base64.b64encode(b"line one\n").decode(),
-                "mime_type": "text/plain",
-            }
-        ]
+        # Text has no document type of its own: the file's text goes as a text item.
+        assert attached_items(body) == [{"type": "text", "text": "File notes.txt:\n\nline one\n"}]
 
 
 async def test_at_sign_stays_when_the_picker_is_cancelled_and_mid_word_types_plainly(
@@ -142,7 +144,7 @@ async def test_picker_filters_fuzzily_with_file_names_first(emulator, workdir):
         await pilot.press("enter")
         await pilot.pause()
         (attached,) = app.attachment_bar.attachments
-        assert (attached.kind, attached.mime_type) == ("document", "text/plain")
+        assert (attached.kind, attached.mime_type) == ("text", "text/plain")
 
 
 async def test_url_goes_as_uri(emulator, workdir):
@@ -181,7 +183,7 @@ async def test_a_chip_is_removed_from_the_keyboard(emulator, workdir):
         assert app.composer.has_focus
         await type_and_send(pilot, f"only notes {word}")
         (body,) = sent_with(emulator, word)
-        assert [item["mime_type"] for item in media(body)] == ["text/plain"]
+        assert [item["type"] for item in attached_items(body)] == ["text"]
         # Removing the last chip hides the bar and goes back to the composer.
         await open_picker(pilot, "f3")
         await pick(pilot, "chart")
@@ -189,19 +191,47 @@ async def test_a_chip_is_removed_from_the_keyboard(emulator, workdir):
         assert not bar.attachments and not bar.display and app.composer.has_focus
 
 
-async def test_oversized_pdf_is_refused_with_the_limit_and_nothing_is_sent(emulator, workdir):
-    # A sparse file: 60 MB long, nothing written.
-    (workdir / "big.pdf").touch()
+async def test_a_pdf_past_the_inline_limit_goes_through_the_files_api(emulator, workdir):
+    # A sparse file: 60 MB long (PDFs go inline up to 50 MB), nothing written.
+    (workdir / "big.pdf").write_bytes(b"%PDF-1.7\n")
     os.truncate(workdir / "big.pdf", 60_000_000)
-    before = len(emulator.received_requests())
+    word = marker()
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
+        # The real upload, held at its start until the test lets it go.
+        go = asyncio.Event()
+        upload = app.attachment_bar.uploader
+        assert upload is not None
+
+        async def held(attachment, progress):
+            await go.wait()
+            return await upload(attachment, progress)
+
+        app.attachment_bar.uploader = held
         await open_picker(pilot, "f3")
         await pick(pilot, "big.pdf")
-        assert not app.attachment_bar.attachments
-        message = last_notification(app)
-        assert "60.0 MB" in message and "50.0 MB" in message and "URL" in message
-    assert len(emulator.received_requests()) == before
+        (attached,) = app.attachment_bar.attachments
+        assert attached.upload and attached.size == 60_000_000
+        assert "big.pdf · document · 60.0 MB · 0%" in app.attachment_bar.chip(attached)
+        assert app.status.info.uploads == "uploading big.pdf 0%"
+        # Enter while it uploads: the draft goes once the upload is done.
+        app.composer.focus()
+        app.composer.insert(f"summarise {word}")
+        await pilot.press("enter")
+        assert "Sending once big.pdf is uploaded" in last_notification(app)
+        assert not sent_with(emulator, word) and app.composer.text == f"summarise {word}"
+        go.set()
+        while not sent_with(emulator, word):
+            await finish(pilot)
+        await finish(pilot)
+        (body,) = sent_with(emulator, word)
+        [item] = media(body)
+        assert item["type"] == "document" and item["mime_type"] == "application/pdf"
+        assert "/files/" in item["uri"] and "data" not in item
+        assert "I received your file big.pdf (application/pdf, 60,000,000 bytes)" in (
+            app.conversation.turns[-1].reply.state.steps[-1].step.content[0].text
+        )
+        assert app.status.info.uploads == ""
 
 
 async def test_unknown_binary_type_is_refused_naming_what_is_supported(emulator, workdir):

@@ -38,11 +38,7 @@ def test_attachments_tools_schema_system_and_model_reach_the_request(ask, tmp_pa
             "data": base64.b64encode(picture.read_bytes()).decode(),
             "mime_type": "image/png",
         },
-        {
-            "type": "document",
-            "data": base64.b64encode(b"line one\n").decode(),
-            "mime_type": "text/plain",
-        },
+        {"type": "text", "text": "File notes.txt:\n\nline one\n"},
         {"type": "text", "text": "Where?"},
     ]
     assert request["tools"] == [{"type": "google_search"}, {"type": "url_context"}]

@@ -127,7 +127,11 @@ def sent_with(emulator, word: str) -> list[dict]:
     for request in emulator.received_requests():
         body = request.get("body") or {}
         steps = body.get("input") if isinstance(body, dict) else None
-        for step in steps or []:
+        if not isinstance(steps, list):  # other clients (the SDK) send a string input too
+            continue
+        for step in steps:
+            if not isinstance(step, dict):
+                continue
             texts = [c.get("text", "") for c in step.get("content", []) if c.get("type") == "text"]
             if any(word in text for text in texts):
                 bodies.append(body)

@@ -67,10 +67,13 @@ def test_supported_files_go_inline_with_the_api_names_of_their_types(
 
 
 @pytest.mark.parametrize("name", ["main.ts", "lib.rs", "app.go", "Makefile", "notes", "x.md"])
-def test_text_and_source_code_go_as_plain_text_documents(tmp_path, name):
+def test_text_and_source_code_go_as_text_items_that_name_the_file(tmp_path, name):
     # .ts is an MPEG stream and .rs an XML type to Python's table: for UTF-8 text, they are code.
+    # The API has no document type for plain text (DocumentContent takes PDF, CSV and office
+    # formats): the file's text goes as a text item.
     attachment = from_file(write(tmp_path, name, "const café = 1;\n".encode()))
-    assert (attachment.kind, attachment.mime_type) == ("document", "text/plain")
+    assert (attachment.kind, attachment.mime_type) == ("text", "text/plain")
+    assert attachment.item == {"type": "text", "text": f"File {name}:\n\nconst café = 1;\n"}
 
 
 def test_binary_with_a_code_extension_is_judged_by_its_type(tmp_path):
@@ -95,18 +98,23 @@ def test_unreadable_missing_empty_and_directories_are_refused(tmp_path):
         from_file(str(tmp_path))
 
 
-def test_size_limits_are_checked_before_the_file_is_read(tmp_path):
+def test_files_past_the_inline_limits_go_through_the_files_api_unread(tmp_path):
     pdf = tmp_path / "scan.pdf"
-    pdf.touch()
-    os.truncate(pdf, MAX_PDF_FILE + 1)  # sparse: nothing is written
-    with pytest.raises(AttachmentError) as refused:
-        from_file(str(pdf))
-    assert "50.0 MB" in str(refused.value) and "URL" in str(refused.value)
+    pdf.write_bytes(b"%PDF-1.7\n")
+    os.truncate(pdf, MAX_PDF_FILE + 1)  # sparse: nothing more is written
+    attachment = from_file(str(pdf))
+    assert attachment.upload and attachment.pending_upload and attachment.inline_size == 0
+    assert attachment.item == {"type": "document", "mime_type": "application/pdf"}
+    assert (attachment.path, attachment.size) == (str(pdf), MAX_PDF_FILE + 1)
     video = tmp_path / "film.mp4"
-    video.touch()
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42")
     os.truncate(video, 75_000_001)  # 100 000 004 bytes as base64
-    with pytest.raises(AttachmentError, match=r"over the Gemini API's 100\.0 MB limit"):
-        from_file(str(video))
+    assert from_file(str(video)).item == {"type": "video", "mime_type": "video/mp4"}
+    log = tmp_path / "big.log"
+    log.write_text("line\n" * 21_000_000)
+    assert from_file(str(log)).item == {"type": "document", "mime_type": "text/plain"}
+    with pytest.raises(AttachmentError, match="has not been uploaded yet"):
+        check_items([from_file(str(video)).item])
 
 
 def fake(size: int, name: str = "f.png") -> Attachment:
@@ -123,11 +131,51 @@ def test_the_total_counts_base64_and_ignores_urls():
     check_total([fake(75_000_000)])
 
 
-def test_load_checks_the_new_file_against_those_already_attached(tmp_path):
-    path = write(tmp_path, "small.txt", b"hello")
-    load(path, [fake(74_999_990)])
+def test_a_file_that_would_push_the_request_past_the_limit_is_uploaded(tmp_path):
+    path = write(tmp_path, "small.png", b"\x89PNG" * 2)
+    assert not load(path, [fake(74_999_990)]).upload
+    uploaded = load(path, [fake(75_000_000)])
+    assert uploaded.upload and uploaded.item == {"type": "image", "mime_type": "image/png"}
     with pytest.raises(AttachmentError, match="The attachments come to"):
-        load(path, [fake(75_000_000)])
+        load("https://example.com/a.png", [fake(76_000_000)])
+
+
+def test_options_after_the_source(tmp_path):
+    clip = write(tmp_path, "clip.mp4", b"\x00\x00\x00\x18ftypmp42")
+    attachment = load(f"{clip};fps=0.5;start=10s;end=20.5s;resolution=low")
+    assert attachment.item["processing"] == {
+        "type": "static", "fps": 0.5, "start_offset": "10s", "end_offset": "20.5s",
+    }  # fmt: skip
+    assert attachment.item["resolution"] == "low"
+    assert load(f"{clip};upload").pending_upload
+    gs = load("gs://bucket/raw/clip;mime=video/mp4;processing=agentic")
+    assert gs.item == {"type": "video", "uri": "gs://bucket/raw/clip", "mime_type": "video/mp4",
+                       "processing": "agentic"}  # fmt: skip
+    semicolon = write(tmp_path, "a;b.png", b"\x89PNG")
+    assert load(semicolon).name == "a;b.png"
+    for bad, says in [
+        (f"{clip};resolution=huge", "resolution is one of"),
+        (f"{clip};start=ten", "number of seconds followed by s"),
+        (f"{clip};start=20s;end=10s", "end must come after start"),
+        (f"{semicolon};fps=1", "for videos"),
+        ("gs://bucket/x;mime=video", "not a MIME type"),
+    ]:
+        with pytest.raises(AttachmentError, match=says):
+            load(bad)
+
+
+def test_files_api_and_gs_uris():
+    uri = "https://generativelanguage.googleapis.com/v1beta/files/abc123"
+    files = from_url(uri)
+    assert files.item == {"type": "document", "uri": uri} and files.mime_type == ""
+    assert from_url(uri, "video/mp4").item == {
+        "type": "video",
+        "uri": uri,
+        "mime_type": "video/mp4",
+    }
+    assert from_url("gs://b/report.pdf").item["mime_type"] == "application/pdf"
+    with pytest.raises(AttachmentError, match="gs://bucket/clip;mime=video/mp4"):
+        from_url("gs://b/blob")
 
 
 def test_items_as_sent_are_checked_by_their_base64_length():
@@ -168,7 +216,7 @@ def test_urls_become_uri_items(url, item):
 def test_urls_of_unknown_type_or_scheme_are_refused():
     with pytest.raises(AttachmentError, match="url_context"):
         from_url("https://example.com/article")
-    with pytest.raises(AttachmentError, match="http:// or https://"):
+    with pytest.raises(AttachmentError, match="http://, https:// or gs://"):
         from_url("https://")
 
 

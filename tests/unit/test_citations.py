@@ -98,3 +98,28 @@ def test_any_offsets_only_add_markers_at_character_boundaries(text, ends):
     assert stripped == text
     in_range = [end for end in ends if 0 <= end <= len(text.encode("utf-8", "surrogatepass"))]
     assert (marked != text) == bool(in_range)
+
+
+def test_places_and_files_are_numbered_sources_like_urls():
+    from gemtui.api.models import FileCitation, PlaceCitation
+
+    text = "Café A is good. Page 3 says so. Page 7 too. Also a site."
+    cafe = PlaceCitation(
+        name="Café A", place_id="places/1", url="https://maps.google.com/?cid=1",
+        start_index=0, end_index=at_end_of(text, "good."),
+    )  # fmt: skip
+    page3 = FileCitation(
+        file_name="notes.pdf", document_uri="stores/x/documents/notes", page_number=3,
+        start_index=0, end_index=at_end_of(text, "so."),
+    )  # fmt: skip
+    page7 = page3.model_copy(update={"page_number": 7, "end_index": at_end_of(text, "too.")})
+    site = cite("https://example.org", at_end_of(text, "site."), "Example")
+    blocks = [TextContent(text=text, annotations=[cafe, page3, page7, site])]
+    assert marked_text(blocks, markdown=False) == (
+        "Café A is good.[1] Page 3 says so.[2] Page 7 too.[2] Also a site.[3]"
+    )
+    assert sources_of([cafe, page3, page7, site]) == [
+        Source(1, "https://maps.google.com/?cid=1", "Café A", "place"),
+        Source(2, "stores/x/documents/notes", "notes.pdf", "file", "page 3"),
+        Source(3, "https://example.org", "Example"),
+    ]

@@ -19,6 +19,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from contextlib import aclosing
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -46,7 +47,9 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "EventStream",
     "InteractionsClient",
+    "RawResponse",
     "ReceivedEvent",
+    "RequestExtras",
     "RequestTimings",
     "RetryCallback",
     "RetryPolicy",
@@ -232,6 +235,41 @@ class InteractionsClient:
         """``DELETE /{v}/interactions/{id}``; the body (empty or ``{}``) is ignored."""
         await self._read("DELETE", _path(interaction_id))
 
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        query: dict[str, str] | None = None,
+        extras: RequestExtras | None = None,
+    ) -> RawResponse:
+        """Any other request of the API (files, agents, environments), with the same retries
+        and errors as the interaction calls; ``path`` follows ``/{v}/`` (or ``/upload/{v}/``
+        with ``extras.upload``). The body is read whole."""
+        response, timings = await self._send(
+            method, path, body=body, query=query, stream=False, extras=extras
+        )
+        try:
+            content = await self._read_body(response, timings)
+        finally:
+            await response.aclose()
+            timings.finish()
+        self.last_timings = timings
+        return RawResponse(response.status_code, response.headers, content)
+
+    async def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> Any:
+        """:meth:`request` whose answer is JSON (an empty body is ``{}``)."""
+        raw = await self.request(method, path, body=body, query=query)
+        return raw.json(f"{method} {path}")
+
     # ------------------------------------------------------------------ machinery
 
     def _event_stream(
@@ -297,22 +335,27 @@ class InteractionsClient:
         query: dict[str, str] | None,
         stream: bool,
         trace: TimingTrace,
+        extras: RequestExtras | None = None,
     ) -> httpx.Request:
+        extras = extras or RequestExtras()
         headers = {
             "accept": "text/event-stream" if stream else "application/json",
             "content-type": "application/json",
             "user-agent": USER_AGENT,
         }
-        if self._key is not None:
+        if self._key is not None and extras.url is None:
+            # An upload session URL is authorised by its upload id: the key stays home.
             headers["x-goog-api-key"] = self._key.value
+        headers.update(extras.headers)
         content = (
             json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
             if body is not None
-            else None
+            else extras.content
         )
+        prefix = f"upload/{self.api_version}" if extras.upload else self.api_version
         return self._http.build_request(
             method,
-            f"{self.base_url}/{self.api_version}/{path}",
+            extras.url or f"{self.base_url}/{prefix}/{path}",
             params=query,
             content=content,
             headers=headers,
@@ -328,13 +371,16 @@ class InteractionsClient:
         body: dict[str, Any] | None = None,
         query: dict[str, str] | None = None,
         stream: bool,
+        extras: RequestExtras | None = None,
     ) -> tuple[httpx.Response, RequestTimings]:
         """One request with retries; returns the open 2xx response (body not read yet)."""
         attempt = 0
         while True:
             attempt += 1
             trace = TimingTrace(attempt)
-            request = self._build(method, path, body=body, query=query, stream=stream, trace=trace)
+            request = self._build(
+                method, path, body=body, query=query, stream=stream, trace=trace, extras=extras
+            )
             try:
                 response = await self._send_once(request)
             except GemtuiApiError as exc:
@@ -404,6 +450,37 @@ class InteractionsClient:
             url=f"{self.base_url}/{self.api_version}/{path}",
             secret=self._key.value if self._key else None,
         )
+
+
+@dataclass(frozen=True)
+class RequestExtras:
+    """What a request of :meth:`InteractionsClient.request` needs beyond a JSON body: its own
+    headers, raw bytes, the ``/upload/`` prefix, or an absolute URL (an upload session's,
+    which is sent without the API key)."""
+
+    headers: Mapping[str, str] = field(default_factory=dict)
+    content: bytes | None = None
+    upload: bool = False
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """A whole response of :meth:`InteractionsClient.request`."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+
+    def json(self, what: str = "the response") -> Any:
+        if not self.content.strip():
+            return {}
+        try:
+            return json.loads(self.content)
+        except ValueError:
+            raise UnexpectedResponseError(
+                f"{what} returned a body that is not JSON ({len(self.content)} bytes)"
+            ) from None
 
 
 def _path(interaction_id: str) -> str:

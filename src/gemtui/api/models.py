@@ -654,6 +654,9 @@ class CodeMenderAgentConfig(Typed):
     type: Literal["code-mender"] = "code-mender"
     model: str | None = None
     session_id: str | None = None
+    session_config: dict[str, Any] | None = None
+    find_request: dict[str, Any] | None = None
+    fix_request: dict[str, Any] | None = None
 
 
 class DynamicAgentConfig(Typed):

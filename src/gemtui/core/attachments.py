@@ -2,9 +2,18 @@
 
 A file goes inline (base64 ``data``) with the MIME type the API expects for it; a URL goes as a
 ``uri`` for the server to fetch. What the API accepts is decided here, once, from the supported
-lists of ``shared/interactions-api.md`` 4.2: an image, audio, video or document of a listed type,
-or text (any file that is valid UTF-8), which goes as a ``text/plain`` document. Anything else is
-refused before it is read into memory or sent, with a message that names what would work.
+lists of ``shared/interactions-api.md`` 4.2 and the SDK's content types: an image, audio,
+video or document of a listed type, or text (any file that is valid UTF-8). Text has no
+document type of its own (``DocumentContent`` takes PDF, CSV and office formats; ``TextContent``
+has no MIME type), so a CSV goes as a ``text/csv`` document and any other text file as a
+``text`` item that names the file. Anything else is refused before it is read into memory or
+sent, with a message that names what would work.
+
+A file past the inline limits (100 MB of base64 per request, 50 MB per PDF), or one that would
+push the request past them, is not refused: it is marked ``upload`` and goes through the Files
+API (:mod:`gemtui.core.uploads`) before it is sent, as its ``uri``. So does any file the user
+asks to upload. ``gs://`` URIs and the ``https://…/files/…`` URIs of uploaded files are
+accepted as attachments too; their MIME type comes from the name, the Files API, or the user.
 
 Standard library only: the headless ``ask`` command checks its ``--attach`` files with this module
 before it loads the HTTP stack.
@@ -16,10 +25,18 @@ import base64
 import mimetypes
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
+
+from gemtui.core.attachment_options import (
+    OptionError,
+    check_mime,
+    item_fields,
+    split_options,
+    wants_upload,
+)
 
 # Limits of inline data, from the Gemini API documentation ("File input methods",
 # https://ai.google.dev/gemini-api/docs/file-input-methods, and the announcement of 2026-01-12,
@@ -35,6 +52,8 @@ LIMITS_SOURCE = "https://ai.google.dev/gemini-api/docs/file-input-methods"
 
 #: What to do instead of sending a large file inline (every size message ends with it).
 LARGE_FILE_HINT = "Attach fewer or smaller files, or give a large one as an http(s) URL."
+#: How much of a file past the inline limits is read to tell its type (it is not kept).
+SNIFF_BYTES = 64 * 1024
 
 KINDS = ("image", "audio", "video", "document")
 
@@ -138,20 +157,36 @@ class Attachment:
     #: The file's size in bytes; 0 for a URL.
     size: int
     item: dict[str, Any]
+    #: The local file it was read from (an upload reads it again), if any.
+    path: str | None = None
+    #: Goes through the Files API before it is sent (its ``uri`` is set then).
+    upload: bool = False
 
     @property
     def is_url(self) -> bool:
         return "uri" in self.item
 
     @property
+    def uploaded(self) -> bool:
+        """A local file now in the Files API: sent as its ``uri``."""
+        return self.path is not None and self.is_url
+
+    @property
+    def pending_upload(self) -> bool:
+        return self.upload and not self.is_url
+
+    @property
     def inline_size(self) -> int:
         """Bytes this attachment adds to the request's inline data (its base64 text)."""
-        return 0 if self.is_url else encoded_size(self.size)
+        if self.is_url or self.upload:
+            return 0
+        text = self.item.get("text")
+        return len(text.encode()) if isinstance(text, str) else encoded_size(self.size)
 
     @property
     def size_text(self) -> str:
         """The size as shown (``link`` for a URL, which the server fetches)."""
-        return "link" if self.is_url else format_size(self.size)
+        return "link" if self.is_url and self.path is None else format_size(self.size)
 
     @property
     def label(self) -> str:
@@ -174,56 +209,128 @@ def format_size(size: int) -> str:
 
 
 def is_url(source: str) -> bool:
-    return source.lower().startswith(("http://", "https://"))
+    """An http(s) or ``gs://`` URI (anything else is a path)."""
+    return source.lower().startswith(("http://", "https://", "gs://"))
+
+
+def is_files_api_uri(url: str) -> bool:
+    """``https://…/v1beta/files/abc``: a file uploaded through the Files API."""
+    parts = urlsplit(url)
+    segments = parts.path.strip("/").split("/")
+    return (
+        parts.scheme in ("http", "https")
+        and len(segments) == 3
+        and segments[0] in ("v1beta", "v1")
+        and segments[1] == "files"
+        and bool(segments[2])
+    )
 
 
 def load(source: str, attached: Iterable[Attachment] = ()) -> Attachment:
-    """An attachment for a path or an http(s) URL, checked to fit beside ``attached``."""
-    attachment = from_url(source) if is_url(source) else from_file(source)
-    check_total([*attached, attachment])
+    """An attachment for a path or a URI, with any ``;key=value`` options after it (see
+    :mod:`gemtui.core.attachment_options`). A file that does not fit inline beside
+    ``attached`` goes through the Files API instead."""
+    source, options = split_options(source)
+    mime_type = options.get("mime")
+    read = from_url if is_url(source) else from_file
+    attachment = read(source, mime_type)
+    attachment = apply_options(attachment, options)
+    if not attachment.upload:
+        try:
+            check_total([*attached, attachment])
+        except AttachmentError:
+            if attachment.path is None:
+                raise
+            attachment = to_upload(attachment)
     return attachment
 
 
-def from_url(url: str) -> Attachment:
-    """A ``uri`` item for the server to fetch; its kind and type come from the URL's path."""
+def apply_options(attachment: Attachment, options: dict[str, str]) -> Attachment:
+    """``attachment`` with ``options`` (:mod:`gemtui.core.attachment_options`) in its item:
+    a MIME type (and so a kind), ``resolution``, ``processing``, ``upload``."""
+    item = dict(attachment.item)
+    try:
+        mime = options.get("mime")
+        if mime and attachment.is_url:  # a file's was used when it was read (from_file)
+            kind = kind_of(check_mime(mime))
+            item["type"], item["mime_type"] = kind, mime
+            attachment = replace(attachment, mime_type=mime, kind=kind)
+        elif mime:
+            check_mime(mime)
+        kept = {k: v for k, v in item.items() if k not in ("resolution", "processing")}
+        item = {**kept, **item_fields(item.get("type"), options)}
+    except OptionError as error:
+        raise AttachmentError(f"{attachment.name}: {error}") from None
+    attachment = replace(attachment, item=item)
+    return to_upload(attachment) if wants_upload(options) else attachment
+
+
+def to_upload(attachment: Attachment) -> Attachment:
+    """``attachment`` (a local file) marked to go through the Files API: its inline data is
+    dropped, the options (resolution, processing) kept."""
+    if attachment.path is None:
+        raise AttachmentError(f"{attachment.name} is not a local file: there is nothing to upload.")
+    item = {k: v for k, v in attachment.item.items() if k not in ("data", "text", "uri")}
+    if item.get("type") == "text":  # text goes up as a text/plain document
+        item = {"type": "document", "mime_type": TEXT_TYPE}
+    item.setdefault("mime_type", attachment.mime_type)
+    return replace(attachment, item=item, upload=True)
+
+
+def from_url(url: str, mime_type: str | None = None) -> Attachment:
+    """A ``uri`` item for the server to fetch; its kind and type come from ``mime_type``, or
+    the URL's path. A Files API URI whose type is not known yet is a document until the app
+    asks the Files API (:func:`gemtui.core.uploads.resolve_file_uri`)."""
     parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise AttachmentError(f"cannot attach {url}: give an http:// or https:// URL.")
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https", "gs") or not parts.netloc:
+        raise AttachmentError(f"cannot attach {url}: give an http://, https:// or gs:// URI.")
     url = parts.geturl()
     host = (parts.hostname or "").lower()
-    if host in YOUTUBE_HOSTS:
+    if host in YOUTUBE_HOSTS and not mime_type:
         return Attachment(url, "", "video", 0, {"type": "video", "uri": url})
     suffix = PurePosixPath(parts.path).suffix.lower()
-    mime_type = SUPPORTED_TYPES.get(suffix)
+    mime_type = mime_type or SUPPORTED_TYPES.get(suffix)
+    if mime_type is None and is_files_api_uri(url):
+        return Attachment(url, "", "document", 0, {"type": "document", "uri": url})
     if mime_type is None:
+        where = (
+            "give its type after it, e.g. gs://bucket/clip;mime=video/mp4"
+            if scheme == "gs"
+            else "give a URL that ends in the file's extension (such as .pdf or .png), a "
+            "YouTube link, or its type after it (URL;mime=TYPE); for a web page, turn on the "
+            "url_context tool and put the URL in the prompt"
+        )
         raise AttachmentError(
-            f"cannot attach {url}: its type cannot be told from its name. Give a URL that ends "
-            f"in the file's extension (such as .pdf or .png) or a YouTube link; for a web page, "
-            f"turn on the url_context tool and put the URL in the prompt."
+            f"cannot attach {url}: its type cannot be told from its name; {where}."
         )
     kind = kind_of(mime_type)
     return Attachment(url, mime_type, kind, 0, {"type": kind, "uri": url, "mime_type": mime_type})
 
 
-def from_file(path: str) -> Attachment:
-    """An inline item for the file at ``path``; refused when too large or of an unknown type.
-
-    The size is checked before the file is read, so a huge file costs a ``stat`` and not memory.
-    """
+def from_file(path: str, mime_type: str | None = None) -> Attachment:
+    """An inline item for the file at ``path``, or one marked to upload when the file is past
+    the inline limits (then only its first :data:`SNIFF_BYTES` are read, to tell its type).
+    Refused when it is empty or of a type the API does not take; ``mime_type`` overrides the
+    type told from the name and contents."""
     name = os.path.basename(path.rstrip("/" + os.sep)) or path
     try:
         size = os.stat(path).st_size
         if os.path.isdir(path):
             raise AttachmentError(f"cannot attach {path}: it is a directory, not a file.")
-        check_file_size(path, size)
+        try:
+            check_file_size(path, size)
+            inline = True
+        except AttachmentError:
+            inline = False
         with open(path, "rb") as file:
-            data = file.read()
+            data = file.read() if inline else file.read(SNIFF_BYTES)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise AttachmentError(f"cannot read attachment {path}: {reason}") from None
     if not data:
         raise AttachmentError(f"cannot attach {path}: the file is empty.")
-    mime_type = file_type(name, data)
+    mime_type = mime_type or file_type(name, data if inline else data[: _text_prefix(data)])
     if mime_type is None:
         guessed = _BUILTIN_TYPES.guess_type(name)[0]
         what = f"its type ({guessed})" if guessed else "its type"
@@ -232,8 +339,25 @@ def from_file(path: str) -> Attachment:
             f"text. Supported: {SUPPORTED_SUMMARY}."
         )
     kind = kind_of(mime_type)
+    if not inline:
+        attachment = Attachment(name, mime_type, kind, size, {"type": kind}, path=path)
+        return to_upload(attachment)
+    if mime_type == TEXT_TYPE:
+        text = data.decode("utf-8")
+        item: dict[str, Any] = {"type": "text", "text": f"File {name}:\n\n{text}"}
+        return Attachment(name, mime_type, "text", len(data), item, path=path)
     item = {"type": kind, "data": base64.b64encode(data).decode("ascii"), "mime_type": mime_type}
-    return Attachment(name, mime_type, kind, len(data), item)
+    return Attachment(name, mime_type, kind, len(data), item, path=path)
+
+
+def _text_prefix(data: bytes) -> int:
+    """How much of a file's head to judge as text: up to a whole UTF-8 character (a head cut
+    in the middle of one would read as binary)."""
+    end = len(data)
+    for back in range(1, 4):
+        if end - back >= 0 and data[end - back] & 0xC0 == 0xC0:  # a lead byte near the end
+            return end - back
+    return end
 
 
 def file_type(name: str, data: bytes) -> str | None:
@@ -285,7 +409,15 @@ def check_total(attachments: Iterable[Attachment]) -> None:
 
 
 def check_items(items: Iterable[dict[str, Any]]) -> None:
-    """The same check on content items as sent (a retry or a resent turn has only those)."""
+    """The same check on content items as sent (a retry or a resent turn has only those), and
+    that none waits for its upload (it has neither data, nor text, nor a ``uri`` yet)."""
+    items = list(items)
+    for item in items:
+        if not any(key in item for key in ("data", "uri", "text")):
+            raise AttachmentError(
+                f"A {item.get('type', 'file')} attachment has not been uploaded yet; wait for "
+                "its upload to finish (its chip shows the progress)."
+            )
     _check_inline_total(sum(len(item.get("data") or "") for item in items))
 
 
@@ -303,5 +435,7 @@ def item_label(item: dict[str, Any]) -> str:
     kind = str(item.get("type", "?"))
     if item.get("uri"):
         return f"{item['uri']} · {kind} · link"
+    if isinstance(item.get("text"), str):
+        return f"{kind} · {format_size(len(item['text'].encode()))}"
     data = item.get("data") or ""
     return f"{kind} · {format_size(len(data) * 3 // 4 - data[-2:].count('='))}"

@@ -1,12 +1,14 @@
-"""Citation markers for grounded answers: ``[n]`` after each cited span, one number per URL.
+"""Citation markers for grounded answers: ``[n]`` after each cited span, one number per source.
 
-A ``url_citation`` annotation gives ``start_index``/``end_index`` as byte offsets into the
-UTF-8 text of the content block that carries it, end exclusive (``interactions-api.md`` 4.3).
-Offsets come from the server and are untrusted: one past the end of its block is dropped (the
-source is still listed), one inside a multi-byte character moves to the end of that character,
-and one inside a fenced code block moves to just after the fence, so code stays copyable as is.
-The numbers match the sources list under the answer: sources are numbered by first
-appearance, one number per distinct URL.
+Three annotations cite something (``interactions-api.md`` 4.3): ``url_citation`` (Google Search,
+URL context, Deep Research), ``place_citation`` (Google Maps: a place with its Maps URL) and
+``file_citation`` (file search and retrieval: a document, maybe a page). Each gives
+``start_index``/``end_index`` as byte offsets into the UTF-8 text of the content block that
+carries it, end exclusive. Offsets come from the server and are untrusted: one past the end of
+its block is dropped (the source is still listed), one inside a multi-byte character moves to
+the end of that character, and one inside a fenced code block moves to just after the fence, so
+code stays copyable as is. The numbers match the sources list under the answer: sources are
+numbered by first appearance, one number per distinct URL, place or document.
 """
 
 from __future__ import annotations
@@ -17,29 +19,56 @@ from functools import lru_cache
 
 from markdown_it import MarkdownIt
 
-from gemtui.api.models import TextContent, UrlCitation
+from gemtui.api.models import FileCitation, PlaceCitation, TextContent, UrlCitation
+
+#: The annotations that cite a source.
+Citation = UrlCitation | PlaceCitation | FileCitation
 
 
 @dataclass(frozen=True)
 class Source:
-    """One cited source as the list under the answer shows it."""
+    """One cited source as the list under the answer shows it: ``url`` is what to open (a
+    web page, a Maps link, a document URI; empty when a file has none), ``title`` its name,
+    ``kind`` ``url``, ``place`` or ``file``, ``detail`` e.g. the page a file is cited at."""
 
     number: int
     url: str
     title: str | None
+    kind: str = "url"
+    detail: str = ""
 
 
-def citations_of(texts: list[TextContent]) -> list[UrlCitation]:
-    """The URL citations of an answer's text blocks, in order."""
-    return [a for c in texts for a in c.annotations or [] if isinstance(a, UrlCitation)]
+def citations_of(texts: list[TextContent]) -> list[Citation]:
+    """The citations of an answer's text blocks, in order."""
+    return [a for c in texts for a in c.annotations or [] if isinstance(a, Citation)]
 
 
-def sources_of(citations: list[UrlCitation]) -> list[Source]:
-    """Distinct cited URLs, numbered from 1 in order of first appearance."""
+def source_key(citation: Citation) -> str | None:
+    """What makes two citations the same source (``None``: it names nothing)."""
+    if isinstance(citation, UrlCitation):
+        return citation.url or None
+    if isinstance(citation, PlaceCitation):
+        return citation.url or citation.place_id or citation.name or None
+    return citation.document_uri or citation.file_name or citation.source or None
+
+
+def _source(number: int, citation: Citation) -> Source:
+    if isinstance(citation, UrlCitation):
+        return Source(number, citation.url or "", citation.title)
+    if isinstance(citation, PlaceCitation):
+        return Source(number, citation.url or citation.place_id or "", citation.name, "place")
+    page = f"page {citation.page_number}" if citation.page_number is not None else ""
+    title = citation.file_name or citation.source
+    return Source(number, citation.document_uri or "", title, "file", page)
+
+
+def sources_of(citations: list[Citation]) -> list[Source]:
+    """Distinct cited sources, numbered from 1 in order of first appearance."""
     sources: dict[str, Source] = {}
     for citation in citations:
-        if citation.url and citation.url not in sources:
-            sources[citation.url] = Source(len(sources) + 1, citation.url, citation.title)
+        key = source_key(citation)
+        if key is not None and key not in sources:
+            sources[key] = _source(len(sources) + 1, citation)
     return list(sources.values())
 
 
@@ -50,17 +79,25 @@ def marked_text(texts: list[TextContent], *, markdown: bool = True) -> str:
     show as typed and never turn the text after them into a link; text printed as it is (the
     answer of ``gemtui ask``) gets them plain, as ``[1]``.
     """
-    numbers = {s.url: s.number for s in sources_of(citations_of(texts))}
+    citations = citations_of(texts)
+    keys = [source_key(citation) for citation in citations]
+    numbers: dict[str, int] = {}
+    for key in keys:
+        if key is not None and key not in numbers:
+            numbers[key] = len(numbers) + 1
     parts: list[str] = []
     for block in texts:
         data = block.text.encode("utf-8", "surrogatepass")
         at: dict[int, list[int]] = {}
         for citation in block.annotations or []:
-            if not isinstance(citation, UrlCitation) or citation.url not in numbers:
+            if not isinstance(citation, Citation):
+                continue
+            key = source_key(citation)
+            if key is None:
                 continue
             end = _char_boundary(data, citation.end_index)
             if end is not None:
-                at.setdefault(end, []).append(numbers[citation.url])
+                at.setdefault(end, []).append(numbers[key])
         parts.append(_insert(block.text, data, at, markdown) if at else block.text)
     return "".join(parts)
 

@@ -54,6 +54,8 @@ class ChatSettings:
     service_tier: str | None = None
     safety_settings: list[dict[str, str]] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
+    #: ``agent_config`` of agent requests (``interactions-api.md`` 2.7), typed by its ``type``.
+    agent_config: dict[str, Any] | None = None
 
     @property
     def mode_label(self) -> str:
@@ -220,6 +222,8 @@ class Conversation:
             body["agent"] = settings.agent
             # Chained agent turns must name their environment too (interactions-api.md 2.7).
             body["environment"] = settings.environment or self.environment_id or "remote"
+            if settings.agent_config:
+                body["agent_config"] = dict(settings.agent_config)
         else:
             body["model"] = settings.model
             if settings.generation_config:

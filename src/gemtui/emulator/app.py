@@ -39,6 +39,7 @@ from gemtui.emulator.errors import MISSING_KEY_MESSAGE, ApiError, fault_error, i
 from gemtui.emulator.options import EmulatorOptions
 from gemtui.emulator.persist import PersistentRecords
 from gemtui.emulator.request import CreateRequest, parse_create, text_of
+from gemtui.emulator.resources import Resources, check_agent_config
 from gemtui.emulator.scenarios import Plan, Turn, build_plan, usage_of
 from gemtui.emulator.sse import EventStream, install_log_filter
 from gemtui.emulator.store import RUNNING, Record, Store
@@ -65,6 +66,7 @@ class Emulator:
         #: Answers still owed in hops, by the continuation token that asks for the next one.
         self.continuations: dict[str, Pending] = {}
         self.tasks: set[asyncio.Task] = set()
+        self.resources = Resources(self.seed, persist.path if persist is not None else None)
 
     # --- create ----------------------------------------------------------------------------
 
@@ -89,13 +91,18 @@ class Emulator:
             # The resent input's directives asked for the first hop; only its pacing stays.
             directives = Directives(slow_ms=directives.slow_ms)
         self._check_fault(directives, request.url.path, raw)
+        if create.agent is not None and body.get("agent_config") is not None:
+            check_agent_config(body["agent_config"], create.agent)
+        file_notes = self.resources.described_uris(create.input_steps)
         history = self._history(create.previous_interaction_id)
         record, plan_turn = self._new_record(create, history, prompt, directives, raw)
+        plan_turn.notes = file_notes
         if pending is None:
             plan = self._in_hops(record, create, build_plan(plan_turn), plan_turn)
         else:
             plan = self._next_hop(record, create, pending)
         record.environment_id = plan.environment_id
+        self.resources.environment_used(plan.environment_id, create.environment)
         pacing = self._pacing(directives, create)
         if pacing.queued_ms:
             record.status = "queued"
@@ -275,6 +282,7 @@ class Emulator:
         """After the tasks are gone: wait for the file's pending writes and close it."""
         if self.store.persist is not None:
             self.store.persist.close()
+        self.resources.close()
 
 
 class ReceivedRequests:
@@ -352,11 +360,15 @@ def create_app(options: EmulatorOptions | None = None, persist: Path | None = No
 
     received = ReceivedRequests()
 
-    def endpoint(handler: Any) -> Any:
+    def endpoint(handler: Any, *, session: bool = False) -> Any:
+        """``handler`` behind the key check (``session``: a request to an upload session's
+        URL needs none, its ``upload_id`` authorises it), with every request recorded."""
+
         async def run(request: Request) -> Any:
             await received.record(request)
             try:
-                if not _has_key(request):
+                keyless = session and "upload_id" in request.query_params
+                if not keyless and not _has_key(request):
                     raise ApiError("authentication", MISSING_KEY_MESSAGE)
                 return await handler(request)
             except ApiError as error:
@@ -373,6 +385,7 @@ def create_app(options: EmulatorOptions | None = None, persist: Path | None = No
             Route(base + "/{id}", endpoint(emulator.delete), methods=["DELETE"]),
             Route(base + "/{id}/cancel", endpoint(emulator.cancel), methods=["POST"]),
         ]
+    routes += resource_routes(emulator.resources, endpoint)
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
@@ -380,6 +393,57 @@ def create_app(options: EmulatorOptions | None = None, persist: Path | None = No
     app.state.emulator = emulator
     app.state.received = received
     return app
+
+
+def resource_routes(resources: Resources, endpoint: Any) -> list[Route]:
+    """Agents, environments and the Files API under both versions. Upload chunks go to the
+    session URL without a key (its ``upload_id`` authorises them), as the SDK sends them."""
+
+    async def upload(request: Request) -> Any:
+        if "upload_id" in request.query_params:
+            return await resources.upload_chunk(request)
+        return await resources.start_upload(request)
+
+    routes = []
+    for version in VERSIONS:
+        routes += [
+            Route(f"/{version}/agents", endpoint(resources.list_agents), methods=["GET"]),
+            Route(f"/{version}/agents", endpoint(resources.create_agent), methods=["POST"]),
+            Route(f"/{version}/agents/{{id}}", endpoint(resources.get_agent), methods=["GET"]),
+            Route(
+                f"/{version}/agents/{{id}}", endpoint(resources.delete_agent), methods=["DELETE"]
+            ),
+            Route(
+                f"/{version}/environments", endpoint(resources.list_environments), methods=["GET"]
+            ),
+            Route(
+                f"/{version}/environments",
+                endpoint(resources.create_environment),
+                methods=["POST"],
+            ),
+            Route(
+                f"/{version}/environments/{{id}}/files/{{path:path}}",
+                endpoint(resources.environment_files),
+                methods=["GET"],
+            ),
+            Route(
+                f"/{version}/environments/{{id}}",
+                endpoint(resources.get_environment),
+                methods=["GET"],
+            ),
+            Route(
+                f"/{version}/environments/{{id}}",
+                endpoint(resources.delete_environment),
+                methods=["DELETE"],
+            ),
+            Route(f"/upload/{version}/files", endpoint(upload, session=True), methods=["POST"]),
+            Route(f"/{version}/files", endpoint(resources.list_files), methods=["GET"]),
+            Route(f"/{version}/files/{{name}}", endpoint(resources.get_file), methods=["GET"]),
+            Route(
+                f"/{version}/files/{{name}}", endpoint(resources.delete_file), methods=["DELETE"]
+            ),
+        ]
+    return routes
 
 
 async def _http_error(_request: Request, exc: Exception) -> Response:

@@ -12,16 +12,25 @@ import copy
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from gemtui.emulator import ids, markdown
+from gemtui.emulator.agent_scenarios import (
+    awaits_plan_confirmation,
+    plan_text,
+    report_lines,
+    shows_summaries,
+    visualization,
+)
 from gemtui.emulator.directives import Directives, parse
 from gemtui.emulator.errors import ApiError
 from gemtui.emulator.media_files import SPEECH_RATE, tiny_mp4, tiny_pdf, wav_tone
 from gemtui.emulator.png import gradient_png
 from gemtui.emulator.request import CreateRequest, require_known_calls, text_of
 from gemtui.emulator.schema_sample import sample
+from gemtui.emulator.tool_scenarios import cite, server_tools
 
 #: hidden reasoning tokens billed for every thought step
 THOUGHT_BASE_TOKENS = 24
@@ -74,6 +83,9 @@ class Turn:
     directives: Directives
     key: str
     answer_kb: float | None
+    #: What the emulator noticed about the request's inputs (files uploaded through the Files
+    #: API), said at the start of the answer.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def conversation(self) -> list[dict[str, Any]]:
@@ -133,7 +145,10 @@ def build_plan(turn: Turn) -> Plan:
         steps = _tool_steps(turn)
     if turn.directives.unknown:
         steps.insert(1, _probe_step())
-    status = "requires_action" if steps[-1]["type"] == "function_call" else "completed"
+    waiting = steps[-1]["type"] == "function_call" or (
+        request.agent is not None and not results and awaits_plan_confirmation(turn)
+    )
+    status = "requires_action" if waiting else "completed"
     limit = request.generation_config.get("max_output_tokens")
     if status == "completed" and isinstance(limit, int) and _truncate(steps, limit):
         status = "incomplete"
@@ -168,7 +183,10 @@ def is_research_agent(agent: str) -> bool:
 def _thought(turn: Turn, index: int, title: str) -> dict[str, Any]:
     step: dict[str, Any] = {"type": "thought"}
     config = turn.request.generation_config
-    if turn.request.agent is not None or config.get("thinking_summaries") == "auto":
+    agent = turn.request.agent is not None
+    if (agent and shows_summaries(turn)) or (
+        not agent and config.get("thinking_summaries") == "auto"
+    ):
         about = markdown.quote(turn.prompt, 60) or "the request"
         step["summary"] = [
             {
@@ -189,6 +207,11 @@ def _text_output(text: str, annotations: list[dict[str, Any]] | None = None) -> 
 
 
 def _preface(turn: Turn) -> str:
+    noticed = "".join(f"{note}\n\n" for note in turn.notes)
+    return noticed + _earlier(turn)
+
+
+def _earlier(turn: Turn) -> str:
     prompts = turn.user_prompts()
     if len(prompts) < 2:
         return ""
@@ -226,11 +249,14 @@ def _tool_steps(turn: Turn) -> list[dict[str, Any]]:
         code_steps, line = _code_steps(turn, len(steps))
         steps += code_steps
         tail.append(line)
-    calls = _function_calls(turn)
+    served = server_tools(turn, len(steps), _subject(turn.prompt))
+    steps += served.steps
+    tail += served.lines
+    calls = _function_calls(turn) + served.calls
     if calls:
         return steps + calls
-    if request.has_tool("google_search"):
-        steps.append(_cited_answer(turn, tail))
+    if request.has_tool("google_search") or served.cited:
+        steps.append(_cited_answer(turn, tail, served.cited))
     elif tail:
         answer = "".join(f"{line}\n\n" for line in tail)
         steps.append(_text_output(_preface(turn) + answer + _about(turn)))
@@ -276,8 +302,20 @@ def _slug(text: str, joiner: str = "-") -> str:
     return joiner.join(re.findall(r"[a-z0-9]+", text.lower())[:6]) or "topic"
 
 
-def _cited_answer(turn: Turn, extra: list[str]) -> dict[str, Any]:
-    """A grounded answer whose ``url_citation`` byte offsets point at its own sentences."""
+def _cited_answer(
+    turn: Turn,
+    extra: list[str],
+    cited: Sequence[tuple[str, dict[str, Any]]] = (),
+    *,
+    searched: bool = False,
+) -> dict[str, Any]:
+    """A grounded answer whose citation byte offsets point at its own sentences: search's
+    ``url_citation``s (when the request has the search tool, or the agent ``searched`` on its
+    own), then those of the other tools (``cited``)."""
+    if not (searched or turn.request.has_tool("google_search")):
+        intro = _preface(turn) + "".join(f"{line}\n\n" for line in extra)
+        text, annotations = cite(intro, list(cited))
+        return _text_output(text.rstrip() + "\n", annotations)
     slug = _slug(turn.prompt)
     sources = [
         (f"https://www.example.org/guides/{slug}", "example.org"),
@@ -306,8 +344,8 @@ def _cited_answer(turn: Turn, extra: list[str]) -> dict[str, Any]:
                 }
             )
         text += " "
-    text = text.rstrip() + "\n"
-    return _text_output(text, annotations)
+    text, more = cite(text.rstrip(), list(cited))
+    return _text_output(text + "\n", annotations + more)
 
 
 def _url_steps(turn: Turn, index: int) -> list[dict[str, Any]]:
@@ -367,7 +405,12 @@ def _function_calls(turn: Turn) -> list[dict[str, Any]]:
     """
     tools = turn.request.function_tools
     choice = turn.request.generation_config.get("tool_choice")
-    if not tools or choice == "none":
+    allowed = choice.get("allowed_tools") if isinstance(choice, dict) else None
+    if isinstance(allowed, dict) and isinstance(allowed.get("tools"), list):
+        # tool_choice {"allowed_tools": ...}: only the tools it names may be called.
+        tools = [t for t in tools if t["name"] in allowed["tools"]]
+    mode = allowed.get("mode") if isinstance(allowed, dict) else choice
+    if not tools or mode == "none":
         return []
     lowered = turn.prompt.lower()
     named = [
@@ -572,6 +615,8 @@ def _cut_short(steps: list[dict[str, Any]], *, failed: bool) -> None:
 
 def _agent_steps(turn: Turn) -> list[dict[str, Any]]:
     steps = [_thought(turn, 0, "Planning the task")]
+    if awaits_plan_confirmation(turn):
+        return [*steps, _text_output(plan_text(turn))]
     listing_call = ids.call_id(turn.key, "agent-bash", "1")
     steps += [
         {
@@ -598,7 +643,12 @@ def _agent_steps(turn: Turn) -> list[dict[str, Any]]:
         "## What I did\n\n1. Listed the workspace with `ls -la`.\n2. Ran a Python check.\n\n"
         f"## Findings\n\n- {line}\n- The workspace holds one file, `notes.md`.\n"
     )
-    steps.append(_text_output(report))
+    report += "".join(f"{extra}\n" for extra in report_lines(turn))
+    output = _text_output(report)
+    chart = visualization(turn)
+    if chart is not None:
+        output["content"].append(chart)
+    steps.append(output)
     return steps
 
 
@@ -608,6 +658,8 @@ def _research_steps(turn: Turn) -> list[dict[str, Any]]:
     topic = markdown.quote(turn.prompt, 60) or "the topic"
     angles = [topic, f"{topic} history", f"{topic} latest figures"]
     steps = [_thought(turn, 0, "Planning the research")]
+    if awaits_plan_confirmation(turn):
+        return [*steps, _text_output(plan_text(turn))]
     for number, angle in enumerate(angles):
         searches = _search_steps(turn, len(steps))
         searches[0]["arguments"] = {"queries": [angle]}
@@ -621,7 +673,13 @@ def _research_steps(turn: Turn) -> list[dict[str, Any]]:
         f"I searched {len(angles)} angles of «{topic}» and read the sources below.",
         "## Findings",
     ]
-    steps.append(_cited_answer(turn, outline))
+    report = _cited_answer(turn, outline, searched=True)
+    # What agent_config changed goes after the cited text (its byte offsets stay right).
+    report["content"][0]["text"] += "".join(f"\n{extra}\n" for extra in report_lines(turn))
+    chart = visualization(turn)
+    if chart is not None:
+        report["content"].append(chart)
+    steps.append(report)
     return steps
 
 
@@ -720,7 +778,11 @@ def usage_of(turn: Turn, steps: list[dict[str, Any]]) -> dict[str, Any]:
         usage["output_tokens_by_modality"] += [
             {"modality": kind, "tokens": count} for kind, count in media_tokens.items()
         ]
-    grounding = sum(1 for s in steps if s["type"] == "google_search_call")
+    grounding = [
+        {"type": kind, "count": count}
+        for kind in ("google_search", "google_maps", "retrieval")
+        if (count := sum(1 for s in steps if s["type"] == f"{kind}_call"))
+    ]
     if grounding:
-        usage["grounding_tool_count"] = [{"type": "google_search", "count": grounding}]
+        usage["grounding_tool_count"] = grounding
     return usage

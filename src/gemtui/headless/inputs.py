@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from gemtui.core import request_options as options
-from gemtui.core.attachments import Attachment, AttachmentError, check_total
+from gemtui.core.agent_options import AgentOptionError, parse_agent_config, parse_environment
+from gemtui.core.attachments import Attachment, AttachmentError
 from gemtui.core.attachments import load as load_attachment
 from gemtui.core.json_files import JsonFileError, read_json, read_json_schema
+from gemtui.core.tool_specs import ToolSpecError, parse_tool_choice, parse_tool_spec
 from gemtui.headless.exits import UsageError
 
-#: Built-in tools ``--tool`` can switch on (those that need no configuration).
-BUILTIN_TOOLS = ("google_search", "code_execution", "url_context")
 OUTPUT_FORMATS = ("text", "json", "stream-json")
 #: The characters of an interaction id (opaque, but never with spaces or punctuation).
 _ID_SHAPE = re.compile(r"[A-Za-z0-9_-]+")
@@ -33,21 +33,37 @@ class AskRequest:
     #: Text piped on stdin when a prompt argument is given too: sent first, as context.
     context: str | None = None
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    #: The attachments themselves (``attachments`` are their items): those to upload through
+    #: the Files API, or whose type the Files API knows, are done before the question goes.
+    files: list[Attachment] = field(default_factory=list)
     model: str | None = None
     agent: str | None = None
     system: str | None = None
     tools: list[dict[str, Any]] = field(default_factory=list)
     response_format: dict[str, Any] | list[dict[str, Any]] | None = None
     response_modalities: list[str] = field(default_factory=list)
+    #: ``generation_config`` from the output flags (voice, transcription).
     generation_config: dict[str, Any] = field(default_factory=dict)
+    #: ``generation_config.tool_choice`` (``--tool-choice``).
+    tool_choice: str | dict[str, Any] | None = None
     service_tier: str | None = None
     safety_settings: list[dict[str, str]] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
+    #: ``agent_config`` and ``environment`` of an agent request.
+    agent_config: dict[str, Any] | None = None
+    environment: str | dict[str, Any] | None = None
     store: bool = True
     background: bool = False
     previous_id: str | None = None
     #: Whether ``previous_id`` was typed (rather than read from the last-interaction file).
     previous_id_given: bool = False
+
+    def generation_settings(self) -> dict[str, Any]:
+        """``generation_config`` of the request: the output flags' fields and the tool choice."""
+        config = dict(self.generation_config)
+        if self.tool_choice:
+            config["tool_choice"] = self.tool_choice
+        return config
 
     @property
     def has_schema(self) -> bool:
@@ -107,23 +123,16 @@ def read_stdin(stdin: IO[str] | None) -> str | None:
     return text if text.strip() else None
 
 
-def attachment(source: str) -> Attachment:
-    """A file (inline, base64) or an http(s) URL (``uri``), checked by the attachments rules."""
-    try:
-        return load_attachment(source)
-    except AttachmentError as error:
-        raise UsageError(str(error)) from None
-
-
-def checked_attachments(sources: list[str]) -> list[dict[str, Any]]:
-    """The content items of ``--attach`` sources, refused together if they exceed the API's
-    inline limit for one request."""
-    loaded = [attachment(source) for source in sources]
-    try:
-        check_total(loaded)
-    except AttachmentError as error:
-        raise UsageError(str(error)) from None
-    return [item.item for item in loaded]
+def checked_attachments(sources: list[str]) -> list[Attachment]:
+    """The attachments of ``--attach`` sources (``FILE|URI[;key=value]...``); a file that
+    does not fit inline beside the others is marked to go through the Files API."""
+    loaded: list[Attachment] = []
+    for source in sources:
+        try:
+            loaded.append(load_attachment(source, loaded))
+        except AttachmentError as error:
+            raise UsageError(str(error)) from None
+    return loaded
 
 
 def read_schema(path: str) -> dict[str, Any]:
@@ -188,13 +197,14 @@ def build_request(args: argparse.Namespace, stdin: IO[str] | None) -> AskRequest
             context = piped
         else:
             prompt = piped
-    attachments = checked_attachments(args.attach)
+    files = checked_attachments(args.attach)
+    attachments = [file.item for file in files]
     if not prompt.strip() and not attachments:
         raise UsageError(
             'nothing to ask: give a prompt (gemtui ask "question"), pipe text on stdin, '
             "or attach a file."
         )
-    tools = [{"type": name} for name in dict.fromkeys(args.tool)]
+    tools = server_tools(args.tool)
     if args.function_decl:
         tools += function_tools(args.function_decl)
     response_format = options.response_format(
@@ -210,10 +220,12 @@ def build_request(args: argparse.Namespace, stdin: IO[str] | None) -> AskRequest
         raise UsageError(
             "--voice and --transcribe-* set generation_config, which agents do not take."
         )
+    agent_config, environment = agent_options(args)
     return AskRequest(
         prompt=prompt,
         context=context,
         attachments=attachments,
+        files=files,
         model=args.model,
         agent=args.agent,
         system=args.system,
@@ -224,6 +236,46 @@ def build_request(args: argparse.Namespace, stdin: IO[str] | None) -> AskRequest
         service_tier=args.service_tier,
         safety_settings=safety_settings(args.safety),
         labels=labels(args.label),
+        tool_choice=_tool_choice(args.tool_choice),
+        agent_config=agent_config,
+        environment=environment,
         store=not args.no_store,
         background=args.background,
     )
+
+
+def server_tools(specs: list[str]) -> list[dict[str, Any]]:
+    """The tools of the ``--tool`` specs (see :mod:`gemtui.core.tool_specs`), each once."""
+    tools: list[dict[str, Any]] = []
+    for spec in specs:
+        try:
+            tool = parse_tool_spec(spec)
+        except ToolSpecError as error:
+            raise UsageError(f"--tool {spec}: {error}") from None
+        if tool not in tools:
+            tools.append(tool)
+    return tools
+
+
+def _tool_choice(text: str | None) -> str | dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        return parse_tool_choice(text)
+    except ToolSpecError as error:
+        raise UsageError(f"--tool-choice: {error}") from None
+
+
+def agent_options(
+    args: argparse.Namespace,
+) -> tuple[dict[str, Any] | None, str | dict[str, Any] | None]:
+    """``--agent-config`` and ``--environment``, checked; they go with ``--agent`` only."""
+    config_text, environment_text = args.agent_config, args.environment
+    if (config_text is not None or environment_text is not None) and not args.agent:
+        raise UsageError("--agent-config and --environment go with --agent NAME.")
+    try:
+        config = parse_agent_config(config_text, args.agent) if config_text else None
+        environment = parse_environment(environment_text) if environment_text else None
+    except AgentOptionError as error:
+        raise UsageError(str(error)) from None
+    return config, environment

@@ -122,6 +122,10 @@ async def _session_run(
         out, mark_citations=not isinstance(out, CleanWriter) and _may_cite(request)
     )
     secrets = [api_key] if api_key else []
+    if request is not None:  # MCP header values (tokens) are kept out of history and stderr
+        from gemtui.core.tool_specs import secret_values
+
+        secrets += secret_values(request.tools)
     messages = Messages(
         stderr,
         verbose=args.verbose,
@@ -175,8 +179,10 @@ async def _session_run(
         close_history(history)
 
 
-#: Built-in tools whose answers carry ``url_citation`` annotations.
-CITING_TOOLS = frozenset({"google_search", "url_context"})
+#: Server-side tools whose answers carry citation annotations (URL, place or file).
+CITING_TOOLS = frozenset(
+    {"google_search", "url_context", "google_maps", "file_search", "retrieval"}
+)
 
 
 def _may_cite(request: AskRequest | None) -> bool:

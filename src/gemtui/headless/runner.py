@@ -30,6 +30,7 @@ from gemtui.headless import exits
 from gemtui.headless.functions import allow_listed
 from gemtui.headless.inputs import AskRequest
 from gemtui.headless.output import AnswerPrinter, CleanWriter, Messages, print_json, short
+from gemtui.headless.uploads import prepare_attachments
 from gemtui.headless.view import TurnView
 
 #: Statuses that end a run short of an answer, and what to tell the user about each.
@@ -80,13 +81,15 @@ def conversation_for(request: AskRequest) -> Conversation:
         agent=request.agent,
         system_instruction=request.system,
         tools=request.tools,
-        generation_config=dict(request.generation_config),
+        generation_config=request.generation_settings(),
         response_format=request.response_format,
         stateful=request.store,
         response_modalities=list(request.response_modalities),
         service_tier=request.service_tier,
         safety_settings=list(request.safety_settings),
         labels=dict(request.labels),
+        environment=request.environment,
+        agent_config=request.agent_config,
     )
     if request.model:
         settings.model = request.model
@@ -170,6 +173,10 @@ async def ask(session: Session, request: AskRequest) -> int:
     model answers; any other call ends the run.
     """
     conversation = conversation_for(request)
+    try:
+        await prepare_attachments(session.client, request, session.messages)
+    except GemtuiApiError as error:
+        return conclude(session, None, "failed", error)
     asked = Asked(prompt=request.prompt, attachments=request.content_items)
     if request.background:
         return await _start_background(session, conversation, asked)

@@ -127,6 +127,16 @@ class TurnView:
             arguments = short(getattr(step, "arguments", None) or {})
             self._messages.detail("function_call", f"{getattr(step, 'name', '?')}({arguments})")
             return
+        from gemtui.core.tool_steps import describe  # only -v needs it
+
+        view = describe(step)
+        if view is not None:
+            details = "".join(
+                f"\n    {' ' * (len(line) - len(line.lstrip()))}{one_line(line)}"
+                for line in view.details
+            )
+            self._messages.detail(view.title, one_line(view.summary) + details)
+            return
         for field in ("arguments", "result"):
             value = getattr(step, field, None)
             if value is not None:
@@ -173,10 +183,12 @@ def sources_text(sources: list[Source]) -> str:
     for source in sources:
         url = one_line(source.url)
         title = one_line(source.title or "")
-        if title and title != url:
+        if source.detail:
+            title = f"{title or url} ({one_line(source.detail)})"
+        if title and title != url and url:
             lines += [f"[{source.number}] {title}", f"    {url}"]
         else:
-            lines.append(f"[{source.number}] {url}")
+            lines.append(f"[{source.number}] {title or url}")
     return "\n".join(lines) + "\n"
 
 

@@ -23,10 +23,12 @@ from gemtui.api.client import InteractionsClient
 from gemtui.api.errors import GemtuiApiError
 from gemtui.config import (
     DEFAULT_THEME,
+    OPTION_TOOLS,
     ConfigWriteError,
     LoadedSettings,
     Settings,
     allow_functions,
+    option_tool,
     save_settings,
 )
 from gemtui.core.attachments import Attachment, AttachmentError, check_items
@@ -41,6 +43,7 @@ from gemtui.core.recording import Recording, save_recording
 from gemtui.core.safety import escape_markup, redact_secrets
 from gemtui.core.store import Store, StoreError
 from gemtui.core.store import default_path as default_history_path
+from gemtui.core.tool_specs import secret_values, tool_label
 from gemtui.core.tools import FunctionTool
 from gemtui.core.turn import Turn
 from gemtui.core.turn_runner import Notice
@@ -68,6 +71,7 @@ from gemtui.ui.widgets.timeline import StepTimeline
 
 if TYPE_CHECKING:  # the dialogs are imported when first opened: they cost start-up time
     from gemtui.ui.screens.history_list import ConversationListScreen
+    from gemtui.ui.screens.resources import UseResource
     from gemtui.ui.screens.settings import SettingsResult
     from gemtui.ui.screens.tools import ToolsScreen
 
@@ -109,6 +113,10 @@ PALETTE_COMMANDS = [
      "in the prompt)", "attach"),
     ("Attachments", "Go to the attachment chips: Left/Right choose, Delete removes (F9)",
      "focus_attachments"),
+    ("Upload the selected attachment", "Send it through the Files API instead of inline (u on "
+     "a chip)", "attachment('upload')"),
+    ("Options of the selected attachment", "Resolution, a video's frame rate and segment, a "
+     "URI's MIME type (o on a chip)", "attachment('options')"),
     ("Send in the background", "The draft runs at the server; F4 lists the runs (Ctrl+B)",
      "send_background"),
     ("Background runs", "Running and finished runs: open a result, cancel a run (F4)", "jobs"),
@@ -118,12 +126,20 @@ PALETTE_COMMANDS = [
     ("Toggle code execution", "For this conversation's next requests",
      "toggle_tool('code_execution')"),
     ("Toggle URL context", "For this conversation's next requests", "toggle_tool('url_context')"),
+    ("Toggle Google Maps", "For this conversation's next requests", "toggle_tool('google_maps')"),
+    ("Toggle file search", "For this conversation's next requests (stores set in F2)",
+     "toggle_tool('file_search')"),
+    ("Toggle computer use", "For this conversation's next requests",
+     "toggle_tool('computer_use')"),
+    ("Toggle retrieval", "For this conversation's next requests", "toggle_tool('retrieval')"),
     ("Copy the last interaction id", "i copies the id of a selected message's turn",
      "copy_last_id"),
     ("Open the last answer's media", "Pictures in the viewer; audio, video and documents with "
      "the system's player (o on a selected message)", "media('open')"),
     ("Save the last answer's media", "Pictures, audio, video and documents as files in the "
      "current directory (s on a selected message)", "media('save')"),
+    ("Agents and environments", "Your custom agents and agent environments: create, delete, "
+     "use one here, an environment's files (Ctrl+G)", "resources"),
 ]  # fmt: skip
 
 
@@ -208,6 +224,7 @@ class GemtuiApp(App[int]):
         Binding("ctrl+b", "send_background", "Background", show=False, id="app.send_background"),
         Binding("f4", "jobs", "Jobs", show=False, id="app.jobs", priority=True),
         Binding("f7", "tools", "Tools", show=False, id="app.tools", priority=True),
+        Binding("ctrl+g", "resources", "Agents", show=False, id="app.resources", priority=True),
     ]
 
     def __init__(
@@ -247,6 +264,8 @@ class GemtuiApp(App[int]):
         self.clipboard_writer: Callable[[str], None] | None = None
         #: Function tools offered by F7 besides the config's: those once in force stay offered.
         self._offered_functions: list[dict[str, Any]] = []
+        #: Enter was pressed while attachments were uploading: send once they are done.
+        self._send_after_uploads = False
 
     def _make_client(self) -> InteractionsClient:
         network = self.user_settings.network
@@ -367,6 +386,8 @@ class GemtuiApp(App[int]):
         return self.chat.conversation_id
 
     def on_mount(self) -> None:
+        self.attachment_bar.uploader = self._upload_attachment
+        self.attachment_bar.resolver = self._resolve_attachment
         self._show_settings_in_force()
         self.status.set(
             endpoint="offline emulator"
@@ -457,6 +478,8 @@ class GemtuiApp(App[int]):
     ) -> None:
         """Start a turn for ``prompt``. The composer empties at once (the prompt is in the
         chat); if the request fails, the draft and its attachments come back."""
+        if self._wait_for_uploads():
+            return
         try:
             check_items(attachments)
         except AttachmentError as error:
@@ -467,6 +490,42 @@ class GemtuiApp(App[int]):
         self._sent = SentDraft(prompt, self.attachment_bar.take(attachments), restore_over)
         self.composer.load_text(restore_over)
         self.view.follow_now(force=True)
+
+    # ------------------------------------------------------------------ Files API uploads
+
+    async def _upload_attachment(
+        self, attachment: Attachment, progress: Callable[[int, int], None]
+    ) -> Attachment:
+        from gemtui.core.uploads import upload_attachment  # the Files API: first use only
+
+        return await upload_attachment(self.client, attachment, progress)
+
+    async def _resolve_attachment(self, attachment: Attachment) -> Attachment:
+        from gemtui.core.uploads import resolve_file_uri
+
+        return await resolve_file_uri(self.client, attachment)
+
+    def _wait_for_uploads(self) -> bool:
+        """Whether the draft waits for its uploads (then it is sent once they are done)."""
+        waiting = [
+            a
+            for a in self.attachment_bar.pending_uploads()
+            if self.attachment_bar.states.get(id(a)) != "upload failed"
+        ]
+        if not waiting:
+            return False
+        self._send_after_uploads = True
+        names = ", ".join(a.name for a in waiting)
+        self.notify(escape_markup(f"Sending once {names} is uploaded (the chip shows how far)."))
+        return True
+
+    def on_attachment_bar_upload_changed(self, message: AttachmentBar.UploadChanged) -> None:
+        self.status.set(uploads=message.status)
+        if message.error:
+            self._send_after_uploads = False
+        elif message.pending == 0 and self._send_after_uploads:
+            self._send_after_uploads = False
+            self.composer.post_message(Composer.Submitted(self.composer, self.composer.text))
 
     def send(self, prompt: str) -> None:
         """Send ``prompt`` as the next turn (as typing it and pressing Enter does)."""
@@ -732,6 +791,9 @@ class GemtuiApp(App[int]):
             return
         after = result.settings
         self.conversation.settings = after.to_chat_settings()
+        # New MCP header values (tokens) are redacted from now on, like the key.
+        tokens = secret_values(self.conversation.settings.tools)
+        self.connection.secrets += [t for t in tokens if t not in self.connection.secrets]
         if (after.api_key, after.base_url, after.api_version) != (
             before.api_key, before.base_url, before.api_version
         ):  # fmt: skip
@@ -1028,6 +1090,15 @@ class GemtuiApp(App[int]):
         else:
             self.notify("No attachments yet: F3 (or @ in the prompt) attaches a file or URL.")
 
+    def action_attachment(self, what: str) -> None:
+        """A chip action from the palette, on the selected chip."""
+        bar = self.attachment_bar
+        if not bar.attachments:
+            self.notify("No attachments yet: F3 (or @ in the prompt) attaches a file or URL.")
+            return
+        bar.focus()
+        getattr(bar, f"action_{what}")()
+
     def action_open_by_id(self) -> None:
         from gemtui.ui.screens.open_by_id import OpenByIdScreen
 
@@ -1085,9 +1156,8 @@ class GemtuiApp(App[int]):
         if isinstance(self.screen, ToolsScreen):
             self.screen.action_done()
         else:
-            functions = [function.declaration() for function in self.user_settings.functions]
-            functions += self._offered_functions
-            screen = ToolsScreen(self.conversation.settings.tools, functions)
+            offered = self._offered_tools() + self._offered_functions
+            screen = ToolsScreen(self.conversation.settings.tools, offered)
             self.push_screen(screen, partial(self._tools_chosen, screen))
 
     def _tools_chosen(self, screen: ToolsScreen, tools: list[dict[str, Any]] | None) -> None:
@@ -1096,13 +1166,52 @@ class GemtuiApp(App[int]):
             self.conversation.settings.tools = tools
             self._show_settings_in_force()
 
+    def _offered_tools(self) -> list[dict[str, Any]]:
+        """What F7 offers from the settings: the server-side tools with their configured
+        parameters, the MCP servers and the function tools of the config."""
+        user = self.user_settings
+        offered = [
+            option_tool(name, options)
+            for name in OPTION_TOOLS
+            if (options := getattr(user.tools, f"{name}_options"))
+        ]
+        offered += [server.declaration() for server in user.mcp_servers]
+        return offered + [function.declaration() for function in user.functions]
+
     def action_toggle_tool(self, name: str) -> None:
-        from gemtui.ui.screens.tools import toggle_tool
+        from gemtui.ui.screens.tools import NEEDS_PARAMETERS, toggle_tool
 
         settings = self.conversation.settings
-        settings.tools, on = toggle_tool(settings.tools, name)
+        offered = self._offered_tools()
+        if name in NEEDS_PARAMETERS and not any(t.get("type") == name for t in offered):
+            self.notify(f"{name} cannot be switched on yet: {NEEDS_PARAMETERS[name]}.")
+            return
+        settings.tools, on = toggle_tool(settings.tools, name, offered)
         self._show_settings_in_force()
         self.notify(f"{name} is {'on' if on else 'off'} for this conversation.")
+
+    def action_resources(self) -> None:
+        """The agents and environments screen; Ctrl+G again closes it."""
+        from gemtui.ui.screens.resources import ResourcesScreen
+
+        if isinstance(self.screen, ResourcesScreen):
+            self.screen.dismiss(None)
+        elif len(self.screen_stack) == 1:
+            self.push_screen(ResourcesScreen(lambda: self.client), self._resource_chosen)
+
+    def _resource_chosen(self, chosen: UseResource | None) -> None:
+        """Use the chosen agent, or environment, from the next turn of this conversation."""
+        if chosen is None:
+            return
+        settings = self.conversation.settings
+        if chosen.kind == "agents":
+            settings.agent = chosen.id
+            self.notify(escape_markup(f"Next turns ask the agent {chosen.id}."))
+        else:
+            settings.environment = chosen.id
+            note = "" if settings.agent else " (once an agent is set: F2 or Ctrl+G)"
+            self.notify(escape_markup(f"Agent turns run in {chosen.id}{note}."))
+        self._show_settings_in_force()
 
     def on_conversation_view_id_requested(self, message: ConversationView.IdRequested) -> None:
         self._copy_turn_id(self.view.items[message.index].turn)
@@ -1136,6 +1245,7 @@ class GemtuiApp(App[int]):
 def keymap_catalogue() -> list[BindingInfo]:
     """Every remappable binding of the app, by id (for the keymap and the settings pane)."""
     from gemtui.ui.screens.approval import ApprovalScreen
+    from gemtui.ui.screens.attachment_options import AttachmentOptionsScreen
     from gemtui.ui.screens.branch_list import BranchListScreen
     from gemtui.ui.screens.file_picker import FilePickerScreen
     from gemtui.ui.screens.help_screen import HelpScreen
@@ -1144,6 +1254,7 @@ def keymap_catalogue() -> list[BindingInfo]:
     from gemtui.ui.screens.image_viewer import ImageViewerScreen
     from gemtui.ui.screens.jobs import JobsScreen
     from gemtui.ui.screens.open_by_id import OpenByIdScreen
+    from gemtui.ui.screens.resources import ResourceEditorScreen, ResourcesScreen
     from gemtui.ui.screens.settings import SettingsScreen
     from gemtui.ui.screens.tools import ToolsScreen
 
@@ -1165,6 +1276,9 @@ def keymap_catalogue() -> list[BindingInfo]:
             BranchListScreen,
             HelpScreen,
             ApprovalScreen,
+            ResourcesScreen,
+            ResourceEditorScreen,
+            AttachmentOptionsScreen,
         ]
     )
 
@@ -1188,17 +1302,10 @@ def pick_theme(configured: str, color_system: str | None) -> str:
     return configured
 
 
-#: Short names of the built-in tools, for the status bar.
-TOOL_LABELS = {"google_search": "search", "code_execution": "code", "url_context": "url"}
-
-
 def settings_summary(settings: ChatSettings) -> str:
     """What is in force besides model and mode, in a few characters: tools, system
     instruction, JSON schema, background."""
-    parts = [
-        TOOL_LABELS.get(tool.get("type", ""), tool.get("name") or tool.get("type", "?"))
-        for tool in settings.tools
-    ]
+    parts = [tool_label(tool) for tool in settings.tools]
     if settings.system_instruction:
         parts.append("system")
     formats = settings.response_format

@@ -11,6 +11,7 @@ from typing import Any
 from gemtui.config import load_settings
 from gemtui.core.logs import start_logging, stop_logging
 from gemtui.core.store import Store, StoreError
+from gemtui.core.tool_specs import secret_values
 from gemtui.ui.app import Connection, GemtuiApp
 from gemtui.ui.graphics import load_textual_image, probe_is_useful
 
@@ -58,6 +59,8 @@ def run_tui(
         notice=notice,
         secrets=[api_key] if api_key else [],
     )
+    # MCP header values (tokens) are redacted like the key wherever text is written.
+    connection.secrets += secret_values([s.declaration() for s in settings.mcp_servers])
     start_logging(connection.secrets, settings.log_level)
     store, store_problem = open_history(connection.secrets)
     if store_problem:

@@ -31,14 +31,14 @@ from gemtui.api.models import (
     TextContent,
     ThoughtStep,
     UnknownStep,
-    UrlCitation,
 )
-from gemtui.core.citations import Source, citations_of, marked_text, sources_of
+from gemtui.core.citations import Citation, Source, citations_of, marked_text, sources_of
 from gemtui.core.markdown_blocks import CodeBlock, IncrementalBlocks, code_blocks, split_blocks
 from gemtui.core.media import media_of
 from gemtui.core.run_errors import StepError, step_error
 from gemtui.core.safety import clean_terminal_text, safe_text
 from gemtui.core.structured import check_structured
+from gemtui.core.tool_steps import describe
 from gemtui.core.turn import Turn
 from gemtui.ui.render.code_rows import code_details, code_summary, is_code_execution
 from gemtui.ui.render.image_lines import InlineImage
@@ -209,7 +209,7 @@ class AnswerItem(ChatItem):
         #: Plain-text stand-ins of blocks not drawn yet, by (block, width).
         self._plain_cache: dict[tuple[str, int], list[Strip]] = {}
         self.images: list[ImageContent] = []
-        self.citations: list[UrlCitation] = []
+        self.citations: list[Citation] = []
         self.final = False
         #: The JSON schema the request asked the answer to follow (set by the presenter).
         self.schema: dict[str, Any] | None = None
@@ -402,8 +402,11 @@ class AnswerItem(ChatItem):
             sources = Text("Sources", style=dim)
             for source in self.sources:
                 sources.append(f"\n[{source.number}] ")
-                sources.append(safe_text(source.title or source.url))
-                sources.append(f"  {clean_terminal_text(source.url)}", dim)
+                sources.append(safe_text(source.title or source.url or "?"))
+                if source.detail:
+                    sources.append(f" · {clean_terminal_text(source.detail)}", dim)
+                if source.url and source.title:
+                    sources.append(f"  {clean_terminal_text(source.url)}", dim)
             lines.extend(render_lines(sources, width, ctx))
         if not lines:
             lines = render_lines(Text("…", style=ctx.style("conversation--dim")), width, ctx)
@@ -535,12 +538,20 @@ class ToolItem(ChatItem):
         else:
             style, glyph = ctx.style("conversation--tool"), "»"
         code = is_code_execution(step)
-        summary = (code_summary(step) if code else _call_summary(step)).replace("\n", " ")
+        view = None if code else describe(step)
+        if view is not None:
+            kind, summary = view.title, view.summary
+        else:
+            summary = code_summary(step) if code else _call_summary(step)
+        summary = summary.replace("\n", " ")
         if not self.final and isinstance(step, CallStep):
             summary = f"{summary} …" if summary else "…"
         marker = GLYPH_EXPANDED if self.expanded else GLYPH_COLLAPSED
         lines = render_lines(_label(f"{marker}{glyph}", kind, style, summary), width, ctx)
-        if self.expanded and code:
+        if self.expanded and view is not None and view.details:
+            details = safe_text("\n".join(f"  {line}" for line in view.details))
+            lines += render_lines(details, width, ctx)
+        elif self.expanded and code:
             lines += render_lines(code_details(step, ctx.code_theme), width, ctx)
         elif self.expanded:
             raw = json.dumps(step.to_wire(), indent=2, ensure_ascii=False)

@@ -38,7 +38,7 @@ MAX_SHOWN = 200
 #: Directories never entered: tool caches and environments nobody attaches from.
 SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__"})
 
-HELP = "↑↓ choose · Enter attach (or type an http(s) URL) · Esc cancel"
+HELP = "↑↓ choose · Enter attach (or type an http(s) or gs:// URI) · Esc cancel"
 
 
 def walk_files(root: Path, limit: int = MAX_FILES, max_entries: int = MAX_ENTRIES) -> Iterator[str]:

@@ -38,13 +38,61 @@ from gemtui.config import (
     KNOWN_AGENTS,
     KNOWN_MODELS,
     THINKING_LEVELS,
+    McpServer,
     Settings,
 )
 from gemtui.core import request_options as options
+from gemtui.core.agent_options import agent_config_text, environment_text
 from gemtui.core.json_files import JsonFileError, read_json_schema
 from gemtui.core.safety import escape_markup
 from gemtui.ui.keymap import BindingInfo, build_keymap
 from gemtui.ui.widgets.keymap_editor import KeymapEditor
+
+#: The parameters of the server-side tools that have some: (tool, label, placeholder).
+TOOL_OPTION_FIELDS = (
+    ("google_maps", "Maps: location", "LAT,LNG (optional) · ;widget"),
+    ("file_search", "File search: stores", "fileSearchStores/NAME,… · ;top_k=N · ;filter=…"),
+    ("computer_use", "Computer use", "browser|mobile|desktop · ;exclude=FUNCTION,…"),
+    ("retrieval", "Retrieval: types", "vertex_ai_search, rag_store, exa_ai_search, …"),
+)
+MCP_HELP = (
+    "One server a line: NAME=URL;tools=A,B;header=Name: value  (# in front: off). "
+    "Header values are kept out of logs and history."
+)
+
+#: What the pane shows instead of an MCP header's value (a token, most often).
+HIDDEN_HEADER = "(hidden)"
+
+
+def server_lines(servers: Iterable[McpServer]) -> str:
+    """The MCP servers as the pane's lines, their header values hidden."""
+    return "\n".join(
+        server.model_copy(update={"headers": dict.fromkeys(server.headers, HIDDEN_HEADER)}).spec()
+        for server in servers
+    )
+
+
+def restored_servers(lines: list[str], servers: Iterable[McpServer]) -> list[Any]:
+    """The pane's lines as MCP servers, a hidden header value given back from the server of
+    the same name; a line that does not parse is passed on for the settings to refuse."""
+    before = {server.name: server for server in servers}
+    result: list[Any] = []
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            server = McpServer.from_spec(line)
+        except ValueError:
+            result.append(line)
+            continue
+        old = before.get(server.name)
+        headers = {
+            name: old.headers.get(name, "") if value == HIDDEN_HEADER and old else value
+            for name, value in server.headers.items()
+        }
+        result.append(server.model_copy(update={"headers": headers}))
+    return result
+
 
 #: Fewer visible characters than this and the last four would give away too much of the key.
 SHORTEST_KEY_TO_HINT = 16
@@ -113,6 +161,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
     SettingsScreen .row > Switch { width: auto; margin-right: 1; }
     SettingsScreen .switch-label { padding-top: 1; }
     SettingsScreen Checkbox { margin-left: 24; }
+    SettingsScreen .field-help { color: $text-muted; padding-left: 24; }
     """
 
     def __init__(
@@ -176,10 +225,14 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         yield from self._field(
             "Agent environment",
             Input(
-                _text(s.environment),
+                environment_text(s.environment),
                 id="environment",
-                placeholder="remote, or an environment id",
+                placeholder='remote, an environment id, or {"sources": […], …}',
             ),
+        )
+        yield from self._field(
+            "Agent config (JSON)",
+            TextArea(agent_config_text(s.agent_config), id="agent-config"),
         )
         yield from self._field(
             "System instruction",
@@ -238,6 +291,28 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         yield Label("Tools", classes="section")
         for name in BUILT_IN_TOOLS:
             yield Checkbox(name, getattr(s.tools, name), id=field_id("tools", name), compact=True)
+        for name, label, hint in TOOL_OPTION_FIELDS:
+            yield from self._field(
+                label,
+                Input(
+                    getattr(s.tools, f"{name}_options"),
+                    id=field_id("tools", f"{name}_options"),
+                    placeholder=hint,
+                ),
+            )
+        yield from self._field(
+            "MCP servers",
+            TextArea(server_lines(s.mcp_servers), id="mcp-servers"),
+        )
+        yield Static(MCP_HELP, classes="field-help")
+        yield from self._field(
+            "Tool choice",
+            Input(
+                _text(s.tools.tool_choice),
+                id=field_id("tools", "tool_choice"),
+                placeholder="server default · auto · any · none · validated · any:NAME,NAME",
+            ),
+        )
         for number, function in enumerate(s.functions):
             listed = ", allow-listed" if function.allow else ""
             yield Checkbox(
@@ -433,10 +508,21 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 "thinking_level": self._select(field_id("generation", "thinking_level")),
                 "thinking_summaries": self._select(field_id("generation", "thinking_summaries")),
             },
+            "agent_config": self._area("agent-config").strip() or None,
             "tools": {
-                name: self.query_one(f"#{field_id('tools', name)}", Checkbox).value
-                for name in BUILT_IN_TOOLS
+                **{
+                    name: self.query_one(f"#{field_id('tools', name)}", Checkbox).value
+                    for name in BUILT_IN_TOOLS
+                },
+                **{
+                    f"{name}_options": self._input(field_id("tools", f"{name}_options"))
+                    for name, _label, _hint in TOOL_OPTION_FIELDS
+                },
+                "tool_choice": optional(field_id("tools", "tool_choice")),
             },
+            "mcp_servers": restored_servers(
+                self._area("mcp-servers").splitlines(), self.settings.mcp_servers
+            ),
             # Switched on or off for the next requests; the rest of each entry is the file's.
             "functions": [
                 function.model_copy(

@@ -1,14 +1,22 @@
 """The attachment chips above the composer: what goes with the next prompt.
 
 One chip per attachment, ``name · kind · size``; hidden while there are none. From the keyboard
-(F9 by default): Left/Right choose a chip, Delete or Backspace removes it, Escape goes back to
-the composer. Adding goes through :func:`gemtui.core.attachments.load`, so a file is refused here,
-with the reason, before anything is sent. File names are untrusted: a chip is plain text, cleaned
-of control sequences, and never parsed as markup.
+(F9 by default): Left/Right choose a chip, Delete or Backspace removes it, ``u`` sends a file
+through the Files API instead of inline, ``o`` opens its options (resolution, a video's frame
+rate and segment, a URI's MIME type), Escape goes back to the composer. Adding goes through
+:func:`gemtui.core.attachments.load`, so a file is refused here, with the reason, before
+anything is sent.
+
+Files past the inline limits, and those the user sends up with ``u``, upload at once in the
+background (the app gives the ``uploader``): the chip shows how far (``40%``), the app's status
+bar too (through :class:`AttachmentBar.UploadChanged`), and the draft is sent once they are
+done. A Files API URI attached without a type gets it from the Files API the same way. File
+names are untrusted: a chip is plain text, cleaned of control sequences, never parsed as markup.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rich.text import Text
@@ -16,22 +24,44 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
+from textual.worker import Worker
 
-from gemtui.core.attachments import Attachment, AttachmentError, load
+from gemtui.core.attachment_options import options_label
+from gemtui.core.attachments import (
+    Attachment,
+    AttachmentError,
+    apply_options,
+    is_files_api_uri,
+    load,
+    to_upload,
+)
 from gemtui.core.safety import clean_terminal_text, escape_markup
+
+#: ``uploader(attachment, on_progress)``: the attachment sent through the Files API.
+Uploader = Callable[[Attachment, Callable[[int, int], None]], Awaitable[Attachment]]
+#: ``resolver(attachment)``: a Files API URI's attachment with its type from the Files API.
+Resolver = Callable[[Attachment], Awaitable[Attachment]]
 
 #: Longest file name shown on a chip; longer ones lose their middle, keeping the extension.
 MAX_NAME = 32
-KEYS_HINT = "←→ choose · Del remove · Esc back"
+KEYS_HINT = "←→ choose · Del remove · u upload · o options · Esc back"
 
 
-def chip_text(attachment: Attachment) -> str:
-    """The chip's words: the name on one clean line, cut to fit, then kind and size."""
+def chip_text(attachment: Attachment, state: str = "") -> str:
+    """The chip's words: the name on one clean line, cut to fit, then kind and size, its
+    options and where its upload is (``state``)."""
     name = " ".join(clean_terminal_text(attachment.name).split())
     if len(name) > MAX_NAME:
         keep = MAX_NAME - 1
         name = name[: keep - keep // 2] + "…" + name[-(keep // 2) :]
-    return f"{name} · {attachment.kind} · {attachment.size_text}"
+    parts = [name, attachment.kind, attachment.size_text]
+    if options := options_label(attachment.item):
+        parts.append(options)
+    if state:
+        parts.append(state)
+    elif attachment.uploaded:
+        parts.append("uploaded")
+    return " · ".join(parts)
 
 
 class AttachmentBar(Widget, can_focus=True):
@@ -42,6 +72,8 @@ class AttachmentBar(Widget, can_focus=True):
         Binding("left", "select(-1)", "Previous", show=False, id="attachment_bar.previous"),
         Binding("right", "select(1)", "Next", show=False, id="attachment_bar.next"),
         Binding("delete,backspace", "remove", "Remove", id="attachment_bar.remove"),
+        Binding("u", "upload", "Upload", id="attachment_bar.upload"),
+        Binding("o", "options", "Options", id="attachment_bar.options"),
         Binding("escape", "back", "Back", id="attachment_bar.back"),
     ]
     COMPONENT_CLASSES = {"attachment-bar--chip", "attachment-bar--selected", "attachment-bar--hint"}
@@ -63,11 +95,27 @@ class AttachmentBar(Widget, can_focus=True):
             super().__init__()
             self.count = count
 
+    class UploadChanged(Message):
+        """An upload moved on, ended or failed; ``status`` says all of them in a few words
+        (empty when none is left), ``error`` why one failed."""
+
+        def __init__(self, status: str, *, pending: int, error: str = "") -> None:
+            super().__init__()
+            self.status = status
+            self.pending = pending
+            self.error = error
+
     def __init__(self, *, back_to: str, id: str | None = None) -> None:
         """``back_to``: selector of the widget Escape returns to (the composer)."""
         super().__init__(id=id)
         self.back_to = back_to
         self.attachments: list[Attachment] = []
+        #: Sends a file through the Files API, and asks it for a URI's type (the app's).
+        self.uploader: Uploader | None = None
+        self.resolver: Resolver | None = None
+        #: Where each chip's upload stands (by the attachment's id): "40%", "failed".
+        self.states: dict[int, str] = {}
+        self._workers: dict[int, Worker[None]] = {}
 
     def items(self) -> list[dict[str, Any]]:
         """The content items to send, in chip order."""
@@ -76,6 +124,10 @@ class AttachmentBar(Widget, can_focus=True):
     def labels(self) -> list[str]:
         """The chips' words, for the prompt in the conversation."""
         return [chip_text(attachment) for attachment in self.attachments]
+
+    def chip(self, attachment: Attachment) -> str:
+        """The words of ``attachment``'s chip now (with its upload's progress)."""
+        return chip_text(attachment, self.states.get(id(attachment), ""))
 
     def add(self, source: str) -> bool:
         """Attach a path or URL; a refusal is shown to the user and returns False."""
@@ -87,7 +139,119 @@ class AttachmentBar(Widget, can_focus=True):
         self.attachments.append(attachment)
         self.selected = len(self.attachments) - 1
         self._changed()
+        self._start_work(attachment)
         return True
+
+    # ------------------------------------------------------------------ uploads
+
+    def pending_uploads(self) -> list[Attachment]:
+        """Attachments whose upload (or type lookup) has not finished."""
+        return [a for a in self.attachments if id(a) in self._workers or a.pending_upload]
+
+    def _needs_type(self, attachment: Attachment) -> bool:
+        uri = attachment.item.get("uri")
+        return not attachment.mime_type and isinstance(uri, str) and is_files_api_uri(uri)
+
+    def _start_work(self, attachment: Attachment) -> None:
+        """Upload ``attachment``, or look up its type, in the background when it needs it."""
+        if attachment.pending_upload and self.uploader is not None:
+            job = self._upload(attachment)
+        elif self._needs_type(attachment) and self.resolver is not None:
+            job = self._resolve(attachment)
+        else:
+            return
+        self.states[id(attachment)] = "0%" if attachment.pending_upload else "…"
+        self._workers[id(attachment)] = self.run_worker(job, exit_on_error=False)
+        self._report()
+
+    async def _upload(self, attachment: Attachment) -> None:
+        assert self.uploader is not None
+
+        def progress(sent: int, total: int) -> None:
+            self.states[id(attachment)] = f"{sent * 100 // max(total, 1)}%"
+            self.refresh(layout=True)
+            self._report()
+
+        await self._finish(attachment, self.uploader(attachment, progress))
+
+    async def _resolve(self, attachment: Attachment) -> None:
+        assert self.resolver is not None
+        await self._finish(attachment, self.resolver(attachment))
+
+    async def _finish(self, attachment: Attachment, job: Awaitable[Attachment]) -> None:
+        """Put the finished attachment in place of ``attachment``, or say why it failed."""
+        key = id(attachment)
+        error = ""
+        try:
+            done = await job
+        except Exception as exc:  # an API or a file error: shown, never raised
+            error = f"{attachment.name} was not uploaded: {exc}"
+            self.states[key] = "upload failed"
+            self.notify(escape_markup(error), severity="error", timeout=10)
+        else:
+            self.states.pop(key, None)
+            if attachment in self.attachments:
+                self.attachments[self.attachments.index(attachment)] = done
+        finally:
+            self._workers.pop(key, None)
+        self._changed()
+        self._report(error)
+
+    def _report(self, error: str = "") -> None:
+        pending = self.pending_uploads()
+        status = " · ".join(
+            f"uploading {clean_terminal_text(a.name)} {self.states.get(id(a), '')}".rstrip()
+            for a in pending
+            if self.states.get(id(a)) != "upload failed"
+        )
+        waiting = [a for a in pending if self.states.get(id(a)) != "upload failed"]
+        self.post_message(self.UploadChanged(status, pending=len(waiting), error=error))
+
+    def _cancel_work(self, attachment: Attachment) -> None:
+        worker = self._workers.pop(id(attachment), None)
+        if worker is not None:
+            worker.cancel()
+        self.states.pop(id(attachment), None)
+
+    def action_upload(self) -> None:
+        """Send the selected file through the Files API instead of inline (again, after a
+        failed upload)."""
+        if not self.attachments:
+            return
+        attachment = self.attachments[self.selected]
+        if id(attachment) in self._workers or attachment.uploaded:
+            return
+        if attachment.path is None:
+            self.notify("Only a local file can be uploaded; a URL is fetched by the server.")
+            return
+        uploading = to_upload(attachment)
+        self.states.pop(id(attachment), None)
+        self.attachments[self.selected] = uploading
+        self._changed()
+        self._start_work(uploading)
+
+    def action_options(self) -> None:
+        """The selected chip's options (resolution, a video's processing, a URI's type)."""
+        if not self.attachments:
+            return
+        from gemtui.ui.screens.attachment_options import AttachmentOptionsScreen  # on demand
+
+        attachment = self.attachments[self.selected]
+        self.app.push_screen(
+            AttachmentOptionsScreen(attachment),
+            lambda options: self._set_options(attachment, options),
+        )
+
+    def _set_options(self, attachment: Attachment, options: dict[str, str] | None) -> None:
+        if options is None or attachment not in self.attachments:
+            return
+        try:
+            changed = apply_options(attachment, options)
+        except AttachmentError as error:
+            self.notify(escape_markup(str(error)), severity="error", timeout=10)
+            return
+        self.attachments[self.attachments.index(attachment)] = changed
+        self._changed()
 
     def take(self, items: list[dict[str, Any]] | None = None) -> list[Attachment]:
         """Take the attachments of a draft that was sent (those whose content items are
@@ -120,7 +284,7 @@ class AttachmentBar(Widget, can_focus=True):
             part = "attachment-bar--selected" if chosen else "attachment-bar--chip"
             if index:
                 text.append(" ")
-            text.append(f" {chip_text(attachment)} ", style=style(part))
+            text.append(f" {self.chip(attachment)} ", style=style(part))
         if self.has_focus:
             text.append(f"  {KEYS_HINT}", style=style("attachment-bar--hint"))
         return text
@@ -138,7 +302,9 @@ class AttachmentBar(Widget, can_focus=True):
     def action_remove(self) -> None:
         if not self.attachments:
             return
+        self._cancel_work(self.attachments[self.selected])
         del self.attachments[self.selected]
+        self._report()
         if not self.attachments:
             self.action_back()
         self._changed()

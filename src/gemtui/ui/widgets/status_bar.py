@@ -35,6 +35,8 @@ class StatusInfo:
     jobs_running: int = 0
     #: The agent environment the server reported for this chat.
     environment: str = ""
+    #: Attachments going up to the Files API ("uploading clip.mp4 40%").
+    uploads: str = ""
 
 
 class StatusBar(Static):
@@ -72,6 +74,8 @@ class StatusBar(Static):
         text.append(f"· {state} ", style=style("status--alert") if alert else "")
         if info.editing:
             text.append(f"· {clean_terminal_text(info.editing)} ", style=style("status--notice"))
+        if info.uploads:
+            text.append(f"· {clean_terminal_text(info.uploads)} ", style=style("status--notice"))
         if info.jobs_running:
             text.append(f"· {info.jobs_running} in background ", style=style("status--notice"))
         if info.last_tokens is not None:

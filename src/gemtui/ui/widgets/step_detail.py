@@ -46,6 +46,7 @@ from gemtui.core.timeline_rows import (
     step_tokens,
     usage_parts,
 )
+from gemtui.core.tool_steps import describe
 
 #: Base64 ``data`` longer than this is shown as a length (the copy keeps it whole).
 ELIDE_DATA = 256
@@ -108,6 +109,9 @@ def step_facts(state: InteractionState, step: StepState) -> list[str]:
         facts += _thought_facts(model)
     elif isinstance(model, UnknownStep):
         facts.append("a step type this client does not know: shown raw below")
+    elif (view := describe(model)) is not None:
+        facts.append(f"{view.title}: {_quote(view.summary)}" if view.summary else view.title)
+        facts += [f"  {line}" for line in view.details]
     return facts
 
 
