@@ -34,6 +34,7 @@ from gemtui.api.errors import (
     connection_error,
     error_from_response,
 )
+from gemtui.api.model_info import ModelInfo
 from gemtui.api.models import CreateInteractionParams, Interaction
 from gemtui.api.sse import EventStream, ReceivedEvent, guarded_chunks
 from gemtui.api.timing import RequestTimings, RetryPolicy, Timeouts, TimingTrace
@@ -200,6 +201,18 @@ class InteractionsClient:
     async def delete(self, interaction_id: str) -> None:
         """``DELETE /{v}/interactions/{id}``; the body (empty or ``{}``) is ignored."""
         await self._read("DELETE", _path(interaction_id))
+
+    async def get_model(self, model: str) -> ModelInfo:
+        """``GET /{v}/models/{model}`` (the Gemini API's models.get): the model's token
+        limits. An unknown model is an ``ApiStatusError`` with status 404."""
+        name = quote(model.removeprefix("models/"), safe="")
+        payload = await self._json("GET", f"models/{name}")
+        try:
+            return ModelInfo.model_validate(payload)
+        except ValidationError as exc:
+            raise UnexpectedResponseError(
+                f"The response is not a model: {exc.errors()[0]['msg']}"
+            ) from None
 
     # ------------------------------------------------------------------ machinery
 

@@ -33,6 +33,12 @@ class StatusInfo:
     jobs_running: int = 0
     #: The agent environment the server reported for this chat.
     environment: str = ""
+    #: How much of the input window the chat fills (``ctx 15.2k / 1M (2%)``); ``context_alert``
+    #: when it is near the limit.
+    context: str = ""
+    context_alert: bool = False
+    #: What the last turn and the chat cost, when the model has a price (``$0.0012 / $0.0150``).
+    cost: str = ""
 
 
 class StatusBar(Static):
@@ -69,6 +75,12 @@ class StatusBar(Static):
             text.append(f"· {clean_terminal_text(info.editing)} ", style=style("status--notice"))
         if info.jobs_running:
             text.append(f"· {info.jobs_running} in background ", style=style("status--notice"))
+        if info.context:
+            text.append(
+                f"· {info.context} ", style=style("status--alert") if info.context_alert else ""
+            )
+        if info.cost:
+            text.append(f"· {info.cost} ")
         if info.last_tokens is not None:
             text.append(f"· tokens {info.last_tokens:,} (total {info.total_tokens:,}) ")
         if info.new_below:

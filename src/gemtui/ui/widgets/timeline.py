@@ -25,6 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from gemtui.api.models import STEP_TYPES
+from gemtui.core.cost import format_cost, format_total, total_cost, turn_cost
 from gemtui.core.safety import clean_terminal_text
 from gemtui.core.timeline_rows import (
     EventRow,
@@ -198,6 +199,9 @@ class TimelineList(ScrollView, can_focus=True):
         count = self.rows.turn_count
         text = f"Conversation · {count} turn{'s' if count != 1 else ''} · "
         text += _usage_text(self.rows.conversation_usage())
+        total = total_cost(self.rows.turns(), self.rows.prices)
+        if total is not None:
+            text += f" · {format_total(total)}"
         if self.rows.filter:
             text += f" · filter «{_plain(self.rows.filter)}»"
         return [Segment(set_cell_size(text, width), self._style("timeline--summary"))]
@@ -222,6 +226,9 @@ class TimelineList(ScrollView, can_focus=True):
 
     def _usage_segments(self, row: TurnRow, width: int) -> list[Segment]:
         text = "    " + _usage_text(usage_parts(row.state.interaction.usage))
+        cost = turn_cost(row.source, self.rows.prices)
+        if cost is not None:
+            text += f" · {format_cost(cost)}"
         if row.state.error is not None:
             error = row.state.error
             text += f" · error {_plain(str(error.code))}: {_plain(error.message or '')}"
