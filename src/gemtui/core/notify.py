@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from gemtui.core.clipboard import TmuxRunner, terminal_route
+from gemtui.core.clipboard import Route, TmuxRunner, terminal_route
 from gemtui.core.safety import clean_terminal_text
 
 NotifyMode = Literal["auto", "osc", "bell", "off"]
@@ -99,10 +99,16 @@ class Delivery:
 
 
 def notification(
-    title: str, body: str, env: Mapping[str, str], run_tmux: TmuxRunner | None = None
+    title: str,
+    body: str,
+    env: Mapping[str, str],
+    run_tmux: TmuxRunner | None = None,
+    *,
+    route: Route | None = None,
 ) -> Delivery:
-    """The notification for this terminal, wrapped for the multiplexer in between."""
-    route = terminal_route(env, run_tmux)
+    """The notification for this terminal, wrapped for the multiplexer in between (``route``:
+    the one found earlier, else it is asked for)."""
+    route = route or terminal_route(env, run_tmux)
     flavour_777 = wants_osc777(env, route.client_term)
     sequence = osc777(title, body) if flavour_777 else osc9(title, body)
     wrapped = route.wrap(sequence)

@@ -57,6 +57,7 @@ from gemtui.ui.chat.messages import (
 from gemtui.ui.chat.panes import ChatPanes
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
 from gemtui.ui.render.chat_items import AnswerItem, NoticeItem
+from gemtui.ui.session import SESSION_BINDINGS, SESSION_PALETTE, SessionFeatures
 from gemtui.ui.widgets.attachment_bar import AttachmentBar
 from gemtui.ui.widgets.composer import Composer
 from gemtui.ui.widgets.conversation import ConversationView
@@ -116,6 +117,7 @@ PALETTE_COMMANDS = [
     ("Toggle URL context", "For this conversation's next requests", "toggle_tool('url_context')"),
     ("Copy the last interaction id", "i copies the id of a selected message's turn",
      "copy_last_id"),
+    *SESSION_PALETTE,
 ]  # fmt: skip
 
 
@@ -149,7 +151,7 @@ class SentDraft:
     restore_over: str = ""
 
 
-class GemtuiApp(App[int]):
+class GemtuiApp(SessionFeatures, App[int]):
     """The chat app: layout, keys and screens. The chat itself is the
     :class:`~gemtui.ui.chat.controller.ChatController`'s; its turns run as the one turn
     worker and report through messages, from which :class:`ChatPanes` updates the panes."""
@@ -198,6 +200,7 @@ class GemtuiApp(App[int]):
         Binding("ctrl+b", "send_background", "Background", show=False, id="app.send_background"),
         Binding("f4", "jobs", "Jobs", show=False, id="app.jobs", priority=True),
         Binding("f7", "tools", "Tools", show=False, id="app.tools", priority=True),
+        *SESSION_BINDINGS,
     ]
 
     def __init__(
@@ -220,7 +223,7 @@ class GemtuiApp(App[int]):
             post=self.post_message,
             approve=DialogApprover(
                 tools=self._function_tools,
-                ask=self.push_screen_wait,
+                ask=self._ask_approval,
                 allow_always=self._allow_always,
                 notice=self._notice_now,
             ),
@@ -530,6 +533,7 @@ class GemtuiApp(App[int]):
             mode=settings.mode_label,
             extras=settings_summary(settings),
         )
+        self.refresh_session_status()
 
     # ------------------------------------------------------------------ background runs
 
@@ -636,6 +640,7 @@ class GemtuiApp(App[int]):
         ChatPanes.release()  # the old chat's cycles may be collected now
         self.panes.show_all()
         self.status.set(last_tokens=None, total_tokens=0, state="ready", environment="")
+        self.refresh_session_status()
         self.composer.focus()
 
     def action_retry(self) -> None:
@@ -1087,7 +1092,9 @@ def keymap_catalogue() -> list[BindingInfo]:
     from gemtui.ui.screens.image_viewer import ImageViewerScreen
     from gemtui.ui.screens.jobs import JobsScreen
     from gemtui.ui.screens.open_by_id import OpenByIdScreen
+    from gemtui.ui.screens.presets import PresetScreen
     from gemtui.ui.screens.settings import SettingsScreen
+    from gemtui.ui.screens.templates import TemplateScreen
     from gemtui.ui.screens.tools import ToolsScreen
 
     return binding_catalogue(
@@ -1108,6 +1115,8 @@ def keymap_catalogue() -> list[BindingInfo]:
             BranchListScreen,
             HelpScreen,
             ApprovalScreen,
+            PresetScreen,
+            TemplateScreen,
         ]
     )
 

@@ -37,7 +37,8 @@ class StatusInfo:
     #: when it is near the limit.
     context: str = ""
     context_alert: bool = False
-    #: What the last turn and the chat cost, when the model has a price (``$0.0012 / $0.0150``).
+    #: What the last turn and the whole chat cost, when the model has a price
+    #: (``$0.0012 / $0.0150``).
     cost: str = ""
 
 
