@@ -198,10 +198,10 @@ class TimelineList(ScrollView, can_focus=True):
     def _summary_segments(self, width: int) -> list[Segment]:
         count = self.rows.turn_count
         text = f"Conversation · {count} turn{'s' if count != 1 else ''} · "
-        text += _usage_text(self.rows.conversation_usage())
         total = total_cost(self.rows.turns(), self.rows.prices)
         if total is not None:
-            text += f" · {format_total(total)}"
+            text += f"{format_total(total)} · "
+        text += _usage_text(self.rows.conversation_usage())
         if self.rows.filter:
             text += f" · filter «{_plain(self.rows.filter)}»"
         return [Segment(set_cell_size(text, width), self._style("timeline--summary"))]
@@ -225,10 +225,9 @@ class TimelineList(ScrollView, can_focus=True):
         return [Segment(set_cell_size(text, width), style)]
 
     def _usage_segments(self, row: TurnRow, width: int) -> list[Segment]:
-        text = "    " + _usage_text(usage_parts(row.state.interaction.usage))
         cost = turn_cost(row.source, self.rows.prices)
-        if cost is not None:
-            text += f" · {format_cost(cost)}"
+        text = "    " + (f"{format_cost(cost)} · " if cost is not None else "")
+        text += _usage_text(usage_parts(row.state.interaction.usage))
         if row.state.error is not None:
             error = row.state.error
             text += f" · error {_plain(str(error.code))}: {_plain(error.message or '')}"
