@@ -195,6 +195,15 @@ async def test_apply_preset_for_slash_commands(emulator, tmp_path):
         assert app.conversation.settings.system_instruction == "You review code."
 
 
+async def test_a_preset_named_at_start_is_in_force_from_the_first_turn(emulator, tmp_path):
+    app = configured(emulator, tmp_path, PRESETS)
+    app.start_preset = "reviewer"  # gemtui --preset reviewer
+    word = marker()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, f"first {word}")
+        assert sent_with(emulator, word)[-1]["system_instruction"] == "You review code."
+
+
 async def test_f2_preset_field_fills_the_form_and_saves(emulator, tmp_path):
     app = configured(emulator, tmp_path, PRESETS)
     async with app.run_test(size=(100, 40)) as pilot:
