@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Mapping
 from contextlib import aclosing
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
@@ -34,10 +34,12 @@ from gemtui.api.errors import (
     connection_error,
     error_from_response,
 )
-from gemtui.api.model_info import ModelInfo
 from gemtui.api.models import CreateInteractionParams, Interaction
 from gemtui.api.sse import EventStream, ReceivedEvent, guarded_chunks
 from gemtui.api.timing import RequestTimings, RetryPolicy, Timeouts, TimingTrace
+
+if TYPE_CHECKING:
+    from gemtui.api.model_info import ModelInfo
 
 __all__ = [
     "API_VERSIONS",
@@ -205,6 +207,9 @@ class InteractionsClient:
     async def get_model(self, model: str) -> ModelInfo:
         """``GET /{v}/models/{model}`` (the Gemini API's models.get): the model's token
         limits. An unknown model is an ``ApiStatusError`` with status 404."""
+        # Imported here, not at the top: no start-up path needs the models endpoint.
+        from gemtui.api.model_info import ModelInfo
+
         name = quote(model.removeprefix("models/"), safe="")
         payload = await self._json("GET", f"models/{name}")
         try:

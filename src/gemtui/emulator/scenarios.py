@@ -125,7 +125,6 @@ def _summary_output(turn: Turn) -> dict[str, Any]:
     return _text_output(f"Summary of the conversation so far: the user asked {asked}.")
 
 
-
 def _thought(turn: Turn, index: int, title: str) -> dict[str, Any]:
     step: dict[str, Any] = {"type": "thought"}
     config = turn.request.generation_config
