@@ -28,18 +28,18 @@ from gemtui.api.errors import GemtuiApiError
 from gemtui.config import ConfigWriteError, save_settings
 from gemtui.core.cost import format_cost, format_total, model_of, total_cost, turn_cost
 from gemtui.core.jobs import Job, JobChange
-from gemtui.core.notify import NOTIFY_MODES
-from gemtui.core.recent_models import ModelChoice, RecentModels
 from gemtui.core.safety import escape_markup, one_line
-from gemtui.core.templates import TemplateError, run_template, template_names, templates_dir
 from gemtui.core.turn import Turn
 from gemtui.ui.chat.messages import TurnEnded
-from gemtui.ui.notifier import Notifier
 
+# Templates, recent models and notifications are imported when first used: no start-up path
+# needs them.
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from gemtui.core.recent_models import ModelChoice, RecentModels
     from gemtui.ui.app import GemtuiApp
+    from gemtui.ui.notifier import Notifier
 
     _AppBase = GemtuiApp
 else:
@@ -86,6 +86,8 @@ SESSION_PALETTE = [
 
 def choice_of(turn: Turn) -> ModelChoice | None:
     """The model or agent a turn was sent to."""
+    from gemtui.core.recent_models import ModelChoice
+
     request = turn.asked.request
     if request.get("agent"):
         return ModelChoice(str(request["agent"]), agent=True)
@@ -116,6 +118,8 @@ class SessionFeatures(_AppBase):
     @property
     def notifier(self) -> Notifier:
         if self._session_notifier is None:
+            from gemtui.ui.notifier import Notifier
+
             self._session_notifier = Notifier(
                 self,
                 mode=lambda: self.user_settings.notify,
@@ -128,6 +132,8 @@ class SessionFeatures(_AppBase):
     def recent_models(self) -> RecentModels:
         """Read from the state dir the first time it is needed, not at start-up."""
         if self._session_recent is None:
+            from gemtui.core.recent_models import RecentModels
+
             self._session_recent = RecentModels()
         return self._session_recent
 
@@ -298,16 +304,22 @@ class SessionFeatures(_AppBase):
 
     @property
     def templates_dir(self) -> Path:
-        return templates_dir(self.loaded.path if self.loaded else None)
+        from gemtui.core import templates
+
+        return templates.templates_dir(self.loaded.path if self.loaded else None)
 
     def template_names(self) -> list[str]:
-        return template_names(self.templates_dir)
+        from gemtui.core import templates
+
+        return templates.template_names(self.templates_dir)
 
     def expand_template(self, name: str, args: str = "") -> str | None:
         """The prompt template ``name`` makes with ``args``, or ``None`` after saying why not."""
+        from gemtui.core import templates
+
         try:
-            return run_template(self.templates_dir, name, args)
-        except TemplateError as error:
+            return templates.run_template(self.templates_dir, name, args)
+        except templates.TemplateError as error:
             self.notify(escape_markup(str(error)), severity="error", timeout=10)
             return None
 
@@ -339,6 +351,8 @@ class SessionFeatures(_AppBase):
 
     def action_next_model(self) -> None:
         """The next of the recently used models and agents, for the next turns."""
+        from gemtui.core.recent_models import ModelChoice
+
         settings = self.conversation.settings
         current = (
             ModelChoice(settings.agent, True) if settings.agent else ModelChoice(settings.model)
@@ -394,6 +408,8 @@ class SessionFeatures(_AppBase):
 
     def action_next_notify(self) -> None:
         """The next ``notify`` mode; saved to the config file like F2's settings."""
+        from gemtui.core.notify import NOTIFY_MODES
+
         before = self.user_settings
         mode = NOTIFY_MODES[(NOTIFY_MODES.index(before.notify) + 1) % len(NOTIFY_MODES)]
         after = before.model_copy(update={"notify": mode})
