@@ -186,6 +186,8 @@ class SessionFeatures(_AppBase):
     def on_turn_ended(self, message: TurnEnded) -> None:
         turn = message.turn
         self.refresh_session_status()
+        if turn.asked.kind == "replayed":
+            return  # played back offline: no model was used, nothing is to be fetched
         choice = choice_of(turn)
         if choice is not None and turn.reply.outcome != "failed":
             self.recent_models.use(choice)
