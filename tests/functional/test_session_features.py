@@ -129,6 +129,18 @@ async def test_compress_by_key_then_the_next_request_starts_from_the_summary(emu
         assert later["previous_interaction_id"] == app.conversation.turns[-2].interaction_id
 
 
+async def test_f8_does_not_send_a_summary_request_as_a_prompt(emulator, tmp_path):
+    app = configured(emulator, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "one")
+        await pilot.press("ctrl+backslash")
+        await finish(pilot)
+        await pilot.press("f8")
+        await finish(pilot)
+        assert [t.asked.kind for t in app.conversation.turns] == ["prompt", "summary"]
+        assert "No prompt to regenerate" in notifications(app)[-1]
+
+
 async def test_nothing_to_compress_in_an_empty_chat(emulator, tmp_path):
     app = configured(emulator, tmp_path)
     async with app.run_test(size=SIZE) as pilot:

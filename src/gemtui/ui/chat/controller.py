@@ -178,9 +178,11 @@ class ChatController:
         return index
 
     def last_prompt_turn(self) -> Turn | None:
-        """The last turn, if it sent a prompt (what F8 regenerates)."""
+        """The last turn, if it sent a prompt (what F8 regenerates; a summary is asked for
+        again with compress, not sent as a prompt)."""
         turns = self.conversation.turns
-        return turns[-1] if turns and turns[-1].asked.has_user_input else None
+        last = turns[-1] if turns else None
+        return last if last and last.asked.has_user_input and last.asked.kind != "summary" else None
 
     def begin_edit(self, turn: Turn, draft: str) -> EditState:
         """Edit ``turn``'s prompt; ``draft`` (what the composer held) comes back after."""
