@@ -10,6 +10,9 @@ it is through the terminal: OSC 52 (``ESC ] 52 ; c ; base64 BEL``). Multiplexers
 - GNU screen forwards only what is wrapped in DCS, and keeps at most 767 bytes of one string
   sequence, so the sequence is sent in wrapped chunks.
 
+Which of these sits in between is :func:`terminal_route`'s answer, shared with the terminal
+notifications of :mod:`gemtui.core.notify`.
+
 Choice for ``prefer="auto"``: over SSH (``SSH_TTY`` / ``SSH_CONNECTION``) OSC 52 is used. Locally
 with a desktop (``DISPLAY``, ``WAYLAND_DISPLAY``, macOS, Windows) the local clipboard via
 pyperclip is tried first, because it reports failure while OSC 52 fails silently in terminals
