@@ -162,11 +162,14 @@ class SessionFeatures(_AppBase):
         )
 
     def _ask_limit(self) -> None:
-        """Fetch the model's input token limit in the background, once per model."""
+        """Fetch the model's input token limit in the background, once per model, once the
+        chat has usage to set against it (not after a failed first turn, say)."""
         settings = self.conversation.settings
         model = settings.model
         asked = self._limits_asked = self._limits_asked or set()
         if settings.agent or model in asked or self.chat.limits.knows(model):
+            return
+        if self.chat.context_use() is None:
             return
         asked.add(model)
         self.run_worker(self._fetch_limit(model), group="model-limit", exit_on_error=False)
