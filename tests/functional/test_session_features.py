@@ -85,6 +85,24 @@ async def test_the_window_is_fetched_after_the_first_turn_and_shown(emulator, tm
     assert len(model_gets(emulator)) == before + 1
 
 
+async def test_a_server_without_the_models_endpoint_shows_the_tokens_alone(tmp_path):
+    from support.rawserver import ScriptedServer, sse_event, stream
+    from support.streams import COMPLETED, CREATED, OUTPUT_START, OUTPUT_STOP, text_delta
+
+    from gemtui.ui.app import Connection
+
+    events = [CREATED, OUTPUT_START, text_delta("hi"), OUTPUT_STOP, COMPLETED]
+    script = stream([sse_event(event) for event in events] + [b"data: [DONE]\n\n"])
+    async with ScriptedServer(script) as server:
+        app = GemtuiApp(Connection(base_url=server.base_url, api_key="k"))
+        async with app.run_test(size=SIZE) as pilot:
+            await send(pilot, "one")
+            await send(pilot, "two")
+            assert app.status.info.context == "ctx 101"  # 11 in + 90 out, no window
+            assert len(server.model_requests) == 1  # a 404 is not asked again
+            assert len(server.requests) == 2
+
+
 async def test_near_the_limit_the_status_bar_warns(emulator, tmp_path):
     seed_limit(MODEL, 300)
     app = configured(emulator, tmp_path)

@@ -179,8 +179,8 @@ class SessionFeatures(_AppBase):
             await self.chat.fetch_limit(model)
         except GemtuiApiError as error:
             log.info("no input token limit for %s: %s", model, error)
-            if self._limits_asked is not None:
-                self._limits_asked.discard(model)  # try again after the next turn
+            if error.retryable and self._limits_asked is not None:
+                self._limits_asked.discard(model)  # a passing failure: again after a turn
             return
         self.refresh_session_status()
 
