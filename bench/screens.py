@@ -55,6 +55,8 @@ def cases() -> list[ScreenCase]:
         # The timeline is a pane of the chat screen that Ctrl+T shows and hides again.
         ScreenCase("Ctrl+T timeline", "C-t", "turns · tokens:", close="C-t"),
         ScreenCase("Ctrl+P palette", "C-p", "Search for commands"),
+        ScreenCase("Alt+P presets", "M-p", "Presets: for the next turns"),
+        ScreenCase("Alt+T templates", "M-t", "Prompt templates in"),
     ]
 
 

@@ -53,6 +53,9 @@ def build_parser(*, resources: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--api-version", choices=("v1", "v1beta"), help="API version (default: v1)")
     parser.add_argument("--theme", metavar="NAME", help="colour theme (e.g. ansi-dark)")
     parser.add_argument(
+        "--preset", metavar="NAME", help="start with the config file's [presets.NAME] applied"
+    )
+    parser.add_argument(
         "--stateless", action="store_true", help="resend the history each turn (store: false)"
     )
     parser.add_argument(
@@ -84,6 +87,10 @@ def build_parser(*, resources: bool = True) -> argparse.ArgumentParser:
         "(function call, incomplete, cancelled or cut off), 130 interrupted.",
     )
     ask.add_argument("prompt", nargs="?", help="the question (piped stdin is sent before it)")
+    ask.add_argument(
+        "--template", "-t", metavar="NAME",
+        help="the prompt is templates/NAME.md beside the config file; PROMPT is its {{args}}",
+    )  # fmt: skip
     # SUPPRESS keeps `gemtui --demo ask …` working: the top-level value is not overwritten.
     ask.add_argument(
         "--demo", action="store_true", default=argparse.SUPPRESS, help="use the built-in emulator"
@@ -405,7 +412,7 @@ def _run_tui(args: argparse.Namespace) -> int:
         return serve(args, args.serve_host or SERVE_HOST, args.serve_port or SERVE_PORT)
     from gemtui.ui.launch import run_tui
 
-    return run_tui(**_tui_options(args))
+    return run_tui(**_tui_options(args), preset=args.preset)
 
 
 def _run_show(args: argparse.Namespace) -> int:

@@ -57,6 +57,7 @@ from gemtui.core.tools import FunctionTool, check_functions
 
 if TYPE_CHECKING:
     from gemtui.api.timing import RetryPolicy, Timeouts
+    from gemtui.core.cost import Price
 
 CONFIG_FILE_NAME = "config.toml"
 DEFAULT_MODEL = ChatSettings.model
@@ -372,6 +373,27 @@ class NetworkSettings(_Section):
         return RetryPolicy(max_attempts=self.retries + 1)
 
 
+class PresetSettings(_Section):
+    """A named set of per-conversation settings (``[presets.NAME]``); what it leaves out
+    comes from the rest of the settings. ``tools`` names built-in tools and function tools;
+    the ones not named are off."""
+
+    system_instruction: str | None = None
+    model: str | None = Field(None, min_length=1)
+    agent: str | None = Field(None, min_length=1)
+    tools: list[str] | None = None
+    generation: GenerationSettings | None = None
+
+
+class PriceSettings(_Section):
+    """``[prices."MODEL"]``: US dollars per million tokens (see gemtui.core.cost)."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    thinking: float | None = Field(None, ge=0)
+    cached: float | None = Field(None, ge=0)
+
+
 class Settings(BaseSettings):
     """Everything a user can set. Built by ``load_settings``; ``Settings()`` is the defaults."""
 
@@ -422,6 +444,18 @@ class Settings(BaseSettings):
     #: Local function tools (``[[functions]]``); see gemtui.core.tools.
     functions: list[FunctionTool] = Field(default_factory=list)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
+    #: How the end of an answer, a background run or an approval request is told while the
+    #: user may look elsewhere (gemtui.core.notify): a terminal notification, the bell, or not.
+    notify: Literal["auto", "osc", "bell", "off"] = "auto"
+    #: Runs at least this long (seconds) count as "the user may look elsewhere".
+    notify_after: float = Field(10.0, ge=0)
+    #: Compress the chat before a request once it fills this percentage of the model's
+    #: input window (None: only when asked).
+    compress_at: float | None = Field(None, gt=0, le=100)
+    #: Named sets of per-conversation settings (``[presets.NAME]``).
+    presets: dict[str, PresetSettings] = Field(default_factory=dict)
+    #: Prices per model (``[prices."MODEL"]``), for the cost shown in the status bar.
+    prices: dict[str, PriceSettings] = Field(default_factory=dict)
     #: How copies reach the clipboard: "auto" (the desktop's when there is one and not over
     #: SSH, else OSC 52 to the terminal), or always "osc52", or always "local" (pyperclip).
     clipboard: Literal["auto", "osc52", "local"] = "auto"
@@ -632,6 +666,43 @@ class Settings(BaseSettings):
                 "agent_config": chat.agent_config,
             }
         )
+
+    def with_preset(self, name: str) -> Settings:
+        """These settings with preset ``name`` applied (``KeyError``: there is none): the
+        preset's model or agent, system instruction, generation config (over these) and
+        tools (those it names on, the others off), where it sets them."""
+        preset = self.presets[name]
+        update: dict[str, Any] = {}
+        if preset.model is not None or preset.agent is not None:
+            update["model"] = preset.model or self.model
+            update["agent"] = preset.agent
+        if preset.system_instruction is not None:
+            update["system_instruction"] = preset.system_instruction or None
+        if preset.generation is not None:
+            update["generation"] = self.generation.model_copy(
+                update=preset.generation.model_dump(exclude_unset=True)
+            )
+        if preset.tools is not None:
+            named = set(preset.tools)
+            update["tools"] = ToolSettings(**{tool: tool in named for tool in BUILT_IN_TOOLS})
+            update["functions"] = [
+                f.model_copy(update={"enabled": f.name in named}) for f in self.functions
+            ]
+        return self.model_copy(update=update)
+
+    def unknown_preset_tools(self, name: str) -> list[str]:
+        """Tools preset ``name`` names that are neither built in nor declared functions."""
+        known = {*BUILT_IN_TOOLS, *(f.name for f in self.functions)}
+        return [tool for tool in self.presets[name].tools or [] if tool not in known]
+
+    def price_table(self) -> dict[str, Price]:
+        """The ``[prices]`` table in the form gemtui.core.cost prices turns with."""
+        from gemtui.core.cost import Price
+
+        return {
+            model: Price(p.input, p.output, p.thinking, p.cached)
+            for model, p in self.prices.items()
+        }
 
 
 def _output_of(chat: ChatSettings, formats: list[dict[str, Any]]) -> OutputSettings:

@@ -21,9 +21,10 @@ RULE = "─" * 20
 
 def composer_rows(screen: list[str]) -> list[str]:
     """The composer's rows: between the rule above it and the status bar under it (none while
-    the screen shows neither)."""
+    the screen shows neither). The status bar is found by its mode: at 80 columns the endpoint
+    at its end is cut off once a turn's context window and tokens are shown."""
     rules = [index for index, line in enumerate(screen) if line.startswith(RULE)]
-    status = [index for index, line in enumerate(screen) if "offline emulator" in line]
+    status = [index for index, line in enumerate(screen) if " · stateful · " in line]
     if not rules or not status or status[-1] < rules[-1]:
         return []
     return [line.strip() for line in screen[rules[-1] + 1 : status[-1]]]

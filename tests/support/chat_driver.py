@@ -73,7 +73,10 @@ async def send(pilot: Pilot, prompt: str, *, wait: bool = True) -> None:
 
 
 async def finish(pilot: Pilot) -> None:
-    """Wait until the running turn is over and its last flush is painted."""
+    """Wait until the running turn is over and its last flush is painted, and for what its
+    end started in the background (the model's input token limit for the status bar)."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 

@@ -4,6 +4,10 @@ A real server (the emulator) only sends well-formed responses; this one lets a t
 bare ``\\r`` line endings, a truncated event, a stall, or a 1 MB event in 1 KiB writes, and see
 what the client sent and whether it hung up. Each accepted connection serves one request with
 the next script of the list (the last one repeats), then closes.
+
+Scripts are about interactions: a request for a model (``GET /{version}/models/{model}``, which
+the TUI sends after a turn to learn the model's input window) is answered 404, as a server
+without that endpoint answers, and kept in ``model_requests`` rather than taking a script.
 """
 
 from __future__ import annotations
@@ -89,6 +93,7 @@ class ScriptedServer:
             raise ValueError("at least one script")
         self._scripts = scripts
         self.requests: list[RecordedRequest] = []
+        self.model_requests: list[RecordedRequest] = []
         self.exchanges: list[Exchange] = []
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -115,6 +120,11 @@ class ScriptedServer:
         try:
             request = await _read_request(reader)
             if request is None:
+                return
+            if request.method == "GET" and "/models/" in request.path:
+                self.model_requests.append(request)
+                writer.write(response_bytes(404, b'{"error": {"code": "not_found"}}'))
+                await writer.drain()
                 return
             self.requests.append(request)
             script = self._scripts[min(len(self.requests), len(self._scripts)) - 1]

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
@@ -41,6 +41,9 @@ from gemtui.api.errors import (
 from gemtui.api.models import CreateInteractionParams, Interaction, build_schemas
 from gemtui.api.sse import EventStream, ReceivedEvent, guarded_chunks
 from gemtui.api.timing import RequestTimings, RetryPolicy, Timeouts, TimingTrace
+
+if TYPE_CHECKING:
+    from gemtui.api.model_info import ModelInfo
 
 __all__ = [
     "API_VERSIONS",
@@ -269,6 +272,21 @@ class InteractionsClient:
         """:meth:`request` whose answer is JSON (an empty body is ``{}``)."""
         raw = await self.request(method, path, body=body, query=query)
         return raw.json(f"{method} {path}")
+
+    async def get_model(self, model: str) -> ModelInfo:
+        """``GET /{v}/models/{model}`` (the Gemini API's models.get): the model's token
+        limits. An unknown model is an ``ApiStatusError`` with status 404."""
+        # Imported here, not at the top: no start-up path needs the models endpoint.
+        from gemtui.api.model_info import ModelInfo
+
+        name = quote(model.removeprefix("models/"), safe="")
+        payload = await self._json("GET", f"models/{name}")
+        try:
+            return ModelInfo.model_validate(payload)
+        except ValidationError as exc:
+            raise UnexpectedResponseError(
+                f"The response is not a model: {exc.errors()[0]['msg']}"
+            ) from None
 
     # ------------------------------------------------------------------ machinery
 

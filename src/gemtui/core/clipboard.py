@@ -10,6 +10,9 @@ it is through the terminal: OSC 52 (``ESC ] 52 ; c ; base64 BEL``). Multiplexers
 - GNU screen forwards only what is wrapped in DCS, and keeps at most 767 bytes of one string
   sequence, so the sequence is sent in wrapped chunks.
 
+Which of these sits in between is :func:`terminal_route`'s answer, shared with the terminal
+notifications of :mod:`gemtui.core.notify`.
+
 Choice for ``prefer="auto"``: over SSH (``SSH_TTY`` / ``SSH_CONNECTION``) OSC 52 is used. Locally
 with a desktop (``DISPLAY``, ``WAYLAND_DISPLAY``, macOS, Windows) the local clipboard via
 pyperclip is tried first, because it reports failure while OSC 52 fails silently in terminals
@@ -157,20 +160,62 @@ class _Plan:
     ignored_by_tmux: bool = False
 
 
-def _plan_osc52(data: bytes, env: Mapping[str, str], run: TmuxRunner | None) -> _Plan:
-    osc = osc52_sequence(data)
+Multiplexer = Literal["none", "tmux", "tmux-passthrough", "screen"]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """How a sequence meant for the outer terminal gets past the multiplexer in between.
+
+    ``tmux``: tmux without ``allow-passthrough``, which keeps DCS-wrapped sequences from the
+    outer terminal; ``tmux-passthrough``: wrapped once, or twice when this tmux itself runs in
+    tmux or screen (``nested``); ``screen``: GNU screen's chunked DCS. ``client_term`` is what
+    tmux says the outer terminal is (its ``TERM``), when passthrough is on.
+    """
+
+    multiplexer: Multiplexer
+    nested: bool = False
+    client_term: str = ""
+
+    def wrap(self, seq: str) -> str | None:
+        """``seq`` wrapped for the outer terminal, or ``None`` when tmux would not pass it."""
+        if self.multiplexer == "tmux-passthrough":
+            wrapped = tmux_passthrough(seq)
+            return wrapped + tmux_passthrough(wrapped) if self.nested else wrapped
+        if self.multiplexer == "screen":
+            return screen_passthrough(seq)
+        if self.multiplexer == "tmux":
+            return None
+        return seq
+
+
+def terminal_route(env: Mapping[str, str], run: TmuxRunner | None = None) -> Route:
+    """Which multiplexer sits between this process and the terminal, asked of tmux itself
+    (``run`` runs tmux; by default a subprocess with a short timeout)."""
     if env.get("TMUX"):
         run = run or tmux_runner(env)
         if _query(run, "show", "-gv", "allow-passthrough") in ("on", "all"):
-            wrapped = tmux_passthrough(osc)
-            if _query(run, "display", "-p", "#{client_termname}").startswith(("tmux", "screen")):
-                wrapped += tmux_passthrough(wrapped)
-            return _Plan("osc52-tmux-passthrough", osc + wrapped, "OSC 52 (tmux passthrough)")
+            client = _query(run, "display", "-p", "#{client_termname}")
+            return Route("tmux-passthrough", client.startswith(("tmux", "screen")), client)
+        return Route("tmux")
+    if env.get("STY") and env.get("TERM", "").startswith("screen"):
+        return Route("screen")
+    return Route("none")
+
+
+def _plan_osc52(data: bytes, env: Mapping[str, str], run: TmuxRunner | None) -> _Plan:
+    osc = osc52_sequence(data)
+    route = terminal_route(env, run)
+    wrapped = route.wrap(osc)
+    if route.multiplexer == "tmux-passthrough" and wrapped is not None:
+        return _Plan("osc52-tmux-passthrough", osc + wrapped, "OSC 52 (tmux passthrough)")
+    if route.multiplexer == "tmux":
+        run = run or tmux_runner(env)
         if _query(run, "show", "-gv", "set-clipboard") == "on":
             return _Plan("osc52", osc, "OSC 52 (tmux)")
         return _Plan("osc52", osc, "OSC 52", ignored_by_tmux=True)
-    if env.get("STY") and env.get("TERM", "").startswith("screen"):
-        return _Plan("osc52-screen", screen_passthrough(osc), "OSC 52 (GNU screen)")
+    if route.multiplexer == "screen" and wrapped is not None:
+        return _Plan("osc52-screen", wrapped, "OSC 52 (GNU screen)")
     return _Plan("osc52", osc, "OSC 52")
 
 

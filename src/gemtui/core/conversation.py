@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from gemtui.api.models import FunctionCallStep
 from gemtui.core.assembler import assembled_interaction
+from gemtui.core.compress import is_chain_root, summary_history
 from gemtui.core.turn import Asked, Turn
 
 #: What a function call left unanswered is answered with when the chat goes on without it.
@@ -136,6 +137,8 @@ class Conversation:
         not a stored interaction resends the history too."""
         if not self.has_older:
             return False
+        if self._root_index(until) is not None:
+            return False  # the chain starts at a summary in memory
         if not self.settings.stateful:
             return True
         last = self._last_chained(until)
@@ -159,6 +162,14 @@ class Conversation:
 
     # ------------------------------------------------------------------ the chain, computed
 
+    def _root_index(self, until: Turn | None) -> int | None:
+        """Where the last completed summary before ``until`` is: the chain of the request for
+        ``until`` starts there (see :mod:`gemtui.core.compress`); ``None``: there is none."""
+        for index in range(self._index(until) - 1, -1, -1):
+            if is_chain_root(self.turns[index]):
+                return index
+        return None
+
     def _last_chained(self, until: Turn | None) -> Turn | None:
         for turn in reversed(self.turns[: self._index(until)]):
             if turn.chainable:
@@ -170,13 +181,17 @@ class Conversation:
         last = self._last_chained(until)
         if last is None:
             return None if self.has_older else self.continues
+        if is_chain_root(last):
+            return None  # its interaction holds the chain the summary replaces
         return _chain_id(last)
 
     def chained_turn(self, until: Turn | None = None) -> Turn | None:
         """The turn whose interaction the request for ``until`` chains onto (``None``: it
         chains onto nothing, or onto ``continues``)."""
         last = self._last_chained(until)
-        return last if last is not None and _chain_id(last) else None
+        if last is None or is_chain_root(last):
+            return None
+        return last if _chain_id(last) else None
 
     def open_calls_for(self, until: Turn | None = None) -> list[OpenCall]:
         """The function calls still unanswered before ``until`` (or a new turn)."""
@@ -188,8 +203,10 @@ class Conversation:
         one's input, then its output, exactly as sent and received."""
         history: list[dict[str, Any]] = []
         open_calls: list[OpenCall] = []
-        for turn in self.turns[: self._index(until)]:
-            if turn.chainable:
+        for turn in self.turns[self._root_index(until) or 0 : self._index(until)]:
+            if is_chain_root(turn):
+                history = summary_history(turn)
+            elif turn.chainable:
                 history += turn_history(turn, open_calls)
                 open_calls = _open_calls(turn)
         return history
@@ -244,9 +261,10 @@ class Conversation:
                 body["store"] = False
         if settings.system_instruction:
             body["system_instruction"] = settings.system_instruction
-        if settings.tools:
+        summary = asked.kind == "summary"  # a plain text answer: no tool calls, no schema
+        if settings.tools and not summary:
             body["tools"] = list(settings.tools)
-        if settings.response_format is not None:
+        if settings.response_format is not None and not summary:
             body["response_format"] = settings.response_format
         for name in ("response_modalities", "service_tier", "safety_settings", "labels"):
             value = getattr(settings, name)

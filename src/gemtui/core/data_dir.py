@@ -22,3 +22,11 @@ def data_dir(env: Mapping[str, str] = os.environ) -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("gemtui"))
+
+
+def state_dir() -> Path:
+    """The platform's user state dir for gemtui (``$XDG_STATE_HOME/gemtui`` on Linux): small
+    files that remember things between sessions (recent models, model limits)."""
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("gemtui"))

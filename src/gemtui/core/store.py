@@ -83,7 +83,7 @@ KIND_ORDER = ("prompt", "answer", "thought", "tool")
 _TURN_COLUMNS = (
     "id, conversation_id, ordinal, parent_turn_id, prompt, attachments, extra_input, "
     "interaction_id, previous_interaction_id, outcome, status, usage, settings, created, "
-    "finished, error"
+    "finished, error, kind"
 )
 _STEP_COLUMNS = "turn_id, wire_index, started_at, stopped_at, size, done, usage, json"
 _SUMMARY_SELECT = """
@@ -287,7 +287,7 @@ class Store:
                 raise StoreError(f"no conversation {conversation_id} in the history.")
             cursor = db.execute(
                 f"INSERT INTO turns ({_TURN_COLUMNS}) VALUES "
-                "(NULL, ?, ?, ?, ?, ?, ?, NULL, ?, 'pending', NULL, NULL, ?, ?, NULL, NULL)",
+                "(NULL, ?, ?, ?, ?, ?, ?, NULL, ?, 'pending', NULL, NULL, ?, ?, NULL, NULL, ?)",
                 (
                     conversation_id,
                     row[2] + 1,
@@ -298,6 +298,7 @@ class Store:
                     previous_interaction_id,
                     self._redact(settings_json(settings)),
                     now,
+                    asked.kind,
                 ),
             )
             turn_id = int(cursor.lastrowid or 0)

@@ -18,7 +18,7 @@ from gemtui.core.assembler import InteractionState, StepState
 from gemtui.core.attachments import item_label
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.safety import clean_terminal_text
-from gemtui.core.turn import Asked, Outcome, Reply, StoredAt, Turn
+from gemtui.core.turn import Asked, Outcome, Reply, StoredAt, Turn, TurnKind
 
 TITLE_LIMIT = 60
 UNTITLED = "Untitled"
@@ -204,7 +204,7 @@ def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings) -> Tur
         # File names are not stored with the items; kind and size still say what was sent.
         attachment_labels=[item_label(item) for item in attachments],
         results=results,
-        kind="results" if results and not (prompt or attachments) else "prompt",
+        kind=_kind(row, bool(results and not (prompt or attachments))),
         stateful=settings.stateful,
     )
     reply = Reply(
@@ -213,6 +213,14 @@ def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings) -> Tur
         error=StoredError(row["error"]) if row["error"] else None,
     )
     return Turn(asked=asked, reply=reply, stored=StoredAt(row["id"], row["parent_turn_id"]))
+
+
+def _kind(row: Any, only_results: bool) -> TurnKind:
+    """A stored turn's kind: a summary as written (the chain starts from it); the others as
+    before the kind was stored, from what they sent."""
+    if row["kind"] == "summary":
+        return "summary"
+    return "results" if only_results else "prompt"
 
 
 # Snippet markers: control characters, which the stored text never keeps (see below).

@@ -16,7 +16,8 @@ Layout (version 1):
   prompt makes a second child of the same parent and the old branch stays reachable.
 * ``steps``: one row per assembled step, ``step_index`` being its position in the turn's
   ``InteractionState.steps`` (wire indexes restart after an automatic continuation, so they are
-  kept beside it as ``wire_index``); ``json`` is the step's exact wire JSON.
+  kept beside it as ``wire_index``); ``json`` is the step's exact wire JSON. ``kind`` (version 2)
+  is the turn's ``Asked.kind``.
 * ``search_index``: FTS5 over prompts (rowid ``-turn_id``) and over the searchable steps (rowid =
   the step's rowid), so every index row is deleted by rowid; triggers keep it in step when turns
   and steps are deleted, including by cascade.
@@ -113,8 +114,15 @@ def _v1(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+def _v2(db: sqlite3.Connection) -> None:
+    """``turns.kind``: how the turn came to be (``Asked.kind``), so a summary that compressed
+    the chat is read back as one and the chain still starts from it. Older rows keep NULL
+    (their kind is worked out from their prompt and results, as before)."""
+    db.execute("ALTER TABLE turns ADD COLUMN kind TEXT")
+
+
 #: Every migration, oldest first; the schema version is the number that have run.
-MIGRATIONS: tuple[Migration, ...] = (_v1,)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
 
 
 class SchemaTooNew(Exception):

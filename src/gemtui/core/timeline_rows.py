@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from gemtui.api.models import StepDeltaEvent, StepStartEvent, TextDelta, Usage
 from gemtui.core.assembler import EventRecord, InteractionState, StepState
+from gemtui.core.cost import Prices
 from gemtui.core.turn import Turn
 
 __all__ = [
@@ -265,6 +266,8 @@ class TimelineRows:
         self._filter = ""
         #: Steps that arrive later start expanded after "expand all".
         self._expand_new = False
+        #: Prices per model, for the cost beside each turn's tokens (none: no cost shown).
+        self.prices: Prices = {}
 
     # ------------------------------------------------------------------ content
 

@@ -24,8 +24,9 @@ Outcome = Literal[
 ]  # fmt: skip
 
 #: How a turn came to be: typed by the user, sent by the tool loop, opened by id (or from a
-#: finished background run), or played back from a recording.
-TurnKind = Literal["prompt", "results", "opened", "replayed"]
+#: finished background run), played back from a recording, or a summary that compresses the
+#: chat (the chain starts over from it: :mod:`gemtui.core.compress`).
+TurnKind = Literal["prompt", "results", "opened", "replayed", "summary"]
 
 #: Outcomes after which the turn's interaction is stored server-side and can be chained onto.
 CHAINABLE_OUTCOMES = frozenset({"completed", "requires_action", "incomplete"})

@@ -41,6 +41,7 @@ from gemtui.api.models import (
 )
 from gemtui.core.assembler import Change, apply
 from gemtui.core.chat_history import ChatHistory
+from gemtui.core.compress import SUMMARY_LABEL, summary_request
 from gemtui.core.conversation import Conversation
 from gemtui.core.jobs import WAITING_POLL, PollPolicy, poll_until_settled
 from gemtui.core.recording import Recording
@@ -179,6 +180,13 @@ class TurnRunner:
                 Asked(results=results, kind="results", label=RESULTS_LABEL)
             )
         return turn
+
+    async def compress(self, instructions: str = "") -> Turn:
+        """Ask the model for a summary of the chat so far, as a turn of its own; once it has
+        completed, the next requests start from that summary instead of the old chain
+        (:mod:`gemtui.core.compress`). ``instructions``: what the summary should also do."""
+        asked = Asked(prompt=summary_request(instructions), kind="summary", label=SUMMARY_LABEL)
+        return await self._streamed_turn(asked)
 
     async def start_background(self, asked: Asked) -> tuple[Turn, Interaction]:
         """Create ``asked`` as a background run (the server keeps it going); returns the turn

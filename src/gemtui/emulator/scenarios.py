@@ -141,6 +141,8 @@ def build_plan(turn: Turn) -> Plan:
         steps = [_transcript(turn)]
     elif request.json_format is not None:
         steps = [_thought(turn, 0, "Filling the schema"), _json_output(turn)]
+    elif turn.prompt.startswith(SUMMARY_CUE):
+        steps = [_summary_output(turn)]
     else:
         steps = _tool_steps(turn)
     if turn.directives.unknown:
@@ -169,6 +171,16 @@ def build_plan(turn: Turn) -> Plan:
 
 
 # --- building blocks -------------------------------------------------------------------------
+
+#: How gemtui's compress asks for a summary (``gemtui.core.compress``); the emulator answers it
+#: with a short summary of the prompts it was given, so a compressed chat visibly shrinks.
+SUMMARY_CUE = "Summarize our conversation so far"
+
+
+def _summary_output(turn: Turn) -> dict[str, Any]:
+    earlier = turn.user_prompts()[:-1]
+    asked = "; ".join(f"«{markdown.quote(prompt, 60)}»" for prompt in earlier) or "nothing yet"
+    return _text_output(f"Summary of the conversation so far: the user asked {asked}.")
 
 
 #: Agents whose runs take minutes and must run in the background (the docs say so of Deep

@@ -17,6 +17,7 @@ from gemtui.core.agent_options import AgentOptionError, parse_agent_config, pars
 from gemtui.core.attachments import Attachment, AttachmentError
 from gemtui.core.attachments import load as load_attachment
 from gemtui.core.json_files import JsonFileError, read_json, read_json_schema
+from gemtui.core.templates import TemplateError, run_template, templates_dir
 from gemtui.core.tool_specs import ToolSpecError, parse_tool_choice, parse_tool_spec
 from gemtui.headless.exits import UsageError
 
@@ -188,10 +189,21 @@ def function_tools(path: str) -> list[dict[str, Any]]:
     return [{**d, "type": "function"} for d in declared]
 
 
+def template_prompt(name: str, args: str, config: Path | None) -> str:
+    """``--template NAME``: the prompt template ``NAME`` beside the config file, with the
+    prompt argument as its ``{{args}}``."""
+    try:
+        return run_template(templates_dir(config), name, args)
+    except TemplateError as error:
+        raise UsageError(str(error)) from None
+
+
 def build_request(args: argparse.Namespace, stdin: IO[str] | None) -> AskRequest:
     """Everything ``args`` (and piped stdin) ask for; raises :class:`UsageError`."""
     piped = read_stdin(stdin)
     prompt, context = args.prompt or "", None
+    if getattr(args, "template", None):
+        prompt = template_prompt(args.template, prompt, getattr(args, "config", None))
     if piped is not None:
         if prompt:
             context = piped

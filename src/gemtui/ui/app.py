@@ -62,6 +62,7 @@ from gemtui.ui.chat.messages import (
 from gemtui.ui.chat.panes import ChatPanes
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
 from gemtui.ui.render.chat_items import AnswerItem, NoticeItem
+from gemtui.ui.session import SESSION_BINDINGS, SESSION_PALETTE, SessionFeatures
 from gemtui.ui.widgets.attachment_bar import AttachmentBar
 from gemtui.ui.widgets.composer import Composer
 from gemtui.ui.widgets.conversation import ConversationView
@@ -140,6 +141,7 @@ PALETTE_COMMANDS = [
      "current directory (s on a selected message)", "media('save')"),
     ("Agents and environments", "Your custom agents and agent environments: create, delete, "
      "use one here, an environment's files (Ctrl+G)", "resources"),
+    *SESSION_PALETTE,
 ]  # fmt: skip
 
 
@@ -175,7 +177,7 @@ class SentDraft:
     restore_over: str = ""
 
 
-class GemtuiApp(App[int]):
+class GemtuiApp(SessionFeatures, App[int]):
     """The chat app: layout, keys and screens. The chat itself is the
     :class:`~gemtui.ui.chat.controller.ChatController`'s; its turns run as the one turn
     worker and report through messages, from which :class:`ChatPanes` updates the panes."""
@@ -225,6 +227,7 @@ class GemtuiApp(App[int]):
         Binding("f4", "jobs", "Jobs", show=False, id="app.jobs", priority=True),
         Binding("f7", "tools", "Tools", show=False, id="app.tools", priority=True),
         Binding("ctrl+g", "resources", "Agents", show=False, id="app.resources", priority=True),
+        *SESSION_BINDINGS,
     ]
 
     def __init__(
@@ -247,7 +250,7 @@ class GemtuiApp(App[int]):
             post=self.post_message,
             approve=DialogApprover(
                 tools=self._function_tools,
-                ask=self.push_screen_wait,
+                ask=self._ask_approval,
                 allow_always=self._allow_always,
                 notice=self._notice_now,
             ),
@@ -613,6 +616,7 @@ class GemtuiApp(App[int]):
             mode=settings.mode_label,
             extras=settings_summary(settings),
         )
+        self.refresh_session_status()
 
     # ------------------------------------------------------------------ background runs
 
@@ -719,6 +723,7 @@ class GemtuiApp(App[int]):
         ChatPanes.release()  # the old chat's cycles may be collected now
         self.panes.show_all()
         self.status.set(last_tokens=None, total_tokens=0, state="ready", environment="")
+        self.refresh_session_status()
         self.composer.focus()
 
     def action_retry(self) -> None:
@@ -1254,8 +1259,10 @@ def keymap_catalogue() -> list[BindingInfo]:
     from gemtui.ui.screens.image_viewer import ImageViewerScreen
     from gemtui.ui.screens.jobs import JobsScreen
     from gemtui.ui.screens.open_by_id import OpenByIdScreen
+    from gemtui.ui.screens.presets import PresetScreen
     from gemtui.ui.screens.resources import ResourceEditorScreen, ResourcesScreen
     from gemtui.ui.screens.settings import SettingsScreen
+    from gemtui.ui.screens.templates import TemplateScreen
     from gemtui.ui.screens.tools import ToolsScreen
 
     return binding_catalogue(
@@ -1279,6 +1286,8 @@ def keymap_catalogue() -> list[BindingInfo]:
             ResourcesScreen,
             ResourceEditorScreen,
             AttachmentOptionsScreen,
+            PresetScreen,
+            TemplateScreen,
         ]
     )
 

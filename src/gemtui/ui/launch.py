@@ -28,16 +28,22 @@ def run_tui(
     config: Path | None = None,
     overrides: dict[str, Any] | None = None,
     app_factory: Callable[..., GemtuiApp] = GemtuiApp,
+    preset: str | None = None,
 ) -> int:
     """Run the app until the user quits; returns the exit code.
 
     Settings come from defaults < the config file < the environment < ``overrides`` (the
     command-line flags); a broken file only adds a warning in the conversation.
     ``app_factory(connection, loaded=…, store=…)`` makes the app (``show`` and ``replay`` pass
-    one that opens their turn at start).
+    one that opens their turn at start). ``preset``: a ``[presets.NAME]`` to start with; an
+    unknown one is a usage error (exit 2), said before the screen changes.
     """
     loaded = load_settings(config, overrides)
     settings = loaded.settings
+    if preset is not None and preset not in settings.presets:
+        known = ", ".join(settings.presets) or "none"
+        sys.stderr.write(f"gemtui: no preset {preset!r} in {loaded.path} (presets: {known})\n")
+        return 2
     api_key = settings.api_key.get_secret_value() if settings.api_key else None
     base_url = settings.base_url
     notice = ""
@@ -69,7 +75,9 @@ def run_tui(
         # textual-image must ask the terminal about graphics before Textual takes it over.
         load_textual_image()
     try:
-        result = app_factory(connection, loaded=loaded, store=store).run()
+        app = app_factory(connection, loaded=loaded, store=store)
+        app.start_preset = preset
+        result = app.run()
     finally:
         if store is not None:
             store.close()

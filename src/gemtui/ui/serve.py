@@ -22,6 +22,7 @@ VALUE_FLAGS = (
     ("--config", "config"),
     ("--api-version", "api_version"),
     ("--theme", "theme"),
+    ("--preset", "preset"),
 )
 SWITCH_FLAGS = (("--demo", "demo"), ("--stateless", "stateless"))
 #: A session's terminal is the browser's (xterm.js, whose clipboard add-on takes OSC 52), not

@@ -16,8 +16,10 @@ from typing import Any
 from textual.message import Message
 
 from gemtui.api.client import InteractionsClient
-from gemtui.api.errors import GemtuiApiError
+from gemtui.api.errors import ApiStatusError, GemtuiApiError
 from gemtui.core.chat_history import ChatHistory, OpenedChat
+from gemtui.core.compress import is_chain_root
+from gemtui.core.context_window import ContextUse, ModelLimits, context_used
 from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.jobs import Job, JobBoard
 from gemtui.core.recording import Recording
@@ -65,6 +67,10 @@ class ChatController:
         self.editing: EditState | None = None
         #: Background runs of this session (F4), polled with whichever client is current.
         self.jobs = JobBoard(client)
+        #: Input token limits per model (the context window), fetched when asked.
+        self.limits = ModelLimits()
+        #: Compress before a request once the chat fills this percentage of the window.
+        self.compress_at: Callable[[], float | None] = lambda: None
 
     def _runner(self) -> TurnRunner:
         return TurnRunner(
@@ -118,6 +124,8 @@ class ChatController:
     ) -> Coroutine[Any, Any, Turn]:
         """The turn for ``prompt``, to run as the app's turn worker."""
         asked = Asked(prompt=prompt, attachments=attachments, attachment_labels=labels)
+        if self.wants_compress():
+            return self._compressed_send(asked)
         return self.runner.send(asked)
 
     def retry(self) -> Coroutine[Any, Any, Turn] | None:
@@ -127,7 +135,7 @@ class ChatController:
         if not turns or turns[-1].reply.outcome in ("completed", "requires_action"):
             return None
         last = turns[-1].asked
-        if last.kind not in ("prompt", "results"):
+        if last.kind not in ("prompt", "results", "summary"):
             return None
         return self.runner.send(last.again())
 
@@ -171,9 +179,11 @@ class ChatController:
         return index
 
     def last_prompt_turn(self) -> Turn | None:
-        """The last turn, if it sent a prompt (what F8 regenerates)."""
+        """The last turn, if it sent a prompt (what F8 regenerates; a summary is asked for
+        again with compress, not sent as a prompt)."""
         turns = self.conversation.turns
-        return turns[-1] if turns and turns[-1].asked.has_user_input else None
+        last = turns[-1] if turns else None
+        return last if last and last.asked.has_user_input and last.asked.kind != "summary" else None
 
     def begin_edit(self, turn: Turn, draft: str) -> EditState:
         """Edit ``turn``'s prompt; ``draft`` (what the composer held) comes back after."""
@@ -187,3 +197,62 @@ class ChatController:
     def leave_edit(self) -> EditState | None:
         editing, self.editing = self.editing, None
         return editing
+
+    # ------------------------------------------------------------------ the context window
+
+    def context_use(self) -> ContextUse | None:
+        """How much of the model's input window the chat fills (``None``: nothing reported
+        yet); the limit is there once :meth:`fetch_limit` found it (never for an agent)."""
+        used = context_used(self.conversation)
+        if used is None:
+            return None
+        settings = self.conversation.settings
+        return ContextUse(used, None if settings.agent else self.limits.get(settings.model))
+
+    async def fetch_limit(self, model: str) -> int | None:
+        """The input token limit of ``model``, from the cache or the models endpoint (``None``
+        when the endpoint does not know the model). Raises the request's other errors."""
+        client = self._client()
+
+        async def ask(name: str) -> int | None:
+            try:
+                return (await client.get_model(name)).input_token_limit
+            except ApiStatusError as error:
+                if error.status == 404:
+                    return None
+                raise
+
+        return await self.limits.fetch(model, ask)
+
+    def can_compress(self) -> bool:
+        """Whether there is a chain to compress: a finished turn after the last summary."""
+        for turn in reversed(self.conversation.turns):
+            if is_chain_root(turn):
+                return False
+            if turn.chainable:
+                return True
+        return False
+
+    def compress(self, instructions: str = "") -> Coroutine[Any, Any, Turn] | None:
+        """The summary turn that compresses the chat, to run as the app's turn worker
+        (``None``: nothing to compress). ``instructions``: what the summary should also do."""
+        if not self.can_compress():
+            return None
+        return self.runner.compress(instructions)
+
+    def wants_compress(self) -> bool:
+        """Whether the next request should compress first (``compress_at`` reached)."""
+        threshold = self.compress_at()
+        use = self.context_use()
+        share = use.share if use is not None else None
+        return (
+            threshold is not None
+            and share is not None
+            and share * 100 >= threshold
+            and (self.can_compress())
+        )
+
+    async def _compressed_send(self, asked: Asked) -> Turn:
+        """Compress, then send ``asked`` (from the summary if it came, else as it was)."""
+        await self.runner.compress()
+        return await self.runner.send(asked)

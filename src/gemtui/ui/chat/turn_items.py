@@ -50,7 +50,9 @@ def _shows_a_step(item: ChatItem) -> bool:
 
 
 def _note(turn: Turn) -> str:
-    """What stands for the prompt of a turn that has no prompt text."""
+    """What stands for the prompt of a turn that has no prompt text (or what a summary is)."""
+    if turn.asked.kind == "summary":
+        return "(compress: the next turns start from this summary)"
     if turn.asked.prompt:
         return ""
     if turn.asked.kind == "replayed":

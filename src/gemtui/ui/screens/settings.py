@@ -209,6 +209,11 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
     def _compose_model(self) -> ComposeResult:
         s = self.settings
         yield Label("Model", classes="section")
+        if s.presets:  # a preset fills the fields below; Ctrl+S then saves them
+            yield from self._field(
+                "Preset (fills these)",
+                Select([(name, name) for name in s.presets], prompt="none", id="preset"),
+            )
         yield from self._field(
             "Model",
             Input(s.model, id="model", suggester=SuggestFromList(KNOWN_MODELS)),
@@ -434,6 +439,35 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             "Labels (key=value)",
             TextArea("\n".join(f"{k}={v}" for k, v in s.labels.items()), id="labels"),
         )
+
+    async def on_select_changed(self, event: Select.Changed) -> None:
+        """A preset chosen: its values go into the fields (over the settings the pane opened
+        with), to be saved or changed further."""
+        if event.select.id != "preset" or event.value is Select.NULL:
+            return
+        event.stop()
+        await self.mount_later_sections()
+        self.load_values(self.settings.with_preset(str(event.value)))
+
+    def load_values(self, s: Settings) -> None:
+        """Put the model, system instruction, generation config and tools of ``s`` into the
+        form (the later sections must be mounted)."""
+        self.query_one("#model", Input).value = s.model
+        self.query_one("#agent", Input).value = _text(s.agent)
+        self.query_one("#system-instruction", TextArea).load_text(_text(s.system_instruction))
+        generation = s.generation
+        for name in ("temperature", "top_p", "max_output_tokens", "seed"):
+            field = self.query_one(f"#{field_id('generation', name)}", Input)
+            field.value = _text(getattr(generation, name))
+        stops = self.query_one(f"#{field_id('generation', 'stop_sequences')}", TextArea)
+        stops.load_text("\n".join(generation.stop_sequences))
+        for name in ("thinking_level", "thinking_summaries"):
+            choice = self.query_one(f"#{field_id('generation', name)}", Select)
+            choice.value = getattr(generation, name) or Select.NULL
+        for name in BUILT_IN_TOOLS:
+            self.query_one(f"#{field_id('tools', name)}", Checkbox).value = getattr(s.tools, name)
+        for number, function in enumerate(s.functions):
+            self.query_one(f"#function-{number}", Checkbox).value = function.enabled
 
     def _field(self, label: str, widget: Input | Select[Any] | TextArea) -> ComposeResult:
         """A labelled field (its error line is made when it first has an error); one-line

@@ -37,6 +37,13 @@ class StatusInfo:
     environment: str = ""
     #: Attachments going up to the Files API ("uploading clip.mp4 40%").
     uploads: str = ""
+    #: How much of the input window the chat fills (``ctx 15.2k / 1M (2%)``); ``context_alert``
+    #: when it is near the limit.
+    context: str = ""
+    context_alert: bool = False
+    #: What the last turn and the whole chat cost, when the model has a price
+    #: (``$0.0012 / $0.0150``).
+    cost: str = ""
 
 
 class StatusBar(Static):
@@ -78,6 +85,12 @@ class StatusBar(Static):
             text.append(f"· {clean_terminal_text(info.uploads)} ", style=style("status--notice"))
         if info.jobs_running:
             text.append(f"· {info.jobs_running} in background ", style=style("status--notice"))
+        if info.context:
+            text.append(
+                f"· {info.context} ", style=style("status--alert") if info.context_alert else ""
+            )
+        if info.cost:
+            text.append(f"· {info.cost} ")
         if info.last_tokens is not None:
             text.append(f"· tokens {info.last_tokens:,} (total {info.total_tokens:,}) ")
         if info.new_below:

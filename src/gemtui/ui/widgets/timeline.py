@@ -25,6 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from gemtui.api.models import STEP_TYPES
+from gemtui.core.cost import format_cost, format_total, total_cost, turn_cost
 from gemtui.core.safety import clean_terminal_text
 from gemtui.core.timeline_rows import (
     EventRow,
@@ -197,6 +198,9 @@ class TimelineList(ScrollView, can_focus=True):
     def _summary_segments(self, width: int) -> list[Segment]:
         count = self.rows.turn_count
         text = f"Conversation · {count} turn{'s' if count != 1 else ''} · "
+        total = total_cost(self.rows.turns(), self.rows.prices)
+        if total is not None:
+            text += f"{format_total(total)} · "
         text += _usage_text(self.rows.conversation_usage())
         if self.rows.filter:
             text += f" · filter «{_plain(self.rows.filter)}»"
@@ -230,7 +234,9 @@ class TimelineList(ScrollView, can_focus=True):
             f"error {_plain(str(failure.code))}: {_plain(failure.message or '')} · "
             for failure in row.state.interaction.errors or ()
         )
-        text = "    " + failures + _usage_text(usage_parts(row.state.interaction.usage))
+        cost = turn_cost(row.source, self.rows.prices)
+        text = "    " + failures + (f"{format_cost(cost)} · " if cost is not None else "")
+        text += _usage_text(usage_parts(row.state.interaction.usage))
         if row.state.error is not None:
             error = row.state.error
             text += f" · error {_plain(str(error.code))}: {_plain(error.message or '')}"

@@ -1,0 +1,101 @@
+"""The preset selector: the named presets of the config file, to apply to this conversation.
+
+Each row is a preset's name and what it sets; the first row goes back to the settings of F2
+and the config file without a preset. Choosing one changes the next turns of this
+conversation only (F2's preset field makes it the saved settings instead).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from gemtui.config import PresetSettings
+from gemtui.core.safety import one_line
+
+#: The row that stands for "no preset": its name and what it means.
+NO_PRESET = ("(none)", "the settings of F2 and the config file")
+
+
+def describe_preset(preset: PresetSettings) -> str:
+    """What a preset sets, in a few words: model, tools, system instruction, generation."""
+    parts = []
+    if preset.agent or preset.model:
+        parts.append(preset.agent or preset.model or "")
+    if preset.tools is not None:
+        parts.append("tools: " + (", ".join(preset.tools) or "none"))
+    if preset.system_instruction:
+        parts.append(f"system: {one_line(preset.system_instruction)}")
+    if preset.generation is not None:
+        parts += [f"{k} {v}" for k, v in preset.generation.model_dump(exclude_unset=True).items()]
+    return " · ".join(parts) or "changes nothing"
+
+
+def preset_row(name: str, description: str) -> Table:
+    row = Table.grid(expand=True, padding=(0, 1))
+    row.add_column(no_wrap=True, max_width=24, overflow="ellipsis")
+    row.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+    row.add_row(Text(one_line(name), style="bold"), Text(one_line(description)))
+    return row
+
+
+class PresetScreen(ModalScreen[str | None]):
+    """Dismisses with the chosen preset's name, ``""`` for no preset, or ``None`` (closed)."""
+
+    BINDINGS = [
+        Binding("enter", "choose", "Apply", id="presets.apply", priority=True),
+        Binding("escape", "close", "Close", id="presets.close"),
+    ]
+
+    DEFAULT_CSS = """
+    PresetScreen { align: center middle; }
+    PresetScreen > Vertical {
+        width: 100%; max-width: 100; height: auto; max-height: 100%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    PresetScreen #presets-help { color: $text-muted; }
+    """
+
+    def __init__(self, presets: Mapping[str, PresetSettings], where: str = "") -> None:
+        super().__init__()
+        self.names = ["", *presets]
+        self.presets = dict(presets)
+        self.where = where
+
+    def compose(self) -> ComposeResult:
+        rows = [Option(preset_row(*NO_PRESET), id="preset-none")]
+        rows += [
+            Option(preset_row(name, describe_preset(preset)), id=f"preset-{number}")
+            for number, (name, preset) in enumerate(self.presets.items())
+        ]
+        with Vertical():
+            yield Static("Presets: for the next turns of this conversation")
+            yield OptionList(*rows, id="presets", compact=True)
+            help_text = "Enter apply  Esc close"
+            if not self.presets:
+                help_text = f"No presets yet: add [presets.NAME] to {self.where}. {help_text}"
+            yield Static(Text(help_text), id="presets-help")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = 1 if self.presets else 0
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_choose()
+
+    def action_choose(self) -> None:
+        index = self.query_one(OptionList).highlighted
+        self.dismiss(self.names[index] if index is not None else None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
