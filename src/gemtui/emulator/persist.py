@@ -167,7 +167,7 @@ class PersistentRecords:
 
     def _open(self) -> sqlite3.Connection | None:
         try:
-            return self._connect()
+            return self._connect_when_free()
         except sqlite3.OperationalError as error:  # locked too long, unreadable, no space
             log.warning("emulator data file %s cannot be used (%s): nothing kept", self.path, error)
             return None
@@ -187,6 +187,24 @@ class PersistentRecords:
         except OSError as error:
             log.warning("emulator data file %s cannot be made (%s): nothing kept", self.path, error)
             return None
+
+    def _connect_when_free(self) -> sqlite3.Connection | None:
+        """:meth:`_connect`, tried again while another process sets the same new file up.
+
+        Switching a fresh file to WAL needs it to itself and SQLite reports ``database is
+        locked`` at once there instead of waiting out the busy timeout, so two emulators
+        started together would otherwise leave one of them in memory only."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        pause = 0.01
+        while True:
+            try:
+                return self._connect()
+            except sqlite3.OperationalError as error:
+                busy = "locked" in str(error) or "busy" in str(error)
+                if not busy or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
     def _connect(self) -> sqlite3.Connection | None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
