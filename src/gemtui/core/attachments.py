@@ -16,7 +16,7 @@ import base64
 import mimetypes
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -138,6 +138,8 @@ class Attachment:
     #: The file's size in bytes; 0 for a URL.
     size: int
     item: dict[str, Any]
+    #: Where it came from (an absolute path or the URL), to attach it again to a saved draft.
+    source: str = ""
 
     @property
     def is_url(self) -> bool:
@@ -181,7 +183,8 @@ def load(source: str, attached: Iterable[Attachment] = ()) -> Attachment:
     """An attachment for a path or an http(s) URL, checked to fit beside ``attached``."""
     attachment = from_url(source) if is_url(source) else from_file(source)
     check_total([*attached, attachment])
-    return attachment
+    where = attachment.name if attachment.is_url else os.path.abspath(source)
+    return replace(attachment, source=where)
 
 
 def from_url(url: str) -> Attachment:

@@ -55,6 +55,7 @@ from gemtui.ui.chat.messages import (
     TurnStarted,
 )
 from gemtui.ui.chat.panes import ChatPanes
+from gemtui.ui.habits import HABIT_BINDINGS, HABIT_PALETTE, HabitsMixin
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
 from gemtui.ui.render.chat_items import AnswerItem, NoticeItem
 from gemtui.ui.widgets.attachment_bar import AttachmentBar
@@ -116,6 +117,7 @@ PALETTE_COMMANDS = [
     ("Toggle URL context", "For this conversation's next requests", "toggle_tool('url_context')"),
     ("Copy the last interaction id", "i copies the id of a selected message's turn",
      "copy_last_id"),
+    *HABIT_PALETTE,
 ]  # fmt: skip
 
 
@@ -149,7 +151,7 @@ class SentDraft:
     restore_over: str = ""
 
 
-class GemtuiApp(App[int]):
+class GemtuiApp(HabitsMixin, App[int]):
     """The chat app: layout, keys and screens. The chat itself is the
     :class:`~gemtui.ui.chat.controller.ChatController`'s; its turns run as the one turn
     worker and report through messages, from which :class:`ChatPanes` updates the panes."""
@@ -198,7 +200,9 @@ class GemtuiApp(App[int]):
         Binding("ctrl+b", "send_background", "Background", show=False, id="app.send_background"),
         Binding("f4", "jobs", "Jobs", show=False, id="app.jobs", priority=True),
         Binding("f7", "tools", "Tools", show=False, id="app.tools", priority=True),
+        *HABIT_BINDINGS,
     ]
+    PALETTE = PALETTE_COMMANDS
 
     def __init__(
         self,
@@ -381,6 +385,7 @@ class GemtuiApp(App[int]):
                     f"Unknown theme {settings.theme!r}.", "F2 lists the themes.", level="warning"
                 )
             )
+        self.composer.set_vim(settings.vim_mode)
         if not settings.keymap:  # nothing remapped: no need to load every dialog to check it
             self.set_keymap({})
             return
@@ -631,8 +636,12 @@ class GemtuiApp(App[int]):
     def action_new_conversation(self) -> None:
         if self._turn_worker is not None:
             self._turn_worker.cancel()
+        if self.drafts is not None:
+            self.drafts.leaving()
         self._leave_edit(restore=False)
         self.chat.new_chat()
+        if self.drafts is not None:
+            self.drafts.arrived()
         ChatPanes.release()  # the old chat's cycles may be collected now
         self.panes.show_all()
         self.status.set(last_tokens=None, total_tokens=0, state="ready", environment="")
@@ -784,12 +793,16 @@ class GemtuiApp(App[int]):
         if self.busy:
             self.notify("A turn is running: Escape cancels it first.", severity="warning")
             return
+        if self.drafts is not None:
+            self.drafts.leaving()
         self._leave_edit(restore=False)
         try:
             self.chat.open_stored(conversation_id)
         except StoreError as error:
             self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
             return
+        if self.drafts is not None:
+            self.drafts.arrived()
         ChatPanes.release()
         self.panes.show_all()
         self._show_settings_in_force()
@@ -949,8 +962,9 @@ class GemtuiApp(App[int]):
 
     # ------------------------------------------------------------------ the rest
 
-    def action_export(self, fmt: str) -> None:
-        """Write the current conversation from the history to a file (mode 0600)."""
+    def action_export(self, fmt: str, target: str | None = None) -> None:
+        """Write the current conversation from the history to a file (mode 0600): ``target``,
+        else one in the data dir's ``exports``."""
         if not self._history_available():
             return
         store = self.store
@@ -968,6 +982,8 @@ class GemtuiApp(App[int]):
             return
         text = export_conversation(fmt, summary, turns, secrets=self.connection.secrets)
         path = data_dir() / "exports" / f"conversation-{summary.id}.{fmt}"
+        if target:
+            path = Path(target).expanduser()
         try:
             write_private(path, text)
         except OSError as error:
@@ -1010,15 +1026,23 @@ class GemtuiApp(App[int]):
     def on_step_detail_copy_requested(self, message: StepDetail.CopyRequested) -> None:
         self._copy(message.text)
 
-    def action_help(self) -> None:
-        """The keys in force where the reader is (F1 again closes them)."""
+    def action_help(self, commands_first: bool = False) -> None:
+        """The keys in force where the reader is (F1 again closes them); in the prompt, the
+        slash commands too (``commands_first``: /help, which shows them first)."""
         from gemtui.ui.screens.help_screen import HelpScreen, help_sections
 
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:
             order = [info.id for info in keymap_catalogue()]
-            self.push_screen(HelpScreen(help_sections(self, self.screen, order)))
+            sections = help_sections(self, self.screen, order)
+            if commands_first:
+                sections = [*self.slash_help_sections(), *sections]
+            elif self.focused is self.composer:  # before the text editor's inherited keys
+                at = next((n for n, s in enumerate(sections) if s.title == "Text editor"),
+                          len(sections))  # fmt: skip
+                sections[at:at] = self.slash_help_sections()
+            self.push_screen(HelpScreen(sections))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "turn":
@@ -1089,6 +1113,7 @@ def keymap_catalogue() -> list[BindingInfo]:
     from gemtui.ui.screens.open_by_id import OpenByIdScreen
     from gemtui.ui.screens.settings import SettingsScreen
     from gemtui.ui.screens.tools import ToolsScreen
+    from gemtui.ui.widgets.find_bar import FindBar
 
     return binding_catalogue(
         [
@@ -1108,6 +1133,7 @@ def keymap_catalogue() -> list[BindingInfo]:
             BranchListScreen,
             HelpScreen,
             ApprovalScreen,
+            FindBar,
         ]
     )
 

@@ -24,6 +24,7 @@ from textual.timer import Timer
 
 from gemtui.ui.render.chat_items import ChatItem
 from gemtui.ui.render.lines import RenderContext
+from gemtui.ui.widgets.conversation_find import ConversationFinder, Match
 from gemtui.ui.widgets.image_actions import open_images, save_selected_images
 
 #: Items whose rendered lines stay cached; the rest keep only their height.
@@ -51,7 +52,11 @@ class ConversationView(ScrollView, can_focus=True):
         Binding("i", "copy_id", "Copy id", show=False, id="conversation.copy_id"),
         Binding("o", "open_image", "View image", show=False, id="conversation.open_image"),
         Binding("s", "save_image", "Save image", show=False, id="conversation.save_image"),
-    ]
+        Binding("slash", "app.find", "Find", show=False, id="conversation.find"),
+        Binding("n", "app.find_step(1)", "Next match", show=False, id="conversation.find_next"),
+        Binding("N", "app.find_step(-1)", "Previous match", show=False,
+                id="conversation.find_previous"),
+    ]  # fmt: skip
 
     COMPONENT_CLASSES = {
         "conversation--user-label",
@@ -64,6 +69,8 @@ class ConversationView(ScrollView, can_focus=True):
         "conversation--error",
         "conversation--cursor",
         "conversation--success",
+        "conversation--match",
+        "conversation--match-current",
     }
 
     class Selected(Message):
@@ -124,6 +131,8 @@ class ConversationView(ScrollView, can_focus=True):
         #: When the view last scrolled to follow the tail, and the pending catch-up scroll.
         self._last_follow = 0.0
         self._follow_timer: Timer | None = None
+        #: The find bar's search (Ctrl+F), while it is open.
+        self.finder: ConversationFinder | None = None
 
     # ------------------------------------------------------------------ content
 
@@ -360,6 +369,12 @@ class ConversationView(ScrollView, can_focus=True):
         gutter_style = self.get_component_rich_style("conversation--cursor") if selected else base
         gutter = Strip([Segment("▌ " if selected else "  ", gutter_style)], GUTTER)
         content = lines[inner].apply_style(base)
+        if self.finder is not None:
+            styles = (
+                self.get_component_rich_style("conversation--match"),
+                self.get_component_rich_style("conversation--match-current"),
+            )
+            content = self.finder.highlight(index, inner, content, 0, styles)
         strip = Strip.join([gutter, content]).crop_extend(scroll_x, scroll_x + width, base)
         return strip.apply_offsets(scroll_x, line_y)
 
@@ -449,3 +464,33 @@ class ConversationView(ScrollView, can_focus=True):
             f"({block.language or 'no language'}, {lines} line{'s' if lines != 1 else ''})"
         )
         self.post_message(self.CopyRequested(block.code, what))
+
+    # ------------------------------------------------------------------ scrolling and finding
+
+    def scroll_lines(self, lines: int) -> None:
+        """Scroll by ``lines`` (negative: up) without touching the selection."""
+        self.scroll_to(y=self.scroll_y + lines, animate=False)
+
+    def start_find(self) -> ConversationFinder:
+        """Highlight the matches of a finder from now on (one per view)."""
+        if self.finder is None:
+            self.finder = ConversationFinder(
+                self._item_lines, self._render_key, lambda: len(self.items)
+            )
+        return self.finder
+
+    def stop_find(self) -> None:
+        self.finder = None
+        self.refresh()
+
+    def _render_key(self, index: int) -> tuple[int, int]:
+        return (self.items[index].version, self._content_width)
+
+    def show_match(self, match: Match | None) -> None:
+        """Scroll the match into view (a third of the way down) and repaint the highlights."""
+        if match is not None and match.item < len(self._offsets):
+            y = self._offsets[match.item] + match.line
+            height = self.scrollable_content_region.height
+            if not self.scroll_y <= y < self.scroll_y + height:
+                self.scroll_to(y=max(0, y - height // 3), animate=False)
+        self.refresh()
