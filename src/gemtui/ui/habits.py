@@ -145,17 +145,18 @@ class HabitsMixin:
         self._app._show_settings_in_force()
 
     def copy_answer(self, number: int) -> None:
-        """Copy the ``number``-th last answer (1: the last one)."""
+        """Copy the ``number``-th last answer (1: the last one); a number with no answer
+        raises :class:`~gemtui.ui.chat.commands.CommandError`."""
         app = self._app
         answers = [item for item in app.view.items if isinstance(item, AnswerItem)]
         if not answers:
-            app.notify("No answer to copy yet.", severity="warning")
-        elif not 1 <= number <= len(answers):
-            app.notify(f"There are {len(answers)} answers: /copy 1 to /copy {len(answers)}.",
-                       severity="warning")  # fmt: skip
-        else:
-            what = "" if number == 1 else f"Answer {number} from the last"
-            app._copy(answers[-number].copy_text(), what)
+            raise commands.CommandError("No answer to copy yet.")
+        if not 1 <= number <= len(answers):
+            raise commands.CommandError(
+                f"There are {len(answers)} answers: /copy 1 to /copy {len(answers)}."
+            )
+        what = "" if number == 1 else f"Answer {number} from the last"
+        app._copy(answers[-number].copy_text(), what)
 
     def search_history(self, query: str) -> None:
         """The history search (Ctrl+R), with ``query`` typed in."""

@@ -189,12 +189,12 @@ class VimKeys:
 
     def _leave_insert(self) -> None:
         change, self._inserting = self._inserting, None
-        if change is not None and self._insert_repeat > 1 and not self._replaying:
-            for _ in range(self._insert_repeat - 1):
+        if change is not None:
+            for _ in range(self._insert_repeat - 1):  # 3ix<Esc> types x three times
                 self._type(change.inserted)
+            if not self._replaying:
+                self.last_change = change
         self._insert_repeat = 1
-        if change is not None and not self._replaying:
-            self.last_change = change
         row, column = self.area.cursor_location
         if column > 0:
             self.area.move_cursor((row, column - 1))
@@ -232,6 +232,8 @@ class VimKeys:
             return "x"
         if key in NEWLINE:
             return "j"
+        if character == " ":
+            return "l"
         if character is not None and len(character) == 1 and character.isprintable():
             return character
         return None
@@ -488,8 +490,9 @@ class VimKeys:
         try:
             self._run(list(keys))
             if self.mode == "insert":
+                if self._inserting is not None:
+                    self._inserting.inserted = list(change.inserted)
                 self._type(change.inserted)
-                self._inserting = None
                 self._leave_insert()
         finally:
             self._replaying = False
