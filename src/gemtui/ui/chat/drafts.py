@@ -46,6 +46,11 @@ class DraftKeeper:
         #: widgets are then gone, this is not).
         self._pending: Draft | None = None
 
+    @property
+    def unsaved(self) -> bool:
+        """Whether a change waits for its save."""
+        return self._pending is not None
+
     def _slot_now(self) -> str:
         return slot_name(self.app.conversation_id)
 
