@@ -206,4 +206,4 @@ async def test_f1_in_the_prompt_lists_the_commands_before_the_text_editor_keys(e
         await pilot.press("f1")
         titles = [section.title for section in app.screen.sections]
         assert titles[-1] == "Text editor"
-        assert titles.index("Completion of slash commands") < titles.index("Text editor")
+        assert titles.index("Slash completion") < titles.index("Text editor")

@@ -1041,7 +1041,7 @@ class GemtuiApp(HabitsMixin, App[int]):
             elif self.focused is self.composer:  # before the text editor's inherited keys
                 at = next((n for n, s in enumerate(sections) if s.title == "Text editor"),
                           len(sections))  # fmt: skip
-                sections[at:at] = self.slash_help_sections()
+                sections[at:at] = self.slash_help_sections(full=False)
             self.push_screen(HelpScreen(sections))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -131,15 +131,18 @@ class HabitsMixin:
     def action_slash_help(self) -> None:
         self.show_command_help()
 
-    def slash_help_sections(self) -> list[HelpSection]:
+    def slash_help_sections(self, *, full: bool = True) -> list[HelpSection]:
+        """The slash commands and the keys of their completion list; ``full=False`` (F1 in the
+        prompt): only the keys, and where the list of commands is."""
         from gemtui.ui.screens.help_screen import HelpSection
 
+        # Short titles: they share the keys' column, whose widest entry sets its width.
+        keys = HelpSection("Slash completion", COMPLETION_KEYS)
+        if not full:
+            return [HelpSection(keys.title, (*keys.rows, ("/help", "every slash command")))]
         table = self.command_table()
         rows = tuple((command.line, command.summary) for command in table.values())
-        return [
-            HelpSection("Slash commands (type them in the prompt)", rows),
-            HelpSection("Completion of slash commands", COMPLETION_KEYS),
-        ]
+        return [HelpSection("Slash commands", rows), keys]
 
     def show_settings_in_force(self) -> None:
         self._app._show_settings_in_force()
