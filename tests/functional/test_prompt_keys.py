@@ -215,3 +215,29 @@ async def test_the_editor_cannot_take_over_a_session_without_a_terminal(emulator
         assert app.composer.text == "my draft"
         await pilot.press("ctrl+x", "x")  # Ctrl+X then another key: the line is cut
         assert app.composer.text == "x"
+
+
+async def test_editor_and_vim_keys_are_settings_of_f2(emulator, tmp_path: Path, monkeypatch):
+    import tomllib
+
+    from textual.widgets import Input, Switch
+
+    from gemtui.ui.screens.settings import SettingsScreen
+
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    app = make_app(emulator, loaded=LoadedSettings(Settings(), tmp_path / "config.toml"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        await screen.mount_later_sections()
+        screen.query_one("#editor", Input).value = "nano -w"
+        screen.query_one("#vim_mode", Switch).toggle()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.user_settings.editor == "nano -w"
+        assert app.composer.vim is not None
+        assert app.query_one("#composer-box").border_title == "vim: insert"
+    written = tomllib.loads((tmp_path / "config.toml").read_text(encoding="utf-8"))
+    assert (written["editor"], written["vim_mode"]) == ("nano -w", True)
