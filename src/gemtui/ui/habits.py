@@ -18,10 +18,8 @@ from textual.widget import Widget
 from textual.widgets import TextArea
 
 from gemtui.core.drafts import DraftFiles, drafts_dir
-from gemtui.core.editor import EditorError, edit_text, find_editor
 from gemtui.core.safety import clean_draft_text
 from gemtui.core.store import StoreError
-from gemtui.ui.chat import commands
 from gemtui.ui.chat.drafts import DraftKeeper
 from gemtui.ui.render.chat_items import AnswerItem
 from gemtui.ui.widgets.attachment_bar import AttachmentBar
@@ -30,6 +28,7 @@ from gemtui.ui.widgets.slash_popup import SlashPopup
 
 if TYPE_CHECKING:
     from gemtui.ui.app import GemtuiApp
+    from gemtui.ui.chat.commands import SlashCommand
     from gemtui.ui.screens.help_screen import HelpSection
     from gemtui.ui.widgets.find_bar import FindBar
 
@@ -105,7 +104,11 @@ class HabitsMixin:
         popup = app.composer.popup
         if popup is not None:
             text = app.composer.text
-            found = commands.candidates(app, self.command_table(), text) if text[:1] == "/" else []
+            found = []
+            if text[:1] == "/":
+                from gemtui.ui.chat.commands import candidates  # on the first "/": start-up
+
+                found = candidates(app, self.command_table(), text)
             popup.offer(text, found)
             app.query_one("#composer-box").set_class(popup.is_open, "-completing")
 
@@ -115,12 +118,16 @@ class HabitsMixin:
 
     # ------------------------------------------------------------------ slash commands
 
-    def command_table(self) -> dict[str, commands.SlashCommand]:
-        return commands.command_table(self.PALETTE)
+    def command_table(self) -> dict[str, SlashCommand]:
+        from gemtui.ui.chat.commands import command_table
+
+        return command_table(self.PALETTE)
 
     def on_composer_command_submitted(self, message: Composer.CommandSubmitted) -> None:
+        from gemtui.ui.chat.commands import run
+
         app = self._app
-        if commands.run(app, self.command_table(), message.text):
+        if run(app, self.command_table(), message.text):
             app.composer.remember(message.text)
             app.composer.load_text("")
 
@@ -150,12 +157,14 @@ class HabitsMixin:
     def copy_answer(self, number: int) -> None:
         """Copy the ``number``-th last answer (1: the last one); a number with no answer
         raises :class:`~gemtui.ui.chat.commands.CommandError`."""
+        from gemtui.ui.chat.commands import CommandError
+
         app = self._app
         answers = [item for item in app.view.items if isinstance(item, AnswerItem)]
         if not answers:
-            raise commands.CommandError("No answer to copy yet.")
+            raise CommandError("No answer to copy yet.")
         if not 1 <= number <= len(answers):
-            raise commands.CommandError(
+            raise CommandError(
                 f"There are {len(answers)} answers: /copy 1 to /copy {len(answers)}."
             )
         what = "" if number == 1 else f"Answer {number} from the last"
@@ -189,6 +198,8 @@ class HabitsMixin:
 
     def action_external_editor(self) -> None:
         """Edit the draft in the user's editor; the text comes back into the prompt."""
+        from gemtui.core.editor import EditorError, edit_text, find_editor  # on first use
+
         app = self._app
         if app.busy:
             app.notify("The editor opens once the answer has ended (Escape cancels it).",
@@ -200,7 +211,7 @@ class HabitsMixin:
             app.notify(str(error), severity="warning", timeout=12, markup=False)
             return
         composer = app.composer
-        failure: EditorError | None = None
+        failure: Exception | None = None
         edited = None
         try:
             with app.suspend():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from rich.style import Style
@@ -22,9 +23,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
+if TYPE_CHECKING:
+    from gemtui.ui.widgets.conversation_find import ConversationFinder, Match
+
 from gemtui.ui.render.chat_items import ChatItem
 from gemtui.ui.render.lines import RenderContext
-from gemtui.ui.widgets.conversation_find import ConversationFinder, Match
 from gemtui.ui.widgets.image_actions import open_images, save_selected_images
 
 #: Items whose rendered lines stay cached; the rest keep only their height.
@@ -474,6 +477,8 @@ class ConversationView(ScrollView, can_focus=True):
     def start_find(self) -> ConversationFinder:
         """Highlight the matches of a finder from now on (one per view)."""
         if self.finder is None:
+            from gemtui.ui.widgets.conversation_find import ConversationFinder  # on first use
+
             self.finder = ConversationFinder(
                 self._item_lines, self._render_key, lambda: len(self.items)
             )

@@ -9,12 +9,15 @@ conversation still in view; the chosen row stays in the window as it moves.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widget import Widget
 
 from gemtui.core.safety import one_line
-from gemtui.ui.chat.commands import Candidate
+
+if TYPE_CHECKING:
+    from gemtui.ui.chat.commands import Candidate
 
 ROWS = 6
 
