@@ -38,8 +38,6 @@ class DraftKeeper:
         #: The slot the composer's draft belongs to.
         self.slot = self._slot_now()
         self._timer: Timer | None = None
-        #: While a draft is being put back, its own change events are no news.
-        self._restoring = False
         #: Called after each save (tests wait on it instead of on the clock).
         self.on_saved: Callable[[str], None] = lambda _slot: None
         #: The draft as of the last change, not saved yet (the app may be closing: its
@@ -65,8 +63,6 @@ class DraftKeeper:
 
     def changed(self) -> None:
         """The draft changed: save it within SAVE_DELAY."""
-        if self._restoring:
-            return
         self._pending = self.current()
         if self._timer is None:
             self._timer = self.app.set_timer(SAVE_DELAY, self.save, name="save-draft")
@@ -112,17 +108,11 @@ class DraftKeeper:
         """Put the slot's draft in the composer and its attachments above it."""
         draft = self.files.load(self.slot)
         app = self.app
-        self._restoring = True
-        try:
-            app.composer.load_text(draft.text)
-            app.composer.move_cursor(app.composer.document.end)
-            bar = app.attachment_bar
-            bar.take()
-            for source in draft.sources:
-                bar.add(source)  # a file gone since is refused with its reason, and left out
-        finally:
-            # The events of these changes arrive after this; let them pass first.
-            app.call_after_refresh(self._restored)
-
-    def _restored(self) -> None:
-        self._restoring = False
+        # The change events of this come back as a save of the same draft: harmless, and
+        # ignoring them could also ignore keys typed meanwhile.
+        app.composer.load_text(draft.text)
+        app.composer.move_cursor(app.composer.document.end)
+        bar = app.attachment_bar
+        bar.take()
+        for source in draft.sources:
+            bar.add(source)  # a file gone since is refused with its reason, and left out
