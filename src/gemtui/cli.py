@@ -59,6 +59,20 @@ def build_parser(*, resources: bool = True) -> argparse.ArgumentParser:
         "--stateless", action="store_true", help="resend the history each turn (store: false)"
     )
     parser.add_argument(
+        "--continue",
+        dest="continue_last",
+        action="store_true",
+        help="open the last conversation of the history and go on with it",
+    )
+    parser.add_argument(
+        "--resume",
+        nargs="?",
+        const="",
+        metavar="ID",
+        help="open a stored conversation: a conversation number or an interaction id (v1_…); "
+        "with no ID, the list of conversations",
+    )
+    parser.add_argument(
         "--serve",
         action="store_true",
         help="serve the TUI in a web browser (textual-serve) instead of this terminal",
@@ -410,6 +424,10 @@ def _run_tui(args: argparse.Namespace) -> int:
         from gemtui.ui.serve import serve
 
         return serve(args, args.serve_host or SERVE_HOST, args.serve_port or SERVE_PORT)
+    if args.continue_last or args.resume is not None:
+        from gemtui.ui.reopen_launch import run_resume
+
+        return run_resume(None if args.continue_last else args.resume, **_tui_options(args))
     from gemtui.ui.launch import run_tui
 
     return run_tui(**_tui_options(args), preset=args.preset)
@@ -486,6 +504,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--serve serves the chat TUI; it does not combine with a command")
     if not args.serve and (args.serve_host or args.serve_port is not None):
         parser.error("--host and --port go with --serve")
+    if args.continue_last and args.resume is not None:
+        parser.error("--continue opens the last conversation, --resume a given one: not both")
+    if (args.continue_last or args.resume is not None) and (args.command or args.serve):
+        parser.error("--continue and --resume start the chat TUI; they go without a command")
     handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
         None: _run_tui,
         "ask": _run_ask,

@@ -461,6 +461,11 @@ class Settings(BaseSettings):
     clipboard: Literal["auto", "osc52", "local"] = "auto"
     #: How much goes to the log file (``gemtui.log`` in the user state dir; never the key).
     log_level: Literal["debug", "info", "warning", "error"] = "warning"
+    #: The editor Ctrl+G opens the prompt in (a command, split as a shell would); unset,
+    #: ``$VISUAL`` then ``$EDITOR``.
+    editor: str | None = None
+    #: Vim keys in the prompt (starts in insert mode; Escape goes to normal mode).
+    vim_mode: bool = False
 
     @classmethod
     def settings_customise_sources(
@@ -486,7 +491,7 @@ class Settings(BaseSettings):
     def _empty_key_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
-    @field_validator("agent", "system_instruction", mode="before")
+    @field_validator("agent", "system_instruction", "editor", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value

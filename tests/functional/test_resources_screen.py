@@ -1,4 +1,4 @@
-"""The agents and environments screen (Ctrl+G) in the real app against the emulator: lists,
+"""The agents and environments screen (Alt+A) in the real app against the emulator: lists,
 details with an environment's files, create from JSON, delete with a second d, use one in the
 conversation; agent_config and the environment object from F2 reach the request."""
 
@@ -45,7 +45,7 @@ async def settle(pilot) -> None:
 
 
 async def open_screen(pilot) -> ResourcesScreen:
-    await pilot.press("ctrl+g")
+    await pilot.press("alt+a")
     screen = pilot.app.screen
     assert isinstance(screen, ResourcesScreen)
     await settle(pilot)
@@ -108,7 +108,7 @@ async def test_create_an_environment_see_its_files_use_it_then_delete_it(emulato
         await settle(pilot)
         assert created_id not in [e.id for e in screen.items["environments"]]
         assert last_notification(app) == f"Deleted {created_id}."
-        await pilot.press("ctrl+g")
+        await pilot.press("alt+a")
         assert not isinstance(app.screen, ResourcesScreen)
 
 

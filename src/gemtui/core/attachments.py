@@ -161,6 +161,9 @@ class Attachment:
     path: str | None = None
     #: Goes through the Files API before it is sent (its ``uri`` is set then).
     upload: bool = False
+    #: Where it came from (an absolute path or the URL, with its options), to attach it again
+    #: to a saved draft.
+    source: str = ""
 
     @property
     def is_url(self) -> bool:
@@ -230,6 +233,7 @@ def load(source: str, attached: Iterable[Attachment] = ()) -> Attachment:
     """An attachment for a path or a URI, with any ``;key=value`` options after it (see
     :mod:`gemtui.core.attachment_options`). A file that does not fit inline beside
     ``attached`` goes through the Files API instead."""
+    given = source
     source, options = split_options(source)
     mime_type = options.get("mime")
     read = from_url if is_url(source) else from_file
@@ -242,7 +246,8 @@ def load(source: str, attached: Iterable[Attachment] = ()) -> Attachment:
             if attachment.path is None:
                 raise
             attachment = to_upload(attachment)
-    return attachment
+    where = source if is_url(source) else os.path.abspath(source)
+    return replace(attachment, source=where + given[len(source) :])
 
 
 def apply_options(attachment: Attachment, options: dict[str, str]) -> Attachment:

@@ -60,6 +60,7 @@ from gemtui.ui.chat.messages import (
     TurnStarted,
 )
 from gemtui.ui.chat.panes import ChatPanes
+from gemtui.ui.habits import HABIT_BINDINGS, HABIT_PALETTE, HabitsMixin
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
 from gemtui.ui.render.chat_items import AnswerItem, NoticeItem
 from gemtui.ui.session import SESSION_BINDINGS, SESSION_PALETTE, SessionFeatures
@@ -140,8 +141,9 @@ PALETTE_COMMANDS = [
     ("Save the last answer's media", "Pictures, audio, video and documents as files in the "
      "current directory (s on a selected message)", "media('save')"),
     ("Agents and environments", "Your custom agents and agent environments: create, delete, "
-     "use one here, an environment's files (Ctrl+G)", "resources"),
+     "use one here, an environment's files (Alt+A)", "resources"),
     *SESSION_PALETTE,
+    *HABIT_PALETTE,
 ]  # fmt: skip
 
 
@@ -177,7 +179,7 @@ class SentDraft:
     restore_over: str = ""
 
 
-class GemtuiApp(SessionFeatures, App[int]):
+class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
     """The chat app: layout, keys and screens. The chat itself is the
     :class:`~gemtui.ui.chat.controller.ChatController`'s; its turns run as the one turn
     worker and report through messages, from which :class:`ChatPanes` updates the panes."""
@@ -226,9 +228,11 @@ class GemtuiApp(SessionFeatures, App[int]):
         Binding("ctrl+b", "send_background", "Background", show=False, id="app.send_background"),
         Binding("f4", "jobs", "Jobs", show=False, id="app.jobs", priority=True),
         Binding("f7", "tools", "Tools", show=False, id="app.tools", priority=True),
-        Binding("ctrl+g", "resources", "Agents", show=False, id="app.resources", priority=True),
+        Binding("alt+a", "resources", "Agents", show=False, id="app.resources", priority=True),
         *SESSION_BINDINGS,
+        *HABIT_BINDINGS,
     ]
+    PALETTE = PALETTE_COMMANDS
 
     def __init__(
         self,
@@ -421,6 +425,7 @@ class GemtuiApp(SessionFeatures, App[int]):
                     f"Unknown theme {settings.theme!r}.", "F2 lists the themes.", level="warning"
                 )
             )
+        self.composer.set_vim(settings.vim_mode)
         if not settings.keymap:  # nothing remapped: no need to load every dialog to check it
             self.set_keymap({})
             return
@@ -718,8 +723,12 @@ class GemtuiApp(SessionFeatures, App[int]):
     def action_new_conversation(self) -> None:
         if self._turn_worker is not None:
             self._turn_worker.cancel()
+        if self.drafts is not None:
+            self.drafts.leaving()
         self._leave_edit(restore=False)
         self.chat.new_chat()
+        if self.drafts is not None:
+            self.drafts.arrived()
         ChatPanes.release()  # the old chat's cycles may be collected now
         self.panes.show_all()
         self.status.set(last_tokens=None, total_tokens=0, state="ready", environment="")
@@ -881,12 +890,16 @@ class GemtuiApp(SessionFeatures, App[int]):
         if self.busy:
             self.notify("A turn is running: Escape cancels it first.", severity="warning")
             return
+        if self.drafts is not None:
+            self.drafts.leaving()
         self._leave_edit(restore=False)
         try:
             self.chat.open_stored(conversation_id)
         except StoreError as error:
             self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
             return
+        if self.drafts is not None:
+            self.drafts.arrived()
         ChatPanes.release()
         self.panes.show_all()
         self._show_settings_in_force()
@@ -1046,8 +1059,9 @@ class GemtuiApp(SessionFeatures, App[int]):
 
     # ------------------------------------------------------------------ the rest
 
-    def action_export(self, fmt: str) -> None:
-        """Write the current conversation from the history to a file (mode 0600)."""
+    def action_export(self, fmt: str, target: str | None = None) -> None:
+        """Write the current conversation from the history to a file (mode 0600): ``target``,
+        else one in the data dir's ``exports``."""
         if not self._history_available():
             return
         store = self.store
@@ -1065,6 +1079,8 @@ class GemtuiApp(SessionFeatures, App[int]):
             return
         text = export_conversation(fmt, summary, turns, secrets=self.connection.secrets)
         path = data_dir() / "exports" / f"conversation-{summary.id}.{fmt}"
+        if target:
+            path = Path(target).expanduser()
         try:
             write_private(path, text)
         except OSError as error:
@@ -1116,15 +1132,23 @@ class GemtuiApp(SessionFeatures, App[int]):
     def on_step_detail_copy_requested(self, message: StepDetail.CopyRequested) -> None:
         self._copy(message.text)
 
-    def action_help(self) -> None:
-        """The keys in force where the reader is (F1 again closes them)."""
+    def action_help(self, commands_first: bool = False) -> None:
+        """The keys in force where the reader is (F1 again closes them); in the prompt, the
+        slash commands too (``commands_first``: /help, which shows them first)."""
         from gemtui.ui.screens.help_screen import HelpScreen, help_sections
 
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:
             order = [info.id for info in keymap_catalogue()]
-            self.push_screen(HelpScreen(help_sections(self, self.screen, order)))
+            sections = help_sections(self, self.screen, order)
+            if commands_first:
+                sections = [*self.slash_help_sections(), *sections]
+            elif self.focused is self.composer:  # before the text editor's inherited keys
+                at = next((n for n, s in enumerate(sections) if s.title == "Text editor"),
+                          len(sections))  # fmt: skip
+                sections[at:at] = self.slash_help_sections(full=False)
+            self.push_screen(HelpScreen(sections))
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """Every text field's cursor is steady: a blinking one repaints its line twice a
@@ -1196,7 +1220,7 @@ class GemtuiApp(SessionFeatures, App[int]):
         self.notify(f"{name} is {'on' if on else 'off'} for this conversation.")
 
     def action_resources(self) -> None:
-        """The agents and environments screen; Ctrl+G again closes it."""
+        """The agents and environments screen; Alt+A again closes it."""
         from gemtui.ui.screens.resources import ResourcesScreen
 
         if isinstance(self.screen, ResourcesScreen):
@@ -1214,7 +1238,7 @@ class GemtuiApp(SessionFeatures, App[int]):
             self.notify(escape_markup(f"Next turns ask the agent {chosen.id}."))
         else:
             settings.environment = chosen.id
-            note = "" if settings.agent else " (once an agent is set: F2 or Ctrl+G)"
+            note = "" if settings.agent else " (once an agent is set: F2 or Alt+A)"
             self.notify(escape_markup(f"Agent turns run in {chosen.id}{note}."))
         self._show_settings_in_force()
 
@@ -1264,6 +1288,7 @@ def keymap_catalogue() -> list[BindingInfo]:
     from gemtui.ui.screens.settings import SettingsScreen
     from gemtui.ui.screens.templates import TemplateScreen
     from gemtui.ui.screens.tools import ToolsScreen
+    from gemtui.ui.widgets.find_bar import FindBar
 
     return binding_catalogue(
         [
@@ -1288,6 +1313,7 @@ def keymap_catalogue() -> list[BindingInfo]:
             AttachmentOptionsScreen,
             PresetScreen,
             TemplateScreen,
+            FindBar,
         ]
     )
 

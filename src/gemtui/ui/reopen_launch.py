@@ -67,3 +67,53 @@ def run_replay(
     return run_tui(
         demo=demo, config=config, overrides=overrides, app_factory=partial(ReopenApp, opener=opener)
     )
+
+
+def run_resume(
+    reference: str | None,
+    *,
+    demo: bool,
+    config: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> int:
+    """``gemtui --continue`` (``reference`` ``None``: the last conversation) and ``gemtui
+    --resume [ID]`` (``""``: the list of conversations). What names nothing is said on stderr
+    before any screen is drawn, with exit code 1."""
+    import sys
+
+    from gemtui.core.resume import NothingToResume, find_conversation, last_conversation
+    from gemtui.core.store import StoreError, default_path
+
+    flag = "--continue" if reference is None else "--resume"
+    opener: Opener
+    try:
+        if not default_path().exists():
+            raise NothingToResume(f"nothing to {flag[2:]}: there is no history yet. Start a "
+                                  "conversation with gemtui.")  # fmt: skip
+        with Store.open_default(read_only=True) as store:
+            if reference == "":
+                if not store.list_conversations(archived=None):
+                    raise NothingToResume("nothing to resume: the history holds no "
+                                          "conversation yet. Start one with gemtui.")  # fmt: skip
+                opener = GemtuiApp.action_history
+            else:
+                target = (
+                    last_conversation(store)
+                    if reference is None
+                    else find_conversation(store, reference)
+                )
+                opener = partial(
+                    GemtuiApp.open_stored,
+                    conversation_id=target.conversation_id,
+                    turn_id=target.turn_id,
+                )
+    except NothingToResume as error:
+        sys.stderr.write(f"gemtui {flag}: {error}\n")
+        return 1
+    except StoreError as error:
+        hint = f" {error.hint}" if error.hint else ""
+        sys.stderr.write(f"gemtui {flag}: nothing to open: {error}{hint}\n")
+        return 1
+    return run_tui(
+        demo=demo, config=config, overrides=overrides, app_factory=partial(ReopenApp, opener=opener)
+    )

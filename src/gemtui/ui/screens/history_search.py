@@ -102,21 +102,25 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
     SearchScreen SearchResults > .search-results--title { text-style: bold; }
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, query: str = "") -> None:
+        """``query``: typed in already (``/search TEXT``)."""
         super().__init__()
         self.store = store
         self.hits: list[SearchHit] = []
+        self._query = query
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box"):
             yield Static(HELP, id="search-help")
-            yield Input(id="search-input", placeholder="words to find")
+            yield Input(self._query, id="search-input", placeholder="words to find")
             yield Static(PROMPT, id="search-status")
             yield SearchResults(id="search-results")
 
     def on_mount(self) -> None:
         self.query_one("#search-box").border_title = "Search the history"
         self.query_field.focus()
+        if self._query.strip():
+            self._search(self._query)
 
     @property
     def query_field(self) -> Input:

@@ -1,4 +1,4 @@
-"""The agents and environments screen (Ctrl+G): the API's custom agents and agent
+"""The agents and environments screen (Alt+A): the API's custom agents and agent
 environments, as resources.
 
 Two lists, Tab switches between them. The selected row's details show below it (fetched with

@@ -379,6 +379,12 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 id="theme",
             ),
         )
+        yield Label("Prompt", classes="section")
+        yield from self._field(
+            "Editor (Ctrl+G)",
+            Input(_text(s.editor), id="editor", placeholder="unset: $VISUAL, else $EDITOR"),
+        )
+        yield from self._switch("vim_mode", "Vim keys in the prompt (Esc: normal mode)")
         if self.bindings:
             with Collapsible(title="Keymap", id="keymap"):
                 yield KeymapEditor(self.bindings, s.keymap, id="keymap-editor")
@@ -579,6 +585,8 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             "stateful": self.query_one("#stateful", Switch).value,
             "background": self.query_one("#background", Switch).value,
             "theme": self._select("theme"),
+            "editor": optional("editor"),
+            "vim_mode": self.query_one("#vim_mode", Switch).value,
             "keymap": self._keymap_values(),
         }
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal
+
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
 from gemtui.core.safety import clean_draft_text
+
+if TYPE_CHECKING:
+    from gemtui.ui.widgets.slash_popup import SlashPopup
+    from gemtui.ui.widgets.vim import Mode, VimKeys
+
+#: Where the conversation scrolls to when asked from the prompt (the prompt keeps the focus).
+ScrollTarget = Literal["page_up", "page_down", "line_up", "line_down", "top", "newest"]
 
 #: Keys that insert a line break instead of sending. Only Ctrl+J (a bare LF) works in every
 #: terminal, tmux and SSH session. Textual sees the others only where the terminal reports them:
@@ -23,7 +32,22 @@ class Composer(TextArea):
     BINDINGS = [
         Binding("ctrl+up", "history_previous", "Older prompt", show=False, id="composer.older"),
         Binding("ctrl+down", "history_next", "Newer prompt", show=False, id="composer.newer"),
-    ]
+        # The conversation scrolls while the prompt keeps the focus (these replace the text
+        # area's page moves and Shift+arrow selection, which a prompt of a few lines hardly
+        # needs; Shift+Left/Right still select).
+        Binding("pageup", "scroll('page_up')", "Scroll up", show=False,
+                id="composer.scroll_page_up"),
+        Binding("pagedown", "scroll('page_down')", "Scroll down", show=False,
+                id="composer.scroll_page_down"),
+        Binding("shift+up", "scroll('line_up')", "Scroll up a line", show=False,
+                id="composer.scroll_line_up"),
+        Binding("shift+down", "scroll('line_down')", "Scroll down a line", show=False,
+                id="composer.scroll_line_down"),
+        Binding("ctrl+home", "scroll('top')", "Top of the conversation", show=False,
+                id="composer.scroll_top"),
+        Binding("ctrl+end", "scroll('newest')", "Newest output", show=False,
+                id="composer.scroll_newest"),
+    ]  # fmt: skip
 
     class Submitted(Message):
         """The user asked to send the draft."""
@@ -32,6 +56,31 @@ class Composer(TextArea):
             super().__init__()
             self.composer = composer
             self.text = text
+
+    class CommandSubmitted(Message):
+        """The user sent a slash command (``/name argument``) rather than a prompt."""
+
+        def __init__(self, composer: Composer, text: str) -> None:
+            super().__init__()
+            self.composer = composer
+            self.text = text
+
+    class EditorRequested(Message):
+        """Ctrl+X Ctrl+E (the shells' chord): edit the prompt in the user's editor."""
+
+    class ScrollRequested(Message):
+        """Scroll the conversation (the prompt keeps the focus)."""
+
+        def __init__(self, target: ScrollTarget) -> None:
+            super().__init__()
+            self.target = target
+
+    class VimModeChanged(Message):
+        """Vim keys went to ``mode`` (``None``: vim keys were switched off)."""
+
+        def __init__(self, mode: Mode | None) -> None:
+            super().__init__()
+            self.mode = mode
 
     class AttachRequested(Message):
         """``@`` was typed at the start of a word: open the file picker."""
@@ -56,13 +105,30 @@ class Composer(TextArea):
         self._stashed_draft = ""
         #: Set while attachments wait to be sent: Enter then sends even without text.
         self.attachments_pending = False
+        #: Vim keys, while the ``vim_mode`` setting is on.
+        self.vim: VimKeys | None = None
+        #: The completion list of slash commands, which takes some keys while it is open.
+        self.popup: SlashPopup | None = None
+        #: Ctrl+X was pressed with nothing selected: Ctrl+E next opens the editor.
+        self._chord = False
 
     async def _on_key(self, event: events.Key) -> None:
+        if self._chord_key(event.key):
+            event.prevent_default()
+            event.stop()
+            return
+        if self._popup_key(event.key):
+            event.prevent_default()
+            event.stop()
+            return
+        if self.vim is not None and self.vim.key(event.key, event.character):
+            event.prevent_default()
+            event.stop()
+            return
         if event.key == "enter":
             event.prevent_default()
             event.stop()
-            if self.text.strip() or self.attachments_pending:
-                self.post_message(self.Submitted(self, self.text))
+            self.submit()
             return
         if event.character == "@" and self._at_word_start():
             event.prevent_default()
@@ -88,6 +154,69 @@ class Composer(TextArea):
             return
         # Anything else falls through: Textual calls TextArea._on_key next, as it calls the
         # handler of every class in the MRO until one prevents the default.
+
+    def submit(self) -> None:
+        """Send the draft: a slash command as a command, ``//text`` as the prompt ``/text``."""
+        text = self.text
+        if text.startswith("/") and not text.startswith("//"):
+            self.post_message(self.CommandSubmitted(self, text))
+        elif text.strip() or self.attachments_pending:
+            self.post_message(self.Submitted(self, text[1:] if text.startswith("//") else text))
+
+    def _chord_key(self, key: str) -> bool:
+        """Ctrl+X Ctrl+E opens the editor, as in bash and zsh. Ctrl+X alone is the text
+        area's cut: with a selection it cuts at once; with none (it would cut the line) it
+        waits for the next key, and cuts then unless that key is Ctrl+E."""
+        if self._chord:
+            self._chord = False
+            if key == "ctrl+e":
+                self.post_message(self.EditorRequested())
+                return True
+            self.action_cut()
+            return False
+        if key == "ctrl+x" and self.selection.is_empty and not self.read_only:
+            self._chord = True
+            return True
+        return False
+
+    def _popup_key(self, key: str) -> bool:
+        """Up/Down choose in the open completion list, Tab completes, Enter completes (and
+        runs what needs no more), Escape closes the list."""
+        popup = self.popup
+        if popup is None or not popup.is_open:
+            return False
+        if key in ("up", "down"):
+            popup.move(-1 if key == "up" else 1)
+        elif key == "escape":
+            popup.close(self.text)
+        elif key in ("tab", "enter"):
+            chosen = popup.current
+            if chosen is None:
+                return False
+            self._show(chosen.text)
+            if key == "enter" and chosen.runs:
+                popup.close(chosen.text)
+                self.submit()
+        else:
+            return False
+        return True
+
+    def set_vim(self, enabled: bool) -> None:
+        """Switch vim keys on (in insert mode) or off."""
+        if enabled == (self.vim is not None):
+            return
+        if enabled:
+            from gemtui.ui.widgets.vim import VimKeys  # only for those who use it
+
+            self.vim = VimKeys(self, on_mode=lambda mode: self.post_message(
+                self.VimModeChanged(mode)))  # fmt: skip
+            self.post_message(self.VimModeChanged(self.vim.mode))
+        else:
+            self.vim = None
+            self.post_message(self.VimModeChanged(None))
+
+    def action_scroll(self, target: ScrollTarget) -> None:
+        self.post_message(self.ScrollRequested(target))
 
     def _at_word_start(self) -> bool:
         row, column = min(self.selection)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from rich.style import Style
@@ -21,6 +22,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
+
+if TYPE_CHECKING:
+    from gemtui.ui.widgets.conversation_find import ConversationFinder, Match
 
 from gemtui.ui.render.chat_items import ChatItem
 from gemtui.ui.render.lines import RenderContext
@@ -54,7 +58,11 @@ class ConversationView(ScrollView, can_focus=True):
         Binding("i", "copy_id", "Copy id", show=False, id="conversation.copy_id"),
         Binding("o", "open_image", "Open media", show=False, id="conversation.open_image"),
         Binding("s", "save_image", "Save media", show=False, id="conversation.save_image"),
-    ]
+        Binding("slash", "app.find", "Find", show=False, id="conversation.find"),
+        Binding("n", "app.find_step(1)", "Next match", show=False, id="conversation.find_next"),
+        Binding("N", "app.find_step(-1)", "Previous match", show=False,
+                id="conversation.find_previous"),
+    ]  # fmt: skip
 
     COMPONENT_CLASSES = {
         "conversation--user-label",
@@ -67,6 +75,8 @@ class ConversationView(ScrollView, can_focus=True):
         "conversation--error",
         "conversation--cursor",
         "conversation--success",
+        "conversation--match",
+        "conversation--match-current",
     }
 
     class Selected(Message):
@@ -132,6 +142,8 @@ class ConversationView(ScrollView, can_focus=True):
         #: Items whose last render left parts drawn roughly, and the timer that draws more.
         self._pending: list[ChatItem] = []
         self._pending_timer: Timer | None = None
+        #: The find bar's search (Ctrl+F), while it is open.
+        self.finder: ConversationFinder | None = None
 
     # ------------------------------------------------------------------ content
 
@@ -395,6 +407,12 @@ class ConversationView(ScrollView, can_focus=True):
         gutter_style = self.get_component_rich_style("conversation--cursor") if selected else base
         gutter = Strip([Segment("▌ " if selected else "  ", gutter_style)], GUTTER)
         content = lines[inner].apply_style(base)
+        if self.finder is not None:
+            styles = (
+                self.get_component_rich_style("conversation--match"),
+                self.get_component_rich_style("conversation--match-current"),
+            )
+            content = self.finder.highlight(index, inner, content, 0, styles)
         strip = Strip.join([gutter, content]).crop_extend(scroll_x, scroll_x + width, base)
         return strip.apply_offsets(scroll_x, line_y)
 
@@ -486,3 +504,35 @@ class ConversationView(ScrollView, can_focus=True):
             f"({block.language or 'no language'}, {lines} line{'s' if lines != 1 else ''})"
         )
         self.post_message(self.CopyRequested(block.code, what))
+
+    # ------------------------------------------------------------------ scrolling and finding
+
+    def scroll_lines(self, lines: int) -> None:
+        """Scroll by ``lines`` (negative: up) without touching the selection."""
+        self.scroll_to(y=self.scroll_y + lines, animate=False)
+
+    def start_find(self) -> ConversationFinder:
+        """Highlight the matches of a finder from now on (one per view)."""
+        if self.finder is None:
+            from gemtui.ui.widgets.conversation_find import ConversationFinder  # on first use
+
+            self.finder = ConversationFinder(
+                self._item_lines, self._render_key, lambda: len(self.items)
+            )
+        return self.finder
+
+    def stop_find(self) -> None:
+        self.finder = None
+        self.refresh()
+
+    def _render_key(self, index: int) -> tuple[int, int]:
+        return (self.items[index].version, self._content_width)
+
+    def show_match(self, match: Match | None) -> None:
+        """Scroll the match into view (a third of the way down) and repaint the highlights."""
+        if match is not None and match.item < len(self._offsets):
+            y = self._offsets[match.item] + match.line
+            height = self.scrollable_content_region.height
+            if not self.scroll_y <= y < self.scroll_y + height:
+                self.scroll_to(y=max(0, y - height // 3), animate=False)
+        self.refresh()

@@ -1,0 +1,99 @@
+"""The completion list of slash commands, just above the prompt while a ``/command`` is typed.
+
+It never takes the focus: the composer hands it Up/Down (choose), Tab (complete), Enter
+(complete, and run a command that needs nothing more) and Escape (close until the text
+changes). At most :data:`ROWS` rows, one per command or argument, so it fits at 80×24 with the
+conversation still in view; the chosen row stays in the window as it moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.widget import Widget
+
+from gemtui.core.safety import one_line
+
+if TYPE_CHECKING:
+    from gemtui.ui.chat.commands import Candidate
+
+ROWS = 6
+
+
+class SlashPopup(Widget):
+    """Shows candidates; ``current`` is the chosen one."""
+
+    COMPONENT_CLASSES = {"slash-popup--chosen", "slash-popup--help", "slash-popup--more"}
+    DEFAULT_CSS = """
+    SlashPopup { height: auto; max-height: 6; display: none; background: $panel; }
+    SlashPopup > .slash-popup--chosen { background: $accent 40%; text-style: bold; }
+    SlashPopup > .slash-popup--help { color: $text-muted; }
+    SlashPopup > .slash-popup--more { color: $text-muted; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.candidates: list[Candidate] = []
+        self.index = 0
+        self._top = 0
+        #: The text the list was closed for (Escape); it opens again once the text changes.
+        self._closed_for: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.candidates) and self.display
+
+    @property
+    def current(self) -> Candidate | None:
+        return self.candidates[self.index] if self.candidates else None
+
+    def offer(self, text: str, candidates: Sequence[Candidate]) -> None:
+        """Show ``candidates`` for the prompt ``text`` (none: hide)."""
+        if text == self._closed_for:
+            candidates = []
+        else:
+            self._closed_for = None
+        self.candidates = list(candidates)
+        self.index = 0
+        self._top = 0
+        self.display = bool(self.candidates)
+        self.refresh(layout=True)
+
+    def close(self, text: str) -> None:
+        self._closed_for = text
+        self.offer(text, [])
+
+    def move(self, step: int) -> None:
+        if not self.candidates:
+            return
+        self.index = (self.index + step) % len(self.candidates)
+        if self.index < self._top:
+            self._top = self.index
+        elif self.index >= self._top + ROWS:
+            self._top = self.index - ROWS + 1
+        self.refresh()
+
+    def render(self) -> Text:
+        style = self.get_component_rich_style
+        width = max(self.size.width, 20)
+        shown = self.candidates[self._top : self._top + ROWS]
+        label_width = min(max((len(c.label) for c in shown), default=0) + 2, width // 2)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for number, candidate in enumerate(shown):
+            if number:
+                text.append("\n")
+            chosen = self._top + number == self.index
+            row = Text(no_wrap=True, overflow="ellipsis")
+            row.append(one_line(candidate.label).ljust(label_width)[:label_width])
+            if candidate.help:
+                row.append(one_line(candidate.help), style=style("slash-popup--help"))
+            if number == len(shown) - 1 and self._top + ROWS < len(self.candidates):
+                row.append(f"  (+{len(self.candidates) - self._top - ROWS} more)",
+                           style=style("slash-popup--more"))  # fmt: skip
+            row.truncate(width, overflow="ellipsis", pad=True)
+            if chosen:
+                row.stylize(style("slash-popup--chosen"))
+            text.append_text(row)
+        return text

@@ -1,0 +1,24 @@
+"""The model and agent names gemtui suggests are the official SDK's enums."""
+
+from __future__ import annotations
+
+import typing
+
+from google.genai._gaos.types.interactions.agentoption import AgentOption
+from google.genai._gaos.types.interactions.model import Model
+
+from gemtui.config import KNOWN_AGENTS
+from gemtui.core.model_names import SDK_AGENTS, SDK_MODELS
+
+
+def literal_values(union: object) -> tuple[str, ...]:
+    return tuple(v for arg in typing.get_args(union) for v in typing.get_args(arg))
+
+
+def test_models_are_the_sdks_enum() -> None:
+    assert literal_values(Model) == SDK_MODELS
+
+
+def test_agents_are_the_sdks_enum() -> None:
+    assert literal_values(AgentOption) == SDK_AGENTS
+    assert set(KNOWN_AGENTS) == set(SDK_AGENTS)
