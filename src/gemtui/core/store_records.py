@@ -18,7 +18,7 @@ from gemtui.core.assembler import InteractionState, StepState
 from gemtui.core.attachments import item_label
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.safety import clean_terminal_text
-from gemtui.core.turn import Asked, Outcome, Reply, StoredAt, Turn
+from gemtui.core.turn import Asked, Exchange, Outcome, Reply, StoredAt, Turn
 
 TITLE_LIMIT = 60
 UNTITLED = "Untitled"
@@ -207,12 +207,29 @@ def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings) -> Tur
         kind="results" if results and not (prompt or attachments) else "prompt",
         stateful=settings.stateful,
     )
+    if row["source"] is not None:
+        _captured(asked, row)
     reply = Reply(
         state=state,
         outcome=outcome,
         error=StoredError(row["error"]) if row["error"] else None,
     )
     return Turn(asked=asked, reply=reply, stored=StoredAt(row["id"], row["parent_turn_id"]))
+
+
+def _captured(asked: Asked, row: Any) -> None:
+    """Make ``asked`` the captured turn the row holds: its request and exchange."""
+    try:
+        request = json.loads(row["request"] or "{}")
+        exchange = json.loads(row["exchange"] or "{}")
+    except ValueError:
+        request, exchange = {}, {}
+    asked.kind = "captured"
+    asked.request = request if isinstance(request, dict) else {}
+    asked.exchange = Exchange.from_json(exchange)
+    asked.exchange.source = row["source"]
+    asked.exchange.client = row["client"] or asked.exchange.client
+    asked.label = asked.exchange.label
 
 
 # Snippet markers: control characters, which the stored text never keeps (see below).

@@ -31,7 +31,10 @@ def asked_items(turn: Turn) -> list[ChatItem]:
     turn one row per result sent."""
     asked = turn.asked
     items: list[ChatItem]
-    if asked.kind == "results":
+    if asked.kind == "captured":
+        items = [_captured_item(turn)]
+        items += [ToolItem(parse_step(result)) for result in asked.results]
+    elif asked.kind == "results":
         items = [ResultsSentItem(asked.results)]
         items += [ToolItem(parse_step(result)) for result in asked.results]
     else:
@@ -39,6 +42,17 @@ def asked_items(turn: Turn) -> list[ChatItem]:
     for item in items:
         item.turn = turn
     return items
+
+
+def _captured_item(turn: Turn) -> UserItem:
+    """A captured turn is introduced by the program that sent it and the request it made."""
+    asked = turn.asked
+    exchange = asked.exchange
+    note = f"· {exchange.label}" if exchange is not None else "· captured"
+    if asked.results:
+        note += f" · results of {', '.join(str(r.get('name')) for r in asked.results)}"
+    who = exchange.client if exchange is not None and exchange.client else "captured"
+    return UserItem(asked.prompt, asked.attachment_labels, note=note, who=who)
 
 
 def _note(turn: Turn) -> str:
