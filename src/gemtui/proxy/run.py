@@ -51,8 +51,15 @@ def exposed(host: str) -> bool:
 class RunningProxy:
     """A proxy serving from a daemon thread; ``stop()`` (or ``with``) shuts it down."""
 
-    def __init__(self, sock: socket.socket, upstream: str, hub: CaptureHub) -> None:
+    def __init__(
+        self,
+        sock: socket.socket,
+        upstream: str,
+        hub: CaptureHub,
+        connect_timeout: float | None = None,
+    ) -> None:
         self.url = url_of(sock)
+        self.connect_timeout = connect_timeout
         self.upstream = upstream
         self.hub = hub
         self._sock = sock
@@ -76,7 +83,11 @@ class RunningProxy:
         server = None
         loop = asyncio.new_event_loop()
         try:
-            http = upstream_client()
+            http = (
+                upstream_client()
+                if self.connect_timeout is None
+                else upstream_client(self.connect_timeout)
+            )
             config = uvicorn.Config(
                 create_app(self.upstream, self.hub, http),
                 lifespan="off",
@@ -133,10 +144,16 @@ async def _serve(server: Any, sock: socket.socket, http: Any) -> None:
 
 
 def start_proxy(
-    upstream: str, hub: CaptureHub, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
+    upstream: str,
+    hub: CaptureHub,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    connect_timeout: float | None = None,
 ) -> RunningProxy:
     """Bind ``host:port`` and serve the proxy to ``upstream`` in a thread; returns once it
     listens. Raises ``OSError`` when the address cannot be bound. uvicorn's loggers get a
-    ``NullHandler`` so nothing reaches the terminal."""
+    ``NullHandler`` so nothing reaches the terminal. ``connect_timeout``: seconds to reach the
+    upstream before answering 504 (default :data:`~gemtui.proxy.server.CONNECT_TIMEOUT`)."""
     logging.getLogger("uvicorn").addHandler(logging.NullHandler())
-    return RunningProxy(bind(host, port), upstream, hub).start()
+    return RunningProxy(bind(host, port), upstream, hub, connect_timeout).start()

@@ -140,11 +140,11 @@ def _why(error: BaseException) -> str:
     return text or type(error).__name__
 
 
-def upstream_client() -> httpx.AsyncClient:
+def upstream_client(connect_timeout: float = CONNECT_TIMEOUT) -> httpx.AsyncClient:
     """The client the proxy reaches the upstream with: no read limit, a connect limit, no
     default headers of its own (requests are built whole, see ``forward``)."""
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(connect=CONNECT_TIMEOUT, read=None, write=None, pool=None),
+        timeout=httpx.Timeout(connect=connect_timeout, read=None, write=None, pool=None),
         limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
         follow_redirects=False,
     )
