@@ -21,15 +21,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gemtui.api.models import STEP_TYPES, Interaction
+from gemtui.api.models import STEP_TYPES, Interaction, parse_step
+from gemtui.core.assembler import StepState
 from gemtui.core.attachments import item_label
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.reopen_state import interaction_events
-from gemtui.core.turn import Asked, Exchange
+from gemtui.core.turn import Asked, Exchange, Turn
 
 __all__ = [
     "asked_from_request",
     "error_event",
+    "fork_context",
     "input_steps",
     "response_events",
     "settings_from_request",
@@ -64,6 +66,18 @@ def _new_input(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return steps[start:]
 
 
+def _user_input(step: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The text of a ``user_input`` step and the content items beside it (attachments)."""
+    content = step.get("content")
+    if isinstance(content, str):
+        return content, []
+    blocks = [block for block in content if isinstance(block, dict)] if content else []
+    texts = [
+        b["text"] for b in blocks if b.get("type") == "text" and isinstance(b.get("text"), str)
+    ]
+    return "".join(texts), [b for b in blocks if b.get("type") != "text"]
+
+
 def asked_from_request(body: Any, exchange: Exchange) -> Asked:
     """The captured turn's ``Asked``. ``body`` is the request's JSON (``None`` for a GET or a
     body that is not JSON); only a create has a prompt."""
@@ -73,15 +87,7 @@ def asked_from_request(body: Any, exchange: Exchange) -> Asked:
         if step.get("type") == "function_result":
             results.append(step)
             continue
-        content = step.get("content")
-        blocks = [block for block in content if isinstance(block, dict)] if content else []
-        if isinstance(content, str):
-            blocks = [{"type": "text", "text": content}]
-        texts = [
-            b["text"] for b in blocks if b.get("type") == "text" and isinstance(b.get("text"), str)
-        ]
-        prompt = "".join(texts)
-        attachments = [b for b in blocks if b.get("type") != "text"]
+        prompt, attachments = _user_input(step)
     return Asked(
         prompt=prompt,
         attachments=attachments,
@@ -154,3 +160,41 @@ def response_events(status: int, body: bytes | None) -> list[dict[str, Any]]:
     except ValueError:
         return []
     return interaction_events(interaction)
+
+
+def fork_context(body: Any) -> tuple[list[Turn], str | None]:
+    """What a chat forked from a captured create carries on from: the history the request
+    resent, as finished turns (a ``user_input`` or function results, then what answered them),
+    and the interaction it chained onto (``previous_interaction_id``). The request's new input
+    is left out: it is what the forked chat sends next."""
+    request = body if isinstance(body, dict) else {}
+    steps = input_steps(request.get("input"))
+    history = steps[: len(steps) - len(_new_input(steps))]
+    turns: list[Turn] = []
+    for step in history:
+        kind = step.get("type")
+        if kind in INPUT_STEP_TYPES:
+            if not turns or turns[-1].reply.state.steps:
+                turns.append(Turn(asked=Asked(stateful=request.get("store") is not False)))
+            asked = turns[-1].asked
+            if kind == "function_result":
+                asked.results.append(step)
+            else:
+                asked.prompt, asked.attachments = _user_input(step)
+                asked.attachment_labels = [item_label(item) for item in asked.attachments]
+            continue
+        if not turns:
+            turns.append(Turn(asked=Asked(stateful=request.get("store") is not False)))
+        state = turns[-1].reply.state
+        done = StepState(
+            index=len(state.steps), started_at=0.0, stopped_at=0.0, done=True,
+            _model=parse_step(step),
+        )  # fmt: skip
+        state.steps.append(done)
+        state._by_index[done.index] = done
+    for turn in turns:
+        turn.asked.kind = "results" if turn.asked.results and not turn.asked.prompt else "prompt"
+        turn.reply.state.completed = True
+        turn.reply.outcome = "completed"
+    previous = request.get("previous_interaction_id")
+    return turns, previous if isinstance(previous, str) else None

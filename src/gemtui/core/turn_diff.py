@@ -25,7 +25,9 @@ from typing import Any, Literal
 
 from gemtui.api.models import ModelOutputStep, TextContent
 from gemtui.core.assembler import StepState
+from gemtui.core.capture import input_steps
 from gemtui.core.conversation import ChatSettings, Conversation
+from gemtui.core.reopen_state import prompt_from_input
 from gemtui.core.safety import clean_terminal_text, one_line
 from gemtui.core.timeline_rows import format_bytes, format_seconds, step_tokens, turn_span
 from gemtui.core.turn import Asked, Turn
@@ -175,8 +177,11 @@ def request_of(turn: Turn, settings: ChatSettings | None = None) -> dict[str, An
 
 
 def _flat(body: dict[str, Any]) -> dict[str, Any]:
-    """The request with ``generation_config`` spread into one field per key."""
+    """The request with ``generation_config`` spread into one field per key, and ``input`` in
+    its list-of-steps form (a string and the step it stands for send the same)."""
     flat = {key: value for key, value in body.items() if key != "generation_config"}
+    if "input" in flat:
+        flat["input"] = input_steps(flat["input"])
     config = body.get("generation_config")
     if isinstance(config, dict):
         for key, value in config.items():
@@ -300,6 +305,15 @@ def _value(value: Any) -> str:
     return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
 
 
+def _input_value(steps: Any) -> str:
+    """An ``input`` as its last prompt and how many steps came with it."""
+    if not isinstance(steps, list) or not steps:
+        return _value(steps)
+    prompt = prompt_from_input(steps)
+    more = f" (+{len(steps) - 1} more steps)" if len(steps) > 1 else ""
+    return _value(f"«{prompt}»{more}" if prompt else steps)
+
+
 def _step_text(facts: StepFacts | None) -> str:
     if facts is None:
         return "—"
@@ -329,9 +343,10 @@ def report_lines(diff: TurnDiff, width: int = 80) -> Iterator[tuple[LineKind, st
     if not diff.request:
         yield "same", "  the same request"
     for change in diff.request:
+        shown = _input_value if change.name == "input" else _value
         yield "changed", f"  {change.name}"
-        yield "removed", f"    A  {_value(change.a)}"
-        yield "added", f"    B  {_value(change.b)}"
+        yield "removed", f"    A  {shown(change.a)}"
+        yield "added", f"    B  {shown(change.b)}"
     if diff.same and diff.request:
         yield "same", f"  same: {', '.join(diff.same)}"
     yield "plain", ""

@@ -88,6 +88,8 @@ class Capture:
     timings: RequestTimings
     #: A conversation of its own, holding the capture's one turn (Interactions API only).
     conversation: Conversation | None = None
+    #: Where that conversation is written (its id in the history, once written).
+    history: ChatHistory | None = None
     task: asyncio.Task[Turn] | None = None
     #: The request body as JSON (creates), redacted.
     request: dict[str, Any] = field(default_factory=dict)
@@ -273,11 +275,12 @@ class Collector:
             settings=settings_from_request(capture.request),
             continues=continues if isinstance(continues, str) else None,
         )
+        capture.history = ChatHistory(self.store, self._history_failed)
         runner = TurnRunner(
             capture.conversation,
             client=_no_client,
             sink=self.sink_for(capture),
-            history=ChatHistory(self.store, self._history_failed),
+            history=capture.history,
         )
         asked = asked_from_request(capture.request, capture.exchange)
         whole = not wire.streaming

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Vertical
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker
@@ -44,6 +45,7 @@ from gemtui.core.tools import FunctionTool
 from gemtui.core.turn import Turn
 from gemtui.core.turn_runner import Notice
 from gemtui.ui.chat.approval import DialogApprover
+from gemtui.ui.chat.compare_pick import ComparePick
 from gemtui.ui.chat.controller import ChatController
 from gemtui.ui.chat.messages import (
     RequestAccepted,
@@ -65,6 +67,7 @@ from gemtui.ui.widgets.step_detail import StepDetail
 from gemtui.ui.widgets.timeline import StepTimeline
 
 if TYPE_CHECKING:  # the dialogs are imported when first opened: they cost start-up time
+    from gemtui.ui.screens.compare import CompareScreen
     from gemtui.ui.screens.history_list import ConversationListScreen
     from gemtui.ui.screens.settings import SettingsResult
     from gemtui.ui.screens.tools import ToolsScreen
@@ -116,6 +119,8 @@ PALETTE_COMMANDS = [
     ("Toggle URL context", "For this conversation's next requests", "toggle_tool('url_context')"),
     ("Copy the last interaction id", "i copies the id of a selected message's turn",
      "copy_last_id"),
+    ("Compare two turns", "Mark the selected turn, then compare another with it: requests, "
+     "steps, answers (Ctrl+F)", "compare"),
 ]  # fmt: skip
 
 
@@ -198,7 +203,11 @@ class GemtuiApp(App[int]):
         Binding("ctrl+b", "send_background", "Background", show=False, id="app.send_background"),
         Binding("f4", "jobs", "Jobs", show=False, id="app.jobs", priority=True),
         Binding("f7", "tools", "Tools", show=False, id="app.tools", priority=True),
+        Binding("ctrl+f", "compare", "Compare", show=False, id="app.compare"),
     ]
+    #: Classes whose bindings the keymap and F1 know besides those of ``keymap_catalogue``
+    #: (an app made for another purpose, such as the inspector, adds its own).
+    KEYMAP_EXTRA: ClassVar[tuple[type[DOMNode], ...]] = ()
 
     def __init__(
         self,
@@ -237,6 +246,8 @@ class GemtuiApp(App[int]):
         self.clipboard_writer: Callable[[str], None] | None = None
         #: Function tools offered by F7 besides the config's: those once in force stay offered.
         self._offered_functions: list[dict[str, Any]] = []
+        #: The turn marked to compare (Ctrl+F), from whichever chat it was in.
+        self.compare_pick = ComparePick()
 
     def _make_client(self) -> InteractionsClient:
         network = self.user_settings.network
@@ -384,7 +395,7 @@ class GemtuiApp(App[int]):
         if not settings.keymap:  # nothing remapped: no need to load every dialog to check it
             self.set_keymap({})
             return
-        report = build_keymap(settings.keymap, keymap_catalogue())
+        report = build_keymap(settings.keymap, keymap_catalogue(self.KEYMAP_EXTRA))
         self.set_keymap(report.keymap)
         for problem in report.problems:
             self.view.add_item(
@@ -694,7 +705,9 @@ class GemtuiApp(App[int]):
         from gemtui.ui.screens.settings import SettingsScreen
 
         current = self.user_settings.with_chat_settings(self.conversation.settings)
-        screen = SettingsScreen(current, themes=self.available_themes, bindings=keymap_catalogue())
+        screen = SettingsScreen(
+            current, themes=self.available_themes, bindings=keymap_catalogue(self.KEYMAP_EXTRA)
+        )
         self.push_screen(screen, partial(self._settings_saved, current))
 
     def _settings_saved(self, before: Settings, result: SettingsResult | None) -> None:
@@ -930,7 +943,7 @@ class GemtuiApp(App[int]):
         reply = turn.reply
         self.step_detail.show(
             reply.state, message.step_index, message.event_seq, timings=reply.timings,
-            label=turn.title,
+            label=turn.title, asked=turn.asked if turn.asked.kind == "captured" else None,
         )  # fmt: skip
         # The conversation follows the timeline (only when the reader is in the timeline, so
         # the two never chase each other).
@@ -1017,7 +1030,7 @@ class GemtuiApp(App[int]):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:
-            order = [info.id for info in keymap_catalogue()]
+            order = [info.id for info in keymap_catalogue(self.KEYMAP_EXTRA)]
             self.push_screen(HelpScreen(help_sections(self, self.screen, order)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -1060,6 +1073,38 @@ class GemtuiApp(App[int]):
         self._show_settings_in_force()
         self.notify(f"{name} is {'on' if on else 'off'} for this conversation.")
 
+    # ------------------------------------------------------------------ compare
+
+    def current_turn(self) -> Turn | None:
+        """The turn the reader is at: the timeline's selected row, else the selected message,
+        else the chat's last turn."""
+        timeline = self.timeline
+        row = timeline.list.selected
+        if timeline.has_focus_within and isinstance(getattr(row, "turn", None), int):
+            return timeline.turn_at(row.turn)  # type: ignore[union-attr]
+        selected = self.view.selected
+        if selected is not None and self.view.items[selected].turn is not None:
+            return self.view.items[selected].turn
+        turns = self.conversation.turns
+        return turns[-1] if turns else None
+
+    def action_compare(self) -> None:
+        """Mark the current turn to compare, or compare it with the marked one."""
+        turn = self.current_turn()
+        if turn is None:
+            self.notify("No turn to compare yet.", severity="warning")
+            return
+        result = self.compare_pick.pick(turn, self.conversation.settings)
+        if isinstance(result, str):
+            self.notify(escape_markup(result), timeout=8)
+            return
+        from gemtui.ui.screens.compare import CompareScreen  # a dialog: loaded on first use
+
+        self.push_screen(CompareScreen(result))
+
+    def on_compare_screen_copy_requested(self, message: CompareScreen.CopyRequested) -> None:
+        self._copy(message.text, "Comparison")
+
     def on_conversation_view_id_requested(self, message: ConversationView.IdRequested) -> None:
         self._copy_turn_id(self.view.items[message.index].turn)
 
@@ -1076,10 +1121,12 @@ class GemtuiApp(App[int]):
         self._copy(interaction_id, f"Interaction {interaction_id}")
 
 
-def keymap_catalogue() -> list[BindingInfo]:
-    """Every remappable binding of the app, by id (for the keymap and the settings pane)."""
+def keymap_catalogue(extra: Sequence[type[DOMNode]] = ()) -> list[BindingInfo]:
+    """Every remappable binding of the app, by id (for the keymap and the settings pane);
+    ``extra``: more classes whose bindings count (``GemtuiApp.KEYMAP_EXTRA``)."""
     from gemtui.ui.screens.approval import ApprovalScreen
     from gemtui.ui.screens.branch_list import BranchListScreen
+    from gemtui.ui.screens.compare import CompareScreen
     from gemtui.ui.screens.file_picker import FilePickerScreen
     from gemtui.ui.screens.help_screen import HelpScreen
     from gemtui.ui.screens.history_list import ConfirmDeleteScreen, ConversationListScreen
@@ -1108,6 +1155,8 @@ def keymap_catalogue() -> list[BindingInfo]:
             BranchListScreen,
             HelpScreen,
             ApprovalScreen,
+            CompareScreen,
+            *extra,
         ]
     )
 

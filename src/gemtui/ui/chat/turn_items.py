@@ -9,11 +9,11 @@ by id), whether it is shown live or read back from the history.
 
 from __future__ import annotations
 
-from gemtui.api.models import parse_step
+from gemtui.api.models import ModelOutputStep, TextContent, ThoughtStep, parse_step
 from gemtui.core.assembler import StepState
 from gemtui.core.structured import json_schema_of
 from gemtui.core.turn import Turn
-from gemtui.ui.chat.messages import TurnChanged
+from gemtui.ui.chat.messages import StepUpdate, TurnChanged
 from gemtui.ui.render.chat_items import (
     AnswerItem,
     ChatItem,
@@ -86,6 +86,23 @@ def finished_items(turn: Turn) -> list[ChatItem]:
             item.update(state.step, final=True)
         items.append(item)
     return items
+
+
+def caught_up(turn: Turn) -> dict[int, StepUpdate]:
+    """One batch that brings a presenter that saw nothing of ``turn`` up to where it is: every
+    step started, with all its text so far, and stopped if it has."""
+    steps: dict[int, StepUpdate] = {}
+    for state in turn.reply.state.steps:
+        step = state.step
+        if isinstance(step, ModelOutputStep):
+            blocks = step.content or []
+        elif isinstance(step, ThoughtStep):
+            blocks = step.summary or []
+        else:
+            blocks = []
+        text = "".join(block.text for block in blocks if isinstance(block, TextContent))
+        steps[state.index] = StepUpdate([text] if text else [], started=True, stopped=state.done)
+    return steps
 
 
 class TurnPresenter:
