@@ -2,11 +2,11 @@
 
 One row per exchange: the client (from its user agent), the request (method and path without
 the API version, ``≋`` for an event stream), the status, the model or agent, the duration and
-the tokens. The line under the table says more of the highlighted one. ``/`` filters the rows by any of those words;
-Enter shows the capture in the chat panes (a plain exchange, one that is not the Interactions
-API, opens its headers and bodies instead); ``f`` forks it into a new chat; ``d`` shows the
-exchange's headers and bodies. Every cell is another program's or the server's text: it is
-cleaned and never parsed as markup.
+the tokens. The line under the table says more of the highlighted one. ``/`` filters the rows
+by any of those words; Enter shows the capture in the chat panes (a plain exchange, one that
+is not the Interactions API, opens its headers and bodies instead); ``f`` forks it into a new
+chat; ``d`` shows the exchange's headers and bodies. Every cell is another program's or the
+server's text: it is cleaned and never parsed as markup.
 """
 
 from __future__ import annotations
