@@ -206,3 +206,28 @@ async def test_a_chat_turn_compares_with_a_captured_one(emulator):
             ("model", "gemini-3.6-pro", "gemini-3.6-flash")
         ]
         assert json.dumps(diff.to_json())  # the same data gemtui diff --json prints
+
+
+async def test_the_inspectors_keys_are_in_f1_the_palette_and_the_keymap(emulator):
+    from gemtui.ui.app import keymap_catalogue
+    from gemtui.ui.screens.help_screen import help_sections
+
+    app = make_inspector(emulator.base_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        rows_of = {row for section in help_sections(app, app.screen) for row in section.rows}
+        actions = {action for _keys, action in rows_of}
+        assert {"Fork into a chat", "Details", "Filter", "Captures", "Compare"} <= actions
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {
+            "Captures",
+            "Fork the highlighted capture into a chat",
+            "Compare two turns",
+        } <= titles
+        ids = {info.id for info in keymap_catalogue(app.KEYMAP_EXTRA)}
+        assert {"inspector.captures", "captures.fork", "captures.details", "app.compare"} <= ids
+        # Ctrl+G leaves the list for the prompt and comes back.
+        await pilot.press("ctrl+g")
+        assert app.composer.has_focus and not app.captures.display
+        await pilot.press("ctrl+g")
+        assert app.captures.table.has_focus

@@ -53,7 +53,7 @@ class InProcessProxy:
             on_change=lambda _capture, _kind: self._changed.set(),
             sink_for=lambda _capture: _Watch(self._changed),
         )
-        self.hub.attach(lambda note: loop.call_soon_threadsafe(self.collector.take, note))
+        self.hub.attach_loop(loop, self.collector.take)
         self.proxy = start_proxy(upstream, self.hub, port=0, connect_timeout=connect_timeout)
         self.url = self.proxy.url
 

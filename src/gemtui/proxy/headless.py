@@ -23,6 +23,8 @@ from gemtui.api.base_url import InvalidBaseUrl, check_base_url
 from gemtui.headless import exits
 
 DEMO = "demo"
+#: Seconds a thread may hold the GIL while another waits for it (see ``run_proxy``).
+SWITCH_INTERVAL = 0.0005
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,10 @@ def run_proxy(
     from gemtui.core.logs import start_logging, stop_logging
 
     start_logging([], "warning")
+    # The proxy's thread forwards; this one folds the captures. A thread that wants the GIL
+    # back waits up to the switch interval (5 ms by default) while the other computes: a
+    # shorter one keeps that wait off the forwarded events (bench/proxy.py, 20 streams).
+    sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         with upstream_url(upstream) as url:
             return asyncio.run(_serve(options, url, out, err))
@@ -124,7 +130,7 @@ async def _serve(options: ProxyOptions, upstream: str, out: IO[str], err: IO[str
 
     collector = Collector(store=store, on_done=done, on_history_failure=history_failed, keep=0)
     loop = asyncio.get_running_loop()
-    hub.attach(lambda note: loop.call_soon_threadsafe(collector.take, note))
+    hub.attach_loop(loop, collector.take)
     if exposed(options.host):
         err.write(EXPOSED_WARNING.format(host=options.host) + "\n")
     err.write(f"gemtui proxy listening on {proxy.url}, forwarding to {upstream}\n")

@@ -16,11 +16,14 @@ large upload or download through the proxy does not grow its memory.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import tempfile
 import threading
 import time
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -240,6 +243,37 @@ class CaptureHub:
             for note in waiting:
                 deliver(note)
             self._deliver = deliver
+
+    def attach_loop(self, loop: asyncio.AbstractEventLoop, take: Callable[[Note], object]) -> None:
+        """Deliver the notes to ``take`` on ``loop`` (another thread's), in order. Notes that
+        arrive while the loop has not yet taken the earlier ones go with them in one wake-up:
+        under load the collector takes batches, and the proxy's thread writes to the loop's
+        wake-up pipe once per batch rather than once per chunk."""
+        lock = threading.Lock()
+        pending: deque[Note] = deque()
+        scheduled = False
+
+        def drain() -> None:
+            nonlocal scheduled
+            with lock:
+                batch = list(pending)
+                pending.clear()
+                scheduled = False
+            for note in batch:
+                take(note)
+
+        def deliver(note: Note) -> None:
+            nonlocal scheduled
+            with lock:
+                pending.append(note)
+                if scheduled:
+                    return
+                scheduled = True
+            # A loop that has closed raises: nobody is collecting any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(drain)
+
+        self.attach(deliver)
 
     def emit(self, kind: NoteKind, wire: Wire, payload: Any = None) -> None:
         deliver = self._deliver

@@ -16,11 +16,14 @@ from __future__ import annotations
 import asyncio
 import copy
 import socket
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from gemtui.api.client import DEFAULT_BASE_URL
 from gemtui.core.attachments import Attachment, item_label
@@ -49,6 +52,16 @@ EXPOSED = (
     "The proxy listens on {host}, not on this machine only: anyone who can reach it can send "
     "requests through it."
 )
+#: What the command palette offers in the inspector besides the app's own: (title, help, action).
+INSPECTOR_COMMANDS = [
+    ("Captures", "The exchanges the proxy has seen; Enter shows one (Ctrl+G)", "captures"),
+    ("Fork the highlighted capture into a chat",
+     "A new chat with its model, config, tools and input, to change and send (f in the list)",
+     "fork_highlighted"),
+    ("Details of the highlighted capture",
+     "Its request and response as they went over the wire: headers and bodies (d in the list)",
+     "details_highlighted"),
+]  # fmt: skip
 #: Captures kept in the list (the oldest finished ones go first).
 KEEP = 2000
 #: Rows from which the captures pane and the timeline fit on the screen together.
@@ -89,6 +102,11 @@ class InspectorApp(GemtuiApp):
         #: The capture whose turn the panes show (``None``: a chat of the reader's own).
         self.shown: Capture | None = None
 
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for title, help_text, action in INSPECTOR_COMMANDS:
+            yield SystemCommand(title, help_text, partial(self.run_action, action))
+
     # ------------------------------------------------------------------ layout and life
 
     def compose(self) -> ComposeResult:
@@ -101,7 +119,7 @@ class InspectorApp(GemtuiApp):
 
     def on_mount(self) -> None:
         loop = asyncio.get_running_loop()
-        self.hub.attach(lambda note: loop.call_soon_threadsafe(self.collector.take, note))
+        self.hub.attach_loop(loop, self.collector.take)
         self.proxy.start()
         url = self.proxy.url
         self.view.add_item(
@@ -159,6 +177,20 @@ class InspectorApp(GemtuiApp):
         super().action_timeline()
         if self.query_one("#timeline-pane").display and self.size.height < TALL_ENOUGH:
             self.captures.display = False
+
+    def action_fork_highlighted(self) -> None:
+        capture = self.captures.highlighted()
+        if capture is None:
+            self.notify("No capture yet.", severity="warning")
+        else:
+            self.fork_capture(capture)
+
+    def action_details_highlighted(self) -> None:
+        capture = self.captures.highlighted()
+        if capture is None:
+            self.notify("No capture yet.", severity="warning")
+        else:
+            self.push_screen(ExchangeScreen(capture))
 
     def on_captures_pane_left(self, _message: CapturesPane.Left) -> None:
         self.composer.focus()

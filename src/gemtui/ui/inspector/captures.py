@@ -26,8 +26,8 @@ from gemtui.proxy.line import duration_text, tokens_text
 
 #: Column key, title and width; the widths fit the table into 80 columns.
 COLUMNS = (
-    ("client", "client", 11),
-    ("request", "request", 23),
+    ("client", "client", 12),
+    ("request", "request", 22),
     ("status", "status", 7),
     ("owner", "model / agent", 16),
     ("time", "time", 6),
