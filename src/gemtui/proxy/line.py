@@ -1,6 +1,6 @@
 """One line per exchange, for the headless proxy's output and the captures list.
 
-``14:03:05 google-genai-sdk/3.3.0 POST /v1/interactions 200 gemini-3.6-flash 0.42s 153tok stream``:
+``14:03:05 google-genai-sdk/3.3.0 POST /v1/interactions 200 gemini-3.6-flash 1.04s 290tok stream``:
 time, client, method, path, status, model or agent, duration, tokens, and ``stream`` for an
 event stream; then what went wrong, if anything. Everything in it came from another program or
 the server, so it is cleaned for the terminal.

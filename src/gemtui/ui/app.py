@@ -45,7 +45,6 @@ from gemtui.core.tools import FunctionTool
 from gemtui.core.turn import Turn
 from gemtui.core.turn_runner import Notice
 from gemtui.ui.chat.approval import DialogApprover
-from gemtui.ui.chat.compare_pick import ComparePick
 from gemtui.ui.chat.controller import ChatController
 from gemtui.ui.chat.messages import (
     RequestAccepted,
@@ -67,6 +66,7 @@ from gemtui.ui.widgets.step_detail import StepDetail
 from gemtui.ui.widgets.timeline import StepTimeline
 
 if TYPE_CHECKING:  # the dialogs are imported when first opened: they cost start-up time
+    from gemtui.ui.chat.compare_pick import ComparePick
     from gemtui.ui.screens.compare import CompareScreen
     from gemtui.ui.screens.history_list import ConversationListScreen
     from gemtui.ui.screens.settings import SettingsResult
@@ -247,7 +247,7 @@ class GemtuiApp(App[int]):
         #: Function tools offered by F7 besides the config's: those once in force stay offered.
         self._offered_functions: list[dict[str, Any]] = []
         #: The turn marked to compare (Ctrl+F), from whichever chat it was in.
-        self.compare_pick = ComparePick()
+        self.compare_pick: ComparePick | None = None
 
     def _make_client(self) -> InteractionsClient:
         network = self.user_settings.network
@@ -1094,6 +1094,10 @@ class GemtuiApp(App[int]):
         if turn is None:
             self.notify("No turn to compare yet.", severity="warning")
             return
+        if self.compare_pick is None:
+            from gemtui.ui.chat.compare_pick import ComparePick  # loaded on first use
+
+            self.compare_pick = ComparePick()
         result = self.compare_pick.pick(turn, self.conversation.settings)
         if isinstance(result, str):
             self.notify(escape_markup(result), timeout=8)
