@@ -239,3 +239,22 @@ async def test_show_prints_a_captured_interaction_from_the_history_with_no_key(e
     as_json = json.loads(run_gemtui("show", created["id"], "-o", "json", env=clean_env()).stdout)
     assert [step["type"] for step in as_json["steps"]] == ["user_input", "thought", "model_output"]
     assert as_json["id"] == created["id"]
+
+
+async def test_export_says_a_conversation_was_captured_and_keeps_the_request(emulator):
+    from gemtui.core.export import export_conversation
+
+    with Store.open_default() as store:
+        async with proxy_in_process(emulator.base_url, store) as proxy:
+            async with api_client(proxy.url, headers={"user-agent": "my-app/2"}) as client:
+                await client.post(CREATE, json={**BODY, "input": "Exported later"})
+            (capture,) = await proxy.wait_for(1)
+        cid = capture.history.conversation_id
+        summary = store.get_conversation(cid)
+        turns = store.load_turns(cid, limit=None)
+    markdown = export_conversation("md", summary, turns)
+    assert "## 1. my-app/2" in markdown and "Captured by the inspector: POST" in markdown
+    document = json.loads(export_conversation("json", summary, turns))
+    captured = document["turns"][0]["captured"]
+    assert captured["request"]["input"] == "Exported later"
+    assert captured["exchange"]["status"] == 200 and captured["exchange"]["client"] == "my-app/2"

@@ -100,10 +100,9 @@ async def proxy_in_process(
 
 
 def api_client(base_url: str, key: str = FAKE_KEY, **options: Any) -> httpx.AsyncClient:
-    """A plain client with the key in its header, as SDKs send it."""
-    return httpx.AsyncClient(
-        base_url=base_url, headers={"x-goog-api-key": key}, timeout=30, **options
-    )
+    """A plain client with the key in its header, as SDKs send it (``headers``: more)."""
+    headers = {"x-goog-api-key": key, **options.pop("headers", {})}
+    return httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30, **options)
 
 
 class ProxyProcess:
