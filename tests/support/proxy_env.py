@@ -114,12 +114,15 @@ class ProxyProcess:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            text=True,
+            bufsize=0,  # unbuffered: what follows the banner stays for communicate()
             env=env,
         )
         assert self.process.stderr is not None
-        self.banner = self.process.stderr.readline()
-        assert "listening on " in self.banner, self.banner + self.process.stderr.read()
+        banner = b""
+        while not banner.endswith(b"\n") and (byte := self.process.stderr.read(1)):
+            banner += byte
+        self.banner = banner.decode()
+        assert "listening on " in self.banner, self.banner + self.process.stderr.read().decode()
         self.url = self.banner.split("listening on ", 1)[1].split(",", 1)[0]
         self.out = ""
         self.err = ""
@@ -130,7 +133,7 @@ class ProxyProcess:
 
         self.process.send_signal(signal.SIGINT)
         out, err = self.process.communicate(timeout=60)
-        self.out, self.err = out, self.banner + err
+        self.out, self.err = out.decode(), self.banner + err.decode()
         return self.process.returncode
 
 

@@ -131,14 +131,15 @@ async def _serve(options: ProxyOptions, upstream: str, out: IO[str], err: IO[str
     collector = Collector(store=store, on_done=done, on_history_failure=history_failed, keep=0)
     loop = asyncio.get_running_loop()
     hub.attach_loop(loop, collector.take)
-    if exposed(options.host):
-        err.write(EXPOSED_WARNING.format(host=options.host) + "\n")
-    err.write(f"gemtui proxy listening on {proxy.url}, forwarding to {upstream}\n")
-    err.write(f"Point clients at it: export GOOGLE_GEMINI_BASE_URL={proxy.url}\n")
-    err.flush()
+    # Before the banner: whoever reads it may stop the proxy at once, and must stop it well.
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    err.write(f"gemtui proxy listening on {proxy.url}, forwarding to {upstream}\n")
+    err.write(f"Point clients at it: export GOOGLE_GEMINI_BASE_URL={proxy.url}\n")
+    if exposed(options.host):
+        err.write(EXPOSED_WARNING.format(host=options.host) + "\n")
+    err.flush()
     try:
         await stop.wait()
     finally:
