@@ -55,10 +55,42 @@ async def take(
     return path
 
 
+async def take_inspector(base_url: str) -> Path:
+    """``gemtui inspect`` at 80×24 while a program built on the SDK talks through it: a
+    create, a streamed answer (shown), a GET and a models list."""
+    import httpx
+
+    from gemtui.proxy.run import bind
+    from gemtui.ui.inspector.app import InspectorApp
+
+    connection = Connection(base_url=base_url, api_key="demo-key", demo=True)
+    app = InspectorApp(connection, sock=bind("127.0.0.1", 0))
+    agent = "google-genai-sdk/3.3.0 gl-python/3.11"
+    async with app.run_test(size=(80, 24)) as pilot:
+        headers = {"x-goog-api-key": "demo-key", "user-agent": agent}
+        async with httpx.AsyncClient(base_url=app.proxy.url, headers=headers) as client:
+            body = {"model": "gemini-3.6-flash", "input": "Explain binary search"}
+            first = (await client.post("/v1/interactions", json=body)).json()
+            streamed = {**body, "input": "Write a haiku about tides", "stream": True}
+            async with client.stream("POST", "/v1/interactions", json=streamed) as response:
+                await response.aread()
+            await client.get(f"/v1/interactions/{first['id']}")
+            await client.get("/v1/models")
+        while len(app.captures.table.rows) < 4 or not all(c.done for c in app.collector.captures):
+            await pilot.pause()
+        await pilot.press("up", "up", "enter")
+        await pilot.pause()
+        app.view.scroll_home(animate=False)
+        await pilot.pause()
+        app.save_screenshot(filename="inspector-80x24.svg", path=str(HERE))
+    return HERE / "inspector-80x24.svg"
+
+
 async def main() -> None:
     with start_in_thread(options=EmulatorOptions(delay_ms=0)) as emulator:
         for name, (size, prompts, keys, settings) in SHOTS.items():
             print(await take(name, size, prompts, keys, settings, emulator.base_url))
+        print(await take_inspector(emulator.base_url))
 
 
 if __name__ == "__main__":

@@ -306,6 +306,46 @@ def build_parser(*, resources: bool = True) -> argparse.ArgumentParser:
     )  # fmt: skip
     _add_print_options(replay, "print the replayed answer instead of opening the TUI")
 
+    diff = subparsers.add_parser(
+        "diff",
+        help="compare two turns: their requests, their steps and their answers",
+        description="Compare two turns: how their requests differ (model, config, tools, "
+        "system instruction, input), their steps aligned by kind with durations, bytes and "
+        "tokens, and a diff of their answers. Reads the history and files only.",
+        epilog="A and B: an interaction id in the history, CONV:N (turn N of conversation "
+        "CONV; -1 is the last), or a recording file (FILE#N for its N-th recording). "
+        "Exit codes: 0 printed, 1 not found, 2 usage error.",
+    )
+    diff.add_argument("a", metavar="A", help="the first turn")
+    diff.add_argument("b", metavar="B", help="the second turn")
+    diff.add_argument("--json", action="store_true", help="print the comparison as JSON")
+
+    proxy = subparsers.add_parser(
+        "proxy",
+        help="reverse proxy for the Gemini API that captures other programs' traffic",
+        description="Forward every request to the upstream and every response back byte for "
+        "byte, and keep each Interactions API exchange in the history. On a terminal it opens "
+        "the inspector (as `gemtui inspect`); without one, or with --headless, it prints one "
+        "line per exchange.",
+        epilog="Point a program at it: GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:8788 (or the "
+        "SDK's base URL option). Exit codes: 0 stopped, 1 cannot listen, 2 usage error.",
+    )
+    _add_proxy_options(proxy)
+    proxy.add_argument(
+        "--headless", action="store_true", help="print one line per exchange, even on a terminal"
+    )
+    proxy.add_argument(
+        "--record", type=Path, metavar="FILE",
+        help="append each exchange to FILE as a recording (gemtui replay FILE opens it)",
+    )  # fmt: skip
+    inspect = subparsers.add_parser(
+        "inspect",
+        help="the inspector: run the proxy inside the TUI and watch the captures live",
+        description="Run `gemtui proxy` inside the TUI: each exchange appears in the captures "
+        "pane as it happens, with the conversation, step timeline and raw JSON of its turn.",
+    )
+    _add_proxy_options(inspect)
+
     return parser
 
 
@@ -347,6 +387,21 @@ def _add_output_options(ask: argparse.ArgumentParser) -> None:
         "--label", metavar="KEY=VALUE", action="append", default=[],
         help="a label of the interaction (repeatable)",
     )  # fmt: skip
+
+
+def _add_proxy_options(parser: argparse.ArgumentParser) -> None:
+    from_here = "this machine only"
+    parser.add_argument(
+        "--upstream", metavar="URL|demo",
+        help="where requests go (default: Google's endpoint; demo: the built-in emulator)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--host", default="127.0.0.1", help=f"address to listen on (default: loopback, {from_here})"
+    )
+    parser.add_argument("--port", type=int, default=8788, help="port (default: 8788; 0: any)")
+    parser.add_argument(
+        "--no-history", action="store_true", help="do not keep the exchanges in the history"
+    )
 
 
 def _add_print_options(parser: argparse.ArgumentParser, summary: str) -> None:
@@ -446,16 +501,16 @@ def _run_show(args: argparse.Namespace) -> int:
 
 
 def _run_replay(args: argparse.Namespace) -> int:
-    from gemtui.headless.show import read_recording, run_replay_print, wants_print
+    from gemtui.headless.show import read_recordings, run_replay_print, wants_print
 
-    recording = read_recording(args.file)
-    if recording is None:
+    recordings = read_recordings(args.file)
+    if recordings is None:
         return EXIT_USAGE
     if wants_print(args):
-        return run_replay_print(args, recording)
+        return run_replay_print(args, recordings)
     from gemtui.ui.reopen_launch import run_replay
 
-    return run_replay(recording, speed=args.speed, **_tui_options(args))
+    return run_replay(recordings, speed=args.speed, **_tui_options(args))
 
 
 def _run_ask(args: argparse.Namespace) -> int:
@@ -475,6 +530,28 @@ def _run_emulator(args: argparse.Namespace) -> int:
         hop_kb=args.hop_kb,
         persist=args.persist,
     )
+
+
+def _run_proxy(args: argparse.Namespace) -> int:
+    import sys
+
+    if args.headless or not sys.stdout.isatty():
+        from gemtui.proxy.headless import run_proxy
+
+        return run_proxy(args)
+    return _run_inspect(args)
+
+
+def _run_inspect(args: argparse.Namespace) -> int:
+    from gemtui.ui.inspector.launch import run_inspect
+
+    return run_inspect(args, **_tui_options(args))
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from gemtui.headless.diff_command import run_diff
+
+    return run_diff(args)
 
 
 def _run_export(args: argparse.Namespace) -> int:
@@ -518,6 +595,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "environments": _run_resources,
         "show": _run_show,
         "replay": _run_replay,
+        "proxy": _run_proxy,
+        "diff": _run_diff,
+        "inspect": _run_inspect,
     }
     return handlers[args.command](args)
 

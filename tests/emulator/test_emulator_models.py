@@ -1,4 +1,4 @@
-"""``GET /{version}/models/{model}``: limits for the models the emulator knows, 404 for others,
+"""``GET /{version}/models`` and ``/models/{model}``: limits for the models the emulator knows, 404 for others,
 and a summary request (gemtui's compress) answered with a short summary."""
 
 from __future__ import annotations
@@ -16,6 +16,17 @@ def test_a_known_model_has_its_limits_in_camel_case(http, version):
     assert body["name"] == "models/gemini-2.5-flash"
     assert body["inputTokenLimit"] == 1_048_576 and body["outputTokenLimit"] == 65_536
     assert "generateContent" in body["supportedGenerationMethods"]
+
+
+@pytest.mark.parametrize("version", ["v1beta", "v1"])
+def test_the_list_holds_every_model_the_emulator_answers_for(http, version):
+    response = http.get(f"/{version}/models")
+    assert response.status_code == 200
+    listed = response.json()["models"]
+    names = [model["name"] for model in listed]
+    assert "models/gemini-2.5-flash" in names and "models/gemini-2.5-flash-image" in names
+    for model in listed:  # each entry is what models.get gives for it
+        assert http.get(f"/{version}/{model['name']}").json() == model
 
 
 def test_the_models_prefix_and_image_models(http):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
 import subprocess
 import sys
@@ -18,7 +19,13 @@ from gemtui.core.store import Store
 from gemtui.core.turn import Asked, Turn
 
 #: Packages that must never import Textual (DESIGN.md §2).
-HEADLESS_PACKAGES = ("gemtui.api", "gemtui.core", "gemtui.emulator", "gemtui.headless")
+HEADLESS_PACKAGES = (
+    "gemtui.api",
+    "gemtui.core",
+    "gemtui.emulator",
+    "gemtui.headless",
+    "gemtui.proxy",
+)
 #: Top-level modules outside ``gemtui.ui`` that are not headless by nature.
 NOT_HEADLESS = {"gemtui.__main__", "gemtui.ui"}
 
@@ -110,3 +117,26 @@ def test_history_and_export_load_neither_textual_nor_the_http_stack() -> None:
         printed, packages = imported_by(*argv)
         assert "a stored chat" in printed, argv
         assert not packages & {"textual", "httpx", "rich", "markdown_it"}, argv
+
+
+def test_the_proxy_stays_out_of_version_and_ask() -> None:
+    """The inspector's proxy (and the server stack under it) loads only for its commands."""
+    _printed, packages = imported_by("--version")
+    assert not packages & {"starlette", "uvicorn"}
+    # An endpoint where nothing listens: ask fails at once (exit 1), after its start-up.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            COMMAND_PROBE,
+            json.dumps(["ask", "--no-history", "--base-url", "http://127.0.0.1:9", "hi"]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "GEMINI_API_KEY": "k"},
+    )
+    assert result.returncode == 1, result.stderr
+    modules = set(result.stdout.split("MODULES", 1)[1].split())
+    assert "gemtui.api.client" in modules
+    assert not {m for m in modules if m.startswith(("gemtui.proxy", "starlette", "uvicorn"))}

@@ -109,7 +109,15 @@ def _turn_json(stored: StoredTurn) -> dict[str, Any]:
             "usage": interaction.usage.to_wire() if interaction.usage is not None else None,
             "steps": [step.step.to_wire() for step in turn.reply.state.steps],
         },
+        **_captured_json(turn.asked),
     }
+
+
+def _captured_json(asked: Any) -> dict[str, Any]:
+    """A captured turn's exchange and request as the program sent it (nothing for own turns)."""
+    if asked.exchange is None:
+        return {}
+    return {"captured": {"exchange": asked.exchange.to_json(), "request": asked.request}}
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -139,8 +147,12 @@ def _about(summary: ConversationSummary, count: int) -> str:
 
 def _turn_markdown(number: int, stored: StoredTurn) -> list[str]:
     turn = stored.turn
-    parts = [f"## {number}. You"]
     asked = turn.asked
+    exchange = asked.exchange
+    who = "You" if exchange is None else (exchange.client or "A program")
+    parts = [f"## {number}. {who}"]
+    if exchange is not None:
+        parts.append(f"*Captured by the inspector: {exchange.label}*")
     if asked.prompt:
         parts.append(asked.prompt)
     if asked.attachments:

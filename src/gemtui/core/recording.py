@@ -8,6 +8,11 @@ anything printed by a script can be replayed in the TUI:
 * then one line per event: ``{"offset": seconds since the request started, "event": {...}}``
   where ``event`` is the event's JSON exactly as the server sent it.
 
+A file may hold several recordings one after the other, each starting with its header: the
+turns of a tool loop (``gemtui ask -o stream-json``), or the exchanges ``gemtui proxy --record``
+appends. Those headers also carry ``"exchange"``: method, path, status, client and timings of
+the HTTP exchange the inspector captured. :func:`parse_recordings` reads them apart.
+
 Readers skip lines they cannot parse rather than fail, so a recording cut short by a crash still
 replays up to where it stops.
 """
@@ -37,11 +42,21 @@ class Recording:
     request: dict[str, Any] = field(default_factory=dict)
     created: str = ""
     events: list[RecordedEvent] = field(default_factory=list)
+    #: The captured HTTP exchange (``gemtui proxy --record``), else ``None``.
+    exchange: dict[str, Any] | None = None
 
 
-def header_line(request: dict[str, Any], secrets: Iterable[str] = ()) -> str:
-    created = datetime.now(UTC).isoformat(timespec="seconds")
-    header = {"recording": FORMAT, "created": created, "request": request}
+def header_line(
+    request: dict[str, Any],
+    secrets: Iterable[str] = (),
+    *,
+    exchange: dict[str, Any] | None = None,
+    created: str | None = None,
+) -> str:
+    created = created or datetime.now(UTC).isoformat(timespec="seconds")
+    header: dict[str, Any] = {"recording": FORMAT, "created": created, "request": request}
+    if exchange is not None:
+        header["exchange"] = exchange
     return redact_secrets(json.dumps(header, ensure_ascii=False), secrets)
 
 
@@ -125,6 +140,41 @@ def parse_recording(lines: Iterable[str]) -> Recording:
     return recording
 
 
+def parse_recordings(lines: Iterable[str]) -> list[Recording]:
+    """Every recording of a file, in order: each header starts the next one (a bare stream of
+    events, or events before the first header, make one of their own)."""
+    recordings: list[Recording] = []
+    current: Recording | None = None
+    for value in iter_lines(lines):
+        if value.get("recording") == FORMAT:
+            exchange = value.get("exchange")
+            current = Recording(
+                request=value.get("request") or {},
+                created=value.get("created") or "",
+                exchange=exchange if isinstance(exchange, dict) else None,
+            )
+            recordings.append(current)
+            continue
+        if current is None:
+            current = Recording()
+            recordings.append(current)
+        if isinstance(value.get("event"), dict):
+            offset = value.get("offset")
+            current.events.append(
+                RecordedEvent(
+                    float(offset) if isinstance(offset, int | float) else 0.0, value["event"]
+                )
+            )
+        elif "event_type" in value:
+            current.events.append(RecordedEvent(0.0, value))
+    return recordings
+
+
 def load_recording(path: str | Path) -> Recording:
     with open(path, encoding="utf-8") as handle:
         return parse_recording(handle)
+
+
+def load_recordings(path: str | Path) -> list[Recording]:
+    with open(path, encoding="utf-8") as handle:
+        return parse_recordings(handle)

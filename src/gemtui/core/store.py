@@ -61,7 +61,7 @@ from gemtui.core.store_records import (
     turn_from_row,
 )
 from gemtui.core.store_schema import MIGRATIONS, SchemaTooNew, migrate, schema_version
-from gemtui.core.turn import Turn
+from gemtui.core.turn import Exchange, Turn
 
 __all__ = [
     "DATA_DIR_VARIABLE",
@@ -83,7 +83,7 @@ KIND_ORDER = ("prompt", "answer", "thought", "tool")
 _TURN_COLUMNS = (
     "id, conversation_id, ordinal, parent_turn_id, prompt, attachments, extra_input, "
     "interaction_id, previous_interaction_id, outcome, status, usage, settings, created, "
-    "finished, error, kind"
+    "finished, error, kind, source, client, request, exchange"
 )
 _STEP_COLUMNS = "turn_id, wire_index, started_at, stopped_at, size, done, usage, json"
 _SUMMARY_SELECT = """
@@ -276,6 +276,17 @@ class Store:
         now = time.time()
         asked = turn.asked
         prompt = self._redact(asked.prompt)
+        exchange = asked.exchange
+        captured = (
+            (
+                exchange.source,
+                self._redact(exchange.client),
+                self._json(asked.request),
+                self._json(exchange.to_json()),
+            )
+            if exchange is not None
+            else (None, None, None, None)
+        )
         with self._write() as db:
             row = db.execute(
                 "SELECT head_turn_id, title, "
@@ -287,7 +298,8 @@ class Store:
                 raise StoreError(f"no conversation {conversation_id} in the history.")
             cursor = db.execute(
                 f"INSERT INTO turns ({_TURN_COLUMNS}) VALUES "
-                "(NULL, ?, ?, ?, ?, ?, ?, NULL, ?, 'pending', NULL, NULL, ?, ?, NULL, NULL, ?)",
+                "(NULL, ?, ?, ?, ?, ?, ?, NULL, ?, 'pending', NULL, NULL, ?, ?, NULL, NULL, "
+                "?, ?, ?, ?, ?)",
                 (
                     conversation_id,
                     row[2] + 1,
@@ -299,6 +311,7 @@ class Store:
                     self._redact(settings_json(settings)),
                     now,
                     asked.kind,
+                    *captured,
                 ),
             )
             turn_id = int(cursor.lastrowid or 0)
@@ -384,14 +397,16 @@ class Store:
         error: str | BaseException | None = None,
         *,
         status: str | None = None,
+        exchange: Exchange | None = None,
     ) -> None:
-        """The turn ended: its outcome, usage, interaction id (if not known yet) and error."""
+        """The turn ended: its outcome, usage, interaction id (if not known yet) and error;
+        for a captured turn also how its exchange ended (``exchange``)."""
         now = time.time()
         with self._write() as db:
             db.execute(
                 "UPDATE turns SET outcome = ?, usage = ?, "
                 "interaction_id = coalesce(?, interaction_id), status = coalesce(?, status), "
-                "error = ?, finished = ? WHERE id = ?",
+                "error = ?, finished = ?, exchange = coalesce(?, exchange) WHERE id = ?",
                 (
                     outcome,
                     self._json(usage.to_wire()) if usage is not None else None,
@@ -399,6 +414,7 @@ class Store:
                     status,
                     self._redact(str(error)) if error is not None else None,
                     now,
+                    self._json(exchange.to_json()) if exchange is not None else None,
                     turn_id,
                 ),
             )
@@ -511,6 +527,23 @@ class Store:
         with self._read() as db:
             rows = db.execute(sql, params).fetchall()[::-1]
             return self._with_steps(db, rows)
+
+    def turn(self, turn_id: int) -> StoredTurn | None:
+        """One turn by its row id, with its steps (``None``: no such turn)."""
+        with self._read() as db:
+            rows = db.execute(f"SELECT {_TURN_COLUMNS} FROM turns WHERE id = ?", (turn_id,))
+            found = self._with_steps(db, rows.fetchall())
+        return found[0] if found else None
+
+    def find_captured(self, interaction_id: str) -> int | None:
+        """The newest captured turn (the inspector's) that holds this interaction, by row id."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT id FROM turns WHERE interaction_id = ? AND source IS NOT NULL "
+                "ORDER BY id DESC LIMIT 1",
+                (interaction_id,),
+            ).fetchone()
+        return int(row[0]) if row is not None else None
 
     def turn_tree(self, conversation_id: int) -> list[TreeNode]:
         """Every turn of the conversation, all branches, without steps: cheap for long chats."""

@@ -87,6 +87,7 @@ class TurnRecorder:
             interaction.id,
             reply.error if reply.error is not None else _stream_error(self._state),
             status=interaction.status,
+            exchange=turn.asked.exchange,
         )
 
     def _guard(self, write: Callable[..., object], *args: Any, **kwargs: Any) -> None:

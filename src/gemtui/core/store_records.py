@@ -18,7 +18,7 @@ from gemtui.core.assembler import InteractionState, StepState
 from gemtui.core.attachments import item_label
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.safety import clean_terminal_text
-from gemtui.core.turn import Asked, Outcome, Reply, StoredAt, Turn, TurnKind
+from gemtui.core.turn import Asked, Exchange, Outcome, Reply, StoredAt, Turn, TurnKind
 
 TITLE_LIMIT = 60
 UNTITLED = "Untitled"
@@ -207,6 +207,8 @@ def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings) -> Tur
         kind=_kind(row, bool(results and not (prompt or attachments))),
         stateful=settings.stateful,
     )
+    if row["source"] is not None:
+        _captured(asked, row)
     reply = Reply(
         state=state,
         outcome=outcome,
@@ -221,6 +223,21 @@ def _kind(row: Any, only_results: bool) -> TurnKind:
     if row["kind"] == "summary":
         return "summary"
     return "results" if only_results else "prompt"
+
+
+def _captured(asked: Asked, row: Any) -> None:
+    """Make ``asked`` the captured turn the row holds: its request and exchange."""
+    try:
+        request = json.loads(row["request"] or "{}")
+        exchange = json.loads(row["exchange"] or "{}")
+    except ValueError:
+        request, exchange = {}, {}
+    asked.kind = "captured"
+    asked.request = request if isinstance(request, dict) else {}
+    asked.exchange = Exchange.from_json(exchange)
+    asked.exchange.source = row["source"]
+    asked.exchange.client = row["client"] or asked.exchange.client
+    asked.label = asked.exchange.label
 
 
 # Snippet markers: control characters, which the stored text never keeps (see below).

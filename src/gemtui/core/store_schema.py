@@ -21,6 +21,12 @@ Layout (version 1):
 * ``search_index``: FTS5 over prompts (rowid ``-turn_id``) and over the searchable steps (rowid =
   the step's rowid), so every index row is deleted by rowid; triggers keep it in step when turns
   and steps are deleted, including by cascade.
+
+Version 3 adds what a turn captured by the inspector proxy needs besides its steps: ``source``
+(who captured it, ``proxy``; ``NULL`` for gemtui's own turns), ``client`` (the calling program,
+from its user agent), ``request`` (the body as the program sent it: it cannot be rebuilt from
+settings as gemtui's own requests can) and ``exchange`` (method, path, status, sizes, duration
+as JSON). Own turns leave all four ``NULL``, so nothing grows for them.
 """
 
 from __future__ import annotations
@@ -121,8 +127,23 @@ def _v2(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE turns ADD COLUMN kind TEXT")
 
 
+_V3 = (
+    "ALTER TABLE turns ADD COLUMN source TEXT",
+    "ALTER TABLE turns ADD COLUMN client TEXT",
+    "ALTER TABLE turns ADD COLUMN request TEXT",
+    "ALTER TABLE turns ADD COLUMN exchange TEXT",
+    "CREATE INDEX turns_by_source ON turns (source) WHERE source IS NOT NULL",
+)
+
+
+def _v3(db: sqlite3.Connection) -> None:
+    """Captured turns: where they came from, the calling program, the request as sent."""
+    for statement in _V3:
+        db.execute(statement)
+
+
 #: Every migration, oldest first; the schema version is the number that have run.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
 
 
 class SchemaTooNew(Exception):

@@ -24,9 +24,10 @@ Outcome = Literal[
 ]  # fmt: skip
 
 #: How a turn came to be: typed by the user, sent by the tool loop, opened by id (or from a
-#: finished background run), played back from a recording, or a summary that compresses the
-#: chat (the chain starts over from it: :mod:`gemtui.core.compress`).
-TurnKind = Literal["prompt", "results", "opened", "replayed", "summary"]
+#: finished background run), played back from a recording, a summary that compresses the chat
+#: (the chain starts over from it: :mod:`gemtui.core.compress`), or captured by the inspector
+#: proxy from another program's traffic.
+TurnKind = Literal["prompt", "results", "opened", "replayed", "summary", "captured"]
 
 #: Outcomes after which the turn's interaction is stored server-side and can be chained onto.
 CHAINABLE_OUTCOMES = frozenset({"completed", "requires_action", "incomplete"})
@@ -34,6 +35,78 @@ CHAINABLE_OUTCOMES = frozenset({"completed", "requires_action", "incomplete"})
 ENDED_OUTCOMES = frozenset(
     {"completed", "requires_action", "incomplete", "cancelled", "interrupted", "failed"}
 )
+
+
+@dataclass(eq=False)
+class Exchange:
+    """The HTTP exchange a captured turn came from, as the inspector proxy saw it.
+
+    Known in part when the request arrives (method, path, client) and completed when the
+    response ends (status, sizes, duration, what went wrong). ``path`` holds the query too,
+    with any ``key=`` redacted; no header value is kept here, so no key either.
+    """
+
+    method: str
+    path: str
+    #: The calling program, from its user agent (``google-genai-sdk/3.3.0``, ``curl/8.5``).
+    client: str = ""
+    #: Who captured it (``proxy``): a column of its own in the history.
+    source: str = "proxy"
+    status: int | None = None
+    streaming: bool = False
+    request_bytes: int = 0
+    response_bytes: int = 0
+    #: Seconds from the request's arrival to the response's last byte.
+    duration: float | None = None
+    #: What went wrong on the way (upstream unreachable, a stream cut), else ``""``.
+    error: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "path": self.path,
+            "client": self.client,
+            "source": self.source,
+            "status": self.status,
+            "streaming": self.streaming,
+            "request_bytes": self.request_bytes,
+            "response_bytes": self.response_bytes,
+            "duration": self.duration,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Exchange:
+        """As stored; fields missing or of the wrong type fall back to their defaults."""
+        data = data if isinstance(data, dict) else {}
+
+        def text(name: str) -> str:
+            value = data.get(name)
+            return value if isinstance(value, str) else ""
+
+        def number(name: str) -> int:
+            value = data.get(name)
+            return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+        status = data.get("status")
+        duration = data.get("duration")
+        return cls(
+            method=text("method"),
+            path=text("path"),
+            client=text("client"),
+            source=text("source") or "proxy",
+            status=status if isinstance(status, int) and not isinstance(status, bool) else None,
+            streaming=data.get("streaming") is True,
+            request_bytes=number("request_bytes"),
+            response_bytes=number("response_bytes"),
+            duration=float(duration) if isinstance(duration, int | float) else None,
+            error=text("error"),
+        )
+
+    @property
+    def label(self) -> str:
+        """``POST /v1beta/interactions``: how a captured turn without a prompt is named."""
+        return f"{self.method} {self.path}"
 
 
 @dataclass(eq=False)
@@ -53,6 +126,8 @@ class Asked:
     stateful: bool = True
     #: The create body as sent (never holds the key); empty until the request is built.
     request: dict[str, Any] = field(default_factory=dict)
+    #: A captured turn's HTTP exchange (``kind == "captured"``), else ``None``.
+    exchange: Exchange | None = None
 
     def again(self) -> Asked:
         """The same input, to send as a new turn (a retry): the request is built anew."""

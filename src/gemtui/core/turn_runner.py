@@ -3,7 +3,8 @@
 Every way a turn happens goes through :class:`TurnRunner`: a prompt typed in the TUI, a
 question of ``gemtui ask``, the tool rounds that follow a ``requires_action``, an interaction
 opened by id (or a finished background run), a recording played back, and the create of a
-background run. Each one:
+background run; and an exchange another program had with the API, captured by the inspector
+proxy (:meth:`TurnRunner.capture`). Each one:
 
 1. builds its request from the conversation (:meth:`Conversation.build_request`), reading the
    older turns of a stored chat first when the request needs them;
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -39,6 +40,7 @@ from gemtui.api.models import (
     InteractionCompletedEvent,
     parse_event,
 )
+from gemtui.api.timing import RequestTimings
 from gemtui.core.assembler import Change, apply
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.compress import SUMMARY_LABEL, summary_request
@@ -276,6 +278,46 @@ class TurnRunner:
             self.sink.notice(
                 Notice("The recording ends with function calls; a replay does not run them.")
             )
+        return turn
+
+    async def capture(
+        self,
+        asked: Asked,
+        events: AsyncIterable[tuple[float, str | dict[str, object], int]],
+        *,
+        timings: RequestTimings | None = None,
+        whole: bool = False,
+    ) -> Turn:
+        """Add an exchange another program had with the API (seen by the inspector proxy) as
+        a turn: ``asked`` is its request (``kind="captured"``), ``events`` its events as
+        ``(offset, raw, size)`` while they pass, folded and written to the history like any
+        stream's. Nothing is sent and no function call is run.
+
+        ``events`` raises :class:`StreamInterrupted` where the stream broke. ``whole``: the
+        response came in one piece (not a stream), so it ended well even where its events do
+        not end the interaction (a background run's create, a ``DELETE``): it is completed.
+        """
+        turn = self.conversation.start_turn(asked)
+        turn.reply.timings = timings
+        self.sink.turn_started(turn)
+        recorder = self.history.begin(self.conversation, turn)
+        turn.reply.outcome = "streaming"
+        self.sink.request_accepted(turn)
+        try:
+            failure: GemtuiApiError | None = None
+            try:
+                async for offset, raw, size in events:
+                    self._take(turn, raw, parse_event(raw), offset, size, recorder)
+            except GemtuiApiError as error:
+                failure = error
+            self._settle(turn, failure)
+            if whole and failure is None and turn.reply.outcome == "interrupted":
+                turn.reply.outcome = "completed"
+        except asyncio.CancelledError:
+            turn.reply.outcome = "cancelled"
+            raise
+        finally:
+            self._end(turn, recorder)
         return turn
 
     # ------------------------------------------------------------------ one streamed turn

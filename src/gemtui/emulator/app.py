@@ -36,7 +36,7 @@ from gemtui.emulator import ids, runner
 from gemtui.emulator.continuation import Pending, check_continuation, split_answer
 from gemtui.emulator.directives import Directives, parse
 from gemtui.emulator.errors import MISSING_KEY_MESSAGE, ApiError, fault_error, invalid, not_found
-from gemtui.emulator.model_table import get_model
+from gemtui.emulator.model_table import get_model, list_models
 from gemtui.emulator.options import EmulatorOptions
 from gemtui.emulator.persist import PersistentRecords
 from gemtui.emulator.request import CreateRequest, parse_create, text_of
@@ -385,6 +385,7 @@ def create_app(options: EmulatorOptions | None = None, persist: Path | None = No
             Route(base + "/{id}", endpoint(emulator.get), methods=["GET"]),
             Route(base + "/{id}", endpoint(emulator.delete), methods=["DELETE"]),
             Route(base + "/{id}/cancel", endpoint(emulator.cancel), methods=["POST"]),
+            Route(f"/{version}/models", endpoint(list_models), methods=["GET"]),
             Route(f"/{version}/models/{{model:path}}", endpoint(get_model), methods=["GET"]),
         ]
     routes += resource_routes(emulator.resources, endpoint)

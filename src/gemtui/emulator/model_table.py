@@ -1,4 +1,5 @@
-"""``GET /{version}/models/{model}``: the models the emulator knows, with plausible limits.
+"""``GET /{version}/models`` and ``GET /{version}/models/{model}``: the models the emulator
+knows, with plausible limits.
 
 The figures follow what the Gemini API's models.get reports for the real models of each kind
 (text models read about a million tokens and write 65,536; the image models read less); a model
@@ -76,3 +77,8 @@ async def get_model(request: Request) -> Any:
             "for generateContent.",
         )
     return JSONResponse(resource)
+
+
+async def list_models(request: Request) -> Any:
+    """models.list: every model of the table, in one page (the table is short)."""
+    return JSONResponse({"models": [model_resource(name) for name in MODEL_LIMITS]})

@@ -33,13 +33,14 @@ def wants_print(args: argparse.Namespace, stdout: IO[str] | None = None) -> bool
     return args.print or args.output_format is not None or not (isatty is not None and isatty())
 
 
-def read_recording(path: str, stderr: IO[str] | None = None) -> Recording | None:
-    """The recording at ``path``, or ``None`` after saying on stderr why it cannot be replayed."""
-    from gemtui.core.recording import load_recording
+def read_recordings(path: str, stderr: IO[str] | None = None) -> list[Recording] | None:
+    """The recordings at ``path`` that hold events (a file may hold several, one per turn or
+    captured exchange), or ``None`` after saying on stderr why it cannot be replayed."""
+    from gemtui.core.recording import load_recordings
 
     stderr = sys.stderr if stderr is None else stderr
     try:
-        recording = load_recording(path)
+        recordings = [found for found in load_recordings(path) if found.events]
     except FileNotFoundError:
         stderr.write(f"gemtui replay: no such file: {path}\n")
         return None
@@ -47,24 +48,27 @@ def read_recording(path: str, stderr: IO[str] | None = None) -> Recording | None
         reason = getattr(error, "strerror", None) or str(error)
         stderr.write(f"gemtui replay: cannot read {path}: {reason}\n")
         return None
-    if not recording.events:
+    if not recordings:
         stderr.write(
             f"gemtui replay: {path} holds no events. A recording is JSON Lines as written by "
             "Ctrl+S in the app or `gemtui ask --output-format stream-json`.\n"
         )
         return None
-    return recording
+    return recordings
 
 
 def run_replay_print(
-    args: argparse.Namespace, recording: Recording, *, stdout: IO[str] | None = None
+    args: argparse.Namespace, recordings: list[Recording], *, stdout: IO[str] | None = None
 ) -> int:
-    """Print what ``recording`` assembles to: its answer text, or the interaction as JSON."""
+    """Print what each recording assembles to, in order: its answer text, or the interaction
+    as JSON (one object for one recording, else one per line)."""
     from gemtui.core.assembler import assembled_interaction
     from gemtui.core.replay import replay_instant
 
-    interaction = assembled_interaction(replay_instant(recording))
-    _print(interaction, args.output_format or "text", sys.stdout if stdout is None else stdout)
+    out = sys.stdout if stdout is None else stdout
+    for recording in recordings:
+        interaction = assembled_interaction(replay_instant(recording))
+        _print(interaction, args.output_format or "text", out)
     return exits.OK
 
 
@@ -74,6 +78,10 @@ def run_show(
     """GET the interaction ``args.id`` and print it; errors go to stderr with their hint."""
     stdout = sys.stdout if stdout is None else stdout
     stderr = sys.stderr if stderr is None else stderr
+    captured = captured_interaction(args.id)
+    if captured is not None:
+        _print(captured, args.output_format or "text", stdout)
+        return exits.OK
     import asyncio
 
     from gemtui.api.errors import GemtuiApiError
@@ -100,6 +108,31 @@ def run_show(
         return exits.INTERRUPTED
     _print(interaction, args.output_format or "text", stdout)
     return exits.OK
+
+
+def captured_interaction(interaction_id: str) -> Interaction | None:
+    """The interaction as the inspector captured it (``gemtui proxy``), from the history:
+    what the program got, even where the server no longer has it or the key is another's.
+    ``None`` when the history holds no capture of it (or cannot be read)."""
+    from gemtui.core.assembler import assembled_interaction
+    from gemtui.core.store import Store, StoreError
+
+    try:
+        with Store.open_default(read_only=True) as store:
+            turn_id = store.find_captured(interaction_id)
+            stored = store.turn(turn_id) if turn_id is not None else None
+    except StoreError:
+        return None
+    if stored is None:
+        return None
+    from gemtui.api.models import parse_step
+
+    turn = stored.turn
+    interaction = assembled_interaction(turn.reply.state)
+    asked = turn.asked
+    sent = ([asked.user_input_step] if asked.has_user_input else []) + asked.results
+    steps = [parse_step(step) for step in sent] + list(interaction.steps or ())
+    return interaction.model_copy(update={"steps": steps})
 
 
 async def _get(

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Vertical
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer, Input, TextArea
 from textual.worker import Worker, WorkerState
@@ -72,6 +73,8 @@ from gemtui.ui.widgets.step_detail import StepDetail
 from gemtui.ui.widgets.timeline import StepTimeline
 
 if TYPE_CHECKING:  # the dialogs are imported when first opened: they cost start-up time
+    from gemtui.ui.chat.compare_pick import ComparePick
+    from gemtui.ui.screens.compare import CompareScreen
     from gemtui.ui.screens.history_list import ConversationListScreen
     from gemtui.ui.screens.resources import UseResource
     from gemtui.ui.screens.settings import SettingsResult
@@ -142,6 +145,8 @@ PALETTE_COMMANDS = [
      "current directory (s on a selected message)", "media('save')"),
     ("Agents and environments", "Your custom agents and agent environments: create, delete, "
      "use one here, an environment's files (Alt+A)", "resources"),
+    ("Compare two turns", "Mark the selected turn, then compare another with it: requests, "
+     "steps, answers (Alt+D)", "compare"),
     *SESSION_PALETTE,
     *HABIT_PALETTE,
 ]  # fmt: skip
@@ -229,10 +234,14 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         Binding("f4", "jobs", "Jobs", show=False, id="app.jobs", priority=True),
         Binding("f7", "tools", "Tools", show=False, id="app.tools", priority=True),
         Binding("alt+a", "resources", "Agents", show=False, id="app.resources", priority=True),
+        Binding("alt+d", "compare", "Compare", show=False, id="app.compare", priority=True),
         *SESSION_BINDINGS,
         *HABIT_BINDINGS,
     ]
     PALETTE = PALETTE_COMMANDS
+    #: Classes whose bindings the keymap and F1 know besides those of ``keymap_catalogue``
+    #: (an app made for another purpose, such as the inspector, adds its own).
+    KEYMAP_EXTRA: ClassVar[tuple[type[DOMNode], ...]] = ()
 
     def __init__(
         self,
@@ -273,6 +282,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         self._offered_functions: list[dict[str, Any]] = []
         #: Enter was pressed while attachments were uploading: send once they are done.
         self._send_after_uploads = False
+        #: The turn marked to compare (Alt+D), from whichever chat it was in.
+        self.compare_pick: ComparePick | None = None
 
     def _make_client(self) -> InteractionsClient:
         network = self.user_settings.network
@@ -429,7 +440,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         if not settings.keymap:  # nothing remapped: no need to load every dialog to check it
             self.set_keymap({})
             return
-        report = build_keymap(settings.keymap, keymap_catalogue())
+        report = build_keymap(settings.keymap, keymap_catalogue(self.KEYMAP_EXTRA))
         self.set_keymap(report.keymap)
         for problem in report.problems:
             self.view.add_item(
@@ -796,7 +807,9 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         from gemtui.ui.screens.settings import SettingsScreen
 
         current = self.user_settings.with_chat_settings(self.conversation.settings)
-        screen = SettingsScreen(current, themes=self.available_themes, bindings=keymap_catalogue())
+        screen = SettingsScreen(
+            current, themes=self.available_themes, bindings=keymap_catalogue(self.KEYMAP_EXTRA)
+        )
         self.push_screen(screen, partial(self._settings_saved, current))
 
     def _settings_saved(self, before: Settings, result: SettingsResult | None) -> None:
@@ -1040,7 +1053,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         reply = turn.reply
         self.step_detail.show(
             reply.state, message.step_index, message.event_seq, timings=reply.timings,
-            label=turn.title,
+            label=turn.title, asked=turn.asked if turn.asked.kind == "captured" else None,
         )  # fmt: skip
         # The conversation follows the timeline (only when the reader is in the timeline, so
         # the two never chase each other).
@@ -1140,7 +1153,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:
-            order = [info.id for info in keymap_catalogue()]
+            order = [info.id for info in keymap_catalogue(self.KEYMAP_EXTRA)]
             sections = help_sections(self, self.screen, order)
             if commands_first:
                 sections = [*self.slash_help_sections(), *sections]
@@ -1242,6 +1255,42 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
             self.notify(escape_markup(f"Agent turns run in {chosen.id}{note}."))
         self._show_settings_in_force()
 
+    # ------------------------------------------------------------------ compare
+
+    def current_turn(self) -> Turn | None:
+        """The turn the reader is at: the timeline's selected row, else the selected message,
+        else the chat's last turn."""
+        timeline = self.timeline
+        row = timeline.list.selected
+        if timeline.has_focus_within and isinstance(getattr(row, "turn", None), int):
+            return timeline.turn_at(row.turn)  # type: ignore[union-attr]
+        selected = self.view.selected
+        if selected is not None and self.view.items[selected].turn is not None:
+            return self.view.items[selected].turn
+        turns = self.conversation.turns
+        return turns[-1] if turns else None
+
+    def action_compare(self) -> None:
+        """Mark the current turn to compare, or compare it with the marked one."""
+        turn = self.current_turn()
+        if turn is None:
+            self.notify("No turn to compare yet.", severity="warning")
+            return
+        if self.compare_pick is None:
+            from gemtui.ui.chat.compare_pick import ComparePick  # loaded on first use
+
+            self.compare_pick = ComparePick()
+        result = self.compare_pick.pick(turn, self.conversation.settings)
+        if isinstance(result, str):
+            self.notify(escape_markup(result), timeout=8)
+            return
+        from gemtui.ui.screens.compare import CompareScreen  # a dialog: loaded on first use
+
+        self.push_screen(CompareScreen(result))
+
+    def on_compare_screen_copy_requested(self, message: CompareScreen.CopyRequested) -> None:
+        self._copy(message.text, "Comparison")
+
     def on_conversation_view_id_requested(self, message: ConversationView.IdRequested) -> None:
         self._copy_turn_id(self.view.items[message.index].turn)
 
@@ -1271,11 +1320,13 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         self._copy(interaction_id, f"Interaction {interaction_id}")
 
 
-def keymap_catalogue() -> list[BindingInfo]:
-    """Every remappable binding of the app, by id (for the keymap and the settings pane)."""
+def keymap_catalogue(extra: Sequence[type[DOMNode]] = ()) -> list[BindingInfo]:
+    """Every remappable binding of the app, by id (for the keymap and the settings pane);
+    ``extra``: more classes whose bindings count (``GemtuiApp.KEYMAP_EXTRA``)."""
     from gemtui.ui.screens.approval import ApprovalScreen
     from gemtui.ui.screens.attachment_options import AttachmentOptionsScreen
     from gemtui.ui.screens.branch_list import BranchListScreen
+    from gemtui.ui.screens.compare import CompareScreen
     from gemtui.ui.screens.file_picker import FilePickerScreen
     from gemtui.ui.screens.help_screen import HelpScreen
     from gemtui.ui.screens.history_list import ConfirmDeleteScreen, ConversationListScreen
@@ -1314,6 +1365,8 @@ def keymap_catalogue() -> list[BindingInfo]:
             PresetScreen,
             TemplateScreen,
             FindBar,
+            CompareScreen,
+            *extra,
         ]
     )
 

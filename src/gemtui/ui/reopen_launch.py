@@ -13,7 +13,7 @@ from typing import Any
 
 from gemtui.config import LoadedSettings
 from gemtui.core.recording import Recording
-from gemtui.core.store import Store
+from gemtui.core.store import Store, StoreError
 from gemtui.ui.app import Connection, GemtuiApp
 from gemtui.ui.launch import run_tui
 
@@ -48,22 +48,23 @@ def run_show(
     overrides: dict[str, Any] | None = None,
 ) -> int:
     """Run the TUI with the interaction ``interaction_id`` as its first turn."""
-    opener = partial(GemtuiApp.open_interaction, interaction_id=interaction_id)
+    opener = partial(_show, interaction_id=interaction_id)
     return run_tui(
         demo=demo, config=config, overrides=overrides, app_factory=partial(ReopenApp, opener=opener)
     )
 
 
 def run_replay(
-    recording: Recording,
+    recordings: list[Recording],
     *,
     speed: float,
     demo: bool,
     config: Path | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> int:
-    """Run the TUI replaying ``recording`` at ``speed`` times its pace (0: at once)."""
-    opener = partial(GemtuiApp.replay, recording=recording, speed=speed)
+    """Run the TUI replaying ``recordings`` one after another (the turns of a tool loop, or
+    the exchanges ``gemtui proxy --record`` wrote) at ``speed`` times their pace (0: at once)."""
+    opener = partial(_replay_all, recordings=recordings, speed=speed)
     return run_tui(
         demo=demo, config=config, overrides=overrides, app_factory=partial(ReopenApp, opener=opener)
     )
@@ -117,3 +118,30 @@ def run_resume(
     return run_tui(
         demo=demo, config=config, overrides=overrides, app_factory=partial(ReopenApp, opener=opener)
     )
+
+
+def _replay_all(app: GemtuiApp, recordings: list[Recording], speed: float) -> None:
+    """Replay each recording as the next turn, as the app's one turn worker."""
+
+    async def replay_each() -> None:
+        for recording in recordings:
+            await app.chat.replay(recording, speed)
+
+    app.run_turn(replay_each())
+
+
+def _show(app: GemtuiApp, interaction_id: str) -> None:
+    """A captured interaction (``gemtui proxy``) opens from the history, in its conversation
+    with its turn selected: that is what the program got. Any other is fetched by id."""
+    store = app.store
+    stored = None
+    if store is not None:
+        try:
+            turn_id = store.find_captured(interaction_id)
+            stored = store.turn(turn_id) if turn_id is not None else None
+        except StoreError:
+            stored = None
+    if stored is not None:
+        app.open_stored(stored.conversation_id, stored.id)
+    else:
+        app.open_interaction(interaction_id)

@@ -101,6 +101,14 @@ class ChatController:
         self._use(opened.conversation)
         return opened
 
+    def use(self, conversation: Conversation, conversation_id: int | None = None) -> None:
+        """Show and continue ``conversation``, made elsewhere (a capture of the inspector, a
+        fork of one); its turns are stored as conversation ``conversation_id`` (``None``: a
+        new one is made when the first turn is written)."""
+        self.history.new_chat()
+        self.history.conversation_id = conversation_id
+        self._use(conversation)
+
     @property
     def conversation_id(self) -> int | None:
         """The chat's row in the history (``None``: nothing saved yet, or history off)."""

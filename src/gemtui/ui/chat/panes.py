@@ -21,7 +21,7 @@ from gemtui.core.safety import redact_secrets
 from gemtui.core.turn import Turn
 from gemtui.core.turn_runner import Notice
 from gemtui.ui.chat.messages import TurnChanged
-from gemtui.ui.chat.turn_items import TurnPresenter, asked_items, finished_items
+from gemtui.ui.chat.turn_items import TurnPresenter, asked_items, caught_up, finished_items
 from gemtui.ui.render.chat_items import ChatItem, NoticeItem
 from gemtui.ui.widgets.conversation import ConversationView
 from gemtui.ui.widgets.status_bar import StatusBar
@@ -101,6 +101,18 @@ class ChatPanes:
             self.view.add_item(item)
         self.timeline.set_turns(turns)
         self.detail.clear()
+
+    def follow_live(self, turn: Turn) -> None:
+        """``turn``, the chat's last, is still streaming (a capture shown mid-stream): show it
+        as a running turn, so the batches that follow keep updating it."""
+        index = self.first_item_of(turn)
+        if index is not None:
+            self.view.remove_from(index)
+        for item in asked_items(turn):
+            self.view.add_item(item)
+        presenter = self._presenter = TurnPresenter(self.view, turn)
+        presenter.apply(TurnChanged(turn, caught_up(turn)))
+        self._refresh_section(turn)
 
     def prepend(self, older: list[Turn]) -> None:
         """Older turns were read in front of the others."""

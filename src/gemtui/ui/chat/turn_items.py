@@ -9,11 +9,11 @@ by id), whether it is shown live or read back from the history.
 
 from __future__ import annotations
 
-from gemtui.api.models import parse_step
+from gemtui.api.models import ModelOutputStep, TextContent, ThoughtStep, parse_step
 from gemtui.core.assembler import StepState, continues_answer
 from gemtui.core.structured import json_schema_of
 from gemtui.core.turn import Turn
-from gemtui.ui.chat.messages import TurnChanged
+from gemtui.ui.chat.messages import StepUpdate, TurnChanged
 from gemtui.ui.render.chat_items import (
     AnswerItem,
     ChatItem,
@@ -32,7 +32,10 @@ def asked_items(turn: Turn) -> list[ChatItem]:
     turn one row per result sent."""
     asked = turn.asked
     items: list[ChatItem]
-    if asked.kind == "results":
+    if asked.kind == "captured":
+        items = [_captured_item(turn)]
+        items += [ToolItem(parse_step(result)) for result in asked.results]
+    elif asked.kind == "results":
         items = [ResultsSentItem(asked.results)]
         items += [ToolItem(parse_step(result)) for result in asked.results]
     else:
@@ -47,6 +50,17 @@ def _shows_a_step(item: ChatItem) -> bool:
     if isinstance(item, UserItem | NoticeItem):
         return False
     return not (isinstance(item, ToolItem) and item.step.type == "function_result")
+
+
+def _captured_item(turn: Turn) -> UserItem:
+    """A captured turn is introduced by the program that sent it and the request it made."""
+    asked = turn.asked
+    exchange = asked.exchange
+    note = f"· {exchange.label}" if exchange is not None else "· captured"
+    if asked.results:
+        note += f" · results of {', '.join(str(r.get('name')) for r in asked.results)}"
+    who = exchange.client if exchange is not None and exchange.client else "captured"
+    return UserItem(asked.prompt, asked.attachment_labels, note=note, who=who)
 
 
 def _note(turn: Turn) -> str:
@@ -94,6 +108,23 @@ def finished_items(turn: Turn) -> list[ChatItem]:
             item.update(states[0].step, final=True)
         items.append(item)
     return items
+
+
+def caught_up(turn: Turn) -> dict[int, StepUpdate]:
+    """One batch that brings a presenter that saw nothing of ``turn`` up to where it is: every
+    step started, with all its text so far, and stopped if it has."""
+    steps: dict[int, StepUpdate] = {}
+    for state in turn.reply.state.steps:
+        step = state.step
+        if isinstance(step, ModelOutputStep):
+            blocks = step.content or []
+        elif isinstance(step, ThoughtStep):
+            blocks = step.summary or []
+        else:
+            blocks = []
+        text = "".join(block.text for block in blocks if isinstance(block, TextContent))
+        steps[state.index] = StepUpdate([text] if text else [], started=True, stopped=state.done)
+    return steps
 
 
 class TurnPresenter:

@@ -126,16 +126,20 @@ def _label(glyph: str, title: str, style: Style, detail: str = "") -> Text:
 
 class UserItem(ChatItem):
     """The prompt as typed, shown literally (a prompt is not rendered as Markdown); ``note``
-    says what a turn without prompt text was (a replayed recording, say)."""
+    says what a turn without prompt text was (a replayed recording, say); ``who`` sent it
+    (another program, for a turn the inspector captured)."""
 
-    def __init__(self, prompt: str, attachments: list[str] | None = None, note: str = "") -> None:
+    def __init__(
+        self, prompt: str, attachments: list[str] | None = None, note: str = "", who: str = "You"
+    ) -> None:
         super().__init__()
         self.prompt = prompt
         self.attachments = attachments or []
         self.note = note
+        self.who = who
 
     def render(self, width: int, ctx: RenderContext) -> list[Strip]:
-        header = Text("You", style=ctx.style("conversation--user-label"))
+        header = safe_text(self.who, style=ctx.style("conversation--user-label"))
         dim = ctx.style("conversation--dim")
         for name in self.attachments:
             header.append(f"  [{clean_terminal_text(name)}]", style=dim)

@@ -47,6 +47,7 @@ from gemtui.core.timeline_rows import (
     usage_parts,
 )
 from gemtui.core.tool_steps import describe
+from gemtui.core.turn import Asked, Exchange
 
 #: Base64 ``data`` longer than this is shown as a length (the copy keeps it whole).
 ELIDE_DATA = 256
@@ -207,6 +208,24 @@ def turn_facts(state: InteractionState, timings: RequestTimings | None) -> list[
     return facts
 
 
+def exchange_fact(exchange: Exchange) -> str:
+    """The HTTP exchange a captured turn came in, on one line."""
+    parts = [
+        exchange.label,
+        f"HTTP {exchange.status}" if exchange.status is not None else "no response",
+        exchange.client or "unknown client",
+        f"sent {format_bytes(exchange.request_bytes)}",
+        f"got {format_bytes(exchange.response_bytes)}",
+    ]
+    if exchange.duration is not None:
+        parts.append(format_seconds(exchange.duration))
+    if exchange.streaming:
+        parts.append("stream")
+    if exchange.error:
+        parts.append(exchange.error)
+    return " · ".join(parts)
+
+
 # --------------------------------------------------------------------------- widget
 
 
@@ -248,6 +267,7 @@ class _Shown(NamedTuple):
     event_seq: int | None
     timings: RequestTimings | None
     label: str
+    asked: Asked | None = None
 
 
 class StepDetail(ScrollView, can_focus=True):
@@ -299,10 +319,12 @@ class StepDetail(ScrollView, can_focus=True):
         *,
         timings: RequestTimings | None = None,
         label: str = "",
+        asked: Asked | None = None,
     ) -> None:
         """Show a turn (``step`` and ``event_seq`` None), a step (its position in
-        ``state.steps``) or an event (its ``EventRecord.seq``)."""
-        self._shown = _Shown(state, step, event_seq, timings, label)
+        ``state.steps``) or an event (its ``EventRecord.seq``). ``asked``: a captured turn's,
+        whose exchange and request body the turn's detail shows too."""
+        self._shown = _Shown(state, step, event_seq, timings, label, asked)
         if event_seq is not None:
             record = state.events[event_seq]
             wire = record.event.to_wire()
@@ -327,6 +349,9 @@ class StepDetail(ScrollView, can_focus=True):
             wire.pop("steps", None)
             self._title = f"turn «{label}»" if label else "turn"
             self._facts = turn_facts(state, timings)
+            if asked is not None and asked.exchange is not None:
+                self._facts.insert(0, exchange_fact(asked.exchange))
+                wire = {"exchange": asked.exchange.to_json(), "request": asked.request, **wire}
         self._copy = _json(wire)
         self._json_lines = _json(_elide(wire)).splitlines()
         self._folds.clear()
@@ -337,7 +362,7 @@ class StepDetail(ScrollView, can_focus=True):
         """Show again what is shown, if it may still change (call on each flush)."""
         if self._shown is None:
             return
-        state, step, event_seq, timings, label = self._shown
+        state, step, event_seq, timings, label, asked = self._shown
         if event_seq is not None:
             return
         if step is not None and state.steps[step].done:
@@ -345,7 +370,7 @@ class StepDetail(ScrollView, can_focus=True):
         if step is None and state.completed:
             return
         y = self.scroll_y
-        self.show(state, step, event_seq, timings=timings, label=label)
+        self.show(state, step, event_seq, timings=timings, label=label, asked=asked)
         self.scroll_to(y=y, animate=False, immediate=True)
 
     def clear(self) -> None:

@@ -1,0 +1,249 @@
+"""The reverse proxy itself: a Starlette app that forwards everything to the upstream.
+
+Every path, method, query and header goes on as it came (the key included: it is the client's
+to send, and it goes to the configured upstream only), except the headers that describe one hop
+of a connection. Every response comes back byte for byte: status, headers (encoding kept: the
+body is passed on still compressed if it was), and body, read with httpx's raw streaming and
+written to the client chunk by chunk as it arrives, so an event stream is never held back.
+
+What a gateway does when the upstream fails, this does: no answer at all gives the client a
+502 (unreachable) or 504 (no connection in time) with a JSON body in the API's error shape; a
+body that breaks mid-way is cut at the same point (the client's connection is closed without
+the end of the body, as the upstream's was). The capture (:mod:`gemtui.proxy.wire`) is noted
+on the side and never delays a chunk: each is written to the client before it is noted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from gemtui.proxy.wire import (
+    CaptureHub,
+    Wire,
+    client_name,
+    forwarded,
+    key_values,
+    redacted_headers,
+    redacted_query,
+)
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+#: Seconds to open a connection to the upstream before answering 504. Reading has no limit:
+#: a create that is not streamed answers only when it is done, and clients set their own.
+CONNECT_TIMEOUT = 10.0
+
+log = logging.getLogger(__name__)
+
+
+class UpstreamBroke(Exception):
+    """Raised to make uvicorn close the client's connection mid-body, as the upstream's was."""
+
+
+class _HideCuts(logging.Filter):
+    """Keeps the deliberate cut out of uvicorn's error log (it is the upstream's failure,
+    noted in the capture, not a bug of the proxy)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, UpstreamBroke)
+
+
+def install_log_filter() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _HideCuts) for f in logger.filters):
+        logger.addFilter(_HideCuts())
+
+
+def gateway_body(code: str, message: str) -> bytes:
+    """An error body in the Interactions API's shape (wire reference §6.1)."""
+    return json.dumps({"error": {"code": code, "message": message}}).encode()
+
+
+class Relay(Response):
+    """Streams the upstream's response to the client and notes it in the capture."""
+
+    def __init__(self, upstream: httpx.Response, wire: Wire, hub: CaptureHub) -> None:
+        self.upstream = upstream
+        self.wire = wire
+        self.hub = hub
+        self.status_code = upstream.status_code
+        self.background = None
+        self.raw_headers = forwarded(upstream.headers.raw, drop=frozenset())
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        wire, hub, upstream = self.wire, self.hub, self.upstream
+        task = asyncio.current_task()
+        gone = asyncio.ensure_future(_disconnected(receive))
+        # The client left: stop reading the upstream at once (its stream may be idle a long time).
+        gone.add_done_callback(lambda f: _stop(task) if not f.cancelled() else None)
+        reason = ""
+        try:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": self.status_code,
+                    "headers": self.raw_headers,
+                }
+            )
+            streaming = wire.streaming
+            async for chunk in upstream.aiter_raw():
+                at = time.monotonic()
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                wire.response_bytes += len(chunk)
+                if streaming:
+                    hub.emit("chunk", wire, (at, chunk))
+                else:
+                    wire.response.write(chunk)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except httpx.HTTPError as error:
+            reason = f"the upstream broke off the response ({_why(error)})"
+            raise UpstreamBroke(reason) from None
+        except asyncio.CancelledError:
+            if not gone.done():
+                reason = "the proxy stopped"
+                raise
+            reason = "the client closed the connection"
+            if task is not None:
+                task.uncancel()
+        except OSError:  # the client's connection failed while writing to it
+            reason = "the client closed the connection"
+        finally:
+            gone.cancel()
+            await upstream.aclose()
+            wire.error = wire.error or reason
+            wire.ended_at = time.monotonic()
+            hub.emit("end", wire)
+
+
+def _stop(task: asyncio.Task[Any] | None) -> None:
+    if task is not None:
+        task.cancel()
+
+
+async def _disconnected(receive: Any) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _why(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
+
+
+def upstream_client(connect_timeout: float = CONNECT_TIMEOUT) -> httpx.AsyncClient:
+    """The client the proxy reaches the upstream with: no read limit, a connect limit, no
+    default headers of its own (requests are built whole, see ``forward``)."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(connect=connect_timeout, read=None, write=None, pool=None),
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
+        follow_redirects=False,
+    )
+
+
+def create_app(upstream: str, hub: CaptureHub, http: httpx.AsyncClient | None = None) -> Starlette:
+    """The proxy app forwarding to ``upstream`` (a base URL, no trailing slash), noting each
+    exchange in ``hub``. ``http``: the client for the upstream (``app.state.http``; one is made
+    otherwise, which the caller closes)."""
+    install_log_filter()
+    base = upstream.rstrip("/")
+    upstream_host = httpx.URL(base).host
+    client = http or upstream_client()
+
+    async def forward(request: Request) -> Response:
+        scope = request.scope
+        query = scope.get("query_string", b"").decode("latin-1")
+        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        raw_path = raw_path.split("?", 1)[0]
+        headers = [
+            (k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in request.headers.raw
+        ]
+        shown_query = redacted_query(query)
+        wire = Wire(
+            number=hub.next_number(),
+            method=request.method,
+            path=raw_path + (f"?{shown_query}" if query else ""),
+            client=client_name(request.headers.get("user-agent", "")),
+            request_headers=redacted_headers(headers),
+            secrets=key_values(headers, query),
+            started_at=time.monotonic(),
+        )
+        hub.emit("begin", wire)
+        has_body = "content-length" in request.headers or "transfer-encoding" in request.headers
+        content = _tee(request, wire) if has_body else None
+        outgoing = httpx.Request(
+            request.method,
+            base + raw_path + (f"?{query}" if query else ""),
+            headers=forwarded(request.headers.raw, drop=frozenset({"host"})),
+            content=content,
+        )
+        try:
+            upstream_response = await client.send(outgoing, stream=True)
+        except ClientDisconnect:
+            return _gone(wire, hub)
+        except (httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            return _gateway(
+                wire, hub, 504, "deadline_exceeded",
+                f"gemtui proxy: no connection to the upstream {upstream_host} in time "
+                f"({_why(error)}).",
+            )  # fmt: skip
+        except httpx.HTTPError as error:
+            return _gateway(
+                wire, hub, 502, "bad_gateway",
+                f"gemtui proxy: the upstream {upstream_host} could not be reached ({_why(error)}).",
+            )  # fmt: skip
+        wire.status = upstream_response.status_code
+        wire.response_headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1")
+            for k, v in upstream_response.headers.raw
+        }
+        wire.streaming = "text/event-stream" in wire.content_type.lower()
+        wire.first_byte_at = time.monotonic()
+        hub.emit("head", wire)
+        return Relay(upstream_response, wire, hub)
+
+    app = Starlette(routes=[Route("/{path:path}", forward, methods=METHODS)])
+    app.state.upstream = base
+    app.state.http = client
+    return app
+
+
+async def _tee(request: Request, wire: Wire) -> Any:
+    """The request body as it streams to the upstream, copied into the wire's spool."""
+    async for chunk in request.stream():
+        if chunk:
+            wire.request.write(chunk)
+            yield chunk
+
+
+def _gone(wire: Wire, hub: CaptureHub) -> Response:
+    """The client left while its request was still being sent: note it; nobody reads the
+    answer."""
+    wire.error = "the client closed the connection before its request was sent"
+    wire.ended_at = time.monotonic()
+    hub.emit("end", wire)
+    return Response(b"", status_code=499)
+
+
+def _gateway(wire: Wire, hub: CaptureHub, status: int, code: str, message: str) -> Response:
+    """Answer as a gateway does when the upstream gave nothing, and note it."""
+    body = gateway_body(code, message)
+    now = time.monotonic()
+    wire.status, wire.gateway, wire.error = status, True, message
+    wire.response_headers = {"content-type": "application/json"}
+    wire.response.write(body)
+    wire.response_bytes = len(body)
+    wire.first_byte_at = wire.ended_at = now
+    hub.emit("head", wire)
+    hub.emit("end", wire)
+    log.warning("%s", message)
+    return Response(body, status_code=status, media_type="application/json")

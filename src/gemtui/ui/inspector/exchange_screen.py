@@ -1,0 +1,101 @@
+"""One captured exchange as it went over the wire: request line, headers, bodies, response.
+
+For an exchange that is not the Interactions API (a models list, a file upload) this is all
+there is to show; for an interaction the body of the response is in its turn (the conversation
+and the timeline), so only the request's is shown here. Header values that carry the key are
+``***``; bodies are shown up to the first 64 KB, as text. ``y`` copies what is shown.
+"""
+
+from __future__ import annotations
+
+import json
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from gemtui.core.safety import clean_terminal_text
+from gemtui.core.timeline_rows import format_bytes
+from gemtui.proxy.collector import Capture
+from gemtui.proxy.line import duration_text
+
+HELP = "↑↓ PgUp PgDn scroll · y copy · Esc close"
+
+
+def exchange_text(capture: Capture) -> str:
+    """The exchange as plain text (what the screen shows and ``y`` copies)."""
+    wire, exchange = capture.wire, capture.exchange
+    lines = [
+        f"{wire.method} {wire.path}",
+        f"client {exchange.client} · sent {format_bytes(exchange.request_bytes)} · "
+        f"got {format_bytes(exchange.response_bytes)} · {duration_text(wire.duration)}",
+    ]
+    if exchange.error:
+        lines.append(f"went wrong: {exchange.error}")
+    lines += ["", "Request headers"]
+    lines += [f"  {name}: {value}" for name, value in wire.request_headers.items()]
+    lines += ["", "Request body"]
+    if capture.request:
+        lines.append(json.dumps(capture.request, indent=2, ensure_ascii=False))
+    else:
+        lines.append(capture.request_preview or "(none)")
+    status = "no response" if wire.status is None else f"HTTP {wire.status}"
+    lines += ["", f"Response: {status}", "Response headers"]
+    lines += [f"  {name}: {value}" for name, value in wire.response_headers.items()]
+    lines += ["", "Response body"]
+    if capture.plain:
+        lines.append(capture.response_preview or "(none)")
+    else:
+        events = len(capture.events)
+        lines.append(f"{events} events, folded into the turn: see the conversation and Ctrl+T.")
+    return clean_terminal_text("\n".join(lines))
+
+
+class ExchangeScreen(ModalScreen[None]):
+    """Shows one capture's wire facts; closes with Escape."""
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Close", id="exchange.close"),
+        Binding("y", "copy", "Copy", id="exchange.copy"),
+    ]
+
+    DEFAULT_CSS = """
+    ExchangeScreen { align: center middle; }
+    ExchangeScreen > Vertical {
+        width: 100%; height: 100%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    ExchangeScreen #exchange-help { color: $text-muted; }
+    ExchangeScreen VerticalScroll { height: 1fr; }
+    """
+
+    class CopyRequested(Message):
+        """The reader asked to copy the exchange (the app copies, as it copies everything)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, capture: Capture) -> None:
+        super().__init__()
+        self.capture = capture
+        self.text = exchange_text(capture)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(HELP, id="exchange-help", markup=False)
+            with VerticalScroll(id="exchange-body"):
+                yield Static(Text(self.text), id="exchange-text", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#exchange-body", VerticalScroll).focus()
+
+    def action_copy(self) -> None:
+        self.post_message(self.CopyRequested(self.text))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
