@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable
@@ -11,10 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.widgets import Footer
 from textual.worker import Worker
 
@@ -55,6 +58,7 @@ from gemtui.ui.chat.messages import (
     TurnStarted,
 )
 from gemtui.ui.chat.panes import ChatPanes
+from gemtui.ui.dialogs import FocusMemory, refuse_second_copy
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
 from gemtui.ui.render.chat_items import AnswerItem, NoticeItem
 from gemtui.ui.widgets.attachment_bar import AttachmentBar
@@ -192,6 +196,12 @@ class GemtuiApp(App[int]):
         Binding("ctrl+r", "search_history", "Search", show=False, id="app.search_history"),
         Binding("ctrl+s", "save_recording", "Save recording", show=False, id="app.save_recording"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        # Replaces Textual's own Ctrl+C (``help_quit``, "Do you want to quit?"): a turn running
+        # is cancelled as by Escape; with none, Textual's hint on how to quit is shown. Not
+        # priority, so a text field with a selection still copies it.
+        Binding(
+            "ctrl+c", "interrupt", "Cancel (idle: how to quit)", show=False, id="app.interrupt"
+        ),
         Binding("f8", "regenerate", "Regenerate", show=False, id="app.regenerate", priority=True),
         Binding("f3", "attach", "Attach", show=False, id="app.attach"),
         Binding("f9", "focus_attachments", "Attachments", show=False, id="app.attachments"),
@@ -237,6 +247,8 @@ class GemtuiApp(App[int]):
         self.clipboard_writer: Callable[[str], None] | None = None
         #: Function tools offered by F7 besides the config's: those once in force stay offered.
         self._offered_functions: list[dict[str, Any]] = []
+        #: Where each screen's focus was, to give it back when a dialog above it closes.
+        self._focus_memory = FocusMemory()
 
     def _make_client(self) -> InteractionsClient:
         network = self.user_settings.network
@@ -274,6 +286,25 @@ class GemtuiApp(App[int]):
                               self.connection.secrets)  # fmt: skip
         self._exit_renderables.append(Text(text))
         self._close_messages_no_wait()
+
+    # ------------------------------------------------------------------ dialogs
+
+    def push_screen(  # type: ignore[override]
+        self,
+        screen: Screen[Any] | str,
+        callback: Callable[[Any], Any] | None = None,
+        wait_for_dismiss: bool = False,
+        *,
+        mode: str | None = None,
+    ) -> AwaitMount | asyncio.Future[Any]:
+        """Every dialog opens here: one that is open already is not opened again (see
+        :mod:`gemtui.ui.dialogs`). A dialog a turn waits on (``wait_for_dismiss``) always opens."""
+        if isinstance(screen, Screen) and not wait_for_dismiss and refuse_second_copy(self, screen):
+            return AwaitMount(self.screen, [])
+        return super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._focus_memory.remember(event.widget)
 
     # ------------------------------------------------------------------ layout
 
@@ -357,6 +388,7 @@ class GemtuiApp(App[int]):
         return self.chat.conversation_id
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._focus_memory.restore, immediate=True)
         self._show_settings_in_force()
         self.status.set(
             endpoint="offline emulator"
@@ -591,13 +623,10 @@ class GemtuiApp(App[int]):
         )
 
     def action_jobs(self) -> None:
-        """Show the jobs screen; from it, F4 closes it again."""
+        """Show the jobs screen; from it, F4 closes it again (see :mod:`gemtui.ui.dialogs`)."""
         from gemtui.ui.screens.jobs import JobsScreen
 
-        if isinstance(self.screen, JobsScreen):
-            self.screen.dismiss(None)
-        elif len(self.screen_stack) == 1:
-            self.push_screen(JobsScreen(self.chat.jobs), self._job_chosen)
+        self.push_screen(JobsScreen(self.chat.jobs), self._job_chosen)
 
     def _job_chosen(self, job: Job | None) -> None:
         """Open a finished run into the conversation, which then continues from it."""
@@ -624,6 +653,19 @@ class GemtuiApp(App[int]):
             self.action_back()
             return
         self._turn_worker.cancel()
+
+    def action_interrupt(self) -> None:
+        """Ctrl+C: cancel the running turn, from any screen (a function-call question it waits
+        on is answered "deny" first, so it does not stay open); with none, say how to quit."""
+        worker = self._turn_worker
+        if not (self.busy and worker is not None):
+            self.action_help_quit()
+            return
+        from gemtui.ui.screens.approval import ApprovalScreen  # loaded on first use
+
+        if isinstance(self.screen, ApprovalScreen):
+            self.screen.action_decide("deny")
+        worker.cancel()
 
     def action_focus_conversation(self) -> None:
         self.view.focus()
@@ -1014,11 +1056,8 @@ class GemtuiApp(App[int]):
         """The keys in force where the reader is (F1 again closes them)."""
         from gemtui.ui.screens.help_screen import HelpScreen, help_sections
 
-        if isinstance(self.screen, HelpScreen):
-            self.screen.dismiss(None)
-        else:
-            order = [info.id for info in keymap_catalogue()]
-            self.push_screen(HelpScreen(help_sections(self, self.screen, order)))
+        order = [info.id for info in keymap_catalogue()]
+        self.push_screen(HelpScreen(help_sections(self, self.screen, order)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "turn":
@@ -1027,24 +1066,29 @@ class GemtuiApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_or_focus":
             return self.busy  # the footer has no room for a key that does nothing now
-        # F7 is also a text area's "select all": over other dialogs (settings) it stays that.
-        if action == "tools" and len(self.screen_stack) > 1:
-            from gemtui.ui.screens.tools import ToolsScreen
+        if len(self.screen_stack) > 1:
+            # Over a dialog, F4 and F7 only close their own screen (F7 is also a text area's
+            # "select all", which it stays in the settings); the timeline is a pane under it.
+            if action == "tools":
+                from gemtui.ui.screens.tools import ToolsScreen
 
-            return isinstance(self.screen, ToolsScreen)
+                return isinstance(self.screen, ToolsScreen)
+            if action == "jobs":
+                from gemtui.ui.screens.jobs import JobsScreen
+
+                return isinstance(self.screen, JobsScreen)
+            if action == "timeline":
+                return False
         return super().check_action(action, parameters)
 
     def action_tools(self) -> None:
         """The tools checklist of this conversation; from it, F7 closes it again."""
         from gemtui.ui.screens.tools import ToolsScreen
 
-        if isinstance(self.screen, ToolsScreen):
-            self.screen.action_done()
-        else:
-            functions = [function.declaration() for function in self.user_settings.functions]
-            functions += self._offered_functions
-            screen = ToolsScreen(self.conversation.settings.tools, functions)
-            self.push_screen(screen, partial(self._tools_chosen, screen))
+        functions = [function.declaration() for function in self.user_settings.functions]
+        functions += self._offered_functions
+        screen = ToolsScreen(self.conversation.settings.tools, functions)
+        self.push_screen(screen, partial(self._tools_chosen, screen))
 
     def _tools_chosen(self, screen: ToolsScreen, tools: list[dict[str, Any]] | None) -> None:
         self._offered_functions = screen.function_tools()

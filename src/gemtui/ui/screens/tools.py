@@ -125,3 +125,8 @@ class ToolsScreen(ModalScreen[list[dict[str, Any]]]):
 
     def action_done(self) -> None:
         self.dismiss(self.chosen())
+
+    def reopened(self) -> None:
+        """F7 while the checklist is shown closes it with the tools chosen (see
+        :mod:`gemtui.ui.dialogs`)."""
+        self.action_done()
