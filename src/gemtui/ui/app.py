@@ -198,7 +198,8 @@ class GemtuiApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         # Replaces Textual's own Ctrl+C (``help_quit``, "Do you want to quit?"): a turn running
         # is cancelled as by Escape; with none, Textual's hint on how to quit is shown. Not
-        # priority, so a text field with a selection still copies it.
+        # priority, so a text field with a selection still copies it (and, as for every
+        # app key that is not priority, dialogs keep it: the approval dialog binds it too).
         Binding(
             "ctrl+c", "interrupt", "Cancel (idle: how to quit)", show=False, id="app.interrupt"
         ),
@@ -655,8 +656,8 @@ class GemtuiApp(App[int]):
         self._turn_worker.cancel()
 
     def action_interrupt(self) -> None:
-        """Ctrl+C: cancel the running turn, from any screen (a function-call question it waits
-        on is answered "deny" first, so it does not stay open); with none, say how to quit."""
+        """Ctrl+C: cancel the running turn (the approval dialog it waits on is answered "deny"
+        first, so it does not stay open); with none, say how to quit."""
         worker = self._turn_worker
         if not (self.busy and worker is not None):
             self.action_help_quit()
