@@ -959,22 +959,34 @@ class GemtuiApp(App[int]):
     # ------------------------------------------------------------------ timeline
 
     def action_timeline(self) -> None:
-        """Show the step timeline and go to it; from the timeline, hide it again."""
+        """Show the step timeline and go to it, its detail showing the selected row (the last
+        turn when none is); from the timeline or its detail, hide it again."""
         pane = self.query_one("#timeline-pane")
-        if pane.display and self.timeline.has_focus_within:
+        if pane.display and pane.has_focus_within:
             pane.display = False
             self.composer.focus()
-        else:
-            pane.display = True
-            self.timeline.focus()
+            return
+        pane.display = True
+        timeline = self.timeline
+        row = timeline.list.selected
+        if row is None and timeline.rows.turn_count:
+            row = timeline.rows.turn_row(timeline.rows.turn_count - 1)
+            timeline.list.select(row, announce=False)
+        if row is not None:
+            self._show_in_detail(StepTimeline.Selected.of(row))
+        timeline.focus()
 
-    def on_step_timeline_selected(self, message: StepTimeline.Selected) -> None:
-        turn = self.timeline.turn_at(message.turn_index)
+    def _show_in_detail(self, selected: StepTimeline.Selected) -> None:
+        turn = self.timeline.turn_at(selected.turn_index)
         reply = turn.reply
         self.step_detail.show(
-            reply.state, message.step_index, message.event_seq, timings=reply.timings,
+            reply.state, selected.step_index, selected.event_seq, timings=reply.timings,
             label=turn.title,
         )  # fmt: skip
+
+    def on_step_timeline_selected(self, message: StepTimeline.Selected) -> None:
+        self._show_in_detail(message)
+        turn = self.timeline.turn_at(message.turn_index)
         # The conversation follows the timeline (only when the reader is in the timeline, so
         # the two never chase each other).
         if self.timeline.has_focus_within:
