@@ -86,6 +86,8 @@ PALETTE_COMMANDS = [
     ("Send the last prompt again", "Retry after an error or a cut-off stream (F5)", "retry"),
     ("Switch stateful / stateless", "How the next turns carry the history (F6)", "toggle_mode"),
     ("Go to the messages", "Select, expand and copy messages (Ctrl+L)", "focus_conversation"),
+    ("Go to the newest output", "Scroll down to the end and follow it (End in the prompt)",
+     "newest"),
     ("Show keys", "Every key of the focused pane (F1)", "help"),
     ("Settings", "Model, tools, generation config, keys, theme (F2)", "settings"),
     ("Save a recording of the last turn", "Its raw events as JSON Lines, for gemtui replay "
@@ -206,6 +208,8 @@ class GemtuiApp(App[int]):
         Binding("f8", "regenerate", "Regenerate", show=False, id="app.regenerate", priority=True),
         Binding("f3", "attach", "Attach", show=False, id="app.attach"),
         Binding("f9", "focus_attachments", "Attachments", show=False, id="app.attachments"),
+        # From the prompt: End at the end of its line (the editor passes it on when there).
+        Binding("end", "newest", "Newest output", show=False, id="app.newest"),
         Binding("ctrl+b", "send_background", "Background", show=False, id="app.send_background"),
         Binding("f4", "jobs", "Jobs", show=False, id="app.jobs", priority=True),
         Binding("f7", "tools", "Tools", show=False, id="app.tools", priority=True),
@@ -483,7 +487,7 @@ class GemtuiApp(App[int]):
             return
         self._sent = SentDraft(prompt, self.attachment_bar.take(attachments), restore_over)
         self.composer.load_text(restore_over)
-        self.view.follow_now(force=True)
+        self.view.jump_to_newest()
 
     def send(self, prompt: str) -> None:
         """Send ``prompt`` as the next turn (as typing it and pressing Enter does)."""
@@ -670,6 +674,10 @@ class GemtuiApp(App[int]):
 
     def action_focus_conversation(self) -> None:
         self.view.focus()
+
+    def action_newest(self) -> None:
+        """End from the prompt: the newest output, followed from now on (focus stays)."""
+        self.view.jump_to_newest()
 
     def action_new_conversation(self) -> None:
         if self._turn_worker is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual import events
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
@@ -88,6 +89,14 @@ class Composer(TextArea):
             return
         # Anything else falls through: Textual calls TextArea._on_key next, as it calls the
         # handler of every class in the MRO until one prevents the default.
+
+    def action_cursor_line_end(self, select: bool = False) -> None:
+        """End moves to the end of the line; already there (or in an empty prompt) it is not
+        the editor's: the app's End takes it to the newest output."""
+        at_end = self.get_cursor_line_end_location() == self.cursor_location
+        if at_end and not select and self.selection.is_empty:
+            raise SkipAction()
+        super().action_cursor_line_end(select)
 
     def _at_word_start(self) -> bool:
         row, column = min(self.selection)

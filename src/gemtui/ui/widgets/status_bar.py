@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from gemtui.core.safety import clean_terminal_text
+from gemtui.ui.widgets.status_fit import StatusPart, fit
 
 #: Spinner frames from ASCII so they show on any console font.
 SPINNER = "|/-\\"
@@ -33,6 +34,8 @@ class StatusInfo:
     jobs_running: int = 0
     #: The agent environment the server reported for this chat.
     environment: str = ""
+    #: A request waiting to be sent again ("retrying in 3 s (HTTP 503 …, attempt 2 of 5)").
+    retry: str = ""
 
 
 class StatusBar(Static):
@@ -50,30 +53,59 @@ class StatusBar(Static):
         self._tick += 1
         self.update(self._text())
 
+    def on_resize(self) -> None:
+        self.update(self._text())  # what fits depends on the width
+
     def _text(self) -> Text:
+        """The parts that fit the bar's width (80 columns before it is laid out): the least
+        needed shorten or go first, so "▼ N new lines below (End)" is never cut."""
+        return fit(self._parts(), self.size.width or 80)
+
+    def _parts(self) -> list[StatusPart]:
         info = self.info
-        text = Text(no_wrap=True, overflow="ellipsis")
         style = self.get_component_rich_style
-        text.append(f" {clean_terminal_text(info.model)} ", style=style("status--model"))
+        parts = [StatusPart(_forms(f" {clean_terminal_text(info.model)} "), 6,
+                            style("status--model"))]  # fmt: skip
         if info.environment:
-            text.append(f"· {clean_terminal_text(info.environment)} ")
-        text.append(f"· {info.mode} ")
+            parts.append(StatusPart((f"· {clean_terminal_text(info.environment)} ", ""), 1))
+        parts.append(StatusPart((f"· {info.mode} ", ""), 4))
         if info.extras:
-            text.append(f"· {clean_terminal_text(info.extras)} ")
+            parts.append(StatusPart((f"· {clean_terminal_text(info.extras)} ", ""), 3))
         state = info.state
         if info.elapsed is not None:
             state = f"{state} {SPINNER[self._tick % len(SPINNER)]} {info.elapsed:4.1f}s"
         alert = info.state in ALERT_STATES
-        text.append(f"· {state} ", style=style("status--alert") if alert else "")
+        parts.append(StatusPart((f"· {state} ",), 8, style("status--alert") if alert else ""))
+        if info.retry:
+            retry = clean_terminal_text(info.retry)
+            short = retry.split(" (", 1)[0]
+            parts.append(StatusPart((f"· {retry} ", f"· {short} "), 9, style("status--alert")))
         if info.editing:
-            text.append(f"· {clean_terminal_text(info.editing)} ", style=style("status--notice"))
+            editing = clean_terminal_text(info.editing)
+            parts.append(StatusPart((f"· {editing} ", "· editing "), 7, style("status--notice")))
         if info.jobs_running:
-            text.append(f"· {info.jobs_running} in background ", style=style("status--notice"))
+            count = info.jobs_running
+            parts.append(StatusPart((f"· {count} in background ", f"· {count} bg "), 5,
+                                    style("status--notice")))  # fmt: skip
         if info.last_tokens is not None:
-            text.append(f"· tokens {info.last_tokens:,} (total {info.total_tokens:,}) ")
+            tokens = f"· tokens {info.last_tokens:,} (total {info.total_tokens:,}) "
+            parts.append(StatusPart((tokens, f"· {info.last_tokens:,} tok ", ""), 2))
         if info.new_below:
-            notice = f"· ▼ {info.new_below} new lines below (End) "
-            text.append(notice, style=style("status--notice"))
+            lines = info.new_below
+            notice = f"· ▼ {lines} new line{'s' if lines != 1 else ''} below (End) "
+            parts.append(StatusPart((notice, f"· ▼ {lines} new (End) "), 10,
+                                    style("status--notice")))  # fmt: skip
         if info.endpoint:
-            text.append(f"· {clean_terminal_text(info.endpoint)}", style=style("status--dim"))
-        return text
+            parts.append(StatusPart((f"· {clean_terminal_text(info.endpoint)}", ""), 0,
+                                    style("status--dim")))  # fmt: skip
+        return parts
+
+
+def _forms(model: str) -> tuple[str, ...]:
+    """A model name, then cut to 20 and to 12 characters (the rest of the bar matters more)."""
+    name = model.strip()
+    forms = [model]
+    for keep in (20, 12):
+        if len(name) > keep:
+            forms.append(f" {name[: keep - 1]}… ")
+    return tuple(forms)
