@@ -61,6 +61,7 @@ from gemtui.ui.chat.panes import ChatPanes
 from gemtui.ui.dialogs import FocusMemory, refuse_second_copy
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
 from gemtui.ui.render.chat_items import AnswerItem, NoticeItem
+from gemtui.ui.retry_countdown import RetryCountdown
 from gemtui.ui.widgets.attachment_bar import AttachmentBar
 from gemtui.ui.widgets.composer import Composer
 from gemtui.ui.widgets.conversation import ConversationView
@@ -227,6 +228,8 @@ class GemtuiApp(App[int]):
         #: The user's settings as loaded (file < env < flags); None when not from a file (tests).
         self.loaded = loaded
         self.user_settings = loaded.settings if loaded else Settings.model_validate({})
+        #: The status bar's countdown while a request waits to be sent again (from mount on).
+        self.retry_countdown: RetryCountdown | None = None
         self.client = self._make_client()
         self.chat = ChatController(
             settings=settings or self.user_settings.to_chat_settings(),
@@ -263,7 +266,19 @@ class GemtuiApp(App[int]):
             api_version=self.connection.api_version,
             timeouts=network.timeouts(),
             retry=network.retry_policy(),
+            on_retry=self._retry_announced,
         )
+
+    def _retry_announced(self, attempt: int, delay: float, reason: str) -> None:
+        """The client waits ``delay`` s before sending again: the status bar counts it down
+        while a turn runs (a background poll's retries only go to the log)."""
+        if self.busy and self.retry_countdown is not None:
+            reason = redact_secrets(reason, self.connection.secrets)
+            self.retry_countdown.start(attempt, delay, reason, self.client.retry.max_attempts)
+
+    def _retry_over(self) -> None:
+        if self.retry_countdown is not None:
+            self.retry_countdown.stop()
 
     def _function_tools(self) -> dict[str, FunctionTool]:
         """The configured function tools by name, as the settings in force have them."""
@@ -394,6 +409,7 @@ class GemtuiApp(App[int]):
 
     def on_mount(self) -> None:
         self.screen_change_signal.subscribe(self, self._focus_memory.restore, immediate=True)
+        self.retry_countdown = RetryCountdown(self.status)
         self._show_settings_in_force()
         self.status.set(
             endpoint="offline emulator"
@@ -500,6 +516,7 @@ class GemtuiApp(App[int]):
         self.panes.prepend(message.turns)
 
     def on_request_accepted(self, message: RequestAccepted) -> None:
+        self._retry_over()
         sent = self._sent
         if sent is not None and message.turn.asked.prompt == sent.text:
             self.composer.remember(sent.text)
@@ -509,6 +526,7 @@ class GemtuiApp(App[int]):
         self.panes.turn_changed(message)
 
     def on_turn_ended(self, message: TurnEnded) -> None:
+        self._retry_over()
         turn = message.turn
         conversation = self.conversation
         self.panes.turn_ended(turn, conversation.total_tokens(), conversation.environment_id or "")
