@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable
@@ -419,7 +420,8 @@ class GemtuiApp(App[int]):
         if self.connection.notice:
             self.view.add_item(NoticeItem(self.connection.notice, level="info"))
         for problem in self.loaded.problems if self.loaded else []:
-            self.view.add_item(NoticeItem(problem, "Defaults are used for it.", level="warning"))
+            # Each problem already says what was done about it ("…; ignored.").
+            self.view.add_item(NoticeItem(problem, level="warning"))
         self._apply_look(self.user_settings)
         self.composer.focus()
 
@@ -701,9 +703,12 @@ class GemtuiApp(App[int]):
         if self._turn_worker is not None:
             self._turn_worker.cancel()
         self._leave_edit(restore=False)
-        self.chat.new_chat()
+        # The new chat starts with the tools of the settings (F2), not those F7 set for the last.
+        defaults = self.user_settings.to_chat_settings()
+        self.chat.new_chat(dataclasses.replace(self.conversation.settings, tools=defaults.tools))
         ChatPanes.release()  # the old chat's cycles may be collected now
         self.panes.show_all()
+        self._show_settings_in_force()
         self.status.set(last_tokens=None, total_tokens=0, state="ready", environment="")
         self.composer.focus()
 

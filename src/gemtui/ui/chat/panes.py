@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from textual.timer import Timer
 
+from gemtui.api.errors import StreamIdleTimeout, StreamInterrupted
 from gemtui.core.safety import redact_secrets
 from gemtui.core.turn import Turn
 from gemtui.core.turn_runner import Notice
@@ -42,6 +43,19 @@ OUTCOME_NOTICES = {
         "warning",
     ),
 }
+
+
+def interrupted_notice(error: BaseException) -> tuple[str, str]:
+    """What to say when a stream is cut off, each thing once: the error's own words already
+    say "interrupted", and its hint's "retry the turn" is what F5 does."""
+    if isinstance(error, StreamInterrupted):
+        text = f"The stream was cut off after {error.events_received} events: {error.reason}"
+    else:
+        text = f"The stream was cut off: {error}"
+    hint = "The partial answer is kept. Press F5 to send the prompt again."
+    if isinstance(error, StreamIdleTimeout):
+        hint = f"A slow link may need a longer [network] idle_timeout. {hint}"
+    return text, hint
 
 
 def items_of(turns: list[Turn]) -> list[ChatItem]:
@@ -187,13 +201,7 @@ class ChatPanes:
                 turn,
             )
         elif outcome == "interrupted" and error is not None:
-            hint = getattr(error, "hint", "") or ""
-            self.add_notice(
-                f"The stream was cut off: {error}",
-                f"{hint} Press F5 to send the prompt again.".strip(),
-                "error",
-                turn,
-            )
+            self.add_notice(*interrupted_notice(error), "error", turn)
         elif outcome in OUTCOME_NOTICES:
             message, hint, level = OUTCOME_NOTICES[outcome]
             self.add_notice(message, hint, level, turn)

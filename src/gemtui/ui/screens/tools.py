@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import SelectionList, Static
 
 from gemtui.core.safety import clean_terminal_text
+from gemtui.ui.widgets.tick_box import TickList
 
 #: The built-in tools, with what each lets the model do.
 BUILT_IN = {
@@ -104,7 +105,7 @@ class ToolsScreen(ModalScreen[list[dict[str, Any]]]):
         with Vertical():
             yield Static("Tools of this conversation", id="tools-title")
             yield Static("Space toggles · Esc done · F2 changes the defaults", id="tools-help")
-            yield SelectionList[str](
+            yield TickList(
                 *[
                     (Text(clean_terminal_text(choice.label)), choice.key, choice.key in in_force)
                     for choice in self.choices
