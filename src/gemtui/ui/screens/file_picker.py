@@ -38,7 +38,7 @@ MAX_SHOWN = 200
 #: Directories never entered: tool caches and environments nobody attaches from.
 SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__"})
 
-HELP = "↑↓ choose · Enter attach (or type a path, ~/…, or an http(s) URL) · Esc cancel"
+HELP = "↑↓ choose · Enter attach (or type a path, ~/… or a URL) · Esc cancel"
 #: The help line while the query is a path (the list does not apply then).
 PATH_HELP = "Enter attaches the file at this path · Esc cancel"
 

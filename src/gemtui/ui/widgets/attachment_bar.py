@@ -126,15 +126,16 @@ class AttachmentBar(Widget, can_focus=True):
         if self.has_focus:
             pieces.append((KEYS_HINT, style("attachment-bar--hint"), 2))
         width = self.size.width or 80
-        rows = [Text()]
+        rows = [Text(no_wrap=True, overflow="crop")]
         for words, piece_style, gap in pieces:
             row = rows[-1]
-            if row.cell_len and row.cell_len + gap + cell_len(words) > width:
-                rows.append(row := Text())
+            # A chip's closing pad may fall off the row's end; its words may not.
+            if row.cell_len and row.cell_len + gap + cell_len(words.rstrip()) > width:
+                rows.append(row := Text(no_wrap=True, overflow="crop"))
             if row.cell_len:
                 row.append(" " * gap)
             row.append(words, style=piece_style)
-        return Text("\n").join(rows)
+        return Text("\n", no_wrap=True, overflow="crop").join(rows)
 
     def on_focus(self) -> None:
         self.refresh()

@@ -51,10 +51,11 @@ class StatusBar(Static):
     def set(self, **changes: object) -> None:
         self.info = replace(self.info, **changes)
         self._tick += 1
-        self.update(self._text())
+        self.refresh()
 
-    def on_resize(self) -> None:
-        self.update(self._text())  # what fits depends on the width
+    def render(self) -> Text:
+        """Built when painted: what fits depends on the width, and the styles on the theme."""
+        return self._text()
 
     def _text(self) -> Text:
         """The parts that fit the bar's width (80 columns before it is laid out): the least
