@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 
 from gemtui.core.conversation import ChatSettings
 from gemtui.ui.app import GemtuiApp
-from gemtui.ui.retry_countdown import retry_text
+from gemtui.ui.retry_countdown import retry_forms, retry_text
 
 
 async def until(pilot: Pilot, condition, what: str) -> None:
@@ -55,22 +55,25 @@ async def test_the_status_bar_counts_down_to_the_next_attempt_and_clears(emulato
         await until(pilot, lambda: len(waits.asked) == 1, "the first wait")
         assert waits.asked == [3.0]
         expected = "retrying in 3 s (HTTP 503 service_unavailable, attempt 2 of 5)"
-        assert app.status.info.retry == expected
+        assert app.status.info.retry[0] == expected
         await pilot.pause()
-        assert "retrying in 3 s" in app.status.render_line(0).text
+        # At 80 columns the reason is cut to its first words; the count and attempts stay.
+        shown = app.status.render_line(0).text
+        assert "· retrying in 3 s (HTTP 503 …, attempt 2 of 5)" in shown, shown
+        assert "waiting" not in shown
         now[0] += 1.2
-        await until(pilot, lambda: "retrying in 2 s" in app.status.info.retry, "a second less")
+        await until(pilot, lambda: "retrying in 2 s" in app.status.info.retry[0], "a second less")
         now[0] += 2.5
-        await until(pilot, lambda: "retrying in 0 s" in app.status.info.retry, "the wait's end")
+        await until(pilot, lambda: "retrying in 0 s" in app.status.info.retry[0], "the wait's end")
         waits.gate.set()
         await until(pilot, lambda: len(waits.asked) == 2, "the second wait")
-        assert app.status.info.retry.startswith("retrying in 3 s (HTTP 503")
-        assert app.status.info.retry.endswith("attempt 3 of 5)")
+        assert app.status.info.retry[0].startswith("retrying in 3 s (HTTP 503")
+        assert app.status.info.retry[0].endswith("attempt 3 of 5)")
         waits.gate.set()
         await until(pilot, lambda: not app.busy, "the answer")
         await finish(pilot)
         assert app.conversation.turns[-1].reply.outcome == "completed"
-        assert app.status.info.retry == ""
+        assert app.status.info.retry == ()
         assert "retrying" not in app.status.render_line(0).text
 
 
@@ -82,12 +85,12 @@ async def test_the_countdown_goes_when_the_retries_run_out(emulator_factory):
         waits, _now = hold_retries(app)
         await send(pilot, "!fault 503x5 hello", wait=False)
         await until(pilot, lambda: waits.asked, "the wait")
-        assert app.status.info.retry.endswith("attempt 2 of 2)")
+        assert app.status.info.retry[0].endswith("attempt 2 of 2)")
         waits.gate.set()
         await until(pilot, lambda: not app.busy, "the failure")
         await finish(pilot)
         assert app.conversation.turns[-1].reply.outcome == "failed"
-        assert app.status.info.retry == ""
+        assert app.status.info.retry == ()
 
 
 async def test_a_new_client_after_a_settings_change_counts_down_too(emulator_factory):
@@ -99,11 +102,11 @@ async def test_a_new_client_after_a_settings_change_counts_down_too(emulator_fac
         waits, _now = hold_retries(app)
         await send(pilot, "!fault 429x1 hello", wait=False)
         await until(pilot, lambda: waits.asked, "the wait")
-        assert app.status.info.retry.startswith("retrying in 2 s (HTTP 429")
+        assert app.status.info.retry[0].startswith("retrying in 2 s (HTTP 429")
         waits.gate.set()
         await until(pilot, lambda: not app.busy, "the answer")
         await finish(pilot)
-        assert app.status.info.retry == ""
+        assert app.status.info.retry == ()
 
 
 def test_the_reason_is_one_clean_line_cut_short():
@@ -113,3 +116,9 @@ def test_the_reason_is_one_clean_line_cut_short():
     assert text.startswith("retrying in 4 s (HTTP 503 busy x")
     assert text.endswith("…, attempt 2 of 5)")
     assert retry_text(1, "", 3, 5) == "retrying in 1 s (attempt 3 of 5)"
+    assert retry_forms(2, "HTTP 503 service_unavailable", 2, 5) == (
+        "retrying in 2 s (HTTP 503 service_unavailable, attempt 2 of 5)",
+        "retrying in 2 s (HTTP 503 …, attempt 2 of 5)",
+        "retrying in 2 s (attempt 2 of 5)",
+        "retrying in 2 s",
+    )

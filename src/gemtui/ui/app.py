@@ -1002,9 +1002,10 @@ class GemtuiApp(App[int]):
         row = timeline.list.selected
         if row is None and timeline.rows.turn_count:
             row = timeline.rows.turn_row(timeline.rows.turn_count - 1)
-            timeline.list.select(row, announce=False)
         if row is not None:
             self._show_in_detail(StepTimeline.Selected.of(row))
+            # Once the pane has its size, so the row is scrolled into view.
+            self.call_after_refresh(timeline.list.select, row, announce=False)
         timeline.focus()
 
     def _show_in_detail(self, selected: StepTimeline.Selected) -> None:

@@ -2,8 +2,9 @@
 
 The client calls ``on_retry(attempt, delay, reason)`` before each wait between attempts; the
 app passes that here while a turn runs, and the status bar then reads ``retrying in 3 s (HTTP
-503 unavailable, attempt 2 of 5)``, one second less each second, until the stream opens or the
-turn ends. Without it a backoff of several seconds looks like a hang.
+503 unavailable, attempt 2 of 5)`` (shorter forms where the line is full), one second less
+each second, until the stream opens or the turn ends. Without it a backoff of several seconds
+looks like a hang.
 """
 
 from __future__ import annotations
@@ -23,14 +24,25 @@ TICK = 0.25
 REASON_CHARS = 60
 
 
-def retry_text(seconds: int, reason: str, attempt: int, attempts: int) -> str:
-    """``retrying in 3 s (HTTP 503 unavailable, attempt 2 of 5)``: ``attempt`` is the one
-    about to start (the client reports the one that failed)."""
+def retry_forms(seconds: int, reason: str, attempt: int, attempts: int) -> tuple[str, ...]:
+    """What the status bar may show, longest first: ``retrying in 3 s (HTTP 503 unavailable,
+    attempt 2 of 5)``, then with the reason cut to its first words, without it, and bare.
+    ``attempt`` is the one about to start (the client reports the one that failed)."""
     reason = one_line(reason)
     if len(reason) > REASON_CHARS:
         reason = reason[: REASON_CHARS - 1] + "…"
-    why = f"{reason}, " if reason else ""
-    return f"retrying in {seconds} s ({why}attempt {attempt} of {attempts})"
+    head, count = f"retrying in {seconds} s", f"attempt {attempt} of {attempts}"
+    forms = [f"{head} ({reason}, {count})"] if reason else []
+    words = reason.split()
+    if len(words) > 2:
+        forms.append(f"{head} ({' '.join(words[:2])} …, {count})")
+    forms += [f"{head} ({count})", head]
+    return tuple(forms)
+
+
+def retry_text(seconds: int, reason: str, attempt: int, attempts: int) -> str:
+    """The longest of :func:`retry_forms`."""
+    return retry_forms(seconds, reason, attempt, attempts)[0]
 
 
 class RetryCountdown:
@@ -54,9 +66,9 @@ class RetryCountdown:
     def tick(self) -> None:
         """Show the whole seconds left (rounded up: "in 1 s" until the wait is over)."""
         seconds = max(0, math.ceil(self._deadline - self.clock()))
-        text = retry_text(seconds, *self._what)
-        if text != self.status.info.retry:
-            self.status.set(retry=text)
+        forms = retry_forms(seconds, *self._what)
+        if forms != self.status.info.retry:
+            self.status.set(retry=forms)
 
     def stop(self) -> None:
         """The stream opened or the turn ended: the countdown goes."""
@@ -64,7 +76,7 @@ class RetryCountdown:
             self._timer.stop()
             self._timer = None
         if self.status.info.retry:
-            self.status.set(retry="")
+            self.status.set(retry=())
 
     @property
     def running(self) -> bool:

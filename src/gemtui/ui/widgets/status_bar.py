@@ -34,8 +34,9 @@ class StatusInfo:
     jobs_running: int = 0
     #: The agent environment the server reported for this chat.
     environment: str = ""
-    #: A request waiting to be sent again ("retrying in 3 s (HTTP 503 …, attempt 2 of 5)").
-    retry: str = ""
+    #: A request waiting to be sent again: "retrying in 3 s (HTTP 503 …, attempt 2 of 5)",
+    #: then shorter forms of it (see ``ui/retry_countdown.py``); empty when none waits.
+    retry: tuple[str, ...] = ()
 
 
 class StatusBar(Static):
@@ -65,22 +66,22 @@ class StatusBar(Static):
     def _parts(self) -> list[StatusPart]:
         info = self.info
         style = self.get_component_rich_style
-        parts = [StatusPart(_forms(f" {clean_terminal_text(info.model)} "), 6,
+        parts = [StatusPart(_forms(f" {clean_terminal_text(info.model)} "), 7,
                             style("status--model"))]  # fmt: skip
         if info.environment:
             parts.append(StatusPart((f"· {clean_terminal_text(info.environment)} ", ""), 1))
         parts.append(StatusPart((f"· {info.mode} ", ""), 4))
         if info.extras:
             parts.append(StatusPart((f"· {clean_terminal_text(info.extras)} ", ""), 3))
-        state = info.state
-        if info.elapsed is not None:
-            state = f"{state} {SPINNER[self._tick % len(SPINNER)]} {info.elapsed:4.1f}s"
-        alert = info.state in ALERT_STATES
-        parts.append(StatusPart((f"· {state} ",), 8, style("status--alert") if alert else ""))
-        if info.retry:
-            retry = clean_terminal_text(info.retry)
-            short = retry.split(" (", 1)[0]
-            parts.append(StatusPart((f"· {retry} ", f"· {short} "), 9, style("status--alert")))
+        if info.retry:  # in place of "waiting": it says what the wait is
+            forms = tuple(f"· {clean_terminal_text(form)} " for form in info.retry)
+            parts.append(StatusPart(forms, 6, style("status--alert")))
+        else:
+            state = info.state
+            if info.elapsed is not None:
+                state = f"{state} {SPINNER[self._tick % len(SPINNER)]} {info.elapsed:4.1f}s"
+            alert = style("status--alert") if info.state in ALERT_STATES else ""
+            parts.append(StatusPart((f"· {state} ",), 8, alert))
         if info.editing:
             editing = clean_terminal_text(info.editing)
             parts.append(StatusPart((f"· {editing} ", "· editing "), 7, style("status--notice")))

@@ -2,7 +2,8 @@
 
 Each part has its forms, longest first (an empty form leaves the part out), and a priority.
 While the line is too wide, the part with the lowest priority that still has a shorter form
-takes it; parts keep their order on the line. So at 80 columns the endpoint, the token counts
+takes it; what room is left then goes back to the parts that gave way, the highest priority
+first. Parts keep their order on the line. So at 80 columns the endpoint, the token counts
 and the like shorten or go before "▼ 12 new lines below (End)" loses a character.
 """
 
@@ -43,6 +44,16 @@ def fit(parts: list[StatusPart], width: int) -> Text:
                 break
         else:
             break
+    # Room a shrink left over goes back to parts that gave way, the most needed first (a
+    # part shrunk late may have made room for one dropped early).
+    for index in reversed(order):
+        while chosen[index] > 0:
+            longer = cell_len(parts[index].forms[chosen[index] - 1])
+            if total - widths[index] + longer > width:
+                break
+            chosen[index] -= 1
+            total += longer - widths[index]
+            widths[index] = longer
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     for part, form in zip(parts, chosen, strict=True):
         if part.forms[form]:
