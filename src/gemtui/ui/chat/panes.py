@@ -54,7 +54,7 @@ def interrupted_notice(error: BaseException) -> tuple[str, str]:
         text = f"The stream was cut off: {error}"
     hint = "The partial answer is kept. Press F5 to send the prompt again."
     if isinstance(error, StreamIdleTimeout):
-        hint = f"A slow link may need a longer [network] idle_timeout. {hint}"
+        hint = f"The stream stalled (a slow link may need a longer [network] idle_timeout). {hint}"
     return text, hint
 
 
