@@ -54,6 +54,7 @@ from gemtui.core.tool_specs import (
     tool_spec,
 )
 from gemtui.core.tools import FunctionTool, check_functions
+from gemtui.core.validation_text import error_text
 
 if TYPE_CHECKING:
     from gemtui.api.timing import RetryPolicy, Timeouts
@@ -870,7 +871,7 @@ def _merge_valid(
 
 
 def _message(detail: Mapping[str, Any]) -> str:
-    return "unknown setting" if detail["type"] == "extra_forbidden" else str(detail["msg"])
+    return error_text(detail)
 
 
 def _owned_loc(layer: dict[str, Any], loc: tuple[str, ...]) -> tuple[str, ...] | None:

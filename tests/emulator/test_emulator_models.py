@@ -1,5 +1,6 @@
-"""``GET /{version}/models`` and ``/models/{model}``: limits for the models the emulator knows, 404 for others,
-and a summary request (gemtui's compress) answered with a short summary."""
+"""``GET /{version}/models`` and ``/models/{model}``: limits for the models the emulator
+knows, 404 for others, and a summary request (gemtui's compress) answered with a short
+summary."""
 
 from __future__ import annotations
 

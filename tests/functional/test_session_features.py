@@ -74,6 +74,10 @@ async def test_the_window_is_fetched_after_the_first_turn_and_shown(emulator, tm
         info = app.status.info
         assert info.context.startswith("ctx ") and info.context.endswith(" / 1M (0%)")
         assert not info.context_alert
+        # At 80 columns beside the token counts it shows its share; wider, all of it.
+        assert "· ctx 0% ·" in status_line(app)
+        await pilot.resize_terminal(120, 24)
+        await pilot.pause()
         assert info.context in status_line(app)
         await send(pilot, "again")
         assert len(model_gets(emulator)) == before + 1  # once per model and session

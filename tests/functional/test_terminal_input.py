@@ -33,7 +33,7 @@ def composer_rows(screen: list[str]) -> list[str]:
 def answered(screen: list[str]) -> bool:
     """The status bar is ready again and counts the turn's tokens (which it also shows while
     the answer streams)."""
-    return any("· ready · tokens" in line for line in screen)
+    return any("· ready · " in line and "· tokens" in line for line in screen)
 
 
 def prompts_sent(tmp_path: Path) -> list[str]:

@@ -118,3 +118,14 @@ def test_unknown_format_is_refused(stored):
     summary, turns = stored
     with pytest.raises(ValueError, match="unknown export format"):
         export_conversation("html", summary, turns)
+
+
+def test_the_header_names_every_model_the_chat_used(stored):
+    summary, turns = stored
+    header = export_markdown(summary, turns).split("\n\n")[1]
+    assert " · gemini-3.6-flash, gemini-3-pro-image-preview · " in header
+    document = json.loads(export_json(summary, turns))
+    assert document["conversation"]["models"] == [
+        "gemini-3.6-flash",
+        "gemini-3-pro-image-preview",
+    ]

@@ -514,6 +514,6 @@ def _interaction(payload: Any) -> Interaction:
     try:
         return Interaction.model_validate(payload)
     except ValidationError as exc:
-        raise UnexpectedResponseError(
-            f"The response is not an interaction: {exc.errors()[0]['msg']}"
-        ) from None
+        # Without pydantic's "Value error, " prefix, which tells the reader nothing.
+        why = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise UnexpectedResponseError(f"The response is not an interaction: {why}") from None

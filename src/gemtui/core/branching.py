@@ -27,6 +27,10 @@ class BranchTip:
     created: float
     turn_count: int
     is_head: bool
+    #: Which of the turns that went their own ways at that point this branch took (1-based,
+    #: oldest first) and how many there are: regenerated answers share their prompt.
+    version: int = 1
+    versions: int = 1
 
 
 def branch_tips(turns: Sequence[TreeNode], head_turn_id: int | None) -> list[BranchTip]:
@@ -42,6 +46,7 @@ def branch_tips(turns: Sequence[TreeNode], head_turn_id: int | None) -> list[Bra
         path = path_to(by_id, leaf.id)
         forks = [t for t in path if len(children.get(t.parent_turn_id, ())) > 1]
         label_turn = forks[-1] if forks else leaf
+        siblings = sorted(children.get(label_turn.parent_turn_id, [label_turn.id]))
         tips.append(
             BranchTip(
                 leaf_id=leaf.id,
@@ -49,6 +54,8 @@ def branch_tips(turns: Sequence[TreeNode], head_turn_id: int | None) -> list[Bra
                 created=leaf.created,
                 turn_count=len(path),
                 is_head=head_turn_id is not None and head_turn_id in {t.id for t in path},
+                version=siblings.index(label_turn.id) + 1 if forks else 1,
+                versions=len(siblings) if forks else 1,
             )
         )
     return sorted(tips, key=lambda tip: (tip.created, tip.leaf_id), reverse=True)

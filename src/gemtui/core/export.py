@@ -59,7 +59,7 @@ def export_json(
 ) -> str:
     document = {
         "format": JSON_FORMAT,
-        "conversation": conversation_json(summary),
+        "conversation": {**conversation_json(summary), "models": models_used(summary, turns)},
         "turns": [_turn_json(stored) for stored in turns],
     }
     return safe_json(document, secrets=secrets)
@@ -126,17 +126,30 @@ def _captured_json(asked: Any) -> dict[str, Any]:
 def export_markdown(
     summary: ConversationSummary, turns: Sequence[StoredTurn], *, secrets: Iterable[str] = ()
 ) -> str:
-    parts = [f"# {summary.title}", _about(summary, len(turns))]
+    parts = [f"# {summary.title}", _about(summary, turns)]
     for number, stored in enumerate(turns, 1):
         parts.extend(_turn_markdown(number, stored))
     text = "\n\n".join(part for part in parts if part) + "\n"
     return redact_secrets(clean_terminal_text(text), secrets)
 
 
-def _about(summary: ConversationSummary, count: int) -> str:
+def models_used(summary: ConversationSummary, turns: Sequence[StoredTurn]) -> list[str]:
+    """Every model (or agent) the turns were sent to, in the order first used; the
+    conversation's own when the turns name none."""
+    used: dict[str, None] = {}
+    for stored in turns:
+        answered = stored.turn.reply.state.interaction
+        name = answered.agent or answered.model or stored.settings.agent or stored.settings.model
+        if name:
+            used[name] = None
+    return list(used) or ([summary.model] if summary.model else [])
+
+
+def _about(summary: ConversationSummary, turns: Sequence[StoredTurn]) -> str:
+    count = len(turns)
     facts = [
         f"Conversation {summary.id}",
-        summary.model or "unknown model",
+        ", ".join(models_used(summary, turns)) or "unknown model",
         summary.mode,
         f"{count} turn{'s' if count != 1 else ''}",
         f"created {_when(summary.created)}",

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from gemtui.api.models import FunctionCallStep
 from gemtui.core.assembler import InteractionState
 from gemtui.core.json_files import read_json_schema
+from gemtui.core.validation_text import error_text
 
 #: Most bytes of stdout kept from one run; a tool that writes more is stopped and its output cut.
 OUTPUT_LIMIT = 1024 * 1024
@@ -136,9 +137,7 @@ def check_functions(
 def _first_error(error: ValidationError) -> str:
     detail = error.errors(include_input=False, include_url=False)[0]
     where = ".".join(str(part) for part in detail["loc"])
-    message = str(detail["msg"]).removeprefix("Value error, ")
-    if detail["type"] == "extra_forbidden":
-        message = "unknown setting"
+    message = error_text(detail)
     return f"{where}: {message}" if where else message
 
 

@@ -29,6 +29,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def count(number: int, noun: str) -> str:
+    """``1 word``, ``2 words``: a number with its noun in the right form."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def answer(prompt: str, *, preface: str = "", size_kb: float | None = None) -> str:
     """The full Markdown answer; ``preface`` (e.g. the multi-turn note) comes first."""
     shown = quote(prompt) or "(empty prompt)"
@@ -39,7 +44,8 @@ def answer(prompt: str, *, preface: str = "", size_kb: float | None = None) -> s
         f"You asked: *«{shown}»*. This reply comes from the **gemtui emulator**, an offline "
         "stand-in for the Gemini Interactions API, so it is *scripted* rather than thought up.\n\n",
         "### Key points\n\n",
-        f"- Your prompt has **{words}** words and **{len(prompt)}** characters.\n",
+        f"- Your prompt has **{count(words, 'word')}** and "
+        f"**{count(len(prompt), 'character')}**.\n",
         "- The answer streams as `text` deltas inside one `model_output` step.\n",
         "  - A `thought` step came first, ending with its *signature*.\n",
         "  - Usage is estimated at about four characters per token.\n",

@@ -385,9 +385,12 @@ def _code_steps(turn: Turn, index: int, language: str = "python") -> tuple[list,
     code = (
         f"text = {prompt!r}\n"
         "words = text.split()\n"
-        'print(f"{len(words)} words, {len(text)} characters")\n'
+        "def count(n, noun):\n"
+        "    return f\"{n} {noun}{'' if n == 1 else 's'}\"\n"
+        "print(f\"{count(len(words), 'word')}, {count(len(text), 'character')}\")\n"
     )
-    output = f"{words} words, {len(prompt)} characters\n"
+    counted = f"{markdown.count(words, 'word')}, {markdown.count(len(prompt), 'character')}"
+    output = f"{counted}\n"
     call = ids.call_id(turn.key, "code", str(index))
     steps = [
         {
@@ -405,7 +408,8 @@ def _code_steps(turn: Turn, index: int, language: str = "python") -> tuple[list,
     ]
     return (
         steps,
-        f"I ran Python on your prompt: it has **{words}** words and {len(prompt)} characters.",
+        f"I ran Python on your prompt: it has **{markdown.count(words, 'word')}** and "
+        f"{markdown.count(len(prompt), 'character')}.",
     )
 
 

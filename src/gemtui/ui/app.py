@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable, Sequence
@@ -17,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.widgets import Footer, Input, TextArea
 from textual.worker import Worker, WorkerState
 
@@ -61,9 +64,11 @@ from gemtui.ui.chat.messages import (
     TurnStarted,
 )
 from gemtui.ui.chat.panes import ChatPanes
+from gemtui.ui.dialogs import FocusMemory, refuse_second_copy
 from gemtui.ui.habits import HABIT_BINDINGS, HABIT_PALETTE, HabitsMixin
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
 from gemtui.ui.render.chat_items import AnswerItem, NoticeItem
+from gemtui.ui.retry_countdown import RetryCountdown
 from gemtui.ui.session import SESSION_BINDINGS, SESSION_PALETTE, SessionFeatures
 from gemtui.ui.widgets.attachment_bar import AttachmentBar
 from gemtui.ui.widgets.composer import Composer
@@ -95,6 +100,8 @@ PALETTE_COMMANDS = [
      "retry"),
     ("Switch stateful / stateless", "How the next turns carry the history (F6)", "toggle_mode"),
     ("Go to the messages", "Select, expand and copy messages (Ctrl+L)", "focus_conversation"),
+    ("Go to the newest output", "Scroll down to the end and follow it (End in the prompt)",
+     "newest"),
     ("Show keys", "Every key of the focused pane (F1)", "help"),
     ("Settings", "Model, tools, generation config, keys, theme (F2)", "settings"),
     ("Save a recording of the last turn", "Its raw events as JSON Lines, for gemtui replay "
@@ -227,9 +234,18 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         Binding("ctrl+r", "search_history", "Search", show=False, id="app.search_history"),
         Binding("ctrl+s", "save_recording", "Save recording", show=False, id="app.save_recording"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        # Replaces Textual's own Ctrl+C (``help_quit``, "Do you want to quit?"): a turn running
+        # is cancelled as by Escape; with none, Textual's hint on how to quit is shown. Not
+        # priority, so a text field with a selection still copies it (and, as for every
+        # app key that is not priority, dialogs keep it: the approval dialog binds it too).
+        Binding(
+            "ctrl+c", "interrupt", "Cancel (idle: how to quit)", show=False, id="app.interrupt"
+        ),
         Binding("f8", "regenerate", "Regenerate", show=False, id="app.regenerate", priority=True),
         Binding("f3", "attach", "Attach", show=False, id="app.attach"),
         Binding("f9", "focus_attachments", "Attachments", show=False, id="app.attachments"),
+        # From the prompt: End at the end of its line (the editor passes it on when there).
+        Binding("end", "newest", "Newest output", show=False, id="app.newest"),
         Binding("ctrl+b", "send_background", "Background", show=False, id="app.send_background"),
         Binding("f4", "jobs", "Jobs", show=False, id="app.jobs", priority=True),
         Binding("f7", "tools", "Tools", show=False, id="app.tools", priority=True),
@@ -255,6 +271,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         #: The user's settings as loaded (file < env < flags); None when not from a file (tests).
         self.loaded = loaded
         self.user_settings = loaded.settings if loaded else Settings.model_validate({})
+        #: The status bar's countdown while a request waits to be sent again (from mount on).
+        self.retry_countdown: RetryCountdown | None = None
         self.client = self._make_client()
         self.chat = ChatController(
             settings=settings or self.user_settings.to_chat_settings(),
@@ -284,6 +302,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         self._send_after_uploads = False
         #: The turn marked to compare (Alt+D), from whichever chat it was in.
         self.compare_pick: ComparePick | None = None
+        #: Where each screen's focus was, to give it back when a dialog above it closes.
+        self._focus_memory = FocusMemory()
 
     def _make_client(self) -> InteractionsClient:
         network = self.user_settings.network
@@ -293,7 +313,19 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
             api_version=self.connection.api_version,
             timeouts=network.timeouts(),
             retry=network.retry_policy(),
+            on_retry=self._retry_announced,
         )
+
+    def _retry_announced(self, attempt: int, delay: float, reason: str) -> None:
+        """The client waits ``delay`` s before sending again: the status bar counts it down
+        while a turn runs (a background poll's retries only go to the log)."""
+        if self.busy and self.retry_countdown is not None:
+            reason = redact_secrets(reason, self.connection.secrets)
+            self.retry_countdown.start(attempt, delay, reason, self.client.retry.max_attempts)
+
+    def _retry_over(self) -> None:
+        if self.retry_countdown is not None:
+            self.retry_countdown.stop()
 
     def _function_tools(self) -> dict[str, FunctionTool]:
         """The configured function tools by name, as the settings in force have them."""
@@ -321,6 +353,32 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
                               self.connection.secrets)  # fmt: skip
         self._exit_renderables.append(Text(text))
         self._close_messages_no_wait()
+
+    # ------------------------------------------------------------------ dialogs
+
+    def push_screen(  # type: ignore[override]
+        self,
+        screen: Screen[Any] | str,
+        callback: Callable[[Any], Any] | None = None,
+        wait_for_dismiss: bool = False,
+        *,
+        mode: str | None = None,
+    ) -> AwaitMount | asyncio.Future[Any]:
+        """Every dialog opens here: one that is open already is not opened again (see
+        :mod:`gemtui.ui.dialogs`). A dialog a turn waits on (``wait_for_dismiss``) always opens."""
+        if isinstance(screen, Screen) and not wait_for_dismiss and refuse_second_copy(self, screen):
+            return AwaitMount(self.screen, [])
+        return super().push_screen(screen, callback, wait_for_dismiss, mode=mode)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Remember the focus for when a dialog above closes; and every text field's cursor is
+        steady: a blinking one repaints its line twice a second for as long as the field has
+        focus (bytes on the wire over SSH, and a screen that depends on the moment it is
+        looked at)."""
+        widget = event.widget
+        self._focus_memory.remember(widget)
+        if isinstance(widget, Input | TextArea):
+            widget.cursor_blink = False
 
     # ------------------------------------------------------------------ layout
 
@@ -406,6 +464,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
     def on_mount(self) -> None:
         self.attachment_bar.uploader = self._upload_attachment
         self.attachment_bar.resolver = self._resolve_attachment
+        self.screen_change_signal.subscribe(self, self._focus_memory.restore, immediate=True)
+        self.retry_countdown = RetryCountdown(self.status)
         self._show_settings_in_force()
         self.status.set(
             endpoint="offline emulator"
@@ -415,7 +475,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         if self.connection.notice:
             self.view.add_item(NoticeItem(self.connection.notice, level="info"))
         for problem in self.loaded.problems if self.loaded else []:
-            self.view.add_item(NoticeItem(problem, "Defaults are used for it.", level="warning"))
+            # Each problem already says what was done about it ("…; ignored.").
+            self.view.add_item(NoticeItem(problem, level="warning"))
         self._apply_look(self.user_settings)
         self.composer.focus()
         self.call_after_refresh(self._warm_up_client)
@@ -508,7 +569,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
             return
         self._sent = SentDraft(prompt, self.attachment_bar.take(attachments), restore_over)
         self.composer.load_text(restore_over)
-        self.view.follow_now(force=True)
+        self.view.jump_to_newest()
 
     # ------------------------------------------------------------------ Files API uploads
 
@@ -560,6 +621,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         self.panes.prepend(message.turns)
 
     def on_request_accepted(self, message: RequestAccepted) -> None:
+        self._retry_over()
         sent = self._sent
         if sent is not None and message.turn.asked.prompt == sent.text:
             self.composer.remember(sent.text)
@@ -569,6 +631,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         self.panes.turn_changed(message)
 
     def on_turn_ended(self, message: TurnEnded) -> None:
+        self._retry_over()
         turn = message.turn
         conversation = self.conversation
         self.panes.turn_ended(
@@ -694,13 +757,10 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         )
 
     def action_jobs(self) -> None:
-        """Show the jobs screen; from it, F4 closes it again."""
+        """Show the jobs screen; from it, F4 closes it again (see :mod:`gemtui.ui.dialogs`)."""
         from gemtui.ui.screens.jobs import JobsScreen
 
-        if isinstance(self.screen, JobsScreen):
-            self.screen.dismiss(None)
-        elif len(self.screen_stack) == 1:
-            self.push_screen(JobsScreen(self.chat.jobs), self._job_chosen)
+        self.push_screen(JobsScreen(self.chat.jobs), self._job_chosen)
 
     def _job_chosen(self, job: Job | None) -> None:
         """Open a finished run into the conversation, which then continues from it."""
@@ -728,8 +788,25 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
             return
         self._turn_worker.cancel()
 
+    def action_interrupt(self) -> None:
+        """Ctrl+C: cancel the running turn (the approval dialog it waits on is answered "deny"
+        first, so it does not stay open); with none, say how to quit."""
+        worker = self._turn_worker
+        if not (self.busy and worker is not None):
+            self.action_help_quit()
+            return
+        from gemtui.ui.screens.approval import ApprovalScreen  # loaded on first use
+
+        if isinstance(self.screen, ApprovalScreen):
+            self.screen.action_decide("deny")
+        worker.cancel()
+
     def action_focus_conversation(self) -> None:
         self.view.focus()
+
+    def action_newest(self) -> None:
+        """End from the prompt: the newest output, followed from now on (focus stays)."""
+        self.view.jump_to_newest()
 
     def action_new_conversation(self) -> None:
         if self._turn_worker is not None:
@@ -737,11 +814,14 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         if self.drafts is not None:
             self.drafts.leaving()
         self._leave_edit(restore=False)
-        self.chat.new_chat()
+        # The new chat starts with the tools of the settings (F2), not those F7 set for the last.
+        defaults = self.user_settings.to_chat_settings()
+        self.chat.new_chat(dataclasses.replace(self.conversation.settings, tools=defaults.tools))
         if self.drafts is not None:
             self.drafts.arrived()
         ChatPanes.release()  # the old chat's cycles may be collected now
         self.panes.show_all()
+        self._show_settings_in_force()
         self.status.set(last_tokens=None, total_tokens=0, state="ready", environment="")
         self.refresh_session_status()
         self.composer.focus()
@@ -1039,22 +1119,35 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
     # ------------------------------------------------------------------ timeline
 
     def action_timeline(self) -> None:
-        """Show the step timeline and go to it; from the timeline, hide it again."""
+        """Show the step timeline and go to it, its detail showing the selected row (the last
+        turn when none is); from the timeline or its detail, hide it again."""
         pane = self.query_one("#timeline-pane")
-        if pane.display and self.timeline.has_focus_within:
+        if pane.display and pane.has_focus_within:
             pane.display = False
             self.composer.focus()
-        else:
-            pane.display = True
-            self.timeline.focus()
+            return
+        pane.display = True
+        timeline = self.timeline
+        row = timeline.list.selected
+        if row is None and timeline.rows.turn_count:
+            row = timeline.rows.turn_row(timeline.rows.turn_count - 1)
+        if row is not None:
+            self._show_in_detail(StepTimeline.Selected.of(row))
+            # Once the pane has its size, so the row is scrolled into view.
+            self.call_after_refresh(timeline.list.select, row, announce=False)
+        timeline.focus()
 
-    def on_step_timeline_selected(self, message: StepTimeline.Selected) -> None:
-        turn = self.timeline.turn_at(message.turn_index)
+    def _show_in_detail(self, selected: StepTimeline.Selected) -> None:
+        turn = self.timeline.turn_at(selected.turn_index)
         reply = turn.reply
         self.step_detail.show(
-            reply.state, message.step_index, message.event_seq, timings=reply.timings,
+            reply.state, selected.step_index, selected.event_seq, timings=reply.timings,
             label=turn.title, asked=turn.asked if turn.asked.kind == "captured" else None,
         )  # fmt: skip
+
+    def on_step_timeline_selected(self, message: StepTimeline.Selected) -> None:
+        self._show_in_detail(message)
+        turn = self.timeline.turn_at(message.turn_index)
         # The conversation follows the timeline (only when the reader is in the timeline, so
         # the two never chase each other).
         if self.timeline.has_focus_within:
@@ -1150,26 +1243,15 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         slash commands too (``commands_first``: /help, which shows them first)."""
         from gemtui.ui.screens.help_screen import HelpScreen, help_sections
 
-        if isinstance(self.screen, HelpScreen):
-            self.screen.dismiss(None)
-        else:
-            order = [info.id for info in keymap_catalogue(self.KEYMAP_EXTRA)]
-            sections = help_sections(self, self.screen, order)
-            if commands_first:
-                sections = [*self.slash_help_sections(), *sections]
-            elif self.focused is self.composer:  # before the text editor's inherited keys
-                at = next((n for n, s in enumerate(sections) if s.title == "Text editor"),
-                          len(sections))  # fmt: skip
-                sections[at:at] = self.slash_help_sections(full=False)
-            self.push_screen(HelpScreen(sections))
-
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        """Every text field's cursor is steady: a blinking one repaints its line twice a
-        second for as long as the field has focus (bytes on the wire over SSH, and a screen
-        that depends on the moment it is looked at)."""
-        widget = event.widget
-        if isinstance(widget, Input | TextArea):
-            widget.cursor_blink = False
+        order = [info.id for info in keymap_catalogue(self.KEYMAP_EXTRA)]
+        sections = help_sections(self, self.screen, order)
+        if commands_first:
+            sections = [*self.slash_help_sections(), *sections]
+        elif self.focused is self.composer:  # before the text editor's inherited keys
+            at = next((n for n, s in enumerate(sections) if s.title == "Text editor"),
+                      len(sections))  # fmt: skip
+            sections[at:at] = self.slash_help_sections(full=False)
+        self.push_screen(HelpScreen(sections))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Escape's "Cancel" shows only while a turn runs. Showing it redraws the footer
@@ -1184,23 +1266,28 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_or_focus":
             return self.busy  # the footer has no room for a key that does nothing now
-        # F7 is also a text area's "select all": over other dialogs (settings) it stays that.
-        if action == "tools" and len(self.screen_stack) > 1:
-            from gemtui.ui.screens.tools import ToolsScreen
+        if len(self.screen_stack) > 1:
+            # Over a dialog, F4 and F7 only close their own screen (F7 is also a text area's
+            # "select all", which it stays in the settings); the timeline is a pane under it.
+            if action == "tools":
+                from gemtui.ui.screens.tools import ToolsScreen
 
-            return isinstance(self.screen, ToolsScreen)
+                return isinstance(self.screen, ToolsScreen)
+            if action == "jobs":
+                from gemtui.ui.screens.jobs import JobsScreen
+
+                return isinstance(self.screen, JobsScreen)
+            if action == "timeline":
+                return False
         return super().check_action(action, parameters)
 
     def action_tools(self) -> None:
         """The tools checklist of this conversation; from it, F7 closes it again."""
         from gemtui.ui.screens.tools import ToolsScreen
 
-        if isinstance(self.screen, ToolsScreen):
-            self.screen.action_done()
-        else:
-            offered = self._offered_tools() + self._offered_functions
-            screen = ToolsScreen(self.conversation.settings.tools, offered)
-            self.push_screen(screen, partial(self._tools_chosen, screen))
+        offered = self._offered_tools() + self._offered_functions
+        screen = ToolsScreen(self.conversation.settings.tools, offered)
+        self.push_screen(screen, partial(self._tools_chosen, screen))
 
     def _tools_chosen(self, screen: ToolsScreen, tools: list[dict[str, Any]] | None) -> None:
         self._offered_functions = screen.function_tools()

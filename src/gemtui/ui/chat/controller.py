@@ -89,10 +89,10 @@ class ChatController:
 
     # ------------------------------------------------------------------ which chat
 
-    def new_chat(self) -> None:
-        """An empty chat with the settings in force."""
+    def new_chat(self, settings: ChatSettings | None = None) -> None:
+        """An empty chat with ``settings`` (by default the settings in force)."""
         self.history.new_chat()
-        self._use(Conversation(settings=self.conversation.settings))
+        self._use(Conversation(settings=settings or self.conversation.settings))
 
     def open_stored(self, conversation_id: int) -> OpenedChat:
         """Continue a stored chat (its newest turns in memory). Raises the store's error,

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from textual.timer import Timer
 
+from gemtui.api.errors import StreamIdleTimeout, StreamInterrupted
 from gemtui.core.assembler import assembled_interaction
 from gemtui.core.run_errors import BUDGET_HINT, BUDGET_MESSAGE, failure_report
 from gemtui.core.safety import redact_secrets
@@ -39,6 +40,20 @@ OUTCOME_NOTICES = {
         "warning",
     ),
 }
+
+
+def interrupted_notice(error: BaseException, again: str) -> tuple[str, str]:
+    """What to say when a stream is cut off, each thing once: the error's own words already
+    say "interrupted", and its hint's "retry the turn" is what F5 does (``again`` says how:
+    resume the stream or send the prompt again)."""
+    if isinstance(error, StreamInterrupted):
+        text = f"The stream was cut off after {error.events_received} events: {error.reason}"
+    else:
+        text = f"The stream was cut off: {error}"
+    hint = f"The partial answer is kept. {again}"
+    if isinstance(error, StreamIdleTimeout):
+        hint = f"The stream stalled (a slow link may need a longer [network] idle_timeout). {hint}"
+    return text, hint
 
 
 def items_of(turns: list[Turn]) -> list[ChatItem]:
@@ -237,10 +252,7 @@ class ChatPanes:
         elif turn.status == "budget_exceeded":
             self.add_notice(BUDGET_MESSAGE, BUDGET_HINT, "warning", turn)
         elif outcome == "interrupted" and error is not None:
-            hint = getattr(error, "hint", "") or ""
-            self.add_notice(
-                f"The stream was cut off: {error}", f"{hint} {again}".strip(), "error", turn
-            )
+            self.add_notice(*interrupted_notice(error, again), "error", turn)
         elif outcome == "interrupted":
             self.add_notice("The stream was cut off. The partial answer is kept.", again,
                             "error", turn)  # fmt: skip

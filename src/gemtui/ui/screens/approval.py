@@ -44,6 +44,8 @@ class ApprovalScreen(ModalScreen[Decision]):
         Binding("enter,r", "decide('once')", "Run once", id="approval.run_once"),
         Binding("a", "decide('always')", "Always allow", id="approval.always_allow"),
         Binding("d,escape", "decide('deny')", "Deny", id="approval.deny"),
+        # The app's Ctrl+C does not reach a modal screen: here it stops the turn too.
+        Binding("ctrl+c", "app.interrupt", "Cancel the turn", show=False, id="approval.cancel"),
     ]
 
     DEFAULT_CSS = """

@@ -8,6 +8,7 @@ come from the database and are untrusted: they reach Rich only as ``Text``.
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 from rich.table import Table
 from rich.text import Text
@@ -23,20 +24,38 @@ from gemtui.core.safety import safe_text
 from gemtui.ui.screens.history_list import describe_time, plain_title
 
 
-def branch_row(tip: BranchTip, now: float) -> Table:
-    """One row: marker, first differing prompt (cut to fit), when, turns."""
+def branch_cells(tip: BranchTip, now: float) -> tuple[str, str, str]:
+    """What tells a branch apart: where it went its own way (that prompt, and which version
+    of it when several branches share it, as regenerated answers do), when, how long."""
+    where = plain_title(tip.label) or "(no prompt)"
+    if tip.versions > 1:
+        where = f"{where} · version {tip.version} of {tip.versions}"
+    turns = f"{tip.turn_count} turn{'' if tip.turn_count == 1 else 's'}"
+    return where, describe_time(tip.created, now), turns
+
+
+def branch_rows(tips: list[BranchTip], now: float) -> list[tuple[str, str, str]]:
+    """The cells of every row; rows that would still read the same (written within the same
+    minute) show the time to the second."""
+    rows = [branch_cells(tip, now) for tip in tips]
+    seen = Counter(rows)
+    return [
+        (where, time.strftime("%H:%M:%S", time.localtime(tip.created)), turns)
+        if seen[(where, when, turns)] > 1
+        else (where, when, turns)
+        for tip, (where, when, turns) in zip(tips, rows, strict=True)
+    ]
+
+
+def branch_row(tip: BranchTip, cells: tuple[str, str, str]) -> Table:
+    """One row: marker, where it differs (cut to fit), when, turns."""
+    where, when, turns = cells
     row = Table.grid(expand=True, padding=(0, 1))
     row.add_column(no_wrap=True, width=1)
     row.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
     row.add_column(no_wrap=True, justify="right", width=10)
     row.add_column(no_wrap=True, justify="right", width=9)
-    turns = f"{tip.turn_count} turn{'' if tip.turn_count == 1 else 's'}"
-    row.add_row(
-        Text("●" if tip.is_head else " "),
-        safe_text(plain_title(tip.label) or "(no prompt)"),
-        Text(describe_time(tip.created, now)),
-        Text(turns),
-    )
+    row.add_row(Text("●" if tip.is_head else " "), safe_text(where), Text(when), Text(turns))
     return row
 
 
@@ -62,11 +81,14 @@ class BranchListScreen(ModalScreen[int | None]):
         self.tips = tips
 
     def compose(self) -> ComposeResult:
-        now = time.time()
+        rows = branch_rows(self.tips, time.time())
         with Vertical():
             yield Static("Branches of this conversation (● the one in use)")
             yield OptionList(
-                *(Option(branch_row(tip, now), id=str(tip.leaf_id)) for tip in self.tips),
+                *(
+                    Option(branch_row(tip, cells), id=str(tip.leaf_id))
+                    for tip, cells in zip(self.tips, rows, strict=True)
+                ),
                 id="branches",
             )
             yield Static("Enter open  Esc close", id="branches-help")

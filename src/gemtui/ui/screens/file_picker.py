@@ -38,7 +38,9 @@ MAX_SHOWN = 200
 #: Directories never entered: tool caches and environments nobody attaches from.
 SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__"})
 
-HELP = "↑↓ choose · Enter attach (or type an http(s) or gs:// URI) · Esc cancel"
+HELP = "↑↓ choose · Enter attach (or a path, ~/…, a URL or gs://…) · Esc cancel"
+#: The help line while the query is a path (the list does not apply then).
+PATH_HELP = "Enter attaches the file at this path · Esc cancel"
 
 
 def walk_files(root: Path, limit: int = MAX_FILES, max_entries: int = MAX_ENTRIES) -> Iterator[str]:
@@ -125,6 +127,35 @@ def shown_path(folder: Path) -> str:
     return "~" if inside == Path() else f"~/{inside}"
 
 
+def is_path(typed: str) -> bool:
+    """Whether the query is written as a path (absolute, ``~``, ``./`` or ``../``) rather than
+    letters to look for in the list."""
+    return typed.startswith(("/", "~", "./", "../")) or typed in (".", "..")
+
+
+def resolve_typed(typed: str, root: Path) -> Path:
+    """The file a typed path names: ``~`` expanded, relative to ``root``."""
+    path = Path(typed).expanduser()
+    return path if path.is_absolute() else root / path
+
+
+def path_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be attached (missing, not a file, unreadable), or ``None``."""
+    shown = shown_path(path)
+    try:
+        if not path.exists():
+            return f"No such file: {shown}"
+        if path.is_dir():
+            return f"{shown} is a folder, not a file."
+        if not path.is_file():
+            return f"{shown} is not a regular file."
+        with path.open("rb"):
+            pass
+    except OSError as error:
+        return f"Cannot read {shown}: {error.strerror or error}."
+    return None
+
+
 class FilePickerScreen(ModalScreen[str | None]):
     """Choose a file under the working directory, or type a URL; dismisses with it or None."""
 
@@ -142,6 +173,7 @@ class FilePickerScreen(ModalScreen[str | None]):
     }
     FilePickerScreen #picker-title { text-style: bold; }
     FilePickerScreen #picker-help { color: $text-muted; }
+    FilePickerScreen #picker-help.-problem { color: $warning; text-style: bold; }
     FilePickerScreen OptionList { height: 1fr; border: none; padding: 0; }
     FilePickerScreen OptionList > .option-list--option-highlighted {
         background: $accent 40%; text-style: bold;
@@ -178,9 +210,19 @@ class FilePickerScreen(ModalScreen[str | None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         self._show(event.value)
 
+    def _say(self, problem: str | None) -> None:
+        """Show why Enter did nothing in the help line (``None``: the usual help)."""
+        help_line = self.query_one("#picker-help", Static)
+        typed = self.query_one(Input).value.strip()
+        usual = PATH_HELP if is_path(typed) else HELP
+        help_line.update(safe_text(problem) if problem else usual)
+        help_line.set_class(problem is not None, "-problem")
+
     def _show(self, query: str) -> None:
         options = self.query_one(OptionList)
-        self.shown = [] if is_url(query.strip()) else rank(query, self.files)
+        typed = query.strip()
+        self.shown = [] if is_url(typed) or is_path(typed) else rank(query, self.files)
+        self._say(None)
         options.set_options(Option(safe_text(path)) for path in self.shown)
         if self.shown:
             options.highlighted = 0
@@ -198,10 +240,23 @@ class FilePickerScreen(ModalScreen[str | None]):
             self.dismiss(typed)
             return
         highlighted = self.query_one(OptionList).highlighted
-        if highlighted is not None and highlighted < len(self.shown):
+        if not is_path(typed) and highlighted is not None and highlighted < len(self.shown):
             self.dismiss(str(self.root / self.shown[highlighted]))
-        else:
+            return
+        if not typed:
+            self._say("No file here to attach: type a name, a path or a URL.")
             self.app.bell()
+            return
+        # A path, or letters nothing listed matches (a hidden file, say): as a path.
+        path = resolve_typed(typed, self.root)
+        problem = path_problem(path)
+        if problem is None:
+            self.dismiss(str(path))
+            return
+        if not is_path(typed) and problem.startswith("No such file"):
+            problem = f"No file here matches “{typed}”: type a path (/…, ~/…, ./…) or a URL."
+        self._say(problem)
+        self.app.bell()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

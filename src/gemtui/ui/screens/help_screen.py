@@ -128,3 +128,7 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def reopened(self) -> None:
+        """F1 while the keys are shown closes them (see :mod:`gemtui.ui.dialogs`)."""
+        self.action_close()

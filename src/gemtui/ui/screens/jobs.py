@@ -195,3 +195,7 @@ class JobsScreen(ModalScreen[Job | None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def reopened(self) -> None:
+        """F4 while the runs are shown closes them (see :mod:`gemtui.ui.dialogs`)."""
+        self.action_close()

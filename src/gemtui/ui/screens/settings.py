@@ -45,8 +45,10 @@ from gemtui.core import request_options as options
 from gemtui.core.agent_options import agent_config_text, environment_text
 from gemtui.core.json_files import JsonFileError, read_json_schema
 from gemtui.core.safety import escape_markup
+from gemtui.core.validation_text import error_text
 from gemtui.ui.keymap import BindingInfo, build_keymap
 from gemtui.ui.widgets.keymap_editor import KeymapEditor
+from gemtui.ui.widgets.tick_box import TickBox
 
 #: The parameters of the server-side tools that have some: (tool, label, placeholder).
 TOOL_OPTION_FIELDS = (
@@ -295,7 +297,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         )
         yield Label("Tools", classes="section")
         for name in BUILT_IN_TOOLS:
-            yield Checkbox(name, getattr(s.tools, name), id=field_id("tools", name), compact=True)
+            yield TickBox(name, getattr(s.tools, name), id=field_id("tools", name), compact=True)
         for name, label, hint in TOOL_OPTION_FIELDS:
             yield from self._field(
                 label,
@@ -320,7 +322,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         )
         for number, function in enumerate(s.functions):
             listed = ", allow-listed" if function.allow else ""
-            yield Checkbox(
+            yield TickBox(
                 f"{function.name} (local function{listed})",
                 function.enabled,
                 id=f"function-{number}",
@@ -363,7 +365,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 placeholder="type a new key to replace it",
             ),
         )
-        yield Checkbox(
+        yield TickBox(
             "Save the key to the config file (mode 0600)",
             False,
             id="save-api-key",
@@ -629,7 +631,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         except ValidationError as error:
             for detail in error.errors(include_input=False, include_url=False):
                 loc = [str(part) for part in detail["loc"]]
-                self._error_for(loc, str(detail["msg"]))
+                self._error_for(loc, error_text(detail))
             return None
         report = build_keymap(settings.keymap, self.bindings)
         if report.refused:

@@ -25,6 +25,7 @@ from textual.widgets.selection_list import Selection
 
 from gemtui.core.safety import clean_terminal_text
 from gemtui.core.tool_specs import tool_spec
+from gemtui.ui.widgets.tick_box import TickList
 
 #: The server-side tools, with what each lets the model do.
 BUILT_IN = {
@@ -145,7 +146,7 @@ class ToolsScreen(ModalScreen[list[dict[str, Any]]]):
         with Vertical():
             yield Static("Tools of this conversation", id="tools-title")
             yield Static("Space toggles · Esc done · F2 changes the defaults", id="tools-help")
-            yield SelectionList[str](
+            yield TickList(
                 *[
                     Selection(
                         Text(clean_terminal_text(choice.label)),
@@ -176,3 +177,8 @@ class ToolsScreen(ModalScreen[list[dict[str, Any]]]):
 
     def action_done(self) -> None:
         self.dismiss(self.chosen())
+
+    def reopened(self) -> None:
+        """F7 while the checklist is shown closes it with the tools chosen (see
+        :mod:`gemtui.ui.dialogs`)."""
+        self.action_done()

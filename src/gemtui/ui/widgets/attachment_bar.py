@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -277,17 +279,27 @@ class AttachmentBar(Widget, can_focus=True):
         self.post_message(self.Changed(len(self.attachments)))
 
     def render(self) -> Text:
-        text = Text()
+        """The chips, then the keys while focused, laid out in rows of the bar's width: a
+        chip or the keys go whole to the next row rather than break in two."""
         style = self.get_component_rich_style
+        pieces: list[tuple[str, Style, int]] = []
         for index, attachment in enumerate(self.attachments):
             chosen = self.has_focus and index == self.selected
             part = "attachment-bar--selected" if chosen else "attachment-bar--chip"
-            if index:
-                text.append(" ")
-            text.append(f" {self.chip(attachment)} ", style=style(part))
+            pieces.append((f" {self.chip(attachment)} ", style(part), 1))
         if self.has_focus:
-            text.append(f"  {KEYS_HINT}", style=style("attachment-bar--hint"))
-        return text
+            pieces.append((KEYS_HINT, style("attachment-bar--hint"), 2))
+        width = self.size.width or 80
+        rows = [Text(no_wrap=True, overflow="crop")]
+        for words, piece_style, gap in pieces:
+            row = rows[-1]
+            # A chip's closing pad may fall off the row's end; its words may not.
+            if row.cell_len and row.cell_len + gap + cell_len(words.rstrip()) > width:
+                rows.append(row := Text(no_wrap=True, overflow="crop"))
+            if row.cell_len:
+                row.append(" " * gap)
+            row.append(words, style=piece_style)
+        return Text("\n", no_wrap=True, overflow="crop").join(rows)
 
     def on_focus(self) -> None:
         self.refresh()

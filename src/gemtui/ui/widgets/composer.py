@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from textual import events
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
@@ -217,6 +218,14 @@ class Composer(TextArea):
 
     def action_scroll(self, target: ScrollTarget) -> None:
         self.post_message(self.ScrollRequested(target))
+
+    def action_cursor_line_end(self, select: bool = False) -> None:
+        """End moves to the end of the line; already there (or in an empty prompt) it is not
+        the editor's: the app's End takes it to the newest output."""
+        at_end = self.get_cursor_line_end_location() == self.cursor_location
+        if at_end and not select and self.selection.is_empty:
+            raise SkipAction()
+        super().action_cursor_line_end(select)
 
     def _at_word_start(self) -> bool:
         row, column = min(self.selection)

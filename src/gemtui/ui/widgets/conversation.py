@@ -355,6 +355,15 @@ class ConversationView(ScrollView, can_focus=True):
             self._last_follow = time.monotonic()
             self.scroll_end(animate=False, immediate=True, force=True)
 
+    def jump_to_newest(self) -> None:
+        """Go to the newest output and follow it from now on (a prompt was sent, or End was
+        pressed in the prompt). The selection goes too: left on an older message, the next
+        Up or Down would start from there and pull the view back up to it."""
+        if self.selected is not None:
+            self.selected = None
+            self.refresh()
+        self.follow_now(force=True)
+
     def _at_bottom(self) -> bool:
         return self.scroll_y >= self.max_scroll_y - 1
 

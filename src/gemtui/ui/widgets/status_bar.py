@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
 from gemtui.core.safety import clean_terminal_text
+from gemtui.ui.widgets.status_fit import StatusPart, fit
 
 #: Spinner frames from ASCII so they show on any console font.
 SPINNER = "|/-\\"
 #: Turn states the status bar makes stand out.
 ALERT_STATES = frozenset({"failed", "interrupted", "budget_exceeded"})
+#: The share of the input window in a context label: ``(2%)``.
+_SHARE = re.compile(r"\((\d+%)\)")
 #: Turn states that read better in words than as the API's status names.
 STATE_WORDS = {"budget_exceeded": "budget exceeded"}
 
@@ -44,6 +49,9 @@ class StatusInfo:
     #: What the last turn and the whole chat cost, when the model has a price
     #: (``$0.0012 / $0.0150``).
     cost: str = ""
+    #: A request waiting to be sent again: "retrying in 3 s (HTTP 503 …, attempt 2 of 5)",
+    #: then shorter forms of it (see ``ui/retry_countdown.py``); empty when none waits.
+    retry: tuple[str, ...] = ()
 
 
 class StatusBar(Static):
@@ -59,43 +67,80 @@ class StatusBar(Static):
     def set(self, **changes: object) -> None:
         self.info = replace(self.info, **changes)
         self._tick += 1
-        # One line of fixed height: only that line is repainted. A layout pass of the whole
-        # screen per update would cost tens of milliseconds, five times a second while the
-        # waiting indicator ticks.
-        self.update(self._text(), layout=False)
+        self.refresh()
+
+    def render(self) -> Text:
+        """Built when painted: what fits depends on the width, and the styles on the theme."""
+        return self._text()
 
     def _text(self) -> Text:
+        """The parts that fit the bar's width (80 columns before it is laid out): the least
+        needed shorten or go first, so "▼ N new lines below (End)" is never cut."""
+        return fit(self._parts(), self.size.width or 80)
+
+    def _parts(self) -> list[StatusPart]:
         info = self.info
-        text = Text(no_wrap=True, overflow="ellipsis")
         style = self.get_component_rich_style
-        text.append(f" {clean_terminal_text(info.model)} ", style=style("status--model"))
+        parts = [StatusPart(_forms(f" {clean_terminal_text(info.model)} "), 7,
+                            style("status--model"))]  # fmt: skip
         if info.environment:
-            text.append(f"· {clean_terminal_text(info.environment)} ")
-        text.append(f"· {info.mode} ")
+            parts.append(StatusPart((f"· {clean_terminal_text(info.environment)} ", ""), 3))
+        parts.append(StatusPart((f"· {info.mode} ", ""), 4))
         if info.extras:
-            text.append(f"· {clean_terminal_text(info.extras)} ")
-        state = STATE_WORDS.get(info.state, info.state)
-        if info.elapsed is not None:
-            state = f"{state} {SPINNER[self._tick % len(SPINNER)]} {info.elapsed:4.1f}s"
-        alert = info.state in ALERT_STATES
-        text.append(f"· {state} ", style=style("status--alert") if alert else "")
+            parts.append(StatusPart((f"· {clean_terminal_text(info.extras)} ", ""), 3))
+        if info.retry:  # in place of "waiting": it says what the wait is
+            forms = tuple(f"· {clean_terminal_text(form)} " for form in info.retry)
+            parts.append(StatusPart(forms, 6, style("status--alert")))
+        else:
+            state = STATE_WORDS.get(info.state, info.state)
+            if info.elapsed is not None:
+                state = f"{state} {SPINNER[self._tick % len(SPINNER)]} {info.elapsed:4.1f}s"
+            alert = style("status--alert") if info.state in ALERT_STATES else ""
+            parts.append(StatusPart((f"· {state} ",), 8, alert))
         if info.editing:
-            text.append(f"· {clean_terminal_text(info.editing)} ", style=style("status--notice"))
+            editing = clean_terminal_text(info.editing)
+            parts.append(StatusPart((f"· {editing} ", "· editing "), 7, style("status--notice")))
         if info.uploads:
-            text.append(f"· {clean_terminal_text(info.uploads)} ", style=style("status--notice"))
+            uploads = clean_terminal_text(info.uploads)
+            parts.append(StatusPart((f"· {uploads} ", "· uploading "), 6, style("status--notice")))
         if info.jobs_running:
-            text.append(f"· {info.jobs_running} in background ", style=style("status--notice"))
+            count = info.jobs_running
+            parts.append(StatusPart((f"· {count} in background ", f"· {count} bg "), 5,
+                                    style("status--notice")))  # fmt: skip
         if info.context:
-            text.append(
-                f"· {info.context} ", style=style("status--alert") if info.context_alert else ""
-            )
+            parts.append(_context_part(info, style("status--alert")))
         if info.cost:
-            text.append(f"· {info.cost} ")
+            parts.append(StatusPart((f"· {info.cost} ", ""), 1))
         if info.last_tokens is not None:
-            text.append(f"· tokens {info.last_tokens:,} (total {info.total_tokens:,}) ")
+            tokens = f"· tokens {info.last_tokens:,} (total {info.total_tokens:,}) "
+            parts.append(StatusPart((tokens, f"· {info.last_tokens:,} tok ", ""), 2))
         if info.new_below:
-            notice = f"· ▼ {info.new_below} new lines below (End) "
-            text.append(notice, style=style("status--notice"))
+            lines = info.new_below
+            notice = f"· ▼ {lines} new line{'s' if lines != 1 else ''} below (End) "
+            parts.append(StatusPart((notice, f"· ▼ {lines} new (End) "), 10,
+                                    style("status--notice")))  # fmt: skip
         if info.endpoint:
-            text.append(f"· {clean_terminal_text(info.endpoint)}", style=style("status--dim"))
-        return text
+            parts.append(StatusPart((f"· {clean_terminal_text(info.endpoint)}", ""), 0,
+                                    style("status--dim")))  # fmt: skip
+        return parts
+
+
+def _forms(model: str) -> tuple[str, ...]:
+    """A model name, then cut to 20 and to 12 characters (the rest of the bar matters more)."""
+    name = model.strip()
+    forms = [model]
+    for keep in (20, 12):
+        if len(name) > keep:
+            forms.append(f" {name[: keep - 1]}… ")
+    return tuple(forms)
+
+
+def _context_part(info: StatusInfo, alert: Style) -> StatusPart:
+    """``ctx 15.2k / 1M (2%)``, shortened to its share (``ctx 2%``) when the line is full, and
+    gone before the token counts are cut; near the limit it is among the last parts to give
+    way, in the alert style."""
+    share = _SHARE.search(info.context)
+    forms = (f"· {info.context} ", f"· ctx {share.group(1)} " if share else "", "")
+    if info.context_alert:
+        return StatusPart(forms, 9, alert)
+    return StatusPart(forms, 1)

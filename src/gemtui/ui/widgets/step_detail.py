@@ -57,6 +57,8 @@ FOLD_CACHE_LINES = 256
 HIGHLIGHT_CHARS = 2000
 #: How much of a text the facts quote.
 QUOTE_CHARS = 300
+#: How much of a turn's prompt the title names.
+LABEL_CHARS = 60
 
 
 def _json(value: Any) -> str:
@@ -75,6 +77,21 @@ def _elide(value: Any) -> Any:
     if isinstance(value, list):
         return [_elide(item) for item in value]
     return value
+
+
+def _one_row(text: str) -> str:
+    """Untrusted text as one row: control sequences removed, line breaks and tabs as spaces.
+
+    A line break or tab left in a row is sent to the terminal as is and moves its cursor, so
+    the rest of the row lands elsewhere and the old characters stay where they were (a
+    multi-line prompt in the title showed as ``turn «multiinteraction.completed``)."""
+    return clean_terminal_text(text).replace("\n", " ").replace("\t", " ")
+
+
+def _label(label: str) -> str:
+    """A turn's name (its prompt) for the title: one row, cut to :data:`LABEL_CHARS`."""
+    text = " ".join(_one_row(label).split())
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
 
 
 def _quote(text: str) -> str:
@@ -347,7 +364,7 @@ class StepDetail(ScrollView, can_focus=True):
         else:
             wire = state.interaction.to_wire()
             wire.pop("steps", None)
-            self._title = f"turn «{label}»" if label else "turn"
+            self._title = f"turn «{_label(label)}»" if label.strip() else "turn"
             self._facts = turn_facts(state, timings)
             if asked is not None and asked.exchange is not None:
                 self._facts.insert(0, exchange_fact(asked.exchange))
@@ -393,12 +410,13 @@ class StepDetail(ScrollView, can_focus=True):
         return 1 + len(self._facts) + 1 + len(self._json_lines) if self._shown else 0
 
     def _plain_of(self, index: int) -> str:
-        """The text of source line ``index`` (title, facts, a blank line, the JSON lines)."""
+        """The text of source line ``index`` (title, facts, a blank line, the JSON lines); each
+        is one row (JSON escapes its own line breaks)."""
         if index == 0:
-            return self._title
+            return _one_row(self._title)
         index -= 1
         if index < len(self._facts):
-            return self._facts[index]
+            return _one_row(self._facts[index])
         index -= len(self._facts)
         return "" if index == 0 else self._json_lines[index - 1]
 

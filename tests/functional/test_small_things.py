@@ -1,0 +1,247 @@
+"""Small things a new user met in the first hour: tool boxes that say on or off without colour,
+Ctrl+N with the configured tools, a file picker that says why Enter did nothing and takes
+any path, messages that say each thing once, "1 word", a chip row that fits 80 columns and
+branches that can be told apart."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from support.chat_driver import FAKE_KEY, answers, make_app, notices, send
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from gemtui.config import LoadedSettings, Settings, load_settings
+from gemtui.core.conversation import ChatSettings
+from gemtui.core.store import Store
+from gemtui.ui.screens.branch_list import BranchListScreen
+from gemtui.ui.screens.file_picker import FilePickerScreen
+from gemtui.ui.screens.settings import SettingsScreen
+from gemtui.ui.screens.tools import ToolsScreen
+from gemtui.ui.widgets.attachment_bar import KEYS_HINT
+from gemtui.ui.widgets.tick_box import TickBox
+
+
+def lines_of(widget) -> list[str]:
+    return [widget.render_line(y).text for y in range(widget.size.height)]
+
+
+# ------------------------------------------------------------------ tool boxes
+
+
+async def test_tool_boxes_show_on_and_off_by_their_glyph(emulator, tmp_path):
+    loaded = LoadedSettings(Settings(), tmp_path / "config.toml")
+    app = make_app(emulator, loaded=loaded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f7", "space")  # Google Search on
+        await pilot.pause()
+        assert isinstance(app.screen, ToolsScreen)
+        rows = lines_of(app.screen.query_one("#tools-list"))
+        boxes = [row.strip(" ▊▎")[:3] for row in rows if "Google Search" in row or "URL" in row]
+        assert boxes == ["[x]", "[ ]"]
+        await pilot.press("escape", "f2")
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        await screen.mount_later_sections()
+        await pilot.pause()
+        ticks = {box.id: str(box.render()) for box in screen.query(TickBox)}
+        assert ticks["tools-google-search"].startswith("[x]")
+        assert ticks["tools-code-execution"].startswith("[ ]")
+
+
+# ------------------------------------------------------------------ Ctrl+N
+
+
+async def test_ctrl_n_starts_with_the_configured_tools_not_the_last_chats(emulator, tmp_path):
+    settings = Settings.model_validate({"tools": {"google_search": True}})
+    app = make_app(emulator, loaded=LoadedSettings(settings, tmp_path / "config.toml"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.conversation.settings.tools == [{"type": "google_search"}]
+        # This chat: search off, code execution on (F7 changes this chat only).
+        await pilot.press("f7", "space", "down", "space", "escape")
+        assert app.conversation.settings.tools == [{"type": "code_execution"}]
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.conversation.settings.tools == [{"type": "google_search"}]
+        assert app.status.info.extras == "search"
+
+
+# ------------------------------------------------------------------ the file picker
+
+
+async def picker(pilot: Pilot) -> FilePickerScreen:
+    await pilot.press("f3")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, FilePickerScreen)
+    return screen
+
+
+async def enter_path(pilot: Pilot, screen: FilePickerScreen, typed: str) -> str:
+    """Type ``typed``, press Enter; the help line's text after it ("" once the picker took
+    the path and closed)."""
+    screen.query_one(Input).value = typed
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+    if pilot.app.screen is not screen:
+        return ""
+    return str(screen.query_one("#picker-help", Static).render())
+
+
+async def test_the_picker_says_why_a_typed_path_is_not_attached(emulator, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await picker(pilot)
+        said = await enter_path(pilot, screen, str(tmp_path / "missing.txt"))
+        assert app.screen is screen
+        assert said == f"No such file: {tmp_path / 'missing.txt'}"
+        said = await enter_path(pilot, screen, "./folder")
+        assert said == f"{tmp_path / 'folder'} is a folder, not a file."
+        said = await enter_path(pilot, screen, "zzqqxx")
+        assert said.startswith("No file here matches “zzqqxx”")
+        if os.geteuid() != 0:  # root reads anything
+            locked = tmp_path / "locked.txt"
+            locked.write_text("secret")
+            locked.chmod(0)
+            said = await enter_path(pilot, screen, str(locked))
+            assert said.startswith(f"Cannot read {locked}: Permission denied")
+        # Typing again brings the usual help back.
+        screen.query_one(Input).value = "x"
+        await pilot.pause()
+        assert "Esc cancel" in str(screen.query_one("#picker-help", Static).render())
+
+
+async def test_the_picker_takes_absolute_and_home_paths(emulator, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    (home / "notes").mkdir(parents=True)
+    (home / "notes" / "plan.md").write_text("# plan\n")
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("far away\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path / "home" / "notes")
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await enter_path(pilot, await picker(pilot), "~/notes/plan.md") == ""
+        assert await enter_path(pilot, await picker(pilot), str(elsewhere)) == ""
+        assert [a.name for a in app.attachment_bar.attachments] == ["plan.md", "elsewhere.txt"]
+
+
+# ------------------------------------------------------------------ messages say it once
+
+
+async def test_a_config_problem_is_said_once_without_pydantic_prefixes(emulator, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('base_url = "ftp://example.com"\n[network]\nretries = 99\n')
+    loaded = load_settings(config, environ={})
+    app = make_app(emulator, loaded=loaded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        said = [(n.message, n.hint) for n in notices(app) if "config.toml" in n.message]
+        assert len(said) == 2
+        for message, hint in said:
+            assert message.endswith("; ignored.") and hint == ""
+            assert "Value error" not in message and "Defaults" not in message
+        assert "only http:// and https://" in said[0][0]
+
+
+async def test_the_settings_pane_shows_no_pydantic_prefix(emulator, tmp_path):
+    app = make_app(emulator, loaded=LoadedSettings(Settings(), tmp_path / "config.toml"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        await screen.mount_later_sections()
+        screen.query_one("#base-url", Input).value = "ftp://example.com"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        shown = str(screen.query_one("#error-base-url", Static).render())
+        assert shown.startswith("uses ftp://"), shown
+
+
+@pytest.mark.parametrize(
+    ("stateful", "again"),
+    [(True, "Press F5 to resume it."), (False, "Press F5 to send the prompt again.")],
+)
+async def test_a_cut_off_stream_is_explained_once(emulator, stateful, again):
+    app = make_app(emulator, settings=ChatSettings(stateful=stateful))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "!fault drop-after 5 hello")
+        (notice,) = [n for n in notices(app) if "cut off" in n.message]
+        assert notice.message.startswith("The stream was cut off after 5 events: ")
+        assert "interrupted" not in notice.message
+        # A stored interaction's stream can be resumed; a stateless one can only be sent again.
+        assert notice.hint == f"The partial answer is kept. {again}"
+
+
+async def test_the_emulator_counts_one_word_as_one_word(emulator):
+    app = make_app(emulator, settings=ChatSettings(tools=[{"type": "code_execution"}]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "hi")
+        text = "\n".join(answer.copy_text() for answer in answers(app))
+        assert "1 word" in text and "1 words" not in text
+        assert "2 characters" in text
+        result = app.conversation.turns[-1].reply.state.steps
+        outputs = [s.step.result for s in result if s.step.type == "code_execution_result"]
+        assert outputs == ["1 word, 2 characters\n"]
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "hello")
+        text = answers(app)[-1].copy_text()
+        assert "**1 word** and **5 characters**" in text
+
+
+# ------------------------------------------------------------------ chips at 80 columns
+
+
+async def test_the_attachment_row_breaks_between_chips_not_inside_them(
+    emulator, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    long_name = tmp_path / "a-rather-long-file-name-for-the-quarterly-report-2026.txt"
+    long_name.write_text("hello " * 2000)
+    (tmp_path / "notes.md").write_text("# hi")
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for name in (long_name, tmp_path / "notes.md"):
+            assert app.attachment_bar.add(str(name))
+        await pilot.press("f9")
+        await pilot.pause()
+        rows = [row.rstrip() for row in lines_of(app.attachment_bar)]
+        assert all(len(row) <= 80 for row in rows)
+        # Each chip and the keys hint whole on one row, whichever row that is.
+        for whole in ("a-rather-long-fi…report-2026.txt · text · 12.0 KB", "notes.md · text · 4 B",
+                      KEYS_HINT):  # fmt: skip
+            assert any(whole in row for row in rows), (whole, rows)
+        assert len(rows) == 2
+
+
+# ------------------------------------------------------------------ branches
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY]) as opened:
+        yield opened
+
+
+async def test_switch_branch_lists_no_two_rows_alike(emulator, store):
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "tell me a joke")
+        for _ in range(2):
+            await pilot.press("f8")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        await app.run_action("switch_branch")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, BranchListScreen)
+        rows = [line.strip() for line in lines_of(screen.query_one("#branches")) if line.strip()]
+        assert len(rows) == 3
+        assert len(set(rows)) == 3, rows
+        assert all("tell me a joke · version" in row for row in rows), rows
