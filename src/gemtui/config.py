@@ -80,35 +80,6 @@ OPTION_TOOLS = ("google_maps", "file_search", "computer_use", "retrieval")
 #: File mode of a config file that holds an API key: read and write for its owner only.
 SECRET_FILE_MODE = 0o600
 
-#: Model and agent names the API documents (``interactions-api.md`` 2.1); any other name is
-#: accepted too, these are suggestions.
-KNOWN_MODELS = (
-    "gemini-3.8-flash",
-    "gemini-3.7-flash",
-    "gemini-3.6-flash",
-    "gemini-3.5-flash",
-    "gemini-3.1-pro-preview",
-    "gemini-3.1-flash-lite",
-    "gemini-3-flash-preview",
-    "gemini-2.5-pro",
-    "gemini-2.5-flash",
-    "gemini-2.5-flash-lite",
-    "gemini-flash-latest",
-    "gemini-pro-latest",
-    "gemma-4-31b-it",
-    "gemini-3.1-flash-image",
-    "gemini-3-pro-image",
-    "gemini-2.5-flash-image",
-    "nano-banana-pro-preview",
-)
-KNOWN_AGENTS = (
-    "deep-research-preview-04-2026",
-    "deep-research-max-preview-04-2026",
-    "deep-research-pro-preview-12-2025",
-    "antigravity-preview-09-2026",
-    "antigravity-preview-05-2026",
-)
-
 _LINE_IN_TOML_ERROR = re.compile(r"at line (\d+)")
 
 

@@ -659,6 +659,18 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         """A notice from outside a message handler (the approval step of the running turn)."""
         self.post_message(TurnNotice(notice, None))
 
+    def redraw_chat(self) -> None:
+        """Show the chat now in force (opened, forked, replaced) from scratch: its panes, its
+        settings and its token counts. The old chat's turns may be collected from here on."""
+        ChatPanes.release()
+        self.panes.show_all()
+        self._show_settings_in_force()
+        conversation = self.conversation
+        self.status.set(
+            total_tokens=conversation.total_tokens(), last_tokens=None, state="ready",
+            environment=conversation.environment_id or "",
+        )  # fmt: skip
+
     def _history_failed(self, error: StoreError) -> None:
         """Say once that history is off for this session, and why."""
         self.view.add_item(
@@ -993,14 +1005,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
             return
         if self.drafts is not None:
             self.drafts.arrived()
-        ChatPanes.release()
-        self.panes.show_all()
-        self._show_settings_in_force()
-        conversation = self.conversation
-        self.status.set(
-            total_tokens=conversation.total_tokens(), last_tokens=None, state="ready",
-            environment=conversation.environment_id or "",
-        )  # fmt: skip
+        self.redraw_chat()
         while turn_id is not None and not self._find_stored(turn_id) and self._load_older():
             pass
         self.view.follow_now()

@@ -36,7 +36,6 @@ from gemtui.proxy.collector import Capture, Collector
 from gemtui.proxy.run import RunningProxy, exposed
 from gemtui.proxy.wire import CaptureHub
 from gemtui.ui.app import Connection, GemtuiApp
-from gemtui.ui.chat.panes import ChatPanes
 from gemtui.ui.inspector.captures import CapturesPane
 from gemtui.ui.inspector.exchange_screen import ExchangeScreen
 from gemtui.ui.inspector.messages import CaptureUpdated
@@ -241,7 +240,7 @@ class InspectorApp(GemtuiApp):
         history = capture.history
         self.chat.use(conversation, history.conversation_id if history is not None else None)
         self.shown = capture
-        self._redraw()
+        self.redraw_chat()
         if turn.reply.outcome in ("pending", "streaming"):
             self.panes.follow_live(turn)
 
@@ -266,7 +265,7 @@ class InspectorApp(GemtuiApp):
         )
         self.chat.use(conversation)
         self.shown = None
-        self._redraw()
+        self.redraw_chat()
         asked = asked_from_request(request, capture.exchange)
         self.composer.load_text(asked.prompt)
         self.attachment_bar.put_back([_attachment(item) for item in asked.attachments])
@@ -283,16 +282,6 @@ class InspectorApp(GemtuiApp):
             ),
             timeout=8,
         )
-
-    def _redraw(self) -> None:
-        ChatPanes.release()
-        self.panes.show_all()
-        self._show_settings_in_force()
-        conversation = self.conversation
-        self.status.set(
-            total_tokens=conversation.total_tokens(), last_tokens=None, state="ready",
-            environment=conversation.environment_id or "",
-        )  # fmt: skip
 
     def _history_failed(self, error: StoreError) -> None:
         self.view.add_item(

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from gemtui.api.models import CodeExecutionCallStep, CodeExecutionResultStep, StepBase
 from gemtui.core.safety import clean_terminal_text, safe_text
+from gemtui.core.tool_steps import result_text
 
 DEFAULT_LANGUAGE = "python"
 
@@ -38,21 +39,11 @@ def code_of(step: CodeExecutionCallStep) -> tuple[str, str]:
 
 
 def output_of(step: CodeExecutionResultStep) -> str:
-    """The result as text: a string as is, text contents joined, anything else as JSON."""
+    """The result as text (see :func:`result_text`), an object as indented JSON."""
     result: Any = step.result
-    if isinstance(result, list):
-        parts = []
-        for item in result:
-            if isinstance(item, dict) and isinstance(item.get("text"), str):
-                parts.append(item["text"])
-            elif isinstance(item, dict) and item.get("type"):
-                parts.append(f"[{item['type']}]")
-            else:
-                parts.append(json.dumps(item, ensure_ascii=False))
-        result = "\n".join(parts)
-    elif result is not None and not isinstance(result, str):
-        result = json.dumps(result, ensure_ascii=False, indent=2)
-    return clean_terminal_text(result or "")
+    if result is not None and not isinstance(result, str | list):
+        return clean_terminal_text(json.dumps(result, ensure_ascii=False, indent=2))
+    return clean_terminal_text(result_text(result))
 
 
 def first_line(text: str) -> str:

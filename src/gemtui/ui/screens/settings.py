@@ -35,8 +35,6 @@ from textual.widgets import Checkbox, Collapsible, Input, Label, Select, Static,
 from gemtui.config import (
     API_VERSIONS,
     BUILT_IN_TOOLS,
-    KNOWN_AGENTS,
-    KNOWN_MODELS,
     THINKING_LEVELS,
     McpServer,
     Settings,
@@ -44,6 +42,7 @@ from gemtui.config import (
 from gemtui.core import request_options as options
 from gemtui.core.agent_options import agent_config_text, environment_text
 from gemtui.core.json_files import JsonFileError, read_json_schema
+from gemtui.core.model_names import SDK_AGENTS, SDK_MODELS
 from gemtui.core.safety import escape_markup
 from gemtui.core.validation_text import error_text
 from gemtui.ui.keymap import BindingInfo, build_keymap
@@ -218,7 +217,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             )
         yield from self._field(
             "Model",
-            Input(s.model, id="model", suggester=SuggestFromList(KNOWN_MODELS)),
+            Input(s.model, id="model", suggester=SuggestFromList(SDK_MODELS)),
         )
         yield from self._field(
             "Agent (replaces model)",
@@ -226,7 +225,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 _text(s.agent),
                 id="agent",
                 placeholder="none: use the model",
-                suggester=SuggestFromList(KNOWN_AGENTS),
+                suggester=SuggestFromList(SDK_AGENTS),
             ),
         )
         yield from self._field(
