@@ -189,6 +189,10 @@ class ChatPanes:
         # A finished turn's objects live as long as the chat: moved out of the collector's
         # sight, they no longer make each full collection slower (a 120-turn chat paused up
         # to 230 ms per full collection before; bench/gc_pauses.py). ``release`` undoes it.
+        # The turn's cyclic garbage goes first, or it would be frozen with them and kept until
+        # the next chat: a collection walks only what is not frozen yet, about one turn's
+        # objects, so it costs a few milliseconds however long the chat is.
+        gc.collect()
         gc.freeze()
         reply = turn.reply
         usage = turn.usage
