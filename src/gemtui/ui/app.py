@@ -484,7 +484,13 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
     def _warm_up_client(self) -> None:
         """Build the HTTP client beside the UI, after the first frame: the first request then
         leaves as soon as Enter is pressed."""
-        self.run_worker(self.client.warm_up, thread=True, group="warm-up", exit_on_error=False)
+        client = self.client
+
+        def warm_up() -> None:
+            client.warm_up()
+            ChatPanes.set_aside_start_up()
+
+        self.run_worker(warm_up, thread=True, group="warm-up", exit_on_error=False)
 
     def _apply_look(self, settings: Settings) -> None:
         """Theme and keymap from the settings; what cannot be applied is said, not raised."""
