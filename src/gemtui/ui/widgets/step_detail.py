@@ -496,8 +496,21 @@ class StepDetail(ScrollView, can_focus=True):
         inner = line - self._offsets[index]
         if inner + 1 >= len(cuts):
             return Strip.blank(width, base)
-        piece = text[cuts[inner] : cuts[inner + 1]]
+        piece = _piece(text, cuts[inner], cuts[inner + 1])
         # Text.render leaves out the text's own style (only spans are rendered): add it here.
         style = base + piece.style if isinstance(piece.style, Style) else base
         strip = Strip(list(piece.render(self.app.console))).apply_style(style)
         return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, line)
+
+
+def _piece(text: Text, start: int, end: int) -> Text:
+    """``text[start:end]`` for one drawn row. Rich's slice divides the whole text and builds
+    each part anew (control codes stripped again), which made each row of a long string cost
+    its whole length: a step of 10 000 deltas is one JSON line of hundreds of kilobytes."""
+    piece = Text(text.plain[start:end], style=text.style, end="", no_wrap=True)
+    piece.spans = [
+        Span(max(span.start, start) - start, min(span.end, end) - start, span.style)
+        for span in text.spans
+        if span.start < end and span.end > start
+    ]
+    return piece
