@@ -32,6 +32,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 from pydantic_settings import (
@@ -523,20 +524,14 @@ class Settings(BaseSettings):
     def _empty_tier_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
-    @field_validator("safety")
+    @field_validator("safety", "labels")
     @classmethod
-    def _known_safety(cls, value: dict[str, str]) -> dict[str, str]:
-        for category, threshold in value.items():
-            problem = options.check_safety(category, threshold)
-            if problem:
-                raise ValueError(problem)
-        return value
-
-    @field_validator("labels")
-    @classmethod
-    def _valid_labels(cls, value: dict[str, str]) -> dict[str, str]:
+    def _checked_pairs(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        """Safety settings (category = threshold) and labels (key = value), each pair by the
+        rule ``request_options`` has for it."""
+        check = options.check_safety if info.field_name == "safety" else options.check_label
         for key, text in value.items():
-            problem = options.check_label(key, text)
+            problem = check(key, text)
             if problem:
                 raise ValueError(problem)
         return value

@@ -10,7 +10,7 @@ from support.cli_env import FAKE_KEY
 from textual.pilot import Pilot
 
 from gemtui.core.store import Store
-from gemtui.proxy.run import bind
+from gemtui.local_server import bind
 from gemtui.ui.app import Connection
 from gemtui.ui.inspector.app import InspectorApp
 

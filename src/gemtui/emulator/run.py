@@ -18,21 +18,10 @@ from types import TracebackType
 from typing import Any
 
 from gemtui.emulator.options import EmulatorOptions
+from gemtui.local_server import bind, cancel_other_tasks, url_of
 
 #: how long a stopping server waits for open streams before closing them, in seconds
 GRACEFUL_SECONDS = 0.5
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-    sock = socket.create_server((host, port), family=family, backlog=128)
-    sock.setblocking(False)
-    return sock
-
-
-def _url(sock: socket.socket) -> str:
-    host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _server(options: EmulatorOptions, persist: Path | None, *, configure_logging: bool) -> Any:
@@ -64,11 +53,7 @@ async def _serve(server: Any, sock: socket.socket) -> None:
         await server.serve(sockets=[sock])
     finally:
         emulator.settle()
-        current = asyncio.current_task()
-        leftover = [t for t in asyncio.all_tasks() if t is not current]
-        for task in leftover:
-            task.cancel()
-        await asyncio.gather(*leftover, return_exceptions=True)
+        await cancel_other_tasks()
         emulator.close()
 
 
@@ -83,7 +68,7 @@ class RunningEmulator:
         self._server: Any = None
         self._built = threading.Event()
         self._thread: threading.Thread | None = None
-        self.base_url = _url(sock)
+        self.base_url = url_of(sock)
 
     def _serving(self, server: Any) -> None:
         self._server = server
@@ -136,7 +121,7 @@ def start_in_thread(
     propagate to whatever logging the host application configured.
     """
     logging.getLogger("uvicorn").addHandler(logging.NullHandler())
-    sock = _bind(host, port)
+    sock = bind(host, port, backlog=128)
     running = RunningEmulator(sock)
 
     def target() -> None:
@@ -183,11 +168,11 @@ def serve_forever(
     if hop_kb is not None:
         overrides["hop_kb"] = hop_kb
     try:
-        sock = _bind(host, port)
+        sock = bind(host, port, backlog=128)
     except OSError as error:
         print(f"gemtui emulator: cannot listen on {host}:{port}: {error}", file=sys.stderr)
         return 1
-    url = _url(sock)
+    url = url_of(sock)
     server = _server(EmulatorOptions(**overrides), persist, configure_logging=True)
     print(f"gemtui emulator listening on {url} (API key: any non-empty value)")
     print(f"Point clients at it with: export GOOGLE_GEMINI_BASE_URL={url}", flush=True)

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any
 
 from gemtui.api.base_url import is_loopback
+from gemtui.local_server import bind, cancel_other_tasks, url_of
 from gemtui.proxy.wire import CaptureHub
 
 DEFAULT_HOST = "127.0.0.1"
@@ -27,20 +28,6 @@ EXPOSED_WARNING = (
     "gemtui proxy: listening on {host}, which is not this machine only: anyone who can reach "
     "it can send requests through it, and the keys clients send travel in the clear to it."
 )
-
-
-def bind(host: str, port: int) -> socket.socket:
-    """The listening socket (port 0 picks a free one); raises ``OSError`` (port in use, bad
-    address)."""
-    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-    sock = socket.create_server((host, port), family=family, backlog=256)
-    sock.setblocking(False)
-    return sock
-
-
-def url_of(sock: socket.socket) -> str:
-    host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def exposed(host: str) -> bool:
@@ -135,11 +122,7 @@ async def _serve(server: Any, sock: socket.socket, http: Any) -> None:
     try:
         await server.serve(sockets=[sock])
     finally:
-        current = asyncio.current_task()
-        leftover = [task for task in asyncio.all_tasks() if task is not current]
-        for task in leftover:
-            task.cancel()
-        await asyncio.gather(*leftover, return_exceptions=True)
+        await cancel_other_tasks()
         await http.aclose()
 
 

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from gemtui.headless import exits
+from gemtui.local_server import bind
 from gemtui.proxy.headless import DEMO, UpstreamError, checked_upstream
-from gemtui.proxy.run import EXPOSED_WARNING, bind, exposed
+from gemtui.proxy.run import EXPOSED_WARNING, exposed
 
 
 def run_inspect(
