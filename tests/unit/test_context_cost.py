@@ -71,6 +71,9 @@ def test_format_tokens(count, text):
 def test_context_labels_and_the_warning():
     assert ContextUse(15_234, 1_048_576).label() == "ctx 15.2k / 1M (1%)"
     assert ContextUse(15_234).label() == "ctx 15.2k"
+    # The status bar's form for a full line: the share, none while the limit is unknown.
+    assert ContextUse(15_234, 1_048_576).short_label() == "ctx 1%"
+    assert ContextUse(15_234).short_label() == ""
     assert not ContextUse(799, 1000).near_limit
     assert ContextUse(800, 1000).near_limit
 

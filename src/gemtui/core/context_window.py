@@ -85,6 +85,11 @@ class ContextUse:
             text += f" / {format_tokens(self.limit)} ({share:.0%})"
         return text
 
+    def short_label(self) -> str:
+        """``ctx 2%`` for a full status line, or ``""`` while the limit is not known."""
+        share = self.share
+        return f"ctx {share:.0%}" if self.limit and share is not None else ""
+
 
 #: ``fetch(model)``: the model's input token limit, ``None`` when the endpoint does not know
 #: the model; raises on a failure worth trying again later.

@@ -157,6 +157,7 @@ class SessionFeatures(_AppBase):
                 cost = f"{format_cost(last_cost)} / {cost}"
         self.status.set(
             context=use.label() if use is not None else "",
+            context_short=use.short_label() if use is not None else "",
             context_alert=use is not None and use.near_limit,
             cost=cost,
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from rich.style import Style
@@ -16,8 +15,6 @@ from gemtui.ui.widgets.status_fit import StatusPart, fit
 SPINNER = "|/-\\"
 #: Turn states the status bar makes stand out.
 ALERT_STATES = frozenset({"failed", "interrupted", "budget_exceeded"})
-#: The share of the input window in a context label: ``(2%)``.
-_SHARE = re.compile(r"\((\d+%)\)")
 #: Turn states that read better in words than as the API's status names.
 STATE_WORDS = {"budget_exceeded": "budget exceeded"}
 
@@ -45,6 +42,8 @@ class StatusInfo:
     #: How much of the input window the chat fills (``ctx 15.2k / 1M (2%)``); ``context_alert``
     #: when it is near the limit.
     context: str = ""
+    #: Its share alone (``ctx 2%``), for a full line; empty while the limit is not known.
+    context_short: str = ""
     context_alert: bool = False
     #: What the last turn and the whole chat cost, when the model has a price
     #: (``$0.0012 / $0.0150``).
@@ -139,8 +138,8 @@ def _context_part(info: StatusInfo, alert: Style) -> StatusPart:
     """``ctx 15.2k / 1M (2%)``, shortened to its share (``ctx 2%``) when the line is full, and
     gone before the token counts are cut; near the limit it is among the last parts to give
     way, in the alert style."""
-    share = _SHARE.search(info.context)
-    forms = (f"· {info.context} ", f"· ctx {share.group(1)} " if share else "", "")
+    short = f"· {info.context_short} " if info.context_short else ""
+    forms = (f"· {info.context} ", short, "")
     if info.context_alert:
         return StatusPart(forms, 9, alert)
     return StatusPart(forms, 1)
