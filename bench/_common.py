@@ -27,6 +27,12 @@ PYTHON = sys.executable
 GEMTUI = str(Path(PYTHON).with_name("gemtui"))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
+# What a user runs has its .pyc files written on the first start; a shell that sets
+# PYTHONDONTWRITEBYTECODE (some sandboxes do) would make every measured start compile gemtui's
+# own modules from source again (about 0.1 s here). The processes and tmux servers a bench
+# starts inherit this environment.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 
 # ---------------------------------------------------------------------- figures
 

@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from emulator_wire import assemble, client, create, events, stream_text
 
@@ -278,3 +279,31 @@ def test_two_emulators_at_once_share_the_file_without_harm(emulator_factory, dat
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT count(*) FROM interactions").fetchone() == (24,)
     db.close()
+
+
+def test_a_held_demo_emulator_serves_once_started_and_stops_unstarted(data_file, api_key):
+    """``--demo`` holds the emulator until its first frame is drawn: a request sent before
+    ``start()`` waits in the socket's backlog and is answered once it runs; one that is never
+    started stops at once, and its port is closed."""
+    running = start_demo(data_file.parent, held=True)
+    answered: list[dict] = []
+
+    def ask() -> None:
+        with client(running.base_url, api_key) as http:
+            answered.append(create(http, input="held"))
+
+    asking = threading.Thread(target=ask)
+    asking.start()
+    asking.join(timeout=0.3)
+    assert asking.is_alive() and not answered  # connected, waiting: nothing serves yet
+    running.start()
+    running.start()  # a second start (a reconnect's warm-up) changes nothing
+    asking.join(timeout=30)
+    assert answered and answered[0]["status"] == "completed"
+    running.stop()
+
+    never = start_demo(data_file.parent, held=True)
+    never.stop()
+    with pytest.raises(httpx.ConnectError), client(never.base_url, api_key) as http:
+        http.get("/v1beta/interactions/none")
+    never.start()  # after stop: nothing to start, no thread

@@ -81,7 +81,8 @@ try:
     runpy.run_module("gemtui", run_name="__main__")
 except SystemExit as exc:
     code = exc.code
-print("MODULES", " ".join(sorted(sys.modules)))
+# A None entry is a module kept out on purpose (gemtui/__init__.py), not one imported.
+print("MODULES", " ".join(sorted(n for n, m in sys.modules.items() if m is not None)))
 sys.exit(code)
 """
 
@@ -140,3 +141,17 @@ def test_the_proxy_stays_out_of_version_and_ask() -> None:
     modules = set(result.stdout.split("MODULES", 1)[1].split())
     assert "gemtui.api.client" in modules
     assert not {m for m in modules if m.startswith(("gemtui.proxy", "starlette", "uvicorn"))}
+
+
+def test_the_tui_defers_what_only_an_answer_needs() -> None:
+    """Start-up (issue 20, item 4): Markdown parsing and highlighting load after the first
+    frame (gemtui.ui.render.warm_up), and httpx's own command-line tool never."""
+    probe = "import sys, gemtui.ui.launch; print(' '.join(n for n, m in sys.modules.items() if m))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.split())
+    assert "textual.app" in loaded  # the probe did import the TUI
+    assert not loaded & {"markdown_it", "rich.markdown", "rich.syntax", "pygments", "httpx._main"}
+    assert not loaded & {"starlette", "uvicorn"}

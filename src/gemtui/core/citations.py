@@ -16,10 +16,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
 
 from gemtui.api.models import FileCitation, PlaceCitation, TextContent, UrlCitation
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 #: The annotations that cite a source.
 Citation = UrlCitation | PlaceCitation | FileCitation
@@ -138,6 +140,8 @@ def _insert(text: str, data: bytes, at: dict[int, list[int]], markdown: bool) ->
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # on first use: see gemtui.ui.render.warm_up
+
     # Block structure is all that is needed; inline parsing is the costly part.
     return MarkdownIt("commonmark").disable(["inline", "text_join"], ignoreInvalid=True)
 

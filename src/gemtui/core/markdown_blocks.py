@@ -13,8 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
 
 #: Core rules that work inside blocks. Splitting into blocks and finding code needs block
 #: tokens only, and linkify's scan alone takes seconds on a multi-megabyte paragraph.
@@ -23,6 +26,8 @@ _INLINE_RULES = ["inline", "linkify", "replacements", "smartquotes", "text_join"
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # on first use: see gemtui.ui.render.warm_up
+
     # "gfm-like" gives tables and strikethrough, as the renderer (Rich) understands them.
     return MarkdownIt("gfm-like").disable(_INLINE_RULES, ignoreInvalid=True)
 

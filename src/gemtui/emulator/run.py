@@ -60,15 +60,27 @@ async def _serve(server: Any, sock: socket.socket) -> None:
 class RunningEmulator:
     """An emulator serving from a daemon thread; ``stop()`` (or ``with``) shuts it down.
 
-    The thread builds the server itself (importing Starlette and uvicorn takes about 0.1 s),
-    so ``--demo`` draws its first frame meanwhile; requests wait in the socket's backlog.
+    The thread builds the server itself (importing Starlette, uvicorn and the scenarios takes
+    about 0.3 s); requests wait in the socket's backlog meanwhile. A *held* emulator starts that
+    thread only on :meth:`start`: ``--demo`` calls it once its first frame is drawn, because the
+    thread's imports would otherwise take turns with the app's own for the GIL and hold the
+    first frame back.
     """
 
     def __init__(self, sock: socket.socket) -> None:
         self._server: Any = None
         self._built = threading.Event()
         self._thread: threading.Thread | None = None
+        self._socket = sock
+        self._start_lock = threading.Lock()
         self.base_url = url_of(sock)
+
+    def start(self) -> None:
+        """Start serving, if not started yet (safe to call from any thread, more than once)."""
+        with self._start_lock:
+            thread = self._thread
+            if thread is not None and thread.ident is None:
+                thread.start()
 
     def _serving(self, server: Any) -> None:
         self._server = server
@@ -89,6 +101,13 @@ class RunningEmulator:
         return self.server.config.app.state.received.snapshot()
 
     def stop(self) -> None:
+        with self._start_lock:
+            never_started = self._thread is not None and self._thread.ident is None
+            if never_started:
+                self._thread = None  # a later start() has nothing to start
+        if never_started:
+            self._socket.close()
+            return
         server = self.server
         if server is not None:
             server.should_exit = True
@@ -112,11 +131,14 @@ def start_in_thread(
     port: int = 0,
     options: EmulatorOptions | None = None,
     persist: Path | None = None,
+    *,
+    held: bool = False,
 ) -> RunningEmulator:
     """Start an emulator on its own event loop in a daemon thread; returns once it listens.
 
     With ``persist`` it keeps its interactions in that file between runs (see
-    :mod:`gemtui.emulator.persist`); ``stop()`` returns once they are written.
+    :mod:`gemtui.emulator.persist`); ``stop()`` returns once they are written. ``held``: the
+    socket listens at once but the thread waits for :meth:`RunningEmulator.start`.
     Nothing is written to the terminal: uvicorn's loggers get a ``NullHandler`` and still
     propagate to whatever logging the host application configured.
     """
@@ -138,17 +160,18 @@ def start_in_thread(
             sock.close()
 
     running._thread = threading.Thread(target=target, name="gemtui-emulator", daemon=True)
-    running._thread.start()
+    if not held:
+        running.start()
     return running
 
 
-def start_demo(data_dir: Path) -> RunningEmulator:
+def start_demo(data_dir: Path, *, held: bool = False) -> RunningEmulator:
     """The emulator of ``--demo``: default pacing, interactions kept in
     :data:`~gemtui.emulator.persist.DEMO_FILE` under ``data_dir`` (the caller knows where the
     user's data dir is; the emulator does not import gemtui's core to find out)."""
     from gemtui.emulator.persist import DEMO_FILE
 
-    return start_in_thread(persist=data_dir / DEMO_FILE)
+    return start_in_thread(persist=data_dir / DEMO_FILE, held=held)
 
 
 def serve_forever(

@@ -67,6 +67,7 @@ from gemtui.ui.chat.panes import ChatPanes
 from gemtui.ui.dialogs import FocusMemory, refuse_second_copy
 from gemtui.ui.habits import HABIT_BINDINGS, HABIT_PALETTE, HabitsMixin
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
+from gemtui.ui.render import warm_up as warm_up_rendering
 from gemtui.ui.render.chat_items import AnswerItem, NoticeItem
 from gemtui.ui.retry_countdown import RetryCountdown
 from gemtui.ui.session import SESSION_BINDINGS, SESSION_PALETTE, SessionFeatures
@@ -170,6 +171,9 @@ class Connection:
     demo: bool = False
     notice: str = ""
     secrets: list[str] = field(default_factory=list, repr=False)
+    #: Starts the server behind ``base_url`` (``--demo``'s emulator) once the first frame is up,
+    #: so that building it does not delay that frame; requests wait in its socket's backlog.
+    start_server: Callable[[], None] | None = field(default=None, repr=False)
 
 
 #: How long after a turn starts the footer is redrawn to offer Cancel (the request goes first).
@@ -485,9 +489,13 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         """Build the HTTP client beside the UI, after the first frame: the first request then
         leaves as soon as Enter is pressed."""
         client = self.client
+        start_server = self.connection.start_server
 
         def warm_up() -> None:
+            if start_server is not None:
+                start_server()
             client.warm_up()
+            warm_up_rendering()
             ChatPanes.set_aside_start_up()
 
         self.run_worker(warm_up, thread=True, group="warm-up", exit_on_error=False)

@@ -54,7 +54,7 @@ def run_tui(
         from gemtui.core.data_dir import data_dir
         from gemtui.emulator.run import start_demo
 
-        emulator = start_demo(data_dir())
+        emulator = start_demo(data_dir(), held=True)
         base_url, api_key = emulator.base_url, "demo-key"
         notice = notice or DEMO_NOTICE
     connection = Connection(
@@ -64,6 +64,7 @@ def run_tui(
         demo=demo,
         notice=notice,
         secrets=[api_key] if api_key else [],
+        start_server=emulator.start if emulator is not None else None,
     )
     # MCP header values (tokens) are redacted like the key wherever text is written.
     connection.secrets += secret_values([s.declaration() for s in settings.mcp_servers])

@@ -13,10 +13,8 @@ import time
 from typing import Any
 
 from rich.console import Group, RenderableType
-from rich.markdown import Markdown
 from rich.segment import Segment
 from rich.style import Style
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.strip import Strip
 
@@ -65,6 +63,8 @@ BLANK_LINE = Strip.blank(0)
 
 
 def markdown(source: str, ctx: RenderContext) -> RenderableType:
+    from rich.markdown import Markdown  # on first use: see gemtui.ui.render.warm_up
+
     # hyperlinks=False: a link in model output must not become an OSC 8 escape sequence.
     if len(source) <= MAX_RENDERED_BLOCK:
         return Markdown(source, code_theme=ctx.code_theme, hyperlinks=False)
@@ -559,6 +559,8 @@ class ToolItem(ChatItem):
             lines += render_lines(code_details(step, ctx.code_theme), width, ctx)
         elif self.expanded:
             raw = json.dumps(step.to_wire(), indent=2, ensure_ascii=False)
+            from rich.syntax import Syntax  # on first use: see gemtui.ui.render.warm_up
+
             syntax = Syntax(clean_terminal_text(raw), "json", theme=ctx.code_theme, word_wrap=True)
             lines += render_lines(syntax, width, ctx)
         return lines

@@ -13,7 +13,6 @@ import json
 from typing import Any
 
 from rich.console import RenderableType
-from rich.syntax import Syntax
 from rich.text import Text
 
 from gemtui.api.models import CodeExecutionCallStep, CodeExecutionResultStep, StepBase
@@ -63,6 +62,8 @@ def code_details(step: StepBase, code_theme: str) -> RenderableType:
     """What the expanded row shows: the code highlighted, or the output as plain text."""
     if isinstance(step, CodeExecutionCallStep):
         code, language = code_of(step)
+        from rich.syntax import Syntax  # on first use: see gemtui.ui.render.warm_up
+
         return Syntax(code.rstrip("\n"), language, theme=code_theme, word_wrap=True)
     if isinstance(step, CodeExecutionResultStep):
         output = output_of(step).rstrip("\n")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 from rich.console import RenderableType
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.strip import Strip
 
@@ -46,6 +45,8 @@ class StructuredView:
         shown = clean_terminal_text(json.dumps(self.check.value, indent=2, ensure_ascii=False))
         if len(shown) > MAX_HIGHLIGHTED:
             return Text(shown)
+        from rich.syntax import Syntax  # on first use: see gemtui.ui.render.warm_up
+
         return Syntax(shown, "json", theme=ctx.code_theme, word_wrap=True)
 
     def _mark(self, ctx: RenderContext) -> Text:

@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from collections import OrderedDict
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.cells import get_character_cell_size
 from rich.style import Style
-from rich.syntax import Syntax
 from rich.text import Span, Text
 from textual.binding import Binding
 from textual.geometry import Region, Size
@@ -48,6 +47,9 @@ from gemtui.core.timeline_rows import (
 )
 from gemtui.core.tool_steps import describe
 from gemtui.core.turn import Asked, Exchange
+
+if TYPE_CHECKING:
+    from rich.syntax import Syntax
 
 #: Base64 ``data`` longer than this is shown as a length (the copy keeps it whole).
 ELIDE_DATA = 256
@@ -324,7 +326,7 @@ class StepDetail(ScrollView, can_focus=True):
         self._line_count = 0
         self._folds: OrderedDict[int, tuple[Text, list[int]]] = OrderedDict()
         self._base_style: Style | None = None
-        self._syntax = Syntax("", "json", theme=code_theme, background_color="default")
+        self._syntax: Syntax | None = None  # built on first use: see gemtui.ui.render.warm_up
 
     # ------------------------------------------------------------------ content
 
@@ -454,13 +456,20 @@ class StepDetail(ScrollView, can_focus=True):
             return self._highlight(plain)
         return Text(plain, style=self.get_component_rich_style(style, partial=True))
 
+    def _highlighter(self) -> Syntax:
+        if self._syntax is None:
+            from rich.syntax import Syntax
+
+            self._syntax = Syntax("", "json", theme=self.code_theme, background_color="default")
+        return self._syntax
+
     def _highlight(self, line: str) -> Text:
         """One JSON line, highlighted; a very long one only for its head.
 
         ``json.dumps`` with an indent puts every value on its own line, so a long line is one
         long string: its tail keeps the style in force where the head ends.
         """
-        text = _without_background(self._syntax.highlight(line[:HIGHLIGHT_CHARS]))
+        text = _without_background(self._highlighter().highlight(line[:HIGHLIGHT_CHARS]))
         if len(line) > HIGHLIGHT_CHARS:
             tail = text.spans[-1].style if text.spans else ""
             text.append(line[HIGHLIGHT_CHARS:], style=tail)
