@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from typing import Any
 
 from support.cli_env import FAKE_KEY
 from textual import events
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from gemtui.config import LoadedSettings
 from gemtui.core.conversation import ChatSettings
@@ -75,10 +77,12 @@ async def send(pilot: Pilot, prompt: str, *, wait: bool = True) -> None:
 async def finish(pilot: Pilot) -> None:
     """Wait until the running turn is over and its last flush is painted, and for what its
     end started in the background (the model's input token limit for the status bar)."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    for _ in range(2):
+        for worker in list(pilot.app.workers):
+            # A cancelled turn (Escape, Ctrl+C) is an end too: its worker says so by raising.
+            with contextlib.suppress(WorkerCancelled):
+                await worker.wait()
+        await pilot.pause()
 
 
 async def replay(pilot: Pilot, recording: Recording, speed: float = 0) -> Turn:

@@ -41,6 +41,9 @@ class RecordingSink:
     def turn_started(self, turn: Turn) -> None:
         self.calls.append(("turn_started", turn))
 
+    def request_sent(self, turn: Turn) -> None:
+        self.calls.append(("request_sent", turn))
+
     def request_accepted(self, turn: Turn) -> None:
         self.calls.append(("request_accepted", turn))
 

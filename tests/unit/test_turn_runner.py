@@ -68,7 +68,9 @@ async def test_a_completed_turn_reports_in_order_and_ends_once(client):
     runner, sink = runner_for(client)
     turn = await runner.send(Asked(prompt="Hello there"))
     assert turn.reply.outcome == "completed"
-    assert sink.names() == ["turn_started", "request_accepted", "turn_changed", "turn_ended"]
+    assert sink.names() == [
+        "turn_started", "request_sent", "request_accepted", "turn_changed", "turn_ended"
+    ]  # fmt: skip
     assert {turn_ for _name, turn_ in sink.calls if turn_ is not None} == {turn}
     assert turn.reply.timings is not None and turn.reply.timings.total_s is not None
     assert [change.kind for change in sink.changes][-1] == "completed"

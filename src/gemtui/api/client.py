@@ -212,11 +212,17 @@ class InteractionsClient:
         body.pop("stream", None)
         return _interaction(await self._json("POST", "interactions", body=body))
 
-    def stream(self, params: CreateInteractionParams | dict[str, Any]) -> EventStream:
-        """``POST /{v}/interactions`` with ``stream: true``; the request is sent on entering."""
+    def stream(
+        self,
+        params: CreateInteractionParams | dict[str, Any],
+        *,
+        on_sent: Callable[[], None] | None = None,
+    ) -> EventStream:
+        """``POST /{v}/interactions`` with ``stream: true``; the request is sent on entering.
+        ``on_sent`` is called when the request's last byte is written (each attempt)."""
         body = _wire(params)
         body["stream"] = True
-        return self._event_stream("POST", "interactions", body=body)
+        return self._event_stream("POST", "interactions", body=body, on_sent=on_sent)
 
     async def get(self, interaction_id: str) -> Interaction:
         """``GET /{v}/interactions/{id}``: the full timeline, ``user_input`` steps included."""
@@ -297,9 +303,12 @@ class InteractionsClient:
         *,
         body: dict[str, Any] | None = None,
         query: dict[str, str] | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> EventStream:
         async def opener() -> tuple[httpx.Response, RequestTimings]:
-            return await self._send(method, path, body=body, query=query, stream=True)
+            return await self._send(
+                method, path, body=body, query=query, stream=True, on_sent=on_sent
+            )
 
         return EventStream(opener, idle_timeout=self.timeouts.idle, host=self._host)
 
@@ -390,12 +399,13 @@ class InteractionsClient:
         query: dict[str, str] | None = None,
         stream: bool,
         extras: RequestExtras | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> tuple[httpx.Response, RequestTimings]:
         """One request with retries; returns the open 2xx response (body not read yet)."""
         attempt = 0
         while True:
             attempt += 1
-            trace = TimingTrace(attempt)
+            trace = TimingTrace(attempt, on_sent)
             request = self._build(
                 method, path, body=body, query=query, stream=stream, trace=trace, extras=extras
             )

@@ -88,11 +88,13 @@ class RequestTimings:
 class TimingTrace:
     """An httpx ``trace`` extension callback that fills a :class:`RequestTimings`."""
 
-    __slots__ = ("_connect_started", "timings")
+    __slots__ = ("_connect_started", "_on_sent", "timings")
 
-    def __init__(self, attempt: int) -> None:
+    def __init__(self, attempt: int, on_sent: Callable[[], None] | None = None) -> None:
         self.timings = RequestTimings(started_at=time.monotonic(), attempts=attempt)
         self._connect_started: float | None = None
+        #: Told once the request's last byte is written (the server has it all).
+        self._on_sent = on_sent
 
     async def __call__(self, name: str, info: dict[str, Any]) -> None:
         # httpcore names them "<module>.<step>.<started|complete|failed>", e.g.
@@ -102,5 +104,8 @@ class TimingTrace:
         elif name in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
             if self._connect_started is not None:
                 self.timings.connect_s = time.monotonic() - self._connect_started
+        elif name.endswith(".send_request_body.complete"):
+            if self._on_sent is not None:
+                self._on_sent()
         elif name.endswith(".receive_response_headers.complete"):
             self.timings.first_byte_s = time.monotonic() - self.timings.started_at

@@ -102,6 +102,10 @@ class TurnSink(Protocol):
     def turn_started(self, turn: Turn) -> None:
         """A turn is in the conversation; its request is built (``turn.asked.request``)."""
 
+    def request_sent(self, turn: Turn) -> None:
+        """The turn's request is written out whole. Until then the front end holds back work
+        of its own that is not urgent (drawing the new turn), so the request leaves first."""
+
     def request_accepted(self, turn: Turn) -> None:
         """The server took the request (the stream is open): the draft may go."""
 
@@ -384,7 +388,10 @@ class TurnRunner:
             )
 
     async def _create_stream(self, turn: Turn, recorder: TurnRecorder | None) -> None:
-        await self._fold_stream(turn, self._client().stream(turn.asked.request), recorder)
+        stream = self._client().stream(
+            turn.asked.request, on_sent=lambda: self.sink.request_sent(turn)
+        )
+        await self._fold_stream(turn, stream, recorder)
 
     # ------------------------------------------------------------------ going on
 

@@ -114,6 +114,9 @@ class HeadlessSink:
         if self.recording is not None:
             self.recording.start({**turn.asked.request, "stream": True})
 
+    def request_sent(self, turn: Turn) -> None:
+        pass
+
     def request_accepted(self, turn: Turn) -> None:
         pass
 

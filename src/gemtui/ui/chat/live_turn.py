@@ -5,6 +5,11 @@ frames nobody sees. So changes are gathered per step and sent as one :class:`Tur
 most every ``FLUSH_INTERVAL`` (about 20 Hz, DESIGN.md section 4); everything else (a turn
 started or ended, a notice, a tool running) flushes what is pending first, so the app sees
 everything in the order it happened.
+
+A new turn is drawn only once its request is written out (``request_sent``), or after
+``HOLD_LIMIT`` when that takes longer (a new TLS connection): drawing it is 10-20 ms of work
+that would otherwise run while the request waits for its socket, and the request is what the
+user is waiting on (issue 20: the request leaves first).
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from gemtui.ui.chat.messages import (
 
 #: Longest pause between repaints of a streaming answer.
 FLUSH_INTERVAL = 0.05
+#: Longest a new turn waits to be drawn for its request to be written out, in seconds.
+HOLD_LIMIT = 0.05
 
 
 def _position(steps: list[StepState], index: int) -> int | None:
@@ -53,10 +60,23 @@ class LiveTurn:
         self._steps: dict[int, StepUpdate] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
+        #: The start of a turn whose request is not written out yet, and its time limit.
+        self._held: TurnStarted | None = None
+        self._hold_timer: asyncio.TimerHandle | None = None
 
     # ------------------------------------------------------------------ batching
 
+    def _release(self) -> None:
+        """Post the held start of a turn, if any (before anything else about the turn)."""
+        if self._hold_timer is not None:
+            self._hold_timer.cancel()
+            self._hold_timer = None
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._post(held)
+
     def _flush(self) -> None:
+        self._release()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -101,7 +121,11 @@ class LiveTurn:
     def turn_started(self, turn: Turn) -> None:
         self._flush()
         self._turn = turn
-        self._post(TurnStarted(turn))
+        self._held = TurnStarted(turn)
+        self._hold_timer = asyncio.get_running_loop().call_later(HOLD_LIMIT, self._release)
+
+    def request_sent(self, turn: Turn) -> None:
+        self._release()
 
     def request_accepted(self, turn: Turn) -> None:
         self._flush()
