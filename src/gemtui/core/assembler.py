@@ -52,6 +52,7 @@ from gemtui.api.models import (
     UnknownStep,
     Usage,
     VideoContent,
+    parse_event,
     parse_step,
 )
 from gemtui.core.interaction_text import output_text
@@ -80,16 +81,50 @@ ChangeKind = Literal[
 ]
 
 
-@dataclass(slots=True)
 class EventRecord:
-    """One received event, as the timeline shows it (raw JSON: ``event.to_wire()``)."""
+    """One received event, as the timeline shows it (raw JSON: ``event.to_wire()``).
 
-    seq: int
-    received_at: float
-    event_type: str
-    step_index: int | None
-    size: int
-    event: EventBase
+    A finished turn's records let go of their parsed events (:meth:`compact`): a parsed event
+    is about ten objects, the payload it came from one string, and a long chat keeps hundreds
+    of events per turn that are looked at again only when a timeline row is opened. ``event``
+    then parses the payload again (parsing is lossless, so it reads back the same).
+    """
+
+    __slots__ = ("_event", "_raw", "event_type", "received_at", "seq", "size", "step_index")
+
+    def __init__(
+        self,
+        seq: int,
+        received_at: float,
+        event_type: str,
+        step_index: int | None,
+        size: int,
+        event: EventBase,
+        raw: str | dict[str, Any] | None = None,
+    ) -> None:
+        self.seq = seq
+        self.received_at = received_at
+        self.event_type = event_type
+        self.step_index = step_index
+        self.size = size
+        self._event: EventBase | None = event
+        #: The payload as received, when the caller had it (a stream's ``data`` text).
+        self._raw = raw
+
+    @property
+    def event(self) -> EventBase:
+        if self._event is not None:
+            return self._event
+        assert self._raw is not None  # only a record with its payload lets go of the event
+        return parse_event(self._raw)
+
+    def compact(self) -> None:
+        """Let go of the parsed event, if the payload is there to parse it again."""
+        if self._raw is not None:
+            self._event = None
+
+    def __repr__(self) -> str:
+        return f"EventRecord({self.seq}, {self.event_type!r}, step {self.step_index})"
 
 
 class _OpenText:
@@ -172,6 +207,12 @@ class InteractionState:
     def status(self) -> str | None:
         return self.interaction.status
 
+    def compact(self) -> None:
+        """Once the turn is over and shown: its events keep their payloads, not their parsed
+        objects (see :class:`EventRecord`); the steps are assembled already."""
+        for record in self.events:
+            record.compact()
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -195,10 +236,18 @@ def new_state() -> InteractionState:
     return InteractionState()
 
 
-def apply(state: InteractionState, event: EventBase, *, received_at: float, size: int) -> Change:
+def apply(
+    state: InteractionState,
+    event: EventBase,
+    *,
+    received_at: float,
+    size: int,
+    raw: str | dict[str, Any] | None = None,
+) -> Change:
     """Fold ``event`` into ``state`` (in place) and return what changed; never raises on data.
 
-    ``received_at`` is seconds since the request started, ``size`` the bytes of the raw payload.
+    ``received_at`` is seconds since the request started, ``size`` the bytes of the raw payload;
+    ``raw`` the payload itself, kept so that the record may later drop the parsed event.
     """
     event_type = getattr(event, "event_type", None)
     index = getattr(event, "index", None)
@@ -213,6 +262,7 @@ def apply(state: InteractionState, event: EventBase, *, received_at: float, size
             step_index=index,
             size=size,
             event=event,
+            raw=raw,
         )
     )
     event_id = getattr(event, "event_id", None)

@@ -550,7 +550,7 @@ class TurnRunner:
         """Fold one event (``raw`` as received, ``event`` parsed) into the turn, record the
         change, pass it on."""
         self.sink.event_received(turn, offset, raw)
-        change = apply(turn.reply.state, event, received_at=offset, size=size)
+        change = apply(turn.reply.state, event, received_at=offset, size=size, raw=raw)
         if recorder is not None:
             recorder.on_change(change)
         self.sink.turn_changed(turn, change)

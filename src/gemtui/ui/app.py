@@ -21,7 +21,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import AwaitMount
 from textual.widgets import Footer, Input, TextArea
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from gemtui.api.client import InteractionsClient
 from gemtui.api.errors import GemtuiApiError
@@ -176,8 +176,6 @@ class Connection:
     start_server: Callable[[], None] | None = field(default=None, repr=False)
 
 
-#: How long after a turn starts the footer is redrawn to offer Cancel (the request goes first).
-BINDINGS_DELAY = 0.1
 #: Why a stateless chat cannot send a background run.
 STATELESS_BACKGROUND = (
     "Background runs are stored at the server and polled there; this chat is stateless. "
@@ -206,8 +204,11 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
     TITLE = "gemtui"
 
     BINDINGS = [
-        # Shown (and active) only while something runs; otherwise Escape goes back.
-        Binding("escape", "cancel_or_focus", "Cancel", id="app.cancel"),
+        # Active only while something runs (the status bar then says "Esc cancels"); otherwise
+        # Escape goes back. Not in the footer: showing and hiding it per turn recomposed the
+        # footer (tens of milliseconds at the start of each answer, and its old keys frozen with
+        # the turn by ChatPanes.turn_ended were never freed).
+        Binding("escape", "cancel_or_focus", "Cancel", show=False, id="app.cancel"),
         Binding("escape", "back", "Back (cancels what runs)", show=False, id="app.back"),
         Binding(
             "ctrl+n",
@@ -1272,19 +1273,9 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
             sections[at:at] = self.slash_help_sections(full=False)
         self.push_screen(HelpScreen(sections))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Escape's "Cancel" shows only while a turn runs. Showing it redraws the footer
-        (tens of milliseconds), so at the start it waits a moment: the request goes first."""
-        if event.worker.group != "turn":
-            return
-        if event.state == WorkerState.RUNNING:
-            self.set_timer(BINDINGS_DELAY, self.refresh_bindings)
-        else:
-            self.refresh_bindings()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_or_focus":
-            return self.busy  # the footer has no room for a key that does nothing now
+            return self.busy  # idle, Escape goes back instead
         if len(self.screen_stack) > 1:
             # Over a dialog, F4 and F7 only close their own screen (F7 is also a text area's
             # "select all", which it stays in the settings); the timeline is a pane under it.

@@ -15,6 +15,8 @@ from gemtui.ui.widgets.status_fit import StatusPart, fit
 SPINNER = "|/-\\"
 #: Turn states the status bar makes stand out.
 ALERT_STATES = frozenset({"failed", "interrupted", "budget_exceeded"})
+#: States of a running turn, which Escape cancels (the status bar says so where it has room).
+CANCELLABLE_STATES = frozenset({"waiting", "queued", "running", "streaming"})
 #: Turn states that read better in words than as the API's status names.
 STATE_WORDS = {"budget_exceeded": "budget exceeded"}
 
@@ -94,8 +96,11 @@ class StatusBar(Static):
             state = STATE_WORDS.get(info.state, info.state)
             if info.elapsed is not None:
                 state = f"{state} {SPINNER[self._tick % len(SPINNER)]} {info.elapsed:4.1f}s"
+            forms: tuple[str, ...] = (f"· {state} ",)
+            if info.state in CANCELLABLE_STATES:
+                forms = (f"· {state} · Esc cancels ", *forms)
             alert = style("status--alert") if info.state in ALERT_STATES else ""
-            parts.append(StatusPart((f"· {state} ",), 8, alert))
+            parts.append(StatusPart(forms, 8, alert))
         if info.editing:
             editing = clean_terminal_text(info.editing)
             parts.append(StatusPart((f"· {editing} ", "· editing "), 7, style("status--notice")))
