@@ -9,6 +9,8 @@ import sys
 from support.chat_driver import finish, make_app, notifications, send
 from textual import events
 from textual.pilot import Pilot
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 from gemtui.config import LoadedSettings, Settings
 from gemtui.core.tools import FunctionTool
@@ -101,3 +103,26 @@ async def test_ctrl_c_in_the_approval_dialog_closes_it_and_runs_nothing(emulator
         assert app.conversation.turns[-1].reply.outcome != "completed"
         assert not marker.exists()
         assert quit_hints(app) == []
+
+
+async def test_while_a_turn_runs_the_status_bar_says_escape_cancels_and_the_footer_is_still(
+    emulator,
+):
+    """Escape's Cancel is said in the status bar, not the footer: the footer is not rebuilt
+    twice a turn (that cost the start of each answer tens of milliseconds)."""
+    app = make_app(emulator)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await pilot.pause()
+        footer = app.query_one(Footer)
+        keys_before = list(footer.query(FooterKey))
+        assert keys_before
+        assert "Esc cancels" not in str(app.status.render())
+        await send(pilot, "!slow 100 a long story", wait=False)
+        await streaming(pilot)
+        await until(pilot, lambda: "Esc cancels" in str(app.status.render()), "the hint")
+        assert "Cancel" not in " ".join(str(key.description) for key in footer.query(FooterKey))
+        press(app, "escape")
+        await ended(pilot)
+        assert app.conversation.turns[-1].reply.outcome == "cancelled"
+        assert "Esc cancels" not in str(app.status.render())
+        assert list(footer.query(FooterKey)) == keys_before  # the same widgets throughout

@@ -70,6 +70,10 @@ def runs_in_background(agent: str) -> bool:
 MAX_TOOL_ROUNDS = 10
 #: Longest the runner folds events of a burst before it lets the front end run (seconds).
 FOLD_SLICE = 0.01
+#: The opening of a step's text, about a screenful: until a step has this many characters,
+#: the runner lets the front end run after each of its events (and the TUI's sink shows each
+#: at once), so the first lines show as they arrive, not after a slice of a burst is folded.
+OPENING_CHARS = 2000
 #: Continuation hops of one answer before the runner stops (the SDK stops only at a hop that
 #: hands back its own token; a bound keeps a misbehaving server from looping for ever).
 MAX_HOPS = 64
@@ -529,12 +533,20 @@ class TurnRunner:
             # Every event of the turn counts from its first request, however many it took.
             started = reply.timings.started_at
             pause_at = time.perf_counter() + FOLD_SLICE
+            opened: dict[int | None, int] = {}  # characters of text per step so far
             async for received in stream:
                 offset = received.received_at - started
-                self._take(turn, received.raw, received.event, offset, received.size, recorder)
-                if time.perf_counter() >= pause_at:
+                change = self._take(
+                    turn, received.raw, received.event, offset, received.size, recorder
+                )
+                text = change.appended_text
+                opening = bool(text) and opened.get(change.step_index, 0) < OPENING_CHARS
+                if opening or time.perf_counter() >= pause_at:
                     # A burst (a long answer sent at once) is folded in slices, so that what
-                    # came first is shown while the rest is still being read.
+                    # came first is shown while the rest is still being read; the opening of
+                    # a step's text goes out event by event.
+                    if text:
+                        opened[change.step_index] = opened.get(change.step_index, 0) + len(text)
                     await asyncio.sleep(0)
                     pause_at = time.perf_counter() + FOLD_SLICE
 
@@ -546,14 +558,15 @@ class TurnRunner:
         offset: float,
         size: int,
         recorder: TurnRecorder | None,
-    ) -> None:
+    ) -> Change:
         """Fold one event (``raw`` as received, ``event`` parsed) into the turn, record the
-        change, pass it on."""
+        change, pass it on; returns the change."""
         self.sink.event_received(turn, offset, raw)
         change = apply(turn.reply.state, event, received_at=offset, size=size, raw=raw)
         if recorder is not None:
             recorder.on_change(change)
         self.sink.turn_changed(turn, change)
+        return change
 
     def _settle(self, turn: Turn, failure: GemtuiApiError | None) -> None:
         if isinstance(failure, StreamInterrupted):

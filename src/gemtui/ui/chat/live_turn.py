@@ -24,7 +24,7 @@ from textual.message import Message
 from gemtui.core.assembler import Change, StepState
 from gemtui.core.tools import ToolCall
 from gemtui.core.turn import Turn
-from gemtui.core.turn_runner import Notice
+from gemtui.core.turn_runner import OPENING_CHARS, Notice
 from gemtui.ui.chat.messages import (
     RequestAccepted,
     StepUpdate,
@@ -39,6 +39,8 @@ from gemtui.ui.chat.messages import (
 
 #: Longest pause between repaints of a streaming answer.
 FLUSH_INTERVAL = 0.05
+#: ... and while the opening of a step's text comes in (about a frame at 60 Hz).
+OPENING_INTERVAL = 0.016
 #: Longest a new turn waits to be drawn for its request to be written out, in seconds.
 HOLD_LIMIT = 0.05
 
@@ -60,6 +62,9 @@ class LiveTurn:
         self._steps: dict[int, StepUpdate] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
+        #: Characters of text posted per step (by place in the turn): the opening of a step's
+        #: text goes out at once (see turn_runner.OPENING_CHARS).
+        self._opened: dict[int, int] = {}
         #: The start of a turn whose request is not written out yet, and its time limit.
         self._held: TurnStarted | None = None
         self._hold_timer: asyncio.TimerHandle | None = None
@@ -89,6 +94,7 @@ class LiveTurn:
         if turn is not self._turn:
             self._flush()
             self._turn = turn
+            self._opened = {}
         index = change.step_index
         if index is None:
             if change.kind not in ("created", "status", "completed", "error"):
@@ -108,9 +114,21 @@ class LiveTurn:
             update.stopped = True
         elif change.appended_text and change.field in ("text", "summary"):
             update.texts.append(change.appended_text)
-        if self._timer is None:
-            delay = max(0.0, FLUSH_INTERVAL - (time.monotonic() - self._last_flush))
-            self._timer = asyncio.get_running_loop().call_later(delay, self._flush)
+        interval = FLUSH_INTERVAL
+        text = change.appended_text
+        if text and (opened := self._opened.get(position, 0)) < OPENING_CHARS:
+            # A step's first text is shown at once and the rest of its opening frame by frame
+            # (the runner yields after each of its events), not after the rest of a burst is
+            # folded: first text within a frame (issue 20).
+            self._opened[position] = opened + len(text)
+            interval = OPENING_INTERVAL if opened else 0.0
+        due = interval - (time.monotonic() - self._last_flush)
+        if due <= 0:
+            self._flush()
+        elif self._timer is None or interval < FLUSH_INTERVAL:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = asyncio.get_running_loop().call_later(due, self._flush)
 
     # ------------------------------------------------------------------ the rest, in order
 
@@ -121,6 +139,7 @@ class LiveTurn:
     def turn_started(self, turn: Turn) -> None:
         self._flush()
         self._turn = turn
+        self._opened = {}
         self._held = TurnStarted(turn)
         self._hold_timer = asyncio.get_running_loop().call_later(HOLD_LIMIT, self._release)
 
