@@ -46,6 +46,7 @@ from pydantic_settings import (
 from gemtui.api.base_url import check_base_url
 from gemtui.core import request_options as options
 from gemtui.core.agent_options import AgentOptionError, parse_agent_config, parse_environment
+from gemtui.core.config_path import default_config_path
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.tool_specs import (
     ToolSpecError,
@@ -61,7 +62,6 @@ if TYPE_CHECKING:
     from gemtui.api.timing import RetryPolicy, Timeouts
     from gemtui.core.cost import Price
 
-CONFIG_FILE_NAME = "config.toml"
 DEFAULT_MODEL = ChatSettings.model
 API_VERSIONS = ("v1", "v1beta")
 THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
@@ -725,12 +725,6 @@ class LoadedSettings:
     settings: Settings
     path: Path
     problems: list[str] = field(default_factory=list)
-
-
-def default_config_path() -> Path:
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("gemtui")) / CONFIG_FILE_NAME
 
 
 def load_settings(

@@ -141,6 +141,8 @@ def test_the_proxy_stays_out_of_version_and_ask() -> None:
     modules = set(result.stdout.split("MODULES", 1)[1].split())
     assert "gemtui.api.client" in modules
     assert not {m for m in modules if m.startswith(("gemtui.proxy", "starlette", "uvicorn"))}
+    # No config file, so no function tools: the settings model is not loaded (issue 20).
+    assert "gemtui.config" not in modules and "pydantic_settings" not in modules
 
 
 def test_the_tui_defers_what_only_an_answer_needs() -> None:

@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 
 from gemtui.core.attachments import is_text
+from gemtui.core.config_path import config_dir
 
 TEMPLATE_DIR = "templates"
 SUFFIX = ".md"
@@ -39,9 +40,7 @@ def templates_dir(config_path: Path | None = None) -> Path:
     """``templates/`` beside ``config_path`` (by default, the user config file)."""
     if config_path is not None:
         return config_path.parent / TEMPLATE_DIR
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("gemtui")) / TEMPLATE_DIR
+    return config_dir() / TEMPLATE_DIR
 
 
 def template_names(directory: Path) -> list[str]:

@@ -7,17 +7,33 @@ ends the run with ``requires_action`` and exit code 3, as before.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from gemtui.core.config_path import default_config_path
 from gemtui.core.tools import FunctionTool, ToolCall
 from gemtui.core.turn_runner import Approver
 from gemtui.headless.output import Messages
 
+#: Settings come from the environment too (``GEMTUI_`` + the field, ``__`` for nesting).
+FUNCTIONS_VARIABLE = "GEMTUI_FUNCTIONS"
+
 
 def load_functions(config: Path | None, messages: Messages) -> dict[str, FunctionTool]:
-    """The config file's function tools by name; its problems with them go to stderr."""
+    """The config file's function tools by name; its problems with them go to stderr.
+
+    A file that does not mention ``functions`` (or no file) declares none: then the settings
+    model is not loaded at all, which keeps about 0.1 s off every ``gemtui ask``.
+    """
+    path = config or default_config_path()
+    try:
+        mentions = b"functions" in path.read_bytes()
+    except OSError:
+        mentions = path.exists()  # unreadable: load_settings says why
+    if not mentions and not any(name.startswith(FUNCTIONS_VARIABLE) for name in os.environ):
+        return {}
     from gemtui.config import load_settings
 
     loaded = load_settings(config)
