@@ -70,10 +70,11 @@ def runs_in_background(agent: str) -> bool:
 MAX_TOOL_ROUNDS = 10
 #: Longest the runner folds events of a burst before it lets the front end run (seconds).
 FOLD_SLICE = 0.01
-#: The opening of a step's text, about a screenful: until a step has this many characters,
-#: the runner lets the front end run after each of its events (and the TUI's sink shows each
-#: at once), so the first lines show as they arrive, not after a slice of a burst is folded.
-OPENING_CHARS = 2000
+#: The opening of a step's text, its first lines: until a step has this many characters,
+#: the runner lets the front end run after each of its events (and the TUI's sink shows them
+#: line by line), so the first lines show as they arrive, not after a slice of a burst is
+#: folded. Kept short: each line shown costs a render of the answer.
+OPENING_CHARS = 500
 #: Continuation hops of one answer before the runner stops (the SDK stops only at a hop that
 #: hands back its own token; a bound keeps a misbehaving server from looping for ever).
 MAX_HOPS = 64

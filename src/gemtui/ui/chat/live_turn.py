@@ -117,11 +117,11 @@ class LiveTurn:
         interval = FLUSH_INTERVAL
         text = change.appended_text
         if text and (opened := self._opened.get(position, 0)) < OPENING_CHARS:
-            # A step's first text is shown at once and the rest of its opening frame by frame
-            # (the runner yields after each of its events), not after the rest of a burst is
-            # folded: first text within a frame (issue 20).
+            # A step's first text is shown at once, and the rest of its opening line by line
+            # or frame by frame (the runner yields after each of its events), not after the
+            # rest of a burst is folded: first text within a frame (issue 20).
             self._opened[position] = opened + len(text)
-            interval = OPENING_INTERVAL if opened else 0.0
+            interval = OPENING_INTERVAL if opened and "\n" not in text else 0.0
         due = interval - (time.monotonic() - self._last_flush)
         if due <= 0:
             self._flush()
