@@ -7,8 +7,15 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from gemtui.core.markdown_blocks import FROZEN_LINES, IncrementalBlocks, open_block_pieces
+from gemtui.core.markdown_blocks import (
+    FROZEN_LINES,
+    IncrementalBlocks,
+    open_block_pieces,
+    split_blocks,
+)
 from gemtui.ui.app import Connection, GemtuiApp
 from gemtui.ui.render import chat_items
 from gemtui.ui.render.chat_items import AnswerItem
@@ -123,3 +130,19 @@ async def test_finished_pieces_are_rendered_once_and_the_end_result_is_the_whole
     final = [line.text for line in item.render(WIDTH, context)]
     assert rendered[-1] == body + "```"  # drawn from the whole block once it is final
     assert sum(1 for line in final if "x_" in line) == 300
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=40))
+def test_streamed_in_any_pieces_the_blocks_are_those_of_the_whole_text(cuts):
+    from gemtui.emulator.markdown import answer
+
+    text = answer("blocks", size_kb=6) + "\n```python\n" + code(80) + "```\n\nThe end.\n"
+    blocks = IncrementalBlocks()
+    at = 0
+    for size in cuts:
+        blocks.feed(text[at : at + size])
+        at += size
+    blocks.feed(text[at:])
+    blocks.close()
+    assert blocks.finished == split_blocks(text)

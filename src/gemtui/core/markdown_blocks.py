@@ -52,8 +52,11 @@ def block_starts(text: str) -> list[int]:
 def split_blocks(text: str) -> list[str]:
     """The top-level blocks of a whole Markdown text, each as its own source."""
     lines = text.split("\n")
-    starts = block_starts(text)
-    bounds = [*starts, len(lines)]
+    return _cut(lines, [*block_starts(text), len(lines)])
+
+
+def _cut(lines: list[str], bounds: list[int]) -> list[str]:
+    """The non-blank blocks of ``lines`` between consecutive ``bounds``."""
     blocks = ("\n".join(lines[start:end]).rstrip() for start, end in pairwise(bounds))
     return [block for block in blocks if block.strip()]
 
@@ -188,7 +191,9 @@ class IncrementalBlocks:
             return []
         lines = self._tail.split("\n")
         cut = starts[-1]
-        newly = split_blocks("\n".join(lines[:cut]))
+        # The blocks before the last start are final; the parse just made says where each
+        # begins (parsing them again on their own would double the cost of a burst).
+        newly = _cut(lines, [0, *starts[1:]])
         self._tail = "\n".join(lines[cut:])
         self._finished.extend(newly)
         return newly

@@ -56,6 +56,10 @@ GLYPH_EXPANDED = "▼"
 #: Characters of one Markdown block that are rendered; the rest is kept (copy has it all) but
 #: not laid out: wrapping one multi-megabyte paragraph takes Rich many seconds.
 MAX_RENDERED_BLOCK = 200_000
+#: Longest answer whose block split is checked against a parse of the whole text at its end:
+#: the check is for rare late link definitions, and parsing a 1 MB report at once stalls the
+#: app for a second.
+FULL_SPLIT_CHARS = 200_000
 #: An open block is re-rendered only after this many times its last render cost has passed.
 TAIL_COST_FACTOR = 4.0
 #: How long one render of an answer may spend on Markdown blocks it has not rendered before,
@@ -267,6 +271,11 @@ class AnswerItem(ChatItem):
         self._tail_lines: list[Strip] = []
         self._tail_at = 0.0
         self._tail_cost = 0.0
+        #: While the answer streams: the lines shown for each finished block so far (at
+        #: ``_shown_width``) and which of them are plain stand-ins (see _finished_blocks).
+        self._shown: list[list[Strip]] = []
+        self._shown_width = 0
+        self._plain: list[int] = []
 
     def feed(self, text: str) -> None:
         text = clean_terminal_text(text)
@@ -307,12 +316,13 @@ class AnswerItem(ChatItem):
                 check = check_structured(raw, self.schema)
                 self.structured = StructuredView(check, self.source)
         self.blocks.close()
-        whole = split_blocks(shown)
-        if whole != self.blocks.finished:
+        whole = split_blocks(shown) if len(shown) <= FULL_SPLIT_CHARS else None
+        if whole is not None and whole != self.blocks.finished:
             # The incremental split disagreed with a full parse (rare: e.g. link definitions
             # that arrived late); the full parse wins.
             self.blocks = IncrementalBlocks()
             self.blocks.finished.extend(whole)
+            self._shown, self._plain = [], []
         self.final = True
         # The pieces an open block was drawn in are not needed once it is whole.
         blocks = set(self.blocks.finished)
@@ -356,6 +366,7 @@ class AnswerItem(ChatItem):
             self.final = False
             self.blocks = IncrementalBlocks()
             self.blocks.feed(self.source)
+            self._shown, self._plain = [], []
             self.touch()
 
     def _render_tail(self, tail: str, width: int, ctx: RenderContext) -> list[Strip]:
@@ -389,23 +400,38 @@ class AnswerItem(ChatItem):
 
     def _finished_blocks(self, width: int, ctx: RenderContext) -> list[list[Strip]]:
         """The lines of each finished block: rendered when cached or while the slice lasts
-        (newest first), else plain text wrapped to the width."""
+        (newest first), else plain text wrapped to the width.
+
+        While the answer streams (or its blocks are still being drawn) the lines shown so far
+        are kept, and a render looks only at the blocks that finished since the last one and
+        at those still shown plain: a 1 MB answer has about 10 000 blocks. A final answer
+        drawn whole keeps nothing here (its lines are packed in the block cache).
+        """
         blocks = self.blocks.finished
-        shown: list[list[Strip]] = [[] for _ in blocks]
+        if width != self._shown_width or len(self._shown) > len(blocks):
+            self._shown, self._plain, self._shown_width = [], [], width
         until = time.perf_counter() + RENDER_SLICE
-        was_pending, self.pending = self.pending, False
-        for number in range(len(blocks) - 1, -1, -1):
+        start = len(self._shown)
+        self._shown.extend([] for _ in blocks[start:])
+        waiting = [*self._plain, *range(start, len(blocks))]
+        self._plain = []
+        for number in reversed(waiting):  # newest first: what a reader following sees
             key = (blocks[number], width)
             if key in self._block_cache or time.perf_counter() < until:
-                shown[number] = self._render_block(blocks[number], width, ctx)
+                self._shown[number] = self._render_block(blocks[number], width, ctx)
             else:
                 plain = self._plain_cache.get(key)
                 if plain is None:
                     plain = self._plain_cache[key] = plain_lines(blocks[number], width)
-                shown[number] = plain
-                self.pending = True
+                self._shown[number] = plain
+                self._plain.append(number)
+        self._plain.reverse()
+        was_pending, self.pending = self.pending, bool(self._plain)
         if was_pending and not self.pending:
             self._pack_when_drawn()
+        shown = self._shown
+        if self.final and not self.pending:
+            self._shown = []
         return shown
 
     def render(self, width: int, ctx: RenderContext) -> list[Strip]:
