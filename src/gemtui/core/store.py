@@ -19,10 +19,9 @@ Choices, decided once here:
 - **The key is never stored.** Every text written (prompts, step JSON, errors, settings,
   attachments) goes through :func:`~gemtui.core.safety.redact_secrets` with the secrets the store
   was opened with, plus the shapes that function recognises anyway.
-- **Attachments are stored whole, their bytes as files** (:mod:`gemtui.core.blobs`): the row
-  keeps the content items as sent with each inline ``data`` replaced by the SHA-256 of a file in
-  ``blobs/`` beside the database, so a stateless conversation still resends its history exactly
-  while the database stays small. Lazy loading keeps them out of memory until a turn is shown.
+- **Attachments are stored whole** (the content items as sent, inline data included): a
+  stateless conversation must resend its history exactly, and the API's own request size limit
+  bounds them. Lazy loading keeps them out of memory until a turn is shown.
 - **Branches.** A turn records the turn it follows; the conversation's ``head_turn_id`` is the
   last turn of the branch in use. :meth:`start_turn` with ``parent_turn_id`` of an earlier turn
   starts a branch; :meth:`set_head` switches back.
@@ -42,7 +41,6 @@ from typing import Any, NamedTuple
 
 from gemtui.api.models import Usage
 from gemtui.core.assembler import StepState
-from gemtui.core.blobs import REFERENCE_KEY, blob_dir, prune, references, stash
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.data_dir import DATA_DIR_VARIABLE, data_dir
 from gemtui.core.safety import clean_terminal_text, redact_secrets
@@ -132,8 +130,6 @@ class Store:
         self, path: str | os.PathLike[str], *, secrets: Iterable[str] = (), read_only: bool = False
     ) -> None:
         self.path = Path(path)
-        #: Where attachment bytes go (a folder beside the database).
-        self.blobs = blob_dir(self.path)
         self.read_only = read_only
         self._secrets = tuple(s for s in secrets if s)
         self._lock = threading.RLock()
@@ -309,7 +305,7 @@ class Store:
                     row[2] + 1,
                     parent_turn_id,
                     prompt,
-                    self._json(stash(asked.attachments, self.blobs)),
+                    self._json(asked.attachments),
                     self._json(asked.results),
                     previous_interaction_id,
                     self._redact(settings_json(settings)),
@@ -444,15 +440,9 @@ class Store:
             )
 
     def delete(self, conversation_id: int) -> None:
-        """Delete the conversation with its turns, steps and index rows (by cascade), and the
-        attachment files no other turn uses."""
+        """Delete the conversation with its turns, steps and index rows (by cascade)."""
         with self._write() as db:
             db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
-            rows = db.execute(
-                "SELECT attachments FROM turns WHERE attachments LIKE ?", (f"%{REFERENCE_KEY}%",)
-            ).fetchall()
-        used = {digest for (text,) in rows for digest in references(json.loads(text))}
-        prune(self.blobs, used)
 
     def set_head(self, conversation_id: int, turn_id: int) -> None:
         """Make the branch ending at ``turn_id`` the one in use."""
@@ -594,7 +584,7 @@ class Store:
                 finished=row["finished"],
                 settings=settings,
                 previous_interaction_id=row["previous_interaction_id"],
-                turn=turn_from_row(row, steps[row["id"]], settings, self.blobs),
+                turn=turn_from_row(row, steps[row["id"]], settings),
             )
             for row, settings in ((row, settings_from_json(row["settings"])) for row in rows)
         ]

@@ -11,13 +11,11 @@ import dataclasses
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from gemtui.api.models import Interaction, Usage, parse_step
 from gemtui.core.assembler import InteractionState, StepState
 from gemtui.core.attachments import item_label
-from gemtui.core.blobs import unstash
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.safety import clean_terminal_text
 from gemtui.core.turn import Asked, Exchange, Outcome, Reply, StoredAt, Turn, TurnKind
@@ -176,9 +174,9 @@ def step_state_from_row(row: Any) -> StepState:
     )
 
 
-def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings, blobs: Path) -> Turn:
+def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings) -> Turn:
     """The core :class:`Turn` of a ``turns`` row and its ``steps`` rows (in order), sent
-    with ``settings``; attachment bytes are read back from ``blobs``.
+    with ``settings``.
 
     A turn whose stream never finished (the process died) reads back as ``interrupted``.
     """
@@ -197,7 +195,7 @@ def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings, blobs:
     if outcome in UNFINISHED_OUTCOMES or outcome not in _KNOWN_OUTCOMES:
         outcome = "interrupted"
     state.completed = outcome == "completed"
-    attachments = unstash(json.loads(row["attachments"]), blobs)
+    attachments = json.loads(row["attachments"])
     results = json.loads(row["extra_input"])
     prompt = row["prompt"]
     asked = Asked(

@@ -27,23 +27,12 @@ Version 3 adds what a turn captured by the inspector proxy needs besides its ste
 from its user agent), ``request`` (the body as the program sent it: it cannot be rebuilt from
 settings as gemtui's own requests can) and ``exchange`` (method, path, status, sizes, duration
 as JSON). Own turns leave all four ``NULL``, so nothing grows for them.
-
-Version 4 moves attachment bytes out of ``turns.attachments`` into files beside the database
-(:mod:`gemtui.core.blobs`): each inline ``data`` becomes a ``data_sha256`` reference. The files
-are written before the rows that name them are updated, in the migration's transaction, so an
-interrupted migration leaves the old rows (and stray files that the next run reuses). The space
-the base64 took is left to SQLite to reuse; ``VACUUM`` would rewrite the whole file, too long a
-pause at start-up for a history of gigabytes.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Sequence
-from pathlib import Path
-
-from gemtui.core.blobs import blob_dir, stash
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -153,25 +142,8 @@ def _v3(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
-def _v4(db: sqlite3.Connection) -> None:
-    """Attachment bytes out of the rows, into files beside the database."""
-    database = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), "")
-    if not database:
-        return  # an in-memory history keeps them inline: there is no folder beside it
-    root = blob_dir(Path(database))
-    # One row at a time: a turn may hold up to 100 MB of them.
-    ids = [row[0] for row in db.execute("SELECT id FROM turns WHERE attachments LIKE '%\"data\"%'")]
-    for turn_id in ids:
-        (text,) = db.execute("SELECT attachments FROM turns WHERE id = ?", (turn_id,)).fetchone()
-        items = json.loads(text)
-        kept = stash(items, root)
-        if kept != items:
-            stored = json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
-            db.execute("UPDATE turns SET attachments = ? WHERE id = ?", (stored, turn_id))
-
-
 #: Every migration, oldest first; the schema version is the number that have run.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
 
 
 class SchemaTooNew(Exception):
