@@ -420,7 +420,7 @@ def check_items(items: Iterable[dict[str, Any]]) -> None:
     items = list(items)
     missing = missing_files(items)
     if missing:
-        raise AttachmentError(missing_message(missing))
+        raise AttachmentError(f"{missing_message(missing)}. {MISSING_HINT}")
     for item in items:
         if not any(key in item for key in ("data", "uri", "text")):
             raise AttachmentError(
@@ -452,11 +452,14 @@ def item_label(item: dict[str, Any]) -> str:
     return f"{kind} · {format_size(len(data) * 3 // 4 - data[-2:].count('='))}"
 
 
+#: What to do when a stored attachment's file was deleted (see :func:`missing_message`).
+MISSING_HINT = (
+    "The history keeps attachments as files beside it; put the file back where it was, or "
+    "branch from a turn before the one that sent it, or start a new conversation."
+)
+
+
 def missing_message(paths: list[str]) -> str:
-    """What to say when stored attachments are needed again but their files were deleted."""
-    return (
-        f"attachment file missing: {', '.join(paths)}. The history keeps attachments as files "
-        "beside it and this one was deleted, so a request that resends it cannot be made. "
-        "Put the file back where it was, or branch from a turn before the one that sent it, "
-        "or start a new conversation."
-    )
+    """Stored attachments are needed again (a resent turn or stateless history) but their files
+    were deleted; :data:`MISSING_HINT` says what to do."""
+    return f"attachment file missing: {', '.join(paths)}"

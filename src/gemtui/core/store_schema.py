@@ -163,8 +163,7 @@ def _v4(db: sqlite3.Connection) -> None:
     blobs = BlobStore.beside(_database_file(db))
     for table, column in _MEDIA_COLUMNS:
         ids = [
-            row[0]
-            for row in db.execute(f'SELECT id FROM {table} WHERE {column} LIKE \'%"data":"%\'')
+            row[0] for row in db.execute(f"SELECT id FROM {table} WHERE {column} LIKE '%\"data\"%'")
         ]
         for row_id in ids:
             text = db.execute(f"SELECT {column} FROM {table} WHERE id = ?", (row_id,)).fetchone()[0]

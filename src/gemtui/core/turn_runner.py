@@ -42,7 +42,7 @@ from gemtui.api.models import (
 )
 from gemtui.api.timing import RequestTimings
 from gemtui.core.assembler import Change, apply
-from gemtui.core.attachments import missing_message
+from gemtui.core.attachments import MISSING_HINT, missing_message
 from gemtui.core.blobs import missing_files
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.compress import SUMMARY_LABEL, summary_request
@@ -389,7 +389,7 @@ class TurnRunner:
         missing = missing_files(turn.asked.request)
         if missing:
             # A stateless history resent from the store whose attachment file was deleted.
-            raise GemtuiApiError(missing_message(missing))
+            raise GemtuiApiError(missing_message(missing), hint=MISSING_HINT)
         await self._fold_stream(turn, self._client().stream(turn.asked.request), recorder)
 
     # ------------------------------------------------------------------ going on
