@@ -17,6 +17,7 @@ from gemtui.core.attachments import AttachmentError, check_items, from_file, ite
 from gemtui.core.blobs import BLOB_KEY, MISSING_KEY
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings, Conversation
+from gemtui.core.export import export_conversation
 from gemtui.core.store import Store
 from gemtui.core.store_schema import _V1, MIGRATIONS, migrate, schema_version
 from gemtui.core.turn import Asked, Turn
@@ -134,6 +135,8 @@ async def test_a_deleted_blob_is_labelled_and_a_stateless_resend_says_what_to_do
     assert old.asked.attachments[0][MISSING_KEY] == str(blob)
     assert old.asked.attachment_labels == [f"image · attachment file missing: {blob}"]
     assert item_label(old.asked.attachments[0]).endswith(str(blob))
+    exported = export_conversation("md", store.get_conversation(cid), store.load_turns(cid))
+    assert f"attachment file missing: {blob}" in exported
     with pytest.raises(AttachmentError, match="attachment file missing"):
         check_items(old.asked.attachments)  # F5 on that turn
     follow_up = await send(client, store, reopened, cid, Asked(prompt="and now?"))
