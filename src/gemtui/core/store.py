@@ -19,9 +19,13 @@ Choices, decided once here:
 - **The key is never stored.** Every text written (prompts, step JSON, errors, settings,
   attachments) goes through :func:`~gemtui.core.safety.redact_secrets` with the secrets the store
   was opened with, plus the shapes that function recognises anyway.
-- **Attachments are stored whole** (the content items as sent, inline data included): a
-  stateless conversation must resend its history exactly, and the API's own request size limit
-  bounds them. Lazy loading keeps them out of memory until a turn is shown.
+- **Inline media live beside the file, not in it.** A stateless conversation must resend its
+  history exactly, so attachments are kept whole, but their base64 ``data`` (and that of images
+  and audio in steps) goes to content-addressed blob files next to the database
+  (:mod:`gemtui.core.blobs`): the same file sent twice is stored once, and the database stays
+  small enough to open, search and back up quickly. Rows hold a ``gemtui_blob`` reference and
+  get their data back when read; like the rows themselves, a turn's media are read only when
+  the turn is loaded. A blob's bytes are the user's content and are not redacted.
 - **Branches.** A turn records the turn it follows; the conversation's ``head_turn_id`` is the
   last turn of the branch in use. :meth:`start_turn` with ``parent_turn_id`` of an earlier turn
   starts a branch; :meth:`set_head` switches back.
