@@ -7,6 +7,8 @@ import base64
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -165,6 +167,7 @@ async def test_deleting_a_conversation_removes_only_the_blobs_nothing_else_uses(
 def version_3_file(path: Path, items: list[dict], step: dict) -> None:
     """A history as gemtui wrote it at schema version 3: base64 inside the rows."""
     db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
     for statement in _V1:
         db.execute(statement)
     db.execute("PRAGMA user_version = 1")
@@ -233,3 +236,25 @@ def test_an_interrupted_version_4_leaves_every_row_as_it_was(tmp_path):
         assert store.load_turns(1)[0].turn.asked.attachments == items
         assert store.collect_garbage() == 0
         assert len(blob_files(store)) == 3
+
+
+OPEN_AND_READ = """
+import json, sys
+from gemtui.core.store import Store
+with Store(sys.argv[1]) as store:
+    print(json.dumps(store.load_turns(1)[0].turn.asked.attachments))
+"""
+
+
+def test_two_processes_opening_an_old_file_at_once_both_read_it_whole(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    items, step = old_items(tmp_path)
+    version_3_file(path, items, step)
+    command = [sys.executable, "-c", OPEN_AND_READ, str(path)]
+    both = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [process.communicate(timeout=60)[0] for process in both]
+    assert [process.returncode for process in both] == [0, 0]
+    assert [json.loads(output) for output in outputs] == [items, items]
+    with Store(path) as store:
+        assert len(blob_files(store)) == 3
+        assert store.collect_garbage() == 0
