@@ -20,7 +20,7 @@ from gemtui.core.blobs import BLOB_KEY, MISSING_KEY
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.export import export_conversation
-from gemtui.core.store import Store
+from gemtui.core.store import Store, StoreError
 from gemtui.core.store_schema import _V1, MIGRATIONS, migrate, schema_version
 from gemtui.core.turn import Asked, Turn
 from gemtui.core.turn_runner import TurnRunner
@@ -240,7 +240,7 @@ def test_an_interrupted_version_4_leaves_every_row_as_it_was(tmp_path):
 
 OPEN_AND_READ = """
 import json, sys
-from gemtui.core.store import Store
+from gemtui.core.store import Store, StoreError
 with Store(sys.argv[1]) as store:
     print(json.dumps(store.load_turns(1)[0].turn.asked.attachments))
 """
@@ -258,3 +258,13 @@ def test_two_processes_opening_an_old_file_at_once_both_read_it_whole(tmp_path):
     with Store(path) as store:
         assert len(blob_files(store)) == 3
         assert store.collect_garbage() == 0
+
+
+def test_a_blob_that_cannot_be_written_is_a_store_error_and_no_row(store, tmp_path):
+    cid = store.create_conversation(ChatSettings())
+    store.blobs.root.parent.mkdir(parents=True, exist_ok=True)
+    store.blobs.root.write_text("not a directory")
+    turn = Turn(Asked(prompt="look", attachments=[picture(tmp_path)]))
+    with pytest.raises(StoreError, match="cannot write the history's files"):
+        store.start_turn(cid, turn, ChatSettings(), parent_turn_id=None)
+    assert store.load_turns(cid) == []

@@ -244,6 +244,8 @@ class Store:
                 self._db.execute("COMMIT")
             except sqlite3.Error as error:
                 raise StoreError(f"cannot write the history: {_reason(error)}") from None
+            except OSError as error:  # a blob file (disk full, permissions)
+                raise StoreError(f"cannot write the history's files: {error}") from None
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
