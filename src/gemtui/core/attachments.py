@@ -37,6 +37,7 @@ from gemtui.core.attachment_options import (
     split_options,
     wants_upload,
 )
+from gemtui.core.blobs import MISSING_KEY, missing_files
 
 # Limits of inline data, from the Gemini API documentation ("File input methods",
 # https://ai.google.dev/gemini-api/docs/file-input-methods, and the announcement of 2026-01-12,
@@ -417,6 +418,9 @@ def check_items(items: Iterable[dict[str, Any]]) -> None:
     """The same check on content items as sent (a retry or a resent turn has only those), and
     that none waits for its upload (it has neither data, nor text, nor a ``uri`` yet)."""
     items = list(items)
+    missing = missing_files(items)
+    if missing:
+        raise AttachmentError(f"{missing_message(missing)}. {MISSING_HINT}")
     for item in items:
         if not any(key in item for key in ("data", "uri", "text")):
             raise AttachmentError(
@@ -438,9 +442,24 @@ def _check_inline_total(total: int) -> None:
 def item_label(item: dict[str, Any]) -> str:
     """``kind · size`` (or the URL) of a content item whose file name is not known any more."""
     kind = str(item.get("type", "?"))
+    if isinstance(item.get(MISSING_KEY), str):
+        return f"{kind} · attachment file missing: {item[MISSING_KEY]}"
     if item.get("uri"):
         return f"{item['uri']} · {kind} · link"
     if isinstance(item.get("text"), str):
         return f"{kind} · {format_size(len(item['text'].encode()))}"
     data = item.get("data") or ""
     return f"{kind} · {format_size(len(data) * 3 // 4 - data[-2:].count('='))}"
+
+
+#: What to do when a stored attachment's file was deleted (see :func:`missing_message`).
+MISSING_HINT = (
+    "The history keeps attachments as files beside it; put the file back where it was, or "
+    "branch from a turn before the one that sent it, or start a new conversation."
+)
+
+
+def missing_message(paths: list[str]) -> str:
+    """Stored attachments are needed again (a resent turn or stateless history) but their files
+    were deleted; :data:`MISSING_HINT` says what to do."""
+    return f"attachment file missing: {', '.join(paths)}"

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gemtui.core.blobs import MISSING_KEY
 from gemtui.core.clipboard import human_size
 from gemtui.core.safety import clean_terminal_text, redact_secrets
 from gemtui.core.store_records import ConversationSummary, StoredTurn
@@ -272,6 +273,8 @@ def _describe_media(item: dict[str, Any]) -> str:
         details.append(human_size(_decoded_length(data)))
     elif item.get("uri"):
         details.append(str(item["uri"]))
+    elif item.get(MISSING_KEY):
+        details.append(f"attachment file missing: {item[MISSING_KEY]}")
     return f"{kind} ({', '.join(details)})"
 
 

@@ -19,9 +19,13 @@ Choices, decided once here:
 - **The key is never stored.** Every text written (prompts, step JSON, errors, settings,
   attachments) goes through :func:`~gemtui.core.safety.redact_secrets` with the secrets the store
   was opened with, plus the shapes that function recognises anyway.
-- **Attachments are stored whole** (the content items as sent, inline data included): a
-  stateless conversation must resend its history exactly, and the API's own request size limit
-  bounds them. Lazy loading keeps them out of memory until a turn is shown.
+- **Inline media live beside the file, not in it.** A stateless conversation must resend its
+  history exactly, so attachments are kept whole, but their base64 ``data`` (and that of images
+  and audio in steps) goes to content-addressed blob files next to the database
+  (:mod:`gemtui.core.blobs`): the same file sent twice is stored once, and the database stays
+  small enough to open, search and back up quickly. Rows hold a ``gemtui_blob`` reference and
+  get their data back when read; like the rows themselves, a turn's media are read only when
+  the turn is loaded. A blob's bytes are the user's content and are not redacted.
 - **Branches.** A turn records the turn it follows; the conversation's ``head_turn_id`` is the
   last turn of the branch in use. :meth:`start_turn` with ``parent_turn_id`` of an earlier turn
   starts a branch; :meth:`set_head` switches back.
@@ -35,12 +39,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from gemtui.api.models import Usage
 from gemtui.core.assembler import StepState
+from gemtui.core.blobs import BlobStore
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.data_dir import DATA_DIR_VARIABLE, data_dir
 from gemtui.core.safety import clean_terminal_text, redact_secrets
@@ -60,7 +65,13 @@ from gemtui.core.store_records import (
     title_from_prompt,
     turn_from_row,
 )
-from gemtui.core.store_schema import MIGRATIONS, SchemaTooNew, migrate, schema_version
+from gemtui.core.store_schema import (
+    MIGRATIONS,
+    SchemaTooNew,
+    migrate,
+    schema_version,
+    stored_blob_references,
+)
 from gemtui.core.turn import Exchange, Turn
 
 __all__ = [
@@ -76,6 +87,10 @@ __all__ = [
 DB_FILE = "history.sqlite3"
 #: How long a write waits for another process's write to finish before giving up.
 BUSY_TIMEOUT_S = 5.0
+#: How long opening waits for another process's migration of the same file.
+MIGRATION_WAIT_S = 300
+#: The schema version from which inline media live in blob files.
+BLOBS_VERSION = 4
 #: Search results come kind by kind in this order, each kind by relevance (bm25). A tier rather
 #: than a bm25 weight: bm25 saturates and, in a small history, its IDF is clamped near zero for
 #: common words, so no weight keeps a prompt above a short answer that repeats the word.
@@ -133,6 +148,7 @@ class Store:
         self.read_only = read_only
         self._secrets = tuple(s for s in secrets if s)
         self._lock = threading.RLock()
+        self.blobs = BlobStore.beside(self.path)
         self._db = self._connect()
 
     # ------------------------------------------------------------------ opening and closing
@@ -176,7 +192,7 @@ class Store:
             else:
                 db.execute("PRAGMA journal_mode = WAL")
                 db.execute("PRAGMA synchronous = NORMAL")
-                migrate(db)
+                _migrate(db)
             db.execute("SELECT count(*) FROM conversations").fetchone()
         except SchemaTooNew as error:
             db.close()
@@ -228,6 +244,8 @@ class Store:
                 self._db.execute("COMMIT")
             except sqlite3.Error as error:
                 raise StoreError(f"cannot write the history: {_reason(error)}") from None
+            except OSError as error:  # a blob file (disk full, permissions)
+                raise StoreError(f"cannot write the history's files: {error}") from None
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -277,17 +295,18 @@ class Store:
         asked = turn.asked
         prompt = self._redact(asked.prompt)
         exchange = asked.exchange
-        captured = (
-            (
-                exchange.source,
-                self._redact(exchange.client),
-                self._json(asked.request),
-                self._json(exchange.to_json()),
-            )
-            if exchange is not None
-            else (None, None, None, None)
-        )
         with self._write() as db:
+            # Blobs are written under the write lock (see gemtui.core.blobs), before the row.
+            captured = (
+                (
+                    exchange.source,
+                    self._redact(exchange.client),
+                    self._json(self.blobs.stow(asked.request)),
+                    self._json(exchange.to_json()),
+                )
+                if exchange is not None
+                else (None, None, None, None)
+            )
             row = db.execute(
                 "SELECT head_turn_id, title, "
                 "(SELECT coalesce(max(ordinal), 0) FROM turns WHERE conversation_id = :cid) "
@@ -305,8 +324,8 @@ class Store:
                     row[2] + 1,
                     parent_turn_id,
                     prompt,
-                    self._json(asked.attachments),
-                    self._json(asked.results),
+                    self._json(self.blobs.stow(asked.attachments)),
+                    self._json(self.blobs.stow(asked.results)),
                     previous_interaction_id,
                     self._redact(settings_json(settings)),
                     now,
@@ -354,11 +373,12 @@ class Store:
         at ``step.stop``, or earlier for a partial step (it is rewritten when called again).
         """
         wire = step.step.to_wire()
-        raw = dumps(wire)
-        text = self._redact(raw)
-        found = searchable_text(wire if text == raw else json.loads(text))
         usage = self._redact(dumps(step.usage.to_wire())) if step.usage is not None else None
         with self._write() as db:
+            stowed = self.blobs.stow(wire)
+            raw = dumps(stowed)
+            text = self._redact(raw)
+            found = searchable_text(stowed if text == raw else json.loads(text))
             step_id = db.execute(
                 "INSERT INTO steps (turn_id, step_index, wire_index, type, json, started_at, "
                 "stopped_at, size, done, usage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -440,9 +460,18 @@ class Store:
             )
 
     def delete(self, conversation_id: int) -> None:
-        """Delete the conversation with its turns, steps and index rows (by cascade)."""
+        """Delete the conversation with its turns, steps and index rows (by cascade), then the
+        blob files nothing refers to any more."""
         with self._write() as db:
             db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+        self.collect_garbage()
+
+    def collect_garbage(self) -> int:
+        """Remove the blob files no row refers to (left by a deleted conversation, or written by
+        a transaction that failed); how many. Under the write lock, so no other process is
+        between writing a blob and the row that refers to it."""
+        with self._write() as db:
+            return self.blobs.remove_unreferenced(stored_blob_references(db))
 
     def set_head(self, conversation_id: int, turn_id: int) -> None:
         """Make the branch ending at ``turn_id`` the one in use."""
@@ -584,7 +613,7 @@ class Store:
                 finished=row["finished"],
                 settings=settings,
                 previous_interaction_id=row["previous_interaction_id"],
-                turn=turn_from_row(row, steps[row["id"]], settings),
+                turn=turn_from_row(row, steps[row["id"]], settings, self.blobs),
             )
             for row, settings in ((row, settings_from_json(row["settings"])) for row in rows)
         ]
@@ -660,6 +689,28 @@ def _summary(row: sqlite3.Row) -> ConversationSummary:
         turn_count=int(row["turn_count"]),
         head_turn_id=row["head_turn_id"],
     )
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Run the missing migrations; after the one that moved inline media out (version 4),
+    give the space back to the file system.
+
+    A migration may take a while (version 4 writes every attachment ever sent to a file), so
+    another process opening the file meanwhile waits for it longer than for a write; once the
+    lock is free it finds the file migrated and does nothing (see :func:`migrate`). ``VACUUM``
+    rather than leaving the freed pages for reuse: the point of version 4 is a small file to
+    open and back up, and new turns no longer need those pages. It needs the file to itself, so
+    when another process has it open it is skipped (the pages are then reused).
+    """
+    before = schema_version(db)
+    db.execute(f"PRAGMA busy_timeout = {MIGRATION_WAIT_S * 1000:d}")
+    try:
+        migrate(db)
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000):d}")
+    if before and before < BLOBS_VERSION <= schema_version(db):
+        with suppress(sqlite3.OperationalError):
+            db.execute("VACUUM")
 
 
 def _create_private(path: Path) -> None:

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from gemtui.api.models import Interaction, Usage, parse_step
 from gemtui.core.assembler import InteractionState, StepState
 from gemtui.core.attachments import item_label
+from gemtui.core.blobs import BlobStore
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.safety import clean_terminal_text
 from gemtui.core.turn import Asked, Exchange, Outcome, Reply, StoredAt, Turn, TurnKind
@@ -161,8 +162,9 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def step_state_from_row(row: Any) -> StepState:
-    """A finished (or, after a crash, partial) step as the assembler would hold it."""
+def step_state_from_row(row: Any, blobs: BlobStore) -> StepState:
+    """A finished (or, after a crash, partial) step as the assembler would hold it, its media
+    back from ``blobs``."""
     return StepState(
         index=row["wire_index"],
         started_at=row["started_at"] or 0.0,
@@ -170,13 +172,13 @@ def step_state_from_row(row: Any) -> StepState:
         size=row["size"],
         done=bool(row["done"]),
         usage=Usage.model_validate_json(row["usage"]) if row["usage"] else None,
-        _model=parse_step(json.loads(row["json"])),
+        _model=parse_step(blobs.restore(json.loads(row["json"]))),
     )
 
 
-def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings) -> Turn:
+def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings, blobs: BlobStore) -> Turn:
     """The core :class:`Turn` of a ``turns`` row and its ``steps`` rows (in order), sent
-    with ``settings``.
+    with ``settings``; inline data comes back from ``blobs``.
 
     A turn whose stream never finished (the process died) reads back as ``interrupted``.
     """
@@ -188,15 +190,15 @@ def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings) -> Tur
     )
     state = InteractionState(interaction=interaction)
     for step_row in step_rows:
-        step = step_state_from_row(step_row)
+        step = step_state_from_row(step_row, blobs)
         state.steps.append(step)
         state._by_index[step.index] = step
     outcome = row["outcome"]
     if outcome in UNFINISHED_OUTCOMES or outcome not in _KNOWN_OUTCOMES:
         outcome = "interrupted"
     state.completed = outcome == "completed"
-    attachments = json.loads(row["attachments"])
-    results = json.loads(row["extra_input"])
+    attachments = blobs.restore(json.loads(row["attachments"]))
+    results = blobs.restore(json.loads(row["extra_input"]))
     prompt = row["prompt"]
     asked = Asked(
         prompt=prompt,
@@ -208,7 +210,7 @@ def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings) -> Tur
         stateful=settings.stateful,
     )
     if row["source"] is not None:
-        _captured(asked, row)
+        _captured(asked, row, blobs)
     reply = Reply(
         state=state,
         outcome=outcome,
@@ -225,7 +227,7 @@ def _kind(row: Any, only_results: bool) -> TurnKind:
     return "results" if only_results else "prompt"
 
 
-def _captured(asked: Asked, row: Any) -> None:
+def _captured(asked: Asked, row: Any, blobs: BlobStore) -> None:
     """Make ``asked`` the captured turn the row holds: its request and exchange."""
     try:
         request = json.loads(row["request"] or "{}")
@@ -233,7 +235,7 @@ def _captured(asked: Asked, row: Any) -> None:
     except ValueError:
         request, exchange = {}, {}
     asked.kind = "captured"
-    asked.request = request if isinstance(request, dict) else {}
+    asked.request = blobs.restore(request) if isinstance(request, dict) else {}
     asked.exchange = Exchange.from_json(exchange)
     asked.exchange.source = row["source"]
     asked.exchange.client = row["client"] or asked.exchange.client

@@ -27,12 +27,22 @@ Version 3 adds what a turn captured by the inspector proxy needs besides its ste
 from its user agent), ``request`` (the body as the program sent it: it cannot be rebuilt from
 settings as gemtui's own requests can) and ``exchange`` (method, path, status, sizes, duration
 as JSON). Own turns leave all four ``NULL``, so nothing grows for them.
+
+Version 4 keeps inline media out of the file: the base64 ``data`` of content items in
+``turns.attachments``, ``extra_input``, ``request`` and ``steps.json`` becomes a
+``gemtui_blob`` reference to a file under ``blobs/`` beside the database
+(:mod:`gemtui.core.blobs`); the migration moves what older versions stored inline.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from gemtui.core.blobs import BLOB_KEY, BlobStore, references
+from gemtui.core.store_records import dumps
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -142,8 +152,55 @@ def _v3(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+def _v4(db: sqlite3.Connection) -> None:
+    """Inline media out of the rows into blob files beside the database (:mod:`gemtui.core.blobs`).
+
+    No DDL: the same columns hold the same JSON with ``gemtui_blob`` references in place of
+    base64 ``data``. Each row's blobs are written before its row is rewritten, and all rows in the
+    one migration transaction, so an interruption leaves every row as it was (and at most some
+    orphan blobs, which :meth:`~gemtui.core.store.Store.collect_garbage` removes).
+    """
+    blobs = BlobStore.beside(_database_file(db))
+    for table, column in _MEDIA_COLUMNS:
+        ids = [
+            row[0] for row in db.execute(f"SELECT id FROM {table} WHERE {column} LIKE '%\"data\"%'")
+        ]
+        for row_id in ids:
+            text = db.execute(f"SELECT {column} FROM {table} WHERE id = ?", (row_id,)).fetchone()[0]
+            stowed = dumps(blobs.stow(json.loads(text)))
+            if stowed != text:
+                db.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", (stowed, row_id))
+
+
+#: The JSON columns whose content items may hold inline data.
+_MEDIA_COLUMNS = (
+    ("turns", "attachments"),
+    ("turns", "extra_input"),
+    ("turns", "request"),
+    ("steps", "json"),
+)
+
+
+def _database_file(db: sqlite3.Connection) -> Path:
+    """The file of ``db``'s main database (blobs live beside it)."""
+    for _seq, name, file in db.execute("PRAGMA database_list"):
+        if name == "main" and file:
+            return Path(file)
+    raise sqlite3.OperationalError("an in-memory history has no place for its blob files")
+
+
+def stored_blob_references(db: sqlite3.Connection) -> set[str]:
+    """Every blob digest a row of ``db`` refers to."""
+    texts = (
+        row[0]
+        for table, column in _MEDIA_COLUMNS
+        for row in db.execute(f"SELECT {column} FROM {table} WHERE {column} LIKE '%{BLOB_KEY}%'")
+    )
+    return references(texts)
+
+
 #: Every migration, oldest first; the schema version is the number that have run.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4)
 
 
 class SchemaTooNew(Exception):

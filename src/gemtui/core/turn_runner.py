@@ -42,6 +42,8 @@ from gemtui.api.models import (
 )
 from gemtui.api.timing import RequestTimings
 from gemtui.core.assembler import Change, apply
+from gemtui.core.attachments import MISSING_HINT, missing_message
+from gemtui.core.blobs import missing_files
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.compress import SUMMARY_LABEL, summary_request
 from gemtui.core.conversation import Conversation
@@ -393,6 +395,10 @@ class TurnRunner:
             )
 
     async def _create_stream(self, turn: Turn, recorder: TurnRecorder | None) -> None:
+        missing = missing_files(turn.asked.request)
+        if missing:
+            # A stateless history resent from the store whose attachment file was deleted.
+            raise GemtuiApiError(missing_message(missing), hint=MISSING_HINT)
         stream = self._client().stream(
             turn.asked.request, on_sent=lambda: self.sink.request_sent(turn)
         )
