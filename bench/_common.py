@@ -41,6 +41,16 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def median_time(action: Callable[[], object], runs: int = 7) -> float:
+    """Median wall seconds of ``action()`` over ``runs`` runs."""
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    return median(samples)
+
+
 def percentile(values: Sequence[float], fraction: float) -> float:
     """Nearest-rank percentile (no interpolation: a p95 of 20 samples is the 19th)."""
     if not values:

@@ -27,10 +27,9 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from _common import median, print_table
+from _common import median_time, print_table
 
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
@@ -75,15 +74,6 @@ def version_3_file(path: Path, turns: int, size: int) -> None:
     db.close()
 
 
-def timed(action: Callable[[], object], runs: int = 7) -> float:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - started)
-    return median(samples)
-
-
 def size_mb(paths: list[Path]) -> float:
     return sum(p.stat().st_size for p in paths if p.is_file()) / 1e6
 
@@ -104,13 +94,13 @@ def main() -> None:
         copy = Path(folder) / "backup.sqlite3"
         with Store(path) as store:
             figures = {
-                "open the store": timed(lambda: Store(path).close()),
-                "last screen (10 turns)": timed(lambda: store.load_turns(cid, limit=10)),
-                f"whole history ({args.turns} turns)": timed(
+                "open the store": median_time(lambda: Store(path).close()),
+                "last screen (10 turns)": median_time(lambda: store.load_turns(cid, limit=10)),
+                f"whole history ({args.turns} turns)": median_time(
                     lambda: store.load_turns(cid, limit=None)
                 ),
-                "search a prompt word": timed(lambda: store.search("picture")),
-                "copy the database": timed(lambda: shutil.copyfile(path, copy)),
+                "search a prompt word": median_time(lambda: store.search("picture")),
+                "copy the database": median_time(lambda: shutil.copyfile(path, copy)),
             }
         if version >= BLOBS_VERSION:
             old = Path(folder) / "old" / "history.sqlite3"

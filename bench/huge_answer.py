@@ -23,7 +23,7 @@ import asyncio
 import gc
 import time
 
-from _common import median, print_table, rss_mb, subprocess_emulator, verdict
+from _common import median, percentile, print_table, rss_mb, subprocess_emulator, verdict
 from textual.pilot import Pilot
 
 from gemtui.ui.app import Connection, GemtuiApp
@@ -31,11 +31,6 @@ from gemtui.ui.app import Connection, GemtuiApp
 SIZE = (120, 40)
 TICK = 0.01
 STEPS = 9
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 async def turn(pilot: Pilot, app: GemtuiApp, kb: float) -> tuple[list[float], float]:

@@ -7,9 +7,9 @@ upserted on its own (one transaction per step, as at ``step.stop``). Then times,
 several runs, on a fresh connection:
 
 * open: ``Store(path)`` (connect, pragmas, schema check);
-* last screen: ``load_conversation(cid, limit=50)`` (what the TUI shows at once);
+* last screen: ``ChatHistory.open(cid, batch=50)`` (what the TUI shows at once);
 * page back: ``load_turns(cid, before_ordinal=..., limit=50)`` (one scroll-up load);
-* resume stateless: ``load_conversation`` of the same turns saved as stateless (the whole
+* resume stateless: ``load_turns(cid, limit=None)`` of the same turns saved as stateless (the whole
   history is rebuilt, since it is resent);
 * search: a word in every answer, and a word in one prompt.
 
@@ -24,13 +24,13 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from _common import median, print_table, verdict
+from _common import median_time, print_table, verdict
 
 from gemtui.api.models import parse_step
 from gemtui.core.assembler import StepState
+from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
 from gemtui.core.turn import Asked, Turn
@@ -65,15 +65,6 @@ def build(store: Store, turns: int, stateful: bool) -> tuple[int, float]:
     return cid, spent / writes
 
 
-def timed(action: Callable[[], object], runs: int = 7) -> float:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - started)
-    return median(samples)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=500)
@@ -85,18 +76,18 @@ def main() -> None:
             stateless_id, _ = build(store, args.turns, stateful=False)
         size_mb = sum(p.stat().st_size for p in path.parent.glob("history.sqlite3*")) / 1e6
         with Store(path) as store:
-            before = store.load_conversation(stateful_id, limit=50).turns[0].ordinal
-            screen = timed(lambda: store.load_conversation(stateful_id))
+            before = store.load_turns(stateful_id, limit=50)[0].ordinal
+            screen = median_time(lambda: ChatHistory(store).open(stateful_id, batch=50))
             figures = {
                 "write one step (mean)": per_step,
-                "open the store": timed(lambda: Store(path).close()),
+                "open the store": median_time(lambda: Store(path).close()),
                 f"last screen of {args.turns} turns": screen,
-                "page back 50 turns": timed(lambda: store.load_turns(stateful_id, before)),
-                "resume stateless (whole history)": timed(
-                    lambda: store.load_conversation(stateless_id)
+                "page back 50 turns": median_time(lambda: store.load_turns(stateful_id, before)),
+                "resume stateless (whole history)": median_time(
+                    lambda: store.load_turns(stateless_id, limit=None)
                 ),
-                "search a common word": timed(lambda: store.search("markdown")),
-                "search a rare prompt": timed(lambda: store.search("question 250")),
+                "search a common word": median_time(lambda: store.search("markdown")),
+                "search a rare prompt": median_time(lambda: store.search("question 250")),
             }
         rows = [(name, f"{value * 1000:.2f} ms", "") for name, value in figures.items()]
         rows[2] = (*rows[2][:2], verdict(screen < 0.1))
