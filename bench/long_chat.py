@@ -10,8 +10,8 @@ The real app runs headless (`App.run_test`, 120x40) against an emulator in its o
   Also shown: a jump to the middle (lines never rendered before), a page-up step, and, as the
   baseline, a `pilot.pause()` with nothing to repaint.
 
-Budget (DESIGN.md section 9): RSS growth <= 150 MB at 200 turns, scroll step <= 50 ms and flat
-in the number of turns.
+Budget (issue 20, tighter than DESIGN.md section 9's 150 MB): RSS growth <= 60 MB at 200
+turns, scroll step <= 50 ms and flat in the number of turns.
 
 Then the same app on a history store holding long conversations (written straight into the store
 as ``bench/long_chat_store.py`` writes them: thought, search call and result, 2.5 KB answer):
@@ -280,7 +280,7 @@ def main() -> None:
     steps = [s["step"] for _, _, _, s in rows]
     flat = max(steps) <= 2 * min(steps) + 0.005
     print(
-        f"budget: RSS growth <= 150 MB at {rows[-1][0]} turns: {verdict(last_growth <= 150)}; "
+        f"budget: RSS growth <= 60 MB at {rows[-1][0]} turns: {verdict(last_growth <= 60)}; "
         f"scroll step <= 50 ms: {verdict(max(steps) <= 0.05)}; flat in turns: {verdict(flat)}"
     )
 
