@@ -10,7 +10,6 @@ the final full parse at the end of the step takes care of).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -19,13 +18,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
-
-#: Lines of a long open block that are frozen together (see :func:`open_block_pieces`).
-FROZEN_LINES = 48
-#: A fence's opening line: up to three spaces, then three or more backticks or tildes.
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
-#: A top-level list item's first line (its marker at the list's own indentation).
-_ITEM = re.compile(r"^( {0,3})(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 
 #: Core rules that work inside blocks. Splitting into blocks and finding code needs block
 #: tokens only, and linkify's scan alone takes seconds on a multi-megabyte paragraph.
@@ -59,67 +51,6 @@ def _cut(lines: list[str], bounds: list[int]) -> list[str]:
     """The non-blank blocks of ``lines`` between consecutive ``bounds``."""
     blocks = ("\n".join(lines[start:end]).rstrip() for start, end in pairwise(bounds))
     return [block for block in blocks if block.strip()]
-
-
-def _closes(fence: str, text: str) -> bool:
-    """Whether a line of ``text`` closes a code block opened by ``fence`` (CommonMark: the
-    same character, at least as many, nothing after but spaces)."""
-    return any(
-        line.strip().startswith(fence) and not line.strip().strip(fence[0])
-        for line in text.split("\n")
-        if len(line) - len(line.lstrip(" ")) <= 3
-    )
-
-
-def _open_fence(text: str) -> str | None:
-    """The fence of the code block ``text`` opens, if its first line opens one that no later
-    line closes."""
-    first, _, rest = text.partition("\n")
-    match = _FENCE.match(first)
-    if match is None or (match.group(1)[0] == "`" and "`" in match.group(2)):
-        return None  # not a fence (a backtick fence's info string has no backticks)
-    return None if _closes(match.group(1), rest) else match.group(1)
-
-
-def open_block_pieces(block: str) -> tuple[str, list[str]] | None:
-    """A long open block cut at stable line boundaries, so that its finished part is rendered
-    once and only the end again as it grows: ``(kind, pieces)``, each piece a Markdown source
-    of its own (``kind`` is ``"fence"`` or ``"list"``), or ``None`` when the block is short or
-    of another kind.
-
-    An open code fence is cut every :data:`FROZEN_LINES` complete lines; each piece is a fence
-    of its own (a renderer joins them without their inner padding). A list is cut between
-    top-level items once a piece has :data:`FROZEN_LINES` lines; an ordered list keeps its
-    numbering, since each piece starts with its own number. Only the last piece may change.
-    """
-    lines = block.split("\n")
-    if len(lines) <= FROZEN_LINES:
-        return None
-    fence = _FENCE.match(lines[0])
-    if fence is not None and _open_fence(block) is not None:
-        marker = fence.group(1)
-        body = lines[1:]
-        frozen = (len(body) - 1) // FROZEN_LINES * FROZEN_LINES  # the last line may grow
-        pieces = [
-            "\n".join([lines[0], *body[start : start + FROZEN_LINES], marker])
-            for start in range(0, frozen, FROZEN_LINES)
-        ]
-        return "fence", [*pieces, "\n".join([lines[0], *body[frozen:]])]
-    item = _ITEM.match(lines[0])
-    if item is None:
-        return None
-    indent = len(item.group(1))
-    starts = [
-        n for n, line in enumerate(lines) if (m := _ITEM.match(line)) and len(m.group(1)) == indent
-    ]
-    cuts = [0]
-    for start in starts[1:]:
-        if start - cuts[-1] >= FROZEN_LINES:
-            cuts.append(start)
-    if len(cuts) == 1:
-        return None
-    bounds = [*cuts, len(lines)]
-    return "list", ["\n".join(lines[a:b]).rstrip("\n") for a, b in pairwise(bounds)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +88,6 @@ class IncrementalBlocks:
     def __init__(self) -> None:
         self._tail = ""
         self._finished: list[str] = []
-        #: The fence of the code block the tail opens, while no line has closed it.
-        self._fence: str | None = None
 
     @property
     def finished(self) -> list[str]:
@@ -179,14 +108,8 @@ class IncrementalBlocks:
         """Add text; return the blocks this fragment finished (often none)."""
         if not fragment:
             return []
-        changed_from = self._tail.rfind("\n") + 1  # the line the fragment goes on from
         self._tail += fragment
-        if self._fence is not None and not _closes(self._fence, self._tail[changed_from:]):
-            # Inside an open code fence every line is code: no block can start before the
-            # fence closes, so the (growing) tail is not parsed again for every fragment.
-            return []
         starts = block_starts(self._tail)
-        self._fence = _open_fence(self._tail)
         if len(starts) < 2:
             return []
         lines = self._tail.split("\n")

@@ -31,13 +31,7 @@ from gemtui.api.models import (
     UnknownStep,
 )
 from gemtui.core.citations import Citation, Source, citations_of, marked_text, sources_of
-from gemtui.core.markdown_blocks import (
-    CodeBlock,
-    IncrementalBlocks,
-    code_blocks,
-    open_block_pieces,
-    split_blocks,
-)
+from gemtui.core.markdown_blocks import CodeBlock, IncrementalBlocks, code_blocks, split_blocks
 from gemtui.core.media import media_of
 from gemtui.core.run_errors import StepError, step_error
 from gemtui.core.safety import clean_terminal_text, safe_text
@@ -199,34 +193,6 @@ def plain_lines(text: str, width: int) -> list[Strip]:
     ]
 
 
-def _code_is_padded(width: int, ctx: RenderContext) -> bool:
-    """Whether a code block keeps a padding line above and below its code as drawn (with a
-    code theme of its own background; on the terminal's background they are trimmed)."""
-    key = (ctx.code_theme, width)
-    padded = _PADDED.get(key)
-    if padded is None:
-        probe = trim_blank(render_lines(markdown("```\nx\n```", ctx), width, ctx))
-        padded = _PADDED[key] = len(probe) == 3
-    return padded
-
-
-#: :func:`_code_is_padded` by (code theme, width).
-_PADDED: dict[tuple[str, int], bool] = {}
-
-
-def _joined(parts: list[list[Strip]], *, padded: bool) -> list[Strip]:
-    """The pieces of an open block as one: the pieces of a code fence lose the padding line
-    each has inside the join (the block has one on top and one at the bottom)."""
-    if not padded:
-        return [line for part in parts for line in part]
-    last = len(parts) - 1
-    return [
-        line
-        for number, part in enumerate(parts)
-        for line in part[(1 if number else 0) : (len(part) - 1 if number < last else None)]
-    ]
-
-
 def pack(lines: list[Strip]) -> PackedLines:
     return tuple((list(line), line.cell_length) for line in lines)
 
@@ -324,9 +290,6 @@ class AnswerItem(ChatItem):
             self.blocks.finished.extend(whole)
             self._shown, self._plain = [], []
         self.final = True
-        # The pieces an open block was drawn in are not needed once it is whole.
-        blocks = set(self.blocks.finished)
-        self._block_cache = {k: v for k, v in self._block_cache.items() if k[0] in blocks}
         self._pack_when_drawn()
         self.touch()
 
@@ -372,10 +335,9 @@ class AnswerItem(ChatItem):
     def _render_tail(self, tail: str, width: int, ctx: RenderContext) -> list[Strip]:
         """The open block, re-rendered at most as often as keeps it cheap.
 
-        A long open code fence or list is cut into pieces (:func:`open_block_pieces`): all but
-        the last are rendered once and kept, so a render costs about one piece however long
-        the block grows (a 700-line fence cost 170 ms a render before). Whatever the block,
-        the tail is re-rendered only once the time since its last render is TAIL_COST_FACTOR
+        One long block (a big code fence or list) costs more to render with every character,
+        so re-rendering it on every flush would be quadratic and would stall the event loop.
+        The tail is re-rendered only once the time since its last render is TAIL_COST_FACTOR
         times what that render cost: rendering then takes a bounded share of the time, and a
         small tail still updates on every flush.
         """
@@ -383,16 +345,7 @@ class AnswerItem(ChatItem):
         now = time.perf_counter()
         if key == self._tail_key and now - self._tail_at < self._tail_cost * TAIL_COST_FACTOR:
             return self._tail_lines
-        cut = None if self.schema is not None else open_block_pieces(tail)
-        if cut is None:
-            lines = trim_blank(render_lines(self._renderable(tail, ctx), width, ctx))
-        else:
-            kind, pieces = cut
-            *frozen, live = pieces
-            parts = [self._render_block(piece, width, ctx) for piece in frozen]
-            parts.append(trim_blank(render_lines(self._renderable(live, ctx), width, ctx)))
-            lines = _joined(parts, padded=kind == "fence" and _code_is_padded(width, ctx))
-        self._tail_lines = lines
+        self._tail_lines = trim_blank(render_lines(self._renderable(tail, ctx), width, ctx))
         self._tail_at = time.perf_counter()
         self._tail_cost = self._tail_at - now
         self._tail_key = key
