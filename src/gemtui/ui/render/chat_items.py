@@ -325,13 +325,19 @@ class AnswerItem(ChatItem):
         now = time.perf_counter()
         if key == self._tail_key and now - self._tail_at < self._tail_cost * TAIL_COST_FACTOR:
             return self._tail_lines
-        # A huge open fence or list lays out only what follows its frozen chunks.
-        lines = self._open.lines(self.blocks, width, ctx) if self.schema is None else []
+        # A huge open fence or list lays out only what follows its frozen chunks. Freezing is
+        # work done once per line, so only the rest counts in what a render costs.
+        lines: list[Strip] = []
+        start = now
+        if self.schema is None:
+            self._open.freeze(self.blocks, width, ctx)
+            start = time.perf_counter()
+            lines = self._open.lines(self.blocks, width, ctx)
         self._tail_lines = lines or trim_blank(
             render_lines(self._renderable(tail, ctx), width, ctx)
         )
         self._tail_at = time.perf_counter()
-        self._tail_cost = self._tail_at - now
+        self._tail_cost = self._tail_at - start
         self._tail_key = key
         return self._tail_lines
 

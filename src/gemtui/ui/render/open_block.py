@@ -20,8 +20,6 @@ render too:
 
 from __future__ import annotations
 
-import time
-
 from rich.syntax import Syntax
 from textual.strip import Strip
 
@@ -34,12 +32,10 @@ from gemtui.ui.render.lines import (
     trim_blank,
 )
 
-#: Lines of a fence, or items of a list, frozen at once: one chunk and the rest after the
-#: frozen ones are each about this long, which keeps one render of the block within a frame.
-FENCE_CHUNK_LINES = 12
-LIST_CHUNK_ITEMS = 8
-#: How long one render may go on freezing chunks (at least one is frozen when ready).
-FREEZE_SLICE = 0.006
+#: Lines of a fence, or items of a list, frozen at once: the rest after the frozen chunks,
+#: laid out on every render, is about this long.
+FENCE_CHUNK_LINES = 8
+LIST_CHUNK_ITEMS = 6
 
 
 def _tokens(lexer: object, code: str) -> list[tuple[object, str]]:
@@ -84,27 +80,35 @@ class OpenBlockView:
         #: A fence: the padding row above the code.
         self._top: Strip | None = None
 
-    def lines(self, blocks: IncrementalBlocks, width: int, ctx: RenderContext) -> list[Strip]:
-        """The open block's lines, freezing the next chunk of its settled pieces if one is
-        ready; ``[]`` when it has no settled pieces (it is then rendered whole)."""
+    def freeze(self, blocks: IncrementalBlocks, width: int, ctx: RenderContext) -> None:
+        """Render the settled pieces not frozen yet, a chunk at a time, and keep them.
+
+        All of them, however many arrived since the last render: each line is rendered once
+        this way, where left in the rest it would be rendered again on every render.
+        """
         kind, tail = blocks.open_kind, blocks.tail
         if not kind or len(tail) > MAX_RENDERED_BLOCK:
-            return []
+            return
         if width != self._width or not tail.startswith(self._source):
             self._clear(width)
         lines = tail.split("\n")
-        # Chunks are frozen while the slice lasts, so a fast stream's settled lines do not
-        # pile up in the rest, which is laid out again on every render.
-        until = time.perf_counter() + FREEZE_SLICE
-        while time.perf_counter() < until:
+        upto = -1
+        while self._upto != upto:
             upto = self._upto
             if kind == "fence":
                 self._freeze_fence(lines, blocks.settled, ctx)
             else:
                 self._freeze_items(lines, [*blocks.item_starts, blocks.settled], ctx)
-            if self._upto == upto:
-                break
-        return self._with_rest(lines, kind, ctx)
+
+    def lines(self, blocks: IncrementalBlocks, width: int, ctx: RenderContext) -> list[Strip]:
+        """The open block's lines: the frozen chunks (see :meth:`freeze`) and the rest laid
+        out now; ``[]`` when it has no settled pieces (it is then rendered whole)."""
+        kind, tail = blocks.open_kind, blocks.tail
+        if not kind or len(tail) > MAX_RENDERED_BLOCK:
+            return []
+        if width != self._width or not tail.startswith(self._source):
+            self._clear(width)
+        return self._with_rest(tail.split("\n"), kind, ctx)
 
     def closed(self, block: str, width: int, ctx: RenderContext) -> list[Strip] | None:
         """The lines of ``block``, now finished, from the chunks frozen while it was open;
