@@ -12,10 +12,12 @@ render too:
   alone);
 * a fence chunk is rendered as a fence of its own lines and its padding rows dropped. Its
   highlighting is what the whole block gets only if the lexer starts the chunk in the state
-  the whole text leaves it in (a docstring spanning the cut would not be), so a chunk is
-  frozen only once lexing it after the chunk before it gives the very tokens it gets alone,
-  and only up to a line that ends in a visible character (Rich strips the code's trailing
-  white space, which must not reach into a frozen chunk).
+  the whole text leaves it in (a docstring spanning the cut would not be), so a chunk ends
+  only where the settled lines after it get the very tokens after it as they get alone (the
+  lexer is back in its first state there; checked on the next chunk's worth of lines, not
+  proven for the whole text: the test compares with a one-shot render), and only at a line
+  that ends in a visible character (Rich strips the code's trailing white space, which must
+  not reach into a frozen chunk).
 """
 
 from __future__ import annotations
