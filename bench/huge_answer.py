@@ -8,7 +8,8 @@ checkout of the client against the same server).
   stays open until its last line, 256 characters every 20 ms (about 13 KB/s). Every render of
   the answer while it is open is timed; a *re-render* is one that laid the open block out
   again (the throttle hands back the last lines otherwise). Figures: median, p95 and max of a
-  re-render, and how many. Budget: a re-render within a frame (16 ms).
+  re-render, how many, and the render that draws the closed block. Budget: a re-render within
+  a frame (16 ms).
 * 1 MB answer (item 10): `!size 1024`, 256 characters every 4 ms (about 64 KB/s). Event-loop
   lag (a heartbeat task every 10 ms measuring its own lateness): p50, p95, max; budget p95 <=
   50 ms. RSS growth of this process over the turn (after a collection), against the answer's
@@ -67,9 +68,11 @@ async def ask(pilot: Pilot, app: GemtuiApp, prompt: str) -> None:
 
 
 @contextmanager
-def timed_renders() -> Iterator[list[float]]:
-    """Times every render of an answer that laid its open block out again."""
+def timed_renders() -> Iterator[tuple[list[float], list[float]]]:
+    """Times every render of an answer that laid its open block out again, and the first
+    render once it is final (the closed block drawn)."""
     costs: list[float] = []
+    closing: list[float] = []
     original = AnswerItem.render
 
     def render(self: AnswerItem, width, ctx):  # type: ignore[no-untyped-def]
@@ -78,22 +81,24 @@ def timed_renders() -> Iterator[list[float]]:
         lines = original(self, width, ctx)
         if not self.final and self._tail_lines is not before:
             costs.append(time.perf_counter() - start)
+        elif self.final and not closing:
+            closing.append(time.perf_counter() - start)
         return lines
 
     AnswerItem.render = render  # type: ignore[method-assign]
     try:
-        yield costs
+        yield costs, closing
     finally:
         AnswerItem.render = original  # type: ignore[method-assign]
 
 
-async def open_block(url: str, kind: str) -> list[float]:
+async def open_block(url: str, kind: str) -> tuple[list[float], list[float]]:
     app = app_on(url)
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, app, "!slow 0 warm up")
-        with timed_renders() as costs:
+        with timed_renders() as (costs, closing):
             await ask(pilot, app, f"!slow 20 !long {kind} 700 one block")
-    return costs
+    return costs, closing
 
 
 async def scroll_steps(pilot: Pilot, app: GemtuiApp) -> tuple[float, float]:
@@ -143,15 +148,16 @@ def ms(seconds: float) -> str:
 def report_blocks(url: str, runs: int) -> None:
     rows = []
     for kind in ("code", "list"):
-        costs = [cost for _ in range(runs) for cost in asyncio.run(open_block(url, kind))]
-        worst = max(costs, default=0.0)
+        results = [asyncio.run(open_block(url, kind)) for _ in range(runs)]
+        costs = [cost for result in results for cost in result[0]]
+        closing = [cost for result in results for cost in result[1]]
         rows.append(
             [f"!long {kind} 700", str(len(costs)), ms(median(costs)), ms(percentile(costs, 0.95)),
-             ms(worst), verdict(median(costs) <= FRAME)]
+             ms(max(costs, default=0.0)), ms(median(closing)), verdict(median(costs) <= FRAME)]
         )  # fmt: skip
     print_table(
         f"One huge open block, 256 chars / 20 ms, 120x40 headless, {runs} run(s)",
-        ["answer", "re-renders", "median ms", "p95 ms", "max ms", "median <= 16 ms"],
+        ["answer", "re-renders", "median ms", "p95 ms", "max ms", "closed ms", "median <= 16 ms"],
         rows,
     )
 
