@@ -149,3 +149,16 @@ def test_drop_after_closes_without_done(http):
         ) as r,
     ):
         r.read()
+
+
+@pytest.mark.parametrize(("kind", "opening"), [("code", "```python\n"), ("list", "- item 1:")])
+def test_long_directive_answers_one_huge_block(http, kind, opening):
+    text = assemble(events(_stream(http, f"!long {kind} 700 one block")))[-1]["content"][0]["text"]
+    assert text.startswith(opening)
+    assert len(text.splitlines()) == 700
+    # One block that stays open to the end: the fence closes on the very last line.
+    assert text.count("```") == (2 if kind == "code" else 0)
+
+
+def test_long_directive_needs_a_kind_and_a_count(http):
+    assert _post(http, "!long table 5").status_code == 400

@@ -45,6 +45,10 @@ number per message, anywhere in the text):
     Pause MS milliseconds between streamed deltas for this request.
 ``!size KB``
     Make the Markdown answer about KB kilobytes long.
+``!long code|list N``
+    The answer is one Markdown block of N lines: a Python code fence, or a bulleted list of
+    N items. It stays open (no closing fence, no block after it) until its last line, so a
+    client sees one huge open block streaming in (what costs a renderer most).
 ``!hops N``
     Foreground answers only: the answer arrives in N hops. Each hop but the last ends with
     status ``requires_continuation`` and a ``continuation_token``; the next hop is a create
@@ -77,7 +81,7 @@ from gemtui.emulator.errors import FAULT_ERRORS, invalid
 
 _DIRECTIVE = re.compile(
     r"!(?:(?P<flag>invalid-json|not-json)\b"
-    r"|(?P<name>fault|slow|size|hops|queued)\b"
+    r"|(?P<name>fault|slow|size|hops|queued|long)\b"
     r"[ \t]*(?P<arg>[A-Za-z0-9-]+(?:[ \t]+\d+(?:\.\d+)?)?)?)"
 )
 _STATUS = re.compile(r"(?P<status>\d{3})(?:x(?P<times>\d+))?")
@@ -106,6 +110,8 @@ class Directives:
     #: how the run ends short of an answer: "failed" or "budget_exceeded"
     end_status: str | None = None
     queued_ms: float | None = None
+    #: one huge block as the whole answer: ("code" or "list", its number of lines)
+    long_block: tuple[str, int] | None = None
 
 
 def parse(text: str) -> tuple[str, Directives]:
@@ -134,6 +140,14 @@ def _apply(match: re.Match[str], found: Directives) -> str:
             return " " + arg[1]
         return " "
     kind = arg[0] if arg else ""
+    if name == "long":
+        if kind not in ("code", "list") or len(arg) < 2:
+            raise invalid(
+                "Emulator directive '!long' needs code or list and a number of lines, "
+                "e.g. '!long code 700'."
+            )
+        found.long_block = (kind, max(1, int(_number(arg[1], "!long " + kind))))
+        return " "
     status = _STATUS.fullmatch(kind)
     if status and int(status["status"]) in FAULT_ERRORS:
         found.http_status = int(status["status"])

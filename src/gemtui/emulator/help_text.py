@@ -27,6 +27,7 @@ Directives in the last user message (removed before the answer echoes it):
   !queued MS             wait MS milliseconds with status queued first
   !slow MS               pause MS milliseconds between streamed deltas
   !size KB               a Markdown answer of about KB kilobytes
+  !long code|list N      one huge block of N lines (a code fence or a list), open to its end
   !hops N                the answer arrives in N continuation hops
                          (requires_continuation; also past --hop-kb)
   !invalid-json          structured output that breaks its schema

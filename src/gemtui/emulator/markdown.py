@@ -115,3 +115,26 @@ def _section(number: int, prompt: str) -> str:
             f"| {number + 1} | {topic} review | {number * 5 % 19} |\n"
         )
     return head + body
+
+
+def long_block(kind: str, lines: int) -> str:
+    """One Markdown block of ``lines`` lines: a Python fence ("code") or a bulleted list ("list").
+
+    Every line differs (numbers, a docstring now and then spanning lines) so a renderer can
+    neither cache one line for all nor get away with lexing each line on its own.
+    """
+    if kind == "list":
+        return "".join(
+            f"- item {n}: *observe* the **{_TOPICS[n % len(_TOPICS)]}** limit `{n * 7 % 31}`\n"
+            for n in range(1, lines + 1)
+        )
+    body: list[str] = []
+    n = 0
+    while len(body) < lines - 2:
+        n += 1
+        topic = _TOPICS[n % len(_TOPICS)]
+        if n % 10 == 1:
+            body += [f'"""Part {n}: {topic},', 'spread over two lines."""']
+        else:
+            body.append(f"{topic}_{n} = sum(v * {n} for v in range({n % 13}))  # {topic}")
+    return "```python\n" + "\n".join(body[: max(lines - 2, 0)]) + "\n```\n"

@@ -234,6 +234,8 @@ def _earlier(turn: Turn) -> str:
 
 
 def _markdown_answer(turn: Turn) -> dict[str, Any]:
+    if turn.directives.long_block is not None:
+        return _text_output(markdown.long_block(*turn.directives.long_block))
     size = turn.directives.size_kb if turn.directives.size_kb is not None else turn.answer_kb
     return _text_output(markdown.answer(turn.prompt, preface=_preface(turn), size_kb=size))
 

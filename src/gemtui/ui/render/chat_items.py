@@ -12,7 +12,7 @@ import json
 import time
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -40,16 +40,14 @@ from gemtui.core.tool_steps import describe
 from gemtui.core.turn import Turn
 from gemtui.ui.render.code_rows import code_details, code_summary, is_code_execution
 from gemtui.ui.render.image_lines import InlineImage
-from gemtui.ui.render.lines import RenderContext, render_lines, trim_blank
+from gemtui.ui.render.lines import RenderContext, markdown, render_lines, trim_blank
 from gemtui.ui.render.media_rows import MediaRow
+from gemtui.ui.render.open_block import OpenBlockView
 from gemtui.ui.render.structured_view import StructuredView
 
 #: Glyphs chosen from what a plain Linux console font has (CP437), so nothing essential is lost.
 GLYPH_COLLAPSED = "►"
 GLYPH_EXPANDED = "▼"
-#: Characters of one Markdown block that are rendered; the rest is kept (copy has it all) but
-#: not laid out: wrapping one multi-megabyte paragraph takes Rich many seconds.
-MAX_RENDERED_BLOCK = 200_000
 #: Longest answer whose block split is checked against a parse of the whole text at its end:
 #: the check is for rare late link definitions, and parsing a 1 MB report at once stalls the
 #: app for a second.
@@ -64,19 +62,6 @@ RENDER_SLICE = 0.008
 #: The gap between blocks: one shared object, so an unchanged line is the same object from one
 #: render to the next (the conversation pane repaints only from the first changed line).
 BLANK_LINE = Strip.blank(0)
-
-
-def markdown(source: str, ctx: RenderContext) -> RenderableType:
-    from rich.markdown import Markdown  # on first use: see gemtui.ui.render.warm_up
-
-    # hyperlinks=False: a link in model output must not become an OSC 8 escape sequence.
-    if len(source) <= MAX_RENDERED_BLOCK:
-        return Markdown(source, code_theme=ctx.code_theme, hyperlinks=False)
-    shown = Markdown(source[:MAX_RENDERED_BLOCK], code_theme=ctx.code_theme, hyperlinks=False)
-    rest = (len(source) - MAX_RENDERED_BLOCK) // 1024
-    note = Text(f"… {rest:,} KB more of this block not shown; y or Ctrl+Y copies it all.")
-    note.stylize(ctx.style("conversation--dim"))
-    return Group(shown, note)
 
 
 class ChatItem:
@@ -237,6 +222,7 @@ class AnswerItem(ChatItem):
         self._tail_lines: list[Strip] = []
         self._tail_at = 0.0
         self._tail_cost = 0.0
+        self._open = OpenBlockView()
         #: While the answer streams: the lines shown for each finished block so far (at
         #: ``_shown_width``) and which of them are plain stand-ins (see _finished_blocks).
         self._shown: list[list[Strip]] = []
@@ -308,7 +294,10 @@ class AnswerItem(ChatItem):
         cached = self._block_cache.get(key)
         if cached is not None:
             return cached if isinstance(cached, list) else unpack(cached)
-        strips = trim_blank(render_lines(self._renderable(block, ctx), width, ctx))
+        # A block that was a huge open one has its chunks drawn already (see open_block).
+        strips = self._open.closed(block, width, ctx) if self.schema is None else None
+        if strips is None:
+            strips = trim_blank(render_lines(self._renderable(block, ctx), width, ctx))
         self._block_cache[key] = pack(strips) if self.final and not self.pending else strips
         self._plain_cache.pop(key, None)
         return strips
@@ -336,18 +325,29 @@ class AnswerItem(ChatItem):
         """The open block, re-rendered at most as often as keeps it cheap.
 
         One long block (a big code fence or list) costs more to render with every character,
-        so re-rendering it on every flush would be quadratic and would stall the event loop.
-        The tail is re-rendered only once the time since its last render is TAIL_COST_FACTOR
-        times what that render cost: rendering then takes a bounded share of the time, and a
-        small tail still updates on every flush.
+        so re-rendering it on every flush would be quadratic and would stall the event loop:
+        a fence or a bulleted list freezes its settled pieces in chunks (OpenBlockView) and
+        lays out only the rest. Any tail is re-rendered only once the time since its last
+        render is TAIL_COST_FACTOR times what that render cost: rendering then takes a bounded
+        share of the time, and a small tail still updates on every flush.
         """
         key = (len(self.blocks.finished), width)
         now = time.perf_counter()
         if key == self._tail_key and now - self._tail_at < self._tail_cost * TAIL_COST_FACTOR:
             return self._tail_lines
-        self._tail_lines = trim_blank(render_lines(self._renderable(tail, ctx), width, ctx))
+        # A huge open fence or list lays out only what follows its frozen chunks. Freezing is
+        # work done once per line, so only the rest counts in what a render costs.
+        lines: list[Strip] = []
+        start = now
+        if self.schema is None:
+            self._open.freeze(self.blocks, width, ctx)
+            start = time.perf_counter()
+            lines = self._open.lines(self.blocks, width, ctx)
+        self._tail_lines = lines or trim_blank(
+            render_lines(self._renderable(tail, ctx), width, ctx)
+        )
         self._tail_at = time.perf_counter()
-        self._tail_cost = self._tail_at - now
+        self._tail_cost = self._tail_at - start
         self._tail_key = key
         return self._tail_lines
 

@@ -9,9 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rich.console import Console, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.style import Style
+from rich.text import Text
 from textual.strip import Strip
+
+#: Characters of one Markdown block that are rendered; the rest is kept (copy has it all) but
+#: not laid out: wrapping one multi-megabyte paragraph takes Rich many seconds.
+MAX_RENDERED_BLOCK = 200_000
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,19 @@ class RenderContext:
     console: Console
     code_theme: str
     style: Callable[[str], Style]
+
+
+def markdown(source: str, ctx: RenderContext) -> RenderableType:
+    from rich.markdown import Markdown  # on first use: see gemtui.ui.render.warm_up
+
+    # hyperlinks=False: a link in model output must not become an OSC 8 escape sequence.
+    if len(source) <= MAX_RENDERED_BLOCK:
+        return Markdown(source, code_theme=ctx.code_theme, hyperlinks=False)
+    shown = Markdown(source[:MAX_RENDERED_BLOCK], code_theme=ctx.code_theme, hyperlinks=False)
+    rest = (len(source) - MAX_RENDERED_BLOCK) // 1024
+    note = Text(f"… {rest:,} KB more of this block not shown; y or Ctrl+Y copies it all.")
+    note.stylize(ctx.style("conversation--dim"))
+    return Group(shown, note)
 
 
 def render_lines(renderable: RenderableType, width: int, ctx: RenderContext) -> list[Strip]:
@@ -34,11 +52,12 @@ def _is_blank(strip: Strip) -> bool:
     )
 
 
-def trim_blank(lines: list[Strip]) -> list[Strip]:
-    """Drop the empty lines Rich puts around some blocks; the pane sets its own spacing."""
-    start, end = 0, len(lines)
-    while start < end and _is_blank(lines[start]):
-        start += 1
-    while end > start and _is_blank(lines[end - 1]):
-        end -= 1
-    return lines[start:end]
+def trim_blank(lines: list[Strip], *, end: bool = True) -> list[Strip]:
+    """Drop the empty lines Rich puts around some blocks (``end=False``: only those before);
+    the pane sets its own spacing."""
+    first, last = 0, len(lines)
+    while first < last and _is_blank(lines[first]):
+        first += 1
+    while end and last > first and _is_blank(lines[last - 1]):
+        last -= 1
+    return lines[first:last]
