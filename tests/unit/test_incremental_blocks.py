@@ -50,3 +50,13 @@ def test_an_open_list_settles_every_item_but_the_last():
     assert blocks.item_starts == list(range(39))
     assert blocks.settled == 39  # the last item may still grow
     assert blocks.finished == []
+
+
+def test_inside_an_open_fence_no_block_starts_until_it_closes():
+    blocks = IncrementalBlocks()
+    blocks.feed("Intro.\n\n```\n")
+    for n in range(300):
+        assert blocks.feed(f"# not a heading {n}\n\n- nor a list\n") == []
+    assert blocks.feed("```\n\nAfter.\n") != []
+    assert blocks.finished[-1].startswith("```") and blocks.finished[-1].endswith("```")
+    assert blocks.tail == "After.\n"
