@@ -18,3 +18,4 @@ def warm_up() -> None:
     # The first code block loads its lexer and the theme (about 20 ms): Python's, the most
     # common, is loaded here.
     rich.syntax.Syntax("x = 1", "python").highlight("x = 1")
+    rich.syntax.Syntax("", "json").highlight("{}")  # the step detail's JSON
