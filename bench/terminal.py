@@ -109,7 +109,10 @@ def measure(
     )
     last, _ = tmux.wait_for(done, timeout=120, interval=0.005)
     cpu = cpu_seconds(pid) - cpu_before
-    peak = proc_status_kb(pid, "VmHWM") / 1024
+    try:
+        peak = proc_status_kb(pid, "VmHWM") / 1024
+    except KeyError:  # the raw client may exit at the stream's end before it is read
+        peak = float("nan")
     arrival = clock.arrival_after(start)
     tmux.kill()
     request = (arrival - start) if arrival is not None else float("nan")
