@@ -4,21 +4,13 @@ goes to the newest output."""
 
 from __future__ import annotations
 
-from support.chat_driver import finish, make_app, send
+from support.chat_driver import finish, make_app, send, until
 from textual import events
 from textual.pilot import Pilot
 
 from gemtui.ui.app import GemtuiApp
 
 LONG = "!slow 30 !size 3 tell me everything"
-
-
-async def until(pilot: Pilot, condition, what: str) -> None:
-    for _ in range(2000):
-        if condition():
-            return
-        await pilot.pause(0.005)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def at_bottom(app: GemtuiApp) -> bool:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from support.chat_driver import answers, notices, send
+from support.chat_driver import answers, notices, send, until
 from support.cli_env import FAKE_KEY
 from textual.pilot import Pilot
 
@@ -47,15 +47,6 @@ def make_app(emulator: RunningEmulator, tmp_path: Path, *tools: FunctionTool) ->
     connection = Connection(base_url=emulator.base_url, api_key=FAKE_KEY, demo=True)
     loaded = LoadedSettings(settings=settings, path=tmp_path / "config.toml")
     return GemtuiApp(connection, loaded=loaded)
-
-
-async def until(pilot: Pilot, condition, what: str) -> None:
-    """Let the app run until ``condition()`` holds (the loop hops between workers)."""
-    for _ in range(2000):
-        if condition():
-            return
-        await pilot.pause(0.005)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def dialog(pilot: Pilot) -> ApprovalScreen:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from support.chat_driver import finish, make_app, notifications, send
+from support.chat_driver import finish, make_app, notifications, send, until
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Footer
@@ -16,14 +16,6 @@ from gemtui.config import LoadedSettings, Settings
 from gemtui.core.tools import FunctionTool
 from gemtui.ui.app import GemtuiApp
 from gemtui.ui.screens.approval import ApprovalScreen
-
-
-async def until(pilot: Pilot, condition, what: str) -> None:
-    for _ in range(2000):
-        if condition():
-            return
-        await pilot.pause(0.005)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def streaming(pilot: Pilot) -> None:

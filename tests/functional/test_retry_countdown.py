@@ -8,20 +8,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from support.chat_driver import finish, make_app, send
-from textual.pilot import Pilot
+from support.chat_driver import finish, make_app, send, until
 
 from gemtui.core.conversation import ChatSettings
 from gemtui.ui.app import GemtuiApp
 from gemtui.ui.retry_countdown import retry_forms, retry_text
-
-
-async def until(pilot: Pilot, condition, what: str) -> None:
-    for _ in range(2000):
-        if condition():
-            return
-        await pilot.pause(0.005)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class HeldWaits:

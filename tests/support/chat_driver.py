@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from support.cli_env import FAKE_KEY
@@ -72,6 +73,15 @@ async def send(pilot: Pilot, prompt: str, *, wait: bool = True) -> None:
                 return
             await asyncio.sleep(0.005)
         raise AssertionError("the app did not start a turn for the Enter key")
+
+
+async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> None:
+    """Let the app run until ``condition()`` holds (the loop hops between workers)."""
+    for _ in range(2000):
+        if condition():
+            return
+        await pilot.pause(0.005)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def finish(pilot: Pilot) -> None:
