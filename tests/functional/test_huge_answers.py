@@ -4,8 +4,10 @@ the whole text at once; a 1 MB answer ends complete and scrollable."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from support.chat_driver import answers, finish, make_app, send
+from support.chat_driver import answers, finish, make_app, send, until
 
 from gemtui.ui.app import GemtuiApp
 from gemtui.ui.render.chat_items import AnswerItem
@@ -43,14 +45,14 @@ async def test_a_huge_open_block_ends_as_rendered_at_once(emulator_factory, kind
         assert not answer.final and answer.blocks.open_kind == kind.replace("code", "fence")
         await finish(pilot)
         assert answer.final and len(answer.blocks.finished) == 1
-        drawn = answer.render(content_width(app), app.view.render_context())
+        drawn = list(answer.render(content_width(app), app.view.render_context()))
         assert drawn == at_once(app, answer.source)
         assert len(drawn) >= 238  # the fence lines are not drawn
 
 
 @pytest.mark.parametrize("kind", ["code", "list"])
 async def test_frozen_chunks_of_an_open_block_are_not_rendered_again(emulator_factory, kind):
-    emulator = emulator_factory(delay_ms=3, chunk_chars=150)
+    emulator = emulator_factory(delay_ms=6, chunk_chars=150)
     app = make_app(emulator)
     async with app.run_test(size=SIZE) as pilot:
         answer = await streaming_answer(pilot, f"!long {kind} 400 one block", 80)
@@ -59,13 +61,13 @@ async def test_frozen_chunks_of_an_open_block_are_not_rendered_again(emulator_fa
         # is awaited here) a few renders freeze every settled piece.
         for _ in range(50):
             answer.settle()  # draw the open block now, not when its throttle next allows
-            before = answer.render(width, ctx)
+            before = list(answer.render(width, ctx))
         grown = answer.source.count("\n") + 60
         while answer.source.count("\n") < grown and not answer.final:
             await pilot.pause(0.01)
         assert not answer.final, "the stream ended before the block grew"
         answer.settle()
-        after = answer.render(width, ctx)
+        after = list(answer.render(width, ctx))
         assert len(after) > len(before)
         # The lines drawn before are the very same objects now, all but the last chunk's
         # worth (the open rest): frozen, not laid out again.
@@ -94,3 +96,33 @@ async def test_a_1_mb_answer_ends_complete_and_scrollable(emulator_factory):
         await pilot.pause()
         bottom = [view.render_line(y).text for y in range(view.size.height)]
         assert any(line.strip() for line in bottom)
+
+
+def screen(app: GemtuiApp) -> list[str]:
+    return [app.view.render_line(y).text for y in range(app.view.size.height)]
+
+
+async def test_a_long_answer_is_drawn_where_it_is_read_and_the_reader_keeps_their_place(
+    emulator_factory,
+):
+    emulator = emulator_factory(chunk_chars=4096)
+    app = make_app(emulator)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "!size 256 a long report")
+        (answer,) = answers(app)
+        layout = answer._layout
+        assert layout is not None
+        drawn = sum(layout.exact(n) for n in range(len(layout.heights)))
+        assert drawn < len(layout.heights) // 4  # what was on screen, not the whole report
+        view = app.view
+        view.scroll_to(y=view.max_scroll_y // 3, animate=False, immediate=True)
+        # Not drawn yet there: the Markdown shows plain at first. Put a heading at the top.
+        heading = next(y for y, line in enumerate(screen(app)) if line.strip().startswith("###"))
+        view.scroll_to(y=view.scroll_y + heading, animate=False, immediate=True)
+        top = screen(app)[0].strip()
+        assert re.match(r"### Section \d+:", top)
+        await pilot.pause(0.3)
+        await until(pilot, lambda: not answer.pending, "the blocks on screen drawn")
+        after = screen(app)
+        assert after[0].strip() == top.removeprefix("### ")  # drawn, and still at the top
+        assert not any(line.strip().startswith(("###", "```", "|---")) for line in after)

@@ -9,11 +9,12 @@ re-renders only its open last block (see :mod:`gemtui.core.markdown_blocks`).
 from __future__ import annotations
 
 import json
+import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import RenderableType
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
@@ -38,6 +39,7 @@ from gemtui.core.safety import clean_terminal_text, safe_text
 from gemtui.core.structured import check_structured
 from gemtui.core.tool_steps import describe
 from gemtui.core.turn import Turn
+from gemtui.ui.render.answer_lines import BLANK_LINE, AnswerLines, BlockLayout
 from gemtui.ui.render.code_rows import code_details, code_summary, is_code_execution
 from gemtui.ui.render.image_lines import InlineImage
 from gemtui.ui.render.lines import RenderContext, markdown, render_lines, trim_blank
@@ -49,19 +51,18 @@ from gemtui.ui.render.structured_view import StructuredView
 GLYPH_COLLAPSED = "►"
 GLYPH_EXPANDED = "▼"
 #: Longest answer whose block split is checked against a parse of the whole text at its end:
-#: the check is for rare late link definitions, and parsing a 1 MB report at once stalls the
-#: app for a second.
+#: the check is for late link definitions, and parsing a 1 MB report at once stalls the app
+#: for a second.
 FULL_SPLIT_CHARS = 200_000
+#: What a link reference definition can start with: only an answer that has one can have a
+#: block split that later text changed (a definition gives meaning to links above it).
+LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
 #: An open block is re-rendered only after this many times its last render cost has passed.
 TAIL_COST_FACTOR = 4.0
-#: How long one render of an answer may spend on Markdown blocks it has not rendered before,
-#: newest first (what a reader following the answer sees); the others show as plain text until
-#: a later render. A burst of a hundred blocks then paints at once instead of after a second
-#: of rendering, and the rest is drawn in slices while the app is idle.
+#: How long one render of an answer may spend on Markdown blocks it has not rendered before
+#: (see AnswerItem._laid_out_blocks); the others show as plain text until a later render. A
+#: burst of a hundred blocks then paints at once instead of after a second of rendering.
 RENDER_SLICE = 0.008
-#: The gap between blocks: one shared object, so an unchanged line is the same object from one
-#: render to the next (the conversation pane repaints only from the first changed line).
-BLANK_LINE = Strip.blank(0)
 
 
 class ChatItem:
@@ -89,7 +90,7 @@ class ChatItem:
         self.touch()
         return True
 
-    def render(self, width: int, ctx: RenderContext) -> list[Strip]:
+    def render(self, width: int, ctx: RenderContext) -> Sequence[Strip]:
         raise NotImplementedError
 
     def copy_text(self) -> str:
@@ -161,46 +162,16 @@ class ResultsSentItem(UserItem):
         return json.dumps(self.results, indent=2, ensure_ascii=False)
 
 
-#: Rendered lines of a block kept without their ``Strip`` wrappers: a ``Strip`` carries seven
-#: small caches (about fifteen objects a line), which made finished answers the largest share of
-#: what the garbage collector walks in a long chat.
-PackedLines = tuple[tuple[list[Segment], int], ...]
-
-
-def plain_lines(text: str, width: int) -> list[Strip]:
-    """``text`` as plain lines cut to ``width``: a stand-in for a block not rendered yet, as
-    tall as it will be, give or take (cheap: no Markdown, no wrapping at words)."""
-    width = max(width, 1)
-    return [
-        Strip([Segment(line[start : start + width])])
-        for line in text.splitlines()
-        for start in range(0, max(len(line), 1), width)
-    ]
-
-
-def pack(lines: list[Strip]) -> PackedLines:
-    return tuple((list(line), line.cell_length) for line in lines)
-
-
-def unpack(packed: PackedLines) -> list[Strip]:
-    return [Strip(segments, length) for segments, length in packed]
-
-
 class AnswerItem(ChatItem):
-    """A model_output step: Markdown that streams in, with finished blocks rendered once.
-
-    While streaming, finished blocks keep their ``Strip`` lines ready (the item is rendered on
-    every flush); once final, they are packed, since the pane's line cache holds the strips of
-    the items on screen and a final item is rendered again only when it scrolls back in.
+    """A model_output step: Markdown that streams in, its finished blocks laid out by a
+    :class:`BlockLayout` that keeps rendered lines only for the blocks seen lately (see
+    :mod:`gemtui.ui.render.answer_lines`).
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.blocks = IncrementalBlocks()
         self.source = ""
-        self._block_cache: dict[tuple[str, int], list[Strip] | PackedLines] = {}
-        #: Plain-text stand-ins of blocks not drawn yet, by (block, width).
-        self._plain_cache: dict[tuple[str, int], list[Strip]] = {}
         self.images: list[ImageContent] = []
         self.citations: list[Citation] = []
         self.final = False
@@ -223,11 +194,17 @@ class AnswerItem(ChatItem):
         self._tail_at = 0.0
         self._tail_cost = 0.0
         self._open = OpenBlockView()
-        #: While the answer streams: the lines shown for each finished block so far (at
-        #: ``_shown_width``) and which of them are plain stand-ins (see _finished_blocks).
-        self._shown: list[list[Strip]] = []
-        self._shown_width = 0
-        self._plain: list[int] = []
+        #: The finished blocks at the width last rendered, and how many of them that render saw.
+        self._layout: BlockLayout | None = None
+        self._seen = 0
+        #: The context of the last render: a block rendered again when it scrolls back into
+        #: view is drawn with it.
+        self._ctx: RenderContext | None = None
+
+    @property
+    def pending(self) -> bool:  # type: ignore[override]
+        """Blocks on screen are drawn plain (see BlockLayout)."""
+        return self._layout is not None and bool(self._layout.wanted)
 
     def feed(self, text: str) -> None:
         text = clean_terminal_text(text)
@@ -238,7 +215,7 @@ class AnswerItem(ChatItem):
     def finish(self, *steps: StepBase) -> None:
         """The answer's steps have stopped (more than one when it came in continuation hops):
         take their final content and check the block split once."""
-        shown = self.source
+        shown = fed = self.source
         outputs = [step for step in steps if isinstance(step, ModelOutputStep)]
         if outputs:
             contents = [item for step in outputs for item in step.content or []]
@@ -268,38 +245,28 @@ class AnswerItem(ChatItem):
                 check = check_structured(raw, self.schema)
                 self.structured = StructuredView(check, self.source)
         self.blocks.close()
-        whole = split_blocks(shown) if len(shown) <= FULL_SPLIT_CHARS else None
+        whole = None
+        if len(shown) <= FULL_SPLIT_CHARS and (shown != fed or LINK_DEFINITION.search(shown)):
+            whole = split_blocks(shown)
         if whole is not None and whole != self.blocks.finished:
-            # The incremental split disagreed with a full parse (rare: e.g. link definitions
-            # that arrived late); the full parse wins.
+            # The final text is not what streamed (citation markers, or text that came only
+            # with the step's end), or the incremental split disagreed with a full parse (a
+            # link definition that arrived late): the full parse wins.
             self.blocks = IncrementalBlocks()
             self.blocks.finished.extend(whole)
-            self._shown, self._plain = [], []
+            self._layout = None
         self.final = True
-        self._pack_when_drawn()
+        if self._layout is not None:
+            self._layout.pack_all()
         self.touch()
 
-    def _pack_when_drawn(self) -> None:
-        """A final answer drawn whole keeps its blocks' lines packed (fewer objects for the
-        collector); while blocks still wait to be drawn, each slice needs them ready."""
-        if self.final and not self.pending:
-            self._plain_cache.clear()
-            self._block_cache = {
-                key: pack(lines) if isinstance(lines, list) else lines
-                for key, lines in self._block_cache.items()
-            }
-
-    def _render_block(self, block: str, width: int, ctx: RenderContext) -> list[Strip]:
-        key = (block, width)
-        cached = self._block_cache.get(key)
-        if cached is not None:
-            return cached if isinstance(cached, list) else unpack(cached)
+    def _render_block(self, block: str, width: int) -> list[Strip]:
+        ctx = self._ctx
+        assert ctx is not None, "rendered before its first render()"
         # A block that was a huge open one has its chunks drawn already (see open_block).
         strips = self._open.closed(block, width, ctx) if self.schema is None else None
         if strips is None:
             strips = trim_blank(render_lines(self._renderable(block, ctx), width, ctx))
-        self._block_cache[key] = pack(strips) if self.final and not self.pending else strips
-        self._plain_cache.pop(key, None)
         return strips
 
     def _renderable(self, block: str, ctx: RenderContext) -> RenderableType:
@@ -318,7 +285,7 @@ class AnswerItem(ChatItem):
             self.final = False
             self.blocks = IncrementalBlocks()
             self.blocks.feed(self.source)
-            self._shown, self._plain = [], []
+            self._layout = None
             self.touch()
 
     def _render_tail(self, tail: str, width: int, ctx: RenderContext) -> list[Strip]:
@@ -351,84 +318,60 @@ class AnswerItem(ChatItem):
         self._tail_key = key
         return self._tail_lines
 
-    def _finished_blocks(self, width: int, ctx: RenderContext) -> list[list[Strip]]:
-        """The lines of each finished block: rendered when cached or while the slice lasts
-        (newest first), else plain text wrapped to the width.
+    def _laid_out_blocks(self, width: int, ctx: RenderContext) -> BlockLayout:
+        """The finished blocks at ``width``, the newest rendered as time allows.
 
-        While the answer streams (or its blocks are still being drawn) the lines shown so far
-        are kept, and a render looks only at the blocks that finished since the last one and
-        at those still shown plain: a 1 MB answer has about 10 000 blocks. A final answer
-        drawn whole keeps nothing here (its lines are packed in the block cache).
+        Each render gives RENDER_SLICE to blocks never rendered: first those shown plain on
+        screen, then, newest first, the blocks finished since the last render that the last
+        screenful holds (what a reader following the answer sees). The others keep their plain
+        height until they come into view: a 1 MB report is not rendered whole, only what is
+        read of it.
         """
-        blocks = self.blocks.finished
-        if width != self._shown_width or len(self._shown) > len(blocks):
-            self._shown, self._plain, self._shown_width = [], [], width
-        until = time.perf_counter() + RENDER_SLICE
-        start = len(self._shown)
-        self._shown.extend([] for _ in blocks[start:])
-        waiting = [*self._plain, *range(start, len(blocks))]
-        self._plain = []
-        for number in reversed(waiting):  # newest first: what a reader following sees
-            key = (blocks[number], width)
-            if key in self._block_cache or time.perf_counter() < until:
-                self._shown[number] = self._render_block(blocks[number], width, ctx)
-            else:
-                plain = self._plain_cache.get(key)
-                if plain is None:
-                    plain = self._plain_cache[key] = plain_lines(blocks[number], width)
-                self._shown[number] = plain
-                self._plain.append(number)
-        self._plain.reverse()
-        was_pending, self.pending = self.pending, bool(self._plain)
-        if was_pending and not self.pending:
-            self._pack_when_drawn()
-        shown = self._shown
-        if self.final and not self.pending:
-            self._shown = []
-        return shown
+        layout = self._layout
+        if layout is None or layout.width != width:
+            layout = self._layout = BlockLayout(
+                width, lambda block: self._render_block(block, width)
+            )
+            if self.final:
+                layout.pack_all()
+            self._seen = 0
+        layout.sync(self.blocks.finished)
+        count = len(layout.heights)
+        layout.fill(time.perf_counter() + RENDER_SLICE, range(self._seen, count), ctx.rows)
+        self._seen = count
+        return layout
 
-    def render(self, width: int, ctx: RenderContext) -> list[Strip]:
-        if any(w != width for _, w in self._block_cache):
-            self._block_cache = {k: v for k, v in self._block_cache.items() if k[1] == width}
-        blank = BLANK_LINE
-        lines: list[Strip] = []
+    def render(self, width: int, ctx: RenderContext) -> Sequence[Strip]:
+        self._ctx = ctx
         dim = ctx.style("conversation--dim")
         warning = ctx.style("conversation--warning")
-        leading = self.inline_images[: self.leading_images]
-        for image in leading:
-            if lines:
-                lines.append(blank)
-            lines.extend(image.lines(width, dim, warning))
-        lines.extend(self._media_lines(self.media_rows[: self.leading_media], width, ctx))
+        # Before the text: pictures (a gap between each), media rows, a structured view.
+        head: list[Strip] = []
+        for image in self.inline_images[: self.leading_images]:
+            if head:
+                head.append(BLANK_LINE)
+            head.extend(image.lines(width, dim, warning))
+        head.extend(self._media_lines(self.media_rows[: self.leading_media], width, ctx))
+        layout = None
+        # After the finished blocks, each part a gap apart.
+        parts: list[list[Strip]] = []
         if self.structured is not None:
-            lines.extend(self.structured.lines(width, ctx))
+            head.extend(self.structured.lines(width, ctx))
         else:
-            for block_lines in self._finished_blocks(width, ctx):
-                if lines:
-                    lines.append(blank)
-                lines.extend(block_lines)
+            layout = self._laid_out_blocks(width, ctx)
             tail = self.blocks.tail
             if tail.strip():
-                if lines:
-                    lines.append(blank)
-                lines.extend(self._render_tail(tail, width, ctx))
-        for image in self.inline_images[self.leading_images :]:
-            if lines:
-                lines.append(blank)
-            lines.extend(image.lines(width, dim, warning))
-        trailing = self.media_rows[self.leading_media :]
-        if trailing and lines:
-            lines.append(blank)
-        lines.extend(self._media_lines(trailing, width, ctx))
+                parts.append(self._render_tail(tail, width, ctx))
+        parts.extend(
+            image.lines(width, dim, warning) for image in self.inline_images[self.leading_images :]
+        )
+        parts.append(self._media_lines(self.media_rows[self.leading_media :], width, ctx))
         if self.error is not None:
-            if lines:
-                lines.append(blank)
             failed = f"× The model's output failed: {self.error.line()}"
-            lines.extend(
+            parts.append(
                 render_lines(safe_text(failed, ctx.style("conversation--error")), width, ctx)
             )
         if self.sources:
-            lines.append(blank)
             sources = Text("Sources", style=dim)
             for source in self.sources:
                 sources.append(f"\n[{source.number}] ")
@@ -437,10 +380,15 @@ class AnswerItem(ChatItem):
                     sources.append(f" · {clean_terminal_text(source.detail)}", dim)
                 if source.url and source.title:
                     sources.append(f"  {clean_terminal_text(source.url)}", dim)
-            lines.extend(render_lines(sources, width, ctx))
-        if not lines:
-            lines = render_lines(Text("…", style=ctx.style("conversation--dim")), width, ctx)
-        return lines
+            parts.append(render_lines(sources, width, ctx))
+        after: list[Strip] = []
+        for part in filter(None, parts):
+            if after:
+                after.append(BLANK_LINE)
+            after.extend(part)
+        if not head and not after and (layout is None or not layout.heights):
+            after = render_lines(Text("…", style=dim), width, ctx)
+        return AnswerLines(head, layout, after)
 
     def _media_lines(self, rows: list[MediaRow], width: int, ctx: RenderContext) -> list[Strip]:
         style, dim = ctx.style("conversation--tool"), ctx.style("conversation--dim")

@@ -26,6 +26,9 @@ class RenderContext:
     console: Console
     code_theme: str
     style: Callable[[str], Style]
+    #: How many lines the pane shows (0: unknown): new blocks beyond a screenful of the newest
+    #: need not be rendered before they are seen.
+    rows: int = 0
 
 
 def markdown(source: str, ctx: RenderContext) -> RenderableType:

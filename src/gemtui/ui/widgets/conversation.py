@@ -12,11 +12,13 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -26,6 +28,7 @@ from textual.timer import Timer
 if TYPE_CHECKING:
     from gemtui.ui.widgets.conversation_find import ConversationFinder, Match
 
+from gemtui.ui.render.answer_lines import AnswerLines
 from gemtui.ui.render.chat_items import ChatItem
 from gemtui.ui.render.lines import RenderContext
 from gemtui.ui.widgets.media_actions import open_selected, save_selected
@@ -39,6 +42,8 @@ FOLLOW_INTERVAL = 0.2
 #: long enough for the screen to be painted and keys handled in between.
 PENDING_PAUSE = 0.02
 GAP = 1
+#: Painted lines kept (see render_line): a few screens' worth.
+PAINTED_LINES = 400
 
 
 class ConversationView(ScrollView, can_focus=True):
@@ -127,7 +132,7 @@ class ConversationView(ScrollView, can_focus=True):
         self._heights: list[int] = []
         self._height_keys: list[tuple[int, int]] = []
         self._offsets: list[int] = []
-        self._lines: OrderedDict[int, tuple[tuple[int, int], list[Strip]]] = OrderedDict()
+        self._lines: OrderedDict[int, tuple[tuple[int, int], Sequence[Strip]]] = OrderedDict()
         self._content_width = 0
         self._unseen_lines = 0
         #: The code block copied last, as (item index, block index): the next copy moves on.
@@ -144,6 +149,11 @@ class ConversationView(ScrollView, can_focus=True):
         self._pending_timer: Timer | None = None
         #: The find bar's search (Ctrl+F), while it is open.
         self.finder: ConversationFinder | None = None
+        #: Painted lines by their line in the conversation, with what they were painted from
+        #: (see render_line).
+        self._painted: LRUCache[int, tuple[Strip, Style, bool, int, int, Strip]] = LRUCache(
+            PAINTED_LINES
+        )
 
     # ------------------------------------------------------------------ content
 
@@ -214,12 +224,13 @@ class ConversationView(ScrollView, can_focus=True):
             console=self.app.console,
             code_theme=self.code_theme,
             style=self._component_style,
+            rows=self.scrollable_content_region.height,
         )
 
     def _component_style(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)
 
-    def _item_lines(self, index: int) -> list[Strip]:
+    def _item_lines(self, index: int) -> Sequence[Strip]:
         item = self.items[index]
         key = (item.version, self._content_width)
         cached = self._lines.get(index)
@@ -239,10 +250,15 @@ class ConversationView(ScrollView, can_focus=True):
         if self._height_keys[index] != key:
             self._heights[index] = len(self._item_lines(index))
             self._height_keys[index] = key
-            if item.pending and item not in self._pending:
-                self._pending.append(item)
-                if self._pending_timer is None:
-                    self._pending_timer = self.set_timer(PENDING_PAUSE, self._draw_pending)
+            if item.pending:
+                self._draw_later(item)
+
+    def _draw_later(self, item: ChatItem) -> None:
+        """Draw properly soon what ``item`` drew roughly (see _draw_pending)."""
+        if item not in self._pending:
+            self._pending.append(item)
+            if self._pending_timer is None:
+                self._pending_timer = self.set_timer(PENDING_PAUSE, self._draw_pending)
 
     def _draw_pending(self) -> None:
         """Draw another slice of what items left drawn roughly (their render is given a new
@@ -265,6 +281,7 @@ class ConversationView(ScrollView, can_focus=True):
         old_total = self.virtual_size.height
         old_scroll = self.scroll_y
         before = self._lines.get(from_index) if from_index < len(self.items) else None
+        reading = None if self._follow or above else self._reading_at(from_index, before)
         del self._offsets[from_index:]
         position = self._offsets[-1] + self._heights[from_index - 1] + GAP if from_index else 0
         for index in range(from_index, len(self.items)):
@@ -274,6 +291,8 @@ class ConversationView(ScrollView, can_focus=True):
         total = max(position - GAP, 0)
         self._set_virtual_size(Size(self._content_width + GUTTER, total))
         grown = total - old_total
+        if reading is not None:
+            grown -= self._read_on(*reading)
         if above:
             self.scroll_to(y=self.scroll_y + grown, animate=False, immediate=True, force=True)
         elif self._follow:
@@ -286,8 +305,44 @@ class ConversationView(ScrollView, can_focus=True):
         else:
             self._refresh_below(from_index, before)
 
+    def _reading_at(
+        self, index: int, before: tuple[tuple[int, int], Sequence[Strip]] | None
+    ) -> tuple[int, tuple[int, int] | None, int] | None:
+        """Where the reader is, when item ``index`` (about to be laid out again) starts above
+        the top of the view: (item, the answer block and line at the top, or ``None``, lines
+        from the item's start or, when it ends above, from its end)."""
+        if index >= min(len(self._offsets), len(self.items)):
+            return None
+        top, offset = round(self.scroll_y), self._offsets[index]
+        if offset >= top:
+            return None
+        height = self._heights[index]
+        if offset + height <= top:
+            return index, None, top - offset - height
+        lines = before[1] if before is not None else None
+        anchor = lines.anchor(top - offset) if isinstance(lines, AnswerLines) else None
+        return (index, anchor, 0) if anchor is not None else None
+
+    def _read_on(self, index: int, anchor: tuple[int, int] | None, distance: int) -> int:
+        """Keep the line the reader was at (see _reading_at) at the top of the view after the
+        items above it changed height (an answer's blocks drawn properly while the reader is
+        further down); returns how far the view moved."""
+        offset = self._offsets[index]
+        if anchor is None:
+            target = offset + self._heights[index] + distance
+        else:
+            lines = self._lines.get(index)
+            line = lines[1].locate(anchor) if lines and isinstance(lines[1], AnswerLines) else None
+            if line is None:
+                return 0
+            target = offset + line
+        shift = target - round(self.scroll_y)
+        if shift:
+            self.scroll_to(y=self.scroll_y + shift, animate=False, immediate=True, force=True)
+        return shift
+
     def _refresh_below(
-        self, index: int, before: tuple[tuple[int, int], list[Strip]] | None
+        self, index: int, before: tuple[tuple[int, int], Sequence[Strip]] | None
     ) -> None:
         """Repaint only from the first line of item ``index`` that changed down to the bottom.
 
@@ -414,10 +469,25 @@ class ConversationView(ScrollView, can_focus=True):
         lines = self._item_lines(index)
         if inner >= len(lines):
             return Strip.blank(width, base)
+        line = lines[inner]
+        item = self.items[index]
+        if item.pending:  # the line may be a block's plain stand-in
+            self._draw_later(item)
         selected = index == self.selected
+        # A streaming answer scrolls the pane a few times a second, and a scroll repaints every
+        # line; a line whose content is the very same Strip as when it was painted at this
+        # place (unchanged lines are) is not styled, joined and cropped again.
+        painted = self._painted.get(line_y) if self.finder is None else None
+        if (
+            painted is not None
+            and painted[0] is line
+            and painted[1] == base
+            and painted[2:5] == (selected, scroll_x, width)
+        ):
+            return painted[5]
         gutter_style = self.get_component_rich_style("conversation--cursor") if selected else base
         gutter = Strip([Segment("▌ " if selected else "  ", gutter_style)], GUTTER)
-        content = lines[inner].apply_style(base)
+        content = line.apply_style(base)
         if self.finder is not None:
             styles = (
                 self.get_component_rich_style("conversation--match"),
@@ -425,7 +495,10 @@ class ConversationView(ScrollView, can_focus=True):
             )
             content = self.finder.highlight(index, inner, content, 0, styles)
         strip = Strip.join([gutter, content]).crop_extend(scroll_x, scroll_x + width, base)
-        return strip.apply_offsets(scroll_x, line_y)
+        strip = strip.apply_offsets(scroll_x, line_y)
+        if self.finder is None:
+            self._painted.set(line_y, (line, base, selected, scroll_x, width, strip))
+        return strip
 
     # ------------------------------------------------------------------ cursor
 
