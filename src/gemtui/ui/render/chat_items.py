@@ -73,6 +73,10 @@ class ChatItem:
 
     expandable = False
     pending = False
+    #: More of the item is still coming (its next update will render it again).
+    streaming = False
+    #: When the pane last rendered it (``time.monotonic()``).
+    rendered_at = 0.0
 
     def __init__(self) -> None:
         self.version = 0
@@ -200,6 +204,10 @@ class AnswerItem(ChatItem):
         #: The context of the last render: a block rendered again when it scrolls back into
         #: view is drawn with it.
         self._ctx: RenderContext | None = None
+
+    @property
+    def streaming(self) -> bool:  # type: ignore[override]
+        return not self.final
 
     @property
     def pending(self) -> bool:  # type: ignore[override]

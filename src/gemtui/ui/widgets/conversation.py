@@ -42,8 +42,11 @@ FOLLOW_INTERVAL = 0.2
 #: long enough for the screen to be painted and keys handled in between.
 PENDING_PAUSE = 0.02
 GAP = 1
+#: A streaming item rendered this recently gets no slice of drawing of its own (see
+#: _draw_pending): its next flush is due within the live turn's interval (50 ms).
+STREAMING_QUIET = 0.06
 #: Painted lines kept (see render_line): a few screens' worth.
-PAINTED_LINES = 400
+PAINTED_LINES = 200
 
 
 class ConversationView(ScrollView, can_focus=True):
@@ -146,6 +149,7 @@ class ConversationView(ScrollView, can_focus=True):
         self._base_style: Style | None = None
         #: Items whose last render left parts drawn roughly, and the timer that draws more.
         self._pending: list[ChatItem] = []
+
         self._pending_timer: Timer | None = None
         #: The find bar's search (Ctrl+F), while it is open.
         self.finder: ConversationFinder | None = None
@@ -238,6 +242,7 @@ class ConversationView(ScrollView, can_focus=True):
             self._lines.move_to_end(index)
             return cached[1]
         lines = item.render(self._content_width, self.render_context())
+        item.rendered_at = time.monotonic()
         self._lines[index] = (key, lines)
         self._lines.move_to_end(index)
         while len(self._lines) > LINE_CACHE_ITEMS:
@@ -262,15 +267,25 @@ class ConversationView(ScrollView, can_focus=True):
 
     def _draw_pending(self) -> None:
         """Draw another slice of what items left drawn roughly (their render is given a new
-        time slice); more slices follow until nothing is left."""
+        time slice); more slices follow until nothing is left.
+
+        An item still streaming that was rendered within STREAMING_QUIET is left to its next
+        flush, which renders what it drew roughly first: during a burst, a slice of its own
+        would only add a render and a repaint of the pane between two flushes.
+        """
         self._pending_timer = None
         items, self._pending = self._pending, []
         first = None
+        now = time.monotonic()
         for item in items:
             index = self._index_of(item)
-            if index is not None and item.pending:
-                item.touch()
-                first = index if first is None else min(first, index)
+            if index is None or not item.pending:
+                continue
+            if item.streaming and now - item.rendered_at < STREAMING_QUIET:
+                self._draw_later(item)
+                continue
+            item.touch()
+            first = index if first is None else min(first, index)
         if first is not None:
             self._relayout(from_index=first)
 
@@ -351,20 +366,19 @@ class ConversationView(ScrollView, can_focus=True):
         objects), so comparing by identity finds the first changed line for free.
         """
         offset = self._offsets[index] if index < len(self._offsets) else self.virtual_size.height
-        # Lines above the pane need no look: the scan starts at the item's first line on screen
-        # (a 1 MB answer has 40 000 lines, and this runs on every flush).
+        height = self.scrollable_content_region.height
+        # Only lines on screen need a look (a 1 MB answer has 40 000 lines, this runs on every
+        # flush, and reading a line of an answer may render its block).
         first = max(0, round(self.scroll_y) - offset)
+        last = round(self.scroll_y) + height - offset
         if before is not None and index < len(self.items):
             now = self._lines.get(index)
             if now is not None and before[0][1] == now[0][1]:
                 old_lines, new_lines = before[1], now[1]
-                while (
-                    first < min(len(old_lines), len(new_lines))
-                    and old_lines[first] is new_lines[first]
-                ):
+                last = min(last, len(old_lines), len(new_lines))
+                while first < last and old_lines[first] is new_lines[first]:
                     first += 1
         top = max(0, offset + first - round(self.scroll_y))
-        height = self.scrollable_content_region.height
         if top < height:
             self.refresh(Region(0, top, self.size.width, height - top))
 
