@@ -38,12 +38,13 @@ from gemtui.api.errors import (
     connection_error,
     error_from_response,
 )
-from gemtui.api.models import CreateInteractionParams, Interaction, build_schemas
+from gemtui.api.models import Interaction, WireModel, build_schemas
 from gemtui.api.sse import EventStream, ReceivedEvent, guarded_chunks
 from gemtui.api.timing import RequestTimings, RetryPolicy, Timeouts, TimingTrace
 
 if TYPE_CHECKING:
     from gemtui.api.model_info import ModelInfo
+    from gemtui.api.request_models import CreateInteractionParams
 
 __all__ = [
     "API_VERSIONS",
@@ -517,7 +518,7 @@ def _path(interaction_id: str) -> str:
 
 
 def _wire(params: CreateInteractionParams | dict[str, Any]) -> dict[str, Any]:
-    return params.to_wire() if isinstance(params, CreateInteractionParams) else dict(params)
+    return params.to_wire() if isinstance(params, WireModel) else dict(params)
 
 
 def _interaction(payload: Any) -> Interaction:
