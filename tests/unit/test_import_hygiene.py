@@ -147,7 +147,7 @@ def test_the_proxy_stays_out_of_version_and_ask() -> None:
 
 def test_the_tui_defers_what_only_an_answer_needs() -> None:
     """Start-up (issue 20, item 4): Markdown parsing and highlighting load after the first
-    frame (gemtui.ui.render.warm_up), and httpx's own command-line tool never."""
+    frame (gemtui.ui.render.warm_up), and so does the HTTP stack (GemtuiApp.client)."""
     probe = "import sys, gemtui.ui.launch; print(' '.join(n for n, m in sys.modules.items() if m))"
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
@@ -157,3 +157,6 @@ def test_the_tui_defers_what_only_an_answer_needs() -> None:
     assert "textual.app" in loaded  # the probe did import the TUI
     assert not loaded & {"markdown_it", "rich.markdown", "rich.syntax", "pygments", "httpx._main"}
     assert not loaded & {"starlette", "uvicorn"}
+    # The HTTP stack, and the models of a request's body, load after the first frame (the
+    # app's warm-up thread makes its client) or never.
+    assert not loaded & {"httpx", "httpcore", "gemtui.api.client", "gemtui.api.request_models"}
