@@ -28,6 +28,7 @@ import httpx
 from pydantic import ValidationError
 
 from gemtui import __version__
+from gemtui.api import tls
 from gemtui.api.base_url import InvalidBaseUrl, check_base_url, is_loopback
 from gemtui.api.errors import (
     REDACTED,
@@ -184,7 +185,7 @@ class InteractionsClient:
         if self._http_client is None:
             with self._http_lock:  # ``warm_up`` may be building it in its thread
                 if self._http_client is None:
-                    self._http_client = httpx.AsyncClient()
+                    self._http_client = httpx.AsyncClient(verify=tls.context())
         return self._http_client
 
     def warm_up(self) -> None:
