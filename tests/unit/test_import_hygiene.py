@@ -160,3 +160,18 @@ def test_the_tui_defers_what_only_an_answer_needs() -> None:
     # The HTTP stack, and the models of a request's body, load after the first frame (the
     # app's warm-up thread makes its client) or never.
     assert not loaded & {"httpx", "httpcore", "gemtui.api.client", "gemtui.api.request_models"}
+
+
+def test_wire_and_tool_models_build_their_validators_on_first_use() -> None:
+    """Start-up (issue 20): importing the models creates classes only; validators are built
+    when something is parsed (``defer_build``). ``gemtui ask`` without a config file never
+    validates a function tool, so it never pays for that one."""
+    probe = (
+        "import gemtui.api.models as m, gemtui.core.tools as t; "
+        "print(t.FunctionTool.__pydantic_complete__, m.Interaction.__pydantic_complete__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]
