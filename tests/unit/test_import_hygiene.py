@@ -120,11 +120,9 @@ def test_history_and_export_load_neither_textual_nor_the_http_stack() -> None:
         assert not packages & {"textual", "httpx", "rich", "markdown_it"}, argv
 
 
-def test_the_proxy_stays_out_of_version_and_ask() -> None:
-    """The inspector's proxy (and the server stack under it) loads only for its commands."""
-    _printed, packages = imported_by("--version")
-    assert not packages & {"starlette", "uvicorn"}
-    # An endpoint where nothing listens: ask fails at once (exit 1), after its start-up.
+def modules_of_a_failed_ask() -> set[str]:
+    """The modules ``gemtui ask "hi"`` imports, asked of an endpoint where nothing listens: it
+    fails at once (exit 1), after its whole start-up."""
     result = subprocess.run(
         [
             sys.executable,
@@ -138,11 +136,27 @@ def test_the_proxy_stays_out_of_version_and_ask() -> None:
         env={**os.environ, "GEMINI_API_KEY": "k"},
     )
     assert result.returncode == 1, result.stderr
-    modules = set(result.stdout.split("MODULES", 1)[1].split())
+    return set(result.stdout.split("MODULES", 1)[1].split())
+
+
+def test_the_proxy_stays_out_of_version_and_ask() -> None:
+    """The inspector's proxy (and the server stack under it) loads only for its commands."""
+    _printed, packages = imported_by("--version")
+    assert not packages & {"starlette", "uvicorn"}
+    modules = modules_of_a_failed_ask()
     assert "gemtui.api.client" in modules
     assert not {m for m in modules if m.startswith(("gemtui.proxy", "starlette", "uvicorn"))}
     # No config file, so no function tools: the settings model is not loaded (issue 20).
     assert "gemtui.config" not in modules and "pydantic_settings" not in modules
+
+
+def test_ask_loads_neither_the_files_api_nor_the_request_models() -> None:
+    """Start-up (issue 20): a question without attachments sends a plain dict, so the Files
+    API client, the resource models and the models of a request's body never load."""
+    modules = modules_of_a_failed_ask()
+    assert "gemtui.api.models" in modules  # the probe did get as far as the request
+    assert not modules & {"gemtui.api.files", "gemtui.api.resource_models"}
+    assert "gemtui.api.request_models" not in modules
 
 
 def test_the_tui_defers_what_only_an_answer_needs() -> None:
