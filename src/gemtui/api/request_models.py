@@ -2,7 +2,7 @@
 response formats, agent configs, generation config and the whole :class:`CreateInteractionParams`.
 
 Apart from :mod:`gemtui.api.models` because no client start-up path needs them: gemtui builds
-its requests as plain dicts, and a model class costs about a millisecond to create, so these 26
+its requests as plain dicts, and a model class costs about a millisecond to create, so these 24
 stay off ``gemtui ask``'s path to its first byte and the TUI's to its first frame. The emulator
 and the tests validate requests with them.
 """
