@@ -88,10 +88,6 @@ _LINE_IN_TOML_ERROR = re.compile(r"at line (\d+)")
 DEFAULT_THEME = "textual-dark"
 
 
-#: The theme used unless the user picks one (16-colour terminals get "ansi-dark" instead).
-DEFAULT_THEME = "textual-dark"
-
-
 class _Section(BaseModel):
     """A table of the config file: unknown keys are reported, not silently ignored."""
 

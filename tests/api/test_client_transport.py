@@ -37,7 +37,8 @@ from gemtui.api.errors import (
     StreamInterrupted,
     UnexpectedResponseError,
 )
-from gemtui.api.models import CreateInteractionParams, Interaction
+from gemtui.api.models import Interaction
+from gemtui.api.request_models import CreateInteractionParams
 
 PARAMS = {"model": "gemini-3.6-flash", "input": "Hi"}
 INTERACTION = {"id": INTERACTION_ID, "object": "interaction", "status": "completed", "steps": []}

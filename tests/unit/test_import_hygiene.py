@@ -120,11 +120,9 @@ def test_history_and_export_load_neither_textual_nor_the_http_stack() -> None:
         assert not packages & {"textual", "httpx", "rich", "markdown_it"}, argv
 
 
-def test_the_proxy_stays_out_of_version_and_ask() -> None:
-    """The inspector's proxy (and the server stack under it) loads only for its commands."""
-    _printed, packages = imported_by("--version")
-    assert not packages & {"starlette", "uvicorn"}
-    # An endpoint where nothing listens: ask fails at once (exit 1), after its start-up.
+def modules_of_a_failed_ask() -> set[str]:
+    """The modules ``gemtui ask "hi"`` imports, asked of an endpoint where nothing listens: it
+    fails at once (exit 1), after its whole start-up."""
     result = subprocess.run(
         [
             sys.executable,
@@ -138,16 +136,32 @@ def test_the_proxy_stays_out_of_version_and_ask() -> None:
         env={**os.environ, "GEMINI_API_KEY": "k"},
     )
     assert result.returncode == 1, result.stderr
-    modules = set(result.stdout.split("MODULES", 1)[1].split())
+    return set(result.stdout.split("MODULES", 1)[1].split())
+
+
+def test_the_proxy_stays_out_of_version_and_ask() -> None:
+    """The inspector's proxy (and the server stack under it) loads only for its commands."""
+    _printed, packages = imported_by("--version")
+    assert not packages & {"starlette", "uvicorn"}
+    modules = modules_of_a_failed_ask()
     assert "gemtui.api.client" in modules
     assert not {m for m in modules if m.startswith(("gemtui.proxy", "starlette", "uvicorn"))}
     # No config file, so no function tools: the settings model is not loaded (issue 20).
     assert "gemtui.config" not in modules and "pydantic_settings" not in modules
 
 
+def test_ask_loads_neither_the_files_api_nor_the_request_models() -> None:
+    """Start-up (issue 20): a question without attachments sends a plain dict, so the Files
+    API client, the resource models and the models of a request's body never load."""
+    modules = modules_of_a_failed_ask()
+    assert "gemtui.api.models" in modules  # the probe did get as far as the request
+    assert not modules & {"gemtui.api.files", "gemtui.api.resource_models"}
+    assert "gemtui.api.request_models" not in modules
+
+
 def test_the_tui_defers_what_only_an_answer_needs() -> None:
     """Start-up (issue 20, item 4): Markdown parsing and highlighting load after the first
-    frame (gemtui.ui.render.warm_up), and httpx's own command-line tool never."""
+    frame (gemtui.ui.render.warm_up), and so does the HTTP stack (GemtuiApp.client)."""
     probe = "import sys, gemtui.ui.launch; print(' '.join(n for n, m in sys.modules.items() if m))"
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
@@ -157,3 +171,21 @@ def test_the_tui_defers_what_only_an_answer_needs() -> None:
     assert "textual.app" in loaded  # the probe did import the TUI
     assert not loaded & {"markdown_it", "rich.markdown", "rich.syntax", "pygments", "httpx._main"}
     assert not loaded & {"starlette", "uvicorn"}
+    # The HTTP stack, and the models of a request's body, load after the first frame (the
+    # app's warm-up thread makes its client) or never.
+    assert not loaded & {"httpx", "httpcore", "gemtui.api.client", "gemtui.api.request_models"}
+
+
+def test_wire_and_tool_models_build_their_validators_on_first_use() -> None:
+    """Start-up (issue 20): importing the models creates classes only; validators are built
+    when something is parsed (``defer_build``). ``gemtui ask`` without a config file never
+    validates a function tool, so it never pays for that one."""
+    probe = (
+        "import gemtui.api.models as m, gemtui.core.tools as t; "
+        "print(t.FunctionTool.__pydantic_complete__, m.Interaction.__pydantic_complete__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]

@@ -19,9 +19,7 @@ from gemtui.api.models import (
     DELTA_TYPES,
     EVENT_TYPES,
     STEP_TYPES,
-    TOOL_TYPES,
     Annotation,
-    CreateInteractionParams,
     ErrorBody,
     ErrorEvent,
     EventBase,
@@ -38,11 +36,11 @@ from gemtui.api.models import (
     UnknownContent,
     UnknownEvent,
     UnknownStep,
-    UnknownTool,
     parse_content,
     parse_event,
     parse_step,
 )
+from gemtui.api.request_models import TOOL_TYPES, CreateInteractionParams, UnknownTool
 
 # --------------------------------------------------------------------------- §3.1 interactions
 
@@ -725,7 +723,7 @@ QUICKSTART_HISTORY = [
 
 
 def test_string_content_is_one_text_item_and_goes_back_as_a_list():
-    from gemtui.api.models import CreateInteractionParams, ModelOutputStep, UserInputStep
+    from gemtui.api.models import ModelOutputStep, UserInputStep
 
     steps = [parse_step(step) for step in QUICKSTART_HISTORY]
     assert [type(step) for step in steps] == [UserInputStep, ModelOutputStep, UserInputStep]

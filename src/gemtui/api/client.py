@@ -28,6 +28,7 @@ import httpx
 from pydantic import ValidationError
 
 from gemtui import __version__
+from gemtui.api import tls
 from gemtui.api.base_url import InvalidBaseUrl, check_base_url, is_loopback
 from gemtui.api.errors import (
     REDACTED,
@@ -38,12 +39,13 @@ from gemtui.api.errors import (
     connection_error,
     error_from_response,
 )
-from gemtui.api.models import CreateInteractionParams, Interaction, build_schemas
+from gemtui.api.models import Interaction, WireModel, build_schemas
 from gemtui.api.sse import EventStream, ReceivedEvent, guarded_chunks
 from gemtui.api.timing import RequestTimings, RetryPolicy, Timeouts, TimingTrace
 
 if TYPE_CHECKING:
     from gemtui.api.model_info import ModelInfo
+    from gemtui.api.request_models import CreateInteractionParams
 
 __all__ = [
     "API_VERSIONS",
@@ -183,7 +185,7 @@ class InteractionsClient:
         if self._http_client is None:
             with self._http_lock:  # ``warm_up`` may be building it in its thread
                 if self._http_client is None:
-                    self._http_client = httpx.AsyncClient()
+                    self._http_client = httpx.AsyncClient(verify=tls.context())
         return self._http_client
 
     def warm_up(self) -> None:
@@ -517,7 +519,7 @@ def _path(interaction_id: str) -> str:
 
 
 def _wire(params: CreateInteractionParams | dict[str, Any]) -> dict[str, Any]:
-    return params.to_wire() if isinstance(params, CreateInteractionParams) else dict(params)
+    return params.to_wire() if isinstance(params, WireModel) else dict(params)
 
 
 def _interaction(payload: Any) -> Interaction:

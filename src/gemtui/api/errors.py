@@ -30,8 +30,6 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
 
-import httpx
-
 #: The hint for every "no key / wrong key" answer.
 KEY_HINT = (
     "Set GEMINI_API_KEY (or GOOGLE_API_KEY), or run `gemtui --demo` to use the offline emulator."
@@ -406,6 +404,10 @@ def connection_error(
     if connecting:
         kind = _connection_kind(cause)
     else:
+        # Not imported at the top: the TUI loads these classes before its first frame and
+        # the HTTP stack only after it (whoever caught ``exc`` has loaded httpx already).
+        import httpx
+
         dropped = httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError
         kind = "dropped" if isinstance(exc, dropped) else "other"
     detail = one_line(str(exc))

@@ -21,11 +21,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from gemtui.api.client import InteractionsClient
 from gemtui.api.models import RUNNING_STATUSES, Interaction
 from gemtui.core.turn import Turn
+
+if TYPE_CHECKING:  # the client's module loads httpx: not needed to import this one
+    from gemtui.api.client import InteractionsClient
 
 __all__ = ["Job", "JobBoard", "JobChange", "PollPolicy", "poll_until_settled"]
 

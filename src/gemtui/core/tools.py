@@ -52,7 +52,8 @@ _READ_CHUNK = 65536
 class FunctionTool(BaseModel):
     """One ``[[functions]]`` entry of the config file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: built when a config file declares functions, not at every start.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""

@@ -29,9 +29,8 @@ import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from gemtui.api.client import EventStream, InteractionsClient
 from gemtui.api.errors import ApiStatusError, GemtuiApiError, StreamInterrupted
 from gemtui.api.models import (
     RUNNING_STATUSES,
@@ -56,6 +55,9 @@ from gemtui.core.store_recorder import TurnRecorder
 from gemtui.core.tools import FunctionTool, ToolCall, answer_call, denied_result, pending_calls
 from gemtui.core.turn import Asked, Turn
 from gemtui.core.usage import merge_usages
+
+if TYPE_CHECKING:  # the client's module loads httpx: not needed to import this one
+    from gemtui.api.client import EventStream, InteractionsClient
 
 __all__ = ["MAX_TOOL_ROUNDS", "Approver", "Notice", "TurnRunner", "TurnSink"]
 

@@ -31,7 +31,7 @@ from urllib.parse import unquote, urlsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from gemtui.api.models import (
+from gemtui.api.request_models import (
     AntigravityAgentConfig,
     CodeMenderAgentConfig,
     DeepResearchAgentConfig,

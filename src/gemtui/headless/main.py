@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from gemtui.api import tls
 from gemtui.headless import exits
 from gemtui.headless.endpoint import NoEndpoint, headless_endpoint
 from gemtui.headless.exits import UsageError
@@ -68,6 +69,7 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
             default = state_file(demo=args.demo)
             request.previous_id = args.continue_id or _last_id("--continue", default)
             request.previous_id_given = bool(args.continue_id)
+    tls.prepare()  # the certificates load beside the imports below (see gemtui.api.tls)
     import asyncio
 
     try:

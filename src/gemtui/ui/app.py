@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,6 @@ from textual.widget import AwaitMount
 from textual.widgets import Footer, Input, TextArea
 from textual.worker import Worker
 
-from gemtui.api.client import InteractionsClient
 from gemtui.api.errors import GemtuiApiError
 from gemtui.config import (
     DEFAULT_THEME,
@@ -79,6 +79,7 @@ from gemtui.ui.widgets.step_detail import StepDetail
 from gemtui.ui.widgets.timeline import StepTimeline
 
 if TYPE_CHECKING:  # the dialogs are imported when first opened: they cost start-up time
+    from gemtui.api.client import InteractionsClient
     from gemtui.ui.chat.compare_pick import ComparePick
     from gemtui.ui.screens.compare import CompareScreen
     from gemtui.ui.screens.history_list import ConversationListScreen
@@ -278,7 +279,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         self.user_settings = loaded.settings if loaded else Settings.model_validate({})
         #: The status bar's countdown while a request waits to be sent again (from mount on).
         self.retry_countdown: RetryCountdown | None = None
-        self.client = self._make_client()
+        self._client: InteractionsClient | None = None
+        self._client_lock = threading.Lock()  # made by the warm-up thread or on first use
         self.chat = ChatController(
             settings=settings or self.user_settings.to_chat_settings(),
             client=lambda: self.client,
@@ -310,7 +312,24 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         #: Where each screen's focus was, to give it back when a dialog above it closes.
         self._focus_memory = FocusMemory()
 
+    @property
+    def client(self) -> InteractionsClient:
+        """The API client, made on first use. Its module loads the HTTP stack (httpx: about a
+        fifth of the start-up), which the first frame need not wait for: the warm-up thread
+        makes the client right after it (``_warm_up_client``)."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = self._make_client()
+            return self._client
+
+    @client.setter
+    def client(self, client: InteractionsClient) -> None:
+        with self._client_lock:
+            self._client = client
+
     def _make_client(self) -> InteractionsClient:
+        from gemtui.api.client import InteractionsClient
+
         network = self.user_settings.network
         return InteractionsClient(
             api_key=self.connection.api_key,
@@ -487,12 +506,12 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         self.call_after_refresh(self._warm_up_client)
 
     def _warm_up_client(self) -> None:
-        """Build the HTTP client beside the UI, after the first frame: the first request then
-        leaves as soon as Enter is pressed."""
-        client = self.client
+        """Make and build the HTTP client beside the UI, after the first frame: the first
+        request then leaves as soon as Enter is pressed."""
         start_server = self.connection.start_server
 
         def warm_up() -> None:
+            client = self.client
             if start_server is not None:
                 start_server()
             client.warm_up()
@@ -526,7 +545,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
     async def on_unmount(self) -> None:
         ChatPanes.release()
         await self.chat.jobs.close()
-        await self.client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     # ------------------------------------------------------------------ running turns
 

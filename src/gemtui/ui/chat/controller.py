@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from gemtui.api.client import InteractionsClient
 from gemtui.api.errors import ApiStatusError, GemtuiApiError
 from gemtui.core.chat_history import ChatHistory, OpenedChat
 from gemtui.core.compress import is_chain_root
@@ -27,6 +26,9 @@ from gemtui.core.tools import FunctionTool
 from gemtui.core.turn import Asked, Turn
 from gemtui.core.turn_runner import Approver, Notice, TurnRunner
 from gemtui.ui.chat.live_turn import LiveTurn
+
+if TYPE_CHECKING:  # the client's module loads httpx: not needed to import this one
+    from gemtui.api.client import InteractionsClient
 
 #: Turns read per batch, when a stored chat opens and each time the reader nears the top.
 HISTORY_BATCH = 10

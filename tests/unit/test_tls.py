@@ -1,0 +1,34 @@
+"""The TLS context made ahead of time (gemtui.api.tls) is the one httpx would make itself."""
+
+from __future__ import annotations
+
+import ssl
+
+import pytest
+
+from gemtui.api import tls
+
+
+@pytest.fixture(autouse=True)
+def _nothing_prepared(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tls, "_prepared", None)
+
+
+def test_a_prepared_context_is_made_once_and_verifies() -> None:
+    tls.prepare()
+    tls.prepare()  # a second call starts nothing new
+    context = tls.context()
+    assert context is tls.context()
+    assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] > 0  # the CA certificates are loaded
+
+
+def test_without_prepare_each_client_gets_a_new_context() -> None:
+    assert tls.context() is not tls.context()
+
+
+def test_a_failure_is_raised_where_the_client_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca.pem")
+    tls.prepare()
+    with pytest.raises(FileNotFoundError):
+        tls.context()
