@@ -168,7 +168,7 @@ def test_a_line_keeps_its_place_when_a_block_above_gets_its_height() -> None:
 
 def test_a_long_final_answer_renders_only_what_is_seen() -> None:
     item = AnswerItem()
-    text = report(300)
+    text = report(400)  # longer than DRAW_ALL_CHARS
     item.feed(text)
     item.finish()
     ctx = context(rows=20)
@@ -177,7 +177,7 @@ def test_a_long_final_answer_renders_only_what_is_seen() -> None:
     assert layout is not None
     drawn = [n for n in range(len(layout.heights)) if layout.exact(n)]
     assert 0 < len(drawn) < 10
-    assert "code 299" in [lines[n].text.strip() for n in range(len(lines) - 3, len(lines))]
+    assert "code 399" in [lines[n].text.strip() for n in range(len(lines) - 3, len(lines))]
     assert not item.pending
     # The top comes into view: drawn plain at first, then wanted and rendered.
     assert lines[0].text.strip() == "## Section 0"
@@ -194,3 +194,19 @@ def test_a_late_link_definition_ends_in_the_blocks_of_a_whole_parse() -> None:
     streamed = list(item.blocks.finished)
     item.finish()
     assert item.blocks.finished == split_blocks(item.source) != [*streamed, "[d]: https://x.y"]
+
+
+def test_a_short_final_answer_is_drawn_whole_while_idle() -> None:
+    item = AnswerItem()
+    item.feed(report(40))
+    item.finish()
+    ctx = context(rows=10)
+    item.render(WIDTH, ctx)
+    layout = item._layout
+    assert layout is not None and layout.rough > 0 and item.pending  # more to draw when idle
+    for _ in range(len(layout.heights)):
+        if not item.pending:
+            break
+        item.render(WIDTH, ctx)
+    assert layout.rough == 0 and not item.pending
+    assert layout.heights == [len(rendered(block)) for block in layout.blocks]

@@ -64,8 +64,9 @@ class BlockLayout:
     ``render`` draws one block's text at this width. A block is rendered when it is new (the
     owner renders those newest first, as time allows) or when it is on screen: shown before it
     is rendered, it is drawn plain and noted in :attr:`wanted`, to be rendered in the next
-    slice of :meth:`fill`. Blocks never seen are never rendered, so their heights stay
-    estimates: the pane keeps the reader's line in place when one becomes exact above it.
+    slice of :meth:`fill`. Unless the owner renders the rest while idle, blocks never seen
+    are never rendered and their heights stay estimates: the pane keeps the reader's line in
+    place when one becomes exact above it.
     """
 
     def __init__(self, width: int, render: Callable[[str], list[Strip]]) -> None:
@@ -83,6 +84,8 @@ class BlockLayout:
         self._packed = False
         #: Blocks drawn plain on screen: rendered first by the next :meth:`fill`.
         self.wanted: set[int] = set()
+        #: How many blocks have never been rendered.
+        self.rough = 0
 
     def sync(self, blocks: list[str]) -> None:
         """Take on the blocks finished since the last call (``blocks`` only ever grows)."""
@@ -92,6 +95,7 @@ class BlockLayout:
             self.heights.append(height)
             self._exact.append(False)
             self._starts.append(self._starts[-1] + height + 1)
+            self.rough += 1
 
     @property
     def starts(self) -> list[int]:
@@ -110,7 +114,9 @@ class BlockLayout:
     def draw(self, index: int) -> list[Strip]:
         """Render block ``index`` now; its height becomes exact."""
         lines = self._render(self.blocks[index])
-        self._exact[index] = True
+        if not self._exact[index]:
+            self._exact[index] = True
+            self.rough -= 1
         self.wanted.discard(index)
         if len(lines) != self.heights[index]:
             self.heights[index] = len(lines)

@@ -57,6 +57,10 @@ FULL_SPLIT_CHARS = 200_000
 #: What a link reference definition can start with: only an answer that has one can have a
 #: block split that later text changed (a definition gives meaning to links above it).
 LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
+#: A final answer up to this long has all its blocks rendered while the app is idle, so its
+#: height is exact and paging through it finds every line ready; a longer one (a 1 MB report)
+#: is rendered only where it is read, which keeps its CPU and memory to what is seen.
+DRAW_ALL_CHARS = 64_000
 #: An open block is re-rendered only after this many times its last render cost has passed.
 TAIL_COST_FACTOR = 4.0
 #: How long one render of an answer may spend on Markdown blocks it has not rendered before
@@ -211,8 +215,15 @@ class AnswerItem(ChatItem):
 
     @property
     def pending(self) -> bool:  # type: ignore[override]
-        """Blocks on screen are drawn plain (see BlockLayout)."""
-        return self._layout is not None and bool(self._layout.wanted)
+        """Blocks on screen are drawn plain (see BlockLayout), or a final answer short enough
+        to be drawn whole has blocks never rendered."""
+        layout = self._layout
+        return layout is not None and (
+            bool(layout.wanted) or (self._draws_all() and layout.rough > 0)
+        )
+
+    def _draws_all(self) -> bool:
+        return self.final and len(self.source) <= DRAW_ALL_CHARS
 
     def feed(self, text: str) -> None:
         text = clean_terminal_text(text)
@@ -332,8 +343,8 @@ class AnswerItem(ChatItem):
         Each render gives RENDER_SLICE to blocks never rendered: first those shown plain on
         screen, then, newest first, the blocks finished since the last render that the last
         screenful holds (what a reader following the answer sees). The others keep their plain
-        height until they come into view: a 1 MB report is not rendered whole, only what is
-        read of it.
+        height until they come into view, or (a final answer of up to DRAW_ALL_CHARS) until
+        the app is idle: a 1 MB report is not rendered whole, only what is read of it.
         """
         layout = self._layout
         if layout is None or layout.width != width:
@@ -345,7 +356,11 @@ class AnswerItem(ChatItem):
             self._seen = 0
         layout.sync(self.blocks.finished)
         count = len(layout.heights)
-        layout.fill(time.perf_counter() + RENDER_SLICE, range(self._seen, count), ctx.rows)
+        until = time.perf_counter() + RENDER_SLICE
+        if self._draws_all():
+            layout.fill(until, range(count), rows=0)
+        else:
+            layout.fill(until, range(self._seen, count), ctx.rows)
         self._seen = count
         return layout
 
