@@ -15,7 +15,13 @@ from gemtui.api.models import parse_event
 from gemtui.core.assembler import Change, apply
 from gemtui.core.turn import Asked, Turn
 from gemtui.core.turn_runner import OPENING_CHARS
-from gemtui.ui.chat.live_turn import FLUSH_INTERVAL, HOLD_LIMIT, LiveTurn
+from gemtui.ui.chat.live_turn import (
+    BURST_CHARS,
+    BURST_INTERVAL,
+    FLUSH_INTERVAL,
+    HOLD_LIMIT,
+    LiveTurn,
+)
 from gemtui.ui.chat.messages import TurnChanged, TurnEnded, TurnStarted
 
 
@@ -114,3 +120,27 @@ async def test_compacted_events_read_back_as_they_came() -> None:
     turn.reply.state.compact()
     assert [record.event.to_wire() for record in records] == before == payloads
     assert records[0].event is not records[0].event  # parsed again on each look, not kept
+
+
+async def test_a_burst_far_faster_than_anyone_reads_is_shown_less_often() -> None:
+    posted: list[Message] = []
+    sink = LiveTurn(posted.append)
+    turn = Turn(Asked("hello"))
+    sink.turn_started(turn)
+    sink.request_sent(turn)
+    sink.turn_changed(turn, fold(turn, start(0)))
+    piece = "y" * 256
+    for _ in range(OPENING_CHARS // len(piece) + 1):  # past the opening
+        sink.turn_changed(turn, fold(turn, text(0, piece)))
+    await asyncio.sleep(BURST_INTERVAL * 2)
+    for _ in range(BURST_CHARS // len(piece) + 1):  # a burst: more than BURST_CHARS at once
+        sink.turn_changed(turn, fold(turn, text(0, piece)))
+    count = len(posted)  # the first of them may go out at once
+    await asyncio.sleep(FLUSH_INTERVAL * 1.5)
+    assert len(posted) == count  # not at 20 Hz
+    await asyncio.sleep(BURST_INTERVAL)
+    assert len(posted) == count + 1
+    # Text at a reading pace goes back to 20 Hz.
+    sink.turn_changed(turn, fold(turn, text(0, piece)))
+    await asyncio.sleep(FLUSH_INTERVAL * 1.5)
+    assert len(posted) == count + 2

@@ -41,6 +41,12 @@ from gemtui.ui.chat.messages import (
 FLUSH_INTERVAL = 0.05
 #: ... and while the opening of a step's text comes in (about a frame at 60 Hz).
 OPENING_INTERVAL = 0.016
+#: Text gathered faster than this many characters per FLUSH_INTERVAL is a burst (a reopened
+#: or replayed stream, a server far ahead of the screen): it is shown every BURST_INTERVAL
+#: instead, since nobody reads 80 KB a second and each repaint of the answer is time taken
+#: from folding the rest (issue 20: a burst's last line near the raw terminal's).
+BURST_CHARS = 4096
+BURST_INTERVAL = 0.15
 #: Longest a new turn waits to be drawn for its request to be written out, in seconds.
 HOLD_LIMIT = 0.05
 
@@ -62,6 +68,8 @@ class LiveTurn:
         self._steps: dict[int, StepUpdate] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
+        #: Characters of text gathered since the last flush (see BURST_CHARS).
+        self._gathered = 0
         #: Characters of text posted per step (by place in the turn): the opening of a step's
         #: text goes out at once (see turn_runner.OPENING_CHARS).
         self._opened: dict[int, int] = {}
@@ -89,6 +97,19 @@ class LiveTurn:
             self._last_flush = time.monotonic()
             self._post(TurnChanged(self._turn, self._steps))
         self._steps = {}
+        self._gathered = 0
+
+    def _interval(self) -> float:
+        return BURST_INTERVAL if self._gathered >= BURST_CHARS else FLUSH_INTERVAL
+
+    def _flush_when_due(self) -> None:
+        """The flush timer: a burst that began since it was set waits for its own interval."""
+        self._timer = None
+        due = self._interval() - (time.monotonic() - self._last_flush)
+        if due > 0:
+            self._timer = asyncio.get_running_loop().call_later(due, self._flush_when_due)
+        else:
+            self._flush()
 
     def turn_changed(self, turn: Turn, change: Change) -> None:
         if turn is not self._turn:
@@ -114,8 +135,9 @@ class LiveTurn:
             update.stopped = True
         elif change.appended_text and change.field in ("text", "summary"):
             update.texts.append(change.appended_text)
-        interval = FLUSH_INTERVAL
         text = change.appended_text
+        self._gathered += len(text or "")
+        interval = self._interval()
         if text and (opened := self._opened.get(position, 0)) < OPENING_CHARS:
             # A step's first text is shown at once, and the rest of its opening line by line
             # or frame by frame (the runner yields after each of its events), not after the
@@ -128,7 +150,8 @@ class LiveTurn:
         elif self._timer is None or interval < FLUSH_INTERVAL:
             if self._timer is not None:
                 self._timer.cancel()
-            self._timer = asyncio.get_running_loop().call_later(due, self._flush)
+            flush = self._flush if interval < FLUSH_INTERVAL else self._flush_when_due
+            self._timer = asyncio.get_running_loop().call_later(due, flush)
 
     # ------------------------------------------------------------------ the rest, in order
 
