@@ -46,6 +46,17 @@ def texts_of(message: Message) -> list[str]:
     return [piece for update in message.steps.values() for piece in update.texts]
 
 
+def answering() -> tuple[list[Message], LiveTurn, Turn]:
+    """A sink whose turn's request is out and whose answer step has just started."""
+    posted: list[Message] = []
+    sink = LiveTurn(posted.append)
+    turn = Turn(Asked("hello"))
+    sink.turn_started(turn)
+    sink.request_sent(turn)
+    sink.turn_changed(turn, fold(turn, start(0)))
+    return posted, sink, turn
+
+
 async def test_a_new_turn_is_drawn_once_its_request_is_out() -> None:
     posted: list[Message] = []
     sink = LiveTurn(posted.append)
@@ -79,12 +90,7 @@ async def test_whatever_comes_first_the_turn_starts_before_it_changes_or_ends() 
 
 
 async def test_a_steps_first_text_goes_out_at_once_and_a_burst_after_its_opening_is_batched():
-    posted: list[Message] = []
-    sink = LiveTurn(posted.append)
-    turn = Turn(Asked("hello"))
-    sink.turn_started(turn)
-    sink.request_sent(turn)
-    sink.turn_changed(turn, fold(turn, start(0)))
+    posted, sink, turn = answering()
     sink.turn_changed(turn, fold(turn, text(0, "First words")))
     assert texts_of(posted[-1]) == ["First words"]  # no wait for the flush interval
     first = len(posted)
@@ -123,12 +129,7 @@ async def test_compacted_events_read_back_as_they_came() -> None:
 
 
 async def test_a_burst_far_faster_than_anyone_reads_is_shown_less_often() -> None:
-    posted: list[Message] = []
-    sink = LiveTurn(posted.append)
-    turn = Turn(Asked("hello"))
-    sink.turn_started(turn)
-    sink.request_sent(turn)
-    sink.turn_changed(turn, fold(turn, start(0)))
+    posted, sink, turn = answering()
     piece = "y" * 256
     for _ in range(OPENING_CHARS // len(piece) + 1):  # past the opening
         sink.turn_changed(turn, fold(turn, text(0, piece)))
