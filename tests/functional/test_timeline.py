@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.segment import Segment
 from support.streams import shown_turn
 from textual.app import App, ComposeResult
 from textual.strip import Strip
@@ -23,7 +24,7 @@ from gemtui.core.assembler import InteractionState, apply, assembled_interaction
 from gemtui.core.recording import RecordingWriter, parse_recording
 from gemtui.core.replay import paced_events, replay_instant
 from gemtui.core.timeline_rows import EventRow, StepRow, TimelineRows, TurnRow
-from gemtui.ui.widgets.step_detail import StepDetail
+from gemtui.ui.widgets.step_detail import HIGHLIGHT_CHARS, StepDetail
 from gemtui.ui.widgets.timeline import StepTimeline, TimelineList
 
 MODEL = "gemini-3.6-flash"
@@ -244,6 +245,51 @@ async def test_detail_shows_the_assembled_step_and_the_raw_event(emulator, api_k
         wire = json.loads(app.detail.copy_text())
         assert wire["status"] == "requires_action" and "steps" not in wire
         assert "HTTP 200" in "\n".join(screen_lines(app.detail))
+
+
+async def test_a_long_answer_is_one_json_line_folded_and_highlighted_to_its_end(emulator, api_key):
+    """The text of a long answer is one JSON line of thousands of characters: it folds into
+    rows that read as the line itself, coloured as a string to its end (the head was drawn in
+    the lexer's error colour, cut open, and the tail uncoloured); the copy is the step's whole
+    JSON."""
+    turn = await stream_turn(emulator, api_key, {"input": "!slow 0 !size 8 a long report"})
+    app = TimelineApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.timeline.add_turn(shown_turn(turn.label, turn.state, turn.timings))
+        await select_row(
+            pilot, app, lambda row: isinstance(row, StepRow) and row.type_name == "model_output"
+        )
+        output = next(step for step in turn.state.steps if step.step.type == "model_output")
+        assert json.loads(app.detail.copy_text()) == output.step.to_wire()
+        text = output.step.content[0].text
+        assert len(text) > 4 * HIGHLIGHT_CHARS
+        detail = app.detail
+        rows: list[list[Segment]] = []
+        for top in range(0, detail.virtual_size.height, detail.size.height):
+            detail.scroll_to(y=top, animate=False, immediate=True)
+            await pilot.pause()
+            rows += [list(detail.render_line(y)) for y in range(detail.size.height)]
+        width = detail.scrollable_content_region.width
+        texts = ["".join(segment.text for segment in row)[:width] for row in rows]
+        start = next(i for i, row in enumerate(texts) if row.lstrip().startswith('"text": "'))
+        expected = json.dumps(text, ensure_ascii=False)
+        folded = texts[start].lstrip().removeprefix('"text": ')
+        joined = folded + "".join(texts[start + 1 : start + 1 + len(expected) // width])
+        assert joined[: 4 * HIGHLIGHT_CHARS] == expected[: 4 * HIGHLIGHT_CHARS]
+
+        def colour_of(row: list[Segment], text: str) -> object:
+            return next(segment.style.color for segment in row if segment.text.startswith(text))
+
+        # The colour of a short string value, "model_output", as the JSON lexer gives it.
+        type_row = next(
+            row for row, shown in zip(rows, texts, strict=True) if '"model_output"' in shown
+        )
+        string = colour_of(type_row, '"model_output"')
+        assert string is not None
+        assert colour_of(rows[start], '"## ') == string
+        # Rows of the highlighted head and of the tail past it.
+        for row in (rows[start + 1], rows[start + 1 + 3 * HIGHLIGHT_CHARS // width]):
+            assert row[0].style.color == string
 
 
 async def test_detail_facts_for_search_output_and_thought(emulator, api_key):

@@ -67,6 +67,17 @@ def _json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
+def _clean_json(text: str) -> str:
+    """``json.dumps`` output made safe to draw, cleaned once when it is shown.
+
+    ``json.dumps`` escapes every C0 control, so ASCII output can hold only DEL: the common case
+    skips the search for control sequences, which on the one long line of a 10 000-delta step
+    (hundreds of kilobytes) costs milliseconds."""
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return clean_terminal_text(text)
+
+
 def _elide(value: Any) -> Any:
     """A copy of ``value`` with long ``data`` strings (inline media) replaced by their size."""
     if isinstance(value, dict):
@@ -280,6 +291,16 @@ def wrap_offsets(text: str, width: int) -> list[int]:
     return offsets
 
 
+class _Source(NamedTuple):
+    """One source line as drawn: its text (already safe), its style, its highlighting, and the
+    offsets where it folds (filled in when it is first drawn)."""
+
+    plain: str
+    style: Style | str
+    spans: list[Span]
+    cuts: list[int]
+
+
 class _Shown(NamedTuple):
     state: InteractionState
     step: int | None
@@ -317,14 +338,16 @@ class StepDetail(ScrollView, can_focus=True):
         self.code_theme = code_theme
         self._title = ""
         self._facts: list[str] = []
+        #: The JSON lines shown, already cleaned (see _clean_json).
         self._json_lines: list[str] = []
-        self._copy = ""
+        #: What is shown as the API sent it; its JSON is made only when it is copied.
+        self._wire: dict[str, Any] | None = None
         #: What is shown, to show it again while it streams.
         self._shown: _Shown | None = None
         self._width = 0
         self._offsets: list[int] = []
         self._line_count = 0
-        self._folds: OrderedDict[int, tuple[Text, list[int]]] = OrderedDict()
+        self._folds: OrderedDict[int, _Source] = OrderedDict()
         self._base_style: Style | None = None
         self._syntax: Syntax | None = None  # built on first use: see gemtui.ui.render.warm_up
 
@@ -371,8 +394,8 @@ class StepDetail(ScrollView, can_focus=True):
             if asked is not None and asked.exchange is not None:
                 self._facts.insert(0, exchange_fact(asked.exchange))
                 wire = {"exchange": asked.exchange.to_json(), "request": asked.request, **wire}
-        self._copy = _json(wire)
-        self._json_lines = _json(_elide(wire)).splitlines()
+        self._wire = wire
+        self._json_lines = _clean_json(_json(_elide(wire))).splitlines()
         self._folds.clear()
         self._relayout()
         self.scroll_home(animate=False, immediate=True)
@@ -394,17 +417,17 @@ class StepDetail(ScrollView, can_focus=True):
 
     def clear(self) -> None:
         self._shown = None
-        self._title, self._facts, self._json_lines, self._copy = "", [], [], ""
+        self._title, self._facts, self._json_lines, self._wire = "", [], [], None
         self._folds.clear()
         self._relayout()
 
     def copy_text(self) -> str:
         """The full JSON of what is shown (media data not elided)."""
-        return self._copy
+        return "" if self._wire is None else _json(self._wire)
 
     def action_copy(self) -> None:
-        if self._copy:
-            self.post_message(self.CopyRequested(self._copy, self._title))
+        if self._wire is not None:
+            self.post_message(self.CopyRequested(self.copy_text(), self._title))
 
     # ------------------------------------------------------------------ layout
 
@@ -412,8 +435,8 @@ class StepDetail(ScrollView, can_focus=True):
         return 1 + len(self._facts) + 1 + len(self._json_lines) if self._shown else 0
 
     def _plain_of(self, index: int) -> str:
-        """The text of source line ``index`` (title, facts, a blank line, the JSON lines); each
-        is one row (JSON escapes its own line breaks)."""
+        """The text of source line ``index`` (title, facts, a blank line, the JSON lines), safe
+        to draw; each is one row (JSON escapes its own line breaks)."""
         if index == 0:
             return _one_row(self._title)
         index -= 1
@@ -431,7 +454,7 @@ class StepDetail(ScrollView, can_focus=True):
         line = 0
         for index in range(self._sources()):
             offsets.append(line)
-            line += 1 + len(wrap_offsets(clean_terminal_text(self._plain_of(index)), width))
+            line += 1 + len(wrap_offsets(self._plain_of(index), width))
         self._offsets = offsets
         self._line_count = line
         self.virtual_size = Size(width, line)
@@ -446,15 +469,15 @@ class StepDetail(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ rendering
 
-    def _source_text(self, index: int) -> Text:
-        plain = clean_terminal_text(self._plain_of(index))
+    def _source_text(self, index: int) -> _Source:
+        plain = self._plain_of(index)
         if index == 0:
             style = "step-detail--title"
         elif index <= len(self._facts):
             style = "step-detail--fact"
         else:
             return self._highlight(plain)
-        return Text(plain, style=self.get_component_rich_style(style, partial=True))
+        return _Source(plain, self.get_component_rich_style(style, partial=True), [], [])
 
     def _highlighter(self) -> Syntax:
         if self._syntax is None:
@@ -463,30 +486,41 @@ class StepDetail(ScrollView, can_focus=True):
             self._syntax = Syntax("", "json", theme=self.code_theme, background_color="default")
         return self._syntax
 
-    def _highlight(self, line: str) -> Text:
+    def _highlight(self, line: str) -> _Source:
         """One JSON line, highlighted; a very long one only for its head.
 
         ``json.dumps`` with an indent puts every value on its own line, so a long line is one
-        long string: its tail keeps the style in force where the head ends.
+        long string. Its head is highlighted with a closing quote added (cut open, the lexer
+        reads an error), and the string's colour runs on to the end of the line. The line is
+        never made into one rich ``Text``: that would strip control codes from all of it again.
         """
-        text = _without_background(self._highlighter().highlight(line[:HIGHLIGHT_CHARS]))
-        if len(line) > HIGHLIGHT_CHARS:
-            tail = text.spans[-1].style if text.spans else ""
-            text.append(line[HIGHLIGHT_CHARS:], style=tail)
-        return text
+        if len(line) <= HIGHLIGHT_CHARS:
+            return _Source(line, "", self._highlighted(line).spans, [])
+        cut = HIGHLIGHT_CHARS
+        while cut and line[cut - 1] == "\\":  # an escape cut in two would escape the quote
+            cut -= 1
+        head = self._highlighted(line[:cut] + '"')
+        spans = [Span(span.start, min(span.end, cut), span.style) for span in head.spans]
+        spans = [span for span in spans if span.start < span.end]
+        tail = next((span.style for span in reversed(spans) if span.end == cut and span.style), "")
+        spans.append(Span(cut, len(line), tail))
+        return _Source(line, "", spans, [])
 
-    def _folded(self, index: int) -> tuple[Text, list[int]]:
+    def _highlighted(self, code: str) -> Text:
+        return _without_background(self._highlighter().highlight(code))
+
+    def _folded(self, index: int) -> _Source:
         """Source line ``index`` and where it folds (its pieces are cut only when drawn)."""
         cached = self._folds.get(index)
         if cached is not None:
             self._folds.move_to_end(index)
             return cached
-        text = self._source_text(index)
-        offsets = wrap_offsets(text.plain, self._width)
-        self._folds[index] = (text, [0, *offsets, len(text.plain)])
+        source = self._source_text(index)
+        source.cuts.extend([0, *wrap_offsets(source.plain, self._width), len(source.plain)])
+        self._folds[index] = source
         while len(self._folds) > FOLD_CACHE_LINES:
             self._folds.popitem(last=False)
-        return self._folds[index]
+        return source
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # The base style walks the ancestors: once per paint, not once per line.
@@ -501,25 +535,27 @@ class StepDetail(ScrollView, can_focus=True):
         if line >= self._line_count:
             return Strip.blank(width, base)
         index = bisect_right(self._offsets, line) - 1
-        text, cuts = self._folded(index)
+        source = self._folded(index)
+        cuts = source.cuts
         inner = line - self._offsets[index]
         if inner + 1 >= len(cuts):
             return Strip.blank(width, base)
-        piece = _piece(text, cuts[inner], cuts[inner + 1])
+        piece = _piece(source, cuts[inner], cuts[inner + 1])
         # Text.render leaves out the text's own style (only spans are rendered): add it here.
-        style = base + piece.style if isinstance(piece.style, Style) else base
+        style = base + source.style if isinstance(source.style, Style) else base
         strip = Strip(list(piece.render(self.app.console))).apply_style(style)
         return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, line)
 
 
-def _piece(text: Text, start: int, end: int) -> Text:
-    """``text[start:end]`` for one drawn row. Rich's slice divides the whole text and builds
-    each part anew (control codes stripped again), which made each row of a long string cost
-    its whole length: a step of 10 000 deltas is one JSON line of hundreds of kilobytes."""
-    piece = Text(text.plain[start:end], style=text.style, end="", no_wrap=True)
+def _piece(source: _Source, start: int, end: int) -> Text:
+    """``source[start:end]`` as a rich ``Text`` for one drawn row. Rich's slice divides the
+    whole text and builds each part anew (control codes stripped again), which made each row of
+    a long string cost its whole length: a step of 10 000 deltas is one JSON line of hundreds
+    of kilobytes."""
+    piece = Text(source.plain[start:end], style=source.style, end="", no_wrap=True)
     piece.spans = [
         Span(max(span.start, start) - start, min(span.end, end) - start, span.style)
-        for span in text.spans
+        for span in source.spans
         if span.start < end and span.end > start
     ]
     return piece
