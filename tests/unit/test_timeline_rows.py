@@ -173,6 +173,22 @@ def test_filter_by_type_and_by_text():
     assert len(shape(rows)) == 8
 
 
+def test_rows_of_a_finished_turn_read_their_text_from_the_payloads():
+    """A finished turn's records keep only their payloads: previews and the filter still find
+    a delta's text, read from the payload again."""
+    state = new_state()
+    for n, event in enumerate(TEXT_STREAM):
+        raw = json.dumps(event)
+        apply(state, parse_event(raw), received_at=n * 0.01, size=len(raw), raw=raw)
+    rows = TimelineRows()
+    rows.add_turn(shown_turn("count", state))
+    state.compact()
+    output = rows.step_rows(0)[1]
+    assert [event.preview for event in output.events[1:3]] == ["1, 2, 3, ", "4, 5, 6, "]
+    rows.set_filter("4, 5")
+    assert [s[3] for s in shape(rows) if s[0] == "event"] == [7]
+
+
 def test_filter_applies_to_events_arriving_later():
     state = new_state()
     rows = TimelineRows()

@@ -19,7 +19,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from gemtui.api.models import StepDeltaEvent, StepStartEvent, TextDelta, Usage
+from gemtui.api.models import EventBase, StepDeltaEvent, StepStartEvent, TextDelta, Usage
 from gemtui.core.assembler import EventRecord, InteractionState, StepState
 from gemtui.core.cost import Prices
 from gemtui.core.turn import Turn
@@ -71,21 +71,36 @@ class TurnRow:
 
 @dataclass(eq=False, slots=True)
 class EventRow:
-    """One received event, inside its step or (without a step) directly in the turn."""
+    """One received event, inside its step or (without a step) directly in the turn.
+
+    A row keeps no text of its own beyond its label: a long answer is thousands of events,
+    and a preview and a search text for each held about twice the answer's text. The preview
+    is read from the event when a row is drawn, the search text when a filter first asks.
+    """
 
     turn: int
     record: EventRecord
     step: StepRow | None
-    #: Event type, and for deltas and starts the delta's or step's type: "step.delta text".
+    #: Event type, and for deltas and starts the delta's or step's type: "step.delta text"
+    #: (one shared string per kind).
     label: str
-    #: A fragment of the text the event carries (delta text, status, error message).
-    preview: str
-    #: Lowercased label and preview: what the filter matches.
-    search: str
+    _search: str | None = None
 
     @property
     def seq(self) -> int:
         return self.record.seq
+
+    @property
+    def preview(self) -> str:
+        """A fragment of the text the event carries (delta text, status, error message)."""
+        return _event_preview(self.record.event)
+
+    @property
+    def search(self) -> str:
+        """Lowercased label and preview: what the filter matches (kept once asked for)."""
+        if self._search is None:
+            self._search = f"{self.label} {self.preview}".lower()
+        return self._search
 
 
 @dataclass(eq=False, slots=True)
@@ -199,37 +214,47 @@ def format_bytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}M"
 
 
-def _event_text(record: EventRecord) -> tuple[str, str]:
-    """(label, preview) of an event: its type, the delta's type, and a text fragment."""
+#: One label string per kind of event, shared by its rows.
+_LABELS: dict[tuple[str, str | None], str] = {}
+
+
+def _event_label(record: EventRecord) -> str:
+    """An event's type, with the delta's or the started step's type: "step.delta text"."""
     event = record.event
-    label = record.event_type
-    preview = ""
+    inner: object = None
+    if isinstance(event, StepDeltaEvent):
+        inner = getattr(event.delta, "type", None)
+    elif isinstance(event, StepStartEvent):
+        inner = getattr(event.step, "type", None)
+    else:
+        return record.event_type
+    kind = inner if isinstance(inner, str) else "?"
+    key = (record.event_type, kind)
+    label = _LABELS.get(key)
+    if label is None:
+        label = _LABELS.setdefault(key, f"{record.event_type} {kind}")
+    return label
+
+
+def _event_preview(event: EventBase) -> str:
+    """A fragment of the text an event carries: a delta's text, a status, an error message."""
     if isinstance(event, StepDeltaEvent):
         delta = event.delta
-        kind = getattr(delta, "type", None)
-        label = f"{label} {kind if isinstance(kind, str) else '?'}"
         if isinstance(delta, TextDelta):
-            preview = delta.text[:PREVIEW_CHARS]
-        else:
-            text = getattr(getattr(delta, "content", None), "text", None)
-            fragment = getattr(delta, "arguments", None)
-            for value in (text, fragment):
-                if isinstance(value, str):
-                    preview = value[:PREVIEW_CHARS]
-                    break
-    elif isinstance(event, StepStartEvent):
-        kind = getattr(event.step, "type", None)
-        label = f"{label} {kind if isinstance(kind, str) else '?'}"
-    else:
-        status = getattr(event, "status", None) or getattr(
-            getattr(event, "interaction", None), "status", None
+            return delta.text[:PREVIEW_CHARS]
+        values: tuple[object, ...] = (
+            getattr(getattr(delta, "content", None), "text", None),
+            getattr(delta, "arguments", None),
         )
-        message = getattr(getattr(event, "error", None), "message", None)
-        for value in (status, message):
-            if isinstance(value, str):
-                preview = value[:PREVIEW_CHARS]
-                break
-    return label, preview
+    elif isinstance(event, StepStartEvent):
+        return ""
+    else:
+        values = (
+            getattr(event, "status", None)
+            or getattr(getattr(event, "interaction", None), "status", None),
+            getattr(getattr(event, "error", None), "message", None),
+        )
+    return next((value[:PREVIEW_CHARS] for value in values if isinstance(value, str)), "")
 
 
 def _owns(step: StepRow, seq: int) -> bool:
@@ -350,22 +375,19 @@ class TimelineRows:
                 self._new_step(turn, steps[position], end)
                 end += 1
             owner = turn.by_index.get(record.step_index)  # type: ignore[arg-type]
-            label, preview = _event_text(record)
-            search = f"{label} {preview}".lower()
+            label = _event_label(record)
             if owner is not None and _owns(owner, seq):
-                row = EventRow(turn.row.turn, record, owner, label, preview, search)
+                row = EventRow(turn.row.turn, record, owner, label)
                 owner.events.append(row)
                 grew = owner.expanded and (not self._filter or owner.matches)
-                if self._filter and self._matches(search):
+                if self._filter and self._matches(row.search):
                     owner.matching.append(row)
                     grew = True
                 if grew:
                     first = self._min(first, self._positions[id(owner)])
             else:
                 first = self._min(first, end)
-                self._insert_item(
-                    turn, EventRow(turn.row.turn, record, None, label, preview, search), end
-                )
+                self._insert_item(turn, EventRow(turn.row.turn, record, None, label), end)
                 end += 1
         turn.events_seen = len(events)
         return first
@@ -443,7 +465,7 @@ class TimelineRows:
             for step in turn.steps:
                 step.matches = self._matches(step.search)
                 step.matching = (
-                    [event for event in step.events if self._matches(event.search)]
+                    [event for event in step.events if self._filter in event.search]
                     if self._filter
                     else []
                 )
@@ -469,7 +491,7 @@ class TimelineRows:
         if isinstance(row, TurnRow):
             return 2
         if isinstance(row, EventRow):
-            return 1 if self._matches(row.search) else 0
+            return 1 if not self._filter or self._filter in row.search else 0
         return 1
 
     # ------------------------------------------------------------------ layout
