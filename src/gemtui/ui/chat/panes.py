@@ -17,6 +17,7 @@ from textual.timer import Timer
 
 from gemtui.api.errors import StreamIdleTimeout, StreamInterrupted
 from gemtui.core.assembler import assembled_interaction
+from gemtui.core.heap import release_freed_memory
 from gemtui.core.run_errors import BUDGET_HINT, BUDGET_MESSAGE, failure_report
 from gemtui.core.safety import redact_secrets
 from gemtui.core.turn import Turn
@@ -192,10 +193,13 @@ class ChatPanes:
         # The turn's cyclic garbage goes first, or it would be frozen with them and kept until
         # the next chat: a collection walks only what is not frozen yet, about one turn's
         # objects, so it costs a few milliseconds however long the chat is. Its events keep
-        # their payloads, not their parsed objects (about ten per event), before that.
+        # their payloads, not their parsed objects (about ten per event), before that. What
+        # the turn freed on the C heap (a long answer's growing strings) goes back to the
+        # system last.
         turn.reply.state.compact()
         gc.collect()
         gc.freeze()
+        release_freed_memory()
         reply = turn.reply
         usage = turn.usage
         self.status.set(
