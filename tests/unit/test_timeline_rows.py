@@ -173,17 +173,19 @@ def test_filter_by_type_and_by_text():
     assert len(shape(rows)) == 8
 
 
-def test_rows_of_a_finished_turn_read_their_text_from_the_payloads():
-    """A finished turn's records keep only their payloads: previews and the filter still find
-    a delta's text, read from the payload again."""
+def test_rows_read_their_text_from_the_payloads():
+    """Records that came with their payloads keep only those: labels, previews and the filter
+    still read what each event carries."""
     state = new_state()
     for n, event in enumerate(TEXT_STREAM):
         raw = json.dumps(event)
         apply(state, parse_event(raw), received_at=n * 0.01, size=len(raw), raw=raw)
     rows = TimelineRows()
     rows.add_turn(shown_turn("count", state))
-    state.compact()
     output = rows.step_rows(0)[1]
+    rows.toggle(output)
+    labels = [row.label for row, _ in rows.rows() if isinstance(row, EventRow) and row.step]
+    assert labels == ["step.start model_output", "step.delta text", "step.delta text", "step.stop"]
     assert [event.preview for event in output.events[1:3]] == ["1, 2, 3, ", "4, 5, 6, "]
     rows.set_filter("4, 5")
     assert [s[3] for s in shape(rows) if s[0] == "event"] == [7]

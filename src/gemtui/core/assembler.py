@@ -84,13 +84,15 @@ ChangeKind = Literal[
 class EventRecord:
     """One received event, as the timeline shows it (raw JSON: ``event.to_wire()``).
 
-    A finished turn's records let go of their parsed events (:meth:`compact`): a parsed event
-    is about ten objects, the payload it came from one string, and a long chat keeps hundreds
-    of events per turn that are looked at again only when a timeline row is opened. ``event``
-    then parses the payload again (parsing is lossless, so it reads back the same).
+    A record with its payload (a stream's ``data`` text) keeps only that: ``event`` parses it
+    again when asked (parsing is lossless, so it reads back the same). A parsed event is about
+    ten objects, the payload one string: a long answer is thousands of events, and parsed
+    events kept while it streamed were freed only at its end, leaving the process several
+    megabytes larger. ``kind`` (a delta's or started step's type) is what the timeline's rows
+    need without parsing.
     """
 
-    __slots__ = ("_event", "_raw", "event_type", "received_at", "seq", "size", "step_index")
+    __slots__ = ("_event", "_raw", "event_type", "kind", "received_at", "seq", "size", "step_index")
 
     def __init__(
         self,
@@ -107,8 +109,8 @@ class EventRecord:
         self.event_type = event_type
         self.step_index = step_index
         self.size = size
-        self._event: EventBase | None = event
-        #: The payload as received, when the caller had it (a stream's ``data`` text).
+        self.kind = _kind_of(event)
+        self._event: EventBase | None = event if raw is None else None
         self._raw = raw
 
     @property
@@ -118,13 +120,19 @@ class EventRecord:
         assert self._raw is not None  # only a record with its payload lets go of the event
         return parse_event(self._raw)
 
-    def compact(self) -> None:
-        """Let go of the parsed event, if the payload is there to parse it again."""
-        if self._raw is not None:
-            self._event = None
-
     def __repr__(self) -> str:
         return f"EventRecord({self.seq}, {self.event_type!r}, step {self.step_index})"
+
+
+def _kind_of(event: EventBase) -> str | None:
+    """A delta's type, or the type of the step an event starts (``None`` for other events)."""
+    if isinstance(event, StepDeltaEvent):
+        kind = getattr(event.delta, "type", None)
+    elif isinstance(event, StepStartEvent):
+        kind = getattr(event.step, "type", None)
+    else:
+        return None
+    return kind if isinstance(kind, str) else "?"
 
 
 class _OpenText:
@@ -206,12 +214,6 @@ class InteractionState:
     @property
     def status(self) -> str | None:
         return self.interaction.status
-
-    def compact(self) -> None:
-        """Once the turn is over and shown: its events keep their payloads, not their parsed
-        objects (see :class:`EventRecord`); the steps are assembled already."""
-        for record in self.events:
-            record.compact()
 
 
 @dataclass(frozen=True, slots=True)

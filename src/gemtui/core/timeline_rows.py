@@ -215,24 +215,17 @@ def format_bytes(size: int) -> str:
 
 
 #: One label string per kind of event, shared by its rows.
-_LABELS: dict[tuple[str, str | None], str] = {}
+_LABELS: dict[tuple[str, str], str] = {}
 
 
 def _event_label(record: EventRecord) -> str:
     """An event's type, with the delta's or the started step's type: "step.delta text"."""
-    event = record.event
-    inner: object = None
-    if isinstance(event, StepDeltaEvent):
-        inner = getattr(event.delta, "type", None)
-    elif isinstance(event, StepStartEvent):
-        inner = getattr(event.step, "type", None)
-    else:
+    if record.kind is None:
         return record.event_type
-    kind = inner if isinstance(inner, str) else "?"
-    key = (record.event_type, kind)
+    key = (record.event_type, record.kind)
     label = _LABELS.get(key)
     if label is None:
-        label = _LABELS.setdefault(key, f"{record.event_type} {kind}")
+        label = _LABELS.setdefault(key, f"{record.event_type} {record.kind}")
     return label
 
 

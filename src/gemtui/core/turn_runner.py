@@ -442,12 +442,18 @@ class TurnRunner:
 
     def _sum_hop_usage(self, turn: Turn) -> None:
         """The turn's usage is the sum of its hops' (each hop's completion carries its own)."""
-        usages = [
-            record.event.interaction.usage
+        # Only the completions are parsed again (see EventRecord), not every delta.
+        completions = [
+            record.event
             for record in turn.reply.state.events
-            if isinstance(record.event, InteractionCompletedEvent)
-            and record.event.interaction is not None
-            and record.event.interaction.usage is not None
+            if record.event_type == "interaction.completed"
+        ]
+        usages = [
+            event.interaction.usage
+            for event in completions
+            if isinstance(event, InteractionCompletedEvent)
+            and event.interaction is not None
+            and event.interaction.usage is not None
         ]
         if len(usages) > 1:
             turn.reply.state.interaction.usage = merge_usages(usages)

@@ -192,11 +192,8 @@ class ChatPanes:
         # to 230 ms per full collection before; bench/gc_pauses.py). ``release`` undoes it.
         # The turn's cyclic garbage goes first, or it would be frozen with them and kept until
         # the next chat: a collection walks only what is not frozen yet, about one turn's
-        # objects, so it costs a few milliseconds however long the chat is. Its events keep
-        # their payloads, not their parsed objects (about ten per event), before that. What
-        # the turn freed on the C heap (a long answer's growing strings) goes back to the
-        # system last.
-        turn.reply.state.compact()
+        # objects, so it costs a few milliseconds however long the chat is. What the turn
+        # freed on the C heap (a long answer's growing strings) goes back to the system last.
         gc.collect()
         gc.freeze()
         release_freed_memory()
