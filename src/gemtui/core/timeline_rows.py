@@ -75,7 +75,8 @@ class EventRow:
 
     A row keeps no text of its own beyond its label: a long answer is thousands of events,
     and a preview and a search text for each held about twice the answer's text. The preview
-    is read from the event when a row is drawn, the search text when a filter first asks.
+    is read from the event (parsed again from its payload, see ``EventRecord``) when a row is
+    drawn, the search text when a filter first asks.
     """
 
     turn: int
