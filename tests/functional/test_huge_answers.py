@@ -86,6 +86,16 @@ async def test_a_1_mb_answer_ends_complete_and_scrollable(emulator_factory):
         assert turn.reply.outcome == "completed"
         (answer,) = answers(app)
         assert len(answer.copy_text()) >= 1024 * 1024
+        # The text is held once: the step's, which the answer shows and its blocks are cut
+        # from (a block is a place in it, read when it is drawn).
+        (output,) = [
+            step.step for step in turn.reply.state.steps if step.step.type == "model_output"
+        ]
+        assert answer.source is output.content[0].text and answer.blocks.fed is answer.source
+        assert answer.blocks.finished[:2] == [
+            "## Answer: a very long report",
+            "You asked: " + (answer.source.split("You asked: ", 1)[1].split("\n", 1)[0]),
+        ]
         view = app.view
         assert view.virtual_size.height > 20_000
         view.scroll_to(y=view.max_scroll_y // 2, animate=False, immediate=True)

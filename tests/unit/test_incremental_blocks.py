@@ -4,6 +4,7 @@ settled pieces)."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -60,3 +61,25 @@ def test_inside_an_open_fence_no_block_starts_until_it_closes():
     assert blocks.feed("```\n\nAfter.\n") != []
     assert blocks.finished[-1].startswith("```") and blocks.finished[-1].endswith("```")
     assert blocks.tail == "After.\n"
+
+
+def test_blocks_are_places_in_the_one_text_fed():
+    blocks = fed(TRICKY, list(range(0, len(TRICKY), 7)))
+    blocks.close()
+    assert blocks.fed == TRICKY and blocks.finished == split_blocks(TRICKY)
+    assert blocks.finished[-1] == split_blocks(TRICKY)[-1]
+    with pytest.raises(IndexError):
+        blocks.finished[len(blocks.finished)]
+    # The same text held elsewhere (the step's) replaces the copy fed, blocks unchanged.
+    final = "".join(list(TRICKY))
+    assert final is not blocks.fed
+    blocks.adopt(final)
+    assert blocks.fed is final and blocks.finished == split_blocks(TRICKY)
+    with pytest.raises(ValueError):
+        blocks.adopt(TRICKY + "more")
+
+
+def test_a_whole_text_splits_as_one_parse():
+    text = "Intro [d].\n\nMore.\n\n[d]: https://x.y\n"
+    whole = IncrementalBlocks.whole(text)
+    assert whole.finished == split_blocks(text) and whole.tail == "" and whole.fed is text

@@ -10,10 +10,12 @@ the final full parse at the end of the step takes care of).
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -43,8 +45,15 @@ def block_starts(text: str) -> list[int]:
 
 def split_blocks(text: str) -> list[str]:
     """The top-level blocks of a whole Markdown text, each as its own source."""
-    lines = text.split("\n")
-    return _blocks_between(lines, [*block_starts(text), len(lines)])
+    return [text[start:end] for start, end in _block_spans(text, 0)]
+
+
+def _block_spans(text: str, at: int) -> list[tuple[int, int]]:
+    """Where the non-empty top-level blocks of ``text[at:]`` are in ``text``."""
+    rest = text[at:]
+    lines = rest.split("\n")
+    bounds = [*block_starts(rest), len(lines)]
+    return _spans(text, _line_offsets(lines, at, len(lines) + 1), bounds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +85,25 @@ def code_blocks(text: str) -> list[CodeBlock]:
     return blocks
 
 
-def _blocks_between(lines: list[str], bounds: list[int]) -> list[str]:
-    """The non-empty blocks of ``lines`` that start at each of ``bounds`` (the last one ends)."""
-    blocks = ("\n".join(lines[start:end]).rstrip() for start, end in pairwise(bounds))
-    return [block for block in blocks if block.strip()]
+def _line_offsets(lines: list[str], at: int, count: int) -> list[int]:
+    """Where each of the first ``count`` lines starts, for lines that begin at ``at`` (one
+    more than there are lines: where a line after the last would start)."""
+    offsets = [at]
+    for line in lines[: count - 1]:
+        offsets.append(offsets[-1] + len(line) + 1)
+    return offsets
+
+
+def _spans(text: str, offsets: list[int], bounds: list[int]) -> list[tuple[int, int]]:
+    """Where in ``text`` the non-empty blocks are that start at the lines of ``bounds`` (the
+    last bound ends the last block), lines starting at ``offsets``; trailing space left out."""
+    spans = []
+    for start, end in pairwise(bounds):
+        first = offsets[start]
+        block = text[first : offsets[end] - 1].rstrip()  # to the line break before ``end``
+        if block.strip():
+            spans.append((first, first + len(block)))
+    return spans
 
 
 def _fence_is_open(token: Token) -> bool:
@@ -87,6 +111,52 @@ def _fence_is_open(token: Token) -> bool:
     # content; a closed one has one line (the closing fence) that is not content.
     assert token.map is not None
     return len(token.content.splitlines()) >= token.map[1] - token.map[0] - 1
+
+
+class BlockTexts(Sequence[str]):
+    """The finished blocks of an :class:`IncrementalBlocks`, read as strings: each is cut from
+    the one text they came from when it is asked for, so the answer's text is not held twice
+    (a 1 MB report is thousands of blocks)."""
+
+    __slots__ = ("_spans", "text")
+
+    def __init__(self) -> None:
+        #: The text the blocks are places in (the owner's, kept in step with it: no cycle).
+        self.text = ""
+        #: Start and end of each block in the text, flat: [start0, end0, start1, ...].
+        self._spans = array("q")
+
+    def __len__(self) -> int:
+        return len(self._spans) // 2
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[n] for n in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.text[self._spans[2 * index] : self._spans[2 * index + 1]]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"BlockTexts({list(self)!r})"
+
+    def add(self, spans: list[tuple[int, int]]) -> list[str]:
+        """Note blocks at ``spans`` of the text; returns them as strings."""
+        for first, last in spans:
+            self._spans.extend((first, last))
+        return [self.text[first:last] for first, last in spans]
 
 
 class IncrementalBlocks:
@@ -97,24 +167,48 @@ class IncrementalBlocks:
     each item of a list but the last) that no later text can change, and parsing resumes at
     the first line not settled (after the fence's opening line, which gives the rest its
     meaning). The renderer freezes the settled pieces in chunks the same way.
+
+    The text is kept once (:attr:`fed`); the blocks and the tail are places in it.
     """
 
     def __init__(self) -> None:
-        self._tail = ""
-        self._finished: list[str] = []
+        self._text = ""
+        #: Where the open tail begins in the text.
+        self._tail_at = 0
+        self._finished = BlockTexts()
         self._open_kind = ""
         self._settled = 0
         self._items: list[int] = []
 
+    @classmethod
+    def whole(cls, text: str) -> IncrementalBlocks:
+        """All of ``text``, split as one parse splits it (no open tail)."""
+        blocks = cls()
+        blocks._text = blocks._finished.text = text
+        blocks.close()
+        return blocks
+
     @property
-    def finished(self) -> list[str]:
+    def fed(self) -> str:
+        """Everything fed so far, as it came."""
+        return self._text
+
+    def adopt(self, text: str) -> None:
+        """Keep ``text`` (equal to :attr:`fed`, say the answer's final text held elsewhere)
+        in place of the text fed, so that the two are one string."""
+        if text != self._text:
+            raise ValueError("adopt() takes the same text as was fed")
+        self._text = self._finished.text = text
+
+    @property
+    def finished(self) -> BlockTexts:
         """Blocks that are final, in order."""
         return self._finished
 
     @property
     def tail(self) -> str:
         """The open last block (may still grow or change shape)."""
-        return self._tail
+        return self._text[self._tail_at :]
 
     @property
     def open_kind(self) -> str:
@@ -132,17 +226,13 @@ class IncrementalBlocks:
         the last at :attr:`settled`)."""
         return self._items
 
-    @property
-    def text(self) -> str:
-        """Everything fed so far, as blocks separated by blank lines."""
-        return "\n\n".join([*self._finished, self._tail] if self._tail else self._finished)
-
     def feed(self, fragment: str) -> list[str]:
         """Add text; return the blocks this fragment finished (often none)."""
         if not fragment:
             return []
-        self._tail += fragment
-        lines = self._tail.split("\n")
+        self._text += fragment
+        self._finished.text = self._text
+        lines = self.tail.split("\n")
         context = lines[:1] if self._open_kind == "fence" else []
         shift = self._settled - len(context)
         tokens = _parser().parse("\n".join([*context, *lines[self._settled :]]))
@@ -158,10 +248,10 @@ class IncrementalBlocks:
             if tops:
                 self._settle(tops[0], tokens, lines, shift)
             return []
-        newly = _blocks_between(lines, starts)
-        self._tail = "\n".join(lines[starts[-1] :])
+        offsets = _line_offsets(lines, self._tail_at, starts[-1] + 1)
+        newly = self._finished.add(_spans(self._text, offsets, starts))
+        self._tail_at = offsets[starts[-1]]
         self._open_kind, self._settled, self._items = "", 0, []
-        self._finished.extend(newly)
         return newly
 
     def _settle(self, top: Token, tokens: list[Token], lines: list[str], shift: int) -> None:
@@ -187,8 +277,7 @@ class IncrementalBlocks:
 
     def close(self) -> list[str]:
         """End of the text: the tail becomes final too. Returns the blocks it finished."""
-        newly = split_blocks(self._tail)
-        self._tail = ""
+        newly = self._finished.add(_block_spans(self._text, self._tail_at))
+        self._tail_at = len(self._text)
         self._open_kind, self._settled, self._items = "", 0, []
-        self._finished.extend(newly)
         return newly

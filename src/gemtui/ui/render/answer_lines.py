@@ -72,7 +72,7 @@ class BlockLayout:
     def __init__(self, width: int, render: Callable[[str], list[Strip]]) -> None:
         self.width = width
         self._render = render
-        self.blocks: list[str] = []
+        self.blocks: Sequence[str] = []
         self.heights: list[int] = []
         self._exact: list[bool] = []
         #: Line of each block within the blocks' region (a blank line follows each block).
@@ -87,7 +87,7 @@ class BlockLayout:
         #: How many blocks have never been rendered.
         self.rough = 0
 
-    def sync(self, blocks: list[str]) -> None:
+    def sync(self, blocks: Sequence[str]) -> None:
         """Take on the blocks finished since the last call (``blocks`` only ever grows)."""
         self.blocks = blocks
         for block in blocks[len(self.heights) :]:

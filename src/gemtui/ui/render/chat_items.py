@@ -32,7 +32,7 @@ from gemtui.api.models import (
     UnknownStep,
 )
 from gemtui.core.citations import Citation, Source, citations_of, marked_text, sources_of
-from gemtui.core.markdown_blocks import CodeBlock, IncrementalBlocks, code_blocks, split_blocks
+from gemtui.core.markdown_blocks import CodeBlock, IncrementalBlocks, code_blocks
 from gemtui.core.media import media_of
 from gemtui.core.run_errors import StepError, step_error
 from gemtui.core.safety import clean_terminal_text, safe_text
@@ -226,9 +226,8 @@ class AnswerItem(ChatItem):
         return self.final and len(self.source) <= DRAW_ALL_CHARS
 
     def feed(self, text: str) -> None:
-        text = clean_terminal_text(text)
-        self.source += text
-        self.blocks.feed(text)
+        self.blocks.feed(clean_terminal_text(text))
+        self.source = self.blocks.fed
         self.touch()
 
     def finish(self, *steps: StepBase) -> None:
@@ -264,16 +263,17 @@ class AnswerItem(ChatItem):
                 check = check_structured(raw, self.schema)
                 self.structured = StructuredView(check, self.source)
         self.blocks.close()
-        whole = None
         if len(shown) <= FULL_SPLIT_CHARS and (shown != fed or LINK_DEFINITION.search(shown)):
-            whole = split_blocks(shown)
-        if whole is not None and whole != self.blocks.finished:
-            # The final text is not what streamed (citation markers, or text that came only
-            # with the step's end), or the incremental split disagreed with a full parse (a
-            # link definition that arrived late): the full parse wins.
-            self.blocks = IncrementalBlocks()
-            self.blocks.finished.extend(whole)
-            self._layout = None
+            whole = IncrementalBlocks.whole(shown)
+            if whole.finished != self.blocks.finished:
+                # The final text is not what streamed (citation markers, or text that came
+                # only with the step's end), or the incremental split disagreed with a full
+                # parse (a link definition that arrived late): the full parse wins.
+                self.blocks = whole
+                self._layout = None
+        if self.blocks.fed == self.source:
+            # One string for the answer's text: the step's, which the blocks then cut from.
+            self.blocks.adopt(self.source)
         self.final = True
         if self._layout is not None:
             self._layout.pack_all()
