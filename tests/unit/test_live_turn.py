@@ -13,6 +13,7 @@ from textual.message import Message
 
 from gemtui.api.models import parse_event
 from gemtui.core.assembler import Change, apply
+from gemtui.core.payload_log import BATCH
 from gemtui.core.turn import Asked, Turn
 from gemtui.core.turn_runner import OPENING_CHARS
 from gemtui.ui.chat.live_turn import (
@@ -125,6 +126,11 @@ async def test_events_kept_as_payloads_read_back_as_they_came() -> None:
     assert [record.event.to_wire() for record in records] == payloads
     assert records[0].event is not records[0].event  # parsed again on each look, not kept
     assert [record.kind for record in records] == ["model_output", "text", None]
+    # Past a batch of the payload log (packed then), each still reads back as it came.
+    more = [text(0, f" {n}") for n in range(2 * BATCH)]
+    for payload in more:
+        fold(turn, payload)
+    assert [record.event.to_wire() for record in records[3:]] == more
 
 
 async def test_a_burst_far_faster_than_anyone_reads_is_shown_less_often() -> None:

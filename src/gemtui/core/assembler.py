@@ -56,6 +56,7 @@ from gemtui.api.models import (
     parse_step,
 )
 from gemtui.core.interaction_text import output_text
+from gemtui.core.payload_log import PayloadLog
 
 __all__ = [
     "Change",
@@ -84,12 +85,12 @@ ChangeKind = Literal[
 class EventRecord:
     """One received event, as the timeline shows it (raw JSON: ``event.to_wire()``).
 
-    A record with its payload (a stream's ``data`` text) keeps only that: ``event`` parses it
-    again when asked (parsing is lossless, so it reads back the same). A parsed event is about
-    ten objects, the payload one string: a long answer is thousands of events, and parsed
-    events kept while it streamed were freed only at its end, leaving the process several
-    megabytes larger. ``kind`` (a delta's or started step's type) is what the timeline's rows
-    need without parsing.
+    A record whose payload came as text (a stream's ``data``) keeps no parsed event: the
+    payload waits in the turn's :class:`PayloadLog`, and ``event`` parses it again when asked
+    (parsing is lossless, so it reads back the same). A parsed event is about ten objects: a
+    long answer is thousands of events, and parsed events kept while it streamed were freed
+    only at its end, leaving the process several megabytes larger. ``kind`` (a delta's or
+    started step's type) is what the timeline's rows need without parsing.
     """
 
     __slots__ = ("_event", "_raw", "event_type", "kind", "received_at", "seq", "size", "step_index")
@@ -102,7 +103,7 @@ class EventRecord:
         step_index: int | None,
         size: int,
         event: EventBase,
-        raw: str | dict[str, Any] | None = None,
+        raw: PayloadLog | dict[str, Any] | None = None,
     ) -> None:
         self.seq = seq
         self.received_at = received_at
@@ -111,14 +112,16 @@ class EventRecord:
         self.size = size
         self.kind = _kind_of(event)
         self._event: EventBase | None = event if raw is None else None
+        #: Where the payload is: the turn's log (at ``seq``), or the payload as an object.
         self._raw = raw
 
     @property
     def event(self) -> EventBase:
         if self._event is not None:
             return self._event
-        assert self._raw is not None  # only a record with its payload lets go of the event
-        return parse_event(self._raw)
+        raw = self._raw
+        assert raw is not None  # only a record with its payload lets go of the event
+        return parse_event(raw[self.seq] if isinstance(raw, PayloadLog) else raw)
 
     def __repr__(self) -> str:
         return f"EventRecord({self.seq}, {self.event_type!r}, step {self.step_index})"
@@ -210,6 +213,8 @@ class InteractionState:
     completed: bool = False
     #: The latest step per wire index (automatic continuation restarts indexes at 0).
     _by_index: dict[int, StepState] = field(default_factory=dict, repr=False)
+    #: The payloads of ``events`` that came as text, by ``seq`` ("" for the others).
+    payloads: PayloadLog = field(default_factory=PayloadLog, repr=False)
 
     @property
     def status(self) -> str | None:
@@ -256,6 +261,7 @@ def apply(
     if not isinstance(index, int) or isinstance(index, bool):
         index = None
     seq = len(state.events)
+    state.payloads.append(raw if isinstance(raw, str) else "")
     state.events.append(
         EventRecord(
             seq=seq,
@@ -264,7 +270,7 @@ def apply(
             step_index=index,
             size=size,
             event=event,
-            raw=raw,
+            raw=state.payloads if isinstance(raw, str) else raw,
         )
     )
     event_id = getattr(event, "event_id", None)
