@@ -8,14 +8,15 @@ def warm_up() -> None:
     start-up, where they cost about 35 ms before the first frame; importing them here, in the
     warm-up thread, keeps that cost off the first answer too.
     """
-    import rich.markdown
     import rich.syntax
 
     from gemtui.core.markdown_blocks import block_starts
+    from gemtui.ui.render.rich_markdown import SharedParserMarkdown, lexer_for
 
     block_starts("warm up\n")  # builds the block parser
-    rich.markdown.Markdown("warm *up*")
+    SharedParserMarkdown("warm *up*", "monokai")  # builds the answers' parser
     # The first code block loads its lexer and the theme (about 20 ms): Python's, the most
-    # common, is loaded here.
-    rich.syntax.Syntax("x = 1", "python").highlight("x = 1")
+    # common, is loaded here, and the plain one unknown languages get.
+    rich.syntax.Syntax("x = 1", lexer_for("python") or "python").highlight("x = 1")
+    lexer_for("text")
     rich.syntax.Syntax("", "json").highlight("{}")  # the step detail's JSON

@@ -32,12 +32,12 @@ class RenderContext:
 
 
 def markdown(source: str, ctx: RenderContext) -> RenderableType:
-    from rich.markdown import Markdown  # on first use: see gemtui.ui.render.warm_up
+    # On first use: see gemtui.ui.render.warm_up.
+    from gemtui.ui.render.rich_markdown import SharedParserMarkdown
 
-    # hyperlinks=False: a link in model output must not become an OSC 8 escape sequence.
     if len(source) <= MAX_RENDERED_BLOCK:
-        return Markdown(source, code_theme=ctx.code_theme, hyperlinks=False)
-    shown = Markdown(source[:MAX_RENDERED_BLOCK], code_theme=ctx.code_theme, hyperlinks=False)
+        return SharedParserMarkdown(source, ctx.code_theme)
+    shown = SharedParserMarkdown(source[:MAX_RENDERED_BLOCK], ctx.code_theme)
     rest = (len(source) - MAX_RENDERED_BLOCK) // 1024
     note = Text(f"… {rest:,} KB more of this block not shown; y or Ctrl+Y copies it all.")
     note.stylize(ctx.style("conversation--dim"))

@@ -45,9 +45,9 @@ def _tokens(lexer: object, code: str) -> list[tuple[object, str]]:
 
 def _lexes_alone(language: str, before: list[str], chunk: list[str]) -> bool:
     """Whether ``chunk`` gets the same tokens after ``before`` as on its own."""
-    from rich.syntax import Syntax  # on first use: see gemtui.ui.render.warm_up
+    from gemtui.ui.render.rich_markdown import lexer_for  # on first use: see warm_up
 
-    lexer = Syntax("", language or "text").lexer
+    lexer = lexer_for(language or "text")
     if lexer is None or not before:
         return True
     alone = _tokens(lexer, "\n".join(chunk))
