@@ -16,6 +16,7 @@ however many deltas it took.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -135,7 +136,8 @@ def _kind_of(event: EventBase) -> str | None:
         kind = getattr(event.step, "type", None)
     else:
         return None
-    return kind if isinstance(kind, str) else "?"
+    # One string per kind, not one per event (parsing makes a new one each time).
+    return sys.intern(kind) if isinstance(kind, str) else "?"
 
 
 class _OpenText:

@@ -12,6 +12,7 @@ scrolling a short one does, and its memory does not grow with its length.
 from __future__ import annotations
 
 import time
+from array import array
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -73,10 +74,12 @@ class BlockLayout:
         self.width = width
         self._render = render
         self.blocks: Sequence[str] = []
-        self.heights: list[int] = []
-        self._exact: list[bool] = []
+        # Arrays, not lists: a 1 MB report is ten thousand blocks, and a list holds an int
+        # object (28 bytes) for each start beyond 256.
+        self.heights = array("l")
+        self._exact = bytearray()
         #: Line of each block within the blocks' region (a blank line follows each block).
-        self._starts: list[int] = [0]
+        self._starts = array("q", [0])
         #: Starts from this block on are stale (a height changed).
         self._stale: int | None = None
         self._lines: OrderedDict[int, list[Strip] | PackedLines] = OrderedDict()
@@ -93,14 +96,15 @@ class BlockLayout:
         for block in blocks[len(self.heights) :]:
             height = plain_height(block, self.width)
             self.heights.append(height)
-            self._exact.append(False)
+            self._exact.append(0)
             self._starts.append(self._starts[-1] + height + 1)
             self.rough += 1
 
     @property
-    def starts(self) -> list[int]:
-        """Where each block starts, and one past the last block's gap: a list that is never
-        changed once handed out (a new one replaces it), so a snapshot stays true."""
+    def starts(self) -> array[int]:
+        """Where each block starts, and one past the last block's gap: entries are never
+        changed once handed out (new ones replace them; blocks are only appended), so a
+        snapshot stays true up to its own count."""
         if self._stale is not None:
             head = self._starts[: self._stale + 1]
             for height in self.heights[self._stale :]:
@@ -109,13 +113,13 @@ class BlockLayout:
         return self._starts
 
     def exact(self, index: int) -> bool:
-        return self._exact[index]
+        return bool(self._exact[index])
 
     def draw(self, index: int) -> list[Strip]:
         """Render block ``index`` now; its height becomes exact."""
         lines = self._render(self.blocks[index])
         if not self._exact[index]:
-            self._exact[index] = True
+            self._exact[index] = 1
             self.rough -= 1
         self.wanted.discard(index)
         if len(lines) != self.heights[index]:
@@ -196,7 +200,7 @@ class AnswerLines(Sequence[Strip]):
     def __init__(self, head: list[Strip], layout: BlockLayout | None, tail: list[Strip]) -> None:
         self._layout = layout
         self._count = len(layout.heights) if layout is not None else 0
-        self._starts = layout.starts if layout is not None else [0]
+        self._starts = layout.starts if layout is not None else array("q", [0])
         self._region = self._starts[self._count] - 1 if self._count else 0
         if head and (self._region or tail):
             head = [*head, BLANK_LINE]
