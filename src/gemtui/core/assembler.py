@@ -216,7 +216,7 @@ class InteractionState:
     #: The latest step per wire index (automatic continuation restarts indexes at 0).
     _by_index: dict[int, StepState] = field(default_factory=dict, repr=False)
     #: The payloads of ``events`` that came as text, by ``seq`` ("" for the others).
-    payloads: PayloadLog = field(default_factory=PayloadLog, repr=False)
+    payloads: PayloadLog = field(default_factory=PayloadLog, repr=False, compare=False)
 
     @property
     def status(self) -> str | None:
