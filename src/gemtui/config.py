@@ -19,7 +19,6 @@ import json
 import os
 import re
 import tempfile
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -764,6 +763,8 @@ def _read_file(path: Path, problems: list[str]) -> tuple[str, dict[str, Any]]:
     except (OSError, UnicodeDecodeError) as error:
         problems.append(f"{path}: cannot be read ({error}); using the defaults instead.")
         return "", {}
+    import tomllib  # only when there is a file: a start without one skips its import (issue 20)
+
     try:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

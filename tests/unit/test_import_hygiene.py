@@ -159,6 +159,14 @@ def test_ask_loads_neither_the_files_api_nor_the_request_models() -> None:
     assert "gemtui.api.request_models" not in modules
 
 
+def test_ask_loads_what_only_media_or_a_failure_needs_on_first_use() -> None:
+    """Start-up (issue 20): a text answer needs neither the media module (nor the clipboard
+    one under it) nor the failure report of a failed run before its first byte."""
+    modules = modules_of_a_failed_ask()
+    assert "gemtui.headless.view" in modules  # the probe did get as far as the output
+    assert not modules & {"gemtui.core.media", "gemtui.core.clipboard", "gemtui.core.run_errors"}
+
+
 def test_the_tui_defers_what_only_an_answer_needs() -> None:
     """Start-up (issue 20, item 4): Markdown parsing and highlighting load after the first
     frame (gemtui.ui.render.warm_up), and so does the HTTP stack (GemtuiApp.client)."""
@@ -174,6 +182,19 @@ def test_the_tui_defers_what_only_an_answer_needs() -> None:
     # The HTTP stack, and the models of a request's body, load after the first frame (the
     # app's warm-up thread makes its client) or never.
     assert not loaded & {"httpx", "httpcore", "gemtui.api.client", "gemtui.api.request_models"}
+    # TOML is parsed only when there is a config file (gemtui.config._read_file).
+    assert "tomllib" not in loaded
+
+
+def test_the_mime_table_is_read_only_when_asked() -> None:
+    """Start-up (issue 20): the attachments module builds its MIME table (which reads the
+    system's tables too) on first use, not on import, on the TUI's and ``ask``'s paths."""
+    probe = "import mimetypes, gemtui.ui.launch, gemtui.headless.inputs; print(mimetypes.inited)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False"]
 
 
 def test_wire_and_tool_models_build_their_validators_on_first_use() -> None:

@@ -26,6 +26,7 @@ import mimetypes
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -138,8 +139,15 @@ YOUTUBE_HOSTS = frozenset(
     {"youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com", "youtu.be"}
 )
 
-#: Python's built-in table only: the system's mime.types files differ between machines.
-_BUILTIN_TYPES = mimetypes.MimeTypes()
+
+@cache
+def _builtin_types() -> mimetypes.MimeTypes:
+    """Python's built-in table only: the system's mime.types files differ between machines.
+
+    Made on first use: building the table takes a few milliseconds that every start of the
+    TUI and of ``gemtui ask`` would otherwise pay (issue 20), though only a file of a type the
+    API does not accept ever needs it."""
+    return mimetypes.MimeTypes()
 
 
 class AttachmentError(ValueError):
@@ -338,7 +346,7 @@ def from_file(path: str, mime_type: str | None = None) -> Attachment:
         raise AttachmentError(f"cannot attach {path}: the file is empty.")
     mime_type = mime_type or file_type(name, data if inline else data[: _text_prefix(data)])
     if mime_type is None:
-        guessed = _BUILTIN_TYPES.guess_type(name)[0]
+        guessed = _builtin_types().guess_type(name)[0]
         what = f"its type ({guessed})" if guessed else "its type"
         raise AttachmentError(
             f"cannot attach {path}: {what} is not one the Gemini API accepts, and it is not "

@@ -22,7 +22,6 @@ from gemtui.core.assembler import Change, assembled_interaction
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.recording import RecordingWriter
-from gemtui.core.run_errors import failure_report
 from gemtui.core.tools import FunctionTool, ToolCall
 from gemtui.core.turn import Asked, Turn
 from gemtui.core.turn_runner import Notice, TurnRunner
@@ -293,6 +292,8 @@ def _explain_failure(
     if interaction is None:
         messages.error("the interaction failed without saying why.", "Run the command again.")
         return
+    from gemtui.core.run_errors import failure_report  # only a failed run needs it (issue 20)
+
     report = failure_report(interaction, again="run the command again")
     reasons = "; ".join(report.reasons) or "no reason given"
     messages.error(f"the interaction failed: {reasons}.", report.hint)

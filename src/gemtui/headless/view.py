@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from gemtui.api.models import TextContent
 from gemtui.core.assembler import continues_answer
-from gemtui.core.media import facts_of, media_of, save_media, short_label
 from gemtui.core.safety import one_line
 from gemtui.headless.output import AnswerPrinter, Messages, short
 
@@ -150,6 +149,10 @@ class TurnView:
         for item in getattr(step, "content", None) or ():
             kind = getattr(item, "type", None)
             if kind != "text":
+                # Only now: most answers are text alone, and the media module (with the
+                # clipboard one under it) stays out of the path to the first byte (issue 20).
+                from gemtui.core.media import facts_of
+
                 what = facts_of(item).describe() if kind in _MEDIA else kind or "a part"
                 self._messages.say(
                     f"the answer includes {what} that text output cannot show; "
@@ -158,6 +161,8 @@ class TurnView:
 
     def _save(self, step: StepBase, interaction_id: str | None) -> None:
         """``--save-media``: write the step's media to the directory and say where each went."""
+        from gemtui.core.media import facts_of, media_of, save_media, short_label
+
         media = media_of(getattr(step, "content", None))
         if not media or self._save_dir is None:
             return
