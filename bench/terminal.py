@@ -24,6 +24,7 @@ measures another install's console script (e.g. an older checkout, for a before/
 from __future__ import annotations
 
 import argparse
+import math
 import tempfile
 import time
 from collections.abc import Callable
@@ -108,10 +109,14 @@ def measure(
         lambda screen: any(piece in screen for piece in fragments), timeout=60, interval=0.005
     )
     last, _ = tmux.wait_for(done, timeout=120, interval=0.005)
-    cpu = cpu_seconds(pid) - cpu_before
+    # The raw client may exit at the stream's end before these are read: then it has none.
+    try:
+        cpu = cpu_seconds(pid) - cpu_before
+    except FileNotFoundError:
+        cpu = float("nan")
     try:
         peak = proc_status_kb(pid, "VmHWM") / 1024
-    except KeyError:  # the raw client may exit at the stream's end before it is read
+    except (KeyError, FileNotFoundError):
         peak = float("nan")
     arrival = clock.arrival_after(start)
     tmux.kill()
@@ -187,7 +192,9 @@ def main() -> None:
         clock.stop()
 
     def med(name: str, size: int, attr: str) -> float:
-        return median([getattr(r, attr) for r in results[(name, size)]])
+        # Figures a run could not read (nan) are left out, not sorted in among the others.
+        values = [getattr(r, attr) for r in results[(name, size)]]
+        return median([value for value in values if not math.isnan(value)])
 
     rows = []
     for size in args.sizes:
