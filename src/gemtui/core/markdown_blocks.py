@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING
+
+from gemtui.core.lazy_sequence import LazySequence
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -113,7 +115,7 @@ def _fence_is_open(token: Token) -> bool:
     return len(token.content.splitlines()) >= token.map[1] - token.map[0] - 1
 
 
-class BlockTexts(Sequence[str]):
+class BlockTexts(LazySequence[str]):
     """The finished blocks of an :class:`IncrementalBlocks`, read as strings: each is cut from
     the one text they came from when it is asked for, so the answer's text is not held twice
     (a 1 MB report is thousands of blocks)."""
@@ -121,7 +123,8 @@ class BlockTexts(Sequence[str]):
     __slots__ = ("_spans", "text")
 
     def __init__(self) -> None:
-        #: The text the blocks are places in (the owner's, kept in step with it: no cycle).
+        #: The text the blocks are places in: the owner's text itself (it keeps it here, so
+        #: there is one place for it and no reference cycle).
         self.text = ""
         #: Start and end of each block in the text, flat: [start0, end0, start1, ...].
         self._spans = array("q")
@@ -129,17 +132,7 @@ class BlockTexts(Sequence[str]):
     def __len__(self) -> int:
         return len(self._spans) // 2
 
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return [self[n] for n in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+    def _item(self, index: int) -> str:
         return self.text[self._spans[2 * index] : self._spans[2 * index + 1]]
 
     def __eq__(self, other: object) -> bool:
@@ -172,10 +165,10 @@ class IncrementalBlocks:
     """
 
     def __init__(self) -> None:
-        self._text = ""
+        #: The finished blocks, and the text fed (``fed``), which they are places in.
+        self._finished = BlockTexts()
         #: Where the open tail begins in the text.
         self._tail_at = 0
-        self._finished = BlockTexts()
         self._open_kind = ""
         self._settled = 0
         self._items: list[int] = []
@@ -184,21 +177,21 @@ class IncrementalBlocks:
     def whole(cls, text: str) -> IncrementalBlocks:
         """All of ``text``, split as one parse splits it (no open tail)."""
         blocks = cls()
-        blocks._text = blocks._finished.text = text
+        blocks._finished.text = text
         blocks.close()
         return blocks
 
     @property
     def fed(self) -> str:
         """Everything fed so far, as it came."""
-        return self._text
+        return self._finished.text
 
     def adopt(self, text: str) -> None:
         """Keep ``text`` (equal to :attr:`fed`, say the answer's final text held elsewhere)
         in place of the text fed, so that the two are one string."""
-        if text != self._text:
+        if text != self.fed:
             raise ValueError("adopt() takes the same text as was fed")
-        self._text = self._finished.text = text
+        self._finished.text = text
 
     @property
     def finished(self) -> BlockTexts:
@@ -208,7 +201,7 @@ class IncrementalBlocks:
     @property
     def tail(self) -> str:
         """The open last block (may still grow or change shape)."""
-        return self._text[self._tail_at :]
+        return self.fed[self._tail_at :]
 
     @property
     def open_kind(self) -> str:
@@ -230,8 +223,7 @@ class IncrementalBlocks:
         """Add text; return the blocks this fragment finished (often none)."""
         if not fragment:
             return []
-        self._text += fragment
-        self._finished.text = self._text
+        self._finished.text += fragment
         lines = self.tail.split("\n")
         context = lines[:1] if self._open_kind == "fence" else []
         shift = self._settled - len(context)
@@ -249,7 +241,7 @@ class IncrementalBlocks:
                 self._settle(tops[0], tokens, lines, shift)
             return []
         offsets = _line_offsets(lines, self._tail_at, starts[-1] + 1)
-        newly = self._finished.add(_spans(self._text, offsets, starts))
+        newly = self._finished.add(_spans(self.fed, offsets, starts))
         self._tail_at = offsets[starts[-1]]
         self._open_kind, self._settled, self._items = "", 0, []
         return newly
@@ -277,7 +269,7 @@ class IncrementalBlocks:
 
     def close(self) -> list[str]:
         """End of the text: the tail becomes final too. Returns the blocks it finished."""
-        newly = self._finished.add(_block_spans(self._text, self._tail_at))
-        self._tail_at = len(self._text)
+        newly = self._finished.add(_block_spans(self.fed, self._tail_at))
+        self._tail_at = len(self.fed)
         self._open_kind, self._settled, self._items = "", 0, []
         return newly

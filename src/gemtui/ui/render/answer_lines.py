@@ -16,10 +16,11 @@ from array import array
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from typing import overload
 
 from rich.segment import Segment
 from textual.strip import Strip
+
+from gemtui.core.lazy_sequence import LazySequence
 
 #: Rendered lines kept per answer; a screen is 20–60 lines, so this is many screens back.
 CACHE_LINES = 1200
@@ -190,7 +191,7 @@ class BlockLayout:
             self._cached -= len(dropped)
 
 
-class AnswerLines(Sequence[Strip]):
+class AnswerLines(LazySequence[Strip]):
     """An answer's lines as the pane sees them: ``head`` (pictures and media before the text),
     the finished blocks of ``layout`` as they were when this was made, then ``tail`` (the open
     block, what follows the text). Gap lines between the parts are included."""
@@ -214,17 +215,7 @@ class AnswerLines(Sequence[Strip]):
     def __len__(self) -> int:
         return self._length
 
-    @overload
-    def __getitem__(self, index: int) -> Strip: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Strip]: ...
-    def __getitem__(self, index: int | slice) -> Strip | list[Strip]:
-        if isinstance(index, slice):
-            return [self[n] for n in range(*index.indices(self._length))]
-        if index < 0:
-            index += self._length
-        if not 0 <= index < self._length:
-            raise IndexError(index)
+    def _item(self, index: int) -> Strip:
         head = len(self._head)
         if index < head:
             return self._head[index]

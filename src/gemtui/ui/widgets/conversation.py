@@ -149,7 +149,6 @@ class ConversationView(ScrollView, can_focus=True):
         self._base_style: Style | None = None
         #: Items whose last render left parts drawn roughly, and the timer that draws more.
         self._pending: list[ChatItem] = []
-
         self._pending_timer: Timer | None = None
         #: The find bar's search (Ctrl+F), while it is open.
         self.finder: ConversationFinder | None = None
