@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import selectors
 import shlex
 import socket
@@ -65,20 +66,26 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _read_until(process: subprocess.Popen[str], marker: str, deadline: float) -> str:
-    """The server's output up to the line holding ``marker`` (it is printed once listening)."""
-    seen = ""
+def _read_until(process: subprocess.Popen[bytes], marker: str, deadline: float) -> str:
+    """The server's output up to ``marker`` (it is printed once listening).
+
+    Reads the pipe's descriptor itself: a buffered ``readline`` may pull the marker's line
+    into Python's buffer along with an earlier one, and ``select`` would then wait on a
+    descriptor with nothing left in it (the server has printed all it will).
+    """
+    seen = b""
+    descriptor = process.stdout.fileno()
     with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        while marker not in seen:
+        selector.register(descriptor, selectors.EVENT_READ)
+        while marker.encode() not in seen:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not selector.select(remaining):
                 raise AssertionError(f"no {marker!r} in time; output so far: {seen!r}")
-            line = process.stdout.readline()
-            if not line:
+            chunk = os.read(descriptor, 65536)
+            if not chunk:
                 raise AssertionError(f"server exited: {seen!r}")
-            seen += line
-    return seen
+            seen += chunk
+    return seen.decode(errors="replace")
 
 
 def test_serve_answers_with_the_page_on_loopback(tmp_path):
@@ -87,7 +94,6 @@ def test_serve_answers_with_the_page_on_loopback(tmp_path):
         [sys.executable, "-m", "gemtui", "--serve", "--demo", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
         cwd=Path(tmp_path),
         env=clean_env(GEMINI_API_KEY=FAKE_KEY, PYTHONUNBUFFERED="1", COLUMNS="200"),
     )
