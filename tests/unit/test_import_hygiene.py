@@ -210,3 +210,39 @@ def test_wire_and_tool_models_build_their_validators_on_first_use() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False"]
+
+
+# Makes a turn's state and streams one answer from the emulator at argv[1], noting whether the
+# event schema was built when the request was written and once the stream was read.
+SCHEMA_PROBE = """
+import asyncio, sys
+from gemtui.api import models
+from gemtui.api.client import InteractionsClient
+from gemtui.core.assembler import new_state
+
+async def main(url):
+    new_state()  # made before the request, as a turn's is
+    seen = {"state": models.Interaction.__pydantic_complete__}
+    client = InteractionsClient(api_key="k", base_url=url)
+    sent = lambda: seen.setdefault("sent", models._event_adapter.pydantic_complete)
+    async with client.stream({"model": "gemini-3.6-flash", "input": "hi"}, on_sent=sent) as events:
+        kinds = [item.event.event_type async for item in events]
+    await client.aclose()
+    print(seen["state"], seen["sent"], models._event_adapter.pydantic_complete, kinds[-1])
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+def test_no_schema_is_built_before_the_request_is_written(emulator) -> None:
+    """Start-up (issue 20, items 1 and 4): a turn's empty state is not validated, and the event
+    schema (tens of ms on a first turn) is built once the request is out, while the server
+    prepares its answer, not before the request leaves."""
+    result = subprocess.run(
+        [sys.executable, "-c", SCHEMA_PROBE, emulator.base_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False", "True", "interaction.completed"]

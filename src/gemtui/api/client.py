@@ -39,7 +39,7 @@ from gemtui.api.errors import (
     connection_error,
     error_from_response,
 )
-from gemtui.api.models import Interaction, WireModel, build_schemas
+from gemtui.api.models import Interaction, WireModel, build_event_schema, build_schemas
 from gemtui.api.sse import EventStream, ReceivedEvent, guarded_chunks
 from gemtui.api.timing import RequestTimings, RetryPolicy, Timeouts, TimingTrace
 
@@ -307,10 +307,14 @@ class InteractionsClient:
         query: dict[str, str] | None = None,
         on_sent: Callable[[], None] | None = None,
     ) -> EventStream:
+        def sent() -> None:
+            # The loop runs this while it waits for the answer's headers.
+            asyncio.get_running_loop().call_soon(build_event_schema)
+            if on_sent is not None:
+                on_sent()
+
         async def opener() -> tuple[httpx.Response, RequestTimings]:
-            return await self._send(
-                method, path, body=body, query=query, stream=True, on_sent=on_sent
-            )
+            return await self._send(method, path, body=body, query=query, stream=True, on_sent=sent)
 
         return EventStream(opener, idle_timeout=self.timeouts.idle, host=self._host)
 

@@ -207,7 +207,9 @@ class StepState:
 class InteractionState:
     """Everything one interaction's stream (and any resumption of it) has told us."""
 
-    interaction: Interaction = field(default_factory=Interaction)
+    #: Made without validation: validating even an empty Interaction builds its whole schema
+    #: (tens of ms on a first turn), and a turn's state is made before its request is sent.
+    interaction: Interaction = field(default_factory=Interaction.model_construct)
     steps: list[StepState] = field(default_factory=list)
     events: list[EventRecord] = field(default_factory=list)
     error: ErrorDetail | None = None
@@ -479,7 +481,7 @@ def _text_target(step: StepState, attr: str) -> _OpenText:
     if items and isinstance(items[-1], TextContent):
         block = items[-1]
     else:
-        block = TextContent(text="")
+        block = TextContent.model_construct(text="")  # as TextContent(text=""), unvalidated
         items.append(block)
     step._text = _OpenText(attr, items, block)
     return step._text
