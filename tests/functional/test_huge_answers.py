@@ -136,3 +136,22 @@ async def test_a_long_answer_is_drawn_where_it_is_read_and_the_reader_keeps_thei
         after = screen(app)
         assert after[0].strip() == top.removeprefix("### ")  # drawn, and still at the top
         assert not any(line.strip().startswith(("###", "```", "|---")) for line in after)
+
+
+async def test_a_scroll_by_one_line_paints_one_new_line_on_a_tall_screen(emulator_factory):
+    """The painted lines kept grow with the screen (issue 20, item 10: kept small on a small
+    one): scrolling a tall pane by a line styles and joins only the line that came into view."""
+    emulator = emulator_factory(chunk_chars=4096)
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 90)) as pilot:
+        await send(pilot, "!size 64 a long report")
+        view = app.view
+        view.scroll_to(y=view.max_scroll_y // 2, animate=False, immediate=True)
+        await pilot.pause()
+        [view.render_line(y) for y in range(view.size.height)]  # every line on screen painted
+        view.scroll_up(animate=False, immediate=True)
+        await pilot.pause()
+        misses = view._painted.misses
+        lines = [view.render_line(y) for y in range(view.size.height)]
+        assert view.size.height > 80 and len(lines) == view.size.height
+        assert view._painted.misses - misses <= 1

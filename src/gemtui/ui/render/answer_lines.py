@@ -22,8 +22,9 @@ from textual.strip import Strip
 
 from gemtui.core.lazy_sequence import LazySequence
 
-#: Rendered lines kept per answer; a screen is 20–60 lines, so this is many screens back.
-CACHE_LINES = 1200
+#: Rendered lines kept per answer: a screen is 20–60 lines, so this is several screens back
+#: (a block not kept is rendered again, about a millisecond, when it is scrolled to).
+CACHE_LINES = 400
 #: The gap between blocks: one shared object, so an unchanged line is the same object from one
 #: render to the next (the conversation pane repaints only from the first changed line).
 BLANK_LINE = Strip.blank(0)

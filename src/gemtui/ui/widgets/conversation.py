@@ -45,8 +45,9 @@ GAP = 1
 #: A streaming item rendered this recently gets no slice of drawing of its own (see
 #: _draw_pending): its next flush is due within the live turn's interval (50 ms).
 STREAMING_QUIET = 0.06
-#: Painted lines kept (see render_line): a few screens' worth.
-PAINTED_LINES = 200
+#: Painted lines kept (see render_line), in screens: the lines on screen, and as many again for
+#: a scroll back and forth. A painted line is about 6 KB (a style per segment for its offsets).
+PAINTED_SCREENS = 2
 
 
 class ConversationView(ScrollView, can_focus=True):
@@ -155,7 +156,7 @@ class ConversationView(ScrollView, can_focus=True):
         #: Painted lines by their line in the conversation, with what they were painted from
         #: (see render_line).
         self._painted: LRUCache[int, tuple[Strip, Style, bool, int, int, Strip]] = LRUCache(
-            PAINTED_LINES
+            PAINTED_SCREENS * 24
         )
 
     # ------------------------------------------------------------------ content
@@ -438,6 +439,7 @@ class ConversationView(ScrollView, can_focus=True):
         return self.scroll_y >= self.max_scroll_y - 1
 
     def on_resize(self) -> None:
+        self._painted.grow(PAINTED_SCREENS * self.size.height)
         width = max(self.scrollable_content_region.width - GUTTER, 10)
         if width != self._content_width:
             self._content_width = width
