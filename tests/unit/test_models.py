@@ -739,3 +739,32 @@ def test_the_prompt_of_a_captured_request_with_string_contents():
     from gemtui.core.reopen_state import prompt_from_input
 
     assert prompt_from_input(QUICKSTART_HISTORY) == "How many paws are in my house?"
+
+
+def test_parsing_a_stream_keeps_none_of_its_values() -> None:
+    """Memory (issue 20, item 10): pydantic-core would keep each short string parsed from JSON
+    (every event's id, up to 16 384 of them) in its cache; the wire models cache keys only."""
+    import gc
+    import tracemalloc
+
+    payloads = [
+        json.dumps({"event_type": "step.delta", "index": 1, "event_id": f"evt_{n:08d}_unique",
+                    "delta": {"type": "text", "text": "word " * 40}})
+        for n in range(2000)
+    ]  # fmt: skip
+    parse_event(payloads[0])
+    interactions = [json.dumps({"id": f"v1_{n:08d}_unique", "status": "done"}) for n in range(2000)]
+    Interaction.model_validate_json(interactions[0])
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        for payload in payloads:
+            parse_event(payload)
+        for payload in interactions:
+            Interaction.model_validate_json(payload)
+        gc.collect()
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    kept = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    assert kept < 50_000  # 4 000 ids cached would be about 250 000 bytes

@@ -38,8 +38,10 @@ class WireModel(BaseModel):
     """Base of every wire object: keeps extra keys and dumps only what was set."""
 
     # defer_build: the schemas are built on first use, not at import, which keeps about
-    # 50 ms off gemtui's start-up (measured by bench/startup.py).
-    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
+    # 50 ms off gemtui's start-up (measured by bench/startup.py). cache_strings: see _LAZY.
+    model_config = ConfigDict(
+        extra="allow", populate_by_name=True, defer_build=True, cache_strings="keys"
+    )
 
     #: Discriminator fields that must always be dumped, even when left at their default.
     _tag_fields: ClassVar[tuple[str, ...]] = ()
@@ -584,7 +586,10 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
 }
 Event = tagged_union("event_type", EVENT_TYPES, UnknownEvent)
 
-_LAZY = ConfigDict(defer_build=True)
+#: ``cache_strings="keys"``: pydantic-core keeps every short string it parses from JSON (up to
+#: 16 384) by default; a stream's values are mostly unique (each event's id), so caching them
+#: only held a long answer's ids (about a quarter of a megabyte per 4 000 events).
+_LAZY = ConfigDict(defer_build=True, cache_strings="keys")
 _event_adapter: TypeAdapter[Any] = TypeAdapter(Event, config=_LAZY)
 _step_adapter: TypeAdapter[Any] = TypeAdapter(Step, config=_LAZY)
 _content_adapter: TypeAdapter[Any] = TypeAdapter(Content, config=_LAZY)
