@@ -851,7 +851,7 @@ def test_step_reads_current_text_mid_stream() -> None:
 
 def test_new_state_is_empty() -> None:
     state = new_state()
-    assert state.status is None and state.steps == [] and state.events == []
+    assert state.status is None and state.steps == [] and not state.events
     assert assembled_interaction(state).to_wire() == {"steps": []}
 
 

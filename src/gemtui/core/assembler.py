@@ -1,9 +1,10 @@
 """Fold the SSE events of one interaction into its state, and say what each event changed.
 
 Pure: no I/O, no Textual, no asyncio. The stream worker calls :func:`apply` once per parsed event;
-the conversation pane redraws only the step a :class:`Change` names, and the timeline shows one
-:class:`EventRecord` per event. The assembly rules are those of ``shared/interactions-api.md``
-§5.4: the result of start → deltas → stop equals the step of the non-streaming response.
+the conversation pane redraws only the step a :class:`Change` names, and the timeline shows each
+event the state's :class:`~gemtui.core.event_log.EventLog` keeps. The assembly rules are those of
+``shared/interactions-api.md`` §5.4: the result of start → deltas → stop equals the step of the
+non-streaming response.
 
 :func:`apply` mutates the state in place rather than returning a new one: a long answer arrives
 as tens of thousands of deltas, and copying the state per delta would make a stream quadratic.
@@ -16,7 +17,6 @@ however many deltas it took.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -53,15 +53,13 @@ from gemtui.api.models import (
     UnknownStep,
     Usage,
     VideoContent,
-    parse_event,
     parse_step,
 )
+from gemtui.core.event_log import EventLog
 from gemtui.core.interaction_text import output_text
-from gemtui.core.payload_log import PayloadLog
 
 __all__ = [
     "Change",
-    "EventRecord",
     "InteractionState",
     "StepState",
     "apply",
@@ -81,63 +79,6 @@ ChangeKind = Literal[
     "error",
     "unknown",
 ]
-
-
-class EventRecord:
-    """One received event, as the timeline shows it (raw JSON: ``event.to_wire()``).
-
-    A record whose payload came as text (a stream's ``data``) keeps no parsed event: the
-    payload waits in the turn's :class:`PayloadLog`, and ``event`` parses it again when asked
-    (parsing is lossless, so it reads back the same). A parsed event is about ten objects: a
-    long answer is thousands of events, and parsed events kept while it streamed were freed
-    only at its end, leaving the process several megabytes larger. ``kind`` (a delta's or
-    started step's type) is what the timeline's rows need without parsing.
-    """
-
-    __slots__ = ("_event", "_raw", "event_type", "kind", "received_at", "seq", "size", "step_index")
-
-    def __init__(
-        self,
-        seq: int,
-        received_at: float,
-        event_type: str,
-        step_index: int | None,
-        size: int,
-        event: EventBase,
-        raw: PayloadLog | dict[str, Any] | None = None,
-    ) -> None:
-        self.seq = seq
-        self.received_at = received_at
-        self.event_type = event_type
-        self.step_index = step_index
-        self.size = size
-        self.kind = _kind_of(event)
-        self._event: EventBase | None = event if raw is None else None
-        #: Where the payload is: the turn's log (at ``seq``), or the payload as an object.
-        self._raw = raw
-
-    @property
-    def event(self) -> EventBase:
-        if self._event is not None:
-            return self._event
-        raw = self._raw
-        assert raw is not None  # only a record with its payload lets go of the event
-        return parse_event(raw[self.seq] if isinstance(raw, PayloadLog) else raw)
-
-    def __repr__(self) -> str:
-        return f"EventRecord({self.seq}, {self.event_type!r}, step {self.step_index})"
-
-
-def _kind_of(event: EventBase) -> str | None:
-    """A delta's type, or the type of the step an event starts (``None`` for other events)."""
-    if isinstance(event, StepDeltaEvent):
-        kind = getattr(event.delta, "type", None)
-    elif isinstance(event, StepStartEvent):
-        kind = getattr(event.step, "type", None)
-    else:
-        return None
-    # One string per kind, not one per event (parsing makes a new one each time).
-    return sys.intern(kind) if isinstance(kind, str) else "?"
 
 
 class _OpenText:
@@ -211,14 +152,12 @@ class InteractionState:
     #: (tens of ms on a first turn), and a turn's state is made before its request is sent.
     interaction: Interaction = field(default_factory=Interaction.model_construct)
     steps: list[StepState] = field(default_factory=list)
-    events: list[EventRecord] = field(default_factory=list)
+    events: EventLog = field(default_factory=EventLog)
     error: ErrorDetail | None = None
     last_event_id: str | None = None
     completed: bool = False
     #: The latest step per wire index (automatic continuation restarts indexes at 0).
     _by_index: dict[int, StepState] = field(default_factory=dict, repr=False)
-    #: The payloads of ``events`` that came as text, by ``seq`` ("" for the others).
-    payloads: PayloadLog = field(default_factory=PayloadLog, repr=False, compare=False)
 
     @property
     def status(self) -> str | None:
@@ -258,25 +197,12 @@ def apply(
     """Fold ``event`` into ``state`` (in place) and return what changed; never raises on data.
 
     ``received_at`` is seconds since the request started, ``size`` the bytes of the raw payload;
-    ``raw`` the payload itself, kept so that the record may later drop the parsed event.
+    ``raw`` the payload itself, kept (packed) so that the log need not keep the parsed event.
     """
-    event_type = getattr(event, "event_type", None)
     index = getattr(event, "index", None)
     if not isinstance(index, int) or isinstance(index, bool):
         index = None
-    seq = len(state.events)
-    state.payloads.append(raw if isinstance(raw, str) else "")
-    state.events.append(
-        EventRecord(
-            seq=seq,
-            received_at=received_at,
-            event_type=event_type if isinstance(event_type, str) else "?",
-            step_index=index,
-            size=size,
-            event=event,
-            raw=state.payloads if isinstance(raw, str) else raw,
-        )
-    )
+    seq = state.events.append(event, received_at=received_at, size=size, step_index=index, raw=raw)
     event_id = getattr(event, "event_id", None)
     if isinstance(event_id, str):
         state.last_event_id = event_id

@@ -20,8 +20,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from gemtui.api.models import EventBase, StepDeltaEvent, StepStartEvent, TextDelta, Usage
-from gemtui.core.assembler import EventRecord, InteractionState, StepState
+from gemtui.core.assembler import InteractionState, StepState
 from gemtui.core.cost import Prices
+from gemtui.core.event_log import EventLog, EventRecord
 from gemtui.core.turn import Turn
 
 __all__ = [
@@ -80,7 +81,9 @@ class EventRow:
     """
 
     turn: int
-    record: EventRecord
+    #: The turn's events, and this one's place in them: a row holds no record of its own.
+    events: EventLog
+    seq: int
     step: StepRow | None
     #: Event type, and for deltas and starts the delta's or step's type: "step.delta text"
     #: (one shared string per kind).
@@ -88,13 +91,13 @@ class EventRow:
     _search: str | None = None
 
     @property
-    def seq(self) -> int:
-        return self.record.seq
+    def record(self) -> EventRecord:
+        return self.events[self.seq]
 
     @property
     def preview(self) -> str:
         """A fragment of the text the event carries (delta text, status, error message)."""
-        return _event_preview(self.record.event)
+        return _event_preview(self.events.event(self.seq))
 
     @property
     def search(self) -> str:
@@ -371,7 +374,7 @@ class TimelineRows:
             owner = turn.by_index.get(record.step_index)  # type: ignore[arg-type]
             label = _event_label(record)
             if owner is not None and _owns(owner, seq):
-                row = EventRow(turn.row.turn, record, owner, label)
+                row = EventRow(turn.row.turn, events, seq, owner, label)
                 owner.events.append(row)
                 grew = owner.expanded and (not self._filter or owner.matches)
                 if self._filter and self._matches(row.search):
@@ -381,7 +384,7 @@ class TimelineRows:
                     first = self._min(first, self._positions[id(owner)])
             else:
                 first = self._min(first, end)
-                self._insert_item(turn, EventRow(turn.row.turn, record, None, label), end)
+                self._insert_item(turn, EventRow(turn.row.turn, events, seq, None, label), end)
                 end += 1
         turn.events_seen = len(events)
         return first

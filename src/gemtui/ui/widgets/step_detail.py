@@ -215,7 +215,7 @@ def turn_facts(state: InteractionState, timings: RequestTimings | None) -> list[
         f"id {interaction.id} · status {state.status} · "
         f"{interaction.model or interaction.agent or 'model ?'}",
         f"{len(state.steps)} steps · {len(state.events)} events · "
-        f"{format_bytes(sum(record.size for record in state.events))}",
+        f"{format_bytes(state.events.total_size())}",
     ]
     if timings is not None:
         facts.append(
