@@ -174,7 +174,7 @@ async def test_every_scenario_fills_the_timeline(emulator, api_key, scenario):
         seqs = sorted([e.seq for e in top] + [e.seq for s in steps for e in s.events])
         assert seqs == list(range(len(turn.state.events)))
         for row in steps:
-            assert [e.seq for e in row.events] == row.state.event_seqs
+            assert [e.seq for e in row.events] == list(row.state.event_seqs)
         finished = [row for row in steps if row.state.done]
         assert all(row.state.duration is not None for row in finished)
         shown = "\n".join(screen_lines(app.timeline.list))

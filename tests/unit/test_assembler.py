@@ -700,7 +700,7 @@ def test_malformed_step_event_is_unknown_but_counted_to_its_step() -> None:
     )
     assert changes[1] == Change("unknown", step_index=0)
     assert state.events[1].event_type == "step.delta" and state.events[1].step_index == 0
-    assert state.steps[0].event_seqs == [0, 1]
+    assert list(state.steps[0].event_seqs) == [0, 1]
 
 
 def test_unknown_delta_is_recorded_and_leaves_the_step_alone() -> None:
@@ -828,10 +828,10 @@ def test_event_records_timings_and_sizes() -> None:
     assert [r.event_type for r in state.events] == [p["event_type"] for p in payloads]
     assert state.events[2].event.to_wire() == payloads[2]
     first, second = state.steps
-    assert first.event_seqs == [1, 2, 3, 4] and first.size == sum(sizes[1:5])
+    assert list(first.event_seqs) == [1, 2, 3, 4] and first.size == sum(sizes[1:5])
     assert (first.started_at, first.stopped_at) == (0.1, 0.4)
     assert first.duration == pytest.approx(0.3)
-    assert second.event_seqs == [5, 6] and second.duration == pytest.approx(0.1)
+    assert list(second.event_seqs) == [5, 6] and second.duration == pytest.approx(0.1)
     assert state.last_event_id == "e2"
 
 

@@ -191,6 +191,26 @@ def test_rows_read_their_text_from_the_payloads():
     assert [s[3] for s in shape(rows) if s[0] == "event"] == [7]
 
 
+def test_a_steps_event_rows_are_made_when_shown_and_then_kept():
+    """Memory (issue 20, item 10): a long answer is thousands of events in one step; their rows
+    are made when the step is opened (or searched), not as the events arrive."""
+    rows = TimelineRows()
+    state = new_state()
+    rows.add_turn(shown_turn("count", state))
+    feed(state, [CREATED, OUTPUT_START, *[text_delta(f"{n}, ") for n in range(500)]])
+    rows.refresh_turn(0)
+    output = rows.step_rows(0)[0]
+    assert len(output.events) == 501 and not output.events._made
+    assert rows.find(0, 0, 300) is output.events[299] and len(output.events._made) == 1
+    rows.toggle(output)
+    shown = [row for row, _ in rows.rows() if isinstance(row, EventRow) and row.step]
+    assert [row.seq for row in shown] == list(range(1, 502))
+    assert shown[299] is rows.find(0, 0, 300)  # the same row: a selection stays on it
+    assert shown[5].preview == "4, " and shown[5].label == "step.delta text"
+    with pytest.raises(KeyError):
+        rows.find(0, 0, 0)  # interaction.created is not one of the step's events
+
+
 def test_filter_applies_to_events_arriving_later():
     state = new_state()
     rows = TimelineRows()

@@ -17,6 +17,7 @@ however many deltas it took.
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -115,7 +116,8 @@ class StepState:
     started_at: float
     stopped_at: float | None = None
     size: int = 0
-    event_seqs: list[int] = field(default_factory=list)
+    #: The ``seq`` of each of its events (an array: a long answer is thousands).
+    event_seqs: array[int] = field(default_factory=lambda: array("q"))
     done: bool = False
     usage: Usage | None = None
     arguments_error: str | None = None

@@ -39,8 +39,7 @@ class EventRecord:
         self.seq = seq
         self.received_at = log._times[seq]
         self.size = log._sizes[seq]
-        step = log._steps[seq]
-        self.step_index = None if step == _NO_STEP else step
+        self.step_index = log.step_index(seq)
         self.event_type = log._types[seq]
         self.kind = log._kinds[seq]
 
@@ -97,6 +96,11 @@ class EventLog(LazySequence[EventRecord]):
         if not isinstance(raw, str):
             self._kept[seq] = event if raw is None else raw
         return seq
+
+    def step_index(self, seq: int) -> int | None:
+        """The step event ``seq`` names (without making its record)."""
+        step = self._steps[seq]
+        return None if step == _NO_STEP else step
 
     def event(self, seq: int) -> EventBase:
         """Event ``seq``, parsed again from its payload if it came as text."""

@@ -23,6 +23,7 @@ from gemtui.api.models import EventBase, StepDeltaEvent, StepStartEvent, TextDel
 from gemtui.core.assembler import InteractionState, StepState
 from gemtui.core.cost import Prices
 from gemtui.core.event_log import EventLog, EventRecord
+from gemtui.core.lazy_sequence import LazySequence
 from gemtui.core.turn import Turn
 
 __all__ = [
@@ -117,7 +118,8 @@ class StepRow:
     state: StepState
     type_name: str
     search: str
-    events: list[EventRow] = field(default_factory=list)
+    #: Its event rows (set by TimelineRows as the step is added).
+    events: StepEvents = field(init=False)
     expanded: bool = False
     #: Under a filter: whether the step itself matches, and which of its events do.
     matches: bool = True
@@ -125,6 +127,44 @@ class StepRow:
 
 
 Row = SummaryRow | TurnRow | StepRow | EventRow
+
+
+class StepEvents(LazySequence[EventRow]):
+    """The event rows of a step, each made when it is first read and kept from then on (a
+    selected row stays the same object). A long answer is thousands of events in one step,
+    and most are never shown: its rows are made only when the step is expanded, filtered or
+    searched."""
+
+    __slots__ = ("_count", "_log", "_made", "_step")
+
+    def __init__(self, step: StepRow, log: EventLog) -> None:
+        self._step = step
+        self._log = log
+        #: How many of the step's events have been taken in (``TimelineRows._consume``).
+        self._count = 0
+        self._made: dict[int, EventRow] = {}
+
+    def __len__(self) -> int:
+        return self._count
+
+    def take(self) -> None:
+        """Count in the step's next event."""
+        self._count += 1
+
+    def _item(self, index: int) -> EventRow:
+        row = self._made.get(index)
+        if row is None:
+            step = self._step
+            seq = step.state.event_seqs[index]
+            label = _event_label(self._log[seq])
+            row = self._made[index] = EventRow(step.turn, self._log, seq, step, label)
+        return row
+
+    def of_seq(self, seq: int) -> EventRow | None:
+        """The row of event ``seq``, if it is one of the events taken in."""
+        index = bisect_left(self._step.state.event_seqs, seq, hi=self._count)
+        found = index < self._count and self._step.state.event_seqs[index] == seq
+        return self[index] if found else None
 
 
 @dataclass(eq=False, slots=True)
@@ -311,7 +351,11 @@ class TimelineRows:
         """The row for a turn, a step position in it, or one of its events."""
         record = self._turns[turn]
         if event_seq is not None:
-            for row in record.steps[step].events if step is not None else record.items:
+            if step is not None:
+                found = record.steps[step].events.of_seq(event_seq)
+                if found is not None:
+                    return found
+            for row in record.items if step is None else ():
                 if isinstance(row, EventRow) and row.seq == event_seq:
                     return row
             raise KeyError(event_seq)
@@ -365,25 +409,23 @@ class TimelineRows:
         first: int | None = None
         end = self._turn_end_position(turn)
         for seq in range(turn.events_seen, len(events)):
-            record = events[seq]
             position = len(turn.steps)
             if position < len(steps) and steps[position].event_seqs[0] == seq:
                 first = self._min(first, end)
-                self._new_step(turn, steps[position], end)
+                self._new_step(turn, steps[position], events, end)
                 end += 1
-            owner = turn.by_index.get(record.step_index)  # type: ignore[arg-type]
-            label = _event_label(record)
+            owner = turn.by_index.get(events.step_index(seq))  # type: ignore[arg-type]
             if owner is not None and _owns(owner, seq):
-                row = EventRow(turn.row.turn, events, seq, owner, label)
-                owner.events.append(row)
+                owner.events.take()
                 grew = owner.expanded and (not self._filter or owner.matches)
-                if self._filter and self._matches(row.search):
+                if self._filter and self._matches((row := owner.events[-1]).search):
                     owner.matching.append(row)
                     grew = True
                 if grew:
                     first = self._min(first, self._positions[id(owner)])
             else:
                 first = self._min(first, end)
+                label = _event_label(events[seq])
                 self._insert_item(turn, EventRow(turn.row.turn, events, seq, None, label), end)
                 end += 1
         turn.events_seen = len(events)
@@ -393,11 +435,12 @@ class TimelineRows:
     def _min(first: int | None, position: int) -> int:
         return position if first is None else min(first, position)
 
-    def _new_step(self, turn: _Turn, step: StepState, at: int) -> None:
+    def _new_step(self, turn: _Turn, step: StepState, log: EventLog, at: int) -> None:
         type_name = _step_type(step)
         row = StepRow(
             turn.row.turn, len(turn.steps), step, type_name, _step_search(step, type_name)
         )
+        row.events = StepEvents(row, log)
         row.matches = self._matches(row.search)
         row.expanded = self._expand_new
         turn.steps.append(row)
@@ -471,8 +514,8 @@ class TimelineRows:
     def _matches(self, search: str) -> bool:
         return not self._filter or self._filter in search
 
-    def shown_events(self, step: StepRow) -> list[EventRow]:
-        """The event rows shown under a step, in order (a live list: do not modify)."""
+    def shown_events(self, step: StepRow) -> Sequence[EventRow]:
+        """The event rows shown under a step, in order (a live sequence)."""
         if not self._filter:
             return step.events if step.expanded else []
         if step.expanded and step.matches:
