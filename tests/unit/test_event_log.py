@@ -47,6 +47,8 @@ def test_records_read_back_what_was_appended() -> None:
         assert record.event.to_wire() == json.loads(text)  # parsed again from the packed text
     assert log[-1].seq == len(texts) and [r.seq for r in log[1:3]] == [1, 2]
     assert log.total_size() == 70 + sum(map(len, texts))
+    assert [event.to_wire() for event in log.of_type("interaction.created")] == [CREATED]
+    assert [e.to_wire() for e in log.of_type("step.delta")] == [json.loads(t) for t in texts]
     with pytest.raises(IndexError):
         log[len(log)]
 

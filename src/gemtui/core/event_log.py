@@ -109,6 +109,10 @@ class EventLog(LazySequence[EventRecord]):
             return kept
         return parse_event(self._payloads[seq] if kept is None else kept)
 
+    def of_type(self, event_type: str) -> list[EventBase]:
+        """The events of one type, in order (without making a record for the others)."""
+        return [self.event(seq) for seq, kind in enumerate(self._types) if kind == event_type]
+
     def total_size(self) -> int:
         """Bytes of every payload."""
         return sum(self._sizes)

@@ -171,9 +171,8 @@ class Reply:
         """Every interaction the answer took, in order: more than one when it came in
         continuation hops (the last is what the conversation chains onto)."""
         ids = (
-            getattr(getattr(record.event, "interaction", None), "id", None)
-            for record in self.state.events
-            if record.event_type == "interaction.created"
+            getattr(getattr(event, "interaction", None), "id", None)
+            for event in self.state.events.of_type("interaction.created")
         )
         return list(dict.fromkeys(i for i in ids if i))
 

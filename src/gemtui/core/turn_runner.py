@@ -442,12 +442,8 @@ class TurnRunner:
 
     def _sum_hop_usage(self, turn: Turn) -> None:
         """The turn's usage is the sum of its hops' (each hop's completion carries its own)."""
-        # Only the completions are parsed again (see EventRecord), not every delta.
-        completions = [
-            record.event
-            for record in turn.reply.state.events
-            if record.event_type == "interaction.completed"
-        ]
+        # Only the completions are parsed again (see EventLog), not every delta.
+        completions = turn.reply.state.events.of_type("interaction.completed")
         usages = [
             event.interaction.usage
             for event in completions
