@@ -70,3 +70,12 @@ def test_events_that_came_as_text_are_not_kept_parsed() -> None:
     log, _ = filled()
     assert log._kept == {0: CREATED}  # the payload that came as an object, and only it
     assert log[3] is not log[3]  # a record is made when read
+
+
+def test_a_step_index_out_of_range_reads_as_no_step() -> None:
+    """Malformed input never fails: an index too large for the column is kept as no step."""
+    log = EventLog()
+    event = parse_event(delta(0, "hi"))
+    for index in (2**40, -(2**40), -5, 2**31 - 1):
+        log.append(event, received_at=0.0, size=1, step_index=index, raw=None)
+    assert [record.step_index for record in log] == [None, None, -5, 2**31 - 1]

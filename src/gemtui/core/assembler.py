@@ -117,7 +117,7 @@ class StepState:
     stopped_at: float | None = None
     size: int = 0
     #: The ``seq`` of each of its events (an array: a long answer is thousands).
-    event_seqs: array[int] = field(default_factory=lambda: array("q"))
+    event_seqs: array[int] = field(default_factory=lambda: array("i"))
     done: bool = False
     usage: Usage | None = None
     arguments_error: str | None = None

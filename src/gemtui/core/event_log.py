@@ -20,8 +20,9 @@ from gemtui.core.payload_log import PayloadLog
 
 __all__ = ["EventLog", "EventRecord"]
 
-#: ``step_index`` of an event that names no step, in its column.
-_NO_STEP = -(2**63)
+#: ``step_index`` of an event that names no step, in its column (of 4-byte ints: a step index
+#: is small, and one that is not is shown as no step rather than fail).
+_NO_STEP = -(2**31)
 
 
 class EventRecord:
@@ -58,8 +59,8 @@ class EventLog(LazySequence[EventRecord]):
 
     def __init__(self) -> None:
         self._times = array("d")
-        self._sizes = array("q")
-        self._steps = array("q")
+        self._sizes = array("I")
+        self._steps = array("i")
         #: Event types and kinds: a few distinct strings, interned, shared by every event.
         self._types: list[str] = []
         self._kinds: list[str | None] = []
@@ -89,7 +90,8 @@ class EventLog(LazySequence[EventRecord]):
         event_type = getattr(event, "event_type", None)
         self._times.append(received_at)
         self._sizes.append(size)
-        self._steps.append(_NO_STEP if step_index is None else step_index)
+        fits = step_index is not None and _NO_STEP < step_index < -_NO_STEP
+        self._steps.append(step_index if fits else _NO_STEP)  # type: ignore[arg-type]
         self._types.append(sys.intern(event_type) if isinstance(event_type, str) else "?")
         self._kinds.append(_kind_of(event))
         self._payloads.append(raw if isinstance(raw, str) else "")

@@ -126,8 +126,9 @@ class BlockTexts(LazySequence[str]):
         #: The text the blocks are places in: the owner's text itself (it keeps it here, so
         #: there is one place for it and no reference cycle).
         self.text = ""
-        #: Start and end of each block in the text, flat: [start0, end0, start1, ...].
-        self._spans = array("q")
+        #: Start and end of each block in the text, flat: [start0, end0, start1, ...] (4 bytes
+        #: each: a text is far shorter than 4 G characters).
+        self._spans = array("I")
 
     def __len__(self) -> int:
         return len(self._spans) // 2

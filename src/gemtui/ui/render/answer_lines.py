@@ -77,11 +77,11 @@ class BlockLayout:
         self._render = render
         self.blocks: Sequence[str] = []
         # Arrays, not lists: a 1 MB report is ten thousand blocks, and a list holds an int
-        # object (28 bytes) for each start beyond 256.
-        self.heights = array("l")
+        # object (28 bytes) for each start beyond 256; 4 bytes each is room enough for lines.
+        self.heights = array("i")
         self._exact = bytearray()
         #: Line of each block within the blocks' region (a blank line follows each block).
-        self._starts = array("q", [0])
+        self._starts = array("i", [0])
         #: Starts from this block on are stale (a height changed).
         self._stale: int | None = None
         self._lines: OrderedDict[int, list[Strip] | PackedLines] = OrderedDict()
@@ -202,7 +202,7 @@ class AnswerLines(LazySequence[Strip]):
     def __init__(self, head: list[Strip], layout: BlockLayout | None, tail: list[Strip]) -> None:
         self._layout = layout
         self._count = len(layout.heights) if layout is not None else 0
-        self._starts = layout.starts if layout is not None else array("q", [0])
+        self._starts = layout.starts if layout is not None else array("i", [0])
         self._region = self._starts[self._count] - 1 if self._count else 0
         if head and (self._region or tail):
             head = [*head, BLANK_LINE]
