@@ -224,8 +224,11 @@ async def test_new_conversation_clears_everything(emulator):
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "hello")
+        await pilot.pause()
+        assert len(app.view._painted)  # the lines on screen were painted and kept
         await pilot.press("ctrl+n")
         assert app.view.items == []
+        assert not app.view._painted  # nothing of the old chat stays held
         assert app.conversation.turns == []
         assert app.conversation.previous_interaction_id is None
 

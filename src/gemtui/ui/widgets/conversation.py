@@ -206,6 +206,7 @@ class ConversationView(ScrollView, can_focus=True):
         self._heights.clear()
         self._height_keys.clear()
         self._lines.clear()
+        self._painted.clear()  # its entries hold the old chat's lines
         self.selected = None
         self._code_cursor = None
         self._unseen_lines = 0
