@@ -482,7 +482,7 @@ def _tool_delta(step: StepState, delta: ToolDelta) -> tuple[str, None]:
 
 
 def _unknown_delta(step: StepState, delta: Typed) -> tuple[str, None]:
-    # Kept only in the EventRecord: adding it to the step would break equality with the
+    # Kept only in the event log: adding it to the step would break equality with the
     # non-streaming response.
     kind = getattr(delta, "type", None)
     return (kind if isinstance(kind, str) else "?"), None

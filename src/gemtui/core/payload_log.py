@@ -38,7 +38,7 @@ class PayloadLog:
         self._pending.append(payload)
         if len(self._pending) == BATCH:
             joined = "".join(self._pending)
-            ends = array("L", accumulate(map(len, self._pending)))
+            ends = array("I", accumulate(map(len, self._pending)))  # 4 bytes: a batch is small
             self._batches.append((zlib.compress(_encode(joined), 1), ends))
             self._pending = []
 

@@ -77,7 +77,7 @@ class EventRow:
 
     A row keeps no text of its own beyond its label: a long answer is thousands of events,
     and a preview and a search text for each held about twice the answer's text. The preview
-    is read from the event (parsed again from its payload, see ``EventRecord``) when a row is
+    is read from the event (parsed again from its payload, see ``EventLog``) when a row is
     drawn, the search text when a filter first asks.
     """
 
@@ -418,7 +418,7 @@ class TimelineRows:
             if owner is not None and _owns(owner, seq):
                 owner.events.take()
                 grew = owner.expanded and (not self._filter or owner.matches)
-                if self._filter and self._matches((row := owner.events[-1]).search):
+                if self._filter and self._row_matches(row := owner.events[-1]):
                     owner.matching.append(row)
                     grew = True
                 if grew:
@@ -505,7 +505,7 @@ class TimelineRows:
             for step in turn.steps:
                 step.matches = self._matches(step.search)
                 step.matching = (
-                    [event for event in step.events if self._filter in event.search]
+                    [event for event in step.events if self._row_matches(event)]
                     if self._filter
                     else []
                 )
@@ -513,6 +513,11 @@ class TimelineRows:
 
     def _matches(self, search: str) -> bool:
         return not self._filter or self._filter in search
+
+    def _row_matches(self, row: EventRow) -> bool:
+        """Whether an event row passes the filter; its search text is made only if there is
+        one (it parses the event)."""
+        return not self._filter or self._filter in row.search
 
     def shown_events(self, step: StepRow) -> Sequence[EventRow]:
         """The event rows shown under a step, in order (a live sequence)."""
@@ -531,7 +536,7 @@ class TimelineRows:
         if isinstance(row, TurnRow):
             return 2
         if isinstance(row, EventRow):
-            return 1 if not self._filter or self._filter in row.search else 0
+            return 1 if self._row_matches(row) else 0
         return 1
 
     # ------------------------------------------------------------------ layout
