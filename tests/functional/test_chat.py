@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support.chat_driver import answers, finish, make_app, notices, send
+from support.chat_driver import answers, finish, make_app, notices, send, until
 from textual.command import CommandList
 
 from gemtui.core.conversation import ChatSettings
@@ -231,6 +231,20 @@ async def test_new_conversation_clears_everything(emulator):
         assert not app.view._painted  # nothing of the old chat stays held
         assert app.conversation.turns == []
         assert app.conversation.previous_interaction_id is None
+
+
+async def test_a_new_chat_mid_answer_shows_nothing_of_the_cancelled_turn(emulator_factory):
+    """Ctrl+N while an answer streams cancels it; the new, empty chat does not say
+    "Cancelled. The partial answer is kept." about a turn it does not show."""
+    app = make_app(emulator_factory(delay_ms=20))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "!size 8 a slow answer", wait=False)
+        await until(pilot, lambda: answers(app), "the answer to start")
+        await pilot.press("ctrl+n")
+        await finish(pilot)
+        await pilot.pause()
+        assert app.view.items == [] and notices(app) == []
+        assert app.conversation.turns == []
 
 
 async def test_command_palette_reaches_app_actions(emulator):

@@ -186,7 +186,8 @@ class ChatPanes:
         self.view.follow_now()
         self._refresh_section(turn)
         self._end_wait("ready")
-        self._say_outcome(turn, resumable)
+        if self.section_of(turn) is not None:  # a turn of a chat left (Ctrl+N) says nothing here
+            self._say_outcome(turn, resumable)
         # A finished turn's objects live as long as the chat: moved out of the collector's
         # sight, they no longer make each full collection slower (a 120-turn chat paused up
         # to 230 ms per full collection before; bench/gc_pauses.py). ``release`` undoes it.
