@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from support.chat_driver import answers, finish, make_app, notices, send, until
 from textual.command import CommandList
 
@@ -235,9 +237,13 @@ async def test_new_conversation_clears_everything(emulator):
 
 async def test_a_new_chat_mid_answer_shows_nothing_of_the_cancelled_turn(emulator_factory):
     """Ctrl+N while an answer streams cancels it; the new, empty chat does not say
-    "Cancelled. The partial answer is kept." about a turn it does not show."""
+    "Cancelled. The partial answer is kept." about a turn it does not show, nor show its
+    status and tokens, and the old chat's turn is not frozen out of the collector's reach."""
+    gc.unfreeze()  # what earlier tests froze
     app = make_app(emulator_factory(delay_ms=20))
     async with app.run_test(size=(80, 24)) as pilot:
+        # Start-up's own freeze (the warm-up thread's last act) is done before the chat is left.
+        await until(pilot, gc.get_freeze_count, "start-up set aside")
         await send(pilot, "!size 8 a slow answer", wait=False)
         await until(pilot, lambda: answers(app), "the answer to start")
         await pilot.press("ctrl+n")
@@ -245,6 +251,8 @@ async def test_a_new_chat_mid_answer_shows_nothing_of_the_cancelled_turn(emulato
         await pilot.pause()
         assert app.view.items == [] and notices(app) == []
         assert app.conversation.turns == []
+        assert app.status.info.state == "ready" and app.status.info.last_tokens is None
+        assert not gc.get_freeze_count()  # the old chat's turn was not frozen after its release
 
 
 async def test_command_palette_reaches_app_actions(emulator):
@@ -305,7 +313,6 @@ async def test_switching_modes_mid_chat_keeps_the_whole_conversation(emulator):
 async def test_finished_turns_leave_the_collector_and_a_new_chat_releases_them(emulator):
     """Full collections would walk a long chat's objects again and again (bench/gc_pauses.py):
     each finished turn is frozen out of their way; Ctrl+N gives the old chat back to them."""
-    import gc
 
     gc.unfreeze()
     app = make_app(emulator)

@@ -183,11 +183,15 @@ class ChatPanes:
         if presenter is not None and presenter.turn is turn:
             presenter.close()
             self._presenter = None
+        self._end_wait("ready")
+        if self.section_of(turn) is None:
+            # A turn of a chat left while it ran (Ctrl+N, another chat opened): the chat shown
+            # now says nothing of it, and its objects are not frozen (``release`` let that
+            # chat go).
+            return
         self.view.follow_now()
         self._refresh_section(turn)
-        self._end_wait("ready")
-        if self.section_of(turn) is not None:  # a turn of a chat left (Ctrl+N) says nothing here
-            self._say_outcome(turn, resumable)
+        self._say_outcome(turn, resumable)
         # A finished turn's objects live as long as the chat: moved out of the collector's
         # sight, they no longer make each full collection slower (a 120-turn chat paused up
         # to 230 ms per full collection before; bench/gc_pauses.py). ``release`` undoes it.
