@@ -915,6 +915,14 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
     def on_conversation_view_copy_requested(self, message: ConversationView.CopyRequested) -> None:
         self._copy(message.text, message.what)
 
+    def copy_to_clipboard(self, text: str) -> None:
+        """Textual's own copies (Ctrl+C on text selected with the mouse, or in a text field)
+        take gemtui's way to the clipboard, as every copy key does: OSC 52 wrapped for tmux and
+        screen, or the desktop's clipboard, and a note that says which. Textual's way is a bare
+        OSC 52, which tmux drops unless told otherwise."""
+        self._clipboard = text  # Textual's in-app clipboard, which its text fields paste from
+        self._copy(text, "Selection")
+
     def _copy(self, text: str, what: str = "") -> None:
         write = self.clipboard_writer
         if write is None and self._driver is not None:

@@ -21,7 +21,6 @@ from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
 from gemtui.ui.render.answer_lines import AnswerLines
 from gemtui.ui.render.chat_items import ChatItem
 from gemtui.ui.render.lines import RenderContext
+from gemtui.ui.widgets.line_view import LineView
 from gemtui.ui.widgets.media_actions import open_selected, save_selected
 
 #: Items whose rendered lines stay cached; the rest keep only their height.
@@ -45,13 +45,15 @@ GAP = 1
 #: A streaming item rendered this recently gets no slice of drawing of its own (see
 #: _draw_pending): its next flush is due within the live turn's interval (50 ms).
 STREAMING_QUIET = 0.06
-#: Painted lines kept (see render_line), in screens: the lines on screen, and as many again for
-#: a scroll back and forth. A painted line is about 6 KB (a style per segment for its offsets).
+#: Painted lines kept (see paint_line), in screens: the lines on screen, and as many again for
+#: a scroll back and forth.
 PAINTED_SCREENS = 2
 
 
-class ConversationView(ScrollView, can_focus=True):
+class ConversationView(LineView, can_focus=True):
     """Items top to bottom; a keyboard cursor selects one item to expand or copy."""
+
+    TEXT_START = GUTTER
 
     BINDINGS = [
         Binding("up,k", "select_previous", "Previous", show=False, id="conversation.previous"),
@@ -146,15 +148,13 @@ class ConversationView(ScrollView, can_focus=True):
         #: When the view last scrolled to follow the tail, and the pending catch-up scroll.
         self._last_follow = 0.0
         self._follow_timer: Timer | None = None
-        #: The pane's style while a paint is going on (see render_lines).
-        self._base_style: Style | None = None
         #: Items whose last render left parts drawn roughly, and the timer that draws more.
         self._pending: list[ChatItem] = []
         self._pending_timer: Timer | None = None
         #: The find bar's search (Ctrl+F), while it is open.
         self.finder: ConversationFinder | None = None
         #: Painted lines by their line in the conversation, with what they were painted from
-        #: (see render_line).
+        #: (see paint_line).
         self._painted: LRUCache[int, tuple[Strip, Style, bool, int, int, Strip]] = LRUCache(
             PAINTED_SCREENS * 24
         )
@@ -465,27 +465,15 @@ class ConversationView(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ rendering
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        # The pane's style is worked out once per paint rather than once per line.
-        self._base_style = self.rich_style
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._base_style = None
-
-    def render_line(self, y: int) -> Strip:
+    def paint_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
-        base = self._base_style or self.rich_style
+        base = self.paint_style
         line_y = scroll_y + y
-        index = bisect_right(self._offsets, line_y) - 1
-        if index < 0 or index >= len(self.items):
+        found = self._line_at(line_y)
+        if found is None:
             return Strip.blank(width, base)
-        inner = line_y - self._offsets[index]
-        lines = self._item_lines(index)
-        if inner >= len(lines):
-            return Strip.blank(width, base)
-        line = lines[inner]
+        index, inner, line = found
         item = self.items[index]
         if item.pending:  # the line may be a block's plain stand-in
             self._draw_later(item)
@@ -493,7 +481,8 @@ class ConversationView(ScrollView, can_focus=True):
         # A streaming answer scrolls the pane a few times a second, and a scroll repaints every
         # line; a line whose content is the very same Strip as when it was painted at this
         # place (unchanged lines are) is not styled, joined and cropped again.
-        painted = self._painted.get(line_y) if self.finder is None else None
+        plain = self.finder is None and self.text_selection is None
+        painted = self._painted.get(line_y) if plain else None
         if (
             painted is not None
             and painted[0] is line
@@ -510,11 +499,28 @@ class ConversationView(ScrollView, can_focus=True):
                 self.get_component_rich_style("conversation--match-current"),
             )
             content = self.finder.highlight(index, inner, content, 0, styles)
+        if not plain:
+            content = self.highlight_selection(content, line_y)
         strip = Strip.join([gutter, content]).crop_extend(scroll_x, scroll_x + width, base)
-        strip = strip.apply_offsets(scroll_x, line_y)
-        if self.finder is None:
+        if plain:
             self._painted.set(line_y, (line, base, selected, scroll_x, width, strip))
         return strip
+
+    def line_text(self, line: int) -> str:
+        found = self._line_at(line)
+        return "" if found is None else found[2].text
+
+    def _line_at(self, line_y: int) -> tuple[int, int, Strip] | None:
+        """The item at ``line_y`` (a line of the whole conversation), the line's place in the
+        item and its rendered line; None below the last item or in the gap after one."""
+        index = bisect_right(self._offsets, line_y) - 1
+        if index < 0 or index >= len(self.items):
+            return None
+        inner = line_y - self._offsets[index]
+        lines = self._item_lines(index)
+        if inner >= len(lines):
+            return None
+        return index, inner, lines[inner]
 
     # ------------------------------------------------------------------ cursor
 

@@ -18,9 +18,8 @@ from rich.cells import get_character_cell_size
 from rich.style import Style
 from rich.text import Span, Text
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from gemtui.api.models import (
@@ -47,6 +46,7 @@ from gemtui.core.timeline_rows import (
 )
 from gemtui.core.tool_steps import describe
 from gemtui.core.turn import Asked, Exchange
+from gemtui.ui.widgets.line_view import LineView
 
 if TYPE_CHECKING:
     from rich.syntax import Syntax
@@ -310,7 +310,7 @@ class _Shown(NamedTuple):
     asked: Asked | None = None
 
 
-class StepDetail(ScrollView, can_focus=True):
+class StepDetail(LineView, can_focus=True):
     """Facts and highlighted JSON of one turn, step or event; scroll with the keyboard."""
 
     BINDINGS = [
@@ -348,7 +348,6 @@ class StepDetail(ScrollView, can_focus=True):
         self._offsets: list[int] = []
         self._line_count = 0
         self._folds: OrderedDict[int, _Source] = OrderedDict()
-        self._base_style: Style | None = None
         self._syntax: Syntax | None = None  # built on first use: see gemtui.ui.render.warm_up
 
     # ------------------------------------------------------------------ content
@@ -522,29 +521,36 @@ class StepDetail(ScrollView, can_focus=True):
             self._folds.popitem(last=False)
         return source
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        # The base style walks the ancestors: once per paint, not once per line.
-        self._base_style = self.rich_style
-        return super().render_lines(crop)
-
-    def render_line(self, y: int) -> Strip:
+    def paint_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
-        base = self._base_style or self.rich_style
+        base = self.paint_style
         line = scroll_y + y
-        if line >= self._line_count:
+        found = self._piece_at(line)
+        if found is None:
             return Strip.blank(width, base)
+        source, piece = found
+        # Text.render leaves out the text's own style (only spans are rendered): add it here.
+        style = base + source.style if isinstance(source.style, Style) else base
+        strip = Strip(list(piece.render(self.app.console))).apply_style(style)
+        strip = self.highlight_selection(strip, line)
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
+
+    def line_text(self, line: int) -> str:
+        found = self._piece_at(line)
+        return "" if found is None else found[1].plain
+
+    def _piece_at(self, line: int) -> tuple[_Source, Text] | None:
+        """The source line drawn on ``line`` and the piece of it drawn there."""
+        if line >= self._line_count:
+            return None
         index = bisect_right(self._offsets, line) - 1
         source = self._folded(index)
         cuts = source.cuts
         inner = line - self._offsets[index]
         if inner + 1 >= len(cuts):
-            return Strip.blank(width, base)
-        piece = _piece(source, cuts[inner], cuts[inner + 1])
-        # Text.render leaves out the text's own style (only spans are rendered): add it here.
-        style = base + source.style if isinstance(source.style, Style) else base
-        strip = Strip(list(piece.render(self.app.console))).apply_style(style)
-        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, line)
+            return None
+        return source, _piece(source, cuts[inner], cuts[inner + 1])
 
 
 def _piece(source: _Source, start: int, end: int) -> Text:
