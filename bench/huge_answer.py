@@ -17,7 +17,15 @@ checkout of the client against the same server).
   and the repaint, `pilot.pause()`; wall and CPU, median of 9) against the same on a short
   answer (`!size 8`); budget: the same cost.
 
-Run: ``python bench/huge_answer.py`` (about 2 minutes); ``--parts block`` or ``--parts mb``.
+* 1 MB answer in a terminal (item 10): the same answer at the same pace into the `gemtui`
+  console script in tmux 120x40, with a history of its own that it writes as a user's is
+  (the headless app above keeps none), after a short answer. RSS growth of its process from
+  before the prompt to a few seconds after the answer ends. Headless, Textual turns no line
+  into terminal codes: this figure holds what that costs (its caches) and the history's.
+  ``--gemtui PATH`` measures another install (an older checkout, for a before/after).
+
+Run: ``python bench/huge_answer.py`` (about 3 minutes); ``--parts block``, ``mb`` or
+``terminal``.
 """
 
 from __future__ import annotations
@@ -25,20 +33,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from _common import (
+    GEMTUI,
     Heartbeat,
     median,
     percentile,
     print_table,
+    proc_status_kb,
     rss_mb,
     subprocess_emulator,
+    tmux_session,
     verdict,
 )
 from long_chat import timed
+from terminal import GEMTUI_READY
 from textual.pilot import Pilot
 
 from gemtui.ui.app import Connection, GemtuiApp
@@ -141,6 +155,53 @@ async def one_megabyte(url: str) -> dict[str, float]:
     }
 
 
+def terminal_megabyte(url: str, gemtui: str) -> float:
+    """RSS growth, in MB, of ``gemtui`` in tmux over a 1 MB answer (see the module's text)."""
+    with (
+        tmux_session(*SIZE) as tmux,
+        tempfile.TemporaryDirectory(prefix="gemtui-bench-home-") as home,
+    ):
+        env = {
+            "GEMINI_API_KEY": KEY,
+            "GEMTUI_DATA_DIR": str(Path(home) / "data"),
+            "XDG_STATE_HOME": str(Path(home) / "state"),
+            "XDG_CONFIG_HOME": str(Path(home) / "config"),
+        }
+        tmux.start(f"exec {gemtui} --base-url {url}", env=env)
+        tmux.wait_for(lambda screen: GEMTUI_READY in screen, timeout=30)
+        pid = tmux.pane_pid()
+        for size_kb, pace in ((8, 0), (1024, 4)):
+            if size_kb == 1024:
+                base = proc_status_kb(pid, "VmRSS")
+            before = status_line(tmux.capture())
+            tmux.send_text(f"!slow {pace} !size {size_kb} go")
+            time.sleep(0.3)
+            tmux.send("Enter")
+            tmux.wait_for(
+                lambda screen, before=before: (
+                    "ready" in (now := status_line(screen)) and now != before
+                ),
+                timeout=600,
+                interval=0.5,
+            )
+            time.sleep(3)  # the end of the turn: the history written, the collection done
+        return (proc_status_kb(pid, "VmRSS") - base) / 1024
+
+
+def status_line(screen: str) -> str:
+    """The status bar's line once a turn has ended (it counts the tokens), or ""."""
+    return next((line for line in reversed(screen.splitlines()) if "tokens" in line), "")
+
+
+def report_terminal(url: str, runs: int, gemtui: str) -> None:
+    grown = median([terminal_megabyte(url, gemtui) for _ in range(runs)])
+    print_table(
+        f"A 1 MB answer at 256 chars / 4 ms into gemtui in tmux 120x40, median of {runs}",
+        ["what", "figure", "budget", ""],
+        [["RSS growth, MB", f"{grown:.1f}", "<= 2.0", verdict(grown <= 2.0)]],
+    )
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f}"
 
@@ -189,7 +250,8 @@ def report_megabyte(url: str, runs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--parts", default="block,mb")
+    parser.add_argument("--parts", default="block,mb,terminal")
+    parser.add_argument("--gemtui", default=GEMTUI, help="the console script for 'terminal'")
     parser.add_argument("--url", help="an emulator already running (default: start one)")
     args = parser.parse_args()
     parts = args.parts.split(",")
@@ -199,6 +261,8 @@ def main() -> None:
             report_blocks(url, args.runs)
         if "mb" in parts:
             report_megabyte(url, args.runs)
+        if "terminal" in parts:
+            report_terminal(url, args.runs, args.gemtui)
 
     if args.url:
         run(args.url)
