@@ -270,6 +270,22 @@ def synthetic_turn(
     return turn_id
 
 
+def test_writing_a_turn_leaves_no_utf8_copy_on_the_texts_it_keeps(store):
+    """SQLite gets text as UTF-8, and CPython keeps that encoding on a non-ASCII string it
+    binds: had the index been given the answer's own string, the answer would weigh double."""
+    cid = store.create_conversation(ChatSettings())
+    prompt = "Résumé « deux » " * 500
+    answer = "Ответ • «ответ» " * 5000
+    sizes = sys.getsizeof(prompt), sys.getsizeof(answer)
+    turn_id = store.start_turn(cid, Turn(Asked(prompt)), ChatSettings(), parent_turn_id=None)
+    model = ModelOutputStep(content=[TextContent(text=answer)])
+    store.record_step(turn_id, StepState(index=0, started_at=0.0, done=True, _model=model), 0)
+    store.finish_turn(turn_id, "completed")
+    assert (sys.getsizeof(prompt), sys.getsizeof(answer)) == sizes
+    assert [hit.kind for hit in store.search("Ответ")] == ["answer"]
+    assert [hit.kind for hit in store.search("Résumé")] == ["prompt"]
+
+
 def test_a_prompt_match_ranks_above_an_answer_match(store):
     answer_cid = store.create_conversation(ChatSettings())
     # The answer is the closer match by plain bm25 (shorter, the word twice): the weight of

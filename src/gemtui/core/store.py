@@ -56,6 +56,7 @@ from gemtui.core.store_records import (
     SearchHit,
     StoredTurn,
     TreeNode,
+    detached,
     dumps,
     index_text,
     searchable_text,
@@ -293,7 +294,7 @@ class Store:
         """
         now = time.time()
         asked = turn.asked
-        prompt = self._redact(asked.prompt)
+        prompt = detached(self._redact(asked.prompt))
         exchange = asked.exchange
         with self._write() as db:
             # Blobs are written under the write lock (see gemtui.core.blobs), before the row.

@@ -249,7 +249,16 @@ _MARKS = re.compile(f"[{MARK_START}{MARK_END}]")
 
 def index_text(text: str) -> str:
     """Text as it goes into the full-text index: without the characters used as markers."""
-    return _MARKS.sub("", text)
+    return detached(_MARKS.sub("", text))
+
+
+def detached(text: str) -> str:
+    """A copy of ``text`` to bind to a statement in place of a string the app keeps.
+
+    Binding a string that holds any non-ASCII character keeps its UTF-8 encoding on the string
+    itself, for as long as it lives: given the very string an answer or a prompt keeps (the
+    index's text often is), a 1 MB answer carried another megabyte while it was open."""
+    return text.encode().decode()
 
 
 def split_snippet(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
