@@ -492,7 +492,10 @@ class ConversationView(LineView, can_focus=True):
             return painted[5]
         gutter_style = self.get_component_rich_style("conversation--cursor") if selected else base
         gutter = Strip([Segment("▌ " if selected else "  ", gutter_style)], GUTTER)
-        content = line.apply_style(base)
+        # Not ``line.apply_style``: that keeps the styled copy on the line, for every line an
+        # answer keeps rendered (twice their memory), and a line painted once at its place is
+        # found in ``_painted`` from then on.
+        content = Strip(Segment.apply_style(line, base), line.cell_length)
         if self.finder is not None:
             styles = (
                 self.get_component_rich_style("conversation--match"),
