@@ -5,6 +5,8 @@ offsets (a memory cost, see ``gemtui.ui.widgets.line_view``); Textual still find
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 import pytest
 from support.chat_driver import answers, last_notification, make_app, send
 from support.clipboard_capture import bare_terminal, capture
@@ -20,6 +22,16 @@ PROMPT = "Pick the 日本語 words out of this line, please"
 @pytest.fixture(autouse=True)
 def _bare_terminal(monkeypatch) -> None:
     bare_terminal(monkeypatch)
+
+
+@asynccontextmanager
+async def chat_after(emulator, prompt: str, size: tuple[int, int] = (80, 24)):
+    """The app with ``prompt`` answered, its pilot, and what it copies from then on."""
+    app = make_app(emulator)
+    copied = capture(app)
+    async with app.run_test(size=size) as pilot:
+        await send(pilot, prompt)
+        yield app, pilot, copied
 
 
 def painted(view: LineView) -> list[Strip]:
@@ -55,10 +67,7 @@ def selected_cells(strip: Strip, background) -> str:
 
 
 async def test_a_drag_over_an_answer_copies_what_it_covers_and_shows_it_selected(emulator):
-    app = make_app(emulator)
-    copied = capture(app)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await send(pilot, "Tell me about search !size 2")
+    async with chat_after(emulator, "Tell me about search !size 2") as (app, pilot, copied):
         view = app.view
         top = view._offsets[view.items.index(answers(app)[-1])]
         view.scroll_to(y=top, animate=False)
@@ -86,9 +95,7 @@ async def test_a_drag_over_an_answer_copies_what_it_covers_and_shows_it_selected
 
 
 async def test_painted_lines_carry_no_offsets_and_the_mouse_still_finds_them(emulator):
-    app = make_app(emulator)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await send(pilot, "hello")
+    async with chat_after(emulator, "hello") as (app, _, _):
         view = app.view
         for strip in painted(view):
             assert all(segment.style is None or segment.style.meta == {} for segment in strip)
@@ -100,10 +107,7 @@ async def test_painted_lines_carry_no_offsets_and_the_mouse_still_finds_them(emu
 
 
 async def test_wide_characters_are_selected_and_copied_whole(emulator):
-    app = make_app(emulator)
-    copied = capture(app)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await send(pilot, PROMPT)
+    async with chat_after(emulator, PROMPT) as (app, pilot, copied):
         view = app.view
         view.scroll_home(animate=False)
         await pilot.pause()
@@ -120,10 +124,7 @@ async def test_wide_characters_are_selected_and_copied_whole(emulator):
 
 
 async def test_a_drag_over_the_step_detail_copies_its_json(emulator):
-    app = make_app(emulator)
-    copied = capture(app)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await send(pilot, "hello")
+    async with chat_after(emulator, "hello", (100, 40)) as (app, pilot, copied):
         await pilot.press("ctrl+t", "home", "down")  # the first event: its JSON
         await pilot.pause()
         detail = app.step_detail
@@ -138,10 +139,7 @@ async def test_a_drag_over_the_step_detail_copies_its_json(emulator):
 
 
 async def test_a_click_without_a_drag_copies_nothing_and_ctrl_c_keeps_its_other_job(emulator):
-    app = make_app(emulator)
-    copied = capture(app)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await send(pilot, "hello")
+    async with chat_after(emulator, "hello") as (app, pilot, copied):
         view = app.view
         await pilot.click(view, offset=(GUTTER + 2, text_rows(view)[0]))
         await pilot.pause()
@@ -149,3 +147,4 @@ async def test_a_click_without_a_drag_copies_nothing_and_ctrl_c_keeps_its_other_
         await pilot.press("ctrl+c")
         assert copied == []
         assert isinstance(app.focused, ConversationView)
+        assert "quit" in last_notification(app)  # with no turn running: how to quit
