@@ -148,3 +148,14 @@ async def test_a_click_without_a_drag_copies_nothing_and_ctrl_c_keeps_its_other_
         assert copied == []
         assert isinstance(app.focused, ConversationView)
         assert "quit" in last_notification(app)  # with no turn running: how to quit
+
+
+async def test_a_double_click_copies_every_message_as_its_markdown(emulator):
+    async with chat_after(emulator, "first question") as (app, pilot, copied):
+        await send(pilot, "second question")
+        view = app.view
+        await pilot.double_click(view, offset=(GUTTER + 2, text_rows(view)[0]))
+        await pilot.pause()
+        await pilot.press("ctrl+c")
+        first, second = (answer.copy_text().strip() for answer in answers(app))
+        assert copied == [f"first question\n\n{first}\n\nsecond question\n\n{second}"]

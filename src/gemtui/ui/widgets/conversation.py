@@ -513,6 +513,11 @@ class ConversationView(LineView, can_focus=True):
         found = self._line_at(line)
         return "" if found is None else found[2].text
 
+    def all_text(self) -> str:
+        """Every message's own text (Markdown, as ``y`` copies one), not the screen's lines: a
+        long chat would have every block of every answer rendered to be read back."""
+        return "\n\n".join(text for item in self.items if (text := item.copy_text().strip("\n")))
+
     def _line_at(self, line_y: int) -> tuple[int, int, Strip] | None:
         """The item at ``line_y`` (a line of the whole conversation), the line's place in the
         item and its rendered line; None below the last item or in the gap after one."""

@@ -58,9 +58,15 @@ class LineView(ScrollView):
         """The text of ``line`` (counted from the top of the content), without ``TEXT_START``."""
         raise NotImplementedError
 
+    def all_text(self) -> str:
+        """What a selection of everything (a double click) copies: every line's text."""
+        return "\n".join(self.line_text(line).rstrip() for line in range(self.virtual_size.height))
+
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected text, each line without its trailing blanks (lines are padded to the
         pane's width)."""
+        if selection.start is None and selection.end is None:
+            return self.all_text(), "\n"
         last = self.virtual_size.height - 1
         first = 0 if selection.start is None else selection.start.y
         if selection.end is not None:
