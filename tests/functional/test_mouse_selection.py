@@ -10,9 +10,11 @@ from contextlib import asynccontextmanager
 import pytest
 from support.chat_driver import answers, last_notification, make_app, send
 from support.clipboard_capture import bare_terminal, capture
+from support.stored import write_chat
 from textual.geometry import Offset, Region
 from textual.strip import Strip
 
+from gemtui.core.store import Store
 from gemtui.ui.widgets.conversation import GUTTER, ConversationView
 from gemtui.ui.widgets.line_view import LineView
 
@@ -159,3 +161,24 @@ async def test_a_double_click_copies_every_message_as_its_markdown(emulator):
         await pilot.press("ctrl+c")
         first, second = (answer.copy_text().strip() for answer in answers(app))
         assert copied == [f"first question\n\n{first}\n\nsecond question\n\n{second}"]
+
+
+async def test_older_turns_read_in_above_drop_the_selection_they_would_shift(emulator, tmp_path):
+    with Store(tmp_path / "history.sqlite3") as store:
+        _, conversation_id = write_chat(store, [f"question {n}" for n in range(200)], tokens=10)
+        app = make_app(emulator, store=store)
+        copied = capture(app)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.open_stored(conversation_id)
+            await pilot.pause()
+            view = app.view
+            row = text_rows(view)[-1]
+            await drag(pilot, view, (GUTTER, row), (GUTTER + 8, row))
+            assert app.screen.get_selected_text()
+            items = len(view.items)
+            await pilot.press("ctrl+l", "home")  # to the top: older turns are read in above
+            await pilot.pause()
+            assert len(view.items) > items
+            assert not app.screen.selections
+            await pilot.press("ctrl+c")
+            assert copied == []

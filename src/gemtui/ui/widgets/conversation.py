@@ -179,6 +179,7 @@ class ConversationView(LineView, can_focus=True):
         count = len(items)
         if not count:
             return
+        self._drop_text_selection()
         self.items[:0] = items
         self._heights[:0] = [0] * count
         self._height_keys[:0] = [(-1, -1)] * count
@@ -191,6 +192,7 @@ class ConversationView(LineView, can_focus=True):
 
     def remove_from(self, index: int) -> None:
         """Drop item ``index`` and every item after it (a turn rewound to branch from there)."""
+        self._drop_text_selection()
         del self.items[index:], self._heights[index:], self._height_keys[index:]
         for cached in [i for i in self._lines if i >= index]:
             del self._lines[cached]
@@ -201,6 +203,7 @@ class ConversationView(LineView, can_focus=True):
         self._relayout(from_index=index)
 
     def clear(self) -> None:
+        self._drop_text_selection()
         self._pending.clear()
         self.items.clear()
         self._heights.clear()
@@ -249,6 +252,11 @@ class ConversationView(LineView, can_focus=True):
         while len(self._lines) > LINE_CACHE_ITEMS:
             self._lines.popitem(last=False)
         return lines
+
+    def _drop_text_selection(self) -> None:
+        """Lines are about to move or go: a text selection would cover other text."""
+        if self.is_mounted and self.text_selection is not None:
+            self.screen.clear_selection()
 
     def _measure(self, index: int) -> None:
         item = self.items[index]
