@@ -8,12 +8,15 @@ import json
 import socket
 
 import httpx
+import pytest
 from support.cli_env import FAKE_KEY, clean_env, run_gemtui
 from support.proxy_env import api_client, proxy_in_process
 from support.rawserver import Exchange, ScriptedServer, chunk, reply, sse_event, stream
 
 from gemtui.core.store import Store
-from gemtui.proxy.wire import Spool
+from gemtui.local_server import bind
+from gemtui.proxy.run import RunningProxy
+from gemtui.proxy.wire import CaptureHub, Spool
 
 CREATE = "/v1beta/interactions"
 BODY = {"model": "gemini-3.6-flash", "input": "hello"}
@@ -258,3 +261,14 @@ async def test_export_says_a_conversation_was_captured_and_keeps_the_request(emu
     captured = document["turns"][0]["captured"]
     assert captured["request"]["input"] == "Exported later"
     assert captured["exchange"]["status"] == 200 and captured["exchange"]["client"] == "my-app/2"
+
+
+def test_a_proxy_never_started_stops_at_once_and_frees_its_port():
+    """The inspector makes its proxy before its first frame and starts it once mounted: quit
+    before that, and stopping it must neither wait for a server nobody builds nor keep the
+    port."""
+    proxy = RunningProxy(bind("127.0.0.1", 0), "http://127.0.0.1:9", CaptureHub())
+    host, port = proxy.sock.getsockname()[:2]
+    proxy.stop()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((host, port), timeout=5)

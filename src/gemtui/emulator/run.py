@@ -12,16 +12,11 @@ import logging
 import signal
 import socket
 import sys
-import threading
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from gemtui.emulator.options import EmulatorOptions
-from gemtui.local_server import bind, cancel_other_tasks, url_of
-
-#: how long a stopping server waits for open streams before closing them, in seconds
-GRACEFUL_SECONDS = 0.5
+from gemtui.local_server import ServerThread, bind, cancel_other_tasks, url_of, uvicorn_server
 
 
 def _server(options: EmulatorOptions, persist: Path | None, *, configure_logging: bool) -> Any:
@@ -29,18 +24,8 @@ def _server(options: EmulatorOptions, persist: Path | None, *, configure_logging
 
     from gemtui.emulator.app import create_app
 
-    config = uvicorn.Config(
-        create_app(options, persist),
-        lifespan="off",
-        log_level="warning",
-        access_log=False,
-        loop="asyncio",
-        http="h11",
-        ws="none",
-        log_config=uvicorn.config.LOGGING_CONFIG if configure_logging else None,
-        timeout_graceful_shutdown=GRACEFUL_SECONDS,
-    )
-    return uvicorn.Server(config)
+    logging_config = uvicorn.config.LOGGING_CONFIG if configure_logging else None
+    return uvicorn_server(create_app(options, persist), log_config=logging_config)
 
 
 async def _serve(server: Any, sock: socket.socket) -> None:
@@ -57,7 +42,7 @@ async def _serve(server: Any, sock: socket.socket) -> None:
         emulator.close()
 
 
-class RunningEmulator:
+class RunningEmulator(ServerThread):
     """An emulator serving from a daemon thread; ``stop()`` (or ``with``) shuts it down.
 
     The thread builds the server itself (importing Starlette, uvicorn and the scenarios takes
@@ -67,30 +52,17 @@ class RunningEmulator:
     first frame back.
     """
 
-    def __init__(self, sock: socket.socket) -> None:
-        self._server: Any = None
-        self._built = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._socket = sock
-        self._start_lock = threading.Lock()
-        self.base_url = url_of(sock)
+    def __init__(self, sock: socket.socket, options: EmulatorOptions, persist: Path | None) -> None:
+        super().__init__(sock, "gemtui-emulator")
+        self.base_url = self.url
+        self._options = options
+        self._persist = persist
 
-    def start(self) -> None:
-        """Start serving, if not started yet (safe to call from any thread, more than once)."""
-        with self._start_lock:
-            thread = self._thread
-            if thread is not None and thread.ident is None:
-                thread.start()
+    def build(self) -> Any:
+        return _server(self._options, self._persist, configure_logging=False)
 
-    def _serving(self, server: Any) -> None:
-        self._server = server
-        self._built.set()
-
-    @property
-    def server(self) -> Any:
-        """The uvicorn server, once the thread has built it."""
-        self._built.wait(timeout=30)
-        return self._server
+    async def serve(self, server: Any) -> None:
+        await _serve(server, self.sock)
 
     def __repr__(self) -> str:
         return f"RunningEmulator({self.base_url})"
@@ -99,31 +71,6 @@ class RunningEmulator:
         """The last requests this emulator received, oldest first: ``method``, ``path``,
         ``query``, ``key_sha256`` (digest of ``x-goog-api-key``) and the JSON ``body``."""
         return self.server.config.app.state.received.snapshot()
-
-    def stop(self) -> None:
-        with self._start_lock:
-            never_started = self._thread is not None and self._thread.ident is None
-            if never_started:
-                self._thread = None  # a later start() has nothing to start
-        if never_started:
-            self._socket.close()
-            return
-        server = self.server
-        if server is not None:
-            server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def __enter__(self) -> RunningEmulator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def start_in_thread(
@@ -143,23 +90,7 @@ def start_in_thread(
     propagate to whatever logging the host application configured.
     """
     logging.getLogger("uvicorn").addHandler(logging.NullHandler())
-    sock = bind(host, port, backlog=128)
-    running = RunningEmulator(sock)
-
-    def target() -> None:
-        server = None
-        try:
-            server = _server(options or EmulatorOptions(), persist, configure_logging=False)
-        finally:
-            running._serving(server)  # also when it failed: stop() must not wait for it
-        loop = asyncio.new_event_loop()
-        try:
-            loop.run_until_complete(_serve(server, sock))
-        finally:
-            loop.close()
-            sock.close()
-
-    running._thread = threading.Thread(target=target, name="gemtui-emulator", daemon=True)
+    running = RunningEmulator(bind(host, port, backlog=128), options or EmulatorOptions(), persist)
     if not held:
         running.start()
     return running

@@ -9,21 +9,16 @@ repainting the TUI), which runs on the caller's loop.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import socket
-import threading
-from types import TracebackType
 from typing import Any
 
 from gemtui.api.base_url import is_loopback
-from gemtui.local_server import bind, cancel_other_tasks, url_of
+from gemtui.local_server import ServerThread, bind, cancel_other_tasks, uvicorn_server
 from gemtui.proxy.wire import CaptureHub
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8788
-#: How long a stopping proxy waits for open streams before closing them, in seconds.
-GRACEFUL_SECONDS = 0.5
 EXPOSED_WARNING = (
     "gemtui proxy: listening on {host}, which is not this machine only: anyone who can reach "
     "it can send requests through it, and the keys clients send travel in the clear to it."
@@ -35,8 +30,9 @@ def exposed(host: str) -> bool:
     return not is_loopback(host.strip("[]"))
 
 
-class RunningProxy:
-    """A proxy serving from a daemon thread; ``stop()`` (or ``with``) shuts it down."""
+class RunningProxy(ServerThread):
+    """A proxy serving from a daemon thread once started; ``stop()`` (or ``with``) shuts it
+    down."""
 
     def __init__(
         self,
@@ -45,77 +41,28 @@ class RunningProxy:
         hub: CaptureHub,
         connect_timeout: float | None = None,
     ) -> None:
-        self.url = url_of(sock)
+        super().__init__(sock, "gemtui-proxy")
         self.connect_timeout = connect_timeout
         self.upstream = upstream
         self.hub = hub
-        self._sock = sock
-        self._server: Any = None
-        self._built = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._http: Any = None
 
     def __repr__(self) -> str:
         return f"RunningProxy({self.url} -> {self.upstream})"
 
-    def start(self) -> RunningProxy:
-        self._thread = threading.Thread(target=self._serve, name="gemtui-proxy", daemon=True)
-        self._thread.start()
-        return self
-
-    def _serve(self) -> None:
-        import uvicorn  # in the thread: the caller's first frame does not wait for it
-
+    def build(self) -> Any:
         from gemtui.proxy.server import create_app, upstream_client
 
-        server = None
-        loop = asyncio.new_event_loop()
-        try:
-            http = (
-                upstream_client()
-                if self.connect_timeout is None
-                else upstream_client(self.connect_timeout)
-            )
-            config = uvicorn.Config(
-                create_app(self.upstream, self.hub, http),
-                lifespan="off",
-                log_level="warning",
-                access_log=False,
-                loop="asyncio",
-                http="h11",
-                ws="none",
-                log_config=None,
-                proxy_headers=False,
-                server_header=False,
-                date_header=False,
-                timeout_graceful_shutdown=GRACEFUL_SECONDS,
-            )
-            server = uvicorn.Server(config)
-        finally:
-            self._server = server
-            self._built.set()  # also when building failed: stop() must not wait for it
-        try:
-            loop.run_until_complete(_serve(server, self._sock, http))
-        finally:
-            loop.close()
-            self._sock.close()
+        self._http = (
+            upstream_client()
+            if self.connect_timeout is None
+            else upstream_client(self.connect_timeout)
+        )
+        app = create_app(self.upstream, self.hub, self._http)
+        return uvicorn_server(app, proxy_headers=False, server_header=False, date_header=False)
 
-    def stop(self) -> None:
-        self._built.wait(timeout=30)
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def __enter__(self) -> RunningProxy:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+    async def serve(self, server: Any) -> None:
+        await _serve(server, self.sock, self._http)
 
 
 async def _serve(server: Any, sock: socket.socket, http: Any) -> None:
@@ -139,4 +86,6 @@ def start_proxy(
     ``NullHandler`` so nothing reaches the terminal. ``connect_timeout``: seconds to reach the
     upstream before answering 504 (default :data:`~gemtui.proxy.server.CONNECT_TIMEOUT`)."""
     logging.getLogger("uvicorn").addHandler(logging.NullHandler())
-    return RunningProxy(bind(host, port), upstream, hub, connect_timeout).start()
+    proxy = RunningProxy(bind(host, port), upstream, hub, connect_timeout)
+    proxy.start()
+    return proxy
