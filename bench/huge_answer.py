@@ -27,7 +27,7 @@ checkout of the client against the same server).
   shows what one more megabyte costs. Budget: <= 2x the answer, for the second.
   ``--gemtui PATH`` measures another install (an older checkout, for a before/after).
 
-Run: ``python bench/huge_answer.py`` (about 3 minutes); ``--parts block``, ``mb`` or
+Run: ``python bench/huge_answer.py`` (about 2 minutes); ``--parts block``, ``mb`` or
 ``terminal``.
 """
 
