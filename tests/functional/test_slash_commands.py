@@ -112,6 +112,27 @@ async def test_a_double_slash_sends_a_prompt_that_starts_with_one(emulator):
         assert sent_with(emulator, word)
 
 
+async def test_a_prompt_that_starts_with_a_slash_comes_back_as_a_prompt(emulator):
+    """Up (the prompt history) and e (edit) put a sent prompt back in the composer: one that
+    starts with / comes back written //, so Enter sends it again instead of running a
+    command."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        word = marker()
+        await send(pilot, f"//help {word}")
+        assert app.conversation.turns[-1].asked.prompt == f"/help {word}"
+        await pilot.press("up")
+        assert app.composer.text == f"//help {word}"
+        await pilot.press("enter")
+        await pilot.app.workers.wait_for_complete()
+        assert [turn.asked.prompt for turn in app.conversation.turns] == [f"/help {word}"] * 2
+        assert not app.screen_stack[1:]  # no help screen: it was not run as /help
+        await pilot.press("ctrl+l")
+        app.view.select(next(i for i, item in enumerate(app.view.items) if item.turn))
+        await pilot.press("e")
+        assert app.composer.text == f"//help {word}"
+
+
 async def test_system_stateless_and_agent_shape_the_next_request(emulator):
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:

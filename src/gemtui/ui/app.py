@@ -186,7 +186,7 @@ STATELESS_BACKGROUND = (
 
 @dataclass
 class SentDraft:
-    """What the composer held when it was sent: back in the composer if the request fails."""
+    """The prompt sent, with its attachments: back in the composer if the request fails."""
 
     text: str
     attachments: list[Attachment]
@@ -679,7 +679,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         if sent is not None:
             # The request never got through: the draft comes back, unless a new one is there.
             if self.composer.text in ("", sent.restore_over):
-                self.composer.load_text(sent.text)
+                self.composer.load_prompt(sent.text)
             self.attachment_bar.put_back(sent.attachments)
         log.info("turn ended: %s (interaction %s)", turn.reply.outcome, turn.interaction_id or "-")
 
@@ -782,7 +782,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
                 )
             )
             if not self.composer.text:
-                self.composer.load_text(sent.text)
+                self.composer.load_prompt(sent.text)
             self.attachment_bar.put_back(sent.attachments)
             return
         self.composer.remember(sent.text)
@@ -1123,7 +1123,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
             return
         editing = self.chat.begin_edit(turn, self.composer.text)
         self.status.set(editing=f"editing “{editing.label}” (Esc leaves)")
-        self.composer.load_text(turn.asked.prompt)
+        self.composer.load_prompt(turn.asked.prompt)
         self.composer.move_cursor(self.composer.document.end)
         self.composer.focus()
 

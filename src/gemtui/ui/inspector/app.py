@@ -267,7 +267,7 @@ class InspectorApp(GemtuiApp):
         self.shown = None
         self.redraw_chat()
         asked = asked_from_request(request, capture.exchange)
-        self.composer.load_text(asked.prompt)
+        self.composer.load_prompt(asked.prompt)
         self.attachment_bar.put_back([_attachment(item) for item in asked.attachments])
         self.composer.focus()
         note = (

@@ -249,6 +249,20 @@ class Composer(TextArea):
         """
         event.text = clean_draft_text(event.text)
 
+    def _show(self, text: str) -> None:
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+
+    def load_prompt(self, prompt: str) -> None:
+        """Load a prompt sent before as the draft that sends it again (see ``_draft_of``)."""
+        self.load_text(self._draft_of(prompt))
+
+    @staticmethod
+    def _draft_of(prompt: str) -> str:
+        """A prompt that begins with ``/`` is written ``//``: Enter would run it as a command
+        (the reverse of what ``submit`` does)."""
+        return f"/{prompt}" if prompt.startswith("/") else prompt
+
     def remember(self, prompt: str) -> None:
         """Add a sent prompt to the history (no immediate duplicates)."""
         if prompt.strip() and (not self.prompt_history or self.prompt_history[-1] != prompt):
@@ -263,18 +277,14 @@ class Composer(TextArea):
             self._history_index = len(self.prompt_history) - 1
         elif self._history_index > 0:
             self._history_index -= 1
-        self._show(self.prompt_history[self._history_index])
+        self._show(self._draft_of(self.prompt_history[self._history_index]))
 
     def action_history_next(self) -> None:
         if self._history_index is None:
             return
         if self._history_index < len(self.prompt_history) - 1:
             self._history_index += 1
-            self._show(self.prompt_history[self._history_index])
+            self._show(self._draft_of(self.prompt_history[self._history_index]))
         else:
             self._history_index = None
             self._show(self._stashed_draft)
-
-    def _show(self, text: str) -> None:
-        self.load_text(text)
-        self.move_cursor(self.document.end)
