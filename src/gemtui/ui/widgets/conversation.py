@@ -489,7 +489,7 @@ class ConversationView(LineView, can_focus=True):
         # A streaming answer scrolls the pane a few times a second, and a scroll repaints every
         # line; a line whose content is the very same Strip as when it was painted at this
         # place (unchanged lines are) is not styled, joined and cropped again.
-        plain = self.finder is None and self.text_selection is None
+        plain = self.finder is None and self.paint_selection is None
         painted = self._painted.get(line_y) if plain else None
         if (
             painted is not None

@@ -29,23 +29,28 @@ class LineView(ScrollView):
     #: mouse can start a selection there, and what it copies starts after them.
     TEXT_START: ClassVar[int] = 0
 
-    _paint_style: Style | None = None
+    #: The pane's style and text selection while a paint goes on: worked out once per paint
+    #: (each walks up to the screen, about 5 µs), not once per line.
+    _painting: tuple[Style, Selection | None] | None = None
 
     @property
     def paint_style(self) -> Style:
-        """The pane's style: worked out once per paint (it walks the ancestors), not per line."""
-        return self._paint_style or self.rich_style
+        return self.rich_style if self._painting is None else self._painting[0]
+
+    @property
+    def paint_selection(self) -> Selection | None:
+        return self.text_selection if self._painting is None else self._painting[1]
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        self._paint_style = self.rich_style
+        self._painting = (self.rich_style, self.text_selection)
         try:
             return super().render_lines(crop)
         finally:
-            self._paint_style = None
+            self._painting = None
 
     def render_line(self, y: int) -> Strip:
         strip = self.paint_line(y)
-        if self._paint_style is None:  # not a paint: Textual looks for the mouse's offset
+        if self._painting is None:  # not a paint: Textual looks for the mouse's offset
             scroll_x, scroll_y = self.scroll_offset
             strip = strip.apply_offsets(scroll_x, scroll_y + y)
         return strip
@@ -82,7 +87,7 @@ class LineView(ScrollView):
     def highlight_selection(self, strip: Strip, line: int) -> Strip:
         """``strip``, the text of ``line`` from its first column, with its selected part in the
         screen's selection style."""
-        selection = self.text_selection
+        selection = self.paint_selection
         span = None if selection is None else selection.get_span(line)
         if span is None:
             return strip
