@@ -526,10 +526,11 @@ class StepDetail(LineView, can_focus=True):
         width = self.size.width
         base = self.paint_style
         line = scroll_y + y
-        found = self._piece_at(line)
+        found = self._cut_at(line)
         if found is None:
             return Strip.blank(width, base)
-        source, piece = found
+        source, start, end = found
+        piece = _piece(source, start, end)
         # Text.render leaves out the text's own style (only spans are rendered): add it here.
         style = base + source.style if isinstance(source.style, Style) else base
         strip = Strip(list(piece.render(self.app.console))).apply_style(style)
@@ -537,11 +538,13 @@ class StepDetail(LineView, can_focus=True):
         return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def line_text(self, line: int) -> str:
-        found = self._piece_at(line)
-        return "" if found is None else found[1].plain
+        # The plain cut, not ``_piece``: a select-all reads every row, and a piece filters
+        # its source line's spans (thousands, for a step of 10 000 deltas) for each.
+        found = self._cut_at(line)
+        return "" if found is None else found[0].plain[found[1] : found[2]]
 
-    def _piece_at(self, line: int) -> tuple[_Source, Text] | None:
-        """The source line drawn on ``line`` and the piece of it drawn there."""
+    def _cut_at(self, line: int) -> tuple[_Source, int, int] | None:
+        """The source line drawn on ``line`` and where the row's piece of it starts and ends."""
         if line >= self._line_count:
             return None
         index = bisect_right(self._offsets, line) - 1
@@ -550,7 +553,7 @@ class StepDetail(LineView, can_focus=True):
         inner = line - self._offsets[index]
         if inner + 1 >= len(cuts):
             return None
-        return source, _piece(source, cuts[inner], cuts[inner + 1])
+        return source, cuts[inner], cuts[inner + 1]
 
 
 def _piece(source: _Source, start: int, end: int) -> Text:
