@@ -257,8 +257,9 @@ def detached(text: str) -> str:
 
     Binding a string that holds any non-ASCII character keeps its UTF-8 encoding on the string
     itself, for as long as it lives: given the very string an answer or a prompt keeps (the
-    index's text often is), a 1 MB answer carried another megabyte while it was open."""
-    return text.encode().decode()
+    index's text often is), a 1 MB answer carried another megabyte while it was open. An
+    ASCII string is its own UTF-8 and keeps nothing: it needs no copy."""
+    return text if text.isascii() else text.encode().decode()
 
 
 def split_snippet(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
