@@ -54,9 +54,13 @@ class RunningEmulator(ServerThread):
 
     def __init__(self, sock: socket.socket, options: EmulatorOptions, persist: Path | None) -> None:
         super().__init__(sock, "gemtui-emulator")
-        self.base_url = self.url
         self._options = options
         self._persist = persist
+
+    @property
+    def base_url(self) -> str:
+        """Where clients point (``url``, by the name clients give it)."""
+        return self.url
 
     def build(self) -> Any:
         return _server(self._options, self._persist, configure_logging=False)
