@@ -585,6 +585,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--continue opens the last conversation, --resume a given one: not both")
     if (args.continue_last or args.resume is not None) and (args.command or args.serve):
         parser.error("--continue and --resume start the chat TUI; they go without a command")
+    if args.command == "ask" or (args.command is None and not args.serve):
+        from gemtui.core import start_up_gc
+
+        start_up_gc.hold()  # released by the TUI's warm-up, or once ask's answer starts
     handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
         None: _run_tui,
         "ask": _run_ask,

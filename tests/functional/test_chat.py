@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 from support.chat_driver import answers, finish, make_app, notices, send, until
 from textual.command import CommandList
 
+from gemtui.core import start_up_gc
 from gemtui.core.conversation import ChatSettings
 from gemtui.ui.render.chat_items import ThoughtItem, UserItem
 
@@ -324,3 +326,33 @@ async def test_finished_turns_leave_the_collector_and_a_new_chat_releases_them(e
         assert gc.get_freeze_count() > frozen
         await pilot.press("ctrl+n")
         assert gc.get_freeze_count() == 0
+
+
+class _Cycle:
+    """An object that refers to itself: only the cyclic collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+async def test_the_collector_held_while_the_app_starts_runs_again_once_it_is_up(emulator):
+    """``gemtui`` holds the collector still while it starts (gemtui.core.start_up_gc). The
+    app's warm-up, after the first frame, gives it back: start-up's garbage is collected
+    first (not frozen for the app's life), then what lives on is frozen, and chatting works."""
+    gc.unfreeze()
+    start_up_gc.hold()
+    try:
+        assert not gc.isenabled()
+        start_up_garbage = _Cycle()
+        gone = weakref.ref(start_up_garbage)
+        del start_up_garbage
+        app = make_app(emulator)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, gc.isenabled, "the collector to run again")
+            assert gone() is None
+            assert gc.get_freeze_count() > 0
+            await send(pilot, "hello")
+            assert app.conversation.turns[-1].reply.outcome == "completed"
+    finally:
+        start_up_gc.release()  # if the app never did, for the tests that follow
+    assert gc.isenabled()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support.cli_env import FAKE_KEY, clean_env
+from support.cli_env import FAKE_KEY, FakeTerminal, clean_env
 
 from gemtui.cli import build_parser
 from gemtui.headless.main import run_ask
@@ -56,13 +56,6 @@ def cli(emulator, cli_env: dict[str, str]) -> Callable[..., Result]:
         return result
 
     return run
-
-
-class FakeTerminal(io.StringIO):
-    """A text stream that says it is a terminal (for stdin: nothing piped)."""
-
-    def isatty(self) -> bool:
-        return True
 
 
 @pytest.fixture

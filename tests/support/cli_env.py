@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -10,6 +11,13 @@ FAKE_KEY = "test-key-NOT-A-REAL-KEY-1234"
 
 #: Variables that would point a test run at a real key or endpoint.
 REAL_ENDPOINT_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL")
+
+
+class FakeTerminal(io.StringIO):
+    """A text stream that says it is a terminal (for stdin: nothing piped)."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 def clean_env(**extra: str) -> dict[str, str]:

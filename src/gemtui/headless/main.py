@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from gemtui.api import tls
+from gemtui.core import start_up_gc
 from gemtui.headless import exits
 from gemtui.headless.endpoint import NoEndpoint, headless_endpoint
 from gemtui.headless.exits import UsageError
@@ -25,6 +26,10 @@ from gemtui.headless.inputs import (
     split_continue,
 )
 from gemtui.headless.last_id import load_last_id, save_last_id, state_file
+
+#: How long ``ask`` keeps the collector still (gemtui.core.start_up_gc) if its answer has not
+#: ended first: past its first byte from a nearby server, and inside Gemini's own wait for one.
+START_UP_SECONDS = 1.0
 
 
 def run_ask(
@@ -55,6 +60,8 @@ def run_ask(
         # quietly and successfully, as ripgrep does, rather than fail a `pipefail` script.
         _silence(stdout)
         return exits.OK
+    finally:
+        start_up_gc.release()
 
 
 def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
@@ -108,6 +115,9 @@ async def _session_run(
     stdout: IO[str],
     stderr: IO[str],
 ) -> int:
+    import asyncio
+
+    asyncio.get_running_loop().call_later(START_UP_SECONDS, start_up_gc.release)
     from gemtui.headless import runner
     from gemtui.headless.functions import declare, load_functions
     from gemtui.headless.history import close_history, open_history

@@ -511,12 +511,14 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         start_server = self.connection.start_server
 
         def warm_up() -> None:
-            client = self.client
-            if start_server is not None:
-                start_server()
-            client.warm_up()
-            warm_up_rendering()
-            ChatPanes.set_aside_start_up()
+            try:
+                client = self.client
+                if start_server is not None:
+                    start_server()
+                client.warm_up()
+                warm_up_rendering()
+            finally:  # a failed warm-up still ends start-up
+                ChatPanes.set_aside_start_up()
 
         self.run_worker(warm_up, thread=True, group="warm-up", exit_on_error=False)
 

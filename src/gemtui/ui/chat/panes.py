@@ -16,6 +16,7 @@ from collections.abc import Callable
 from textual.timer import Timer
 
 from gemtui.api.errors import StreamIdleTimeout, StreamInterrupted
+from gemtui.core import start_up_gc
 from gemtui.core.assembler import assembled_interaction
 from gemtui.core.heap import release_freed_memory
 from gemtui.core.run_errors import BUDGET_HINT, BUDGET_MESSAGE, failure_report
@@ -224,8 +225,9 @@ class ChatPanes:
     def set_aside_start_up() -> None:
         """What start-up made (modules, schemas, the client) lives as long as the app: frozen
         once it is built, the first turn's collection (see ``turn_ended``) walks only that
-        turn's objects instead of everything (bench/gc_pauses.py: 108 ms before)."""
-        gc.freeze()
+        turn's objects instead of everything (bench/gc_pauses.py: 108 ms before). The
+        collector, held still while the app started, runs again from here."""
+        start_up_gc.release(freeze=True)
 
     @staticmethod
     def release() -> None:
