@@ -286,6 +286,17 @@ def test_writing_a_turn_leaves_no_utf8_copy_on_the_texts_it_keeps(store):
     assert [hit.kind for hit in store.search("Résumé")] == ["prompt"]
 
 
+def test_a_search_in_an_answer_full_of_the_word_shows_a_few_words_of_it(store):
+    """FTS5's snippet() takes time in the square of a text's hits: six minutes for this one,
+    at every letter typed in the search. The snippet is cut in Python now (search_snippet)."""
+    cid = store.create_conversation(ChatSettings())
+    turn_id = synthetic_turn(store, cid, "a long one", "Word " * 200_000)
+    [hit] = store.search("wor")
+    assert (hit.turn_id, hit.kind) == (turn_id, "answer")
+    assert hit.snippet == "Word " * 15 + "Word…"
+    assert [hit.snippet[start:end] for start, end in hit.highlights] == ["Wor"] * 16
+
+
 def test_a_prompt_match_ranks_above_an_answer_match(store):
     answer_cid = store.create_conversation(ChatSettings())
     # The answer is the closer match by plain bm25 (shorter, the word twice): the weight of

@@ -44,14 +44,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from gemtui.api.models import Usage
+from gemtui.core import search_snippet
 from gemtui.core.assembler import StepState
 from gemtui.core.blobs import BlobStore
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.data_dir import DATA_DIR_VARIABLE, data_dir
 from gemtui.core.safety import clean_terminal_text, redact_secrets
 from gemtui.core.store_records import (
-    MARK_END,
-    MARK_START,
     ConversationSummary,
     SearchHit,
     StoredTurn,
@@ -639,17 +638,24 @@ class Store:
             return []
         tiers = " ".join(f"WHEN '{kind}' THEN {n}" for n, kind in enumerate(KIND_ORDER))
         sql = (
-            "SELECT s.conversation_id, c.title, s.turn_id, s.step_index, s.kind, "
-            f"snippet(search_index, 0, '{MARK_START}', '{MARK_END}', '…', 16) AS snip, "
+            "SELECT s.conversation_id, c.title, s.turn_id, s.step_index, s.kind, s.rowid, "
             f"bm25(search_index) AS score, CASE s.kind {tiers} ELSE {len(KIND_ORDER)} END AS tier "
             "FROM search_index s JOIN conversations c ON c.id = s.conversation_id "
             "WHERE search_index MATCH ? ORDER BY tier, score, s.turn_id DESC LIMIT ?"
         )
+        # Each hit's text is read as stored, for the hits kept only (see search_snippet).
         with self._read() as db:
             rows = db.execute(sql, (match, limit)).fetchall()
+            texts = [
+                db.execute(
+                    "SELECT text FROM search_index WHERE rowid = ?", (row["rowid"],)
+                ).fetchone()[0]
+                for row in rows
+            ]
+        words = clean_terminal_text(query).split()
         hits = []
-        for row in rows:
-            snippet, highlights = split_snippet(row["snip"])
+        for row, text in zip(rows, texts, strict=True):
+            snippet, highlights = split_snippet(search_snippet.snippet(text, words))
             hits.append(
                 SearchHit(
                     conversation_id=int(row[0]),
