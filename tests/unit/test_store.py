@@ -19,7 +19,7 @@ from gemtui.api.models import ModelOutputStep, TextContent, ThoughtStep, parse_s
 from gemtui.core.assembler import StepState
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings, Conversation
-from gemtui.core.store import Store, StoreError, default_path, fts_query
+from gemtui.core.store import PAGE_CACHE_KB, Store, StoreError, default_path, fts_query
 from gemtui.core.store_records import title_from_prompt
 from gemtui.core.store_schema import MIGRATIONS, migrate, schema_version
 from gemtui.core.turn import Asked, Turn
@@ -284,6 +284,16 @@ def test_writing_a_turn_leaves_no_utf8_copy_on_the_texts_it_keeps(store):
     assert (sys.getsizeof(prompt), sys.getsizeof(answer)) == sizes
     assert [hit.kind for hit in store.search("Ответ")] == ["answer"]
     assert [hit.kind for hit in store.search("Résumé")] == ["prompt"]
+
+
+def test_the_page_cache_stays_small_after_a_long_answer(store):
+    """A long answer passes through SQLite's page cache; the cache keeps at most
+    PAGE_CACHE_KB of it (SQLite's default would keep 2 MB for the app's life)."""
+    cid = store.create_conversation(ChatSettings())
+    synthetic_turn(store, cid, "a long one", "word " * 200_000)
+    [pages] = store._db.execute("PRAGMA cache_size").fetchone()
+    assert pages == -PAGE_CACHE_KB  # negative: a size in KiB, not a count of pages
+    assert PAGE_CACHE_KB < 2_000
 
 
 def test_a_search_in_an_answer_full_of_the_word_shows_a_few_words_of_it(store):

@@ -89,6 +89,8 @@ DB_FILE = "history.sqlite3"
 BUSY_TIMEOUT_S = 5.0
 #: How long opening waits for another process's migration of the same file.
 MIGRATION_WAIT_S = 300
+#: SQLite's page cache per connection, in KiB (its default: 2 000).
+PAGE_CACHE_KB = 512
 #: The schema version from which inline media live in blob files.
 BLOBS_VERSION = 4
 #: Search results come kind by kind in this order, each kind by relevance (bm25). A tier rather
@@ -182,6 +184,11 @@ class Store:
         db.row_factory = sqlite3.Row
         try:
             db.execute("PRAGMA foreign_keys = ON")
+            # One long answer (its step and its full-text entry) fills SQLite's default
+            # 2 MB page cache for the app's life, and the operating system caches the file
+            # anyway: a smaller one keeps a 1 MB answer's process about 2 MB smaller
+            # (bench/huge_answer.py --parts terminal) at no cost bench/long_chat_store.py sees.
+            db.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KB:d}")
             if self.read_only:
                 if schema_version(db) != len(MIGRATIONS):
                     raise StoreError(
