@@ -11,7 +11,10 @@ several runs, on a fresh connection:
 * page back: ``load_turns(cid, before_ordinal=..., limit=50)`` (one scroll-up load);
 * resume stateless: ``load_turns(cid, limit=None)`` of the same turns saved as stateless (the whole
   history is rebuilt, since it is resent);
-* search: a word in every answer, and a word in one prompt.
+* search: a word in every answer, and a word in one prompt;
+* search in a long answer: one 1 MB answer holding the searched word 20 000 times (a long
+  report's "the"), in a history of its own, typed letter by letter as the history search
+  runs it: "t", "th", "the" (FTS5's snippet() grew with the square of the hits: seconds).
 
 Budget (issue 8): opening a 500-turn conversation shows the last screen at once, so
 "last screen" should stay well under 100 ms and flat in N.
@@ -65,6 +68,23 @@ def build(store: Store, turns: int, stateful: bool) -> tuple[int, float]:
     return cid, spent / writes
 
 
+LONG_ANSWER = ("the tide turns twice a day and sailors watch " * 20_000)[:1_000_000]
+
+
+def long_answer_search(folder: Path) -> float:
+    """Seconds to run the history search for "t", "th" and "the" over one long answer."""
+    with Store(folder / "long.sqlite3") as store:
+        cid = store.create_conversation(ChatSettings())
+        turn_id = store.start_turn(
+            cid, Turn(Asked("a report")), ChatSettings(), parent_turn_id=None
+        )
+        wire = {"type": "model_output", "content": [{"type": "text", "text": LONG_ANSWER}]}
+        step = StepState(index=0, started_at=0.0, done=True, _model=parse_step(wire))
+        store.record_step(turn_id, step, 0)
+        store.finish_turn(turn_id, "completed")
+        return median_time(lambda: [store.search(typed) for typed in ("t", "th", "the")], runs=3)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=500)
@@ -89,6 +109,7 @@ def main() -> None:
                 "search a common word": median_time(lambda: store.search("markdown")),
                 "search a rare prompt": median_time(lambda: store.search("question 250")),
             }
+        figures["search in a 1 MB answer, t/th/the"] = long_answer_search(Path(folder))
         rows = [(name, f"{value * 1000:.2f} ms", "") for name, value in figures.items()]
         rows[2] = (*rows[2][:2], verdict(screen < 0.1))
         print_table(
