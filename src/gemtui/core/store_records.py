@@ -263,7 +263,7 @@ def detached(text: str) -> str:
 
 
 def split_snippet(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """Plain snippet text and the offsets of the parts FTS5 wrapped in the markers."""
+    """Plain snippet text and the offsets of the parts wrapped in the markers (search_snippet)."""
     plain: list[str] = []
     spans: list[tuple[int, int]] = []
     length, start = 0, None
