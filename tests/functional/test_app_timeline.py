@@ -91,3 +91,22 @@ async def test_palette_opens_an_interaction_by_id(emulator):
         await pilot.pause()
         assert app.view.items[0].prompt == "keep this one"
         assert app.timeline.turn_at(0).interaction_id == interaction_id
+
+
+async def test_the_screen_has_its_width_class_from_the_start_and_follows_resizes(emulator):
+    """The default screen is made with its width's class (``-narrow`` below 120 columns,
+    ``-wide`` from 120), so the first resize has nothing to restyle; later resizes still
+    move it, and with it the step detail from under the timeline to beside it."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert {"-narrow", "-wide"} & set(app.get_default_screen().classes) == {"-narrow"}
+        await pilot.press("ctrl+t")
+        timeline, detail = app.timeline, app.step_detail
+        assert detail.region.y > timeline.region.y  # under it
+        await pilot.resize_terminal(130, 40)
+        await pilot.pause()
+        assert app.screen.has_class("-wide") and not app.screen.has_class("-narrow")
+        assert detail.region.x > timeline.region.x  # beside it
+    app = make_app(emulator)
+    async with app.run_test(size=(130, 40)):
+        assert {"-narrow", "-wide"} & set(app.get_default_screen().classes) == {"-wide"}

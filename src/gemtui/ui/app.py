@@ -411,6 +411,17 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         for title, help_text, action in PALETTE_COMMANDS:
             yield SystemCommand(title, help_text, partial(self.run_action, action))
 
+    def get_default_screen(self) -> Screen:
+        """Textual gives a screen its width's class (``-narrow``, ``-wide``) at its first
+        resize, which styles every widget a second time before the first frame (8 ms, a
+        tenth of ``App.run`` to it); given here, that resize finds it set and skips the pass."""
+        screen = super().get_default_screen()
+        width = self.size.width
+        current = max((b for b in self.HORIZONTAL_BREAKPOINTS if b[0] <= width), default=None)
+        for _, name in self.HORIZONTAL_BREAKPOINTS:
+            screen.set_class(current is not None and name == current[1], name)
+        return screen
+
     def compose(self) -> ComposeResult:
         code_theme = "ansi_dark" if self.console.color_system in ("standard", None) else "monokai"
         yield ConversationView(id="conversation", code_theme=code_theme)
