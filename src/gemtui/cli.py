@@ -1,7 +1,8 @@
 """Command-line entry point.
 
-Only the standard library is imported at module level so that ``gemtui --version`` and
-``gemtui --help`` stay fast; each branch imports what it needs when it is taken.
+Only the standard library (and ``start_up_gc``, which uses only it) is imported at module
+level so that ``gemtui --version`` and ``gemtui --help`` stay fast; each branch imports what it
+needs when it is taken.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gemtui import __version__
+from gemtui.core import start_up_gc
 
 EXIT_USAGE = 2
 SERVE_HOST = "127.0.0.1"
@@ -586,9 +588,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (args.continue_last or args.resume is not None) and (args.command or args.serve):
         parser.error("--continue and --resume start the chat TUI; they go without a command")
     if args.command == "ask" or (args.command is None and not args.serve):
-        from gemtui.core import start_up_gc
-
-        start_up_gc.hold()  # released by the TUI's warm-up, or once ask's answer starts
+        start_up_gc.hold()  # released by the TUI's warm-up; by ask a second in, or at its end
     handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
         None: _run_tui,
         "ask": _run_ask,

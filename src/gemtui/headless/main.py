@@ -115,7 +115,7 @@ async def _session_run(
     stdout: IO[str],
     stderr: IO[str],
 ) -> int:
-    import asyncio
+    import asyncio  # loaded by _run already: a name lookup
 
     asyncio.get_running_loop().call_later(START_UP_SECONDS, start_up_gc.release)
     from gemtui.headless import runner
