@@ -4,6 +4,9 @@ sequence the pane reads is the same line for line as the answer rendered whole."
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 from rich.console import Console
 from rich.style import Style
 from textual.strip import Strip
@@ -130,6 +133,30 @@ def test_kept_lines_are_bounded_and_let_go_blocks_render_again(monkeypatch) -> N
     again = layout.lines_of(0)
     assert renderer.calls == [blocks[0]]  # let go, so rendered again, as tall as before
     assert len(again) == layout.heights[0]
+
+
+def test_answers_share_the_kept_lines_and_a_gone_answer_is_not_kept_alive(monkeypatch) -> None:
+    """Reading a second answer lets go of the first one's lines (one bound for all answers:
+    a chat's long answers scrolled away hold nothing), and the lines kept never keep an
+    answer that is gone."""
+    monkeypatch.setattr(answer_lines, "CACHE_LINES", 40)
+    blocks = split_blocks(report(6))
+    first_renderer, second_renderer = Counting(), Counting()
+    first, second = BlockLayout(WIDTH, first_renderer), BlockLayout(WIDTH, second_renderer)
+    first.sync(blocks)
+    second.sync(blocks)
+    first.draw(0)
+    first_renderer.calls.clear()
+    first.lines_of(0)
+    assert first_renderer.calls == []  # kept
+    for n in range(len(blocks)):
+        second.draw(n)
+    first.lines_of(0)
+    assert first_renderer.calls == [blocks[0]]  # the second answer's lines pushed it out
+    gone = weakref.ref(second)
+    del second
+    gc.collect()
+    assert gone() is None
 
 
 def test_the_lines_read_as_the_answer_rendered_whole() -> None:

@@ -12,6 +12,7 @@ scrolling a short one does, and its memory does not grow with its length.
 from __future__ import annotations
 
 import time
+import weakref
 from array import array
 from bisect import bisect_right
 from collections import OrderedDict
@@ -22,9 +23,11 @@ from textual.strip import Strip
 
 from gemtui.core.lazy_sequence import LazySequence
 
-#: Rendered lines kept per answer: a screen is 20–60 lines, so this is several screens back
-#: (a block not kept is rendered again, about a millisecond, when it is scrolled to).
-CACHE_LINES = 400
+#: Rendered lines kept, of all answers together: a screen is 20–60 lines, so this is several
+#: screens back (a block not kept is rendered again, about a millisecond, when it is scrolled
+#: to). Shared, so that a chat's answers scrolled away hold none: kept per answer, each long
+#: one held as many as the one being read, for as long as the chat was open.
+CACHE_LINES = 600
 #: The gap between blocks: one shared object, so an unchanged line is the same object from one
 #: render to the next (the conversation pane repaints only from the first changed line).
 BLANK_LINE = Strip.blank(0)
@@ -33,6 +36,7 @@ BLANK_LINE = Strip.blank(0)
 #: seven small caches (about fifteen objects a line), which made finished answers the largest
 #: share of what the garbage collector walks in a long chat.
 PackedLines = tuple[tuple[list[Segment], int], ...]
+KeptLines = list[Strip] | PackedLines
 
 
 def pack(lines: list[Strip]) -> PackedLines:
@@ -61,6 +65,44 @@ def plain_lines(text: str, width: int) -> list[Strip]:
     ]
 
 
+class _KeptLines:
+    """The rendered lines of blocks of any answer, the least lately read let go first.
+
+    A layout is held weakly: an answer that is gone (a new chat) leaves at most lines here,
+    never its text, and those go as newer ones come."""
+
+    def __init__(self) -> None:
+        self._lines: OrderedDict[tuple[weakref.ref[BlockLayout], int], KeptLines] = OrderedDict()
+        self._count = 0
+
+    def get(self, layout: BlockLayout, index: int) -> KeptLines | None:
+        key = (weakref.ref(layout), index)
+        lines = self._lines.get(key)
+        if lines is not None:
+            self._lines.move_to_end(key)
+        return lines
+
+    def put(self, layout: BlockLayout, index: int, lines: KeptLines) -> None:
+        key = (weakref.ref(layout), index)
+        old = self._lines.pop(key, None)
+        if old is not None:
+            self._count -= len(old)
+        self._lines[key] = lines
+        self._count += len(lines)
+        while self._count > CACHE_LINES and len(self._lines) > 1:
+            _, dropped = self._lines.popitem(last=False)
+            self._count -= len(dropped)
+
+    def pack(self, layout: BlockLayout) -> None:
+        """``layout``'s lines, packed (see :data:`PackedLines`)."""
+        for key, lines in self._lines.items():
+            if key[0]() is layout and isinstance(lines, list):
+                self._lines[key] = pack(lines)
+
+
+_kept = _KeptLines()
+
+
 class BlockLayout:
     """The heights of an answer's finished blocks at one width, and the lines of a few.
 
@@ -84,8 +126,6 @@ class BlockLayout:
         self._starts = array("i", [0])
         #: Starts from this block on are stale (a height changed).
         self._stale: int | None = None
-        self._lines: OrderedDict[int, list[Strip] | PackedLines] = OrderedDict()
-        self._cached = 0
         self._packed = False
         #: Blocks drawn plain on screen: rendered first by the next :meth:`fill`.
         self.wanted: set[int] = set()
@@ -159,9 +199,8 @@ class BlockLayout:
         were let go), or its plain text if it has never been rendered. ``keep``: a line of it
         is on screen: keep its lines for the next read, and render it soon if it is plain;
         else (find reads every line) leave the cache and the rendering as they are."""
-        cached = self._lines.get(index)
+        cached = _kept.get(self, index)
         if cached is not None:
-            self._lines.move_to_end(index)
             return cached if isinstance(cached, list) else unpack(cached)
         if self._exact[index]:
             lines = self._render(self.blocks[index])
@@ -177,19 +216,10 @@ class BlockLayout:
     def pack_all(self) -> None:
         """The answer is final: keep lines packed from now on."""
         self._packed = True
-        for index, lines in self._lines.items():
-            if isinstance(lines, list):
-                self._lines[index] = pack(lines)
+        _kept.pack(self)
 
     def _keep(self, index: int, lines: list[Strip]) -> None:
-        old = self._lines.pop(index, None)
-        if old is not None:
-            self._cached -= len(old)
-        self._lines[index] = pack(lines) if self._packed else lines
-        self._cached += len(lines)
-        while self._cached > CACHE_LINES and len(self._lines) > 1:
-            _, dropped = self._lines.popitem(last=False)
-            self._cached -= len(dropped)
+        _kept.put(self, index, pack(lines) if self._packed else lines)
 
 
 class AnswerLines(LazySequence[Strip]):
