@@ -363,7 +363,7 @@ def test_search_takes_operators_and_quotes_literally(store):
     synthetic_turn(store, cid, "cats AND dogs", "fine")
     synthetic_turn(store, cid, "only cats here", "fine")
     assert len(store.search("cats AND dogs")) == 1
-    assert fts_query('say "hi"') == '"say" """hi"""*'
+    assert fts_query(["say", '"hi"']) == '"say" """hi"""*'
 
 
 # --------------------------------------------------------------------------- list, branch, lazy

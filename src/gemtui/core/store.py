@@ -640,7 +640,8 @@ class Store:
         prefix (so results follow typing). FTS5 syntax in it (quotes, ``AND``, ``*``, ``:``)
         is taken literally, never as an operator, so no input can make the query fail.
         """
-        match = fts_query(query)
+        words = clean_terminal_text(query).split()
+        match = fts_query(words)
         if match is None:
             return []
         tiers = " ".join(f"WHEN '{kind}' THEN {n}" for n, kind in enumerate(KIND_ORDER))
@@ -659,7 +660,6 @@ class Store:
                 ).fetchone()[0]
                 for row in rows
             ]
-        words = clean_terminal_text(query).split()
         hits = []
         for row, text in zip(rows, texts, strict=True):
             snippet, highlights = split_snippet(search_snippet.snippet(text, words))
@@ -678,12 +678,12 @@ class Store:
         return hits
 
 
-def fts_query(text: str) -> str | None:
-    """An FTS5 query matching every word of ``text`` literally, the last as a prefix.
+def fts_query(words: list[str]) -> str | None:
+    """An FTS5 query matching every one of ``words`` literally, the last as a prefix.
 
-    Control characters are dropped first: a NUL would end the query string inside SQLite.
+    The words come from :func:`~gemtui.core.safety.clean_terminal_text` of what was typed:
+    a control character such as NUL would end the query string inside SQLite.
     """
-    words = clean_terminal_text(text).split()
     if not words:
         return None
     phrases = ['"' + word.replace('"', '""') + '"' for word in words]
