@@ -307,6 +307,17 @@ def test_a_search_in_an_answer_full_of_the_word_shows_a_few_words_of_it(store):
     assert [hit.snippet[start:end] for start, end in hit.highlights] == ["Wor"] * 16
 
 
+def test_a_search_with_more_hits_than_one_query_reads_shows_each_its_own_words(store):
+    """The hits' texts are read in batches (SQLite caps a statement's parameters); each hit
+    still gets the snippet of its own text."""
+    cid = store.create_conversation(ChatSettings())
+    for n in range(600):
+        synthetic_turn(store, cid, f"question {n}", f"heron number {n}")
+    hits = [hit for hit in store.search("heron", limit=1000) if hit.kind == "answer"]
+    assert len(hits) == 600
+    assert {hit.snippet for hit in hits} == {f"heron number {n}" for n in range(600)}
+
+
 def test_a_prompt_match_ranks_above_an_answer_match(store):
     answer_cid = store.create_conversation(ChatSettings())
     # The answer is the closer match by plain bm25 (shorter, the word twice): the weight of

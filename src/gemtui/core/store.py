@@ -91,6 +91,8 @@ BUSY_TIMEOUT_S = 5.0
 MIGRATION_WAIT_S = 300
 #: SQLite's page cache per connection, in KiB (its default: 2 000).
 PAGE_CACHE_KB = 512
+#: Rows read by one ``IN (…)`` query: SQLite takes at most 32 766 parameters.
+_IDS_PER_QUERY = 500
 #: The schema version from which inline media live in blob files.
 BLOBS_VERSION = 4
 #: Search results come kind by kind in this order, each kind by relevance (bm25). A tier rather
@@ -654,14 +656,19 @@ class Store:
         # Each hit's text is read as stored, for the hits kept only (see search_snippet).
         with self._read() as db:
             rows = db.execute(sql, (match, limit)).fetchall()
-            texts = [
-                db.execute(
-                    "SELECT text FROM search_index WHERE rowid = ?", (row["rowid"],)
-                ).fetchone()[0]
-                for row in rows
-            ]
+            ids = [row["rowid"] for row in rows]
+            texts: dict[int, str] = {}
+            for start in range(0, len(ids), _IDS_PER_QUERY):  # `history search` asks for many
+                batch = ids[start : start + _IDS_PER_QUERY]
+                marks = ",".join("?" * len(batch))
+                texts.update(
+                    db.execute(
+                        f"SELECT rowid, text FROM search_index WHERE rowid IN ({marks})", batch
+                    )
+                )
         hits = []
-        for row, text in zip(rows, texts, strict=True):
+        for row in rows:
+            text = texts[row["rowid"]]
             snippet, highlights = split_snippet(search_snippet.snippet(text, words))
             hits.append(
                 SearchHit(
