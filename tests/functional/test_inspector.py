@@ -10,6 +10,8 @@ import httpx
 from support.chat_driver import FAKE_KEY, finish, marker
 from support.inspector_driver import make_inspector, rows, until
 from support.rawserver import Exchange, ScriptedServer, chunk, sse_event
+from textual import events
+from textual.message import Message
 
 from gemtui.core.store import Store
 from gemtui.ui.inspector.exchange_screen import ExchangeScreen
@@ -23,6 +25,21 @@ def program(url: str, agent: str = "my-app/1.0") -> httpx.AsyncClient:
     """Another program, pointed at the proxy."""
     headers = {"x-goog-api-key": FAKE_KEY, "user-agent": f"{agent} python"}
     return httpx.AsyncClient(base_url=url, headers=headers, timeout=30)
+
+
+async def test_the_keyboard_starts_in_the_captures_list(emulator):
+    """Set at mount, not after the first refresh: the prompt never holds the focus (and its
+    cursor) first, and the first key after start-up reaches the list however busy the machine."""
+    app = make_inspector(emulator.base_url)
+    focused: list[object] = []
+
+    def note_focus(message: Message) -> None:
+        if isinstance(message, events.DescendantFocus):
+            focused.append(app.screen.focused)
+
+    async with app.run_test(size=(80, 24), message_hook=note_focus) as pilot:
+        await pilot.pause()
+        assert focused and set(focused) == {app.captures.table}
 
 
 async def test_captures_appear_live_and_are_kept_in_the_history(emulator, tmp_path):

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widget import AwaitMount
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, Input, TextArea
 from textual.worker import Worker
 
@@ -513,8 +513,13 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
             # Each problem already says what was done about it ("…; ignored.").
             self.view.add_item(NoticeItem(problem, level="warning"))
         self._apply_look(self.user_settings)
-        self.composer.focus()
+        self.first_focus().focus()
         self.call_after_refresh(self._warm_up_client)
+
+    def first_focus(self) -> Widget:
+        """Where the keyboard starts: set once at mount, so no other widget holds the focus
+        (and shows its cursor) for the first frame."""
+        return self.composer
 
     def _warm_up_client(self) -> None:
         """Make and build the HTTP client beside the UI, after the first frame: the first

@@ -24,6 +24,7 @@ from typing import Any
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import Widget
 
 from gemtui.api.client import DEFAULT_BASE_URL
 from gemtui.core.attachments import Attachment, item_label
@@ -130,8 +131,10 @@ class InspectorApp(GemtuiApp):
         )
         if exposed(self._host):
             self.view.add_item(NoticeItem(EXPOSED.format(host=self._host), "", level="warning"))
-        # After GemtuiApp.on_mount (which runs next) has focused the prompt.
-        self.call_after_refresh(self.captures.focus_table)
+
+    def first_focus(self) -> Widget:
+        """The captures list: what a developer watching their program's traffic moves in."""
+        return self.captures.table
 
     async def on_unmount(self) -> None:
         self.hub.attach(lambda _note: None)  # nothing more reaches a loop that is ending
