@@ -15,6 +15,7 @@ from typing import Any
 
 from gemtui import __version__
 from gemtui.core import start_up_gc
+from gemtui.core.environment import skip_pydantic_plugins
 
 EXIT_USAGE = 2
 SERVE_HOST = "127.0.0.1"
@@ -576,6 +577,7 @@ def _run_history(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the branch it names; returns the process exit code."""
+    skip_pydantic_plugins()
     words = sys.argv[1:] if argv is None else argv
     parser = build_parser(resources=any(word in RESOURCE_COMMANDS for word in words))
     args = parser.parse_args(argv)

@@ -9,6 +9,8 @@ import sys
 import pytest
 
 from gemtui.config import Settings, load_settings, save_settings
+from gemtui.core import environment
+from gemtui.core.environment import PLUGINS_VARIABLE
 from gemtui.core.tools import (
     ApprovalPolicy,
     FunctionTool,
@@ -178,6 +180,22 @@ async def test_the_api_key_is_not_passed_to_the_tool(monkeypatch):
     result, _ = await run_tool(python_tool(code), {})
     assert result["SOME_SETTING"] == "visible"
     assert "key-NOT-FOR-TOOLS" not in json.dumps(result)
+
+
+async def test_the_tool_gets_the_users_pydantic_setting_not_gemtuis(monkeypatch):
+    """gemtui turns pydantic's plugin search off for itself (gemtui.core.environment); a tool
+    written in Python keeps whatever the user chose."""
+    monkeypatch.setattr(environment, "_set_here", set())
+    monkeypatch.delenv(PLUGINS_VARIABLE, raising=False)
+    code = f"import os, json; print(json.dumps({{'value': os.environ.get({PLUGINS_VARIABLE!r})}}))"
+    environment.skip_pydantic_plugins()
+    assert os.environ[PLUGINS_VARIABLE] == "__all__"
+    assert await run_tool(python_tool(code), {}) == ({"value": None}, False)
+
+    monkeypatch.setattr(environment, "_set_here", set())
+    monkeypatch.setenv(PLUGINS_VARIABLE, "logfire")
+    environment.skip_pydantic_plugins()
+    assert await run_tool(python_tool(code), {}) == ({"value": "logfire"}, False)
 
 
 async def test_answer_call_wraps_results_and_refuses_unknown_or_broken_calls():

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from gemtui.core.environment import child_environment
+
 #: The environment variables read, in order, after the ``editor`` setting.
 EDITOR_VARIABLES = ("VISUAL", "EDITOR")
 NO_EDITOR = (
@@ -70,7 +72,9 @@ def edit_text(command: EditorCommand, text: str, *, suffix: str = ".md") -> str:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
         try:
-            done = subprocess.run([program, *command.argv[1:], str(path)], check=False)
+            done = subprocess.run(
+                [program, *command.argv[1:], str(path)], check=False, env=child_environment()
+            )
         except OSError as error:
             raise EditorError(f"The editor {command.argv[0]!r} cannot start: {error}") from None
         if done.returncode != 0:

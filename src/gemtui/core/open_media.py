@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gemtui.api.models import MediaContent
+from gemtui.core.environment import child_environment
 from gemtui.core.media import (
     decode_media,
     extension_for,
@@ -28,7 +29,6 @@ from gemtui.core.media import (
     unique_path,
     write_new,
 )
-from gemtui.core.tools import SECRET_ENV_VARS
 
 #: How long an opener may take to hand the file over (xdg-open and open return at once).
 OPENER_TIMEOUT_S = 30
@@ -104,7 +104,7 @@ def open_media(
             check=False,
             start_new_session=True,
             # The player is a program the model's output reaches: no API key for it.
-            env={k: v for k, v in os.environ.items() if k not in SECRET_ENV_VARS},
+            env=child_environment(),
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         return Opened(path, f"{Path(opener.command).name} failed: {error}")

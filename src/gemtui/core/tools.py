@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from gemtui.api.models import FunctionCallStep
 from gemtui.core.assembler import InteractionState
+from gemtui.core.environment import child_environment
 from gemtui.core.json_files import read_json_schema
 from gemtui.core.validation_text import error_text
 
@@ -40,9 +41,6 @@ OUTPUT_LIMIT = 1024 * 1024
 REAP_SECONDS = 5.0
 #: Most characters of stderr quoted in an error result.
 ERROR_TEXT_LIMIT = 4000
-#: Environment variables a tool never inherits: the API key must not leak to a command the
-#: model can make run.
-SECRET_ENV_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GEMTUI_API_KEY")
 #: Function names the API accepts: a letter or underscore, then letters, digits, ``_.:-``.
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$"
 
@@ -245,7 +243,7 @@ async def run_tool(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
-            env=_tool_environment(),
+            env=child_environment(),
         )
     except OSError as error:
         reason = error.strerror or str(error)
@@ -270,10 +268,6 @@ async def run_tool(
     if code != 0:
         return _failure(tool.name, code, stderr.decode("utf-8", "replace"), output), True
     return _parsed(output), False
-
-
-def _tool_environment() -> dict[str, str]:
-    return {key: value for key, value in os.environ.items() if key not in SECRET_ENV_VARS}
 
 
 async def _communicate(
