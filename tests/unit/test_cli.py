@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from gemtui import __version__
+from gemtui.cli import COMMANDS, build_parser, main
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -31,3 +34,25 @@ def test_unknown_option_is_a_usage_error():
     result = run_cli("--no-such-flag")
     assert result.returncode == 2
     assert "unrecognized arguments" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS, "agents list", "environments files"])
+def test_each_help_is_the_whole_parsers(command, capsys):
+    """``main`` declares only the commands its command line names (the others are listed by
+    their summary); each help it prints is what the parser with every command declared says."""
+    words = [*command.split(), "--help"]
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(words)
+    whole = capsys.readouterr().out
+    with pytest.raises(SystemExit) as leaving:
+        main(words)
+    assert leaving.value.code == 0
+    assert capsys.readouterr().out == whole
+    assert "usage: gemtui" in whole
+
+
+def test_a_command_that_is_not_named_has_no_arguments_declared():
+    parser = build_parser(commands={"ask"})
+    assert parser.parse_args(["ask", "--no-history", "hi"]).no_history
+    with pytest.raises(SystemExit):
+        parser.parse_args(["history", "--json"])

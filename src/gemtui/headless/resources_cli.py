@@ -8,25 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-#: What ``gemtui --help`` says of each command.
-SUMMARIES = {
-    "agents": "list, show, create or delete custom agents",
-    "environments": "list, show, create or delete agent environments and list their files",
-}
 
-
-def add_stubs(subparsers: Any) -> None:
-    """The two commands listed, without their actions (see ``gemtui.cli.build_parser``)."""
-    for name, summary in SUMMARIES.items():
-        subparsers.add_parser(name, help=summary)
-
-
-def add_parsers(subparsers: Any, common: Any) -> None:
-    """The ``agents`` and ``environments`` commands of ``gemtui`` (``common`` adds the
-    options every one of them takes)."""
+def add_agents(subparsers: Any, name: str, summary: str, common: Any) -> None:
+    """``gemtui agents`` (``common`` adds the options every action takes)."""
     agents = subparsers.add_parser(
-        "agents",
-        help=SUMMARIES["agents"],
+        name,
+        help=summary,
         description="The custom agents of your account (the API's /agents resource). Ask one "
         "with `gemtui ask --agent ID`.",
         epilog="Exit codes: 0 done, 1 API or network error, 2 usage error.",
@@ -57,9 +44,12 @@ def add_parsers(subparsers: Any, common: Any) -> None:
     delete.add_argument("id", metavar="ID")
     common(delete)
 
+
+def add_environments(subparsers: Any, name: str, summary: str, common: Any) -> None:
+    """``gemtui environments`` (``common`` adds the options every action takes)."""
     environments = subparsers.add_parser(
-        "environments",
-        help=SUMMARIES["environments"],
+        name,
+        help=summary,
         description="The sandboxes agents run in (the API's /environments resource). Use one "
         "with `gemtui ask --agent NAME --environment ID`.",
         epilog="Exit codes: 0 done, 1 API or network error, 2 usage error.",
