@@ -1,10 +1,11 @@
 """User settings: defaults < TOML file < environment < command-line flags.
 
-``load_settings`` layers the sources itself (rather than through pydantic-settings' source
-chain) so that each layer can be checked on its own: a bad value is dropped with a message
-that names where it came from (the file and line, the environment variable, the flag) and the
-app still starts. ``save_settings`` writes back only what the user changed, with tomlkit, so
-the user's comments and layout survive.
+``load_settings`` layers the sources itself so that each layer can be checked on its own: a
+bad value is dropped with a message that names where it came from (the file and line, the
+environment variable, the flag) and the app still starts. The environment's layer is read by
+:mod:`gemtui.core.env_layer` (``GEMTUI_`` + the field's name, ``__`` for nesting).
+``save_settings`` writes back only what the user changed, with tomlkit, so the user's comments
+and layout survive.
 
 The API key is a ``SecretStr``: it never appears in a repr, a problem message or the file,
 unless the user asks to save it, and then the file is made readable by its owner only.
@@ -34,19 +35,13 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    SettingsError,
-)
 
 from gemtui.api.base_url import check_base_url
 from gemtui.core import request_options as options
 from gemtui.core.agent_options import AgentOptionError, parse_agent_config, parse_environment
 from gemtui.core.config_path import default_config_path
 from gemtui.core.conversation import ChatSettings
+from gemtui.core.env_layer import env_layer
 from gemtui.core.tool_specs import (
     ToolSpecError,
     parse_tool_choice,
@@ -83,8 +78,15 @@ SECRET_FILE_MODE = 0o600
 _LINE_IN_TOML_ERROR = re.compile(r"at line (\d+)")
 
 
+#: What the environment variables of the settings start with (``GEMTUI_MODEL``).
+ENV_PREFIX = "GEMTUI_"
 #: The theme used unless the user picks one (16-colour terminals get "ansi-dark" instead).
 DEFAULT_THEME = "textual-dark"
+
+# Empty list and dict defaults are written `= []` and `= {}`: pydantic copies an unhashable
+# default for each instance. `Field(default_factory=list)` cost 0.1 ms a field at import
+# (pydantic reads the factory's signature, which CPython parses from text for a built-in type),
+# on the path to the TUI's first frame.
 
 
 class _Section(BaseModel):
@@ -100,7 +102,7 @@ class GenerationSettings(_Section):
     top_p: float | None = Field(None, ge=0.0, le=1.0)
     max_output_tokens: int | None = Field(None, ge=1)
     seed: int | None = None
-    stop_sequences: list[str] = Field(default_factory=list)
+    stop_sequences: list[str] = []
     thinking_level: Literal["minimal", "low", "medium", "high", "xhigh"] | None = None
     thinking_summaries: Literal["auto", "none"] | None = None
 
@@ -127,7 +129,7 @@ class OutputSettings(_Section):
     aspect_ratio: str | None = None
     image_size: str | None = None
     voice: str | None = None
-    transcription_languages: list[str] = Field(default_factory=list)
+    transcription_languages: list[str] = []
     transcription_mode: Literal["verbatim", "smart"] | None = None
 
     @field_validator("modality", "aspect_ratio", "image_size", "voice", mode="before")
@@ -253,9 +255,9 @@ class McpServer(_Section):
 
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
     url: str
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, str] = {}
     #: Only these of the server's tools (all when empty), in ``mode`` (auto, any, ...).
-    tools: list[str] = Field(default_factory=list)
+    tools: list[str] = []
     mode: Literal["auto", "any", "none", "validated"] | None = None
     #: Declared in the next requests (F7 switches it per conversation).
     enabled: bool = True
@@ -362,15 +364,13 @@ class PriceSettings(_Section):
     cached: float | None = Field(None, ge=0)
 
 
-class Settings(BaseSettings):
-    """Everything a user can set. Built by ``load_settings``; ``Settings()`` is the defaults."""
+class Settings(BaseModel):
+    """Everything a user can set. Built by ``load_settings``; ``Settings()`` is the defaults.
+    The aliases are the environment variables that set a field besides ``GEMTUI_<FIELD>``."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="GEMTUI_",
-        env_nested_delimiter="__",
-        extra="forbid",
-        populate_by_name=True,
-        validate_assignment=True,
+    # validate_default: a default goes through the field validators as any other value does.
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, validate_assignment=True, validate_default=True
     )
 
     api_key: SecretStr | None = Field(
@@ -392,25 +392,25 @@ class Settings(BaseSettings):
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
     tools: ToolSettings = Field(default_factory=ToolSettings)
     #: Remote MCP servers the model may call (``[[mcp_servers]]``).
-    mcp_servers: list[McpServer] = Field(default_factory=list)
+    mcp_servers: list[McpServer] = []
     #: JSON schema of structured output; in the file either a table or a JSON string.
     response_schema: dict[str, Any] | None = None
     output: OutputSettings = Field(default_factory=OutputSettings)
     #: ``flex`` (cheaper, may wait ``queued``), ``standard``, ``priority`` or ``deferred``.
     service_tier: Literal["flex", "standard", "priority", "deferred"] | None = None
     #: Harm category -> blocking threshold (``[safety]``), sent as ``safety_settings``.
-    safety: dict[str, str] = Field(default_factory=dict)
+    safety: dict[str, str] = {}
     #: Labels of every interaction (``[labels]``), e.g. for billing reports.
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = {}
     stateful: bool = True
     background: bool = False
     #: Continue answers that stop at the per-request decode limit, as the SDK does.
     auto_continue: bool = True
     theme: str = Field(DEFAULT_THEME, min_length=1)
     #: Binding id -> comma-separated keys, e.g. ``"app.quit" = "ctrl+q"``.
-    keymap: dict[str, str] = Field(default_factory=dict)
+    keymap: dict[str, str] = {}
     #: Local function tools (``[[functions]]``); see gemtui.core.tools.
-    functions: list[FunctionTool] = Field(default_factory=list)
+    functions: list[FunctionTool] = []
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     #: How the end of an answer, a background run or an approval request is told while the
     #: user may look elsewhere (gemtui.core.notify): a terminal notification, the bell, or not.
@@ -421,9 +421,9 @@ class Settings(BaseSettings):
     #: input window (None: only when asked).
     compress_at: float | None = Field(None, gt=0, le=100)
     #: Named sets of per-conversation settings (``[presets.NAME]``).
-    presets: dict[str, PresetSettings] = Field(default_factory=dict)
+    presets: dict[str, PresetSettings] = {}
     #: Prices per model (``[prices."MODEL"]``), for the cost shown in the status bar.
-    prices: dict[str, PriceSettings] = Field(default_factory=dict)
+    prices: dict[str, PriceSettings] = {}
     #: How copies reach the clipboard: "auto" (the desktop's when there is one and not over
     #: SSH, else OSC 52 to the terminal), or always "osc52", or always "local" (pyperclip).
     clipboard: Literal["auto", "osc52", "local"] = "auto"
@@ -434,18 +434,6 @@ class Settings(BaseSettings):
     editor: str | None = None
     #: Vim keys in the prompt (starts in insert mode; Escape goes to normal mode).
     vim_mode: bool = False
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Only what ``load_settings`` layered: the constructor must not read the env again."""
-        return (init_settings,)
 
     @field_validator("base_url")
     @classmethod
@@ -743,7 +731,10 @@ def load_settings(
             line = _array_table_line(text, "functions", number)
             origin = f"{path}, line {line}" if line else str(path)
             problems.append(f"{origin}: {problem}; that function is ignored.")
-    env_data = _env_layer(os.environ if environ is None else environ, problems)
+    env_data, env_problems = env_layer(
+        Settings, os.environ if environ is None else environ, prefix=ENV_PREFIX
+    )
+    problems += env_problems
     layers: list[tuple[dict[str, Any], Any]] = [
         (file_data, lambda loc: _file_origin(path, text, loc)),
         (env_data, lambda loc: f"environment variable {_env_name(loc)}"),
@@ -770,24 +761,6 @@ def _read_file(path: Path, problems: list[str]) -> tuple[str, dict[str, Any]]:
     except tomllib.TOMLDecodeError as error:
         problems.append(f"{path}: {error}; the file was ignored, using the defaults instead.")
         return text, {}
-
-
-def _env_layer(environ: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
-    source = EnvSettingsSource(Settings)
-    source.env_vars = {key.lower(): value for key, value in environ.items()}
-    try:
-        found = source()
-    except SettingsError as error:
-        problems.append(f"environment: {error}; GEMTUI_* variables ignored.")
-        return {}
-    # Fields read through an alias (GEMINI_API_KEY ...) come back under the alias; the other
-    # layers use field names, and a name must mean the same thing in every layer.
-    for name, info in Settings.model_fields.items():
-        if isinstance(info.validation_alias, AliasChoices):
-            for alias in info.validation_alias.choices:
-                if alias in found:
-                    found[name] = found.pop(alias)
-    return found
 
 
 def _nested(overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -903,7 +876,7 @@ def _env_name(loc: tuple[str, ...]) -> str:
         return "GEMINI_API_KEY / GOOGLE_API_KEY"
     if loc[0] == "base_url":
         return "GOOGLE_GEMINI_BASE_URL"
-    return "GEMTUI_" + "__".join(loc).upper()
+    return ENV_PREFIX + "__".join(loc).upper()
 
 
 # ---------------------------------------------------------------------------------- saving

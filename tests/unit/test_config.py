@@ -140,6 +140,45 @@ def test_bad_env_and_flag_values_are_reported_not_raised(config):
     assert "command line: api_version" in text
 
 
+def test_env_names_match_whatever_their_case_and_tables_take_json_and_nested_names(tmp_path):
+    environ = {
+        "gemtui_model": "gemini-3.7-flash",
+        "GEMTUI_GENERATION": '{"seed": 3, "temperature": 0.1}',
+        "GEMTUI_GENERATION__TEMPERATURE": "0.4",  # a nested name wins over the table's JSON
+        "GEMTUI_GENERATION__STOP_SEQUENCES": '["END"]',
+        "GEMTUI_LABELS__TEAM": "docs",
+        "GEMTUI_SAFETY": '{"harassment": "block_only_high"}',
+    }
+    loaded = load_settings(tmp_path / "none.toml", {}, environ=environ)
+    settings = loaded.settings
+    assert loaded.problems == []
+    assert settings.model == "gemini-3.7-flash"
+    assert (settings.generation.seed, settings.generation.temperature) == (3, 0.4)
+    assert settings.generation.stop_sequences == ["END"]
+    assert settings.labels == {"team": "docs"}
+    assert settings.safety == {"harassment": "block_only_high"}
+
+
+def test_a_field_that_may_be_text_or_json_takes_either_from_the_env(tmp_path):
+    def environment(value: str) -> object:
+        loaded = load_settings(tmp_path / "none.toml", {}, environ={"GEMTUI_ENVIRONMENT": value})
+        assert not loaded.problems
+        return loaded.settings.environment
+
+    assert environment("remote") == "remote"
+    table = environment('{"network": "disabled"}')
+    assert isinstance(table, dict) and table["network"] == "disabled"
+
+
+def test_a_variable_that_is_not_json_is_left_out_alone(tmp_path):
+    environ = {"GEMTUI_TOOLS": "{not json", "GEMTUI_MODEL": "gemini-3.7-flash"}
+    loaded = load_settings(tmp_path / "none.toml", {}, environ=environ)
+    assert loaded.settings.model == "gemini-3.7-flash"
+    assert loaded.settings.tools == Settings().tools
+    assert len(loaded.problems) == 1
+    assert loaded.problems[0].startswith("environment variable GEMTUI_TOOLS: not valid JSON")
+
+
 def test_key_is_masked_everywhere(config):
     # A key of the wrong type in the file is reported without its value.
     config.write_text(f'api_key = ["{KEY}"]\n', encoding="utf-8")
