@@ -481,3 +481,29 @@ async def test_escape_clears_a_filter_first_then_reaches_the_app(emulator, api_k
         assert app.timeline.rows.filter == "" and app.escapes == 0
         await pilot.press("escape")
         assert app.escapes == 1
+
+
+async def test_rows_follow_the_focus_and_the_theme_after_being_painted(emulator, api_key):
+    """The list keeps its styles between paints (they cost a third of a paint); a change of
+    focus (its background tint) or of theme must still show on the next paint."""
+    turn = await stream_turn(emulator, api_key, SCENARIOS["plain"][0])
+    app = TimelineApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.timeline.add_turn(shown_turn(turn.label, turn.state, turn.timings))
+        timeline_list = app.timeline.list
+        app.detail.focus()
+        await pilot.pause()
+
+        def background() -> object:
+            # The last row: not the cursor's, and painted in the list's own style.
+            strip = timeline_list.render_lines(timeline_list.region.reset_offset)[-1]
+            return next(iter(strip)).style.bgcolor
+
+        unfocused = background()
+        timeline_list.focus()
+        await pilot.pause()
+        focused = background()
+        assert focused != unfocused
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        assert background() not in (focused, unfocused)

@@ -17,7 +17,7 @@ from rich.style import Style
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -108,8 +108,8 @@ class TimelineList(ScrollView, can_focus=True):
         self.rows = rows
         self.selected: Row | None = None
         self._follow = True
-        self._base_style: Style | None = None
-        self._paint_styles: dict[str, Style] = {}
+        #: Rich styles of the list and its components, by component name ("" the list's own).
+        self._styles: dict[str, Style] = {}
 
     # ------------------------------------------------------------------ layout
 
@@ -137,22 +137,29 @@ class TimelineList(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ rendering
 
     def _style(self, name: str = "") -> Style:
-        """A component style over the list's base style (cached for the paint)."""
-        style = self._paint_styles.get(name)
+        """A component's style over the list's own (``name`` "": the list's own; "cursor":
+        the cursor's whole style), kept until the CSS that makes it changes.
+
+        Working one out walks the ancestors, and Textual drops its own copies at every
+        refresh: a streaming turn paid for them at every paint, a third of a paint of the
+        list (``bench/timeline.py``: 2.4 ms a paint before, 1.3 ms after)."""
+        style = self._styles.get(name)
         if style is None:
-            if self._base_style is None:
-                self._base_style = self.rich_style
-            style = self._base_style
-            if name:
-                style += self.get_component_rich_style(name, partial=True)
-            self._paint_styles[name] = style
+            if name == "cursor":
+                # Not partial: the theme's translucent background, blended over the list's.
+                style = self.get_component_rich_style("timeline--cursor")
+            elif name:
+                style = self._style() + self.get_component_rich_style(name, partial=True)
+            else:
+                style = self.rich_style
+            self._styles[name] = style
         return style
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        # Styles walk the ancestors: work them out once per paint, not once per segment.
-        self._base_style = self.rich_style
-        self._paint_styles = {}
-        return super().render_lines(crop)
+    def notify_style_update(self) -> None:
+        """Textual calls this when the CSS applied to the list changes (its rules, the
+        theme, its focus): the styles kept by :meth:`_style` are worked out again."""
+        self._styles = {}
+        super().notify_style_update()
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -165,8 +172,7 @@ class TimelineList(ScrollView, can_focus=True):
         segments = self._row_segments(row, inner, content_width)
         selected = row is self.selected
         if selected:
-            # Not partial: the theme's translucent cursor background, blended over the list's.
-            cursor = self.get_component_rich_style("timeline--cursor")
+            cursor = self._style("cursor")
             gutter = Segment("▌ ", base + Style(color=cursor.color))
         else:
             gutter = Segment("  ", base)
