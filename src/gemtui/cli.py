@@ -365,16 +365,12 @@ def _declare_inspect(subparsers: Any, name: str, summary: str) -> None:
     _add_proxy_options(inspect)
 
 
-def _declare_agents(subparsers: Any, name: str, summary: str) -> None:
-    from gemtui.headless.resources_cli import add_agents  # argparse only
+def _declare_resources(subparsers: Any, name: str, summary: str) -> None:
+    """``agents`` or ``environments``, whose actions live in their own module."""
+    from gemtui.headless import resources_cli  # argparse only
 
-    add_agents(subparsers, name, summary, _add_resource_options)
-
-
-def _declare_environments(subparsers: Any, name: str, summary: str) -> None:
-    from gemtui.headless.resources_cli import add_environments  # argparse only
-
-    add_environments(subparsers, name, summary, _add_resource_options)
+    declare = resources_cli.add_agents if name == "agents" else resources_cli.add_environments
+    declare(subparsers, name, summary, _add_resource_options)
 
 
 #: Each command: what ``gemtui --help`` says of it, and what declares its arguments; in the
@@ -382,10 +378,10 @@ def _declare_environments(subparsers: Any, name: str, summary: str) -> None:
 COMMANDS: dict[str, tuple[str, Callable[[Any, str, str], None]]] = {
     "ask": ("ask one question headless and print the answer", _declare_ask),
     "emulator": ("run the offline Interactions API emulator", _declare_emulator),
-    "agents": ("list, show, create or delete custom agents", _declare_agents),
+    "agents": ("list, show, create or delete custom agents", _declare_resources),
     "environments": (
         "list, show, create or delete agent environments and list their files",
-        _declare_environments,
+        _declare_resources,
     ),
     "export": ("export a conversation from the history as Markdown or JSON", _declare_export),
     "history": ("list the conversations in the history, or search them", _declare_history),
