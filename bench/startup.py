@@ -2,7 +2,8 @@
 first byte, each next to the floor it is budgeted against, timed in the same run (DESIGN.md
 section 9): the first frame against a bare `python -c 'import textual.app'` (budget 2x), `gemtui
 ask` against a running emulator (its own process) against `python -c 'import httpx, pydantic'`
-(budget 1.5x). Ratios, not seconds: machines here differ threefold.
+(budget 1.5x). Ratios, not seconds: machines here differ threefold. Each ratio is the median
+of the runs' own ratios (a run measures its floors and gemtui back to back).
 
 First frame: `gemtui --demo` runs in tmux at 80x24; the clock starts when the pane's shell is
 told to exec it and stops at the first `tmux capture-pane` that shows the composer placeholder
@@ -102,7 +103,10 @@ def main() -> None:
     m = {name: median(values) for name, values in times.items()}
 
     def row(label: str, key: str, floor: str, budget: float | None) -> list[str]:
-        ratio = m[key] / m[floor] if floor else None
+        # Each run's figure over its own run's floor, then the median: the machines here
+        # change speed from one minute to the next, which a ratio of two medians takes in.
+        pairs = zip(times[key], times[floor], strict=False) if floor else ()
+        ratio = median([value / base for value, base in pairs]) if floor else None
         return [
             label,
             f"{m[key]:.3f}",
