@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import threading
 
 import pytest
 
@@ -32,3 +33,26 @@ def test_a_failure_is_raised_where_the_client_is_built(monkeypatch: pytest.Monke
     tls.prepare()
     with pytest.raises(FileNotFoundError):
         tls.context()
+
+
+def test_settle_waits_for_a_preparation_still_running(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``gemtui ask`` settles before it returns: a process ending while the thread loads the
+    certificates could crash at interpreter shutdown."""
+    release = threading.Event()
+    made = []
+
+    def slow_create() -> ssl.SSLContext:
+        release.wait(5)
+        made.append(True)
+        return ssl.create_default_context()
+
+    monkeypatch.setattr(tls, "_create", slow_create)
+    tls.prepare()
+    threading.Timer(0.2, release.set).start()
+    tls.settle()
+    assert made == [True]
+
+
+def test_settle_without_a_preparation_returns_at_once() -> None:
+    tls.settle()
+    assert tls._prepared is None

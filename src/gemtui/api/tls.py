@@ -12,7 +12,7 @@ folder named by ``SSL_CERT_FILE`` or ``SSL_CERT_DIR``, else certifi's bundle).
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -38,6 +38,18 @@ def context() -> ssl.SSLContext:
     with _lock:
         prepared = _prepared
     return _create() if prepared is None else prepared.result()
+
+
+def settle() -> None:
+    """Wait until a preparation still running has ended (a no-op once the client was built).
+
+    The thread spends most of its time inside OpenSSL without the GIL. A process that ends
+    meanwhile (``gemtui ask`` stopping at a bad base URL) shuts the interpreter down under it,
+    and that crashed with SIGSEGV, once in about 160 runs on a loaded machine."""
+    with _lock:
+        prepared = _prepared
+    if prepared is not None:
+        wait((prepared,))
 
 
 def _make(future: Future[ssl.SSLContext]) -> None:

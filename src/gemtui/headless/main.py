@@ -61,6 +61,7 @@ def run_ask(
         _silence(stdout)
         return exits.OK
     finally:
+        tls.settle()
         start_up_gc.release()
 
 
