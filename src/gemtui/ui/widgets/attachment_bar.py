@@ -302,10 +302,11 @@ class AttachmentBar(Widget, can_focus=True):
         return Text("\n", no_wrap=True, overflow="crop").join(rows)
 
     def on_focus(self) -> None:
-        self.refresh()
+        # The keys come and go with the focus, and may take a row of their own: layout too.
+        self.refresh(layout=True)
 
     def on_blur(self) -> None:
-        self.refresh()
+        self.refresh(layout=True)
 
     def action_select(self, step: int) -> None:
         if self.attachments:
