@@ -7,8 +7,8 @@ not JSON as text. A value that should be JSON and is not is left out and told; t
 environment still applies. Nested names are merged into the JSON value of their table.
 
 gemtui read these variables with pydantic-settings' ``EnvSettingsSource`` and used nothing
-else of that package; importing it took about a fifth of gemtui's own imports before the TUI's
-first frame (42 ms of 232 on a slow run, ``bench/startup.py``).
+else of that package. Without it, the TUI's imports and settings run 4.7% fewer instructions
+(1 808 to 1 724 million, counted by callgrind; ``import textual.app`` alone is 823 million).
 """
 
 from __future__ import annotations
