@@ -1,8 +1,8 @@
 """Command-line entry point.
 
-Only the standard library (and ``start_up_gc``, which uses only it) is imported at module
-level so that ``gemtui --version`` and ``gemtui --help`` stay fast; each branch imports what it
-needs when it is taken.
+Only the standard library (and ``start_up_gc`` and ``environment``, which use only it) is
+imported at module level so that ``gemtui --version`` and ``gemtui --help`` stay fast; each
+branch imports what it needs when it is taken.
 """
 
 from __future__ import annotations
