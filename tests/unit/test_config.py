@@ -170,6 +170,13 @@ def test_a_field_that_may_be_text_or_json_takes_either_from_the_env(tmp_path):
     assert isinstance(table, dict) and table["network"] == "disabled"
 
 
+def test_a_plain_field_has_no_names_below_it(tmp_path):
+    environ = {"GEMTUI_MODEL__X": "y", "GEMTUI_API_VERSION": "v1beta"}
+    loaded = load_settings(tmp_path / "none.toml", {}, environ=environ)
+    assert loaded.problems == []
+    assert loaded.settings.model == Settings().model and loaded.settings.api_version == "v1beta"
+
+
 def test_a_variable_that_is_not_json_is_left_out_alone(tmp_path):
     environ = {"GEMTUI_TOOLS": "{not json", "GEMTUI_MODEL": "gemini-3.7-flash"}
     loaded = load_settings(tmp_path / "none.toml", {}, environ=environ)

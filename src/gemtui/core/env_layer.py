@@ -41,6 +41,8 @@ def env_layer(
                 if value is not _LEFT_OUT:
                     found[name] = value
                 break
+        if not _shape(info.annotation)[0]:
+            continue  # only a table, a list or a model has names below it
         start = f"{prefix}{name}{delimiter}".lower()
         nested = _nested(start, info.annotation, variables, delimiter, problems)
         if nested:
