@@ -51,8 +51,3 @@ def test_settle_waits_for_a_preparation_still_running(monkeypatch: pytest.Monkey
     threading.Timer(0.2, release.set).start()
     tls.settle()
     assert made == [True]
-
-
-def test_settle_without_a_preparation_returns_at_once() -> None:
-    tls.settle()
-    assert tls._prepared is None

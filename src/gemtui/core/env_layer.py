@@ -56,8 +56,6 @@ def _names(name: str, info: FieldInfo, prefix: str) -> list[str]:
     ``prefix`` + its name."""
     if isinstance(info.validation_alias, AliasChoices):
         return [alias for alias in info.validation_alias.choices if isinstance(alias, str)]
-    if isinstance(info.validation_alias, str):
-        return [info.validation_alias]
     return [prefix + name]
 
 
