@@ -5,6 +5,10 @@ ask` against a running emulator (its own process) against `python -c 'import htt
 (budget 1.5x). Ratios, not seconds: machines here differ threefold. Each ratio is the median
 of the runs' own ratios (a run measures its floors and gemtui back to back).
 
+Beside `gemtui ask` runs a bare client (BARE_CLIENT): pydantic's BaseModel imported, one
+streamed POST with httpx's AsyncClient, its first byte written. It is the least any client
+built on those two libraries pays, and shows what of `ask`'s ratio is gemtui's own work.
+
 First frame: `gemtui --demo` runs in tmux at 80x24; the clock starts when the pane's shell is
 told to exec it and stops at the first `tmux capture-pane` that shows the composer placeholder
 ("Ask Gemini"), polled every ~10 ms. The same harness with a Python one-liner that only prints
@@ -35,6 +39,24 @@ from _common import (
 
 MARKER = "Ask Gemini"
 FLOOR_SCRIPT = f"print('{MARKER}'); import time; time.sleep(60)"
+#: The bare client; argv[1] is the server's URL. No TLS: the emulator speaks plain HTTP.
+BARE_CLIENT = """
+import asyncio, sys, httpx
+from pydantic import BaseModel
+
+async def first_byte():
+    body = {"model": "gemini-3-flash-preview", "input": "hi", "stream": True}
+    headers = {"x-goog-api-key": "bench-key"}
+    async with httpx.AsyncClient() as client:
+        url = sys.argv[1] + "/v1/interactions"
+        async with client.stream("POST", url, json=body, headers=headers) as response:
+            async for chunk in response.aiter_bytes():
+                sys.stdout.write(chunk[:1].decode("latin-1"))
+                sys.stdout.flush()
+                return
+
+asyncio.run(first_byte())
+"""
 
 
 def first_frame(tmux: Tmux, command: str) -> float:
@@ -77,15 +99,17 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
     env["GEMINI_API_KEY"] = "bench-key"  # any value: the emulator does not check it
     times: dict[str, list[float]] = {
-        "pass": [], "textual": [], "httpx": [], "version": [], "floor": [], "demo": [], "ask": []
+        "pass": [], "textual": [], "httpx": [], "version": [], "floor": [], "demo": [], "ask": [],
+        "bare": [],
     }  # fmt: skip
     ask_ok = True
     with tmux_session(80, 24) as tmux, subprocess_emulator(delay_ms=0) as url:
         ask = [GEMTUI, "ask", "--base-url", url, "hi"]
+        bare = [PYTHON, "-c", BARE_CLIENT, url]
         # Warm-up (page cache, .pyc files), not counted.
         wall([GEMTUI, "--version"])
         first_frame(tmux, f"{GEMTUI} --demo")
-        ask_ok = first_byte(ask, env) is not None
+        ask_ok = first_byte(ask, env) is not None and first_byte(bare, env) is not None
         for _ in range(args.runs):
             times["pass"].append(wall([PYTHON, "-c", "pass"], env))
             times["textual"].append(wall([PYTHON, "-c", "import textual.app"], env))
@@ -94,11 +118,12 @@ def main() -> None:
             times["floor"].append(first_frame(tmux, f'{PYTHON} -c "{FLOOR_SCRIPT}"'))
             times["demo"].append(first_frame(tmux, f"{GEMTUI} --demo"))
             if ask_ok:
-                seconds = first_byte(ask, env)
-                if seconds is None:
+                seconds, bare_seconds = first_byte(ask, env), first_byte(bare, env)
+                if seconds is None or bare_seconds is None:
                     ask_ok = False
                 else:
                     times["ask"].append(seconds)
+                    times["bare"].append(bare_seconds)
 
     m = {name: median(values) for name, values in times.items()}
 
@@ -124,7 +149,9 @@ def main() -> None:
         row("gemtui --demo, first frame (tmux 80x24)", "demo", "textual", 2),
     ]  # fmt: skip
     if ask_ok and times["ask"]:
+        rows.append(row("bare httpx + BaseModel client, first byte", "bare", "httpx", None))
         rows.append(row('gemtui ask "hi" (emulator running), first byte', "ask", "httpx", 1.5))
+        rows.append(row("gemtui ask over the bare client", "ask", "bare", None))
     else:
         rows.append(['gemtui ask "hi" (emulator running), first byte', "n/a", "", "<= 1.5x", ""])
     print_table(
