@@ -16,6 +16,7 @@ import pytest
 from rich.segment import Segment
 from support.streams import shown_turn
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual.strip import Strip
 
 from gemtui.api.client import InteractionsClient
@@ -417,6 +418,34 @@ async def test_live_events_update_rows_in_place(emulator, api_key):
             len(step.event_seqs) for step in state.steps
         )
         assert isinstance(app.timeline.list, TimelineList)
+
+
+async def test_the_waterfall_rescales_at_the_next_paint_as_the_turn_grows(emulator, api_key):
+    """A paint reads each turn's span once; the next paint must read it again."""
+    turn = await stream_turn(emulator, api_key, SCENARIOS["plain"][0])
+    events = [e async for e in paced_events(parse_recording(io.StringIO(turn.recording)), 0)]
+    first_output = next(i for i, e in enumerate(events) if "model_output" in json.dumps(e[1]))
+    app = TimelineApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        state = new_state()
+        app.timeline.add_turn(shown_turn("live", state))
+        timeline = app.timeline.list
+
+        def thought_bar() -> int:
+            """Where the thought step's bar is, as a paint draws it."""
+            lines = timeline.render_lines(Region(0, 0, *timeline.size))
+            return next(line.text for line in lines if "#0   thought" in line.text).index("█")
+
+        for offset, _raw, event, size in events[:first_output]:
+            apply(state, event, received_at=offset, size=size)
+        app.timeline.refresh_turn(0)
+        await pilot.pause()
+        alone = thought_bar()
+        for offset, _raw, event, size in events[first_output:]:
+            apply(state, event, received_at=offset + 60.0, size=size)  # a minute later
+        app.timeline.refresh_turn(0)
+        await pilot.pause()
+        assert thought_bar() < alone
 
 
 def row_shape(rows: TimelineRows) -> list[tuple]:
