@@ -53,6 +53,20 @@ def test_records_read_back_what_was_appended() -> None:
         log[len(log)]
 
 
+def test_events_of_a_type_include_those_that_came_after_the_last_ask() -> None:
+    log, texts = filled()
+    assert len(log.of_type("interaction.created")) == 1
+    assert log.of_type("step.stop") == []
+    second = {**CREATED, "interaction": {"id": "v1_b"}}
+    stop = {"event_type": "step.stop", "index": 0}
+    for raw in (stop, second, json.loads(delta(0, "more")), second):
+        log.append(parse_event(raw), received_at=9.0, size=1, step_index=None, raw=raw)
+    created = [event.to_wire() for event in log.of_type("interaction.created")]
+    assert created == [CREATED, second, second]
+    assert [event.to_wire() for event in log.of_type("step.stop")] == [stop]
+    assert len(log.of_type("step.delta")) == len(texts) + 1
+
+
 def test_an_event_without_a_payload_is_kept_as_it_came() -> None:
     log = EventLog()
     event = parse_event(delta(0, "hi"))

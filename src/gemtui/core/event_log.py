@@ -55,7 +55,9 @@ class EventRecord:
 class EventLog(LazySequence[EventRecord]):
     """An interaction's events by ``seq`` (their order of arrival), appended in order."""
 
-    __slots__ = ("_kept", "_kinds", "_payloads", "_sizes", "_steps", "_times", "_types")
+    __slots__ = (
+        "_by_type", "_kept", "_kinds", "_payloads", "_sizes", "_steps", "_times", "_types",
+    )  # fmt: skip
 
     def __init__(self) -> None:
         self._times = array("d")
@@ -69,6 +71,9 @@ class EventLog(LazySequence[EventRecord]):
         #: The events that did not come as text, by seq: the payload as an object, or the
         #: parsed event itself when there was no payload.
         self._kept: dict[int, dict[str, Any] | EventBase] = {}
+        #: For each type :meth:`of_type` was asked for: how many events were looked at, and
+        #: the seqs of that type among them.
+        self._by_type: dict[str, tuple[int, list[int]]] = {}
 
     def __len__(self) -> int:
         return len(self._times)
@@ -112,8 +117,21 @@ class EventLog(LazySequence[EventRecord]):
         return parse_event(self._payloads[seq] if kept is None else kept)
 
     def of_type(self, event_type: str) -> list[EventBase]:
-        """The events of one type, in order (without making a record for the others)."""
-        return [self.event(seq) for seq, kind in enumerate(self._types) if kind == event_type]
+        """The events of one type, in order (without making a record for the others).
+
+        Only the events that arrived since the last call for the type are looked at: the
+        timeline's turn heading asks for ``interaction.created`` at every paint, and reading
+        all of a long answer's events each time made a paint grow with the answer."""
+        looked_at, seqs = self._by_type.get(event_type, (0, []))
+        types = self._types
+        try:
+            while True:
+                looked_at = types.index(event_type, looked_at) + 1
+                seqs.append(looked_at - 1)
+        except ValueError:
+            pass
+        self._by_type[event_type] = (len(types), seqs)
+        return [self.event(seq) for seq in seqs]
 
     def total_size(self) -> int:
         """Bytes of every payload."""
