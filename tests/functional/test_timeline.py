@@ -448,6 +448,38 @@ async def test_the_waterfall_rescales_at_the_next_paint_as_the_turn_grows(emulat
         assert thought_bar() < alone
 
 
+async def test_a_growing_turn_repaints_its_lines_and_the_summary_and_keeps_the_rest(
+    emulator, api_key
+):
+    """A turn that grows in place repaints only its own lines and the conversation's: what
+    is painted then must be what a full repaint would paint."""
+    earlier = await stream_turn(emulator, api_key, SCENARIOS["plain"][0])
+    turn = await stream_turn(emulator, api_key, SCENARIOS["google_search"][0])
+    events = [e async for e in paced_events(parse_recording(io.StringIO(turn.recording)), 0)]
+    app = TimelineApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        timeline = app.timeline
+        timeline.add_turn(shown_turn("earlier", earlier.state))
+        state = new_state()
+        timeline.add_turn(shown_turn("live", state))
+        await pilot.pause()
+
+        def painted() -> list[str]:
+            lines = timeline.list.render_lines(Region(0, 0, *timeline.list.size))
+            return [line.text for line in lines]
+
+        partial_paints = 0
+        for offset, _raw, event, size in events:
+            lines_before = timeline.rows.line_count
+            apply(state, event, received_at=offset, size=size)
+            timeline.refresh_turn(1)
+            partial_paints += timeline.rows.line_count == lines_before
+            shown = painted()
+            timeline.list.refresh()
+            assert shown == painted()
+        assert partial_paints > len(events) // 2  # most events grew a collapsed step
+
+
 def row_shape(rows: TimelineRows) -> list[tuple]:
     shape = []
     for row, inner in rows.rows():

@@ -578,6 +578,13 @@ class TimelineRows:
             return None
         return self._offsets[position]
 
+    def turn_lines(self, turn: int) -> range:
+        """The lines of a turn's section, from its heading to the next turn's."""
+        start = self._offsets[self._positions[id(self._turns[turn].row)]]
+        if turn + 1 == len(self._turns):
+            return range(start, self._line_count)
+        return range(start, self._offsets[self._positions[id(self._turns[turn + 1].row)]])
+
     def height_of(self, row: Row) -> int:
         """Lines the row itself takes (a step's events are rows of their own)."""
         return 2 if isinstance(row, TurnRow) else 1

@@ -117,8 +117,12 @@ class TimelineList(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ layout
 
-    def lines_changed(self) -> None:
-        """Re-measure after the rows changed, follow the tail if at the bottom, repaint."""
+    def lines_changed(self, turn: int | None = None) -> None:
+        """Re-measure after the rows changed, follow the tail if at the bottom, repaint.
+
+        ``turn``: only that turn's rows changed, in place (its events grew steps that are
+        collapsed), so only its lines and the conversation's line are painted again; the
+        other turns' lines are kept as they were painted. Anything else repaints it all."""
         if not self.is_mounted:
             return
         size = Size(self.scrollable_content_region.width, self.rows.line_count)
@@ -126,6 +130,11 @@ class TimelineList(ScrollView, can_focus=True):
             self.virtual_size = size
             if self._follow:
                 self.scroll_end(animate=False, immediate=True, force=True)
+        elif turn is not None:
+            lines = self.rows.turn_lines(turn)
+            self.refresh_line(0)
+            self.refresh_lines(lines.start, len(lines))
+            return
         self.refresh()
 
     def on_resize(self) -> None:
@@ -532,7 +541,7 @@ class StepTimeline(Vertical):
     def refresh_turn(self, turn_index: int) -> None:
         """Take in the turn's new events (and its timings once known) and repaint."""
         self.rows.refresh_turn(turn_index)
-        self.list.lines_changed()
+        self.list.lines_changed(turn_index)
 
     def turn_at(self, turn_index: int) -> Turn:
         """The turn of a section, e.g. to show a selection in ``StepDetail``."""
