@@ -127,6 +127,17 @@ async def test_rate_limit_error_keeps_draft(emulator):
         assert app.composer.text == "!fault 429 hello"
 
 
+async def test_a_draft_that_comes_back_is_typed_on_at_its_end(emulator):
+    """After a failed request the draft is back with the cursor at its end, as a recalled
+    prompt is: typing goes on from there rather than in front of it."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "!fault 429 hello")
+        assert app.composer.text == "!fault 429 hello"
+        await pilot.press("space", "t", "o", "o")
+        assert app.composer.text == "!fault 429 hello too"
+
+
 async def test_server_error_is_retried_transparently(emulator):
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -111,7 +111,6 @@ class DraftKeeper:
         # The change events of this come back as a save of the same draft: harmless, and
         # ignoring them could also ignore keys typed meanwhile.
         app.composer.load_text(draft.text)
-        app.composer.move_cursor(app.composer.document.end)
         bar = app.attachment_bar
         bar.take()
         for source in draft.sources:

@@ -194,7 +194,7 @@ class Composer(TextArea):
             chosen = popup.current
             if chosen is None:
                 return False
-            self._show(chosen.text)
+            self.load_text(chosen.text)
             if key == "enter" and chosen.runs:
                 popup.close(chosen.text)
                 self.submit()
@@ -238,8 +238,12 @@ class Composer(TextArea):
             self.delete(at, after)
 
     def load_text(self, text: str) -> None:
+        """Show ``text`` as the draft, with the cursor at its end: a draft put back (a failed
+        request, a recalled or edited prompt, another chat's draft) is typed on from there.
+        TextArea's own puts the cursor at the start, and keys then went in front of it."""
         # The TextArea paints its text as is: escape sequences must not reach the terminal.
         super().load_text(clean_draft_text(text))
+        self.move_cursor(self.document.end)
 
     def _on_paste(self, event: events.Paste) -> None:
         """Clean the pasted text in the event; TextArea._on_paste then inserts it.
@@ -248,10 +252,6 @@ class Composer(TextArea):
         MRO (this one first), so calling TextArea's here as well inserted the paste twice.
         """
         event.text = clean_draft_text(event.text)
-
-    def _show(self, text: str) -> None:
-        self.load_text(text)
-        self.move_cursor(self.document.end)
 
     def load_prompt(self, prompt: str) -> None:
         """Load a prompt sent before as the draft that sends it again (see ``_draft_of``)."""
@@ -277,14 +277,14 @@ class Composer(TextArea):
             self._history_index = len(self.prompt_history) - 1
         elif self._history_index > 0:
             self._history_index -= 1
-        self._show(self._draft_of(self.prompt_history[self._history_index]))
+        self.load_text(self._draft_of(self.prompt_history[self._history_index]))
 
     def action_history_next(self) -> None:
         if self._history_index is None:
             return
         if self._history_index < len(self.prompt_history) - 1:
             self._history_index += 1
-            self._show(self._draft_of(self.prompt_history[self._history_index]))
+            self.load_text(self._draft_of(self.prompt_history[self._history_index]))
         else:
             self._history_index = None
-            self._show(self._stashed_draft)
+            self.load_text(self._stashed_draft)
