@@ -124,12 +124,13 @@ class EventLog(LazySequence[EventRecord]):
         all of a long answer's events each time made a paint grow with the answer."""
         looked_at, seqs = self._by_type.get(event_type, (0, []))
         types = self._types
-        try:
-            while True:
-                looked_at = types.index(event_type, looked_at) + 1
-                seqs.append(looked_at - 1)
-        except ValueError:
-            pass
+        while True:
+            try:
+                seq = types.index(event_type, looked_at)
+            except ValueError:
+                break
+            seqs.append(seq)
+            looked_at = seq + 1
         self._by_type[event_type] = (len(types), seqs)
         return [self.event(seq) for seq in seqs]
 
