@@ -119,10 +119,9 @@ class BenchApp(App[None]):
     def on_step_timeline_selected(self, message: StepTimeline.Selected) -> None:
         turn = self.query_one(StepTimeline).turn_at(message.turn_index)
         self.query_one(StepDetail).show(
-            turn.reply.state,
+            turn.reply,
             message.step_index,
             message.event_seq,
-            timings=turn.reply.timings,
             label=turn.title,
         )
 

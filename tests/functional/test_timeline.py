@@ -120,10 +120,9 @@ class TimelineApp(App[None]):
         self.selections.append((message.turn_index, message.step_index, message.event_seq))
         turn = self.timeline.turn_at(message.turn_index)
         self.detail.show(
-            turn.reply.state,
+            turn.reply,
             message.step_index,
             message.event_seq,
-            timings=turn.reply.timings,
             label=turn.title,
         )
 

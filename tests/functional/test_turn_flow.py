@@ -77,6 +77,39 @@ async def test_cancelled_and_interrupted_turns_say_so_in_the_timeline_heading(em
         assert "in_progress" not in timeline_heading(app, 0) + timeline_heading(app, 1)
 
 
+async def test_a_step_a_cancel_cut_off_says_so_in_the_timeline_and_its_detail(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "!slow 100 tell me a story", wait=False)
+        state = app.conversation.turns[-1].reply.state
+        while len(state.steps) < 2 or not state.steps[1].event_seqs:
+            await pilot.pause(0.02)
+        await pilot.press("ctrl+t")
+        app.timeline.select(0, 1)  # the model_output step, still streaming
+        await pilot.pause()
+        detail = app.step_detail
+
+        def status_fact() -> str:
+            lines = (detail.line_text(line) for line in range(5))
+            return next(line for line in lines if line.startswith("status "))
+
+        def step_row(position: int) -> str:
+            """The step's row as drawn, after its two columns of cursor gutter."""
+            line = app.timeline.rows.line_of(app.timeline.rows.step_rows(0)[position])
+            list_ = app.timeline.list
+            return list_.render_line(line - round(list_.scroll_y)).text[2:]
+
+        assert status_fact().startswith("status streaming")
+        assert step_row(1).startswith("… ")
+        app.composer.focus()
+        await pilot.press("escape")
+        await finish(pilot)
+        assert app.conversation.turns[-1].reply.outcome == "cancelled"
+        assert status_fact().startswith("status cut off")
+        assert step_row(1).startswith("- ")
+        assert step_row(0).startswith("✓ ")  # the thought had stopped
+
+
 async def test_a_running_turn_reports_through_typed_messages(emulator):
     seen: list[Message] = []
 

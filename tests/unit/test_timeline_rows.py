@@ -255,7 +255,11 @@ def test_step_status_and_tokens():
     assert step_tokens(thought) == 24
     assert step_status(state, output) == "error"
     assert step_tokens(output) is None
-    assert step_status(state_of(events[:-1]), state_of(events[:-1]).steps[1]) == "streaming"
+    open_state = state_of(events[:-1])
+    assert step_status(open_state, open_state.steps[1]) == "streaming"
+    # The turn is over (cancelled) and the step never stopped.
+    assert step_status(open_state, open_state.steps[1], live=False) == "cut off"
+    assert step_status(open_state, open_state.steps[0], live=False) == "done"
 
 
 def test_usage_per_turn_and_per_conversation():

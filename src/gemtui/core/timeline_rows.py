@@ -179,14 +179,15 @@ class _Turn:
     events_seen: int = 0
 
 
-def step_status(state: InteractionState, step: StepState) -> str:
+def step_status(state: InteractionState, step: StepState, *, live: bool = True) -> str:
     """``done``, ``error`` (the stream failed before the step stopped, or the step carries an
-    ``error`` of its own) or ``streaming``."""
+    ``error`` of its own), ``cut off`` (the turn is over, ``live`` false, and the step never
+    stopped: cancelled, or a connection lost) or ``streaming``."""
     if step.done:
         return "error" if getattr(step.step, "error", None) else "done"
     if state.error is not None or state.completed:
         return "error"
-    return "streaming"
+    return "streaming" if live else "cut off"
 
 
 def step_end(state: InteractionState, step: StepState) -> float:

@@ -167,6 +167,11 @@ class Reply:
     chain_lost: bool = False
 
     @property
+    def live(self) -> bool:
+        """Whether the answer may still change: its request is on its way or streaming."""
+        return self.outcome in ("pending", "streaming")
+
+    @property
     def hops(self) -> list[str]:
         """Every interaction the answer took, in order: more than one when it came in
         continuation hops (the last is what the conversation chains onto)."""

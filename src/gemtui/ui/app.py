@@ -1205,10 +1205,9 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
 
     def _show_in_detail(self, selected: StepTimeline.Selected) -> None:
         turn = self.timeline.turn_at(selected.turn_index)
-        reply = turn.reply
         self.step_detail.show(
-            reply.state, selected.step_index, selected.event_seq, timings=reply.timings,
-            label=turn.title, asked=turn.asked if turn.asked.kind == "captured" else None,
+            turn.reply, selected.step_index, selected.event_seq, label=turn.title,
+            asked=turn.asked if turn.asked.kind == "captured" else None,
         )  # fmt: skip
 
     def on_step_timeline_selected(self, message: StepTimeline.Selected) -> None:

@@ -192,6 +192,7 @@ class ChatPanes:
             return
         self.view.follow_now()
         self._refresh_section(turn)
+        self.detail.refresh_live()  # a step shown mid-stream may have been cut off
         self._say_outcome(turn, resumable)
         # A finished turn's objects live as long as the chat: moved out of the collector's
         # sight, they no longer make each full collection slower (a 120-turn chat paused up

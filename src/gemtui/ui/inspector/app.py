@@ -244,7 +244,7 @@ class InspectorApp(GemtuiApp):
         self.chat.use(conversation, history.conversation_id if history is not None else None)
         self.shown = capture
         self.redraw_chat()
-        if turn.reply.outcome in ("pending", "streaming"):
+        if turn.reply.live:
             self.panes.follow_live(turn)
 
     def fork_capture(self, capture: Capture) -> None:

@@ -45,7 +45,7 @@ from gemtui.core.timeline_rows import (
     usage_parts,
 )
 from gemtui.core.tool_steps import describe
-from gemtui.core.turn import Asked, Exchange
+from gemtui.core.turn import Asked, Exchange, Reply
 from gemtui.ui.widgets.line_view import LineView
 
 if TYPE_CHECKING:
@@ -115,11 +115,12 @@ def _quote(text: str) -> str:
 # --------------------------------------------------------------------------- facts
 
 
-def step_facts(state: InteractionState, step: StepState) -> list[str]:
+def step_facts(state: InteractionState, step: StepState, *, live: bool = True) -> list[str]:
     """What one sees at a glance about a step: timing and size, then what its type means."""
     model = step.step
+    status = step_status(state, step, live=live)
     facts = [
-        f"status {step_status(state, step)} · started +{format_seconds(step.started_at)} · "
+        f"status {status} · started +{format_seconds(step.started_at)} · "
         f"duration {format_seconds(step.duration)} · {format_bytes(step.size)} in "
         f"{len(step.event_seqs)} events"
         + (f" · {tokens} tokens" if (tokens := step_tokens(step)) is not None else "")
@@ -302,10 +303,9 @@ class _Source(NamedTuple):
 
 
 class _Shown(NamedTuple):
-    state: InteractionState
+    reply: Reply
     step: int | None
     event_seq: int | None
-    timings: RequestTimings | None
     label: str
     asked: Asked | None = None
 
@@ -354,18 +354,18 @@ class StepDetail(LineView, can_focus=True):
 
     def show(
         self,
-        state: InteractionState,
+        reply: Reply,
         step: int | None = None,
         event_seq: int | None = None,
         *,
-        timings: RequestTimings | None = None,
         label: str = "",
         asked: Asked | None = None,
     ) -> None:
         """Show a turn (``step`` and ``event_seq`` None), a step (its position in
-        ``state.steps``) or an event (its ``EventRecord.seq``). ``asked``: a captured turn's,
-        whose exchange and request body the turn's detail shows too."""
-        self._shown = _Shown(state, step, event_seq, timings, label, asked)
+        ``reply.state.steps``) or an event (its ``EventRecord.seq``). ``asked``: a captured
+        turn's, whose exchange and request body the turn's detail shows too."""
+        self._shown = _Shown(reply, step, event_seq, label, asked)
+        state = reply.state
         if event_seq is not None:
             record = state.events[event_seq]
             wire = record.event.to_wire()
@@ -384,12 +384,12 @@ class StepDetail(LineView, can_focus=True):
             wire = assembled.step.to_wire()
             kind = wire.get("type", "unknown")
             self._title = f"step #{assembled.index} · {kind}"
-            self._facts = step_facts(state, assembled)
+            self._facts = step_facts(state, assembled, live=reply.live)
         else:
             wire = state.interaction.to_wire()
             wire.pop("steps", None)
             self._title = f"turn «{_label(label)}»" if label.strip() else "turn"
-            self._facts = turn_facts(state, timings)
+            self._facts = turn_facts(state, reply.timings)
             if asked is not None and asked.exchange is not None:
                 self._facts.insert(0, exchange_fact(asked.exchange))
                 wire = {"exchange": asked.exchange.to_json(), "request": asked.request, **wire}
@@ -403,7 +403,8 @@ class StepDetail(LineView, can_focus=True):
         """Show again what is shown, if it may still change (call on each flush)."""
         if self._shown is None:
             return
-        state, step, event_seq, timings, label, asked = self._shown
+        reply, step, event_seq, label, asked = self._shown
+        state = reply.state
         if event_seq is not None:
             return
         if step is not None and state.steps[step].done:
@@ -411,7 +412,7 @@ class StepDetail(LineView, can_focus=True):
         if step is None and state.completed:
             return
         y = self.scroll_y
-        self.show(state, step, event_seq, timings=timings, label=label, asked=asked)
+        self.show(reply, step, event_seq, label=label, asked=asked)
         self.scroll_to(y=y, animate=False, immediate=True)
 
     def clear(self) -> None:

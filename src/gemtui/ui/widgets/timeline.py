@@ -52,11 +52,12 @@ LABEL_WIDTH = 31
 NUMBER_WIDTHS = (9, 8, 8, 9)
 FIXED_WIDTH = LABEL_WIDTH + sum(NUMBER_WIDTHS)
 MIN_BAR = 6
-STATUS_MARKS = {"done": "✓", "streaming": "…", "error": "✗"}
+STATUS_MARKS = {"done": "✓", "streaming": "…", "error": "✗", "cut off": "-"}
 STATUS_CLASSES = {
     "done": "timeline--done",
     "streaming": "timeline--streaming",
     "error": "timeline--error",
+    "cut off": "timeline--dim",
 }
 
 
@@ -295,7 +296,7 @@ class TimelineList(ScrollView, can_focus=True):
     def _step_segments(self, row: StepRow, width: int) -> list[Segment]:
         turn = self.rows.turn_at(row.turn)
         state, step = turn.reply.state, row.state
-        status = step_status(state, step)
+        status = step_status(state, step, live=turn.reply.live)
         end = step_end(state, step)
         tokens = step_tokens(step)
         expander = "▾" if row.expanded else "▸"
