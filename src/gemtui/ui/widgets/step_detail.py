@@ -307,7 +307,9 @@ class _Shown(NamedTuple):
     step: int | None
     event_seq: int | None
     label: str
-    asked: Asked | None = None
+    asked: Asked | None
+    #: Whether the turn was still live when this was shown (what its facts say).
+    live: bool
 
 
 class StepDetail(LineView, can_focus=True):
@@ -364,7 +366,7 @@ class StepDetail(LineView, can_focus=True):
         """Show a turn (``step`` and ``event_seq`` None), a step (its position in
         ``reply.state.steps``) or an event (its ``EventRecord.seq``). ``asked``: a captured
         turn's, whose exchange and request body the turn's detail shows too."""
-        self._shown = _Shown(reply, step, event_seq, label, asked)
+        self._shown = _Shown(reply, step, event_seq, label, asked, reply.live)
         state = reply.state
         if event_seq is not None:
             record = state.events[event_seq]
@@ -400,12 +402,17 @@ class StepDetail(LineView, can_focus=True):
         self.scroll_home(animate=False, immediate=True)
 
     def refresh_live(self) -> None:
-        """Show again what is shown, if it may still change (call on each flush)."""
+        """Show again what is shown, if it may still change (call on each flush, and once
+        when a turn ends: a step shown while it streamed may have been cut off)."""
         if self._shown is None:
             return
-        reply, step, event_seq, label, asked = self._shown
+        reply, step, event_seq, label, asked, was_live = self._shown
         state = reply.state
         if event_seq is not None:
+            return
+        if not (was_live or reply.live):
+            # A turn that was over when shown stays as shown: an older cut-off step was
+            # shown again at every flush of the turn that streams now.
             return
         if step is not None and state.steps[step].done:
             return
