@@ -116,6 +116,26 @@ async def test_a_step_a_cancel_cut_off_says_so_in_the_timeline_and_its_detail(em
         assert detail._wire is wire and status_fact().startswith("status cut off")
 
 
+async def test_a_turn_shown_while_it_streams_shows_its_end_in_the_detail(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "!slow 40 tell me a story", wait=False)
+        state = app.conversation.turns[-1].reply.state
+        while len(state.events) < 5:
+            await pilot.pause(0.02)
+        await pilot.press("ctrl+t")  # the detail shows the running turn's heading
+
+        def facts() -> str:
+            """The detail's first lines, joined (the pane wraps them)."""
+            return "".join(app.step_detail.line_text(line) for line in range(1, 8))
+
+        await pilot.pause()
+        assert "status in_progress" in facts()
+        await finish(pilot)
+        assert "status completed" in facts()
+        assert f"{len(state.events)} events" in facts() and "total –" not in facts()
+
+
 async def test_a_running_turn_reports_through_typed_messages(emulator):
     seen: list[Message] = []
 

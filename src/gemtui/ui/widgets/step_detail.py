@@ -416,8 +416,6 @@ class StepDetail(LineView, can_focus=True):
             return
         if step is not None and state.steps[step].done:
             return
-        if step is None and state.completed:
-            return
         y = self.scroll_y
         self.show(reply, step, event_seq, label=label, asked=asked)
         self.scroll_to(y=y, animate=False, immediate=True)
