@@ -479,6 +479,42 @@ async def test_a_growing_turn_repaints_its_lines_and_the_summary_and_keeps_the_r
         assert partial_paints > len(events) // 2  # most events grew a collapsed step
 
 
+async def test_a_list_following_an_expanded_stream_paints_its_event_rows_as_new_ones(
+    emulator, api_key
+):
+    """Event rows keep their text between paints while the list follows a stream: what they
+    paint must be what rows made afresh paint, and the list keeps the text of no more rows
+    than two paints show (a long answer is thousands of rows)."""
+    turn = await stream_turn(emulator, api_key, SCENARIOS["google_search"][0])
+    events = [e async for e in paced_events(parse_recording(io.StringIO(turn.recording)), 0)]
+    app = TimelineApp()
+    async with app.run_test(size=(120, 16)) as pilot:
+        timeline = app.timeline
+        state = new_state()
+        timeline.add_turn(shown_turn("live", state))
+        timeline.rows.expand_all(True)
+        await pilot.pause()
+
+        def painted() -> list[str]:
+            lines = timeline.list.render_lines(Region(0, 0, *timeline.list.size))
+            return [line.text for line in lines]
+
+        for offset, _raw, event, size in events:
+            apply(state, event, received_at=offset, size=size)
+            timeline.refresh_turn(0)
+            painted()
+        kept = timeline.list._event_texts.keys() | timeline.list._event_texts_before.keys()
+        assert 0 < len(kept) <= 2 * timeline.list.size.height
+        followed = painted()
+        assert sum(" delta " in line for line in followed) > 3  # the tail's event rows
+
+        timeline.set_turns([shown_turn("live", state)])  # new row objects
+        timeline.rows.expand_all(True)
+        timeline.list.lines_changed()
+        await pilot.pause()
+        assert painted() == followed
+
+
 def row_shape(rows: TimelineRows) -> list[tuple]:
     shape = []
     for row, inner in rows.rows():

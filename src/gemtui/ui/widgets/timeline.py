@@ -115,6 +115,12 @@ class TimelineList(ScrollView, can_focus=True):
         #: the lines instead of once per line: each was about a tenth of a line's cost.
         self._paint_width: int | None = None
         self._spans: dict[int, float] = {}
+        #: An event row's text and arrival time, for the rows of this paint and the last
+        #: one: a row never changes once received, and a list following a stream draws
+        #: most of its rows again a few lines higher. Two paints' worth, so a long answer's
+        #: thousands of rows keep no text of their own (see ``EventRow``).
+        self._event_texts: dict[EventRow, tuple[str, bool, float]] = {}
+        self._event_texts_before: dict[EventRow, tuple[str, bool, float]] = {}
 
     # ------------------------------------------------------------------ layout
 
@@ -128,15 +134,17 @@ class TimelineList(ScrollView, can_focus=True):
             return
         size = Size(self.scrollable_content_region.width, self.rows.line_count)
         if size != self.virtual_size:
-            self.virtual_size = size
+            self.virtual_size = size  # a layout reactive: this repaints the whole list
             if self._follow:
-                self.scroll_end(animate=False, immediate=True, force=True)
+                # Not scroll_end: it also sets x (two more reactives, with watchers) and
+                # posts a message for its callback, at every flush of a stream.
+                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
         elif turn is not None:
             lines = self.rows.turn_lines(turn)
             self.refresh_line(0)
             self.refresh_lines(lines.start, len(lines))
-            return
-        self.refresh()
+        else:
+            self.refresh()
 
     def on_resize(self) -> None:
         self.lines_changed()
@@ -177,6 +185,7 @@ class TimelineList(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._paint_width = self.size.width
+        self._event_texts_before, self._event_texts = self._event_texts, {}
         try:
             return super().render_lines(crop)
         finally:
@@ -279,13 +288,6 @@ class TimelineList(ScrollView, can_focus=True):
             text += f" · error {_plain(str(error.code))}: {_plain(error.message or '')}"
         return [Segment(set_cell_size(text, width), self._style("timeline--usage"))]
 
-    def _numbers(self, numbers: Sequence[str]) -> str:
-        """The right-aligned figures, each cut to its column so the row's width is exact."""
-        return "".join(
-            number.rjust(column)[-column:]
-            for number, column in zip(numbers, NUMBER_WIDTHS, strict=True)
-        )
-
     def _fill(self, width: int, bar: list[Segment]) -> list[Segment]:
         """The waterfall, or blanks when it has no room, up to ``width`` cells."""
         room = width - FIXED_WIDTH
@@ -315,7 +317,7 @@ class TimelineList(ScrollView, can_focus=True):
                 set_cell_size(_plain(row.type_name), LABEL_WIDTH - LEAD_WIDTH),
                 self._style(type_style),
             ),
-            Segment(self._numbers(numbers), self._style()),
+            Segment(_numbers(numbers), self._style()),
         ]
         bar_width = width - FIXED_WIDTH - 1
         if bar_width >= MIN_BAR:
@@ -327,24 +329,16 @@ class TimelineList(ScrollView, can_focus=True):
         return segments + self._fill(width, bar)
 
     def _event_segments(self, row: EventRow, width: int) -> list[Segment]:
-        record = row.record
-        nested = row.step is not None
-        label = row.label
-        if nested:
-            # Under its step the "step." prefix says nothing: "delta text", "stop".
-            label = label.removeprefix("step.")
-        preview = row.preview
-        if preview:
-            label = f"{label} «{preview}»"
-        lead = " " * LEAD_WIDTH if nested else "  •".ljust(LEAD_WIDTH)
-        numbers = (f"+{format_seconds(record.received_at)}", "", format_bytes(record.size), "")
-        kind = "timeline--error" if record.event_type == "error" else "timeline--event"
-        text = lead + set_cell_size(_plain(label), LABEL_WIDTH - LEAD_WIDTH)
-        segments = [Segment(text + self._numbers(numbers), self._style(kind))]
+        made = self._event_texts.get(row)
+        if made is None:
+            made = self._event_texts_before.get(row) or _event_text(row)
+            self._event_texts[row] = made
+        text, failed, received_at = made
+        segments = [Segment(text, self._style("timeline--error" if failed else "timeline--event"))]
         bar_width = width - FIXED_WIDTH - 1
         if bar_width >= MIN_BAR:
             styles = (self._style(), self._style("timeline--dim"))
-            bar = _tick(record.received_at, self._span(row.turn), bar_width, *styles)
+            bar = _tick(received_at, self._span(row.turn), bar_width, *styles)
         else:
             bar = []
         return segments + self._fill(width, bar)
@@ -445,6 +439,14 @@ class TimelineList(ScrollView, can_focus=True):
         return parent
 
 
+def _numbers(numbers: Sequence[str]) -> str:
+    """The right-aligned figures, each cut to its column so the row's width is exact."""
+    return "".join(
+        number.rjust(column)[-column:]
+        for number, column in zip(numbers, NUMBER_WIDTHS, strict=True)
+    )
+
+
 def _bar(
     start: float, end: float, span: float, width: int, track: Style, style: Style
 ) -> list[Segment]:
@@ -456,6 +458,23 @@ def _bar(
         Segment("█" * (right - left), style),
         Segment(" " * (width - right), track),
     ]
+
+
+def _event_text(row: EventRow) -> tuple[str, bool, float]:
+    """An event row's text up to its tick, whether it is an error, and when it arrived."""
+    record = row.record
+    nested = row.step is not None
+    label = row.label
+    if nested:
+        # Under its step the "step." prefix says nothing: "delta text", "stop".
+        label = label.removeprefix("step.")
+    preview = row.preview
+    if preview:
+        label = f"{label} «{preview}»"
+    lead = " " * LEAD_WIDTH if nested else "  •".ljust(LEAD_WIDTH)
+    numbers = (f"+{format_seconds(record.received_at)}", "", format_bytes(record.size), "")
+    text = lead + set_cell_size(_plain(label), LABEL_WIDTH - LEAD_WIDTH) + _numbers(numbers)
+    return text, record.event_type == "error", record.received_at
 
 
 def _tick(at: float, span: float, width: int, base: Style, style: Style) -> list[Segment]:
@@ -503,16 +522,14 @@ class StepTimeline(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rows = TimelineRows()
+        #: Kept rather than queried: a streaming turn reaches it at every flush.
+        self.list = TimelineList(self.rows, id="timeline-list")
 
     def compose(self) -> ComposeResult:
-        yield TimelineList(self.rows, id="timeline-list")
+        yield self.list
         yield Input(
             placeholder="filter by type or text (Enter keeps, Escape clears)", id="timeline-filter"
         )
-
-    @property
-    def list(self) -> TimelineList:
-        return self.query_one(TimelineList)
 
     @property
     def filter_input(self) -> Input:
