@@ -8,10 +8,9 @@ from __future__ import annotations
 import sys
 
 import pytest
-from support.chat_driver import make_app, notifications, send
+from support.chat_driver import make_app, notifications, palette, send
 from support.cli_env import FAKE_KEY
 from textual import events
-from textual.command import CommandInput, CommandList
 from textual.pilot import Pilot
 from textual.screen import Screen
 
@@ -43,22 +42,6 @@ async def close_all(pilot: Pilot) -> None:
     while len(pilot.app.screen_stack) > 1:
         await pilot.press("escape")
         await pilot.pause()
-
-
-async def palette(pilot: Pilot, title: str) -> None:
-    """Run the palette command called ``title`` as a user does: Ctrl+P, type, Enter."""
-    await pilot.press("ctrl+p")
-    await pilot.pause()
-    screen = pilot.app.screen
-    screen.query_one(CommandInput).value = title
-    matches = screen.query_one(CommandList)
-    for _ in range(1000):  # the palette gathers its matches in a worker
-        if matches.option_count:
-            break
-        await pilot.pause(0.005)
-    await pilot.press("enter")
-    await pilot.pause()
-    await pilot.pause()
 
 
 @pytest.fixture

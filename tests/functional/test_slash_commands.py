@@ -7,7 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.chat_driver import answers, make_app, marker, notifications, send, sent_with
+from support.chat_driver import (
+    answers,
+    make_app,
+    marker,
+    notifications,
+    palette,
+    send,
+    sent_with,
+)
 from support.clipboard_capture import bare_terminal, capture
 from textual.pilot import Pilot
 
@@ -69,6 +77,34 @@ async def test_model_completed_from_the_list_goes_into_the_next_request(emulator
         assert body["model"] == "gemini-2.5-pro"
         # The command went into the prompt history, as a prompt would.
         assert app.composer.prompt_history[-2:] == ["/model gemini-2.5-pro", word]
+
+
+async def test_the_palette_finds_deep_research_and_opens_the_agent_list_in_the_prompt(emulator):
+    """Ctrl+P "research" is the way a user looks for Deep Research: it begins /agent in the
+    prompt with the agents listed; one chosen with the keys goes into the next request."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await palette(pilot, "research")
+        assert app.composer.text == "/agent "
+        assert app.focused is app.composer
+        agents = offered(app)
+        assert "/agent deep-research-preview-04-2026" in agents
+        await pilot.press(*["down"] * agents.index("/agent deep-research-preview-04-2026"))
+        await pilot.press("enter")
+        assert app.conversation.settings.agent == "deep-research-preview-04-2026"
+        assert app.composer.text == ""
+        await palette(pilot, "choose the model")
+        assert app.composer.text == "/model "
+        assert offered(app)[0] == "/model gemini-3.6-flash"
+
+
+async def test_the_palette_leaves_a_draft_alone_and_says_how_to_choose(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, "half a question")
+        await palette(pilot, "research")
+        assert app.composer.text == "half a question"
+        assert "send or clear it, then type /agent" in notifications(app)[-1]
 
 
 async def test_tab_completes_up_down_choose_and_escape_closes(emulator):

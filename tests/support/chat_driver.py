@@ -10,6 +10,7 @@ from typing import Any
 
 from support.cli_env import FAKE_KEY
 from textual import events
+from textual.command import CommandInput, CommandList
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
@@ -73,6 +74,22 @@ async def send(pilot: Pilot, prompt: str, *, wait: bool = True) -> None:
                 return
             await asyncio.sleep(0.005)
         raise AssertionError("the app did not start a turn for the Enter key")
+
+
+async def palette(pilot: Pilot, typed: str) -> None:
+    """Run the palette's first match for ``typed`` as a user does: Ctrl+P, type, Enter."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    screen = pilot.app.screen
+    screen.query_one(CommandInput).value = typed
+    matches = screen.query_one(CommandList)
+    for _ in range(1000):  # the palette gathers its matches in a worker
+        if matches.option_count:
+            break
+        await pilot.pause(0.005)
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.pause()
 
 
 async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> None:

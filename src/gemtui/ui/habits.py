@@ -45,6 +45,10 @@ HABIT_PALETTE = [
     ("Find in the conversation", "Highlight and step through matches (Ctrl+F, / in the "
      "messages; n/N next/previous)", "find"),
     ("Slash commands", "Every /command the prompt takes (/help)", "slash_help"),
+    ("Choose the model", "For the next turns, from the list that opens in the prompt (/model)",
+     "start_command('model')"),
+    ("Use an agent: Deep Research, Antigravity, Code Mender", "For the next turns, from the list "
+     "that opens in the prompt (/agent)", "start_command('agent')"),
     ("Go to the top of the conversation", "Scroll to the first turn, the prompt keeps the focus "
      "(Ctrl+Home)", "conversation_top"),
     ("Go to the newest output", "Scroll to the end, the prompt keeps the focus (Ctrl+End)",
@@ -130,6 +134,19 @@ class HabitsMixin:
         if run(app, self.command_table(), message.text):
             app.composer.remember(message.text)
             app.composer.load_text("")
+
+    def action_start_command(self, name: str) -> None:
+        """Begin ``/name`` in the empty prompt with its list of choices open: the palette's
+        way to a command that needs a choice. A draft is never replaced; the user is told."""
+        composer = self._app.composer
+        if composer.text.strip():
+            self._app.notify(
+                f"The prompt holds a draft: send or clear it, then type /{name} to choose.",
+                markup=False,
+            )
+            return
+        composer.load_text(f"/{name} ")
+        composer.focus()
 
     def show_command_help(self) -> None:
         """``/help``: the commands, then the keys in force."""

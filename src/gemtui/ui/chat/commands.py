@@ -333,9 +333,10 @@ def _declare(commands: Sequence[SlashCommand]) -> None:
 _declare(
     [
         SlashCommand("model", "Model of the next turns", set_model, "NAME", True,
-                     _complete_model),
+                     _complete_model, covers=("start_command('model')",)),
         SlashCommand("agent", f"Agent of the next turns ({OFF}: back to the model)", set_agent,
-                     "NAME", True, lambda _a, _t: [OFF, *SDK_AGENTS]),
+                     "NAME", True, lambda _a, _t: [OFF, *SDK_AGENTS],
+                     covers=("start_command('agent')",)),
         SlashCommand("system", f"System instruction of this chat ({OFF} clears it)", set_system,
                      "TEXT", True, _complete_system),
         SlashCommand("tools", "Tools of this conversation (F7)", _action("tools"),
