@@ -218,6 +218,18 @@ async def test_captured_turns_join_the_conversation_they_continue(emulator, tmp_
     assert [row.turn.asked.kind for row in rows] == ["captured"] * 3
 
 
+async def test_a_dummy_key_is_redacted_in_the_headers_and_leaves_the_bodies_whole(emulator):
+    """A program on the emulator may send a key like "k": its captures keep their usage
+    and events (a body-wide replacement of "k" renamed the JSON's fields)."""
+    async with proxy_in_process(emulator.base_url) as proxy:
+        async with api_client(proxy.url, key="k") as client:
+            await client.post(CREATE, json={**BODY, "stream": True})
+        (capture,) = await proxy.wait_for(1)
+    assert capture.turn.reply.outcome == "completed"
+    assert capture.tokens is not None and capture.tokens > 0
+    assert capture.wire.request_headers["x-goog-api-key"] == "***"
+
+
 def test_a_spool_keeps_a_small_body_in_memory_and_a_large_one_on_disk():
     small, large = Spool(memory=1024), Spool(memory=1024)
     small.write(b"x" * 1000)

@@ -48,6 +48,11 @@ HOP_BY_HOP = frozenset(
 )
 #: Request headers that carry the key.
 KEY_HEADERS = frozenset({"x-goog-api-key", "authorization"})
+#: Key values shorter than this are not looked for in bodies (the headers and the query that
+#: carry them are redacted by name all the same): a Gemini key has 39 characters, and a dummy
+#: key such as "k", pointed at an emulator, would have every "k" of the captured JSON replaced,
+#: field names included ("total_to***ens"), so the captures lost their usage.
+MIN_KEY_CHARS = 8
 _KEY_PARAM = re.compile(r"(^|&)((?:api[_-]?)?key)=([^&]*)", re.IGNORECASE)
 CLIENT_LIMIT = 40
 
@@ -93,7 +98,7 @@ def key_values(headers: Iterable[tuple[str, str]], query: str) -> tuple[str, ...
     for match in _KEY_PARAM.finditer(query):
         if match.group(3):
             found.append(match.group(3))
-    return tuple(value for value in found if value)
+    return tuple(value for value in found if len(value) >= MIN_KEY_CHARS)
 
 
 def redacted_query(query: str) -> str:
