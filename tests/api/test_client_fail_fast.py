@@ -86,6 +86,22 @@ def test_no_answer_from_dns_is_not_retried_either():
     assert "check the network connection" in error.hint
 
 
+def test_google_s_own_host_not_found_points_at_the_network_not_the_base_url():
+    """No base URL set and Google's host "does not exist": the network's DNS cannot see it
+    (a firewall, a filter, no connection); a hint to fix the base URL would mislead."""
+    cause = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    exc = httpx.ConnectError("[Errno -2] Name or service not known")
+    exc.__cause__ = cause
+    error = connection_error(exc, "generativelanguage.googleapis.com", connecting=True)
+    assert str(error) == (
+        "Could not reach generativelanguage.googleapis.com: host name not resolved (no such host)"
+    )
+    assert "check the connection" in error.hint and "HTTPS_PROXY" in error.hint
+    assert "base URL" not in error.hint and "GOOGLE_GEMINI_BASE_URL" not in error.hint
+    elsewhere = connection_error(exc, "api.example:443", connecting=True)
+    assert "Check the host name" in elsewhere.hint
+
+
 async def test_a_503_from_the_emulator_is_retried_and_each_retry_announced(
     emulator_factory, make_client, sleeps, api_key
 ):

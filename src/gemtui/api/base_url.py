@@ -9,10 +9,10 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+#: Google's endpoint: where requests go when no base URL is set.
+GOOGLE_HOST = "generativelanguage.googleapis.com"
 #: What to give instead, in every message about a bad base URL.
-EXAMPLES = (
-    "e.g. https://generativelanguage.googleapis.com, or http://127.0.0.1:8080 for a local server"
-)
+EXAMPLES = f"e.g. https://{GOOGLE_HOST}, or http://127.0.0.1:8080 for a local server"
 
 
 class InvalidBaseUrl(ValueError):

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from gemtui import __version__
 from gemtui.api import tls
-from gemtui.api.base_url import InvalidBaseUrl, check_base_url, is_loopback
+from gemtui.api.base_url import GOOGLE_HOST, InvalidBaseUrl, check_base_url, is_loopback
 from gemtui.api.errors import (
     REDACTED,
     ApiConnectionError,
@@ -62,7 +62,7 @@ __all__ = [
     "default_base_url",
 ]
 
-DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
+DEFAULT_BASE_URL = f"https://{GOOGLE_HOST}"
 API_VERSIONS = ("v1", "v1beta")
 USER_AGENT = f"gemtui/{__version__}"
 #: What httpcore imports on a client's first request (see ``InteractionsClient.warm_up``).

@@ -30,6 +30,8 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
 
+from gemtui.api.base_url import GOOGLE_HOST
+
 #: The hint for every "no key / wrong key" answer.
 KEY_HINT = (
     "Set GEMINI_API_KEY (or GOOGLE_API_KEY), or run `gemtui --demo` to use the offline emulator."
@@ -344,6 +346,12 @@ _NO_SUCH_HOST_HINT = (
     "Check the host name in --base-url / GOOGLE_GEMINI_BASE_URL (or the endpoint in the "
     "settings); leave it unset for Google's endpoint."
 )
+#: The same at Google's own endpoint, which exists: this network cannot see it.
+_GOOGLE_NOT_FOUND_HINT = (
+    "This network's name servers do not know Google's API host: check the connection "
+    "(offline? a VPN, firewall or DNS filter?); through a web proxy, set HTTPS_PROXY. "
+    "`gemtui --demo` runs without a network."
+)
 _NO_DNS_ANSWER_HINT = (
     "No name server answered: check the network connection (offline? VPN or proxy?), "
     "then try again."
@@ -417,7 +425,9 @@ def connection_error(
         hint = _LOCAL_REFUSED_HINT.format(port=port if port.isdigit() else "PORT")
     elif isinstance(cause, socket.gaierror):
         if cause.errno in _NO_SUCH_NAME:
-            what, hint = "host name not resolved (no such host)", _NO_SUCH_HOST_HINT
+            what = "host name not resolved (no such host)"
+            google = host in (GOOGLE_HOST, f"{GOOGLE_HOST}:443")
+            hint = _GOOGLE_NOT_FOUND_HINT if google else _NO_SUCH_HOST_HINT
         else:
             what, hint = "host name not resolved (no answer from DNS)", _NO_DNS_ANSWER_HINT
     message = f"Could not reach {host}: {what}"
