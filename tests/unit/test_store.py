@@ -157,6 +157,22 @@ async def test_round_trip_of_every_step_type_then_resume(client, store, stateful
     assert store.get_conversation(cid).turn_count == len(original.turns) + 1
 
 
+async def test_a_dummy_key_keeps_the_stored_chat_whole(client, tmp_path):
+    """A key such as "e", set for a local emulator, is too short to look for in the text (it
+    would be found everywhere): the chat reopens as it was sent. A long key is still redacted."""
+    prompt = "Explain the event loop, test-key-NOT-A-REAL-KEY-1234"
+    with Store(tmp_path / "history.sqlite3", secrets=["e", FAKE_KEY]) as store:
+        conversation = Conversation(settings=ChatSettings(model="gemini-3.6-flash"))
+        cid = store.create_conversation(conversation.settings)
+        sent = await chat(client, store, conversation, cid, prompt)
+        (turn,) = ChatHistory(store).open(cid, batch=50).conversation.turns
+    assert turn.asked.prompt == "Explain the event loop, ***"
+    assert [step["type"] for step in wire_steps(turn)] == [
+        step["type"] for step in wire_steps(sent)
+    ]
+    assert turn.usage == sent.usage
+
+
 def _contents(turn: Turn) -> list[dict]:
     return [c for s in wire_steps(turn) for c in s.get("content") or () if isinstance(c, dict)]
 

@@ -31,6 +31,7 @@ from http import HTTPStatus
 from typing import Any
 
 from gemtui.api.base_url import GOOGLE_HOST
+from gemtui.core.safety import MIN_SECRET_CHARS
 
 #: The hint for every "no key / wrong key" answer.
 KEY_HINT = (
@@ -52,7 +53,7 @@ def one_line(text: str) -> str:
 
 def redact(text: str, secret: str | None) -> str:
     """``text`` without ``secret`` or anything shaped like a Google API key."""
-    if secret:
+    if secret and len(secret) >= MIN_SECRET_CHARS:
         text = text.replace(secret, REDACTED)
     return _GOOGLE_KEY.sub(REDACTED, text)
 

@@ -115,6 +115,11 @@ def escape_markup(text: str) -> str:
 
 
 REDACTED = "***"
+#: Secret values shorter than this are not looked for in text. No real key is that short (a
+#: Gemini key has 39 characters), and a dummy one set for a local emulator is found all over:
+#: with the key "e", a stored chat read "Explain th*** ***v***nt loop" and its steps lost their
+#: "type" fields. The shapes that carry a key (``key=``, ``x-goog-api-key``) are still redacted.
+MIN_SECRET_CHARS = 6
 
 _SECRET_SHAPES = re.compile(
     # Google API keys.
@@ -135,10 +140,12 @@ def _redact_shape(match: re.Match[str]) -> str:
 def redact_secrets(text: str, secrets: Iterable[str] = ()) -> str:
     """Replace secrets in ``text`` with ``***`` for logs, exports, recordings and error text.
 
-    Redacts each given secret value wherever it occurs (longest first, so a secret that contains
-    another is replaced whole), anything shaped like a Google API key, ``key=`` / ``api_key=`` query
+    Redacts each given secret value of ``MIN_SECRET_CHARS`` or more wherever it occurs (longest
+    first, so a secret that contains another is replaced whole), anything shaped like a Google API
+    key, ``key=`` / ``api_key=`` query
     parameters and ``x-goog-api-key`` header values. Idempotent.
     """
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+    findable = {secret for secret in secrets if len(secret) >= MIN_SECRET_CHARS}
+    for secret in sorted(findable, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return _SECRET_SHAPES.sub(_redact_shape, text)

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gemtui.core.safety import REDACTED, one_line
+from gemtui.core.safety import MIN_SECRET_CHARS, REDACTED, one_line
 
 #: Body bytes kept in memory before a spool moves to disk.
 SPOOL_MEMORY = 4 * 1024 * 1024
@@ -48,11 +48,6 @@ HOP_BY_HOP = frozenset(
 )
 #: Request headers that carry the key.
 KEY_HEADERS = frozenset({"x-goog-api-key", "authorization"})
-#: Key values shorter than this are not looked for in bodies (the headers and the query that
-#: carry them are redacted by name all the same): a Gemini key has 39 characters, and a dummy
-#: key such as "k", pointed at an emulator, would have every "k" of the captured JSON replaced,
-#: field names included ("total_to***ens"), so the captures lost their usage.
-MIN_KEY_CHARS = 8
 _KEY_PARAM = re.compile(r"(^|&)((?:api[_-]?)?key)=([^&]*)", re.IGNORECASE)
 CLIENT_LIMIT = 40
 
@@ -98,7 +93,10 @@ def key_values(headers: Iterable[tuple[str, str]], query: str) -> tuple[str, ...
     for match in _KEY_PARAM.finditer(query):
         if match.group(3):
             found.append(match.group(3))
-    return tuple(value for value in found if len(value) >= MIN_KEY_CHARS)
+    # Too short a value is not looked for in bodies (MIN_SECRET_CHARS): a dummy key "k" turned
+    # every k of a captured JSON into *** ("total_to***ens"); the headers and the query that
+    # carry it are redacted by name all the same.
+    return tuple(value for value in found if len(value) >= MIN_SECRET_CHARS)
 
 
 def redacted_query(query: str) -> str:
