@@ -45,7 +45,8 @@ from gemtui.ui.render.chat_items import NoticeItem
 
 INSPECTING = (
     "Inspecting: programs pointed at {url} reach {upstream} through gemtui, and each exchange "
-    "appears in the list above (Alt+C goes there; Enter shows one, f forks it into a chat)."
+    "appears in the list above, where the keys start (Enter shows one, f forks it into a chat; "
+    "Alt+C goes back and forth between the list and the prompt)."
 )
 POINT_AT = "export GOOGLE_GEMINI_BASE_URL={url}   (or the SDK's base URL option)"
 EXPOSED = (
