@@ -96,6 +96,10 @@ async def test_the_palette_finds_deep_research_and_opens_the_agent_list_in_the_p
         await palette(pilot, "choose the model")
         assert app.composer.text == "/model "
         assert offered(app)[0] == "/model gemini-3.6-flash"
+        # Run again with its own bare command in the prompt, it begins anew.
+        await palette(pilot, "research")
+        await palette(pilot, "research")
+        assert app.composer.text == "/agent "
 
 
 async def test_the_palette_leaves_a_draft_alone_and_says_how_to_choose(emulator):

@@ -137,9 +137,14 @@ class HabitsMixin:
 
     def action_start_command(self, name: str) -> None:
         """Begin ``/name`` in the empty prompt with its list of choices open: the palette's
-        way to a command that needs a choice. A draft is never replaced; the user is told."""
+        way to a command that needs a choice. A draft is never replaced; the user is told. A
+        bare command name is no draft (this action, run twice, leaves one)."""
+        from gemtui.ui.chat.commands import parse  # the palette is long after start-up
+
         composer = self._app.composer
-        if composer.text.strip():
+        typed = composer.text.strip()
+        command = parse(typed)
+        if typed and (command is None or command.argument):
             self._app.notify(
                 f"The prompt holds a draft: send or clear it, then type /{name} to choose.",
                 markup=False,
