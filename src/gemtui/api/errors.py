@@ -31,7 +31,7 @@ from http import HTTPStatus
 from typing import Any
 
 from gemtui.api.base_url import GOOGLE_HOST
-from gemtui.core.safety import MIN_SECRET_CHARS
+from gemtui.api.secret_values import MIN_SECRET_CHARS
 
 #: The hint for every "no key / wrong key" answer.
 KEY_HINT = (

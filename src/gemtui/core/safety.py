@@ -26,6 +26,8 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from gemtui.api.secret_values import MIN_SECRET_CHARS
+
 if TYPE_CHECKING:
     from rich.text import Text
 
@@ -115,11 +117,6 @@ def escape_markup(text: str) -> str:
 
 
 REDACTED = "***"
-#: Secret values shorter than this are not looked for in text. No real key is that short (a
-#: Gemini key has 39 characters), and a dummy one set for a local emulator is found all over:
-#: with the key "e", a stored chat read "Explain th*** ***v***nt loop" and its steps lost their
-#: "type" fields. The shapes that carry a key (``key=``, ``x-goog-api-key``) are still redacted.
-MIN_SECRET_CHARS = 6
 
 _SECRET_SHAPES = re.compile(
     # Google API keys.

@@ -28,7 +28,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gemtui.core.safety import MIN_SECRET_CHARS, REDACTED, one_line
+from gemtui.api.secret_values import MIN_SECRET_CHARS
+from gemtui.core.safety import REDACTED, one_line
 
 #: Body bytes kept in memory before a spool moves to disk.
 SPOOL_MEMORY = 4 * 1024 * 1024
