@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from support.chat_driver import make_app, send
+from support.chat_driver import finish, make_app, send
 
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.timeline_rows import TurnRow
@@ -75,6 +75,40 @@ async def test_conversation_and_timeline_follow_each_other(emulator):
         app.timeline.select_turn(0)
         await pilot.pause()
         assert app.view.items[app.view.selected].prompt == "first question"
+
+
+def shown_id(app) -> str:
+    """The id of the interaction whose JSON the detail shows."""
+    return json.loads(app.step_detail.copy_text())["id"]
+
+
+async def test_a_new_turn_takes_the_cursor_left_on_an_earlier_one(emulator):
+    """Ctrl+T, ``e``, Escape, a new prompt: the timeline showed the first turn's events and its
+    detail, with the new turn out of view below them."""
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "first question")
+        await pilot.press("ctrl+t", "e")  # the cursor is on the first turn, its events open
+        assert selected_turn(app) == 0
+        await pilot.press("escape")
+        assert app.composer.has_focus
+        await send(pilot, "second question")
+        timeline = app.timeline.list
+        assert selected_turn(app) == 1
+        assert shown_id(app) == app.conversation.turns[1].interaction_id
+        assert timeline.scroll_y == timeline.max_scroll_y > 0  # the new turn's tail in view
+
+
+async def test_a_turn_started_from_the_timeline_leaves_its_cursor_where_it_is(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "first question")
+        await pilot.press("ctrl+t")
+        assert selected_turn(app) == 0 and app.timeline.has_focus_within
+        app.send("second question")
+        await finish(pilot)
+        assert selected_turn(app) == 0
+        assert shown_id(app) == app.conversation.turns[0].interaction_id
 
 
 async def test_palette_opens_an_interaction_by_id(emulator):

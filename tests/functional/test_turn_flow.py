@@ -108,10 +108,12 @@ async def test_a_step_a_cancel_cut_off_says_so_in_the_timeline_and_its_detail(em
         assert status_fact().startswith("status cut off")
         assert step_row(1).startswith("- ")
         assert step_row(0).startswith("✓ ")  # the thought had stopped
-        # The cut-off step stays as shown while the next turn streams (showing it makes its
-        # JSON anew: a long answer's, at every flush, before).
+        # Sent from the timeline, the next turn leaves the cut-off step shown, and as it was
+        # (showing it made its JSON anew: a long answer's, at every flush, before).
         wire = detail._wire
-        await send(pilot, "!slow 20 and now a poem")
+        app.timeline.focus()
+        app.send("!slow 20 and now a poem")
+        await finish(pilot)
         assert app.conversation.turns[-1].reply.outcome == "completed"
         assert detail._wire is wire and status_fact().startswith("status cut off")
 

@@ -512,6 +512,14 @@ class Interaction(WireModel):
     errors: list[ErrorDetail] | None = None
     continuation_token: str | None = None
 
+    def head_wire(self) -> dict[str, Any]:
+        """The JSON object without its steps. Its steps are never dumped, so it costs the same
+        however long the answer: a live turn's detail shows it again at every flush."""
+        return self.model_dump(mode="json", exclude_unset=True, by_alias=True, exclude=_STEPS)
+
+
+_STEPS = frozenset({"steps"})
+
 
 # --------------------------------------------------------------------------- SSE events
 

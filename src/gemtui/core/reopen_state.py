@@ -69,8 +69,7 @@ def output_steps(steps: Iterable[StepBase]) -> list[StepBase]:
 
 def interaction_events(interaction: Interaction) -> list[dict[str, Any]]:
     """The wire events a stream of ``interaction`` would have carried, one whole step each."""
-    head = interaction.to_wire()
-    head.pop("steps", None)
+    head = interaction.head_wire()
     events: list[dict[str, Any]] = [{"interaction": head, "event_type": "interaction.created"}]
     for index, step in enumerate(output_steps(interaction.steps or ())):
         events.append({"index": index, "step": step.to_wire(), "event_type": "step.start"})

@@ -148,7 +148,11 @@ class ChatPanes:
     def turn_started(self, turn: Turn) -> None:
         for item in asked_items(turn):
             self.view.add_item(item)
-        self.timeline.add_turn(turn)
+        section = self.timeline.add_turn(turn)
+        if not self.timeline.has_focus_within:
+            # Sent from the prompt: the reader looks at the new turn. A reader in the
+            # timeline (F5 there) keeps the row they are on.
+            self.timeline.follow_new_turn(section)
         self._presenter = TurnPresenter(self.view, turn)
         self._tokens_before, self._live_tokens = self.status.info.total_tokens, None
         self._begin_wait()

@@ -388,8 +388,7 @@ class StepDetail(LineView, can_focus=True):
             self._title = f"step #{assembled.index} · {kind}"
             self._facts = step_facts(state, assembled, live=reply.live)
         else:
-            wire = state.interaction.to_wire()
-            wire.pop("steps", None)
+            wire = state.interaction.head_wire()
             self._title = f"turn «{_label(label)}»" if label.strip() else "turn"
             self._facts = turn_facts(state, reply.timings)
             if asked is not None and asked.exchange is not None:

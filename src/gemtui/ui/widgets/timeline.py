@@ -146,6 +146,12 @@ class TimelineList(ScrollView, can_focus=True):
         else:
             self.refresh()
 
+    def follow_tail(self) -> None:
+        """Show the last lines and keep showing them as rows arrive (until the reader scrolls
+        away again)."""
+        self._follow = True
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+
     def on_resize(self) -> None:
         self.lines_changed()
 
@@ -555,6 +561,17 @@ class StepTimeline(Vertical):
         index = self.rows.add_turn(turn)
         self.list.lines_changed()
         return index
+
+    def follow_new_turn(self, turn_index: int) -> None:
+        """Bring a turn the reader just asked into view, as the conversation does.
+
+        A cursor left on an earlier turn (an event looked at, then back to the prompt) moves
+        to the new turn's heading, so the detail shows the running turn rather than a
+        finished one; the list then follows the new turn's tail. Without a cursor only the
+        list follows."""
+        if self.list.selected is not None:
+            self.list.select(self.rows.turn_row(turn_index))
+        self.list.follow_tail()
 
     def refresh_turn(self, turn_index: int) -> None:
         """Take in the turn's new events (and its timings once known) and repaint."""
