@@ -20,6 +20,7 @@ from textual.widgets import Checkbox, Input, Select, TextArea
 from gemtui.config import LoadedSettings, load_settings
 from gemtui.core.compress import SUMMARY_PREFIX
 from gemtui.core.data_dir import state_dir
+from gemtui.core.store import Store
 from gemtui.core.tools import FunctionTool
 from gemtui.ui.app import PALETTE_COMMANDS, GemtuiApp, keymap_catalogue
 from gemtui.ui.render.chat_items import UserItem
@@ -357,6 +358,28 @@ async def test_cost_in_the_status_bar_and_the_timeline(emulator, tmp_path):
         lines = [app.timeline.list.render_line(y).text[2:] for y in range(12)]
         assert lines[0].startswith(f"Conversation · 2 turns · ${total:.4f} · tokens in ")
         assert any(line.startswith(f"    ${last:.4f} · tokens in ") for line in lines[1:])
+
+
+async def test_a_reopened_chat_keeps_its_cost_and_its_model(emulator, tmp_path):
+    """A turn read back from the history knew no model: its cost was gone, the usage report
+    asked for a price for "", and its detail in the timeline said "model ?"."""
+    path = tmp_path / "config.toml"
+    path.write_text(PRICES)
+    store = Store(tmp_path / "history.sqlite3")
+    app = make_app(emulator, loaded=load_settings(path, environ={}), store=store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await send(pilot, "hello")
+        cost = app.status.info.cost
+        assert cost.startswith("$")
+        await pilot.press("ctrl+n")
+        app.open_stored(store.list_conversations()[0].id)
+        await pilot.pause()
+        assert app.status.info.cost == cost
+        assert "No price" not in app.usage_report()
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        facts = "".join(app.step_detail.line_text(line) for line in range(1, 6))  # wrapped
+        assert f"· {MODEL}" in facts and "model ?" not in facts
 
 
 async def test_no_price_no_cost(emulator, tmp_path):

@@ -184,6 +184,10 @@ def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings, blobs:
     """
     interaction = Interaction(
         id=row["interaction_id"],
+        # Not stored as the server named it: what the turn was sent to. Its cost, the usage
+        # report and the timeline's detail go by it.
+        model=None if settings.agent else settings.model,
+        agent=settings.agent,
         status=row["status"],
         usage=Usage.model_validate_json(row["usage"]) if row["usage"] else None,
         previous_interaction_id=row["previous_interaction_id"],
