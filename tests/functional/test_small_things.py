@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from support.chat_driver import FAKE_KEY, answers, make_app, notices, send
+from support.chat_driver import FAKE_KEY, answers, make_app, notices, notifications, send
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -17,6 +17,7 @@ from gemtui.config import LoadedSettings, Settings, load_settings
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
 from gemtui.ui.screens.branch_list import BranchListScreen
+from gemtui.ui.screens.compare import CompareScreen
 from gemtui.ui.screens.file_picker import FilePickerScreen
 from gemtui.ui.screens.settings import SettingsScreen
 from gemtui.ui.screens.tools import ToolsScreen
@@ -245,3 +246,24 @@ async def test_switch_branch_lists_no_two_rows_alike(emulator, store):
         assert len(rows) == 3
         assert len(set(rows)) == 3, rows
         assert all("tell me a joke · version" in row for row in rows), rows
+
+
+async def test_alt_d_on_a_notice_keeps_the_mark_and_says_what_to_select(emulator):
+    """A notice of the chat is no turn: Alt+D on it took the chat's last turn instead, the one
+    marked, and so took the mark off."""
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "first")
+        await send(pilot, "second")
+        await pilot.press("alt+d")  # from the prompt: the last turn
+        assert "Marked «second»" in notifications(app)[-1]
+        app.panes.add_notice("A notice of the chat", "", "info")
+        await pilot.press("ctrl+l", "up")  # the newest message: the notice
+        assert app.view.items[app.view.selected].turn is None
+        await pilot.press("alt+d")
+        assert "not part of a turn" in notifications(app)[-1]
+        assert app.compare_pick is not None and app.compare_pick.marked is not None
+        while app.view.items[app.view.selected].turn is not app.conversation.turns[0]:
+            await pilot.press("up")
+        await pilot.press("alt+d")
+        assert isinstance(app.screen, CompareScreen)

@@ -1414,6 +1414,16 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
 
     def action_compare(self) -> None:
         """Mark the current turn to compare, or compare it with the marked one."""
+        selected = self.view.selected
+        if self.view.has_focus and selected is not None and self.view.items[selected].turn is None:
+            # A notice of the chat (the demo's, a warning): the chat's last turn stood in for
+            # it, and picking that turn again took the mark off.
+            self.notify(
+                "The selected message is not part of a turn: select a prompt or an answer, "
+                "then press Alt+D.",
+                severity="warning",
+            )
+            return
         turn = self.current_turn()
         if turn is None:
             self.notify("No turn to compare yet.", severity="warning")
