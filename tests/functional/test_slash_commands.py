@@ -17,6 +17,7 @@ from support.chat_driver import (
     sent_with,
 )
 from support.clipboard_capture import bare_terminal, capture
+from textual import events
 from textual.pilot import Pilot
 
 from gemtui.core.store import Store
@@ -221,6 +222,30 @@ async def test_export_to_a_named_file(emulator, tmp_path: Path):
             assert "export me" in target.read_text(encoding="utf-8")
             await command(pilot, "/export pdf")
             assert "give the format" in notifications(app)[-1]
+
+
+#: Key names of the characters a path has that are not their own name.
+KEY_NAMES = {"/": "slash", " ": "space", "-": "minus", "_": "underscore", ".": "full_stop"}
+
+
+async def test_a_command_typed_fast_then_enter_runs_that_command(emulator, tmp_path: Path):
+    """Keys faster than the app hears that the text changed (a terminal's burst, tmux
+    send-keys): Enter took the list's row for an earlier text, and ``/export md`` ran as
+    ``/agent``."""
+    with Store(tmp_path / "history.sqlite3") as store:
+        app = make_app(emulator, store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await send(pilot, "export me")
+            await pilot.press("slash")
+            assert offered(app)[0] == "/agent "  # the list is open, for "/"
+            target = tmp_path / "chat.md"
+            for character in f"export md {target}":
+                app.post_message(events.Key(KEY_NAMES.get(character, character), character))
+            app.post_message(events.Key("enter", None))
+            await pilot.pause()
+            await pilot.pause()
+            assert "export me" in target.read_text(encoding="utf-8")
+            assert app.composer.text == "" and app.conversation.settings.agent is None
 
 
 async def test_search_opens_the_history_search_with_the_words_typed_in(emulator, tmp_path):

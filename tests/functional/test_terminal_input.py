@@ -130,3 +130,18 @@ def test_alt_enter_is_a_new_line_in_tmux(tmp_path):
     with start_demo(tmp_path, config="set -g extended-keys always\n") as pane:
         lines = ["one", "two"]
         assert typed_with_newline_keys(pane, lines, ["M-Enter"]) == lines
+
+
+def test_a_command_typed_in_one_burst_after_its_list_opened_runs_that_command(tmp_path):
+    """tmux sends ``export md`` and Enter in one write: the keys reached the prompt before the
+    app heard that its text changed, and Enter took the list's first row for "/" (``/agent``)."""
+    with start_demo(tmp_path) as pane:
+        pane.type("export me")
+        pane.send_keys("Enter")
+        pane.wait_for(answered, "the answer")
+        pane.type("/")
+        pane.wait_for(lambda s: any(line.startswith("/agent") for line in s), "the list")
+        pane.send_keys("export md", "Enter")
+        pane.wait_for(lambda s: any("Exported to" in line for line in s), "the export")
+        exports = list((tmp_path / "home" / "gemtui-data" / "exports").glob("*.md"))
+        assert len(exports) == 1 and "export me" in exports[0].read_text(encoding="utf-8")

@@ -28,7 +28,7 @@ from gemtui.ui.widgets.slash_popup import SlashPopup
 
 if TYPE_CHECKING:
     from gemtui.ui.app import GemtuiApp
-    from gemtui.ui.chat.commands import SlashCommand
+    from gemtui.ui.chat.commands import Candidate, SlashCommand
     from gemtui.ui.screens.help_screen import HelpSection
     from gemtui.ui.widgets.find_bar import FindBar
 
@@ -83,7 +83,7 @@ class HabitsMixin:
 
     def on_mount(self) -> None:
         app = self._app
-        popup = SlashPopup(id="slash-popup")
+        popup = SlashPopup(self._completions, id="slash-popup")
         app.query_one("#composer-box").mount(popup, before=app.composer)
         app.composer.popup = popup
         self.drafts = DraftKeeper(app, DraftFiles(drafts_dir(), app.connection.secrets))
@@ -107,14 +107,16 @@ class HabitsMixin:
             self.drafts.changed()
         popup = app.composer.popup
         if popup is not None:
-            text = app.composer.text
-            found = []
-            if text[:1] == "/":
-                from gemtui.ui.chat.commands import candidates  # on the first "/": start-up
-
-                found = candidates(app, self.command_table(), text)
-            popup.offer(text, found)
+            popup.sync(app.composer.text)
             app.query_one("#composer-box").set_class(popup.is_open, "-completing")
+
+    def _completions(self, text: str) -> list[Candidate]:
+        """The completion list's rows for the prompt ``text``."""
+        if text[:1] != "/":
+            return []
+        from gemtui.ui.chat.commands import candidates  # on the first "/": start-up
+
+        return candidates(self._app, self.command_table(), text)
 
     def on_attachment_bar_changed(self, _message: AttachmentBar.Changed) -> None:
         if self.drafts is not None:

@@ -25,6 +25,8 @@ ScrollTarget = Literal["page_up", "page_down", "line_up", "line_down", "top", "n
 #: (Shift+Enter and Ctrl+Enter, as CSI 13;2u and 13;5u). Elsewhere they arrive as CR, or as ESC CR
 #: for Alt+Enter (tmux always sends that), and Textual 8.2 reads both as plain ``enter``: it sends.
 NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"})
+#: The keys the open completion list takes (see ``_popup_key``).
+POPUP_KEYS = frozenset({"up", "down", "escape", "tab", "enter"})
 
 
 class Composer(TextArea):
@@ -184,7 +186,10 @@ class Composer(TextArea):
         """Up/Down choose in the open completion list, Tab completes, Enter completes (and
         runs what needs no more), Escape closes the list."""
         popup = self.popup
-        if popup is None or not popup.is_open:
+        if popup is None or key not in POPUP_KEYS:
+            return False
+        popup.sync(self.text)  # the text may have changed since the app last offered a list
+        if not popup.is_open:
             return False
         if key in ("up", "down"):
             popup.move(-1 if key == "up" else 1)

@@ -2,13 +2,17 @@
 
 It never takes the focus: the composer hands it Up/Down (choose), Tab (complete), Enter
 (complete, and run a command that needs nothing more) and Escape (close until the text
-changes). At most :data:`ROWS` rows, one per command or argument, so it fits at 80×24 with the
+changes). The composer brings it up to date with the text before each of those keys: the app
+hears that the text changed only after the keys already queued, so a command typed fast and
+then Enter took what the list held for an earlier text (``/export md`` ran as ``/agent``).
+
+At most :data:`ROWS` rows, one per command or argument, so it fits at 80×24 with the
 conversation still in view; the chosen row stays in the window as it moves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -33,8 +37,14 @@ class SlashPopup(Widget):
     SlashPopup > .slash-popup--more { color: $text-muted; }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(
+        self, find: Callable[[str], Sequence[Candidate]], *, id: str | None = None
+    ) -> None:
+        """``find``: the candidates for a prompt's text (none for text that is no command)."""
         super().__init__(id=id)
+        self._find = find
+        #: The text the candidates are for.
+        self._offered_for = ""
         self.candidates: list[Candidate] = []
         self.index = 0
         self._top = 0
@@ -49,8 +59,14 @@ class SlashPopup(Widget):
     def current(self) -> Candidate | None:
         return self.candidates[self.index] if self.candidates else None
 
+    def sync(self, text: str) -> None:
+        """Show the candidates for the prompt ``text``, unless they are shown already."""
+        if text != self._offered_for:
+            self.offer(text, self._find(text))
+
     def offer(self, text: str, candidates: Sequence[Candidate]) -> None:
         """Show ``candidates`` for the prompt ``text`` (none: hide)."""
+        self._offered_for = text
         if text == self._closed_for:
             candidates = []
         else:
