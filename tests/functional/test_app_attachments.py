@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from support.chat_driver import finish, last_notification, make_app, marker, notices, sent_with
+from textual import events
 from textual.widgets import Input
 
 from gemtui.ui.render.chat_items import UserItem
@@ -127,6 +128,29 @@ async def test_at_sign_stays_when_the_picker_is_cancelled_and_mid_word_types_pla
         await pilot.pause()
         assert app.screen is app.screen_stack[0]
         assert app.composer.text == "@a@b"
+
+
+async def test_letters_typed_fast_after_the_at_sign_go_into_the_picker(emulator, workdir):
+    """Keys sent in one burst (tmux send-keys, a fast typist) reached the prompt before the
+    picker was up: they stayed in the prompt, and the picker opened empty."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.composer.focus()
+        app.composer.insert("read ")
+        for character in "@not":
+            app.post_message(events.Key("at" if character == "@" else character, character))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, FilePickerScreen)
+        field = app.screen.query_one(Input)
+        assert (field.value, field.cursor_position) == ("not", 3)
+        assert app.composer.text == "read @"
+        await pilot.press("e", "s")  # typed on after the burst, not over it
+        assert field.value == "notes"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [a.name for a in app.attachment_bar.attachments] == ["notes.txt"]
+        assert app.composer.text == "read "
 
 
 async def test_picker_filters_fuzzily_with_file_names_first(emulator, workdir):

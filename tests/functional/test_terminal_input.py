@@ -145,3 +145,18 @@ def test_a_command_typed_in_one_burst_after_its_list_opened_runs_that_command(tm
         pane.wait_for(lambda s: any("Exported to" in line for line in s), "the export")
         exports = list((tmp_path / "home" / "gemtui-data" / "exports").glob("*.md"))
         assert len(exports) == 1 and "export me" in exports[0].read_text(encoding="utf-8")
+
+
+def test_a_path_typed_in_one_burst_after_the_at_sign_goes_into_the_picker(tmp_path):
+    """tmux writes ``@`` and the path at once: the path reached the prompt before the picker
+    was up, so it stayed in the prompt and the picker opened empty."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("line one\n")
+    with start_demo(tmp_path) as pane:
+        pane.type(f"@{notes}")
+        # The field shows the start of the long path: the test's folder name is enough.
+        folder = tmp_path.name
+        pane.wait_for(lambda s: any(folder in line and "▊" in line for line in s), "picker")
+        pane.send_keys("Enter")
+        screen = pane.wait_for(lambda s: any("notes.txt" in line for line in s) and s, "chip")
+        assert not any(str(notes) in line for line in screen)  # not left in the prompt

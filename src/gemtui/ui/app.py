@@ -1263,7 +1263,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         """Open the file picker; ``at``: where the ``@`` that opened it was typed."""
         from gemtui.ui.screens.file_picker import FilePickerScreen
 
-        self.push_screen(FilePickerScreen(), partial(self._picked, at))
+        query = self.composer.take_typed_after(at) if at is not None else ""
+        self.push_screen(FilePickerScreen(query=query), partial(self._picked, at))
 
     def _picked(self, at: tuple[int, int] | None, source: str | None) -> None:
         if source is not None and self.attachment_bar.add(source) and at is not None:

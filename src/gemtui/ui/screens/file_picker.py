@@ -180,9 +180,11 @@ class FilePickerScreen(ModalScreen[str | None]):
     }
     """
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, *, query: str = "") -> None:
+        """``query``: what is already typed (after an ``@`` in the prompt)."""
         super().__init__()
         self.root = root or Path.cwd()
+        self._query = query
         self.files: list[str] = []
         self.shown: list[str] = []
 
@@ -190,7 +192,13 @@ class FilePickerScreen(ModalScreen[str | None]):
         with Vertical():
             where = shown_path(self.root)
             yield Static(safe_text(f"Attach a file from {where}, or a URL"), id="picker-title")
-            yield Input(placeholder="name, part of a path, or https://…", id="picker-query")
+            # Not selected on focus: the keys that follow go on after what was typed.
+            yield Input(
+                self._query,
+                placeholder="name, part of a path, or https://…",
+                id="picker-query",
+                select_on_focus=False,
+            )
             yield OptionList(id="picker-files")
             yield Static(HELP, id="picker-help")
 

@@ -236,6 +236,19 @@ class Composer(TextArea):
         row, column = min(self.selection)
         return column == 0 or self.document.get_line(row)[column - 1].isspace()
 
+    def take_typed_after(self, at: tuple[int, int]) -> str:
+        """Take out and return what was typed after the ``@`` at ``at`` that opens the picker.
+
+        Keys typed fast after the ``@`` (or sent in one burst) reach the prompt before the
+        picker is up: they are meant for the picker's query."""
+        row, column = self.cursor_location
+        if row != at[0] or column <= at[1] + 1 or self.get_text_range(at, (row, at[1] + 1)) != "@":
+            return ""
+        start = (row, at[1] + 1)
+        typed = self.get_text_range(start, (row, column))
+        self.delete(start, (row, column))
+        return typed
+
     def remove_at_sign(self, at: tuple[int, int]) -> None:
         """Take out the ``@`` that opened the picker, if it is still where it was typed."""
         after = (at[0], at[1] + 1)
