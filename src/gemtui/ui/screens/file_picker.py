@@ -203,7 +203,11 @@ class FilePickerScreen(ModalScreen[str | None]):
             yield Static(HELP, id="picker-help")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        field = self.query_one(Input)
+        field.focus()
+        if self._query:
+            # Its cursor is at the end; Input shows the start of a value it was made with.
+            self.call_after_refresh(field.scroll_to, x=field.max_scroll_x, animate=False)
         self._walk()
 
     @work(thread=True, exclusive=True, group="file-picker")
