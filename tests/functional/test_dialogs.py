@@ -13,6 +13,7 @@ from support.cli_env import FAKE_KEY
 from textual import events
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widgets import Input
 
 from gemtui.config import LoadedSettings, Settings
 from gemtui.core.conversation import ChatSettings
@@ -223,3 +224,59 @@ async def test_focus_returns_to_the_prompt_after_the_approval_dialog_of_a_turn(e
         assert isinstance(app.focused, Composer)
         await pilot.press("y")
         assert app.composer.text == "y"
+
+
+# ------------------------------------------------------------------ keys typed right behind
+
+
+def burst(app: GemtuiApp, *keys: str) -> None:
+    """Keys as a terminal sends them in one write (over SSH, tmux send-keys): all queued at
+    once, none waiting for the one before to be handled."""
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
+async def test_keys_typed_right_behind_ctrl_r_go_into_the_search_not_the_prompt(emulator, store):
+    """Ctrl+R acted only once it came back up from the prompt, after the keys behind it: they
+    went into the prompt, and Enter sent "monad" as a prompt."""
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "what is a monad")
+        burst(app, "ctrl+r", "m", "o", "n", "a", "d")
+        await pilot.pause()
+        await pilot.pause()
+        assert stack(app) == [SearchScreen]
+        assert app.screen.query_one(Input).value == "monad"
+        assert app.composer.text == "" and len(app.conversation.turns) == 1
+
+
+async def test_keys_typed_right_behind_ctrl_l_move_in_the_messages(emulator, store):
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "hello")
+        burst(app, "ctrl+l", "up")
+        await pilot.pause()
+        assert app.focused is app.view and app.view.selected is not None
+        assert app.composer.text == ""  # not the prompt's history
+
+
+async def test_ctrl_r_in_vim_normal_mode_is_vims_redo(emulator, tmp_path):
+    loaded = LoadedSettings(Settings(vim_mode=True), tmp_path / "config.toml")
+    app = make_app(emulator, loaded=loaded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"hello world", "escape", "b", "d", "w", "u")
+        assert app.composer.text == "hello world"
+        await pilot.press("ctrl+r")
+        assert stack(app) == []
+        assert app.composer.text == "hello "
+
+
+async def test_keys_typed_right_behind_ctrl_f_go_into_the_find_bar(emulator, store):
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "hello")
+        burst(app, "ctrl+f", "h", "e", "l")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.find_bar is not None and app.find_bar.field.value == "hel"
+        assert app.composer.text == ""

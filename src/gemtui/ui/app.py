@@ -177,6 +177,12 @@ class Connection:
     start_server: Callable[[], None] | None = field(default=None, repr=False)
 
 
+#: Priority keys of the chat that step aside while a dialog is open: the dialog's widgets get
+#: them, as before they were priority (see BINDINGS).
+OVER_THE_CHAT_ONLY = frozenset(
+    {"history", "search_history", "attach", "focus_conversation", "focus_attachments", "find"}
+)
+
 #: Why a stateless chat cannot send a background run.
 STATELESS_BACKGROUND = (
     "Background runs are stored at the server and polled there; this chat is stateless. "
@@ -230,14 +236,30 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
             priority=True,
         ),
         Binding(
-            "ctrl+l", "focus_conversation", "Messages", show=False, id="app.focus_conversation"
+            "ctrl+l",
+            "focus_conversation",
+            "Messages",
+            show=False,
+            id="app.focus_conversation",
+            priority=True,
         ),
         Binding("f1", "help", "Help", id="app.help", priority=True),
         Binding("f2", "settings", "Settings", id="app.settings", priority=True),
         Binding("ctrl+t", "timeline", "Timeline", id="app.timeline", priority=True),
-        # Not priority: while one of these screens is open, the keys cannot stack another.
-        Binding("ctrl+o", "history", "History", show=False, id="app.history"),
-        Binding("ctrl+r", "search_history", "Search", show=False, id="app.search_history"),
+        # Priority, like every key that opens a screen or moves the focus: a key that reaches
+        # the focused widget first acts only once it bubbles back up, after the keys typed
+        # behind it (a burst over SSH, tmux send-keys), and those went to the prompt: Ctrl+R
+        # then "monad" and Enter sent "monad" as a prompt. Over a dialog they are the dialog's
+        # (check_action), so they never stack a screen on it.
+        Binding("ctrl+o", "history", "History", show=False, id="app.history", priority=True),
+        Binding(
+            "ctrl+r",
+            "search_history",
+            "Search",
+            show=False,
+            id="app.search_history",
+            priority=True,
+        ),
         Binding("ctrl+s", "save_recording", "Save recording", show=False, id="app.save_recording"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         # Replaces Textual's own Ctrl+C (``help_quit``, "Do you want to quit?"): a turn running
@@ -248,8 +270,15 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
             "ctrl+c", "interrupt", "Cancel (idle: how to quit)", show=False, id="app.interrupt"
         ),
         Binding("f8", "regenerate", "Regenerate", show=False, id="app.regenerate", priority=True),
-        Binding("f3", "attach", "Attach", show=False, id="app.attach"),
-        Binding("f9", "focus_attachments", "Attachments", show=False, id="app.attachments"),
+        Binding("f3", "attach", "Attach", show=False, id="app.attach", priority=True),
+        Binding(
+            "f9",
+            "focus_attachments",
+            "Attachments",
+            show=False,
+            id="app.attachments",
+            priority=True,
+        ),
         # From the prompt: End at the end of its line (the editor passes it on when there).
         Binding("end", "newest", "Newest output", show=False, id="app.newest"),
         Binding("ctrl+b", "send_background", "Background", show=False, id="app.send_background"),
@@ -867,7 +896,12 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         worker.cancel()
 
     def action_focus_conversation(self) -> None:
-        self.view.focus()
+        self._focus_now(self.view)
+
+    def _focus_now(self, widget: Widget) -> None:
+        """Focus ``widget`` before the next key is handled. ``Widget.focus`` waits for the
+        messages already queued: keys typed right behind went to the old focus."""
+        self.screen.set_focus(widget)
 
     def action_newest(self) -> None:
         """End from the prompt: the newest output, followed from now on (focus stays)."""
@@ -1279,7 +1313,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
 
     def action_focus_attachments(self) -> None:
         if self.attachment_bar.attachments:
-            self.attachment_bar.focus()
+            self._focus_now(self.attachment_bar)
         else:
             self.notify("No attachments yet: F3 (or @ in the prompt) attaches a file or URL.")
 
@@ -1322,7 +1356,13 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_or_focus":
             return self.busy  # idle, Escape goes back instead
+        if action == "search_history" and self.focused is self.composer:
+            vim = self.composer.vim
+            if vim is not None and vim.mode == "normal":
+                return False  # vim's redo
         if len(self.screen_stack) > 1:
+            if action in OVER_THE_CHAT_ONLY:
+                return False
             # Over a dialog, F4 and F7 only close their own screen (F7 is also a text area's
             # "select all", which it stays in the settings); the timeline is a pane under it.
             if action == "tools":
@@ -1520,7 +1560,8 @@ def keymap_catalogue(extra: Sequence[type[DOMNode]] = ()) -> list[BindingInfo]:
             FindBar,
             CompareScreen,
             *extra,
-        ]
+        ],
+        chat_only=OVER_THE_CHAT_ONLY,
     )
 
 

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 #: The app's bindings for these habits (spliced into ``GemtuiApp.BINDINGS``).
 HABIT_BINDINGS = [
     Binding("ctrl+g", "external_editor", "Editor", show=False, id="app.external_editor"),
-    Binding("ctrl+f", "find", "Find", show=False, id="app.find"),
+    # Priority, so the keys typed right behind it go into the find bar (see app.BINDINGS).
+    Binding("ctrl+f", "find", "Find", show=False, id="app.find", priority=True),
 ]
 
 #: Their entries in the command palette (spliced into ``PALETTE_COMMANDS``).

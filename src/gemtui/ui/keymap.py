@@ -50,6 +50,8 @@ class BindingInfo:
     #: name of the pushed screen that declares it (while that screen is open).
     layer: str = MAIN_LAYER
     priority: bool = False
+    #: A priority App key that stays in force while a dialog is open (some step aside then).
+    over_dialogs: bool = True
 
 
 @dataclass
@@ -62,9 +64,12 @@ class KeymapReport:
     refused: dict[str, str] = field(default_factory=dict)
 
 
-def binding_catalogue(owners: Iterable[type[DOMNode]]) -> list[BindingInfo]:
+def binding_catalogue(
+    owners: Iterable[type[DOMNode]], chat_only: frozenset[str] = frozenset()
+) -> list[BindingInfo]:
     """Every binding with an id declared directly on ``owners`` (an action bound to several
-    keys, e.g. ``"up,k"``, is one entry)."""
+    keys, e.g. ``"up,k"``, is one entry); ``chat_only``: the actions of priority App keys that
+    step aside while a dialog is open."""
     found: dict[str, BindingInfo] = {}
     for owner in owners:
         is_owner_global = issubclass(owner, App | Screen)
@@ -92,6 +97,7 @@ def binding_catalogue(owners: Iterable[type[DOMNode]]) -> list[BindingInfo]:
                 is_global=is_owner_global or binding.priority,
                 layer=layer,
                 priority=binding.priority,
+                over_dialogs=binding.action not in chat_only,
             )
     return list(found.values())
 
@@ -181,7 +187,8 @@ def active_together(first: BindingInfo, second: BindingInfo) -> bool:
     if first.layer == second.layer or {first.layer, second.layer} == {APP_LAYER, MAIN_LAYER}:
         return first.scope == second.scope or first.is_global or second.is_global
     if APP_LAYER in (first.layer, second.layer):
-        # A pushed screen's key takes precedence over the App's, unless the App's is priority.
+        # A pushed screen's key takes precedence over the App's, unless the App's is priority
+        # (and stays in force over dialogs).
         app_binding = first if first.layer == APP_LAYER else second
-        return app_binding.priority
+        return app_binding.priority and app_binding.over_dialogs
     return False

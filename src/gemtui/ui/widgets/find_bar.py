@@ -61,7 +61,9 @@ class FindBar(Horizontal):
         self.display = True
         if query:
             self.field.value = query
-        self.field.focus()
+        # At once, not once the messages already queued are handled: the keys typed right
+        # behind Ctrl+F are among them.
+        self.screen.set_focus(self.field)
 
     def show_count(self, position: str) -> None:
         self.query_one("#find-count", Label).update(position)
