@@ -280,3 +280,16 @@ async def test_keys_typed_right_behind_ctrl_f_go_into_the_find_bar(emulator, sto
         await pilot.pause()
         assert app.find_bar is not None and app.find_bar.field.value == "hel"
         assert app.composer.text == ""
+
+
+async def test_keys_typed_right_behind_slash_in_the_messages_go_into_the_find_bar(emulator, store):
+    """The messages' own keys act as they come back up to the App, after the keys behind them
+    were handed to the messages too: those came back unhandled and were lost."""
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "hello")
+        await pilot.press("ctrl+l")
+        burst(app, "slash", "h", "e", "l")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.find_bar is not None and app.find_bar.field.value == "hel"

@@ -159,3 +159,16 @@ def test_a_path_typed_in_one_burst_after_the_at_sign_goes_into_the_picker(tmp_pa
         pane.send_keys("Enter")
         screen = pane.wait_for(lambda s: any("notes.txt" in line for line in s) and s, "chip")
         assert not any(str(notes) in line for line in screen)  # not left in the prompt
+
+
+def test_find_typed_in_one_burst_in_the_messages_keeps_its_letters(tmp_path):
+    """``/`` and the words behind it in one write: ``/`` opened the find bar, the words were
+    lost on the way."""
+    with start_demo(tmp_path) as pane:
+        pane.type("hello there")
+        pane.send_keys("Enter")
+        pane.wait_for(answered, "the answer")
+        pane.send_keys("C-l")
+        pane.wait_for(lambda s: any("Expand" in line and "Copy" in line for line in s), "keys")
+        pane.type("/emulator")
+        pane.wait_for(lambda s: any(line.startswith(" Find emulator") for line in s), "find")

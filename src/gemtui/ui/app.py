@@ -66,6 +66,7 @@ from gemtui.ui.chat.messages import (
 from gemtui.ui.chat.panes import ChatPanes
 from gemtui.ui.dialogs import FocusMemory, refuse_second_copy
 from gemtui.ui.habits import HABIT_BINDINGS, HABIT_PALETTE, HabitsMixin
+from gemtui.ui.key_routing import KeysFollowFocus
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
 from gemtui.ui.render import warm_up as warm_up_rendering
 from gemtui.ui.render.chat_items import AnswerItem, NoticeItem
@@ -183,6 +184,12 @@ OVER_THE_CHAT_ONLY = frozenset(
     {"history", "search_history", "attach", "focus_conversation", "focus_attachments", "find"}
 )
 
+
+def hidden_priority(key: str, action: str, description: str, binding_id: str) -> Binding:
+    """A priority App key that the footer does not show (F1 and the palette list it)."""
+    return Binding(key, action, description, show=False, id=binding_id, priority=True)
+
+
 #: Why a stateless chat cannot send a background run.
 STATELESS_BACKGROUND = (
     "Background runs are stored at the server and polled there; this chat is stateless. "
@@ -200,7 +207,7 @@ class SentDraft:
     restore_over: str = ""
 
 
-class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
+class GemtuiApp(SessionFeatures, HabitsMixin, KeysFollowFocus, App[int]):
     """The chat app: layout, keys and screens. The chat itself is the
     :class:`~gemtui.ui.chat.controller.ChatController`'s; its turns run as the one turn
     worker and report through messages, from which :class:`ChatPanes` updates the panes."""
@@ -217,32 +224,11 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         # the turn by ChatPanes.turn_ended were never freed).
         Binding("escape", "cancel_or_focus", "Cancel", show=False, id="app.cancel"),
         Binding("escape", "back", "Back (cancels what runs)", show=False, id="app.back"),
-        Binding(
-            "ctrl+n",
-            "new_conversation",
-            "New",
-            show=False,
-            id="app.new_conversation",
-            priority=True,
-        ),
+        hidden_priority("ctrl+n", "new_conversation", "New", "app.new_conversation"),
         Binding("ctrl+y", "copy_last_answer", "Copy", id="app.copy_last_answer", priority=True),
-        Binding("f5", "retry", "Retry", show=False, id="app.retry", priority=True),
-        Binding(
-            "f6",
-            "toggle_mode",
-            "Stateful/stateless",
-            show=False,
-            id="app.toggle_mode",
-            priority=True,
-        ),
-        Binding(
-            "ctrl+l",
-            "focus_conversation",
-            "Messages",
-            show=False,
-            id="app.focus_conversation",
-            priority=True,
-        ),
+        hidden_priority("f5", "retry", "Retry", "app.retry"),
+        hidden_priority("f6", "toggle_mode", "Stateful/stateless", "app.toggle_mode"),
+        hidden_priority("ctrl+l", "focus_conversation", "Messages", "app.focus_conversation"),
         Binding("f1", "help", "Help", id="app.help", priority=True),
         Binding("f2", "settings", "Settings", id="app.settings", priority=True),
         Binding("ctrl+t", "timeline", "Timeline", id="app.timeline", priority=True),
@@ -251,15 +237,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         # behind it (a burst over SSH, tmux send-keys), and those went to the prompt: Ctrl+R
         # then "monad" and Enter sent "monad" as a prompt. Over a dialog they are the dialog's
         # (check_action), so they never stack a screen on it.
-        Binding("ctrl+o", "history", "History", show=False, id="app.history", priority=True),
-        Binding(
-            "ctrl+r",
-            "search_history",
-            "Search",
-            show=False,
-            id="app.search_history",
-            priority=True,
-        ),
+        hidden_priority("ctrl+o", "history", "History", "app.history"),
+        hidden_priority("ctrl+r", "search_history", "Search", "app.search_history"),
         Binding("ctrl+s", "save_recording", "Save recording", show=False, id="app.save_recording"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         # Replaces Textual's own Ctrl+C (``help_quit``, "Do you want to quit?"): a turn running
@@ -269,23 +248,16 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         Binding(
             "ctrl+c", "interrupt", "Cancel (idle: how to quit)", show=False, id="app.interrupt"
         ),
-        Binding("f8", "regenerate", "Regenerate", show=False, id="app.regenerate", priority=True),
-        Binding("f3", "attach", "Attach", show=False, id="app.attach", priority=True),
-        Binding(
-            "f9",
-            "focus_attachments",
-            "Attachments",
-            show=False,
-            id="app.attachments",
-            priority=True,
-        ),
+        hidden_priority("f8", "regenerate", "Regenerate", "app.regenerate"),
+        hidden_priority("f3", "attach", "Attach", "app.attach"),
+        hidden_priority("f9", "focus_attachments", "Attachments", "app.attachments"),
         # From the prompt: End at the end of its line (the editor passes it on when there).
         Binding("end", "newest", "Newest output", show=False, id="app.newest"),
         Binding("ctrl+b", "send_background", "Background", show=False, id="app.send_background"),
-        Binding("f4", "jobs", "Jobs", show=False, id="app.jobs", priority=True),
-        Binding("f7", "tools", "Tools", show=False, id="app.tools", priority=True),
-        Binding("alt+a", "resources", "Agents", show=False, id="app.resources", priority=True),
-        Binding("alt+d", "compare", "Compare", show=False, id="app.compare", priority=True),
+        hidden_priority("f4", "jobs", "Jobs", "app.jobs"),
+        hidden_priority("f7", "tools", "Tools", "app.tools"),
+        hidden_priority("alt+a", "resources", "Agents", "app.resources"),
+        hidden_priority("alt+d", "compare", "Compare", "app.compare"),
         *SESSION_BINDINGS,
         *HABIT_BINDINGS,
     ]
@@ -874,7 +846,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         if self.chat.editing is not None:
             self._leave_edit()
         else:
-            self.composer.focus()
+            self._focus_now(self.composer)
 
     def action_cancel_or_focus(self) -> None:
         if not (self.busy and self._turn_worker is not None):
@@ -898,10 +870,12 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
     def action_focus_conversation(self) -> None:
         self._focus_now(self.view)
 
-    def _focus_now(self, widget: Widget) -> None:
-        """Focus ``widget`` before the next key is handled. ``Widget.focus`` waits for the
-        messages already queued: keys typed right behind went to the old focus."""
-        self.screen.set_focus(widget)
+    @staticmethod
+    def _focus_now(widget: Widget) -> None:
+        """Focus ``widget`` before the next key is handled, as a key's action should.
+        ``Widget.focus`` waits for the messages already queued, the keys typed right behind
+        among them, and those then went to the old focus (see ``gemtui.ui.key_routing``)."""
+        widget.screen.set_focus(widget)
 
     def action_newest(self) -> None:
         """End from the prompt: the newest output, followed from now on (focus stays)."""
@@ -923,7 +897,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         self._show_settings_in_force()
         self.status.set(last_tokens=None, total_tokens=0, state="ready", environment="")
         self.refresh_session_status()
-        self.composer.focus()
+        self._focus_now(self.composer)
 
     def action_retry(self) -> None:
         """F5: go on where the last turn stopped (a cut-off stream, an answer left at the
@@ -1224,7 +1198,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         pane = self.query_one("#timeline-pane")
         if pane.display and pane.has_focus_within:
             pane.display = False
-            self.composer.focus()
+            self._focus_now(self.composer)
             return
         pane.display = True
         timeline = self.timeline
@@ -1235,7 +1209,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
             self._show_in_detail(StepTimeline.Selected.of(row))
             # Once the pane has its size, so the row is scrolled into view.
             self.call_after_refresh(timeline.list.select, row, announce=False)
-        timeline.focus()
+        self._focus_now(timeline.list)
 
     def _show_in_detail(self, selected: StepTimeline.Selected) -> None:
         turn = self.timeline.turn_at(selected.turn_index)
@@ -1323,7 +1297,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, App[int]):
         if not bar.attachments:
             self.notify("No attachments yet: F3 (or @ in the prompt) attaches a file or URL.")
             return
-        bar.focus()
+        self._focus_now(bar)
         getattr(bar, f"action_{what}")()
 
     def action_open_by_id(self) -> None:
