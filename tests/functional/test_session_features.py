@@ -362,19 +362,21 @@ async def test_cost_in_the_status_bar_and_the_timeline(emulator, tmp_path):
 
 async def test_a_reopened_chat_keeps_its_cost_and_its_model(emulator, tmp_path):
     """A turn read back from the history knew no model: its cost was gone, the usage report
-    asked for a price for "", and its detail in the timeline said "model ?"."""
+    asked for a price for "", and its detail in the timeline said "model ?". The status bar
+    showed no tokens either until the next turn."""
     path = tmp_path / "config.toml"
     path.write_text(PRICES)
     store = Store(tmp_path / "history.sqlite3")
     app = make_app(emulator, loaded=load_settings(path, environ={}), store=store)
     async with app.run_test(size=(140, 40)) as pilot:
         await send(pilot, "hello")
-        cost = app.status.info.cost
-        assert cost.startswith("$")
+        cost, tokens = app.status.info.cost, app.conversation.total_tokens()
+        assert cost.startswith("$") and tokens
         await pilot.press("ctrl+n")
         app.open_stored(store.list_conversations()[0].id)
         await pilot.pause()
         assert app.status.info.cost == cost
+        assert f"tokens {tokens:,} (total {tokens:,})" in status_line(app)
         assert "No price" not in app.usage_report()
         await pilot.press("ctrl+t")
         await pilot.pause()

@@ -720,10 +720,14 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysFollowFocus, App[int]):
         self.panes.show_all()
         self._show_settings_in_force()
         conversation = self.conversation
+        # The tokens of its last turn that has usage, as after a turn (none for a new chat).
+        usage = next((turn.usage for turn in reversed(conversation.turns) if turn.usage), None)
         self.status.set(
-            total_tokens=conversation.total_tokens(), last_tokens=None, state="ready",
+            total_tokens=conversation.total_tokens(),
+            last_tokens=usage.total_tokens if usage is not None else None,
+            state="ready",
             environment=conversation.environment_id or "",
-        )  # fmt: skip
+        )
 
     def _history_failed(self, error: StoreError) -> None:
         """Say once that history is off for this session, and why."""
