@@ -293,3 +293,15 @@ async def test_keys_typed_right_behind_slash_in_the_messages_go_into_the_find_ba
         await pilot.pause()
         await pilot.pause()
         assert app.find_bar is not None and app.find_bar.field.value == "hel"
+
+
+async def test_keys_typed_right_behind_slash_in_the_timeline_go_into_its_filter(emulator, store):
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "hello")
+        await pilot.press("ctrl+t")
+        burst(app, "slash", "t", "h")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.timeline.filter_input.value == "th"
+        assert app.timeline.rows.filter == "th"

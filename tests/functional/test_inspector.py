@@ -254,3 +254,19 @@ async def test_the_inspectors_keys_are_in_f1_the_palette_and_the_keymap(emulator
         assert app.composer.has_focus and not app.captures.display
         await pilot.press("alt+c")
         assert app.captures.table.has_focus
+
+
+async def test_keys_typed_right_behind_slash_go_into_the_captures_filter(emulator):
+    """``/`` and the words behind it in one write (over SSH): the filter opened empty."""
+    app = make_inspector(emulator.base_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        async with program(app.proxy.url) as client:
+            await client.post(CREATE, json={"model": "gemini-3.6-flash", "input": "Hi"})
+        await until(pilot, lambda: len(rows(app)) == 1 and rows(app)[0][4] != "…")
+        assert app.captures.table.has_focus
+        for key in ("slash", "2", "0"):
+            app.post_message(events.Key(key, "/" if key == "slash" else key))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.captures.filter_input.value == "20"
+        assert len(rows(app)) == 1  # the status 200 matches

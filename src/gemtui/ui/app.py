@@ -66,7 +66,7 @@ from gemtui.ui.chat.messages import (
 from gemtui.ui.chat.panes import ChatPanes
 from gemtui.ui.dialogs import FocusMemory, refuse_second_copy
 from gemtui.ui.habits import HABIT_BINDINGS, HABIT_PALETTE, HabitsMixin
-from gemtui.ui.key_routing import KeysFollowFocus
+from gemtui.ui.key_routing import KeysFollowFocus, focus_now
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
 from gemtui.ui.render import warm_up as warm_up_rendering
 from gemtui.ui.render.chat_items import AnswerItem, NoticeItem
@@ -850,7 +850,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysFollowFocus, App[int]):
         if self.chat.editing is not None:
             self._leave_edit()
         else:
-            self._focus_now(self.composer)
+            focus_now(self.composer)
 
     def action_cancel_or_focus(self) -> None:
         if not (self.busy and self._turn_worker is not None):
@@ -872,14 +872,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysFollowFocus, App[int]):
         worker.cancel()
 
     def action_focus_conversation(self) -> None:
-        self._focus_now(self.view)
-
-    @staticmethod
-    def _focus_now(widget: Widget) -> None:
-        """Focus ``widget`` before the next key is handled, as a key's action should.
-        ``Widget.focus`` waits for the messages already queued, the keys typed right behind
-        among them, and those then went to the old focus (see ``gemtui.ui.key_routing``)."""
-        widget.screen.set_focus(widget)
+        focus_now(self.view)
 
     def action_newest(self) -> None:
         """End from the prompt: the newest output, followed from now on (focus stays)."""
@@ -901,7 +894,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysFollowFocus, App[int]):
         self._show_settings_in_force()
         self.status.set(last_tokens=None, total_tokens=0, state="ready", environment="")
         self.refresh_session_status()
-        self._focus_now(self.composer)
+        focus_now(self.composer)
 
     def action_retry(self) -> None:
         """F5: go on where the last turn stopped (a cut-off stream, an answer left at the
@@ -1202,7 +1195,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysFollowFocus, App[int]):
         pane = self.query_one("#timeline-pane")
         if pane.display and pane.has_focus_within:
             pane.display = False
-            self._focus_now(self.composer)
+            focus_now(self.composer)
             return
         pane.display = True
         timeline = self.timeline
@@ -1213,7 +1206,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysFollowFocus, App[int]):
             self._show_in_detail(StepTimeline.Selected.of(row))
             # Once the pane has its size, so the row is scrolled into view.
             self.call_after_refresh(timeline.list.select, row, announce=False)
-        self._focus_now(timeline.list)
+        focus_now(timeline.list)
 
     def _show_in_detail(self, selected: StepTimeline.Selected) -> None:
         turn = self.timeline.turn_at(selected.turn_index)
@@ -1291,7 +1284,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysFollowFocus, App[int]):
 
     def action_focus_attachments(self) -> None:
         if self.attachment_bar.attachments:
-            self._focus_now(self.attachment_bar)
+            focus_now(self.attachment_bar)
         else:
             self.notify("No attachments yet: F3 (or @ in the prompt) attaches a file or URL.")
 
@@ -1301,7 +1294,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysFollowFocus, App[int]):
         if not bar.attachments:
             self.notify("No attachments yet: F3 (or @ in the prompt) attaches a file or URL.")
             return
-        self._focus_now(bar)
+        focus_now(bar)
         getattr(bar, f"action_{what}")()
 
     def action_open_by_id(self) -> None:

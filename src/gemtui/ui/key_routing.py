@@ -10,7 +10,7 @@ typed into the prompt the same way.
 
 A key that comes back up unhandled from a widget that has lost the focus since is read again,
 as if just typed, and goes where the focus is now. It is read again only once: the widget it
-goes to has the focus.
+goes to has the focus. For that, a key's action moves the focus at once (:func:`focus_now`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,15 @@ from textual import events
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
+    from textual.widget import Widget
+
+
+def focus_now(widget: Widget) -> None:
+    """Focus ``widget`` before the next key is handled, as a key's action should.
+
+    ``Widget.focus`` waits for the messages already queued, the keys typed right behind among
+    them: those then came back up from the old focus before the new one had it."""
+    widget.screen.set_focus(widget)
 
 
 class KeysFollowFocus:

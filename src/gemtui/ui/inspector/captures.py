@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Input, Static
 from gemtui.core.safety import one_line
 from gemtui.proxy.collector import Capture
 from gemtui.proxy.line import duration_text, tokens_text
+from gemtui.ui.key_routing import focus_now
 
 #: Column key, title and width; the widths fit the table into 80 columns.
 COLUMNS = (
@@ -198,7 +199,7 @@ class CapturesPane(Vertical):
     def action_open_filter(self) -> None:
         box = self.filter_input
         box.add_class("-active")
-        box.focus()
+        focus_now(box)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -206,7 +207,7 @@ class CapturesPane(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.table.focus()
+        focus_now(self.table)
 
     def apply_filter(self, text: str) -> None:
         """Show only the captures whose columns hold ``text`` (case-insensitive)."""

@@ -15,6 +15,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Label
 
+from gemtui.ui.key_routing import focus_now
+
 
 class FindBar(Horizontal):
     """The query field and the match count."""
@@ -61,9 +63,7 @@ class FindBar(Horizontal):
         self.display = True
         if query:
             self.field.value = query
-        # At once, not once the messages already queued are handled: the keys typed right
-        # behind Ctrl+F are among them.
-        self.screen.set_focus(self.field)
+        focus_now(self.field)  # the keys typed right behind Ctrl+F go in
 
     def show_count(self, position: str) -> None:
         self.query_one("#find-count", Label).update(position)

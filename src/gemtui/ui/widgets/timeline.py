@@ -43,6 +43,7 @@ from gemtui.core.timeline_rows import (
     usage_parts,
 )
 from gemtui.core.turn import Turn
+from gemtui.ui.key_routing import focus_now
 
 GUTTER = 2
 #: Status mark, expander and index ("✓ ▸ #12  "), then the type: the label column.
@@ -427,7 +428,7 @@ class TimelineList(ScrollView, can_focus=True):
             self.select(self.selected, announce=False)
 
     def action_open_filter(self) -> None:
-        self.post_message(StepTimeline.FilterRequested())
+        self.parent_timeline.open_filter()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Escape clears a filter; with none, it goes on to the app (cancel, back to composer).
@@ -522,9 +523,6 @@ class StepTimeline(Vertical):
             assert isinstance(row, TurnRow)
             return cls(row.turn, None, None)
 
-    class FilterRequested(Message):
-        """``/`` was pressed in the list (handled by the timeline itself)."""
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rows = TimelineRows()
@@ -598,12 +596,12 @@ class StepTimeline(Vertical):
 
     # ------------------------------------------------------------------ filter
 
-    def on_step_timeline_filter_requested(self, message: StepTimeline.FilterRequested) -> None:
-        message.stop()
+    def open_filter(self) -> None:
+        """Show the filter field with the filter in force, and go there (``/`` in the list)."""
         field = self.filter_input
         field.display = True
         field.value = self.rows.filter
-        field.focus()
+        focus_now(field)
 
     def on_input_changed(self, message: Input.Changed) -> None:
         message.stop()
@@ -612,7 +610,7 @@ class StepTimeline(Vertical):
     def on_input_submitted(self, message: Input.Submitted) -> None:
         message.stop()
         self.filter_input.display = bool(self.rows.filter)
-        self.list.focus()
+        focus_now(self.list)
 
     def on_key(self, event) -> None:
         if event.key == "escape" and self.filter_input.has_focus:
