@@ -305,3 +305,17 @@ async def test_keys_typed_right_behind_slash_in_the_timeline_go_into_its_filter(
         await pilot.pause()
         assert app.timeline.filter_input.value == "th"
         assert app.timeline.rows.filter == "th"
+
+
+async def test_ctrl_r_words_and_enter_in_one_burst_open_the_first_result(emulator, store):
+    """Enter came before the results of what was typed, and did nothing."""
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "what is a monad")
+        await pilot.press("ctrl+n")
+        burst(app, "ctrl+r", "m", "o", "n", "a", "d", "enter")
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        assert stack(app) == []
+        assert [turn.asked.prompt for turn in app.conversation.turns] == ["what is a monad"]

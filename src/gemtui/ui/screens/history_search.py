@@ -8,7 +8,9 @@ Rich only as :func:`~gemtui.core.safety.safe_text`.
 Each change of the query starts a search in a worker thread rather than on the UI thread: a
 search takes milliseconds on a few hundred turns but grows with the history, and typing must not
 wait for it. No debounce: a search is cheaper than the pause a debounce would add, and results
-that arrive for a query no longer in the field are dropped.
+that arrive for a query no longer in the field are dropped. Enter pressed before the results of
+what is typed have come (typed fast, or in one burst over SSH) opens the first of them when
+they come.
 """
 
 from __future__ import annotations
@@ -108,6 +110,10 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
         self.store = store
         self.hits: list[SearchHit] = []
         self._query = query
+        #: The query ``hits`` are for.
+        self._shown_for = ""
+        #: Enter came before the results of what was typed: open the first when they come.
+        self._open_on_arrival = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box"):
@@ -150,7 +156,7 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
     def _show(self, query: str, hits: list[SearchHit], error: StoreError | None) -> None:
         if query != self.query_field.value:
             return  # the user typed on; the search for the newer text is under way
-        self.hits = hits
+        self.hits, self._shown_for = hits, query
         self.results.show(hits)
         status = self.query_one("#search-status", Static)
         status.set_class(error is not None, "-error")
@@ -163,15 +169,41 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
         else:
             count = f"{len(hits)} result{'' if len(hits) == 1 else 's'}"
             status.update(f"{count}, prompts first · ↓ to move · Enter jumps to the turn")
+        if self._open_on_arrival:
+            self._open_on_arrival = False
+            if hits:
+                self.dismiss((hits[0].conversation_id, hits[0].turn_id))
 
     # ------------------------------------------------------------------ keys
 
+    class EnterTyped(Message):
+        """Enter in the field, queued behind the keys typed before it (see ``action_open``)."""
+
     def action_open(self) -> None:
+        if self.query_field.has_focus:
+            # Enter is a priority key: it comes here before the field has taken the keys typed
+            # in front of it in one burst. It is decided once they are in.
+            self.query_field.post_message(self.EnterTyped())
+            return
+        if not self._open_highlighted():
+            raise SkipAction()
+
+    def on_search_screen_enter_typed(self, message: EnterTyped) -> None:
+        message.stop()
+        typed = self.query_field.value
+        if typed.strip() and typed != self._shown_for:
+            self._open_on_arrival = True  # the results of what is typed are on their way
+        else:
+            self._open_highlighted()
+
+    def _open_highlighted(self) -> bool:
+        """Open the highlighted hit's turn; whether there was one."""
         index = self.results.highlighted
         if index is None or index >= len(self.hits):
-            raise SkipAction()
+            return False
         hit = self.hits[index]
         self.dismiss((hit.conversation_id, hit.turn_id))
+        return True
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """A click on a hit (Enter never gets here: the priority binding takes it)."""
