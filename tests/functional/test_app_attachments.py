@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from textual import events
 from textual.widgets import Input
 
 from gemtui.ui.render.chat_items import UserItem
+from gemtui.ui.screens import file_picker
 from gemtui.ui.screens.file_picker import FilePickerScreen
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
@@ -151,6 +154,56 @@ async def test_letters_typed_fast_after_the_at_sign_go_into_the_picker(emulator,
         await pilot.pause()
         assert [a.name for a in app.attachment_bar.attachments] == ["notes.txt"]
         assert app.composer.text == "read "
+
+
+def slow_disk(monkeypatch) -> threading.Event:
+    """The picker reads its folder only once the returned event is set (a slow disk)."""
+    gate = threading.Event()
+    real_walk = file_picker.walk_files
+
+    def slow_walk(root: Path) -> Iterator[str]:
+        gate.wait(10)
+        return real_walk(root)
+
+    monkeypatch.setattr(file_picker, "walk_files", slow_walk)
+    return gate
+
+
+async def test_enter_before_the_folder_is_read_attaches_once_it_is(emulator, workdir, monkeypatch):
+    """``@not`` and Enter in one burst on a slow disk: Enter reached the prompt before the
+    picker was up and sent "@not" as a prompt."""
+    gate = slow_disk(monkeypatch)
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.composer.focus()
+        for character in "@not":
+            app.post_message(events.Key("at" if character == "@" else character, character))
+        app.post_message(events.Key("enter", None))
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, FilePickerScreen)  # waiting for the folder
+        assert not app.conversation.turns  # Enter did not send "@not"
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [a.name for a in app.attachment_bar.attachments] == ["notes.txt"]
+        assert app.composer.text == ""
+
+
+async def test_enter_in_the_picker_before_its_folder_is_read_waits_for_it(
+    emulator, workdir, monkeypatch
+):
+    """Enter came before the file list and said that no file matched."""
+    gate = slow_disk(monkeypatch)
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3", "n", "o", "t", "enter")
+        assert isinstance(app.screen, FilePickerScreen)
+        assert "No file" not in str(app.screen.query_one("#picker-help").render())
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [a.name for a in app.attachment_bar.attachments] == ["notes.txt"]
 
 
 async def test_picker_filters_fuzzily_with_file_names_first(emulator, workdir):

@@ -1268,8 +1268,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysFollowFocus, App[int]):
         """Open the file picker; ``at``: where the ``@`` that opened it was typed."""
         from gemtui.ui.screens.file_picker import FilePickerScreen
 
-        query = self.composer.take_typed_after(at) if at is not None else ""
-        self.push_screen(FilePickerScreen(query=query), partial(self._picked, at))
+        query, submit = self.composer.take_picker_keys(at) if at is not None else ("", False)
+        self.push_screen(FilePickerScreen(query=query, submit=submit), partial(self._picked, at))
 
     def _picked(self, at: tuple[int, int] | None, source: str | None) -> None:
         if source is not None and self.attachment_bar.add(source) and at is not None:

@@ -180,13 +180,17 @@ class FilePickerScreen(ModalScreen[str | None]):
     }
     """
 
-    def __init__(self, root: Path | None = None, *, query: str = "") -> None:
-        """``query``: what is already typed (after an ``@`` in the prompt)."""
+    def __init__(self, root: Path | None = None, *, query: str = "", submit: bool = False) -> None:
+        """``query``: what is already typed (after an ``@`` in the prompt); ``submit``: Enter
+        was pressed after it, before the picker was up."""
         super().__init__()
         self.root = root or Path.cwd()
         self._query = query
         self.files: list[str] = []
         self.shown: list[str] = []
+        #: Enter came before the folder was read (keys in one burst): submit once it is.
+        self._submit_when_listed: str | None = query.strip() if submit else None
+        self._listed_yet = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -216,8 +220,13 @@ class FilePickerScreen(ModalScreen[str | None]):
         self.app.call_from_thread(self._listed, files)
 
     def _listed(self, files: list[str]) -> None:
-        self.files = files
+        self.files, self._listed_yet = files, True
         self._show(self.query_one(Input).value)
+        typed, self._submit_when_listed = self._submit_when_listed, None
+        if typed is not None:
+            # Not from inside the walk's worker (this runs on its call): closing the screen
+            # cancels the screen's workers, that one too.
+            self.call_later(self._submit, typed)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._show(event.value)
@@ -248,6 +257,14 @@ class FilePickerScreen(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         typed = event.value.strip()
+        if not self._listed_yet and not (is_url(typed) or is_path(typed)):
+            self._submit_when_listed = typed  # letters to match against files not read yet
+            return
+        self._submit(typed)
+
+    def _submit(self, typed: str) -> None:
+        """Enter with ``typed`` in the field: attach the highlighted file, the URL or the path
+        typed, or say why not."""
         if is_url(typed):
             self.dismiss(typed)
             return

@@ -114,6 +114,9 @@ class Composer(TextArea):
         self.popup: SlashPopup | None = None
         #: Ctrl+X was pressed with nothing selected: Ctrl+E next opens the editor.
         self._chord = False
+        #: An ``@`` asked for the picker, which is not up yet; Enter came meanwhile.
+        self._picker_asked = False
+        self._enter_for_picker = False
 
     async def _on_key(self, event: events.Key) -> None:
         if self._chord_key(event.key):
@@ -131,13 +134,17 @@ class Composer(TextArea):
         if event.key == "enter":
             event.prevent_default()
             event.stop()
-            self.submit()
+            if self._picker_asked:
+                self._enter_for_picker = True  # typed behind the @, before the picker was up
+            else:
+                self.submit()
             return
         if event.character == "@" and self._at_word_start():
             event.prevent_default()
             event.stop()
             self.insert("@")
             row, column = self.cursor_location
+            self._picker_asked = True
             self.post_message(self.AttachRequested((row, column - 1)))
             return
         if event.key in NEWLINE_KEYS:
@@ -236,18 +243,20 @@ class Composer(TextArea):
         row, column = min(self.selection)
         return column == 0 or self.document.get_line(row)[column - 1].isspace()
 
-    def take_typed_after(self, at: tuple[int, int]) -> str:
-        """Take out and return what was typed after the ``@`` at ``at`` that opens the picker.
+    def take_picker_keys(self, at: tuple[int, int]) -> tuple[str, bool]:
+        """What was typed after the ``@`` at ``at`` that opens the picker, taken out of the
+        prompt, and whether Enter came after it.
 
         Keys typed fast after the ``@`` (or sent in one burst) reach the prompt before the
-        picker is up: they are meant for the picker's query."""
+        picker is up: they are meant for the picker, Enter included (it sent the prompt)."""
+        enter, self._picker_asked, self._enter_for_picker = self._enter_for_picker, False, False
         row, column = self.cursor_location
         if row != at[0] or column <= at[1] + 1 or self.get_text_range(at, (row, at[1] + 1)) != "@":
-            return ""
+            return "", enter
         start = (row, at[1] + 1)
         typed = self.get_text_range(start, (row, column))
         self.delete(start, (row, column))
-        return typed
+        return typed, enter
 
     def remove_at_sign(self, at: tuple[int, int]) -> None:
         """Take out the ``@`` that opened the picker, if it is still where it was typed."""
