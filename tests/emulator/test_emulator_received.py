@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from emulator_wire import client
 
 from gemtui.emulator.app import RECEIVED_LIMIT
@@ -40,3 +41,22 @@ def test_received_requests_are_a_copy_and_bounded(emulator_factory, api_key):
     assert received[-1]["body"]["input"] == f"n{RECEIVED_LIMIT + 1}"
     received.clear()
     assert running.received_requests()
+
+
+def test_requests_since_a_mark_are_counted_past_the_bound(emulator_factory, api_key):
+    """A full log no longer grows: tests that compared its length passed whatever was sent."""
+    running = emulator_factory()
+    with client(running.base_url, api_key) as http:
+        for number in range(RECEIVED_LIMIT):
+            http.post("/v1beta/interactions", json={"model": "m", "input": f"n{number}"})
+        mark = running.received_count()
+        assert mark == RECEIVED_LIMIT and running.requests_since(mark) == []
+        http.post("/v1beta/interactions", json={"model": "m", "input": "after"})
+        http.get("/v1beta/models")
+    assert [item["path"] for item in running.requests_since(mark)] == [
+        "/v1beta/interactions",
+        "/v1beta/models",
+    ]
+    assert running.received_count() == RECEIVED_LIMIT + 2
+    with pytest.raises(LookupError):
+        running.requests_since(0)  # most of those are no longer kept

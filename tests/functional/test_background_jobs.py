@@ -126,12 +126,12 @@ async def test_with_the_background_setting_enter_sends_in_background(emulator):
 async def test_a_stateless_chat_refuses_a_background_run_and_keeps_the_draft(emulator):
     app = make_app(emulator, settings=ChatSettings(stateful=False, background=True))
     async with app.run_test(size=(80, 24)) as pilot:
-        before = len(emulator.received_requests())
+        mark = emulator.received_count()
         assert "background" not in app.status.info.extras
         await background(pilot, "keep me")
         assert app.composer.text == "keep me" and app.jobs.jobs == []
         assert "stateless" in notifications(app)[-1]
-        assert len(emulator.received_requests()) == before
+        assert emulator.requests_since(mark) == []
 
 
 async def test_f4_with_no_runs_says_how_to_start_one(emulator):

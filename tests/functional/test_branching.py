@@ -16,10 +16,10 @@ from gemtui.ui.screens.branch_list import BranchListScreen
 
 
 def creates(emulator: Any, since: int) -> list[dict[str, Any]]:
-    """The create request bodies the emulator received after the first ``since`` requests."""
+    """The create request bodies the emulator received after ``since`` (its received_count)."""
     return [
         item["body"]
-        for item in emulator.received_requests()[since:]
+        for item in emulator.requests_since(since)
         if item["method"] == "POST" and isinstance(item["body"], dict) and "input" in item["body"]
     ]
 
@@ -51,7 +51,7 @@ async def test_regenerate_stateful_chains_onto_the_turn_before(emulator, store):
         await send(pilot, "My name is Ada")
         await send(pilot, "Tell me a joke")
         first, old_last = app.conversation.turns
-        since = len(emulator.received_requests())
+        since = emulator.received_count()
         await pilot.press("f8")
         await finish(pilot)
         (body,) = creates(emulator, since)
@@ -81,7 +81,7 @@ async def test_regenerate_stateless_resends_the_history_without_the_last_turn(em
         await send(pilot, "My name is Ada")
         history_after_first = list(app.conversation.history)
         await send(pilot, "Tell me a joke")
-        since = len(emulator.received_requests())
+        since = emulator.received_count()
         await pilot.press("f8")
         await finish(pilot)
         (body,) = creates(emulator, since)
@@ -116,7 +116,7 @@ async def test_edit_an_earlier_prompt_branches_and_the_old_branch_is_reachable(e
         app.view.select(prompts_at(app)[1])
         await pilot.press("e")
         app.composer.load_text("Tell me about bats")
-        since = len(emulator.received_requests())
+        since = emulator.received_count()
         await pilot.press("enter")
         await finish(pilot)
         (body,) = creates(emulator, since)
@@ -138,7 +138,7 @@ async def test_edit_an_earlier_prompt_branches_and_the_old_branch_is_reachable(e
         await pilot.pause()
         assert prompts(app) == ["My name is Ada", "Tell me about owls", "And their eyes?"]
         # The branch switched to is the one that goes on.
-        since = len(emulator.received_requests())
+        since = emulator.received_count()
         await send(pilot, "What colour are they?")
         (body,) = creates(emulator, since)
         assert (
@@ -160,7 +160,7 @@ async def test_resume_after_reopen_continues_the_head_branch(emulator, store):
         reopened.open_stored(conversation_id)
         await pilot.pause()
         assert prompts(reopened) == ["My name is Ada", "Tell me about owls"]
-        since = len(emulator.received_requests())
+        since = emulator.received_count()
         await send(pilot, "What is my name?")
         (body,) = creates(emulator, since)
         assert body["previous_interaction_id"] == head_interaction

@@ -40,8 +40,9 @@ def configured(emulator, tmp_path: Path, text: str = "") -> GemtuiApp:
     return make_app(emulator, loaded=load_settings(path, environ={}))
 
 
-def model_gets(emulator) -> list[dict[str, Any]]:
-    return [r for r in emulator.received_requests() if "/models/" in r["path"]]
+def model_gets(emulator, mark: int) -> list[dict[str, Any]]:
+    """The model lookups since ``mark`` (an ``emulator.received_count()``)."""
+    return [r for r in emulator.requests_since(mark) if "/models/" in r["path"]]
 
 
 def seed_limit(model: str, limit: int) -> None:
@@ -60,15 +61,15 @@ def status_line(app: GemtuiApp) -> str:
 
 
 async def test_the_window_is_fetched_after_the_first_turn_and_shown(emulator, tmp_path):
-    before = len(model_gets(emulator))
+    mark = emulator.received_count()
     app = configured(emulator, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert len(model_gets(emulator)) == before  # nothing asked at start-up
+        assert model_gets(emulator, mark) == []  # nothing asked at start-up
         assert app.status.info.context == ""
         word = marker()
         await send(pilot, f"hello {word}")
-        requests = emulator.received_requests()
+        requests = emulator.requests_since(mark)
         create = max(i for i, r in enumerate(requests) if word in json.dumps(r.get("body")))
         gets = [i for i, r in enumerate(requests) if r["path"].endswith(f"/models/{MODEL}")]
         assert gets and gets[-1] > create  # after the turn, not on its way
@@ -81,13 +82,13 @@ async def test_the_window_is_fetched_after_the_first_turn_and_shown(emulator, tm
         await pilot.pause()
         assert info.context in status_line(app)
         await send(pilot, "again")
-        assert len(model_gets(emulator)) == before + 1  # once per model and session
+        assert len(model_gets(emulator, mark)) == 1  # once per model and session
     # The next session reads it from the state dir.
     app = configured(emulator, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "hello once more")
         assert app.status.info.context.endswith(" / 1M (0%)")
-    assert len(model_gets(emulator)) == before + 1
+    assert len(model_gets(emulator, mark)) == 1
 
 
 async def test_a_server_without_the_models_endpoint_shows_the_tokens_alone(tmp_path):

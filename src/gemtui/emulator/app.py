@@ -291,12 +291,15 @@ class ReceivedRequests:
 
     Read-only for clients: nothing in the emulator's behaviour depends on it. The API key is
     kept only as a SHA-256 digest, so a test can tell keys apart without the log holding one.
-    Appended on the server's thread and read from others, hence the lock.
+    Appended on the server's thread and read from others, hence the lock. Only the last
+    ``limit`` are kept, so a test counts what came after a mark (:meth:`count`, :meth:`since`):
+    the length of a full log no longer moves.
     """
 
     def __init__(self, limit: int = RECEIVED_LIMIT) -> None:
         self._items: deque[dict[str, Any]] = deque(maxlen=limit)
         self._lock = threading.Lock()
+        self._count = 0
 
     async def record(self, request: Request) -> None:
         raw = await request.body()
@@ -314,10 +317,25 @@ class ReceivedRequests:
         }
         with self._lock:
             self._items.append(item)
+            self._count += 1
 
     def snapshot(self) -> list[dict[str, Any]]:
         with self._lock:
             return copy.deepcopy(list(self._items))
+
+    def count(self) -> int:
+        """How many requests were received so far (not only those kept)."""
+        with self._lock:
+            return self._count
+
+    def since(self, mark: int) -> list[dict[str, Any]]:
+        """The requests received after :meth:`count` said ``mark``, oldest first; ``LookupError``
+        if some of them are no longer kept."""
+        with self._lock:
+            new = self._count - mark
+            if new > len(self._items):
+                raise LookupError(f"{new} requests since the mark; only {len(self._items)} kept")
+            return copy.deepcopy(list(self._items)[len(self._items) - new :]) if new else []
 
 
 def _prompt_and_directives(create: CreateRequest) -> tuple[str, Directives]:

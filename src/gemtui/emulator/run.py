@@ -76,6 +76,14 @@ class RunningEmulator(ServerThread):
         ``query``, ``key_sha256`` (digest of ``x-goog-api-key``) and the JSON ``body``."""
         return self.server.config.app.state.received.snapshot()
 
+    def received_count(self) -> int:
+        """How many requests this emulator received so far: a mark for :meth:`requests_since`."""
+        return self.server.config.app.state.received.count()
+
+    def requests_since(self, mark: int) -> list[dict[str, Any]]:
+        """The requests received after ``mark`` (a :meth:`received_count`), oldest first."""
+        return self.server.config.app.state.received.since(mark)
+
 
 def start_in_thread(
     host: str = "127.0.0.1",
