@@ -5,12 +5,13 @@ that widget to handle the key before; a widget's own bindings act only when its 
 up to the App. Keys that arrive in one burst (typed fast, over SSH, from tmux send-keys) are
 therefore all handed to the widget that had the focus when they were read. ``/`` in the
 messages opens the find bar as it comes back up, and the keys behind it then came back up
-unhandled from the messages and were lost; ``e`` (edit the prompt) lost the first letters
-typed into the prompt the same way.
+unhandled from the messages and were lost.
 
 A key that comes back up unhandled from a widget that has lost the focus since is read again,
 as if just typed, and goes where the focus is now. It is read again only once: the widget it
 goes to has the focus. For that, a key's action moves the focus at once (:func:`focus_now`).
+A focus moved one message later is not covered: ``e`` on a prompt in the messages asks for the
+edit with a message, and the letters typed right behind it are still lost.
 """
 
 from __future__ import annotations
