@@ -137,9 +137,7 @@ class TimelineList(ScrollView, can_focus=True):
         if size != self.virtual_size:
             self.virtual_size = size  # a layout reactive: this repaints the whole list
             if self._follow:
-                # Not scroll_end: it also sets x (two more reactives, with watchers) and
-                # posts a message for its callback, at every flush of a stream.
-                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+                self.follow_tail()
         elif turn is not None:
             lines = self.rows.turn_lines(turn)
             self.refresh_line(0)
@@ -151,6 +149,8 @@ class TimelineList(ScrollView, can_focus=True):
         """Show the last lines and keep showing them as rows arrive (until the reader scrolls
         away again)."""
         self._follow = True
+        # Not scroll_end: it also sets x (two more reactives, with watchers) and posts a
+        # message for its callback, at every flush of a stream.
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def on_resize(self) -> None:
