@@ -232,8 +232,9 @@ async def test_focus_returns_to_the_prompt_after_the_approval_dialog_of_a_turn(e
 def burst(app: GemtuiApp, *keys: str) -> None:
     """Keys as a terminal sends them in one write (over SSH, tmux send-keys): all queued at
     once, none waiting for the one before to be handled."""
+    named = {"space": " ", "slash": "/"}
     for key in keys:
-        app.post_message(events.Key(key, key if len(key) == 1 else None))
+        app.post_message(events.Key(key, key if len(key) == 1 else named.get(key)))
 
 
 async def test_keys_typed_right_behind_ctrl_r_go_into_the_search_not_the_prompt(emulator, store):
@@ -319,3 +320,31 @@ async def test_ctrl_r_words_and_enter_in_one_burst_open_the_first_result(emulato
             await pilot.pause()
         assert stack(app) == []
         assert [turn.asked.prompt for turn in app.conversation.turns] == ["what is a monad"]
+
+
+async def test_editing_keys_in_a_burst_act_in_the_order_typed(emulator, store):
+    """The prompt's own bindings (Left, Ctrl+U) acted once they came back up to the App, after
+    the letters behind them: Left then X put the X at the end, Ctrl+U deleted what followed."""
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        burst(app, "a", "b", "left", "X")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.composer.text == "aXb"
+        burst(app, "end", "ctrl+u", "f", "i", "r", "s", "t")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.composer.text == "first"
+
+
+async def test_keys_typed_right_behind_e_on_a_prompt_go_into_the_prompt(emulator, store):
+    """``e`` asks for the edit with a message, one step after the letters behind it."""
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "hello")
+        await pilot.press("ctrl+l", "home")  # the prompt "hello"
+        burst(app, "e", "space", "t", "h", "e", "r", "e")
+        for _ in range(3):
+            await pilot.pause()
+        assert app.chat.editing is not None
+        assert app.composer.text == "hello there"

@@ -66,7 +66,7 @@ from gemtui.ui.chat.messages import (
 from gemtui.ui.chat.panes import ChatPanes
 from gemtui.ui.dialogs import FocusMemory, refuse_second_copy
 from gemtui.ui.habits import HABIT_BINDINGS, HABIT_PALETTE, HabitsMixin
-from gemtui.ui.key_routing import KeysFollowFocus, focus_now
+from gemtui.ui.key_routing import KeysInOrder, focus_now
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
 from gemtui.ui.render import warm_up as warm_up_rendering
 from gemtui.ui.render.chat_items import AnswerItem, NoticeItem
@@ -207,7 +207,7 @@ class SentDraft:
     restore_over: str = ""
 
 
-class GemtuiApp(SessionFeatures, HabitsMixin, KeysFollowFocus, App[int]):
+class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
     """The chat app: layout, keys and screens. The chat itself is the
     :class:`~gemtui.ui.chat.controller.ChatController`'s; its turns run as the one turn
     worker and report through messages, from which :class:`ChatPanes` updates the panes."""

@@ -1,58 +1,121 @@
-"""Keys typed right behind one that moves the focus reach the widget that has it now.
+"""Keys are handled in the order they were typed, also when they arrive in one burst.
 
 Textual's App hands each key to the focused widget as soon as it reads it, without waiting for
-that widget to handle the key before; a widget's own bindings act only when its key comes back
-up to the App. Keys that arrive in one burst (typed fast, over SSH, from tmux send-keys) are
-therefore all handed to the widget that had the focus when they were read. ``/`` in the
-messages opens the find bar as it comes back up, and the keys behind it then came back up
-unhandled from the messages and were lost.
+that widget to handle the key before, and a widget's bindings act only when its key comes back
+up to the App. Keys that arrive in one burst (typed fast, over SSH, from tmux send-keys) were
+therefore handled out of order: Left then ``X`` put the X at the end and then moved the cursor;
+Ctrl+U then ``first`` typed "first" and then deleted it; ``/`` in the messages opened the find
+bar only after the letters behind it had come back up unhandled, and they were lost; ``e`` on a
+prompt lost the letters typed right behind it.
 
-A key that comes back up unhandled from a widget that has lost the focus since is read again,
-as if just typed, and goes where the focus is now. It is read again only once: the widget it
-goes to has the focus. For that, a key's action moves the focus at once (:func:`focus_now`).
-A focus moved one message later is not covered: ``e`` on a prompt in the messages asks for the
-edit with a message, and the letters typed right behind it are still lost.
+So the App hands on the next key only once the one before is done: a :class:`KeyDone` sent
+behind it to the widget it went to comes back up, which it does after that key (and its
+binding, if it came back up). Then one more round, so that what the key asked for with a
+message has happened too (``@`` asks the App for the file picker, ``e`` for the edit). A key
+that comes back up from a widget that has lost the focus since is read again, as if just typed,
+and goes where the focus is now. Should a ``KeyDone`` never come back (its widget removed on
+the way), the keys waiting go on after :data:`GIVE_UP_SECONDS`.
+
+Key actions that move the focus do it at once (:func:`focus_now`): ``Widget.focus`` waits for
+the messages already queued.
 """
 
 from __future__ import annotations
 
-import weakref
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from textual import events
+from textual.message import Message
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
+    from textual.timer import Timer
     from textual.widget import Widget
+
+#: How long keys wait for the one before them at most.
+GIVE_UP_SECONDS = 0.25
 
 
 def focus_now(widget: Widget) -> None:
     """Focus ``widget`` before the next key is handled, as a key's action should.
 
-    ``Widget.focus`` waits for the messages already queued, the keys typed right behind among
-    them: those then came back up from the old focus before the new one had it."""
+    ``Widget.focus`` waits for the messages already queued, and the widget that had the focus
+    could still take a key meanwhile."""
     widget.screen.set_focus(widget)
 
 
-class KeysFollowFocus:
+class KeyDone(Message):
+    """Sent behind ``key`` to the widget it was handed; back at the App, the key is done there."""
+
+    def __init__(self, key: events.Key, *, second: bool = False) -> None:
+        super().__init__()
+        self.key = key
+        #: The second round, behind what the key (or its binding) posted.
+        self.second = second
+
+
+class KeysInOrder:
     """A mixin for the App (before ``App`` in its bases)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        #: Each key read from the terminal and not handled yet, with the widget it was handed.
-        self._key_holders: weakref.WeakKeyDictionary[events.Key, DOMNode] = (
-            weakref.WeakKeyDictionary()
-        )
+        #: The key handed to a widget and not done yet, and that widget.
+        self._out: events.Key | None = None
+        self._holder: DOMNode | None = None
+        #: Keys read while one was out, in order.
+        self._waiting: deque[events.Key] = deque()
+        self._give_up: Timer | None = None
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
-            app: Any = self
-            self._key_holders[event] = app.focused or app.screen
+            if self._out is not None:
+                self._waiting.append(event)
+                if self._give_up is None:
+                    self._give_up = self._app.set_timer(GIVE_UP_SECONDS, self._done)
+                return
+            await self._read(event)
+            return
         await super().on_event(event)  # type: ignore[misc]
 
+    @property
+    def _app(self) -> Any:
+        return self
+
+    async def _read(self, key: events.Key) -> None:
+        """Handle a key as Textual does (priority bindings, else hand it to the focus), then
+        wait for it if it was handed on."""
+        app = self._app
+        holder = app.focused or app.screen
+        await super().on_event(key)  # type: ignore[misc]
+        if key.is_forwarded:
+            self._out, self._holder = key, holder
+            holder.post_message(KeyDone(key))
+
     async def _on_key(self, event: events.Key) -> None:
-        holder = self._key_holders.pop(event, None)
-        focused = getattr(self, "focused", None)
-        if holder is not None and focused is not None and holder is not focused:
-            event.prevent_default()  # not the App's bindings: those of the old focus's chain
-            self.post_message(events.Key(event.key, event.character))  # type: ignore[attr-defined]
+        """A key back up from its widget (its bindings run next, in the App's own handler)."""
+        if event is not self._out:
+            return
+        focused = self._app.focused
+        if focused is not None and focused is not self._holder:
+            event.prevent_default()  # not the bindings of the new focus's chain: read it again
+            self._waiting.appendleft(events.Key(event.key, event.character))
+
+    async def on_key_done(self, message: KeyDone) -> None:
+        message.stop()
+        holder = self._holder
+        if message.key is not self._out:
+            return  # given up on already
+        if not message.second and holder is not None and holder.is_attached:
+            holder.post_message(KeyDone(message.key, second=True))
+            return
+        await self._done()
+
+    async def _done(self) -> None:
+        """The key out is done (or given up on): read the keys that waited, in order."""
+        if self._give_up is not None:
+            self._give_up.stop()
+            self._give_up = None
+        self._out = self._holder = None
+        while self._out is None and self._waiting:
+            await self._read(self._waiting.popleft())
