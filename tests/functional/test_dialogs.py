@@ -348,3 +348,31 @@ async def test_keys_typed_right_behind_e_on_a_prompt_go_into_the_prompt(emulator
             await pilot.pause()
         assert app.chat.editing is not None
         assert app.composer.text == "hello there"
+
+
+async def test_a_paste_between_keys_of_a_burst_lands_between_them(emulator, store):
+    """A bracketed paste was handed on at once, ahead of keys still waiting in front of it:
+    ``a``, Left, ``b`` and a paste gave "abX" instead of "bXa"."""
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        burst(app, "a", "left", "b")
+        app.post_message(events.Paste("X"))
+        burst(app, "end", "c")
+        for _ in range(3):
+            await pilot.pause()
+        assert app.composer.text == "bXac"
+
+
+async def test_keys_typed_right_behind_escape_of_a_dialog_go_into_the_prompt(emulator, store):
+    """Escape closes the dialog, and the field it was handed to goes with it: the letters
+    behind it wait for that, then go to the prompt, which has the focus again."""
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_open_by_id()
+        await pilot.pause()
+        assert stack(app) == [OpenByIdScreen]
+        burst(app, "x", "escape", "h", "i")
+        await pilot.pause(0.6)
+        await pilot.pause()
+        assert stack(app) == []
+        assert app.composer.text == "hi"
