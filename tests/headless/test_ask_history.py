@@ -173,3 +173,28 @@ def test_two_processes_share_the_history(emulator, cli, cli_env, tmp_path, histo
     )
     assert exported.returncode == 0, exported.stderr
     assert len(json.loads(exported.stdout)["turns"]) == 2
+
+
+class ClosedPipe(io.StringIO):
+    """A reader that went away after the first write, like `gemtui ask … | head -c1`."""
+
+    def write(self, text: str) -> int:
+        if self.getvalue():
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+
+def test_an_answer_cut_by_its_reader_is_kept_and_continued_from(ask, history):
+    """`gemtui ask … | head`: --continue went on from the ask before it, in another
+    conversation. The cut turn reads back as interrupted (the TUI can fetch the rest)."""
+    assert ask("first about moles").code == 0
+    assert ask("a long answer about rivers", stdout=ClosedPipe()).code == 0
+    assert ask("--continue", "and then?").code == 0
+    store = history()
+    summaries = store.list_conversations()
+    [rivers] = [s for s in summaries if s.title.startswith("a long answer")]
+    cut, after = store.load_turns(rivers.id)
+    assert cut.turn.reply.outcome == "interrupted"
+    assert cut.turn.reply.state.steps, "the part received is kept"
+    assert after.previous_interaction_id == cut.interaction_id
+    assert after.turn.reply.outcome == "completed"

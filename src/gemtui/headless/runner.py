@@ -10,7 +10,8 @@ code (see :mod:`gemtui.headless.exits`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -101,6 +102,8 @@ class HeadlessSink:
     def __init__(self, session: Session, recording: RecordingWriter | None) -> None:
         self.session = session
         self.recording = recording
+        #: stdout's reader went away (`gemtui ask … | head`): nothing more is written there.
+        self.reader_gone = False
         text = session.output_format == "text"
         self.view = TurnView(
             session.answer if text else None, session.messages, save_media=session.save_media
@@ -124,17 +127,30 @@ class HeadlessSink:
 
     def event_received(self, turn: Turn, offset: float, raw: str | dict[str, Any]) -> None:
         if self.recording is not None:
-            self.recording.event(offset, raw)
+            with self._to_stdout():
+                self.recording.event(offset, raw)
 
     def turn_changed(self, turn: Turn, change: Change) -> None:
-        self.view.on_change(turn.reply.state, change)
+        with self._to_stdout():
+            self.view.on_change(turn.reply.state, change)
+
+    @contextmanager
+    def _to_stdout(self) -> Iterator[None]:
+        try:
+            yield
+        except BrokenPipeError:
+            self.reader_gone = True
+            raise
 
     def turn_ended(self, turn: Turn) -> None:
-        if turn.reply.outcome != "interrupted":  # a cut-off turn may be resumed: ask() ends it
-            self.session.answer.end_line()
         interaction_id = turn.interaction_id
-        if turn.asked.stateful and turn.chainable and interaction_id:
+        # A reader that stopped early has what it wanted; the server finishes the answer, so
+        # --continue goes on from it, in its conversation.
+        if turn.asked.stateful and interaction_id and (turn.chainable or self.reader_gone):
             self.session.remember(interaction_id)
+        # A cut-off turn may be resumed: ask() ends its line.
+        if turn.reply.outcome != "interrupted" and not self.reader_gone:
+            self.session.answer.end_line()
 
     def notice(self, notice: Notice) -> None:
         messages = self.session.messages
