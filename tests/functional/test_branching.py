@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from support.chat_driver import FAKE_KEY, finish, make_app, send
+from support.chat_driver import FAKE_KEY, finish, make_app, notifications, send
 
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
@@ -176,3 +176,34 @@ async def test_resume_after_reopen_continues_the_head_branch(emulator, store):
 
 def prompts_at(app) -> list[int]:
     return [i for i, item in enumerate(app.view.items) if isinstance(item, UserItem)]
+
+
+async def test_a_search_hit_on_a_branch_left_by_an_edit_opens_that_branch(emulator, store):
+    """The chat opened on the branch in use, and the turn found was in no branch shown."""
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "My name is Ada")
+        await send(pilot, "Tell me about owls")
+        await send(pilot, "And their eyes?")
+        await pilot.press("ctrl+l")
+        app.view.select(prompts_at(app)[1])
+        await pilot.press("e")
+        app.composer.load_text("Tell me about bats")
+        await pilot.press("enter")
+        await finish(pilot)
+        assert prompts(app) == ["My name is Ada", "Tell me about bats"]
+        await pilot.press("ctrl+n", "ctrl+r", *"owls")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert prompts(app) == ["My name is Ada", "Tell me about owls", "And their eyes?"]
+        selected = app.view.items[app.view.selected]
+        assert isinstance(selected, UserItem) and selected.prompt == "Tell me about owls"
+        assert any("another branch" in message for message in notifications(app))
+        # The branch opened is the one that goes on.
+        since = emulator.received_count()
+        await send(pilot, "What colour are they?")
+        (body,) = creates(emulator, since)
+        eyes = app.conversation.turns[2].reply.state.interaction.id
+        assert body["previous_interaction_id"] == eyes

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from support.stored import answer, write_chat
 
-from gemtui.core.branching import branch_tips
+from gemtui.core.branching import branch_tips, leaf_holding
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.store import Store
@@ -194,3 +194,24 @@ def test_branch_tips_name_each_leaf_by_where_it_went_its_own_way(tmp_path: Path)
     assert by_leaf[regenerated].label == "Hello"
     assert [tip.leaf_id for tip in tips if tip.is_head] == [regenerated]
     assert tips[0].leaf_id == regenerated
+
+
+def test_the_leaf_to_open_for_a_turn_is_none_on_the_branch_in_use_else_its_newest(tmp_path):
+    settings = ChatSettings()
+
+    def write(prompt: str, parent: int | None) -> int:
+        return store.start_turn(cid, Turn(Asked(prompt)), settings, parent_turn_id=parent)
+
+    with Store(tmp_path / "history.sqlite3") as store:
+        cid = store.create_conversation(settings)
+        first = write("Hello", None)
+        owls = write("Tell me about owls", first)
+        eyes = write("And their eyes?", owls)
+        ears = write("And their ears?", owls)  # a regenerated answer: newer than eyes
+        bats = write("Tell me about bats", first)  # the head
+        tree = store.turn_tree(cid)
+    assert leaf_holding(tree, bats, first) is None
+    assert leaf_holding(tree, bats, bats) is None
+    assert leaf_holding(tree, bats, owls) == ears
+    assert leaf_holding(tree, bats, eyes) == eyes
+    assert leaf_holding(tree, ears, 999) is None

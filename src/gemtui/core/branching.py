@@ -61,6 +61,28 @@ def branch_tips(turns: Sequence[TreeNode], head_turn_id: int | None) -> list[Bra
     return sorted(tips, key=lambda tip: (tip.created, tip.leaf_id), reverse=True)
 
 
+def leaf_holding(turns: Sequence[TreeNode], head_turn_id: int | None, turn_id: int) -> int | None:
+    """The leaf to make the head so that the branch in use holds ``turn_id``: ``None`` when it
+    holds it already (or no turn has that id); else the newest leaf below it, where that
+    branch went last. A search hit or ``--resume ID`` can name a turn an edit left behind."""
+    by_id = {t.id: t for t in turns}
+    if turn_id not in by_id:
+        return None
+    if head_turn_id is not None and turn_id in {t.id for t in path_to(by_id, head_turn_id)}:
+        return None
+    children: dict[int | None, list[TreeNode]] = {}
+    for t in turns:
+        children.setdefault(t.parent_turn_id, []).append(t)
+    below, leaves = [by_id[turn_id]], []
+    while below:
+        node = below.pop()
+        if node.id in children:
+            below.extend(children[node.id])
+        else:
+            leaves.append(node)
+    return max(leaves, key=lambda t: (t.created, t.id)).id
+
+
 class Node(Protocol):
     """A turn of a conversation's tree: its row and the row it follows."""
 

@@ -36,7 +36,7 @@ from gemtui.config import (
     save_settings,
 )
 from gemtui.core.attachments import Attachment, AttachmentError, check_items
-from gemtui.core.branching import branch_tips
+from gemtui.core.branching import branch_tips, leaf_holding
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.clipboard import copy_text
 from gemtui.core.conversation import ChatSettings, Conversation
@@ -1064,6 +1064,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         if self.drafts is not None:
             self.drafts.leaving()
         self._leave_edit(restore=False)
+        if turn_id is not None:
+            self._use_branch_holding(conversation_id, turn_id)
         try:
             self.chat.open_stored(conversation_id)
         except StoreError as error:
@@ -1082,6 +1084,28 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             if index is not None:
                 self.view.focus()
                 self.view.select(index)
+
+    def _use_branch_holding(self, conversation_id: int, turn_id: int) -> None:
+        """Make the branch that holds ``turn_id`` the one in use, as choosing it in the branch
+        list would, and say so; the branch in use was opened and the turn was not in it."""
+        store = self.store
+        if store is None:
+            return
+        try:
+            summary = store.get_conversation(conversation_id)
+            head = summary.head_turn_id if summary is not None else None
+            leaf = leaf_holding(store.turn_tree(conversation_id), head, turn_id)
+            if leaf is None:
+                return
+            store.set_head(conversation_id, leaf)
+        except StoreError as error:
+            self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
+            return
+        self.notify(
+            "That turn is on another branch of this chat (an edited prompt or a regenerated "
+            'answer left it): it is the branch in use now. "Switch branch" in Ctrl+P lists '
+            "the branches."
+        )
 
     def _find_stored(self, turn_id: int) -> Turn | None:
         return next(
