@@ -7,6 +7,7 @@ import json
 from support.chat_driver import finish, make_app, send
 
 from gemtui.core.conversation import ChatSettings
+from gemtui.core.store import Store
 from gemtui.core.timeline_rows import TurnRow
 
 
@@ -144,3 +145,29 @@ async def test_the_screen_has_its_width_class_from_the_start_and_follows_resizes
     app = make_app(emulator)
     async with app.run_test(size=(130, 40)):
         assert {"-narrow", "-wide"} & set(app.get_default_screen().classes) == {"-wide"}
+
+
+async def test_a_chat_opened_beside_the_timeline_shows_its_last_turn_in_the_detail(
+    emulator, tmp_path
+):
+    """With the timeline on screen, a chat opened from the history left no cursor and a blank
+    detail; so did a new chat, and its first turn did not take the cursor."""
+    with Store(tmp_path / "history.sqlite3") as store:
+        app = make_app(emulator, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await send(pilot, "first question")
+            await send(pilot, "second question")
+            await pilot.press("ctrl+t", "escape")
+            assert app.composer.has_focus and app.timeline.list.is_on_screen
+            app.open_stored(app.conversation_id)
+            await pilot.pause()
+            assert selected_turn(app) == 1
+            assert shown_id(app) == app.conversation.turns[1].interaction_id
+            await send(pilot, "third question")
+            assert selected_turn(app) == 2
+            assert shown_id(app) == app.conversation.turns[2].interaction_id
+            # A new chat beside it: its first turn takes the cursor.
+            await pilot.press("ctrl+n")
+            await send(pilot, "a new chat")
+            assert selected_turn(app) == 0
+            assert shown_id(app) == app.conversation.turns[0].interaction_id

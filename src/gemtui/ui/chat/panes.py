@@ -118,6 +118,7 @@ class ChatPanes:
             self.view.add_item(item)
         self.timeline.set_turns(turns)
         self.detail.clear()
+        self.timeline.point_at_last_turn()
 
     def follow_live(self, turn: Turn) -> None:
         """``turn``, the chat's last, is still streaming (a capture shown mid-stream): show it

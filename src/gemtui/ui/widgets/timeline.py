@@ -565,11 +565,19 @@ class StepTimeline(Vertical):
 
         A cursor left on an earlier turn (an event looked at, then back to the prompt) moves
         to the new turn's heading, so the detail shows the running turn rather than a
-        finished one; the list then follows the new turn's tail. Without a cursor only the
-        list follows."""
-        if self.list.selected is not None:
+        finished one; so does a list on screen without a cursor (a chat just opened), whose
+        detail would stay blank. The list then follows the new turn's tail. Hidden and without
+        a cursor, only the list follows."""
+        if self.list.selected is not None or self.list.is_on_screen:
             self.list.select(self.rows.turn_row(turn_index))
         self.list.follow_tail()
+
+    def point_at_last_turn(self) -> None:
+        """On screen without a cursor (a chat just opened or read from the history), put the
+        cursor on the last turn's heading, so that the detail beside shows it, as opening the
+        pane does; a blank detail looked broken."""
+        if self.list.selected is None and self.rows.turn_count and self.list.is_on_screen:
+            self.list.select(self.rows.turn_row(self.rows.turn_count - 1))
 
     def refresh_turn(self, turn_index: int) -> None:
         """Take in the turn's new events (and its timings once known) and repaint."""
