@@ -95,12 +95,16 @@ async def test_regenerate_stateless_resends_the_history_without_the_last_turn(em
         assert prompts(app) == ["My name is Ada", "Tell me a joke"]
 
 
+async def send_owls_chat(pilot) -> None:
+    """The three prompts whose second the branching tests edit."""
+    for prompt in ("My name is Ada", "Tell me about owls", "And their eyes?"):
+        await send(pilot, prompt)
+
+
 async def test_edit_an_earlier_prompt_branches_and_the_old_branch_is_reachable(emulator, store):
     app = make_app(emulator, store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await send(pilot, "My name is Ada")
-        await send(pilot, "Tell me about owls")
-        await send(pilot, "And their eyes?")
+        await send_owls_chat(pilot)
         first = app.conversation.turns[0]
         app.composer.load_text("a draft in progress")
         await pilot.press("ctrl+l")
@@ -182,9 +186,7 @@ async def test_a_search_hit_on_a_branch_left_by_an_edit_opens_that_branch(emulat
     """The chat opened on the branch in use, and the turn found was in no branch shown."""
     app = make_app(emulator, store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await send(pilot, "My name is Ada")
-        await send(pilot, "Tell me about owls")
-        await send(pilot, "And their eyes?")
+        await send_owls_chat(pilot)
         await pilot.press("ctrl+l")
         app.view.select(prompts_at(app)[1])
         await pilot.press("e")

@@ -171,21 +171,34 @@ def test_a_new_turn_follows_the_turn_before_it_in_the_tree(tmp_path: Path):
     assert [tip.leaf_id for tip in tips if tip.is_head] == [turn.stored.turn_id]
 
 
-def test_branch_tips_name_each_leaf_by_where_it_went_its_own_way(tmp_path: Path):
-    settings = ChatSettings()
+class TreeWriter:
+    """A stored conversation to grow a tree of turns in by hand."""
 
-    def write(prompt: str, parent: int | None) -> int:
-        return store.start_turn(cid, Turn(Asked(prompt)), settings, parent_turn_id=parent)
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.settings = ChatSettings()
+        self.cid = store.create_conversation(self.settings)
 
+    def __call__(self, prompt: str, parent: int | None) -> int:
+        """Write a turn after ``parent``; its id. The newest turn becomes the head."""
+        turn = Turn(Asked(prompt))
+        return self.store.start_turn(self.cid, turn, self.settings, parent_turn_id=parent)
+
+
+@pytest.fixture
+def write(tmp_path: Path):
     with Store(tmp_path / "history.sqlite3") as store:
-        cid = store.create_conversation(settings)
-        first = write("Hello", None)
-        second = write("Tell me about owls", first)
-        third = write("And their eyes?", second)
-        edited = write("Tell me about bats", first)
-        regenerated = write("Hello", None)
-        head = store.get_conversation(cid).head_turn_id
-        tips = branch_tips(store.turn_tree(cid), head)
+        yield TreeWriter(store)
+
+
+def test_branch_tips_name_each_leaf_by_where_it_went_its_own_way(write: TreeWriter):
+    first = write("Hello", None)
+    second = write("Tell me about owls", first)
+    third = write("And their eyes?", second)
+    edited = write("Tell me about bats", first)
+    regenerated = write("Hello", None)
+    head = write.store.get_conversation(write.cid).head_turn_id
+    tips = branch_tips(write.store.turn_tree(write.cid), head)
     by_leaf = {tip.leaf_id: tip for tip in tips}
     assert set(by_leaf) == {third, edited, regenerated}
     assert by_leaf[third].label == "Tell me about owls"
@@ -196,20 +209,15 @@ def test_branch_tips_name_each_leaf_by_where_it_went_its_own_way(tmp_path: Path)
     assert tips[0].leaf_id == regenerated
 
 
-def test_the_leaf_to_open_for_a_turn_is_none_on_the_branch_in_use_else_its_newest(tmp_path):
-    settings = ChatSettings()
-
-    def write(prompt: str, parent: int | None) -> int:
-        return store.start_turn(cid, Turn(Asked(prompt)), settings, parent_turn_id=parent)
-
-    with Store(tmp_path / "history.sqlite3") as store:
-        cid = store.create_conversation(settings)
-        first = write("Hello", None)
-        owls = write("Tell me about owls", first)
-        eyes = write("And their eyes?", owls)
-        ears = write("And their ears?", owls)  # a regenerated answer: newer than eyes
-        bats = write("Tell me about bats", first)  # the head
-        tree = store.turn_tree(cid)
+def test_the_leaf_to_open_for_a_turn_is_none_on_the_branch_in_use_else_its_newest(
+    write: TreeWriter,
+):
+    first = write("Hello", None)
+    owls = write("Tell me about owls", first)
+    eyes = write("And their eyes?", owls)
+    ears = write("And their ears?", owls)  # a regenerated answer: newer than eyes
+    bats = write("Tell me about bats", first)  # the head
+    tree = write.store.turn_tree(write.cid)
     assert leaf_holding(tree, bats, first) is None
     assert leaf_holding(tree, bats, bats) is None
     assert leaf_holding(tree, bats, owls) == ears
