@@ -14,8 +14,9 @@ binding, if it came back up). Then one more round, so that what the key asked fo
 message has happened too (``@`` asks the App for the file picker, ``e`` for the edit). A key
 that comes back up from a widget that has lost the focus since is read again, as if just typed,
 and goes where the focus is now. A bracketed paste takes its place in the same line: pasted
-between keys, it lands between them. Should a ``KeyDone`` never come back (its widget removed
-on the way), the keys waiting go on :data:`GIVE_UP_SECONDS` after it was handed on.
+between keys, it lands between them. Should a ``KeyDone`` never come back (a widget that
+stops it), the keys waiting go on :data:`GIVE_UP_SECONDS` after it was handed on; a widget
+removed with its key still sends it on, and one already closing takes none.
 
 Key actions that move the focus do it at once (:func:`focus_now`): ``Widget.focus`` waits for
 the messages already queued.
