@@ -90,6 +90,9 @@ class Terminal:
     def close(self) -> None:
         self.process.kill()
         self.process.wait(timeout=10)
+        # The reader stops once the client is gone; closing the descriptor under its select
+        # failed in the thread (a warning in CI's output).
+        self._reader.join(timeout=10)
         os.close(self._fd)
 
 
