@@ -10,8 +10,7 @@ code (see :mod:`gemtui.headless.exits`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -125,19 +124,19 @@ class HeadlessSink:
     def turn_resumed(self, turn: Turn) -> None:
         self.session.messages.say("the stream was cut off; resuming it where it stopped.")
 
+    # Both write to stdout, once per event: a plain try costs nothing until the pipe breaks.
+
     def event_received(self, turn: Turn, offset: float, raw: str | dict[str, Any]) -> None:
         if self.recording is not None:
-            with self._to_stdout():
+            try:
                 self.recording.event(offset, raw)
+            except BrokenPipeError:
+                self.reader_gone = True
+                raise
 
     def turn_changed(self, turn: Turn, change: Change) -> None:
-        with self._to_stdout():
-            self.view.on_change(turn.reply.state, change)
-
-    @contextmanager
-    def _to_stdout(self) -> Iterator[None]:
         try:
-            yield
+            self.view.on_change(turn.reply.state, change)
         except BrokenPipeError:
             self.reader_gone = True
             raise
