@@ -202,7 +202,7 @@ async def test_a_search_hit_on_a_branch_left_by_an_edit_opens_that_branch(emulat
         assert prompts(app) == ["My name is Ada", "Tell me about owls", "And their eyes?"]
         selected = app.view.items[app.view.selected]
         assert isinstance(selected, UserItem) and selected.prompt == "Tell me about owls"
-        assert any("another branch" in message for message in notifications(app))
+        assert any("branch that holds this turn" in message for message in notifications(app))
         # The branch opened is the one that goes on.
         since = emulator.received_count()
         await send(pilot, "What colour are they?")

@@ -1102,9 +1102,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
             return
         self.notify(
-            "That turn is on another branch of this chat (an edited prompt or a regenerated "
-            'answer left it): it is the branch in use now. "Switch branch" in Ctrl+P lists '
-            "the branches."
+            "Opened the branch that holds this turn (an edit or a regenerated answer had left "
+            'it). Ctrl+P "Switch branch" lists the branches.'
         )
 
     def _find_stored(self, turn_id: int) -> Turn | None:
