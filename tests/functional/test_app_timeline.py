@@ -163,6 +163,13 @@ async def test_a_chat_opened_beside_the_timeline_shows_its_last_turn_in_the_deta
             await pilot.pause()
             assert selected_turn(app) == 1
             assert shown_id(app) == app.conversation.turns[1].interaction_id
+            # Read back from the history, a turn has its steps and no events: it says why.
+            detail = app.step_detail
+            facts = " ".join(detail.line_text(n) for n in range(detail.virtual_size.height))
+            assert "events not kept" in facts and "Ctrl+S saves" in " ".join(facts.split())
+            rows = app.timeline.list  # its cursor row, the last turn's heading, is in view
+            shown = [rows.render_line(y).text for y in range(rows.size.height)]
+            assert any("Turn 2 · completed · no events kept" in text for text in shown)
             await send(pilot, "third question")
             assert selected_turn(app) == 2
             assert shown_id(app) == app.conversation.turns[2].interaction_id

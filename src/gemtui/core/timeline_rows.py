@@ -207,6 +207,23 @@ def turn_span(turn: Turn) -> float:
     return max(last, total, 1e-9)
 
 
+#: Why a turn with steps has no events: only a stream brings events.
+STEPS_ONLY = (
+    "events not kept: the history and a fetch by id keep a turn's steps only; Ctrl+S saves "
+    "a turn's events as a recording while they are here, and gemtui replay shows them again"
+)
+
+
+def steps_only(state: InteractionState) -> bool:
+    """The turn's steps came without their events (read back, or fetched by id)."""
+    return not state.events and bool(state.steps)
+
+
+def events_count(state: InteractionState) -> str:
+    """How many events a turn has, or that it has none to show."""
+    return "no events kept" if steps_only(state) else f"{len(state.events)} events"
+
+
 def usage_parts(usage: Usage | None) -> list[tuple[str, int]]:
     """The token counts the API gave, as ``(label, count)``; absent fields are left out."""
     if usage is None:

@@ -38,10 +38,12 @@ from gemtui.core.media import facts_of, media_of
 from gemtui.core.run_errors import error_line, step_error
 from gemtui.core.safety import clean_terminal_text
 from gemtui.core.timeline_rows import (
+    STEPS_ONLY,
     format_bytes,
     format_seconds,
     step_status,
     step_tokens,
+    steps_only,
     usage_parts,
 )
 from gemtui.core.tool_steps import describe
@@ -215,8 +217,12 @@ def turn_facts(state: InteractionState, timings: RequestTimings | None) -> list[
     facts = [
         f"id {interaction.id} · status {state.status} · "
         f"{interaction.model or interaction.agent or 'model ?'}",
-        f"{len(state.steps)} steps · {len(state.events)} events · "
-        f"{format_bytes(state.events.total_size())}",
+        f"{len(state.steps)} steps · "
+        + (
+            STEPS_ONLY
+            if steps_only(state)
+            else f"{len(state.events)} events · {format_bytes(state.events.total_size())}"
+        ),
     ]
     if timings is not None:
         facts.append(

@@ -34,6 +34,7 @@ from gemtui.core.timeline_rows import (
     SummaryRow,
     TimelineRows,
     TurnRow,
+    events_count,
     format_bytes,
     format_seconds,
     step_end,
@@ -273,7 +274,7 @@ class TimelineList(ScrollView, can_focus=True):
             parts.append(f"connect {format_seconds(timings.connect_s)}")
             parts.append(f"first byte {format_seconds(timings.first_byte_s)}")
             parts.append(f"total {format_seconds(timings.total_s)}")
-        parts.append(f"{len(state.events)} events")
+        parts.append(events_count(state))
         if row.source.title:
             parts.append(f"«{_plain(row.source.title)}»")
         text = " · ".join(parts)
