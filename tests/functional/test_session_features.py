@@ -91,6 +91,22 @@ async def test_the_window_is_fetched_after_the_first_turn_and_shown(emulator, tm
     assert len(model_gets(emulator, mark)) == 1
 
 
+async def test_a_chat_read_back_shows_its_share_of_the_window_before_any_turn(emulator, tmp_path):
+    """It showed the bare count (``ctx 809``) until the next turn ended."""
+    with Store(tmp_path / "history.sqlite3") as store:
+        app = make_app(emulator, store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            await send(pilot, "hello")
+            conversation_id = app.conversation_id
+        reopened = make_app(emulator, store=store)
+        async with reopened.run_test(size=SIZE) as pilot:
+            reopened.open_stored(conversation_id)
+            await reopened.workers.wait_for_complete()
+            await pilot.pause()
+            assert reopened.status.info.context.endswith(" / 1M (0%)")
+            assert "· ctx 0% ·" in status_line(reopened)
+
+
 async def test_a_server_without_the_models_endpoint_shows_the_tokens_alone(tmp_path):
     from support.rawserver import ScriptedServer, sse_event, stream
     from support.streams import COMPLETED, CREATED, OUTPUT_START, OUTPUT_STOP, text_delta

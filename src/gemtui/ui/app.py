@@ -728,6 +728,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             state="ready",
             environment=conversation.environment_id or "",
         )
+        # A chat read back has usage already: its window is looked up now, not after a turn.
+        self._ask_limit()
 
     def _history_failed(self, error: StoreError) -> None:
         """Say once that history is off for this session, and why."""
