@@ -111,8 +111,11 @@ async def test_approve_once_runs_the_tool_and_the_answer_follows(emulator, tmp_p
         await send(pilot, "weather in Paris? (approve-once)", wait=False)
         screen = await dialog(pilot)
         assert [call.name for call in screen.calls] == ["get_weather"]
+        # The status bar said "ready" while the turn waited for the user.
+        assert "· awaiting approval ·" in app.status.render_line(0).text
         await pilot.press("enter")
         await loop_done(pilot)
+        assert "· ready ·" in app.status.render_line(0).text
         sent = results_sent(emulator, "approve-once")
         assert len(sent) == 1
         result = sent[0]

@@ -240,7 +240,11 @@ class SessionFeatures(_AppBase):
         elapsed = time.monotonic() - began if began is not None else 0.0
         names = ", ".join(dict.fromkeys(call.name for call in getattr(screen, "calls", [])))
         self.notifier.tell("gemtui: approval needed", names or "a function call", elapsed)
-        return await self.push_screen_wait(screen)
+        self.status.set(approval=True)
+        try:
+            return await self.push_screen_wait(screen)
+        finally:
+            self.status.set(approval=False)
 
     # ------------------------------------------------------------------ compress
 

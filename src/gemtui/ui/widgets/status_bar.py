@@ -53,6 +53,9 @@ class StatusInfo:
     #: A request waiting to be sent again: "retrying in 3 s (HTTP 503 …, attempt 2 of 5)",
     #: then shorter forms of it (see ``ui/retry_countdown.py``); empty when none waits.
     retry: tuple[str, ...] = ()
+    #: The turn waits for the user to approve function calls (the dialog is open). Said in
+    #: place of the state, which reads "ready" once the round that asked for them ended.
+    approval: bool = False
 
 
 class StatusBar(Static):
@@ -92,6 +95,8 @@ class StatusBar(Static):
         if info.retry:  # in place of "waiting": it says what the wait is
             forms = tuple(f"· {clean_terminal_text(form)} " for form in info.retry)
             parts.append(StatusPart(forms, 6, style("status--alert")))
+        elif info.approval:
+            parts.append(StatusPart(("· awaiting approval ",), 8))
         else:
             state = STATE_WORDS.get(info.state, info.state)
             if info.elapsed is not None:
