@@ -71,6 +71,8 @@ async def test_captures_appear_live_and_are_kept_in_the_history(emulator, tmp_pa
         assert isinstance(app.screen, ExchangeScreen)
         assert "x-goog-api-key: ***" in app.screen.text
         assert FAKE_KEY not in app.screen.text and "secret-key-in-query" not in app.screen.text
+        await pilot.press("y")
+        assert app.notified[-1].startswith("Exchange: ")
         await pilot.press("escape")
     store.close()
     hits = Store(tmp_path / "history.sqlite3").search(word)
@@ -206,6 +208,8 @@ async def test_two_captured_turns_compare_side_by_side(emulator):
         assert "  model\n    A  gemini-3.6-flash\n    B  gemini-3.6-pro" in text
         assert "generation_config.temperature" in text and "same: input" in text
         assert "model_output" in text  # the steps, aligned
+        await pilot.press("y")
+        assert app.notified[-1].startswith("Comparison: ")
         await pilot.press("escape")
         assert not isinstance(app.screen, CompareScreen)
 

@@ -82,8 +82,8 @@ from gemtui.ui.widgets.timeline import StepTimeline
 if TYPE_CHECKING:  # the dialogs are imported when first opened: they cost start-up time
     from gemtui.api.client import InteractionsClient
     from gemtui.ui.chat.compare_pick import ComparePick
-    from gemtui.ui.screens.compare import CompareScreen
     from gemtui.ui.screens.history_list import ConversationListScreen
+    from gemtui.ui.screens.report import ReportScreen
     from gemtui.ui.screens.resources import UseResource
     from gemtui.ui.screens.settings import SettingsResult
     from gemtui.ui.screens.tools import ToolsScreen
@@ -1477,8 +1477,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
 
         self.push_screen(CompareScreen(result))
 
-    def on_compare_screen_copy_requested(self, message: CompareScreen.CopyRequested) -> None:
-        self._copy(message.text, "Comparison")
+    def on_report_screen_copy_requested(self, message: ReportScreen.CopyRequested) -> None:
+        self._copy(message.text, message.what)
 
     def on_conversation_view_id_requested(self, message: ConversationView.IdRequested) -> None:
         self._copy_turn_id(self.view.items[message.index].turn)

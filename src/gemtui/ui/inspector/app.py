@@ -207,9 +207,6 @@ class InspectorApp(GemtuiApp):
     def on_captures_pane_fork_requested(self, message: CapturesPane.ForkRequested) -> None:
         self.fork_capture(message.capture)
 
-    def on_exchange_screen_copy_requested(self, message: ExchangeScreen.CopyRequested) -> None:
-        self._copy(message.text, "Exchange")
-
     def current_turn(self) -> Turn | None:
         """In the captures pane, the highlighted capture's turn (what Alt+D marks)."""
         pane = self.captures

@@ -11,19 +11,14 @@ from __future__ import annotations
 import json
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from gemtui.core.safety import clean_terminal_text
 from gemtui.core.timeline_rows import format_bytes
 from gemtui.proxy.collector import Capture
 from gemtui.proxy.line import duration_text
-
-HELP = "↑↓ PgUp PgDn scroll · y copy · Esc close"
+from gemtui.ui.screens.report import ReportScreen
 
 
 def exchange_text(capture: Capture) -> str:
@@ -55,47 +50,23 @@ def exchange_text(capture: Capture) -> str:
     return clean_terminal_text("\n".join(lines))
 
 
-class ExchangeScreen(ModalScreen[None]):
+class ExchangeScreen(ReportScreen):
     """Shows one capture's wire facts; closes with Escape."""
 
+    COPIED = "Exchange"
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="exchange.close"),
         Binding("y", "copy", "Copy", id="exchange.copy"),
     ]
 
-    DEFAULT_CSS = """
-    ExchangeScreen { align: center middle; }
-    ExchangeScreen > Vertical {
-        width: 100%; height: 100%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    ExchangeScreen #exchange-help { color: $text-muted; }
-    ExchangeScreen VerticalScroll { height: 1fr; }
-    """
-
-    class CopyRequested(Message):
-        """The reader asked to copy the exchange (the app copies, as it copies everything)."""
-
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
     def __init__(self, capture: Capture) -> None:
         super().__init__()
         self.capture = capture
-        self.text = exchange_text(capture)
+        self._text = exchange_text(capture)
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(HELP, id="exchange-help", markup=False)
-            with VerticalScroll(id="exchange-body"):
-                yield Static(Text(self.text), id="exchange-text", markup=False)
+    def body(self) -> Static:
+        return Static(Text(self._text), markup=False)
 
-    def on_mount(self) -> None:
-        self.query_one("#exchange-body", VerticalScroll).focus()
-
-    def action_copy(self) -> None:
-        self.post_message(self.CopyRequested(self.text))
-
-    def action_close(self) -> None:
-        self.dismiss(None)
+    @property
+    def text(self) -> str:
+        return self._text

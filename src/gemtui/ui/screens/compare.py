@@ -9,16 +9,11 @@ already cleaned, never parsed as markup. ``y`` copies the report as plain text.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from gemtui.core.turn_diff import TurnDiff, report_lines, report_text
-
-HELP = "↑↓ PgUp PgDn scroll · y copy the report · Esc close"
+from gemtui.ui.screens.report import ReportScreen
 
 
 class CompareReport(Static):
@@ -52,63 +47,39 @@ class CompareReport(Static):
         self.update(report)
 
 
-class CompareScreen(ModalScreen[None]):
+class CompareScreen(ReportScreen):
     """Shows one :class:`TurnDiff`; closes with Escape."""
 
+    HELP = "↑↓ PgUp PgDn scroll · y copy the report · Esc close"
+    COPIED = "Comparison"
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="compare.close"),
         Binding("y", "copy", "Copy report", id="compare.copy"),
     ]
 
-    DEFAULT_CSS = """
-    CompareScreen { align: center middle; }
-    CompareScreen > Vertical {
-        width: 100%; height: 100%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    CompareScreen #compare-help { color: $text-muted; }
-    CompareScreen VerticalScroll { height: 1fr; }
-    """
-
-    class CopyRequested(Message):
-        """The reader asked to copy the report (the app copies, as it copies everything)."""
-
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
     def __init__(self, diff: TurnDiff) -> None:
         super().__init__()
         self.diff = diff
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(HELP, id="compare-help", markup=False)
-            with VerticalScroll(id="compare-body"):
-                yield CompareReport(id="compare-report", markup=False)
+    def body(self) -> CompareReport:
+        return CompareReport(markup=False)
 
     @property
     def report(self) -> CompareReport:
         return self.query_one(CompareReport)
 
     def on_mount(self) -> None:
-        self.query_one("#compare-body", VerticalScroll).focus()
+        super().on_mount()
         self._draw()
 
     def on_resize(self) -> None:
         self._draw()
 
     def _draw(self) -> None:
-        width = self.query_one("#compare-body", VerticalScroll).size.width or self.app.size.width
+        width = self.scroller.size.width or self.app.size.width
         self.report.show(self.diff, max(width - 2, 40))
 
     @property
     def text(self) -> str:
         """The report as ``gemtui diff`` prints it (what ``y`` copies)."""
         return report_text(self.diff)
-
-    def action_copy(self) -> None:
-        self.post_message(self.CopyRequested(self.text))
-
-    def action_close(self) -> None:
-        self.dismiss(None)
