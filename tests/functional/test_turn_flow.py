@@ -200,6 +200,8 @@ async def test_f5_resumes_a_cut_stream_in_the_same_turn(emulator):
         (answer,) = answers(app)
         assert answer.copy_text() == whole and answer.final
         assert app.timeline.rows.turn_count == 1
+        # "Cut off, press F5 to resume it" stood under the finished answer.
+        assert not [n for n in notices(app) if "cut off" in n.message]
 
 
 async def test_with_continuation_off_f5_continues_the_answer(emulator):
@@ -216,6 +218,7 @@ async def test_with_continuation_off_f5_continues_the_answer(emulator):
         assert app.conversation.turns == [turn] and turn.reply.outcome == "completed"
         (answer,) = answers(app)
         assert answer.final
+        assert not [n for n in notices(app) if "output limit" in n.message]
 
 
 async def test_deep_research_streams_into_the_chat_from_the_background(emulator):

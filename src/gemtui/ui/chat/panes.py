@@ -161,7 +161,15 @@ class ChatPanes:
         self._long_run = bool(turn.asked.request.get("background"))
 
     def turn_resumed(self, turn: Turn) -> None:
-        """An ended turn goes on: its items take the new events."""
+        """An ended turn goes on: its items take the new events. What it said when it ended
+        (cut off, "Press F5 to resume it") no longer holds: those notices go, and the
+        resumed turn says how it ends anew. Left, they stood under the finished answer."""
+        items = self.view.items
+        first = len(items)
+        while first and isinstance(items[first - 1], NoticeItem) and items[first - 1].turn is turn:
+            first -= 1
+        if first < len(items):
+            self.view.remove_from(first)
         shown = [item for item in self.view.items if item.turn is turn]
         self._presenter = TurnPresenter(self.view, turn, shown)
         self.view.follow_now(force=True)
