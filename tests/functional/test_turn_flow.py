@@ -9,6 +9,7 @@ from support.chat_driver import answers, finish, make_app, notices, replay, send
 from textual.message import Message
 
 from gemtui.core.recording import load_recording
+from gemtui.core.store import Store
 from gemtui.ui.chat.messages import RequestAccepted, TurnChanged, TurnEnded, TurnStarted
 from gemtui.ui.render.chat_items import UserItem
 
@@ -202,6 +203,25 @@ async def test_f5_resumes_a_cut_stream_in_the_same_turn(emulator):
         assert app.timeline.rows.turn_count == 1
         # "Cut off, press F5 to resume it" stood under the finished answer.
         assert not [n for n in notices(app) if "cut off" in n.message]
+
+
+async def test_a_cut_turn_read_back_says_so_and_what_f5_does(emulator, tmp_path):
+    """Read back, the cut answer stood with nothing under it, and F5 sent the prompt again
+    (its events, which a resume starts after, are not kept in the history)."""
+    with Store(tmp_path / "history.sqlite3") as store:
+        app = make_app(emulator, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await send(pilot, "!fault drop-after 6 a story")
+            conversation_id = app.conversation_id
+        reopened = make_app(emulator, store=store)
+        async with reopened.run_test(size=(100, 30)) as pilot:
+            reopened.open_stored(conversation_id)
+            await pilot.pause()
+            (notice,) = notices(reopened)
+            assert "cut off" in notice.message
+            assert notice.hint.endswith("Press F5 to send the prompt again.")
+            await send(pilot, "and a poem")  # a turn that completes says nothing more
+            assert notices(reopened) == [notice]
 
 
 async def test_with_continuation_off_f5_continues_the_answer(emulator):

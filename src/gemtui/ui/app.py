@@ -717,7 +717,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         """Show the chat now in force (opened, forked, replaced) from scratch: its panes, its
         settings and its token counts. The old chat's turns may be collected from here on."""
         ChatPanes.release()
-        self.panes.show_all()
+        self.panes.show_all(resumable=self.chat.can_resume())
         self._show_settings_in_force()
         conversation = self.conversation
         # The tokens of its last turn that has usage, as after a turn (none for a new chat).

@@ -109,13 +109,19 @@ class ChatPanes:
 
     # ------------------------------------------------------------------ the list changed
 
-    def show_all(self) -> None:
-        """Show the chat's turns instead of what was shown (a new or an opened chat)."""
+    def show_all(self, *, resumable: bool = False) -> None:
+        """Show the chat's turns instead of what was shown (a new or an opened chat).
+
+        A chat read back says how its last turn ended, as that turn said when it ended: a
+        stream cut off showed a cut answer with nothing under it, and F5 then sent the prompt
+        again. ``resumable``: F5 can go on with that turn (see ``TurnRunner.can_resume``)."""
         self._presenter = None
         self.view.clear()
         turns = self._turns()
         for item in items_of(turns):
             self.view.add_item(item)
+        if turns and turns[-1].asked.kind in ("prompt", "results"):
+            self._say_outcome(turns[-1], resumable)
         self.timeline.set_turns(turns)
         self.detail.clear()
         self.timeline.point_at_last_turn()
