@@ -210,7 +210,7 @@ def turn_span(turn: Turn) -> float:
 #: Why a turn with steps has no events: only a stream brings events.
 STEPS_ONLY = (
     "events not kept: the history and a fetch by id keep a turn's steps only; Ctrl+S saves "
-    "a turn's events as a recording while they are here, and gemtui replay shows them again"
+    "the last turn's events as a recording right after it ran, and gemtui replay shows them"
 )
 
 
