@@ -616,3 +616,10 @@ def test_a_reopened_mixed_chat_chains_as_the_live_one_did(store):
     assert conversation.previous_interaction_id == "v1_kept"
     body = conversation.build_request(conversation.start_turn(Asked("next")))
     assert [s["type"] for s in body["input"]] == ["user_input"]
+
+
+def test_store_error_explained_says_the_hint_only_when_there_is_one() -> None:
+    assert StoreError("The history is locked.", "Close the other gemtui.").explained() == (
+        "The history is locked. Close the other gemtui."
+    )
+    assert StoreError("The history is locked.").explained() == "The history is locked."

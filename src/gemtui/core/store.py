@@ -136,6 +136,10 @@ class StoreError(Exception):
         super().__init__(message)
         self.hint = hint
 
+    def explained(self) -> str:
+        """What went wrong and what to do, on one line, as every front end says it."""
+        return " ".join(part for part in (str(self), self.hint) if part)
+
 
 def default_path(env: Mapping[str, str] = os.environ) -> Path:
     """``history.sqlite3`` in the data dir (``$GEMTUI_DATA_DIR`` or the platform's)."""

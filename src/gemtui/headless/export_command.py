@@ -58,8 +58,7 @@ def run_export(
         stderr.write(f"gemtui export: {error}\n")
         return exits.API_ERROR
     except StoreError as error:
-        hint = f" {error.hint}" if error.hint else ""
-        stderr.write(f"gemtui export: {error}{hint}\n")
+        stderr.write(f"gemtui export: {error.explained()}\n")
         return exits.API_ERROR
     text = export_conversation(args.format, summary, turns, secrets=secrets)
     if args.output in (None, "-"):

@@ -20,8 +20,7 @@ def open_history(secrets: Iterable[str], messages: Messages, *, enabled: bool) -
     """The history of this run (off when not ``enabled`` or when it cannot be opened)."""
 
     def warn(error: StoreError) -> None:
-        hint = f" {error.hint}" if error.hint else ""
-        messages.say(f"the history was not saved: {error}{hint}")
+        messages.say(f"the history was not saved: {error.explained()}")
 
     store = None
     if enabled:

@@ -78,8 +78,7 @@ def run_history(
                     rows = [Row(summary) for summary in every[: args.limit or None]]
                     more = len(every) - len(rows)
         except StoreError as error:
-            hint = f" {error.hint}" if error.hint else ""
-            stderr.write(f"{PREFIX}{error}{hint}\n")
+            stderr.write(f"{PREFIX}{error.explained()}\n")
             return exits.API_ERROR
     if args.json:
         from gemtui.core.export import safe_json

@@ -162,5 +162,5 @@ def _open_history(err: IO[str]) -> Any:
     try:
         return Store.open_default()
     except StoreError as error:
-        err.write(f"gemtui proxy: history is off: {error} {error.hint}\n")
+        err.write(f"gemtui proxy: history is off: {error.explained()}\n")
         return None

@@ -1071,7 +1071,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         try:
             self.chat.open_stored(conversation_id)
         except StoreError as error:
-            self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
+            self.notify(error.explained(), severity="error", markup=False)
             return
         if self.drafts is not None:
             self.drafts.arrived()
@@ -1101,7 +1101,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
                 return
             store.set_head(conversation_id, leaf)
         except StoreError as error:
-            self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
+            self.notify(error.explained(), severity="error", markup=False)
             return
         self.notify(
             "Opened the branch that holds this turn (an edit or a regenerated answer had left "
@@ -1118,7 +1118,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         try:
             older = self.chat.load_older()
         except StoreError as error:
-            self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
+            self.notify(error.explained(), severity="error", markup=False)
             return False
         self.panes.prepend(older)
         self.status.set(total_tokens=self.conversation.total_tokens())
@@ -1194,7 +1194,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             summary = store.get_conversation(conversation_id)
             tree = store.turn_tree(conversation_id)
         except StoreError as error:
-            self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
+            self.notify(error.explained(), severity="error", markup=False)
             return
         head = summary.head_turn_id if summary is not None else None
 
@@ -1204,7 +1204,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             try:
                 self.store.set_head(conversation_id, leaf_id)
             except StoreError as error:
-                self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
+                self.notify(error.explained(), severity="error", markup=False)
                 return
             self.open_stored(conversation_id)
 
@@ -1274,7 +1274,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             summary = store.get_conversation(self.conversation_id)
             turns = store.load_turns(self.conversation_id, limit=None, all_branches=fmt == "json")
         except StoreError as error:
-            self.notify(escape_markup(f"{error} {error.hint}"), severity="error")
+            self.notify(error.explained(), severity="error", markup=False)
             return
         if summary is None:
             return

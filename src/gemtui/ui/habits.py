@@ -211,7 +211,7 @@ class HabitsMixin:
         try:
             last = app.store.last_conversation_id()
         except StoreError as error:
-            app.notify(f"{error} {error.hint}", severity="error", markup=False)
+            app.notify(error.explained(), severity="error", markup=False)
             return
         if last is None:
             app.notify("Nothing to continue: the history holds no conversation yet.",

@@ -93,4 +93,4 @@ def open_history(secrets: list[str]) -> tuple[Store | None, str]:
     try:
         return Store.open_default(secrets=secrets), ""
     except StoreError as error:
-        return None, f"History is off: {error} {error.hint}".strip()
+        return None, f"History is off: {error.explained()}"

@@ -112,8 +112,7 @@ def run_resume(
         sys.stderr.write(f"gemtui {flag}: {error}\n")
         return 1
     except StoreError as error:
-        hint = f" {error.hint}" if error.hint else ""
-        sys.stderr.write(f"gemtui {flag}: nothing to open: {error}{hint}\n")
+        sys.stderr.write(f"gemtui {flag}: nothing to open: {error.explained()}\n")
         return 1
     return run_tui(
         demo=demo, config=config, overrides=overrides, app_factory=partial(ReopenApp, opener=opener)

@@ -254,7 +254,7 @@ class ConversationListScreen(ModalScreen[int | None]):
 
     def say_error(self, error: StoreError) -> None:
         widget = self.query_one("#history-message", Static)
-        widget.update(safe_text(" ".join(part for part in (str(error), error.hint) if part)))
+        widget.update(safe_text(error.explained()))
         widget.add_class("-error")
         widget.remove_class("-hidden")
 

@@ -161,7 +161,7 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
         status = self.query_one("#search-status", Static)
         status.set_class(error is not None, "-error")
         if error is not None:
-            status.update(safe_text(" ".join(part for part in (str(error), error.hint) if part)))
+            status.update(safe_text(error.explained()))
         elif not query.strip():
             status.update(PROMPT)
         elif not hits:
