@@ -205,12 +205,17 @@ async def test_f5_resumes_a_cut_stream_in_the_same_turn(emulator):
         assert not [n for n in notices(app) if "cut off" in n.message]
 
 
-async def test_a_cut_turn_read_back_says_so_and_what_f5_does(emulator, tmp_path):
-    """Read back, the cut answer stood with nothing under it, and F5 sent the prompt again
-    (its events, which a resume starts after, are not kept in the history)."""
+async def test_a_cut_turn_read_back_says_so_and_f5_fetches_its_answer_whole(emulator, tmp_path):
+    """Read back, the cut answer stood with nothing under it, and F5 sent the prompt again:
+    the history keeps no events, which a resumed stream starts after. The server holds the
+    interaction, finished: F5 now fetches it whole, into the same turn and into the history,
+    and asks for nothing again."""
     with Store(tmp_path / "history.sqlite3") as store:
         app = make_app(emulator, store=store)
         async with app.run_test(size=(100, 30)) as pilot:
+            await send(pilot, "a story")
+            whole = answers(app)[-1].copy_text()
+            await pilot.press("ctrl+n")
             await send(pilot, "!fault drop-after 6 a story")
             conversation_id = app.conversation_id
         reopened = make_app(emulator, store=store)
@@ -219,9 +224,57 @@ async def test_a_cut_turn_read_back_says_so_and_what_f5_does(emulator, tmp_path)
             await pilot.pause()
             (notice,) = notices(reopened)
             assert "cut off" in notice.message
-            assert notice.hint.endswith("Press F5 to send the prompt again.")
-            await send(pilot, "and a poem")  # a turn that completes says nothing more
-            assert notices(reopened) == [notice]
+            assert notice.hint.endswith("Press F5 to resume it.")
+            (cut,) = reopened.conversation.turns
+            mark = emulator.received_count()
+            await pilot.press("f5")
+            await finish(pilot)
+            assert [(r["method"], r["path"]) for r in emulator.requests_since(mark)] == [
+                ("GET", f"/v1/interactions/{cut.interaction_id}")
+            ]
+            assert reopened.conversation.turns == [cut] and cut.reply.outcome == "completed"
+            (answer,) = answers(reopened)
+            assert answer.copy_text() == whole
+            assert notices(reopened) == []
+            rows = reopened.timeline.rows
+            assert rows.turn_count == 1
+            assert [row.state for row in rows.step_rows(0)] == cut.reply.state.steps
+            await send(pilot, "and a poem")  # the chat goes on from the fetched turn
+            assert reopened.conversation.turns[-1].asked.request["previous_interaction_id"] == (
+                cut.interaction_id
+            )
+        again = make_app(emulator, store=store)
+        async with again.run_test(size=(100, 30)) as pilot:
+            again.open_stored(conversation_id)
+            await pilot.pause()
+            assert answers(again)[0].copy_text() == whole
+            assert notices(again) == []
+
+
+async def test_f5_on_a_cut_turn_the_server_does_not_know_sends_the_prompt_again(
+    emulator, emulator_factory, tmp_path
+):
+    with Store(tmp_path / "history.sqlite3") as store:
+        app = make_app(emulator, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await send(pilot, "!fault drop-after 6 a story")
+            conversation_id = app.conversation_id
+        elsewhere_server = emulator_factory()  # another server: it does not know the turn
+        elsewhere = make_app(elsewhere_server, store=store)
+        async with elsewhere.run_test(size=(100, 30)) as pilot:
+            elsewhere.open_stored(conversation_id)
+            await pilot.pause()
+            (cut,) = elsewhere.conversation.turns
+            mark = elsewhere_server.received_count()
+            await pilot.press("f5")
+            await finish(pilot)
+            assert [r["method"] for r in elsewhere_server.requests_since(mark)] == ["GET", "POST"]
+            turns = elsewhere.conversation.turns
+            assert len(turns) == 2 and turns[0] is cut and cut.reply.outcome == "interrupted"
+            assert turns[1].asked.prompt == cut.asked.prompt  # its fault directive cuts it again
+            said = [n.message for n in notices(elsewhere)]
+            assert any("could not be resumed" in text for text in said)
+            assert len(answers(elsewhere)) == 2  # the partial answer is kept
 
 
 async def test_with_continuation_off_f5_continues_the_answer(emulator):

@@ -138,6 +138,18 @@ class ChatHistory:
             return None
         return TurnRecorder(self.store, turn.stored.turn_id, turn.reply.state)
 
+    def replace(self, turn: Turn) -> TurnRecorder | None:
+        """Record a turn already written again from its first step (its answer was fetched
+        whole from the server): the steps stored so far go."""
+        if self.store is None or turn.stored is None:
+            return None
+        try:
+            self.store.clear_steps(turn.stored.turn_id)
+        except StoreError as error:
+            self.failed(error)
+            return None
+        return TurnRecorder(self.store, turn.stored.turn_id, turn.reply.state)
+
     def finish(self, recorder: TurnRecorder | None, turn: Turn) -> None:
         """Write what is left of the turn and how it ended."""
         if recorder is None or self.store is None:

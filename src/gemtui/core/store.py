@@ -421,6 +421,12 @@ class Store:
                     (step_id, index_text(found[1]), found[0], turn_id, turn_id, position),
                 )
 
+    def clear_steps(self, turn_id: int) -> None:
+        """Forget the turn's steps: they are about to be written anew (a cut-off answer
+        fetched whole from the server replaces the partial one)."""
+        with self._write() as db:
+            db.execute("DELETE FROM steps WHERE turn_id = ?", (turn_id,))
+
     def finish_turn(
         self,
         turn_id: int,

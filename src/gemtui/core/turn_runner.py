@@ -40,7 +40,7 @@ from gemtui.api.models import (
     parse_event,
 )
 from gemtui.api.timing import RequestTimings
-from gemtui.core.assembler import Change, apply
+from gemtui.core.assembler import Change, apply, new_state
 from gemtui.core.attachments import MISSING_HINT, missing_message
 from gemtui.core.blobs import missing_files
 from gemtui.core.chat_history import ChatHistory
@@ -120,6 +120,10 @@ class TurnSink(Protocol):
 
     def turn_resumed(self, turn: Turn) -> None:
         """An ended turn goes on (a resumed stream, a continued answer) with more events."""
+
+    def turn_replaced(self, turn: Turn) -> None:
+        """An ended turn's answer was replaced whole, out of the sink's sight (its events
+        were not told one by one): show it anew."""
 
     def event_received(self, turn: Turn, offset: float, raw: str | dict[str, object]) -> None:
         """An event arrived ``offset`` seconds after the request, as sent (before folding)."""
@@ -498,14 +502,76 @@ class TurnRunner:
         if refused is None:
             return turn
         reply.outcome = stopped_at
+        return await self._send_again_instead(turn, refused.message or str(refused))
+
+    async def _send_again_instead(self, turn: Turn, reason: str) -> Turn:
+        """``turn`` could not go on (``reason``): its input goes again as a new turn."""
         self.sink.notice(
             Notice(
-                f"The stream could not be resumed ({refused.message or refused}).",
+                f"The stream could not be resumed ({reason}).",
                 "The prompt is sent again instead.",
                 "warning",
             )
         )
         return await self.send(turn.asked.again())
+
+    def can_fetch_whole(self, turn: Turn) -> bool:
+        """Whether ``turn``, the chat's last, was cut off with no event to resume its stream
+        after, but is stored at the server, which may have finished it: a chat read back
+        from the history keeps no events, and a server need not give its events ids. Its
+        answer can then be fetched whole (:meth:`fetch_whole`) instead of asked for again."""
+        turns = self.conversation.turns
+        return (
+            bool(turns)
+            and turns[-1] is turn
+            and turn.asked.kind in ("prompt", "results")
+            and turn.reply.outcome == "interrupted"
+            and turn.asked.stateful
+            and bool(turn.interaction_id)
+            and turn.reply.state.last_event_id is None
+        )
+
+    async def fetch_whole(self, turn: Turn, *, poll: PollPolicy = WAITING_POLL) -> Turn:
+        """Replace ``turn``'s cut-off answer with the interaction as the server holds it
+        (waiting while it still runs there), in the turn and in the history; the sink is told
+        with ``turn_replaced``. When the server cannot give a finished answer (it does not
+        know the interaction, or it failed or was cancelled there), the turn's input is sent
+        again as a new turn, and said so: as :meth:`resume` does."""
+        reply = turn.reply
+        stopped_at = reply.outcome
+        interaction_id = turn.interaction_id or ""
+        client = self._client()
+        reply.outcome, reply.error = "streaming", None
+        self.sink.turn_resumed(turn)
+        try:
+            interaction = await poll_until_settled(
+                lambda: client.get(interaction_id), poll, on_poll=self._waiting
+            )
+        except GemtuiApiError as error:
+            reply.outcome, reply.error = stopped_at, error
+            self.sink.turn_ended(turn)
+            return await self._send_again_instead(turn, error.message or str(error))
+        except asyncio.CancelledError:
+            reply.outcome = stopped_at
+            self.sink.turn_ended(turn)
+            raise
+        if interaction.status not in ("completed", "requires_action", "incomplete"):
+            reply.outcome = stopped_at
+            self.sink.turn_ended(turn)
+            return await self._send_again_instead(
+                turn, f"the server holds it as {interaction.status or 'unknown'}"
+            )
+        reply.state = new_state()
+        recorder = self.history.replace(turn)
+        for event in interaction_events(interaction):
+            # Folded out of the sink's sight: it is told once, with the whole answer.
+            change = apply(reply.state, parse_event(event), received_at=0.0, size=event_size(event))
+            if recorder is not None:
+                recorder.on_change(change)
+        reply.settle()
+        self.sink.turn_replaced(turn)
+        self._end(turn, recorder)
+        return turn
 
     def _chain_was_lost(self, turn: Turn, error: ApiStatusError) -> bool:
         """A 404 for the interaction the request chained onto: mark it lost, rebuild the

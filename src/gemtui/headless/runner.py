@@ -124,6 +124,9 @@ class HeadlessSink:
     def turn_resumed(self, turn: Turn) -> None:
         self.session.messages.say("the stream was cut off; resuming it where it stopped.")
 
+    def turn_replaced(self, turn: Turn) -> None:
+        pass  # ask resumes only from an event: the partial answer is printed already
+
     # Both write to stdout, once per event: a plain try costs nothing until the pipe breaks.
 
     def event_received(self, turn: Turn, offset: float, raw: str | dict[str, Any]) -> None:

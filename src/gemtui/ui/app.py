@@ -59,6 +59,7 @@ from gemtui.ui.chat.messages import (
     TurnChanged,
     TurnEnded,
     TurnNotice,
+    TurnReplaced,
     TurnResumed,
     TurnsLoaded,
     TurnStarted,
@@ -670,6 +671,10 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
 
     def on_turn_resumed(self, message: TurnResumed) -> None:
         self.panes.turn_resumed(message.turn)
+
+    def on_turn_replaced(self, message: TurnReplaced) -> None:
+        self.panes.show_all()
+        self.notify("The cut-off answer was fetched whole from the server.")
 
     def on_turns_loaded(self, message: TurnsLoaded) -> None:
         self.panes.prepend(message.turns)

@@ -153,11 +153,16 @@ class ChatController:
         """Whether the last turn can go on where it stopped (a cut-off stream of a stored
         interaction, an answer left at the per-request decode limit)."""
         turns = self.conversation.turns
-        return bool(turns) and self.runner.can_resume(turns[-1])
+        runner = self.runner
+        return bool(turns) and (runner.can_resume(turns[-1]) or runner.can_fetch_whole(turns[-1]))
 
     def resume(self) -> Coroutine[Any, Any, Turn]:
-        """The last turn, going on where it stopped (check :meth:`can_resume` first)."""
-        return self.runner.resume(self.conversation.turns[-1])
+        """The last turn, going on where it stopped (check :meth:`can_resume` first): from
+        its last event, or fetched whole when there is no event to go on after."""
+        turn = self.conversation.turns[-1]
+        if self.runner.can_resume(turn):
+            return self.runner.resume(turn)
+        return self.runner.fetch_whole(turn)
 
     def start_background(
         self, prompt: str, attachments: list[dict[str, Any]]

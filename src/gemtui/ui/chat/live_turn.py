@@ -32,6 +32,7 @@ from gemtui.ui.chat.messages import (
     TurnChanged,
     TurnEnded,
     TurnNotice,
+    TurnReplaced,
     TurnResumed,
     TurnsLoaded,
     TurnStarted,
@@ -177,6 +178,10 @@ class LiveTurn:
         self._flush()
         self._turn = turn
         self._post(TurnResumed(turn))
+
+    def turn_replaced(self, turn: Turn) -> None:
+        self._flush()
+        self._post(TurnReplaced(turn))
 
     def event_received(self, turn: Turn, offset: float, raw: str | dict[str, Any]) -> None:
         pass  # the timeline reads the assembled events; raw payloads are for recordings

@@ -52,6 +52,15 @@ class TurnResumed(Message):
         self.turn = turn
 
 
+class TurnReplaced(Message):
+    """An ended turn's answer was replaced whole (a cut-off answer fetched from the server):
+    show the turn anew."""
+
+    def __init__(self, turn: Turn) -> None:
+        super().__init__()
+        self.turn = turn
+
+
 class TurnChanged(Message):
     """Events were folded into the turn since the last message: ``steps`` says which steps
     they touched, by position in ``turn.reply.state.steps`` (-1: the turn itself), in order
