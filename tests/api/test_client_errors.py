@@ -17,6 +17,7 @@ from gemtui.api.errors import (
     PermissionDeniedError,
     RateLimitedError,
     ServerError,
+    StreamInterrupted,
     retry_after_seconds,
 )
 
@@ -187,3 +188,17 @@ async def test_rate_limit_hint_names_the_wait(make_client):
 def test_retry_after_parsing(headers, expected):
     now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
     assert retry_after_seconds(headers, now=now) == expected
+
+
+def test_a_cut_stream_reads_back_from_the_history_as_the_error_it_was() -> None:
+    cut = StreamInterrupted(
+        "connection lost", last_event_id="e7", interaction_id="v1_a", events_received=7
+    )
+    read = StreamInterrupted.read_back(str(cut))
+    assert read is not None and str(read) == str(cut)
+    assert (read.events_received, read.reason, read.interaction_id) == (
+        7,
+        "connection lost",
+        "v1_a",
+    )
+    assert StreamInterrupted.read_back("Quota exceeded for the model.") is None

@@ -496,6 +496,26 @@ class StreamInterrupted(GemtuiApiError):
             hint=_resume_hint(interaction_id),
         )
 
+    @classmethod
+    def read_back(cls, text: str) -> StreamInterrupted | None:
+        """The error again from its message as the history keeps it (``str()`` of one), so a
+        chat read back says it as it was said live; ``None`` for any other text."""
+        found = _INTERRUPTED.fullmatch(text)
+        if found is None:
+            return None
+        return cls(
+            found["reason"],
+            last_event_id=None,
+            interaction_id=found["id"],
+            events_received=int(found["count"]),
+        )
+
+
+_INTERRUPTED = re.compile(
+    r"Stream(?: of (?P<id>\S+))? interrupted after (?P<count>[0-9]+) events: (?P<reason>.*)",
+    re.DOTALL,
+)
+
 
 def _resume_hint(interaction_id: str | None) -> str:
     if interaction_id:

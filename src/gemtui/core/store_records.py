@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from gemtui.api.errors import StreamInterrupted
 from gemtui.api.models import Interaction, Usage, parse_step
 from gemtui.core.assembler import InteractionState, StepState
 from gemtui.core.attachments import item_label
@@ -94,6 +95,14 @@ class SearchHit:
 
 class StoredError(Exception):
     """The error a turn ended with, as text: the exception itself is not kept across runs."""
+
+
+def _stored_error(text: str | None) -> Exception | None:
+    """The error a turn ended with, read back: a cut stream as the error it was (it is said
+    the same way live and read back), anything else as its text."""
+    if not text:
+        return None
+    return StreamInterrupted.read_back(text) or StoredError(text)
 
 
 def dumps(value: Any) -> str:
@@ -218,7 +227,7 @@ def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings, blobs:
     reply = Reply(
         state=state,
         outcome=outcome,
-        error=StoredError(row["error"]) if row["error"] else None,
+        error=_stored_error(row["error"]),
     )
     return Turn(asked=asked, reply=reply, stored=StoredAt(row["id"], row["parent_turn_id"]))
 
