@@ -57,3 +57,11 @@ def isolated_user_dirs(tmp_path_factory, monkeypatch) -> None:
     monkeypatch.setenv("GEMTUI_DATA_DIR", str(home / "data"))
     for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(name, str(home / name.lower()))
+
+
+@pytest.fixture(autouse=True)
+def decisive_approval(monkeypatch) -> None:
+    """The approval dialog takes keys that come right behind the key before them as typing
+    meant for the prompt (``QUIET_SECONDS``); a pilot presses its keys that fast. Tests decide
+    at once, except those about that rule, which set it again."""
+    monkeypatch.setattr("gemtui.ui.screens.approval.QUIET_SECONDS", 0.0)

@@ -150,6 +150,43 @@ async def test_always_allow_skips_the_dialog_next_time(emulator, tmp_path):
         assert app.conversation.turns[-1].reply.outcome == "completed"
 
 
+async def test_keys_typed_as_the_dialog_opens_go_to_the_prompt_not_to_the_dialog(
+    emulator, tmp_path, monkeypatch
+):
+    """Typing the next prompt while the model asked: ``a`` in "what about" allowed the tool
+    for ever (and wrote it in the config), ``d`` denied, Enter ran it."""
+    monkeypatch.setattr("gemtui.ui.screens.approval.QUIET_SECONDS", 60.0)
+    app = make_app(emulator, tmp_path, tool())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "weather in Oslo? (typing-through)", wait=False)
+        screen = await dialog(pilot)
+        await pilot.press("w", "h", "a", "t", "space", "a", "n", "d", "enter")
+        await pilot.pause()
+        assert app.screen is screen  # nothing was decided
+        assert app.composer.text == "what and"
+        assert not (tmp_path / "config.toml").exists()
+        assert "pause, then decide" in str(screen.query_one("#approval-keys").render())
+        screen._typed_at -= 120  # the user paused
+        await pilot.press("r")
+        await loop_done(pilot)
+        assert len(results_sent(emulator, "typing-through")) == 1
+        assert app.conversation.turns[-1].reply.outcome == "completed"
+        assert app.composer.text == "what and"  # the draft typed meanwhile is kept
+
+
+async def test_escape_denies_even_while_typing(emulator, tmp_path, monkeypatch):
+    monkeypatch.setattr("gemtui.ui.screens.approval.QUIET_SECONDS", 60.0)
+    app = make_app(emulator, tmp_path, tool())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "weather in Oslo? (typing-escape)", wait=False)
+        await dialog(pilot)
+        await pilot.press("x", "escape")
+        await loop_done(pilot)
+        assert not isinstance(app.screen, ApprovalScreen)
+        (denied,) = results_sent(emulator, "typing-escape")
+        assert denied.get("is_error") is True
+
+
 async def test_allow_listed_tools_run_without_asking(emulator, tmp_path):
     app = make_app(emulator, tmp_path, tool(allow=True))
     async with app.run_test(size=(100, 30)) as pilot:

@@ -83,6 +83,7 @@ from gemtui.ui.widgets.timeline import StepTimeline
 if TYPE_CHECKING:  # the dialogs are imported when first opened: they cost start-up time
     from gemtui.api.client import InteractionsClient
     from gemtui.ui.chat.compare_pick import ComparePick
+    from gemtui.ui.screens.approval import ApprovalScreen
     from gemtui.ui.screens.history_list import ConversationListScreen
     from gemtui.ui.screens.report import ReportScreen
     from gemtui.ui.screens.resources import UseResource
@@ -671,6 +672,9 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
 
     def on_turn_resumed(self, message: TurnResumed) -> None:
         self.panes.turn_resumed(message.turn)
+
+    def on_approval_screen_typed_meanwhile(self, message: ApprovalScreen.TypedMeanwhile) -> None:
+        self.composer.insert(message.text)
 
     def on_turn_replaced(self, message: TurnReplaced) -> None:
         self.panes.show_all()

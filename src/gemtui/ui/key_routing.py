@@ -76,9 +76,13 @@ class KeysInOrder:
         #: Keys and pastes read while one was out, in order.
         self._waiting: deque[Typed] = deque()
         self._give_up: Timer | None = None
+        #: When the last key or paste came from the terminal (``monotonic()``): a dialog that
+        #: opens while the user is typing tells typing from a decision by it.
+        self.typed_at = 0.0
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, Typed) and not event.is_forwarded:
+            self.typed_at = monotonic()
             if self._out is not None:
                 self._waiting.append(event)
                 self._watch_out()

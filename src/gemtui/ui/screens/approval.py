@@ -4,6 +4,12 @@ Every call of the turn that needs approval is shown at once (parallel calls are 
 together), each with the command it would run and its arguments as pretty JSON. The arguments
 come from the model and the command line from the config, so both are shown cleaned of
 terminal escapes and never parsed as markup.
+
+The dialog opens when the model asks, which may be while the user is typing the next prompt:
+then ``a`` in "what about" allowed the tool for ever, and ``d`` or Enter decided too. Keys
+that come less than :data:`QUIET_SECONDS` after the key before them are typing, not a
+decision: their text goes on to the prompt under the dialog, and the dialog says to pause.
+Escape and Ctrl+C (deny, stop) act at once.
 """
 
 from __future__ import annotations
@@ -11,12 +17,15 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Mapping, Sequence
+from time import monotonic
 from typing import Literal
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -24,6 +33,11 @@ from gemtui.core.safety import safe_text
 from gemtui.core.tools import FunctionTool, ToolCall
 
 Decision = Literal["once", "always", "deny"]
+
+#: A key this soon after the one before it is typing, not a decision (seconds).
+QUIET_SECONDS = 0.6
+#: Keys that act even while the user is typing: both stop rather than run.
+ALWAYS_ACT = frozenset({"escape", "ctrl+c"})
 
 
 def describe_call(call: ToolCall, tool: FunctionTool | None) -> Text:
@@ -60,14 +74,39 @@ class ApprovalScreen(ModalScreen[Decision]):
     ApprovalScreen #approval-keys { color: $text-muted; margin-top: 1; }
     """
 
+    class TypedMeanwhile(Message):
+        """Text typed while the dialog opened, meant for the prompt under it."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
     def __init__(self, calls: Sequence[ToolCall], tools: Mapping[str, FunctionTool]) -> None:
         super().__init__()
         self.calls = list(calls)
         self.tools = tools
+        #: When the last key came (the App's, until the dialog has one of its own).
+        self._typed_at = 0.0
+
+    def on_mount(self) -> None:
+        self._typed_at = getattr(self.app, "typed_at", 0.0)
+
+    def on_key(self, event: events.Key) -> None:
+        now = monotonic()
+        typing = now - self._typed_at < QUIET_SECONDS
+        self._typed_at = now
+        if not typing or event.key in ALWAYS_ACT:
+            return
+        event.stop()
+        event.prevent_default()
+        if event.is_printable and event.character:
+            self.post_message(self.TypedMeanwhile(event.character))
+        self.query_one("#approval-keys", Static).update(
+            safe_text(f"Typing goes to the prompt: pause, then decide. {self._keys_text()}")
+        )
 
     def compose(self) -> ComposeResult:
         count = len(self.calls)
-        names = ", ".join(dict.fromkeys(call.name for call in self.calls))
         with Vertical(id="approval-box"):
             yield Static(
                 f"The model wants to run {count} local function call{'s' if count > 1 else ''}",
@@ -79,13 +118,14 @@ class ApprovalScreen(ModalScreen[Decision]):
                     yield Static(
                         describe_call(call, self.tools.get(call.name)), classes="approval-call"
                     )
-            yield Static(
-                safe_text(
-                    f"Enter/r run {'them' if count > 1 else 'it'} once · a always allow {names} "
-                    "(saved in the config) · d/Esc deny"
-                ),
-                id="approval-keys",
-            )
+            yield Static(safe_text(self._keys_text()), id="approval-keys")
+
+    def _keys_text(self) -> str:
+        names = ", ".join(dict.fromkeys(call.name for call in self.calls))
+        them = "them" if len(self.calls) > 1 else "it"
+        return (
+            f"Enter/r run {them} once · a always allow {names} (saved in the config) · d/Esc deny"
+        )
 
     def action_decide(self, decision: Decision) -> None:
         self.dismiss(decision)
