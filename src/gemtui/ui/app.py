@@ -19,6 +19,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.dom import DOMNode
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, Input, TextArea
@@ -69,6 +70,7 @@ from gemtui.ui.dialogs import FocusMemory, refuse_second_copy
 from gemtui.ui.habits import HABIT_BINDINGS, HABIT_PALETTE, HabitsMixin
 from gemtui.ui.key_routing import KeysInOrder, focus_now
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
+from gemtui.ui.paste_guard import guard_pastes
 from gemtui.ui.render import warm_up as warm_up_rendering
 from gemtui.ui.render.chat_items import AnswerItem, NoticeItem
 from gemtui.ui.retry_countdown import RetryCountdown
@@ -413,6 +415,13 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         yield from super().get_system_commands(screen)
         for title, help_text, action in PALETTE_COMMANDS:
             yield SystemCommand(title, help_text, partial(self.run_action, action))
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's terminal driver, reading pastes that hold escape sequences whole (see
+        :mod:`gemtui.ui.paste_guard`)."""
+        driver_class = super().get_driver_class()
+        guard_pastes(driver_class)
+        return driver_class
 
     def get_default_screen(self) -> Screen:
         """Textual gives a screen its width's class (``-narrow``, ``-wide``) at its first
