@@ -72,6 +72,9 @@ async def test_the_key_is_nowhere(emulator, tmp_path, user_dirs, debug_log, capf
     app.loaded = loaded
     async with app.run_test(size=(100, 30)) as pilot:
         await send(pilot, "hello, my key is " + FAKE_KEY)  # even when the user types it
+        # The answer repeats it, split between deltas: no line of the recording holds it
+        # whole, but a replay joins the pieces (read back below).
+        await pilot.press("ctrl+s")
         app.conversation.settings = ChatSettings(
             tools=[{"type": "google_search"}, {"type": "code_execution"}, FUNCTION_TOOL]
         )
@@ -110,6 +113,7 @@ async def test_the_key_is_nowhere(emulator, tmp_path, user_dirs, debug_log, capf
     for argv in (
         [*base, "-v", "what is a pangolin"],
         [*base, "-o", "stream-json", "--tool", "google_search", "news"],
+        [*base, "-o", "stream-json", "repeat my key " + FAKE_KEY],
         [*base, "--retries", "0", "!fault 500 hello"],
         [*base, "!fault 401 hello"],
         [*base, "-v", "!fault drop-after 9 hello"],
@@ -125,6 +129,15 @@ async def test_the_key_is_nowhere(emulator, tmp_path, user_dirs, debug_log, capf
 
     captured = capfd.readouterr()
     printed += [captured.out, captured.err]
+    # Recordings, read back as a replay joins their deltas: the files, and what stream-json
+    # printed.
+    streamed = tmp_path / "home" / "streamed.jsonl"
+    streamed.write_text(next(text for text in printed if '"repeat my key ***' in text))
+    for recording in [*tmp_path.rglob("*.jsonl"), streamed]:
+        replayed = run_cli("replay", str(recording), "--print", env=env)
+        assert replayed.returncode == 0 and replayed.stdout, replayed.stderr
+        printed += [replayed.stdout, replayed.stderr]
+    assert [text for text in printed if "repeat my key" in text]
 
     # --- the sweep
     written = [path for path in tmp_path.rglob("*") if path.is_file()]

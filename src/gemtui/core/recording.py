@@ -19,6 +19,7 @@ replays up to where it stops.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from gemtui.core.safety import redact_secrets
+from gemtui.core.split_secrets import DeltaRedactor, redact_split
 
 FORMAT = "gemtui/1"
 
@@ -60,32 +62,60 @@ def header_line(
     return redact_secrets(json.dumps(header, ensure_ascii=False), secrets)
 
 
+def event_json(raw_event: str | dict[str, Any]) -> dict[str, Any]:
+    """The event as recorded, a dict of its own (redaction changes it): the SSE data payload
+    parsed (kept as received when it is not JSON)."""
+    if not isinstance(raw_event, str):
+        return copy.deepcopy(raw_event)
+    try:
+        event = json.loads(raw_event)
+    except ValueError:
+        return {"unparsed": raw_event}
+    return event if isinstance(event, dict) else {"unparsed": raw_event}
+
+
 def event_line(offset: float, raw_event: str | dict[str, Any], secrets: Iterable[str] = ()) -> str:
-    """One event line; ``raw_event`` is the SSE data payload (kept as received when it is JSON)."""
-    if isinstance(raw_event, str):
-        try:
-            event: Any = json.loads(raw_event)
-        except ValueError:
-            event = {"unparsed": raw_event}
-    else:
-        event = raw_event
+    """One event line (write the events through a ``DeltaRedactor`` first: see
+    :func:`event_lines`)."""
+    event = raw_event if isinstance(raw_event, dict) else event_json(raw_event)
     line = json.dumps({"offset": round(offset, 6), "event": event}, ensure_ascii=False)
     return redact_secrets(line, secrets)
 
 
+def event_lines(
+    events: Iterable[tuple[float, str | dict[str, Any]]], secrets: Iterable[str] = ()
+) -> list[str]:
+    """The lines of a whole stream's events, with secrets split across deltas redacted too."""
+    secrets = list(secrets)
+    parsed = [(offset, event_json(raw)) for offset, raw in events]
+    return [event_line(offset, event, secrets) for offset, event in redact_split(parsed, secrets)]
+
+
 class RecordingWriter:
     """Appends a recording to a text stream, one flushed line per event, so a crash loses
-    at most the event being written."""
+    at most the event being written. An event whose text may be the start of a secret that
+    the next delta completes waits for it (see :mod:`gemtui.core.split_secrets`); ``finish``
+    when the stream ended, or ``start`` the next recording."""
 
     def __init__(self, stream: IO[str], secrets: Iterable[str] = ()) -> None:
         self._stream = stream
         self._secrets = list(secrets)
+        self._redactor = DeltaRedactor(self._secrets)
 
     def start(self, request: dict[str, Any]) -> None:
+        self.finish()
         self._write(header_line(request, self._secrets))
 
     def event(self, offset: float, raw_event: str | dict[str, Any]) -> None:
-        self._write(event_line(offset, raw_event, self._secrets))
+        self._write_events(self._redactor.push((offset, event_json(raw_event))))
+
+    def finish(self) -> None:
+        """Write the events still held: the stream ended."""
+        self._write_events(self._redactor.flush())
+
+    def _write_events(self, items: list[tuple[Any, dict[str, Any]]]) -> None:
+        for offset, event in items:
+            self._write(event_line(offset, event, self._secrets))
 
     def _write(self, line: str) -> None:
         self._stream.write(line + "\n")
@@ -105,6 +135,7 @@ def save_recording(
         writer.start(request)
         for offset, event in events:
             writer.event(offset, event)
+        writer.finish()
     return path
 
 

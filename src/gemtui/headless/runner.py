@@ -150,6 +150,11 @@ class HeadlessSink:
         # --continue goes on from it, in its conversation.
         if turn.asked.stateful and interaction_id and (turn.chainable or self.reader_gone):
             self.session.remember(interaction_id)
+        if self.recording is not None and not self.reader_gone:
+            try:
+                self.recording.finish()
+            except BrokenPipeError:
+                self.reader_gone = True
         # A cut-off turn may be resumed: ask() ends its line.
         if turn.reply.outcome != "interrupted" and not self.reader_gone:
             self.session.answer.end_line()

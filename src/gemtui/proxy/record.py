@@ -13,7 +13,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gemtui.core.recording import event_line, header_line
+from gemtui.core.recording import event_lines, header_line
 from gemtui.proxy.collector import Capture
 
 
@@ -34,7 +34,7 @@ class ExchangeRecorder:
                 capture.request, secrets, exchange=capture.exchange.to_json(), created=created
             )
         ]
-        lines += [event_line(offset, raw, secrets) for offset, raw in capture.events]
+        lines += event_lines(capture.events, secrets)
         self._file.write("".join(line + "\n" for line in lines))
         self._file.flush()
 
