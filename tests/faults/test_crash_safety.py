@@ -179,3 +179,20 @@ def test_bad_network_values_are_reported_and_defaults_kept(tmp_path):
     loaded = load_settings(config, environ={})
     assert loaded.settings.network.idle_timeout == 120.0
     assert any("idle_timeout" in problem for problem in loaded.problems)
+
+
+def test_a_crash_exits_with_a_failure_code(tmp_path, monkeypatch):
+    """`gemtui` stopped on an unexpected error with exit status 0, so scripts and shells took
+    the crash for a normal quit."""
+    from gemtui.ui.app import GemtuiApp
+    from gemtui.ui.launch import run_tui
+
+    class CrashingApp(GemtuiApp):
+        def run(self, **options):  # type: ignore[override]
+            return super().run(headless=True, **options)
+
+        def on_ready(self) -> None:
+            raise RuntimeError("unexpected")
+
+    monkeypatch.setenv("GEMTUI_DATA_DIR", str(tmp_path / "data"))
+    assert run_tui(demo=True, config=tmp_path / "config.toml", app_factory=CrashingApp) == 1

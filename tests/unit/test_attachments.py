@@ -81,6 +81,15 @@ def test_binary_with_a_code_extension_is_judged_by_its_type(tmp_path):
         from_file(write(tmp_path, "capture.ts", b"G\x00\x11\xff" * 10))
 
 
+def test_text_that_is_not_utf8_is_refused_saying_how_to_convert_it(tmp_path):
+    """A Latin-1 ``.txt`` crashed the app (an unhandled UnicodeDecodeError)."""
+    with pytest.raises(AttachmentError) as refused:
+        from_file(write(tmp_path, "latin1.txt", b"hello latin1 caf\xe9\n"))
+    message = str(refused.value)
+    assert "latin1.txt" in message and "not UTF-8 text (byte 0xe9 at offset 16)" in message
+    assert "iconv" in message
+
+
 def test_unknown_binary_is_refused_naming_what_is_supported(tmp_path):
     with pytest.raises(AttachmentError) as refused:
         from_file(write(tmp_path, "bundle.zip", b"PK\x03\x04\x00\xff"))

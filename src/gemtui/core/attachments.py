@@ -357,7 +357,14 @@ def from_file(path: str, mime_type: str | None = None) -> Attachment:
         attachment = Attachment(name, mime_type, kind, size, {"type": kind}, path=path)
         return to_upload(attachment)
     if mime_type == TEXT_TYPE:
-        text = data.decode("utf-8")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise AttachmentError(
+                f"cannot attach {path}: it is not UTF-8 text (byte 0x{data[error.start]:02x} at "
+                f"offset {error.start}), and text goes to the API as UTF-8. Convert it first, "
+                "for example: iconv -f latin1 -t utf-8 FILE > FILE.utf8"
+            ) from None
         item: dict[str, Any] = {"type": "text", "text": f"File {name}:\n\n{text}"}
         return Attachment(name, mime_type, "text", len(data), item, path=path)
     item = {"type": kind, "data": base64.b64encode(data).decode("ascii"), "mime_type": mime_type}

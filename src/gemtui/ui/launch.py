@@ -85,7 +85,8 @@ def run_tui(
         if emulator is not None:
             emulator.stop()
         stop_logging()
-    return result or 0
+    # A crash returns no result; Textual's return code then says it failed.
+    return result if result is not None else app.return_code or 0
 
 
 def open_history(secrets: list[str]) -> tuple[Store | None, str]:
