@@ -49,6 +49,20 @@ def test_attachments_tools_schema_system_and_model_reach_the_request(ask, tmp_pa
     }
 
 
+def test_bytes_that_are_not_utf8_in_arguments_and_file_names_are_replaced(ask, tmp_path):
+    """Python keeps such bytes of argv as lone surrogates; they failed the first JSON or
+    SQLite write with a traceback, and left an empty conversation in the history."""
+    latin1 = "caf\udce9"  # what Python makes of the Latin-1 bytes "caf\xe9"
+    notes = tmp_path / f"n{latin1}.txt"
+    notes.write_text("line one\n")
+    request = sent(ask("-o", "stream-json", "--system", latin1, "-a", str(notes), latin1))
+    assert request["system_instruction"] == "caf\ufffd"
+    assert request["input"][0]["content"] == [
+        {"type": "text", "text": "File ncaf\ufffd.txt:\n\nline one\n"},
+        {"type": "text", "text": "caf\ufffd"},
+    ]
+
+
 def test_schema_answer_is_json_on_stdout(ask, tmp_path):
     schema_file = tmp_path / "schema.json"
     schema_file.write_text(

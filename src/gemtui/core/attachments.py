@@ -39,6 +39,7 @@ from gemtui.core.attachment_options import (
     wants_upload,
 )
 from gemtui.core.blobs import MISSING_KEY, missing_files
+from gemtui.core.safety import os_text
 
 # Limits of inline data, from the Gemini API documentation ("File input methods",
 # https://ai.google.dev/gemini-api/docs/file-input-methods, and the announcement of 2026-01-12,
@@ -327,7 +328,7 @@ def from_file(path: str, mime_type: str | None = None) -> Attachment:
     the inline limits (then only its first :data:`SNIFF_BYTES` are read, to tell its type).
     Refused when it is empty or of a type the API does not take; ``mime_type`` overrides the
     type told from the name and contents."""
-    name = os.path.basename(path.rstrip("/" + os.sep)) or path
+    name = os_text(os.path.basename(path.rstrip("/" + os.sep)) or path)
     try:
         size = os.stat(path).st_size
         if os.path.isdir(path):

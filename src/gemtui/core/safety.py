@@ -59,6 +59,18 @@ _UNSAFE_CHAR = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u20
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
+def os_text(text: str) -> str:
+    """Text from the command line or a file name as it can be sent and stored: bytes that were
+    not UTF-8 (Python keeps them as lone surrogates) become U+FFFD, as piped input does.
+    Left as they are, they failed the first JSON or SQLite write with a traceback."""
+    if _SURROGATE.search(text) is None:
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte
+        return _SURROGATE.sub("\ufffd", text)
+
+
 def clean_terminal_text(text: str) -> str:
     """Return ``text`` with every terminal control sequence and bidi override removed.
 

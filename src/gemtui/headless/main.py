@@ -16,6 +16,7 @@ from typing import IO
 
 from gemtui.api import tls
 from gemtui.core import start_up_gc
+from gemtui.core.safety import os_text
 from gemtui.headless import exits
 from gemtui.headless.endpoint import NoEndpoint, headless_endpoint
 from gemtui.headless.exits import UsageError
@@ -66,6 +67,10 @@ def run_ask(
 
 
 def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
+    for name in ("prompt", "system", "continue_id"):
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            setattr(args, name, os_text(value))
     split_continue(args)
     check_combinations(args)
     wait_id = request = None
