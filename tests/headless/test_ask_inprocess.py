@@ -124,11 +124,12 @@ def test_image_answer_in_text_mode_points_to_save_media_and_json(ask):
     assert "--save-media DIR" in result.err
 
 
-def test_continue_takes_a_following_question_as_the_prompt(ask):
+@pytest.mark.parametrize("question", ["and then?", "thanks"])  # one word was taken for an id
+def test_continue_takes_a_following_question_as_the_prompt(ask, question):
     first = json.loads(ask("-o", "json", "one").out)
-    request = sent(ask("-o", "stream-json", "--continue", "and then?"))
+    request = sent(ask("-o", "stream-json", "--continue", question))
     assert request["previous_interaction_id"] == first["id"]
-    assert request["input"][0]["content"] == [{"type": "text", "text": "and then?"}]
+    assert request["input"][0]["content"] == [{"type": "text", "text": question}]
 
 
 def test_continue_from_an_explicit_unknown_id_explains_the_404(ask):

@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+#: An interaction id as the API makes them: a version prefix, then URL-safe base64.
+INTERACTION_ID = re.compile(r"v[0-9]+_[A-Za-z0-9_-]+")
 MODALITIES = ("image", "audio", "video", "document")
 ASPECT_RATIOS = (
     "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9",

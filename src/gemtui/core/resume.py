@@ -8,14 +8,11 @@ sentence for the user, so the command line can say it before any screen is drawn
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from gemtui.core.request_options import INTERACTION_ID
 from gemtui.core.safety import one_line
 from gemtui.core.store import Store
-
-#: An interaction id as the API makes them: a version prefix, then URL-safe base64.
-INTERACTION_ID = re.compile(r"v[0-9]+_[A-Za-z0-9_-]+")
 
 
 class NothingToResume(Exception):

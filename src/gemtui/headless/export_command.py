@@ -15,12 +15,12 @@ or the file written, 2 an ID of none of the three forms.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from gemtui.core.credentials import api_key_from_env
+from gemtui.core.request_options import INTERACTION_ID
 from gemtui.headless import exits
 
 if TYPE_CHECKING:
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
     from gemtui.core.store_records import ConversationSummary, StoredTurn
 
 LAST = "last"
-#: An interaction id as the API makes them: a version prefix, then URL-safe base64.
-INTERACTION_ID = re.compile(r"v[0-9]+_[A-Za-z0-9_-]+")
 FORMS = "a conversation id (a number, see gemtui history), an interaction id (v1_…) or last"
 
 

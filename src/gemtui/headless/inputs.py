@@ -7,7 +7,6 @@ so a mistyped command fails in the time it takes Python to start.
 from __future__ import annotations
 
 import argparse
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -22,8 +21,6 @@ from gemtui.core.tool_specs import ToolSpecError, parse_tool_choice, parse_tool_
 from gemtui.headless.exits import UsageError
 
 OUTPUT_FORMATS = ("text", "json", "stream-json")
-#: The characters of an interaction id (opaque, but never with spaces or punctuation).
-_ID_SHAPE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass
@@ -86,10 +83,11 @@ def split_continue(args: argparse.Namespace) -> None:
     """Untangle ``gemtui ask --continue "a question"``.
 
     ``--continue`` takes an optional id, so argparse gives it the prompt that follows. When no
-    other prompt was given and the value cannot be an id (spaces, punctuation), it is the prompt.
+    other prompt was given and the value is not shaped like an interaction id (``v1_…``), it
+    is the prompt: ``--continue thanks`` too.
     """
     value = args.continue_id
-    if value and args.prompt is None and not _ID_SHAPE.fullmatch(value):
+    if value and args.prompt is None and not options.INTERACTION_ID.fullmatch(value):
         args.prompt, args.continue_id = value, ""
 
 
