@@ -217,6 +217,23 @@ async def test_follow_tail_yields_to_a_reader_who_scrolled_up(emulator):
         assert app.status.info.new_below == 0
 
 
+async def test_a_new_chat_drops_the_new_lines_below_of_the_one_before(emulator):
+    """It stayed in the status bar for good: nothing in the new chat scrolls it away."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "!size 3 first long answer")
+        await send(pilot, "!slow 5 !size 3 second long answer", wait=False)
+        await until(pilot, lambda: len(answers(app)) == 2 and answers(app)[-1].source, "text")
+        app.view.focus()
+        await pilot.press("home")
+        await finish(pilot)
+        assert app.status.info.new_below > 0
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.status.info.new_below == 0
+        assert "new line" not in app.status.render_line(0).text
+
+
 async def test_thought_expands_with_enter(emulator):
     settings = ChatSettings(generation_config={"thinking_summaries": "auto"})
     app = make_app(emulator, settings=settings)

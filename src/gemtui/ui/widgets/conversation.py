@@ -212,7 +212,11 @@ class ConversationView(LineView, can_focus=True):
         self._painted.clear()  # its entries hold the old chat's lines
         self.selected = None
         self._code_cursor = None
-        self._unseen_lines = 0
+        if self._unseen_lines:
+            # Else "▼ N new lines below" stayed in the status bar of the next chat for good:
+            # only scrolling takes it away, and there is nothing to scroll to.
+            self._unseen_lines = 0
+            self.post_message(self.NewOutputBelow(0))
         self._follow = True
         self._relayout(from_index=0)
         self.scroll_home(animate=False)
