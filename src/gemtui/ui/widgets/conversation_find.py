@@ -86,8 +86,12 @@ class ConversationFinder:
         if before is None or not self.matches:
             self.current = 0 if self.matches else None
             return
-        where = (before.item, before.line)
-        self.current = next((n for n, m in enumerate(self.matches) if (m.item, m.line) >= where), 0)
+        # To the column: on a line with two matches, the line alone put Enter back on the
+        # first every time, and Up skipped one.
+        where = (before.item, before.line, before.start)
+        self.current = next(
+            (n for n, m in enumerate(self.matches) if (m.item, m.line, m.start) >= where), 0
+        )
 
     def step(self, delta: int) -> Match | None:
         """The next (``delta`` 1) or previous (-1) match, wrapping around."""
