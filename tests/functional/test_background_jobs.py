@@ -134,6 +134,21 @@ async def test_a_stateless_chat_refuses_a_background_run_and_keeps_the_draft(emu
         assert emulator.requests_since(mark) == []
 
 
+async def test_a_stateless_chat_refuses_deep_research_before_sending(emulator):
+    """The agent runs in the background, which the API refuses unstored, with a 400 that
+    said nothing of the chat's mode (Ctrl+B said it already)."""
+    settings = ChatSettings(stateful=False, agent="deep-research-preview-04-2026", model="")
+    app = make_app(emulator, settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        mark = emulator.received_count()
+        await pilot.press(*"research owls", "enter")
+        await pilot.pause()
+        assert app.composer.text == "research owls" and app.conversation.turns == []
+        said = notifications(app)[-1]
+        assert "runs in the background" in said and "stateless" in said and "F6" in said
+        assert emulator.requests_since(mark) == []
+
+
 async def test_f4_with_no_runs_says_how_to_start_one(emulator):
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -164,6 +164,7 @@ def test_wait_for_an_unknown_id_exits_1(ask):
         (("--background", "-o", "stream-json", "q"), None, "--background prints an id"),
         (("--background", "--no-store", "q"), None, "drop --no-store"),
         (("--continue", "v1_x", "--no-store", "q"), None, "drop --no-store"),
+        (("--agent", "deep-research-preview-04-2026", "--no-store", "q"), None, "background"),
         (("--retries", "-1", "q"), None, "--retries"),
     ],
 )

@@ -20,6 +20,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
+#: Agents that run for minutes; the API refuses them in the foreground (Deep Research).
+BACKGROUND_AGENTS = ("deep-research",)
+
+
+def runs_in_background(agent: str) -> bool:
+    """Whether ``agent``'s turns must be background runs (streamed into the chat)."""
+    return agent.startswith(BACKGROUND_AGENTS)
+
+
+def needs_storing(agent: str) -> str:
+    """Why ``agent`` (a background agent) cannot be asked with ``store: false``: the API
+    refuses a background run that is not stored, with a 400 that names neither."""
+    return (
+        f"The {agent} agent runs in the background, which needs the interaction stored at "
+        "the server"
+    )
+
+
 #: The fields of each typed agent config: a tuple of allowed strings, or the Python type.
 AGENT_CONFIG_FIELDS: dict[str, dict[str, Any]] = {
     "deep-research": {

@@ -40,6 +40,7 @@ from gemtui.api.models import (
     parse_event,
 )
 from gemtui.api.timing import RequestTimings
+from gemtui.core.agent_options import runs_in_background
 from gemtui.core.assembler import Change, apply, new_state
 from gemtui.core.attachments import MISSING_HINT, missing_message
 from gemtui.core.blobs import missing_files
@@ -60,15 +61,6 @@ if TYPE_CHECKING:  # the client's module loads httpx: not needed to import this 
     from gemtui.api.client import EventStream, InteractionsClient
 
 __all__ = ["MAX_TOOL_ROUNDS", "Approver", "Notice", "TurnRunner", "TurnSink"]
-
-#: Agents that run for minutes; the API refuses them in the foreground (Deep Research).
-BACKGROUND_AGENTS = ("deep-research",)
-
-
-def runs_in_background(agent: str) -> bool:
-    """Whether ``agent``'s turns must be background runs (streamed into the chat)."""
-    return agent.startswith(BACKGROUND_AGENTS)
-
 
 #: Rounds of function calls answered in a row before the runner stops and says so.
 MAX_TOOL_ROUNDS = 10

@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from gemtui.core import request_options as options
-from gemtui.core.agent_options import AgentOptionError, parse_agent_config, parse_environment
+from gemtui.core.agent_options import (
+    AgentOptionError,
+    needs_storing,
+    parse_agent_config,
+    parse_environment,
+    runs_in_background,
+)
 from gemtui.core.attachments import Attachment, AttachmentError
 from gemtui.core.attachments import load as load_attachment
 from gemtui.core.json_files import JsonFileError, read_json, read_json_schema
@@ -107,6 +113,8 @@ def check_combinations(args: argparse.Namespace) -> None:
         raise UsageError("--background prints an id; use --output-format text or json with it.")
     if args.no_store and args.background:
         raise UsageError("--background needs the interaction stored: drop --no-store.")
+    if args.no_store and args.agent and runs_in_background(args.agent):
+        raise UsageError(f"{needs_storing(args.agent)}: drop --no-store.")
     if args.no_store and args.continue_id is not None:
         raise UsageError("--continue chains onto stored interactions: drop --no-store.")
     if args.retries < 0:

@@ -36,6 +36,7 @@ from gemtui.config import (
     option_tool,
     save_settings,
 )
+from gemtui.core.agent_options import needs_storing, runs_in_background
 from gemtui.core.attachments import Attachment, AttachmentError, check_items
 from gemtui.core.branching import branch_tips, leaf_holding
 from gemtui.core.chat_history import ChatHistory
@@ -624,6 +625,11 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         """Start a turn for ``prompt``. The composer empties at once (the prompt is in the
         chat); if the request fails, the draft and its attachments come back."""
         if self._wait_for_uploads():
+            return
+        settings = self.conversation.settings
+        if settings.agent and runs_in_background(settings.agent) and not settings.stateful:
+            refusal = f"{needs_storing(settings.agent)}; this chat is stateless. F6 switches to "
+            self.notify(refusal + "stateful.", severity="warning", timeout=8, markup=False)
             return
         try:
             check_items(attachments)
