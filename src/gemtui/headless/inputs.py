@@ -7,6 +7,7 @@ so a mistyped command fails in the time it takes Python to start.
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -99,6 +100,15 @@ def split_continue(args: argparse.Namespace) -> None:
 
 def check_combinations(args: argparse.Namespace) -> None:
     """Flags that contradict each other or the API (``store: false`` keeps nothing to chain)."""
+    save_dir = getattr(args, "save_media", None)
+    if save_dir is not None:
+        # Found before the request is paid for: after it, the media are lost.
+        try:
+            save_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UsageError(f"--save-media {save_dir}: {error.strerror or error}.") from None
+        if not os.access(save_dir, os.W_OK):
+            raise UsageError(f"--save-media {save_dir}: the folder is not writable.")
     streamed = args.output_format == "stream-json"
     if args.wait is not None:
         if args.prompt is not None or args.background or args.continue_id is not None:
