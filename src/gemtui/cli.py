@@ -652,7 +652,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "diff": _run_diff,
         "inspect": _run_inspect,
     }
-    return handlers[args.command](args)
+    try:
+        return handlers[args.command](args)
+    except BrokenPipeError:
+        # The reader stopped reading (`gemtui replay F -p | head`): it has what it wanted, so
+        # stop quietly and successfully, as `gemtui ask` does.
+        from gemtui.headless.output import silence
+
+        silence(sys.stdout)
+        return 0
 
 
 if __name__ == "__main__":

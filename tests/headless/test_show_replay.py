@@ -101,3 +101,28 @@ def test_a_terminal_opens_the_tui_unless_printing_is_asked_for():
     assert wants_print(parse(["show", "v1_x", "-o", "json"]), Terminal())
     assert not wants_print(parse(["replay", "f.jsonl", "--speed", "4"]), Terminal())
     assert wants_print(parse(["replay", "f.jsonl"]), io.StringIO())
+
+
+def test_replay_print_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path, cli_env):
+    """`gemtui replay F -p | head -1` printed a BrokenPipeError traceback and exited 1."""
+    import subprocess
+    import sys
+
+    lines = []
+    for number in range(40):  # past a pipe's buffer, so the writer meets the closed pipe
+        lines.append(json.dumps({"recording": "gemtui/1", "request": {"input": f"q{number}"}}))
+        events = [
+            {"event_type": "interaction.created", "interaction": {"id": f"v1_{number}"}},
+            {"event_type": "step.start", "index": 0, "step": {"type": "model_output"}},
+            {"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": "x" * 4000}},
+            {"event_type": "step.stop", "index": 0},
+            {"event_type": "interaction.completed", "interaction": {"id": f"v1_{number}"}},
+        ]
+        lines += [json.dumps({"offset": 0.0, "event": event}) for event in events]
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    command = f"set -o pipefail; {sys.executable} -m gemtui replay {path} --print | head -c 10"
+    result = subprocess.run(
+        ["bash", "-c", command], capture_output=True, text=True, env=cli_env, timeout=60
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "x" * 10, "")

@@ -9,7 +9,6 @@ Textual is never imported on this path.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import IO
@@ -59,7 +58,9 @@ def run_ask(
     except BrokenPipeError:
         # The reader stopped reading (`gemtui ask … | head`): it has what it wanted, so stop
         # quietly and successfully, as ripgrep does, rather than fail a `pipefail` script.
-        _silence(stdout)
+        from gemtui.headless.output import silence
+
+        silence(stdout)
         return exits.OK
     finally:
         tls.settle()
@@ -210,14 +211,3 @@ def _may_cite(request: AskRequest | None) -> bool:
     if request is None or request.has_schema:
         return False
     return bool(request.agent) or any(tool.get("type") in CITING_TOOLS for tool in request.tools)
-
-
-def _silence(stdout: IO[str]) -> None:
-    """Point the stdout file descriptor at /dev/null so the interpreter's final flush of a
-    broken pipe does not print an error."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):
-        pass

@@ -9,6 +9,7 @@ person: cleaned, one line each, with the API key redacted.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from typing import IO, Any
 
@@ -146,3 +147,14 @@ def short(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     text = " ".join(text.split())
     return text if len(text) <= _DETAIL_CHARS else text[: _DETAIL_CHARS - 1] + "…"
+
+
+def silence(stdout: IO[str]) -> None:
+    """Point the stdout file descriptor at /dev/null so the interpreter's final flush of a
+    broken pipe (``gemtui … | head``) does not print an error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
