@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from support.chat_driver import finish, make_app, send
+from support.chat_driver import finish, last_notification, make_app, send
 
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
@@ -126,6 +126,35 @@ async def test_palette_opens_an_interaction_by_id(emulator):
         await pilot.pause()
         assert app.view.items[0].prompt == "keep this one"
         assert app.timeline.turn_at(0).interaction_id == interaction_id
+
+
+async def test_an_interaction_the_history_holds_opens_where_it_is_not_as_a_copy(emulator, tmp_path):
+    """Opened by id, it was fetched and added to the chat (and the history) once more each
+    time: twice in one chat, and a new conversation per `gemtui show`."""
+    with Store(tmp_path / "history.sqlite3") as store:
+        app = make_app(emulator, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await send(pilot, "keep this one")
+            await send(pilot, "and a second")
+            conversation_id = app.conversation_id
+            interaction_id = app.conversation.turns[0].interaction_id
+            mark = emulator.received_count()
+            await pilot.press("ctrl+n")
+            app.action_open_by_id()
+            await pilot.pause()
+            app.screen.query_one("#interaction-id").value = interaction_id
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert emulator.requests_since(mark) == []
+            assert app.conversation_id == conversation_id
+            assert [t.asked.prompt for t in app.conversation.turns] == [
+                "keep this one",
+                "and a second",
+            ]
+            assert app.view.selected == 0  # its prompt, focused
+            assert "in the history" in last_notification(app)
+        assert len(store.list_conversations(archived=None)) == 1
 
 
 async def test_the_screen_has_its_width_class_from_the_start_and_follows_resizes(emulator):

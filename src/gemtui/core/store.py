@@ -527,12 +527,17 @@ class Store:
             ).fetchone()
         return int(row[0]) if row is not None else None
 
-    def find_interaction(self, interaction_id: str) -> tuple[int, int] | None:
-        """``(conversation_id, turn_id)`` of the newest turn that made this interaction."""
+    def find_interaction(
+        self, interaction_id: str, *, settled: bool = False
+    ) -> tuple[int, int] | None:
+        """``(conversation_id, turn_id)`` of the first turn that holds this interaction: the
+        conversation that made it (a later one opened it by id). ``settled``: not a background
+        run still pending, whose row has no answer yet."""
+        pending = " AND outcome != 'pending'" if settled else ""
         with self._read() as db:
             row = db.execute(
-                "SELECT conversation_id, id FROM turns WHERE interaction_id = ? "
-                "ORDER BY id DESC LIMIT 1",
+                f"SELECT conversation_id, id FROM turns WHERE interaction_id = ?{pending} "
+                "ORDER BY id LIMIT 1",
                 (interaction_id,),
             ).fetchone()
         return (int(row[0]), int(row[1])) if row is not None else None

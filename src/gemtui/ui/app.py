@@ -864,7 +864,20 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             self.open_interaction(job.id)
 
     def open_interaction(self, interaction_id: str) -> None:
-        self.run_turn(self.chat.open_interaction(interaction_id))
+        """Show the interaction ``interaction_id``: where the history holds it (its chat, its
+        turn selected), else fetched from the server as the chat's next turn. Fetched again,
+        one the history held was added to it once more each time it was looked at."""
+        located = None
+        if self.store is not None:
+            try:
+                located = self.store.find_interaction(interaction_id, settled=True)
+            except StoreError:
+                located = None
+        if located is None:
+            self.run_turn(self.chat.open_interaction(interaction_id))
+            return
+        self.open_stored(*located)
+        self.notify(f"{interaction_id} is in the history: opened there.", markup=False)
 
     def replay(self, recording: Recording, speed: float = 0.0) -> None:
         self.run_turn(self.chat.replay(recording, speed))

@@ -131,7 +131,8 @@ def _replay_all(app: GemtuiApp, recordings: list[Recording], speed: float) -> No
 
 def _show(app: GemtuiApp, interaction_id: str) -> None:
     """A captured interaction (``gemtui proxy``) opens from the history, in its conversation
-    with its turn selected: that is what the program got. Any other is fetched by id."""
+    with its turn selected: that is what the program got. Any other opens where the history
+    holds it, else it is fetched by id (:meth:`GemtuiApp.open_interaction`)."""
     store = app.store
     stored = None
     if store is not None:
