@@ -190,6 +190,34 @@ async def test_enter_before_the_folder_is_read_attaches_once_it_is(emulator, wor
         assert app.composer.text == ""
 
 
+@pytest.mark.parametrize("slow", [False, True])
+async def test_letters_typed_right_behind_the_pickers_enter_go_to_the_prompt(
+    emulator, workdir, monkeypatch, slow
+):
+    """``see @not``, Enter and ``and more`` in one burst: the chip came, and "and more" went
+    into the closing picker's field and was lost."""
+    gate = slow_disk(monkeypatch) if slow else None
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.composer.focus()
+        app.composer.insert("see ")
+        for character in "@not":
+            app.post_message(events.Key("at" if character == "@" else character, character))
+        app.post_message(events.Key("enter", None))
+        for character in "and more":
+            key = "space" if character == " " else character
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        if gate is not None:
+            gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, FilePickerScreen)
+        assert [a.name for a in app.attachment_bar.attachments] == ["notes.txt"]
+        assert app.composer.text == "see and more"
+        assert not app.conversation.turns
+
+
 async def test_enter_in_the_picker_before_its_folder_is_read_waits_for_it(
     emulator, workdir, monkeypatch
 ):

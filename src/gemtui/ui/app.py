@@ -67,7 +67,7 @@ from gemtui.ui.chat.messages import (
     TurnStarted,
 )
 from gemtui.ui.chat.panes import ChatPanes
-from gemtui.ui.dialogs import FocusMemory, refuse_second_copy
+from gemtui.ui.dialogs import FocusMemory, TypedForPrompt, refuse_second_copy
 from gemtui.ui.habits import HABIT_BINDINGS, HABIT_PALETTE, HabitsMixin
 from gemtui.ui.key_routing import KeysInOrder, focus_now
 from gemtui.ui.keymap import BindingInfo, binding_catalogue, build_keymap
@@ -86,7 +86,6 @@ from gemtui.ui.widgets.timeline import StepTimeline
 if TYPE_CHECKING:  # the dialogs are imported when first opened: they cost start-up time
     from gemtui.api.client import InteractionsClient
     from gemtui.ui.chat.compare_pick import ComparePick
-    from gemtui.ui.screens.approval import ApprovalScreen
     from gemtui.ui.screens.history_list import ConversationListScreen
     from gemtui.ui.screens.report import ReportScreen
     from gemtui.ui.screens.resources import UseResource
@@ -688,7 +687,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
     def on_turn_resumed(self, message: TurnResumed) -> None:
         self.panes.turn_resumed(message.turn)
 
-    def on_approval_screen_typed_meanwhile(self, message: ApprovalScreen.TypedMeanwhile) -> None:
+    def on_typed_for_prompt(self, message: TypedForPrompt) -> None:
         self.composer.insert(message.text)
 
     def on_turn_replaced(self, message: TurnReplaced) -> None:

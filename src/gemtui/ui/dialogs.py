@@ -23,11 +23,22 @@ import weakref
 from typing import TYPE_CHECKING
 
 from textual.dom import NoScreen
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 
 if TYPE_CHECKING:
     from textual.app import App
+
+
+class TypedForPrompt(Message):
+    """Text typed while a dialog opened or closed, meant for the prompt under it: the app
+    puts it there (the keys of one burst, or of someone typing on as a dialog comes up)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
 
 #: What the user is told when the dialog asked for is open below another one.
 OPEN_BELOW = "That dialog is already open below this one: Escape goes back to it."

@@ -25,12 +25,12 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from gemtui.core.safety import safe_text
 from gemtui.core.tools import FunctionTool, ToolCall
+from gemtui.ui.dialogs import TypedForPrompt
 
 Decision = Literal["once", "always", "deny"]
 
@@ -74,13 +74,6 @@ class ApprovalScreen(ModalScreen[Decision]):
     ApprovalScreen #approval-keys { color: $text-muted; margin-top: 1; }
     """
 
-    class TypedMeanwhile(Message):
-        """Text typed while the dialog opened, meant for the prompt under it."""
-
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
     def __init__(self, calls: Sequence[ToolCall], tools: Mapping[str, FunctionTool]) -> None:
         super().__init__()
         self.calls = list(calls)
@@ -100,7 +93,7 @@ class ApprovalScreen(ModalScreen[Decision]):
         event.stop()
         event.prevent_default()
         if event.is_printable and event.character:
-            self.post_message(self.TypedMeanwhile(event.character))
+            self.post_message(TypedForPrompt(event.character))
         self.query_one("#approval-keys", Static).update(
             safe_text(f"Typing goes to the prompt: pause, then decide. {self._keys_text()}")
         )

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -28,6 +28,7 @@ from textual.widgets.option_list import Option
 
 from gemtui.core.attachments import is_url
 from gemtui.core.safety import safe_text
+from gemtui.ui.dialogs import TypedForPrompt
 
 #: Most files listed; the walk stops there.
 MAX_FILES = 5000
@@ -208,7 +209,10 @@ class FilePickerScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         field = self.query_one(Input)
-        field.focus()
+        if self._submit_when_listed is None:
+            field.focus()
+        else:
+            self._await_listing()
         if self._query:
             # Its cursor is at the end; Input shows the start of a value it was made with.
             self.call_after_refresh(field.scroll_to, x=field.max_scroll_x, animate=False)
@@ -259,8 +263,23 @@ class FilePickerScreen(ModalScreen[str | None]):
         typed = event.value.strip()
         if not self._listed_yet and not (is_url(typed) or is_path(typed)):
             self._submit_when_listed = typed  # letters to match against files not read yet
+            self._await_listing()
             return
         self._submit(typed)
+
+    def _await_listing(self) -> None:
+        """Enter is taken and waits for the folder: the field lets go of the focus, so that
+        what is typed on goes to the prompt (:meth:`on_key`), not into a query already
+        decided (it was lost when the picker closed)."""
+        self.set_focus(None)
+
+    def on_key(self, event: events.Key) -> None:
+        if self.focused is not None:
+            return
+        if event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.post_message(TypedForPrompt(event.character))
 
     def _submit(self, typed: str) -> None:
         """Enter with ``typed`` in the field: attach the highlighted file, the URL or the path
@@ -275,6 +294,7 @@ class FilePickerScreen(ModalScreen[str | None]):
         if not typed:
             self._say("No file here to attach: type a name, a path or a URL.")
             self.app.bell()
+            self.query_one(Input).focus()
             return
         # A path, or letters nothing listed matches (a hidden file, say): as a path.
         path = resolve_typed(typed, self.root)
@@ -286,6 +306,7 @@ class FilePickerScreen(ModalScreen[str | None]):
             problem = f"No file here matches “{typed}”: type a path (/…, ~/…, ./…) or a URL."
         self._say(problem)
         self.app.bell()
+        self.query_one(Input).focus()  # the picker stays: the next keys are its again
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -116,7 +116,8 @@ class Composer(TextArea):
         self._chord = False
         #: An ``@`` asked for the picker, which is not up yet; Enter came meanwhile.
         self._picker_asked = False
-        self._enter_for_picker = False
+        #: Where the cursor was when that Enter came: what is typed after it is the prompt's.
+        self._enter_for_picker: tuple[int, int] | None = None
 
     async def _on_key(self, event: events.Key) -> None:
         if self._chord_key(event.key):
@@ -134,8 +135,9 @@ class Composer(TextArea):
         if event.key == "enter":
             event.prevent_default()
             event.stop()
-            if self._picker_asked:
-                self._enter_for_picker = True  # typed behind the @, before the picker was up
+            if self._picker_asked and self._enter_for_picker is None:
+                # Typed behind the @, before the picker was up: it is the picker's.
+                self._enter_for_picker = self.cursor_location
             else:
                 self.submit()
             return
@@ -248,9 +250,11 @@ class Composer(TextArea):
         prompt, and whether Enter came after it.
 
         Keys typed fast after the ``@`` (or sent in one burst) reach the prompt before the
-        picker is up: they are meant for the picker, Enter included (it sent the prompt)."""
-        enter, self._picker_asked, self._enter_for_picker = self._enter_for_picker, False, False
-        row, column = self.cursor_location
+        picker is up: they are meant for the picker, Enter included (it sent the prompt). The
+        keys after that Enter stay in the prompt: they were lost in the picker's field."""
+        enter_at, self._picker_asked, self._enter_for_picker = self._enter_for_picker, False, None
+        enter = enter_at is not None
+        row, column = enter_at or self.cursor_location
         if row != at[0] or column <= at[1] + 1 or self.get_text_range(at, (row, at[1] + 1)) != "@":
             return "", enter
         start = (row, at[1] + 1)
