@@ -207,3 +207,16 @@ async def test_a_chat_opened_beside_the_timeline_shows_its_last_turn_in_the_deta
             await send(pilot, "a new chat")
             assert selected_turn(app) == 0
             assert shown_id(app) == app.conversation.turns[0].interaction_id
+
+
+async def test_a_refused_request_says_it_has_no_id_rather_than_none(emulator):
+    """A 400 makes no interaction: the detail read "id None · status None"."""
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "x !fault 400")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        detail = app.step_detail
+        facts = " ".join(detail.line_text(n) for n in range(detail.virtual_size.height))
+        assert "id – · status –" in facts
+        assert "None" not in facts

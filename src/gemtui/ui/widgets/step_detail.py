@@ -214,8 +214,9 @@ def _thought_facts(model: ThoughtStep) -> list[str]:
 
 def turn_facts(state: InteractionState, timings: RequestTimings | None) -> list[str]:
     interaction = state.interaction
+    # A request the server refused made no interaction: no id, no status (it said "None").
     facts = [
-        f"id {interaction.id} · status {state.status} · "
+        f"id {interaction.id or '–'} · status {state.status or '–'} · "
         f"{interaction.model or interaction.agent or 'model ?'}",
         f"{len(state.steps)} steps · "
         + (
