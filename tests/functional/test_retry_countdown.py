@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from support.chat_driver import finish, make_app, send, until
+from support.chat_driver import finish, make_app, notices, send, until
 
 from gemtui.core.conversation import ChatSettings
 from gemtui.ui.app import GemtuiApp
@@ -113,3 +113,23 @@ def test_the_reason_is_one_clean_line_cut_short():
         "retrying in 2 s (attempt 2 of 5)",
         "retrying in 2 s",
     )
+
+
+async def test_escape_during_the_countdown_cancels_and_says_nothing_came(emulator_factory):
+    """The status bar did not say that Escape cancels the wait, and after it the chat said
+    "The partial answer is kept" of an answer that never came."""
+    emulator = emulator_factory(retry_after_seconds=3)
+    app = make_app(emulator)
+    async with app.run_test(size=(120, 24)) as pilot:
+        waits, _now = hold_retries(app)
+        await send(pilot, "!fault 503x2 hello", wait=False)
+        await until(pilot, lambda: len(waits.asked) == 1, "the first wait")
+        await pilot.pause()
+        assert "attempt 2 of 5) · Esc cancels" in app.status.render_line(0).text
+        await pilot.press("escape")
+        await until(pilot, lambda: not app.busy, "the cancel")
+        await finish(pilot)
+        assert app.conversation.turns[-1].reply.outcome == "cancelled"
+        (notice,) = notices(app)
+        assert notice.message == "Cancelled before any answer came."
+        assert notice.hint == "Press F5 to send the prompt again."

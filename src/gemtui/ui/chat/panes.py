@@ -304,6 +304,9 @@ class ChatPanes:
                 "warning",
                 turn,
             )
+        elif outcome == "cancelled" and not reply.state.steps:
+            # Nothing had come: there is no partial answer to keep.
+            self.add_notice("Cancelled before any answer came.", again, "warning", turn)
         elif outcome in OUTCOME_NOTICES:
             message, hint, level = OUTCOME_NOTICES[outcome]
             self.add_notice(message, hint, level, turn)

@@ -93,7 +93,10 @@ class StatusBar(Static):
         if info.extras:
             parts.append(StatusPart((f"· {clean_terminal_text(info.extras)} ", ""), 3))
         if info.retry:  # in place of "waiting": it says what the wait is
-            forms = tuple(f"· {clean_terminal_text(form)} " for form in info.retry)
+            waits = [clean_terminal_text(form) for form in info.retry]
+            # Escape stops the wait too: said first where it fits, as while a turn streams.
+            forms = tuple(f"· {form} · Esc cancels " for form in waits[:2])
+            forms += tuple(f"· {form} " for form in waits)
             parts.append(StatusPart(forms, 6, style("status--alert")))
         elif info.approval:
             parts.append(StatusPart(("· awaiting approval ",), 8))
