@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from support.chat_driver import FAKE_KEY, answers, make_app, send
+from support.chat_driver import FAKE_KEY, answers, last_notification, make_app, send, until
 
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.recording import load_recording
@@ -53,6 +53,18 @@ async def test_saved_recording_replays_to_the_same_interaction(emulator):
         assert [s.step.to_wire() for s in replayed.steps] == [s.step.to_wire() for s in live.steps]
         assert replayed.interaction.usage == live.interaction.usage
         assert FAKE_KEY not in saved[0].read_text()
+
+
+async def test_ctrl_s_while_the_answer_streams_says_the_recording_stops_there(emulator):
+    """It said "Saved 15 events" as if the stream were whole; its replay ends mid-answer."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "!slow 200 a long story", wait=False)
+        await until(pilot, lambda: len(app.conversation.turns[-1].reply.state.events) > 3, "events")
+        app.action_save_recording()
+        said = last_notification(app)
+        assert "so far" in said and "still streaming" in said
+        assert sorted(recordings_dir().glob("*.jsonl"))
 
 
 async def test_reopened_conversation_continues_its_chain(emulator, tmp_path):

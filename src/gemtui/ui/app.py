@@ -1060,6 +1060,15 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         path = save_recording(
             recordings_dir() / name, turn.asked.request, events, self.connection.secrets
         )
+        if turn.reply.live:  # a replay of it would end where it stands now
+            self.notify(
+                escape_markup(
+                    f"Saved the {len(events)} events so far to {path}: the answer is still "
+                    "streaming, so the recording stops there. Ctrl+S again once it is done."
+                ),
+                severity="warning",
+            )
+            return
         self.notify(escape_markup(f"Saved {len(events)} events to {path}"))
 
     # ------------------------------------------------------------------ history
