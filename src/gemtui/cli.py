@@ -108,7 +108,11 @@ def _declare_ask(subparsers: Any, name: str, summary: str) -> None:
         epilog="Exit codes: 0 completed, 1 API or network error, 2 usage error, 3 unfinished "
         "(function call, incomplete, cancelled or cut off), 130 interrupted.",
     )
-    ask.add_argument("prompt", nargs="?", help="the question (piped stdin is sent before it)")
+    ask.add_argument(
+        "prompt",
+        nargs="?",
+        help="the question (piped stdin is sent before it; - : stdin is the question)",
+    )
     ask.add_argument(
         "--template", "-t", metavar="NAME",
         help="the prompt is templates/NAME.md beside the config file; PROMPT is its {{args}}",

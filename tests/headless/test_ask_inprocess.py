@@ -63,6 +63,12 @@ def test_bytes_that_are_not_utf8_in_arguments_and_file_names_are_replaced(ask, t
     ]
 
 
+def test_a_dash_prompt_means_stdin(ask):
+    """`echo hi | gemtui ask -` sent "hi" as context and "-" as the prompt."""
+    request = sent(ask("-o", "stream-json", "-", stdin="what is a pangolin"))
+    assert request["input"][0]["content"] == [{"type": "text", "text": "what is a pangolin"}]
+
+
 def test_schema_answer_is_json_on_stdout(ask, tmp_path):
     schema_file = tmp_path / "schema.json"
     schema_file.write_text(

@@ -217,7 +217,8 @@ def template_prompt(name: str, args: str, config: Path | None) -> str:
 def build_request(args: argparse.Namespace, stdin: IO[str] | None) -> AskRequest:
     """Everything ``args`` (and piped stdin) ask for; raises :class:`UsageError`."""
     piped = read_stdin(stdin)
-    prompt, context = args.prompt or "", None
+    # "-" is stdin, as for most tools: the piped text is the prompt, not context for a "-".
+    prompt, context = ("" if args.prompt == "-" else args.prompt or ""), None
     if getattr(args, "template", None):
         prompt = template_prompt(args.template, prompt, getattr(args, "config", None))
     if piped is not None:
