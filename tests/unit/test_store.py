@@ -623,3 +623,17 @@ def test_store_error_explained_says_the_hint_only_when_there_is_one() -> None:
         "The history is locked. Close the other gemtui."
     )
     assert StoreError("The history is locked.").explained() == "The history is locked."
+
+
+def test_a_data_folder_that_is_a_file_is_said_so_with_what_to_do(tmp_path) -> None:
+    """It said to move a history file that did not exist, and to use a flag of another
+    command, run on from the OS error's words without a full stop."""
+    taken = tmp_path / "afile"
+    taken.write_text("x")
+    with pytest.raises(StoreError) as refused:
+        Store(taken / "history.sqlite3")
+    said = refused.value.explained()
+    assert said.startswith(f"the data folder {taken} is a file, not a folder. ")
+    assert "GEMTUI_DATA_DIR" in said and "--no-history" not in said
+    error = StoreError("cannot open the history: [Errno 13] Permission denied", "Check it.")
+    assert error.explained() == "cannot open the history: [Errno 13] Permission denied. Check it."

@@ -138,7 +138,10 @@ class StoreError(Exception):
 
     def explained(self) -> str:
         """What went wrong and what to do, on one line, as every front end says it."""
-        return " ".join(part for part in (str(self), self.hint) if part)
+        said = str(self)
+        if self.hint and not said.endswith((".", "!", "?")):
+            said += "."  # the message may end with an OS error's own words
+        return " ".join(part for part in (said, self.hint) if part)
 
 
 def default_path(env: Mapping[str, str] = os.environ) -> Path:
@@ -166,12 +169,17 @@ class Store:
         return cls(default_path(), secrets=secrets, read_only=read_only)
 
     def _connect(self) -> sqlite3.Connection:
-        hint = (
-            f"Move {self.path} aside to start a new history, or run without history "
-            "(gemtui ask --no-history)."
-        )
+        hint = f"Move {self.path} aside to start a new history."
+        folder = self.path.parent
+        if folder.exists() and not folder.is_dir():
+            raise StoreError(
+                f"the data folder {folder} is a file, not a folder.",
+                "Point GEMTUI_DATA_DIR at a folder gemtui may write, or move the file away.",
+            )
         if self.read_only and not self.path.exists():
             raise StoreError(f"there is no history yet ({self.path} does not exist).")
+        if not self.path.exists():
+            hint = f"Check that gemtui may write in {folder}, or point GEMTUI_DATA_DIR elsewhere."
         try:
             if self.read_only:
                 target, uri = f"{self.path.resolve().as_uri()}?mode=ro", True

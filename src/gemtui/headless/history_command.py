@@ -68,7 +68,9 @@ def run_history(
     secrets = [key] if (key := api_key_from_env()) else []
     rows: list[Row] = []
     more = 0
-    if default_path().exists():  # no file yet: nothing to list, and nothing is wrong
+    path = default_path()
+    # No file yet: nothing to list, and nothing is wrong; unless the data folder is a file.
+    if path.exists() or path.parent.is_file():
         try:
             with Store.open_default(secrets=secrets, read_only=True) as store:
                 if args.search is not None:
