@@ -98,3 +98,23 @@ async def test_new_lines_below_show_whole_at_80_columns_and_end_in_the_prompt_go
         assert at_bottom(app)
         assert app.status.info.new_below == 0
         assert app.focused is app.composer and app.composer.text == "draft"
+
+
+async def test_the_newest_lines_stay_in_view_when_the_prompt_grows(emulator):
+    """Ctrl+J in the prompt made the pane shorter, and the answer's last lines went out of
+    view below, with nothing saying so."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await chat_of_three(pilot)
+        assert at_bottom(app)
+        height = app.view.size.height
+        await pilot.press("a", "ctrl+j", "ctrl+j", "ctrl+j", "b")
+        await pilot.pause()
+        assert app.view.size.height < height
+        assert at_bottom(app)
+        # A reader scrolled up stays where they are.
+        app.view.scroll_to(y=0, animate=False, immediate=True)
+        await pilot.pause()
+        await pilot.press("ctrl+u")  # the prompt shrinks back
+        await pilot.pause()
+        assert app.view.scroll_y == 0

@@ -458,6 +458,9 @@ class ConversationView(LineView, can_focus=True):
             self._content_width = width
             self._lines.clear()
             self._relayout(from_index=0)
+        elif self._follow:
+            # Shorter (the prompt grew a line): the newest lines went out of view below.
+            self.follow_now()
 
     def on_mount(self) -> None:
         self.on_resize()
