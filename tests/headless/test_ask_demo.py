@@ -8,7 +8,7 @@ import json
 from support.cli_env import clean_env, run_gemtui
 
 from gemtui.core.recording import parse_recording
-from gemtui.headless.last_id import load_last_id, state_file
+from gemtui.headless.last_id import load_last, state_file
 
 
 def test_wait_prints_the_background_run_an_earlier_demo_process_started():
@@ -42,5 +42,5 @@ def test_show_and_continue_reach_an_earlier_demo_interaction():
     )
     assert "Earlier you asked: «remember the word teal»" in answer
     # Demo ids are kept apart from those of the real API, which would not know them.
-    assert load_last_id(state_file()) is None
-    assert load_last_id(state_file(demo=True)) is not None
+    assert load_last(state_file()) is None
+    assert load_last(state_file(demo=True)) is not None

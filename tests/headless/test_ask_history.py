@@ -198,3 +198,18 @@ def test_an_answer_cut_by_its_reader_is_kept_and_continued_from(ask, history):
     assert cut.turn.reply.state.steps, "the part received is kept"
     assert after.previous_interaction_id == cut.interaction_id
     assert after.turn.reply.outcome == "completed"
+
+
+def test_continue_right_after_a_reader_stopped_early_waits_for_the_answer(ask, history):
+    """`gemtui ask … | head` then `--continue` at once: the server was still writing the
+    first answer, and refused to chain onto it with a 400 whose hint spoke of billing."""
+    assert ask("!slow 40 a long answer about rivers", stdout=ClosedPipe()).code == 0
+    result = ask("--continue", "and then?")
+    assert result.code == 0, result.err
+    assert "waiting for v1_" in result.err and "to finish at the server" in result.err
+    store = history()
+    [rivers] = [s for s in store.list_conversations() if s.title.startswith("!slow")]
+    cut, after = store.load_turns(rivers.id)
+    assert after.previous_interaction_id == cut.interaction_id
+    assert after.turn.reply.outcome == "completed"
+    assert ask("--continue", "and after that?").err == ""  # that one finished: no wait

@@ -11,7 +11,7 @@ import pytest
 
 from gemtui.cli import build_parser
 from gemtui.core.recording import parse_recording
-from gemtui.headless.last_id import load_last_id, save_last_id, state_file
+from gemtui.headless.last_id import load_last, save_last_id, state_file
 
 
 def sent(result) -> dict:
@@ -88,7 +88,7 @@ def test_agent_replaces_the_model(ask):
 def test_no_store_sends_store_false_and_remembers_nothing(ask):
     request = sent(ask("-o", "stream-json", "--no-store", "private"))
     assert request["store"] is False
-    assert load_last_id() is None
+    assert load_last() is None
 
 
 def test_verbose_reports_thoughts_tools_status_and_usage_on_stderr_only(ask):
@@ -150,7 +150,7 @@ def test_background_json_prints_the_running_interaction(ask):
     assert result.code == 0
     interaction = json.loads(result.out)
     assert interaction["status"] == "in_progress"
-    assert load_last_id() == interaction["id"]
+    assert load_last() == (interaction["id"], False)
 
 
 def test_wait_for_an_unknown_id_exits_1(ask):
@@ -210,10 +210,10 @@ def test_last_id_file_is_replaced_whole(state_dir, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(state_dir))
     path = state_file()
     assert path.is_relative_to(state_dir)
-    assert load_last_id() is None
+    assert load_last() is None
     save_last_id("v1_first")
     save_last_id("v1_second")
-    assert load_last_id() == "v1_second"
+    assert load_last() == ("v1_second", False)
     assert [p.name for p in path.parent.iterdir()] == [path.name]
     path.write_text("{torn")
-    assert load_last_id() is None
+    assert load_last() is None

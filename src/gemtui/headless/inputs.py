@@ -62,6 +62,9 @@ class AskRequest:
     previous_id: str | None = None
     #: Whether ``previous_id`` was typed (rather than read from the last-interaction file).
     previous_id_given: bool = False
+    #: Whether ``previous_id`` may still be running at the server: its reader stopped early
+    #: (``gemtui ask … | head``), and the API refuses to chain onto a running interaction.
+    previous_may_run: bool = False
 
     def generation_settings(self) -> dict[str, Any]:
         """``generation_config`` of the request: the output flags' fields and the tool choice."""

@@ -31,22 +31,31 @@ def state_file(*, background: bool = False, demo: bool = False) -> Path:
     return Path(user_state_dir("gemtui")) / ((DEMO_PREFIX if demo else "") + name)
 
 
-def load_last_id(path: Path | None = None) -> str | None:
-    """The saved id, or ``None`` when there is none or the file is unreadable."""
+def load_last(path: Path | None = None) -> tuple[str, bool] | None:
+    """The saved id and whether it may still be running at the server (its reader stopped
+    reading early: ``gemtui ask … | head``), or ``None``."""
     try:
         data = json.loads((path or state_file()).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     value = data.get("id") if isinstance(data, dict) else None
-    return value if isinstance(value, str) and value else None
+    if not isinstance(value, str) or not value:
+        return None
+    return value, data.get("unfinished") is True
 
 
-def save_last_id(interaction_id: str, path: Path | None = None) -> None:
-    """Remember ``interaction_id``; raises ``OSError`` if the state directory is not writable."""
+def save_last_id(
+    interaction_id: str, path: Path | None = None, *, unfinished: bool = False
+) -> None:
+    """Remember ``interaction_id`` (``unfinished``: it may still be running at the server);
+    raises ``OSError`` if the state directory is not writable."""
     target = path or state_file()
     target.parent.mkdir(parents=True, exist_ok=True)
     saved = datetime.now(UTC).isoformat(timespec="seconds")
-    payload = json.dumps({"id": interaction_id, "saved": saved})
+    record: dict[str, object] = {"id": interaction_id, "saved": saved}
+    if unfinished:
+        record["unfinished"] = True
+    payload = json.dumps(record)
     fd, temporary = tempfile.mkstemp(prefix=".last_interaction-", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -25,7 +25,7 @@ from gemtui.headless.inputs import (
     check_combinations,
     split_continue,
 )
-from gemtui.headless.last_id import load_last_id, save_last_id, state_file
+from gemtui.headless.last_id import load_last, save_last_id, state_file
 
 #: How long ``ask`` keeps the collector still (gemtui.core.start_up_gc) if its answer has not
 #: ended first: past its first byte from a nearby server, and inside Gemini's own wait for one.
@@ -76,13 +76,15 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
     check_combinations(args)
     wait_id = request = None
     if args.wait is not None:
-        wait_id = args.wait or _last_id("--wait", state_file(background=True, demo=args.demo))
+        wait_id = args.wait or _last("--wait", state_file(background=True, demo=args.demo))[0]
     else:
         request = build_request(args, stdin)
         if args.continue_id is not None:
-            default = state_file(demo=args.demo)
-            request.previous_id = args.continue_id or _last_id("--continue", default)
-            request.previous_id_given = bool(args.continue_id)
+            if args.continue_id:
+                request.previous_id, request.previous_id_given = args.continue_id, True
+            else:
+                last = _last("--continue", state_file(demo=args.demo))
+                request.previous_id, request.previous_may_run = last
     tls.prepare()  # the certificates load beside the imports below (see gemtui.api.tls)
     import asyncio
 
@@ -98,8 +100,8 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
         return exits.API_ERROR
 
 
-def _last_id(flag: str, path: Path) -> str:
-    found = load_last_id(path)
+def _last(flag: str, path: Path) -> tuple[str, bool]:
+    found = load_last(path)
     if found is None:
         earlier = (
             "`gemtui ask --background` to wait for"
@@ -152,11 +154,12 @@ async def _session_run(
         answer=answer if isinstance(out, CleanWriter) else None,
     )
 
-    def remember(interaction_id: str) -> None:
+    def remember(interaction_id: str, *, unfinished: bool = False) -> None:
         """Called with each interaction worth continuing from; with ``--background`` that is
-        the run just started, which ``--wait`` then defaults to."""
+        the run just started, which ``--wait`` then defaults to. ``unfinished``: it may still
+        be running at the server (the next ``--continue`` waits for it)."""
         try:
-            save_last_id(interaction_id, state_file(demo=args.demo))
+            save_last_id(interaction_id, state_file(demo=args.demo), unfinished=unfinished)
             if args.background:
                 save_last_id(interaction_id, state_file(background=True, demo=args.demo))
         except OSError as error:

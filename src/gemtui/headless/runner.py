@@ -10,6 +10,7 @@ code (see :mod:`gemtui.headless.exits`).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from gemtui.api.models import Interaction
 from gemtui.core.assembler import Change, assembled_interaction
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings, Conversation
+from gemtui.core.jobs import WAITING_POLL, poll_until_settled
 from gemtui.core.recording import RecordingWriter
 from gemtui.core.tools import FunctionTool, ToolCall
 from gemtui.core.turn import Asked, Turn
@@ -53,8 +55,9 @@ class Session:
     answer: AnswerPrinter
     output_format: str
     secrets: list[str]
-    #: Called with the id of an interaction worth continuing from (``--continue``).
-    remember: Callable[[str], None]
+    #: Called with the id of an interaction worth continuing from (``--continue``), and
+    #: ``unfinished=True`` when it may still run at the server.
+    remember: Callable[..., None]
     #: Where each turn is saved (its store is ``None`` with ``--no-history``).
     history: ChatHistory
     #: The function tools of the config file, by name (only allow-listed ones ever run).
@@ -149,7 +152,9 @@ class HeadlessSink:
         # A reader that stopped early has what it wanted; the server finishes the answer, so
         # --continue goes on from it, in its conversation.
         if turn.asked.stateful and interaction_id and (turn.chainable or self.reader_gone):
-            self.session.remember(interaction_id)
+            # Left mid-stream by its reader, the answer goes on at the server.
+            cut = self.reader_gone and (turn.reply.live or turn.reply.outcome == "interrupted")
+            self.session.remember(interaction_id, unfinished=cut)
         if self.recording is not None and not self.reader_gone:
             try:
                 self.recording.finish()
@@ -209,6 +214,8 @@ async def ask(session: Session, request: AskRequest) -> int:
     if session.output_format == "stream-json":
         recording = RecordingWriter(session.out, session.secrets)  # type: ignore[arg-type]
     runner = runner_for(session, conversation, recording)
+    if request.previous_may_run and request.previous_id:
+        await _wait_for_previous(session, request.previous_id)
     turn = await runner.send(asked)
     if turn.reply.outcome == "interrupted" and runner.can_resume(turn):
         turn = await runner.resume(turn)  # once: a second cut is reported
@@ -230,6 +237,23 @@ async def ask(session: Session, request: AskRequest) -> int:
             f"fetch the finished answer with: gemtui ask --wait {turn.interaction_id}"
         )
     return code
+
+
+async def _wait_for_previous(session: Session, interaction_id: str) -> None:
+    """Wait while the interaction ``--continue`` goes on from still runs at the server: the
+    ask that made it stopped reading early, and the API refuses to chain onto it until it is
+    done (a 400 that read like a billing problem). A failed GET leaves it to the request."""
+    client = session.client
+    first = True
+
+    def waiting(interaction: Interaction | None, _error: Exception | None, pause: float) -> None:
+        nonlocal first
+        if first and interaction is not None:
+            session.messages.say(f"waiting for {interaction_id} to finish at the server…")
+            first = False
+
+    with contextlib.suppress(GemtuiApiError):
+        await poll_until_settled(lambda: client.get(interaction_id), WAITING_POLL, on_poll=waiting)
 
 
 async def _start_background(session: Session, conversation: Conversation, asked: Asked) -> int:
