@@ -97,6 +97,24 @@ def _events(words: list[str]) -> list[dict]:
     return events
 
 
+async def test_home_and_end_go_to_the_first_and_last_capture(emulator):
+    """They did nothing (a DataTable's own scroll sideways), and Enter then opened the row
+    the cursor had stayed on."""
+    app = make_inspector(emulator.base_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        async with program(app.proxy.url) as client:
+            for _ in range(3):
+                await client.get("/v1beta/models")
+            await until(pilot, lambda: len(rows(app)) == 3)
+        table = app.captures.table
+        table.move_cursor(row=1)
+        await pilot.press("end")
+        assert table.cursor_row == 2
+        await pilot.press("home")
+        assert table.cursor_row == 0
+
+
 async def test_a_streaming_capture_shown_mid_stream_keeps_updating():
     release = asyncio.Event()
     events = _events(["Hello", " streaming", " world"])

@@ -80,6 +80,16 @@ def detail_line(capture: Capture) -> str:
     return one_line(" · ".join(parts))
 
 
+class CaptureTable(DataTable[Text]):
+    """The captures, one row each: Home and End go to the first and last, as in the
+    timeline (a DataTable's own scroll sideways, which a row list never needs)."""
+
+    BINDINGS = [
+        Binding("home,g", "scroll_top", "First", show=False),
+        Binding("end,G", "scroll_bottom", "Last", show=False),
+    ]
+
+
 class CapturesPane(Vertical):
     """The list of captures; the app adds and refreshes rows with :meth:`show`."""
 
@@ -112,7 +122,7 @@ class CapturesPane(Vertical):
         self._filter = ""
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(id="captures-table", cursor_type="row")
+        table = CaptureTable(id="captures-table", cursor_type="row")
         for key, title, width in COLUMNS:
             table.add_column(title, width=width, key=key)
         yield table
