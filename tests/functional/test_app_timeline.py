@@ -220,3 +220,22 @@ async def test_a_refused_request_says_it_has_no_id_rather_than_none(emulator):
         facts = " ".join(detail.line_text(n) for n in range(detail.virtual_size.height))
         assert "id – · status –" in facts
         assert "None" not in facts
+
+
+async def test_y_in_the_timeline_list_copies_the_selected_rows_json(emulator, monkeypatch):
+    """The README says the row's JSON shows beside it and `y` copies it; in the list `y` did
+    nothing, and only worked after Tab to the detail."""
+    from support.clipboard_capture import bare_terminal, capture
+
+    bare_terminal(monkeypatch)
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "copy me")
+        copied = capture(app)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert app.timeline.list.has_focus
+        await pilot.press("y")
+        await pilot.pause()
+        assert copied == [app.step_detail.copy_text()] and copied[0]
+        assert json.loads(copied[0])["id"] == app.conversation.turns[0].interaction_id

@@ -81,7 +81,7 @@ from gemtui.ui.widgets.composer import Composer
 from gemtui.ui.widgets.conversation import ConversationView
 from gemtui.ui.widgets.status_bar import StatusBar
 from gemtui.ui.widgets.step_detail import StepDetail
-from gemtui.ui.widgets.timeline import StepTimeline
+from gemtui.ui.widgets.timeline import StepTimeline, TimelineList
 
 if TYPE_CHECKING:  # the dialogs are imported when first opened: they cost start-up time
     from gemtui.api.client import InteractionsClient
@@ -1375,6 +1375,12 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
     def _open_id_chosen(self, interaction_id: str | None) -> None:
         if interaction_id:
             self.open_interaction(interaction_id)
+
+    def on_timeline_list_copy_requested(self, message: TimelineList.CopyRequested) -> None:
+        if not self.step_detail.copy_text():
+            self.notify("Select a row first: its JSON shows beside it.", severity="warning")
+            return
+        self.step_detail.action_copy()
 
     def on_step_detail_copy_requested(self, message: StepDetail.CopyRequested) -> None:
         self._copy(message.text)

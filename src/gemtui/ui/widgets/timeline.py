@@ -87,6 +87,7 @@ class TimelineList(ScrollView, can_focus=True):
         Binding("enter,space", "toggle", "Expand", id="timeline.toggle"),
         Binding("e", "expand_all", "Events", id="timeline.expand_all"),
         Binding("slash", "open_filter", "Filter", id="timeline.filter"),
+        Binding("y", "copy_detail", "Copy JSON", show=False, id="timeline.copy"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="timeline.clear_filter"),
     ]
 
@@ -125,6 +126,12 @@ class TimelineList(ScrollView, can_focus=True):
         self._event_texts_before: dict[EventRow, tuple[str, bool, float]] = {}
 
     # ------------------------------------------------------------------ layout
+
+    class CopyRequested(Message):
+        """``y`` on a row: copy the JSON its detail shows (as ``y`` in the detail does)."""
+
+    def action_copy_detail(self) -> None:
+        self.post_message(self.CopyRequested())
 
     def lines_changed(self, turn: int | None = None) -> None:
         """Re-measure after the rows changed, follow the tail if at the bottom, repaint.
