@@ -133,6 +133,14 @@ async def test_at_sign_stays_when_the_picker_is_cancelled_and_mid_word_types_pla
         assert app.composer.text == "@a@b"
 
 
+def burst(app, text: str) -> None:
+    """``text`` as keys in one burst, as a terminal sends them (all queued before any is
+    handled; ``Pilot.press`` waits for each)."""
+    names = {"@": "at", " ": "space"}
+    for character in text:
+        app.post_message(events.Key(names.get(character, character), character))
+
+
 async def test_letters_typed_fast_after_the_at_sign_go_into_the_picker(emulator, workdir):
     """Keys sent in one burst (tmux send-keys, a fast typist) reached the prompt before the
     picker was up: they stayed in the prompt, and the picker opened empty."""
@@ -140,8 +148,7 @@ async def test_letters_typed_fast_after_the_at_sign_go_into_the_picker(emulator,
     async with app.run_test(size=(80, 24)) as pilot:
         app.composer.focus()
         app.composer.insert("read ")
-        for character in "@not":
-            app.post_message(events.Key("at" if character == "@" else character, character))
+        burst(app, "@not")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, FilePickerScreen)
@@ -176,8 +183,7 @@ async def test_enter_before_the_folder_is_read_attaches_once_it_is(emulator, wor
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
         app.composer.focus()
-        for character in "@not":
-            app.post_message(events.Key("at" if character == "@" else character, character))
+        burst(app, "@not")
         app.post_message(events.Key("enter", None))
         await pilot.pause()
         await pilot.pause()
@@ -201,12 +207,9 @@ async def test_letters_typed_right_behind_the_pickers_enter_go_to_the_prompt(
     async with app.run_test(size=(80, 24)) as pilot:
         app.composer.focus()
         app.composer.insert("see ")
-        for character in "@not":
-            app.post_message(events.Key("at" if character == "@" else character, character))
+        burst(app, "@not")
         app.post_message(events.Key("enter", None))
-        for character in "and more":
-            key = "space" if character == " " else character
-            app.post_message(events.Key(key, character))
+        burst(app, "and more")
         await pilot.pause()
         if gate is not None:
             gate.set()

@@ -112,18 +112,24 @@ async def test_a_turn_started_from_the_timeline_leaves_its_cursor_where_it_is(em
         assert shown_id(app) == app.conversation.turns[0].interaction_id
 
 
+async def open_by_id(pilot, interaction_id: str) -> None:
+    """Ctrl+P's "Open an interaction by id", with ``interaction_id`` typed and Enter."""
+    app = pilot.app
+    app.action_open_by_id()
+    await pilot.pause()
+    app.screen.query_one("#interaction-id").value = interaction_id
+    await pilot.press("enter")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def test_palette_opens_an_interaction_by_id(emulator):
     app = make_app(emulator)
     async with app.run_test(size=(100, 30)) as pilot:
         await send(pilot, "keep this one")
         interaction_id = app.conversation.turns[0].reply.state.interaction.id
         await pilot.press("ctrl+n")
-        app.action_open_by_id()
-        await pilot.pause()
-        app.screen.query_one("#interaction-id").value = interaction_id
-        await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await open_by_id(pilot, interaction_id)
         assert app.view.items[0].prompt == "keep this one"
         assert app.timeline.turn_at(0).interaction_id == interaction_id
 
@@ -140,12 +146,7 @@ async def test_an_interaction_the_history_holds_opens_where_it_is_not_as_a_copy(
             interaction_id = app.conversation.turns[0].interaction_id
             mark = emulator.received_count()
             await pilot.press("ctrl+n")
-            app.action_open_by_id()
-            await pilot.pause()
-            app.screen.query_one("#interaction-id").value = interaction_id
-            await pilot.press("enter")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await open_by_id(pilot, interaction_id)
             assert emulator.requests_since(mark) == []
             assert app.conversation_id == conversation_id
             assert [t.asked.prompt for t in app.conversation.turns] == [

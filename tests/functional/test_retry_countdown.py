@@ -37,13 +37,19 @@ def hold_retries(app: GemtuiApp) -> tuple[HeldWaits, list[float]]:
     return waits, now
 
 
+async def first_wait(pilot) -> tuple[HeldWaits, list[float]]:
+    """A prompt that meets two 503s, held at its first wait (see :func:`hold_retries`)."""
+    waits, now = hold_retries(pilot.app)
+    await send(pilot, "!fault 503x2 hello", wait=False)
+    await until(pilot, lambda: len(waits.asked) == 1, "the first wait")
+    return waits, now
+
+
 async def test_the_status_bar_counts_down_to_the_next_attempt_and_clears(emulator_factory):
     emulator = emulator_factory(retry_after_seconds=3)
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
-        waits, now = hold_retries(app)
-        await send(pilot, "!fault 503x2 hello", wait=False)
-        await until(pilot, lambda: len(waits.asked) == 1, "the first wait")
+        waits, now = await first_wait(pilot)
         assert waits.asked == [3.0]
         expected = "retrying in 3 s (HTTP 503 service_unavailable, attempt 2 of 5)"
         assert app.status.info.retry[0] == expected
@@ -121,9 +127,7 @@ async def test_escape_during_the_countdown_cancels_and_says_nothing_came(emulato
     emulator = emulator_factory(retry_after_seconds=3)
     app = make_app(emulator)
     async with app.run_test(size=(120, 24)) as pilot:
-        waits, _now = hold_retries(app)
-        await send(pilot, "!fault 503x2 hello", wait=False)
-        await until(pilot, lambda: len(waits.asked) == 1, "the first wait")
+        await first_wait(pilot)
         await pilot.pause()
         assert "attempt 2 of 5) · Esc cancels" in app.status.render_line(0).text
         await pilot.press("escape")
