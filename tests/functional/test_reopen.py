@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from support.chat_driver import answers, make_app, notices, open_id, replay, send
 from support.cli_env import FAKE_KEY
 from support.rawserver import ScriptedServer, reply, sse_event, stream
@@ -207,3 +209,27 @@ async def test_a_replayed_function_call_runs_no_local_tool(emulator, tmp_path):
         assert "does not run them" in notices(app)[-1].message
     assert not ran.exists()
     assert emulator.requests_since(mark) == []  # no results turn either
+
+
+def test_a_replay_with_no_key_does_not_say_it_needs_one(tmp_path, monkeypatch):
+    """`gemtui replay FILE` opened with "No API key found, so gemtui is running on its
+    built-in offline emulator", which reads as if the replay needed one."""
+    from gemtui.core.recording import load_recording
+    from gemtui.ui.launch import NO_KEY_NOTICE, REPLAY_NO_KEY_NOTICE
+    from gemtui.ui.reopen_launch import run_replay
+
+    said: list[str] = []
+
+    class NoticeApp(ReopenApp):
+        def run(self, **options):  # type: ignore[override]
+            said.append(self.connection.notice)
+            return 0
+
+    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("gemtui.ui.reopen_launch.ReopenApp", NoticeApp)
+    recording = load_recording(
+        Path(__file__).parent.parent / "fixtures" / "doc_text_with_thinking.jsonl"
+    )
+    assert run_replay([recording], speed=0, demo=False, config=tmp_path / "config.toml") == 0
+    assert said == [REPLAY_NO_KEY_NOTICE] and said[0] != NO_KEY_NOTICE

@@ -20,6 +20,11 @@ NO_KEY_NOTICE = (
     "To talk to Gemini, set GEMINI_API_KEY (or GOOGLE_API_KEY) and start gemtui again."
 )
 DEMO_NOTICE = "Demo mode: answers come from gemtui's built-in offline emulator, not from Gemini."
+#: ``gemtui replay`` needs no key: only what is asked after the replay goes anywhere.
+REPLAY_NO_KEY_NOTICE = (
+    "The replay needs no key. No API key is set, so prompts sent after it go to gemtui's "
+    "built-in offline emulator; set GEMINI_API_KEY (or GOOGLE_API_KEY) to talk to Gemini."
+)
 
 
 def run_tui(
@@ -29,6 +34,7 @@ def run_tui(
     overrides: dict[str, Any] | None = None,
     app_factory: Callable[..., GemtuiApp] = GemtuiApp,
     preset: str | None = None,
+    no_key_notice: str = NO_KEY_NOTICE,
 ) -> int:
     """Run the app until the user quits; returns the exit code.
 
@@ -37,6 +43,7 @@ def run_tui(
     ``app_factory(connection, loaded=…, store=…)`` makes the app (``show`` and ``replay`` pass
     one that opens their turn at start). ``preset``: a ``[presets.NAME]`` to start with; an
     unknown one is a usage error (exit 2), said before the screen changes.
+    ``no_key_notice``: what the chat says when no key is set (it runs on the emulator then).
     """
     loaded = load_settings(config, overrides)
     settings = loaded.settings
@@ -48,7 +55,7 @@ def run_tui(
     base_url = settings.base_url
     notice = ""
     if not demo and api_key is None and base_url is None:
-        demo, notice = True, NO_KEY_NOTICE
+        demo, notice = True, no_key_notice
     emulator = None
     if demo:
         from gemtui.core.data_dir import data_dir

@@ -15,7 +15,7 @@ from gemtui.config import LoadedSettings
 from gemtui.core.recording import Recording
 from gemtui.core.store import Store, StoreError
 from gemtui.ui.app import Connection, GemtuiApp
-from gemtui.ui.launch import run_tui
+from gemtui.ui.launch import REPLAY_NO_KEY_NOTICE, run_tui
 
 Opener = Callable[[GemtuiApp], None]
 
@@ -66,7 +66,11 @@ def run_replay(
     the exchanges ``gemtui proxy --record`` wrote) at ``speed`` times their pace (0: at once)."""
     opener = partial(_replay_all, recordings=recordings, speed=speed)
     return run_tui(
-        demo=demo, config=config, overrides=overrides, app_factory=partial(ReopenApp, opener=opener)
+        demo=demo,
+        config=config,
+        overrides=overrides,
+        app_factory=partial(ReopenApp, opener=opener),
+        no_key_notice=REPLAY_NO_KEY_NOTICE,
     )
 
 
