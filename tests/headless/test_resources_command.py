@@ -64,6 +64,10 @@ def test_environments_create_files_and_delete(emulator, cli_env):
     assert root == "repo/\n"
     everything = gemtui(emulator, cli_env, "environments", "files", env_id, "-r").stdout
     assert everything == "repo/\nrepo/README.md  1.0 KB  text/markdown\n"
+    # A path that is not there: the environment is, so the hint lists its files, not the ids.
+    missing = gemtui(emulator, cli_env, "environments", "files", env_id, "nope")
+    assert missing.returncode == 1 and "nope" in missing.stderr
+    assert f"gemtui environments files {env_id}` lists" in missing.stderr
     assert env_id in gemtui(emulator, cli_env, "environments", "list").stdout
     assert gemtui(emulator, cli_env, "environments", "delete", env_id).returncode == 0
     assert gemtui(emulator, cli_env, "environments", "files", env_id).returncode == 1

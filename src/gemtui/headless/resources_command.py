@@ -108,7 +108,10 @@ def run_resources(
         from gemtui.core.safety import clean_terminal_text, redact_secrets
 
         hint = error.hint
-        if isinstance(error, NotFoundError):
+        if isinstance(error, NotFoundError) and getattr(args, "path", None):
+            # The environment was found: its path was not.
+            hint = f"`gemtui environments files {args.id}` lists the files at its top."
+        elif isinstance(error, NotFoundError):
             hint = f"`gemtui {args.command} list` shows the ids there are."
         text = "\n  ".join(part for part in (str(error), hint) if part)
         secrets = [api_key] if api_key else []
