@@ -69,6 +69,13 @@ async def test_error_table_maps_to_classes_codes_and_hints(make_client, status, 
     assert error.body == body
 
 
+async def test_chaining_onto_a_running_interaction_says_to_wait_not_to_check_billing(make_client):
+    message = "Interaction 'v1_a' is still in progress; wait until it finishes."
+    body = {"error": {"code": "failed_precondition", "message": message}}
+    error = await raised_by(make_client, reply(400, body))
+    assert "still running" in error.hint and "billing" not in error.hint
+
+
 async def test_missing_key_sends_no_header_and_maps_401_to_the_key_hint(make_client):
     body = {"error": {"code": "authentication", "message": "API key not set."}}
     async with ScriptedServer(reply(401, body)) as server:

@@ -197,7 +197,16 @@ _HINT_BY_STATUS = {
 }
 
 
-def _hint_for(status: int, code: str, retry_after: float | None) -> str:
+#: A precondition that is no account problem: chaining onto an interaction that still runs.
+STILL_RUNNING_HINT = (
+    "The interaction it goes on from is still running at the server: wait until it is done "
+    "(gemtui ask --wait ID waits for one), then send again."
+)
+
+
+def _hint_for(status: int, code: str, retry_after: float | None, message: str = "") -> str:
+    if code == "failed_precondition" and "in progress" in message.lower():
+        return STILL_RUNNING_HINT  # the account hint read like a billing problem
     if status == 429 and code != "quota_exceeded":
         if retry_after is not None:
             return f"Rate limited: wait {retry_after:.3g} s, then retry."
@@ -291,7 +300,7 @@ def error_from_response(
         hint = KEY_HINT
     else:
         cls = _CLASS_BY_STATUS.get(status, ServerError if status >= 500 else ApiStatusError)
-        hint = _hint_for(status, code, retry_after)
+        hint = _hint_for(status, code, retry_after, message)
     return cls(
         status=status,
         code=code,
