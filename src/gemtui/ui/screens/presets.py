@@ -36,7 +36,9 @@ def describe_preset(preset: PresetSettings) -> str:
         parts.append(f"system: {one_line(preset.system_instruction)}")
     if preset.generation is not None:
         parts += [f"{k} {v}" for k, v in preset.generation.model_dump(exclude_unset=True).items()]
-    return " · ".join(parts) or "changes nothing"
+    # Presets apply over the settings of F2, not over the preset before: one that sets nothing
+    # gives those settings back (it said "changes nothing" while the status bar changed).
+    return " · ".join(parts) or "the settings of F2 as they are"
 
 
 def preset_row(name: str, description: str) -> Table:
