@@ -97,6 +97,21 @@ def _events(words: list[str]) -> list[dict]:
     return events
 
 
+async def test_a_refused_create_shows_its_error_body_in_the_details(emulator):
+    """`d` on a 400 said "1 events, folded into the turn" instead of the server's error."""
+    app = make_inspector(emulator.base_url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        async with program(app.proxy.url) as client:
+            body = {"model": "gemini-3.6-flash", "input": "bad !fault 400"}
+            await client.post(CREATE, json=body)
+            await until(pilot, lambda: len(rows(app)) == 1 and rows(app)[0][2] == "400")
+        await pilot.press("d")
+        assert isinstance(app.screen, ExchangeScreen)
+        response = app.screen.text.split("Response body", 1)[1]
+        assert '"error"' in response and "folded into the turn" not in response
+
+
 async def test_home_and_end_go_to_the_first_and_last_capture(emulator):
     """They did nothing (a DataTable's own scroll sideways), and Enter then opened the row
     the cursor had stayed on."""

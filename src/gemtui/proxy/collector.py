@@ -371,6 +371,8 @@ class Collector:
         self._live.pop(wire.number, None)
         if capture.plain:
             capture.request_preview = _preview(wire.request.read(PREVIEW_BYTES), "", wire)
+        if capture.plain or (wire.status or 0) >= 400:
+            # An error's body is what explains it, for the Interactions API too.
             capture.response_preview = _preview(
                 wire.response.read(PREVIEW_BYTES), wire.content_encoding, wire
             )

@@ -42,11 +42,12 @@ def exchange_text(capture: Capture) -> str:
     lines += ["", f"Response: {status}", "Response headers"]
     lines += [f"  {name}: {value}" for name, value in wire.response_headers.items()]
     lines += ["", "Response body"]
-    if capture.plain:
+    if capture.plain or capture.response_preview:
         lines.append(capture.response_preview or "(none)")
     else:
-        events = len(capture.events)
-        lines.append(f"{events} events, folded into the turn: see the conversation and Ctrl+T.")
+        count = len(capture.events)
+        events = f"{count} event{'s' if count != 1 else ''}"
+        lines.append(f"{events}, folded into the turn: see the conversation and Ctrl+T.")
     return clean_terminal_text("\n".join(lines))
 
 
