@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from support.chat_driver import finish, make_app, notifications, send, until
+from support.chat_driver import finish, make_app, notices, notifications, send, until
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Footer
@@ -95,6 +95,8 @@ async def test_ctrl_c_in_the_approval_dialog_closes_it_and_runs_nothing(emulator
         assert app.conversation.turns[-1].reply.outcome != "completed"
         assert not marker.exists()
         assert quit_hints(app) == []
+        # The chat ended on the unanswered calls with nothing said.
+        assert [n.message for n in notices(app)][-1] == "Cancelled: the function calls did not run."
 
 
 async def test_while_a_turn_runs_the_status_bar_says_escape_cancels_and_the_footer_is_still(

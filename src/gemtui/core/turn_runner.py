@@ -74,6 +74,8 @@ OPENING_CHARS = 500
 #: Continuation hops of one answer before the runner stops (the SDK stops only at a hop that
 #: hands back its own token; a bound keeps a misbehaving server from looping for ever).
 MAX_HOPS = 64
+#: What to do when a turn's function calls were left without results.
+UNANSWERED = "The function calls of this turn are unanswered; send a prompt to go on."
 #: How the timeline names a turn that sends function results, or plays back a recording.
 RESULTS_LABEL = "function results"
 RECORDING_LABEL = "recording"
@@ -684,7 +686,13 @@ class TurnRunner:
         calls = pending_calls(turn.reply.state)
         if not calls or self.approve is None:
             return None
-        decisions = await self.approve(calls)
+        try:
+            decisions = await self.approve(calls)
+        except asyncio.CancelledError:
+            # Ctrl+C over the dialog: the chat ended on the calls with nothing said.
+            self.sink.notice(Notice("Cancelled: the function calls did not run.", UNANSWERED,
+                                    "warning"))  # fmt: skip
+            raise
         if decisions is None:
             return None
         tools = self.tools()
@@ -700,7 +708,7 @@ class TurnRunner:
                 self.sink.notice(
                     Notice(
                         f"Stopped {call.name}; its process was killed.",
-                        "The function calls of this turn are unanswered; send a prompt to go on.",
+                        UNANSWERED,
                         "warning",
                     )
                 )
