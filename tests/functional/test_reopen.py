@@ -110,6 +110,13 @@ async def test_show_by_id_shows_the_prompt_the_answer_and_the_event_timeline(emu
         assert "step.delta text" in answer_events and answer_events[-1] == "step.stop"
         assert state.events[0].event_type == "interaction.created"
         assert app.conversation.previous_interaction_id == interaction_id
+        # Its times are the fetch's, and say so; the run's own span comes from the server's.
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        detail = app.step_detail
+        facts = " ".join(detail.line_text(n) for n in range(detail.virtual_size.height))
+        assert "fetched by id: HTTP 200" in " ".join(facts.split())
+        assert "at the server (created" in " ".join(facts.split())
 
 
 async def test_show_started_with_the_app_opens_the_interaction(emulator):

@@ -1281,9 +1281,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
     def _show_in_detail(self, selected: StepTimeline.Selected) -> None:
         turn = self.timeline.turn_at(selected.turn_index)
         self.step_detail.show(
-            turn.reply, selected.step_index, selected.event_seq, label=turn.title,
-            asked=turn.asked if turn.asked.kind == "captured" else None,
-        )  # fmt: skip
+            turn.reply, selected.step_index, selected.event_seq, label=turn.title, asked=turn.asked
+        )
 
     def on_step_timeline_selected(self, message: StepTimeline.Selected) -> None:
         self._show_in_detail(message)

@@ -212,7 +212,12 @@ def _thought_facts(model: ThoughtStep) -> list[str]:
     return facts
 
 
-def turn_facts(state: InteractionState, timings: RequestTimings | None) -> list[str]:
+def turn_facts(
+    state: InteractionState, timings: RequestTimings | None, *, fetched: bool = False
+) -> list[str]:
+    """The turn's facts. ``fetched``: an interaction opened by id, whose timings are those of
+    the fetch; they read as the run's (67 ms for a run of 34 s), so they say so, and the run's
+    own span is given from its ``created`` and ``updated`` where the server sends them."""
     interaction = state.interaction
     # A request the server refused made no interaction: no id, no status (it said "None").
     facts = [
@@ -225,9 +230,12 @@ def turn_facts(state: InteractionState, timings: RequestTimings | None) -> list[
             else f"{len(state.events)} events · {format_bytes(state.events.total_size())}"
         ),
     ]
+    if fetched and (ran := run_span(interaction.created, interaction.updated)):
+        facts.append(ran)
     if timings is not None:
         facts.append(
-            f"HTTP {timings.status_code} · connect {format_seconds(timings.connect_s)} · "
+            ("fetched by id: " if fetched else "")
+            + f"HTTP {timings.status_code} · connect {format_seconds(timings.connect_s)} · "
             f"first byte {format_seconds(timings.first_byte_s)} · "
             f"total {format_seconds(timings.total_s)} · attempts {timings.attempts}"
         )
@@ -244,6 +252,18 @@ def turn_facts(state: InteractionState, timings: RequestTimings | None) -> list[
     if interaction.service_tier:
         facts.append(f"service tier {interaction.service_tier}")
     return facts
+
+
+def run_span(created: str | None, updated: str | None) -> str:
+    """``ran 34.5s (created … · updated …)`` from the server's timestamps, or ``""``."""
+    from datetime import datetime
+
+    try:
+        start, end = datetime.fromisoformat(created or ""), datetime.fromisoformat(updated or "")
+        seconds = (end - start).total_seconds()
+    except (TypeError, ValueError):
+        return ""
+    return f"ran {format_seconds(seconds)} at the server (created {created} · updated {updated})"
 
 
 def exchange_fact(exchange: Exchange) -> str:
@@ -371,8 +391,9 @@ class StepDetail(LineView, can_focus=True):
         asked: Asked | None = None,
     ) -> None:
         """Show a turn (``step`` and ``event_seq`` None), a step (its position in
-        ``reply.state.steps``) or an event (its ``EventRecord.seq``). ``asked``: a captured
-        turn's, whose exchange and request body the turn's detail shows too."""
+        ``reply.state.steps``) or an event (its ``EventRecord.seq``). ``asked``: the turn's;
+        a captured turn's detail shows its exchange and request body too, and an opened one's
+        says that its times are the fetch's."""
         self._shown = _Shown(reply, step, event_seq, label, asked, reply.live)
         state = reply.state
         if event_seq is not None:
@@ -397,7 +418,8 @@ class StepDetail(LineView, can_focus=True):
         else:
             wire = state.interaction.head_wire()
             self._title = f"turn «{_label(label)}»" if label.strip() else "turn"
-            self._facts = turn_facts(state, reply.timings)
+            fetched = asked is not None and asked.kind == "opened"
+            self._facts = turn_facts(state, reply.timings, fetched=fetched)
             if asked is not None and asked.exchange is not None:
                 self._facts.insert(0, exchange_fact(asked.exchange))
                 wire = {"exchange": asked.exchange.to_json(), "request": asked.request, **wire}
