@@ -65,6 +65,8 @@ async def test_ctrl_s_while_the_answer_streams_says_the_recording_stops_there(em
         said = last_notification(app)
         assert "so far" in said and "still streaming" in said
         assert sorted(recordings_dir().glob("*.jsonl"))
+        await pilot.press("escape")  # the stream ends before the app does
+        await until(pilot, lambda: not app.busy, "the cancel")
 
 
 async def test_reopened_conversation_continues_its_chain(emulator, tmp_path):
