@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from support.chat_driver import finish, last_notification, make_app, send
+from support.chat_driver import detail_text, finish, last_notification, make_app, send
 
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
@@ -194,8 +194,7 @@ async def test_a_chat_opened_beside_the_timeline_shows_its_last_turn_in_the_deta
             assert selected_turn(app) == 1
             assert shown_id(app) == app.conversation.turns[1].interaction_id
             # Read back from the history, a turn has its steps and no events: it says why.
-            detail = app.step_detail
-            facts = " ".join(detail.line_text(n) for n in range(detail.virtual_size.height))
+            facts = detail_text(app)
             assert "events not kept" in facts and "Ctrl+S saves" in " ".join(facts.split())
             rows = app.timeline.list  # its cursor row, the last turn's heading, is in view
             shown = [rows.render_line(y).text for y in range(rows.size.height)]
@@ -217,8 +216,7 @@ async def test_a_refused_request_says_it_has_no_id_rather_than_none(emulator):
         await send(pilot, "x !fault 400")
         await pilot.press("ctrl+t")
         await pilot.pause()
-        detail = app.step_detail
-        facts = " ".join(detail.line_text(n) for n in range(detail.virtual_size.height))
+        facts = detail_text(app)
         assert "id – · status –" in facts
         assert "None" not in facts
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.chat_driver import answers, make_app, notices, open_id, replay, send
+from support.chat_driver import answers, detail_text, make_app, notices, open_id, replay, send
 from support.cli_env import FAKE_KEY
 from support.rawserver import ScriptedServer, reply, sse_event, stream
 
@@ -113,8 +113,7 @@ async def test_show_by_id_shows_the_prompt_the_answer_and_the_event_timeline(emu
         # Its times are the fetch's, and say so; the run's own span comes from the server's.
         await pilot.press("ctrl+t")
         await pilot.pause()
-        detail = app.step_detail
-        facts = " ".join(detail.line_text(n) for n in range(detail.virtual_size.height))
+        facts = detail_text(app)
         assert "fetched by id: HTTP 200" in " ".join(facts.split())
         assert "at the server (created" in " ".join(facts.split())
 

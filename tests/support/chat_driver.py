@@ -150,6 +150,12 @@ def last_notification(app: GemtuiApp) -> str:
     return notifications(app)[-1]
 
 
+def detail_text(app: GemtuiApp) -> str:
+    """Every line of the timeline's detail pane (its facts and JSON), as one text."""
+    detail = app.step_detail
+    return " ".join(detail.line_text(n) for n in range(detail.virtual_size.height))
+
+
 def marker() -> str:
     """A word no other test sends, to find this test's requests in the shared emulator."""
     return f"word-{uuid.uuid4().hex[:10]}"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.dom import NoScreen
 from textual.message import Message
 from textual.screen import Screen
@@ -38,6 +39,17 @@ class TypedForPrompt(Message):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+
+
+def pass_to_prompt(screen: Screen[object], event: events.Key) -> bool:
+    """Hand the character of ``event`` to the prompt under ``screen`` (:class:`TypedForPrompt`);
+    the key goes no further. Whether it had a character to hand on."""
+    if not (event.is_printable and event.character):
+        return False
+    event.stop()
+    event.prevent_default()
+    screen.post_message(TypedForPrompt(event.character))
+    return True
 
 
 #: What the user is told when the dialog asked for is open below another one.

@@ -30,7 +30,7 @@ from textual.widgets import Static
 
 from gemtui.core.safety import safe_text
 from gemtui.core.tools import FunctionTool, ToolCall
-from gemtui.ui.dialogs import TypedForPrompt
+from gemtui.ui.dialogs import pass_to_prompt
 
 Decision = Literal["once", "always", "deny"]
 
@@ -90,10 +90,9 @@ class ApprovalScreen(ModalScreen[Decision]):
         self._typed_at = now
         if not typing or event.key in ALWAYS_ACT:
             return
-        event.stop()
-        event.prevent_default()
-        if event.is_printable and event.character:
-            self.post_message(TypedForPrompt(event.character))
+        if not pass_to_prompt(self, event):
+            event.stop()  # a key with no text (Enter, Down) decides nothing either
+            event.prevent_default()
         self.query_one("#approval-keys", Static).update(
             safe_text(f"Typing goes to the prompt: pause, then decide. {self._keys_text()}")
         )

@@ -28,7 +28,7 @@ from textual.widgets.option_list import Option
 
 from gemtui.core.attachments import is_url
 from gemtui.core.safety import safe_text
-from gemtui.ui.dialogs import TypedForPrompt
+from gemtui.ui.dialogs import pass_to_prompt
 
 #: Most files listed; the walk stops there.
 MAX_FILES = 5000
@@ -274,12 +274,8 @@ class FilePickerScreen(ModalScreen[str | None]):
         self.set_focus(None)
 
     def on_key(self, event: events.Key) -> None:
-        if self.focused is not None:
-            return
-        if event.is_printable and event.character:
-            event.stop()
-            event.prevent_default()
-            self.post_message(TypedForPrompt(event.character))
+        if self.focused is None:
+            pass_to_prompt(self, event)
 
     def _submit(self, typed: str) -> None:
         """Enter with ``typed`` in the field: attach the highlighted file, the URL or the path
