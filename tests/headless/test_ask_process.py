@@ -7,10 +7,12 @@ import pty
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from support.cli_env import clean_env, default_sigint, run_gemtui_in_terminal
 
+from gemtui.api import models, schema_cache
 from gemtui.core.recording import parse_recording
 
 
@@ -222,3 +224,15 @@ def test_terminal_output_is_cleaned_of_escape_sequences(emulator, cli_env):
     assert code == 0
     assert "## Answer: evil" in shown and "done" in shown
     assert "\x1b" not in shown and "\x9b" not in shown and "\x07" not in shown
+
+
+def test_the_event_schema_is_kept_for_the_next_run(cli, cli_env, monkeypatch):
+    kept_dir = Path(cli_env["XDG_CACHE_HOME"]) / "gemtui"
+    assert cli("first").code == 0
+    [kept] = kept_dir.glob(f"{schema_cache.PREFIX}*")
+    kept.write_bytes(b"damaged by something else")
+    second = cli("second")
+    assert (second.code, second.err) == (0, "")
+    assert second.out.startswith("## Answer: second\n")
+    monkeypatch.setenv(schema_cache.PLUGINS_VARIABLE, "__all__")
+    assert schema_cache.load(kept_dir, models) is not None  # written anew, whole

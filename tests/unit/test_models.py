@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import SchemaValidator
 from support.doc_streams import DOC_STREAM_TEXT_WITH_THINKING
 
+from gemtui.api import models, schema_cache
 from gemtui.api.models import (
     CONTENT_TYPES,
     DELTA_TYPES,
@@ -697,6 +699,38 @@ def test_generated_events_round_trip(payload: dict[str, Any]) -> None:
         event = parse_event(form)
         assert event.to_wire() == payload
         assert (type(event) is UnknownEvent) == (payload["event_type"] not in EVENT_TYPES)
+
+
+@pytest.fixture(scope="module")
+def kept_validator(tmp_path_factory) -> SchemaValidator:
+    """The event validator as a later run compiles it from the schema kept on disk."""
+    directory = tmp_path_factory.mktemp("schemas")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(schema_cache.PLUGINS_VARIABLE, "__all__")
+        models._event_adapter.rebuild()
+        schema_cache.save(directory, models, models._event_adapter.validator)
+        validator = schema_cache.load(directory, models)
+    assert validator is not None
+    return validator
+
+
+def outcome(validator: Any, raw: str) -> str:
+    """Everything a validation gives: the objects' types and values, or the error."""
+    try:
+        return repr(validator.validate_json(raw))
+    except ValidationError as error:
+        return f"error {error.errors(include_url=False)}"
+
+
+@given(events())
+def test_the_kept_schema_validates_as_the_generated_one(kept_validator, payload) -> None:
+    raw = json.dumps(payload)
+    assert outcome(kept_validator, raw) == outcome(models._event_adapter.validator, raw)
+
+
+@pytest.mark.parametrize("raw", [*EVENTS, '{"event_type": "step.start", "step": 3}'])
+def test_documented_events_validate_alike_from_the_kept_schema(kept_validator, raw) -> None:
+    assert outcome(kept_validator, raw) == outcome(models._event_adapter.validator, raw)
 
 
 @given(st.text() | st.binary())

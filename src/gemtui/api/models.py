@@ -18,6 +18,8 @@ Two properties matter more than strictness here:
 # defined above it.
 
 import json
+import sys
+from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
@@ -30,6 +32,7 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+from pydantic_core import SchemaValidator
 
 UNKNOWN_TAG = "__unknown__"
 
@@ -62,23 +65,32 @@ class Typed(WireModel):
     _tag_fields: ClassVar[tuple[str, ...]] = ("type",)
 
 
-def _tag_of(key: str, known: frozenset[str]):
-    def pick(value: Any) -> str:
+class TagOf:
+    """A tagged union's discriminator: the member's tag, or UNKNOWN_TAG for any other value.
+
+    A class rather than a closure so that a schema holding it can be pickled by reference
+    (:mod:`gemtui.api.schema_cache` keeps the event validator's schema between runs)."""
+
+    def __init__(self, key: str, known: frozenset[str]) -> None:
+        self.key = key
+        self.known = known
+        self.__name__ = f"{key} tag"  # pydantic-core names a callable discriminator by it
+
+    def __call__(self, value: Any) -> str:
         if isinstance(value, dict):
-            tag = value.get(key)
+            tag = value.get(self.key)
         else:
             # An Unknown* instance keeps a tag that is not its own: it stays Unknown.
-            tag = getattr(value, key, None) if getattr(type(value), "_tag_fields", ()) else None
-        return tag if isinstance(tag, str) and tag in known else UNKNOWN_TAG
-
-    return pick
+            has_tag = getattr(type(value), "_tag_fields", ())
+            tag = getattr(value, self.key, None) if has_tag else None
+        return tag if isinstance(tag, str) and tag in self.known else UNKNOWN_TAG
 
 
 def tagged_union(key: str, members: dict[str, type], unknown: type) -> Any:
     """A union discriminated by ``key`` whose unrecognised tags validate as ``unknown``."""
     options = tuple(Annotated[cls, Tag(tag)] for tag, cls in members.items())
     options += (Annotated[unknown, Tag(UNKNOWN_TAG)],)
-    return Annotated[Union[options], Discriminator(_tag_of(key, frozenset(members)))]  # noqa: UP007
+    return Annotated[Union[options], Discriminator(TagOf(key, frozenset(members)))]  # noqa: UP007
 
 
 # --------------------------------------------------------------------------- annotations
@@ -620,12 +632,51 @@ def build_schemas() -> None:
             model.model_rebuild()
 
 
+#: Where the event validator's schema is kept between runs (:func:`keep_schemas_in`).
+_schema_dir: Path | None = None
+_event_validator: SchemaValidator | None = None
+
+
+def keep_schemas_in(directory: Path | None) -> None:
+    """Keep the event validator's schema in ``directory`` between runs (``None``: do not).
+
+    Front ends pass their cache dir before their first stream: generating the schema is most
+    of the validator's cost (:mod:`gemtui.api.schema_cache`)."""
+    global _schema_dir
+    _schema_dir = directory
+
+
 def build_event_schema() -> None:
     """Build the validator :func:`parse_event` uses, if it is not built yet (else a no-op).
 
     An event stream calls this once its request is written, so the build runs while the
     server prepares its answer instead of after the first event arrives."""
+    _validator_of_events()
+
+
+def _validator_of_events() -> SchemaValidator:
+    global _event_validator
+    if _event_validator is None:
+        _event_validator = _kept_event_validator() or _new_event_validator()
+    return _event_validator
+
+
+def _kept_event_validator() -> SchemaValidator | None:
+    if _schema_dir is None:
+        return None
+    from gemtui.api import schema_cache
+
+    return schema_cache.load(_schema_dir, sys.modules[__name__])
+
+
+def _new_event_validator() -> SchemaValidator:
     _event_adapter.rebuild()
+    validator = _event_adapter.validator
+    if _schema_dir is not None:
+        from gemtui.api import schema_cache
+
+        schema_cache.save(_schema_dir, sys.modules[__name__], validator)
+    return validator  # type: ignore[return-value]
 
 
 def parse_event(data: str | bytes | dict[str, Any]) -> EventBase:
@@ -635,9 +686,10 @@ def parse_event(data: str | bytes | dict[str, Any]) -> EventBase:
     keeps what could be kept and says why, so a malformed event is shown rather than fatal.
     """
     try:
+        validator = _validator_of_events()
         if isinstance(data, dict):
-            return _event_adapter.validate_python(data)
-        return _event_adapter.validate_json(data)
+            return validator.validate_python(data)
+        return validator.validate_json(data)
     except ValidationError as exc:
         event = UnknownEvent.model_construct(**_as_object(data))
         event.parse_error = _short_error(exc)

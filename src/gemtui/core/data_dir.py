@@ -30,3 +30,11 @@ def state_dir() -> Path:
     from platformdirs import user_state_dir
 
     return Path(user_state_dir("gemtui"))
+
+
+def cache_dir() -> Path:
+    """The platform's user cache dir for gemtui (``$XDG_CACHE_HOME/gemtui`` on Linux): files
+    that can be made again (the event validator's schema, media written to be opened)."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("gemtui"))

@@ -62,9 +62,9 @@ def find_opener(environ: Mapping[str, str] | None = None, platform: str | None =
 
 def media_dir() -> Path:
     """Where files to open are written: ``gemtui/media`` in the user cache dir, mode 0700."""
-    from platformdirs import user_cache_dir
+    from gemtui.core.data_dir import cache_dir
 
-    directory = Path(user_cache_dir("gemtui")) / "media"
+    directory = cache_dir() / "media"
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     return directory
 

@@ -127,6 +127,8 @@ async def _session_run(
     import asyncio  # loaded by _run already: a name lookup
 
     asyncio.get_running_loop().call_later(START_UP_SECONDS, start_up_gc.release)
+    from gemtui.api.models import keep_schemas_in
+    from gemtui.core.data_dir import cache_dir
     from gemtui.headless import runner
     from gemtui.headless.functions import declare, load_functions
     from gemtui.headless.history import close_history, open_history
@@ -138,6 +140,7 @@ async def _session_run(
         stdout_writer,
     )
 
+    keep_schemas_in(cache_dir())  # the event validator's schema: see gemtui.api.schema_cache
     out = stdout_writer(stdout)
     answer = AnswerPrinter(
         out, mark_citations=not isinstance(out, CleanWriter) and _may_cite(request)

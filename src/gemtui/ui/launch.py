@@ -8,7 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gemtui.api.models import keep_schemas_in
 from gemtui.config import load_settings
+from gemtui.core.data_dir import cache_dir
 from gemtui.core.logs import start_logging, stop_logging
 from gemtui.core.store import Store, StoreError
 from gemtui.core.tool_specs import secret_values
@@ -47,6 +49,7 @@ def run_tui(
     """
     loaded = load_settings(config, overrides)
     settings = loaded.settings
+    keep_schemas_in(cache_dir())  # the event validator's schema: see gemtui.api.schema_cache
     if preset is not None and preset not in settings.presets:
         known = ", ".join(settings.presets) or "none"
         sys.stderr.write(f"gemtui: no preset {preset!r} in {loaded.path} (presets: {known})\n")
