@@ -10,18 +10,21 @@ from pathlib import Path
 
 import pytest
 from support.chat_driver import FAKE_KEY, answers, make_app, notices, notifications, send
+from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from gemtui.config import LoadedSettings, Settings, load_settings
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
+from gemtui.ui.launch import DEMO_NOTICE
 from gemtui.ui.screens.branch_list import BranchListScreen
 from gemtui.ui.screens.compare import CompareScreen
 from gemtui.ui.screens.file_picker import FilePickerScreen
 from gemtui.ui.screens.settings import SettingsScreen
 from gemtui.ui.screens.tools import ToolsScreen
 from gemtui.ui.widgets.attachment_bar import KEYS_HINT
+from gemtui.ui.widgets.conversation import ConversationView
 from gemtui.ui.widgets.tick_box import TickBox
 
 
@@ -267,3 +270,27 @@ async def test_alt_d_on_a_notice_keeps_the_mark_and_says_what_to_select(emulator
             await pilot.press("up")
         await pilot.press("alt+d")
         assert isinstance(app.screen, CompareScreen)
+
+
+# ------------------------------------------------------------------ the first frame
+
+
+async def test_the_first_frame_shows_the_start_notice_at_the_panes_width(emulator, monkeypatch):
+    """The notice is added at mount, before the pane knows its width; its first frame showed
+    it as a column of single words ("· Demo", "mode:", …) until the Resize came."""
+    painted: list[str] = []
+    render_lines = ConversationView.render_lines
+
+    def record(view: ConversationView, crop: Region) -> list:
+        strips = render_lines(view, crop)
+        if not painted:
+            painted.extend(strip.text.strip() for strip in strips)
+        return strips
+
+    monkeypatch.setattr(ConversationView, "render_lines", record)
+    app = make_app(emulator)
+    app.connection.notice = DEMO_NOTICE
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert painted[0] == "· " + DEMO_NOTICE[: len(painted[0]) - 2]
+        assert len(painted[0]) > 70

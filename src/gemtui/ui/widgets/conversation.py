@@ -453,17 +453,30 @@ class ConversationView(LineView, can_focus=True):
 
     def on_resize(self) -> None:
         self._painted.grow(PAINTED_SCREENS * self.size.height)
-        width = max(self.scrollable_content_region.width - GUTTER, 10)
-        if width != self._content_width:
-            self._content_width = width
-            self._lines.clear()
-            self._relayout(from_index=0)
-        elif self._follow:
+        if not self._fit_width() and self._follow:
             # Shorter (the prompt grew a line): the newest lines went out of view below.
             self.follow_now()
 
     def on_mount(self) -> None:
         self.on_resize()
+
+    def _fit_width(self) -> bool:
+        """Measure every item again if the pane's width changed; returns whether it did."""
+        width = max(self.scrollable_content_region.width - GUTTER, 10)
+        if width == self._content_width:
+            return False
+        self._content_width = width
+        self._lines.clear()
+        self._relayout(from_index=0)
+        return True
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The first paint comes before the Resize event that brings the pane's width: what
+        # was added at mount (the demo notice) was measured at the least width, and showed
+        # as a column of single words for a frame. Measure at the width being painted.
+        if self.size.width:
+            self._fit_width()
+        return super().render_lines(crop)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
