@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from support.chat_driver import detail_text, finish, last_notification, make_app, send
+from textual.content import Content
 
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
@@ -238,3 +239,28 @@ async def test_y_in_the_timeline_list_copies_the_selected_rows_json(emulator, mo
         await pilot.pause()
         assert copied == [app.step_detail.copy_text()] and copied[0]
         assert json.loads(copied[0])["id"] == app.conversation.turns[0].interaction_id
+
+
+async def test_enter_closes_the_filter_field_and_the_pane_names_the_filter(emulator):
+    """The field stayed under the list after Enter for good, taking a row and the first Tab;
+    once closed, the pane's top border says a filter hides rows (the summary row that also
+    says it scrolls away)."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "first question")
+        await pilot.press("ctrl+t")
+        pane = app.query_one("#timeline-pane")
+        await pilot.press("slash", *"[b]thought", "enter")
+        assert app.timeline.rows.filter == "[b]thought"
+        assert not app.timeline.filter_input.display
+        assert app.timeline.list.has_focus
+        shown = Content.from_markup(pane.border_title).plain
+        assert shown == "filter «[b]thought» · / edits · Esc clears"
+        await pilot.press("tab")
+        assert not app.timeline.filter_input.has_focus
+        await pilot.press("shift+tab", "slash")
+        assert app.timeline.filter_input.has_focus
+        assert app.timeline.filter_input.value == "[b]thought"
+        await pilot.press("escape")
+        assert app.timeline.rows.filter == "" and pane.border_title is None
+        assert app.timeline.list.has_focus

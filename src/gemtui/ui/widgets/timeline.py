@@ -26,7 +26,7 @@ from textual.widgets import Input
 
 from gemtui.api.models import STEP_TYPES
 from gemtui.core.cost import format_cost, format_total, total_cost, turn_cost
-from gemtui.core.safety import clean_terminal_text
+from gemtui.core.safety import clean_terminal_text, escape_markup
 from gemtui.core.timeline_rows import (
     EventRow,
     Row,
@@ -625,7 +625,9 @@ class StepTimeline(Vertical):
 
     def on_input_submitted(self, message: Input.Submitted) -> None:
         message.stop()
-        self.filter_input.display = bool(self.rows.filter)
+        # The filter in force stays named in the list's summary row, and ``/`` brings the
+        # field back with it: a field left on screen took a row, and the first Tab.
+        self.filter_input.display = False
         focus_now(self.list)
 
     def on_key(self, event) -> None:
@@ -634,17 +636,23 @@ class StepTimeline(Vertical):
             self.apply_filter("")
 
     def apply_filter(self, text: str) -> None:
-        """Filter the rows (``""`` clears); the input shows the filter while one is set."""
+        """Filter the rows (``""`` clears, hides the field and goes back to the list)."""
         field = self.filter_input
         with field.prevent(Input.Changed):
             field.value = text
         self._set_filter(text)
-        field.display = bool(text)
         if not text:
+            field.display = False
             self.list.focus()
 
     def _set_filter(self, text: str) -> None:
         self.rows.set_filter(text)
+        # The pane's top border names the filter in force, so a list scrolled past its
+        # summary row (or a field closed with Enter) still says why rows are missing.
+        if self.parent is not None and self.parent is not self.screen:
+            self.parent.border_title = (
+                escape_markup(f"filter «{_plain(text)}» · / edits · Esc clears") if text else None
+            )
         self.list.lines_changed()
         selected = self.list.selected
         if selected is not None and self.rows.line_of(selected) is None:
