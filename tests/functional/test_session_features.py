@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from support.chat_driver import finish, make_app, marker, notifications, send, sent_with
 from textual import events
-from textual.widgets import Checkbox, Input, Select, TextArea
+from textual.widgets import Checkbox, Input, OptionList, Select, Static, TextArea
 
 from gemtui.config import LoadedSettings, load_settings
 from gemtui.core.compress import SUMMARY_PREFIX
@@ -234,6 +234,33 @@ async def test_a_preset_from_its_selector_shapes_the_next_request(emulator, tmp_
         await send(pilot, f"plain {word}-2")
         plain = sent_with(emulator, f"{word}-2")[-1]
         assert plain["model"] == MODEL and "system_instruction" not in plain
+
+
+TWO_PRESETS = """
+[presets.reviewer]
+system_instruction = "You review code."
+[presets.searcher]
+tools = ["google_search", "nonexistent_tool"]
+"""
+
+
+async def test_the_preset_list_starts_on_the_preset_in_use(emulator, tmp_path):
+    app = configured(emulator, tmp_path, TWO_PRESETS)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+p", "down", "enter")  # searcher
+        # Its notice does not list the tool it has no such tool for as set.
+        said = notifications(app)[-1]
+        assert said == "Preset searcher: tools: google_search (no tool called nonexistent_tool)"
+        await pilot.press("alt+p")
+        screen = app.screen
+        assert isinstance(screen, PresetScreen)
+        assert screen.names[screen.query_one(OptionList).highlighted] == "searcher"
+        assert "(in use: searcher)" in str(screen.query_one(Static).render())
+        await pilot.press("up", "up", "enter")  # (none)
+        await pilot.press("alt+p")
+        assert isinstance(app.screen, PresetScreen)
+        assert app.screen.names[app.screen.query_one(OptionList).highlighted] == "reviewer"
+        assert "(in use: none)" in str(app.screen.query_one(Static).render())
 
 
 async def test_apply_preset_for_slash_commands(emulator, tmp_path):

@@ -1014,6 +1014,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             return
         after = result.settings
         self.conversation.settings = after.to_chat_settings()
+        self.preset_in_use = ""  # the pane's values are the settings now
         # New MCP header values (tokens) are redacted from now on, like the key.
         tokens = secret_values(self.conversation.settings.tools)
         self.connection.secrets += [t for t in tokens if t not in self.connection.secrets]

@@ -101,6 +101,8 @@ class SessionFeatures(_AppBase):
 
     #: A preset to apply once the app is mounted (``gemtui --preset NAME``).
     start_preset: str | None = None
+    #: The preset applied to this conversation's settings ("": none, the settings of F2).
+    preset_in_use: str = ""
     _session_notifier: Notifier | None = None
     _session_recent: RecentModels | None = None
     _turn_began: float | None = None
@@ -284,18 +286,20 @@ class SessionFeatures(_AppBase):
         chat.stateful, chat.background = current.stateful, current.background
         chat.environment = current.environment
         self.conversation.settings = chat
+        self.preset_in_use = name
         self._show_settings_in_force()
         self._ask_limit()
         if not name:
             self.notify("No preset: the next turns use the settings of F2.")
             return True
         unknown = settings.unknown_preset_tools(name)
-        if unknown:
-            self.notify(escape_markup(f"Preset {name}: no tool called {', '.join(unknown)}."),
-                        severity="warning")  # fmt: skip
         from gemtui.ui.screens.presets import describe_preset  # a dialog module: on first use
 
-        self.notify(escape_markup(f"Preset {name}: {describe_preset(settings.presets[name])}"))
+        described = describe_preset(settings.presets[name], unknown)
+        self.notify(
+            escape_markup(f"Preset {name}: {described}"),
+            severity="warning" if unknown else "information",
+        )
         return True
 
     def action_presets(self) -> None:
@@ -303,8 +307,13 @@ class SessionFeatures(_AppBase):
             return
         from gemtui.ui.screens.presets import PresetScreen  # on first use: start-up time
 
+        settings = self.user_settings
         where = str(self.loaded.path) if self.loaded else "the config file"
-        self.push_screen(PresetScreen(self.user_settings.presets, where), self._preset_chosen)
+        unknown = {name: settings.unknown_preset_tools(name) for name in settings.presets}
+        screen = PresetScreen(
+            settings.presets, where, in_use=self.preset_in_use, unknown_tools=unknown
+        )
+        self.push_screen(screen, self._preset_chosen)
 
     def _preset_chosen(self, name: str | None) -> None:
         if name is not None:

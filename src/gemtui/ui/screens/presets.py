@@ -7,7 +7,7 @@ conversation only (F2's preset field makes it the saved settings instead).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from rich.table import Table
 from rich.text import Text
@@ -25,13 +25,19 @@ from gemtui.core.safety import one_line
 NO_PRESET = ("(none)", "the settings of F2 and the config file")
 
 
-def describe_preset(preset: PresetSettings) -> str:
-    """What a preset sets, in a few words: model, tools, system instruction, generation."""
+def describe_preset(preset: PresetSettings, unknown: Collection[str] = ()) -> str:
+    """What a preset sets, in a few words: model, tools, system instruction, generation.
+    ``unknown``: tools it names that do not exist; they are said apart, not listed as set."""
     parts = []
     if preset.agent or preset.model:
         parts.append(preset.agent or preset.model or "")
     if preset.tools is not None:
-        parts.append("tools: " + (", ".join(preset.tools) or "none"))
+        known = [tool for tool in preset.tools if tool not in unknown]
+        tools = "tools: " + (", ".join(known) or "none")
+        missing = [tool for tool in preset.tools if tool in unknown]
+        if missing:
+            tools += f" (no tool called {', '.join(missing)})"
+        parts.append(tools)
     if preset.system_instruction:
         parts.append(f"system: {one_line(preset.system_instruction)}")
     if preset.generation is not None:
@@ -66,20 +72,36 @@ class PresetScreen(ModalScreen[str | None]):
     PresetScreen #presets-help { color: $text-muted; }
     """
 
-    def __init__(self, presets: Mapping[str, PresetSettings], where: str = "") -> None:
+    def __init__(
+        self,
+        presets: Mapping[str, PresetSettings],
+        where: str = "",
+        *,
+        in_use: str = "",
+        unknown_tools: Mapping[str, Collection[str]] | None = None,
+    ) -> None:
         super().__init__()
         self.names = ["", *presets]
         self.presets = dict(presets)
         self.where = where
+        #: The preset this conversation uses ("": none); the list starts on it.
+        self.in_use = in_use if in_use in presets else ""
+        self.unknown_tools = unknown_tools or {}
 
     def compose(self) -> ComposeResult:
         rows = [Option(preset_row(*NO_PRESET), id="preset-none")]
         rows += [
-            Option(preset_row(name, describe_preset(preset)), id=f"preset-{number}")
+            Option(
+                preset_row(name, describe_preset(preset, self.unknown_tools.get(name, ()))),
+                id=f"preset-{number}",
+            )
             for number, (name, preset) in enumerate(self.presets.items())
         ]
         with Vertical():
-            yield Static("Presets: for the next turns of this conversation")
+            in_use = one_line(self.in_use) if self.in_use else "none"
+            yield Static(
+                Text(f"Presets: for the next turns of this conversation (in use: {in_use})")
+            )
             yield OptionList(*rows, id="presets", compact=True)
             help_text = "Enter apply  Esc close"
             if not self.presets:
@@ -88,7 +110,10 @@ class PresetScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        options.highlighted = 1 if self.presets else 0
+        if self.in_use:
+            options.highlighted = self.names.index(self.in_use)
+        else:  # on the first preset: choosing "none" when none is in use changes nothing
+            options.highlighted = 1 if self.presets else 0
         options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
