@@ -16,7 +16,10 @@ from gemtui.core.store import Store, default_path
 from gemtui.core.turn import Asked, Turn
 
 #: The keys of a ``gemtui history --json`` row; a search adds ``match`` and ``snippet``.
-KEYS = {"id", "title", "model", "mode", "created", "updated", "archived", "head_turn_id", "turns"}
+KEYS = {
+    "id", "title", "model", "mode", "created", "updated", "archived", "head_turn_id", "turns",
+    "all_turns",
+}  # fmt: skip
 
 
 HOSTILE = "evil \x1b]0;TITLE\x07\x1b[2J\nsecond\u202eline"

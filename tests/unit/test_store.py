@@ -435,8 +435,12 @@ def test_branches_keep_the_old_path_reachable(store):
     assert [t.id for t in store.load_turns(cid)] == [one, edited]
     assert [t.id for t in store.load_turns(cid, all_branches=True)] == [one, two, three, edited]
     assert store.load_turns(cid, all_branches=True)[-1].parent_turn_id == one
+    # The list counts the branch that opens (as the chat and its export show it), and all.
+    summary = store.get_conversation(cid)
+    assert (summary.branch_turns, summary.turn_count) == (2, 4)
     store.set_head(cid, three)
     assert [t.id for t in store.load_turns(cid)] == [one, two, three]
+    assert [(s.branch_turns, s.turn_count) for s in store.list_conversations()] == [(3, 4)]
     with pytest.raises(StoreError):
         store.set_head(cid + 1, three)
 

@@ -107,7 +107,13 @@ _TURN_COLUMNS = (
 _STEP_COLUMNS = "turn_id, wire_index, started_at, stopped_at, size, done, usage, json"
 _SUMMARY_SELECT = """
     SELECT c.id, c.title, c.model, c.mode, c.created, c.updated, c.archived, c.head_turn_id,
-           (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) AS turn_count
+           (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) AS turn_count,
+           (WITH RECURSIVE branch(id) AS (
+                SELECT c.head_turn_id WHERE c.head_turn_id IS NOT NULL
+                UNION ALL
+                SELECT t.parent_turn_id FROM turns t JOIN branch b ON t.id = b.id
+                WHERE t.parent_turn_id IS NOT NULL
+            ) SELECT count(*) FROM branch) AS branch_turns
     FROM conversations c
 """
 # The turns of the branch in use, newest first, walking parent links from the head.
@@ -731,6 +737,7 @@ def _summary(row: sqlite3.Row) -> ConversationSummary:
         updated=row["updated"],
         archived=bool(row["archived"]),
         turn_count=int(row["turn_count"]),
+        branch_turns=int(row["branch_turns"]),
         head_turn_id=row["head_turn_id"],
     )
 

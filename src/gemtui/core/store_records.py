@@ -41,7 +41,10 @@ class ConversationSummary:
     created: float
     updated: float
     archived: bool
+    #: Every turn, on every branch (what deleting the conversation deletes).
     turn_count: int
+    #: The turns of the branch in use: what opening or exporting it shows.
+    branch_turns: int
     head_turn_id: int | None
 
 

@@ -116,7 +116,14 @@ def _matches(store: Store, text: str, limit: int, *, archived: bool) -> list[Row
 def _row_json(row: Row) -> dict[str, Any]:
     from gemtui.core.export import conversation_json
 
-    data = {**conversation_json(row.summary), "turns": row.summary.turn_count}
+    summary = row.summary
+    # ``turns``: the branch in use, as opening or exporting it shows; an edit's other branch
+    # counts in ``all_turns`` only.
+    data = {
+        **conversation_json(summary),
+        "turns": summary.branch_turns,
+        "all_turns": summary.turn_count,
+    }
     if row.hit is not None:
         data["match"] = row.hit.kind
         data["snippet"] = row.hit.snippet
@@ -159,7 +166,7 @@ def table(rows: list[Row], width: int = WIDTH, *, secrets: list[str] | None = No
         cells = [
             str(summary.id).rjust(id_width),
             time.strftime("%Y-%m-%d %H:%M", time.localtime(summary.updated)),
-            str(summary.turn_count).rjust(len("TURNS")),
+            str(summary.branch_turns).rjust(len("TURNS")),
             cut(model, model_width),
             cut(title, title_width),
         ]

@@ -59,7 +59,8 @@ def conversation_row(summary: ConversationSummary, now: float) -> Table:
     title = safe_text(plain_title(summary.title))
     if summary.archived:
         title = Text.assemble(("archived ", "italic dim"), title)
-    turns = f"{summary.turn_count} turn{'' if summary.turn_count == 1 else 's'}"
+    # The branch in use: what opening the chat shows (Ctrl+P "Switch branch" lists the rest).
+    turns = f"{summary.branch_turns} turn{'' if summary.branch_turns == 1 else 's'}"
     row.add_row(
         title,
         safe_text(summary.model or ""),
@@ -97,12 +98,15 @@ class ConfirmDeleteScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         turns = self.summary.turn_count
+        others = turns - self.summary.branch_turns
+        also = f" ({others} of them on other branches)" if others > 0 else ""
         with Vertical(id="confirm-box"):
             yield Static(
                 Text.assemble(
                     "Delete ",
                     quoted(self.summary),
-                    f" and its {turns} turn{'' if turns == 1 else 's'}?\nThis cannot be undone.",
+                    f" and its {turns} turn{'' if turns == 1 else 's'}{also}?\n"
+                    "This cannot be undone.",
                 ),
                 id="confirm-question",
             )
