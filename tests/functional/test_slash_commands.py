@@ -293,3 +293,16 @@ async def test_f1_in_the_prompt_lists_the_commands_before_the_text_editor_keys(e
         titles = [section.title for section in app.screen.sections]
         assert titles[-1] == "Text editor"
         assert titles.index("Slash completion") < titles.index("Text editor")
+
+
+async def test_a_long_command_is_cut_before_its_help_on_a_narrow_terminal(emulator):
+    """At 40 columns "/export md|json [FILE]" ran into its help ("[FILExport this …")."""
+    app = make_app(emulator)
+    async with app.run_test(size=(40, 15)) as pilot:
+        await type_text(pilot, "/")
+        rows = str(popup(app).render()).splitlines()
+        export = next(row for row in rows if row.startswith("/export"))
+        label, gap, help_text = export.partition("  ")
+        assert label.endswith("…") and gap == "  "
+        assert help_text.lstrip().startswith("Export")
+        assert all(len(row) <= 40 for row in rows)

@@ -102,7 +102,10 @@ class SlashPopup(Widget):
                 text.append("\n")
             chosen = self._top + number == self.index
             row = Text(no_wrap=True, overflow="ellipsis")
-            row.append(one_line(candidate.label).ljust(label_width)[:label_width])
+            label = one_line(candidate.label)
+            if len(label) > label_width - 2:  # cut, so the help never runs into it
+                label = label[: label_width - 3] + "…"
+            row.append(label.ljust(label_width))
             if candidate.help:
                 row.append(one_line(candidate.help), style=style("slash-popup--help"))
             if number == len(shown) - 1 and self._top + ROWS < len(self.candidates):
