@@ -242,6 +242,27 @@ async def test_parallel_calls_are_approved_together(emulator, tmp_path):
         assert len(result_rows(app)) == 2
 
 
+async def test_on_a_short_terminal_the_keys_stay_and_every_call_can_be_read(emulator, tmp_path):
+    """At 40x15 the calls pushed the keys out of the box and the second call could not be
+    seen: it was approved blind. The calls now scroll inside the box, from the keyboard."""
+    app = make_app(emulator, tmp_path, tool())
+    async with app.run_test(size=(40, 15)) as pilot:
+        await send(pilot, "weather in both Paris and Nice (short)", wait=False)
+        screen = await dialog(pilot)
+        await until(pilot, lambda: screen._calls_scroll, "the calls to scroll")
+        keys = screen.query_one("#approval-keys")
+        assert keys.region.bottom <= screen.query_one("#approval-box").region.bottom
+        assert "↑↓ see every call · Enter/r run them once" in str(keys.render())
+        calls = screen.query_one("#approval-calls")
+        assert calls.has_focus and calls.max_scroll_y > 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert calls.scroll_y == calls.max_scroll_y
+        await pilot.press("r")
+        await loop_done(pilot)
+        assert len(result_rows(app)) == 2
+
+
 async def test_a_failing_tool_sends_its_error(emulator, tmp_path):
     code = "import sys; sys.stderr.write('weather service down'); sys.exit(2)"
     app = make_app(emulator, tmp_path, tool(code=code, allow=True))

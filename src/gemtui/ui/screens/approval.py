@@ -38,6 +38,11 @@ Decision = Literal["once", "always", "deny"]
 QUIET_SECONDS = 0.6
 #: Keys that act even while the user is typing: both stop rather than run.
 ALWAYS_ACT = frozenset({"escape", "ctrl+c"})
+#: The calls' rows: at most (then they scroll), and at least on the shortest terminal.
+MAX_CALL_ROWS = 16
+MIN_CALL_ROWS = 2
+#: Rows of the box that are not its content: the border.
+BOX_FRAME = 2
 
 
 def describe_call(call: ToolCall, tool: FunctionTool | None) -> Text:
@@ -69,9 +74,10 @@ class ApprovalScreen(ModalScreen[Decision]):
         border: round $warning; background: $surface; padding: 0 1;
     }
     ApprovalScreen #approval-title { text-style: bold; }
-    ApprovalScreen #approval-calls { height: auto; max-height: 16; }
+    ApprovalScreen #approval-calls { height: auto; max-height: 16; }  /* see _fit_calls */
     ApprovalScreen .approval-call { margin-top: 1; }
-    ApprovalScreen #approval-keys { color: $text-muted; margin-top: 1; }
+    /* Docked: on a short terminal the calls scroll, and the keys stay in view. */
+    ApprovalScreen #approval-keys { color: $text-muted; margin-top: 1; dock: bottom; }
     """
 
     def __init__(self, calls: Sequence[ToolCall], tools: Mapping[str, FunctionTool]) -> None:
@@ -80,9 +86,35 @@ class ApprovalScreen(ModalScreen[Decision]):
         self.tools = tools
         #: When the last key came (the App's, until the dialog has one of its own).
         self._typed_at = 0.0
+        #: Whether the calls are more than the box shows (see _fit_calls).
+        self._calls_scroll = False
 
     def on_mount(self) -> None:
         self._typed_at = getattr(self.app, "typed_at", 0.0)
+        # The calls take the keys the dialog does not: on a short terminal, Up/Down and
+        # PgUp/PgDn scroll to the calls below before they are run.
+        self.query_one("#approval-calls").focus()
+        self.call_after_refresh(self._fit_calls)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_calls)
+
+    def _fit_calls(self) -> None:
+        """Give the calls the rows the title and the keys leave, so that they scroll inside
+        the box (an auto height would push the keys out of a short terminal instead), and
+        say ↑↓ when they do not all fit. Runs again once if saying it took a row."""
+        calls = self.query_one("#approval-calls", VerticalScroll)
+        title, keys = self.query_one("#approval-title"), self.query_one("#approval-keys")
+        room = self.size.height - BOX_FRAME - title.outer_size.height - keys.outer_size.height
+        calls.styles.max_height = max(MIN_CALL_ROWS, min(MAX_CALL_ROWS, room))
+        scrolls = calls.virtual_size.height > room
+        if scrolls != self._calls_scroll:
+            self._calls_scroll = scrolls
+            self._say_keys()
+            self.call_after_refresh(self._fit_calls)
+
+    def _say_keys(self, prefix: str = "") -> None:
+        self.query_one("#approval-keys", Static).update(safe_text(prefix + self._keys_text()))
 
     def on_key(self, event: events.Key) -> None:
         now = monotonic()
@@ -93,9 +125,7 @@ class ApprovalScreen(ModalScreen[Decision]):
         if not pass_to_prompt(self, event):
             event.stop()  # a key with no text (Enter, Down) decides nothing either
             event.prevent_default()
-        self.query_one("#approval-keys", Static).update(
-            safe_text(f"Typing goes to the prompt: pause, then decide. {self._keys_text()}")
-        )
+        self._say_keys("Typing goes to the prompt: pause, then decide. ")
 
     def compose(self) -> ComposeResult:
         count = len(self.calls)
@@ -115,9 +145,12 @@ class ApprovalScreen(ModalScreen[Decision]):
     def _keys_text(self) -> str:
         names = ", ".join(dict.fromkeys(call.name for call in self.calls))
         them = "them" if len(self.calls) > 1 else "it"
-        return (
+        keys = (
             f"Enter/r run {them} once · a always allow {names} (saved in the config) · d/Esc deny"
         )
+        if self._calls_scroll:
+            keys = f"↑↓ see every call · {keys}"
+        return keys
 
     def action_decide(self, decision: Decision) -> None:
         self.dismiss(decision)
