@@ -390,3 +390,42 @@ async def test_attachments_alone_are_a_prompt(emulator, workdir):
         assert turn.reply.outcome == "completed"
         assert turn.asked.request["input"][0]["content"][0]["mime_type"] == "image/png"
         assert not app.attachment_bar.attachments
+
+
+async def test_editing_a_prompt_shows_its_chips_and_sends_what_they_show(emulator, workdir):
+    """``e`` on a prompt sent with files showed no chips, yet sent its files again, and
+    none could be taken off. The draft's own chips wait aside meanwhile."""
+    word = marker()
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for name in ("chart", "notes"):
+            await open_picker(pilot, "f3")
+            await pick(pilot, name)
+        await type_and_send(pilot, f"two files {word}")
+        bar = app.attachment_bar
+        # A draft with a chip of its own, then the earlier prompt edited.
+        await open_picker(pilot, "f3")
+        await pick(pilot, "src/main.ts")
+        app.composer.insert("my draft")
+        await pilot.press("ctrl+l", "home", "e")
+        assert app.composer.text == f"two files {word}"
+        assert [bar.chip(a) for a in bar.attachments] == [
+            "chart.png · image · 264 B",
+            "notes.txt · text · 9 B",
+        ]
+        # Escape gives the draft back, with its chip.
+        await pilot.press("escape")
+        assert app.composer.text == "my draft"
+        assert [a.name for a in bar.attachments] == ["main.ts"]
+        # Edited again: one file off (F9, Delete), and sent.
+        await pilot.press("ctrl+l", "home", "e", "f9", "home", "delete", "escape")
+        assert [a.name for a in bar.attachments] == ["notes.txt"]
+        app.composer.insert(" edited")
+        await pilot.press("enter")
+        await finish(pilot)
+        (body,) = sent_with(emulator, f"{word} edited")
+        (sent,) = attached_items(body)
+        assert sent == {"type": "text", "text": "File notes.txt:\n\nline one\n"}
+        # The draft is back, with its chip, once the edit went.
+        assert app.composer.text == "my draft"
+        assert [a.name for a in bar.attachments] == ["main.ts"]

@@ -272,3 +272,20 @@ def test_rank_puts_name_matches_first_then_tight_and_short_ones():
     ]  # fmt: skip
     assert rank("", paths, limit=2) == paths[:2]
     assert rank("zz", paths) == []
+
+
+def test_an_attachment_sent_before_shows_the_chip_it_had(tmp_path):
+    picture = tmp_path / "chart.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    notes = tmp_path / "notes.txt"
+    notes.write_text("line one\n")
+    for path in (picture, notes):
+        sent = from_file(str(path))
+        again = Attachment.sent_before(sent.item, sent.label)
+        assert (again.label, again.item) == (sent.label, sent.item)
+    link = Attachment.sent_before(
+        {"type": "document", "uri": "https://example.com/a.pdf"}, "https://example.com/a.pdf"
+    )
+    assert link.label == "https://example.com/a.pdf · document · link"
+    unnamed = Attachment.sent_before({"type": "image", "data": "AAAA"})
+    assert (unnamed.name, unnamed.size) == ("image · 3 B", 3)

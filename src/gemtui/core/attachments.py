@@ -175,6 +175,18 @@ class Attachment:
     #: to a saved draft.
     source: str = ""
 
+    @classmethod
+    def sent_before(cls, item: dict[str, Any], label: str = "") -> Attachment:
+        """An attachment of a prompt already sent, made again from what its turn keeps: the
+        content item and the words of its chip (``name · kind · size``). It shows as a chip
+        when that prompt is edited, and is sent as it was."""
+        name = label.split(" · ", 1)[0] if label else item_label(item)
+        kind = str(item.get("type") or "document")
+        size = item_size(item)
+        if str(item.get("text", "")).startswith(header := text_file_header(name)):
+            size -= len(header.encode())  # the chip gave the file's own size
+        return cls(name, str(item.get("mime_type") or ""), kind, size, item)
+
     @property
     def is_url(self) -> bool:
         return "uri" in self.item
@@ -366,7 +378,7 @@ def from_file(path: str, mime_type: str | None = None) -> Attachment:
                 f"offset {error.start}), and text goes to the API as UTF-8. Convert it first, "
                 "for example: iconv -f latin1 -t utf-8 FILE > FILE.utf8"
             ) from None
-        item: dict[str, Any] = {"type": "text", "text": f"File {name}:\n\n{text}"}
+        item: dict[str, Any] = {"type": "text", "text": text_file_header(name) + text}
         return Attachment(name, mime_type, "text", len(data), item, path=path)
     item = {"type": kind, "data": base64.b64encode(data).decode("ascii"), "mime_type": mime_type}
     return Attachment(name, mime_type, kind, len(data), item, path=path)
@@ -462,10 +474,21 @@ def item_label(item: dict[str, Any]) -> str:
         return f"{kind} · attachment file missing: {item[MISSING_KEY]}"
     if item.get("uri"):
         return f"{item['uri']} · {kind} · link"
+    return f"{kind} · {format_size(item_size(item))}"
+
+
+def text_file_header(name: str) -> str:
+    """What a text file's item says before its text, so that the model knows its name."""
+    return f"File {name}:\n\n"
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """Bytes of a content item's own content: its text, or what its base64 data decodes to
+    (0 for a link, which the server fetches)."""
     if isinstance(item.get("text"), str):
-        return f"{kind} · {format_size(len(item['text'].encode()))}"
-    data = item.get("data") or ""
-    return f"{kind} · {format_size(len(data) * 3 // 4 - data[-2:].count('='))}"
+        return len(item["text"].encode())
+    data = item.get("data")
+    return len(data) * 3 // 4 - data[-2:].count("=") if isinstance(data, str) else 0
 
 
 #: What to do when a stored attachment's file was deleted (see :func:`missing_message`).

@@ -304,6 +304,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         self._panes: ChatPanes | None = None
         #: The draft on its way, until the server takes it (or refuses it: then it comes back).
         self._sent: SentDraft | None = None
+        #: The draft's chips while an earlier prompt is edited with its own (see _send).
+        self._set_aside: list[Attachment] = []
         #: The crash report written when an unexpected error stops the app.
         self.crash_report: Path | None = None
         #: Where OSC 52 sequences go (None: the terminal driver); tests capture them here.
@@ -603,15 +605,16 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             self.notify("A turn is still running: Escape cancels it.", severity="warning")
             return
         editing = self.chat.editing
+        bar = self.attachment_bar
         if editing is not None:
             self._leave_edit(restore=False)
-            turn = editing.turn
-            if not self._rewind(turn):
+            if not self._rewind(editing.turn):
+                self._bring_back_set_aside()
                 return
-            asked = turn.asked
-            self._send(message.text, asked.attachments, asked.attachment_labels, editing.draft)
+            # The edited prompt goes with the chips shown: its own, less any removed (F9),
+            # plus any added while editing.
+            self._send(message.text, bar.items(), bar.labels(), editing.draft)
             return
-        bar = self.attachment_bar
         self._send(message.text, bar.items(), bar.labels())
 
     def _send(
@@ -622,9 +625,19 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         restore_over: str = "",
     ) -> None:
         """Start a turn for ``prompt``. The composer empties at once (the prompt is in the
-        chat); if the request fails, the draft and its attachments come back."""
+        chat); if the request fails, the draft and its attachments come back. The chips an
+        edit set aside come back once it is sent, or refused (not while it waits for uploads:
+        they would go with it)."""
         if self._wait_for_uploads():
             return
+        try:
+            self._start_turn(prompt, attachments, labels, restore_over)
+        finally:
+            self._bring_back_set_aside()
+
+    def _start_turn(
+        self, prompt: str, attachments: list[dict[str, Any]], labels: list[str], restore_over: str
+    ) -> None:
         settings = self.conversation.settings
         if settings.agent and runs_in_background(settings.agent) and not settings.stateful:
             refusal = f"{needs_storing(settings.agent)}; this chat is stateless. F6 switches to "
@@ -640,6 +653,15 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         self._sent = SentDraft(prompt, self.attachment_bar.take(attachments), restore_over)
         self.composer.load_text(restore_over)
         self.view.jump_to_newest()
+
+    def draft_attachments(self) -> list[Attachment]:
+        """The draft's chips: in the bar, or set aside while an earlier prompt is edited."""
+        return self._set_aside if self.chat.editing is not None else self.attachment_bar.attachments
+
+    def _bring_back_set_aside(self) -> None:
+        """The draft's chips, set aside while an earlier prompt was edited, back in the bar."""
+        chips, self._set_aside = self._set_aside, []
+        self.attachment_bar.put_back(chips)
 
     # ------------------------------------------------------------------ Files API uploads
 
@@ -672,6 +694,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
     def on_attachment_bar_upload_changed(self, message: AttachmentBar.UploadChanged) -> None:
         self.status.set(uploads=message.status)
         if message.error:
+            if self._send_after_uploads:
+                self._bring_back_set_aside()  # the send that waited is off
             self._send_after_uploads = False
         elif message.pending == 0 and self._send_after_uploads:
             self._send_after_uploads = False
@@ -919,9 +943,9 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
     def action_new_conversation(self) -> None:
         if self._turn_worker is not None:
             self._turn_worker.cancel()
+        self._leave_edit()  # the draft an edit displaced is the one this chat keeps
         if self.drafts is not None:
             self.drafts.leaving()
-        self._leave_edit(restore=False)
         # The new chat starts with the tools of the settings (F2), not those F7 set for the last.
         defaults = self.user_settings.to_chat_settings()
         self.chat.new_chat(dataclasses.replace(self.conversation.settings, tools=defaults.tools))
@@ -1109,9 +1133,9 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         if self.busy:
             self.notify("A turn is running: Escape cancels it first.", severity="warning")
             return
+        self._leave_edit()  # the draft an edit displaced is the one this chat keeps
         if self.drafts is not None:
             self.drafts.leaving()
-        self._leave_edit(restore=False)
         if turn_id is not None:
             self._use_branch_holding(conversation_id, turn_id)
         try:
@@ -1201,7 +1225,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         if last is None:
             self.notify("No prompt to regenerate an answer for.", severity="warning")
             return
-        self._leave_edit(restore=False)
+        self._leave_edit()
         if self._rewind(last):
             asked = last.asked
             self.run_turn(self.chat.send(asked.prompt, asked.attachments, asked.attachment_labels))
@@ -1215,8 +1239,21 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         if turn is None or not turn.asked.has_user_input or self.chat.index_of(turn) is None:
             self.notify("Select one of your messages to edit it.", severity="warning")
             return
+        bar = self.attachment_bar
+        if self.chat.editing is None:
+            self._set_aside = bar.take()  # the draft's chips, back when the edit ends
+        else:
+            bar.take()  # the chips of the prompt edited before
         editing = self.chat.begin_edit(turn, self.composer.text)
         self.status.set(editing=f"editing “{editing.label}” (Esc leaves)")
+        asked = turn.asked
+        labels = asked.attachment_labels
+        bar.put_back(
+            [
+                Attachment.sent_before(item, labels[index] if index < len(labels) else "")
+                for index, item in enumerate(asked.attachments)
+            ]
+        )
         self.composer.load_prompt(turn.asked.prompt)
         self.composer.move_cursor(self.composer.document.end)
         self.composer.focus()
@@ -1229,6 +1266,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         self.status.set(editing="")
         if restore:
             self.composer.load_text(editing.draft)
+            self.attachment_bar.take()  # the edited prompt's chips
+            self._bring_back_set_aside()
 
     def action_switch_branch(self) -> None:
         """List the branches of the open conversation and open the chosen one."""

@@ -9,7 +9,7 @@ draft where it belongs, then shows the other one's. A sent draft leaves an empty
 which is saved as no file at all.
 
 While an earlier prompt is being edited (``e`` on a message), the draft is the one that edit
-displaced, not the text being edited.
+displaced, not the text being edited, and its attachments are the ones set aside meanwhile.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class DraftKeeper:
         app = self.app
         editing = app.chat.editing
         text = editing.draft if editing is not None else app.composer.text
-        sources = [a.source for a in app.attachment_bar.attachments if a.source]
+        sources = [a.source for a in app.draft_attachments() if a.source]
         return Draft(text, sources)
 
     # ------------------------------------------------------------------ saving
