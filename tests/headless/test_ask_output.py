@@ -4,6 +4,7 @@ emulator. Requests are read back from the stream-json header (as sent) or from t
 
 from __future__ import annotations
 
+import errno
 import json
 import struct
 
@@ -89,6 +90,19 @@ def test_save_media_of_every_kind(ask, tmp_path, argv, kind, suffix, facts):
     [saved] = [path for path in tmp_path.iterdir() if path.name.startswith(f"gemtui-{kind}-")]
     assert saved.suffix == suffix
     assert f"saved {facts}" in result.err and str(saved) in result.err
+
+
+def test_a_media_file_that_cannot_be_written_makes_the_run_fail(ask, tmp_path, monkeypatch):
+    """The folder passed the check before the request, then the disk filled up: the run
+    said "not saved" and exited 0, so a script went on without its file."""
+
+    def disk_full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr("gemtui.core.media.write_new", disk_full)
+    result = ask("-m", "gemini-3.8-flash-tts", "--save-media", str(tmp_path), "Say hello")
+    assert result.code == 1
+    assert "not saved: audio 1: [Errno 28] No space left on device" in result.err
 
 
 def test_without_save_media_the_text_output_says_how_to_get_it(ask):

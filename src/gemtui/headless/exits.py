@@ -4,7 +4,8 @@ from __future__ import annotations
 
 #: The interaction completed; the answer was printed.
 OK = 0
-#: The API or the network failed (HTTP error, connection, timeout, a failed interaction).
+#: The API or the network failed (HTTP error, connection, timeout, a failed interaction), or
+#: a media file ``--save-media`` was asked for could not be written.
 API_ERROR = 1
 #: The command line cannot be carried out (no prompt, unreadable file, bad JSON, bad flags).
 USAGE = 2

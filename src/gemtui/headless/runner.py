@@ -223,6 +223,9 @@ async def ask(session: Session, request: AskRequest) -> int:
     reply = turn.reply
     interaction = assembled_interaction(reply.state) if reply.state.events else None
     code = conclude(session, interaction, reply.outcome, reply.error, reply.state.error)
+    sink = runner.sink
+    if code == exits.OK and isinstance(sink, HeadlessSink) and sink.view.unsaved_media:
+        code = exits.API_ERROR  # the answer came, but a file it was asked for was not written
     if (
         isinstance(reply.error, ApiStatusError)
         and reply.error.status == 404

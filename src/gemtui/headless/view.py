@@ -43,6 +43,8 @@ class TurnView:
         self._text_step: StepState | None = None
         #: Where the answer's media are written (``--save-media``), if anywhere.
         self._save_dir = save_media
+        #: Media ``--save-media`` could not write (the run then exits 1, not 0).
+        self.unsaved_media = 0
 
     def on_change(self, state: InteractionState, change: Change) -> None:
         """Called once per applied event with the state and the change it made."""
@@ -170,12 +172,14 @@ class TurnView:
             self._save_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             self._messages.error(f"cannot make {self._save_dir}: {error}")
+            self.unsaved_media += len(media)
             return
         report = save_media(media, self._save_dir.resolve(), short_label(interaction_id))
         for position, path in zip(report.positions, report.saved, strict=True):
             self._messages.say(f"saved {facts_of(media[position]).describe()}: {path}")
         for problem in report.failed:
             self._messages.error(f"not saved: {problem}")
+        self.unsaved_media += len(report.failed)
 
 
 _MEDIA = frozenset({"image", "audio", "video", "document"})
