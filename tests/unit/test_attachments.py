@@ -287,5 +287,10 @@ def test_an_attachment_sent_before_shows_the_chip_it_had(tmp_path):
         {"type": "document", "uri": "https://example.com/a.pdf"}, "https://example.com/a.pdf"
     )
     assert link.label == "https://example.com/a.pdf · document · link"
-    unnamed = Attachment.sent_before({"type": "image", "data": "AAAA"})
-    assert (unnamed.name, unnamed.size) == ("image · 3 B", 3)
+    # Read back from the history, whose labels name no file (item_label).
+    picture_item = from_file(str(picture)).item
+    unnamed = Attachment.sent_before(picture_item, item_label(picture_item))
+    assert unnamed.label == "attachment · image · 264 B"
+    notes_item = from_file(str(notes)).item
+    named = Attachment.sent_before(notes_item, item_label(notes_item))
+    assert named.label == "notes.txt · text · 9 B"

@@ -180,10 +180,16 @@ class Attachment:
         """An attachment of a prompt already sent, made again from what its turn keeps: the
         content item and the words of its chip (``name · kind · size``). It shows as a chip
         when that prompt is edited, and is sent as it was."""
-        name = label.split(" · ", 1)[0] if label else item_label(item)
+        text = item.get("text")
+        if label and label != item_label(item):
+            name = label.split(" · ", 1)[0]
+        elif isinstance(text, str) and (named := _named_in(text)):
+            name = named  # read back from the history: the text says the file's name
+        else:
+            name = "attachment"  # the history keeps no file name with the item
         kind = str(item.get("type") or "document")
         size = item_size(item)
-        if str(item.get("text", "")).startswith(header := text_file_header(name)):
+        if isinstance(text, str) and text.startswith(header := text_file_header(name)):
             size -= len(header.encode())  # the chip gave the file's own size
         return cls(name, str(item.get("mime_type") or ""), kind, size, item)
 
@@ -477,9 +483,20 @@ def item_label(item: dict[str, Any]) -> str:
     return f"{kind} · {format_size(item_size(item))}"
 
 
+#: What a text file's item says before its text, so that the model knows its name.
+TEXT_FILE_HEADER = "File {}:\n\n"
+
+
 def text_file_header(name: str) -> str:
-    """What a text file's item says before its text, so that the model knows its name."""
-    return f"File {name}:\n\n"
+    return TEXT_FILE_HEADER.format(name)
+
+
+def _named_in(text: str) -> str:
+    """The file name a text item's header gives ("" without one)."""
+    before, after = TEXT_FILE_HEADER.split("{}")
+    if not text.startswith(before) or after not in text:
+        return ""
+    return text[len(before) : text.index(after)]
 
 
 def item_size(item: dict[str, Any]) -> int:
