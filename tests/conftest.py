@@ -65,3 +65,4 @@ def decisive_approval(monkeypatch) -> None:
     meant for the prompt (``QUIET_SECONDS``); a pilot presses its keys that fast. Tests decide
     at once, except those about that rule, which set it again."""
     monkeypatch.setattr("gemtui.ui.screens.approval.QUIET_SECONDS", 0.0)
+    monkeypatch.setattr("gemtui.ui.screens.approval.TYPING_QUIET_SECONDS", 0.0)

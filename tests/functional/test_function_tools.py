@@ -156,6 +156,7 @@ async def test_keys_typed_as_the_dialog_opens_go_to_the_prompt_not_to_the_dialog
     """Typing the next prompt while the model asked: ``a`` in "what about" allowed the tool
     for ever (and wrote it in the config), ``d`` denied, Enter ran it."""
     monkeypatch.setattr("gemtui.ui.screens.approval.QUIET_SECONDS", 60.0)
+    monkeypatch.setattr("gemtui.ui.screens.approval.TYPING_QUIET_SECONDS", 60.0)
     app = make_app(emulator, tmp_path, tool())
     async with app.run_test(size=(100, 30)) as pilot:
         await send(pilot, "weather in Oslo? (typing-through)", wait=False)
@@ -165,13 +166,39 @@ async def test_keys_typed_as_the_dialog_opens_go_to_the_prompt_not_to_the_dialog
         assert app.screen is screen  # nothing was decided
         assert app.composer.text == "what and"
         assert not (tmp_path / "config.toml").exists()
-        assert "pause, then decide" in str(screen.query_one("#approval-keys").render())
+        assert "pause 60 s, then decide" in str(screen.query_one("#approval-keys").render())
         screen._typed_at -= 120  # the user paused
         await pilot.press("r")
         await loop_done(pilot)
         assert len(results_sent(emulator, "typing-through")) == 1
         assert app.conversation.turns[-1].reply.outcome == "completed"
         assert app.composer.text == "what and"  # the draft typed meanwhile is kept
+
+
+async def test_a_word_typed_after_a_pause_goes_to_the_prompt_whole(emulator, tmp_path, monkeypatch):
+    """With the dialog open a while, "hello" lost its h (a key that decides nothing was
+    dropped); and "xyz", a second's pause, then "ard" took the a as "always allow" and wrote
+    the tool into the config. Once something was typed, a decision needs a longer pause."""
+    monkeypatch.setattr("gemtui.ui.screens.approval.QUIET_SECONDS", 0.6)
+    monkeypatch.setattr("gemtui.ui.screens.approval.TYPING_QUIET_SECONDS", 2.0)
+    app = make_app(emulator, tmp_path, tool())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "weather in Oslo? (typing-pause)", wait=False)
+        screen = await dialog(pilot)
+        screen._typed_at -= 4  # the dialog has been open a while
+        await pilot.press(*"hello", "space", *"xyz")
+        assert app.composer.text == "hello xyz"
+        screen._typed_at -= 1  # a pause inside the sentence
+        await pilot.press(*"ard")
+        await pilot.pause()
+        assert app.screen is screen and app.composer.text == "hello xyzard"
+        assert not (tmp_path / "config.toml").exists()
+        assert "pause 2 s, then decide" in str(screen.query_one("#approval-keys").render())
+        screen._typed_at -= 2.5  # now a deliberate pause
+        await pilot.press("r")
+        await loop_done(pilot)
+        assert len(results_sent(emulator, "typing-pause")) == 1
+        assert app.composer.text == "hello xyzard"
 
 
 async def test_escape_denies_even_while_typing(emulator, tmp_path, monkeypatch):

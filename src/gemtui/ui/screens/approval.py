@@ -6,10 +6,12 @@ come from the model and the command line from the config, so both are shown clea
 terminal escapes and never parsed as markup.
 
 The dialog opens when the model asks, which may be while the user is typing the next prompt:
-then ``a`` in "what about" allowed the tool for ever, and ``d`` or Enter decided too. Keys
-that come less than :data:`QUIET_SECONDS` after the key before them are typing, not a
-decision: their text goes on to the prompt under the dialog, and the dialog says to pause.
-Escape and Ctrl+C (deny, stop) act at once.
+then ``a`` in "what about" allowed the tool for ever, and ``d`` or Enter decided too. Only a
+decision key (:data:`DECISION_KEYS`) pressed after a pause decides: :data:`QUIET_SECONDS`
+since the key before it, or :data:`TYPING_QUIET_SECONDS` once anything was typed while the
+dialog was open (a word typed after a short pause, "xyz … and", is still typing). Every other
+character goes on to the prompt under the dialog, which then says to pause. Escape and Ctrl+C
+(deny, stop) act at once; the arrow and page keys scroll the calls.
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ Decision = Literal["once", "always", "deny"]
 
 #: A key this soon after the one before it is typing, not a decision (seconds).
 QUIET_SECONDS = 0.6
+#: The same once the user has typed while the dialog was open: a pause inside a sentence is
+#: longer than one between keys, and "a" would allow the tools for good.
+TYPING_QUIET_SECONDS = 2.0
+#: The keys that decide (Enter and r run once, a always allows, d denies).
+DECISION_KEYS = frozenset({"enter", "r", "a", "d"})
 #: Keys that act even while the user is typing: both stop rather than run.
 ALWAYS_ACT = frozenset({"escape", "ctrl+c"})
 #: The calls' rows: at most (then they scroll), and at least on the shortest terminal.
@@ -86,6 +93,8 @@ class ApprovalScreen(ModalScreen[Decision]):
         self.tools = tools
         #: When the last key came (the App's, until the dialog has one of its own).
         self._typed_at = 0.0
+        #: Whether something was typed (went to the prompt) while the dialog was open.
+        self._typing = False
         #: Whether the calls are more than the box shows (see _fit_calls).
         self._calls_scroll = False
 
@@ -118,14 +127,20 @@ class ApprovalScreen(ModalScreen[Decision]):
 
     def on_key(self, event: events.Key) -> None:
         now = monotonic()
-        typing = now - self._typed_at < QUIET_SECONDS
+        quiet = TYPING_QUIET_SECONDS if self._typing else QUIET_SECONDS
+        paused = now - self._typed_at >= quiet
         self._typed_at = now
-        if not typing or event.key in ALWAYS_ACT:
+        if event.key in ALWAYS_ACT or (paused and event.key in DECISION_KEYS):
             return
-        if not pass_to_prompt(self, event):
-            event.stop()  # a key with no text (Enter, Down) decides nothing either
+        if pass_to_prompt(self, event):
+            self._typing = True
+        elif event.key in DECISION_KEYS:
+            event.stop()  # Enter typed with the words decides nothing either
             event.prevent_default()
-        self._say_keys("Typing goes to the prompt: pause, then decide. ")
+        else:
+            return  # Up, Down, Page Up…: they scroll the calls
+        wait = TYPING_QUIET_SECONDS if self._typing else QUIET_SECONDS
+        self._say_keys(f"Typing goes to the prompt: pause {wait:g} s, then decide. ")
 
     def compose(self) -> ComposeResult:
         count = len(self.calls)
