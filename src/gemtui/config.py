@@ -50,7 +50,7 @@ from gemtui.core.tool_specs import (
     tool_spec,
 )
 from gemtui.core.tools import FunctionTool, check_functions
-from gemtui.core.validation_text import error_text
+from gemtui.core.validation_text import check_entries, error_text
 
 if TYPE_CHECKING:
     from gemtui.api.timing import RetryPolicy, Timeouts
@@ -315,6 +315,17 @@ class McpServer(_Section):
         if tool.get("type") != "mcp_server":
             raise ValueError("an MCP server line is NAME=URL[;tools=A,B][;header=Name: value]")
         return cls.from_tool(tool, enabled=enabled)
+
+
+def check_mcp_servers(entries: Any) -> tuple[list[Any], list[tuple[int | None, str]]]:
+    """The ``[[mcp_servers]]`` entries that are valid (tables, or lines as the settings pane
+    writes them), and (entry number, problem) per bad one."""
+
+    def check(entry: Any) -> tuple[str, Any]:
+        server = McpServer.from_spec(entry) if isinstance(entry, str) else None
+        return (server or McpServer.model_validate(entry)).name, entry
+
+    return check_entries(entries, "mcp_servers", "server", check)
 
 
 class NetworkSettings(_Section):
@@ -725,12 +736,18 @@ def load_settings(
     path = path or default_config_path()
     problems: list[str] = []
     text, file_data = _read_file(path, problems)
-    if "functions" in file_data:
-        file_data["functions"], bad = check_functions(file_data["functions"], path.parent)
+    # One bad entry of an array of tables costs that entry, not the array: each is checked
+    # alone, and said with its own line.
+    checks = (("functions", "function", lambda entries: check_functions(entries, path.parent)),
+              ("mcp_servers", "server", check_mcp_servers))  # fmt: skip
+    for table, noun, check in checks:
+        if table not in file_data:
+            continue
+        file_data[table], bad = check(file_data[table])
         for number, problem in bad:
-            line = _array_table_line(text, "functions", number)
+            line = _array_table_line(text, table, number)
             origin = f"{path}, line {line}" if line else str(path)
-            problems.append(f"{origin}: {problem}; that function is ignored.")
+            problems.append(f"{origin}: {problem}; that {noun} is ignored.")
     env_data, env_problems = env_layer(
         Settings, os.environ if environ is None else environ, prefix=ENV_PREFIX
     )

@@ -335,3 +335,39 @@ def test_api_version_defaults_to_v1_as_the_sdk_and_v1beta_can_be_chosen(tmp_path
     assert InteractionsClient(api_key=None).api_version == "v1"
     loaded = load_settings(tmp_path / "none.toml", {}, environ={"GEMTUI_API_VERSION": "v1beta"})
     assert loaded.settings.api_version == "v1beta" and not loaded.problems
+
+
+MCP_CONFIG = """\
+# two servers, one with a mistake
+[[mcp_servers]]
+name = "docs"
+url = "https://example.com/mcp"
+
+[[mcp_servers]]
+name = "bad"
+url = "not-a-url"
+enabled = false
+
+[[mcp_servers]]
+name = "docs"
+url = "https://example.org/other"
+"""
+
+
+def test_one_bad_mcp_server_costs_that_server_and_names_its_own_line(tmp_path):
+    """A bad entry dropped every server, and the message pointed at the first entry."""
+    path = tmp_path / "config.toml"
+    path.write_text(MCP_CONFIG)
+    loaded = load_settings(path, environ={})
+    assert [(s.name, s.url) for s in loaded.settings.mcp_servers] == [
+        ("docs", "https://example.com/mcp")
+    ]
+    bad, twice = (p for p in loaded.problems if "mcp_servers[" in p)
+    assert bad == (
+        f"{path}, line 6: mcp_servers[1] (bad): url: must be an http:// or https:// URL; "
+        "that server is ignored."
+    )
+    assert twice == (
+        f"{path}, line 11: mcp_servers[2] (docs): another server is already named 'docs'; "
+        "that server is ignored."
+    )

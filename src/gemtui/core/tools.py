@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from gemtui.api.models import FunctionCallStep
 from gemtui.core.assembler import InteractionState
 from gemtui.core.environment import child_environment
 from gemtui.core.json_files import read_json_schema
-from gemtui.core.validation_text import error_text
+from gemtui.core.validation_text import check_entries
 
 #: Most bytes of stdout kept from one run; a tool that writes more is stopped and its output cut.
 OUTPUT_LIMIT = 1024 * 1024
@@ -100,44 +100,20 @@ class FunctionTool(BaseModel):
 def check_functions(
     entries: Any, base_dir: Path | None = None
 ) -> tuple[list[Any], list[tuple[int | None, str]]]:
-    """The ``[[functions]]`` entries that are valid, and (entry number, problem) per bad one.
+    """The ``[[functions]]`` entries that are valid, and (entry number, problem) per bad one
+    (:func:`~gemtui.core.validation_text.check_entries`: one mistake costs one tool, and a
+    call must name one command). A relative ``parameters_file`` is made relative to
+    ``base_dir`` (the config file's folder)."""
 
-    Each entry is checked on its own so that one mistake costs one tool, not all of them.
-    A relative ``parameters_file`` is made relative to ``base_dir`` (the config file's folder).
-    A second tool with a name already taken is refused: a call must name one command.
-    """
-    if not isinstance(entries, list):
-        return [], [(None, "functions: must be an array of tables ([[functions]])")]
-    good: list[Any] = []
-    problems: list[tuple[int | None, str]] = []
-    names: set[str] = set()
-    for number, entry in enumerate(entries):
-        label = f"functions[{number}]"
-        if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
-            label += f" ({entry['name']})"
+    def check(entry: Any) -> tuple[str, Any]:
         if isinstance(entry, Mapping):
             entry = dict(entry)
             schema_file = entry.get("parameters_file")
             if isinstance(schema_file, str) and base_dir is not None:
                 entry["parameters_file"] = str(base_dir / Path(schema_file).expanduser())
-        try:
-            tool = FunctionTool.model_validate(entry)
-        except ValidationError as error:
-            problems.append((number, f"{label}: {_first_error(error)}"))
-            continue
-        if tool.name in names:
-            problems.append((number, f"{label}: another function is already named {tool.name!r}"))
-            continue
-        names.add(tool.name)
-        good.append(entry)
-    return good, problems
+        return FunctionTool.model_validate(entry).name, entry
 
-
-def _first_error(error: ValidationError) -> str:
-    detail = error.errors(include_input=False, include_url=False)[0]
-    where = ".".join(str(part) for part in detail["loc"])
-    message = error_text(detail)
-    return f"{where}: {message}" if where else message
+    return check_entries(entries, "functions", "function", check)
 
 
 # ---------------------------------------------------------------------------------- approval
