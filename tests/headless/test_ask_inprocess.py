@@ -79,6 +79,24 @@ def test_schema_answer_is_json_on_stdout(ask, tmp_path):
     assert isinstance(json.loads(result.out)["n"], int)
 
 
+@pytest.mark.parametrize(
+    ("directive", "said"),
+    [
+        ("!not-json", "the answer is not JSON: "),
+        ("!invalid-json", "the answer is JSON does not follow the schema: 1 error"),
+    ],
+)
+def test_an_answer_that_breaks_the_schema_fails_the_run(ask, tmp_path, directive, said):
+    """It printed the broken JSON and exited 0 without a word: a script read it next."""
+    schema_file = tmp_path / "schema.json"
+    schema_file.write_text(
+        '{"type":"object","properties":{"name":{"type":"string"}},"required":["name"]}'
+    )
+    result = ask("--schema", str(schema_file), f"{directive} a person")
+    assert result.code == 1, result.err
+    assert said in result.err
+
+
 def test_agent_replaces_the_model(ask):
     request = sent(ask("-o", "stream-json", "--agent", "deep-research-pro-preview-12-2025", "go"))
     assert request["agent"] == "deep-research-pro-preview-12-2025"
@@ -187,6 +205,7 @@ def test_usage_errors_exit_2(ask, argv, stdin, message):
     [
         ("--schema", "{not json", "is not valid JSON"),
         ("--schema", "[1, 2]", "must be a JSON object"),
+        ("--schema", '{"type": "strin"}', "is not a valid JSON schema: 'strin' is not valid"),
         ("--function-decl", '[{"description": "no name"}]', "each with a name"),
         ("--function-decl", "\xff", "is not valid JSON"),
     ],

@@ -74,6 +74,17 @@ def check_structured(text: str, schema: dict[str, Any]) -> StructuredCheck:
     return _validate(value, schema)
 
 
+def schema_problem(schema: dict[str, Any]) -> str | None:
+    """Why ``schema`` cannot be used to check an answer (``None``: it can)."""
+    from jsonschema import SchemaError, validators
+
+    try:
+        validators.validator_for(schema).check_schema(schema)
+    except SchemaError as error:
+        return _short(error.message)
+    return None
+
+
 def _where(error: json.JSONDecodeError) -> str:
     if not error.doc.strip():
         return "the answer is empty"

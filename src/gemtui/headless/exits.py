@@ -4,8 +4,8 @@ from __future__ import annotations
 
 #: The interaction completed; the answer was printed.
 OK = 0
-#: The API or the network failed (HTTP error, connection, timeout, a failed interaction), or
-#: a media file ``--save-media`` was asked for could not be written.
+#: The API or the network failed (HTTP error, connection, timeout, a failed interaction), the
+#: answer is not JSON that follows ``--schema``, or a ``--save-media`` file was not written.
 API_ERROR = 1
 #: The command line cannot be carried out (no prompt, unreadable file, bad JSON, bad flags).
 USAGE = 2

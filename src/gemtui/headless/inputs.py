@@ -156,11 +156,18 @@ def checked_attachments(sources: list[str]) -> list[Attachment]:
 
 
 def read_schema(path: str) -> dict[str, Any]:
-    """The JSON schema of structured output in ``path``."""
+    """The JSON schema of structured output in ``path``; one that is not a valid JSON schema
+    (``{"type": "strin"}``) is refused before the request is paid for."""
     try:
-        return read_json_schema(Path(path), "schema")
+        schema = read_json_schema(Path(path), "schema")
     except JsonFileError as error:
         raise UsageError(str(error)) from None
+    from gemtui.core.structured import schema_problem  # jsonschema: only with --schema
+
+    problem = schema_problem(schema)
+    if problem is not None:
+        raise UsageError(f"schema {path} is not a valid JSON schema: {problem}")
+    return schema
 
 
 def pairs(items: list[str], what: str) -> dict[str, str]:

@@ -22,6 +22,7 @@ from gemtui.api.models import Interaction
 from gemtui.core.assembler import Change, assembled_interaction
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings, Conversation
+from gemtui.core.interaction_text import output_text
 from gemtui.core.jobs import WAITING_POLL, poll_until_settled
 from gemtui.core.recording import RecordingWriter
 from gemtui.core.tools import FunctionTool, ToolCall
@@ -227,6 +228,12 @@ async def ask(session: Session, request: AskRequest) -> int:
     if code == exits.OK and isinstance(sink, HeadlessSink) and sink.view.unsaved_media:
         code = exits.API_ERROR  # the answer came, but a file it was asked for was not written
     if (
+        code == exits.OK
+        and interaction is not None
+        and not _follows_schema(session, request, interaction)
+    ):
+        code = exits.API_ERROR
+    if (
         isinstance(reply.error, ApiStatusError)
         and reply.error.status == 404
         and request.previous_id_given
@@ -240,6 +247,23 @@ async def ask(session: Session, request: AskRequest) -> int:
             f"fetch the finished answer with: gemtui ask --wait {turn.interaction_id}"
         )
     return code
+
+
+def _follows_schema(session: Session, request: AskRequest, interaction: Interaction) -> bool:
+    """With ``--schema``: whether the answer is JSON that follows it (a script reads it
+    next); else says what is wrong on stderr. True without a schema."""
+    from gemtui.core.structured import check_structured, json_schema_of
+
+    schema = json_schema_of(request.response_format)
+    if schema is None:
+        return True
+    check = check_structured(output_text(interaction.steps or []) or "", schema)
+    if check.verdict == "unchecked":
+        session.messages.say(f"the answer was not checked against the schema: {check.detail}")
+    if check.verdict in ("valid", "unchecked"):
+        return True
+    session.messages.error(f"the answer is {check.summary}", "; ".join(check.errors))
+    return False
 
 
 async def _wait_for_previous(session: Session, interaction_id: str) -> None:
