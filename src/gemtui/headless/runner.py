@@ -255,9 +255,11 @@ def _follows_schema(session: Session, request: AskRequest, interaction: Interact
     from gemtui.core.structured import check_structured, json_schema_of
 
     schema = json_schema_of(request.response_format)
-    if schema is None:
-        return True
-    check = check_structured(output_text(interaction.steps or []) or "", schema)
+    text = output_text(interaction.steps or [])
+    media_asked = any(kind != "text" for kind in request.response_modalities)
+    if schema is None or (text is None and media_asked):
+        return True  # an answer that is only the picture or document asked for has no JSON
+    check = check_structured(text or "", schema)
     if check.verdict == "unchecked":
         session.messages.say(f"the answer was not checked against the schema: {check.detail}")
     if check.verdict in ("valid", "unchecked"):
