@@ -572,16 +572,24 @@ def _media_steps(turn: Turn, kind: str) -> list[dict[str, Any]]:
         return [output] if tts else [_thought(turn, 0, "Speaking the answer"), output]
     if kind == "video":
         video = {"type": "video", "mime_type": "video/mp4", "data": _b64(tiny_mp4(VIDEO_SECONDS))}
-        caption = {"type": "text", "text": f"A {VIDEO_SECONDS:g}-second clip for «{about}»."}
+        caption = _caption(turn, f"A {VIDEO_SECONDS:g}-second clip for «{about}».")
         steps = [{"type": "model_output", "content": [video, caption]}]
         return [_thought(turn, 0, "Planning the clip"), *steps]
     pages = [f"gemtui emulator: {turn.prompt[:60]}", "Page two: nothing more to say."]
     document = {"type": "document", "mime_type": "application/pdf", "data": _b64(tiny_pdf(pages))}
-    text = {"type": "text", "text": f"A {len(pages)}-page PDF about «{about}»."}
+    text = _caption(turn, f"A {len(pages)}-page PDF about «{about}».")
     return [
         _thought(turn, 0, "Laying out the document"),
         {"type": "model_output", "content": [text, document]},
     ]
+
+
+def _caption(turn: Turn, words: str) -> dict[str, Any]:
+    """The text beside a picture, clip or document: the JSON of the schema when the request
+    gave one (the text part of the answer follows it), else ``words``."""
+    if turn.request.json_format is not None:
+        return _json_output(turn)["content"][0]
+    return {"type": "text", "text": words}
 
 
 def _transcribes(request: CreateRequest) -> bool:
