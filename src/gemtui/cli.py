@@ -353,10 +353,6 @@ def _declare_proxy(subparsers: Any, name: str, summary: str) -> None:
     proxy.add_argument(
         "--headless", action="store_true", help="print one line per exchange, even on a terminal"
     )
-    proxy.add_argument(
-        "--record", type=Path, metavar="FILE",
-        help="append each exchange to FILE as a recording (gemtui replay FILE opens it)",
-    )  # fmt: skip
 
 
 def _declare_inspect(subparsers: Any, name: str, summary: str) -> None:
@@ -456,6 +452,10 @@ def _add_proxy_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-history", action="store_true", help="do not keep the exchanges in the history"
     )
+    parser.add_argument(
+        "--record", type=Path, metavar="FILE",
+        help="append each exchange to FILE as a recording (gemtui replay FILE opens it)",
+    )  # fmt: skip
 
 
 def _add_print_options(parser: argparse.ArgumentParser, summary: str) -> None:

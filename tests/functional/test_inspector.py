@@ -13,7 +13,9 @@ from support.rawserver import Exchange, ScriptedServer, chunk, sse_event
 from textual import events
 from textual.message import Message
 
+from gemtui.core.recording import parse_recordings
 from gemtui.core.store import Store
+from gemtui.proxy.record import ExchangeRecorder
 from gemtui.ui.inspector.exchange_screen import ExchangeScreen
 from gemtui.ui.render.chat_items import AnswerItem, UserItem
 from gemtui.ui.screens.compare import CompareScreen
@@ -110,6 +112,24 @@ async def test_a_refused_create_shows_its_error_body_in_the_details(emulator):
         assert isinstance(app.screen, ExchangeScreen)
         response = app.screen.text.split("Response body", 1)[1]
         assert '"error"' in response and "folded into the turn" not in response
+
+
+async def test_the_inspector_records_each_exchange_with_record(emulator, tmp_path):
+    """`gemtui proxy --record FILE` on a terminal opened the inspector, which wrote nothing."""
+    path = tmp_path / "run.jsonl"
+    recorder = ExchangeRecorder(path)
+    app = make_inspector(emulator.base_url, recorder=recorder)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        async with program(app.proxy.url) as client:
+            body = {"model": "gemini-3.6-flash", "input": "recorded words", "stream": True}
+            async with client.stream("POST", CREATE, json=body) as response:
+                await response.aread()
+            await until(pilot, lambda: len(rows(app)) == 1 and rows(app)[0][2] == "200")
+    recorder.close()
+    (recording,) = parse_recordings(path.read_text().splitlines())
+    assert recording.request["input"] == "recorded words"
+    assert recording.events[-1].event["event_type"] == "interaction.completed"
 
 
 async def test_home_and_end_go_to_the_first_and_last_capture(emulator):

@@ -27,11 +27,11 @@ class DrivenInspector(InspectorApp):
         super().notify(message, *args, **kwargs)
 
 
-def make_inspector(upstream: str, store: Store | None = None) -> DrivenInspector:
+def make_inspector(upstream: str, store: Store | None = None, **options: Any) -> DrivenInspector:
     """The inspector with its proxy on 127.0.0.1:0 in front of ``upstream``; its own chats
-    go to ``upstream`` too."""
+    go to ``upstream`` too. ``options``: more of InspectorApp's (``recorder=``)."""
     connection = Connection(base_url=upstream, api_key=FAKE_KEY, demo=True, secrets=[FAKE_KEY])
-    return DrivenInspector(connection, sock=bind("127.0.0.1", 0), store=store)
+    return DrivenInspector(connection, sock=bind("127.0.0.1", 0), store=store, **options)
 
 
 async def until(pilot: Pilot, condition: Callable[[], object], what: str = "") -> None:

@@ -112,12 +112,18 @@ async def _serve(options: ProxyOptions, upstream: str, out: IO[str], err: IO[str
 
     hub = CaptureHub()
     try:
+        recorder = ExchangeRecorder(options.record) if options.record else None
+    except OSError as error:
+        err.write(f"gemtui proxy: cannot write the recording {options.record}: {error}\n")
+        return exits.USAGE
+    try:
         proxy = start_proxy(upstream, hub, options.host, options.port)
     except OSError as error:
         err.write(f"gemtui proxy: cannot listen on {options.host}:{options.port}: {error}\n")
+        if recorder is not None:
+            recorder.close()
         return exits.API_ERROR
     store = _open_history(err) if options.history else None
-    recorder = ExchangeRecorder(options.record) if options.record else None
 
     def done(capture: Capture) -> None:
         out.write(exchange_line(capture) + "\n")

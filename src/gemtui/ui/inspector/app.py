@@ -34,6 +34,7 @@ from gemtui.core.safety import escape_markup, redact_secrets
 from gemtui.core.store import Store, StoreError
 from gemtui.core.turn import Turn
 from gemtui.proxy.collector import Capture, Collector
+from gemtui.proxy.record import ExchangeRecorder
 from gemtui.proxy.run import RunningProxy, exposed
 from gemtui.proxy.wire import CaptureHub
 from gemtui.ui.app import Connection, GemtuiApp
@@ -86,6 +87,7 @@ class InspectorApp(GemtuiApp):
         *,
         sock: socket.socket,
         history: bool = True,
+        recorder: ExchangeRecorder | None = None,
         loaded: Any = None,
         store: Store | None = None,
     ) -> None:
@@ -97,6 +99,7 @@ class InspectorApp(GemtuiApp):
             store=store if history else None,
             sink_for=self._sink_for,
             on_change=lambda capture, _kind: self.post_message(CaptureUpdated(capture)),
+            on_done=recorder.write if recorder is not None else lambda _capture: None,
             on_history_failure=self._history_failed,
             keep=KEEP,
         )

@@ -34,10 +34,19 @@ def run_inspect(
     except UpstreamError as error:
         sys.stderr.write(f"gemtui inspect: {error}\n")
         return exits.USAGE
+    from gemtui.proxy.record import ExchangeRecorder
+
+    try:
+        recorder = ExchangeRecorder(args.record) if args.record else None
+    except OSError as error:
+        sys.stderr.write(f"gemtui inspect: cannot write the recording {args.record}: {error}\n")
+        return exits.USAGE
     try:
         sock = bind(args.host, args.port)
     except OSError as error:
         sys.stderr.write(f"gemtui inspect: cannot listen on {args.host}:{args.port}: {error}\n")
+        if recorder is not None:
+            recorder.close()
         return exits.API_ERROR
     if exposed(args.host):
         sys.stderr.write(EXPOSED_WARNING.format(host=args.host) + "\n")
@@ -49,8 +58,10 @@ def run_inspect(
     demo = demo or upstream == DEMO
     if not demo:
         overrides["base_url"] = upstream or DEFAULT_BASE_URL
-    factory = partial(InspectorApp, sock=sock, history=not args.no_history)
+    factory = partial(InspectorApp, sock=sock, history=not args.no_history, recorder=recorder)
     try:
         return run_tui(demo=demo, config=config, overrides=overrides, app_factory=factory)
     finally:
         sock.close()
+        if recorder is not None:
+            recorder.close()
