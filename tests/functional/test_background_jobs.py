@@ -3,10 +3,20 @@ opening a finished run into the conversation, cancelling one, and a create that 
 
 from __future__ import annotations
 
-from support.chat_driver import FAKE_KEY, answers, make_app, notices, notifications, send
+from support.chat_driver import (
+    FAKE_KEY,
+    answers,
+    make_app,
+    notices,
+    notifications,
+    send,
+    until,
+)
+from support.clipboard_capture import bare_terminal, capture
 
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings
+from gemtui.core.jobs import PollPolicy
 from gemtui.core.store import Store
 from gemtui.ui.app import GemtuiApp
 from gemtui.ui.screens.jobs import JobsScreen
@@ -14,8 +24,7 @@ from gemtui.ui.screens.jobs import JobsScreen
 
 def fast_polls(app: GemtuiApp) -> None:
     """Poll every few milliseconds; tests wait for the board's events, never for a time."""
-    app.jobs.interval = 0.005
-    app.jobs.max_interval = 0.05
+    app.jobs.poll = PollPolicy(first=0.005, ceiling=0.05)
 
 
 def posts(emulator) -> list[dict]:
@@ -184,3 +193,113 @@ async def test_an_opened_run_is_saved_in_the_history_with_the_chat_that_follows(
         assert loaded.conversation.previous_interaction_id == follow_up.interaction_id
     finally:
         store.close()
+
+
+# ------------------------------------------------------------------ kept in the history
+
+
+def prompts(store: Store, conversation_id: int | None) -> list[str]:
+    assert conversation_id is not None
+    return [t.turn.asked.prompt for t in store.load_turns(conversation_id)]
+
+
+async def test_a_run_opens_in_the_chat_it_was_started_from(emulator, tmp_path):
+    """Opened from F4, a run was added to whatever chat was shown (another chat, or after
+    turns the server's chain never had); it is kept in its own row, where it started."""
+    store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        fast_polls(app)
+        await send(pilot, "first in chat A")
+        chat_a = app.conversation_id
+        await background(pilot, "belongs to chat A")
+        (job,) = app.jobs.jobs
+        await pilot.press("ctrl+n")
+        await send(pilot, "chat B first")
+        chat_b = app.conversation_id
+        await app.jobs.wait(job)
+        await pilot.press("f4", "enter")  # at once: the row may still be being written
+        await until(pilot, lambda: app.conversation_id == chat_a, "chat A opened")
+        assert not store.pending_runs()
+        assert prompts(store, chat_a) == ["first in chat A", "belongs to chat A"]
+        assert prompts(store, chat_b) == ["chat B first"]
+        assert [t.asked.prompt for t in app.conversation.turns] == prompts(store, chat_a)
+        assert app.conversation.turns[-1].reply.outcome == "completed"
+        await send(pilot, "go on")
+        assert posts(emulator)[-1]["body"]["previous_interaction_id"] == job.id
+        assert prompts(store, chat_b) == ["chat B first"]
+
+
+async def test_a_run_outlives_the_app_and_is_watched_again(emulator, tmp_path):
+    """Quitting with a run going lost it: the board was empty at the next start and the
+    history had no trace of it."""
+    store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await background(pilot, "!slow 20 a run to come back to")
+        (job,) = app.jobs.jobs
+    assert [run.interaction_id for run in store.pending_runs()] == [job.id]
+    again = make_app(emulator, store=store)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: again.jobs.jobs, "the run on the board")
+        (adopted,) = again.jobs.jobs
+        assert (adopted.id, adopted.prompt, adopted.adopted) == (
+            job.id,
+            "!slow 20 a run to come back to",
+            True,
+        )
+        await again.jobs.wait(adopted)
+
+        def kept() -> bool:
+            (stored,) = store.load_turns(store.last_conversation_id())
+            return stored.turn.reply.outcome == "completed"
+
+        await until(pilot, kept, "the answer kept in its row")
+        assert not store.pending_runs()
+
+
+async def test_a_prompt_after_a_run_read_back_unfetched_goes_on_from_it(
+    emulator, tmp_path, monkeypatch
+):
+    """Read back before its answer was fetched, a run said "The stream was cut off", and a
+    prompt sent after it chained onto the turn before it: the model never saw the run."""
+    store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "before the run")
+        await background(pilot, "the run itself")
+        (job,) = app.jobs.jobs
+        chat = app.conversation_id
+    monkeypatch.setattr(GemtuiApp, "_adopt_pending_runs", lambda self: None)
+    again = make_app(emulator, store=store)
+    async with again.run_test(size=(80, 24)) as pilot:
+        again.open_stored(chat, store.find_pending(job.id).turn_id)
+        await pilot.pause()
+        assert [t.asked.prompt for t in again.conversation.turns][-1] == "the run itself"
+        said = notices(again)[-1]
+        assert said.message.startswith("Started in the background") and said.level == "info"
+        await send(pilot, "and after it?")
+        body = posts(emulator)[-1]["body"]
+        assert body["previous_interaction_id"] == job.id
+        assert not store.pending_runs()
+
+
+async def test_f4_starts_on_the_newest_run_home_end_move_and_i_copies_the_id(emulator, monkeypatch):
+    bare_terminal(monkeypatch)
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        copied = capture(app)
+        for prompt in ("!fault never-complete one", "!fault never-complete two"):
+            await background(pilot, prompt)
+        first, second = app.jobs.jobs
+        await pilot.press("f4")
+        screen = app.screen
+        assert isinstance(screen, JobsScreen)
+        assert screen.selected_job() is second
+        await pilot.press("home")
+        assert screen.selected_job() is first
+        await pilot.press("end", "i")
+        assert screen.selected_job() is second
+        assert copied == [second.id]
+        for job in (first, second):
+            await app.jobs.cancel(job)

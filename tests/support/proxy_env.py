@@ -21,7 +21,8 @@ from support.cli_env import FAKE_KEY
 from gemtui.core.assembler import Change
 from gemtui.core.store import Store
 from gemtui.core.turn import Turn
-from gemtui.proxy.collector import Capture, Collector, QuietSink
+from gemtui.core.turn_runner import QuietSink
+from gemtui.proxy.collector import Capture, Collector
 from gemtui.proxy.run import start_proxy
 from gemtui.proxy.wire import CaptureHub
 

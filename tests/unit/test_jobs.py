@@ -4,6 +4,7 @@ that fails once): start, poll to the end, cancel, keep polling through errors.""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -15,9 +16,11 @@ from gemtui.api.errors import InvalidRequestError
 from gemtui.api.models import ModelOutputStep
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings, Conversation
-from gemtui.core.jobs import Job, JobBoard, PollPolicy
+from gemtui.core.jobs import UNKNOWN_RUN, Job, JobBoard, PollPolicy
+from gemtui.core.store import Store
 from gemtui.core.turn import Asked
-from gemtui.core.turn_runner import TurnRunner
+from gemtui.core.turn_diff import answer_text
+from gemtui.core.turn_runner import TurnRunner, settle_background_run
 
 MODEL = "gemini-3.6-flash"
 #: Fast polls: the tests wait for the board's own events, never for a fixed time.
@@ -122,16 +125,14 @@ async def test_a_stateless_request_is_refused_before_sending(board, client):
         await board.start(launch(client, "x", stateful=False))
 
 
-async def test_poll_errors_are_counted_and_polling_goes_on(board, client):
-    """A run deleted at the server: every GET is a 404, counted on the job, never raised."""
+async def test_a_run_the_server_does_not_know_ends_as_not_found(board, client):
+    """A run deleted at the server: its GET is a 404, which no later poll would change (it
+    was polled for good, counting errors); the job ends, saying so, and is never raised."""
     job = await board.start(launch(client, "!fault never-complete vanish"))
-    errors = asyncio.Event()
-    board.subscribe(lambda j, change: j.poll_errors >= 2 and errors.set())
     await client.delete(job.id)
-    await errors.wait()
-    assert job.status == "in_progress" and not job.finished
+    await board.wait(job)
+    assert (job.status, job.finished, board.running) == (UNKNOWN_RUN, True, 0)
     assert "vanish" not in job.last_error and job.id in job.last_error
-    assert board.running == 1
 
 
 async def test_a_poll_that_fails_once_recovers(api_key):
@@ -173,3 +174,46 @@ def test_poll_pause_stretches_and_is_capped():
     assert policy.next_delay(2.0, failed=False) == 2.5
     assert policy.next_delay(2.0, failed=True) == 4.0
     assert policy.next_delay(policy.ceiling, failed=True) == policy.ceiling
+
+
+# ------------------------------------------------------------------ kept in the history
+
+
+async def test_a_background_run_is_kept_pending_where_it_chains_then_settled_in_its_row(
+    board, client, tmp_path
+):
+    """A run started from a chat has a pending row after the turn it chains onto, at once,
+    and its answer goes into that row, not into whatever chat is open when it is fetched."""
+    store = Store(tmp_path / "history.sqlite3")
+    conversation = Conversation(settings=ChatSettings(model=MODEL))
+    history = ChatHistory(store)
+    runner = TurnRunner(conversation, client=lambda: client, sink=RecordingSink(), history=history)
+    first = await runner.send(Asked(prompt="the first question"))
+    job = await board.start(runner.start_background(Asked(prompt="a long job")))
+    (run,) = store.pending_runs()
+    assert (run.interaction_id, run.prompt, run.owner) == (job.id, "a long job", MODEL)
+    assert store.find_pending(job.id).parent_id == first.stored.turn_id
+    # Another chat is open meanwhile; the run is fetched into its own row all the same.
+    other = ChatHistory(store)
+    other.new_chat()
+    await board.wait(job)
+    turn = await settle_background_run(job.id, client=lambda: client, history=ChatHistory(store))
+    assert turn.reply.outcome == "completed" and store.pending_runs() == []
+    stored = store.load_turns(history.conversation_id)
+    assert [t.turn.asked.prompt for t in stored] == ["the first question", "a long job"]
+    assert "a long job" in answer_text(stored[-1].turn)
+    assert len(store.list_conversations()) == 1
+
+
+async def test_a_run_started_before_this_session_is_adopted_and_polled_at_once(board, client):
+    job = await board.start(launch(client, "started elsewhere"))
+    await board.wait(job)
+    later = JobBoard(lambda: client, poll=PollPolicy(first=60.0, ceiling=60.0))
+    adopted = later.adopt(job.id, "started elsewhere", MODEL, time.time() - 90)
+    assert adopted.adopted and later.adopt(job.id, "x", MODEL, 0).number == adopted.number
+    await asyncio.wait_for(later.wait(adopted), 10)  # no 60 s pause before the first poll
+    assert adopted.status == "completed" and adopted.elapsed(later.clock()) >= 89
+    unknown = later.adopt("v1_nothing_here", "gone", MODEL, time.time())
+    await asyncio.wait_for(later.wait(unknown), 10)
+    assert unknown.status == UNKNOWN_RUN
+    await later.close()

@@ -12,6 +12,7 @@ use, or the point a rewind went back to.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -62,6 +63,15 @@ class OpenedChat:
     conversation: Conversation
 
 
+class Unset(enum.Enum):
+    """A parameter not given (``None`` is a value: a row at the root)."""
+
+    UNSET = enum.auto()
+
+
+UNSET = Unset.UNSET
+
+
 class ChatHistory:
     """Writes one chat's turns to the store (``store`` ``None``: history is off)."""
 
@@ -85,12 +95,15 @@ class ChatHistory:
 
     # ------------------------------------------------------------------ writing turns
 
-    def begin(self, conversation: Conversation, turn: Turn) -> TurnRecorder | None:
+    def begin(
+        self, conversation: Conversation, turn: Turn, *, parent: int | Unset | None = UNSET
+    ) -> TurnRecorder | None:
         """Write ``turn``'s row (its request is built) and return what records its steps.
 
         An interaction opened by id that ``gemtui ask --background`` left pending is completed
         in its own row; a chat that continues a stored interaction (``ask --continue``) joins
-        that interaction's conversation.
+        that interaction's conversation. ``parent``: the row it follows, when that is not the
+        row of the turn before it in memory.
         """
         store = self.store
         if store is None:
@@ -105,7 +118,8 @@ class ChatHistory:
                 self.conversation_id = pending.conversation_id
                 turn.stored = StoredAt(pending.turn_id, pending.parent_id)
                 return TurnRecorder(store, pending.turn_id, turn.reply.state)
-            parent = conversation.parent_row(turn)
+            if isinstance(parent, Unset):
+                parent = conversation.parent_row(turn)
             if self.conversation_id is None:
                 self.conversation_id, parent = self._conversation_for(conversation, parent)
             recorder = TurnRecorder.start(

@@ -153,6 +153,15 @@ class Conversation:
         before = self.turns[index - 1]
         return before.stored.turn_id if before.stored is not None else None
 
+    def row_chained_to(self, interaction_id: str | None) -> int | None:
+        """The history row of the turn a request chains onto (its ``previous_interaction_id``),
+        which need not be the last: a background run started while a turn streams goes on
+        from the turn before that. No id (the chain's start): where this chat starts."""
+        for turn in reversed(self.turns):
+            if interaction_id and turn.interaction_id == interaction_id:
+                return turn.stored.turn_id if turn.stored is not None else None
+        return self.base_row
+
     def _index(self, turn: Turn | None) -> int:
         """Where ``turn`` is in the list; the end for ``None`` or a turn not in it."""
         for index, candidate in enumerate(self.turns):

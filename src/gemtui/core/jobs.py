@@ -53,6 +53,11 @@ class PollPolicy:
         return min(self.ceiling, delay * growth)
 
 
+#: The HTTP status of a GET for an interaction the server does not know.
+NOT_FOUND = 404
+#: A job's status when the server does not know its run (not one of the API's statuses).
+UNKNOWN_RUN = "not found"
+
 #: Someone waits at a prompt for the result (``gemtui ask --wait``): look sooner.
 WAITING_POLL = PollPolicy(first=0.25, growth_running=1.5, growth_failed=2.0, ceiling=5.0)
 
@@ -79,8 +84,8 @@ async def poll_until_settled(
         try:
             interaction = await get()
         except Exception as error:
-            if not tolerate_errors:
-                raise
+            if not tolerate_errors or getattr(error, "status", None) == NOT_FOUND:
+                raise  # a server that does not know the run will not know it next time
             delay = policy.next_delay(delay, failed=True)
             on_poll(None, error, delay)
         else:
@@ -111,6 +116,8 @@ class Job:
     polls: int = 0
     poll_errors: int = 0
     last_error: str = ""
+    #: Started before this session (:meth:`JobBoard.adopt`), not from this board.
+    adopted: bool = False
     _done: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     @property
@@ -216,6 +223,27 @@ class JobBoard:
             self._poll_later(job)
         return job
 
+    def adopt(self, interaction_id: str, prompt: str, owner: str, started: float) -> Job:
+        """Watch a run started before this session (the history keeps it pending), from
+        ``started`` (seconds since the epoch); a run on the board already is left as it is."""
+        found = self.find(interaction_id)
+        if found is not None:
+            return found
+        job = Job(
+            number=len(self.jobs) + 1,
+            id=interaction_id,
+            prompt=prompt,
+            owner=owner,
+            request={},
+            status="in_progress",
+            started_at=self.clock() - max(0.0, time.time() - started),
+            adopted=True,
+        )
+        self.jobs.append(job)
+        self._emit(job, "started")
+        self._poll_later(job, wait_first=False)  # it may have ended long ago
+        return job
+
     async def cancel(self, job: Job) -> Job:
         """Cancel ``job`` at the server (``POST …/cancel``).
 
@@ -246,8 +274,10 @@ class JobBoard:
 
     # ------------------------------------------------------------------ polling
 
-    def _poll_later(self, job: Job) -> None:
-        task = asyncio.get_running_loop().create_task(self._poll(job), name=f"poll {job.id}")
+    def _poll_later(self, job: Job, *, wait_first: bool = True) -> None:
+        task = asyncio.get_running_loop().create_task(
+            self._poll(job, wait_first), name=f"poll {job.id}"
+        )
         self._tasks[job] = task
 
     async def _stop_polling(self, job: Job) -> None:
@@ -256,7 +286,7 @@ class JobBoard:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    async def _poll(self, job: Job) -> None:
+    async def _poll(self, job: Job, wait_first: bool = True) -> None:
         def polled(interaction: Interaction | None, error: Exception | None, _pause: float) -> None:
             job.polls += 1
             if error is not None:  # counted and shown; the next poll may succeed
@@ -267,13 +297,20 @@ class JobBoard:
                 self._update(job, interaction)
 
         try:
-            final = await poll_until_settled(
-                lambda: self._client().get(job.id),
-                self.poll,
-                on_poll=polled,
-                tolerate_errors=True,
-                wait_first=True,
-            )
+            try:
+                final = await poll_until_settled(
+                    lambda: self._client().get(job.id),
+                    self.poll,
+                    on_poll=polled,
+                    tolerate_errors=True,
+                    wait_first=wait_first,
+                )
+            except Exception as error:  # a 404: no poll will ever find it
+                job.polls += 1
+                job.last_error = str(error) or type(error).__name__
+                job.status = UNKNOWN_RUN
+                self._finish(job)
+                return
             job.polls += 1
             self._update(job, final)
         finally:

@@ -52,6 +52,7 @@ from gemtui.core.data_dir import DATA_DIR_VARIABLE, data_dir
 from gemtui.core.safety import clean_terminal_text, redact_secrets
 from gemtui.core.store_records import (
     ConversationSummary,
+    PendingRun,
     SearchHit,
     StoredTurn,
     TreeNode,
@@ -566,6 +567,23 @@ class Store:
                 (interaction_id,),
             ).fetchone()
         return StoredRow(int(row[0]), int(row[1]), row[2]) if row is not None else None
+
+    def pending_runs(self, since: float = 0.0, limit: int = 50) -> list[PendingRun]:
+        """The background runs started after ``since`` (seconds since the epoch) whose answers
+        were not fetched yet, newest last."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT conversation_id, id, interaction_id, prompt, settings, created "
+                "FROM turns WHERE outcome = 'pending' AND interaction_id IS NOT NULL "
+                "AND created >= ? ORDER BY id DESC LIMIT ?",
+                (since, limit),
+            ).fetchall()
+        runs = []
+        for row in reversed(rows):
+            settings = settings_from_json(row[4])
+            owner = settings.agent or settings.model
+            runs.append(PendingRun(int(row[0]), int(row[1]), row[2], row[3], owner, row[5]))
+        return runs
 
     def load_turns(
         self,

@@ -48,6 +48,20 @@ class ConversationSummary:
     head_turn_id: int | None
 
 
+class PendingRun(NamedTuple):
+    """A background run the history keeps pending: started (Ctrl+B, ``ask --background``),
+    its answer not fetched yet."""
+
+    conversation_id: int
+    turn_id: int
+    interaction_id: str
+    prompt: str
+    #: The model or agent it runs on.
+    owner: str
+    #: When it was started (seconds since the epoch).
+    created: float
+
+
 class TreeNode(NamedTuple):
     """One turn of a conversation's tree, without its steps (for listing branches)."""
 
@@ -210,6 +224,8 @@ def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings, blobs:
         state.steps.append(step)
         state._by_index[step.index] = step
     outcome = row["outcome"]
+    # A background run's row stays pending, with its id, until its answer is fetched.
+    in_background = outcome == "pending" and row["interaction_id"] is not None
     if outcome in UNFINISHED_OUTCOMES or outcome not in _KNOWN_OUTCOMES:
         outcome = "interrupted"
     state.completed = outcome == "completed"
@@ -231,6 +247,7 @@ def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings, blobs:
         state=state,
         outcome=outcome,
         error=_stored_error(row["error"]),
+        in_background=in_background,
     )
     return Turn(asked=asked, reply=reply, stored=StoredAt(row["id"], row["parent_turn_id"]))
 

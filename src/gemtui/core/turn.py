@@ -165,6 +165,9 @@ class Reply:
     error: Exception | None = None
     timings: RequestTimings | None = None
     chain_lost: bool = False
+    #: A background run read back from the history before its answer was fetched: it runs
+    #: (or ran) at the server, and F5 fetches it (``TurnRunner.fetch_whole``).
+    in_background: bool = False
 
     @property
     def live(self) -> bool:

@@ -136,6 +136,29 @@ class TurnSink(Protocol):
     def tool_finished(self, call: ToolCall, result: dict[str, object]) -> None: ...
 
 
+#: Said before a prompt that goes on from a background run read back unfetched.
+FETCH_FIRST = "Fetching the background run's answer first: the next turn goes on from it."
+NOT_FETCHED = "The background run's answer could not be fetched ({reason}); sending without it."
+
+
+class QuietSink:
+    """A sink that is told nothing: a turn run out of sight (a captured exchange the
+    headless proxy prints once it ends, a background run fetched into its history row)."""
+
+    def turns_loaded(self, turns: list[Turn]) -> None: ...
+    def turn_started(self, turn: Turn) -> None: ...
+    def request_sent(self, turn: Turn) -> None: ...
+    def request_accepted(self, turn: Turn) -> None: ...
+    def turn_resumed(self, turn: Turn) -> None: ...
+    def turn_replaced(self, turn: Turn) -> None: ...
+    def event_received(self, turn: Turn, offset: float, raw: str | dict[str, object]) -> None: ...
+    def turn_changed(self, turn: Turn, change: Change) -> None: ...
+    def turn_ended(self, turn: Turn) -> None: ...
+    def notice(self, notice: Notice) -> None: ...
+    def tool_running(self, call: ToolCall | None) -> None: ...
+    def tool_finished(self, call: ToolCall, result: dict[str, object]) -> None: ...
+
+
 #: Decides which of the calls of a ``requires_action`` turn run: one flag per call (``False``:
 #: answered as denied), or ``None`` to run none and end there with the calls open.
 Approver = Callable[[list[ToolCall]], Awaitable[list[bool] | None]]
@@ -172,7 +195,18 @@ class TurnRunner:
     async def send(self, asked: Asked) -> Turn:
         """Send ``asked`` as the next turn and stream its answer; then answer the model's
         function calls round after round while ``approve`` lets them run. Returns the last
-        turn. Cancelling the task ends the running turn as cancelled (and kills a tool)."""
+        turn. Cancelling the task ends the running turn as cancelled (and kills a tool).
+
+        A chat whose last turn is a background run read back unfetched goes on from it: its
+        answer is fetched first (waiting while it runs). Sent past it, the request chained
+        onto the turn before, and the model knew nothing of the run."""
+        turns = self.conversation.turns
+        last = turns[-1] if turns else None
+        if last is not None and last.reply.in_background and self.can_fetch_whole(last):
+            self.sink.notice(Notice(FETCH_FIRST))
+            failure = await self._fetched_whole(last, WAITING_POLL)
+            if failure is not None:
+                self.sink.notice(Notice(NOT_FETCHED.format(reason=failure), level="warning"))
         turn = await self._streamed_turn(asked)
         rounds = 0
         while turn.reply.outcome == "requires_action" and self.approve is not None:
@@ -203,14 +237,23 @@ class TurnRunner:
 
     async def start_background(self, asked: Asked) -> tuple[Turn, Interaction]:
         """Create ``asked`` as a background run (the server keeps it going); returns the turn
-        it would be (not in the conversation: a run becomes a turn when it is opened) and the
-        server's answer. Raises what the create raised; a stateless chat cannot do this."""
+        it would be and the server's answer. Raises what the create raised; a stateless chat
+        cannot do this.
+
+        The turn is not in the conversation in memory, but the history keeps it at once, as
+        a pending row after the chat's last turn (where the server chains it): the run is
+        found after a restart, and its answer goes into that row when it is fetched
+        (:func:`settle_background_run`), never into whatever chat is open then."""
         if not self.conversation.settings.stateful:
             raise ValueError("a background run must be stored (store: false cannot be polled)")
         self._load_older_if_needed()
         turn = Turn(asked=asked)
         body = self.conversation.build_request(turn, background=True)
-        return turn, await self._client().create(body)
+        interaction = await self._client().create(body)
+        after = self.conversation.row_chained_to(body.get("previous_interaction_id"))
+        recorder = self.history.begin(self.conversation, turn, parent=after)
+        self.history.started_in_background(recorder, interaction)
+        return turn, interaction
 
     async def open(
         self, interaction_id: str, *, wait: bool = False, poll: PollPolicy = WAITING_POLL
@@ -531,6 +574,14 @@ class TurnRunner:
         with ``turn_replaced``. When the server cannot give a finished answer (it does not
         know the interaction, or it failed or was cancelled there), the turn's input is sent
         again as a new turn, and said so: as :meth:`resume` does."""
+        failure = await self._fetched_whole(turn, poll)
+        if failure is None:
+            return turn
+        return await self._send_again_instead(turn, failure)
+
+    async def _fetched_whole(self, turn: Turn, poll: PollPolicy) -> str | None:
+        """:meth:`fetch_whole` without the new request: why it could not be done (``None``:
+        the turn holds its whole answer now)."""
         reply = turn.reply
         stopped_at = reply.outcome
         interaction_id = turn.interaction_id or ""
@@ -544,7 +595,7 @@ class TurnRunner:
         except GemtuiApiError as error:
             reply.outcome, reply.error = stopped_at, error
             self.sink.turn_ended(turn)
-            return await self._send_again_instead(turn, error.message or str(error))
+            return error.message or str(error)
         except asyncio.CancelledError:
             reply.outcome = stopped_at
             self.sink.turn_ended(turn)
@@ -552,10 +603,8 @@ class TurnRunner:
         if interaction.status not in ("completed", "requires_action", "incomplete"):
             reply.outcome = stopped_at
             self.sink.turn_ended(turn)
-            return await self._send_again_instead(
-                turn, f"the server holds it as {interaction.status or 'unknown'}"
-            )
-        reply.state = new_state()
+            return f"the server holds it as {interaction.status or 'unknown'}"
+        reply.state, reply.in_background = new_state(), False
         recorder = self.history.replace(turn)
         for event in interaction_events(interaction):
             # Folded out of the sink's sight: it is told once, with the whole answer.
@@ -565,7 +614,7 @@ class TurnRunner:
         reply.settle()
         self.sink.turn_replaced(turn)
         self._end(turn, recorder)
-        return turn
+        return None
 
     def _chain_was_lost(self, turn: Turn, error: ApiStatusError) -> bool:
         """A 404 for the interaction the request chained onto: mark it lost, rebuild the
@@ -718,3 +767,18 @@ class TurnRunner:
             self.sink.tool_finished(call, result)
             results.append(result)
         return results
+
+
+async def settle_background_run(
+    interaction_id: str,
+    *,
+    client: Callable[[], InteractionsClient],
+    history: ChatHistory,
+    wait: bool = True,
+) -> Turn:
+    """Fetch the background run ``interaction_id`` into the row the history keeps pending for
+    it (waiting while it runs), out of sight of any chat in memory; returns its turn, whose
+    ``stored`` says where it is (its conversation is ``history.conversation_id``). Raises the
+    GET's :class:`GemtuiApiError`. ``history`` must be one of its own (a new ChatHistory)."""
+    runner = TurnRunner(Conversation(), client=client, sink=QuietSink(), history=history)
+    return await runner.open(interaction_id, wait=wait)

@@ -288,12 +288,10 @@ async def _wait_for_previous(session: Session, interaction_id: str) -> None:
 async def _start_background(session: Session, conversation: Conversation, asked: Asked) -> int:
     runner = runner_for(session, conversation)
     try:
-        turn, interaction = await runner.start_background(asked)
+        _turn, interaction = await runner.start_background(asked)
     except GemtuiApiError as error:
         return conclude(session, None, "failed", error)
-    # Kept pending in the history: the ``--wait`` that fetches the result completes it.
-    recorder = session.history.begin(conversation, turn)
-    session.history.started_in_background(recorder, interaction)
+    # Kept pending in the history (by the runner): the ``--wait`` that fetches it completes it.
     if interaction.id:
         session.remember(interaction.id)
     if session.output_format == "json":

@@ -27,16 +27,14 @@ from typing import Any, Literal
 from gemtui.api.errors import StreamInterrupted
 from gemtui.api.sse import DONE, iter_sse
 from gemtui.api.timing import RequestTimings
-from gemtui.core.assembler import Change
 from gemtui.core.capture import asked_from_request, response_events, settings_from_request
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import Conversation
 from gemtui.core.replay import event_size
 from gemtui.core.safety import REDACTED, redact_secrets
 from gemtui.core.store import Store, StoreError
-from gemtui.core.tools import ToolCall
 from gemtui.core.turn import Exchange, Turn
-from gemtui.core.turn_runner import Notice, TurnRunner, TurnSink
+from gemtui.core.turn_runner import QuietSink, TurnRunner, TurnSink
 from gemtui.proxy.wire import BodyDecoder, Note, Wire
 
 #: Bodies up to this size are parsed to make a turn; a larger one is kept as a plain exchange.
@@ -142,21 +140,6 @@ class Capture:
     @property
     def secrets(self) -> tuple[str, ...]:
         return self.wire.secrets
-
-
-class QuietSink:
-    """A sink that is told nothing (the headless proxy prints each exchange once it ends)."""
-
-    def turns_loaded(self, turns: list[Turn]) -> None: ...
-    def turn_started(self, turn: Turn) -> None: ...
-    def request_sent(self, turn: Turn) -> None: ...
-    def request_accepted(self, turn: Turn) -> None: ...
-    def event_received(self, turn: Turn, offset: float, raw: str | dict[str, object]) -> None: ...
-    def turn_changed(self, turn: Turn, change: Change) -> None: ...
-    def turn_ended(self, turn: Turn) -> None: ...
-    def notice(self, notice: Notice) -> None: ...
-    def tool_running(self, call: ToolCall | None) -> None: ...
-    def tool_finished(self, call: ToolCall, result: dict[str, object]) -> None: ...
 
 
 def _no_client() -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -43,7 +44,7 @@ from gemtui.core.chat_history import ChatHistory
 from gemtui.core.clipboard import copy_text
 from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.export import export_conversation, write_private
-from gemtui.core.jobs import Job, JobBoard, JobChange
+from gemtui.core.jobs import UNKNOWN_RUN, Job, JobBoard, JobChange
 from gemtui.core.logs import write_crash_report
 from gemtui.core.recording import Recording, save_recording
 from gemtui.core.safety import escape_markup, redact_secrets
@@ -194,6 +195,9 @@ def hidden_priority(key: str, action: str, description: str, binding_id: str) ->
     return Binding(key, action, description, show=False, id=binding_id, priority=True)
 
 
+#: Background runs the history keeps pending are watched again at start if they are younger
+#: than this (seconds): the API keeps a run's result for days, not for ever.
+ADOPT_SECONDS = 3 * 24 * 3600
 #: Why a stateless chat cannot send a background run.
 STATELESS_BACKGROUND = (
     "Background runs are stored at the server and polled there; this chat is stateless. "
@@ -545,12 +549,29 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
                 client = self.client
                 if start_server is not None:
                     start_server()
+                with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+                    self.call_from_thread(self._adopt_pending_runs)
                 client.warm_up()
                 warm_up_rendering()
             finally:  # a failed warm-up still ends start-up
                 ChatPanes.set_aside_start_up()
 
         self.run_worker(warm_up, thread=True, group="warm-up", exit_on_error=False)
+
+    def _adopt_pending_runs(self) -> None:
+        """Put on the board (F4) the background runs the history keeps pending: started
+        before gemtui last quit, or by ``gemtui ask --background``. Once they end, their
+        answers go into their rows (see ``_job_changed``)."""
+        store = self.store
+        if store is None:
+            return
+        try:
+            runs = store.pending_runs(since=time.time() - ADOPT_SECONDS)
+        except StoreError:
+            return
+        for run in runs:
+            self.chat.jobs.adopt(run.interaction_id, run.prompt, run.owner, run.created)
+        self.status.set(jobs_running=self.chat.jobs.running)
 
     def _apply_look(self, settings: Settings) -> None:
         """Theme and keymap from the settings; what cannot be applied is said, not raised."""
@@ -716,7 +737,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
 
     def on_turn_replaced(self, message: TurnReplaced) -> None:
         self.panes.show_all()
-        self.notify("The cut-off answer was fetched whole from the server.")
+        self.notify("The answer was fetched whole from the server.")
 
     def on_turns_loaded(self, message: TurnsLoaded) -> None:
         self.panes.prepend(message.turns)
@@ -853,6 +874,9 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
                     f"The background run was not started: {cause}", error.hint, level="error"
                 )
             )
+            # The chat may be scrolled away from its end, where the notice went.
+            self.notify("The background run was not started (the chat says why).",
+                        severity="error", markup=False)  # fmt: skip
             if not self.composer.text:
                 self.composer.load_prompt(sent.text)
             self.attachment_bar.put_back(sent.attachments)
@@ -863,17 +887,41 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         )
 
     def _job_changed(self, job: Job, change: JobChange) -> None:
-        """Keep the status bar's count; say when a run has ended."""
+        """Keep the status bar's count; say when a run has ended, and keep its answer in
+        the row the history holds for it (found by ``gemtui history`` and search, and
+        opened from there by F4)."""
         from gemtui.ui.screens.jobs import one_line  # a dialog module: loaded on first use
 
         self.status.set(jobs_running=self.chat.jobs.running)
         if change != "finished":
             return
+        if job.status == UNKNOWN_RUN and job.adopted:
+            return  # started against another server (the demo's, say): not this one's to tell
+        if job.status != UNKNOWN_RUN:
+            self.run_worker(
+                self._keep_background_answer(job.id), group="background", exit_on_error=False
+            )
         severity = "information" if job.status == "completed" else "warning"
         self.notify(
             escape_markup(f"Background run {job.status}: {one_line(job.prompt, 40)} (F4 opens it)"),
             severity=severity,
         )
+
+    async def _keep_background_answer(self, interaction_id: str) -> None:
+        turns = self.conversation.turns
+        last = turns[-1] if turns else None
+        if last is not None and last.interaction_id == interaction_id and last.reply.in_background:
+            # The chat shown ends with it (read back before it ended): fetched there, as F5.
+            if not self.busy:
+                self.run_turn(self.chat.resume())
+            return
+        store = self.store
+        try:
+            if store is None or store.find_pending(interaction_id) is None:
+                return  # kept already, or never kept (history off)
+        except StoreError:
+            return
+        await self.chat.settle_background_run(interaction_id)
 
     def action_jobs(self) -> None:
         """Show the jobs screen; from it, F4 closes it again (see :mod:`gemtui.ui.dialogs`)."""
@@ -889,18 +937,35 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
     def open_interaction(self, interaction_id: str) -> None:
         """Show the interaction ``interaction_id``: where the history holds it (its chat, its
         turn selected), else fetched from the server as the chat's next turn. Fetched again,
-        one the history held was added to it once more each time it was looked at."""
-        located = None
-        if self.store is not None:
+        one the history held was added to it once more each time it was looked at.
+
+        A background run the history keeps pending is fetched into its own row and opened
+        there, in the chat and on the branch it was started from: added to the chat shown,
+        it showed a history the server's chain did not have (another chat, runs started side
+        by side in one line)."""
+        store, located = self.store, None
+        pending = self.chat.settling(interaction_id)  # its row is being written: wait for it
+        if store is not None and not pending:
             try:
-                located = self.store.find_interaction(interaction_id, settled=True)
+                located = store.find_interaction(interaction_id, settled=True)
+                pending = located is None and store.find_pending(interaction_id) is not None
             except StoreError:
                 located = None
-        if located is None:
+        if pending:
+            self.run_worker(
+                self._open_background_run(interaction_id), group="background", exit_on_error=False
+            )
+        elif located is None:
             self.run_turn(self.chat.open_interaction(interaction_id))
-            return
-        self.open_stored(*located)
-        self.notify(f"{interaction_id} is in the history: opened there.", markup=False)
+        else:
+            self.open_stored(*located)
+            self.notify(f"{interaction_id} is in the history: opened there.", markup=False)
+
+    async def _open_background_run(self, interaction_id: str) -> None:
+        located = await self.chat.settle_background_run(interaction_id)
+        if located is not None and not self.busy:
+            self.open_stored(*located)
+            self.notify("Opened in the chat it was started from.", markup=False)
 
     def replay(self, recording: Recording, speed: float = 0.0) -> None:
         self.run_turn(self.chat.replay(recording, speed))

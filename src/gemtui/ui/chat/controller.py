@@ -9,6 +9,7 @@ worker, so Escape cancels it and no second turn starts meanwhile.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ from gemtui.core.jobs import Job, JobBoard
 from gemtui.core.recording import Recording
 from gemtui.core.tools import FunctionTool
 from gemtui.core.turn import Asked, Turn
-from gemtui.core.turn_runner import Approver, Notice, TurnRunner
+from gemtui.core.turn_runner import Approver, Notice, TurnRunner, settle_background_run
 from gemtui.ui.chat.live_turn import LiveTurn
 
 if TYPE_CHECKING:  # the client's module loads httpx: not needed to import this one
@@ -69,6 +70,8 @@ class ChatController:
         self.editing: EditState | None = None
         #: Background runs of this session (F4), polled with whichever client is current.
         self.jobs = JobBoard(client)
+        #: Background runs whose answers are being fetched into their rows, by id.
+        self._settling: dict[str, asyncio.Task[tuple[int, int] | None]] = {}
         #: Input token limits per model (the context window), fetched when asked.
         self.limits = ModelLimits()
         #: Compress before a request once the chat fills this percentage of the window.
@@ -170,6 +173,34 @@ class ChatController:
         """A background run of ``prompt`` on the job board (raises what the create raised)."""
         asked = Asked(prompt=prompt, attachments=attachments)
         return self.jobs.start(self.runner.start_background(asked))
+
+    def settling(self, interaction_id: str) -> bool:
+        """Whether the answer of this background run is being fetched into its row now."""
+        return interaction_id in self._settling
+
+    async def settle_background_run(self, interaction_id: str) -> tuple[int, int] | None:
+        """Fetch a background run the history keeps pending into its own row (waiting while
+        it runs), not into the chat shown; returns its conversation and row, to open it there.
+        A failed GET is told as a notice (``None`` then). A run being fetched already (it
+        ended, and Enter in F4 came at once) is waited for, not fetched twice."""
+        task = self._settling.get(interaction_id)
+        if task is None:
+            task = asyncio.ensure_future(self._settle(interaction_id))
+            self._settling[interaction_id] = task
+            task.add_done_callback(lambda _done: self._settling.pop(interaction_id, None))
+        return await asyncio.shield(task)
+
+    async def _settle(self, interaction_id: str) -> tuple[int, int] | None:
+        history = ChatHistory(self.history.store, self.history.on_failure)
+        try:
+            turn = await settle_background_run(interaction_id, client=self._client, history=history)
+        except GemtuiApiError as error:
+            hint = getattr(error, "hint", "") or ""
+            self._sink.notice(Notice(f"The background run was not fetched: {error}", hint, "error"))
+            return None
+        if history.conversation_id is None or turn.stored is None:
+            return None
+        return history.conversation_id, turn.stored.turn_id
 
     async def open_interaction(self, interaction_id: str) -> Turn | None:
         """Add a stored interaction (one opened by id, a finished background run) as a turn;

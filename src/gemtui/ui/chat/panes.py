@@ -33,6 +33,11 @@ from gemtui.ui.widgets.timeline import StepTimeline
 
 #: How often the waiting indicator ticks; it runs only while a request is waiting.
 SPINNER_INTERVAL = 0.2
+#: A background run read back before its answer was fetched (not a stream cut off).
+BACKGROUND_MESSAGE = "Started in the background: its answer is kept at the server."
+BACKGROUND_HINT = (
+    "F5 fetches it (waiting while it runs); a prompt sent now fetches it first. F4 lists the runs."
+)
 
 OUTCOME_NOTICES = {
     "cancelled": ("Cancelled. The partial answer is kept.", "", "warning"),
@@ -292,6 +297,8 @@ class ChatPanes:
                 self.add_notice(reason, "", "error", turn)
         elif turn.status == "budget_exceeded":
             self.add_notice(BUDGET_MESSAGE, BUDGET_HINT, "warning", turn)
+        elif reply.in_background:
+            self.add_notice(BACKGROUND_MESSAGE, BACKGROUND_HINT, "info", turn)
         elif outcome == "interrupted" and error is not None:
             self.add_notice(*interrupted_notice(error, again), "error", turn)
         elif outcome == "interrupted":

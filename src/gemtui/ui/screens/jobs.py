@@ -31,7 +31,7 @@ COLUMNS = (
 )
 #: How often running rows show their new elapsed time, in seconds.
 TICK = 1.0
-HELP = "Enter open the result · c cancel at the server · Esc close"
+HELP = "Enter open the result · c cancel at the server · i copy its id · Esc close"
 EMPTY = "No background runs yet: Ctrl+B sends the draft as one."
 
 
@@ -66,6 +66,9 @@ class JobsScreen(ModalScreen[Job | None]):
     BINDINGS = [
         Binding("enter", "open_job", "Open", id="jobs.open", priority=True),
         Binding("c", "cancel_job", "Cancel run", id="jobs.cancel"),
+        Binding("i,y", "copy_id", "Copy id", id="jobs.copy_id"),
+        Binding("home", "first", "First", show=False, id="jobs.first", priority=True),
+        Binding("end", "last", "Last", show=False, id="jobs.last", priority=True),
         Binding("escape", "close", "Close", id="jobs.close"),
     ]
 
@@ -105,7 +108,7 @@ class JobsScreen(ModalScreen[Job | None]):
         self._unsubscribe = self.board.subscribe(self._changed)
         self.set_interval(TICK, self._tick)
         self.table.focus()
-        self._show_detail()
+        self.action_last()  # the newest run: most often the one just sent or just ended
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
@@ -192,6 +195,19 @@ class JobsScreen(ModalScreen[Job | None]):
             await self.board.cancel(job)
         except GemtuiApiError as error:
             self.notify(escape_markup(f"Not cancelled: {error}"), severity="error")
+
+    def action_copy_id(self) -> None:
+        job = self.selected_job()
+        if job is not None:
+            self.app.copy_to_clipboard(job.id)
+
+    def action_first(self) -> None:
+        self.table.move_cursor(row=0)
+        self._show_detail()
+
+    def action_last(self) -> None:
+        self.table.move_cursor(row=max(0, self.table.row_count - 1))
+        self._show_detail()
 
     def action_close(self) -> None:
         self.dismiss(None)
