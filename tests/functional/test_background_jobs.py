@@ -225,6 +225,7 @@ async def test_a_run_opens_in_the_chat_it_was_started_from(emulator, tmp_path):
         assert prompts(store, chat_b) == ["chat B first"]
         assert [t.asked.prompt for t in app.conversation.turns] == prompts(store, chat_a)
         assert app.conversation.turns[-1].reply.outcome == "completed"
+        assert app.composer.has_focus  # a word typed now is the next prompt, not keys
         await send(pilot, "go on")
         assert posts(emulator)[-1]["body"]["previous_interaction_id"] == job.id
         assert prompts(store, chat_b) == ["chat B first"]

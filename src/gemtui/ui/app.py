@@ -930,11 +930,12 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         self.push_screen(JobsScreen(self.chat.jobs), self._job_chosen)
 
     def _job_chosen(self, job: Job | None) -> None:
-        """Open a finished run into the conversation, which then continues from it."""
+        """Open a finished run in its chat, which then continues from it: the keys go to the
+        prompt (left in the messages, a word typed at once ran their keys: e edited)."""
         if job is not None:
-            self.open_interaction(job.id)
+            self.open_interaction(job.id, to_prompt=True)
 
-    def open_interaction(self, interaction_id: str) -> None:
+    def open_interaction(self, interaction_id: str, *, to_prompt: bool = False) -> None:
         """Show the interaction ``interaction_id``: where the history holds it (its chat, its
         turn selected), else fetched from the server as the chat's next turn. Fetched again,
         one the history held was added to it once more each time it was looked at.
@@ -953,18 +954,20 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
                 located = None
         if pending:
             self.run_worker(
-                self._open_background_run(interaction_id), group="background", exit_on_error=False
+                self._open_background_run(interaction_id, to_prompt),
+                group="background",
+                exit_on_error=False,
             )
         elif located is None:
             self.run_turn(self.chat.open_interaction(interaction_id))
         else:
-            self.open_stored(*located)
+            self.open_stored(*located, to_prompt=to_prompt)
             self.notify(f"{interaction_id} is in the history: opened there.", markup=False)
 
-    async def _open_background_run(self, interaction_id: str) -> None:
+    async def _open_background_run(self, interaction_id: str, to_prompt: bool) -> None:
         located = await self.chat.settle_background_run(interaction_id)
         if located is not None and not self.busy:
-            self.open_stored(*located)
+            self.open_stored(*located, to_prompt=to_prompt)
             self.notify("Opened in the chat it was started from.", markup=False)
 
     def replay(self, recording: Recording, speed: float = 0.0) -> None:
@@ -1193,8 +1196,11 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         if message.conversation_id == self.conversation_id:
             self.action_new_conversation()
 
-    def open_stored(self, conversation_id: int, turn_id: int | None = None) -> None:
-        """Show a saved conversation and continue it; ``turn_id``: select that turn."""
+    def open_stored(
+        self, conversation_id: int, turn_id: int | None = None, *, to_prompt: bool = False
+    ) -> None:
+        """Show a saved conversation and continue it; ``turn_id``: select that turn (the keys
+        go to the messages then, unless ``to_prompt``)."""
         if self.busy:
             self.notify("A turn is running: Escape cancels it first.", severity="warning")
             return
@@ -1219,8 +1225,11 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         if target is not None:
             index = self.panes.first_item_of(target)
             if index is not None:
-                self.view.focus()
+                if not to_prompt:
+                    self.view.focus()
                 self.view.select(index)
+        if to_prompt:
+            focus_now(self.composer)
 
     def _use_branch_holding(self, conversation_id: int, turn_id: int) -> None:
         """Make the branch that holds ``turn_id`` the one in use, as choosing it in the branch
