@@ -22,6 +22,7 @@ from gemtui.emulator.run import RunningEmulator
 from gemtui.ui.app import Connection, GemtuiApp
 from gemtui.ui.render.chat_items import ToolItem
 from gemtui.ui.screens.approval import ApprovalScreen
+from gemtui.ui.screens.tools import ToolsScreen
 
 SCHEMA = {
     "type": "object",
@@ -466,3 +467,27 @@ async def test_always_allow_is_saved_in_the_config_file_with_its_comments(emulat
     assert "# my tools" in text and "# the forecast" in text
     assert load_settings(config, environ={}).settings.functions[0].allow is True
     assert len(results_sent(emulator, "saved-always")) == 1
+
+
+async def test_f7_lists_the_function_tools_in_the_config_files_order_whatever_is_on(
+    emulator, tmp_path
+):
+    """F7 put the tools that were on first, the one switched on last at the top: each
+    opening moved the rows, and End Space switched another tool than the one meant."""
+    names = ["get_weather", "f2", "f3", "f4"]
+    app = make_app(emulator, tmp_path, *(tool(name) for name in names))
+    async with app.run_test(size=(100, 30)) as pilot:
+
+        async def shown() -> list[str]:
+            await pilot.press("f7")
+            screen = app.screen
+            assert isinstance(screen, ToolsScreen)
+            keys = [choice.key for choice in screen.choices]
+            return [key.removeprefix("function:") for key in keys if key.startswith("function:")]
+
+        assert await shown() == names
+        await pilot.press("end", "space", "escape")  # f4 off
+        assert await shown() == names
+        await pilot.press("end", "space", "up", "up", "space", "escape")  # f4 on, f2 off
+        assert await shown() == names
+        await pilot.press("escape")

@@ -71,9 +71,11 @@ def _with_parameters(tool: dict[str, Any]) -> str:
 def tool_choices(
     tools: list[dict[str, Any]], offered: Sequence[dict[str, Any]] = ()
 ) -> list[ToolChoice]:
-    """The checklist: the server-side tools, then every MCP server and function tool in force
-    or offered (configured). A tool in force is listed as it is; one that is off, as offered
-    (with its configured parameters) or bare."""
+    """The checklist: the server-side tools, then every MCP server and function tool offered
+    (configured), in the order offered, then any other in force. A tool in force is listed as
+    it is; one that is off, as offered (with its configured parameters) or bare. The order
+    never follows what is on: it moved the rows under the cursor from one opening to the
+    next, and the same keys then switched another tool."""
     known = {tool_key(tool): tool for tool in [*offered, *tools]}
     choices = []
     for name, label in BUILT_IN.items():
@@ -82,11 +84,12 @@ def tool_choices(
         suffix = f" — {missing}" if missing else _with_parameters(tool)
         choices.append(ToolChoice(name, label + suffix, tool, missing))
     seen = {choice.key for choice in choices}
-    for tool in [*tools, *offered]:
-        key = tool_key(tool)
-        if key in seen or tool.get("type") not in ("function", "mcp_server"):
+    for listed in [*offered, *tools]:
+        key = tool_key(listed)
+        if key in seen or listed.get("type") not in ("function", "mcp_server"):
             continue
         seen.add(key)
+        tool = known[key]
         if tool.get("type") == "mcp_server":
             label = f"MCP server {tool.get('name')}: {tool.get('url')}"
         else:
