@@ -14,7 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.chat_driver import finish, last_notification, make_app, marker, notices, sent_with
+from support.chat_driver import (
+    finish,
+    last_notification,
+    make_app,
+    marker,
+    notices,
+    sent_with,
+    until,
+)
 from textual import events
 from textual.widgets import Input
 
@@ -429,3 +437,22 @@ async def test_editing_a_prompt_shows_its_chips_and_sends_what_they_show(emulato
         # The draft is back, with its chip, once the edit went.
         assert app.composer.text == "my draft"
         assert [a.name for a in bar.attachments] == ["main.ts"]
+
+
+async def test_text_past_the_models_window_is_refused_before_it_is_sent(emulator, workdir):
+    """A 20 MB text file went out without a word and filled the window 477% (the API would
+    refuse it); it is said before the request, and the draft stays."""
+    (workdir / "big.txt").write_text("word " * 1_100_000)  # 5.5 MB: about 1.4M tokens
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_and_send(pilot, "a first question")
+        model = app.conversation.settings.model
+        await until(pilot, lambda: app.chat.limits.get(model), "the model's window")
+        assert app.attachment_bar.add(str(workdir / "big.txt"))
+        app.composer.insert("read this")
+        sent = len(emulator.received_requests())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "tokens with the chat, more than" in last_notification(app)
+        assert len(emulator.received_requests()) == sent
+        assert app.composer.text == "read this" and len(app.attachment_bar.attachments) == 1

@@ -91,6 +91,30 @@ class ContextUse:
         return f"ctx {share:.0%}" if self.limit and share is not None else ""
 
 
+#: Bytes of text per token, for an estimate before a request: English runs about four, and
+#: code and other scripts fewer, so the estimate errs low and refuses nothing that fits.
+BYTES_PER_TOKEN = 4
+
+
+def over_the_window(
+    conversation: Conversation, texts: list[str], model: str, limit: int | None
+) -> str | None:
+    """Why a request with these new ``texts`` (the prompt, text attachments) cannot fit
+    ``model``'s window of ``limit`` tokens, with the chat it goes on from; ``None``: it may.
+    A 20 MB text file went out and filled the window almost five times over."""
+    if not limit:
+        return None
+    new = sum(len(text.encode()) for text in texts) // BYTES_PER_TOKEN
+    total = new + (context_used(conversation) or 0)
+    if total <= limit:
+        return None
+    return (
+        f"This comes to about {format_tokens(total)} tokens with the chat, more than "
+        f"{model}'s {format_tokens(limit)}-token window: the request would be refused. Attach "
+        "less (or a smaller file), or start a new chat (Ctrl+N)."
+    )
+
+
 #: ``fetch(model)``: the model's input token limit, ``None`` when the endpoint does not know
 #: the model; raises on a failure worth trying again later.
 LimitFetcher = Callable[[str], Awaitable[int | None]]

@@ -42,6 +42,7 @@ from gemtui.core.attachments import Attachment, AttachmentError, check_items
 from gemtui.core.branching import branch_tips, leaf_holding
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.clipboard import copy_text
+from gemtui.core.context_window import over_the_window
 from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.export import export_conversation, write_private
 from gemtui.core.jobs import UNKNOWN_RUN, Job, JobBoard, JobChange
@@ -668,6 +669,19 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             check_items(attachments)
         except AttachmentError as error:
             self.notify(escape_markup(str(error)), severity="error", timeout=10)
+            return
+        texts = [
+            prompt,
+            *(item["text"] for item in attachments if isinstance(item.get("text"), str)),
+        ]
+        model = settings.model
+        too_big = (
+            None
+            if settings.agent
+            else over_the_window(self.conversation, texts, model, self.chat.limits.get(model))
+        )
+        if too_big is not None:
+            self.notify(too_big, severity="error", timeout=10, markup=False)
             return
         if self.run_turn(self.chat.send(prompt, attachments, labels)) is None:
             return
