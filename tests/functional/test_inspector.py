@@ -7,7 +7,7 @@ import asyncio
 import json
 
 import httpx
-from support.chat_driver import FAKE_KEY, finish, marker
+from support.chat_driver import FAKE_KEY, finish, marker, notices
 from support.inspector_driver import make_inspector, rows, until
 from support.rawserver import Exchange, ScriptedServer, chunk, sse_event
 from textual import events
@@ -130,6 +130,31 @@ async def test_the_inspector_records_each_exchange_with_record(emulator, tmp_pat
     (recording,) = parse_recordings(path.read_text().splitlines())
     assert recording.request["input"] == "recorded words"
     assert recording.events[-1].event["event_type"] == "interaction.completed"
+
+
+async def test_a_failed_capture_says_why_in_the_conversation_and_f5_says_it_sends_nothing(
+    emulator,
+):
+    """Enter on a 400 or a failed run showed the prompt and nothing under it; F5 then said
+    "the last turn completed"."""
+    app = make_inspector(emulator.base_url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        async with program(app.proxy.url) as client:
+            await client.post(CREATE, json={"model": "gemini-3.6-flash", "input": "x !fault 400"})
+            body = {"model": "gemini-3.6-flash", "input": "y !fault failed", "stream": True}
+            async with client.stream("POST", CREATE, json=body) as response:
+                await response.aread()
+            await until(pilot, lambda: len(rows(app)) == 2 and rows(app)[1][2] == "200")
+        for row, expected in ((0, "HTTP 400"), (1, "The run failed at the server")):
+            app.captures.table.move_cursor(row=row)
+            await pilot.press("enter")
+            await pilot.pause()
+            notice = notices(app)[-1]
+            assert notice.level == "error" and expected in notice.message, notice.message
+            assert "F5" not in notice.message + notice.hint
+        await pilot.press("f5")
+        assert "another program's request" in app.notified[-1]
 
 
 async def test_home_and_end_go_to_the_first_and_last_capture(emulator):

@@ -1040,6 +1040,24 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         self.refresh_session_status()
         focus_now(self.composer)
 
+    def _nothing_to_retry(self) -> str:
+        """Why F5 has nothing to do, in the words that fit the last turn."""
+        turns = self.conversation.turns
+        last = turns[-1] if turns else None
+        if last is None:
+            return "Nothing to retry: no turn yet."
+        if last.asked.kind == "captured":
+            return (
+                "A captured exchange was another program's request: F5 sends nothing again "
+                "(f in the captures forks it into a chat of your own)."
+            )
+        if last.reply.outcome == "completed":
+            return "Nothing to retry: the last turn completed."
+        outcome = last.reply.outcome
+        if outcome == "requires_action":
+            return "Nothing to retry: the function calls are unanswered; send a prompt to go on."
+        return f"Nothing to retry: the last turn ended {outcome}; send a prompt to go on."
+
     def action_retry(self) -> None:
         """F5: go on where the last turn stopped (a cut-off stream, an answer left at the
         decode limit), or send its input again (an error, a refusal)."""
@@ -1050,7 +1068,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             return
         job = self.chat.retry()
         if job is None:
-            self.notify("Nothing to retry: the last turn completed.")
+            self.notify(self._nothing_to_retry(), markup=False)
             return
         last = self.conversation.turns[-1].asked
         if self.run_turn(job) is not None and self.composer.text == last.prompt:

@@ -127,6 +127,8 @@ class ChatPanes:
             self.view.add_item(item)
         if turns and turns[-1].asked.kind in ("prompt", "results"):
             self._say_outcome(turns[-1], resumable)
+        elif turns and turns[-1].asked.kind == "captured":
+            self._say_captured_outcome(turns[-1])
         self.timeline.set_turns(turns)
         self.detail.clear()
         self.timeline.point_at_last_turn()
@@ -271,6 +273,31 @@ class ChatPanes:
         item = NoticeItem(redact_secrets(text, self._secrets), hint, level=level)
         item.turn = turn
         self.view.add_item(item)
+
+    def _say_captured_outcome(self, turn: Turn) -> None:
+        """A captured exchange that went wrong says how, as a chat turn would: a 400 or a
+        failed run showed only the prompt. Nothing is offered to send again: the request was
+        another program's."""
+        reply = turn.reply
+        stream_error = reply.state.error
+        exchange = turn.asked.exchange
+        status = exchange.status if exchange is not None else None
+        if reply.outcome == "failed" and reply.error is not None:
+            text = str(reply.error)
+        elif stream_error is not None and status is not None and status >= 400:
+            text = f"HTTP {status} {stream_error.code}: {stream_error.message}"
+        elif stream_error is not None:
+            text = f"The server reported an error mid-stream: {stream_error.message} "
+            text += f"({stream_error.code})"
+        elif reply.outcome == "failed":
+            text = failure_report(assembled_interaction(reply.state)).message
+        elif reply.outcome == "interrupted" and reply.error is not None:
+            text = interrupted_notice(reply.error, "")[0]
+        elif reply.outcome == "interrupted":
+            text = "The stream was cut off before it ended."
+        else:
+            return
+        self.add_notice(text, "", "error", turn)
 
     def _say_outcome(self, turn: Turn, resumable: bool) -> None:
         reply = turn.reply
