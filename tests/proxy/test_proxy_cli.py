@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 
+import httpx
 from support.cli_env import clean_env, run_gemtui
 from support.proxy_env import ProxyProcess
 
@@ -31,3 +32,31 @@ def test_a_bad_upstream_is_a_usage_error_and_a_port_in_use_an_error(tmp_path):
         port = str(taken.getsockname()[1])
         busy = run_gemtui("proxy", "--headless", "--port", port, env=env)
     assert busy.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in busy.stderr
+
+
+def test_each_line_says_what_went_wrong_with_an_answer_that_came_as_200(emulator, tmp_path):
+    """An error event, a failed run and a 429 were printed as plain successes."""
+    env = clean_env(GEMTUI_DATA_DIR=str(tmp_path))
+    process = ProxyProcess(["--upstream", emulator.base_url, "--no-history"], env)
+    headers = {"x-goog-api-key": "k"}
+    with httpx.Client(base_url=process.url, headers=headers, timeout=30) as client:
+        for prompt, stream in (
+            ("!fault error-event a", True),
+            ("!fault failed b", True),
+            ("plain c", True),
+            ("!fault 429 d", False),
+        ):
+            body = {"model": "gemini-3.6-flash", "input": prompt, "stream": stream}
+            client.post("/v1/interactions", json=body)
+    assert process.stop() == 0
+    error_event, failed, plain, limited = process.out.splitlines()
+    assert " 200 " in error_event
+    assert error_event.endswith(
+        " stream (gateway_timeout: Deadline expired before operation could complete.)"
+    )
+    assert failed.endswith(" stream (failed)")
+    assert plain.endswith(" stream")
+    assert " 429 " in limited and limited.endswith(
+        " - (too_many_requests: Resource has been exhausted "
+        "(e.g. check quota). Please retry after a short delay.)"
+    )

@@ -138,8 +138,31 @@ class Capture:
         return str(wire.status)
 
     @property
+    def problem(self) -> str:
+        """What went wrong, in a few words (``""``: nothing did): on the way (upstream
+        unreachable, a cut), or in the answer though its HTTP status was 200 (an error
+        event, a failed run, a run that ended short of completed)."""
+        if self.exchange.error:
+            return self.exchange.error
+        turn = self.turn
+        if turn is None or not self.done:
+            return ""
+        state = turn.reply.state
+        if state.error is not None:
+            return f"{state.error.code}: {state.error.message}"
+        status = state.status
+        return status if status in SHORT_OF_AN_ANSWER else ""
+
+    @property
     def secrets(self) -> tuple[str, ...]:
         return self.wire.secrets
+
+
+#: Final statuses of a run that did not give the answer asked for (``requires_action`` did:
+#: it asks for function results, as it should).
+SHORT_OF_AN_ANSWER = frozenset(
+    {"failed", "cancelled", "incomplete", "budget_exceeded", "requires_continuation"}
+)
 
 
 def _no_client() -> Any:

@@ -40,5 +40,5 @@ def exchange_line(capture: Capture) -> str:
     if wire.streaming:
         parts.append("stream")
     line = " ".join(one_line(part) for part in parts)
-    error = capture.exchange.error
-    return f"{line} ({one_line(error)})" if error else line
+    problem = capture.problem
+    return f"{line} ({one_line(problem)})" if problem else line

@@ -145,6 +145,8 @@ class CapturesPane(Vertical):
     def _cells(self, capture: Capture) -> list[Text]:
         status = capture.status_text
         failed = status == "cut" or status.endswith(" cut") or status[:1] in ("4", "5")
+        if capture.problem and not failed:  # a 200 whose answer failed all the same
+            status, failed = f"{status} ×", True
         cells = [
             Text(one_line(capture.exchange.client)[: COLUMNS[0][2]], no_wrap=True),
             Text(request_cell(capture), no_wrap=True),
