@@ -126,3 +126,22 @@ def test_replay_print_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path
         ["bash", "-c", command], capture_output=True, text=True, env=cli_env, timeout=60
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, "x" * 10, "")
+
+
+def test_show_and_replay_say_how_an_interaction_that_did_not_complete_ended(
+    ask, emulator, cli_env, tmp_path: Path
+):
+    """A running, cancelled or failed interaction printed nothing and exited 0."""
+    started = ask("--background", "!fault never-complete forever")
+    running = started.out.strip()
+    shown = run_gemtui("show", running, "--base-url", emulator.base_url, "-p", env=cli_env)
+    assert shown.returncode == 3
+    assert f"gemtui show: it is still in_progress at the server (gemtui ask --wait {running}" in (
+        shown.stderr
+    )
+    recorded = ask("!fault error-event broken", "--output-format", "stream-json").out
+    path = tmp_path / "failed.jsonl"
+    path.write_text(recorded, encoding="utf-8")
+    replayed = run_gemtui("replay", str(path), "-p", env=cli_env)
+    assert replayed.returncode == 1
+    assert "gemtui replay: it failed: gateway_timeout: Deadline expired" in replayed.stderr

@@ -66,10 +66,17 @@ def run_replay_print(
     from gemtui.core.replay import replay_instant
 
     out = sys.stdout if stdout is None else stdout
-    for recording in recordings:
-        interaction = assembled_interaction(replay_instant(recording))
+    code = exits.OK
+    for number, recording in enumerate(recordings):
+        state = replay_instant(recording)
+        interaction = assembled_interaction(state)
+        if number and not args.output_format:
+            out.write("\n")  # one answer from the next
         _print(interaction, args.output_format or "text", out)
-    return exits.OK
+        error = state.error
+        said = f"{error.code}: {error.message}" if error is not None else ""
+        code = max(code, _say_how_it_ended(interaction, "gemtui replay", sys.stderr, said))
+    return code
 
 
 def run_show(
@@ -81,7 +88,7 @@ def run_show(
     captured = captured_interaction(args.id)
     if captured is not None:
         _print(captured, args.output_format or "text", stdout)
-        return exits.OK
+        return _say_how_it_ended(captured, "gemtui show", stderr)
     import asyncio
 
     from gemtui.api.errors import GemtuiApiError
@@ -107,7 +114,35 @@ def run_show(
         stderr.write("\ngemtui show: interrupted.\n")
         return exits.INTERRUPTED
     _print(interaction, args.output_format or "text", stdout)
-    return exits.OK
+    return _say_how_it_ended(interaction, "gemtui show", stderr)
+
+
+def _say_how_it_ended(
+    interaction: Interaction, command: str, stderr: IO[str], error: str = ""
+) -> int:
+    """An interaction that did not complete says so on stderr, with its exit code (as
+    ``gemtui ask``'s): a running, cancelled or failed one printed nothing and exited 0."""
+    from gemtui.core.safety import clean_terminal_text
+
+    status = interaction.status or ("failed" if error else "completed")
+    if status == "completed" and not error:
+        return exits.OK
+    if status in ("in_progress", "queued"):
+        said = f"it is still {status} at the server (gemtui ask --wait {interaction.id} waits)"
+        code = exits.UNFINISHED
+    elif status == "failed" or error:
+        from gemtui.core.run_errors import failure_report
+
+        said = f"it failed: {error}" if error else failure_report(interaction).message
+        code = exits.API_ERROR
+    elif status == "requires_action":
+        said = "it ends asking for function results (requires_action)"
+        code = exits.UNFINISHED
+    else:
+        said = f"it ended {status}"
+        code = exits.UNFINISHED
+    stderr.write(clean_terminal_text(f"{command}: {said}") + "\n")
+    return code
 
 
 def captured_interaction(interaction_id: str) -> Interaction | None:
