@@ -75,6 +75,18 @@ async def test_an_unreachable_upstream_is_a_502_in_the_api_error_shape(tmp_path)
     assert capture.exchange.status == 502 and "could not be reached" in capture.exchange.error
     assert stored.turn.asked.kind == "captured" and stored.turn.reply.outcome == "failed"
     assert stored.turn.asked.exchange.status == 502
+    # The body never reached an upstream; the capture has it all the same (it had none).
+    assert capture.request == BODY and capture.exchange.request_bytes > 0
+
+
+async def test_a_body_that_is_not_a_json_object_is_shown_as_it_came(emulator):
+    """`d` said "Request body (none)" for a body the API would refuse."""
+    async with proxy_in_process(emulator.base_url) as proxy:
+        async with api_client(proxy.url) as client:
+            response = await client.post(CREATE, content=b"not json{")
+        (capture,) = await proxy.wait_for(1)
+    assert response.status_code == 400
+    assert capture.request == {} and capture.request_preview == "not json{"
 
 
 async def test_no_connection_to_the_upstream_in_time_is_a_504():

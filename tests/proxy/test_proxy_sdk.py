@@ -200,7 +200,9 @@ def test_the_sdk_gets_through_the_proxy_exactly_what_it_gets_direct(proxied, tmp
     replayed = run_gemtui(
         "replay", str(tmp_path / "run.jsonl"), "--print", env=clean_env(GEMTUI_DATA_DIR=str(data))
     )
-    assert replayed.returncode == 0 and "Hello through a proxy" in replayed.stdout
+    # Two of the exchanges failed (the SDK sent bad requests on purpose): said, exit 1.
+    assert replayed.returncode == 1 and "Hello through a proxy" in replayed.stdout
+    assert replayed.stderr.count("gemtui replay: it failed") >= 2
 
     # The key is in none of the files written and nothing printed.
     for path in [*files_under(data), tmp_path / "run.jsonl"]:

@@ -66,7 +66,7 @@ def run_replay_print(
     from gemtui.core.replay import replay_instant
 
     out = sys.stdout if stdout is None else stdout
-    code = exits.OK
+    codes = {exits.OK}
     for number, recording in enumerate(recordings):
         state = replay_instant(recording)
         interaction = assembled_interaction(state)
@@ -75,8 +75,9 @@ def run_replay_print(
         _print(interaction, args.output_format or "text", out)
         error = state.error
         said = f"{error.code}: {error.message}" if error is not None else ""
-        code = max(code, _say_how_it_ended(interaction, "gemtui replay", sys.stderr, said))
-    return code
+        codes.add(_say_how_it_ended(interaction, "gemtui replay", sys.stderr, said))
+    # A failure says the most; then one still running or cut short.
+    return next(c for c in (exits.API_ERROR, exits.UNFINISHED, exits.OK) if c in codes)
 
 
 def run_show(

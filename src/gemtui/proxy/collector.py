@@ -375,7 +375,7 @@ class Collector:
     def _finish(self, capture: Capture) -> None:
         wire = capture.wire
         self._live.pop(wire.number, None)
-        if capture.plain:
+        if capture.plain or not capture.request:  # not a JSON object: shown as it came
             capture.request_preview = _preview(wire.request.read(PREVIEW_BYTES), "", wire)
         if capture.plain or (wire.status or 0) >= 400:
             # An error's body is what explains it, for the Interactions API too.

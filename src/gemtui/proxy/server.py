@@ -178,8 +178,18 @@ def create_app(upstream: str, hub: CaptureHub, http: httpx.AsyncClient | None = 
             started_at=time.monotonic(),
         )
         hub.emit("begin", wire)
-        has_body = "content-length" in request.headers or "transfer-encoding" in request.headers
-        content = _tee(request, wire) if has_body else None
+        length = request.headers.get("content-length", "")
+        content: Any = None
+        if length.isdigit() and int(length) <= READ_FIRST_BYTES:
+            # Read whole before it goes on: a body that never reached an upstream (down, or
+            # slow to answer) is then in the capture all the same; it was lost before.
+            try:
+                content = await request.body()
+            except ClientDisconnect:
+                return _gone(wire, hub)
+            wire.request.write(content)
+        elif length or "transfer-encoding" in request.headers:
+            content = _tee(request, wire)
         outgoing = httpx.Request(
             request.method,
             base + raw_path + (f"?{query}" if query else ""),
@@ -215,6 +225,11 @@ def create_app(upstream: str, hub: CaptureHub, http: httpx.AsyncClient | None = 
     app.state.upstream = base
     app.state.http = client
     return app
+
+
+#: Request bodies up to this size are read whole before they are forwarded (an Interactions
+#: request is a few kilobytes; an inline attachment, a few megabytes); larger ones stream.
+READ_FIRST_BYTES = 8 * 1024 * 1024
 
 
 async def _tee(request: Request, wire: Wire) -> Any:
