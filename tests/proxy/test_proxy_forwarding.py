@@ -296,3 +296,33 @@ def test_a_proxy_never_started_stops_at_once_and_frees_its_port():
     proxy.stop()
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((host, port), timeout=5)
+
+
+async def test_a_file_upload_goes_through_the_proxy_too(emulator):
+    """The upload session's URL pointed at the upstream, so the file's bytes went straight
+    there: a developer saw the start of an upload and never the upload."""
+    async with proxy_in_process(emulator.base_url) as proxy:
+        async with api_client(proxy.url) as client:
+            start = await client.post(
+                "/upload/v1/files",
+                json={"file": {"display_name": "notes.txt"}},
+                headers={
+                    "X-Goog-Upload-Protocol": "resumable",
+                    "X-Goog-Upload-Command": "start",
+                    "X-Goog-Upload-Header-Content-Length": "5",
+                    "X-Goog-Upload-Header-Content-Type": "text/plain",
+                },
+            )
+            session = start.headers["x-goog-upload-url"]
+            assert session.startswith(proxy.url + "/upload/")
+            done = await client.post(
+                session,
+                content=b"hello",
+                headers={"X-Goog-Upload-Command": "upload, finalize", "X-Goog-Upload-Offset": "0"},
+            )
+        captures = await proxy.wait_for(2)
+    assert done.status_code == 200 and done.json()["file"]["sizeBytes"] == "5"
+    assert [capture.wire.path.split("?")[0] for capture in captures] == [
+        "/upload/v1/files",
+        "/upload/v1/files",
+    ]

@@ -72,13 +72,15 @@ def gateway_body(code: str, message: str) -> bytes:
 class Relay(Response):
     """Streams the upstream's response to the client and notes it in the capture."""
 
-    def __init__(self, upstream: httpx.Response, wire: Wire, hub: CaptureHub) -> None:
+    def __init__(
+        self, upstream: httpx.Response, wire: Wire, hub: CaptureHub, back: tuple[str, str]
+    ) -> None:
         self.upstream = upstream
         self.wire = wire
         self.hub = hub
         self.status_code = upstream.status_code
         self.background = None
-        self.raw_headers = forwarded(upstream.headers.raw, drop=frozenset())
+        self.raw_headers = _pointing_back(forwarded(upstream.headers.raw, drop=frozenset()), back)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         wire, hub, upstream = self.wire, self.hub, self.upstream
@@ -125,6 +127,23 @@ class Relay(Response):
             hub.emit("end", wire)
 
 
+#: Response headers holding a URL the client goes to next: the Files API's resumable upload
+#: session, a redirect.
+URL_HEADERS = frozenset({b"x-goog-upload-url", b"location"})
+
+
+def _pointing_back(headers: list[tuple[bytes, bytes]], back: tuple[str, str]) -> list[Any]:
+    """``headers`` with a URL of the upstream's made the proxy's (``back``: the upstream's
+    origin, the proxy's): the upload of a file went straight to the upstream, unseen."""
+    upstream, proxy = (origin.encode("latin-1") for origin in back)
+    return [
+        (name, proxy + value[len(upstream) :])
+        if name.lower() in URL_HEADERS and value.startswith(upstream + b"/")
+        else (name, value)
+        for name, value in headers
+    ]
+
+
 def _stop(task: asyncio.Task[Any] | None) -> None:
     if task is not None:
         task.cancel()
@@ -157,6 +176,8 @@ def create_app(upstream: str, hub: CaptureHub, http: httpx.AsyncClient | None = 
     install_log_filter()
     base = upstream.rstrip("/")
     upstream_host = httpx.URL(base).host
+    parsed = httpx.URL(base)
+    upstream_origin = f"{parsed.scheme}://{parsed.netloc.decode('ascii')}"
     client = http or upstream_client()
 
     async def forward(request: Request) -> Response:
@@ -219,7 +240,8 @@ def create_app(upstream: str, hub: CaptureHub, http: httpx.AsyncClient | None = 
         wire.streaming = "text/event-stream" in wire.content_type.lower()
         wire.first_byte_at = time.monotonic()
         hub.emit("head", wire)
-        return Relay(upstream_response, wire, hub)
+        proxy_origin = str(request.base_url).rstrip("/")
+        return Relay(upstream_response, wire, hub, (upstream_origin, proxy_origin))
 
     app = Starlette(routes=[Route("/{path:path}", forward, methods=METHODS)])
     app.state.upstream = base
