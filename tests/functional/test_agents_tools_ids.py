@@ -5,12 +5,13 @@ loopback emulator, reading what it received."""
 from __future__ import annotations
 
 import pytest
-from support.chat_driver import last_notification, make_app, send
+from support.chat_driver import FAKE_KEY, last_notification, make_app, send, until
 from support.clipboard_capture import bare_terminal, capture
 from textual.widgets import Input
 
 from gemtui.config import Settings, load_settings
 from gemtui.core.conversation import ChatSettings
+from gemtui.core.store import Store
 from gemtui.ui.render.chat_items import UserItem
 from gemtui.ui.screens.tools import ToolsScreen
 
@@ -198,3 +199,38 @@ async def test_the_settings_pane_sets_the_environment_of_the_next_agent_turn(emu
         assert app.conversation.settings.environment == "env_from_pane"
         await send(pilot, "carry on")
         assert creates(emulator)[-1]["environment"] == "env_from_pane"
+
+
+def cancels(emulator) -> list[str]:
+    return [
+        r["path"]
+        for r in emulator.received_requests()
+        if r["method"] == "POST" and r["path"].endswith("/cancel")
+    ]
+
+
+async def test_quitting_leaves_a_deep_research_run_going_and_escape_cancels_it(emulator, tmp_path):
+    """Ctrl+Q while Deep Research streamed cancelled the run at the server, unasked: its
+    work was lost. It now goes on there, kept pending for the next start; Escape, asked for,
+    still cancels it."""
+    store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
+    app = make_app(emulator, settings=ChatSettings(agent=AGENT), store=store)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await send(pilot, "!slow 300 research the tides", wait=False)
+        await until(pilot, lambda: app.conversation.turns and app.conversation.turns[-1]
+                    .interaction_id, "the run to start")  # fmt: skip
+        running = app.conversation.turns[-1].interaction_id
+        before = len(cancels(emulator))
+        app.exit()
+        await pilot.pause()
+    assert app.left_running == running
+    assert len(cancels(emulator)) == before
+    assert [run.interaction_id for run in store.pending_runs()] == [running]
+    again = make_app(emulator, settings=ChatSettings(agent=AGENT))
+    async with again.run_test(size=(100, 24)) as pilot:
+        await send(pilot, "!slow 300 research the moon", wait=False)
+        await until(pilot, lambda: again.conversation.turns and again.conversation.turns[-1]
+                    .interaction_id, "the run to start")  # fmt: skip
+        moon = again.conversation.turns[-1].interaction_id
+        await pilot.press("escape")
+        await until(pilot, lambda: any(moon in path for path in cancels(emulator)), "a cancel")

@@ -189,6 +189,9 @@ class TurnRunner:
         self.approve = approve
         #: Cancels of background runs on their way to the server.
         self._cancelling: set[asyncio.Task[None]] = set()
+        #: Set when the front end quits: a background run that streams then (Deep Research)
+        #: is not cancelled at the server, but kept pending in the history for the next start.
+        self.leave_runs_going = False
 
     # ------------------------------------------------------------------ kinds of turn
 
@@ -408,8 +411,12 @@ class TurnRunner:
             await self._continue_hops(turn, recorder, always=continue_always)
             turn.reply.settle()
         except asyncio.CancelledError:
-            turn.reply.outcome = "cancelled"
-            self._cancel_at_server(turn)
+            if self.leave_runs_going and self.runs_at_server(turn):
+                # Kept as a pending background run: watched again at the next start.
+                turn.reply.outcome = "pending"
+            else:
+                turn.reply.outcome = "cancelled"
+                self._cancel_at_server(turn)
             raise
         except StreamInterrupted as error:
             turn.reply.outcome, turn.reply.error = "interrupted", error
@@ -418,12 +425,18 @@ class TurnRunner:
         finally:
             self._end(turn, recorder)
 
+    def runs_at_server(self, turn: Turn) -> bool:
+        """Whether ``turn`` is a background run (an agent's, say) still running there."""
+        return (
+            bool(turn.asked.request.get("background"))
+            and bool(turn.interaction_id)
+            and turn.reply.state.status in RUNNING_STATUSES
+        )
+
     def _cancel_at_server(self, turn: Turn) -> None:
         """A background run goes on at the server (and is billed) unless it is cancelled
         there too: ask, without waiting (the turn is being cancelled); a failure is told."""
-        if not turn.asked.request.get("background") or not turn.interaction_id:
-            return
-        if turn.reply.state.status not in RUNNING_STATUSES:
+        if not self.runs_at_server(turn) or not turn.interaction_id:
             return
         task = asyncio.get_running_loop().create_task(self._cancel(turn.interaction_id))
         self._cancelling.add(task)

@@ -309,6 +309,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         self._panes: ChatPanes | None = None
         #: The draft on its way, until the server takes it (or refuses it: then it comes back).
         self._sent: SentDraft | None = None
+        #: The id of a background run left going at the server when the app quit ("": none).
+        self.left_running = ""
         #: The draft's chips while an earlier prompt is edited with its own (see _send).
         self._set_aside: list[Attachment] = []
         #: The crash report written when an unexpected error stops the app.
@@ -595,6 +597,17 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             self.view.add_item(
                 NoticeItem(problem, "That key binding was not applied.", level="warning")
             )
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        """Quit; a background run streaming now (Deep Research) goes on at the server, kept
+        pending in the history (F4 watches it at the next start): a quit cancelled it there,
+        unasked, and the work was lost."""
+        runner = self.chat.runner
+        runner.leave_runs_going = True
+        turns = self.conversation.turns
+        if self.busy and turns and runner.runs_at_server(turns[-1]):
+            self.left_running = turns[-1].interaction_id or ""
+        super().exit(*args, **kwargs)
 
     async def on_unmount(self) -> None:
         ChatPanes.release()

@@ -95,6 +95,11 @@ def run_tui(
         if emulator is not None:
             emulator.stop()
         stop_logging()
+    if app.left_running and not demo:
+        sys.stderr.write(
+            f"gemtui: the background run {app.left_running} goes on at the server; "
+            "F4 shows it at the next start.\n"
+        )
     # A crash returns no result; Textual's return code then says it failed.
     return result if result is not None else app.return_code or 0
 
