@@ -304,3 +304,25 @@ async def test_f4_starts_on_the_newest_run_home_end_move_and_i_copies_the_id(emu
         assert copied == [second.id]
         for job in (first, second):
             await app.jobs.cancel(job)
+
+
+async def test_escape_on_a_run_opened_while_it_runs_stops_watching_not_the_run(emulator):
+    """Escape on a run opened by id said "Cancelled before any answer came" and offered F5
+    to send the prompt again, while the run went on at the server: a second, paid run."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await background(pilot, "!slow 40 watch me work")
+        (job,) = app.jobs.jobs
+        app.open_interaction(job.id)
+        await until(
+            pilot,
+            lambda: app.conversation.turns and app.conversation.turns[-1].reply.state.steps,
+            "the run streaming into the chat",
+        )
+        await pilot.press("escape")
+        await until(pilot, lambda: not app.busy, "the watching to stop")
+        (turn,) = app.conversation.turns
+        assert notices(app)[-1].message.startswith("Stopped following the run")
+        assert not [p for p in posts(emulator) if p["path"].endswith(f"{job.id}/cancel")]
+        await pilot.press("f5")
+        await until(pilot, lambda: turn.reply.outcome == "completed", "the answer fetched")

@@ -301,7 +301,11 @@ class TurnRunner:
                 failure = None
             self._settle(turn, failure)
         except asyncio.CancelledError:
-            turn.reply.outcome = "cancelled"
+            if turn.reply.state.status in RUNNING_STATUSES:
+                # Escape stops watching; the run was not asked to stop and goes on there.
+                turn.reply.outcome, turn.reply.in_background = "interrupted", True
+            else:
+                turn.reply.outcome = "cancelled"
             raise
         finally:
             self._end(turn, recorder)
@@ -571,10 +575,13 @@ class TurnRunner:
         from the history keeps no events, and a server need not give its events ids. Its
         answer can then be fetched whole (:meth:`fetch_whole`) instead of asked for again."""
         turns = self.conversation.turns
+        kinds = ("prompt", "results")
+        if turn.reply.in_background:  # an opened run left to go on (Escape) is fetched too
+            kinds += ("opened",)
         return (
             bool(turns)
             and turns[-1] is turn
-            and turn.asked.kind in ("prompt", "results")
+            and turn.asked.kind in kinds
             and turn.reply.outcome == "interrupted"
             and turn.asked.stateful
             and bool(turn.interaction_id)

@@ -33,6 +33,8 @@ from gemtui.ui.widgets.timeline import StepTimeline
 
 #: How often the waiting indicator ticks; it runs only while a request is waiting.
 SPINNER_INTERVAL = 0.2
+#: Escape on a run opened by id while it runs: the watching stops, the run does not.
+WATCHING_STOPPED = "Stopped following the run: it goes on at the server (nothing was cancelled)."
 #: A background run read back before its answer was fetched (not a stream cut off).
 BACKGROUND_MESSAGE = "Started in the background: its answer is kept at the server."
 BACKGROUND_HINT = (
@@ -324,6 +326,9 @@ class ChatPanes:
                 self.add_notice(reason, "", "error", turn)
         elif turn.status == "budget_exceeded":
             self.add_notice(BUDGET_MESSAGE, BUDGET_HINT, "warning", turn)
+        elif reply.in_background and turn.asked.kind == "opened":
+            self.add_notice(WATCHING_STOPPED, "F5 fetches its answer (waiting while it runs).",
+                            "info", turn)  # fmt: skip
         elif reply.in_background:
             self.add_notice(BACKGROUND_MESSAGE, BACKGROUND_HINT, "info", turn)
         elif outcome == "interrupted" and error is not None:
