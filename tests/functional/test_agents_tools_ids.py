@@ -234,3 +234,24 @@ async def test_quitting_leaves_a_deep_research_run_going_and_escape_cancels_it(e
         moon = again.conversation.turns[-1].interaction_id
         await pilot.press("escape")
         await until(pilot, lambda: any(moon in path for path in cancels(emulator)), "a cancel")
+
+
+async def test_at_80_columns_the_status_bar_still_says_tools_are_on(emulator):
+    """With three tools and a schema on, the part that says so was the first to go."""
+    more = [{**WEATHER, "name": name} for name in ("failing_tool", "slow_tool")]
+    settings = ChatSettings(
+        tools=[WEATHER, *more],
+        response_format={"type": "text", "mime_type": "application/json", "schema": {}},
+    )
+    app = make_app(emulator, settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.status.set(last_tokens=1234, total_tokens=56789)
+        await pilot.pause()
+        line = app.status.render_line(0).text
+        assert "· get_weather+3 ·" in line, line
+    wide = make_app(emulator, settings=settings)
+    async with wide.run_test(size=(160, 24)) as pilot:
+        await pilot.pause()
+        line = wide.status.render_line(0).text
+        assert "get_weather+failing_tool+slow_tool+schema" in line, line

@@ -91,7 +91,7 @@ class StatusBar(Static):
             parts.append(StatusPart((f"· {clean_terminal_text(info.environment)} ", ""), 3))
         parts.append(StatusPart((f"· {info.mode} ", ""), 4))
         if info.extras:
-            parts.append(StatusPart((f"· {clean_terminal_text(info.extras)} ", ""), 3))
+            parts.append(StatusPart(_extras_forms(clean_terminal_text(info.extras)), 3))
         if info.retry:  # in place of "waiting": it says what the wait is
             waits = [clean_terminal_text(form) for form in info.retry]
             # Escape stops the wait too: said first where it fits, as while a turn streams.
@@ -135,6 +135,17 @@ class StatusBar(Static):
             parts.append(StatusPart((f"· {clean_terminal_text(info.endpoint)}", ""), 0,
                                     style("status--dim")))  # fmt: skip
         return parts
+
+
+def _extras_forms(extras: str) -> tuple[str, ...]:
+    """What is in force besides model and mode (``get_weather+code_execution+schema``), then
+    shorter (``get_weather+2``, ``+3``) before it goes: at 80 columns nothing said that tools
+    or a schema were on."""
+    names = extras.split("+")
+    forms = [f"· {extras} "]
+    if len(names) > 1:
+        forms += [f"· {names[0]}+{len(names) - 1} ", f"· +{len(names)} "]
+    return (*forms, "")
 
 
 def _forms(model: str) -> tuple[str, ...]:
