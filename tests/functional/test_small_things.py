@@ -18,6 +18,7 @@ from gemtui.config import LoadedSettings, Settings, load_settings
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
 from gemtui.ui.launch import DEMO_NOTICE
+from gemtui.ui.render.chat_items import ThoughtItem
 from gemtui.ui.screens.branch_list import BranchListScreen
 from gemtui.ui.screens.compare import CompareScreen
 from gemtui.ui.screens.file_picker import FilePickerScreen
@@ -294,3 +295,13 @@ async def test_the_first_frame_shows_the_start_notice_at_the_panes_width(emulato
         await pilot.pause()
         assert painted[0] == "· " + DEMO_NOTICE[: len(painted[0]) - 2]
         assert len(painted[0]) > 70
+
+
+async def test_a_thought_cut_off_stops_saying_thinking(emulator):
+    """After a stream cut in the middle of a thought, its row said "thinking…" until F5."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "!fault drop-after 3 a deep question")
+        (thought,) = [item for item in app.view.items if isinstance(item, ThoughtItem)]
+        text = " ".join(strip.text for strip in thought.render(60, app.view.render_context()))
+        assert "cut off before it ended" in text and "thinking" not in text

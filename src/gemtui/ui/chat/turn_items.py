@@ -181,8 +181,12 @@ class TurnPresenter:
             self.view.item_changed(item)
 
     def close(self) -> None:
-        """The turn is over: answers cut short show every character that arrived."""
+        """The turn is over: answers cut short show every character that arrived, and a
+        thought cut short stops saying "thinking…"."""
         for item in self.items.values():
             if isinstance(item, AnswerItem) and not item.final:
                 item.settle()
+                self.view.item_changed(item)
+            elif isinstance(item, ThoughtItem) and not item.final:
+                item.cut_short()
                 self.view.item_changed(item)

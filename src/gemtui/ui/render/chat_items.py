@@ -438,6 +438,8 @@ class ThoughtItem(ChatItem):
         self.summary = ""
         self.signature_length = 0
         self.final = False
+        #: The turn ended before the thought did.
+        self.cut = False
         #: Pictures in the summary (image models think in drafts), shown when expanded.
         self.images: list[ImageContent] = []
         self.inline_images: list[InlineImage] = []
@@ -456,6 +458,11 @@ class ThoughtItem(ChatItem):
         self.final = True
         self.touch()
 
+    def cut_short(self) -> None:
+        """The turn ended before this thought did (a cut stream, Escape)."""
+        self.cut = True
+        self.touch()
+
     def media(self) -> list[MediaContent]:
         return list(self.images)
 
@@ -467,7 +474,9 @@ class ThoughtItem(ChatItem):
     def render(self, width: int, ctx: RenderContext) -> list[Strip]:
         style = ctx.style("conversation--thought")
         if not self.summary and not self.images:
-            detail = "thinking…" if not self.final else "(no summary; signature kept)"
+            detail = "(no summary; signature kept)" if self.final else "thinking…"
+            if self.cut:
+                detail = "(cut off before it ended)"
             return render_lines(_label(GLYPH_COLLAPSED, "Thought", style, detail), width, ctx)
         glyph = GLYPH_EXPANDED if self.expanded else GLYPH_COLLAPSED
         detail = self.title
