@@ -135,7 +135,8 @@ async def test_the_key_is_nowhere(emulator, tmp_path, user_dirs, debug_log, capf
     streamed.write_text(next(text for text in printed if '"repeat my key ***' in text))
     for recording in [*tmp_path.rglob("*.jsonl"), streamed]:
         replayed = run_cli("replay", str(recording), "--print", env=env)
-        assert replayed.returncode == 0 and replayed.stdout, replayed.stderr
+        # Some of the recorded turns failed on purpose: replay says so (exit 1), and prints.
+        assert replayed.returncode in (0, 1) and replayed.stdout, replayed.stderr
         printed += [replayed.stdout, replayed.stderr]
     assert [text for text in printed if "repeat my key" in text]
 

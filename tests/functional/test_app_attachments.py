@@ -22,6 +22,7 @@ from support.chat_driver import (
     notices,
     sent_with,
     until,
+    workers_settled,
 )
 from textual import events
 from textual.widgets import Input
@@ -198,7 +199,7 @@ async def test_enter_before_the_folder_is_read_attaches_once_it_is(emulator, wor
         assert isinstance(app.screen, FilePickerScreen)  # waiting for the folder
         assert not app.conversation.turns  # Enter did not send "@not"
         gate.set()
-        await app.workers.wait_for_complete()
+        await workers_settled(app)
         await pilot.pause()
         assert [a.name for a in app.attachment_bar.attachments] == ["notes.txt"]
         assert app.composer.text == ""
@@ -221,7 +222,7 @@ async def test_letters_typed_right_behind_the_pickers_enter_go_to_the_prompt(
         await pilot.pause()
         if gate is not None:
             gate.set()
-        await app.workers.wait_for_complete()
+        await workers_settled(app)
         await pilot.pause()
         assert not isinstance(app.screen, FilePickerScreen)
         assert [a.name for a in app.attachment_bar.attachments] == ["notes.txt"]
@@ -240,7 +241,7 @@ async def test_enter_in_the_picker_before_its_folder_is_read_waits_for_it(
         assert isinstance(app.screen, FilePickerScreen)
         assert "No file" not in str(app.screen.query_one("#picker-help").render())
         gate.set()
-        await app.workers.wait_for_complete()
+        await workers_settled(app)
         await pilot.pause()
         assert [a.name for a in app.attachment_bar.attachments] == ["notes.txt"]
 

@@ -145,7 +145,7 @@ async def test_a_failed_capture_says_why_in_the_conversation_and_f5_says_it_send
             body = {"model": "gemini-3.6-flash", "input": "y !fault failed", "stream": True}
             async with client.stream("POST", CREATE, json=body) as response:
                 await response.aread()
-            await until(pilot, lambda: len(rows(app)) == 2 and rows(app)[1][2] == "200")
+            await until(pilot, lambda: len(rows(app)) == 2 and rows(app)[1][2] == "200 ×")
         for row, expected in ((0, "HTTP 400"), (1, "The run failed at the server")):
             app.captures.table.move_cursor(row=row)
             await pilot.press("enter")

@@ -101,14 +101,21 @@ async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> Non
     raise AssertionError(f"timed out waiting for {what}")
 
 
+async def workers_settled(app: GemtuiApp) -> None:
+    """Wait until every worker has ended. One cancelled on its way counts as ended: a dialog
+    that closes itself from its own worker's callback (the file picker, once its folder is
+    read) cancels that worker, and ``wait_for_complete`` raised then, by chance of timing."""
+    for worker in list(app.workers):
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
+
+
 async def finish(pilot: Pilot) -> None:
     """Wait until the running turn is over and its last flush is painted, and for what its
-    end started in the background (the model's input token limit for the status bar)."""
+    end started in the background (the model's input token limit for the status bar). A
+    cancelled turn (Escape, Ctrl+C) is an end too."""
     for _ in range(2):
-        for worker in list(pilot.app.workers):
-            # A cancelled turn (Escape, Ctrl+C) is an end too: its worker says so by raising.
-            with contextlib.suppress(WorkerCancelled):
-                await worker.wait()
+        await workers_settled(pilot.app)  # type: ignore[arg-type]
         await pilot.pause()
 
 

@@ -13,6 +13,7 @@ from gemtui.core.attachments import (
     MAX_PDF_FILE,
     Attachment,
     AttachmentError,
+    apply_options,
     check_items,
     check_total,
     encoded_size,
@@ -294,3 +295,14 @@ def test_an_attachment_sent_before_shows_the_chip_it_had(tmp_path):
     notes_item = from_file(str(notes)).item
     named = Attachment.sent_before(notes_item, item_label(notes_item))
     assert named.label == "notes.txt · text · 9 B"
+
+
+def test_options_set_on_a_chip_stay_with_its_source_for_the_draft(tmp_path):
+    """A draft kept the file's path only: the resolution set in the chip's dialog was gone
+    when the draft came back."""
+    picture = tmp_path / "red.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    chip = apply_options(load(str(picture)), {"resolution": "medium"})
+    assert chip.source == f"{picture};resolution=medium"
+    again = load(chip.source)
+    assert again.item == chip.item and again.item["resolution"] == "medium"

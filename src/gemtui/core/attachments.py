@@ -35,6 +35,7 @@ from gemtui.core.attachment_options import (
     OptionError,
     check_mime,
     item_fields,
+    options_of,
     split_options,
     wants_upload,
 )
@@ -294,8 +295,19 @@ def apply_options(attachment: Attachment, options: dict[str, str]) -> Attachment
         item = {**kept, **item_fields(item.get("type"), options)}
     except OptionError as error:
         raise AttachmentError(f"{attachment.name}: {error}") from None
-    attachment = replace(attachment, item=item)
+    attachment = replace(attachment, item=item, source=_with_options(attachment.source, item))
     return to_upload(attachment) if wants_upload(options) else attachment
+
+
+def _with_options(source: str, item: dict[str, Any]) -> str:
+    """``source`` (a path or URI and its ``;key=value`` options, as a draft keeps it) with
+    the options ``item`` carries now: set in the chip's dialog, they were lost on restore."""
+    if not source:
+        return source
+    where, given = split_options(source)
+    kept = {key: given[key] for key in ("mime", "upload") if key in given}
+    options = {**kept, **options_of(item)}
+    return where + "".join(f";{key}={value}" for key, value in options.items())
 
 
 def to_upload(attachment: Attachment) -> Attachment:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import threading
@@ -21,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.dom import DOMNode
 from textual.driver import Driver
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, Input, TextArea
@@ -552,14 +552,21 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
                 client = self.client
                 if start_server is not None:
                     start_server()
-                with contextlib.suppress(RuntimeError):  # the app closed meanwhile
-                    self.call_from_thread(self._adopt_pending_runs)
+                # A message, not a call waited on: a closing app leaves it unread.
+                self.post_message(self.PendingRunsToWatch())
                 client.warm_up()
                 warm_up_rendering()
             finally:  # a failed warm-up still ends start-up
                 ChatPanes.set_aside_start_up()
 
         self.run_worker(warm_up, thread=True, group="warm-up", exit_on_error=False)
+
+    class PendingRunsToWatch(Message):
+        """The endpoint is up (the demo's emulator started): put the runs pending in the
+        history on the board."""
+
+    def on_gemtui_app_pending_runs_to_watch(self, _message: PendingRunsToWatch) -> None:
+        self._adopt_pending_runs()
 
     def _adopt_pending_runs(self) -> None:
         """Put on the board (F4) the background runs the history keeps pending: started
