@@ -78,6 +78,13 @@ async def pick(pilot, query: str) -> None:
     await pilot.pause()
 
 
+async def attach(pilot, *names: str) -> None:
+    """Attach each file named, with F3 and its name."""
+    for name in names:
+        await open_picker(pilot, "f3")
+        await pick(pilot, name)
+
+
 async def type_and_send(pilot, text: str) -> None:
     app = pilot.app
     app.composer.focus()
@@ -288,9 +295,7 @@ async def test_a_chip_is_removed_from_the_keyboard(emulator, workdir):
     word = marker()
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
-        for name in ("chart", "notes"):
-            await open_picker(pilot, "f3")
-            await pick(pilot, name)
+        await attach(pilot, "chart", "notes")
         bar = app.attachment_bar
         await pilot.press("f9")
         assert bar.has_focus and bar.selected == 1
@@ -407,9 +412,7 @@ async def test_editing_a_prompt_shows_its_chips_and_sends_what_they_show(emulato
     word = marker()
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
-        for name in ("chart", "notes"):
-            await open_picker(pilot, "f3")
-            await pick(pilot, name)
+        await attach(pilot, "chart", "notes")
         await type_and_send(pilot, f"two files {word}")
         bar = app.attachment_bar
         # A draft with a chip of its own, then the earlier prompt edited.

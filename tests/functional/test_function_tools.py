@@ -50,6 +50,12 @@ def make_app(emulator: RunningEmulator, tmp_path: Path, *tools: FunctionTool) ->
     return GemtuiApp(connection, loaded=loaded)
 
 
+def quiet(monkeypatch, between_keys: float, once_typing: float) -> None:
+    """The approval dialog's pauses (the suite sets both to 0: decisions at once)."""
+    monkeypatch.setattr("gemtui.ui.screens.approval.QUIET_SECONDS", between_keys)
+    monkeypatch.setattr("gemtui.ui.screens.approval.TYPING_QUIET_SECONDS", once_typing)
+
+
 async def dialog(pilot: Pilot) -> ApprovalScreen:
     await until(pilot, lambda: isinstance(pilot.app.screen, ApprovalScreen), "the dialog")
     screen = pilot.app.screen
@@ -156,8 +162,7 @@ async def test_keys_typed_as_the_dialog_opens_go_to_the_prompt_not_to_the_dialog
 ):
     """Typing the next prompt while the model asked: ``a`` in "what about" allowed the tool
     for ever (and wrote it in the config), ``d`` denied, Enter ran it."""
-    monkeypatch.setattr("gemtui.ui.screens.approval.QUIET_SECONDS", 60.0)
-    monkeypatch.setattr("gemtui.ui.screens.approval.TYPING_QUIET_SECONDS", 60.0)
+    quiet(monkeypatch, 60.0, 60.0)
     app = make_app(emulator, tmp_path, tool())
     async with app.run_test(size=(100, 30)) as pilot:
         await send(pilot, "weather in Oslo? (typing-through)", wait=False)
@@ -180,8 +185,7 @@ async def test_a_word_typed_after_a_pause_goes_to_the_prompt_whole(emulator, tmp
     """With the dialog open a while, "hello" lost its h (a key that decides nothing was
     dropped); and "xyz", a second's pause, then "ard" took the a as "always allow" and wrote
     the tool into the config. Once something was typed, a decision needs a longer pause."""
-    monkeypatch.setattr("gemtui.ui.screens.approval.QUIET_SECONDS", 0.6)
-    monkeypatch.setattr("gemtui.ui.screens.approval.TYPING_QUIET_SECONDS", 2.0)
+    quiet(monkeypatch, 0.6, 2.0)
     app = make_app(emulator, tmp_path, tool())
     async with app.run_test(size=(100, 30)) as pilot:
         await send(pilot, "weather in Oslo? (typing-pause)", wait=False)
@@ -203,7 +207,7 @@ async def test_a_word_typed_after_a_pause_goes_to_the_prompt_whole(emulator, tmp
 
 
 async def test_escape_denies_even_while_typing(emulator, tmp_path, monkeypatch):
-    monkeypatch.setattr("gemtui.ui.screens.approval.QUIET_SECONDS", 60.0)
+    quiet(monkeypatch, 60.0, 60.0)
     app = make_app(emulator, tmp_path, tool())
     async with app.run_test(size=(100, 30)) as pilot:
         await send(pilot, "weather in Oslo? (typing-escape)", wait=False)
