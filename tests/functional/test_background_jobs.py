@@ -226,6 +226,7 @@ async def test_a_run_opens_in_the_chat_it_was_started_from(emulator, tmp_path):
         assert [t.asked.prompt for t in app.conversation.turns] == prompts(store, chat_a)
         assert app.conversation.turns[-1].reply.outcome == "completed"
         assert app.composer.has_focus  # a word typed now is the next prompt, not keys
+        assert "Opened in the chat it was started from." in notifications(app)
         await send(pilot, "go on")
         assert posts(emulator)[-1]["body"]["previous_interaction_id"] == job.id
         assert prompts(store, chat_b) == ["chat B first"]

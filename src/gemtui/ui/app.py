@@ -996,7 +996,10 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             self.run_turn(self.chat.open_interaction(interaction_id))
         else:
             self.open_stored(*located, to_prompt=to_prompt)
-            self.notify(f"{interaction_id} is in the history: opened there.", markup=False)
+            said = f"{interaction_id} is in the history: opened there."
+            if to_prompt:  # a run from F4: its id is on the board already
+                said = "Opened in the chat it was started from."
+            self.notify(said, markup=False)
 
     async def _open_background_run(self, interaction_id: str, to_prompt: bool) -> None:
         located = await self.chat.settle_background_run(interaction_id)
