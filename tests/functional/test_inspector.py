@@ -352,3 +352,16 @@ async def test_keys_typed_right_behind_slash_go_into_the_captures_filter(emulato
         await pilot.pause()
         assert app.captures.filter_input.value == "20"
         assert len(rows(app)) == 1  # the status 200 matches
+
+
+async def test_a_filter_that_matches_nothing_says_so_not_no_exchanges_yet(emulator):
+    app = make_inspector(emulator.base_url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        async with program(app.proxy.url) as client:
+            await client.post(CREATE, json={"model": "gemini-3.6-flash", "input": "Hi"})
+        await until(pilot, lambda: len(rows(app)) == 1 and rows(app)[0][4] != "…")
+        await pilot.press("slash", *"zzz")
+        await pilot.pause()
+        detail = str(app.captures.query_one("#captures-detail").render())
+        assert rows(app) == []
+        assert detail == "No exchange matches «zzz» (1 hidden; Escape clears)."

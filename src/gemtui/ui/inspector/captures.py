@@ -194,7 +194,13 @@ class CapturesPane(Vertical):
 
     def _show_detail(self) -> None:
         capture = self.highlighted()
-        text = detail_line(capture) if capture is not None else EMPTY
+        if capture is not None:
+            text = detail_line(capture)
+        elif self._filter and self.captures:
+            count = len(self.captures)
+            text = f"No exchange matches «{self._filter}» ({count} hidden; Escape clears)."
+        else:
+            text = EMPTY
         self.query_one("#captures-detail", Static).update(Text(text, no_wrap=True))
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
