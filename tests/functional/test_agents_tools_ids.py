@@ -12,6 +12,7 @@ from textual.widgets import Input
 from gemtui.config import Settings, load_settings
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
+from gemtui.ui.chat.commands import OFF, set_agent
 from gemtui.ui.render.chat_items import UserItem
 from gemtui.ui.screens.tools import ToolsScreen
 
@@ -57,6 +58,12 @@ async def test_agent_turns_carry_an_environment_and_the_status_bar_shows_its_id(
         second = creates(emulator)[-1]
         assert second["previous_interaction_id"] == turn.reply.state.interaction.id
         assert second["environment"] == environment
+        # With the agent off, model turns have no environment: the status bar says none.
+        set_agent(app, OFF)  # /agent off
+        await pilot.pause()
+        assert app.status.info.environment == ""
+        await send(pilot, "a plain model turn")
+        assert app.status.info.environment == ""
         await pilot.press("ctrl+n")
         assert app.status.info.environment == ""
 

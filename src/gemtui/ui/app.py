@@ -793,7 +793,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         self.panes.turn_ended(
             turn,
             conversation.total_tokens(),
-            conversation.environment_id or "",
+            self._environment_shown(),
             resumable=self.chat.can_resume(),
         )
         sent, self._sent = self._sent, None
@@ -828,7 +828,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             total_tokens=conversation.total_tokens(),
             last_tokens=usage.total_tokens if usage is not None else None,
             state="ready",
-            environment=conversation.environment_id or "",
+            environment=self._environment_shown(),
         )
         # A chat read back has usage already: its window is looked up now, not after a turn.
         self._ask_limit()
@@ -868,8 +868,16 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             model=settings.agent or settings.model,
             mode=settings.mode_label,
             extras=settings_summary(settings),
+            environment=self._environment_shown(),
         )
         self.refresh_session_status()
+
+    def _environment_shown(self) -> str:
+        """The agent environment the next request goes on in: none once the agent is off
+        (``/agent off`` left the last agent's ``env_…`` on the status bar of model turns)."""
+        if not self.conversation.settings.agent:
+            return ""
+        return self.conversation.environment_id or ""
 
     # ------------------------------------------------------------------ background runs
 
