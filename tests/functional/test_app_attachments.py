@@ -460,3 +460,11 @@ async def test_text_past_the_models_window_is_refused_before_it_is_sent(emulator
         assert "tokens with the chat, more than" in last_notification(app)
         assert len(emulator.received_requests()) == sent
         assert app.composer.text == "read this" and len(app.attachment_bar.attachments) == 1
+
+
+async def test_the_same_file_twice_is_attached_once(emulator, workdir):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await attach(pilot, "notes", "notes")
+        assert [a.name for a in app.attachment_bar.attachments] == ["notes.txt"]
+        assert last_notification(app) == "notes.txt is attached already."

@@ -138,6 +138,11 @@ class AttachmentBar(Widget, can_focus=True):
         except AttachmentError as error:
             self.notify(escape_markup(str(error)), severity="error", timeout=10)
             return False
+        if any(chip.source == attachment.source for chip in self.attachments):
+            # The same file twice goes to the model twice, and costs twice: a slip, mostly.
+            name = clean_terminal_text(attachment.name)
+            self.notify(escape_markup(f"{name} is attached already."), severity="warning")
+            return False
         self.attachments.append(attachment)
         self.selected = len(self.attachments) - 1
         self._changed()
