@@ -191,7 +191,7 @@ def test_wait_for_an_unknown_id_exits_1(ask):
         (("--agent", "deep-research-preview-04-2026", "--no-store", "q"), None, "background"),
         (("--retries", "-1", "q"), None, "--retries"),
         (("--save-media", "/proc/no-such-folder", "q"), None, "--save-media /proc/no-such"),
-        (("--save-media", __file__, "q"), None, "--save-media"),
+        (("--save-media", __file__, "q"), None, "it is a file, not a folder"),
     ],
 )
 def test_usage_errors_exit_2(ask, argv, stdin, message):

@@ -106,6 +106,8 @@ def check_combinations(args: argparse.Namespace) -> None:
     save_dir = getattr(args, "save_media", None)
     if save_dir is not None:
         # Found before the request is paid for: after it, the media are lost.
+        if save_dir.exists() and not save_dir.is_dir():
+            raise UsageError(f"--save-media {save_dir}: it is a file, not a folder.")
         try:
             save_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
