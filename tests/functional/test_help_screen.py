@@ -38,3 +38,15 @@ async def test_f1_orders_our_keys_before_the_editors_and_toggles(emulator):
         assert pane_keys["Edit"] == "e"
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_f1_over_the_background_runs_names_its_sections_as_a_reader_would(emulator):
+    """F1 in F4 said "Jobs Screen" and "Data Table (built in)"."""
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f4", "f1")
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        shown = titles(screen)
+        assert "Background runs" in shown and "List (built in)" in shown
+        assert not [title for title in shown if "Screen" in title or "Data Table" in title]

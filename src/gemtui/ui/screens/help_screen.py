@@ -29,6 +29,17 @@ PANE_TITLES = {
     "StepTimeline": "Step timeline",
     "StepDetail": "Step detail",
     "AttachmentBar": "Attachments",
+    # Dialogs as their titles say, and Textual's widgets by what they are to a reader (F1 in
+    # F4 said "Jobs Screen" and "Data Table (built in)").
+    "JobsScreen": "Background runs",
+    "ConversationListScreen": "History",
+    "ApprovalScreen": "Function calls",
+    "DataTable": "List",
+    "OptionList": "List",
+    "SelectionList": "Checklist",
+    "TickList": "Checklist",
+    "Input": "Text field",
+    "VerticalScroll": "Scrolling",
 }
 
 
@@ -74,7 +85,8 @@ def pane_title(node: DOMNode) -> str:
     if isinstance(node, Screen) and not isinstance(node, ModalScreen):
         return "Screen"
     name = type(node).__name__
-    return PANE_TITLES.get(name) or re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).removesuffix(" Screen")
+    return PANE_TITLES.get(name) or words
 
 
 def _rows(app: App[object], bindings: Iterable[tuple[DOMNode, Binding]]) -> list[tuple[str, str]]:
