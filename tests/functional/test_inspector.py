@@ -338,13 +338,18 @@ async def test_the_inspectors_keys_are_in_f1_the_palette_and_the_keymap(emulator
         assert app.captures.table.has_focus
 
 
+async def one_capture(pilot, app) -> None:
+    """A program sends one create through the proxy; returns once its row is done."""
+    async with program(app.proxy.url) as client:
+        await client.post(CREATE, json={"model": "gemini-3.6-flash", "input": "Hi"})
+    await until(pilot, lambda: len(rows(app)) == 1 and rows(app)[0][4] != "…")
+
+
 async def test_keys_typed_right_behind_slash_go_into_the_captures_filter(emulator):
     """``/`` and the words behind it in one write (over SSH): the filter opened empty."""
     app = make_inspector(emulator.base_url)
     async with app.run_test(size=(80, 24)) as pilot:
-        async with program(app.proxy.url) as client:
-            await client.post(CREATE, json={"model": "gemini-3.6-flash", "input": "Hi"})
-        await until(pilot, lambda: len(rows(app)) == 1 and rows(app)[0][4] != "…")
+        await one_capture(pilot, app)
         assert app.captures.table.has_focus
         for key in ("slash", "2", "0"):
             app.post_message(events.Key(key, "/" if key == "slash" else key))
@@ -357,9 +362,7 @@ async def test_keys_typed_right_behind_slash_go_into_the_captures_filter(emulato
 async def test_a_filter_that_matches_nothing_says_so_not_no_exchanges_yet(emulator):
     app = make_inspector(emulator.base_url)
     async with app.run_test(size=(100, 30)) as pilot:
-        async with program(app.proxy.url) as client:
-            await client.post(CREATE, json={"model": "gemini-3.6-flash", "input": "Hi"})
-        await until(pilot, lambda: len(rows(app)) == 1 and rows(app)[0][4] != "…")
+        await one_capture(pilot, app)
         await pilot.press("slash", *"zzz")
         await pilot.pause()
         detail = str(app.captures.query_one("#captures-detail").render())
