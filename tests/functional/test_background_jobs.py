@@ -6,6 +6,7 @@ from __future__ import annotations
 from support.chat_driver import (
     FAKE_KEY,
     answers,
+    finish,
     make_app,
     notices,
     notifications,
@@ -327,3 +328,23 @@ async def test_escape_on_a_run_opened_while_it_runs_stops_watching_not_the_run(e
         assert not [p for p in posts(emulator) if p["path"].endswith(f"{job.id}/cancel")]
         await pilot.press("f5")
         await until(pilot, lambda: turn.reply.outcome == "completed", "the answer fetched")
+
+
+async def test_a_run_seen_ending_in_the_chat_shown_is_never_sent_again(emulator, tmp_path):
+    """The chat shown ended with a run read back unfetched; once the board saw it end it was
+    fetched as F5 does, which sends the prompt again, paid, when the run failed."""
+    store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "before the run")
+        await background(pilot, "!fault failed a run that fails")
+        chat = app.conversation_id
+    again = make_app(emulator, store=store)
+    async with again.run_test(size=(80, 24)) as pilot:
+        again.open_stored(chat)
+        await until(pilot, lambda: again.jobs.jobs and again.jobs.jobs[0].finished, "the end")
+        said = lambda: any("was not fetched" in n.message for n in notices(again))  # noqa: E731
+        await until(pilot, said, "the failure told")
+        await finish(pilot)
+    sent = [p for p in posts(emulator) if "a run that fails" in str(p["body"])]
+    assert len(sent) == 1

@@ -305,7 +305,10 @@ class JobBoard:
                     tolerate_errors=True,
                     wait_first=wait_first,
                 )
-            except Exception as error:  # a 404: no poll will ever find it
+            except Exception as error:
+                if getattr(error, "status", None) != NOT_FOUND:
+                    raise
+                # No poll will ever find it.
                 job.polls += 1
                 job.last_error = str(error) or type(error).__name__
                 job.status = UNKNOWN_RUN

@@ -207,7 +207,7 @@ class TurnRunner:
         last = turns[-1] if turns else None
         if last is not None and last.reply.in_background and self.can_fetch_whole(last):
             self.sink.notice(Notice(FETCH_FIRST))
-            failure = await self._fetched_whole(last, WAITING_POLL)
+            failure = await self.fetch_answer(last)
             if failure is not None:
                 self.sink.notice(Notice(NOT_FETCHED.format(reason=failure), level="warning"))
         turn = await self._streamed_turn(asked)
@@ -594,14 +594,15 @@ class TurnRunner:
         with ``turn_replaced``. When the server cannot give a finished answer (it does not
         know the interaction, or it failed or was cancelled there), the turn's input is sent
         again as a new turn, and said so: as :meth:`resume` does."""
-        failure = await self._fetched_whole(turn, poll)
+        failure = await self.fetch_answer(turn, poll)
         if failure is None:
             return turn
         return await self._send_again_instead(turn, failure)
 
-    async def _fetched_whole(self, turn: Turn, poll: PollPolicy) -> str | None:
+    async def fetch_answer(self, turn: Turn, poll: PollPolicy = WAITING_POLL) -> str | None:
         """:meth:`fetch_whole` without the new request: why it could not be done (``None``:
-        the turn holds its whole answer now)."""
+        the turn holds its whole answer now). What fetches on its own (a background run seen
+        ending, a prompt sent after one) uses this: it never pays for the prompt again."""
         reply = turn.reply
         stopped_at = reply.outcome
         interaction_id = turn.interaction_id or ""

@@ -953,9 +953,9 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         turns = self.conversation.turns
         last = turns[-1] if turns else None
         if last is not None and last.interaction_id == interaction_id and last.reply.in_background:
-            # The chat shown ends with it (read back before it ended): fetched there, as F5.
+            # The chat shown ends with it (read back before it ended): fetched there.
             if not self.busy:
-                self.run_turn(self.chat.resume())
+                self.run_turn(self.chat.fetch_answer(last))
             return
         store = self.store
         try:

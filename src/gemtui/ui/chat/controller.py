@@ -167,6 +167,15 @@ class ChatController:
             return self.runner.resume(turn)
         return self.runner.fetch_whole(turn)
 
+    async def fetch_answer(self, turn: Turn) -> Turn:
+        """``turn``'s answer fetched whole (a background run read back before it ended),
+        waiting while it runs; unlike F5 it never sends the prompt again: a failure is told."""
+        failure = await self.runner.fetch_answer(turn)
+        if failure is not None:
+            hint = "F5 tries again, or sends the prompt again if the server has no answer."
+            self._sink.notice(Notice(f"The run's answer was not fetched ({failure}).", hint))
+        return turn
+
     def start_background(
         self, prompt: str, attachments: list[dict[str, Any]]
     ) -> Coroutine[Any, Any, Job]:

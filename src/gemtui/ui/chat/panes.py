@@ -16,6 +16,7 @@ from collections.abc import Callable
 from textual.timer import Timer
 
 from gemtui.api.errors import StreamIdleTimeout, StreamInterrupted
+from gemtui.api.models import ErrorDetail
 from gemtui.core import start_up_gc
 from gemtui.core.assembler import assembled_interaction
 from gemtui.core.heap import release_freed_memory
@@ -49,6 +50,11 @@ OUTCOME_NOTICES = {
         "warning",
     ),
 }
+
+
+def mid_stream(error: ErrorDetail) -> str:
+    """An error event the server sent in the middle of the answer, in a sentence."""
+    return f"The server reported an error mid-stream: {error.message} ({error.code})"
 
 
 def interrupted_notice(error: BaseException, again: str) -> tuple[str, str]:
@@ -289,8 +295,7 @@ class ChatPanes:
         elif stream_error is not None and status is not None and status >= 400:
             text = f"HTTP {status} {stream_error.code}: {stream_error.message}"
         elif stream_error is not None:
-            text = f"The server reported an error mid-stream: {stream_error.message} "
-            text += f"({stream_error.code})"
+            text = mid_stream(stream_error)
         elif reply.outcome == "failed":
             text = failure_report(assembled_interaction(reply.state)).message
         elif reply.outcome == "interrupted" and reply.error is not None:
@@ -310,8 +315,7 @@ class ChatPanes:
         elif outcome == "failed" and reply.state.error is not None:
             stream_error = reply.state.error
             self.add_notice(
-                f"The server reported an error mid-stream: {stream_error.message} "
-                f"({stream_error.code})",
+                mid_stream(stream_error),
                 "The partial answer is kept. Press F5 to send the prompt again.",
                 "error",
                 turn,
