@@ -791,6 +791,22 @@ def test_status_updates_and_usage() -> None:
     assert state.status == "completed"
 
 
+def test_a_deltas_total_usage_moves_the_count_and_a_malformed_one_loses_nothing() -> None:
+    def counted(value: str, usage: Any) -> dict[str, Any]:
+        return {**text(0, value), "metadata": {"total_usage": usage, "trace": "t1"}}
+
+    state, _ = feed([start(0, {"type": "model_output"}), counted("a", {"total_tokens": 3})])
+    assert state.interaction.usage is not None and state.interaction.usage.total_tokens == 3
+    feed([counted("b", {"total_tokens": "many"}), counted("c", ["not", "an", "object"])], state)
+    assert steps_of(state)[0]["content"][0]["text"] == "abc"  # the text of every delta kept
+    assert state.interaction.usage.total_tokens == 3  # the last good count stands
+    shown = state.events[-2].event.to_wire()["metadata"]  # what the raw JSON pane shows
+    assert shown == {"total_usage": {"total_tokens": "many"}, "trace": "t1"}
+    feed([counted("d", {"total_tokens": 7, "new_count": 1})], state)
+    assert state.interaction.usage.total_tokens == 7
+    assert state.interaction.usage.to_wire()["new_count"] == 1
+
+
 def test_status_update_before_created_sets_the_id() -> None:
     state, _ = feed(
         [

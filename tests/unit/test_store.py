@@ -3,6 +3,8 @@ migrations, branches, lazy loading, and the key never reaching the file."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 import subprocess
 import sys
@@ -16,7 +18,7 @@ from support.sinks import RecordingSink
 
 from gemtui.api.client import InteractionsClient
 from gemtui.api.models import ModelOutputStep, TextContent, ThoughtStep, parse_step
-from gemtui.core.assembler import StepState
+from gemtui.core.assembler import Change, StepState
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.store import PAGE_CACHE_KB, Store, StoreError, default_path, fts_query
@@ -57,11 +59,13 @@ async def chat(
     conversation_id: int,
     prompt: str,
     results: list[dict] | None = None,
+    sink: RecordingSink | None = None,
 ) -> Turn:
     """One turn against the emulator, run and recorded by the turn runner as the app does."""
     history = ChatHistory(store, on_failure=failed)
     history.conversation_id = conversation_id
-    runner = TurnRunner(conversation, client=lambda: client, sink=RecordingSink(), history=history)
+    sink = sink or RecordingSink()
+    runner = TurnRunner(conversation, client=lambda: client, sink=sink, history=history)
     kind = "results" if results and not prompt else "prompt"
     return await runner.send(Asked(prompt=prompt, results=list(results or []), kind=kind))
 
@@ -202,7 +206,7 @@ def test_title_from_prompt_is_one_line_of_at_most_60_characters():
 CRASHING_WRITER = """
 import os, signal, sys
 from gemtui.api.models import ModelOutputStep, TextContent, ThoughtStep
-from gemtui.core.assembler import StepState
+from gemtui.core.assembler import Change, StepState
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
 from gemtui.core.turn import Asked, Turn
@@ -239,6 +243,35 @@ def test_a_killed_writer_loses_no_step_it_recorded(tmp_path):
         {"type": "thought", "summary": [{"type": "text", "text": "planning"}], "signature": "c2ln"},
         {"type": "model_output", "content": [{"type": "text", "text": "the first half"}]},
     ]
+
+
+async def test_a_stopped_step_is_in_the_store_while_the_answer_still_streams(client, store):
+    """Steps are written a loop turn after they stop (the next step's first text goes out
+    first), never held back to the turn's end: a crash mid-answer keeps the finished ones."""
+    conversation = Conversation()
+    cid = store.create_conversation(conversation.settings)
+    second_step = asyncio.Event()
+
+    class Watching(RecordingSink):
+        def turn_changed(self, turn: Turn, change: Change) -> None:
+            super().turn_changed(turn, change)
+            if change.kind == "step_started" and change.step_index:
+                second_step.set()
+
+    asked = chat(client, store, conversation, cid, "!slow 300 hello", sink=Watching())
+    running = asyncio.create_task(asked)
+    try:
+        async with asyncio.timeout(30):
+            await second_step.wait()
+        await asyncio.sleep(0)  # the loop turn after the thought's step.stop
+        [stored] = store.load_turns(cid)
+        thought = conversation.turns[-1].reply.state.steps[0]
+        assert thought.done and not running.done()
+        assert wire_steps(stored.turn)[:1] == [thought.step.to_wire()]
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
 
 
 async def test_cut_off_stream_keeps_the_partial_step_marked_not_done(client, store):

@@ -560,11 +560,23 @@ class StepStartEvent(EventBase):
     step: Step = Field(default_factory=UnknownStep)
 
 
+class StepDeltaMetadata(WireModel):
+    """A delta's ``metadata`` (SDK ``StepDeltaMetadata``): ``total_usage`` is the
+    interaction's usage so far, so token counts move while the answer streams.
+
+    Part of the event's own schema, so the first delta costs no validator of its own (building
+    one at run time loads pydantic's plugin machinery: milliseconds before ``gemtui ask``'s
+    first byte). A malformed one stays as it came: the delta's text is never lost to it,
+    and the raw JSON still shows it."""
+
+    total_usage: Annotated[Usage | Any, Field(union_mode="left_to_right")] = None
+
+
 class StepDeltaEvent(EventBase):
     event_type: Literal["step.delta"] = "step.delta"
     index: int = 0
     delta: Delta = Field(default_factory=UnknownDelta)
-    metadata: dict[str, Any] | None = None
+    metadata: StepDeltaMetadata | None = None
 
 
 class StepStopEvent(EventBase):

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 from array import array
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -41,6 +40,7 @@ from gemtui.api.models import (
     ModelOutputStep,
     StepBase,
     StepDeltaEvent,
+    StepDeltaMetadata,
     StepStartEvent,
     StepStopEvent,
     TextAnnotationDelta,
@@ -381,14 +381,11 @@ def _on_delta(
     return Change("step_delta", event.index, field_name, appended)
 
 
-def _take_total_usage(state: InteractionState, metadata: dict[str, Any]) -> None:
-    """``metadata.total_usage`` of a delta: the interaction's usage so far (SDK
-    ``StepDeltaMetadata``), so token counts move while the answer streams."""
-    total = metadata.get("total_usage")
-    if isinstance(total, dict):
-        # A malformed count stays visible in the event's raw JSON; it is never fatal.
-        with suppress(ValueError):
-            state.interaction.usage = Usage.model_validate(total)
+def _take_total_usage(state: InteractionState, metadata: StepDeltaMetadata) -> None:
+    """``metadata.total_usage`` of a delta: the interaction's usage so far. A malformed one
+    (kept as it came by the model) stays visible in the event's raw JSON; it is never fatal."""
+    if isinstance(metadata.total_usage, Usage):
+        state.interaction.usage = metadata.total_usage
 
 
 # --------------------------------------------------------------------------- deltas

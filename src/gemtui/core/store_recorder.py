@@ -3,8 +3,9 @@
 
 :class:`~gemtui.core.chat_history.ChatHistory` drives it for the turn runner: ``start`` before
 the request, ``on_change`` after every ``apply``, ``finish`` once the stream has ended. A step
-is written when its ``step.stop`` arrives, so a crash loses at most the step in flight;
-``finish`` also writes steps that never stopped (a cut-off stream), marked not done.
+is written at the event loop's next turn after its ``step.stop`` arrives, so a crash loses at
+most the steps in flight; ``finish`` also writes steps that never stopped (a cut-off stream),
+marked not done.
 
 Recording never interrupts a chat: the first :class:`~gemtui.core.store.StoreError` is kept in
 :attr:`TurnRecorder.error` for the caller to show, and the recorder writes nothing more.
@@ -12,6 +13,7 @@ Recording never interrupts a chat: the first :class:`~gemtui.core.store.StoreErr
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +32,9 @@ class TurnRecorder:
         self.error: StoreError | None = None
         self._state = state
         self._stopped: set[int] = set()
+        #: Stopped steps not written yet, and the loop's call that writes them.
+        self._unwritten: list[int] = []
+        self._writing: asyncio.Handle | None = None
 
     @classmethod
     def start(
@@ -66,12 +71,34 @@ class TurnRecorder:
             position = _position(self._state, change.step_index)
             if position is not None:
                 self._stopped.add(position)
-                self._guard(
-                    self.store.record_step, self.turn_id, self._state.steps[position], position
-                )
+                self._unwritten.append(position)
+                self._write_soon()
+
+    def _write_soon(self) -> None:
+        """Write the stopped steps at the loop's next turn, not inside the event that stopped
+        one. The next step's first text, read in the same burst, is shown first: the first
+        write of a step type builds pydantic's serializer for it, milliseconds that came
+        before the answer's first text (``bench/startup.py``)."""
+        if self._writing is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # driven without a loop: write at once
+            self._write_stopped()
+            return
+        self._writing = loop.call_soon(self._write_stopped)
+
+    def _write_stopped(self) -> None:
+        self._writing = None
+        unwritten, self._unwritten = self._unwritten, []
+        for position in unwritten:
+            self._guard(self.store.record_step, self.turn_id, self._state.steps[position], position)
 
     def finish(self, turn: Turn) -> None:
         """Write the steps still open and the turn's outcome, usage and error."""
+        if self._writing is not None:
+            self._writing.cancel()
+        self._write_stopped()
         if self.error is not None:
             return
         for position, step in enumerate(self._state.steps):
