@@ -209,6 +209,27 @@ async def test_a_client_that_leaves_ends_the_upstream_stream_too():
     assert capture.turn.reply.outcome == "interrupted"
 
 
+async def test_a_client_that_gives_up_before_the_answer_ends_its_capture_at_once():
+    """A create that is not streamed answers only when it is done: a client that stopped
+    waiting left its capture running until then (forever, here)."""
+
+    async def never_answers(exchange: Exchange) -> None:
+        await exchange.wait_for_client_close()
+
+    async with (
+        ScriptedServer(never_answers) as upstream,
+        proxy_in_process(upstream.base_url) as proxy,
+    ):
+        async with api_client(proxy.url) as client:
+            with pytest.raises(httpx.ReadTimeout):
+                await client.post(CREATE, json=BODY, timeout=httpx.Timeout(5, read=0.5))
+        async with asyncio.timeout(20):  # before: never
+            (capture,) = await proxy.wait_for(1)
+            await upstream.exchanges[0].client_closed.wait()  # the proxy hung up on upstream
+    assert capture.exchange.error == "the client closed the connection before the answer came"
+    assert capture.wire.ended_at is not None
+
+
 async def test_captured_turns_join_the_conversation_they_continue(emulator, tmp_path):
     with Store(tmp_path / "history.sqlite3") as store:
         async with proxy_in_process(emulator.base_url, store) as proxy:

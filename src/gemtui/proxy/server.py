@@ -16,9 +16,11 @@ on the side and never delays a chunk: each is written to the client before it is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import httpx
@@ -218,9 +220,15 @@ def create_app(upstream: str, hub: CaptureHub, http: httpx.AsyncClient | None = 
             content=content,
         )
         try:
-            upstream_response = await client.send(outgoing, stream=True)
+            upstream_response = await _unless_client_leaves(
+                client.send(outgoing, stream=True),
+                # A body still streaming reads the client's messages itself.
+                request.receive if not isinstance(content, AsyncIterator) else None,
+            )
         except ClientDisconnect:
             return _gone(wire, hub)
+        except ClientLeft:
+            return _gone(wire, hub, "the client closed the connection before the answer came")
         except (httpx.ConnectTimeout, httpx.PoolTimeout) as error:
             return _gateway(
                 wire, hub, 504, "deadline_exceeded",
@@ -262,10 +270,41 @@ async def _tee(request: Request, wire: Wire) -> Any:
             yield chunk
 
 
-def _gone(wire: Wire, hub: CaptureHub) -> Response:
-    """The client left while its request was still being sent: note it; nobody reads the
-    answer."""
-    wire.error = "the client closed the connection before its request was sent"
+class ClientLeft(Exception):
+    """The client hung up while the upstream had not answered yet."""
+
+
+async def _unless_client_leaves(answer: Awaitable[httpx.Response], receive: Any) -> httpx.Response:
+    """The upstream's answer; :class:`ClientLeft` (and the upstream request dropped) if the
+    client hangs up first. A create that is not streamed answers only when it is done, minutes
+    later for an agent: a client that gave up before then left its capture running until
+    then, or forever for an upstream that never answers."""
+    if receive is None:
+        return await answer
+    sending = asyncio.ensure_future(answer)
+    gone = asyncio.ensure_future(_disconnected(receive))
+    try:
+        await asyncio.wait((sending, gone), return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:  # the proxy stops
+        sending.cancel()
+        raise
+    finally:
+        gone.cancel()
+    if not sending.done():
+        sending.cancel()
+        with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
+            await sending
+        raise ClientLeft
+    return sending.result()
+
+
+def _gone(
+    wire: Wire,
+    hub: CaptureHub,
+    why: str = "the client closed the connection before its request was sent",
+) -> Response:
+    """The client left before the answer: note it; nobody reads the answer."""
+    wire.error = why
     wire.ended_at = time.monotonic()
     hub.emit("end", wire)
     return Response(b"", status_code=499)
