@@ -11,7 +11,15 @@ import httpx
 import pytest
 from support.cli_env import FAKE_KEY, clean_env, run_gemtui
 from support.proxy_env import api_client, proxy_in_process
-from support.rawserver import Exchange, ScriptedServer, chunk, reply, sse_event, stream
+from support.rawserver import (
+    Exchange,
+    ScriptedServer,
+    chunk,
+    never_answer,
+    reply,
+    sse_event,
+    stream,
+)
 
 from gemtui.core.store import Store
 from gemtui.local_server import bind
@@ -212,12 +220,8 @@ async def test_a_client_that_leaves_ends_the_upstream_stream_too():
 async def test_a_client_that_gives_up_before_the_answer_ends_its_capture_at_once():
     """A create that is not streamed answers only when it is done: a client that stopped
     waiting left its capture running until then (forever, here)."""
-
-    async def never_answers(exchange: Exchange) -> None:
-        await exchange.wait_for_client_close()
-
     async with (
-        ScriptedServer(never_answers) as upstream,
+        ScriptedServer(never_answer) as upstream,
         proxy_in_process(upstream.base_url) as proxy,
     ):
         async with api_client(proxy.url) as client:
@@ -228,6 +232,21 @@ async def test_a_client_that_gives_up_before_the_answer_ends_its_capture_at_once
             await upstream.exchanges[0].client_closed.wait()  # the proxy hung up on upstream
     assert capture.exchange.error == "the client closed the connection before the answer came"
     assert capture.wire.ended_at is not None
+
+
+async def test_a_stream_cut_by_stopping_the_proxy_says_so_not_that_the_client_left():
+    held = stream([sse_event(_events()[0])], then="hold")
+    async with ScriptedServer(held) as upstream, proxy_in_process(upstream.base_url) as proxy:
+        async with (
+            api_client(proxy.url) as client,
+            client.stream("POST", CREATE, json={**BODY, "stream": True}) as response,
+        ):
+            async for line in response.aiter_lines():
+                if line.startswith("data: "):
+                    await proxy.close()  # while the client still reads
+                    break
+        (capture,) = await proxy.wait_for(1)
+    assert capture.exchange.error == "the proxy stopped"
 
 
 async def test_captured_turns_join_the_conversation_they_continue(emulator, tmp_path):

@@ -50,6 +50,10 @@ class RunningProxy(ServerThread):
     def __repr__(self) -> str:
         return f"RunningProxy({self.url} -> {self.upstream})"
 
+    def stop(self) -> None:
+        self.hub.stopping = True
+        super().stop()
+
     def build(self) -> Any:
         from gemtui.proxy.server import create_app, upstream_client
 

@@ -71,6 +71,10 @@ def gateway_body(code: str, message: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message}}).encode()
 
 
+CLIENT_LEFT = "the client closed the connection"
+STOPPED = "the proxy stopped"
+
+
 class Relay(Response):
     """Streams the upstream's response to the client and notes it in the capture."""
 
@@ -113,14 +117,15 @@ class Relay(Response):
             reason = f"the upstream broke off the response ({_why(error)})"
             raise UpstreamBroke(reason) from None
         except asyncio.CancelledError:
-            if not gone.done():
-                reason = "the proxy stopped"
+            if hub.stopping or not gone.done():
+                reason = STOPPED
                 raise
-            reason = "the client closed the connection"
+            reason = CLIENT_LEFT
             if task is not None:
                 task.uncancel()
         except OSError:  # the client's connection failed while writing to it
-            reason = "the client closed the connection"
+            # A stopping proxy closes the connections it serves itself.
+            reason = STOPPED if hub.stopping else CLIENT_LEFT
         finally:
             gone.cancel()
             await upstream.aclose()

@@ -235,6 +235,9 @@ class CaptureHub:
         self._deliver: Callable[[Note], object] | None = None
         self._waiting: list[Note] = []
         self._numbers = 0
+        #: Set when the proxy starts to stop: the streams it cuts are its own doing, not
+        #: their clients' (shutting down closes their connections too).
+        self.stopping = False
 
     def next_number(self) -> int:
         with self._lock:
