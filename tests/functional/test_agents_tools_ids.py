@@ -5,10 +5,11 @@ loopback emulator, reading what it received."""
 from __future__ import annotations
 
 import pytest
-from support.chat_driver import FAKE_KEY, last_notification, make_app, send, until
+from support.chat_driver import FAKE_KEY, last_notification, make_app, open_id, send, until
 from support.clipboard_capture import bare_terminal, capture
 from textual.widgets import Input
 
+from gemtui.api.client import InteractionsClient
 from gemtui.config import Settings, load_settings
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
@@ -262,3 +263,24 @@ async def test_at_80_columns_the_status_bar_still_says_tools_are_on(emulator):
         await pilot.pause()
         line = wide.status.render_line(0).text
         assert "get_weather+failing_tool+slow_tool+schema" in line, line
+
+
+async def test_a_prompt_read_back_from_the_server_is_copied_without_control_sequences(
+    emulator, monkeypatch
+):
+    """A prompt another program sent holds what it likes: copied raw, its ESCs would run in
+    the terminal it is pasted into (and ``ESC [201~`` ends a bracketed paste early)."""
+    bare_terminal(monkeypatch)
+    hostile = "inject \x1b[31mRED\x1b[0m \x1b]52;c;aGVsbG8=\x07 end\x1b[201~ \u202eafter\x08"
+    async with InteractionsClient(api_key=FAKE_KEY, base_url=emulator.base_url) as client:
+        stored = await client.create({"model": "gemini-3.6-flash", "input": hostile})
+    app = make_app(emulator)
+    copied = capture(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert stored.id and await open_id(pilot, stored.id) is not None
+        prompt = next(i for i, item in enumerate(app.view.items) if isinstance(item, UserItem))
+        await pilot.press("ctrl+l")
+        app.view.select(prompt)
+        await pilot.press("y", "end", "y")
+        assert copied[0] == "inject RED  end after"
+        assert not any(set(text) & {"\x1b", "\x07", "\x08", "\u202e"} for text in copied)

@@ -33,6 +33,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from gemtui.core.safety import clean_terminal_text
+
 CopyPath = Literal["osc52", "osc52-tmux-passthrough", "osc52-screen", "pyperclip", "none"]
 Prefer = Literal["auto", "osc52", "local"]
 TmuxRunner = Callable[[Sequence[str]], str]
@@ -285,7 +287,12 @@ def copy_text(
     ``env`` defaults to ``os.environ``; ``write`` delivers escape sequences to the terminal and
     defaults to :func:`default_writer`; ``run_tmux`` runs ``tmux`` with arguments and returns its
     output (defaults to a subprocess with a short timeout).
+
+    ``text`` is cleaned of terminal control sequences first, whatever it is (a prompt read back
+    from the server, a tool result, an answer): pasted into a terminal, an ESC in it would run
+    there, and a bracketed paste's end marker would end the paste early.
     """
+    text = clean_terminal_text(text)
     if not text:
         return CopyResult("none", 0, False, "Nothing to copy")
     if env is None:
