@@ -295,6 +295,9 @@ async def test_an_answer_in_hops_is_one_turn_with_every_hop(client, stateful):
         if r.event_type == "interaction.completed"
     ]
     assert turn.usage.total_output_tokens == sum(hop_outputs)
+    # Per modality, the same sums (the first hop's count was once added to itself).
+    by_modality = turn.usage.input_tokens_by_modality or []
+    assert sum(item.tokens or 0 for item in by_modality) == turn.usage.total_input_tokens
     assert conversation.previous_interaction_id == (turn.reply.hops[-1] if stateful else None)
     follow_up = await runner.send(Asked(prompt="and bats?"))
     if stateful:

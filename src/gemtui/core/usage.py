@@ -53,7 +53,9 @@ def _merge_items(lists: list[list[Any]], key: str, count: str) -> list[dict[str,
         for item in items:
             if not isinstance(item, dict):
                 continue
-            found = totals.setdefault(item.get(key), dict(item))
-            if found is not item and isinstance(item.get(count), int):
+            found = totals.get(item.get(key))
+            if found is None:
+                totals[item.get(key)] = dict(item)  # a copy: the hop's own usage stays as sent
+            elif isinstance(item.get(count), int):
                 found[count] = (found.get(count) or 0) + item[count]
     return list(totals.values())
