@@ -31,7 +31,7 @@ from textual.widgets import (
     TextArea,
 )
 
-from gemtui.config import LoadedSettings, Settings
+from gemtui.config import LoadedSettings, Settings, load_settings
 from gemtui.ui.app import GemtuiApp
 from gemtui.ui.screens.settings import SettingsScreen
 from gemtui.ui.widgets.keymap_editor import KeymapEditor
@@ -604,3 +604,33 @@ async def test_bad_safety_and_label_lines_are_refused_next_to_their_fields(emula
         assert "unknown threshold 'sometimes'" in error(screen, "safety")
         assert "label key 'Team'" in error(screen, "labels")
     assert written(tmp_path) == {}
+
+
+async def test_a_save_keeps_what_the_pane_has_no_field_for(emulator, tmp_path):
+    """Presets, prices, notifications, compress_at...: the pane shows none of them, and a save
+    used to write their defaults over the file's, presets and all."""
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'compress_at = 80  # percent\nnotify = "bell"\nnotify_after = 5\nclipboard = "osc52"\n'
+        'auto_continue = false\nlog_level = "debug"\n\n'
+        '[presets.reviewer]  # my reviewer\nmodel = "gemini-2.5-pro"\n'
+        'system_instruction = "Review it."\n\n[presets.reviewer.generation]\ntemperature = 0.2\n'
+    )
+    loaded = load_settings(path, environ={})
+    assert not loaded.problems and loaded.settings.presets
+    app = make_app(emulator, loaded=loaded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_pane(pilot)
+        set_input(screen, "#generation-temperature", "0.3")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, SettingsScreen), errors(app)
+        kept = app.user_settings
+        assert kept.presets == loaded.settings.presets and kept.compress_at == 80
+        assert (kept.notify, kept.notify_after, kept.clipboard) == ("bell", 5, "osc52")
+        assert not kept.auto_continue and kept.log_level == "debug"
+    text = path.read_text()
+    assert "[presets.reviewer]  # my reviewer" in text and "compress_at = 80  # percent" in text
+    saved = tomllib.loads(text)
+    assert saved["generation"] == {"temperature": 0.3}
+    assert saved["notify"] == "bell" and saved["presets"]["reviewer"]["generation"]

@@ -625,8 +625,12 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             for widget_id, message in self._pair_errors.items():
                 self._show_field_error(widget_id, message)
             return None
+        # What the pane has no field for (presets, prices, notify, compress_at...) stays as
+        # it was: built from the form alone, those took their defaults, which the save then
+        # wrote over the file's (and dropped its presets).
+        kept = {name: getattr(self.settings, name) for name in Settings.model_fields}
         try:
-            settings = Settings(**values)
+            settings = Settings(**(kept | values))
         except ValidationError as error:
             for detail in error.errors(include_input=False, include_url=False):
                 loc = [str(part) for part in detail["loc"]]
