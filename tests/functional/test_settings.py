@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from support.chat_driver import FAKE_KEY, make_app, send
+from support.chat_driver import FAKE_KEY, DrivenApp, make_app, send
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import (
@@ -32,7 +32,8 @@ from textual.widgets import (
 )
 
 from gemtui.config import LoadedSettings, Settings, load_settings
-from gemtui.ui.app import GemtuiApp
+from gemtui.core.store import Store
+from gemtui.ui.app import Connection, GemtuiApp
 from gemtui.ui.screens.settings import SettingsScreen
 from gemtui.ui.widgets.keymap_editor import KeymapEditor
 
@@ -634,3 +635,32 @@ async def test_a_save_keeps_what_the_pane_has_no_field_for(emulator, tmp_path):
     saved = tomllib.loads(text)
     assert saved["generation"] == {"temperature": 0.3}
     assert saved["notify"] == "bell" and saved["presets"]["reviewer"]["generation"]
+
+
+async def test_a_key_typed_in_the_pane_is_redacted_from_the_history_from_then_on(
+    emulator, tmp_path
+):
+    """The history is opened with the keys known at start; one typed in the pane later was
+    written in clear (a prompt that quotes it, the request, the export)."""
+    typed = "typed-in-the-pane-KEY-0123456789"
+    connection = Connection(
+        base_url=emulator.base_url, api_key=FAKE_KEY, demo=True, secrets=[FAKE_KEY]
+    )
+    path = tmp_path / "history.sqlite3"
+    store = Store(path, secrets=connection.secrets)  # as gemtui.ui.launch opens it
+    loaded = LoadedSettings(Settings(api_key=FAKE_KEY), tmp_path / "config.toml")
+    app = DrivenApp(connection, None, loaded=loaded, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_pane(pilot)
+        set_input(screen, "#base-url", emulator.base_url)
+        set_input(screen, "#api-key", typed)
+        await save(pilot)
+        assert not isinstance(app.screen, SettingsScreen), errors(app)
+        await send(pilot, f"repeat {typed} please")
+        assert app.conversation.turns[-1].reply.outcome == "completed"
+    store.close()
+    assert typed.encode() not in path.read_bytes()
+    with Store(path) as reread:
+        [summary] = reread.list_conversations()
+        [stored] = reread.load_turns(summary.id)
+    assert stored.turn.asked.prompt == "repeat *** please"

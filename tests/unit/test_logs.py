@@ -9,6 +9,7 @@ import pytest
 
 from gemtui.core.logs import (
     LOG_FILE,
+    RedactingFormatter,
     crash_report_text,
     log_dir,
     start_logging,
@@ -111,3 +112,14 @@ def test_two_crashes_in_the_same_second_get_two_files(tmp_path):
 def test_key_shaped_strings_are_redacted_even_when_not_given():
     text = crash_report_text(failing(), [])
     assert KEY not in text
+
+
+def test_a_key_added_after_logging_started_is_redacted_too() -> None:
+    """The app adds a key typed in the settings to the list it started logging with."""
+    secrets = ["start-key-0123456789"]
+    formatter = RedactingFormatter(secrets)
+    secrets.append("later-key-0123456789")
+    record = logging.LogRecord(
+        "gemtui", logging.INFO, __file__, 1, "%s", ("later-key-0123456789",), None
+    )
+    assert "later-key" not in formatter.format(record)

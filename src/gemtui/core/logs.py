@@ -44,7 +44,8 @@ class RedactingFormatter(logging.Formatter):
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
-        self.secrets = [secret for secret in secrets if secret]
+        # A list is kept, not copied: a key the user types later is added to it.
+        self.secrets = secrets if isinstance(secrets, list) else list(secrets)
 
     def format(self, record: logging.LogRecord) -> str:
         return redact_secrets(super().format(record), self.secrets)

@@ -164,7 +164,9 @@ class Store:
     ) -> None:
         self.path = Path(path)
         self.read_only = read_only
-        self._secrets = tuple(s for s in secrets if s)
+        # A list is kept, not copied: the app adds a key typed in the settings to it, and
+        # every later write redacts that key too.
+        self._secrets = secrets if isinstance(secrets, list) else list(secrets)
         self._lock = threading.RLock()
         self.blobs = BlobStore.beside(self.path)
         self._db = self._connect()
