@@ -70,3 +70,27 @@ async def test_200_kb_paste_goes_in_once_and_is_sent_once(emulator):
     pasted = "\r\n".join(lines)
     assert len(pasted) > 200_000
     await check_paste(emulator, pasted, "\n".join(lines), word)
+
+
+async def test_a_paste_with_the_messages_or_the_timeline_focused_goes_into_the_prompt_once(
+    emulator,
+):
+    """Neither pane takes text: a paste there was dropped without a word."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.composer.load_text("draft ")
+        await pilot.press("enter")
+        await finish(pilot)
+        app.composer.load_text("before ")
+        await pilot.press("ctrl+l")
+        assert app.focused is app.view
+        await paste(pilot, "from the messages\rsecond line")
+        assert app.composer.text == "before from the messages\nsecond line"
+        assert app.focused is app.composer
+        await pilot.press("ctrl+t")
+        assert app.focused is not app.composer
+        await paste(pilot, " and the timeline")
+        assert app.composer.text == "before from the messages\nsecond line and the timeline"
+        await pilot.press("f7")  # a dialog with no text field keeps its paste to itself
+        await paste(pilot, " lost")
+        assert app.composer.text.endswith("the timeline")

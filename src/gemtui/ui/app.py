@@ -48,7 +48,7 @@ from gemtui.core.export import export_conversation, write_private
 from gemtui.core.jobs import UNKNOWN_RUN, Job, JobBoard, JobChange
 from gemtui.core.logs import write_crash_report
 from gemtui.core.recording import Recording, save_recording
-from gemtui.core.safety import escape_markup, redact_secrets
+from gemtui.core.safety import clean_draft_text, escape_markup, redact_secrets
 from gemtui.core.store import Store, StoreError
 from gemtui.core.store import default_path as default_history_path
 from gemtui.core.tool_specs import secret_values, tool_label
@@ -417,6 +417,19 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         self._focus_memory.remember(widget)
         if isinstance(widget, Input | TextArea):
             widget.cursor_blink = False
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste the focus has no place for (the messages, the timeline) goes into the
+        prompt, as typed text would: it was dropped without a word. One that a text field took
+        comes up here too (TextArea lets it bubble on), and a dialog's stays in the dialog."""
+        if (
+            not event.text
+            or isinstance(self.focused, Input | TextArea)
+            or self.screen is not self.screen_stack[0]
+        ):
+            return
+        focus_now(self.composer)
+        self.composer.insert(clean_draft_text(event.text))
 
     # ------------------------------------------------------------------ layout
 
