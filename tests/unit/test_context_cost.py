@@ -51,6 +51,15 @@ def test_context_used_is_the_last_turns_input_and_output():
     assert context_used(conversation) == 200  # a failed turn holds nothing
 
 
+def test_a_turn_in_hops_counts_the_context_it_first_read_not_every_read():
+    """Each hop reads the context again, and the turn's input sums the reads (1533 for three
+    hops of 511): the next request starts with the first read and every output."""
+    conversation = Conversation()
+    hops = {"total_input_tokens": 1533, "initial_input_tokens": 511, "total_output_tokens": 273}
+    turn_with(conversation, hops)
+    assert context_used(conversation) == 511 + 273
+
+
 def test_after_a_summary_only_the_summary_counts():
     conversation = Conversation()
     turn_with(conversation, {"total_input_tokens": 5000, "total_output_tokens": 100})

@@ -38,6 +38,10 @@ def context_used(conversation: Conversation) -> int | None:
     because earlier thoughts are not read again as tokens (only their signatures go back).
     After a compress the last such turn is the summary, which the next request carries
     instead of the chain: then only its output counts.
+
+    A turn that took several requests (continuation hops, or the model's rounds inside one
+    interaction) read the context once per request, and its input counts each read: its
+    ``initial_input_tokens``, the first read, is what the chain held before it.
     """
     for turn in reversed(conversation.turns):
         usage = turn.usage
@@ -46,7 +50,8 @@ def context_used(conversation: Conversation) -> int | None:
         output = usage.total_output_tokens or 0
         if is_chain_root(turn):
             return output
-        return (usage.total_input_tokens or 0) + output
+        read = usage.initial_input_tokens
+        return ((usage.total_input_tokens if read is None else read) or 0) + output
     return None
 
 
