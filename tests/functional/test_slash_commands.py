@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from support.chat_driver import (
     answers,
+    finish,
     make_app,
     marker,
     notifications,
@@ -20,6 +21,7 @@ from support.clipboard_capture import bare_terminal, capture
 from textual import events
 from textual.pilot import Pilot
 
+from gemtui.config import load_settings
 from gemtui.core.store import Store
 from gemtui.ui.app import GemtuiApp
 from gemtui.ui.screens.help_screen import HelpScreen
@@ -271,11 +273,40 @@ async def test_palette_actions_are_commands_too(emulator):
         assert "takes no argument" in notifications(app)[-1]
 
 
-async def test_help_lists_the_commands_and_compress_waits_for_its_branch(emulator):
+async def test_compress_summarises_with_the_instructions_given(emulator):
+    """It said "not in this build yet", while Ctrl+\\ compressed."""
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
         await command(pilot, "/compress")
-        assert "/compress is not in this build yet" in notifications(app)[-1]
+        assert "Nothing to compress" in notifications(app)[-1]
+        word = marker()
+        await send(pilot, f"Tell me about owls {word}")
+        await command(pilot, f"/compress keep the owls {word}-kept")
+        await finish(pilot)
+        summary = app.conversation.turns[-1]
+        assert summary.asked.kind == "summary" and summary.reply.outcome == "completed"
+        assert sent_with(emulator, f"{word}-kept")  # the instructions went with it
+
+
+async def test_system_with_a_presets_name_applies_the_preset(emulator, tmp_path):
+    """``/system NAME`` offered no preset and took the name as the instruction itself."""
+    path = tmp_path / "config.toml"
+    path.write_text('[presets.pirate]\nsystem_instruction = "Talk like a pirate."\n')
+    app = make_app(emulator, loaded=load_settings(path, environ={}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, "/system pi")
+        assert offered(app) == ["/system pirate"]
+        await pilot.press("enter")
+        assert app.preset_in_use == "pirate"
+        word = marker()
+        await send(pilot, word)
+        (body,) = sent_with(emulator, word)
+        assert body["system_instruction"] == "Talk like a pirate."
+
+
+async def test_help_lists_the_commands(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
         await command(pilot, "/help")
         screen = app.screen
         assert isinstance(screen, HelpScreen)

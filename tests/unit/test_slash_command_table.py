@@ -67,7 +67,7 @@ def test_the_palette_table_is_read_when_asked_so_new_actions_are_commands_at_onc
     assert "do-a-thing" in command_table(palette)
 
 
-def test_a_command_registered_by_name_replaces_the_placeholder() -> None:
+def test_a_command_registered_by_name_replaces_the_one_there() -> None:
     placeholder = REGISTRY["compress"]
     try:
         register(SlashCommand("compress", "Summarise now", lambda _app, _arg: None))

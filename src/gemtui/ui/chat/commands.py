@@ -1,13 +1,11 @@
 """Slash commands typed in the prompt: ``/model NAME``, ``/export md chat.md``, ``/help`` ...
 
-Commands live in one registry, by name: :func:`register` adds or replaces one, so another
-module (``/compress`` of the context-window work, presets for ``/system``) fills in its own
-without editing this file. Besides the commands declared here, every action of the command
-palette is a command too, named after its action (``copy_last_code_block`` is
-``/copy-last-code-block``, ``toggle_tool('url_context')`` is ``/toggle-tool-url-context``): the
-list is made from the palette's table, so an action added there is a command at once. A
-declared command that does what a palette action does says so (``covers``) and the generated
-name is then left out of the list.
+Commands live in one registry, by name: :func:`register` adds or replaces one. Besides the
+commands declared here, every action of the command palette is a command too, named after its
+action (``copy_last_code_block`` is ``/copy-last-code-block``, ``toggle_tool('url_context')`` is
+``/toggle-tool-url-context``): the list is made from the palette's table, so an action added
+there is a command at once. A declared command that does what a palette action does says so
+(``covers``) and the generated name is then left out of the list.
 
 A prompt that should itself begin with ``/`` is sent with ``//`` (one slash is taken off).
 """
@@ -243,35 +241,28 @@ def set_agent(app: GemtuiApp, name: str) -> None:
     app.show_settings_in_force()
 
 
-#: Where ``/system NAME`` looks a name up before it takes the text as the instruction itself.
-#: The presets (another branch) add a function here: name -> instruction, or None if unknown.
-SYSTEM_PRESET_LOOKUPS: list[Callable[[str], str | None]] = []
-#: And the names they offer for completion.
-SYSTEM_PRESET_NAMES: list[Callable[[], Iterable[str]]] = []
-
-
-def system_text(argument: str) -> str:
-    """The instruction ``/system ARGUMENT`` stands for: a preset's text, or the argument."""
-    for lookup in SYSTEM_PRESET_LOOKUPS:
-        found = lookup(argument)
-        if found is not None:
-            return found
-    return argument
-
-
 def set_system(app: GemtuiApp, argument: str) -> None:
+    """``/system TEXT`` sets the instruction; ``/system NAME`` of a preset applies the preset
+    (its instruction, model and generation settings), as Alt+P does."""
     settings = app.conversation.settings
     if not argument:
         now = one_line(settings.system_instruction or "none")
         raise CommandError(f"/system TEXT, or /system {OFF}: the instruction now is {now[:60]}")
-    settings.system_instruction = None if argument == OFF else system_text(argument)
+    if argument in app.preset_names():
+        app.apply_preset(argument)
+        return
+    settings.system_instruction = None if argument == OFF else argument
     app.show_settings_in_force()
     done = "cleared" if argument == OFF else "set"
     app.notify(f"System instruction {done} for this conversation's next turns.")
 
 
-def _complete_system(_app: GemtuiApp, _typed: str) -> list[str]:
-    return [OFF, *(name for names in SYSTEM_PRESET_NAMES for name in names())]
+def _complete_system(app: GemtuiApp, _typed: str) -> list[str]:
+    return [OFF, *app.preset_names()]
+
+
+def compress(app: GemtuiApp, argument: str) -> None:
+    app.compress(argument)
 
 
 def set_mode(stateful: bool) -> Runner:
@@ -314,13 +305,6 @@ def find(app: GemtuiApp, argument: str) -> None:
     app.call_later(app.action_find, argument)
 
 
-def not_here_yet(feature: str) -> Runner:
-    def run(_app: GemtuiApp, _argument: str) -> None:
-        raise CommandError(f"{feature} is not in this build yet.")
-
-    return run
-
-
 def _complete(*values: str) -> Completer:
     return lambda _app, _typed: list(values)
 
@@ -337,8 +321,8 @@ _declare(
         SlashCommand("agent", f"Agent of the next turns ({OFF}: back to the model)", set_agent,
                      "NAME", True, lambda _a, _t: [OFF, *SDK_AGENTS],
                      covers=("start_command('agent')",)),
-        SlashCommand("system", f"System instruction of this chat ({OFF} clears it)", set_system,
-                     "TEXT", True, _complete_system),
+        SlashCommand("system", f"System instruction of this chat ({OFF} clears it), or a preset",
+                     set_system, "TEXT|PRESET", True, _complete_system),
         SlashCommand("tools", "Tools of this conversation (F7)", _action("tools"),
                      covers=("tools",)),
         SlashCommand("stateless", "Next turns resend the history (store: false)",
@@ -365,8 +349,7 @@ _declare(
         SlashCommand("vim", "Vim keys in the prompt on or off", _action("toggle_vim"),
                      covers=("toggle_vim",)),
         SlashCommand("quit", "Quit (Ctrl+Q; the draft is kept)", _action("quit")),
-        # The context-window work registers the real one under the same name.
-        SlashCommand("compress", "Summarise the conversation to free context",
-                     not_here_yet("/compress")),
+        SlashCommand("compress", "Summarise the conversation to free context (Ctrl+\\)",
+                     compress, "[INSTRUCTIONS]", covers=("compress",)),
     ]
 )  # fmt: skip
