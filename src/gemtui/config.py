@@ -679,7 +679,7 @@ def _output_of(chat: ChatSettings, formats: list[dict[str, Any]]) -> OutputSetti
     modality = media[0] if media else None
     if "document" in chat.response_modalities:
         modality = "document"
-    elif image and not (image.get("aspect_ratio") or image.get("image_size")):
+    elif image:  # an aspect ratio or size alone asks for an image all the same
         modality = "image"
     speech = chat.generation_config.get("speech_config")
     speakers = speech.get("speakers") if isinstance(speech, dict) else speech

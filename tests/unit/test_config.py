@@ -371,3 +371,11 @@ def test_one_bad_mcp_server_costs_that_server_and_names_its_own_line(tmp_path):
         f"{path}, line 11: mcp_servers[2] (docs): another server is already named 'docs'; "
         "that server is ignored."
     )
+
+
+def test_an_image_asked_for_with_an_aspect_ratio_reads_back_as_an_image() -> None:
+    """F2 opened on "server default" for an image asked for at 16:9 (sent as an image all
+    the same), and a save from there would have written the modality away."""
+    settings = Settings(output={"modality": "image", "aspect_ratio": "16:9"})
+    shown = settings.with_chat_settings(settings.to_chat_settings())
+    assert (shown.output.modality, shown.output.aspect_ratio) == ("image", "16:9")
