@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from support.chat_driver import FAKE_KEY, DrivenApp, make_app, send
+from support.chat_driver import FAKE_KEY, DrivenApp, make_app, notifications, send
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import (
@@ -34,7 +34,7 @@ from textual.widgets import (
 from gemtui.config import LoadedSettings, Settings, load_settings
 from gemtui.core.store import Store
 from gemtui.ui.app import Connection, GemtuiApp
-from gemtui.ui.screens.settings import SettingsScreen
+from gemtui.ui.screens.settings import SettingsScreen, field_id
 from gemtui.ui.widgets.keymap_editor import KeymapEditor
 
 
@@ -486,6 +486,21 @@ async def test_keymap_conflict_is_reported_and_refused(emulator, tmp_path):
     assert written(tmp_path) == {}
 
 
+async def test_a_remap_to_no_key_is_refused_naming_the_action_once(emulator, tmp_path):
+    app = settings_app(emulator, tmp_path, Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_pane(pilot)
+        editor = keymap_editor(screen)
+        editor.highlight("app.toggle_mode")
+        await pilot.pause()
+        screen.query_one("#keymap-keys", Input).value = " , "
+        editor.highlight("app.new_conversation")
+        await pilot.pause()
+        await save(pilot)
+        assert app.screen is screen
+        assert error(screen, "keymap") == "app.toggle_mode: give at least one key"
+
+
 async def test_theme_choice_is_applied(emulator, tmp_path):
     app = settings_app(emulator, tmp_path, Settings())
     async with app.run_test(size=(80, 24)) as pilot:
@@ -664,3 +679,21 @@ async def test_a_key_typed_in_the_pane_is_redacted_from_the_history_from_then_on
         [summary] = reread.list_conversations()
         [stored] = reread.load_turns(summary.id)
     assert stored.turn.asked.prompt == "repeat *** please"
+
+
+async def test_a_refused_save_shows_the_first_bad_field_however_far_down(emulator, tmp_path):
+    """At 80x24 the field can be screens away from the focus: the save said only "see the
+    messages", and none was on screen."""
+    app = settings_app(emulator, tmp_path, Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_pane(pilot)
+        set_input(screen, f"#{field_id('tools', 'tool_choice')}", "sometimes")
+        screen.query_one("#editor", Input).focus()
+        await save(pilot)
+        await pilot.pause()
+        assert app.screen is screen
+        assert app.focused is screen.query_one(f"#{field_id('tools', 'tool_choice')}")
+        assert "sometimes" in error(screen, field_id("tools", "tool_choice"))
+        line = screen.query_one(f"#error-{field_id('tools', 'tool_choice')}")
+        assert app.screen.region.contains_region(line.region)  # on screen, not scrolled away
+        assert "Not saved" in notifications(app)[-1]

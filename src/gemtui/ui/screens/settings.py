@@ -661,7 +661,8 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         if binding_id is not None:
             if not self._keymap_errors:
                 self.query_one(KeymapEditor).highlight(binding_id)
-            message = f"{binding_id}: {message}"
+            if not message.startswith(f"{binding_id}:"):  # build_keymap's say which already
+                message = f"{binding_id}: {message}"
         self._keymap_errors.append(message)
         self._show_error(self.query_one("#error-keymap", Static), "\n".join(self._keymap_errors))
 
@@ -703,10 +704,30 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         await self.mount_later_sections()
         settings = self.validate_form()
         if settings is None:
-            self.notify("Some settings are not valid; see the messages.", severity="error")
+            self._show_first_error()
             return
         save_key = self.query_one("#save-api-key", Checkbox).value
         self.dismiss(SettingsResult(settings=settings, save_api_key=save_key))
+
+    def _show_first_error(self) -> None:
+        """Bring the first refused field into view, focused, with its message: at 80x24 it
+        could be screens away from the focus, and the save said only "see the messages"."""
+        shown = [line for line in self.query(".field-error") if not line.has_class("-empty")]
+        if not shown:
+            self.notify("Some settings are not valid.", severity="error")
+            return
+        first = shown[0]
+        fields = self.query(f"#{(first.id or '').removeprefix('error-')}")
+        target = fields.first() if fields else first
+        for ancestor in target.ancestors:
+            if isinstance(ancestor, Collapsible):
+                ancestor.collapsed = False
+        if target.focusable:
+            target.focus()
+        self.call_after_refresh(first.scroll_visible)
+        count = f" ({len(shown)} fields)" if len(shown) > 1 else ""
+        self.notify(f"Not saved: a setting is not valid{count}; the first is shown.",
+                    severity="error")  # fmt: skip
 
     def action_cancel(self) -> None:
         self.dismiss(None)
