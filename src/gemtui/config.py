@@ -42,6 +42,7 @@ from gemtui.core.agent_options import AgentOptionError, parse_agent_config, pars
 from gemtui.core.config_path import default_config_path
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.env_layer import env_layer
+from gemtui.core.structured import schema_problem
 from gemtui.core.tool_specs import (
     ToolSpecError,
     parse_tool_choice,
@@ -511,6 +512,9 @@ class Settings(BaseModel):
                 raise ValueError(f"not valid JSON: {error}") from None
         if value is not None and not isinstance(value, dict):
             raise ValueError("a JSON schema must be an object")
+        if value is not None and (problem := schema_problem(value)) is not None:
+            # Found at once rather than after an answer ("JSON, not checked: bad schema").
+            raise ValueError(f"not a valid JSON schema: {problem}")
         return value
 
     @field_validator("service_tier", mode="before")

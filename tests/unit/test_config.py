@@ -7,6 +7,7 @@ import stat
 import sys
 
 import pytest
+from pydantic import ValidationError
 
 from gemtui.api.client import InteractionsClient
 from gemtui.config import (
@@ -379,3 +380,14 @@ def test_an_image_asked_for_with_an_aspect_ratio_reads_back_as_an_image() -> Non
     settings = Settings(output={"modality": "image", "aspect_ratio": "16:9"})
     shown = settings.with_chat_settings(settings.to_chat_settings())
     assert (shown.output.modality, shown.output.aspect_ratio) == ("image", "16:9")
+
+
+def test_a_schema_that_is_not_a_valid_json_schema_is_refused_where_it_is_set(tmp_path) -> None:
+    """It was taken, and only an answer said "JSON, not checked: bad schema"."""
+    with pytest.raises(ValidationError, match="not a valid JSON schema"):
+        Settings(response_schema='{"type": "nonsense"}')
+    path = tmp_path / "config.toml"
+    path.write_text('response_schema = \'{"type": "nonsense"}\'\nmodel = "m"\n')
+    loaded = load_settings(path, environ={})
+    assert loaded.settings.response_schema is None and loaded.settings.model == "m"
+    assert any("not a valid JSON schema" in problem for problem in loaded.problems)
