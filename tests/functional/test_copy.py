@@ -11,7 +11,8 @@ from support.chat_driver import answers, last_notification, make_app, send
 from support.clipboard_capture import bare_terminal, capture
 
 from gemtui.config import load_settings
-from gemtui.ui.render.chat_items import AnswerItem, UserItem
+from gemtui.core.conversation import ChatSettings
+from gemtui.ui.render.chat_items import AnswerItem, ToolItem, UserItem
 
 #: The emulator writes every fence as ```python … ``` on lines of their own.
 FENCE = re.compile(r"^```python\n(.*?)\n```$", re.DOTALL | re.MULTILINE)
@@ -147,3 +148,25 @@ async def test_the_clipboard_setting_forces_osc52_even_with_a_desktop(
             assert "via OSC 52" in last_notification(app)
         else:
             assert (copied, desktop) == ([], [answer])
+
+
+async def test_c_copies_the_code_a_code_execution_call_ran_and_its_output(emulator):
+    """It said "This message has no code block." on a row that shows Python code."""
+    app = make_app(emulator, settings=ChatSettings(tools=[{"type": "code_execution"}]))
+    copied = capture(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "count the words of this sentence")
+        rows = [item for item in app.view.items if isinstance(item, ToolItem)]
+        call, result = (
+            next(item for item in rows if item.step.type == kind)
+            for kind in ("code_execution_call", "code_execution_result")
+        )
+        code = call.step.arguments["code"]
+        await pilot.press("ctrl+l")
+        app.view.select(app.view.items.index(call))
+        await pilot.press("c")
+        assert copied == [code] and code.strip()
+        assert last_notification(app).startswith("Code block 1 of 1 (python,")
+        app.view.select(app.view.items.index(result))
+        await pilot.press("c")
+        assert copied[-1] == result.step.result and copied[-1].strip()

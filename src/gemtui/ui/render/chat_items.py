@@ -40,7 +40,12 @@ from gemtui.core.structured import check_structured
 from gemtui.core.tool_steps import describe
 from gemtui.core.turn import Turn
 from gemtui.ui.render.answer_lines import BLANK_LINE, AnswerLines, BlockLayout
-from gemtui.ui.render.code_rows import code_details, code_summary, is_code_execution
+from gemtui.ui.render.code_rows import (
+    code_details,
+    code_summary,
+    copyable_code,
+    is_code_execution,
+)
 from gemtui.ui.render.image_lines import InlineImage
 from gemtui.ui.render.lines import RenderContext, markdown, render_lines, trim_blank
 from gemtui.ui.render.media_rows import MediaRow
@@ -106,7 +111,7 @@ class ChatItem:
         raise NotImplementedError
 
     def code_blocks(self) -> list[CodeBlock]:
-        """The code blocks the reader can copy one by one (only answers have any)."""
+        """The code blocks the reader can copy one by one (answers', code execution's)."""
         return []
 
     def media(self) -> list[MediaContent]:
@@ -573,6 +578,9 @@ class ToolItem(ChatItem):
 
     def copy_text(self) -> str:
         return json.dumps(self.step.to_wire(), indent=2, ensure_ascii=False)
+
+    def code_blocks(self) -> list[CodeBlock]:
+        return copyable_code(self.step)
 
 
 class NoticeItem(ChatItem):

@@ -16,6 +16,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from gemtui.api.models import CodeExecutionCallStep, CodeExecutionResultStep, StepBase
+from gemtui.core.markdown_blocks import CodeBlock
 from gemtui.core.safety import clean_terminal_text, safe_text
 from gemtui.core.tool_steps import result_text
 
@@ -47,6 +48,17 @@ def output_of(step: CodeExecutionResultStep) -> str:
 
 def first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def copyable_code(step: StepBase) -> list[CodeBlock]:
+    """What ``c`` copies from a code execution row: the code run, or the output it gave."""
+    if isinstance(step, CodeExecutionCallStep):
+        code, language = code_of(step)
+        return [CodeBlock(language, code)] if code else []
+    if isinstance(step, CodeExecutionResultStep):
+        output = output_of(step)
+        return [CodeBlock("", output)] if output else []
+    return []
 
 
 def code_summary(step: StepBase) -> str:
