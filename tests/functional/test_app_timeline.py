@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from support.chat_driver import detail_text, finish, last_notification, make_app, send
+from support.chat_driver import FAKE_KEY, detail_text, finish, last_notification, make_app, send
 from textual.content import Content
 
 from gemtui.core.conversation import ChatSettings
@@ -220,6 +220,12 @@ async def test_a_refused_request_says_it_has_no_id_rather_than_none(emulator):
         facts = detail_text(app)
         assert "id – · status –" in facts
         assert "None" not in facts
+        # What the chat said is here too: the status, the server's body, the model asked for.
+        assert "failed: HTTP 400 invalid_request: Request contains" in facts
+        assert "gemini-3.6-flash" in facts and "model ?" not in facts
+        wire = app.step_detail._wire
+        assert wire["error"]["status"] == 400 and wire["error"]["body"]["error"]["code"]
+        assert wire["request"]["input"]
 
 
 async def test_y_in_the_timeline_list_copies_the_selected_rows_json(emulator, monkeypatch):
@@ -238,7 +244,11 @@ async def test_y_in_the_timeline_list_copies_the_selected_rows_json(emulator, mo
         await pilot.press("y")
         await pilot.pause()
         assert copied == [app.step_detail.copy_text()] and copied[0]
-        assert json.loads(copied[0])["id"] == app.conversation.turns[0].interaction_id
+        shown = json.loads(copied[0])
+        assert shown["id"] == app.conversation.turns[0].interaction_id
+        # The request as sent, to check a setting reached it (the key is not in it).
+        assert shown["request"]["input"] == app.conversation.turns[0].asked.request["input"]
+        assert FAKE_KEY not in copied[0]
 
 
 async def test_enter_closes_the_filter_field_and_the_pane_names_the_filter(emulator):

@@ -22,6 +22,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
+from gemtui.api.errors import ApiStatusError
 from gemtui.api.models import (
     FunctionCallStep,
     GoogleSearchCallStep,
@@ -213,16 +214,22 @@ def _thought_facts(model: ThoughtStep) -> list[str]:
 
 
 def turn_facts(
-    state: InteractionState, timings: RequestTimings | None, *, fetched: bool = False
+    state: InteractionState,
+    timings: RequestTimings | None,
+    *,
+    fetched: bool = False,
+    asked_for: str | None = None,
 ) -> list[str]:
     """The turn's facts. ``fetched``: an interaction opened by id, whose timings are those of
     the fetch; they read as the run's (67 ms for a run of 34 s), so they say so, and the run's
-    own span is given from its ``created`` and ``updated`` where the server sends them."""
+    own span is given from its ``created`` and ``updated`` where the server sends them.
+    ``asked_for``: the model or agent the request named, for a turn the server made nothing
+    of."""
     interaction = state.interaction
     # A request the server refused made no interaction: no id, no status (it said "None").
     facts = [
         f"id {interaction.id or '–'} · status {state.status or '–'} · "
-        f"{interaction.model or interaction.agent or 'model ?'}",
+        f"{interaction.model or interaction.agent or asked_for or 'model ?'}",
         f"{len(state.steps)} steps · "
         + (
             STEPS_ONLY
@@ -252,6 +259,14 @@ def turn_facts(
     if interaction.service_tier:
         facts.append(f"service tier {interaction.service_tier}")
     return facts
+
+
+def _error_wire(error: Exception) -> dict[str, Any]:
+    """A turn's failure as its detail shows it: the HTTP status and the server's error body
+    when there was one, the client's words otherwise."""
+    if isinstance(error, ApiStatusError):
+        return {"status": error.status, "code": error.code, "body": error.body}
+    return {"message": str(error), "hint": getattr(error, "hint", "")}
 
 
 def run_span(created: str | None, updated: str | None) -> str:
@@ -418,11 +433,22 @@ class StepDetail(LineView, can_focus=True):
         else:
             wire = state.interaction.head_wire()
             self._title = f"turn «{_label(label)}»" if label.strip() else "turn"
-            fetched = asked is not None and asked.kind == "opened"
-            self._facts = turn_facts(state, reply.timings, fetched=fetched)
+            request = asked.request if asked is not None else {}
+            self._facts = turn_facts(
+                state,
+                reply.timings,
+                fetched=asked is not None and asked.kind == "opened",
+                asked_for=request.get("model") or request.get("agent"),
+            )
+            if reply.error is not None:  # refused, or cut off: what the chat said, and why
+                self._facts.insert(1, f"failed: {_one_row(str(reply.error))}")
+                wire = {**wire, "error": _error_wire(reply.error)}
             if asked is not None and asked.exchange is not None:
                 self._facts.insert(0, exchange_fact(asked.exchange))
-                wire = {"exchange": asked.exchange.to_json(), "request": asked.request, **wire}
+                wire = {"exchange": asked.exchange.to_json(), "request": request, **wire}
+            elif request:
+                # What was sent, to check that a setting reached it (the key is a header).
+                wire = {**wire, "request": request}
         self._wire = wire
         self._json_lines = _clean_json(_json(_elide(wire))).splitlines()
         self._folds.clear()
