@@ -126,7 +126,7 @@ def test_export_writes_markdown_and_json(ask, history, tmp_path, monkeypatch):
 
     code, markdown, err = export("last")
     assert (code, err) == (0, "")
-    assert markdown.startswith("# What are fjords? ***\n")
+    assert markdown.startswith("# What are fjords? \\*\\*\\*\n")  # the key, redacted, as typed
     assert "**Sources**" in markdown and FAKE_KEY not in markdown
 
     target = tmp_path / "out.json"

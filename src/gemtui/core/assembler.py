@@ -68,6 +68,7 @@ __all__ = [
     "continues_answer",
     "new_state",
     "output_text",
+    "step_groups",
 ]
 
 ChangeKind = Literal[
@@ -229,6 +230,19 @@ def continues_answer(steps: list[StepState], position: int) -> bool:
         and isinstance(step.step, ModelOutputStep)
         and isinstance(before.step, ModelOutputStep)
     )
+
+
+def step_groups(steps: list[StepState]) -> list[list[StepState]]:
+    """The steps as the conversation shows them: one group per step, except an answer that came
+    in continuation hops (see :func:`continues_answer`), one group of all its parts, whose text
+    goes on from one part to the next."""
+    groups: list[list[StepState]] = []
+    for position, state in enumerate(steps):
+        if groups and continues_answer(steps, position):
+            groups[-1].append(state)
+        else:
+            groups.append([state])
+    return groups
 
 
 def assembled_interaction(state: InteractionState) -> Interaction:

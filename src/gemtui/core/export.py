@@ -4,13 +4,19 @@ Both work on what :class:`~gemtui.core.store.Store` returns (a summary and store
 TUI and ``gemtui export`` share them. Both are redacted again on the way out (the store already
 redacted what it wrote; this also catches key-shaped text and a key given only now).
 
-- **Markdown**: per turn the prompt, then the answer as the model wrote it (it is Markdown
-  already); thoughts and tool calls and results go in collapsible ``<details>`` sections, so the
-  page reads as a chat; citations become a numbered sources list under the answer. Inline media
-  is described (type, MIME type, size), not embedded. Terminal control sequences are removed, so
-  the file is safe to ``cat``.
+- **Markdown**: per turn the prompt, shown as typed (as the TUI shows it), then the answer as
+  the conversation shows it: its continuation hops one text, its citation markers in place and
+  the numbered sources list under it, a failed part's error; thoughts and tool calls and
+  results go in collapsible ``<details>`` sections, so the page reads as a chat, and a turn
+  that failed says why. Nothing a prompt or an answer holds can change the page's structure
+  (:mod:`gemtui.core.markdown_safe`): a prompt cannot make headings or fences, an answer's
+  headings sit below the page's own, its raw HTML shows as text, a fence it left open (a
+  cancelled answer) ends with its turn. Inline media is described (type, MIME type, size), not
+  embedded. Terminal control sequences are removed, so the file is safe to ``cat``.
 - **JSON**: every turn with the input it sent and the wire JSON of every step it received, as
-  stored (inline data and thought signatures included), plus outcome, usage, ids and settings.
+  stored (inline data and thought signatures included), plus outcome, usage, ids and settings;
+  ``error`` says why a turn failed, as the TUI does (the history keeps the failed steps'
+  ``error``, not the interaction's ``errors[]``).
 """
 
 from __future__ import annotations
@@ -25,14 +31,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gemtui.api.models import ModelOutputStep, StepBase, TextContent
+from gemtui.core.assembler import assembled_interaction, step_groups
 from gemtui.core.blobs import MISSING_KEY
+from gemtui.core.citations import Source, citations_of, marked_text, sources_of
 from gemtui.core.clipboard import human_size
+from gemtui.core.markdown_safe import contained, fenced, literal, literal_block, plain_heading
+from gemtui.core.run_errors import failure_report, step_error
 from gemtui.core.safety import clean_terminal_text, redact_secrets
-from gemtui.core.store_records import ConversationSummary, StoredTurn
+from gemtui.core.store_records import (
+    TITLE_LIMIT,
+    UNTITLED,
+    ConversationSummary,
+    StoredTurn,
+    title_from_prompt,
+)
+from gemtui.core.turn import Turn
 
 FORMATS = ("md", "json")
 JSON_FORMAT = "gemtui-conversation/1"
 
+#: The level of an answer's highest heading: below the page's title (1) and turns (2).
+ANSWER_HEADINGS = 3
 #: Characters JSON leaves unescaped that a terminal would act on (C1 controls, bidi overrides).
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -100,7 +120,7 @@ def _turn_json(stored: StoredTurn) -> dict[str, Any]:
         "created": _iso(stored.created),
         "finished": _iso(stored.finished) if stored.finished is not None else None,
         "outcome": turn.reply.outcome,
-        "error": str(turn.reply.error) if turn.reply.error is not None else None,
+        "error": failure_text(turn),
         "settings": dataclasses.asdict(stored.settings),
         "input": [*sent, *turn.asked.results],
         "interaction": {
@@ -127,7 +147,7 @@ def _captured_json(asked: Any) -> dict[str, Any]:
 def export_markdown(
     summary: ConversationSummary, turns: Sequence[StoredTurn], *, secrets: Iterable[str] = ()
 ) -> str:
-    parts = [f"# {summary.title}", _about(summary, turns)]
+    parts = [f"# {_title(summary, turns)}", _about(summary, turns)]
     for number, stored in enumerate(turns, 1):
         parts.extend(_turn_markdown(number, stored))
     text = "\n\n".join(part for part in parts if part) + "\n"
@@ -146,6 +166,18 @@ def models_used(summary: ConversationSummary, turns: Sequence[StoredTurn]) -> li
     return list(used) or ([summary.model] if summary.model else [])
 
 
+def _title(summary: ConversationSummary, turns: Sequence[StoredTurn]) -> str:
+    """The page's title as words: a title made from the first prompt (not one the user gave)
+    is made again from the prompt's first words, so "# Heading" or a fence ("```python") in
+    the prompt does not become the title's Markdown."""
+    first = next((s.turn.asked.prompt for s in turns if s.turn.asked.prompt), "")
+    if first and summary.title == title_from_prompt(first):
+        made = plain_heading(first, limit=TITLE_LIMIT)
+        if made:
+            return made
+    return plain_heading(summary.title) or literal(summary.title) or UNTITLED
+
+
 def _about(summary: ConversationSummary, turns: Sequence[StoredTurn]) -> str:
     count = len(turns)
     facts = [
@@ -156,7 +188,7 @@ def _about(summary: ConversationSummary, turns: Sequence[StoredTurn]) -> str:
         f"created {_when(summary.created)}",
         f"updated {_when(summary.updated)}",
     ]
-    return "*" + " · ".join(facts) + "*"
+    return "*" + literal(" · ".join(facts)) + "*"
 
 
 def _turn_markdown(number: int, stored: StoredTurn) -> list[str]:
@@ -164,44 +196,64 @@ def _turn_markdown(number: int, stored: StoredTurn) -> list[str]:
     asked = turn.asked
     exchange = asked.exchange
     who = "You" if exchange is None else (exchange.client or "A program")
-    parts = [f"## {number}. {who}"]
+    parts = [f"## {number}. {literal(who)}"]
     if exchange is not None:
-        parts.append(f"*Captured by the inspector: {exchange.label}*")
+        parts.append(f"*Captured by the inspector: {literal(exchange.label)}*")
     if asked.prompt:
-        parts.append(asked.prompt)
+        # Shown as typed, as the TUI shows it: a prompt is not Markdown of the page.
+        parts.append(literal_block(asked.prompt))
     if asked.attachments:
-        parts.append("*Attached: " + ", ".join(_describe_media(a) for a in asked.attachments) + "*")
+        described = ", ".join(_describe_media(a) for a in asked.attachments)
+        parts.append(f"*Attached: {literal(described)}*")
     for step in asked.results:
         parts.append(_details(f"Sent: {step.get('type', 'step')}", _fenced(_without_noise(step))))
     parts.append(f"## {number}. Gemini")
-    sources: list[str] = []
-    for step_state in turn.reply.state.steps:
-        wire = step_state.step.to_wire()
-        parts.extend(_step_markdown(wire, sources))
-    if sources:
-        parts.append("**Sources**\n\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(sources, 1)))
+    for group in step_groups(turn.reply.state.steps):
+        if isinstance(group[0].step, ModelOutputStep):
+            parts.extend(_answer_markdown([state.step for state in group]))
+        else:
+            parts.extend(_step_markdown(group[0].step.to_wire()))
     parts.append(_footer(stored))
     return parts
 
 
-def _step_markdown(wire: dict[str, Any], sources: list[str]) -> list[str]:
+def _answer_markdown(steps: list[StepBase]) -> list[str]:
+    """One answer (its continuation hops together) as the conversation shows it: its text
+    blocks joined as one, with citation markers and the sources they number below; media
+    described, those before the text first; what a failed part said."""
+    contents = [item for step in steps for item in getattr(step, "content", None) or ()]
+    texts = [item for item in contents if isinstance(item, TextContent)]
+    first_text = next((n for n, c in enumerate(contents) if isinstance(c, TextContent)), None)
+    media = [
+        (n, f"*[{literal(_describe_media(item.to_wire()))}]*")
+        for n, item in enumerate(contents)
+        if not isinstance(item, TextContent)
+    ]
+    parts = [line for n, line in media if first_text is None or n < first_text]
+    sources = sources_of(citations_of(texts))
+    text = marked_text(texts) if sources else "".join(item.text for item in texts)
+    if text.strip():
+        parts.append(contained(text.strip("\n"), top=ANSWER_HEADINGS))
+    parts += [line for n, line in media if first_text is not None and n > first_text]
+    for error in filter(None, map(step_error, steps)):
+        parts.append(f"*× The model's output failed: {literal(error.line())}*")
+    if sources:
+        listed = "\n".join(f"{s.number}. {_source_entry(s)}" for s in sources)
+        parts.append(f"**Sources**\n\n{listed}")
+    return parts
+
+
+def _step_markdown(wire: dict[str, Any]) -> list[str]:
     kind = wire.get("type") or "unknown"
-    if kind == "model_output":
-        parts = []
-        for block in wire.get("content") or ():
-            if isinstance(block, dict) and block.get("type") == "text":
-                parts.append((block.get("text") or "").strip("\n"))
-                _add_sources(block.get("annotations"), sources)
-            elif isinstance(block, dict):
-                parts.append(f"*[{_describe_media(block)}]*")
-        return parts
     if kind == "thought":
         texts = [
             b.get("text") or ""
             for b in wire.get("summary") or ()
             if isinstance(b, dict) and b.get("type") == "text"
         ]
-        return [_details("Thought", "\n\n".join(t for t in texts if t) or "*(no summary)*")]
+        summary = "\n\n".join(t for t in texts if t)
+        body = contained(summary, top=ANSWER_HEADINGS) if summary else "*(no summary)*"
+        return [_details("Thought", body)]
     if kind == "function_call":
         title = f"Function call: {wire.get('name') or '?'}"
         return [_details(title, _fenced(wire.get("arguments") or {}))]
@@ -217,24 +269,26 @@ def _without_noise(wire: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in wire.items() if k not in ("type", "signature")}
 
 
-def _add_sources(annotations: Any, sources: list[str]) -> None:
-    for note in annotations or ():
-        if not isinstance(note, dict):
-            continue
-        kind, url = note.get("type"), note.get("url")
-        if kind == "url_citation" and url:
-            entry = f"[{note.get('title') or url}]({url})"
-        elif kind == "file_citation":
-            name = note.get("file_name") or note.get("document_uri") or note.get("source")
-            page = note.get("page_number")
-            entry = f"{name or 'file'}" + (f", page {page}" if page is not None else "")
-        elif kind == "place_citation":
-            name = note.get("name") or "place"
-            entry = f"[{name}]({url})" if url else name
-        else:
-            continue
-        if entry not in sources:
-            sources.append(entry)
+def _source_entry(source: Source) -> str:
+    """A source of the list under an answer: a link when it has a web address."""
+    name = literal(source.title or source.url or source.kind)
+    if source.kind == "file":
+        return name + (f", {literal(source.detail)}" if source.detail else "")
+    if not source.url:
+        return name
+    url = f"<{source.url}>" if re.search(r"[\s()<>]", source.url) else source.url
+    return f"[{name}]({url})"
+
+
+def failure_text(turn: Turn) -> str | None:
+    """Why the turn failed, as the TUI says it: the error it ended with (a refused request, a
+    cut stream), or for a run that failed at the server the reasons its steps give."""
+    reply = turn.reply
+    if reply.error is not None:
+        return str(reply.error)
+    if reply.outcome == "failed":
+        return failure_report(assembled_interaction(reply.state)).message
+    return None
 
 
 def _footer(stored: StoredTurn) -> str:
@@ -246,9 +300,11 @@ def _footer(stored: StoredTurn) -> str:
         facts.append(f"{usage.total_tokens} tokens")
     if interaction.id:
         facts.append(f"interaction {interaction.id}")
+    # Our own words and the server's ids: nothing Markdown reads (an id stays copyable).
     line = "*" + " · ".join(facts) + "*"
-    if turn.reply.error is not None:
-        line += f"\n\n> **Error:** {turn.reply.error}"
+    failure = failure_text(turn)
+    if failure is not None:
+        line += f"\n\n> **Error:** {literal(failure)}"
     return line
 
 
@@ -258,11 +314,9 @@ def _details(summary: str, body: str) -> str:
 
 
 def _fenced(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=2)
-    longest = max((len(run) for run in re.findall("`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    language = "" if isinstance(value, str) else "json"
-    return f"{fence}{language}\n{text}\n{fence}"
+    if isinstance(value, str):
+        return fenced(value)
+    return fenced(json.dumps(value, ensure_ascii=False, indent=2), "json")
 
 
 def _describe_media(item: dict[str, Any]) -> str:

@@ -108,7 +108,8 @@ def _spans(text: str, offsets: list[int], bounds: list[int]) -> list[tuple[int, 
     return spans
 
 
-def _fence_is_open(token: Token) -> bool:
+def fence_is_open(token: Token) -> bool:
+    """Whether a ``fence`` token was never closed (it then runs to the end of the text)."""
     # An unclosed fence runs to the end of the text, every line after the opening one its
     # content; a closed one has one line (the closing fence) that is not content.
     assert token.map is not None
@@ -250,7 +251,7 @@ class IncrementalBlocks:
     def _settle(self, top: Token, tokens: list[Token], lines: list[str], shift: int) -> None:
         """Note which pieces of the one open block no later text can change."""
         if top.type == "fence" and top.map is not None and top.map[0] == 0:
-            if _fence_is_open(top) and len(lines) > 1:
+            if fence_is_open(top) and len(lines) > 1:
                 self._open_kind, self._settled = "fence", len(lines) - 1
         elif top.type == "bullet_list_open" and top.map is not None and top.map[0] == 0:
             # An item whose first line is still coming may yet turn out not to be one ("-"

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from gemtui.api.models import ModelOutputStep, TextContent
-from gemtui.core.assembler import StepState
+from gemtui.core.assembler import StepState, step_groups
 from gemtui.core.capture import input_steps
 from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.reopen_state import prompt_from_input
@@ -253,13 +253,18 @@ def align_steps(a: list[StepFacts], b: list[StepFacts]) -> list[StepPair]:
 
 
 def answer_text(turn: Turn) -> str:
-    """Every text block of the turn's answers, in order (the thing whose change matters)."""
-    texts = []
-    for state in turn.reply.state.steps:
-        step = state.step
-        if isinstance(step, ModelOutputStep):
-            texts += [c.text for c in step.content or [] if isinstance(c, TextContent) and c.text]
-    return "\n\n".join(texts)
+    """The text of the turn's answers, in order (the thing whose change matters): an answer's
+    text blocks joined as the conversation shows them (an answer in continuation hops is one),
+    answers apart by a blank line."""
+    answers = []
+    for group in step_groups(turn.reply.state.steps):
+        outputs = [state.step for state in group if isinstance(state.step, ModelOutputStep)]
+        text = "".join(
+            c.text for step in outputs for c in step.content or [] if isinstance(c, TextContent)
+        )
+        if text:
+            answers.append(text)
+    return "\n\n".join(answers)
 
 
 def diff_turns(a: Side, b: Side) -> TurnDiff:

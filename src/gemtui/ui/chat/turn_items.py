@@ -10,7 +10,7 @@ by id), whether it is shown live or read back from the history.
 from __future__ import annotations
 
 from gemtui.api.models import ModelOutputStep, TextContent, ThoughtStep, parse_step
-from gemtui.core.assembler import StepState, continues_answer
+from gemtui.core.assembler import StepState, continues_answer, step_groups
 from gemtui.core.structured import json_schema_of
 from gemtui.core.turn import Turn
 from gemtui.ui.chat.messages import StepUpdate, TurnChanged
@@ -88,14 +88,7 @@ def _step_item(state: StepState, turn: Turn) -> ChatItem:
 def step_items(turn: Turn) -> list[tuple[ChatItem, list[StepState]]]:
     """The items of ``turn``'s steps with the steps each shows: one step each, except an answer
     that came in continuation hops, which is one item for all its parts."""
-    steps = turn.reply.state.steps
-    shown: list[tuple[ChatItem, list[StepState]]] = []
-    for position, state in enumerate(steps):
-        if shown and continues_answer(steps, position):
-            shown[-1][1].append(state)
-        else:
-            shown.append((_step_item(state, turn), [state]))
-    return shown
+    return [(_step_item(states[0], turn), states) for states in step_groups(turn.reply.state.steps)]
 
 
 def finished_items(turn: Turn) -> list[ChatItem]:
