@@ -260,7 +260,12 @@ def _declare_export(subparsers: Any, name: str, summary: str) -> None:
     export.add_argument(
         "--format", "-f", choices=("md", "json"), default="md", help="md (default) or json"
     )
-    export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    export.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write to FILE (in a folder that exists) instead of stdout",
+    )
 
 
 def _declare_history(subparsers: Any, name: str, summary: str) -> None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import json
 
-from support.chat_driver import FAKE_KEY, answers, last_notification, make_app, send, until
+from support.chat_driver import (
+    FAKE_KEY,
+    answers,
+    last_notification,
+    make_app,
+    notifications,
+    send,
+    until,
+)
 
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.recording import load_recording
@@ -123,10 +131,19 @@ async def test_export_from_the_palette_writes_the_conversation(emulator, tmp_pat
         await send(pilot, "Export me")
         await app.run_action("export('md')")
         await app.run_action("export('json')")
-    exports = data_dir() / "exports"
-    markdown = (exports / "conversation-1.md").read_text()
+        exports = data_dir() / "exports"
+        (exports / "conversation-1.md").write_text("kept")
+        # Exported again: a new file beside the first, named in the notification.
+        await app.run_action("export('md')")
+        assert notifications(app)[-1] == f"Exported to {exports / 'conversation-1-2.md'}"
+        # A folder named that is not there is not made.
+        await app.run_action(f"export('md', {str(tmp_path / 'nowhere' / 'x.md')!r})")
+        assert "there is no folder" in notifications(app)[-1]
+        assert not (tmp_path / "nowhere").exists()
+    assert (exports / "conversation-1.md").read_text() == "kept"
+    markdown = (exports / "conversation-1-2.md").read_text()
     assert "Export me" in markdown
     data = json.loads((exports / "conversation-1.json").read_text())
     assert "Export me" in json.dumps(data)
-    assert (exports / "conversation-1.md").stat().st_mode & 0o777 == 0o600
+    assert (exports / "conversation-1-2.md").stat().st_mode & 0o777 == 0o600
     store.close()

@@ -139,6 +139,18 @@ def test_export_writes_markdown_and_json(ask, history, tmp_path, monkeypatch):
     assert target.stat().st_mode & 0o077 == 0
 
 
+def test_export_into_a_missing_folder_is_refused(ask, tmp_path):
+    """A mistyped folder is not made: nothing is written, and the error names the folder."""
+    assert ask("something to store").code == 0
+    target = tmp_path / "no-such-folder" / "x.md"
+    assert export("last", "-o", str(target)) == (
+        1,
+        "",
+        f"gemtui export: cannot write {target}: there is no folder {target.parent}\n",
+    )
+    assert not target.parent.exists()
+
+
 def test_export_errors_are_clear(ask, data_dir):
     assert export("1") == (
         1,

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import errno
+import itertools
 import json
 import os
 import re
@@ -351,9 +353,32 @@ def _when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write an export readable by the user only, like the history it comes from."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def write_private(path: Path, text: str, *, replace: bool = True) -> None:
+    """Write an export readable by the user only, like the history it comes from.
+
+    The folder must exist: a mistyped folder is not made (as ``git`` and shells do not); the
+    error then names it. ``replace=False`` raises :class:`FileExistsError` for a file that is
+    there already, instead of replacing it.
+    """
+    if not path.parent.is_dir():
+        missing = str(path.parent)
+        raise FileNotFoundError(errno.ENOENT, f"there is no folder {missing}", missing)
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
+    fd = os.open(path, flags, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
+
+
+def write_new(folder: Path, stem: str, suffix: str, text: str) -> Path:
+    """Write to ``folder/stem.suffix``, or if that is taken ``stem-2.suffix``, ``stem-3...``,
+    so an export never replaces an earlier one (the folder is made if need be); returns the
+    file written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in itertools.count(1):
+        path = folder / (f"{stem}{suffix}" if number == 1 else f"{stem}-{number}{suffix}")
+        try:
+            write_private(path, text, replace=False)
+        except FileExistsError:
+            continue
+        return path
+    raise AssertionError("unreachable")

@@ -44,7 +44,7 @@ from gemtui.core.chat_history import ChatHistory
 from gemtui.core.clipboard import copy_text
 from gemtui.core.context_window import over_the_window
 from gemtui.core.conversation import ChatSettings, Conversation
-from gemtui.core.export import export_conversation, write_private
+from gemtui.core.export import export_conversation, write_new, write_private
 from gemtui.core.jobs import UNKNOWN_RUN, Job, JobBoard, JobChange
 from gemtui.core.logs import write_crash_report
 from gemtui.core.recording import Recording, save_recording
@@ -1495,8 +1495,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
     # ------------------------------------------------------------------ the rest
 
     def action_export(self, fmt: str, target: str | None = None) -> None:
-        """Write the current conversation from the history to a file (mode 0600): ``target``,
-        else one in the data dir's ``exports``."""
+        """Write the current conversation from the history to a file (mode 0600): ``target``
+        (in a folder that exists), else a new one in the data dir's ``exports``."""
         if not self._history_available():
             return
         store = self.store
@@ -1513,13 +1513,15 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         if summary is None:
             return
         text = export_conversation(fmt, summary, turns, secrets=self.connection.secrets)
-        path = data_dir() / "exports" / f"conversation-{summary.id}.{fmt}"
-        if target:
-            path = Path(target).expanduser()
+        path = Path(target).expanduser() if target else data_dir() / "exports"
         try:
-            write_private(path, text)
+            if target:
+                write_private(path, text)
+            else:  # a name of our choosing never replaces an earlier export
+                path = write_new(path, f"conversation-{summary.id}", f".{fmt}", text)
         except OSError as error:
-            self.notify(escape_markup(f"Cannot write {path}: {error}"), severity="error")
+            why = error.strerror or str(error)
+            self.notify(escape_markup(f"Cannot write {path}: {why}"), severity="error")
             return
         self.notify(escape_markup(f"Exported to {path}"))
 
