@@ -389,6 +389,26 @@ def test_a_prompt_match_ranks_above_an_answer_match(store):
     assert hits[1].rank < hits[0].rank  # the answer was the closer match by bm25 alone
 
 
+def test_search_finds_chinese_and_japanese_inside_a_run_and_emoji(store):
+    """The index keeps a run of Japanese as one token and drops emoji: "ソート" inside
+    "クイックソートとは" and "🚀" found nothing."""
+    cid = store.create_conversation(ChatSettings())
+    turn_id = synthetic_turn(
+        store,
+        cid,
+        "日本語のタイトル：クイックソートとは何ですか 🚀🎉 emoji test",
+        "快速排序是一种算法。",
+    )
+    for query in ("ソート", "タイトル", "何ですか", "🚀", "🎉", "排序", "ソート emoji", "emoji 🚀"):
+        hits = store.search(query)
+        assert [h.turn_id for h in hits] == [turn_id], query
+    [hit] = store.search("ソート")
+    [(start, end)] = hit.highlights
+    assert hit.snippet[start:end] == "ソート"
+    assert store.search("ソート nowhere") == [] and store.search("🚀🚀🚀") == []
+    assert store.search("🚀%") == store.search("🚀_") == []  # LIKE wildcards: literal here
+
+
 def test_search_covers_thoughts_and_tool_results_and_follows_typing(store):
     cid = store.create_conversation(ChatSettings())
     turn_id = synthetic_turn(

@@ -76,12 +76,44 @@ def _word_pattern(word: str) -> str:
     return "".join(pieces)
 
 
+#: Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer); the wide ones
+#: (Chinese, Japanese, Korean) are told by their East Asian width.
+_UNSPACED_RANGES = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF))
+
+
+def is_substring_word(word: str) -> bool:
+    """Whether ``word`` is searched for as a substring of the text, not as an indexed token.
+
+    The index's tokenizer keeps a run of Chinese or Japanese (no spaces between words) as
+    one token, so a word inside the run was never found, and it drops symbols such as emoji
+    altogether: a word holding any of those is looked for anywhere in the text instead."""
+    return not word.isascii() and any(_unspaced(char) for char in word)
+
+
+@lru_cache(maxsize=4096)
+def _unspaced(char: str) -> bool:
+    code = ord(char)
+    return (
+        unicodedata.east_asian_width(char) in ("W", "F")
+        or unicodedata.category(char).startswith("S")
+        or any(first <= code <= last for first, last in _UNSPACED_RANGES)
+    )
+
+
 @lru_cache(maxsize=32)
 def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
-    """Each word as a whole token, the last one as a token's start (as the query has it)."""
-    *whole, last = (_word_pattern(word) for word in words)
-    alternatives = [f"{word}(?![^\\W_])" for word in whole] + [last]
-    return re.compile(f"(?<![^\\W_])(?:{'|'.join(alternatives)})")
+    """Each word as a whole token, the last one as a token's start (as the query has it); a
+    substring word (:func:`is_substring_word`) anywhere."""
+    alternatives = []
+    for number, word in enumerate(words, start=1):
+        pattern = _word_pattern(word)
+        if is_substring_word(word):
+            alternatives.append(pattern)
+        elif number == len(words):
+            alternatives.append(f"(?<![^\\W_]){pattern}")
+        else:
+            alternatives.append(f"(?<![^\\W_]){pattern}(?![^\\W_])")
+    return re.compile("|".join(f"(?:{alternative})" for alternative in alternatives))
 
 
 def _found(text: str, words: list[str]) -> list[tuple[int, int, str]]:

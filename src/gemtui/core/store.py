@@ -50,6 +50,7 @@ from gemtui.core.blobs import BlobStore
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.data_dir import DATA_DIR_VARIABLE, data_dir
 from gemtui.core.safety import clean_terminal_text, redact_secrets
+from gemtui.core.search_snippet import is_substring_word
 from gemtui.core.store_records import (
     ConversationSummary,
     PendingRun,
@@ -692,19 +693,21 @@ class Store:
         is taken literally, never as an operator, so no input can make the query fail.
         """
         words = clean_terminal_text(query).split()
-        match = fts_query(words)
-        if match is None:
+        if not words:
             return []
+        conditions, parameters = search_conditions(words)
+        # bm25() ranks only what the index matched; substring words alone rank by recency.
+        score = "bm25(search_index)" if "MATCH" in conditions[0] else "0"
         tiers = " ".join(f"WHEN '{kind}' THEN {n}" for n, kind in enumerate(KIND_ORDER))
         sql = (
             "SELECT s.conversation_id, c.title, s.turn_id, s.step_index, s.kind, s.rowid, "
-            f"bm25(search_index) AS score, CASE s.kind {tiers} ELSE {len(KIND_ORDER)} END AS tier "
+            f"{score} AS score, CASE s.kind {tiers} ELSE {len(KIND_ORDER)} END AS tier "
             "FROM search_index s JOIN conversations c ON c.id = s.conversation_id "
-            "WHERE search_index MATCH ? ORDER BY tier, score, s.turn_id DESC LIMIT ?"
+            f"WHERE {' AND '.join(conditions)} ORDER BY tier, score, s.turn_id DESC LIMIT ?"
         )
         # Each hit's text is read as stored, for the hits kept only (see search_snippet).
         with self._read() as db:
-            rows = db.execute(sql, (match, limit)).fetchall()
+            rows = db.execute(sql, (*parameters, limit)).fetchall()
             ids = [row["rowid"] for row in rows]
             texts: dict[int, str] = {}
             for start in range(0, len(ids), _IDS_PER_QUERY):  # `history search` asks for many
@@ -734,7 +737,7 @@ class Store:
         return hits
 
 
-def fts_query(words: list[str]) -> str | None:
+def fts_query(words: list[str], *, last_is_prefix: bool = True) -> str | None:
     """An FTS5 query matching every one of ``words`` literally, the last as a prefix.
 
     The words come from :func:`~gemtui.core.safety.clean_terminal_text` of what was typed:
@@ -743,8 +746,28 @@ def fts_query(words: list[str]) -> str | None:
     if not words:
         return None
     phrases = ['"' + word.replace('"', '""') + '"' for word in words]
-    phrases[-1] += "*"
+    if last_is_prefix:
+        phrases[-1] += "*"
     return " ".join(phrases)
+
+
+def search_conditions(words: list[str]) -> tuple[list[str], list[str]]:
+    """The WHERE conditions (and their parameters) that find texts holding every word: the
+    index for most words, a substring match for those the index cannot find (Chinese or
+    Japanese inside a longer run, emoji: see :func:`is_substring_word`). Those scan the
+    texts, which only queries holding them pay for."""
+    indexed = [word for word in words if not is_substring_word(word)]
+    conditions, parameters = [], []
+    match = fts_query(indexed, last_is_prefix=indexed[-1:] == words[-1:])
+    if match is not None:
+        conditions.append("search_index MATCH ?")
+        parameters.append(match)
+    for word in words:
+        if is_substring_word(word):
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append("s.text LIKE ? ESCAPE '\\'")
+            parameters.append(f"%{escaped}%")
+    return conditions, parameters
 
 
 def _summary(row: sqlite3.Row) -> ConversationSummary:
