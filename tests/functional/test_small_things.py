@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from support.chat_driver import FAKE_KEY, answers, make_app, notices, notifications, send
+from textual.color import Color
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -305,3 +306,32 @@ async def test_a_thought_cut_off_stops_saying_thinking(emulator):
         (thought,) = [item for item in app.view.items if isinstance(item, ThoughtItem)]
         text = " ".join(strip.text for strip in thought.render(60, app.view.render_context()))
         assert "cut off before it ended" in text and "thinking" not in text
+
+
+def _luminance(color: Color) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(color.r) + 0.7152 * channel(color.g) + 0.0722 * channel(color.b)
+
+
+def _contrast(first: Color, second: Color) -> float:
+    """WCAG's contrast ratio of two colours."""
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "nord", "gruvbox"])
+async def test_tool_rows_and_muted_text_are_readable_on_the_conversation(emulator, theme):
+    """Tool rows were textual-dark's $secondary: 1.9:1 on its background (WCAG asks 4.5:1)."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.theme = theme
+        await pilot.pause()
+        for component in ("conversation--tool", "conversation--dim"):
+            drawn = app.view.get_component_rich_style(component)  # "auto" colours resolved
+            assert drawn.color is not None and drawn.bgcolor is not None
+            color = Color.from_rich_color(drawn.color)
+            background = Color.from_rich_color(drawn.bgcolor)
+            assert _contrast(color, background) >= 4.5, (component, color, background)

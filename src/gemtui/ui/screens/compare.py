@@ -30,7 +30,7 @@ class CompareReport(Static):
 
     DEFAULT_CSS = """
     CompareReport > .compare--title { color: $accent; text-style: bold; }
-    CompareReport > .compare--heading { color: $primary; text-style: bold; }
+    CompareReport > .compare--heading { color: $text-primary; text-style: bold; }
     CompareReport > .compare--same { color: $text-muted; }
     CompareReport > .compare--changed { text-style: bold; }
     CompareReport > .compare--added { color: $success; }
