@@ -7,6 +7,7 @@ import io
 
 import pytest
 from support.cli_env import FAKE_KEY
+from support.stored import write_chat
 from textual.app import App
 from textual.geometry import Region
 from textual.pilot import Pilot
@@ -246,6 +247,54 @@ async def test_hostile_titles_show_as_text(store):
         assert "\x1b" not in rows and "pwned" not in rows
         await pilot.press("r")
         assert app.screen.query_one("#history-rename", Input).value.startswith("[b]loud[/b]")
+
+
+@pytest.fixture
+def many(tmp_path):
+    """35 one-turn chats, more than a screen holds: "chat number 35 …" on top."""
+    with Store(tmp_path / "many.sqlite3") as filled:
+        for number in range(1, 36):
+            write_chat(filled, [f"chat number {number} about topic{number}"])
+        yield filled
+
+
+def highlighted_on_screen(app: App) -> str:
+    """The title of the highlighted row, checked to be among the rows painted."""
+    screen = app.screen
+    assert isinstance(screen, ConversationListScreen) and screen.selected is not None
+    title = screen.selected.title
+    assert title in text_of(screen.rows), f"{title!r} is highlighted but off screen"
+    return title
+
+
+async def test_the_highlighted_row_stays_in_view_after_each_key(many):
+    """A row archived, deleted, renamed or restored far down the list: the highlight goes to
+    its neighbour and stays on screen (a report line taking a row from the list pushed it
+    off, and ``d`` then offered to delete a chat the reader could not see)."""
+    app = Host(ConversationListScreen(many))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("pagedown")
+        assert highlighted_on_screen(app) == "chat number 14 about topic14"
+        await pilot.press("a")
+        assert highlighted_on_screen(app) == "chat number 13 about topic13"
+        # Archived mid-screen, the rows do not jump (set_options had scrolled to the top).
+        top = text_of(app.screen.rows).splitlines()[0]
+        await pilot.press(*["up"] * 8, "a")
+        assert highlighted_on_screen(app) == "chat number 21 about topic21"
+        assert text_of(app.screen.rows).splitlines()[0] == top
+        await pilot.press("end", "up", "up", "a")
+        assert highlighted_on_screen(app) == "chat number 2 about topic2"
+        await pilot.press("d")
+        assert "chat number 2 about" in text_of(app.screen.query_one("#confirm-question"))
+        await pilot.press("y")
+        assert highlighted_on_screen(app) == "chat number 1 about topic1"
+        await pilot.press("up", "r", "ctrl+u", *"renamed", "enter")
+        assert highlighted_on_screen(app) == "renamed"
+        await pilot.press("A")
+        assert highlighted_on_screen(app) == "renamed"
+        await pilot.press("down", "a")
+        assert highlighted_on_screen(app) == "chat number 3 about topic3"
+        assert not many.get_conversation(ids_by_title(many)["chat number 3 about topic3"]).archived
 
 
 # ---------------------------------------------------------------------- search

@@ -119,6 +119,13 @@ class ConfirmDeleteScreen(ModalScreen[bool]):
 class ConversationOptions(OptionList):
     """The rows; a class of its own so the screen's styles and tests can name it."""
 
+    def on_resize(self) -> None:
+        """Keep the highlighted row in view when the list gets shorter: the report line a key
+        shows (archive, delete), the rename or filter field, take rows from it, which pushed
+        a highlighted row near the bottom out of sight, where ``d`` then offered to delete
+        a conversation the reader could not see."""
+        self.scroll_to_highlight()
+
 
 class ConversationListScreen(ModalScreen[int | None]):
     """Every stored conversation, newest first; dismisses with the id to open, or ``None``."""
@@ -225,12 +232,16 @@ class ConversationListScreen(ModalScreen[int | None]):
         needle = self.query_one("#history-filter", Input).value.casefold().strip()
         self._shown = [s for s in self._summaries if needle in plain_title(s.title).casefold()]
         old_index = self.rows.highlighted
+        # set_options scrolls to the top: the rows stay where the reader had them instead.
+        scrolled = self.rows.scroll_y
         now = self._clock()
         self.rows.set_options(Option(conversation_row(s, now), id=str(s.id)) for s in self._shown)
+        self.rows.scroll_y = scrolled
         ids = [s.id for s in self._shown]
         if keep in ids:
             self.rows.highlighted = ids.index(keep)
         elif self._shown:
+            # The row that took the place of one gone: its neighbour.
             self.rows.highlighted = min(old_index or 0, len(self._shown) - 1)
         empty = self.query_one("#history-empty", Static)
         empty.update(self._empty_text(needle))
