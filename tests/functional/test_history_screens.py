@@ -249,6 +249,54 @@ async def test_hostile_titles_show_as_text(store):
         assert app.screen.query_one("#history-rename", Input).value.startswith("[b]loud[/b]")
 
 
+LONG_TITLES = [
+    "evil twins of the northern owl colonies and their winter feeding",
+    "why herons stand still for hours in shallow water at dawn",
+]
+
+
+@pytest.mark.parametrize(
+    ("columns", "title_at_least", "columns_kept"),
+    [
+        (40, 20, ["2 h", "1 turn"]),
+        (50, 27, ["2 h ago", "1 turn"]),
+        (60, 32, ["2 h ago", "1 turn"]),
+        (80, 44, ["3.6-flash", "2 h ago", "1 turn"]),
+        (110, 57, ["gemini-3.6-flash", "2 h ago", "1 turn"]),
+    ],
+)
+async def test_narrow_lists_keep_the_titles_and_give_up_the_side_columns(
+    tmp_path, columns, title_at_least, columns_kept
+):
+    """The title keeps most of a row: the model, then the time's "ago", then the turns
+    give way first (a table of fixed columns had cut the title to nothing at 40)."""
+    with Store(tmp_path / "long.sqlite3") as long:
+        for title in LONG_TITLES:
+            write_chat(long, [title])
+        newest = long.list_conversations()[0].updated
+        app = Host(ConversationListScreen(long, clock=lambda: newest + 7200))
+        async with app.run_test(size=(columns, 20)):
+            lines = text_of(app.screen.rows).splitlines()
+        for title, line in zip(reversed(LONG_TITLES), lines, strict=False):
+            shown = line.split("  ")[0].rstrip("…")
+            assert title.startswith(shown) and len(shown) >= title_at_least, line
+            assert line.split()[-len(" ".join(columns_kept).split()) :] == (
+                " ".join(columns_kept).split()
+            ), line
+            if "gemini-3.6-flash" not in columns_kept:
+                assert "gemini" not in line
+
+
+async def test_a_blank_column_parts_the_rows_from_the_scrollbar(many):
+    app = Host(ConversationListScreen(many))
+    async with app.run_test(size=(80, 24)):
+        rows = app.screen.rows
+        assert rows.scrollbars_enabled[0]
+        width = rows.scrollable_content_region.width
+        lines = [line[:width] for line in text_of(rows).splitlines()]
+        assert all(line.endswith("1 turn ") for line in lines), lines
+
+
 @pytest.fixture
 def many(tmp_path):
     """35 one-turn chats, more than a screen holds: "chat number 35 …" on top."""

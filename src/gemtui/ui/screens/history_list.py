@@ -12,10 +12,13 @@ not loaded yet) without making a key press feel faster.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from rich.table import Table
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 from textual.actions import SkipAction
 from textual.app import ComposeResult
@@ -49,25 +52,122 @@ def plain_title(title: str) -> str:
     return one_line(title)
 
 
-def conversation_row(summary: ConversationSummary, now: float) -> Table:
-    """One list row: title (cut to fit), model, when, turns. Cells are ``Text``, never markup."""
-    row = Table.grid(expand=True, padding=(0, 1))
-    row.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-    row.add_column(no_wrap=True, max_width=22, overflow="ellipsis", style="dim")
-    row.add_column(no_wrap=True, justify="right", width=10)
-    row.add_column(no_wrap=True, justify="right", width=9)
+#: The title's claim on a row: this share of the width (or all of its longest title, if
+#: shorter). The side columns give way until the title has it.
+TITLE_SHARE = 0.6
+#: Blank cells between two columns.
+GAP = 2
+#: The widest a model name is shown (cut with an ellipsis beyond).
+MODEL_WIDTH = 22
+#: The side columns, left to right.
+SIDE = ("model", "when", "turns")
+#: What the side columns give up for the title, in this order, each step a (column, form):
+#: the model drops its "gemini-", then goes; the time drops its "ago"; the turns go; the time.
+GIVE_WAY: tuple[tuple[str, int], ...] = (
+    ("model", 1),
+    ("model", 2),
+    ("when", 1),
+    ("turns", 1),
+    ("when", 2),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RowCells:
+    """One row's cells: the title, and each side column's forms, longest first, the last
+    ``""`` (the column left out)."""
+
+    title: Text
+    side: dict[str, tuple[str, ...]]
+
+
+def row_cells(summary: ConversationSummary, now: float) -> RowCells:
+    """The cells of one list row: title, model, when, turns. The title is ``Text`` made by
+    ``safe_text``, never markup."""
     title = safe_text(plain_title(summary.title))
     if summary.archived:
         title = Text.assemble(("archived ", "italic dim"), title)
+    model = summary.model or ""
+    when = describe_time(summary.updated, now)
     # The branch in use: what opening the chat shows (Ctrl+P "Switch branch" lists the rest).
     turns = f"{summary.branch_turns} turn{'' if summary.branch_turns == 1 else 's'}"
-    row.add_row(
+    return RowCells(
         title,
-        safe_text(summary.model or ""),
-        Text(describe_time(summary.updated, now)),
-        Text(turns),
+        {
+            "model": (model, model.removeprefix("gemini-"), ""),
+            "when": (when, "now" if when == "just now" else when.removesuffix(" ago"), ""),
+            "turns": (turns, ""),
+        },
     )
-    return row
+
+
+class RowLayout:
+    """How the rows share a width: the same for every row, so the columns line up. The title
+    keeps most of it: the side columns shorten or go (``GIVE_WAY``) before it is cut, where
+    a table of fixed columns had cut the title first, to nothing at 40 columns."""
+
+    def __init__(self, rows: list[RowCells]) -> None:
+        self.rows = rows
+        self.longest_title = max((row.title.cell_len for row in rows), default=0)
+        self._at: dict[int, tuple[int, dict[str, tuple[int, int]]]] = {}
+
+    def at(self, width: int) -> tuple[int, dict[str, tuple[int, int]]]:
+        """The title's width and each side column's (form, width) at ``width`` cells (a
+        width of 0: the column is left out)."""
+        if width not in self._at:
+            self._at[width] = self._fit(width)
+        return self._at[width]
+
+    def _fit(self, width: int) -> tuple[int, dict[str, tuple[int, int]]]:
+        wanted = min(self.longest_title, math.ceil(width * TITLE_SHARE))
+        forms = dict.fromkeys(SIDE, 0)
+        steps = iter(GIVE_WAY)
+        columns = self._columns(forms)
+        while width - self._side_width(columns) < wanted:
+            step = next(steps, None)
+            if step is None:
+                break
+            column, form = step
+            forms[column] = form
+            columns = self._columns(forms)
+        return max(0, width - self._side_width(columns)), columns
+
+    def _columns(self, forms: dict[str, int]) -> dict[str, tuple[int, int]]:
+        """Each side column's form and width: its widest cell in that form."""
+        widest = {
+            column: max((cell_len(row.side[column][form]) for row in self.rows), default=0)
+            for column, form in forms.items()
+        }
+        widest["model"] = min(widest["model"], MODEL_WIDTH)
+        return {column: (forms[column], widest[column]) for column in SIDE}
+
+    @staticmethod
+    def _side_width(columns: dict[str, tuple[int, int]]) -> int:
+        return sum(GAP + width for _, width in columns.values() if width)
+
+
+class ConversationRow:
+    """One list row, laid out when it is drawn, at the width it is drawn at."""
+
+    def __init__(self, cells: RowCells, layout: RowLayout) -> None:
+        self.cells = cells
+        self.layout = layout
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        title_width, columns = self.layout.at(options.max_width)
+        line = self.cells.title.copy()
+        line.no_wrap = True
+        line.truncate(title_width, overflow="ellipsis", pad=True)
+        for column in SIDE:
+            form, width = columns[column]
+            if not width:
+                continue
+            cell = Text(self.cells.side[column][form], style="dim" if column == "model" else "")
+            cell.truncate(width, overflow="ellipsis")
+            cell.align("left" if column == "model" else "right", width)
+            line.append(" " * GAP)
+            line.append_text(cell)
+        yield line
 
 
 def quoted(summary: ConversationSummary) -> Text:
@@ -156,6 +256,8 @@ class ConversationListScreen(ModalScreen[int | None]):
     ConversationListScreen #history-message { color: $text-muted; height: auto; }
     ConversationListScreen #history-message.-error { color: $error; }
     ConversationListScreen #history-list { height: 1fr; border: none; padding: 0; }
+    /* A blank column between the last column and the scrollbar. */
+    ConversationListScreen #history-list > .option-list--option { padding: 0 1 0 0; }
     ConversationListScreen #history-empty { color: $text-muted; height: auto; }
     """
 
@@ -235,7 +337,12 @@ class ConversationListScreen(ModalScreen[int | None]):
         # set_options scrolls to the top: the rows stay where the reader had them instead.
         scrolled = self.rows.scroll_y
         now = self._clock()
-        self.rows.set_options(Option(conversation_row(s, now), id=str(s.id)) for s in self._shown)
+        cells = [row_cells(summary, now) for summary in self._shown]
+        layout = RowLayout(cells)
+        self.rows.set_options(
+            Option(ConversationRow(row, layout), id=str(summary.id))
+            for row, summary in zip(cells, self._shown, strict=True)
+        )
         self.rows.scroll_y = scrolled
         ids = [s.id for s in self._shown]
         if keep in ids:
