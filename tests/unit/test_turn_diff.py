@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.recording import RecordedEvent, Recording
 from gemtui.core.replay import replay_instant
@@ -83,3 +85,19 @@ def test_model_output_in_the_report_cannot_reach_the_terminal():
     a = _turn("q", [("model_output", "plain")])
     b = _turn("q", [("model_output", "evil \x1b]52;c;aGk=\x07 text")])
     assert "\x1b" not in report_text(diff_turns(Side(a, "A"), Side(b, "B")))
+
+
+def test_step_kinds_never_run_into_the_numbers():
+    """``google_search_result`` filled a 20-character column and ran into its time
+    (``google_search_result10.0ms``); a longer kind is cut with "…", two blanks follow."""
+    kinds = ["google_search_result", "code_execution_result", "a_step_type_from_the_future_x"]
+    a = _turn("a", [(kind, "") for kind in kinds])
+    b = _turn("b", [(kind, "") for kind in kinds])
+    lines = report_text(diff_turns(Side(a, "A"), Side(b, "B"))).splitlines()
+    start = lines.index(next(line for line in lines if line.startswith("Steps")))
+    heading, *rows = lines[start : start + 1 + len(kinds)]
+    for kind, row in zip(kinds, rows, strict=True):
+        name, left, right = re.split(r" {2,}", row.strip())
+        assert name == kind or (name.endswith("…") and kind.startswith(name[:-1])), row
+        assert left == right and re.fullmatch(r"500\.0ms \d+B", left), row
+        assert row.index(left) == heading.index("A") and row.rindex(right) == heading.index("B")

@@ -36,6 +36,12 @@ __all__ = ["Side", "TurnDiff", "diff_turns", "report_lines", "report_text", "req
 
 #: How much of a value a text line shows (the JSON form has it whole).
 VALUE_CHARS = 120
+#: The steps table: its indent, the blank between two columns, and how wide the column of
+#: step kinds gets (longer kinds are cut with "…"), and how narrow it may get to fit a width.
+STEP_INDENT = "  "
+COLUMN_GAP = "  "
+KIND_CHARS = 24
+KIND_MIN_CHARS = 12
 #: Lines of context around each change in the output diff.
 CONTEXT_LINES = 2
 #: Request fields compared one by one, in this order; the rest follow by name.
@@ -336,6 +342,37 @@ def _turn_text(facts: TurnFacts) -> str:
     return " · ".join(parts)
 
 
+def _cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, ``…`` marking a cut."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _steps_table(pairs: list[StepPair], width: int) -> Iterator[tuple[LineKind, str]]:
+    """The steps, one a line: kind, A's facts, B's facts, in columns as wide as what they
+    hold and parted by ``COLUMN_GAP`` (a 20-character kind column with no gap had run
+    ``google_search_result`` into its time, and A's facts were cut mid-number)."""
+    if not pairs:
+        yield "heading", "Steps"
+        yield "same", "  no steps on either side"
+        return
+    lefts = [_step_text(pair.a) for pair in pairs]
+    rights = [_step_text(pair.b) for pair in pairs]
+    left_width = max(len(text) for text in [*lefts, "A"])
+    right_width = max(len(text) for text in [*rights, "B"])
+    # The kind column gives way (to KIND_MIN_CHARS) to keep the table within ``width``.
+    room = width - len(STEP_INDENT) - 2 * len(COLUMN_GAP) - left_width - right_width
+    longest = max(len(pair.kind) for pair in pairs)
+    kind_width = max(min(longest, KIND_CHARS, room), KIND_MIN_CHARS)
+    gap = COLUMN_GAP
+    heading = f"{'Steps':<{len(STEP_INDENT) + kind_width}}{gap}{'A':<{left_width}}{gap}B"
+    yield "heading", heading
+    for pair, left, right in zip(pairs, lefts, rights, strict=True):
+        kind: LineKind = "context" if pair.a and pair.b else ("removed" if pair.a else "added")
+        name = _cut(pair.kind, kind_width)
+        line = f"{STEP_INDENT}{name:<{kind_width}}{gap}{left:<{left_width}}{gap}{right}"
+        yield kind, line.rstrip()
+
+
 def report_lines(diff: TurnDiff, width: int = 80) -> Iterator[tuple[LineKind, str]]:
     """The comparison as lines of at most ``width`` cells where they are tables (values and
     diff lines may be longer), each with its kind for colouring."""
@@ -355,15 +392,7 @@ def report_lines(diff: TurnDiff, width: int = 80) -> Iterator[tuple[LineKind, st
     if diff.same and diff.request:
         yield "same", f"  same: {', '.join(diff.same)}"
     yield "plain", ""
-    column = (width - 22) // 2
-    yield "heading", f"Steps{'':17}{'A':<{column}} B"
-    for pair in diff.steps:
-        kind: LineKind = "context" if pair.a and pair.b else ("removed" if pair.a else "added")
-        name = pair.kind if len(pair.kind) <= 20 else pair.kind[:19] + "…"
-        left = _step_text(pair.a)[: column - 1]
-        yield kind, f"  {name:<20}{left:<{column}} {_step_text(pair.b)}"
-    if not diff.steps:
-        yield "same", "  no steps on either side"
+    yield from _steps_table(diff.steps, width)
     yield "plain", ""
     yield "heading", "Output"
     if not diff.output:
