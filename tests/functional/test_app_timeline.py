@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from support.chat_driver import FAKE_KEY, detail_text, finish, last_notification, make_app, send
 from textual.content import Content
+from textual.geometry import Region
 
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
@@ -274,3 +276,46 @@ async def test_enter_closes_the_filter_field_and_the_pane_names_the_filter(emula
         await pilot.press("escape")
         assert app.timeline.rows.filter == "" and pane.border_title is None
         assert app.timeline.list.has_focus
+
+
+def heading_lines(app) -> list[str]:
+    """The timeline's heading lines (the conversation's, each turn's two), as painted."""
+    timeline = app.timeline.list
+    lines = [line.text.rstrip() for line in timeline.render_lines(Region(0, 0, *timeline.size))]
+    return [line for line in lines if line[2:].lstrip().startswith(("Conversation", "▸", "tokens"))]
+
+
+def made_of_parts(shown: str, full: str) -> bool:
+    """Whether ``shown`` is ``full`` with whole parts left out ("…" in their place) or the
+    title cut short, and no part cut otherwise."""
+    parts = full.strip("▌ ").split(" · ")
+    return all(
+        part in parts or part == "…" or (part.startswith("«") and part.endswith("…"))
+        for part in shown.strip("▌ ").split(" · ")
+    )
+
+
+@pytest.mark.parametrize("size", [(120, 40), (60, 40)])
+async def test_narrow_turn_headings_drop_whole_parts_and_the_waterfall_stays(emulator, size):
+    """Beside the detail at 120 columns the list was 72 wide: its heading lines were cut
+    mid-number ("total 5" for 526, "· t") and the waterfall had no room. Now parts go whole,
+    the least needed first, "…" in their place, and the list keeps room for its bars."""
+    app = make_app(emulator)
+    async with app.run_test(size=(250, 40)) as pilot:
+        await send(pilot, "tell me about owls")
+        await send(pilot, "and about herons, please")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        whole = heading_lines(app)
+        await pilot.resize_terminal(*size)
+        await pilot.pause()
+        narrow = heading_lines(app)
+        assert len(narrow) >= 2
+        for shown in narrow:
+            assert any(made_of_parts(shown, full) for full in whole), shown
+        assert sum("…" in shown for shown in narrow) >= 2
+        usage = app.timeline.turn_at(1).reply.state.interaction.usage
+        assert f"total {usage.total_tokens}" in narrow[-1]
+        if size[0] >= 120:
+            assert app.screen.has_class("-wide")
+            assert "█" in "".join(app.timeline.list.render_line(y).text for y in range(20))

@@ -45,6 +45,7 @@ from gemtui.core.timeline_rows import (
 )
 from gemtui.core.turn import Turn
 from gemtui.ui.key_routing import focus_now
+from gemtui.ui.widgets.status_fit import LinePart, fit_parts
 
 GUTTER = 2
 #: Status mark, expander and index ("✓ ▸ #12  "), then the type: the label column.
@@ -68,10 +69,19 @@ def _plain(text: str) -> str:
     return clean_terminal_text(text).replace("\n", " ").replace("\t", " ")
 
 
-def _usage_text(parts: list[tuple[str, int]]) -> str:
+#: How long a token count stays in a narrow line: the total longest, then what went in and
+#: out; the rest go first (a plain cut had shown "total 5" for a total of 526).
+TOKEN_PRIORITIES = {"total": 7, "in": 6, "out": 6, "thought": 3, "cached": 2, "tool": 1}
+
+
+def _usage_parts(parts: list[tuple[str, int]]) -> list[LinePart]:
+    """The token counts as parts of a line, the first one labelled "tokens"."""
     if not parts:
-        return "tokens: none reported yet"
-    return "tokens " + " · ".join(f"{label} {value}" for label, value in parts)
+        return [LinePart("tokens: none reported yet", 6)]
+    return [
+        LinePart(f"{'tokens ' if n == 0 else ''}{label} {value}", TOKEN_PRIORITIES.get(label, 1))
+        for n, (label, value) in enumerate(parts)
+    ]
 
 
 class TimelineList(ScrollView, can_focus=True):
@@ -256,52 +266,66 @@ class TimelineList(ScrollView, can_focus=True):
             return self._usage_segments(row, width)
         return self._summary_segments(width)
 
+    # The heading lines are parts that give way whole in a narrow list, the least needed
+    # first, "…" where they were (fit_parts): a plain cut had ended a line on "total 5"
+    # for a total of 526, or on "· t".
+
     def _summary_segments(self, width: int) -> list[Segment]:
         count = self.rows.turn_count
-        text = f"Conversation · {count} turn{'s' if count != 1 else ''} · "
+        parts = [
+            LinePart("Conversation", 9),
+            LinePart(f"{count} turn{'s' if count != 1 else ''}", 8),
+        ]
         total = total_cost(self.rows.turns(), self.rows.prices)
         if total is not None:
-            text += f"{format_total(total)} · "
-        text += _usage_text(self.rows.conversation_usage())
+            parts.append(LinePart(format_total(total), 5))
+        parts += _usage_parts(self.rows.conversation_usage())
         if self.rows.filter:
-            text += f" · filter «{_plain(self.rows.filter)}»"
-        return [Segment(set_cell_size(text, width), self._style("timeline--summary"))]
+            parts.append(LinePart(f"filter «{_plain(self.rows.filter)}»", 9, cut=True))
+        text = fit_parts(parts, width)
+        return [Segment(text, self._style("timeline--summary"))]
 
     def _turn_segments(self, row: TurnRow, width: int) -> list[Segment]:
         state, timings = row.state, row.source.reply.timings
         steps = self.rows.step_rows(row.turn)
         mark = "▾" if steps and all(step.expanded for step in steps) else "▸"
-        parts = [f"{mark} Turn {row.turn + 1}", _plain(row.source.status)]
+        parts = [
+            LinePart(f"{mark} Turn {row.turn + 1}", 9),
+            LinePart(_plain(row.source.status), 8, cut=True),
+        ]
         hops = len(row.source.reply.hops)
         if hops > 1:  # an answer continued over several interactions (requires_continuation)
-            parts.append(f"{hops} interactions")
+            parts.append(LinePart(f"{hops} interactions", 5))
         if timings is not None:
             if timings.status_code is not None:
-                parts.append(f"HTTP {timings.status_code}")
-            parts.append(f"connect {format_seconds(timings.connect_s)}")
-            parts.append(f"first byte {format_seconds(timings.first_byte_s)}")
-            parts.append(f"total {format_seconds(timings.total_s)}")
-        parts.append(events_count(state))
+                parts.append(LinePart(f"HTTP {timings.status_code}", 3))
+            parts.append(LinePart(f"connect {format_seconds(timings.connect_s)}", 2))
+            parts.append(LinePart(f"first byte {format_seconds(timings.first_byte_s)}", 4))
+            parts.append(LinePart(f"total {format_seconds(timings.total_s)}", 7))
+        parts.append(LinePart(events_count(state), 1))
         if row.source.title:
-            parts.append(f"«{_plain(row.source.title)}»")
-        text = " · ".join(parts)
+            parts.append(LinePart(f"«{_plain(row.source.title)}»", 0, cut=True))
         failed = state.error is not None or state.status in ("failed", "budget_exceeded")
         style = self._style("timeline--error" if failed else "timeline--turn")
-        return [Segment(set_cell_size(text, width), style)]
+        return [Segment(fit_parts(parts, width), style)]
 
     def _usage_segments(self, row: TurnRow, width: int) -> list[Segment]:
-        # A failed run's reasons come first: a narrow timeline cuts the end of the line.
-        failures = "".join(
-            f"error {_plain(str(failure.code))}: {_plain(failure.message or '')} · "
+        # A failed run's reasons come first, and stay longest.
+        parts = [
+            LinePart(f"error {_plain(str(failure.code))}: {_plain(failure.message or '')}", 9, True)
             for failure in row.state.interaction.errors or ()
-        )
+        ]
         cost = turn_cost(row.source, self.rows.prices)
-        text = "    " + failures + (f"{format_cost(cost)} · " if cost is not None else "")
-        text += _usage_text(usage_parts(row.state.interaction.usage))
+        if cost is not None:
+            parts.append(LinePart(format_cost(cost), 5))
+        parts += _usage_parts(usage_parts(row.state.interaction.usage))
         if row.state.error is not None:
             error = row.state.error
-            text += f" · error {_plain(str(error.code))}: {_plain(error.message or '')}"
-        return [Segment(set_cell_size(text, width), self._style("timeline--usage"))]
+            message = f"error {_plain(str(error.code))}: {_plain(error.message or '')}"
+            parts.append(LinePart(message, 9, cut=True))
+        indent = "    "
+        text = set_cell_size(indent + fit_parts(parts, max(width - len(indent), 0)), width)
+        return [Segment(text, self._style("timeline--usage"))]
 
     def _fill(self, width: int, bar: list[Segment]) -> list[Segment]:
         """The waterfall, or blanks when it has no room, up to ``width`` cells."""
