@@ -9,8 +9,10 @@ import os
 from pathlib import Path
 
 import pytest
+from rich.style import Style
 from support.chat_driver import FAKE_KEY, answers, make_app, notices, notifications, send
 from textual.color import Color
+from textual.filter import monochrome_style
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -335,3 +337,28 @@ async def test_tool_rows_and_muted_text_are_readable_on_the_conversation(emulato
             color = Color.from_rich_color(drawn.color)
             background = Color.from_rich_color(drawn.bgcolor)
             assert _contrast(color, background) >= 4.5, (component, color, background)
+
+
+async def test_under_no_color_an_answers_headings_and_quotes_stay_readable(emulator, monkeypatch):
+    """Textual draws each colour as its grey under NO_COLOR: Rich's magenta headings and
+    quotes came out 1.6:1 on the background."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 40)) as pilot:
+        assert app.no_color
+        await send(pilot, "hello")
+        answer = answers(app)[-1]
+        strips = answer.render(90, app.view.render_context())
+        background = Color.from_rich_color(app.view.rich_style.bgcolor)
+        background = Color.from_rich_color(
+            monochrome_style(Style(color=background.rich_color)).color
+        )
+        seen = set()
+        for segment in (segment for strip in strips for segment in strip):
+            for text in ("Key points", "Tip:"):
+                if text in segment.text and segment.style is not None:
+                    grey = monochrome_style(segment.style).color
+                    shade = Color.from_rich_color(grey) if grey else Color.parse("white")
+                    assert _contrast(shade, background) >= 4.5, (text, segment.style)
+                    seen.add(text)
+        assert seen == {"Key points", "Tip:"}

@@ -531,6 +531,10 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         return self.chat.conversation_id
 
     def on_mount(self) -> None:
+        if self.no_color:
+            from gemtui.ui.render.no_color import NO_COLOR_MARKDOWN
+
+            self.console.push_theme(NO_COLOR_MARKDOWN)
         self.attachment_bar.uploader = self._upload_attachment
         self.attachment_bar.resolver = self._resolve_attachment
         self.screen_change_signal.subscribe(self, self._focus_memory.restore, immediate=True)
