@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from support.stored import write_chat
 from support.streams import (
     COMPLETED,
     CREATED,
@@ -25,6 +26,7 @@ from gemtui.api.timing import RequestTimings
 from gemtui.core.assembler import InteractionState, apply, assembled_interaction, new_state
 from gemtui.core.recording import parse_recording
 from gemtui.core.replay import event_size, paced_events, replay_instant
+from gemtui.core.store import Store
 from gemtui.core.timeline_rows import (
     EventRow,
     StepRow,
@@ -348,3 +350,23 @@ async def test_replay_paced_at_speed_zero_never_waits():
     async for offset, _raw, event, size in paced_events(recording, 0, sleep=sleep):
         apply(state, event, received_at=offset, size=size)
     assert state.completed
+
+
+def test_a_turn_read_back_from_the_history_has_a_row_per_step(tmp_path):
+    """The history keeps steps, not events: such a turn showed its heading and no steps."""
+    with Store(tmp_path / "history.sqlite3") as store:
+        _live, conversation_id = write_chat(store, ["first", "second"])
+        stored = [row.turn for row in store.load_turns(conversation_id)]
+    assert not stored[0].reply.state.events and stored[0].reply.state.steps
+    rows = TimelineRows()
+    rows.set_turns(stored)
+    steps = [line for line in shape(rows) if line[0] == "step"]
+    assert steps == [
+        ("step", turn, position, kind, 0)
+        for turn in (0, 1)
+        for position, kind in enumerate(("thought", "model_output"))
+    ]
+    later = TimelineRows()
+    later.set_turns(stored[:1])
+    later.add_turn(stored[1])  # a turn added to a chat read back
+    assert shape(later) == shape(rows)

@@ -447,6 +447,12 @@ class TimelineRows:
                 self._insert_item(turn, EventRow(turn.row.turn, events, seq, None, label), end)
                 end += 1
         turn.events_seen = len(events)
+        # A turn read back from the history keeps its steps and not their events: each step
+        # is a row all the same (it showed the turn's heading and nothing under it).
+        while len(turn.steps) < len(steps) and not steps[len(turn.steps)].event_seqs:
+            first = self._min(first, end)
+            self._new_step(turn, steps[len(turn.steps)], events, end)
+            end += 1
         return first
 
     @staticmethod
