@@ -245,3 +245,16 @@ async def test_editor_and_vim_keys_are_settings_of_f2(emulator, tmp_path: Path, 
         assert app.query_one("#composer-box").border_title == "vim: insert"
     written = tomllib.loads((tmp_path / "config.toml").read_text(encoding="utf-8"))
     assert (written["editor"], written["vim_mode"]) == ("nano -w", True)
+
+
+async def test_ctrl_g_while_an_answer_runs_says_to_press_it_again_later(emulator, monkeypatch):
+    """It promised "The editor opens once the answer has ended", and nothing opened."""
+    monkeypatch.setenv("EDITOR", "true")
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "!slow 200 take your time", wait=False)
+        await until(pilot, lambda: app.busy, "the answer to start")
+        await pilot.press(*"draft", "ctrl+g")
+        assert notifications(app)[-1].startswith("Not while an answer runs: press Ctrl+G again")
+        assert app.composer.text == "draft"
+        await pilot.press("escape")

@@ -227,8 +227,9 @@ class HabitsMixin:
 
         app = self._app
         if app.busy:
-            app.notify("The editor opens once the answer has ended (Escape cancels it).",
-                       severity="warning")  # fmt: skip
+            # Nothing opens it later: it would take the screen from under the user's typing.
+            app.notify("Not while an answer runs: press Ctrl+G again once it has ended "
+                       "(Escape cancels it).", severity="warning")  # fmt: skip
             return
         try:
             command = find_editor(app.user_settings.editor)
