@@ -10,6 +10,7 @@ from textual.command import CommandList
 
 from gemtui.core import start_up_gc
 from gemtui.core.conversation import ChatSettings
+from gemtui.core.store import Store
 from gemtui.ui.render.chat_items import ThoughtItem, UserItem
 
 
@@ -384,3 +385,24 @@ async def test_the_collector_held_while_the_app_starts_runs_again_once_it_is_up(
     finally:
         start_up_gc.release()  # if the app never did, for the tests that follow
     assert gc.isenabled()
+
+
+async def test_up_recalls_the_prompts_of_earlier_sessions_from_the_history(emulator, tmp_path):
+    """Up knew only the prompts sent since this start: a restart, or --continue, lost them."""
+    with Store(tmp_path / "history.sqlite3") as store:
+        first = make_app(emulator, store=store)
+        async with first.run_test(size=(80, 24)) as pilot:
+            for prompt in ("older question", "repeated question", "last question"):
+                await send(pilot, prompt)
+            await send(pilot, "repeated question")
+        later = make_app(emulator, store=store)
+        async with later.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await send(pilot, "new question")
+            seen = []
+            for _ in range(5):
+                await pilot.press("up")
+                seen.append(later.composer.text)
+    assert seen == [
+        "new question", "repeated question", "last question", "older question", "older question"
+    ]  # fmt: skip

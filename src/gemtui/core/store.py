@@ -571,6 +571,19 @@ class Store:
             ).fetchone()
         return StoredRow(int(row[0]), int(row[1]), row[2]) if row is not None else None
 
+    def recent_prompts(self, limit: int = 500) -> list[str]:
+        """The prompts the user sent most recently, across conversations, oldest first and
+        each once (its latest time): what Up recalls in a new session, as a shell's history
+        does. Function results, summaries, opened and captured turns are not the user's."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT prompt FROM turns WHERE (kind = 'prompt' OR kind IS NULL) "
+                "AND source IS NULL AND prompt != '' ORDER BY id DESC LIMIT ?",
+                (limit * 2,),
+            ).fetchall()
+        latest = list(dict.fromkeys(row[0] for row in rows))[:limit]
+        return latest[::-1]
+
     def pending_runs(self, since: float = 0.0, limit: int = 50) -> list[PendingRun]:
         """The background runs started after ``since`` (seconds since the epoch) whose answers
         were not fetched yet, newest last."""

@@ -553,6 +553,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         self._apply_look(self.user_settings)
         self.first_focus().focus()
         self.call_after_refresh(self._warm_up_client)
+        self.call_after_refresh(self._recall_earlier_prompts)
 
     def first_focus(self) -> Widget:
         """Where the keyboard starts: set once at mount, so no other widget holds the focus
@@ -577,6 +578,17 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
                 ChatPanes.set_aside_start_up()
 
         self.run_worker(warm_up, thread=True, group="warm-up", exit_on_error=False)
+
+    def _recall_earlier_prompts(self) -> None:
+        """Up recalls the prompts of earlier sessions too (the history keeps them), not only
+        those sent since this start; after the first frame, which does not wait for it."""
+        store = self.store
+        if store is None:
+            return
+        try:
+            self.composer.recall_from(store.recent_prompts())
+        except StoreError:
+            return
 
     class PendingRunsToWatch(Message):
         """The endpoint is up (the demo's emulator started): put the runs pending in the

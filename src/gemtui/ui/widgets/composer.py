@@ -294,6 +294,15 @@ class Composer(TextArea):
         (the reverse of what ``submit`` does)."""
         return f"/{prompt}" if prompt.startswith("/") else prompt
 
+    def recall_from(self, earlier: list[str]) -> None:
+        """Put prompts of earlier sessions (oldest first) before this session's in the history
+        Up walks; a prompt sent again now is kept once, at its latest place."""
+        sent_now = set(self.prompt_history)
+        older = [prompt for prompt in earlier if prompt not in sent_now]
+        self.prompt_history[:0] = older
+        if self._history_index is not None:  # Up pressed already: stay on the same prompt
+            self._history_index += len(older)
+
     def remember(self, prompt: str) -> None:
         """Add a sent prompt to the history (no immediate duplicates)."""
         if prompt.strip() and (not self.prompt_history or self.prompt_history[-1] != prompt):
