@@ -118,3 +118,31 @@ async def test_the_newest_lines_stay_in_view_when_the_prompt_grows(emulator):
         await pilot.press("ctrl+u")  # the prompt shrinks back
         await pilot.pause()
         assert app.view.scroll_y == 0
+
+
+async def test_up_and_down_read_through_a_message_taller_than_the_view(emulator):
+    """Down on the last message, taller than the view, flipped the view between its start
+    and its end; Up now reads a tall message back to its start before going on."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "first")
+        await send(pilot, "tell me all of it")
+        view = app.view
+        last = len(view.items) - 1
+        top, height = view._offsets[last], view._heights[last]
+        assert height > view.scrollable_content_region.height + 10
+        await pilot.press("ctrl+l", "up")  # the newest message, shown at its end
+        seen = []
+        for _ in range(4):
+            await pilot.press("down")
+            seen.append((view.selected, view.scroll_y))
+        assert seen == [(last, view.max_scroll_y)] * 4
+        while view.selected == last:
+            await pilot.press("up")
+            seen.append((view.selected, view.scroll_y))
+        reading = [y for selected, y in seen[4:] if selected == last]
+        assert reading == sorted(reading, reverse=True) and len(set(reading)) == len(reading)
+        assert reading[-1] == top  # read back to its start, a page at a time
+        assert view.selected == last - 1
+        await pilot.press("down")  # back to it: its start shows
+        assert (view.selected, view.scroll_y) == (last, top)

@@ -119,10 +119,9 @@ def test_the_editor_edits_an_earlier_prompt_too(tmp_path):
         pane.send_keys("C-l")
         pane.wait_for(lambda s: "e Edit" in s[-1], "the messages in focus")
         pane.send_keys("Up")
-        # Up selects the newest message, the answer; e edits the prompt of its turn.
-        pane.wait_for(
-            lambda s: any(line.startswith("▌ Answer:") for line in s), "the answer selected"
-        )
+        # Up selects the newest message, the answer (its lines get the bar; the view stays at
+        # its end, where it was); e edits the prompt of its turn.
+        pane.wait_for(lambda s: any(line.startswith("▌") for line in s), "the answer selected")
         pane.send_keys("e")
         pane.wait_for(lambda s: any("editing" in line for line in s), "editing")
         pane.send_keys("C-g")

@@ -108,6 +108,8 @@ async def test_a_refused_create_shows_its_error_body_in_the_details(emulator):
             body = {"model": "gemini-3.6-flash", "input": "bad !fault 400"}
             await client.post(CREATE, json=body)
             await until(pilot, lambda: len(rows(app)) == 1 and rows(app)[0][2] == "400")
+        # The row shows the status at the head; the body is kept when the capture ends.
+        await until(pilot, lambda: all(capture.done for capture in app.collector.captures))
         await pilot.press("d")
         assert isinstance(app.screen, ExchangeScreen)
         response = app.screen.text.split("Response body", 1)[1]

@@ -564,7 +564,9 @@ class ConversationView(LineView, can_focus=True):
         """Select item ``index`` and scroll it into view."""
         self._select(index)
 
-    def _select(self, index: int | None) -> None:
+    def _select(self, index: int | None, *, show_end: bool = False) -> None:
+        """Select item ``index`` and scroll it into view: all of it if it fits, else its
+        start (its end with ``show_end``: reached by going up, it is read from there)."""
         if not self.items or index is None:
             return
         index = max(0, min(index, len(self.items) - 1))
@@ -575,23 +577,56 @@ class ConversationView(LineView, can_focus=True):
         bottom = top + self._heights[index]
         view_top = self.scroll_y
         view_height = self.scrollable_content_region.height
-        if top < view_top:
+        if top >= view_top and bottom <= view_top + view_height:
+            pass  # in view already
+        elif bottom - top > view_height:
+            self.scroll_to(y=bottom - view_height if show_end else top, animate=False)
+        elif top < view_top:
             self.scroll_to(y=top, animate=False)
-        elif bottom > view_top + view_height:
-            self.scroll_to(y=max(top, bottom - view_height), animate=False)
+        else:
+            self.scroll_to(y=bottom - view_height, animate=False)
         self.refresh()
 
+    def _read_through(self, down: bool) -> bool:
+        """Scroll through the selected message if it goes on past the view that way (by a
+        page, two lines kept); whether it did. A message taller than the view is read before
+        the selection moves on: Down on the last one used to flip between its start and its
+        end."""
+        if self.selected is None:
+            return False
+        top = self._offsets[self.selected]
+        bottom = top + self._heights[self.selected]
+        view_top = self.scroll_y
+        view_height = self.scrollable_content_region.height
+        step = max(1, view_height - 2)
+        if down and bottom > view_top + view_height:
+            self.scroll_to(y=min(view_top + step, bottom - view_height), animate=False)
+        elif not down and top < view_top:
+            self.scroll_to(y=max(view_top - step, top), animate=False)
+        else:
+            return False
+        return True
+
     def action_select_previous(self) -> None:
-        self._select(len(self.items) - 1 if self.selected is None else self.selected - 1)
+        if self._read_through(down=False):
+            return
+        if self.selected == 0:
+            return
+        last = len(self.items) - 1
+        self._select(last if self.selected is None else self.selected - 1, show_end=True)
 
     def action_select_next(self) -> None:
+        if self._read_through(down=True):
+            return
+        if self.selected == len(self.items) - 1:
+            return
         self._select(len(self.items) - 1 if self.selected is None else self.selected + 1)
 
     def action_select_first(self) -> None:
         self._select(0)
 
     def action_select_last(self) -> None:
-        self._select(len(self.items) - 1)
+        self._select(len(self.items) - 1, show_end=True)
 
     def action_toggle(self) -> None:
         if self.selected is not None and self.items[self.selected].toggle():
