@@ -558,3 +558,29 @@ async def test_the_keys_are_in_f1_and_remappable(emulator, tmp_path):
         assert described["Compress"] and described["Presets"] and described["Templates"]
         await pilot.press("f11")
         assert "Only gemini-3.6-flash" in notifications(app)[-1]
+
+
+async def test_f2_starts_on_the_preset_in_use_and_fills_another_over_the_plain_settings(
+    emulator, tmp_path
+):
+    """F2's preset field said "none" with reviewer in use, and writer chosen there kept
+    reviewer's model and temperature in the fields (it applied over reviewer)."""
+    app = configured(emulator, tmp_path, PRESETS + '[presets.writer]\nsystem_instruction = "W."\n')
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+p", "enter")  # reviewer
+        await pilot.press("f2")
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        await screen.mount_later_sections()
+        field = screen.query_one("#preset", Select)
+        assert field.value == "reviewer"
+        assert screen.query_one("#model", Input).value == "gemini-2.5-pro"
+        field.value = "writer"
+        await pilot.pause()
+        assert screen.query_one("#model", Input).value == MODEL
+        assert screen.query_one("#generation-temperature", Input).value == ""
+        assert screen.query_one("#system-instruction", TextArea).text == "W."
+        field.clear()  # "none": the settings without a preset
+        await pilot.pause()
+        assert screen.query_one("#system-instruction", TextArea).text == ""
+        assert screen.query_one("#model", Input).value == MODEL

@@ -1188,7 +1188,11 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
 
         current = self.user_settings.with_chat_settings(self.conversation.settings)
         screen = SettingsScreen(
-            current, themes=self.available_themes, bindings=keymap_catalogue(self.KEYMAP_EXTRA)
+            current,
+            themes=self.available_themes,
+            bindings=keymap_catalogue(self.KEYMAP_EXTRA),
+            base=self.user_settings,
+            preset=self.preset_in_use,
         )
         self.push_screen(screen, partial(self._settings_saved, current))
 

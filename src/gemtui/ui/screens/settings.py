@@ -171,9 +171,16 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         *,
         themes: Iterable[str] = (),
         bindings: Iterable[BindingInfo] = (),
+        base: Settings | None = None,
+        preset: str = "",
     ) -> None:
+        """``settings``: what is in force, which the form shows. ``base``: the settings
+        without a preset, which a preset chosen here applies over (not over the preset in
+        force: the two mixed); ``preset``: the one in force, which the field starts on."""
         super().__init__()
         self.settings = settings
+        self.base = base or settings
+        self.preset = preset if preset in settings.presets else ""
         self.themes = sorted({*themes, settings.theme})
         self.bindings = list(bindings)
         #: The sections after the first screenful, once their mounting has started.
@@ -213,7 +220,12 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         if s.presets:  # a preset fills the fields below; Ctrl+S then saves them
             yield from self._field(
                 "Preset (fills these)",
-                Select([(name, name) for name in s.presets], prompt="none", id="preset"),
+                Select(
+                    [(name, name) for name in s.presets],
+                    prompt="none",
+                    id="preset",
+                    value=self.preset or Select.NULL,
+                ),
             )
         yield from self._field(
             "Model",
@@ -448,13 +460,17 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         )
 
     async def on_select_changed(self, event: Select.Changed) -> None:
-        """A preset chosen: its values go into the fields (over the settings the pane opened
-        with), to be saved or changed further."""
-        if event.select.id != "preset" or event.value is Select.NULL:
+        """A preset chosen: its values go into the fields (over the settings without a
+        preset), to be saved or changed further; "none" puts those settings back."""
+        if event.select.id != "preset":
             return
         event.stop()
+        chosen = "" if event.value is Select.NULL else str(event.value)
+        if chosen == self.preset:
+            return  # the field's first value, or chosen again: nothing to fill
+        self.preset = chosen
         await self.mount_later_sections()
-        self.load_values(self.settings.with_preset(str(event.value)))
+        self.load_values(self.base.with_preset(chosen) if chosen else self.base)
 
     def load_values(self, s: Settings) -> None:
         """Put the model, system instruction, generation config and tools of ``s`` into the
