@@ -300,7 +300,8 @@ def _declare_show(subparsers: Any, name: str, summary: str) -> None:
         "step timeline of its events. Prints instead (the Interaction JSON, or the answer text) "
         "with --print or --output-format, or when stdout is not a terminal.",
         epilog="Exit codes when printing: 0 printed, 1 API or network error (no such "
-        "interaction, expired, wrong key), 2 usage error.",
+        "interaction, expired, wrong key) or the run failed, 2 usage error, 3 it has not "
+        "ended (running, cancelled, waiting for function results).",
     )
     show.add_argument("id", metavar="ID", help="the interaction id")
     _add_print_options(show, "print the interaction instead of opening the TUI")
@@ -317,7 +318,8 @@ def _declare_replay(subparsers: Any, name: str, summary: str) -> None:
         description="Replay a recording (JSON Lines, from Ctrl+S in the app or `gemtui ask "
         "--output-format stream-json`) through the same panes as a live answer. Prints what it "
         "assembles to instead with --print or --output-format, or when stdout is not a terminal.",
-        epilog="Exit codes: 0 replayed, 2 the file is missing or holds no events.",
+        epilog="Exit codes: 0 replayed, 2 the file is missing or holds no events; when "
+        "printing also 1 the run failed, 3 it had not ended (the recording stops early).",
     )
     replay.add_argument("file", metavar="FILE", help="the recording")
     replay.add_argument(

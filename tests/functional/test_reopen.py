@@ -217,6 +217,26 @@ async def test_a_replayed_function_call_runs_no_local_tool(emulator, tmp_path):
     assert emulator.requests_since(mark) == []  # no results turn either
 
 
+async def test_a_recording_cut_short_says_so_and_offers_no_f5(emulator, tmp_path):
+    """It said "The stream was cut off. Press F5 to send the prompt again", and F5 then said
+    there was nothing to retry: a recording is all there is."""
+    live = make_app(emulator)
+    async with live.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "tell me a story")
+        await pilot.press("ctrl+s")
+    (saved,) = recordings_dir().glob("*.jsonl")
+    lines = saved.read_text().splitlines()
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text("\n".join(lines[: len(lines) // 2]) + "\n")
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        turn = await replay(pilot, load_recording(cut))
+        assert turn.reply.outcome == "interrupted"
+        notice = notices(app)[-1]
+        assert notice.message == "The recording stops here, before the interaction ended."
+        assert "F5" not in notice.hint
+
+
 def test_a_replay_with_no_key_does_not_say_it_needs_one(tmp_path, monkeypatch):
     """`gemtui replay FILE` opened with "No API key found, so gemtui is running on its
     built-in offline emulator", which reads as if the replay needed one."""

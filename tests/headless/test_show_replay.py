@@ -145,3 +145,17 @@ def test_show_and_replay_say_how_an_interaction_that_did_not_complete_ended(
     replayed = run_gemtui("replay", str(path), "-p", env=cli_env)
     assert replayed.returncode == 1
     assert "gemtui replay: it failed: gateway_timeout: Deadline expired" in replayed.stderr
+
+
+def test_replaying_a_recording_cut_short_says_so_not_that_the_server_still_runs_it(
+    ask, cli_env, tmp_path: Path
+):
+    """It said "still in_progress at the server (gemtui ask --wait … waits)" of a file."""
+    whole = ask("tell me a story", "--output-format", "stream-json").out.splitlines()
+    path = tmp_path / "cut.jsonl"
+    path.write_text("\n".join(whole[: len(whole) // 2]) + "\n", encoding="utf-8")
+    replayed = run_gemtui("replay", str(path), "-p", env=cli_env)
+    assert replayed.returncode == 3
+    assert replayed.stderr == (
+        "gemtui replay: the recording stops before the interaction ended (it was in_progress)\n"
+    )

@@ -75,7 +75,7 @@ def run_replay_print(
         _print(interaction, args.output_format or "text", out)
         error = state.error
         said = f"{error.code}: {error.message}" if error is not None else ""
-        codes.add(_say_how_it_ended(interaction, "gemtui replay", sys.stderr, said))
+        codes.add(_say_how_it_ended(interaction, "gemtui replay", sys.stderr, said, recorded=True))
     # A failure says the most; then one still running or cut short.
     return next(c for c in (exits.API_ERROR, exits.UNFINISHED, exits.OK) if c in codes)
 
@@ -119,16 +119,25 @@ def run_show(
 
 
 def _say_how_it_ended(
-    interaction: Interaction, command: str, stderr: IO[str], error: str = ""
+    interaction: Interaction,
+    command: str,
+    stderr: IO[str],
+    error: str = "",
+    *,
+    recorded: bool = False,
 ) -> int:
     """An interaction that did not complete says so on stderr, with its exit code (as
-    ``gemtui ask``'s): a running, cancelled or failed one printed nothing and exited 0."""
+    ``gemtui ask``'s): a running, cancelled or failed one printed nothing and exited 0.
+    ``recorded``: read from a recording, which says nothing of the server now."""
     from gemtui.core.safety import clean_terminal_text
 
     status = interaction.status or ("failed" if error else "completed")
     if status == "completed" and not error:
         return exits.OK
-    if status in ("in_progress", "queued"):
+    if status in ("in_progress", "queued") and recorded:
+        said = f"the recording stops before the interaction ended (it was {status})"
+        code = exits.UNFINISHED
+    elif status in ("in_progress", "queued"):
         said = f"it is still {status} at the server (gemtui ask --wait {interaction.id} waits)"
         code = exits.UNFINISHED
     elif status == "failed" or error:

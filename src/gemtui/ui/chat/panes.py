@@ -337,6 +337,10 @@ class ChatPanes:
             self.add_notice(BACKGROUND_MESSAGE, BACKGROUND_HINT, "info", turn)
         elif outcome == "interrupted" and error is not None:
             self.add_notice(*interrupted_notice(error, again), "error", turn)
+        elif outcome == "interrupted" and turn.asked.kind == "replayed":
+            # Nothing to send again or resume: the file is all there is.
+            self.add_notice("The recording stops here, before the interaction ended.", "",
+                            "warning", turn)  # fmt: skip
         elif outcome == "interrupted":
             self.add_notice("The stream was cut off. The partial answer is kept.", again,
                             "error", turn)  # fmt: skip
