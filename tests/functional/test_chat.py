@@ -125,7 +125,13 @@ async def test_rate_limit_error_keeps_draft(emulator):
         notice = notices(app)[-1]
         assert notice.level == "error"
         assert "429" in notice.message or "rate" in notice.message.lower()
+        assert notice.hint.startswith("Rate limited: wait") and notice.hint.endswith(
+            "F5 sends it again."
+        )  # the retries gave up: F5 tries once more
         assert app.composer.text == "!fault 429 hello"
+        await send(pilot, "!fault 400 refused")
+        assert "F5" not in notices(app)[-1].hint  # the same request would be refused again
+        assert "settings named in the message" not in notices(app)[-1].hint
 
 
 async def test_a_draft_that_comes_back_is_typed_on_at_its_end(emulator):

@@ -182,7 +182,8 @@ _HINT_BY_CODE = {
 }
 
 _HINT_BY_STATUS = {
-    400: "The request was rejected; check the settings named in the message.",
+    400: "The server refused the request as it was sent: change what the message names "
+    "(a setting, the model, an attachment), or the prompt, and send it again.",
     402: "Prepaid credit is exhausted; add credit in Google AI Studio.",
     403: "The key may not use this model or feature; check its project and permissions.",
     404: "The interaction does not exist: it may have expired (retention period) or been "

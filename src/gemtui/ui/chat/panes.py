@@ -311,7 +311,10 @@ class ChatPanes:
         outcome, error = reply.outcome, reply.error
         again = "Press F5 to resume it." if resumable else "Press F5 to send the prompt again."
         if outcome == "failed" and error is not None:
-            self.add_notice(str(error), getattr(error, "hint", "") or "", "error", turn)
+            hint = getattr(error, "hint", "") or ""
+            if getattr(error, "retryable", False):  # given up after the retries: F5 tries again
+                hint = f"{hint} F5 sends it again.".strip()
+            self.add_notice(str(error), hint, "error", turn)
         elif outcome == "failed" and reply.state.error is not None:
             stream_error = reply.state.error
             self.add_notice(
