@@ -25,7 +25,7 @@ NO_RETRY = RetryPolicy(max_attempts=1)
 
 # (status, code, class, a fragment of the hint) for every row of interactions-api.md §6.2.
 TABLE = [
-    (400, "invalid_request", InvalidRequestError, "check the settings"),
+    (400, "invalid_request", InvalidRequestError, "change what the message names"),
     (400, "failed_precondition", InvalidRequestError, "billing"),
     (400, "parameter_unknown", InvalidRequestError, "API version"),
     (416, "out_of_range", ApiStatusError, "out of range"),

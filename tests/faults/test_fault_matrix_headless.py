@@ -113,7 +113,7 @@ def _status(status: int, attempts: int, *said: str) -> Refusal:
 
 
 REFUSALS = [
-    _status(400, 1, "invalid argument", "check the settings"),
+    _status(400, 1, "invalid argument", "change what the message names"),
     _status(401, 1, "API key not valid", "GEMINI_API_KEY"),
     _status(403, 1, "permission", "check its project and permissions"),
     _status(404, 1, "not found", "expired"),
