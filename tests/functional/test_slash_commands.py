@@ -271,6 +271,17 @@ async def test_palette_actions_are_commands_too(emulator):
         assert {"type": "google_search"} in app.conversation.settings.tools
         await command(pilot, "/toggle-mode x")
         assert "takes no argument" in notifications(app)[-1]
+        # The command as typed is named, and no argument is dropped without a word.
+        app.composer.load_text("/new\nmore")  # Ctrl+J's line: read as an argument
+        popup(app).close(app.composer.text)
+        await pilot.press("enter")
+        assert notifications(app)[-1] == "/new takes no argument."
+        await command(pilot, "/stateless now")
+        assert notifications(app)[-1] == "/stateless takes no argument."
+        assert app.conversation.settings.stateful
+        await command(pilot, "/model gemini-2.5-pro please")
+        assert "one name, without spaces ('please' is left)" in notifications(app)[-1]
+        assert app.conversation.settings.model != "gemini-2.5-pro"
 
 
 async def test_compress_summarises_with_the_instructions_given(emulator):

@@ -86,9 +86,9 @@ def command_table(palette: Iterable[tuple[str, str, str]]) -> dict[str, SlashCom
 
 
 def _palette_runner(action: str) -> Runner:
-    def run(app: GemtuiApp, argument: str) -> None:
-        if argument:
-            raise CommandError(f"/{action_name(action)} takes no argument.")
+    """Run palette ``action`` (a command without usage takes no argument: see :func:`run`)."""
+
+    def run(app: GemtuiApp, _argument: str) -> None:
         app.call_later(app.run_action, action)
 
     return run
@@ -135,6 +135,8 @@ def run(app: GemtuiApp, table: dict[str, SlashCommand], text: str) -> bool:
         )
         return False
     try:
+        if parsed.argument and not command.usage:
+            raise CommandError(f"/{parsed.name} takes no argument.")
         command.run(app, parsed.argument)
     except CommandError as error:
         app.notify(str(error), severity="warning", timeout=8, markup=False)
@@ -219,12 +221,20 @@ def set_model(app: GemtuiApp, name: str) -> None:
     if not name:
         raise CommandError(f"/model NAME: the model now is {app.conversation.settings.model}.")
     settings = app.conversation.settings
-    settings.model = name.split()[0]
+    settings.model = _one_name(name, "/model NAME")
     left = settings.agent
     settings.agent = None
     app.show_settings_in_force()
     tail = f" (instead of the agent {left})" if left else ""
     app.notify(f"Next turns use {settings.model}{tail}.", markup=False)
+
+
+def _one_name(argument: str, usage: str) -> str:
+    """A model or agent name is one word: the rest was dropped without a word before."""
+    name, *rest = argument.split()
+    if rest:
+        raise CommandError(f"{usage}: one name, without spaces ({' '.join(rest)!r} is left).")
+    return name
 
 
 def set_agent(app: GemtuiApp, name: str) -> None:
@@ -236,7 +246,7 @@ def set_agent(app: GemtuiApp, name: str) -> None:
         settings.agent = None
         app.notify(f"Next turns use the model {settings.model}.", markup=False)
     else:
-        settings.agent = name.split()[0]
+        settings.agent = _one_name(name, "/agent NAME")
         app.notify(f"Next turns go to the agent {settings.agent}.", markup=False)
     app.show_settings_in_force()
 
@@ -271,15 +281,6 @@ def set_mode(stateful: bool) -> Runner:
         settings.stateful = stateful
         app.show_settings_in_force()
         app.notify(f"Next turns are {settings.mode_label}.")
-
-    return run
-
-
-def _action(action: str, *, takes_argument: bool = False) -> Runner:
-    def run(app: GemtuiApp, argument: str) -> None:
-        if argument and not takes_argument:
-            raise CommandError(f"/{action_name(action)} takes no argument.")
-        app.call_later(app.run_action, action)
 
     return run
 
@@ -323,14 +324,14 @@ _declare(
                      covers=("start_command('agent')",)),
         SlashCommand("system", f"System instruction of this chat ({OFF} clears it), or a preset",
                      set_system, "TEXT|PRESET", True, _complete_system),
-        SlashCommand("tools", "Tools of this conversation (F7)", _action("tools"),
+        SlashCommand("tools", "Tools of this conversation (F7)", _palette_runner("tools"),
                      covers=("tools",)),
         SlashCommand("stateless", "Next turns resend the history (store: false)",
                      set_mode(False)),
         SlashCommand("stateful", "Next turns are kept at the server", set_mode(True)),
-        SlashCommand("new", "New conversation (Ctrl+N)", _action("new_conversation"),
+        SlashCommand("new", "New conversation (Ctrl+N)", _palette_runner("new_conversation"),
                      covers=("new_conversation",)),
-        SlashCommand("history", "Saved conversations (Ctrl+O)", _action("history"),
+        SlashCommand("history", "Saved conversations (Ctrl+O)", _palette_runner("history"),
                      covers=("history",)),
         SlashCommand("search", "Search the history (Ctrl+R)", search, "TEXT",
                      covers=("search_history",)),
@@ -338,17 +339,17 @@ _declare(
                      _complete("md", "json"), covers=("export('md')", "export('json')")),
         SlashCommand("copy", "Copy the N-th last answer (Ctrl+Y: the last)", copy_answer, "[N]",
                      covers=("copy_last_answer",)),
-        SlashCommand("retry", "Send the last prompt again (F5)", _action("retry"),
+        SlashCommand("retry", "Send the last prompt again (F5)", _palette_runner("retry"),
                      covers=("retry",)),
         SlashCommand("help", "Slash commands and keys", lambda app, _a: app.show_command_help(),
                      covers=("slash_help",)),
         SlashCommand("find", "Find in the conversation (Ctrl+F)", find, "[TEXT]",
                      covers=("find",)),
         SlashCommand("editor", "Edit the prompt in your editor (Ctrl+G)",
-                     _action("external_editor"), covers=("external_editor",)),
-        SlashCommand("vim", "Vim keys in the prompt on or off", _action("toggle_vim"),
+                     _palette_runner("external_editor"), covers=("external_editor",)),
+        SlashCommand("vim", "Vim keys in the prompt on or off", _palette_runner("toggle_vim"),
                      covers=("toggle_vim",)),
-        SlashCommand("quit", "Quit (Ctrl+Q; the draft is kept)", _action("quit")),
+        SlashCommand("quit", "Quit (Ctrl+Q; the draft is kept)", _palette_runner("quit")),
         SlashCommand("compress", "Summarise the conversation to free context (Ctrl+\\)",
                      compress, "[INSTRUCTIONS]", covers=("compress",)),
     ]
