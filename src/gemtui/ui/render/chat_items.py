@@ -14,7 +14,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import RenderableType
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
@@ -395,9 +397,9 @@ class AnswerItem(ChatItem):
         )
         parts.append(self._media_lines(self.media_rows[self.leading_media :], width, ctx))
         if self.error is not None:
-            failed = f"× The model's output failed: {self.error.line()}"
+            failed = f"The model's output failed: {self.error.line()}"
             parts.append(
-                render_lines(safe_text(failed, ctx.style("conversation--error")), width, ctx)
+                _hanging(safe_text(failed, ctx.style("conversation--error")), "× ", width, ctx)
             )
         if self.sources:
             sources = Text("Sources", style=dim)
@@ -595,14 +597,24 @@ class NoticeItem(ChatItem):
     def render(self, width: int, ctx: RenderContext) -> list[Strip]:
         glyph = {"error": "×", "warning": "!", "info": "·"}.get(self.level, "·")
         style = ctx.style(f"conversation--{self.level}")
-        lines = render_lines(safe_text(f"{glyph} {self.message}", style=style), width, ctx)
+        # Wrapped lines hang under the text, not under the glyph: the hint's ran back to the
+        # glyph's column after its first line.
+        lines = _hanging(safe_text(self.message, style=style), f"{glyph} ", width, ctx)
         if self.hint:
-            hint = safe_text(f"  {self.hint}", style=ctx.style("conversation--dim"))
-            lines += render_lines(hint, width, ctx)
+            hint = safe_text(self.hint, style=ctx.style("conversation--dim"))
+            lines += _hanging(hint, "  ", width, ctx)
         return lines
 
     def copy_text(self) -> str:
         return f"{self.message}\n{self.hint}".strip()
+
+
+def _hanging(text: Text, first: str, width: int, ctx: RenderContext) -> list[Strip]:
+    """``text`` wrapped two columns in, its first line after ``first`` (two cells)."""
+    indent = Segment(" " * cell_len(first))
+    lines = render_lines(text, max(width - indent.cell_length, 1), ctx)
+    head = Segment(first, text.style if isinstance(text.style, Style) else None)
+    return [Strip([head if n == 0 else indent, *line]) for n, line in enumerate(lines)]
 
 
 def item_for_step(step: StepBase) -> ChatItem:
