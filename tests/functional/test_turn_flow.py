@@ -139,6 +139,25 @@ async def test_a_turn_shown_while_it_streams_shows_its_end_in_the_detail(emulato
         assert f"{len(state.events)} events" in facts() and "total –" not in facts()
 
 
+async def test_a_cancelled_turns_detail_says_its_status_was_the_last_before_the_cancel(
+    emulator,
+):
+    """It read "status in_progress" beside a row saying cancelled."""
+    app = make_app(emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "!slow 60 tell me a story", wait=False)
+        state = app.conversation.turns[-1].reply.state
+        while len(state.events) < 5:
+            await pilot.pause(0.02)
+        await pilot.press("escape")
+        await finish(pilot)
+        assert app.conversation.turns[-1].reply.outcome == "cancelled"
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        facts = " ".join(app.step_detail.line_text(line) for line in range(1, 4))
+        assert "status in_progress when cancelled" in facts
+
+
 async def test_a_running_turn_reports_through_typed_messages(emulator):
     seen: list[Message] = []
 

@@ -219,6 +219,7 @@ def turn_facts(
     *,
     fetched: bool = False,
     asked_for: str | None = None,
+    outcome: str = "",
 ) -> list[str]:
     """The turn's facts. ``fetched``: an interaction opened by id, whose timings are those of
     the fetch; they read as the run's (67 ms for a run of 34 s), so they say so, and the run's
@@ -226,9 +227,12 @@ def turn_facts(
     ``asked_for``: the model or agent the request named, for a turn the server made nothing
     of."""
     interaction = state.interaction
+    status = state.status or "–"
+    if outcome in ("cancelled", "interrupted") and state.status in ("in_progress", "queued"):
+        status = f"{status} when {outcome}"  # the last the stream said, not the end
     # A request the server refused made no interaction: no id, no status (it said "None").
     facts = [
-        f"id {interaction.id or '–'} · status {state.status or '–'} · "
+        f"id {interaction.id or '–'} · status {status} · "
         f"{interaction.model or interaction.agent or asked_for or 'model ?'}",
         f"{len(state.steps)} steps · "
         + (
@@ -439,6 +443,7 @@ class StepDetail(LineView, can_focus=True):
                 reply.timings,
                 fetched=asked is not None and asked.kind == "opened",
                 asked_for=request.get("model") or request.get("agent"),
+                outcome=reply.outcome,
             )
             if reply.error is not None:  # refused, or cut off: what the chat said, and why
                 self._facts.insert(1, f"failed: {_one_row(str(reply.error))}")
