@@ -14,7 +14,8 @@ from gemtui.config import Settings, load_settings
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
 from gemtui.ui.chat.commands import OFF, set_agent
-from gemtui.ui.render.chat_items import UserItem
+from gemtui.ui.launch import DEMO_NOTICE
+from gemtui.ui.render.chat_items import NoticeItem, UserItem
 from gemtui.ui.screens.tools import ToolsScreen
 
 AGENT = "deep-research-preview-04-2026"
@@ -186,6 +187,11 @@ async def test_a_turn_the_server_refused_has_no_id_to_copy(emulator):
         await app.run_action("copy_last_id")
         await pilot.pause()
         assert copied == []
+        assert last_notification(app).startswith("No interaction id yet")
+        app.view.add_item(NoticeItem(DEMO_NOTICE, level="info"))  # as --demo starts
+        app.view.select(len(app.view.items) - 1)  # a message of no turn at all
+        await pilot.press("i")
+        assert last_notification(app) == "No interaction id here: this message belongs to no turn."
 
 
 async def test_palette_copies_the_last_interaction_id(emulator):

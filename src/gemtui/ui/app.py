@@ -1760,10 +1760,19 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
 
     def action_copy_last_id(self) -> None:
         ids = [turn for turn in self.conversation.turns if turn.interaction_id]
-        self._copy_turn_id(ids[-1] if ids else None)
+        if not ids:
+            self.notify("No interaction id yet: the server accepted no turn of this chat.",
+                        severity="warning")  # fmt: skip
+            return
+        self._copy_turn_id(ids[-1])
 
     def _copy_turn_id(self, turn: Turn | None) -> None:
         interaction_id = turn.interaction_id if turn is not None else None
+        if turn is None:
+            # A notice of gemtui's own (the demo's welcome, a settings problem): no turn.
+            self.notify("No interaction id here: this message belongs to no turn.",
+                        severity="warning")  # fmt: skip
+            return
         if not interaction_id:
             self.notify("No interaction id here: the server did not accept this turn.",
                         severity="warning")  # fmt: skip
