@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from support.chat_driver import answers, finish, make_app, notices, send, until
+from support.chat_driver import answers, finish, make_app, notices, notifications, send, until
 from textual.command import CommandList
 
 from gemtui.core import start_up_gc
@@ -412,3 +412,17 @@ async def test_up_recalls_the_prompts_of_earlier_sessions_from_the_history(emula
     assert seen == [
         "new question", "repeated question", "last question", "older question", "older question"
     ]  # fmt: skip
+
+
+async def test_enter_on_a_thought_without_a_summary_says_why_nothing_opens(emulator):
+    """Enter on it changed nothing on screen, and said nothing."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "hello")
+        thought = next(n for n, item in enumerate(app.view.items) if isinstance(item, ThoughtItem))
+        assert not app.view.items[thought].summary
+        await pilot.press("ctrl+l")
+        app.view.select(thought)
+        await pilot.press("enter")
+        assert notifications(app)[-1].startswith("This thought has no summary: the model sent")
+        assert not app.view.items[thought].expanded

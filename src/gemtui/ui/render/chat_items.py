@@ -105,6 +105,10 @@ class ChatItem:
         self.touch()
         return True
 
+    def nothing_to_expand(self) -> str:
+        """What Enter says when :meth:`toggle` changed nothing."""
+        return "Nothing more to show in this message."
+
     def render(self, width: int, ctx: RenderContext) -> Sequence[Strip]:
         raise NotImplementedError
 
@@ -472,6 +476,18 @@ class ThoughtItem(ChatItem):
 
     def media(self) -> list[MediaContent]:
         return list(self.images)
+
+    def toggle(self) -> bool:
+        # A thought without a summary looks the same either way: Enter seemed to do nothing.
+        return bool(self.summary or self.images) and super().toggle()
+
+    def nothing_to_expand(self) -> str:
+        if not self.final:
+            return "This thought has no summary yet."
+        return (
+            "This thought has no summary: the model sent only its signature "
+            "(F2, Thinking summaries, asks for them)."
+        )
 
     @property
     def title(self) -> str:

@@ -629,9 +629,14 @@ class ConversationView(LineView, can_focus=True):
         self._select(len(self.items) - 1, show_end=True)
 
     def action_toggle(self) -> None:
-        if self.selected is not None and self.items[self.selected].toggle():
+        if self.selected is None:
+            return
+        item = self.items[self.selected]
+        if item.toggle():
             self._relayout(from_index=self.selected)
             self._select(self.selected)
+        else:
+            self.notify(item.nothing_to_expand(), severity="information")
 
     def action_edit(self) -> None:
         if self.selected is None:
