@@ -290,3 +290,6 @@ async def test_a_prompt_read_back_from_the_server_is_copied_without_control_sequ
         await pilot.press("y", "end", "y")
         assert copied[0] == "inject RED  end after"
         assert not any(set(text) & {"\x1b", "\x07", "\x08", "\u202e"} for text in copied)
+        app.view.select(prompt)
+        await pilot.press("e")  # the status bar names it cleaned, on one line
+        assert app.chat.editing is not None and app.chat.editing.label == "inject RED end after"

@@ -23,6 +23,7 @@ from gemtui.core.context_window import ContextUse, ModelLimits, context_used
 from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.jobs import Job, JobBoard
 from gemtui.core.recording import Recording
+from gemtui.core.safety import one_line
 from gemtui.core.tools import FunctionTool
 from gemtui.core.turn import Asked, Turn
 from gemtui.core.turn_runner import Approver, Notice, TurnRunner, settle_background_run
@@ -244,7 +245,7 @@ class ChatController:
         """Edit ``turn``'s prompt; ``draft`` (what the composer held) comes back after."""
         if self.editing is not None:
             draft = self.editing.draft
-        words = " ".join(turn.asked.prompt.split())
+        words = one_line(turn.asked.prompt)  # cleaned first: a removed ESC left two spaces
         label = words if len(words) <= LABEL_LIMIT else words[: LABEL_LIMIT - 1] + "…"
         self.editing = EditState(turn, draft, label)
         return self.editing
