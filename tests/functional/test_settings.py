@@ -697,3 +697,21 @@ async def test_a_refused_save_shows_the_first_bad_field_however_far_down(emulato
         line = screen.query_one(f"#error-{field_id('tools', 'tool_choice')}")
         assert app.screen.region.contains_region(line.region)  # on screen, not scrolled away
         assert "Not saved" in notifications(app)[-1]
+
+
+async def test_narrow_terminals_get_each_label_above_its_field(emulator, tmp_path):
+    """At 40 columns the labels took 24 of 36 columns: "server default" read "server", the
+    base URL ".0.1:8791"."""
+    app = settings_app(emulator, tmp_path, Settings())
+    async with app.run_test(size=(40, 15)) as pilot:
+        screen = await open_pane(pilot)
+        await pilot.pause()
+        label = screen.query_one("#model").parent.query_one(".field-label")
+        field = screen.query_one("#model", Input)
+        assert label.region.y < field.region.y and field.region.width >= 30
+    app = settings_app(emulator, tmp_path, Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_pane(pilot)
+        await pilot.pause()
+        label = screen.query_one("#model").parent.query_one(".field-label")
+        assert label.region.y == screen.query_one("#model", Input).region.y  # side by side

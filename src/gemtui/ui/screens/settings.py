@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import SecretStr, ValidationError
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -163,7 +164,19 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
     SettingsScreen .switch-label { padding-top: 1; }
     SettingsScreen Checkbox { margin-left: 24; }
     SettingsScreen .field-help { color: $text-muted; padding-left: 24; }
+    /* Narrow: each label above its field (beside it, labels took 24 of 36 columns at 40). */
+    SettingsScreen.-stacked .row { layout: vertical; }
+    SettingsScreen.-stacked .row > Input, SettingsScreen.-stacked .row > Select,
+    SettingsScreen.-stacked .row > TextArea, SettingsScreen.-stacked .field-label {
+        width: 100%;
+    }
+    SettingsScreen.-stacked .field-error, SettingsScreen.-stacked .field-help {
+        padding-left: 0;
+    }
+    SettingsScreen.-stacked Checkbox { margin-left: 0; }
     """
+    #: Below this width the labels go above their fields.
+    STACKED_BELOW = 70
 
     def __init__(
         self,
@@ -205,6 +218,11 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.mount_later_sections)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # A class of its own, set only when narrow: a width class on every opening would
+        # restyle the whole form (see HORIZONTAL_BREAKPOINTS).
+        self.set_class(event.size.width < self.STACKED_BELOW, "-stacked")
 
     def mount_later_sections(self) -> AwaitMount:
         """Mount the sections below the first screenful (once); await the result to know they
