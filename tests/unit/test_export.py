@@ -231,16 +231,18 @@ async def test_a_run_that_failed_at_the_server_says_why(client, store, fmt):
     await chat(client, store, conversation, cid, "!fault failed please fail")
     text = export_conversation(fmt, store.get_conversation(cid), store.load_turns(cid))
     why = "INTERNAL (13): Internal error encountered."
+    # The interaction's errors[], kept in the history, as the screen says them.
+    run = "The run failed at the server: The model failed while generating the answer."
     if fmt == "json":
         [turn] = json.loads(text)["turns"]
         assert turn["outcome"] == "failed"
-        assert turn["error"].startswith("The run failed at the server: ")
-        assert why in turn["error"]
+        assert turn["error"] == f"{run} (api_error)"
+        assert turn["interaction"]["errors"] == [
+            {"code": "api_error", "message": "The model failed while generating the answer."}
+        ]
     else:
         assert f"*× The model's output failed: {why}" in text
-        assert (
-            f"> **Error:** The run failed at the server: the model's output stopped: {why}" in text
-        )
+        assert f"> **Error:** {run} (api\\_error)" in text
 
 
 async def test_the_title_is_words_not_a_fence(client, store):

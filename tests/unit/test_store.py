@@ -18,9 +18,10 @@ from support.sinks import RecordingSink
 
 from gemtui.api.client import InteractionsClient
 from gemtui.api.models import ModelOutputStep, TextContent, ThoughtStep, parse_step
-from gemtui.core.assembler import Change, StepState
+from gemtui.core.assembler import Change, StepState, assembled_interaction
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings, Conversation
+from gemtui.core.run_errors import failure_report
 from gemtui.core.store import PAGE_CACHE_KB, Store, StoreError, default_path, fts_query
 from gemtui.core.store_records import title_from_prompt
 from gemtui.core.store_schema import MIGRATIONS, migrate, schema_version
@@ -206,7 +207,8 @@ def test_title_from_prompt_is_one_line_of_at_most_60_characters():
 CRASHING_WRITER = """
 import os, signal, sys
 from gemtui.api.models import ModelOutputStep, TextContent, ThoughtStep
-from gemtui.core.assembler import Change, StepState
+from gemtui.core.assembler import Change, StepState, assembled_interaction
+from gemtui.core.run_errors import failure_report
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
 from gemtui.core.turn import Asked, Turn
@@ -272,6 +274,20 @@ async def test_a_stopped_step_is_in_the_store_while_the_answer_still_streams(cli
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await running
+
+
+async def test_why_a_run_failed_at_the_server_is_read_back(client, store):
+    """The interaction's errors[] were not kept: a chat read back (its export, its timeline)
+    said only "failed"."""
+    conversation = Conversation()
+    cid = store.create_conversation(conversation.settings)
+    turn = await chat(client, store, conversation, cid, "!fault failed please fail")
+    live = assembled_interaction(turn.reply.state)
+    assert turn.reply.outcome == "failed" and live.errors
+    [stored] = store.load_turns(cid)
+    again = assembled_interaction(stored.turn.reply.state)
+    assert [e.to_wire() for e in again.errors or ()] == [e.to_wire() for e in live.errors]
+    assert failure_report(again).message == failure_report(live).message
 
 
 async def test_cut_off_stream_keeps_the_partial_step_marked_not_done(client, store):

@@ -131,6 +131,11 @@ def _turn_json(stored: StoredTurn) -> dict[str, Any]:
             "previous_interaction_id": stored.previous_interaction_id,
             "usage": interaction.usage.to_wire() if interaction.usage is not None else None,
             "steps": [step.step.to_wire() for step in turn.reply.state.steps],
+            **(
+                {"errors": [error.to_wire() for error in interaction.errors]}
+                if interaction.errors
+                else {}
+            ),
         },
         **_captured_json(turn.asked),
     }

@@ -104,7 +104,7 @@ KIND_ORDER = ("prompt", "answer", "thought", "tool")
 _TURN_COLUMNS = (
     "id, conversation_id, ordinal, parent_turn_id, prompt, attachments, extra_input, "
     "interaction_id, previous_interaction_id, outcome, status, usage, settings, created, "
-    "finished, error, kind, source, client, request, exchange"
+    "finished, error, kind, source, client, request, exchange, errors"
 )
 _STEP_COLUMNS = "turn_id, wire_index, started_at, stopped_at, size, done, usage, json"
 _SUMMARY_SELECT = """
@@ -349,7 +349,7 @@ class Store:
             cursor = db.execute(
                 f"INSERT INTO turns ({_TURN_COLUMNS}) VALUES "
                 "(NULL, ?, ?, ?, ?, ?, ?, NULL, ?, 'pending', NULL, NULL, ?, ?, NULL, NULL, "
-                "?, ?, ?, ?, ?)",
+                "?, ?, ?, ?, ?, NULL)",
                 (
                     conversation_id,
                     row[2] + 1,
@@ -455,15 +455,18 @@ class Store:
         *,
         status: str | None = None,
         exchange: Exchange | None = None,
+        errors: list[dict[str, Any]] | None = None,
     ) -> None:
         """The turn ended: its outcome, usage, interaction id (if not known yet) and error;
-        for a captured turn also how its exchange ended (``exchange``)."""
+        for a captured turn also how its exchange ended (``exchange``); ``errors``: the
+        interaction's ``errors[]``, why the run failed at the server."""
         now = time.time()
         with self._write() as db:
             db.execute(
                 "UPDATE turns SET outcome = ?, usage = ?, "
                 "interaction_id = coalesce(?, interaction_id), status = coalesce(?, status), "
-                "error = ?, finished = ?, exchange = coalesce(?, exchange) WHERE id = ?",
+                "error = ?, finished = ?, exchange = coalesce(?, exchange), errors = ? "
+                "WHERE id = ?",
                 (
                     outcome,
                     self._json(usage.to_wire()) if usage is not None else None,
@@ -472,6 +475,7 @@ class Store:
                     self._redact(str(error)) if error is not None else None,
                     now,
                     self._json(exchange.to_json()) if exchange is not None else None,
+                    self._json(errors) if errors else None,
                     turn_id,
                 ),
             )

@@ -115,6 +115,7 @@ class TurnRecorder:
             reply.error if reply.error is not None else _stream_error(self._state),
             status=interaction.status,
             exchange=turn.asked.exchange,
+            errors=[error.to_wire() for error in interaction.errors or ()],
         )
 
     def _guard(self, write: Callable[..., object], *args: Any, **kwargs: Any) -> None:

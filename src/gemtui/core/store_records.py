@@ -217,6 +217,7 @@ def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings, blobs:
         status=row["status"],
         usage=Usage.model_validate_json(row["usage"]) if row["usage"] else None,
         previous_interaction_id=row["previous_interaction_id"],
+        errors=json.loads(row["errors"]) if row["errors"] else None,
     )
     state = InteractionState(interaction=interaction)
     for step_row in step_rows:

@@ -200,7 +200,13 @@ def stored_blob_references(db: sqlite3.Connection) -> set[str]:
 
 
 #: Every migration, oldest first; the schema version is the number that have run.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4)
+def _v5(db: sqlite3.Connection) -> None:
+    """``turns.errors``: the interaction's ``errors[]`` (why a run failed at the server), as
+    JSON. Without it a chat read back, its export and its timeline said only "failed"."""
+    db.execute("ALTER TABLE turns ADD COLUMN errors TEXT")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5)
 
 
 class SchemaTooNew(Exception):
