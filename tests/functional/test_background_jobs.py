@@ -233,6 +233,31 @@ async def test_a_run_opens_in_the_chat_it_was_started_from(emulator, tmp_path):
         assert prompts(store, chat_b) == ["chat B first"]
 
 
+async def test_a_run_opened_keeps_the_cancelled_turns_before_it_in_view(emulator, tmp_path):
+    """The run's row went after the turn it chains onto, so the cancelled turns between
+    were left on a branch of their own: opened from F4, the chat lost them from view."""
+    store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        fast_polls(app)
+        await send(pilot, "hello")
+        await send(pilot, "!slow 300 cancelled one", wait=False)
+        await until(pilot, lambda: app.busy, "the answer to start")
+        await pilot.press("escape")
+        await finish(pilot)
+        await background(pilot, "bg job please")
+        (job,) = app.jobs.jobs
+        await app.jobs.wait(job)
+        await pilot.press("f4", "enter")
+        await until(pilot, lambda: app.conversation.turns[-1].interaction_id == job.id, "opened")
+        shown = [t.asked.prompt for t in app.conversation.turns]
+        assert shown == ["hello", "!slow 300 cancelled one", "bg job please"]
+        assert prompts(store, app.conversation_id) == shown
+        assert posts(emulator)[-1]["body"]["previous_interaction_id"] == (
+            app.conversation.turns[0].interaction_id
+        )  # the server's chain still skips the cancelled turn
+
+
 async def test_a_run_outlives_the_app_and_is_watched_again(emulator, tmp_path):
     """Quitting with a run going lost it: the board was empty at the next start and the
     history had no trace of it."""

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from gemtui.api.models import FunctionCallStep
 from gemtui.core.assembler import assembled_interaction
 from gemtui.core.compress import is_chain_root, summary_history
-from gemtui.core.turn import Asked, Turn
+from gemtui.core.turn import ENDED_OUTCOMES, Asked, Turn
 
 #: What a function call left unanswered is answered with when the chat goes on without it.
 NOT_RUN = "Not run: the user went on without running this call."
@@ -154,11 +154,16 @@ class Conversation:
         return before.stored.turn_id if before.stored is not None else None
 
     def row_chained_to(self, interaction_id: str | None) -> int | None:
-        """The history row of the turn a request chains onto (its ``previous_interaction_id``),
-        which need not be the last: a background run started while a turn streams goes on
-        from the turn before that. No id (the chain's start): where this chat starts."""
+        """The history row a background run follows: the last turn of the chat that has
+        ended, which need not be the last turn: one started while a turn streams goes on from
+        the turn before that (its ``previous_interaction_id``). Turns that ended without
+        going into the chain (cancelled, failed) stay before it, as the chat showed them:
+        put after the turn it chains onto, it left them on a branch of their own, out of
+        sight once the run was opened. No turn: where this chat starts."""
         for turn in reversed(self.turns):
-            if interaction_id and turn.interaction_id == interaction_id:
+            if turn.reply.outcome in ENDED_OUTCOMES or (
+                interaction_id and turn.interaction_id == interaction_id
+            ):
                 return turn.stored.turn_id if turn.stored is not None else None
         return self.base_row
 
