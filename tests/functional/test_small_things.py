@@ -363,3 +363,31 @@ async def test_under_no_color_an_answers_headings_and_quotes_stay_readable(emula
                 assert _contrast(shade, background) >= 4.5, (strip.text, segment.style)
             seen.update(found)
         assert seen == {"Key points", "Tip:"}
+
+
+async def test_alt_d_compares_a_turn_read_back_with_the_settings_it_was_sent_with(
+    emulator, tmp_path
+):
+    """A turn from the history keeps no request: Alt+D rebuilt it with the chat's settings
+    now, and called the system instruction the same on both sides."""
+    with Store(tmp_path / "history.sqlite3") as store:
+        first = make_app(emulator, store=store)
+        async with first.run_test(size=(100, 30)) as pilot:
+            await send(pilot, "Explain binary search")
+            chat = first.conversation_id
+        app = make_app(emulator, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            app.open_stored(chat)
+            await pilot.pause()
+            app.conversation.settings.system_instruction = "be terse"
+            await send(pilot, "second question")
+            await pilot.press("alt+d")  # the last turn
+            await pilot.press("ctrl+l")
+            app.view.select(0)
+            await pilot.press("alt+d")
+            assert isinstance(app.screen, CompareScreen)
+            diff = app.screen.diff
+            assert [d.name for d in diff.request if d.name == "system_instruction"] == [
+                "system_instruction"
+            ]
+            assert "system_instruction" not in diff.same

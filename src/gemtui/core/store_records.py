@@ -241,6 +241,7 @@ def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings, blobs:
         results=results,
         kind=_kind(row, bool(results and not (prompt or attachments))),
         stateful=settings.stateful,
+        sent_with=settings,
     )
     if row["source"] is not None:
         _captured(asked, row, blobs)

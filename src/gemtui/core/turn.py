@@ -12,11 +12,14 @@ continued, what stateless history came before it) is computed from the list of t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from gemtui.api.models import TERMINAL_STATUSES, WAITING_STATUSES, Usage
 from gemtui.api.timing import RequestTimings
 from gemtui.core.assembler import InteractionState, new_state
+
+if TYPE_CHECKING:  # gemtui.core.conversation imports this module
+    from gemtui.core.conversation import ChatSettings
 
 Outcome = Literal[
     "pending", "streaming", "completed", "requires_action", "incomplete", "cancelled",
@@ -128,6 +131,9 @@ class Asked:
     request: dict[str, Any] = field(default_factory=dict)
     #: A captured turn's HTTP exchange (``kind == "captured"``), else ``None``.
     exchange: Exchange | None = None
+    #: The settings it was sent with, for a turn read back from the history (whose request
+    #: is not kept): what rebuilds its request to compare it (Alt+D), not the chat's now.
+    sent_with: ChatSettings | None = None
 
     def again(self) -> Asked:
         """The same input, to send as a new turn (a retry): the request is built anew."""

@@ -1731,7 +1731,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             from gemtui.ui.chat.compare_pick import ComparePick  # loaded on first use
 
             self.compare_pick = ComparePick()
-        result = self.compare_pick.pick(turn, self.conversation.settings)
+        result = self.compare_pick.pick(turn, turn.asked.sent_with or self.conversation.settings)
         if isinstance(result, str):
             self.notify(escape_markup(result), timeout=8)
             return
