@@ -146,3 +146,16 @@ async def test_up_and_down_read_through_a_message_taller_than_the_view(emulator)
         assert view.selected == last - 1
         await pilot.press("down")  # back to it: its start shows
         assert (view.selected, view.scroll_y) == (last, top)
+
+
+async def test_ctrl_end_in_the_messages_goes_to_the_newest_output(emulator):
+    """The README gives Ctrl+End from the messages as from the prompt; it did nothing there."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await chat_of_three(pilot)
+        await pilot.press("ctrl+l", "home")
+        await pilot.pause()
+        assert not at_bottom(app)
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        assert at_bottom(app)

@@ -60,6 +60,8 @@ class ConversationView(LineView, can_focus=True):
         Binding("down,j", "select_next", "Next", show=False, id="conversation.next"),
         Binding("home,g", "select_first", "First", show=False, id="conversation.first"),
         Binding("end,G", "select_last", "Last", show=False, id="conversation.last"),
+        Binding("ctrl+end", "app.newest", "Newest output", show=False,
+                id="conversation.newest"),  # as from the prompt (README)
         Binding("pageup", "page_up", "Page up", show=False, id="conversation.page_up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="conversation.page_down"),
         Binding("enter,space", "toggle", "Expand", id="conversation.toggle"),
