@@ -395,3 +395,33 @@ async def test_cancelling_a_background_turn_cancels_the_run_at_the_server(client
         lambda: client.get(turn.interaction_id or ""), PollPolicy(first=0.01, ceiling=0.05)
     )
     assert fetched.status == "cancelled"
+
+
+async def test_a_refused_continuation_is_never_asked_for_again(emulator_factory, tmp_path, api_key):
+    """A server restarted between hops no longer knows the token: the hop is refused, and F5
+    asked with the same token again, forever and without a word."""
+    persist = tmp_path / "emulator.sqlite3"
+    first = emulator_factory(persist=persist)
+    conversation = Conversation(settings=ChatSettings(auto_continue=False))
+    clients: list[InteractionsClient] = []
+
+    async with InteractionsClient(api_key=api_key, base_url=first.base_url) as before:
+        clients.append(before)
+        # The same chat goes on with the restarted server's client.
+        runner = TurnRunner(
+            conversation,
+            client=lambda: clients[-1],
+            sink=RecordingSink(),
+            history=ChatHistory(None),
+        )
+        turn = await runner.send(Asked(prompt="tell me about owls !hops 3"))
+        assert turn.reply.outcome == "incomplete" and runner.can_resume(turn)
+        first.stop()
+        again = emulator_factory(persist=persist)  # the interactions, not the tokens
+        async with InteractionsClient(api_key=api_key, base_url=again.base_url) as after:
+            clients.append(after)
+            await runner.resume(turn)
+    assert turn.reply.outcome == "failed" and len(conversation.turns) == 1
+    assert str(turn.reply.error).startswith("The answer's next part was refused (HTTP 400")
+    assert "F5 sends the prompt again" in turn.reply.error.hint
+    assert not runner.can_resume(turn) and output_text(turn)  # the part so far is kept

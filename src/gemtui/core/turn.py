@@ -174,6 +174,9 @@ class Reply:
     #: A background run read back from the history before its answer was fetched: it runs
     #: (or ran) at the server, and F5 fetches it (``TurnRunner.fetch_whole``).
     in_background: bool = False
+    #: A continuation token the server refused (expired, unknown after a restart): the
+    #: answer cannot go on from it, and F5 sends the prompt again instead of asking again.
+    refused_token: str | None = None
 
     @property
     def live(self) -> bool:

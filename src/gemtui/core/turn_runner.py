@@ -476,7 +476,8 @@ class TurnRunner:
             return None
         if request.get("background") or request.get("agent") or request.get("agent_config"):
             return None
-        return state.interaction.continuation_token or None
+        token = state.interaction.continuation_token
+        return token if token and token != turn.reply.refused_token else None
 
     async def _continue_hops(
         self, turn: Turn, recorder: TurnRecorder | None, *, always: bool = False
@@ -495,7 +496,17 @@ class TurnRunner:
             if body.get("store") is not False:
                 body.pop("input", None)
                 body["previous_interaction_id"] = turn.interaction_id
-            await self._fold_stream(turn, self._client().stream(body), recorder)
+            try:
+                await self._fold_stream(turn, self._client().stream(body), recorder)
+            except ApiStatusError as error:
+                if error.status >= 500 or error.status == 429:
+                    raise  # the server's trouble, not the token's: F5 asks for it again
+                turn.reply.refused_token = token  # never offered again (F5 looped on it)
+                raise GemtuiApiError(
+                    f"The answer's next part was refused ({error.summary}: "
+                    f"{error.server_message or 'no reason given'}).",
+                    hint="The part so far is kept. F5 sends the prompt again.",
+                ) from error
             self._sum_hop_usage(turn)
 
     def _sum_hop_usage(self, turn: Turn) -> None:
