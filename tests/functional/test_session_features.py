@@ -341,6 +341,20 @@ async def test_a_template_with_a_missing_file_is_refused(emulator, tmp_path, mon
         assert app.conversation.turns == []
 
 
+async def test_an_empty_template_is_refused_not_sent(emulator, tmp_path, monkeypatch):
+    """It went out as "input": [] and came back as a 400."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "empty.md").write_text("\n")
+    app = configured(emulator, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        mark = emulator.received_count()
+        assert not app.run_template("empty")
+        await pilot.pause()
+        assert notifications(app)[-1] == "Template empty is empty: nothing to send."
+        assert app.conversation.turns == [] and emulator.requests_since(mark) == []
+
+
 # ---------------------------------------------------------------------------- models
 
 

@@ -351,6 +351,10 @@ class SessionFeatures(_AppBase):
         prompt = self.expand_template(name, args)
         if prompt is None:
             return False
+        if not prompt.strip():  # sent, it was an empty input the server refused (400)
+            self.notify(escape_markup(f"Template {name} is empty: nothing to send."),
+                        severity="warning")  # fmt: skip
+            return False
         self._send(prompt, [], [], restore_over=self.composer.text)
         return True
 
