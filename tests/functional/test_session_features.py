@@ -598,3 +598,19 @@ async def test_f2_starts_on_the_preset_in_use_and_fills_another_over_the_plain_s
         await pilot.pause()
         assert screen.query_one("#system-instruction", TextArea).text == ""
         assert screen.query_one("#model", Input).value == MODEL
+
+
+async def test_ctrl_n_keeps_the_whole_preset_in_force_tools_too(emulator, tmp_path):
+    """Ctrl+N kept the preset's model and instruction, and Alt+P still named it, but its
+    tools went back to F2's."""
+    app = configured(emulator, tmp_path, PRESETS)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+p", "enter")  # reviewer
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        settings = app.conversation.settings
+        assert settings.tools == [{"type": "google_search"}]
+        assert (settings.model, settings.system_instruction) == (
+            "gemini-2.5-pro", "You review code."
+        )  # fmt: skip
+        assert app.preset_in_use == "reviewer"

@@ -1088,8 +1088,12 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         self._leave_edit()  # the draft an edit displaced is the one this chat keeps
         if self.drafts is not None:
             self.drafts.leaving()
-        # The new chat starts with the tools of the settings (F2), not those F7 set for the last.
-        defaults = self.user_settings.to_chat_settings()
+        # The new chat starts with the tools of the settings (F2), not those F7 set for the last;
+        # with a preset in force, the preset's (its model and instruction carry over too).
+        settings = self.user_settings
+        if self.preset_in_use in settings.presets:
+            settings = settings.with_preset(self.preset_in_use)
+        defaults = settings.to_chat_settings()
         self.chat.new_chat(dataclasses.replace(self.conversation.settings, tools=defaults.tools))
         if self.drafts is not None:
             self.drafts.arrived()
