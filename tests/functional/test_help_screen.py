@@ -50,3 +50,11 @@ async def test_f1_over_the_background_runs_names_its_sections_as_a_reader_would(
         shown = titles(screen)
         assert "Background runs" in shown and "List (built in)" in shown
         assert not [title for title in shown if "Screen" in title or "Data Table" in title]
+
+
+async def test_the_palette_offers_gemtuis_keys_not_textuals_side_panel(emulator):
+    """Textual's "Keys" opened a side panel that Escape and F1 did not close."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)):
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Keys" not in titles and "Show keys" in titles

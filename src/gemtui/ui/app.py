@@ -434,7 +434,9 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
     # ------------------------------------------------------------------ layout
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Not Textual's "Keys": its side panel lists the text editor's keys first, and
+        # Escape and F1 do not close it; "Show keys (F1)" is gemtui's own.
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
         for title, help_text, action in PALETTE_COMMANDS:
             yield SystemCommand(title, help_text, partial(self.run_action, action))
 
