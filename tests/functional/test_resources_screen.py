@@ -144,3 +144,34 @@ async def test_f2_agent_config_and_environment_object_reach_the_request(emulator
         assert [c.type for c in output.content] == ["text", "image"]
         saved = (tmp_path / "config.toml").read_text()
         assert "[agent_config]" in saved and 'visualization = "auto"' in saved
+
+
+async def test_a_refused_create_keeps_the_json_and_says_why_and_d_forgets_a_moved_row(emulator):
+    """A 409 closed the editor and lost the JSON typed; and "Press d again to delete X"
+    stayed up after the selection had moved to another row."""
+    taken = f"taken-{marker()[5:]}"
+    make_agent(emulator, taken)
+    make_agent(emulator, f"other-{marker()[5:]}")
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        await pilot.press("n")
+        editor = app.screen
+        assert isinstance(editor, ResourceEditorScreen)
+        typed = f'{{"id": "{taken}", "base_agent": "antigravity-preview-09-2026"}}'
+        editor.query_one(TextArea).load_text(typed)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is editor and editor.query_one(TextArea).text == typed
+        said = str(editor.query_one("#editor-error", Static).render())
+        assert said.startswith("Not created: HTTP 409")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        status = screen.query_one("#resources-status", Static)
+        await pilot.press("d")
+        assert "Press d again" in str(status.render())
+        await pilot.press("down")
+        await settle(pilot)
+        assert "Press d again" not in str(status.render())
+        assert "agent" in str(status.render())

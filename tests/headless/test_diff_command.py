@@ -67,4 +67,4 @@ def test_what_cannot_be_found_or_read_says_so(tmp_path: Path):
     assert zero.returncode == 2 and "count from 1" in zero.stderr
     _recording(tmp_path / "a.jsonl", "x", "m")
     part = run_gemtui("diff", f"{tmp_path / 'a.jsonl'}#3", f"{cid}:1", env=clean_env())
-    assert part.returncode == 1 and "holds 1 recordings" in part.stderr
+    assert part.returncode == 1 and "holds 1 recording," in part.stderr

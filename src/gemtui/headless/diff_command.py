@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from gemtui.core.wording import plural
 from gemtui.headless import exits
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ def _recorded_turn(path: Path, number: int) -> Turn:
 
     recordings = load_recordings(path)
     if not 1 <= number <= len(recordings):
-        raise NotFound(f"{path} holds {len(recordings)} recordings, not a #{number}")
+        raise NotFound(f"{path} holds {plural(len(recordings), 'recording')}, not a #{number}")
     recording = recordings[number - 1]
     exchange = Exchange.from_json(recording.exchange) if recording.exchange else None
     asked = Asked(

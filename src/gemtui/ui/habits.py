@@ -20,6 +20,7 @@ from textual.widgets import TextArea
 from gemtui.core.drafts import DraftFiles, drafts_dir
 from gemtui.core.safety import clean_draft_text
 from gemtui.core.store import StoreError
+from gemtui.core.wording import plural
 from gemtui.ui.chat.drafts import DraftKeeper
 from gemtui.ui.render.chat_items import AnswerItem
 from gemtui.ui.widgets.attachment_bar import AttachmentBar
@@ -190,7 +191,8 @@ class HabitsMixin:
             raise CommandError("No answer to copy yet.")
         if not 1 <= number <= len(answers):
             raise CommandError(
-                f"There are {len(answers)} answers: /copy 1 to /copy {len(answers)}."
+                f"There {'is' if len(answers) == 1 else 'are'} {plural(len(answers), 'answer')}"
+                f": /copy 1 to /copy {len(answers)}."
             )
         what = "" if number == 1 else f"Answer {number} from the last"
         app._copy(answers[-number].copy_text(), what)

@@ -30,6 +30,7 @@ from gemtui.core.cost import format_cost, format_total, model_of, total_cost, tu
 from gemtui.core.jobs import Job, JobChange
 from gemtui.core.safety import escape_markup, one_line
 from gemtui.core.turn import Turn
+from gemtui.core.wording import plural
 from gemtui.ui.chat.messages import TurnEnded
 
 # Templates, recent models and notifications are imported when first used: no start-up path
@@ -414,7 +415,9 @@ class SessionFeatures(_AppBase):
             lines.append(f"{model}: {use.label()}{window}; the last turn's input and output.")
         prices = self.user_settings.price_table()
         turns = [turn for turn in conversation.turns if turn.usage is not None]
-        lines.append(f"{len(turns)} turns with usage, {conversation.total_tokens():,} tokens.")
+        lines.append(
+            f"{plural(len(turns), 'turn')} with usage, {conversation.total_tokens():,} tokens."
+        )
         total = total_cost(conversation.turns, prices, more=conversation.has_older)
         if total is not None:
             lines.append(f"Cost: {format_total(total)}.")

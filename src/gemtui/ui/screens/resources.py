@@ -11,7 +11,7 @@ returns is untrusted text: cells are ``Text`` (never markup) cleaned of control 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from gemtui.api.resources import Resources
 from gemtui.core import resource_text
 from gemtui.core.agent_options import AgentOptionError, parse_environment
 from gemtui.core.safety import clean_terminal_text, escape_markup
+from gemtui.core.wording import plural
 
 KINDS = ("agents", "environments")
 HELP = "Tab switch list · n new · d delete · u use here · r reload · Esc close"
@@ -161,13 +162,24 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
             self._say(f"Could not list them: {error} {error.hint}")
             return
         self.items = {"agents": agents, "environments": environments}
-        self._say(f"{len(agents)} agents · {len(environments)} environments")
+        self._say(self._counts())
         self._layout()
         self._show_detail()
 
+    def _counts(self) -> str:
+        agents, environments = (len(self.items[kind]) for kind in ("agents", "environments"))
+        return f"{plural(agents, 'agent')} · {plural(environments, 'environment')}"
+
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
-        self._armed = None
+        self._disarm()
         self._show_detail()
+
+    def _disarm(self) -> None:
+        """Forget a first ``d``, and the line asking for the second: it named the row left
+        after the selection moved."""
+        if self._armed is not None:
+            self._armed = None
+            self._say(self._counts())
 
     def _show_detail(self) -> None:
         item = self.selected()
@@ -196,29 +208,27 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
 
     def action_switch(self) -> None:
         self.kind = "environments" if self.kind == "agents" else "agents"
-        self._armed = None
+        self._disarm()
         self._layout()
         self._show_detail()
 
     def action_new(self) -> None:
-        def created(body: dict[str, Any] | None) -> None:
-            if body is not None:
-                self.run_worker(self._create(body), group="resources-create", exit_on_error=False)
+        def created(made_id: str | None) -> None:
+            if made_id is not None:
+                self.notify(escape_markup(f"Created {made_id}."))
+                self.run_worker(self._load(), group="resources-load", exit_on_error=False)
 
-        self.app.push_screen(ResourceEditorScreen(self.kind), created)
+        self.app.push_screen(ResourceEditorScreen(self.kind, self._create), created)
 
-    async def _create(self, body: dict[str, Any]) -> None:
+    async def _create(self, body: dict[str, Any]) -> str:
+        """Create ``body``; returns its id. Raises :class:`GemtuiApiError` (the editor stays
+        open with the JSON as typed and says why)."""
         api = self._api()
-        try:
-            if self.kind == "agents":
-                made: Agent | Environment = await api.create_agent(body)
-            else:
-                made = await api.create_environment(body)
-        except GemtuiApiError as error:
-            self.notify(escape_markup(f"Not created: {error}"), severity="error", timeout=8)
-            return
-        self.notify(escape_markup(f"Created {made.id}."))
-        await self._load()
+        if self.kind == "agents":
+            made: Agent | Environment = await api.create_agent(body)
+        else:
+            made = await api.create_environment(body)
+        return made.id or ""
 
     def action_delete(self) -> None:
         item = self.selected()
@@ -253,8 +263,10 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
         self.dismiss(None)
 
 
-class ResourceEditorScreen(ModalScreen[dict[str, Any] | None]):
-    """The JSON of a new agent or environment, from a template; Ctrl+S creates it."""
+class ResourceEditorScreen(ModalScreen[str | None]):
+    """The JSON of a new agent or environment, from a template; Ctrl+S creates it (with
+    ``create``) and closes with the new id. A refusal is shown in the dialog, the JSON kept:
+    closed at once, the server's "409 already exists" lost everything typed."""
 
     BINDINGS = [
         Binding("ctrl+s", "create", "Create", id="resource_editor.create", priority=True),
@@ -271,9 +283,10 @@ class ResourceEditorScreen(ModalScreen[dict[str, Any] | None]):
     ResourceEditorScreen #editor-help, ResourceEditorScreen #editor-error { color: $text-muted; }
     """
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, create: Callable[[dict[str, Any]], Awaitable[str]]) -> None:
         super().__init__()
         self.kind = kind
+        self.create = create
 
     def compose(self) -> ComposeResult:
         noun = "agent" if self.kind == "agents" else "environment"
@@ -305,7 +318,18 @@ class ResourceEditorScreen(ModalScreen[dict[str, Any] | None]):
         except ValueError as error:
             self.query_one("#editor-error", Static).update(f"Not valid: {error}")
             return
-        self.dismiss(body)
+        self.query_one("#editor-error", Static).update("Creating…")
+        self.run_worker(self._send(body), group="resource-create", exclusive=True,
+                        exit_on_error=False)  # fmt: skip
+
+    async def _send(self, body: dict[str, Any]) -> None:
+        try:
+            made_id = await self.create(body)
+        except GemtuiApiError as error:
+            said = " ".join(part for part in (f"Not created: {error}", error.hint) if part)
+            self.query_one("#editor-error", Static).update(said)
+            return
+        self.dismiss(made_id)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
