@@ -86,7 +86,7 @@ def build_parser(*, commands: Collection[str] | None = None) -> argparse.Argumen
     parser.add_argument(
         "--port",
         dest="serve_port",
-        type=int,
+        type=port_number,
         metavar="N",
         help=f"port --serve listens on (default: {SERVE_PORT})",
     )
@@ -213,7 +213,9 @@ def _declare_emulator(subparsers: Any, name: str, summary: str) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
-    emulator.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
+    emulator.add_argument(
+        "--port", type=port_number, default=8080, help="port (0 picks a free one)"
+    )
     emulator.add_argument(
         "--delay-ms",
         type=float,
@@ -455,7 +457,9 @@ def _add_proxy_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--host", default="127.0.0.1", help=f"address to listen on (default: loopback, {from_here})"
     )
-    parser.add_argument("--port", type=int, default=8788, help="port (default: 8788; 0: any)")
+    parser.add_argument(
+        "--port", type=port_number, default=8788, help="port (default: 8788; 0: any)"
+    )
     parser.add_argument(
         "--no-history", action="store_true", help="do not keep the exchanges in the history"
     )
@@ -486,6 +490,17 @@ def _add_resource_options(parser: argparse.ArgumentParser) -> argparse.ArgumentP
         help="text (default): a table or the details; json: the API's objects",
     )  # fmt: skip
     return parser
+
+
+def port_number(value: str) -> int:
+    """A ``--port``: 0 to 65535 (a bad one ended in a traceback from the socket)."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("a port is a number from 0 to 65535")
+    return port
 
 
 def _speed(value: str) -> float:
@@ -645,7 +660,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--host and --port go with --serve")
     if args.continue_last and args.resume is not None:
         parser.error("--continue opens the last conversation, --resume a given one: not both")
-    if (args.continue_last or args.resume is not None) and (args.command or args.serve):
+    if (args.continue_last or args.resume is not None) and args.command:
         parser.error("--continue and --resume start the chat TUI; they go without a command")
     if args.command == "ask" or (args.command is None and not args.serve):
         start_up_gc.hold()  # released by the TUI's warm-up; by ask a second in, or at its end

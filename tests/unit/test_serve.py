@@ -46,6 +46,8 @@ def test_session_command_without_flags_is_plain_gemtui():
         (["--serve", "export", "last"], "does not combine with a command"),
         (["--port", "8001"], "--host and --port go with --serve"),
         (["--host", "0.0.0.0"], "--host and --port go with --serve"),
+        (["--serve", "--port", "99999"], "a port is a number from 0 to 65535"),
+        (["emulator", "--port", "-1"], "a port is a number from 0 to 65535"),
     ],
 )
 def test_serve_flags_misused_are_usage_errors(argv, message, capsys):
@@ -123,3 +125,29 @@ def test_browser_sessions_copy_by_bare_osc52_whatever_the_server_runs_in():
     command = shlex.split(session_command(build_parser().parse_args(["--serve", "--demo"])))
     assert command[:6] == ["env", "-u", "TMUX", "-u", "STY", "GEMTUI_CLIPBOARD=osc52"]
     assert command[6:] == tui_argv(build_parser().parse_args(["--serve", "--demo"]))
+
+
+def test_each_session_opens_the_chat_continue_or_resume_names():
+    """--serve --continue said "--continue and --resume ... go without a command"."""
+    argv = tui_argv(build_parser().parse_args(["--serve", "--continue"]), python="py")
+    assert argv == ["py", "-m", "gemtui", "--continue"]
+    argv = tui_argv(build_parser().parse_args(["--serve", "--resume", "3"]), python="py")
+    assert argv == ["py", "-m", "gemtui", "--resume", "3"]
+    argv = tui_argv(build_parser().parse_args(["--serve", "--resume"]), python="py")
+    assert argv == ["py", "-m", "gemtui", "--resume"]
+
+
+def test_serve_says_what_stops_it_before_serving(tmp_path, capsys):
+    """A port in use printed the banner, then a traceback; an unknown preset served a blank
+    page."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--serve", "--demo", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"gemtui: cannot listen on 127.0.0.1:{port}: ") and "Traceback" not in err
+    config = tmp_path / "config.toml"
+    config.write_text("")
+    assert main(["--serve", "--demo", "--config", str(config), "--preset", "nope"]) == 2
+    assert "no preset 'nope'" in capsys.readouterr().err

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gemtui.api.models import keep_schemas_in
-from gemtui.config import load_settings
+from gemtui.config import LoadedSettings, load_settings
 from gemtui.core.data_dir import cache_dir
 from gemtui.core.logs import start_logging, stop_logging
 from gemtui.core.store import Store, StoreError
@@ -27,6 +27,16 @@ REPLAY_NO_KEY_NOTICE = (
     "The replay needs no key. No API key is set, so prompts sent after it go to gemtui's "
     "built-in offline emulator; set GEMINI_API_KEY (or GOOGLE_API_KEY) to talk to Gemini."
 )
+
+
+def preset_known(loaded: LoadedSettings, preset: str | None) -> bool:
+    """Whether ``preset`` (``None``: none asked for) is one of the config's; if not, says
+    so on stderr, before any screen: a usage error."""
+    if preset is None or preset in loaded.settings.presets:
+        return True
+    known = ", ".join(loaded.settings.presets) or "none"
+    sys.stderr.write(f"gemtui: no preset {preset!r} in {loaded.path} (presets: {known})\n")
+    return False
 
 
 def run_tui(
@@ -50,9 +60,7 @@ def run_tui(
     loaded = load_settings(config, overrides)
     settings = loaded.settings
     keep_schemas_in(cache_dir())  # the event validator's schema: see gemtui.api.schema_cache
-    if preset is not None and preset not in settings.presets:
-        known = ", ".join(settings.presets) or "none"
-        sys.stderr.write(f"gemtui: no preset {preset!r} in {loaded.path} (presets: {known})\n")
+    if not preset_known(loaded, preset):
         return 2
     api_key = settings.api_key.get_secret_value() if settings.api_key else None
     base_url = settings.base_url

@@ -31,7 +31,8 @@ BROWSER_SESSION_ENV = ["env", "-u", "TMUX", "-u", "STY", "GEMTUI_CLIPBOARD=osc52
 
 
 def tui_argv(args: argparse.Namespace, python: str = sys.executable) -> list[str]:
-    """The gemtui invocation that starts the same TUI as ``args``, without ``--serve``."""
+    """The gemtui invocation that starts the same TUI as ``args``, without ``--serve``
+    (each session opens the last chat with ``--continue``, or a given one with ``--resume``)."""
     argv = [python, "-m", "gemtui"]
     argv += [flag for flag, name in SWITCH_FLAGS if getattr(args, name)]
     for flag, name in VALUE_FLAGS:
@@ -39,6 +40,10 @@ def tui_argv(args: argparse.Namespace, python: str = sys.executable) -> list[str
         if value is not None:
             # The server may be started elsewhere than where a session runs: no relative paths.
             argv += [flag, str(Path(value).resolve()) if isinstance(value, Path) else value]
+    if args.continue_last:
+        argv.append("--continue")
+    elif args.resume is not None:
+        argv += ["--resume", args.resume] if args.resume else ["--resume"]
     return argv
 
 
@@ -48,7 +53,22 @@ def session_command(args: argparse.Namespace) -> str:
 
 
 def serve(args: argparse.Namespace, host: str, port: int) -> int:
-    """Serve the TUI on ``host``:``port`` until Ctrl+C; textual-serve prints the URL."""
+    """Serve the TUI on ``host``:``port`` until Ctrl+C; textual-serve prints the URL.
+
+    What would stop every session is found first and said here, with exit codes as the
+    terminal TUI's: an unknown preset (2; the page stayed blank), an address that cannot be
+    listened on (1; textual-serve printed its banner, then a traceback)."""
+    from gemtui.config import load_settings
+    from gemtui.local_server import bind
+    from gemtui.ui.launch import preset_known
+
+    if not preset_known(load_settings(args.config), args.preset):
+        return 2
+    try:
+        bind(host, port).close()
+    except OSError as error:
+        sys.stderr.write(f"gemtui: cannot listen on {host}:{port}: {error}\n")
+        return 1
     from textual_serve.server import Server
 
     Server(session_command(args), host=host, port=port, title="gemtui").serve()
