@@ -127,3 +127,33 @@ def test_a_finished_answer_reaches_the_terminal_while_it_looks_elsewhere(tmp_pat
     finally:
         terminal.close()
         pane.close()
+
+
+def tmux_server(socket_path: Path, *args: str) -> None:
+    """A tmux command against the server at ``socket_path`` (no config file)."""
+    subprocess.run(["tmux", "-S", str(socket_path), "-f", "/dev/null", *args], timeout=10)
+
+
+async def test_passthrough_turned_on_as_told_is_used_from_the_next_answer(
+    emulator, tmp_path, monkeypatch
+):
+    """The hint says `tmux set -g allow-passthrough on`; done, the bell still rang until a
+    restart (how to reach the terminal was worked out once per session)."""
+    from support.chat_driver import make_app
+
+    socket_path = tmp_path / "tmux.sock"
+    tmux_server(socket_path, "new-session", "-d", "-s", "s")
+    try:
+        tmux_server(socket_path, "set", "-g", "allow-passthrough", "off")
+        monkeypatch.setenv("TMUX", f"{socket_path},1,0")
+        app = make_app(emulator)
+        async with app.run_test(size=(80, 24)):
+            written: list[str] = []
+            app.notifier.writer = written.append
+            app.app_focus = False  # the user looks at another window
+            assert app.notifier.tell("gemtui", "Answer ready", 30.0) == "bell"
+            tmux_server(socket_path, "set", "-g", "allow-passthrough", "on")
+            told = app.notifier.tell("gemtui", "Answer ready", 30.0)
+            assert told != "bell" and "\x1bPtmux;" in written[-1]
+    finally:
+        tmux_server(socket_path, "kill-server")

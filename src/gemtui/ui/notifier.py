@@ -73,6 +73,8 @@ class Notifier:
                 told = delivery.via
             else:
                 how = "bell"
+                # Asked again next time: the user may turn passthrough on, as the hint says.
+                self._route = None
                 if delivery.why and not self._told_blocked:
                     self._told_blocked = True
                     self._say(delivery.why)
