@@ -32,7 +32,8 @@ def build_parser(*, commands: Collection[str] | None = None) -> argparse.Argumen
     parser = argparse.ArgumentParser(
         prog="gemtui",
         description="Keyboard-driven terminal client for the Gemini Interactions API.",
-        epilog="With no API key set, use --demo to run against the built-in offline emulator.",
+        epilog="With no API key set, gemtui runs on the built-in offline emulator and says so; "
+        "--demo asks for it.",
     )
     parser.add_argument("--version", action="version", version=f"gemtui {__version__}")
     parser.add_argument(
@@ -252,7 +253,7 @@ def _declare_export(subparsers: Any, name: str, summary: str) -> None:
         description="Write a stored conversation: Markdown to read (thoughts and tool calls "
         "in collapsible sections), or JSON with the raw interactions of every turn.",
         epilog="Exit codes: 0 written, 1 no such conversation or interaction in the history (or "
-        "it cannot be read, or FILE written), 2 an ID of none of these forms.",
+        "it cannot be read, or FILE not written), 2 an ID of none of these forms.",
     )
     export.add_argument(
         "id", metavar="ID",

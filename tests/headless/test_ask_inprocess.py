@@ -83,7 +83,7 @@ def test_schema_answer_is_json_on_stdout(ask, tmp_path):
     ("directive", "said"),
     [
         ("!not-json", "the answer is not JSON: "),
-        ("!invalid-json", "the answer is JSON does not follow the schema: 1 error"),
+        ("!invalid-json", "the answer does not follow the schema (1 error)"),
     ],
 )
 def test_an_answer_that_breaks_the_schema_fails_the_run(ask, tmp_path, directive, said):

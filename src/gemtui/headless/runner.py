@@ -28,6 +28,7 @@ from gemtui.core.recording import RecordingWriter
 from gemtui.core.tools import FunctionTool, ToolCall
 from gemtui.core.turn import Asked, Turn
 from gemtui.core.turn_runner import Notice, TurnRunner
+from gemtui.core.wording import plural
 from gemtui.headless import exits
 from gemtui.headless.functions import allow_listed
 from gemtui.headless.inputs import AskRequest
@@ -264,7 +265,11 @@ def _follows_schema(session: Session, request: AskRequest, interaction: Interact
         session.messages.say(f"the answer was not checked against the schema: {check.detail}")
     if check.verdict in ("valid", "unchecked"):
         return True
-    session.messages.error(f"the answer is {check.summary}", "; ".join(check.errors))
+    if check.verdict == "not_json":
+        said = f"the answer is not JSON: {check.detail}"
+    else:
+        said = f"the answer does not follow the schema ({plural(check.error_count, 'error')})"
+    session.messages.error(said, "; ".join(check.errors))
     return False
 
 
