@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 
 from support.chat_driver import (
     FAKE_KEY,
@@ -61,6 +62,8 @@ async def test_saved_recording_replays_to_the_same_interaction(emulator):
         assert [s.step.to_wire() for s in replayed.steps] == [s.step.to_wire() for s in live.steps]
         assert replayed.interaction.usage == live.interaction.usage
         assert FAKE_KEY not in saved[0].read_text()
+        # It holds the prompts and answers: readable by its owner only, as an export is.
+        assert stat.S_IMODE(saved[0].stat().st_mode) == 0o600
 
 
 async def test_ctrl_s_while_the_answer_streams_says_the_recording_stops_there(emulator):

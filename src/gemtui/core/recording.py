@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -128,9 +129,11 @@ def save_recording(
     events: Iterable[tuple[float, dict[str, Any]]],
     secrets: Iterable[str] = (),
 ) -> Path:
-    """Write a whole recording (``events`` as (offset, event JSON) pairs) to ``path``."""
+    """Write a whole recording (``events`` as (offset, event JSON) pairs) to ``path``,
+    readable by its owner only: it holds the prompts and answers, as an export does."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         writer = RecordingWriter(handle, secrets)
         writer.start(request)
         for offset, event in events:
