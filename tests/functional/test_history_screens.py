@@ -154,6 +154,19 @@ async def test_rename_saves_on_enter_and_escape_keeps_the_old_title(store):
         assert app.results == [ids["What is a heron?"]]
 
 
+async def test_tab_out_of_the_rename_field_saves_the_title_typed(store):
+    """Tab left the field, Enter then opened the chat, and the title typed was lost."""
+    ids = ids_by_title(store)
+    app = Host(ConversationListScreen(store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("down", "r", "ctrl+u", *"Herons", "tab")
+        await pilot.pause()
+        assert store.get_conversation(ids["What is a heron?"]).title == "Herons"
+        assert "Renamed to" in text_of(app.screen.query_one("#history-message"))
+        await pilot.press("enter")
+        assert app.results == [ids["What is a heron?"]]
+
+
 async def test_archive_hides_a_conversation_until_archived_ones_are_shown(store):
     ids = ids_by_title(store)
     owls = ids["Tell me about owls"]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
+from textual import events
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -414,6 +415,17 @@ class ConversationListScreen(ModalScreen[int | None]):
         event.stop()
         if event.input.id == "history-rename":
             self._save_title(event.value)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        """Leaving the rename field (Tab) saves what it holds, as Enter does: the title typed
+        was lost without a word, and Enter on the list then opened the chat."""
+        if event.widget.id != "history-rename" or self._renaming is None:
+            return
+        field = self.query_one("#history-rename", Input)
+        if " ".join(field.value.split()) in ("", plain_title(self._renaming.title)):
+            self._end_rename()
+        else:
+            self._save_title(field.value)
 
     def _save_title(self, value: str) -> None:
         summary = self._renaming
