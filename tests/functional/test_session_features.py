@@ -329,11 +329,17 @@ async def test_a_template_runs_from_its_dialog(emulator, tmp_path, monkeypatch):
         assert app.template_names() == ["explain"]
 
 
-async def test_a_template_with_a_missing_file_is_refused(emulator, tmp_path, monkeypatch):
+def with_templates(emulator, tmp_path: Path, monkeypatch, files: dict[str, str]) -> GemtuiApp:
+    """The app with ``files`` in its templates dir, run from ``tmp_path``."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "templates").mkdir()
-    (tmp_path / "templates" / "bad.md").write_text("See @{gone.txt}")
-    app = configured(emulator, tmp_path)
+    for name, text in files.items():
+        (tmp_path / "templates" / name).write_text(text)
+    return configured(emulator, tmp_path)
+
+
+async def test_a_template_with_a_missing_file_is_refused(emulator, tmp_path, monkeypatch):
+    app = with_templates(emulator, tmp_path, monkeypatch, {"bad.md": "See @{gone.txt}"})
     async with app.run_test(size=SIZE) as pilot:
         assert not app.run_template("bad", "x")
         await pilot.pause()
@@ -343,10 +349,7 @@ async def test_a_template_with_a_missing_file_is_refused(emulator, tmp_path, mon
 
 async def test_an_empty_template_is_refused_not_sent(emulator, tmp_path, monkeypatch):
     """It went out as "input": [] and came back as a 400."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "templates").mkdir()
-    (tmp_path / "templates" / "empty.md").write_text("\n")
-    app = configured(emulator, tmp_path)
+    app = with_templates(emulator, tmp_path, monkeypatch, {"empty.md": "\n"})
     async with app.run_test(size=SIZE) as pilot:
         mark = emulator.received_count()
         assert not app.run_template("empty")

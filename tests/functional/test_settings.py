@@ -464,16 +464,23 @@ async def test_keymap_editor_remaps_an_action(emulator, tmp_path):
     assert written(tmp_path)["keymap"] == {"app.toggle_mode": "f12"}
 
 
+async def remap(pilot: Pilot, screen: SettingsScreen, binding_id: str, keys: str) -> KeymapEditor:
+    """Give ``binding_id`` ``keys`` in the keymap editor, then move to another action (the
+    keys typed are taken when the highlight leaves them); returns the editor."""
+    editor = keymap_editor(screen)
+    editor.highlight(binding_id)
+    await pilot.pause()
+    screen.query_one("#keymap-keys", Input).value = keys
+    editor.highlight("app.new_conversation")
+    await pilot.pause()
+    return editor
+
+
 async def test_keymap_conflict_is_reported_and_refused(emulator, tmp_path):
     app = settings_app(emulator, tmp_path, Settings())
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_pane(pilot)
-        editor = keymap_editor(screen)
-        editor.highlight("app.toggle_mode")
-        await pilot.pause()
-        screen.query_one("#keymap-keys", Input).value = "ctrl+q"
-        editor.highlight("app.new_conversation")
-        await pilot.pause()
+        editor = await remap(pilot, screen, "app.toggle_mode", "ctrl+q")
         await save(pilot)
         assert app.screen is screen
         message = error(screen, "keymap")
@@ -490,12 +497,7 @@ async def test_a_remap_to_no_key_is_refused_naming_the_action_once(emulator, tmp
     app = settings_app(emulator, tmp_path, Settings())
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_pane(pilot)
-        editor = keymap_editor(screen)
-        editor.highlight("app.toggle_mode")
-        await pilot.pause()
-        screen.query_one("#keymap-keys", Input).value = " , "
-        editor.highlight("app.new_conversation")
-        await pilot.pause()
+        await remap(pilot, screen, "app.toggle_mode", " , ")
         await save(pilot)
         assert app.screen is screen
         assert error(screen, "keymap") == "app.toggle_mode: give at least one key"

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from support.chat_driver import answers, finish, make_app, notices, replay, send
 from textual.message import Message
+from textual.pilot import Pilot
 
+from gemtui.core.assembler import InteractionState
 from gemtui.core.recording import load_recording
 from gemtui.core.store import Store
 from gemtui.ui.chat.messages import RequestAccepted, TurnChanged, TurnEnded, TurnStarted
@@ -119,13 +121,19 @@ async def test_a_step_a_cancel_cut_off_says_so_in_the_timeline_and_its_detail(em
         assert detail._wire is wire and status_fact().startswith("status cut off")
 
 
+async def streaming(pilot: Pilot, prompt: str) -> InteractionState:
+    """Send ``prompt`` and come back once its answer streams (five events in)."""
+    await send(pilot, prompt, wait=False)
+    state = pilot.app.conversation.turns[-1].reply.state
+    while len(state.events) < 5:
+        await pilot.pause(0.02)
+    return state
+
+
 async def test_a_turn_shown_while_it_streams_shows_its_end_in_the_detail(emulator):
     app = make_app(emulator)
     async with app.run_test(size=(120, 40)) as pilot:
-        await send(pilot, "!slow 40 tell me a story", wait=False)
-        state = app.conversation.turns[-1].reply.state
-        while len(state.events) < 5:
-            await pilot.pause(0.02)
+        state = await streaming(pilot, "!slow 40 tell me a story")
         await pilot.press("ctrl+t")  # the detail shows the running turn's heading
 
         def facts() -> str:
@@ -145,10 +153,7 @@ async def test_a_cancelled_turns_detail_says_its_status_was_the_last_before_the_
     """It read "status in_progress" beside a row saying cancelled."""
     app = make_app(emulator)
     async with app.run_test(size=(120, 40)) as pilot:
-        await send(pilot, "!slow 60 tell me a story", wait=False)
-        state = app.conversation.turns[-1].reply.state
-        while len(state.events) < 5:
-            await pilot.pause(0.02)
+        await streaming(pilot, "!slow 60 tell me a story")
         await pilot.press("escape")
         await finish(pilot)
         assert app.conversation.turns[-1].reply.outcome == "cancelled"

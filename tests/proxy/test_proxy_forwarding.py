@@ -6,11 +6,12 @@ import asyncio
 import gzip
 import json
 import socket
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
 from support.cli_env import FAKE_KEY, clean_env, run_gemtui
-from support.proxy_env import api_client, proxy_in_process
+from support.proxy_env import InProcessProxy, api_client, proxy_in_process
 from support.rawserver import (
     Exchange,
     ScriptedServer,
@@ -201,16 +202,23 @@ async def test_events_pass_one_by_one_and_the_capture_grows_while_the_stream_run
     assert capture.exchange.streaming and capture.wire.streaming
 
 
+async def read_first_event(proxy: InProcessProxy, then: Callable[[], Awaitable[object]]) -> None:
+    """Stream a create through ``proxy`` until its first event, run ``then``, and stop
+    reading (the connection closes)."""
+    async with (
+        api_client(proxy.url) as client,
+        client.stream("POST", CREATE, json={**BODY, "stream": True}) as response,
+    ):
+        async for line in response.aiter_lines():
+            if line.startswith("data: "):
+                await then()
+                break
+
+
 async def test_a_client_that_leaves_ends_the_upstream_stream_too():
     held = stream([sse_event(_events()[0])], then="hold")
     async with ScriptedServer(held) as upstream, proxy_in_process(upstream.base_url) as proxy:
-        async with (
-            api_client(proxy.url) as client,
-            client.stream("POST", CREATE, json={**BODY, "stream": True}) as response,
-        ):
-            async for line in response.aiter_lines():
-                if line.startswith("data: "):
-                    break  # the program stops reading and closes the connection
+        await read_first_event(proxy, lambda: asyncio.sleep(0))  # the program stops reading
         (capture,) = await proxy.wait_for(1)
         await upstream.exchanges[0].client_closed.wait()  # the proxy hung up on the upstream
     assert capture.exchange.error == "the client closed the connection"
@@ -237,14 +245,7 @@ async def test_a_client_that_gives_up_before_the_answer_ends_its_capture_at_once
 async def test_a_stream_cut_by_stopping_the_proxy_says_so_not_that_the_client_left():
     held = stream([sse_event(_events()[0])], then="hold")
     async with ScriptedServer(held) as upstream, proxy_in_process(upstream.base_url) as proxy:
-        async with (
-            api_client(proxy.url) as client,
-            client.stream("POST", CREATE, json={**BODY, "stream": True}) as response,
-        ):
-            async for line in response.aiter_lines():
-                if line.startswith("data: "):
-                    await proxy.close()  # while the client still reads
-                    break
+        await read_first_event(proxy, proxy.close)  # while the client still reads
         (capture,) = await proxy.wait_for(1)
     assert capture.exchange.error == "the proxy stopped"
 
