@@ -79,7 +79,7 @@ def test_usage_errors(emulator, cli_env):
                         "--base-agent", "deep-research-x", "--agent-config", config)  # fmt: skip
     assert bad_config.returncode == 2 and "no field 'visualisation'" in bad_config.stderr
     empty = gemtui(emulator, cli_env, "agents", "create")
-    assert empty.returncode == 2 and "--json, or at least --id and --base-agent" in empty.stderr
+    assert empty.returncode == 2 and "give the agent at least one field" in empty.stderr
     network = gemtui(emulator, cli_env, "environments", "create", "--json", '{"network": "open"}')
     assert network.returncode == 2 and "environment.network is" in network.stderr
     refused = gemtui(emulator, cli_env, "agents", "create", "--id", "Bad Id", "--base-agent", "a")
@@ -92,3 +92,41 @@ def test_demo_keeps_an_agent_for_the_next_run(cli_env, tmp_path):
     assert created.returncode == 0, created.stderr
     listed = run_gemtui("--demo", "agents", "list", env=env)
     assert listed.stdout.split()[0] == "kept"
+
+
+def test_create_arguments_say_what_is_wrong(emulator, cli_env, tmp_path):
+    """Valid JSON that is no object is said to be that (it was taken for a missing file); an
+    empty object says what it lacks; --id alone is an agent (the API requires no field)."""
+    array = gemtui(emulator, cli_env, "agents", "create", "--json", "[]")
+    assert array.returncode == 2
+    assert "--json must be a JSON object ({...}), not an array." in array.stderr
+    string = gemtui(emulator, cli_env, "environments", "create", "--json", '"remote"')
+    assert string.returncode == 2 and "not a string." in string.stderr
+    missing = gemtui(emulator, cli_env, "agents", "create", "--json", str(tmp_path / "no.json"))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    empty = gemtui(emulator, cli_env, "agents", "create", "--json", "{}")
+    assert empty.returncode == 2
+    assert "--json is an empty object: give at least one of id, base_agent" in empty.stderr
+    only_id = gemtui(emulator, cli_env, "agents", "create", "--id", "just-an-id")
+    assert only_id.returncode == 0, only_id.stderr
+    assert only_id.stdout.splitlines()[0] == "agent just-an-id"
+
+
+def test_a_copy_takes_only_a_network_from_json(emulator, cli_env):
+    """--from with --json: sources are refused before sending (the API wants them empty in a
+    copy; they were sent and refused late); a network is sent with the copy and kept."""
+    body = {"sources": [{"type": "inline", "content": "x", "target": "a.txt"}],
+            "network": "disabled"}  # fmt: skip
+    made = gemtui(emulator, cli_env, "environments", "create", "--json", json.dumps(body),
+                  "-o", "json")  # fmt: skip
+    origin = json.loads(made.stdout)["id"]
+    refused = gemtui(emulator, cli_env, "environments", "create", "--from", origin,
+                     "--json", json.dumps(body))  # fmt: skip
+    assert refused.returncode == 2
+    assert "--json may set only its network there, not sources." in refused.stderr
+    network = {"allowlist": [{"domain": "pypi.org"}]}
+    copied = gemtui(emulator, cli_env, "environments", "create", "--from", origin,
+                    "--json", json.dumps({"network": network}), "-o", "json")  # fmt: skip
+    assert copied.returncode == 0, copied.stderr
+    copy = json.loads(copied.stdout)
+    assert copy["network"] == network and copy["sources"][0]["target"] == "a.txt"

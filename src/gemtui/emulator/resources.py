@@ -211,7 +211,8 @@ class Resources:
             parent = self.environments.items.get(str(origin).removeprefix("environments/"))
             if parent is None:
                 raise ApiError("not_found", f"Environment '{origin}' was not found.")
-            sources, network = parent.get("sources"), parent.get("network", network)
+            sources = parent.get("sources")
+            network = parent.get("network") if network is None else network
         if sources is not None and not isinstance(sources, list):
             raise invalid("Invalid value at 'sources': expected a list.")
         environment_id = ids.environment_id(self.seed, "created", self._token("environment"))

@@ -68,7 +68,12 @@ def add_environments(subparsers: Any, name: str, summary: str, common: Any) -> N
     create.add_argument("--json", metavar="JSON|FILE",
                         help='e.g. \'{"sources": [{"type": "repository", "source": '
                         '"github.com/o/r", "target": "r"}], "network": "disabled"}\'')  # fmt: skip
-    create.add_argument("--from", dest="from_environment", metavar="ID", help="copy this one")
+    create.add_argument(
+        "--from",
+        dest="from_environment",
+        metavar="ID",
+        help="copy this one (--json may then set only its network)",
+    )
     common(create)
     delete = verbs.add_parser("delete", help="delete an environment")
     delete.add_argument("id", metavar="ID")

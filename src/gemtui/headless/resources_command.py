@@ -24,9 +24,11 @@ from gemtui.headless.exits import UsageError
 
 
 def _json_argument(text: str, what: str) -> dict[str, Any]:
-    """A JSON object given inline or as a file name."""
+    """A JSON object given inline or as a file name. Valid JSON that names no file is taken
+    inline, so ``[]`` or ``"remote"`` is said to be no object (not to be no file)."""
+    inline = text.lstrip().startswith("{") or (not Path(text).is_file() and _is_json(text))
     source = text
-    if not text.lstrip().startswith("{"):
+    if not inline:
         try:
             source = Path(text).read_text(encoding="utf-8")
         except OSError as error:
@@ -36,13 +38,42 @@ def _json_argument(text: str, what: str) -> dict[str, Any]:
     except ValueError as error:
         raise UsageError(f"{what} is not valid JSON: {error}") from None
     if not isinstance(value, dict):
-        raise UsageError(f"{what} must be a JSON object.")
+        raise UsageError(f"{what} must be a JSON object ({{...}}), not {_json_kind(value)}.")
     return value
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, in words: ``an array``, ``a string``."""
+    kinds = ((bool, "true or false"), (list, "an array"), (str, "a string"),
+             (int, "a number"), (float, "a number"))  # fmt: skip
+    return next((word for kind, word in kinds if isinstance(value, kind)), "null")
+
+
+#: The agent's fields, as ``gemtui agents create`` names them when there is none to send.
+#: The API requires none (the SDK's ``agents.create`` takes every one as optional, and the
+#: server picks an id when none is given): one is enough, an empty agent is surely a mistake.
+AGENT_FIELDS = (
+    "id, base_agent, description, system_instruction, tools, agent_config, base_environment"
+)
+NO_AGENT_FIELD = (
+    "give the agent at least one field: --json OBJECT|FILE, or flags (--id: else the server "
+    "picks one; --base-agent, --description, --system, --tool, --agent-config, --environment)."
+)
 
 
 def agent_body(args: argparse.Namespace) -> dict[str, Any]:
     """The agent object ``gemtui agents create`` sends."""
     body = _json_argument(args.json, "--json") if args.json else {}
+    if args.json and not body:
+        raise UsageError(f"--json is an empty object: give at least one of {AGENT_FIELDS}.")
     flags = {
         "id": args.id,
         "base_agent": args.base_agent,
@@ -60,13 +91,26 @@ def agent_body(args: argparse.Namespace) -> dict[str, Any]:
     except (ToolSpecError, AgentOptionError) as error:
         raise UsageError(str(error)) from None
     if not body:
-        raise UsageError("give the agent with --json, or at least --id and --base-agent.")
+        raise UsageError(NO_AGENT_FIELD)
     return body
 
 
+#: What a copy (``--from``) may be given besides: the API wants its ``sources`` and ``env``
+#: empty (the SDK's ``from_environment``), so only the network can be set.
+COPY_TAKES = ("network",)
+
+
 def environment_body(args: argparse.Namespace) -> dict[str, Any]:
+    """The environment object ``gemtui environments create`` sends. With ``--from``, a
+    ``--json`` giving anything but the network is refused: it was sent, and lost."""
     body = _json_argument(args.json, "--json") if args.json else {}
     if args.from_environment:
+        extra = sorted(key for key in body if key not in COPY_TAKES)
+        if extra:
+            raise UsageError(
+                f"--from {args.from_environment} copies that environment's sources and env: "
+                f"--json may set only its network there, not {', '.join(extra)}."
+            )
         body["from_environment"] = args.from_environment
     if any(key in body for key in ("sources", "network", "env")):
         try:
