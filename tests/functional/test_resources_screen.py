@@ -8,9 +8,11 @@ import contextlib
 
 import httpx
 from support.chat_driver import FAKE_KEY, last_notification, make_app, marker, send, sent_with
+from support.endpoints import closed_port_url
 from textual.widgets import Input, Static, TextArea
 from textual.worker import WorkerCancelled
 
+from gemtui.api.client import InteractionsClient
 from gemtui.config import LoadedSettings, Settings
 from gemtui.core.conversation import ChatSettings
 from gemtui.ui.screens.resources import ResourceEditorScreen, ResourcesScreen
@@ -175,3 +177,24 @@ async def test_a_refused_create_keeps_the_json_and_says_why_and_d_forgets_a_move
         await settle(pilot)
         assert "Press d again" not in str(status.render())
         assert "agent" in str(status.render())
+
+
+async def test_a_failed_listing_says_only_that(emulator):
+    """Alt+A with nothing listening said "No agents: n creates one." beside "Could not list
+    them: … connection refused Nothing is listening…" (no full stop between); a reload that
+    fails left the earlier rows up as if they were still what the server holds."""
+    make_agent(emulator, f"listed-{marker()[5:]}")
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        assert screen.items["agents"] and detail(screen)
+        app.client = InteractionsClient(api_key=FAKE_KEY, base_url=closed_port_url())
+        await pilot.press("r")
+        await settle(pilot)
+        status = str(screen.query_one("#resources-status", Static).render())
+        assert status.startswith("Could not list the agents and environments: ")
+        assert "refused. " in status and status.endswith(" r tries again.")
+        assert "No agents" not in detail(screen) and detail(screen) == ""
+        assert screen.table.row_count == 0
+        await pilot.press("tab")
+        assert detail(screen) == ""

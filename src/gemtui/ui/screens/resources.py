@@ -29,7 +29,7 @@ from gemtui.api.resources import Resources
 from gemtui.core import resource_text
 from gemtui.core.agent_options import AgentOptionError, parse_environment
 from gemtui.core.safety import clean_terminal_text, escape_markup
-from gemtui.core.wording import plural
+from gemtui.core.wording import plural, sentences
 
 KINDS = ("agents", "environments")
 HELP = "Tab switch list · n new · d delete · u use here · r reload · Esc close"
@@ -96,6 +96,9 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
         self.items: dict[str, list[Any]] = {name: [] for name in KINDS}
         #: The id ``d`` was pressed on once (a second ``d`` deletes it).
         self._armed: str | None = None
+        #: The lists were read: an empty one means there are none (not that none came yet,
+        #: nor that the listing failed).
+        self._listed = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -139,7 +142,8 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
             cells = [_cell(cell, width) for cell, width in zip(row, widths, strict=True)]
             table.add_row(*cells, key=item.id or "?")
         if not self.items[self.kind]:
-            self.query_one("#resources-detail", Static).update(f"No {self.kind}: n creates one.")
+            none = f"No {self.kind}: n creates one." if self._listed else ""
+            self.query_one("#resources-detail", Static).update(none)
 
     def selected(self) -> Agent | Environment | None:
         table, items = self.table, self.items[self.kind]
@@ -159,12 +163,22 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
             agents = await self._api().list_agents()
             environments = await self._api().list_environments()
         except GemtuiApiError as error:
-            self._say(f"Could not list them: {error} {error.hint}")
+            self._listing_failed(error)
             return
+        self._listed = True
         self.items = {"agents": agents, "environments": environments}
         self._say(self._counts())
         self._layout()
         self._show_detail()
+
+    def _listing_failed(self, error: GemtuiApiError) -> None:
+        """Say only that the listing failed: rows of an earlier one, or "No agents", would
+        pass for what the server holds now."""
+        self._listed = False
+        self.items = {name: [] for name in KINDS}
+        self._layout()
+        said = sentences(f"Could not list the {' and '.join(KINDS)}: {error}", error.hint)
+        self._say(f"{said} r tries again.")
 
     def _counts(self) -> str:
         agents, environments = (len(self.items[kind]) for kind in ("agents", "environments"))
