@@ -69,6 +69,7 @@ from gemtui.ui.chat.messages import (
     TurnStarted,
 )
 from gemtui.ui.chat.panes import ChatPanes
+from gemtui.ui.custom_agents import CustomAgents
 from gemtui.ui.dialogs import FocusMemory, TypedForPrompt, refuse_second_copy
 from gemtui.ui.habits import HABIT_BINDINGS, HABIT_PALETTE, HabitsMixin
 from gemtui.ui.key_routing import KeysInOrder, focus_now
@@ -319,6 +320,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         self.clipboard_writer: Callable[[str], None] | None = None
         #: Function tools offered by F7 besides the config's: those once in force stay offered.
         self._offered_functions: list[dict[str, Any]] = []
+        #: The account's custom agents, for /agent and F2 (listed when first wanted).
+        self.custom_agents = CustomAgents(self, self._custom_agents_listed)
         #: Enter was pressed while attachments were uploading: send once they are done.
         self._send_after_uploads = False
         #: The turn marked to compare (Alt+D), from whichever chat it was in.
@@ -1193,12 +1196,14 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         from gemtui.ui.screens.settings import SettingsScreen
 
         current = self.user_settings.with_chat_settings(self.conversation.settings)
+        self.custom_agents.names()  # listed now, they are there when the agent field is typed in
         screen = SettingsScreen(
             current,
             themes=self.available_themes,
             bindings=keymap_catalogue(self.KEYMAP_EXTRA),
             base=self.user_settings,
             preset=self.preset_in_use,
+            agent_names=self.custom_agents.names,
         )
         self.push_screen(screen, partial(self._settings_saved, current))
 
@@ -1235,6 +1240,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             self.connection.demo = False
         self.connection.api_version = settings.api_version
         old, self.client = self.client, self._make_client()
+        self.custom_agents.forget()
         self.run_worker(old.aclose(), group="close-client")
         self._warm_up_client()
         self.status.set(
@@ -1686,7 +1692,14 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         if isinstance(self.screen, ResourcesScreen):
             self.screen.dismiss(None)
         elif len(self.screen_stack) == 1:
-            self.push_screen(ResourcesScreen(lambda: self.client), self._resource_chosen)
+            screen = ResourcesScreen(lambda: self.client, self.custom_agents.known)
+            self.push_screen(screen, self._resource_chosen)
+
+    def _custom_agents_listed(self) -> None:
+        """The completion list under the prompt, if open, offers them at once."""
+        popup = self.composer.popup
+        if popup is not None:
+            popup.find_again()
 
     def _resource_chosen(self, chosen: UseResource | None) -> None:
         """Use the chosen agent, or environment, from the next turn of this conversation."""

@@ -18,7 +18,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gemtui.core.model_names import SDK_AGENTS, SDK_MODELS
+from gemtui.core.model_names import SDK_MODELS
 from gemtui.core.safety import one_line
 from gemtui.core.store import StoreError
 
@@ -320,7 +320,7 @@ _declare(
         SlashCommand("model", "Model of the next turns", set_model, "NAME", True,
                      _complete_model, covers=("start_command('model')",)),
         SlashCommand("agent", f"Agent of the next turns ({OFF}: back to the model)", set_agent,
-                     "NAME", True, lambda _a, _t: [OFF, *SDK_AGENTS],
+                     "NAME", True, lambda app, _t: [OFF, *app.custom_agents.names()],
                      covers=("start_command('agent')",)),
         SlashCommand("system", f"System instruction of this chat ({OFF} clears it), or a preset",
                      set_system, "TEXT|PRESET", True, _complete_system),

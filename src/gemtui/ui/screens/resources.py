@@ -89,9 +89,17 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
     ResourcesScreen #resources-detail { height: auto; max-height: 10; }
     """
 
-    def __init__(self, client: Callable[[], InteractionsClient], kind: str = "agents") -> None:
+    def __init__(
+        self,
+        client: Callable[[], InteractionsClient],
+        agents_listed: Callable[[list[str]], None] | None = None,
+        kind: str = "agents",
+    ) -> None:
+        """``agents_listed`` hears the agents' ids each time they are listed (after a create
+        or delete too): completion offers them without a listing of its own."""
         super().__init__()
         self.client = client
+        self.agents_listed = agents_listed
         self.kind = kind
         self.items: dict[str, list[Any]] = {name: [] for name in KINDS}
         #: The id ``d`` was pressed on once (a second ``d`` deletes it).
@@ -167,6 +175,8 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
             return
         self._listed = True
         self.items = {"agents": agents, "environments": environments}
+        if self.agents_listed is not None:
+            self.agents_listed([agent.id or "" for agent in agents])
         self._say(self._counts())
         self._layout()
         self._show_detail()

@@ -18,7 +18,7 @@ four characters, and a password field takes a replacement.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,7 +29,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.suggester import SuggestFromList
+from textual.suggester import Suggester, SuggestFromList
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Checkbox, Collapsible, Input, Label, Select, Static, Switch, TextArea
 
@@ -64,6 +64,18 @@ MCP_HELP = (
 
 #: What the pane shows instead of an MCP header's value (a token, most often).
 HIDDEN_HEADER = "(hidden)"
+
+
+class SuggestFrom(Suggester):
+    """Suggests the first of ``names()`` that starts with what is typed. The names are asked
+    for on each key (not cached): a list that grows while the pane is open is used at once."""
+
+    def __init__(self, names: Callable[[], Sequence[str]]) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.names = names
+
+    async def get_suggestion(self, value: str) -> str | None:
+        return next((name for name in self.names() if name.startswith(value)), None)
 
 
 def server_lines(servers: Iterable[McpServer]) -> str:
@@ -186,11 +198,15 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         bindings: Iterable[BindingInfo] = (),
         base: Settings | None = None,
         preset: str = "",
+        agent_names: Callable[[], Sequence[str]] = lambda: SDK_AGENTS,
     ) -> None:
         """``settings``: what is in force, which the form shows. ``base``: the settings
         without a preset, which a preset chosen here applies over (not over the preset in
-        force: the two mixed); ``preset``: the one in force, which the field starts on."""
+        force: the two mixed); ``preset``: the one in force, which the field starts on.
+        ``agent_names``: what the agent field suggests, asked as it is typed in (the
+        account's custom agents come in once listed)."""
         super().__init__()
+        self.agent_names = agent_names
         self.settings = settings
         self.base = base or settings
         self.preset = preset if preset in settings.presets else ""
@@ -255,7 +271,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 _text(s.agent),
                 id="agent",
                 placeholder="none: use the model",
-                suggester=SuggestFromList(SDK_AGENTS),
+                suggester=SuggestFrom(self.agent_names),
             ),
         )
         yield from self._field(

@@ -64,6 +64,17 @@ class SlashPopup(Widget):
         if text != self._offered_for:
             self.offer(text, self._find(text))
 
+    def find_again(self) -> None:
+        """The candidates changed for the same text (a listing came): show them, keeping the
+        chosen one chosen."""
+        if not self.is_open:
+            return
+        chosen = self.current
+        self.offer(self._offered_for, self._find(self._offered_for))
+        texts = [candidate.text for candidate in self.candidates]
+        if chosen is not None and chosen.text in texts:
+            self.move(texts.index(chosen.text))
+
     def offer(self, text: str, candidates: Sequence[Candidate]) -> None:
         """Show ``candidates`` for the prompt ``text`` (none: hide)."""
         self._offered_for = text
