@@ -58,3 +58,69 @@ async def test_the_palette_offers_gemtuis_keys_not_textuals_side_panel(emulator)
     async with app.run_test(size=(80, 24)):
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Keys" not in titles and "Show keys" in titles
+
+
+def rows_of(screen: HelpScreen, title: str) -> dict[str, str]:
+    """description -> keys, in the section called ``title``."""
+    section = next(section for section in screen.sections if section.title == title)
+    return {what: keys for keys, what in section.rows}
+
+
+def every_row(screen: HelpScreen) -> list[tuple[str, str]]:
+    return [row for section in screen.sections for row in section.rows]
+
+
+async def test_f1_in_the_find_bar_lists_its_arrows_not_the_fields_scrolling(emulator):
+    """The field's ↑↓ "Scroll Up/Down" cannot scroll and pass the keys on to the bar: F1
+    listed them (and Enter as "Submit") and left out what the bar does with them."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+f", "f1")
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        find = rows_of(screen, "Find Bar")
+        assert find["Next match"] == "⏎ ↓" and find["Previous match"] == "shift+⏎ ↑"
+        descriptions = {what for _, what in every_row(screen)}
+        assert not descriptions & {"Scroll Up", "Scroll Down", "Submit"}
+
+
+async def test_f1_in_the_file_picker_and_templates_lists_the_arrows_that_choose(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3", "f1")
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        picker = rows_of(screen, "File Picker")
+        assert picker["Next"] == "↓" and picker["Previous"] == "↑"
+        assert "Scroll Down" not in {what for _, what in every_row(screen)}
+        await pilot.press("escape", "escape", "alt+t", "f1")
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        assert rows_of(screen, "Template")["Next template"] == "↓"
+        assert "Scroll Down" not in {what for _, what in every_row(screen)}
+
+
+async def test_f1_in_the_prompt_lists_what_the_prompt_does_with_its_keys(emulator):
+    """Enter, Ctrl+J, Up/Down at the edges, @, Ctrl+X Ctrl+E and End were missing, and
+    Ctrl+C read "Copy" where, with nothing selected, it cancels the running answer."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        prompt = rows_of(screen, "Prompt")
+        assert screen.sections[0].rows[0] == ("⏎", "Send (with the attachments)")
+        assert prompt["New line"] == "^j"
+        assert prompt["At the first line: older prompt"] == "↑"
+        assert prompt["At the last line: newer prompt"] == "↓"
+        assert prompt["At the end of the line: newest output"] == "end"
+        assert prompt["At a word's start: attach a file or URL (as F3)"] == "@"
+        assert prompt["The prompt in your editor (as ^g)"] == "^x ^e"
+        app_keys = rows_of(screen, "gemtui")
+        assert app_keys["Cancel the running answer (idle: how to quit)"] == "^c"
+        ctrl_c = {what for keys, what in every_row(screen) if keys.startswith("^c")}
+        assert not ctrl_c & {"Copy", "Copy selected text"}  # only with a selection
+        await pilot.press("escape", "ctrl+l", "f1")
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        assert rows_of(screen, "gemtui")["Cancel the running answer (idle: how to quit)"] == "^c"

@@ -256,7 +256,11 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         # priority, so a text field with a selection still copies it (and, as for every
         # app key that is not priority, dialogs keep it: the approval dialog binds it too).
         Binding(
-            "ctrl+c", "interrupt", "Cancel (idle: how to quit)", show=False, id="app.interrupt"
+            "ctrl+c",
+            "interrupt",
+            "Cancel the running answer (idle: how to quit)",
+            show=False,
+            id="app.interrupt",
         ),
         hidden_priority("f8", "regenerate", "Regenerate", "app.regenerate"),
         hidden_priority("f3", "attach", "Attach", "app.attach"),

@@ -29,6 +29,7 @@ from textual.widgets.option_list import Option
 from gemtui.core.attachments import is_url
 from gemtui.core.safety import safe_text
 from gemtui.ui.dialogs import pass_to_prompt
+from gemtui.ui.pane_keys import PaneKey
 
 #: Most files listed; the walk stops there.
 MAX_FILES = 5000
@@ -165,6 +166,8 @@ class FilePickerScreen(ModalScreen[str | None]):
         Binding("down", "move(1)", "Next", show=False, id="file_picker.next"),
         Binding("up", "move(-1)", "Previous", show=False, id="file_picker.previous"),
     ]
+    #: The field's Enter (``on_input_submitted``), for F1.
+    HELP_KEYS = (PaneKey("enter", "Attach the file chosen, or the path or URL typed"),)
 
     DEFAULT_CSS = """
     FilePickerScreen { align: center middle; }

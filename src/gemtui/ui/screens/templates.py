@@ -15,6 +15,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gemtui.core.safety import one_line
+from gemtui.ui.pane_keys import PaneKey
 
 
 class TemplateScreen(ModalScreen[tuple[str, str] | None]):
@@ -25,6 +26,8 @@ class TemplateScreen(ModalScreen[tuple[str, str] | None]):
         Binding("down", "move(1)", "Next template", show=False, id="templates.next"),
         Binding("escape", "close", "Close", id="templates.close"),
     ]
+    #: The field's Enter (``on_input_submitted``), for F1.
+    HELP_KEYS = (PaneKey("enter", "Run the template with the arguments typed"),)
 
     DEFAULT_CSS = """
     TemplateScreen { align: center middle; }

@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 from gemtui.core.safety import clean_draft_text
+from gemtui.ui.pane_keys import PaneKey
 
 if TYPE_CHECKING:
     from gemtui.ui.widgets.slash_popup import SlashPopup
@@ -51,6 +52,18 @@ class Composer(TextArea):
         Binding("ctrl+end", "scroll('newest')", "Newest output", show=False,
                 id="composer.scroll_newest"),
     ]  # fmt: skip
+    #: What ``_on_key`` does, for F1 (README's keys table says the same).
+    HELP_KEYS = (
+        PaneKey("enter", "Send (with the attachments)"),
+        PaneKey("ctrl+j", "New line"),
+        PaneKey("shift+enter,ctrl+enter,alt+enter", "New line if the terminal tells (else: send)"),
+        PaneKey("up", "At the first line: older prompt", replaces=False),
+        PaneKey("down", "At the last line: newer prompt", replaces=False),
+        PaneKey("end", "At the end of the line: newest output", replaces=False),
+        PaneKey("at", "At a word's start: attach a file or URL (as F3)", display="@"),
+        PaneKey("ctrl+x", "The prompt in your editor (as ^g)", display="^x ^e",
+                replaces=False),
+    )  # fmt: skip
 
     class Submitted(Message):
         """The user asked to send the draft."""

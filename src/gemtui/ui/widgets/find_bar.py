@@ -16,16 +16,19 @@ from textual.message import Message
 from textual.widgets import Input, Label
 
 from gemtui.ui.key_routing import focus_now
+from gemtui.ui.pane_keys import PaneKey
 
 
 class FindBar(Horizontal):
     """The query field and the match count."""
 
     BINDINGS = [
-        Binding("down", "step(1)", "Next", id="find.next"),
-        Binding("shift+enter,up", "step(-1)", "Previous", id="find.previous"),
+        Binding("down", "step(1)", "Next match", id="find.next"),
+        Binding("shift+enter,up", "step(-1)", "Previous match", id="find.previous"),
         Binding("escape", "close", "Close", id="find.close"),
     ]
+    #: The field's Enter (``on_input_submitted``), for F1.
+    HELP_KEYS = (PaneKey("enter", "Next match"),)
     DEFAULT_CSS = """
     FindBar { height: 1; background: $panel; display: none; }
     FindBar > Label { width: auto; padding: 0 1; color: $text-muted; }
