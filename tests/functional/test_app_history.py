@@ -64,6 +64,13 @@ async def test_saved_recording_replays_to_the_same_interaction(emulator):
         assert FAKE_KEY not in saved[0].read_text()
         # It holds the prompts and answers: readable by its owner only, as an export is.
         assert stat.S_IMODE(saved[0].stat().st_mode) == 0o600
+        # Again with nothing new: no second copy. After a refused turn: says whose it saves.
+        await pilot.press("ctrl+s")
+        assert " events: saved already, nothing new since: " in last_notification(app)
+        assert len(sorted(recordings_dir().glob("*.jsonl"))) == 1
+        await send(pilot, "!fault 400 refused")
+        await pilot.press("ctrl+s")
+        assert last_notification(app).startswith("The last turn has no stream; «Record this»'s")
 
 
 async def test_ctrl_s_while_the_answer_streams_says_the_recording_stops_there(emulator):
@@ -98,6 +105,8 @@ async def test_reopened_conversation_continues_its_chain(emulator, tmp_path):
         await pilot.pause()
         assert [type(item).__name__ for item in app.view.items] == first_view
         assert app.timeline.turn_at(1).title == "Tell me a joke"
+        await pilot.press("ctrl+s")  # read back: steps kept, events not, and it says so
+        assert last_notification(app).startswith("No stream to save: a turn read back")
         await send(pilot, "What is my name?")
         assert "My name is Ada" in answers(app)[-1].source
     counts = {summary.title: summary.turn_count for summary in store.list_conversations()}

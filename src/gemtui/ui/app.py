@@ -320,6 +320,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         self._set_aside: list[Attachment] = []
         #: The crash report written when an unexpected error stops the app.
         self.crash_report: Path | None = None
+        #: The last Ctrl+S: the turn, how many of its events, and the file (none written twice).
+        self._recorded: tuple[Turn, int, Path] | None = None
         #: Where OSC 52 sequences go (None: the terminal driver); tests capture them here.
         self.clipboard_writer: Callable[[str], None] | None = None
         #: Function tools offered by F7 besides the config's: those once in force stay offered.
@@ -1255,9 +1257,19 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         """Write the last turn's raw event stream where ``gemtui replay`` can read it."""
         turns = [turn for turn in self.conversation.turns if turn.reply.state.events]
         if not turns:
-            self.notify("No stream to save yet.", severity="warning")
+            self.notify(self._no_stream_to_save(), severity="warning")
             return
         turn = turns[-1]
+        count = len(turn.reply.state.events)
+        lead = f"{count} events"
+        if turn is not self.conversation.turns[-1]:  # the last has no stream (refused, read back)
+            from gemtui.ui.chat.compare_pick import short_title  # on first use
+
+            lead = f"The last turn has no stream; «{short_title(turn)}»'s {count} events"
+        recorded = self._recorded
+        if recorded is not None and recorded[:2] == (turn, count):
+            self.notify(escape_markup(f"{lead}: saved already, nothing new since: {recorded[2]}"))
+            return
         events = [
             (record.received_at, record.event.to_wire()) for record in turn.reply.state.events
         ]
@@ -1265,6 +1277,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         path = save_recording(
             recordings_dir() / name, turn.asked.request, events, self.connection.secrets
         )
+        self._recorded = (turn, count, path)
         if turn.reply.live:  # a replay of it would end where it stands now
             self.notify(
                 escape_markup(
@@ -1274,7 +1287,15 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
                 severity="warning",
             )
             return
-        self.notify(escape_markup(f"Saved {len(events)} events to {path}"))
+        self.notify(escape_markup(f"{lead}: saved to {path}"))
+
+    def _no_stream_to_save(self) -> str:
+        if not self.conversation.turns:
+            return "No stream to save yet: Ctrl+S saves a turn's events once one has run."
+        return (
+            "No stream to save: a turn read back from the history keeps its steps, not its "
+            "events (Ctrl+S saves a turn's events right after it ran)."
+        )
 
     # ------------------------------------------------------------------ history
 
