@@ -343,7 +343,8 @@ async def test_a_template_with_a_missing_file_is_refused(emulator, tmp_path, mon
     async with app.run_test(size=SIZE) as pilot:
         assert not app.run_template("bad", "x")
         await pilot.pause()
-        assert "no such file" in notifications(app)[-1] and "gone.txt" in notifications(app)[-1]
+        said = notifications(app)[-1]
+        assert said.startswith("Template bad: ") and "no such file" in said and "gone.txt" in said
         assert app.conversation.turns == []
 
 

@@ -340,7 +340,7 @@ class SessionFeatures(_AppBase):
         try:
             return templates.run_template(self.templates_dir, name, args)
         except templates.TemplateError as error:
-            self.notify(escape_markup(str(error)), severity="error", timeout=10)
+            self.notify(escape_markup(f"Template {name}: {error}"), severity="error", timeout=10)
             return None
 
     def run_template(self, name: str, args: str = "") -> bool:
