@@ -198,3 +198,21 @@ async def test_a_failed_listing_says_only_that(emulator):
         assert screen.table.row_count == 0
         await pilot.press("tab")
         assert detail(screen) == ""
+
+
+async def test_home_end_move_and_a_delete_leaves_the_selection_in_place(emulator):
+    """Home and End did not move the selection; after a delete it jumped to the top."""
+    for _ in range(3):
+        make_agent(emulator, f"row-{marker()[5:]}")
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 30)) as pilot:
+        screen = await open_screen(pilot)
+        count = len(screen.items["agents"])
+        await pilot.press("end")
+        assert screen.table.cursor_row == count - 1
+        await pilot.press("home")
+        assert screen.table.cursor_row == 0
+        await pilot.press("down", "d", "d")
+        await settle(pilot)
+        assert len(screen.items["agents"]) == count - 1
+        assert screen.table.cursor_row == 1

@@ -75,6 +75,9 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
         Binding("u", "use", "Use here", id="resources.use"),
         Binding("r", "reload", "Reload", id="resources.reload"),
         Binding("escape", "close", "Close", id="resources.close"),
+        # Over the table's own Home and End, which scrolled it and left the selection.
+        Binding("home", "first", "First", show=False, id="resources.first", priority=True),
+        Binding("end", "last", "Last", show=False, id="resources.last", priority=True),
     ]
 
     DEFAULT_CSS = """
@@ -276,7 +279,16 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
             self.notify(escape_markup(f"Not deleted: {error}"), severity="error", timeout=8)
             return
         self.notify(escape_markup(f"Deleted {item_id}."))
+        row = self.table.cursor_row
         await self._load()
+        # The row that took its place, not the top of the list.
+        self.table.move_cursor(row=min(row, max(self.table.row_count - 1, 0)))
+
+    def action_first(self) -> None:
+        self.table.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.table.move_cursor(row=max(self.table.row_count - 1, 0))
 
     def action_use(self) -> None:
         item = self.selected()
