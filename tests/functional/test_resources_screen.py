@@ -19,13 +19,13 @@ from gemtui.ui.screens.resources import ResourceEditorScreen, ResourcesScreen
 from gemtui.ui.screens.settings import SettingsScreen
 
 
-def make_agent(emulator, agent_id: str) -> None:
+def make_agent(emulator, agent_id: str, description: str = "Watches the repo") -> None:
     response = httpx.post(
         f"{emulator.base_url}/v1beta/agents",
         json={
             "id": agent_id,
             "base_agent": "antigravity-preview-09-2026",
-            "description": "Watches the repo",
+            "description": description,
         },
         headers={"x-goog-api-key": FAKE_KEY},
     )
@@ -216,3 +216,17 @@ async def test_home_end_move_and_a_delete_leaves_the_selection_in_place(emulator
         await settle(pilot)
         assert len(screen.items["agents"]) == count - 1
         assert screen.table.cursor_row == 1
+
+
+async def test_a_long_description_ends_in_an_ellipsis_inside_80_columns(emulator):
+    """The "about" column ran past the edge at 80 columns: cut with no "…", and a
+    horizontal scrollbar."""
+    agent_id = f"long-{marker()[5:]}"
+    make_agent(emulator, agent_id, "Reviews every change to the repository before merging " * 3)
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        table = screen.table
+        row = [item.id for item in screen.items["agents"]].index(agent_id)
+        about = str(table.get_row_at(row)[-1])
+        assert about.endswith("…") and table.max_scroll_x == 0

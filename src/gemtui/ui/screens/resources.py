@@ -37,6 +37,9 @@ COLUMNS = {
     "agents": (("id", 24), ("base agent", 30), ("about", 30)),
     "environments": (("id", 22), ("status", 8), ("files", 16), ("last used", 22)),
 }
+#: Cells a DataTable puts around each column (one each side), and the last column's least.
+CELL_PADDING = 2
+MIN_LAST_COLUMN = 8
 TEMPLATES = {
     "agents": {
         "id": "my-agent",
@@ -141,7 +144,8 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
         )
         table = self.table
         table.clear(columns=True)
-        for title, width in COLUMNS[self.kind]:
+        widths = self._column_widths()
+        for (title, _width), width in zip(COLUMNS[self.kind], widths, strict=True):
             table.add_column(title, width=width, key=title)
         for item in self.items[self.kind]:
             row = (
@@ -149,12 +153,26 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
                 if self.kind == "agents"
                 else resource_text.environment_row(item)
             )
-            widths = [width for _title, width in COLUMNS[self.kind]]
             cells = [_cell(cell, width) for cell, width in zip(row, widths, strict=True)]
             table.add_row(*cells, key=item.id or "?")
         if not self.items[self.kind]:
             none = f"No {self.kind}: n creates one." if self._listed else ""
             self.query_one("#resources-detail", Static).update(none)
+
+    def _column_widths(self) -> list[int]:
+        """The columns' widths, the last one given what the table has left: at 80 columns the
+        agents' "about" ran past the edge, cut without a "…" and with a scrollbar."""
+        widths = [width for _title, width in COLUMNS[self.kind]]
+        room = self.table.size.width - CELL_PADDING * len(widths)
+        if room > 0:
+            widths[-1] = max(MIN_LAST_COLUMN, room - sum(widths[:-1]))
+        return widths
+
+    def on_resize(self) -> None:
+        if self.items[self.kind]:
+            row = self.table.cursor_row
+            self._layout()
+            self.table.move_cursor(row=row)
 
     def selected(self) -> Agent | Environment | None:
         table, items = self.table, self.items[self.kind]
