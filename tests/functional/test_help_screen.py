@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from support.chat_driver import make_app
+from textual.pilot import Pilot
 
 from gemtui.ui.screens.help_screen import HelpScreen
 
@@ -70,14 +71,20 @@ def every_row(screen: HelpScreen) -> list[tuple[str, str]]:
     return [row for section in screen.sections for row in section.rows]
 
 
+async def f1_over(pilot: Pilot, *keys: str) -> HelpScreen:
+    """Press ``keys`` (to open a pane), then F1; the key list it opened."""
+    await pilot.press(*keys, "f1")
+    screen = pilot.app.screen
+    assert isinstance(screen, HelpScreen)
+    return screen
+
+
 async def test_f1_in_the_find_bar_lists_its_arrows_not_the_fields_scrolling(emulator):
     """The field's ↑↓ "Scroll Up/Down" cannot scroll and pass the keys on to the bar: F1
     listed them (and Enter as "Submit") and left out what the bar does with them."""
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("ctrl+f", "f1")
-        screen = app.screen
-        assert isinstance(screen, HelpScreen)
+        screen = await f1_over(pilot, "ctrl+f")
         find = rows_of(screen, "Find Bar")
         assert find["Next match"] == "⏎ ↓" and find["Previous match"] == "shift+⏎ ↑"
         descriptions = {what for _, what in every_row(screen)}
@@ -87,15 +94,11 @@ async def test_f1_in_the_find_bar_lists_its_arrows_not_the_fields_scrolling(emul
 async def test_f1_in_the_file_picker_and_templates_lists_the_arrows_that_choose(emulator):
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f3", "f1")
-        screen = app.screen
-        assert isinstance(screen, HelpScreen)
+        screen = await f1_over(pilot, "f3")
         picker = rows_of(screen, "File Picker")
         assert picker["Next"] == "↓" and picker["Previous"] == "↑"
         assert "Scroll Down" not in {what for _, what in every_row(screen)}
-        await pilot.press("escape", "escape", "alt+t", "f1")
-        screen = app.screen
-        assert isinstance(screen, HelpScreen)
+        screen = await f1_over(pilot, "escape", "escape", "alt+t")
         assert rows_of(screen, "Template")["Next template"] == "↓"
         assert "Scroll Down" not in {what for _, what in every_row(screen)}
 
