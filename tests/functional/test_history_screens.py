@@ -391,6 +391,16 @@ async def test_search_puts_prompts_above_answers_and_marks_the_matches(store):
         assert "results, prompts first" in text_of(screen.query_one("#search-status"))
 
 
+async def test_a_snippet_wraps_under_itself_not_back_to_the_edge(store):
+    app = Host(SearchScreen(store))
+    async with app.run_test(size=(40, 24)) as pilot:
+        await search_for(pilot, "owls")
+        painted = [line for line in text_of(results_of(app)).splitlines() if line.strip()]
+        snippets = [line for line in painted if not line.startswith(("prompt", "answer"))]
+        assert len(snippets) > len(app.screen.hits)  # some wrapped
+        assert all(line.startswith("  ") for line in snippets)
+
+
 async def test_enter_jumps_to_the_highlighted_turn(store):
     app = Host(SearchScreen(store))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -15,6 +15,8 @@ they come.
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.padding import Padding
 from rich.text import Text
 from textual import work
 from textual.actions import SkipAction
@@ -58,23 +60,22 @@ class SearchResults(OptionList):
         if hits:
             self.highlighted = 0
 
-    def render_hit(self, hit: SearchHit) -> Text:
-        """Kind, title, then the snippet on its own line with the matched words marked."""
+    def render_hit(self, hit: SearchHit) -> Group:
+        """Kind, title, then the snippet below with the matched words marked; its lines
+        wrap two columns in, under its first (they ran back to the edge)."""
         line = Text.assemble(
             safe_text(f"{hit.kind:<7}", self.get_component_rich_style("search-results--kind")),
             " ",
             safe_text(
                 hit.conversation_title, self.get_component_rich_style("search-results--title")
             ),
-            "\n  ",
         )
         # Tabs and line breaks become spaces one for one, so the offsets still fit.
         snippet = safe_text(hit.snippet.replace("\n", " ").replace("\t", " "))
         match = self.get_component_rich_style("search-results--match")
         for start, end in hit.highlights:
             snippet.stylize(match, start, end)
-        line.append_text(snippet)
-        return line
+        return Group(line, Padding(snippet, (0, 0, 0, 2)))
 
 
 class SearchScreen(ModalScreen[tuple[int, int] | None]):
