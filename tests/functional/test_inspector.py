@@ -17,6 +17,7 @@ from gemtui.core.recording import parse_recordings
 from gemtui.core.store import Store
 from gemtui.proxy.record import ExchangeRecorder
 from gemtui.ui.inspector.exchange_screen import ExchangeScreen
+from gemtui.ui.inspector.messages import CaptureUpdated
 from gemtui.ui.render.chat_items import AnswerItem, UserItem
 from gemtui.ui.screens.compare import CompareScreen
 
@@ -370,3 +371,18 @@ async def test_a_filter_that_matches_nothing_says_so_not_no_exchanges_yet(emulat
         detail = str(app.captures.query_one("#captures-detail").render())
         assert rows(app) == []
         assert detail == "No exchange matches «zzz» (1 hidden; Escape clears)."
+
+
+async def test_a_capture_update_that_comes_in_as_the_app_closes_is_dropped(emulator):
+    """One that came in after the panes were gone crashed the app on its way out
+    ("No nodes match 'CapturesPane'"), seen once in the suite."""
+    app = make_inspector(emulator.base_url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        async with program(app.proxy.url) as client:
+            await client.post(CREATE, json={"model": "gemini-3.6-flash", "input": "hi"})
+            await until(pilot, lambda: len(rows(app)) == 1 and rows(app)[0][2] == "200")
+        (capture,) = app.collector.captures
+        await app.captures.remove()
+        app.on_capture_updated(CaptureUpdated(capture))  # as the message pump would
+        assert app.return_code is None  # not crashed

@@ -157,7 +157,10 @@ class InspectorApp(GemtuiApp):
     # ------------------------------------------------------------------ the list
 
     def on_capture_updated(self, message: CaptureUpdated) -> None:
-        pane = self.captures
+        panes = self.query(CapturesPane)
+        if not panes:  # one that came in as the app closed: its panes are gone (it crashed)
+            return
+        pane = panes.first()
         pane.show(message.capture)
         kept = {capture.number for capture in self.collector.captures}
         gone = {int(key) for key in pane.captures} - kept
