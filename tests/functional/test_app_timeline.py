@@ -251,6 +251,9 @@ async def test_y_in_the_timeline_list_copies_the_selected_rows_json(emulator, mo
         # The request as sent, to check a setting reached it (the key is not in it).
         assert shown["request"]["input"] == app.conversation.turns[0].asked.request["input"]
         assert FAKE_KEY not in copied[0]
+        # The lines drawn (the request's made once per turn) are that same JSON.
+        detail = app.step_detail
+        assert json.loads("\n".join(detail._json_lines)) == shown
 
 
 async def test_enter_closes_the_filter_field_and_the_pane_names_the_filter(emulator):

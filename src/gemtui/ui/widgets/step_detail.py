@@ -390,6 +390,8 @@ class StepDetail(LineView, can_focus=True):
         self._json_lines: list[str] = []
         #: What is shown as the API sent it; its JSON is made only when it is copied.
         self._wire: dict[str, Any] | None = None
+        #: The request last shown and its JSON lines (see _lines_of).
+        self._request_lines: tuple[dict[str, Any], list[str]] | None = None
         #: What is shown, to show it again while it streams.
         self._shown: _Shown | None = None
         self._width = 0
@@ -415,6 +417,7 @@ class StepDetail(LineView, can_focus=True):
         says that its times are the fetch's."""
         self._shown = _Shown(reply, step, event_seq, label, asked, reply.live)
         state = reply.state
+        sent: dict[str, Any] | None = None  # an own turn's request, shown last
         if event_seq is not None:
             record = state.events[event_seq]
             wire = record.event.to_wire()
@@ -453,12 +456,28 @@ class StepDetail(LineView, can_focus=True):
                 wire = {"exchange": asked.exchange.to_json(), "request": request, **wire}
             elif request:
                 # What was sent, to check that a setting reached it (the key is a header).
-                wire = {**wire, "request": request}
-        self._wire = wire
-        self._json_lines = _clean_json(_json(_elide(wire))).splitlines()
+                sent = request
+        self._wire = wire if sent is None else {**wire, "request": sent}
+        self._json_lines = self._lines_of(wire, sent)
         self._folds.clear()
         self._relayout()
         self.scroll_home(animate=False, immediate=True)
+
+    def _lines_of(self, wire: dict[str, Any], request: dict[str, Any] | None) -> list[str]:
+        """The JSON lines of ``wire`` with ``request`` as its last member. The request's are
+        made once per turn, not at every flush that shows a live turn again: a stateless
+        chat's request holds its whole history."""
+        lines = _clean_json(_json(_elide(wire))).splitlines()
+        if request is None:
+            return lines
+        cached = self._request_lines
+        if cached is None or cached[0] is not request:
+            body = _clean_json(_json(_elide({"request": request}))).splitlines()[1:]
+            cached = self._request_lines = (request, body)
+        head = lines[:-1] if len(lines) > 1 else ["{"]  # "{}" when the wire is empty
+        if len(head) > 1:
+            head[-1] += ","
+        return [*head, *cached[1]]
 
     def refresh_live(self) -> None:
         """Show again what is shown, if it may still change (call on each flush, and once
