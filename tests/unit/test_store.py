@@ -710,3 +710,13 @@ def test_a_data_folder_that_is_a_file_is_said_so_with_what_to_do(tmp_path) -> No
     assert "GEMTUI_DATA_DIR" in said and "--no-history" not in said
     error = StoreError("cannot open the history: [Errno 13] Permission denied", "Check it.")
     assert error.explained() == "cannot open the history: [Errno 13] Permission denied. Check it."
+
+
+def test_recent_prompts_are_each_once_newest_last_and_bounded(store, monkeypatch):
+    cid = store.create_conversation(ChatSettings())
+    for prompt in ("first", "second", "first", "big " * 30):
+        synthetic_turn(store, cid, prompt, "answer")
+    assert store.recent_prompts() == ["second", "first", "big " * 30]
+    assert store.recent_prompts(limit=2) == ["first", "big " * 30]
+    monkeypatch.setattr("gemtui.core.store.RECALLED_CHARS", 125)  # the big one and one more
+    assert store.recent_prompts() == ["first", "big " * 30]

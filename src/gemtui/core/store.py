@@ -157,6 +157,10 @@ def default_path(env: Mapping[str, str] = os.environ) -> Path:
     return data_dir(env) / DB_FILE
 
 
+#: The most characters of earlier prompts Up recalls (``Store.recent_prompts``).
+RECALLED_CHARS = 2_000_000
+
+
 class Store:
     """The history database. Open with ``Store(path, secrets=[api_key])``; close when done."""
 
@@ -579,14 +583,21 @@ class Store:
         """The prompts the user sent most recently, across conversations, oldest first and
         each once (its latest time): what Up recalls in a new session, as a shell's history
         does. Function results, summaries, opened and captured turns are not the user's."""
+        latest: dict[str, None] = {}
+        held = 0
         with self._read() as db:
             rows = db.execute(
                 "SELECT prompt FROM turns WHERE (kind = 'prompt' OR kind IS NULL) "
                 "AND source IS NULL AND prompt != '' ORDER BY id DESC LIMIT ?",
                 (limit * 2,),
-            ).fetchall()
-        latest = list(dict.fromkeys(row[0] for row in rows))[:limit]
-        return latest[::-1]
+            )
+            for (prompt,) in rows:
+                # Pasted documents are prompts too: what is kept in memory stays bounded.
+                held += len(prompt)
+                if len(latest) == limit or held > RECALLED_CHARS:
+                    break
+                latest.setdefault(prompt)
+        return list(latest)[::-1]
 
     def pending_runs(self, since: float = 0.0, limit: int = 50) -> list[PendingRun]:
         """The background runs started after ``since`` (seconds since the epoch) whose answers
