@@ -22,6 +22,22 @@ SERVE_HOST = "127.0.0.1"
 SERVE_PORT = 8000
 
 
+class CommandParser(argparse.ArgumentParser):
+    """A parser that refuses an argument it does not know itself, with its own usage.
+
+    argparse hands a command's unknown arguments up to the top-level parser, which printed
+    ``gemtui``'s usage for ``gemtui ask --bogus``: not a word of ``ask``'s options. Commands'
+    parsers are made of this class too (``add_subparsers`` uses the parent's class)."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
 def build_parser(*, commands: Collection[str] | None = None) -> argparse.ArgumentParser:
     """The whole command line, declared in one place so ``--help`` shows everything.
 
@@ -29,7 +45,7 @@ def build_parser(*, commands: Collection[str] | None = None) -> argparse.Argumen
     their summary only, which is all ``gemtui --help`` shows of them (``None``: all). :func:`main`
     passes the words of its command line, so the TUI declares no command and ``ask`` only its
     own: building the parser took 8.0 ms of their start, now 5.0 ms (the TUI) and 5.8 ms."""
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="gemtui",
         description="Keyboard-driven terminal client for the Gemini Interactions API.",
         epilog="With no API key set, gemtui runs on the built-in offline emulator and says so; "
@@ -663,6 +679,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--continue opens the last conversation, --resume a given one: not both")
     if (args.continue_last or args.resume is not None) and args.command:
         parser.error("--continue and --resume start the chat TUI; they go without a command")
+    if getattr(args, "demo", False) and getattr(args, "base_url", None):
+        # The emulator would answer and the URL be ignored without a word.
+        parser.error("--demo answers from the built-in emulator, --base-url from URL: not both")
     if args.command == "ask" or (args.command is None and not args.serve):
         start_up_gc.hold()  # released by the TUI's warm-up; by ask a second in, or at its end
     handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {

@@ -56,3 +56,31 @@ def test_a_command_that_is_not_named_has_no_arguments_declared():
     assert parser.parse_args(["ask", "--no-history", "hi"]).no_history
     with pytest.raises(SystemExit):
         parser.parse_args(["history", "--json"])
+
+
+@pytest.mark.parametrize(
+    ("words", "usage"),
+    [(["ask", "--bogus", "hi"], "gemtui ask"), (["agents", "list", "--bogus"], "gemtui agents list")],
+)
+def test_an_unknown_option_of_a_command_is_refused_with_that_commands_usage(words, usage):
+    result = run_cli(*words)
+    assert result.returncode == 2
+    assert f"usage: {usage} [-h]" in result.stderr
+    assert f"{usage}: error: unrecognized arguments: --bogus" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["--demo", "--base-url", "http://127.0.0.1:9", "ask", "hi"],
+        ["ask", "--demo", "--base-url", "ftp://x", "hi"],
+        ["--demo", "--base-url", "http://127.0.0.1:9"],
+    ],
+)
+def test_demo_and_a_base_url_together_are_refused_not_one_silently_ignored(words):
+    result = run_cli(*words)
+    assert result.returncode == 2
+    assert "--demo answers from the built-in emulator, --base-url from URL: not both" in (
+        result.stderr
+    )
+    assert result.stdout == ""
