@@ -60,7 +60,10 @@ def test_a_command_that_is_not_named_has_no_arguments_declared():
 
 @pytest.mark.parametrize(
     ("words", "usage"),
-    [(["ask", "--bogus", "hi"], "gemtui ask"), (["agents", "list", "--bogus"], "gemtui agents list")],
+    [
+        (["ask", "--bogus", "hi"], "gemtui ask"),
+        (["agents", "list", "--bogus"], "gemtui agents list"),
+    ],
 )
 def test_an_unknown_option_of_a_command_is_refused_with_that_commands_usage(words, usage):
     result = run_cli(*words)
