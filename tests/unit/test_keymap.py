@@ -47,13 +47,22 @@ def test_catalogue_lists_bindings_with_ids_once():
 
 @pytest.mark.parametrize(
     ("keys", "normal"),
-    [("?", "question_mark"), ("ctrl+q, f2", "ctrl+q,f2"), ("shift+tab", "shift+tab")],
+    [
+        ("?", "question_mark"),
+        ("ctrl+q, f2", "ctrl+q,f2"),
+        ("shift+tab", "shift+tab"),
+        ("alt+é", "alt+é"),
+        ("ctrl+pageup", "ctrl+pageup"),
+    ],
 )
 def test_keys_are_normalised(keys, normal):
     assert normalise_keys(keys) == normal
 
 
-@pytest.mark.parametrize("keys", ["", " , ", "ctrl+", "hyperdrive+a", "flurb"])
+# "banana" and "ctrl+banana" name no key on a keyboard, though Unicode names 🍌 so.
+@pytest.mark.parametrize(
+    "keys", ["", " , ", "ctrl+", "hyperdrive+a", "flurb", "ctrl+banana", "banana", "ctrl+pgup"]
+)
 def test_bad_keys_are_refused(keys):
     with pytest.raises(ValueError):
         normalise_keys(keys)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
-from textual.keys import Keys, _character_to_key, key_to_character
+from textual.keys import Keys, _character_to_key
 from textual.screen import Screen
 
 #: The layers that are not a pushed screen: the App itself and the widgets of the main screen.
@@ -116,8 +116,14 @@ def normalise_key(key: str) -> str:
         raise ValueError(f"{key!r} is not a key: modifiers are {', '.join(sorted(MODIFIERS))}")
     if len(name) == 1:
         name = _character_to_key(name)
-    elif name not in _NAMED_KEYS and key_to_character(name) is None:
-        raise ValueError(f"{key!r} is not a key Textual knows")
+    elif name not in _NAMED_KEYS:
+        # Textual would take any Unicode character's name ("banana" is 🍌), so a typo such
+        # as "ctrl+pgup" could come back as a key nobody can press. Such a character is
+        # written as itself.
+        raise ValueError(
+            f"{key!r} is not a key Textual knows: name a key (f5, pageup, question_mark…) "
+            "or write the character itself"
+        )
     return "+".join([*modifiers, name])
 
 
