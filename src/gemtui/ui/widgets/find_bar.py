@@ -22,9 +22,11 @@ from gemtui.ui.pane_keys import PaneKey
 class FindBar(Horizontal):
     """The query field and the match count."""
 
+    # Priority: the field is an Input, whose own (hidden) Up and Down scroll it; they gave
+    # way only because it cannot scroll, and the footer showed neither key of the bar.
     BINDINGS = [
-        Binding("down", "step(1)", "Next match", id="find.next"),
-        Binding("shift+enter,up", "step(-1)", "Previous match", id="find.previous"),
+        Binding("down", "step(1)", "Next match", id="find.next", priority=True),
+        Binding("shift+enter,up", "step(-1)", "Previous match", id="find.previous", priority=True),
         Binding("escape", "close", "Close", id="find.close"),
     ]
     #: The field's Enter (``on_input_submitted``), for F1.
