@@ -348,6 +348,33 @@ async def test_a_template_with_a_missing_file_is_refused(emulator, tmp_path, mon
         assert app.conversation.turns == []
 
 
+async def test_a_template_refused_in_its_dialog_keeps_the_dialog_and_what_was_typed(
+    emulator, tmp_path, monkeypatch
+):
+    """It was dismissed first: the arguments typed were lost with the refusal."""
+    files = {"bad.md": "See @{gone.txt} for {{args}}", "weird name.md": "x"}
+    app = with_templates(emulator, tmp_path, monkeypatch, files)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+t")
+        screen = app.screen
+        assert isinstance(screen, TemplateScreen)
+        help_text = str(screen.query_one("#templates-help", Static).render())
+        assert "Not listed (a name is letters, digits and - _ . only): weird name.md" in help_text
+        await pilot.press(*"long typed arguments", "enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.query_one("#template-args", Input).value == "long typed arguments"
+        assert screen.focused is screen.query_one("#template-args", Input)
+        said = notifications(app)[-1]
+        assert said.startswith("Template bad: ") and "gone.txt" in said
+        assert app.conversation.turns == []
+        (tmp_path / "gone.txt").write_text("the notes")
+        await pilot.press("enter")
+        await finish(pilot)
+        assert app.screen is not screen
+        assert app.conversation.turns[-1].asked.prompt == "See the notes for long typed arguments"
+
+
 async def test_an_empty_template_is_refused_not_sent(emulator, tmp_path, monkeypatch):
     """It went out as "input": [] and came back as a 400."""
     app = with_templates(emulator, tmp_path, monkeypatch, {"empty.md": "\n"})

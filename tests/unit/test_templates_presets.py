@@ -13,6 +13,7 @@ from gemtui.core.templates import (
     MAX_INLINE_BYTES,
     TemplateError,
     expand,
+    misnamed_templates,
     run_template,
     template_names,
 )
@@ -71,7 +72,11 @@ def test_templates_by_name(tmp_path):
     (directory / "b-2.md").write_text("B")
     (directory / "notes.txt").write_text("not a template")
     (directory / "sub.md").mkdir()
+    (directory / "my review.md").write_text("has a space")
+    (directory / ".md").write_text("no name at all")
     assert template_names(directory) == ["b-2", "review"]
+    assert misnamed_templates(directory) == ["my review.md"]
+    assert misnamed_templates(tmp_path / "none") == []
     assert run_template(directory, "review", "x.py") == "Review x.py"
     with pytest.raises(TemplateError, match=r"no template 'nope'.*templates: b-2, review"):
         run_template(directory, "nope")

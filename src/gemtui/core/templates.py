@@ -43,25 +43,39 @@ def templates_dir(config_path: Path | None = None) -> Path:
     return config_dir() / TEMPLATE_DIR
 
 
+#: What a template's name may hold, as told to the user.
+NAME_RULE = "letters, digits and - _ . only"
+
+
 def template_names(directory: Path) -> list[str]:
     """The templates in ``directory``, by name, sorted (none when it does not exist)."""
+    return sorted(name for name, usable in _template_files(directory) if usable)
+
+
+def misnamed_templates(directory: Path) -> list[str]:
+    """The ``.md`` files in ``directory`` whose names cannot be run as a template's (a space,
+    say), sorted: listed where the templates are, so they are not missed without a word."""
+    return sorted(f"{name}{SUFFIX}" for name, usable in _template_files(directory) if not usable)
+
+
+def _template_files(directory: Path) -> list[tuple[str, bool]]:
+    """Each ``.md`` file's name without the suffix, and whether it is a usable name."""
     try:
         files = list(directory.iterdir())
     except OSError:
         return []
-    return sorted(
-        path.name.removesuffix(SUFFIX)
-        for path in files
-        if path.name.endswith(SUFFIX)
-        and _NAME.fullmatch(path.name.removesuffix(SUFFIX))
-        and path.is_file()
-    )
+    found = []
+    for path in files:
+        name = path.name.removesuffix(SUFFIX)
+        if path.name.endswith(SUFFIX) and name and path.is_file():
+            found.append((name, _NAME.fullmatch(name) is not None))
+    return found
 
 
 def read_template(directory: Path, name: str) -> str:
     """The text of template ``name``."""
     if not _NAME.fullmatch(name):
-        raise TemplateError(f"{name!r} is not a template name (letters, digits, - _ .)")
+        raise TemplateError(f"{name!r} is not a template name ({NAME_RULE})")
     path = directory / f"{name}{SUFFIX}"
     try:
         return path.read_text(encoding="utf-8")

@@ -343,33 +343,47 @@ class SessionFeatures(_AppBase):
             self.notify(escape_markup(f"Template {name}: {error}"), severity="error", timeout=10)
             return None
 
-    def run_template(self, name: str, args: str = "") -> bool:
-        """Send template ``name`` expanded with ``args`` as the next turn (``/NAME args``); the
-        draft in the prompt stays. Whether it was sent."""
+    def template_prompt(self, name: str, args: str = "") -> str | None:
+        """The prompt template ``name`` makes with ``args`` if it can be sent now, else
+        ``None`` after saying why not."""
         if self.busy:
             self.notify("A turn is still running: Escape cancels it.", severity="warning")
-            return False
+            return None
         prompt = self.expand_template(name, args)
         if prompt is None:
-            return False
+            return None
         if not prompt.strip():  # sent, it was an empty input the server refused (400)
             self.notify(escape_markup(f"Template {name} is empty: nothing to send."),
                         severity="warning")  # fmt: skip
-            return False
-        self._send(prompt, [], [], restore_over=self.composer.text)
-        return True
+            return None
+        return prompt
+
+    def run_template(self, name: str, args: str = "") -> bool:
+        """Send template ``name`` expanded with ``args`` as the next turn (``/NAME args``); the
+        draft in the prompt stays. Whether it was sent."""
+        prompt = self.template_prompt(name, args)
+        if prompt is not None:
+            self._send_template(prompt)
+        return prompt is not None
 
     def action_templates(self) -> None:
         if len(self.screen_stack) > 1:
             return
+        from gemtui.core import templates
         from gemtui.ui.screens.templates import TemplateScreen  # on first use: start-up time
 
-        screen = TemplateScreen(self.template_names(), str(self.templates_dir))
-        self.push_screen(screen, self._template_chosen)
+        directory = self.templates_dir
+        screen = TemplateScreen(
+            templates.template_names(directory),
+            str(directory),
+            prepare=self.template_prompt,
+            misnamed=templates.misnamed_templates(directory),
+        )
+        self.push_screen(screen, self._send_template)
 
-    def _template_chosen(self, chosen: tuple[str, str] | None) -> None:
-        if chosen is not None:
-            self.run_template(*chosen)
+    def _send_template(self, prompt: str | None) -> None:
+        if prompt is not None:
+            self._send(prompt, [], [], restore_over=self.composer.text)
 
     # ------------------------------------------------------------------ models
 

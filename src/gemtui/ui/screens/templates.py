@@ -6,6 +6,8 @@ prompt is sent as the next turn). Template names are file names, untrusted text.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,11 +17,15 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gemtui.core.safety import one_line
+from gemtui.core.templates import NAME_RULE
 from gemtui.ui.pane_keys import PaneKey
 
 
-class TemplateScreen(ModalScreen[tuple[str, str] | None]):
-    """Dismisses with ``(template name, arguments)``, or ``None`` when closed."""
+class TemplateScreen(ModalScreen[str | None]):
+    """Dismisses with the prompt the chosen template made, or ``None`` when closed.
+
+    A template that cannot be sent (a missing ``@{file}``, a turn still running) keeps the
+    dialog open with what was typed: ``prepare`` says why and gives ``None``."""
 
     BINDINGS = [
         Binding("up", "move(-1)", "Previous template", show=False, id="templates.previous"),
@@ -39,10 +45,20 @@ class TemplateScreen(ModalScreen[tuple[str, str] | None]):
     TemplateScreen #templates-help { color: $text-muted; }
     """
 
-    def __init__(self, names: list[str], where: str) -> None:
+    def __init__(
+        self,
+        names: list[str],
+        where: str,
+        *,
+        prepare: Callable[[str, str], str | None],
+        misnamed: Sequence[str] = (),
+    ) -> None:
         super().__init__()
         self.names = names
         self.where = where
+        self.prepare = prepare
+        #: ``.md`` files there whose names cannot be run, said so rather than left out quietly.
+        self.misnamed = misnamed
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -60,6 +76,9 @@ class TemplateScreen(ModalScreen[tuple[str, str] | None]):
             help_text = "↑↓ template  Enter run  Esc close"
             if not self.names:
                 help_text = "No templates yet: put NAME.md files there. " + help_text
+            if self.misnamed:
+                files = ", ".join(one_line(name) for name in self.misnamed)
+                help_text = f"Not listed (a name is {NAME_RULE}): {files}\n{help_text}"
             yield Static(Text(help_text), id="templates-help")
 
     def on_mount(self) -> None:
@@ -86,7 +105,9 @@ class TemplateScreen(ModalScreen[tuple[str, str] | None]):
         if index is None or not self.names:
             self.notify("No template to run.", severity="warning")
             return
-        self.dismiss((self.names[index], self.query_one(Input).value))
+        prompt = self.prepare(self.names[index], self.query_one(Input).value)
+        if prompt is not None:
+            self.dismiss(prompt)
 
     def action_close(self) -> None:
         self.dismiss(None)
