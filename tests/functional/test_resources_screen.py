@@ -76,6 +76,34 @@ async def test_lists_agents_shows_details_and_uses_one(emulator):
         assert body["agent"] == agent_id and body["environment"] == "remote"
 
 
+async def test_deleting_the_agent_this_chat_uses_is_warned_before_and_after(emulator):
+    """It went without a word, and the chat's next turn failed on an agent gone."""
+    used, other = f"used-{marker()[5:]}", f"other-{marker()[5:]}"
+    make_agent(emulator, used)
+    make_agent(emulator, other)
+    app = make_app(emulator, settings=ChatSettings(agent=used))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot)
+        status = screen.query_one("#resources-status")
+        ids = [item.id for item in screen.items["agents"]]
+        screen.table.move_cursor(row=ids.index(other))
+        await settle(pilot)
+        await pilot.press("d")
+        assert str(status.render()) == f"Press d again to delete {other}."
+        screen.table.move_cursor(row=ids.index(used))
+        await settle(pilot)
+        await pilot.press("d")
+        assert str(status.render()) == (
+            f"Press d again to delete {used}, which this chat's next turn uses (it would fail)."
+        )
+        await pilot.press("d")
+        await settle(pilot)
+        assert last_notification(app) == (
+            f"Deleted {used}, which this chat's next turn uses (it would fail): "
+            "choose another with Alt+A or F2."
+        )
+
+
 async def test_create_an_environment_see_its_files_use_it_then_delete_it(emulator):
     app = make_app(emulator, settings=ChatSettings(agent="antigravity-preview-05-2026"))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -1717,7 +1717,9 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         if isinstance(self.screen, ResourcesScreen):
             self.screen.dismiss(None)
         elif len(self.screen_stack) == 1:
-            screen = ResourcesScreen(lambda: self.client, self.custom_agents.known)
+            screen = ResourcesScreen(
+                lambda: self.client, self.custom_agents.known, in_use=self._uses_resource
+            )
             self.push_screen(screen, self._resource_chosen)
 
     def _custom_agents_listed(self) -> None:
@@ -1725,6 +1727,15 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         popup = self.composer.popup
         if popup is not None:
             popup.find_again()
+
+    def _uses_resource(self, kind: str, item_id: str) -> bool:
+        """Whether this chat's next turn asks the agent, or runs in the environment,
+        ``item_id`` (Alt+A warns before deleting it)."""
+        settings = self.conversation.settings
+        if kind == "agents":
+            return settings.agent == item_id
+        environment = settings.environment or self.conversation.environment_id
+        return bool(settings.agent) and environment == item_id
 
     def _resource_chosen(self, chosen: UseResource | None) -> None:
         """Use the chosen agent, or environment, from the next turn of this conversation."""

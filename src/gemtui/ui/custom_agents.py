@@ -55,7 +55,7 @@ class CustomAgents:
         if self._asked_at is not None and now - self._asked_at < RETRY_AFTER:
             return
         self._asked_at = now
-        self.app.run_worker(self._list(), group="custom-agents",
+        self.app.run_worker(self._list, group="custom-agents",
                             exclusive=True, exit_on_error=False)  # fmt: skip
 
     async def _list(self) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -100,12 +101,15 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
         client: Callable[[], InteractionsClient],
         agents_listed: Callable[[list[str]], None] | None = None,
         kind: str = "agents",
+        in_use: Callable[[str, str], bool] | None = None,
     ) -> None:
         """``agents_listed`` hears the agents' ids each time they are listed (after a create
-        or delete too): completion offers them without a listing of its own."""
+        or delete too): completion offers them without a listing of its own. ``in_use``: whether
+        the chat's next turn uses the item of that kind with that id (deleting it is warned)."""
         super().__init__()
         self.client = client
         self.agents_listed = agents_listed
+        self.in_use = in_use or (lambda kind, item_id: False)
         self.kind = kind
         self.items: dict[str, list[Any]] = {name: [] for name in KINDS}
         #: The id ``d`` was pressed on once (a second ``d`` deletes it).
@@ -185,7 +189,7 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
 
     def action_reload(self) -> None:
         self._say("loading…")
-        self.run_worker(self._load(), group="resources-load", exclusive=True, exit_on_error=False)
+        self.run_worker(self._load, group="resources-load", exclusive=True, exit_on_error=False)
 
     async def _load(self) -> None:
         try:
@@ -230,7 +234,7 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
         item = self.selected()
         if item is None:
             return
-        self.run_worker(self._detail(item), group="resources-detail", exclusive=True,
+        self.run_worker(partial(self._detail, item), group="resources-detail", exclusive=True,
                         exit_on_error=False)  # fmt: skip
 
     async def _detail(self, item: Agent | Environment) -> None:
@@ -261,7 +265,7 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
         def created(made_id: str | None) -> None:
             if made_id is not None:
                 self.notify(escape_markup(f"Created {made_id}."))
-                self.run_worker(self._load(), group="resources-load", exit_on_error=False)
+                self.run_worker(self._load, group="resources-load", exit_on_error=False)
 
         self.app.push_screen(ResourceEditorScreen(self.kind, self._create), created)
 
@@ -281,7 +285,8 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
             return
         if self._armed != item.id:
             self._armed = item.id
-            self._say(f"Press d again to delete {item.id}.")
+            used = self._used_here(item.id)
+            self._say(f"Press d again to delete {item.id}{used}.")
             return
         self._armed = None
         self.run_worker(self._delete(item.id), group="resources-delete", exit_on_error=False)
@@ -296,11 +301,25 @@ class ResourcesScreen(ModalScreen[UseResource | None]):
         except GemtuiApiError as error:
             self.notify(escape_markup(f"Not deleted: {error}"), severity="error", timeout=8)
             return
-        self.notify(escape_markup(f"Deleted {item_id}."))
+        used = self._used_here(item_id)
+        if used:
+            self.notify(
+                escape_markup(f"Deleted {item_id}{used}: choose another with Alt+A or F2."),
+                severity="warning",
+                timeout=10,
+            )
+        else:
+            self.notify(escape_markup(f"Deleted {item_id}."))
         row = self.table.cursor_row
         await self._load()
         # The row that took its place, not the top of the list.
         self.table.move_cursor(row=min(row, max(self.table.row_count - 1, 0)))
+
+    def _used_here(self, item_id: str) -> str:
+        """What deleting ``item_id`` does to this chat, to say after its id; "" if nothing."""
+        if not self.in_use(self.kind, item_id):
+            return ""
+        return ", which this chat's next turn uses (it would fail)"
 
     def action_first(self) -> None:
         self.table.move_cursor(row=0)
@@ -373,7 +392,7 @@ class ResourceEditorScreen(ModalScreen[str | None]):
             self.query_one("#editor-error", Static).update(f"Not valid: {error}")
             return
         self.query_one("#editor-error", Static).update("Creating…")
-        self.run_worker(self._send(body), group="resource-create", exclusive=True,
+        self.run_worker(partial(self._send, body), group="resource-create", exclusive=True,
                         exit_on_error=False)  # fmt: skip
 
     async def _send(self, body: dict[str, Any]) -> None:
