@@ -281,6 +281,19 @@ async def test_enter_closes_the_filter_field_and_the_pane_names_the_filter(emula
         assert app.timeline.list.has_focus
 
 
+async def test_an_event_that_names_no_type_is_listed_as_malformed(emulator):
+    """Its row read "?", which says nothing and which the filter matched by accident."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "!fault malformed here")
+        await pilot.press("ctrl+t")
+        await pilot.press("slash", *"malformed", "enter")
+        timeline = app.timeline.list
+        lines = [line.text for line in timeline.render_lines(Region(0, 0, *timeline.size))]
+        (row,) = [line for line in lines if "•" in line]
+        assert row.split("•")[1].split()[0] == "(malformed)"
+
+
 def heading_lines(app) -> list[str]:
     """The timeline's heading lines (the conversation's, each turn's two), as painted."""
     timeline = app.timeline.list

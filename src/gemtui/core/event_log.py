@@ -18,11 +18,14 @@ from gemtui.api.models import EventBase, StepDeltaEvent, StepStartEvent, parse_e
 from gemtui.core.lazy_sequence import LazySequence
 from gemtui.core.payload_log import PayloadLog
 
-__all__ = ["EventLog", "EventRecord"]
+__all__ = ["NO_EVENT_TYPE", "EventLog", "EventRecord"]
 
 #: ``step_index`` of an event that names no step, in its column (of 4-byte ints: a step index
 #: is small, and one that is not is shown as no step rather than fail).
 _NO_STEP = -(2**31)
+#: The type of an event that names none (its data is not JSON, or has no ``event_type``): the
+#: timeline's label for it, in brackets so that no real type reads the same.
+NO_EVENT_TYPE = "(malformed)"
 
 
 class EventRecord:
@@ -97,7 +100,7 @@ class EventLog(LazySequence[EventRecord]):
         self._sizes.append(size)
         fits = step_index is not None and _NO_STEP < step_index < -_NO_STEP
         self._steps.append(step_index if fits else _NO_STEP)  # type: ignore[arg-type]
-        self._types.append(sys.intern(event_type) if isinstance(event_type, str) else "?")
+        self._types.append(sys.intern(event_type) if isinstance(event_type, str) else NO_EVENT_TYPE)
         self._kinds.append(_kind_of(event))
         self._payloads.append(raw if isinstance(raw, str) else "")
         if not isinstance(raw, str):
