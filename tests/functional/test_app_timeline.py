@@ -294,6 +294,29 @@ async def test_an_event_that_names_no_type_is_listed_as_malformed(emulator):
         assert row.split("•")[1].split()[0] == "(malformed)"
 
 
+@pytest.mark.parametrize("theme", ["ansi-dark", "ansi-light", "textual-dark"])
+async def test_the_selected_rows_text_differs_from_its_background(emulator, theme):
+    """In a 16-colour theme the cursor's "accent at 20%" was the accent itself: the selected
+    turn's heading, drawn in the accent, was green on green."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.theme = theme
+        await send(pilot, "hello")
+        await pilot.press("ctrl+t")
+        timeline = app.timeline.list
+        assert timeline.selected is not None
+        lines = timeline.render_lines(Region(0, 0, *timeline.size))
+        (selected,) = [line for line in lines if line.text.startswith("▌ ▸ Turn 1")]
+        for segment in selected:
+            style = segment.style
+            if not segment.text.strip() or style is None:
+                continue
+            ink, paper = style.color, style.bgcolor
+            if style.reverse:
+                ink, paper = paper, ink
+            assert ink != paper, (theme, segment)
+
+
 def heading_lines(app) -> list[str]:
     """The timeline's heading lines (the conversation's, each turn's two), as painted."""
     timeline = app.timeline.list

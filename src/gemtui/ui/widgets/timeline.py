@@ -250,8 +250,9 @@ class TimelineList(ScrollView, can_focus=True):
         if strip.cell_length != width:
             strip = strip.crop_extend(0, width, base)
         if selected and cursor.bgcolor is not None:
-            # A post style, so the cursor's background wins over every segment's own.
-            highlight = Style(bgcolor=cursor.bgcolor)
+            # A post style, so the cursor's background wins over every segment's own (and,
+            # reversed in a 16-colour theme, becomes every segment's text colour).
+            highlight = Style(bgcolor=cursor.bgcolor, reverse=cursor.reverse or None)
             strip = Strip(Segment.apply_style(strip, post_style=highlight), width)
         return strip
 
