@@ -92,3 +92,50 @@ async def test_the_token_total_counts_the_turns_not_read_yet(emulator, long_stor
         await pilot.pause()
         assert len(app.conversation.turns) > BATCH
         assert app.conversation.total_tokens() == whole  # read turns are not counted twice
+
+
+def timeline_text(app) -> list[str]:
+    timeline = app.timeline.list
+    return [timeline.render_line(y).text.rstrip() for y in range(timeline.size.height)]
+
+
+async def test_the_timeline_numbers_turns_in_the_whole_chat_and_home_goes_to_the_first(
+    emulator, long_store
+):
+    """Turns were numbered from the first one read: the last of 500 was "Turn 10", and each
+    batch read renumbered them all. Home read one batch per press and lost the cursor each
+    time: it took four presses to reach the first turn of a 46-turn chat."""
+    store, conversation_id = long_store
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_stored(conversation_id)
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        assert len(app.conversation.turns) < TURNS
+        assert any(line.startswith(f"▌ ▸ Turn {TURNS} · ") for line in timeline_text(app))
+        app.timeline.list.scroll_to(y=0, animate=False, immediate=True)
+        assert timeline_text(app)[0].startswith(f"  Conversation · {TURNS} turns")
+        await pilot.press("home")
+        await pilot.pause()
+        assert len(app.conversation.turns) == TURNS
+        assert app.timeline.list.selected is app.timeline.rows.turn_row(0)
+        assert any(line.startswith("▌ ▸ Turn 1 · ") for line in timeline_text(app))
+        assert app.view.items[app.view.selected].prompt == "question 1"
+
+
+async def test_older_turns_read_in_keep_the_timeline_cursor_where_it_was(emulator, long_store):
+    store, conversation_id = long_store
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_stored(conversation_id)
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        read = len(app.conversation.turns)
+        last = app.conversation.turns[-1]
+        app.timeline.select(read - 1, 0)
+        app._load_older()
+        await pilot.pause()
+        assert len(app.conversation.turns) == read + BATCH
+        selected = app.timeline.list.selected
+        assert app.timeline.rows.turn_at(selected.turn) is last
+        assert selected is app.timeline.rows.step_rows(len(app.conversation.turns) - 1)[0]

@@ -33,6 +33,8 @@ class StoredOlderTurns:
     #: Turns with an ordinal below this are not read yet (0: none left).
     before: int
     unloaded_tokens: int = 0
+    #: How many turns are not read yet.
+    count: int = 0
 
     @property
     def remaining(self) -> bool:
@@ -52,6 +54,7 @@ class StoredOlderTurns:
         turns = [item.turn for item in stored]
         arrived = sum((turn.usage.total_tokens or 0) for turn in turns if turn.usage)
         self.unloaded_tokens = 0 if not self.before else max(0, self.unloaded_tokens - arrived)
+        self.count = 0 if not self.before else max(0, self.count - len(turns))
         return turns
 
 
@@ -204,15 +207,14 @@ class ChatHistory:
         has_older = len(stored) > batch
         stored = stored[-batch:]
         turns = [item.turn for item in stored]
-        loaded_tokens = sum((turn.usage.total_tokens or 0) for turn in turns if turn.usage)
         older = StoredOlderTurns(
-            store,
-            conversation_id,
-            before=stored[0].ordinal if has_older and stored else 0,
-            unloaded_tokens=max(0, store.token_total(conversation_id) - loaded_tokens)
-            if has_older
-            else 0,
+            store, conversation_id, before=stored[0].ordinal if has_older and stored else 0
         )
+        if has_older:
+            loaded_tokens = sum((turn.usage.total_tokens or 0) for turn in turns if turn.usage)
+            count, tokens = store.branch_totals(conversation_id)
+            older.count = max(0, count - len(turns))
+            older.unloaded_tokens = max(0, tokens - loaded_tokens)
         conversation = Conversation(
             settings=store.conversation_settings(conversation_id),
             turns=turns,

@@ -74,6 +74,9 @@ class OlderTurns(Protocol):
     @property
     def unloaded_tokens(self) -> int: ...
 
+    @property
+    def count(self) -> int: ...
+
     def load(self, limit: int | None) -> list[Turn]: ...
 
 
@@ -119,6 +122,11 @@ class Conversation:
     @property
     def has_older(self) -> bool:
         return self.older is not None and self.older.remaining
+
+    @property
+    def unloaded_turns(self) -> int:
+        """How many turns come before those in memory: the first one's number is this + 1."""
+        return self.older.count if self.older is not None and self.older.remaining else 0
 
     def load_older(self, limit: int | None) -> list[Turn]:
         """Read up to ``limit`` older turns (all of them with ``None``) in front of the others;

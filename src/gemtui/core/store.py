@@ -671,14 +671,16 @@ class Store:
             ).fetchall()
         return [TreeNode(row[0], row[1], row[2], row[3]) for row in rows]
 
-    def token_total(self, conversation_id: int) -> int:
-        """Tokens the server counted for the branch in use, turns not loaded yet included."""
+    def branch_totals(self, conversation_id: int) -> tuple[int, int]:
+        """The turns of the branch in use and the tokens the server counted for them, turns
+        not loaded yet included."""
         sql = (
-            f"{_BRANCH} SELECT coalesce(sum(json_extract(usage, '$.total_tokens')), 0) "
-            "FROM turns WHERE id IN (SELECT id FROM branch) AND usage IS NOT NULL"
+            f"{_BRANCH} SELECT count(*), coalesce(sum(json_extract(usage, '$.total_tokens')), 0) "
+            "FROM turns WHERE id IN (SELECT id FROM branch)"
         )
         with self._read() as db:
-            return int(db.execute(sql, {"cid": conversation_id}).fetchone()[0])
+            turns, tokens = db.execute(sql, {"cid": conversation_id}).fetchone()
+        return int(turns), int(tokens)
 
     def _with_steps(self, db: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[StoredTurn]:
         steps: dict[int, list[sqlite3.Row]] = {row["id"]: [] for row in rows}

@@ -348,6 +348,9 @@ class TimelineRows:
         self._expand_new = False
         #: Prices per model, for the cost beside each turn's tokens (none: no cost shown).
         self.prices: Prices = {}
+        #: Turns of the chat before the first one here (a long chat read back is read from
+        #: its end): the numbers shown count them, so a turn keeps its number as they load.
+        self.turns_before = 0
 
     # ------------------------------------------------------------------ content
 
@@ -382,8 +385,10 @@ class TimelineRows:
     def turns(self) -> list[Turn]:
         return [turn.row.source for turn in self._turns]
 
-    def set_turns(self, turns: Sequence[Turn]) -> None:
-        """Replace everything (a new conversation, a reopened one, a rewound one)."""
+    def set_turns(self, turns: Sequence[Turn], *, before: int = 0) -> None:
+        """Replace everything (a new conversation, a reopened one, a rewound one); ``before``:
+        the chat's turns not read yet, in front of these."""
+        self.turns_before = before
         self._turns.clear()
         del self._items[1:]
         self._positions = {id(self._summary): 0}

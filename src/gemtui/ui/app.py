@@ -518,6 +518,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
                 self.step_detail,
                 self.status,
                 turns=lambda: self.chat.conversation.turns,
+                turns_before=lambda: self.chat.conversation.unloaded_turns,
                 secrets=self.connection.secrets,
             )
         return self._panes
@@ -1390,10 +1391,11 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             (t for t in self.conversation.turns if t.stored and t.stored.turn_id == turn_id), None
         )
 
-    def _load_older(self) -> bool:
-        """Read the next batch of older turns above the others; whether any came."""
+    def _load_older(self, *, everything: bool = False) -> bool:
+        """Read the next batch of older turns (``everything``: all of them, in one go) above
+        the others; whether any came."""
         try:
-            older = self.chat.load_older()
+            older = self.chat.load_older(everything=everything)
         except StoreError as error:
             self.notify(error.explained(), severity="error", markup=False)
             return False
@@ -1410,6 +1412,10 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
 
     def on_conversation_view_near_top(self, _message: ConversationView.NearTop) -> None:
         self._fill_top()
+
+    def on_step_timeline_older_wanted(self, _message: StepTimeline.OlderWanted) -> None:
+        self._load_older(everything=True)
+        self.timeline.list.action_cursor_first()
 
     # ------------------------------------------------------------------ branches
 

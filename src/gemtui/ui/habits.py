@@ -284,8 +284,7 @@ class HabitsMixin:
 
     def action_conversation_top(self) -> None:
         app = self._app
-        while app._load_older():  # the top of the chat, not of what was read so far
-            pass
+        app._load_older(everything=True)  # the top of the chat, not of what was read so far
         app.view.scroll_home(animate=False)
 
     def action_conversation_newest(self) -> None:

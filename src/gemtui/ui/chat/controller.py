@@ -120,10 +120,10 @@ class ChatController:
         """The chat's row in the history (``None``: nothing saved yet, or history off)."""
         return self.history.conversation_id
 
-    def load_older(self) -> list[Turn]:
-        """Read the next batch of older turns in front of the others (raises the store's
-        error)."""
-        return self.conversation.load_older(HISTORY_BATCH)
+    def load_older(self, *, everything: bool = False) -> list[Turn]:
+        """Read the next batch of older turns (``everything``: all of them) in front of the
+        others (raises the store's error)."""
+        return self.conversation.load_older(None if everything else HISTORY_BATCH)
 
     def index_of(self, turn: Turn) -> int | None:
         for index, candidate in enumerate(self.conversation.turns):

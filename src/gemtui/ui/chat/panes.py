@@ -88,13 +88,17 @@ class ChatPanes:
         status: StatusBar,
         *,
         turns: Callable[[], list[Turn]],
+        turns_before: Callable[[], int] = lambda: 0,
         secrets: list[str],
     ) -> None:
+        """``turns_before``: how many of the chat's turns come before ``turns()`` (not read
+        yet from the history)."""
         self.view = view
         self.timeline = timeline
         self.detail = detail
         self.status = status
         self._turns = turns
+        self._turns_before = turns_before
         self._secrets = secrets
         self._presenter: TurnPresenter | None = None
         self._wait_started: float | None = None
@@ -137,7 +141,7 @@ class ChatPanes:
             self._say_outcome(turns[-1], resumable)
         elif turns and turns[-1].asked.kind == "captured":
             self._say_captured_outcome(turns[-1])
-        self.timeline.set_turns(turns)
+        self.timeline.set_turns(turns, before=self._turns_before())
         self.detail.clear()
         self.timeline.point_at_last_turn()
 
@@ -157,13 +161,13 @@ class ChatPanes:
         """Older turns were read in front of the others."""
         if older:
             self.view.prepend_items(items_of(older))
-            self.timeline.set_turns(self._turns())
+            self.timeline.prepend(self._turns(), len(older), before=self._turns_before())
 
     def drop_from(self, index: int | None) -> None:
         """The turns from the view's item ``index`` on left the chat (a rewind)."""
         if index is not None:
             self.view.remove_from(index)
-        self.timeline.set_turns(self._turns())
+        self.timeline.set_turns(self._turns(), before=self._turns_before())
 
     # ------------------------------------------------------------------ a running turn
 

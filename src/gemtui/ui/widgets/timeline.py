@@ -272,7 +272,7 @@ class TimelineList(ScrollView, can_focus=True):
     # for a total of 526, or on "· t".
 
     def _summary_segments(self, width: int) -> list[Segment]:
-        count = self.rows.turn_count
+        count = self.rows.turns_before + self.rows.turn_count
         parts = [
             LinePart("Conversation", 9),
             LinePart(f"{count} turn{'s' if count != 1 else ''}", 8),
@@ -291,7 +291,7 @@ class TimelineList(ScrollView, can_focus=True):
         steps = self.rows.step_rows(row.turn)
         mark = "▾" if steps and all(step.expanded for step in steps) else "▸"
         parts = [
-            LinePart(f"{mark} Turn {row.turn + 1}", 9),
+            LinePart(f"{mark} Turn {self.rows.turns_before + row.turn + 1}", 9),
             LinePart(_plain(row.source.status), 8, cut=True),
         ]
         hops = len(row.source.reply.hops)
@@ -429,6 +429,10 @@ class TimelineList(ScrollView, can_focus=True):
         self.select(self._row_from(line - 1, -1))
 
     def action_cursor_first(self) -> None:
+        if self.rows.turns_before:
+            # The chat's first turn, not the first read so far: the app reads the rest.
+            self.post_message(StepTimeline.OlderWanted())
+            return
         self.select(self._row_from(0, 1))
 
     def action_cursor_last(self) -> None:
@@ -531,6 +535,10 @@ class StepTimeline(Vertical):
     filters by type or text, Escape clears the filter.
     """
 
+    class OlderWanted(Message):
+        """Home, in a chat whose older turns are not read yet: read them all, then go to the
+        first."""
+
     class Selected(Message):
         """The cursor moved to a row.
 
@@ -581,11 +589,22 @@ class StepTimeline(Vertical):
 
     # ------------------------------------------------------------------ content
 
-    def set_turns(self, turns: Sequence[Turn]) -> None:
-        """Show these turns instead of what was shown (a new, reopened or rewound chat)."""
-        self.rows.set_turns(turns)
+    def set_turns(self, turns: Sequence[Turn], *, before: int = 0) -> None:
+        """Show these turns instead of what was shown (a new, reopened or rewound chat);
+        ``before``: the chat's turns not read yet, in front of these."""
+        self.rows.set_turns(turns, before=before)
         self.list.selected = None
         self.list.lines_changed()
+
+    def prepend(self, turns: Sequence[Turn], added: int, *, before: int) -> None:
+        """``turns`` are the chat's turns again, ``added`` older ones read in front: the
+        cursor stays on its row (it was dropped, and Home took a press per batch read)."""
+        selected = self.list.selected
+        was = None if selected is None or isinstance(selected, SummaryRow) else selected
+        where = self.Selected.of(was) if was is not None else None
+        self.set_turns(turns, before=before)
+        if where is not None:
+            self.select(where.turn_index + added, where.step_index, where.event_seq)
 
     def add_turn(self, turn: Turn) -> int:
         """Add a section for a new turn; returns its turn index for :meth:`refresh_turn`."""
