@@ -83,3 +83,20 @@ def test_unknown_binary_is_a_usage_error_naming_what_works(ask, tmp_path):
     result = ask("-a", str(blob), "what is this?")
     assert result.code == 2
     assert "not one the Gemini API accepts" in result.err and "PDF" in result.err
+
+
+def test_a_refused_file_is_named_without_the_escape_sequences_in_its_name(ask, tmp_path):
+    """The name reached stderr as it was: a file called ``a\\x1b]0;PWNED\\x07.png`` set the
+    terminal's title, ``b\\x1b[2J.dat`` cleared the screen."""
+    empty = tmp_path / "empty\x1b]0;PWNED\x07\x1b[5mX.png"
+    empty.touch()
+    binary = tmp_path / "bin\x1b[2Jclear.dat"
+    binary.write_bytes(b"\x00\x01")
+    for path, said in ((empty, "the file is empty"), (binary, "type is not one")):
+        result = ask("-a", str(path), "hi")
+        assert result.code == 2
+        assert said in result.err
+        assert "\x1b" not in result.err and "\x07" not in result.err
+    missing = ask("-a", str(tmp_path / "gone\x1b[31m.png"), "hi")
+    assert missing.code == 2 and "gone[31m.png" not in missing.err
+    assert "\x1b" not in missing.err

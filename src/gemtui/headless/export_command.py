@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING
 from gemtui.core.credentials import api_key_from_env
 from gemtui.core.request_options import INTERACTION_ID
 from gemtui.headless import exits
+from gemtui.headless.output import complain
 
 if TYPE_CHECKING:
     from gemtui.core.store import Store
@@ -46,17 +47,17 @@ def run_export(
 
     reference = args.id.strip()
     if not (_is_last(reference) or reference.isdigit() or INTERACTION_ID.fullmatch(reference)):
-        stderr.write(f"gemtui export: {one_line(args.id)!r} is not {FORMS}.\n")
+        complain(stderr, "gemtui export", f"{one_line(args.id)!r} is not {FORMS}.")
         return exits.USAGE
     secrets = [key] if (key := api_key_from_env()) else []
     try:
         with Store.open_default(secrets=secrets, read_only=True) as store:
             summary, turns = _find(store, reference, all_branches=args.format == "json")
     except NotFound as error:
-        stderr.write(f"gemtui export: {error}\n")
+        complain(stderr, "gemtui export", error)
         return exits.API_ERROR
     except StoreError as error:
-        stderr.write(f"gemtui export: {error.explained()}\n")
+        complain(stderr, "gemtui export", error.explained())
         return exits.API_ERROR
     text = export_conversation(args.format, summary, turns, secrets=secrets)
     if args.output in (None, "-"):
@@ -65,7 +66,7 @@ def run_export(
     try:
         write_private(Path(args.output), text)
     except OSError as error:
-        stderr.write(f"gemtui export: cannot write {args.output}: {error.strerror or error}\n")
+        complain(stderr, "gemtui export", f"cannot write {args.output}: {error.strerror or error}")
         return exits.API_ERROR
     return exits.OK
 

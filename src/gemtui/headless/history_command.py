@@ -27,6 +27,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from gemtui.core.credentials import api_key_from_env
 from gemtui.headless import exits
+from gemtui.headless.output import complain
 
 if TYPE_CHECKING:
     from gemtui.core.store import Store
@@ -80,7 +81,7 @@ def run_history(
                     rows = [Row(summary) for summary in every[: args.limit or None]]
                     more = len(every) - len(rows)
         except StoreError as error:
-            stderr.write(f"{PREFIX}{error.explained()}\n")
+            complain(stderr, PREFIX.removesuffix(": "), error.explained())
             return exits.API_ERROR
     if args.json:
         from gemtui.core.export import safe_json

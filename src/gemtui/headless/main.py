@@ -26,6 +26,7 @@ from gemtui.headless.inputs import (
     split_continue,
 )
 from gemtui.headless.last_id import load_last, save_last_id, state_file
+from gemtui.headless.output import complain
 
 #: How long ``ask`` keeps the collector still (gemtui.core.start_up_gc) if its answer has not
 #: ended first: past its first byte from a nearby server, and inside Gemini's own wait for one.
@@ -49,7 +50,7 @@ def run_ask(
     try:
         return _run(args, stdin, stdout, stderr)
     except UsageError as error:
-        stderr.write(f"gemtui ask: {error}\n")
+        complain(stderr, "gemtui ask", error)
         return exits.USAGE
     except KeyboardInterrupt:
         # asyncio.run cancelled the task (closing the connection) before re-raising this.
@@ -96,7 +97,7 @@ def _run(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[s
                 )
             )
     except NoEndpoint as error:
-        stderr.write(f"gemtui ask: {error}\n")
+        complain(stderr, "gemtui ask", error)
         return exits.API_ERROR
 
 

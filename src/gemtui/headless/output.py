@@ -15,6 +15,15 @@ from typing import IO, Any
 
 from gemtui.core.safety import clean_terminal_text, redact_secrets
 
+
+def complain(stream: IO[str], command: str, text: object, secrets: Iterable[str] = ()) -> None:
+    """Write ``command: text`` as one message on ``stream`` (stderr), cleaned of terminal
+    control sequences and of ``secrets``: it carries what the user gave (file names, ids, a
+    path), which can hold escape sequences that would set the title or clear the screen."""
+    line = redact_secrets(f"{command}: {text}", [secret for secret in secrets if secret])
+    stream.write(clean_terminal_text(line) + "\n")
+
+
 PREFIX = "gemtui ask: "
 #: Longest tool argument or result shown with ``-v``; the rest is in ``--output-format json``.
 _DETAIL_CHARS = 200

@@ -21,6 +21,7 @@ from gemtui.core.tool_specs import ToolSpecError, parse_tool_spec
 from gemtui.headless import exits
 from gemtui.headless.endpoint import NoEndpoint, headless_endpoint
 from gemtui.headless.exits import UsageError
+from gemtui.headless.output import complain
 
 
 def _json_argument(text: str, what: str) -> dict[str, Any]:
@@ -142,14 +143,13 @@ def run_resources(
             api_key = endpoint.api_key
             result = asyncio.run(_call(args, body, endpoint.api_key, endpoint.base_url))
     except UsageError as error:
-        stderr.write(f"{command}: {error}\n")
+        complain(stderr, command, error)
         return exits.USAGE
     except NoEndpoint as error:
-        stderr.write(f"{command}: {error}\n")
+        complain(stderr, command, error)
         return exits.API_ERROR
     except GemtuiApiError as error:
         from gemtui.api.errors import NotFoundError
-        from gemtui.core.safety import clean_terminal_text, redact_secrets
 
         hint = error.hint
         if isinstance(error, NotFoundError) and getattr(args, "path", None):
@@ -158,8 +158,7 @@ def run_resources(
         elif isinstance(error, NotFoundError):
             hint = f"`gemtui {args.command} list` shows the ids there are."
         text = "\n  ".join(part for part in (str(error), hint) if part)
-        secrets = [api_key] if api_key else []
-        stderr.write(clean_terminal_text(redact_secrets(f"{command}: {text}", secrets)) + "\n")
+        complain(stderr, command, text, [api_key or ""])
         return exits.API_ERROR
     except KeyboardInterrupt:
         stderr.write(f"\n{command}: interrupted.\n")

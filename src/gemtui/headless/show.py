@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING
 from gemtui.headless import exits
 from gemtui.headless.endpoint import NoEndpoint, headless_endpoint
 from gemtui.headless.exits import UsageError
+from gemtui.headless.output import complain
 
 if TYPE_CHECKING:
     from gemtui.api.models import Interaction
@@ -42,16 +43,18 @@ def read_recordings(path: str, stderr: IO[str] | None = None) -> list[Recording]
     try:
         recordings = [found for found in load_recordings(path) if found.events]
     except FileNotFoundError:
-        stderr.write(f"gemtui replay: no such file: {path}\n")
+        complain(stderr, "gemtui replay", f"no such file: {path}")
         return None
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
-        stderr.write(f"gemtui replay: cannot read {path}: {reason}\n")
+        complain(stderr, "gemtui replay", f"cannot read {path}: {reason}")
         return None
     if not recordings:
-        stderr.write(
-            f"gemtui replay: {path} holds no events. A recording is JSON Lines as written by "
-            "Ctrl+S in the app or `gemtui ask --output-format stream-json`.\n"
+        complain(
+            stderr,
+            "gemtui replay",
+            f"{path} holds no events. A recording is JSON Lines as written by "
+            "Ctrl+S in the app or `gemtui ask --output-format stream-json`.",
         )
         return None
     return recordings
@@ -99,17 +102,14 @@ def run_show(
             api_key = endpoint.api_key
             interaction = asyncio.run(_get(args.id, api_key, endpoint.base_url, stderr))
     except UsageError as error:
-        stderr.write(f"gemtui show: {error}\n")
+        complain(stderr, "gemtui show", error)
         return exits.USAGE
     except NoEndpoint as error:
-        stderr.write(f"gemtui show: {error}\n")
+        complain(stderr, "gemtui show", error)
         return exits.API_ERROR
     except GemtuiApiError as error:
-        from gemtui.core.safety import clean_terminal_text, redact_secrets
-
         text = "\n  ".join(part for part in (str(error), error.hint) if part)
-        secrets = [api_key] if api_key else []
-        stderr.write(clean_terminal_text(redact_secrets(f"gemtui show: {text}", secrets)) + "\n")
+        complain(stderr, "gemtui show", text, [api_key or ""])
         return exits.API_ERROR
     except KeyboardInterrupt:
         stderr.write("\ngemtui show: interrupted.\n")
@@ -129,7 +129,6 @@ def _say_how_it_ended(
     """An interaction that did not complete says so on stderr, with its exit code (as
     ``gemtui ask``'s): a running, cancelled or failed one printed nothing and exited 0.
     ``recorded``: read from a recording, which says nothing of the server now."""
-    from gemtui.core.safety import clean_terminal_text
 
     status = interaction.status or ("failed" if error else "completed")
     if status == "completed" and not error:
@@ -151,7 +150,7 @@ def _say_how_it_ended(
     else:
         said = f"it ended {status}"
         code = exits.UNFINISHED
-    stderr.write(clean_terminal_text(f"{command}: {said}") + "\n")
+    complain(stderr, command, said)
     return code
 
 
