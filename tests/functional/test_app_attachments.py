@@ -356,6 +356,51 @@ async def test_a_pdf_past_the_inline_limit_goes_through_the_files_api(emulator, 
         assert app.status.info.uploads == ""
 
 
+@pytest.mark.parametrize("how", ["escape", "ctrl+c", "remove the chip"])
+async def test_a_send_waiting_for_an_upload_can_be_called_off(emulator, workdir, how):
+    """Escape did nothing, Ctrl+C offered to quit, and the prompt went out anyway once the
+    upload ended; removing the chip sent the prompt at once, without the file."""
+    (workdir / "big.pdf").write_bytes(b"%PDF-1.7\n")
+    os.truncate(workdir / "big.pdf", 60_000_000)
+    word = marker()
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        go = asyncio.Event()
+        upload = app.attachment_bar.uploader
+        assert upload is not None
+
+        async def held(attachment, progress):
+            await go.wait()
+            return await upload(attachment, progress)
+
+        app.attachment_bar.uploader = held
+        await open_picker(pilot, "f3")
+        await pick(pilot, "big.pdf")
+        app.composer.focus()
+        app.composer.insert(f"summarise {word}")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Escape cancels the send" in last_notification(app)
+        assert app.status.info.uploads == "uploading big.pdf 0% · then sends (Esc cancels)"
+        if how == "remove the chip":
+            await pilot.press("f9", "delete")
+            await pilot.pause()
+            said = "Not sent: big.pdf was removed while the prompt waited for it."
+        else:
+            await pilot.press(how)
+            said = "Not sent: the prompt no longer waits for its uploads."
+        await pilot.pause()
+        assert last_notification(app) == said
+        go.set()
+        await pilot.pause(0.3)
+        await finish(pilot)
+        assert not sent_with(emulator, word) and app.conversation.turns == []
+        assert app.composer.text == f"summarise {word}"
+        if how != "remove the chip":
+            assert [a.name for a in app.attachment_bar.attachments] == ["big.pdf"]
+            assert app.status.info.uploads == ""
+
+
 async def test_unknown_binary_type_is_refused_naming_what_is_supported(emulator, workdir):
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:

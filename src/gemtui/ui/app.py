@@ -48,7 +48,7 @@ from gemtui.core.export import export_conversation, write_new, write_private
 from gemtui.core.jobs import UNKNOWN_RUN, Job, JobBoard, JobChange
 from gemtui.core.logs import write_crash_report
 from gemtui.core.recording import Recording, save_recording
-from gemtui.core.safety import clean_draft_text, escape_markup, redact_secrets
+from gemtui.core.safety import clean_draft_text, clean_terminal_text, escape_markup, redact_secrets
 from gemtui.core.store import Store, StoreError
 from gemtui.core.store import default_path as default_history_path
 from gemtui.core.tool_specs import secret_values, tool_label
@@ -783,16 +783,38 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         if not waiting:
             return False
         self._send_after_uploads = True
-        names = ", ".join(a.name for a in waiting)
-        self.notify(escape_markup(f"Sending once {names} is uploaded (the chip shows how far)."))
+        names = ", ".join(clean_terminal_text(a.name) for a in waiting)
+        self.notify(
+            escape_markup(
+                f"Sending once {names} is uploaded (the chip shows how far), with the prompt "
+                "as it is then. Escape cancels the send."
+            ),
+            timeout=8,
+        )
+        self.attachment_bar.report_uploads()
         return True
 
+    def _call_off_send(self, why: str) -> None:
+        """The send that waited for uploads is off; the draft and its chips stay."""
+        self._send_after_uploads = False
+        self._bring_back_set_aside()
+        self.attachment_bar.report_uploads()
+        self.notify(escape_markup(why), severity="warning", timeout=8)
+
     def on_attachment_bar_upload_changed(self, message: AttachmentBar.UploadChanged) -> None:
-        self.status.set(uploads=message.status)
+        status = message.status
+        if self._send_after_uploads and status:
+            status += " · then sends (Esc cancels)"
+        self.status.set(uploads=status)
         if message.error:
             if self._send_after_uploads:
                 self._bring_back_set_aside()  # the send that waited is off
             self._send_after_uploads = False
+        elif message.removed and self._send_after_uploads:
+            # Removing what the prompt waited for is how one takes it back: it went out
+            # without the file instead.
+            name = clean_terminal_text(message.removed)
+            self._call_off_send(f"Not sent: {name} was removed while the prompt waited for it.")
         elif message.pending == 0 and self._send_after_uploads:
             self._send_after_uploads = False
             self.composer.post_message(Composer.Submitted(self.composer, self.composer.text))
@@ -1069,6 +1091,9 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             focus_now(self.composer)
 
     def action_cancel_or_focus(self) -> None:
+        if self._send_after_uploads:
+            self._call_off_send("Not sent: the prompt no longer waits for its uploads.")
+            return
         if not (self.busy and self._turn_worker is not None):
             self.action_back()
             return
@@ -1078,6 +1103,9 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         """Ctrl+C: cancel the running turn (the approval dialog it waits on is answered "deny"
         first, so it does not stay open); with none, say how to quit."""
         worker = self._turn_worker
+        if self._send_after_uploads:
+            self._call_off_send("Not sent: the prompt no longer waits for its uploads.")
+            return
         if not (self.busy and worker is not None):
             self.action_help_quit()
             return
@@ -1656,7 +1684,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_or_focus":
-            return self.busy  # idle, Escape goes back instead
+            # Idle, Escape goes back instead; a send waiting for its uploads is what runs.
+            return self.busy or self._send_after_uploads
         if action == "search_history" and self.focused is self.composer:
             vim = self.composer.vim
             if vim is not None and vim.mode == "normal":

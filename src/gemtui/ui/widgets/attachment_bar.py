@@ -101,11 +101,15 @@ class AttachmentBar(Widget, can_focus=True):
         """An upload moved on, ended or failed; ``status`` says all of them in a few words
         (empty when none is left), ``error`` why one failed."""
 
-        def __init__(self, status: str, *, pending: int, error: str = "") -> None:
+        def __init__(
+            self, status: str, *, pending: int, error: str = "", removed: str = ""
+        ) -> None:
             super().__init__()
             self.status = status
             self.pending = pending
             self.error = error
+            #: The name of a chip removed while its upload ran (a send waiting for it is off).
+            self.removed = removed
 
     def __init__(self, *, back_to: str, id: str | None = None) -> None:
         """``back_to``: selector of the widget Escape returns to (the composer)."""
@@ -169,7 +173,7 @@ class AttachmentBar(Widget, can_focus=True):
             return
         self.states[id(attachment)] = "0%" if attachment.pending_upload else "…"
         self._workers[id(attachment)] = self.run_worker(job, exit_on_error=False)
-        self._report()
+        self.report_uploads()
 
     async def _upload(self, attachment: Attachment) -> None:
         assert self.uploader is not None
@@ -177,7 +181,7 @@ class AttachmentBar(Widget, can_focus=True):
         def progress(sent: int, total: int) -> None:
             self.states[id(attachment)] = f"{sent * 100 // max(total, 1)}%"
             self.refresh(layout=True)
-            self._report()
+            self.report_uploads()
 
         await self._finish(attachment, self.uploader(attachment, progress))
 
@@ -202,9 +206,10 @@ class AttachmentBar(Widget, can_focus=True):
         finally:
             self._workers.pop(key, None)
         self._changed()
-        self._report(error)
+        self.report_uploads(error)
 
-    def _report(self, error: str = "") -> None:
+    def report_uploads(self, error: str = "", removed: str = "") -> None:
+        """Post where the uploads stand (the app shows it, and sends a prompt that waited)."""
         pending = self.pending_uploads()
         status = " · ".join(
             f"uploading {clean_terminal_text(a.name)} {self.states.get(id(a), '')}".rstrip()
@@ -212,7 +217,9 @@ class AttachmentBar(Widget, can_focus=True):
             if self.states.get(id(a)) != "upload failed"
         )
         waiting = [a for a in pending if self.states.get(id(a)) != "upload failed"]
-        self.post_message(self.UploadChanged(status, pending=len(waiting), error=error))
+        self.post_message(
+            self.UploadChanged(status, pending=len(waiting), error=error, removed=removed)
+        )
 
     def _cancel_work(self, attachment: Attachment) -> None:
         worker = self._workers.pop(id(attachment), None)
@@ -320,9 +327,13 @@ class AttachmentBar(Widget, can_focus=True):
     def action_remove(self) -> None:
         if not self.attachments:
             return
-        self._cancel_work(self.attachments[self.selected])
+        chosen = self.attachments[self.selected]
+        uploading = chosen in self.pending_uploads() and self.states.get(id(chosen)) != (
+            "upload failed"
+        )
+        self._cancel_work(chosen)
         del self.attachments[self.selected]
-        self._report()
+        self.report_uploads(removed=chosen.name if uploading else "")
         if not self.attachments:
             self.action_back()
         self._changed()
