@@ -310,6 +310,10 @@ async def test_a_prompt_after_a_run_read_back_unfetched_goes_on_from_it(
         body = posts(emulator)[-1]["body"]
         assert body["previous_interaction_id"] == job.id
         assert not store.pending_runs()
+        # The run fetched first ended before the prompt's turn: that brought the sent
+        # prompt back into the composer (and its draft file), ready to go a second time.
+        assert again.conversation.turns[-1].reply.outcome == "completed"
+        assert again.composer.text == ""
 
 
 async def test_f4_starts_on_the_newest_run_home_end_move_and_i_copies_the_id(emulator, monkeypatch):

@@ -215,6 +215,9 @@ class SentDraft:
     attachments: list[Attachment]
     #: The draft the composer shows meanwhile (the one an edit displaced), if any.
     restore_over: str = ""
+    #: The turn it started, once it has: a turn that ends before it (a background run
+    #: fetched first) is not it, and must not bring the draft back.
+    turn: Turn | None = None
 
 
 class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
@@ -824,6 +827,9 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         self._send(prompt, [], [])
 
     def on_turn_started(self, message: TurnStarted) -> None:
+        sent = self._sent
+        if sent is not None and sent.turn is None and message.turn.asked.prompt == sent.text:
+            sent.turn = message.turn
         self.panes.turn_started(message.turn)
 
     def on_turn_resumed(self, message: TurnResumed) -> None:
@@ -859,9 +865,10 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             self._environment_shown(),
             resumable=self.chat.can_resume(),
         )
-        sent, self._sent = self._sent, None
-        if sent is not None:
+        sent = self._sent
+        if sent is not None and sent.turn is turn:
             # The request never got through: the draft comes back, unless a new one is there.
+            self._sent = None
             if self.composer.text in ("", sent.restore_over):
                 self.composer.load_prompt(sent.text)
             self.attachment_bar.put_back(sent.attachments)
