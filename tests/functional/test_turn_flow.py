@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.chat_driver import answers, finish, make_app, notices, replay, send
+from support.chat_driver import FAKE_KEY, answers, finish, make_app, notices, replay, send
+from support.endpoints import closed_port_url
 from textual.message import Message
 from textual.pilot import Pilot
 
+from gemtui.api.client import InteractionsClient
 from gemtui.core.assembler import InteractionState
 from gemtui.core.recording import load_recording
 from gemtui.core.store import Store
@@ -229,6 +231,29 @@ async def test_f5_resumes_a_cut_stream_in_the_same_turn(emulator):
         assert not [n for n in notices(app) if "cut off" in n.message]
 
 
+async def test_f5_while_the_server_is_unreachable_leaves_the_cut_turn_to_resume(emulator):
+    """The failed resume made the turn "failed", and the next F5, with the server back, sent
+    the prompt again as a new turn (paid for twice) though the server had finished it."""
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "!fault drop-after 6 a story")
+        (cut,) = app.conversation.turns
+        reachable = app.client
+        app.client = InteractionsClient(api_key=FAKE_KEY, base_url=closed_port_url())
+        await pilot.press("f5")
+        await finish(pilot)
+        assert app.conversation.turns == [cut] and cut.reply.outcome == "interrupted"
+        said = notices(app)[-1]
+        assert "could not be resumed" in said.message and "F5 to resume" in said.hint
+        app.client = reachable
+        mark = emulator.received_count()
+        await pilot.press("f5")
+        await finish(pilot)
+        assert app.conversation.turns == [cut] and cut.reply.outcome == "completed"
+        sent = emulator.requests_since(mark)
+        assert sent and all(r["method"] == "GET" for r in sent)  # resumed: nothing created
+
+
 async def test_a_cut_turn_read_back_says_so_and_f5_fetches_its_answer_whole(emulator, tmp_path):
     """Read back, the cut answer stood with nothing under it, and F5 sent the prompt again:
     the history keeps no events, which a resumed stream starts after. The server holds the
@@ -252,6 +277,13 @@ async def test_a_cut_turn_read_back_says_so_and_f5_fetches_its_answer_whole(emul
             assert notice.message.startswith("The stream was cut off after 6 events: ")
             assert cut.interaction_id not in notice.message
             assert notice.hint.endswith("Press F5 to resume it.")
+            # Unreachable, F5 leaves the turn cut off: it was sent again as a new turn.
+            reachable = reopened.client
+            reopened.client = InteractionsClient(api_key=FAKE_KEY, base_url=closed_port_url())
+            await pilot.press("f5")
+            await finish(pilot)
+            assert reopened.conversation.turns == [cut] and cut.reply.outcome == "interrupted"
+            reopened.client = reachable
             mark = emulator.received_count()
             await pilot.press("f5")
             await finish(pilot)

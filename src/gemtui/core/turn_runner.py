@@ -31,7 +31,13 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from gemtui.api.errors import ApiStatusError, GemtuiApiError, StreamInterrupted
+from gemtui.api.errors import (
+    ApiConnectionError,
+    ApiStatusError,
+    ApiTimeoutError,
+    GemtuiApiError,
+    StreamInterrupted,
+)
 from gemtui.api.models import (
     RUNNING_STATUSES,
     EventBase,
@@ -559,8 +565,20 @@ class TurnRunner:
             opening = self._client().stream_get(turn.interaction_id or "", state.last_event_id)
             try:
                 await self._fold_stream(turn, opening, recorder)
-            except ApiStatusError as error:
-                refused = error
+            except StreamInterrupted:
+                raise
+            except GemtuiApiError as error:
+                if says_nothing_of_the_run(error):
+                    # Still cut off, still resumable: a failed turn was sent again at the
+                    # next F5, though the server may well have finished it.
+                    raise StreamInterrupted(
+                        f"it could not be resumed: {error.message or error}",
+                        last_event_id=state.last_event_id,
+                        interaction_id=turn.interaction_id,
+                        events_received=len(state.events),
+                    ) from error
+                if isinstance(error, ApiStatusError):
+                    refused = error
                 raise
 
         await self._requests(turn, recorder, reconnect, continue_always=True)
@@ -608,6 +626,9 @@ class TurnRunner:
         failure = await self.fetch_answer(turn, poll)
         if failure is None:
             return turn
+        error = turn.reply.error
+        if isinstance(error, GemtuiApiError) and says_nothing_of_the_run(error):
+            return turn  # still cut off: F5 fetches again once the server answers
         return await self._send_again_instead(turn, failure)
 
     async def fetch_answer(self, turn: Turn, poll: PollPolicy = WAITING_POLL) -> str | None:
@@ -799,6 +820,15 @@ class TurnRunner:
             self.sink.tool_finished(call, result)
             results.append(result)
         return results
+
+
+def says_nothing_of_the_run(error: GemtuiApiError) -> bool:
+    """Whether a failed resume or fetch leaves the interaction's fate unknown: the server was
+    not reached, timed out, or failed on its own (5xx, 429). The turn then stays cut off, to
+    be resumed or fetched again, rather than its prompt sent again (and paid for) at once."""
+    if isinstance(error, ApiStatusError):
+        return error.retryable
+    return isinstance(error, ApiConnectionError | ApiTimeoutError)
 
 
 async def settle_background_run(
