@@ -254,6 +254,37 @@ async def test_f5_while_the_server_is_unreachable_leaves_the_cut_turn_to_resume(
         assert sent and all(r["method"] == "GET" for r in sent)  # resumed: nothing created
 
 
+async def test_quitting_mid_stream_is_no_cancel_read_back_f5_fetches_the_answer(emulator, tmp_path):
+    """Quit mid-stream, the turn was kept "Cancelled", and F5 at the next start sent the
+    prompt again, though the server had finished the answer."""
+    with Store(tmp_path / "history.sqlite3") as store:
+        app = make_app(emulator, store=store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await send(pilot, "!slow 30 a long story", wait=False)
+            turn = app.conversation.turns[-1]
+            while len(turn.reply.state.events) < 8:
+                await pilot.pause(0.02)
+            conversation_id = app.conversation_id
+            app.exit()
+            await pilot.pause()
+        assert turn.reply.outcome == "interrupted"
+        reopened = make_app(emulator, store=store)
+        async with reopened.run_test(size=(100, 30)) as pilot:
+            reopened.open_stored(conversation_id)
+            await pilot.pause()
+            (notice,) = notices(reopened)
+            assert notice.message.startswith("The stream was cut off after ")
+            assert "gemtui quit while it streamed" in notice.message
+            (cut,) = reopened.conversation.turns
+            mark = emulator.received_count()
+            await pilot.press("f5")
+            await finish(pilot)
+            # Polled while the server still writes it; nothing is created again.
+            methods = {r["method"] for r in emulator.requests_since(mark)}
+            assert methods == {"GET"}
+            assert reopened.conversation.turns == [cut] and cut.reply.outcome == "completed"
+
+
 async def test_a_cut_turn_read_back_says_so_and_f5_fetches_its_answer_whole(emulator, tmp_path):
     """Read back, the cut answer stood with nothing under it, and F5 sent the prompt again:
     the history keeps no events, which a resumed stream starts after. The server holds the

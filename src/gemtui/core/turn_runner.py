@@ -196,7 +196,8 @@ class TurnRunner:
         #: Cancels of background runs on their way to the server.
         self._cancelling: set[asyncio.Task[None]] = set()
         #: Set when the front end quits: a background run that streams then (Deep Research)
-        #: is not cancelled at the server, but kept pending in the history for the next start.
+        #: is not cancelled at the server, but kept pending in the history for the next start;
+        #: a stored turn streaming then is kept as cut off, not cancelled.
         self.leave_runs_going = False
 
     # ------------------------------------------------------------------ kinds of turn
@@ -424,6 +425,18 @@ class TurnRunner:
             if self.leave_runs_going and self.runs_at_server(turn):
                 # Kept as a pending background run: watched again at the next start.
                 turn.reply.outcome = "pending"
+            elif self.leave_runs_going and turn.asked.stateful and turn.interaction_id:
+                # The front end quit mid-stream, which is no cancel: the server keeps the
+                # interaction and may finish it. Read back as cut off, F5 fetches it whole;
+                # as "cancelled", F5 sent the prompt again.
+                state = turn.reply.state
+                turn.reply.outcome = "interrupted"
+                turn.reply.error = StreamInterrupted(
+                    "gemtui quit while it streamed",
+                    last_event_id=state.last_event_id,
+                    interaction_id=turn.interaction_id,
+                    events_received=len(state.events),
+                )
             else:
                 turn.reply.outcome = "cancelled"
                 self._cancel_at_server(turn)
