@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 from support.chat_driver import FAKE_KEY, finish, last_notification, make_app, marker, sent_with
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, Static
 
 from gemtui.ui.screens.attachment_options import AttachmentOptionsScreen
 
@@ -145,3 +145,23 @@ async def test_a_failed_lookup_shows_on_the_chip_and_the_server_says_why(emulato
         turn = app.conversation.turns[-1]
         assert turn.reply.outcome == "failed" and len(sent_with(emulator, word)) == 1
         assert "files/nosuchfile" in str(turn.reply.error)
+
+
+async def test_an_uploaded_text_file_says_it_has_no_options(emulator, tmp_path: Path):
+    """Uploaded, a file is sent by its URI; the dialog took it for a URI typed by the user,
+    offered no MIME field (its type is known) and said nothing at all."""
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Plan\n")
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.attachment_bar.add(str(notes))
+        await pilot.press("f9", "u")
+        await finish(pilot)
+        (attached,) = app.attachment_bar.attachments
+        assert attached.uploaded
+        await pilot.press("o")
+        screen = app.screen
+        assert isinstance(screen, AttachmentOptionsScreen)
+        said = [str(widget.render()) for widget in screen.query(Static)]
+        assert "A document or text file has no options." in said
+        assert not screen.query(Input)

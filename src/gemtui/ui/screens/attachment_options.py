@@ -56,7 +56,8 @@ class AttachmentOptionsScreen(ModalScreen[dict[str, str] | None]):
         with Vertical():
             yield Static(f"Options of {name} ({attachment.kind})", markup=False)
             yield Static("Ctrl+S apply · Esc cancel · Tab next field", id="options-help")
-            if attachment.is_url and attachment.path is None:
+            takes_mime = attachment.is_url and not attachment.uploaded
+            if takes_mime:
                 yield from self._row(
                     "MIME type",
                     Input(attachment.mime_type, id="mime", placeholder="e.g. video/mp4"),
@@ -89,7 +90,8 @@ class AttachmentOptionsScreen(ModalScreen[dict[str, str] | None]):
                     yield from self._row(
                         label, Input(current.get(key, ""), id=key, placeholder=hint)
                     )
-            if attachment.kind not in ("image", "video") and not attachment.is_url:
+            # An uploaded file is a URI too, but its type is known: it has no field either.
+            if attachment.kind not in ("image", "video") and not takes_mime:
                 yield Static("A document or text file has no options.", markup=False)
             yield Static("", id="options-error", markup=False)
 
