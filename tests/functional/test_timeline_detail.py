@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from support.chat_driver import make_app, send
 
+from gemtui.core.conversation import ChatSettings
 from gemtui.core.timeline_rows import StepRow, TurnRow
 from gemtui.ui.app import GemtuiApp
 
@@ -98,3 +99,21 @@ async def test_ctrl_t_closes_the_timeline_from_its_detail(emulator):
         await pilot.pause()
         assert not app.query_one("#timeline-pane").display
         assert app.focused is app.composer
+
+
+async def test_a_turns_facts_count_in_words_and_fold_between_words(emulator):
+    """At 80 columns the facts ran into the pane's edge and were cut anywhere ("· sta" /
+    "tus completed"); one step read "1 steps"."""
+    # A speech model answers in one step (the audio), with no thought before it.
+    app = make_app(emulator, settings=ChatSettings(model="gemini-3.8-flash-tts"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "say hello")
+        await pilot.press("ctrl+t", "home")
+        await pilot.pause()
+        detail = app.step_detail
+        rows = [detail.line_text(n) for n in range(detail.virtual_size.height)]
+        facts = rows[1 : rows.index("")]
+        assert any(row.startswith("1 step · ") for row in facts), facts
+        words = " ".join(facts).split()
+        for row in facts:  # each row ends and starts with a whole word
+            assert all(word in words for word in row.split()), row

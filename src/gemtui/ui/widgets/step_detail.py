@@ -10,11 +10,12 @@ still gives the full JSON.
 from __future__ import annotations
 
 import json
+import re
 from bisect import bisect_right
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from rich.cells import get_character_cell_size
+from rich.cells import cell_len, get_character_cell_size
 from rich.style import Style
 from rich.text import Span, Text
 from textual.binding import Binding
@@ -49,6 +50,7 @@ from gemtui.core.timeline_rows import (
 )
 from gemtui.core.tool_steps import describe
 from gemtui.core.turn import Asked, Exchange, Reply
+from gemtui.core.wording import plural
 from gemtui.ui.widgets.line_view import LineView
 
 if TYPE_CHECKING:
@@ -234,11 +236,11 @@ def turn_facts(
     facts = [
         f"id {interaction.id or '–'} · status {status} · "
         f"{interaction.model or interaction.agent or asked_for or 'model ?'}",
-        f"{len(state.steps)} steps · "
+        f"{plural(len(state.steps), 'step')} · "
         + (
             STEPS_ONLY
             if steps_only(state)
-            else f"{len(state.events)} events · {format_bytes(state.events.total_size())}"
+            else f"{plural(len(state.events), 'event')} · {format_bytes(state.events.total_size())}"
         ),
     ]
     if fetched and (ran := run_span(interaction.created, interaction.updated)):
@@ -335,6 +337,32 @@ def wrap_offsets(text: str, width: int) -> list[int]:
             offsets.append(index)
             used = 0
         used += size
+    return offsets
+
+
+#: A word and the spaces after it (leading spaces count as a word of their own).
+_WORD = re.compile(r" *[^ ]+ *| +")
+
+
+def word_wrap_offsets(text: str, width: int) -> list[int]:
+    """Where prose ``text`` folds to lines of at most ``width`` cells: before a word that
+    would not fit (the spaces before it stay at the end of the line above); a word longer
+    than a line is cut where it fills one. The title and facts fold so: cut anywhere, as the
+    JSON is, "status completed" read "sta" / "tus completed"."""
+    offsets: list[int] = []
+    used = 0
+    for match in _WORD.finditer(text):
+        word = match.group()
+        cells = cell_len(word.rstrip(" "))
+        if used and used + cells > width:
+            offsets.append(match.start())
+            used = 0
+        if cells > width:  # alone on its lines, cut where each fills
+            cuts = wrap_offsets(word.rstrip(" "), width)
+            offsets += [match.start() + cut for cut in cuts]
+            used = cell_len(word[cuts[-1] :]) if cuts else cell_len(word)
+        else:
+            used += cell_len(word)
     return offsets
 
 
@@ -528,6 +556,13 @@ class StepDetail(LineView, can_focus=True):
         index -= len(self._facts)
         return "" if index == 0 else self._json_lines[index - 1]
 
+    def _fold_offsets(self, index: int, plain: str, width: int) -> list[int]:
+        """Where source line ``index`` folds: the title and facts between words, the JSON
+        anywhere (its long strings have no words to keep)."""
+        if index <= len(self._facts):
+            return word_wrap_offsets(plain, width)
+        return wrap_offsets(plain, width)
+
     def _relayout(self) -> None:
         if not self.is_mounted:
             return
@@ -537,7 +572,7 @@ class StepDetail(LineView, can_focus=True):
         line = 0
         for index in range(self._sources()):
             offsets.append(line)
-            line += 1 + len(wrap_offsets(self._plain_of(index), width))
+            line += 1 + len(self._fold_offsets(index, self._plain_of(index), width))
         self._offsets = offsets
         self._line_count = line
         self.virtual_size = Size(width, line)
@@ -599,7 +634,9 @@ class StepDetail(LineView, can_focus=True):
             self._folds.move_to_end(index)
             return cached
         source = self._source_text(index)
-        source.cuts.extend([0, *wrap_offsets(source.plain, self._width), len(source.plain)])
+        source.cuts.extend(
+            [0, *self._fold_offsets(index, source.plain, self._width), len(source.plain)]
+        )
         self._folds[index] = source
         while len(self._folds) > FOLD_CACHE_LINES:
             self._folds.popitem(last=False)
