@@ -8,7 +8,15 @@ import stat
 import tomllib
 from pathlib import Path
 
-from support.chat_driver import answers, last_notification, make_app, marker, send, sent_with
+from support.chat_driver import (
+    answers,
+    last_notification,
+    make_app,
+    marker,
+    notices,
+    send,
+    sent_with,
+)
 from textual.widgets import Checkbox, Input, TextArea
 
 from gemtui.config import LoadedSettings, McpServer, Settings
@@ -199,3 +207,18 @@ async def test_palette_toggle_of_file_search_needs_its_stores(emulator):
         assert app.conversation.settings.tools == []
         await app.run_action("toggle_tool('google_maps')")
         assert app.conversation.settings.tools == [{"type": "google_maps"}]
+
+
+async def test_a_computer_use_action_is_not_sent_to_the_functions_table(emulator):
+    """A computer-use call (``navigate``) is one of the tool's predefined actions: the advice
+    to declare it as a [[functions]] entry was wrong for it."""
+    computer = {"type": "computer_use", "environment": "browser"}
+    app = make_app(emulator, settings=ChatSettings(tools=[computer]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "open https://example.com")
+        assert app.conversation.turns[-1].reply.outcome == "requires_action"
+        (said,) = [n for n in notices(app) if "navigate" in n.message]
+        assert said.message == (
+            "The model asked for the computer-use action navigate, which gemtui does not carry out."
+        )
+        assert "[[functions]]" not in said.hint and "F7 switches computer use off" in said.hint

@@ -309,6 +309,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
                 ask=self._ask_approval,
                 allow_always=self._allow_always,
                 notice=self._notice_now,
+                computer_use=self._offers_computer_use,
             ),
             tools=self._function_tools,
         )
@@ -880,6 +881,10 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
     def on_tool_activity(self, message: ToolActivity) -> None:
         call = message.call
         self.status.set(state=f"running {call.name}" if call is not None else "ready")
+
+    def _offers_computer_use(self) -> bool:
+        """Whether this chat's requests offer the computer_use tool (its calls are actions)."""
+        return any(tool.get("type") == "computer_use" for tool in self.conversation.settings.tools)
 
     def _notice_now(self, notice: Notice) -> None:
         """A notice from outside a message handler (the approval step of the running turn)."""

@@ -28,19 +28,14 @@ class DialogApprover:
     allow_always: Callable[[list[str]], None]
     notice: Callable[[Notice], None]
     policy: ApprovalPolicy = field(default_factory=ApprovalPolicy)
+    #: Whether the chat's requests offer the computer_use tool.
+    computer_use: Callable[[], bool] = lambda: False
 
     async def __call__(self, calls: list[ToolCall]) -> list[bool] | None:
         tools = self.tools()
         unknown = [call.name for call in calls if call.name not in tools]
         if len(unknown) == len(calls):
-            names = ", ".join(dict.fromkeys(unknown)) or "a function"
-            self.notice(
-                Notice(
-                    f"The model asked to call {names}, which gemtui has no command for.",
-                    "Declare it as a [[functions]] entry in the config file to run it.",
-                    "warning",
-                )
-            )
+            self.notice(self._not_run(", ".join(dict.fromkeys(unknown)) or "a function"))
             return None
         asking = [c for c in calls if c.name in tools and self.policy.needs_approval(tools[c.name])]
         if not asking:
@@ -53,3 +48,22 @@ class DialogApprover:
             self.policy.always_allow(names)
             self.allow_always(names)
         return [decision != "deny" or call not in asking for call in calls]
+
+    def _not_run(self, names: str) -> Notice:
+        """Why calls to ``names`` are not run, and what to do. With computer use offered, a
+        call to a function not declared is one of its predefined actions (``navigate``),
+        which no [[functions]] entry may stand for: gemtui shows them and runs none."""
+        if self.computer_use():
+            return Notice(
+                f"The model asked for the computer-use action {names}, which gemtui does not "
+                "carry out.",
+                "Computer use needs a program of your own that carries out each action and "
+                'sends back its result; here the call stays open (answered "not run" when '
+                "the chat goes on). F7 switches computer use off.",
+                "warning",
+            )
+        return Notice(
+            f"The model asked to call {names}, which gemtui has no command for.",
+            "Declare it as a [[functions]] entry in the config file to run it.",
+            "warning",
+        )
