@@ -14,6 +14,7 @@ from gemtui.core.drafts import drafts_dir
 from gemtui.core.store import Store
 from gemtui.ui.app import GemtuiApp
 from gemtui.ui.chat.drafts import DraftKeeper
+from gemtui.ui.screens.history_list import ConfirmDeleteScreen, ConversationListScreen
 
 
 def saved_files() -> dict[str, dict]:
@@ -127,3 +128,30 @@ async def test_while_editing_an_earlier_prompt_the_displaced_draft_is_kept(emula
         assert app.composer.text == "an earlier prompt"
         await typed_and_saved(pilot, " edited")
         assert saved_files()["new"]["text"] == "my real draft"
+
+
+async def test_deleting_the_open_chat_says_so_and_its_draft_stays_in_the_new_chat(
+    emulator, tmp_path: Path
+):
+    with Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY]) as store:
+        app = make_app(emulator, store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await send(pilot, "a chat to delete")
+            number = app.conversation_id
+            await typed_and_saved(pilot, "my unsent draft")
+            assert f"conversation-{number}" in saved_files()
+            await pilot.press("ctrl+o")
+            assert isinstance(app.screen, ConversationListScreen)
+            await pilot.press("d")
+            assert isinstance(app.screen, ConfirmDeleteScreen)
+            question = str(app.screen.query_one("#confirm-question").render())
+            assert "It is the chat open now: a new chat takes its place." in question
+            assert "Its unsent draft stays in the prompt." in question
+            await pilot.press("y", "escape")
+            await settled(pilot)
+            assert app.conversation_id is None and not app.conversation.turns
+            assert app.composer.text == "my unsent draft"
+            # Kept in the new chat's slot; the deleted chat's own file went with it.
+            assert saved_files() == {
+                "new": {"version": 1, "text": "my unsent draft", "attachments": []}
+            }

@@ -1342,9 +1342,16 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
 
     def action_history(self) -> None:
         if self._history_available():
-            from gemtui.ui.screens.history_list import ConversationListScreen
+            from gemtui.ui.screens.history_list import ConversationListScreen, OpenChat
 
-            self.push_screen(ConversationListScreen(self.store), self._history_chosen)
+            number = self.conversation_id
+            open_chat = None if number is None else OpenChat(number, self._has_draft)
+            screen = ConversationListScreen(self.store, open_chat=open_chat)
+            self.push_screen(screen, self._history_chosen)
+
+    def _has_draft(self) -> bool:
+        """Whether the prompt holds an unsent draft (text or attachments)."""
+        return not self.drafts.current().empty if self.drafts is not None else False
 
     def action_search_history(self) -> None:
         if self._history_available():
@@ -1367,8 +1374,21 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             self.open_stored(*found)
 
     def on_conversation_list_screen_deleted(self, message: ConversationListScreen.Deleted) -> None:
-        if message.conversation_id == self.conversation_id:
-            self.action_new_conversation()
+        """A deleted conversation takes its saved draft along; the one on screen gives way to
+        a new chat, which keeps its unsent draft (the question said so): thrown away with
+        the chat, the text typed was lost without a word."""
+        drafts = self.drafts
+        if message.conversation_id != self.conversation_id:
+            if drafts is not None:
+                drafts.forget(message.conversation_id)
+            return
+        if drafts is None:
+            self.action_new_conversation()  # without a keeper, the prompt is left as it was
+            return
+        kept = drafts.current()
+        self.action_new_conversation()
+        drafts.forget(message.conversation_id)
+        drafts.carry_in(kept)
 
     def open_stored(
         self, conversation_id: int, turn_id: int | None = None, *, to_prompt: bool = False

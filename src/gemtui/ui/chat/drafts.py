@@ -104,6 +104,25 @@ class DraftKeeper:
         self.slot = self._slot_now()
         self.restore()
 
+    def forget(self, conversation_id: int) -> None:
+        """The conversation was deleted from the history: its saved draft goes too (it was
+        left on disk for good)."""
+        self.files.remove(slot_name(conversation_id))
+
+    def carry_in(self, draft: Draft) -> None:
+        """Put ``draft`` (of a chat that is gone) in the prompt of the chat now open, after
+        the text and attachments already there, and save it in this chat's slot."""
+        if draft.empty:
+            return
+        app = self.app
+        here = self.current()
+        texts = [text for text in (here.text.rstrip(), draft.text) if text.strip()]
+        app.composer.load_text("\n\n".join(texts))
+        for source in draft.sources:
+            if source not in here.sources:
+                app.attachment_bar.add(source)
+        self.save()
+
     def restore(self) -> None:
         """Put the slot's draft in the composer and its attachments above it."""
         draft = self.files.load(self.slot)

@@ -176,6 +176,15 @@ def quoted(summary: ConversationSummary) -> Text:
     return Text.assemble("“", safe_text(plain_title(summary.title)), "”")
 
 
+@dataclass(frozen=True)
+class OpenChat:
+    """The conversation on screen, as the delete question needs it: ``has_draft`` says
+    whether its prompt holds an unsent draft (asked when the question is put)."""
+
+    conversation_id: int
+    has_draft: Callable[[], bool]
+
+
 class ConfirmDeleteScreen(ModalScreen[bool]):
     """Asks once before a conversation is deleted; ``y`` deletes, ``n`` or Escape keeps it."""
 
@@ -193,9 +202,10 @@ class ConfirmDeleteScreen(ModalScreen[bool]):
     ConfirmDeleteScreen #confirm-keys { color: $text-muted; margin-top: 1; }
     """
 
-    def __init__(self, summary: ConversationSummary) -> None:
+    def __init__(self, summary: ConversationSummary, open_chat: OpenChat | None = None) -> None:
         super().__init__()
         self.summary = summary
+        self.open_chat = open_chat
 
     def compose(self) -> ComposeResult:
         turns = self.summary.turn_count
@@ -206,12 +216,22 @@ class ConfirmDeleteScreen(ModalScreen[bool]):
                 Text.assemble(
                     "Delete ",
                     quoted(self.summary),
-                    f" and its {turns} turn{'' if turns == 1 else 's'}{also}?\n"
+                    f" and its {turns} turn{'' if turns == 1 else 's'}{also}?\n",
+                    self._open_chat_line(),
                     "This cannot be undone.",
                 ),
                 id="confirm-question",
             )
             yield Static("y delete · n or Esc keep it", id="confirm-keys")
+
+    def _open_chat_line(self) -> str:
+        """What else goes when the chat on screen is the one deleted (nothing was said: its
+        draft seemed lost with it)."""
+        chat = self.open_chat
+        if chat is None or chat.conversation_id != self.summary.id:
+            return ""
+        kept = " Its unsent draft stays in the prompt." if chat.has_draft() else ""
+        return f"It is the chat open now: a new chat takes its place.{kept}\n"
 
     def action_answer(self, delete: bool) -> None:
         self.dismiss(delete)
@@ -269,9 +289,17 @@ class ConversationListScreen(ModalScreen[int | None]):
             super().__init__()
             self.conversation_id = conversation_id
 
-    def __init__(self, store: Store, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], float] = time.time,
+        open_chat: OpenChat | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
+        #: The chat on screen, which a delete question names as such.
+        self.open_chat = open_chat
         self.show_archived = False
         self._clock = clock
         self._summaries: list[ConversationSummary] = []
@@ -480,7 +508,8 @@ class ConversationListScreen(ModalScreen[int | None]):
         summary = self.selected
         if summary is not None:
             self.app.push_screen(
-                ConfirmDeleteScreen(summary), lambda yes: self._deleted(summary, bool(yes))
+                ConfirmDeleteScreen(summary, self.open_chat),
+                lambda yes: self._deleted(summary, bool(yes)),
             )
 
     def _deleted(self, summary: ConversationSummary, confirmed: bool) -> None:
