@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from platformdirs import user_downloads_path
 from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -1294,6 +1295,27 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             endpoint="offline emulator" if self.connection.demo else settings.base_url or ""
         )
 
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """The palette's "Screenshot" (and Textual's screenshot action): into the Downloads
+        folder when there is one, else the current directory. Textual wrote to Downloads
+        only, which is missing on most servers reached over SSH: the save failed there. (In a
+        browser the file is downloaded and the folder plays no part.)"""
+        return super().deliver_screenshot(filename, path or str(screenshot_dir()), time_format)
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        """A screenshot not saved says why (Textual's own message, run after this one
+        otherwise, said only that it failed)."""
+        if event.name == "screenshot":
+            event.prevent_default()
+            self.notify(
+                f"Screenshot not saved: {event.exception}",
+                title="Screenshot",
+                severity="error",
+                markup=False,
+            )
+
     def action_save_recording(self) -> None:
         """Write the last turn's raw event stream where ``gemtui replay`` can read it."""
         turns = [turn for turn in self.conversation.turns if turn.reply.state.events]
@@ -1957,6 +1979,13 @@ def keymap_catalogue(extra: Sequence[type[DOMNode]] = ()) -> list[BindingInfo]:
 def data_dir() -> Path:
     """gemtui's data dir, where the history lives (GEMTUI_DATA_DIR overrides it)."""
     return default_history_path().parent
+
+
+def screenshot_dir() -> Path:
+    """Where a screenshot goes: the user's Downloads folder if it exists, else the current
+    directory (as media saved with ``s``)."""
+    downloads = user_downloads_path()
+    return downloads if downloads.is_dir() else Path.cwd()
 
 
 def recordings_dir() -> Path:
