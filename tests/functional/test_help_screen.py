@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support.chat_driver import make_app
+from support.chat_driver import make_app, send
 from textual.pilot import Pilot
 
 from gemtui.ui.screens.help_screen import HelpScreen
@@ -30,6 +30,7 @@ async def test_f1_orders_our_keys_before_the_editors_and_toggles(emulator):
         await pilot.press("f1")
         assert not isinstance(app.screen, HelpScreen)
 
+        await send(pilot, "something to select")  # an empty chat keeps the prompt's keys
         await pilot.press("ctrl+l", "f1")
         screen = app.screen
         assert isinstance(screen, HelpScreen)

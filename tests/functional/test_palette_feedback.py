@@ -7,7 +7,39 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.chat_driver import make_app, notifications, palette, until
+from support.chat_driver import make_app, notices, notifications, palette, send, until
+
+from gemtui.ui.screens.open_by_id import OpenByIdScreen
+
+
+async def test_ctrl_l_in_an_empty_chat_keeps_the_prompt_and_says_why(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.panes.add_notice("Demo mode: answers come from the emulator.", "", "info")
+        await pilot.press("ctrl+l", "e", "i")
+        assert app.focused is app.composer
+        assert app.composer.text == "ei"  # typed into the prompt, not into an empty pane
+        assert notifications(app) == ["No messages yet: send a prompt first."]
+        await send(pilot, "hello")
+        await pilot.press("ctrl+l")
+        assert app.focused is app.view
+
+
+async def test_an_id_not_found_while_scrolled_up_is_shown(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "a long one !size 4")
+        await pilot.press("pageup", "pageup")
+        view = app.view
+        assert view.scroll_y < view.max_scroll_y - 1
+        await palette(pilot, "open an interaction by id")
+        assert isinstance(app.screen, OpenByIdScreen)
+        app.screen.query_one("#interaction-id").value = "v1_bogus"
+        await pilot.press("enter")
+        await until(pilot, lambda: any("v1_bogus" in n.message for n in notices(app)), "error")
+        # The error at the end comes into view (followed, as after a prompt sent).
+        await until(pilot, lambda: view.scroll_y >= view.max_scroll_y - 1, "the newest line")
+        assert "new lines below" not in app.status.render_line(0).text
 
 
 async def test_a_screenshot_without_a_downloads_folder_goes_to_the_working_directory(

@@ -1077,7 +1077,10 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
                 exit_on_error=False,
             )
         elif located is None:
-            self.run_turn(self.chat.open_interaction(interaction_id))
+            # Shown at the end of the chat, as a sent prompt is: the view goes there, or a
+            # reader scrolled up saw neither the turn nor the error of an id not found.
+            if self.run_turn(self.chat.open_interaction(interaction_id)) is not None:
+                self.view.jump_to_newest()
         else:
             self.open_stored(*located, to_prompt=to_prompt)
             said = f"{interaction_id} is in the history: opened there."
@@ -1129,6 +1132,12 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         worker.cancel()
 
     def action_focus_conversation(self) -> None:
+        """Ctrl+L: the messages, to select, expand and copy. A chat with no turn yet has none
+        (its start notice is not one of them): the focus stays where it is, or the keys typed
+        next went to an empty pane, which answered them with "select a message first"."""
+        if not self.conversation.turns:
+            self.notify("No messages yet: send a prompt first.", severity="warning")
+            return
         focus_now(self.view)
 
     def action_newest(self) -> None:
