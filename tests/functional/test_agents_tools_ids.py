@@ -144,7 +144,7 @@ async def test_palette_toggles_a_built_in_tool(emulator):
     async with app.run_test(size=(80, 24)) as pilot:
         await app.run_action("toggle_tool('code_execution')")
         await pilot.pause()
-        assert last_notification(app) == "code_execution is on for this conversation."
+        assert last_notification(app) == "Code execution is on for this conversation."
         assert "code" in app.status.info.extras
         await send(pilot, "compute 2**100")
         assert creates(emulator)[-1]["tools"] == [{"type": "code_execution"}]

@@ -7,8 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from support.chat_driver import make_app, notices, notifications, palette, send, until
+from textual.command import CommandInput, CommandList
 
+from gemtui.core.conversation import ChatSettings
+from gemtui.core.store import Store
+from gemtui.ui.screens.help_screen import HelpScreen
 from gemtui.ui.screens.open_by_id import OpenByIdScreen
 
 
@@ -66,3 +71,57 @@ async def test_a_screenshot_that_cannot_be_written_says_why(emulator, tmp_path: 
         await until(pilot, lambda: notifications(app), "the screenshot's toast")
         (said,) = notifications(app)
         assert said.startswith("Screenshot not saved: [Errno 2] No such file or directory")
+
+
+async def test_palette_actions_that_have_nothing_to_do_say_so(emulator, tmp_path: Path):
+    with Store(tmp_path / "history.sqlite3") as store:
+        app = make_app(emulator, store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await palette(pilot, "cancel the running answer")
+            assert notifications(app) == ["Nothing is running: there is no answer to cancel."]
+            await send(pilot, "hello")
+            await palette(pilot, "continue the last conversation")
+            assert notifications(app)[-1] == "The last conversation is the one open already."
+
+
+async def test_the_palette_has_one_newest_output_and_names_only_known_agents(emulator):
+    app = make_app(emulator)
+    titles = [title for title, _help, _action in app.PALETTE]
+    assert titles.count("Go to the newest output") == 1
+    assert "Use an agent: Deep Research, Antigravity" in titles
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        app.screen.query_one(CommandInput).value = "newest output"
+        matches = app.screen.query_one(CommandList)
+        await until(pilot, lambda: matches.option_count, "the palette's matches")
+        await pilot.pause(0.1)
+        assert matches.option_count == 1
+
+
+@pytest.mark.parametrize(
+    ("tool", "said"),
+    [
+        ("google_search", "Google Search is on for this conversation."),
+        ("code_execution", "Code execution is on for this conversation."),
+        ("file_search", "File search cannot be switched on yet: set its stores in F2 (Tools)."),
+    ],
+)
+async def test_tool_toggles_name_the_tool_as_f7_does(emulator, tool: str, said: str):
+    app = make_app(emulator, settings=ChatSettings(tools=[]))
+    async with app.run_test(size=(80, 24)):
+        app.action_toggle_tool(tool)
+        assert notifications(app)[-1] == said
+
+
+async def test_f1_names_the_palette_key_as_the_others_are(emulator):
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        rows = [row for section in app.screen.sections for row in section.rows]
+        assert ("^p", "Command palette") in rows
+        assert not [row for row in rows if row[1] == "palette"]
+        await pilot.press("escape", "ctrl+p")
+        await pilot.pause()
+        assert app.screen.query(CommandInput)

@@ -203,7 +203,7 @@ async def test_palette_toggle_of_file_search_needs_its_stores(emulator):
     async with app.run_test(size=(80, 24)) as pilot:
         await app.run_action("toggle_tool('file_search')")
         await pilot.pause()
-        assert "file_search cannot be switched on yet" in last_notification(app)
+        assert "File search cannot be switched on yet" in last_notification(app)
         assert app.conversation.settings.tools == []
         await app.run_action("toggle_tool('google_maps')")
         assert app.conversation.settings.tools == [{"type": "google_maps"}]

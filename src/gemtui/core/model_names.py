@@ -9,6 +9,8 @@ SDK's enums, so an SDK update that adds or drops a name is noticed. They are sug
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 #: ``Model`` of the SDK, in its order.
 SDK_MODELS = (
     "gemma-4-26b-a4b-it",
@@ -59,3 +61,14 @@ SDK_AGENTS = (
     "antigravity-preview-05-2026",
     "antigravity-preview-09-2026",
 )
+
+
+def agent_families(agents: Iterable[str] = SDK_AGENTS) -> list[str]:
+    """The families of ``agents`` as a reader names them (``Deep Research``,
+    ``Antigravity``), each once, in order: what the palette says ``/agent`` offers, so the two
+    cannot disagree (the palette named a Code Mender agent the SDK has no name for)."""
+    families = []
+    for name in agents:
+        stem = name.split("-preview", 1)[0].removesuffix("-pro").removesuffix("-max")
+        families.append(stem.replace("-", " ").title())
+    return list(dict.fromkeys(families))

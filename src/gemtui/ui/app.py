@@ -102,7 +102,7 @@ log = logging.getLogger(__name__)
 PALETTE_COMMANDS = [
     ("New conversation", "Start an empty chat (Ctrl+N)", "new_conversation"),
     ("Cancel the running answer", "Stop the stream and keep the partial answer (Escape)",
-     "cancel_or_focus"),
+     "cancel_answer"),
     ("Copy the last answer", "Copy its Markdown to the clipboard (Ctrl+Y)", "copy_last_answer"),
     ("Copy a code block of the last answer", "The next one each time (c on a selected message)",
      "copy_last_code_block"),
@@ -111,8 +111,8 @@ PALETTE_COMMANDS = [
      "retry"),
     ("Switch stateful / stateless", "How the next turns carry the history (F6)", "toggle_mode"),
     ("Go to the messages", "Select, expand and copy messages (Ctrl+L)", "focus_conversation"),
-    ("Go to the newest output", "Scroll down to the end and follow it (End in the prompt)",
-     "newest"),
+    ("Go to the newest output", "Scroll down to the end and follow it (End in the prompt, "
+     "Ctrl+End)", "newest"),
     ("Show keys", "Every key of the focused pane (F1)", "help"),
     ("Settings", "Model, tools, generation config, keys, theme (F2)", "settings"),
     ("Save a recording of the last turn", "Its raw events as JSON Lines, for gemtui replay "
@@ -244,6 +244,16 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         hidden_priority("f6", "toggle_mode", "Stateful/stateless", "app.toggle_mode"),
         hidden_priority("ctrl+l", "focus_conversation", "Messages", "app.focus_conversation"),
         Binding("f1", "help", "Help", id="app.help", priority=True),
+        # Textual's own key for the palette, declared here to be named as the others are (its
+        # description was "palette", the one lower-case row in F1).
+        Binding(
+            App.COMMAND_PALETTE_BINDING,
+            "command_palette",
+            "Command palette",
+            show=False,
+            id="app.command_palette",
+            priority=True,
+        ),
         Binding("f2", "settings", "Settings", id="app.settings", priority=True),
         Binding("ctrl+t", "timeline", "Timeline", id="app.timeline", priority=True),
         # Priority, like every key that opens a screen or moves the focus: a key that reaches
@@ -1115,6 +1125,14 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             return
         self._turn_worker.cancel()
 
+    def action_cancel_answer(self) -> None:
+        """The palette's cancel: Escape's, which is off while idle (Escape goes back then), so
+        the entry did nothing at all; with nothing running it now says so."""
+        if self.busy and self._turn_worker is not None:
+            self._turn_worker.cancel()
+        else:
+            self.notify("Nothing is running: there is no answer to cancel.")
+
     def action_interrupt(self) -> None:
         """Ctrl+C: cancel the running turn (the approval dialog it waits on is answered "deny"
         first, so it does not stay open); with none, say how to quit."""
@@ -1797,16 +1815,19 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         return offered + [function.declaration() for function in user.functions]
 
     def action_toggle_tool(self, name: str) -> None:
-        from gemtui.ui.screens.tools import NEEDS_PARAMETERS, toggle_tool
+        from gemtui.ui.screens.tools import NEEDS_PARAMETERS, toggle_tool, tool_title
 
         settings = self.conversation.settings
         offered = self._offered_tools()
+        # Named as F7 names it, not by its wire type (google_search).
+        title = tool_title(name)
+        title = title[:1].upper() + title[1:]
         if name in NEEDS_PARAMETERS and not any(t.get("type") == name for t in offered):
-            self.notify(f"{name} cannot be switched on yet: {NEEDS_PARAMETERS[name]}.")
+            self.notify(f"{title} cannot be switched on yet: {NEEDS_PARAMETERS[name]}.")
             return
         settings.tools, on = toggle_tool(settings.tools, name, offered)
         self._show_settings_in_force()
-        self.notify(f"{name} is {'on' if on else 'off'} for this conversation.")
+        self.notify(f"{title} is {'on' if on else 'off'} for this conversation.")
 
     def action_resources(self) -> None:
         """The agents and environments screen; Alt+A again closes it."""

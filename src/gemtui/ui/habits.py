@@ -18,6 +18,7 @@ from textual.widget import Widget
 from textual.widgets import TextArea
 
 from gemtui.core.drafts import DraftFiles, drafts_dir
+from gemtui.core.model_names import agent_families
 from gemtui.core.safety import clean_draft_text
 from gemtui.core.store import StoreError
 from gemtui.core.wording import plural
@@ -49,12 +50,10 @@ HABIT_PALETTE = [
     ("Slash commands", "Every /command the prompt takes (/help)", "slash_help"),
     ("Choose the model", "For the next turns, from the list that opens in the prompt (/model)",
      "start_command('model')"),
-    ("Use an agent: Deep Research, Antigravity, Code Mender", "For the next turns, from the list "
-     "that opens in the prompt (/agent)", "start_command('agent')"),
+    (f"Use an agent: {', '.join(agent_families())}", "For the next turns, from the list that "
+     "opens in the prompt, your own agents too (/agent)", "start_command('agent')"),
     ("Go to the top of the conversation", "Scroll to the first turn, the prompt keeps the focus "
      "(Ctrl+Home)", "conversation_top"),
-    ("Go to the newest output", "Scroll to the end, the prompt keeps the focus (Ctrl+End)",
-     "conversation_newest"),
     ("Vim keys in the prompt", "Switch vim keys on or off for this session (F2: vim_mode)",
      "toggle_vim"),
     ("Continue the last conversation", "Open the conversation updated last (gemtui --continue)",
@@ -220,6 +219,8 @@ class HabitsMixin:
                        severity="warning")  # fmt: skip
         elif last != app.conversation_id:
             app.open_stored(last)
+        else:
+            app.notify("The last conversation is the one open already.")
 
     # ------------------------------------------------------------------ the editor
 

@@ -37,6 +37,15 @@ BUILT_IN = {
     "computer_use": "computer use: browser actions for you to run",
     "retrieval": "retrieval: Vertex AI Search, RAG stores, …",
 }
+
+
+def tool_title(kind: str) -> str:
+    """A server-side tool's name as this checklist shows it (``google_search`` is "Google
+    Search", ``code_execution`` "code execution"); any other type as it is."""
+    described = BUILT_IN.get(kind)
+    return described.partition(":")[0] if described else kind
+
+
 #: Tools that need parameters to be sent at all, and where they are set.
 NEEDS_PARAMETERS = {"file_search": "set its stores in F2 (Tools)"}
 
