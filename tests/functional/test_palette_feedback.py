@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.chat_driver import make_app, notices, notifications, palette, send, until
+from support.chat_driver import FAKE_KEY, make_app, notices, notifications, palette, send, until
 from textual.command import CommandInput, CommandList
 
 from gemtui.core.conversation import ChatSettings
@@ -62,6 +62,23 @@ async def test_a_screenshot_without_a_downloads_folder_goes_to_the_working_direc
         await until(pilot, lambda: notifications(app), "the screenshot's toast")
         (saved,) = list(work.glob("*.svg"))
         assert f"Saved screenshot to [$text-success]'{saved}'" == notifications(app)[-1]
+
+
+def svg_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.svg"))
+
+
+async def test_a_screenshot_never_holds_the_api_key(emulator, tmp_path: Path, monkeypatch):
+    """A prompt that holds the key shows it on screen; the SVG file had it too."""
+    monkeypatch.chdir(tmp_path)
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, f"why does {FAKE_KEY} fail?")
+        assert FAKE_KEY in "".join(strip.text for strip in app.view.render_lines(app.view.region))
+        app.action_screenshot(path=str(tmp_path))
+        await until(pilot, lambda: svg_files(tmp_path), "the screenshot file")
+        (svg,) = [path.read_text() for path in svg_files(tmp_path)]
+        assert FAKE_KEY not in svg and "why&#160;does&#160;***&#160;fail?" in svg
 
 
 async def test_a_screenshot_that_cannot_be_written_says_why(emulator, tmp_path: Path):

@@ -13,7 +13,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from platformdirs import user_downloads_path
 from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -1331,6 +1330,12 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         browser the file is downloaded and the folder plays no part.)"""
         return super().deliver_screenshot(filename, path or str(screenshot_dir()), time_format)
 
+    def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
+        """The screen as SVG, without the API key: a prompt or an answer that holds it shows
+        it on screen, and a screenshot is a file that gets shared."""
+        svg = super().export_screenshot(title=title, simplify=simplify)
+        return redact_secrets(svg, self.connection.secrets)
+
     def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
         """A screenshot not saved says why (Textual's own message, run after this one
         otherwise, said only that it failed)."""
@@ -2014,6 +2019,8 @@ def data_dir() -> Path:
 def screenshot_dir() -> Path:
     """Where a screenshot goes: the user's Downloads folder if it exists, else the current
     directory (as media saved with ``s``)."""
+    from platformdirs import user_downloads_path  # on first use: start-up time
+
     downloads = user_downloads_path()
     return downloads if downloads.is_dir() else Path.cwd()
 
