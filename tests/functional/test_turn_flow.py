@@ -161,8 +161,37 @@ async def test_a_cancelled_turns_detail_says_its_status_was_the_last_before_the_
         assert app.conversation.turns[-1].reply.outcome == "cancelled"
         await pilot.press("ctrl+t")
         await pilot.pause()
-        facts = " ".join(app.step_detail.line_text(line) for line in range(1, 4))
+        facts = " ".join(app.step_detail.line_text(line) for line in range(1, 8))
         assert "status in_progress when cancelled" in facts
+
+
+def detail_facts(app) -> str:
+    """The detail's first lines as one line (folded lines joined, spaces collapsed)."""
+    return " ".join(" ".join(app.step_detail.line_text(n) for n in range(1, 12)).split())
+
+
+async def test_retries_and_a_resumed_stream_show_in_the_turns_timing(emulator):
+    """The timeline said "attempts 1" after a resumed stream, with no sign of the cut (the
+    outage read as a slow step), and a total that left out the waits between retries."""
+    app = make_app(emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send(pilot, "!fault 503x2 a story")
+        turn = app.conversation.turns[-1]
+        timings = turn.reply.timings
+        assert timings is not None and timings.attempts == 3 and timings.retried_s > 0
+        assert timings.total_s is not None and timings.total_s > timings.retried_s
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert "attempts 3 (" in detail_facts(app) and " before the last)" in detail_facts(app)
+        await pilot.press("ctrl+t")
+        await send(pilot, "!fault drop-after 6 another story")
+        await pilot.press("f5")
+        await finish(pilot)
+        assert app.conversation.turns[-1].reply.outcome == "completed"
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert " · resumed · " in timeline_heading(app, 1)
+        assert "stream cut off, taken up again at +" in detail_facts(app)
 
 
 async def test_a_running_turn_reports_through_typed_messages(emulator):

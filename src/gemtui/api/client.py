@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -409,9 +410,11 @@ class InteractionsClient:
     ) -> tuple[httpx.Response, RequestTimings]:
         """One request with retries; returns the open 2xx response (body not read yet)."""
         attempt = 0
+        first_started = time.monotonic()
         while True:
             attempt += 1
             trace = TimingTrace(attempt, on_sent)
+            trace.timings.retried_s = trace.timings.started_at - first_started
             request = self._build(
                 method, path, body=body, query=query, stream=stream, trace=trace, extras=extras
             )

@@ -78,6 +78,9 @@ class RequestTimings:
     status_code: int | None = None
     bytes_received: int = 0
     attempts: int = 1
+    #: Seconds from the first attempt's start to this one's: failed tries and the waits
+    #: between them, which the turn's total counts.
+    retried_s: float = 0.0
 
     def finish(self) -> None:
         """Record the total time, once."""

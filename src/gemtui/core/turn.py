@@ -177,6 +177,9 @@ class Reply:
     #: A continuation token the server refused (expired, unknown after a restart): the
     #: answer cannot go on from it, and F5 sends the prompt again instead of asking again.
     refused_token: str | None = None
+    #: When its cut-off stream was taken up again (seconds from the turn's start, as event
+    #: offsets are), for the timeline: the outage otherwise reads as a slow step.
+    resumed_at: list[float] = field(default_factory=list)
 
     @property
     def live(self) -> bool:

@@ -566,6 +566,8 @@ class TurnRunner:
         reply = turn.reply
         stopped_at = reply.outcome
         reply.outcome, reply.error = "streaming", None
+        if reply.timings is not None:
+            reply.resumed_at.append(time.monotonic() - reply.timings.started_at)
         recorder = self.history.resume(turn)
         self.sink.turn_resumed(turn)
         refused: ApiStatusError | None = None
@@ -765,8 +767,8 @@ class TurnRunner:
     def _end(self, turn: Turn, recorder: TurnRecorder | None) -> None:
         timings = turn.reply.timings
         if timings is not None:
-            # The whole turn, every hop and resumption included.
-            timings.total_s = time.monotonic() - timings.started_at
+            # The whole turn, every retry, hop and resumption included.
+            timings.total_s = time.monotonic() - timings.started_at + timings.retried_s
         self.history.finish(recorder, turn)
         self.sink.turn_ended(turn)
 

@@ -13,6 +13,7 @@ import json
 import re
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.cells import cell_len, get_character_cell_size
@@ -220,14 +221,17 @@ def turn_facts(
     timings: RequestTimings | None,
     *,
     fetched: bool = False,
+    background: bool = False,
     asked_for: str | None = None,
     outcome: str = "",
+    resumed_at: Sequence[float] = (),
 ) -> list[str]:
     """The turn's facts. ``fetched``: an interaction opened by id, whose timings are those of
     the fetch; they read as the run's (67 ms for a run of 34 s), so they say so, and the run's
-    own span is given from its ``created`` and ``updated`` where the server sends them.
-    ``asked_for``: the model or agent the request named, for a turn the server made nothing
-    of."""
+    own span is given from its ``created`` and ``updated`` where the server sends them, as
+    for a ``background`` run (its request returned at once). ``asked_for``: the model or agent
+    the request named, for a turn the server made nothing of. ``resumed_at``: when its cut-off
+    stream was taken up again."""
     interaction = state.interaction
     status = state.status or "–"
     if outcome in ("cancelled", "interrupted") and state.status in ("in_progress", "queued"):
@@ -243,15 +247,20 @@ def turn_facts(
             else f"{plural(len(state.events), 'event')} · {format_bytes(state.events.total_size())}"
         ),
     ]
-    if fetched and (ran := run_span(interaction.created, interaction.updated)):
+    if (fetched or background) and (ran := run_span(interaction.created, interaction.updated)):
         facts.append(ran)
     if timings is not None:
+        retried = (
+            f" ({format_seconds(timings.retried_s)} before the last)" if timings.retried_s else ""
+        )
         facts.append(
             ("fetched by id: " if fetched else "")
             + f"HTTP {timings.status_code} · connect {format_seconds(timings.connect_s)} · "
             f"first byte {format_seconds(timings.first_byte_s)} · "
-            f"total {format_seconds(timings.total_s)} · attempts {timings.attempts}"
+            f"total {format_seconds(timings.total_s)} · attempts {timings.attempts}{retried}"
         )
+    for at in resumed_at:
+        facts.append(f"stream cut off, taken up again at +{format_seconds(at)}")
     parts = usage_parts(interaction.usage)
     facts.append(
         "tokens " + " · ".join(f"{label} {value}" for label, value in parts)
@@ -473,8 +482,10 @@ class StepDetail(LineView, can_focus=True):
                 state,
                 reply.timings,
                 fetched=asked is not None and asked.kind == "opened",
+                background=bool(request.get("background")),
                 asked_for=request.get("model") or request.get("agent"),
                 outcome=reply.outcome,
+                resumed_at=reply.resumed_at,
             )
             if reply.error is not None:  # refused, or cut off: what the chat said, and why
                 self._facts.insert(1, f"failed: {_one_row(str(reply.error))}")

@@ -297,6 +297,9 @@ class TimelineList(ScrollView, can_focus=True):
         hops = len(row.source.reply.hops)
         if hops > 1:  # an answer continued over several interactions (requires_continuation)
             parts.append(LinePart(f"{hops} interactions", 5))
+        resumed = len(row.source.reply.resumed_at)
+        if resumed:  # the outage would read as a slow step
+            parts.append(LinePart("resumed" + (f" {resumed}×" if resumed > 1 else ""), 6))
         if timings is not None:
             if timings.status_code is not None:
                 parts.append(LinePart(f"HTTP {timings.status_code}", 3))
