@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.chat_driver import finish, make_app, marker, notifications, send, sent_with
+from support.chat_driver import finish, make_app, marker, notifications, palette, send, sent_with
 from textual import events
 from textual.widgets import Checkbox, Input, OptionList, Select, Static, TextArea
 
@@ -511,6 +511,22 @@ async def test_auto_notifies_only_when_the_terminal_says_it_lost_focus(
         await finish(pilot)
         assert written == ["\x1b]9;gemtui: Answer ready: while away\x07"]
         assert app.notifier.last == "OSC 9"
+
+
+async def test_a_theme_chosen_in_the_palette_is_kept_for_the_next_start(emulator, tmp_path):
+    """It was gone at the next start: only F2's theme was written to the config file."""
+    app = configured(emulator, tmp_path, '# my settings\nnotify = "bell"\n')
+    async with app.run_test(size=SIZE) as pilot:
+        await palette(pilot, "theme")
+        await pilot.press(*"nord", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.theme == "nord"
+        assert notifications(app)[-1] == "Theme nord (saved)."
+    text = (tmp_path / "config.toml").read_text()
+    assert text.startswith("# my settings\n")
+    saved = load_settings(tmp_path / "config.toml", environ={}).settings
+    assert (saved.theme, saved.notify) == ("nord", "bell")
 
 
 async def test_bell_and_osc_modes_after_the_threshold(emulator, tmp_path, plain_terminal):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
@@ -446,21 +446,43 @@ class SessionFeatures(_AppBase):
 
     # ------------------------------------------------------------------ notifications
 
+    def save_user_setting(self, **update: Any) -> str:
+        """Change settings of the user's own (as F2 does) and write them to the config file;
+        says how that went, to put after what changed: " (saved)", " (not saved: why)", or
+        "" with no config file."""
+        before = self.user_settings
+        after = before.model_copy(update=update)
+        self.user_settings = after
+        if self.loaded is None:
+            return ""
+        try:
+            save_settings(self.loaded.path, before, after)
+        except ConfigWriteError as error:
+            return f" (not saved: {error})"
+        return " (saved)"
+
+    def search_themes(self) -> None:
+        """Textual's theme picker (the palette's "Theme"): the theme chosen is kept in the
+        config file as F2 keeps it; it was back to the default at the next start."""
+        from textual.command import CommandPalette
+        from textual.theme import ThemeProvider
+
+        before = self.theme
+        palette = CommandPalette(providers=[ThemeProvider], placeholder="Search for themes…")
+        self.push_screen(palette, lambda _: self.call_after_refresh(self._theme_chosen, before))
+
+    def _theme_chosen(self, before: str) -> None:
+        if self.theme != before:
+            saved = self.save_user_setting(theme=self.theme)
+            self.notify(escape_markup(f"Theme {self.theme}{saved}."))
+
     def action_next_notify(self) -> None:
         """The next ``notify`` mode; saved to the config file like F2's settings."""
         from gemtui.core.notify import NOTIFY_MODES
 
         before = self.user_settings
         mode = NOTIFY_MODES[(NOTIFY_MODES.index(before.notify) + 1) % len(NOTIFY_MODES)]
-        after = before.model_copy(update={"notify": mode})
-        self.user_settings = after
-        saved = ""
-        if self.loaded is not None:
-            try:
-                save_settings(self.loaded.path, before, after)
-                saved = " (saved)"
-            except ConfigWriteError as error:
-                saved = f" (not saved: {error})"
+        saved = self.save_user_setting(notify=mode)
         what = {
             "auto": "a notification when the terminal is not focused, else the bell after "
             f"{before.notify_after:g} s",
