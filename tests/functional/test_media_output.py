@@ -165,3 +165,27 @@ async def test_the_palette_saves_the_last_answers_media(emulator, tmp_path, monk
         (saved,) = tmp_path.iterdir()
         last = answers(app)[-1].media_rows[0].item
         assert saved.read_bytes() == base64.b64decode(last.data)
+
+
+async def test_s_saves_in_the_home_folder_once_the_working_one_is_deleted(
+    emulator, tmp_path, monkeypatch
+):
+    """The folder gemtui started in, deleted from another shell: ``s`` saved there and the
+    app stopped on FileNotFoundError; the file now goes home, and the notification says so."""
+    home, gone = tmp_path / "home", tmp_path / "gone"
+    home.mkdir()
+    gone.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(gone)
+    app = make_app(emulator, settings=TTS)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "Say hello")
+        gone.rmdir()
+        await select(pilot, answers(app)[0])
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.is_running
+        (saved,) = home.iterdir()
+        assert saved.suffix == ".wav"
+        said = notifications(app)[-1]
+        assert "started in is gone" in said and f"Saved {saved}" in said

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 from rich.style import Style
-from support.chat_driver import FAKE_KEY, answers, make_app, notices, notifications, send
+from support.chat_driver import (
+    FAKE_KEY,
+    answers,
+    make_app,
+    notices,
+    notifications,
+    send,
+    until,
+)
 from textual.color import Color
 from textual.filter import monochrome_style
 from textual.geometry import Region
@@ -137,6 +145,32 @@ async def test_the_picker_takes_absolute_and_home_paths(emulator, tmp_path, monk
         assert await enter_path(pilot, await picker(pilot), "~/notes/plan.md") == ""
         assert await enter_path(pilot, await picker(pilot), str(elsewhere)) == ""
         assert [a.name for a in app.attachment_bar.attachments] == ["plan.md", "elsewhere.txt"]
+
+
+async def test_the_picker_lists_home_once_the_working_folder_is_deleted(
+    emulator, tmp_path, monkeypatch
+):
+    """F3 after the folder gemtui started in was deleted stopped the app (os.getcwd); it
+    now lists the home folder, says why, and attaches from there."""
+    home, gone = tmp_path / "home", tmp_path / "gone"
+    home.mkdir()
+    gone.mkdir()
+    (home / "plan.md").write_text("# plan\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(gone)
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        gone.rmdir()
+        screen = await picker(pilot)
+        assert "Attach a file from ~," in str(screen.query_one("#picker-title", Static).render())
+        moved = str(screen.query_one("#picker-moved", Static).render())
+        assert (
+            moved
+            == f"The folder gemtui was started in is gone (deleted or moved): using {home} instead."
+        )
+        await until(pilot, lambda: screen.shown == ["plan.md"], "the home folder listed")
+        assert await enter_path(pilot, screen, "") == ""
+        assert [a.name for a in app.attachment_bar.attachments] == ["plan.md"]
 
 
 # ------------------------------------------------------------------ messages say it once

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from gemtui.core.attachments import is_text
 from gemtui.core.config_path import config_dir
+from gemtui.core.working_dir import GONE, working_dir
 
 TEMPLATE_DIR = "templates"
 SUFFIX = ".md"
@@ -87,10 +88,13 @@ def read_template(directory: Path, name: str) -> str:
         raise TemplateError(f"template {path} cannot be read: {reason}") from None
 
 
-def inline_file(reference: str, cwd: Path) -> str:
-    """The text of the file ``@{reference}`` names."""
+def inline_file(reference: str, cwd: Path | None) -> str:
+    """The text of the file ``@{reference}`` names; a relative path is read in ``cwd``
+    (``None``: the working directory is gone, and only an absolute path can be read)."""
     path = Path(os.path.expanduser(reference.strip()))
     if not path.is_absolute():
+        if cwd is None:
+            raise TemplateError(f"@{{{reference}}}: {GONE}; give the file's full path")
         path = cwd / path
     try:
         if path.is_dir():
@@ -115,7 +119,7 @@ def inline_file(reference: str, cwd: Path) -> str:
 
 def expand(text: str, args: str, *, cwd: Path | None = None) -> str:
     """The prompt a template's ``text`` makes with ``args`` (see the module docstring)."""
-    where = cwd or Path.cwd()
+    where = cwd or working_dir()
     args = args.strip()
     # Even pieces are the template's text, odd ones the references: ``{{args}}`` is replaced
     # in the template only, never inside an inlined file.

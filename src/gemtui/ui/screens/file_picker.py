@@ -28,6 +28,7 @@ from textual.widgets.option_list import Option
 
 from gemtui.core.attachments import is_url
 from gemtui.core.safety import safe_text
+from gemtui.core.working_dir import Folder, working_dir_or_home
 from gemtui.ui.dialogs import pass_to_prompt
 from gemtui.ui.pane_keys import PaneKey
 
@@ -177,7 +178,9 @@ class FilePickerScreen(ModalScreen[str | None]):
     }
     FilePickerScreen #picker-title { text-style: bold; }
     FilePickerScreen #picker-help { color: $text-muted; }
-    FilePickerScreen #picker-help.-problem { color: $warning; text-style: bold; }
+    FilePickerScreen #picker-help.-problem, FilePickerScreen #picker-moved {
+        color: $warning; text-style: bold;
+    }
     FilePickerScreen OptionList { height: 1fr; border: none; padding: 0; }
     FilePickerScreen OptionList > .option-list--option-highlighted {
         background: $accent 40%; text-style: bold;
@@ -188,7 +191,10 @@ class FilePickerScreen(ModalScreen[str | None]):
         """``query``: what is already typed (after an ``@`` in the prompt); ``submit``: Enter
         was pressed after it, before the picker was up."""
         super().__init__()
-        self.root = root or Path.cwd()
+        folder = Folder(root) if root is not None else working_dir_or_home()
+        self.root = folder.path
+        #: Why the picker lists another folder than the working one ("": it does not).
+        self._moved = folder.problem
         self._query = query
         self.files: list[str] = []
         self.shown: list[str] = []
@@ -200,6 +206,8 @@ class FilePickerScreen(ModalScreen[str | None]):
         with Vertical():
             where = shown_path(self.root)
             yield Static(safe_text(f"Attach a file from {where}, or a URL"), id="picker-title")
+            if self._moved:
+                yield Static(safe_text(self._moved), id="picker-moved")
             # Not selected on focus: the keys that follow go on after what was typed.
             yield Input(
                 self._query,

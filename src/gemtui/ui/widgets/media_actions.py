@@ -5,7 +5,8 @@ player where there is one (``gemtui.core.open_media``: ``xdg-open``/``open``, ne
 where there is none the notification says why and that ``s`` saves the file. Saved files go to
 the current directory as ``gemtui-<kind>-<id>-<n>.<ext>`` (``<id>``: the tail of the turn's
 interaction id, else the time), never over an existing file; the notification gives the full
-path of each file written.
+path of each file written. If that directory was deleted meanwhile, they go to the home
+directory, and the notification says so.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from gemtui.api.models import ImageContent, MediaContent
 from gemtui.core.media import save_media, short_label
 from gemtui.core.open_media import find_opener, open_media
 from gemtui.core.safety import escape_markup
+from gemtui.core.working_dir import Folder, working_dir_or_home
 
 if TYPE_CHECKING:
     from gemtui.ui.widgets.conversation import ConversationView
@@ -84,8 +86,10 @@ def save_selected(view: ConversationView, directory: Path | None = None) -> None
     if not media:
         return
     label = short_label(_interaction_id(view))
-    report = save_media(media, (directory or Path.cwd()).resolve(), label)
-    lines = [f"Saved {path}" for path in report.saved]
+    folder = Folder(directory) if directory is not None else working_dir_or_home()
+    report = save_media(media, folder.path.resolve(), label)
+    lines = [folder.problem] if folder.problem else []
+    lines += [f"Saved {path}" for path in report.saved]
     lines += [f"Not saved: {problem}" for problem in report.failed]
     severity = "information" if not report.failed else "warning" if report.saved else "error"
     view.notify(escape_markup("\n".join(lines)), severity=severity)
