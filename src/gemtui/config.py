@@ -625,7 +625,7 @@ class Settings(BaseModel):
                     for f in self.functions
                 ],
                 "response_schema": schema,
-                "output": _output_of(chat, formats),
+                "output": _output_of(chat, formats, self.output),
                 "service_tier": chat.service_tier,
                 "safety": {s.get("type"): s.get("threshold") for s in chat.safety_settings},
                 "labels": dict(chat.labels),
@@ -675,9 +675,12 @@ class Settings(BaseModel):
         }
 
 
-def _output_of(chat: ChatSettings, formats: list[dict[str, Any]]) -> OutputSettings:
+def _output_of(
+    chat: ChatSettings, formats: list[dict[str, Any]], kept: OutputSettings
+) -> OutputSettings:
     """The output settings a conversation's settings were made from (the reverse of
-    ``to_chat_settings``)."""
+    ``to_chat_settings``). Asking for another modality than an image sends no image options,
+    so ``kept``'s stay, for when an image is asked for again."""
     image = next((f for f in formats if f.get("type") == "image"), {})
     media = [f.get("type") for f in formats if f.get("type") in ("audio", "video")]
     modality = media[0] if media else None
@@ -691,6 +694,8 @@ def _output_of(chat: ChatSettings, formats: list[dict[str, Any]]) -> OutputSetti
     transcription = chat.generation_config.get("transcription_config") or {}
     mode = transcription.get("mode")
     # Values the pane cannot show (set elsewhere, e.g. a mode object) are left out here.
+    if modality not in (None, "image"):
+        image = {"aspect_ratio": kept.aspect_ratio, "image_size": kept.image_size}
     return OutputSettings(
         modality=modality,
         aspect_ratio=_known(image.get("aspect_ratio"), options.ASPECT_RATIOS),

@@ -19,16 +19,17 @@ def sent(result) -> dict:
 
 
 def test_every_output_and_serving_flag_reaches_the_request(ask):
-    argv = ["-o", "stream-json", "--modality", "audio", "--aspect-ratio", "16:9"]
+    argv = ["-o", "stream-json", "--modality", "image", "--aspect-ratio", "16:9"]
     argv += ["--image-size", "2K", "--voice", "Kore", "--transcribe-language", "en-US"]
     argv += ["--transcribe-language", "de-DE", "--transcribe-mode", "smart"]
     argv += ["--service-tier", "priority", "--safety", "harassment=block_only_high"]
     argv += ["--label", "team=docs", "--label", "run=nightly-1"]
     request = sent(ask(*argv, "Read this"))
-    assert request["response_format"] == [
-        {"type": "image", "aspect_ratio": "16:9", "image_size": "2K"},
-        {"type": "audio"},
-    ]
+    assert request["response_format"] == {
+        "type": "image",
+        "aspect_ratio": "16:9",
+        "image_size": "2K",
+    }
     assert request["generation_config"] == {
         "speech_config": [{"voice": "Kore"}],
         "transcription_config": {"language_codes": ["en-US", "de-DE"], "mode": "smart"},
@@ -36,6 +37,13 @@ def test_every_output_and_serving_flag_reaches_the_request(ask):
     assert request["service_tier"] == "priority"
     assert request["safety_settings"] == [{"type": "harassment", "threshold": "block_only_high"}]
     assert request["labels"] == {"team": "docs", "run": "nightly-1"}
+
+
+def test_image_options_with_another_modality_are_refused(ask):
+    """They would ask for an image besides the audio (an ``image`` response format)."""
+    result = ask("--modality", "audio", "--aspect-ratio", "16:9", "Read this")
+    assert result.code == 2
+    assert "--aspect-ratio and --image-size are for images" in result.err
 
 
 def test_a_document_is_asked_for_as_a_modality_and_a_schema_joins_the_formats(ask, tmp_path):

@@ -391,3 +391,13 @@ def test_a_schema_that_is_not_a_valid_json_schema_is_refused_where_it_is_set(tmp
     loaded = load_settings(path, environ={})
     assert loaded.settings.response_schema is None and loaded.settings.model == "m"
     assert any("not a valid JSON schema" in problem for problem in loaded.problems)
+
+
+def test_image_options_kept_while_another_modality_is_asked_for():
+    """A document sends no aspect ratio; F2 (``with_chat_settings``) keeps the configured one
+    for when an image is asked for again."""
+    settings = Settings.model_validate({"output": {"modality": "document", "aspect_ratio": "21:9"}})
+    chat = settings.to_chat_settings()
+    assert chat.response_format is None and chat.response_modalities == ["document"]
+    output = settings.with_chat_settings(chat).output
+    assert (output.modality, output.aspect_ratio) == ("document", "21:9")

@@ -49,11 +49,16 @@ def response_format(
     aspect_ratio: str | None = None,
     image_size: str | None = None,
 ) -> dict[str, Any] | list[dict[str, Any]] | None:
-    """The ``response_format`` for these choices: one object, a list, or ``None``."""
+    """The ``response_format`` for these choices: one object, a list, or ``None``.
+
+    An aspect ratio or image size with no modality asks for an image all the same; with
+    another modality chosen they are options left from an earlier image, and sending them
+    would ask for an image besides (an ``image`` response format) the user did not ask for.
+    """
     formats: list[dict[str, Any]] = []
     if schema is not None:
         formats.append({"type": "text", "mime_type": "application/json", "schema": schema})
-    if modality == "image" or aspect_ratio or image_size:
+    if modality == "image" or (modality is None and (aspect_ratio or image_size)):
         image: dict[str, Any] = {"type": "image"}
         if aspect_ratio:
             image["aspect_ratio"] = aspect_ratio

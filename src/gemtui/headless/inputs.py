@@ -248,6 +248,12 @@ def build_request(args: argparse.Namespace, stdin: IO[str] | None) -> AskRequest
     tools = server_tools(args.tool)
     if args.function_decl:
         tools += function_tools(args.function_decl)
+    if args.modality not in (None, "image") and (args.aspect_ratio or args.image_size):
+        # Not sent with another modality (see options.response_format): said, not dropped.
+        raise UsageError(
+            f"--aspect-ratio and --image-size are for images: give them with --modality image "
+            f"(or alone), not with --modality {args.modality}."
+        )
     response_format = options.response_format(
         read_schema(args.schema) if args.schema else None,
         modality=args.modality,
