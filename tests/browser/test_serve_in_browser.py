@@ -24,7 +24,7 @@ import pytest
 from support.cli_env import clean_env
 from support.served_app import serve_gemtui
 
-from gemtui.core.clipboard import human_size
+from gemtui.core.wording import format_size
 from gemtui.emulator.markdown import answer
 from gemtui.ui.launch import DEMO_NOTICE
 
@@ -186,7 +186,7 @@ def test_a_prompt_typed_in_the_browser_is_answered_and_its_copy_reaches_the_clip
 
         page.keyboard.press("Control+y")
         expected = answer(PROMPT)
-        copied = f"Copied {human_size(len(expected.encode()))} to the clipboard via OSC 52"
+        copied = f"Copied {format_size(len(expected.encode()))} to the clipboard via OSC 52"
         wait_for_screen(page, re.escape(copied) + r"(\n|$)")  # the plain path, no wrapping
         # The answer's Markdown source, byte for byte, not the screen's rendering of it.
         assert clipboard(page) == expected

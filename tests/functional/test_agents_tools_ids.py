@@ -166,7 +166,7 @@ async def test_i_copies_the_interaction_id_of_the_selected_messages_turn(emulato
         await pilot.press("ctrl+l", "end", "i")
         assert copied == [second]
         assert last_notification(app) == (
-            f"Interaction {second}: Copied {len(second)} bytes to the clipboard via OSC 52"
+            f"Interaction {second}: Copied {len(second)} B to the clipboard via OSC 52"
         )
         prompts = [i for i, item in enumerate(app.view.items) if isinstance(item, UserItem)]
         app.view.select(prompts[0])

@@ -12,6 +12,7 @@ from support.clipboard_capture import bare_terminal, capture
 
 from gemtui.config import load_settings
 from gemtui.core.conversation import ChatSettings
+from gemtui.core.wording import format_size
 from gemtui.ui.render.chat_items import AnswerItem, ToolItem, UserItem
 
 #: The emulator writes every fence as ```python … ``` on lines of their own.
@@ -43,7 +44,7 @@ async def test_code_block_key_cycles_through_the_blocks_and_wraps(emulator):
             lines = len(code.splitlines())
             assert last_notification(app) == (
                 f"Code block {number} of {len(expected)} (python, {lines} lines): "
-                f"Copied {len(code.encode())} bytes to the clipboard via OSC 52"
+                f"Copied {format_size(len(code.encode()))} to the clipboard via OSC 52"
             )
         await pilot.press("c")
         assert copied == [*expected, expected[0]]
@@ -104,7 +105,7 @@ async def test_ctrl_y_copies_the_answer_markdown_not_the_wrapped_screen(emulator
         assert max(len(line) for line in source.splitlines()) > 80
         assert "```python" in source and "**" in source
         assert last_notification(app) == (
-            f"Copied {len(source.encode())} bytes to the clipboard via OSC 52"
+            f"Copied {format_size(len(source.encode()))} to the clipboard via OSC 52"
         )
 
 

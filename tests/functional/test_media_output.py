@@ -15,6 +15,7 @@ import pytest
 from support.chat_driver import answers, make_app, notifications, send
 
 from gemtui.core.conversation import ChatSettings
+from gemtui.core.wording import format_size
 from gemtui.ui.app import GemtuiApp
 from gemtui.ui.render.chat_items import ThoughtItem
 from gemtui.ui.render.image_lines import HALF_BLOCK
@@ -64,7 +65,7 @@ async def test_speech_shows_as_a_row_and_saves_the_wav(emulator, tmp_path, monke
         (answer,) = answers(app)
         (row,) = answer.media_rows
         data = base64.b64decode(row.item.data)
-        size = f"{len(data) / 1024:.1f} KB"
+        size = format_size(len(data))
         line = f"♪ audio · audio/wav · 0.8 s · {size} · o open · s save"
         assert line in [text.strip() for text in screen_lines(app)]
 

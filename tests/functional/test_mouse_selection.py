@@ -15,6 +15,7 @@ from textual.geometry import Offset, Region
 from textual.strip import Strip
 
 from gemtui.core.store import Store
+from gemtui.core.wording import format_size
 from gemtui.ui.widgets.conversation import GUTTER, ConversationView
 from gemtui.ui.widgets.line_view import LineView
 
@@ -92,7 +93,7 @@ async def test_a_drag_over_an_answer_copies_what_it_covers_and_shows_it_selected
         await pilot.press("ctrl+c")
         assert copied == [expected]
         assert last_notification(app) == (
-            f"Selection: Copied {len(expected.encode())} bytes to the clipboard via OSC 52"
+            f"Selection: Copied {format_size(len(expected.encode()))} to the clipboard via OSC 52"
         )
 
 

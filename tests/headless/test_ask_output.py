@@ -11,6 +11,7 @@ import struct
 import pytest
 
 from gemtui.core.recording import parse_recording
+from gemtui.core.wording import format_size
 
 
 def sent(result) -> dict:
@@ -78,7 +79,7 @@ def test_save_media_writes_the_speech_and_prints_where(ask, tmp_path):
     assert files[0].suffix == ".wav"
     wav = files[0].read_bytes()
     assert wav[:4] == b"RIFF" and struct.unpack("<I", wav[24:28])[0] == 24000
-    assert f"saved audio · audio/wav · 0.8 s · {len(wav) / 1024:.1f} KB: {files[0]}" in result.err
+    assert f"saved audio · audio/wav · 0.8 s · {format_size(len(wav))}: {files[0]}" in result.err
     # saved again: a new file beside it, never over it
     again = ask("-m", "gemini-3.8-flash-tts", "--save-media", str(out), "Say hello")
     assert again.code == 0 and len(list(out.iterdir())) == 2

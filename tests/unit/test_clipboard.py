@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 from gemtui.core.clipboard import (
     SCREEN_CHUNK_BYTES,
     copy_text,
-    human_size,
     osc52_sequence,
     screen_passthrough,
     tmux_passthrough,
     truncate_utf8,
 )
+from gemtui.core.wording import format_size
 
 OSC_HELLO = "\x1b]52;c;aGVsbG8=\x07"
 
@@ -77,14 +77,6 @@ def test_truncate_utf8_property(text: str, max_bytes: int) -> None:
         assert len(cut) + len(text[len(decoded)].encode()) > max_bytes
 
 
-@pytest.mark.parametrize(
-    ("n", "expected"),
-    [(0, "0 bytes"), (1, "1 byte"), (1023, "1023 bytes"), (1229, "1.2 KB"), (3 << 20, "3.0 MB")],
-)
-def test_human_size(n: int, expected: str) -> None:
-    assert human_size(n) == expected
-
-
 class Terminal:
     """Collects what copy_text writes, as a terminal would receive it."""
 
@@ -122,7 +114,7 @@ def test_plain_terminal_over_ssh() -> None:
     result = copy_text("hello", env=SSH, write=term.write)
     assert term.output == OSC_HELLO
     assert (result.path, result.bytes_copied, result.truncated) == ("osc52", 5, False)
-    assert result.message == "Copied 5 bytes to the clipboard via OSC 52"
+    assert result.message == "Copied 5 B to the clipboard via OSC 52"
 
 
 def test_tmux_with_set_clipboard_on_gets_plain_osc52_only() -> None:
@@ -131,7 +123,7 @@ def test_tmux_with_set_clipboard_on_gets_plain_osc52_only() -> None:
     result = copy_text("hello", env=TMUX, write=term.write, run_tmux=run)
     assert term.output == OSC_HELLO
     assert result.path == "osc52"
-    assert result.message == "Copied 5 bytes to the clipboard via OSC 52 (tmux)"
+    assert result.message == "Copied 5 B to the clipboard via OSC 52 (tmux)"
     assert run.calls[0] == ("show", "-gv", "allow-passthrough")
 
 
@@ -142,7 +134,7 @@ def test_tmux_with_passthrough_adds_wrapped_form(setting: str) -> None:
     result = copy_text("hello", env=TMUX, write=term.write, run_tmux=run)
     assert term.output == OSC_HELLO + tmux_passthrough(OSC_HELLO)
     assert result.path == "osc52-tmux-passthrough"
-    assert result.message == "Copied 5 bytes to the clipboard via OSC 52 (tmux passthrough)"
+    assert result.message == "Copied 5 B to the clipboard via OSC 52 (tmux passthrough)"
 
 
 def test_nested_tmux_with_passthrough_double_wraps() -> None:
@@ -187,7 +179,7 @@ def test_gnu_screen_gets_chunked_dcs() -> None:
     result = copy_text("hello", env=env, write=term.write)
     assert term.output == screen_passthrough(OSC_HELLO)
     assert result.path == "osc52-screen"
-    assert result.message == "Copied 5 bytes to the clipboard via OSC 52 (GNU screen)"
+    assert result.message == "Copied 5 B to the clipboard via OSC 52 (GNU screen)"
 
 
 def test_sty_without_screen_term_is_plain() -> None:
@@ -210,7 +202,7 @@ def test_size_cap_truncates_at_a_character_boundary() -> None:
     assert term.output == osc52_sequence("é".encode() * 4)
     assert (result.bytes_copied, result.truncated) == (8, True)
     assert result.message == (
-        "Copied the first 8 bytes of 20 bytes (OSC 52 size cap) to the clipboard via OSC 52"
+        "Copied the first 8 B of 20 B (OSC 52 size cap) to the clipboard via OSC 52"
     )
 
 
@@ -251,7 +243,7 @@ def test_prefer_local(local_clipboard: list[str]) -> None:
     assert local_clipboard == ["hello ✓"]
     assert term.output == ""
     assert (result.path, result.bytes_copied) == ("pyperclip", 9)
-    assert result.message == "Copied 9 bytes to the clipboard"
+    assert result.message == "Copied 9 B to the clipboard"
 
 
 @pytest.mark.usefixtures("no_local_clipboard")
@@ -361,7 +353,7 @@ def test_real_tmux_keeps_the_copy_as_a_buffer(
         path, message = outcome.split("|")
         assert path == expected_path
         assert message.startswith(
-            f"Copied {len(text.encode())} bytes to the clipboard via OSC 52 (tmux"
+            f"Copied {format_size(len(text.encode()))} to the clipboard via OSC 52 (tmux"
         )
 
         def buffer() -> str:

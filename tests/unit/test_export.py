@@ -10,6 +10,7 @@ import test_store
 from markdown_it import MarkdownIt
 from test_store import FAKE_KEY, WEATHER_TOOL, chat, wire_steps
 
+from gemtui.core.attachments import from_file
 from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.export import export_conversation, export_json, export_markdown
 from gemtui.core.markdown_safe import contained, literal, literal_block, plain_heading
@@ -59,7 +60,7 @@ def test_markdown_reads_as_a_chat_with_collapsible_details(stored):
     sources = text.split("**Sources**\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert sources and all(re.fullmatch(r"\d+\. \[.+\]\(https?://\S+\)", s) for s in sources)
     # Media is described, not embedded; the answer text itself is there.
-    assert re.search(r"\*\[image \(image/png, [\d.]+ (bytes|KB)\)\]\*", text)
+    assert re.search(r"\*\[image \(image/png, [\d.]+ (B|KB)\)\]\*", text)
     # The answer's text is there, with a citation marker (where exactly: see
     # test_citation_markers_stay_where_the_screen_shows_them; the redacted key moved it here).
     first_turn = text.split("## 2. You", 1)[0]
@@ -258,3 +259,18 @@ def test_markdown_safe_pieces():
     assert literal_block("has `code` and ````") == "`````text\nhas `code` and ````\n`````"
     assert contained("# A\n\nT\n=\n\n```\n# code\n<i>") == "### A\n\n### T\n\n```\n# code\n<i>\n```"
     assert contained("a <details> b `<b>`") == "a &lt;details> b `<b>`"
+
+
+async def test_attachments_read_as_their_chips_did(client, store, tmp_path):
+    """The export said "text (unknown type)" for a text file and sizes in binary units
+    (6.2 KB) where the chips said 6.4 KB: both now read as the chips."""
+    (tmp_path / "notes.md").write_text("# notes\n" * 800)
+    (tmp_path / "pic.png").write_bytes(b"\x89PNG".ljust(6400, b"\0"))
+    chips = [from_file(str(tmp_path / name)) for name in ("notes.md", "pic.png")]
+    conversation = Conversation(settings=ChatSettings())
+    cid = store.create_conversation(conversation.settings)
+    items = [chip.item for chip in chips]
+    await chat(client, store, conversation, cid, "read these", attachments=items)
+    text = export_markdown(store.get_conversation(cid), store.load_turns(cid, limit=None))
+    assert [chip.size_text for chip in chips] == ["6.4 KB", "6.4 KB"]
+    assert "*Attached: text (notes.md, text/plain, 6.4 KB), image (image/png, 6.4 KB)*" in text

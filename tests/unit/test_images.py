@@ -21,6 +21,7 @@ from gemtui.core.images import (
     unique_path,
     write_new,
 )
+from gemtui.core.wording import format_size
 from gemtui.emulator.png import gradient_png
 from gemtui.ui.render.image_lines import (
     HALF_BLOCK,
@@ -181,7 +182,7 @@ def test_inline_image_fits_the_width_and_the_row_bound_with_a_caption():
     *body, caption = lines
     assert len(body) == 5  # 60 columns of a 6:1 image: 10 pixel rows
     assert {line.cell_length for line in body} == {60}
-    assert caption.text == f"image/png · 600×100 px · {len(data) / 1024:.1f} KB · o view · s save"
+    assert caption.text == f"image/png · 600×100 px · {format_size(len(data))} · o view · s save"
     tall = InlineImage(image_of(png(10, 1000, [(0, 0, 0)] * 10_000))).lines(78, CAPTION, ERROR)
     assert len(tall) == MAX_IMAGE_ROWS + 1
 

@@ -28,6 +28,7 @@ from gemtui.core.media import (
 )
 from gemtui.core.open_media import find_opener, open_media
 from gemtui.core.run_errors import failure_report, step_error
+from gemtui.core.wording import format_size
 from gemtui.emulator.media_files import tiny_mp4, tiny_pdf, wav_tone
 from gemtui.emulator.png import gradient_png
 
@@ -43,7 +44,7 @@ def test_facts_of_real_files():
     wav = AudioContent(data=b64(wav_tone("x", 1.5, rate=8000)), mime_type="audio/wav")
     assert (
         facts_of(wav).describe()
-        == f"audio · audio/wav · 1.5 s · {len(wav_tone('x', 1.5, 8000)) / 1024:.1f} KB"
+        == f"audio · audio/wav · 1.5 s · {format_size(len(wav_tone('x', 1.5, 8000)))}"
     )
     video = VideoContent(data=b64(tiny_mp4(2.5)), mime_type="video/mp4")
     assert facts_of(video).seconds == 2.5
@@ -236,3 +237,14 @@ def test_labels_and_pairs():
         options.parse_pairs(["a"], "x")
     assert options.check_label("team", "docs-1") is None
     assert options.check_label("1team", "x") and options.check_label("t", "UPPER")
+
+
+def test_media_rows_and_captions_write_sizes_as_the_chips_do():
+    """Media rows said "144 bytes" and image captions "0.4 KB" for 460 bytes, where chips
+    say "810 B": one formatter, decimal units, everywhere."""
+    from gemtui.core.media import MediaFacts
+    from gemtui.ui.render.image_lines import ImageInfo
+
+    assert MediaFacts("audio", "audio/wav", size=144).describe() == "audio · audio/wav · 144 B"
+    assert MediaFacts("video", "video/mp4", size=6400).describe().endswith(" · 6.4 KB")
+    assert " · 460 B · " in ImageInfo("image/png", 2, 2, 460).caption()

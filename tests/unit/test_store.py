@@ -61,6 +61,7 @@ async def chat(
     prompt: str,
     results: list[dict] | None = None,
     sink: RecordingSink | None = None,
+    attachments: list[dict] | None = None,
 ) -> Turn:
     """One turn against the emulator, run and recorded by the turn runner as the app does."""
     history = ChatHistory(store, on_failure=failed)
@@ -68,7 +69,10 @@ async def chat(
     sink = sink or RecordingSink()
     runner = TurnRunner(conversation, client=lambda: client, sink=sink, history=history)
     kind = "results" if results and not prompt else "prompt"
-    return await runner.send(Asked(prompt=prompt, results=list(results or []), kind=kind))
+    given = list(attachments or [])
+    return await runner.send(
+        Asked(prompt=prompt, results=list(results or []), attachments=given, kind=kind)
+    )
 
 
 def failed(error: StoreError) -> None:

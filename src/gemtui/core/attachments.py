@@ -41,13 +41,13 @@ from gemtui.core.attachment_options import (
 )
 from gemtui.core.blobs import MISSING_KEY, missing_files
 from gemtui.core.safety import os_text
+from gemtui.core.wording import MB, format_size
 
 # Limits of inline data, from the Gemini API documentation ("File input methods",
 # https://ai.google.dev/gemini-api/docs/file-input-methods, and the announcement of 2026-01-12,
 # https://blog.google/innovation-and-ai/technology/developers-tools/gemini-api-new-file-limits):
 # a request carries at most 100 MB of inline data, counted base64-encoded, and a PDF at most 50 MB.
 # Decimal megabytes: the smaller reading of "MB", so a file under these never fails at the server.
-MB = 1_000_000
 #: The base64 data of all inline attachments of one request.
 MAX_INLINE_TOTAL = 100 * MB
 #: One PDF file, as stored on disk.
@@ -229,15 +229,6 @@ class Attachment:
 def encoded_size(size: int) -> int:
     """Length of the base64 text of ``size`` bytes."""
     return 4 * ((size + 2) // 3)
-
-
-def format_size(size: int) -> str:
-    """Bytes in decimal units, as the API's limits are written."""
-    if size < 1000:
-        return f"{size} B"
-    if size < MB:
-        return f"{size / 1000:.1f} KB"
-    return f"{size / MB:.1f} MB"
 
 
 def is_url(source: str) -> bool:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gemtui.core.safety import clean_terminal_text
+from gemtui.core.wording import format_size
 
 CopyPath = Literal["osc52", "osc52-tmux-passthrough", "osc52-screen", "pyperclip", "none"]
 Prefer = Literal["auto", "osc52", "local"]
@@ -88,15 +89,6 @@ def screen_passthrough(seq: str, chunk_bytes: int = SCREEN_CHUNK_BYTES) -> str:
     return "".join(
         f"{ESC}P{seq[start : start + chunk_bytes]}{ST}" for start in range(0, len(seq), chunk_bytes)
     )
-
-
-def human_size(n: int) -> str:
-    """A byte count the way a notification should say it: 512 bytes, 1.2 KB, 3.4 MB."""
-    if n < 1024:
-        return f"{n} byte" if n == 1 else f"{n} bytes"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KB"
-    return f"{n / (1024 * 1024):.1f} MB"
 
 
 def default_writer() -> Callable[[str], None] | None:
@@ -236,9 +228,9 @@ def _copy_osc52(
         write(plan.payload)
     except OSError as error:
         return CopyResult("none", 0, False, f"Could not write to the terminal: {error}")
-    size = human_size(len(data))
+    size = format_size(len(data))
     if truncated:
-        size = f"the first {size} of {human_size(total)} (OSC 52 size cap)"
+        size = f"the first {size} of {format_size(total)} (OSC 52 size cap)"
     if plan.ignored_by_tmux:
         message = (
             f"Sent {size} via OSC 52, but tmux ignores it: "
@@ -263,7 +255,7 @@ def _copy_local(text: str) -> CopyResult:
             "or use a terminal that supports OSC 52",
         )
     size = len(text.encode("utf-8", "replace"))
-    return CopyResult("pyperclip", size, False, f"Copied {human_size(size)} to the clipboard")
+    return CopyResult("pyperclip", size, False, f"Copied {format_size(size)} to the clipboard")
 
 
 def _has_desktop(env: Mapping[str, str]) -> bool:

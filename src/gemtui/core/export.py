@@ -35,9 +35,9 @@ from typing import Any
 
 from gemtui.api.models import ModelOutputStep, StepBase, TextContent
 from gemtui.core.assembler import assembled_interaction, step_groups
+from gemtui.core.attachments import TEXT_TYPE, Attachment
 from gemtui.core.blobs import MISSING_KEY
 from gemtui.core.citations import Source, citations_of, marked_text, sources_of
-from gemtui.core.clipboard import human_size
 from gemtui.core.markdown_safe import contained, fenced, literal, literal_block, plain_heading
 from gemtui.core.run_errors import failure_report, step_error
 from gemtui.core.safety import clean_terminal_text, redact_secrets
@@ -49,6 +49,7 @@ from gemtui.core.store_records import (
     title_from_prompt,
 )
 from gemtui.core.turn import Turn
+from gemtui.core.wording import format_size
 
 FORMATS = ("md", "json")
 JSON_FORMAT = "gemtui-conversation/1"
@@ -328,15 +329,25 @@ def _fenced(value: Any) -> str:
 
 def _describe_media(item: dict[str, Any]) -> str:
     kind = item.get("type") or "content"
+    if isinstance(item.get("text"), str):
+        return _describe_text_file(item)
     details = [item.get("mime_type") or "unknown type"]
     data = item.get("data")
     if isinstance(data, str):
-        details.append(human_size(_decoded_length(data)))
+        details.append(format_size(_decoded_length(data)))
     elif item.get("uri"):
         details.append(str(item["uri"]))
     elif item.get(MISSING_KEY):
         details.append(f"attachment file missing: {item[MISSING_KEY]}")
     return f"{kind} ({', '.join(details)})"
+
+
+def _describe_text_file(item: dict[str, Any]) -> str:
+    """A text file sent as text: its name, its type and the file's own size, as its chip said
+    (the item has no MIME type, and its text begins with a line naming the file)."""
+    sent = Attachment.sent_before(item)
+    named = [sent.name] if sent.name != "attachment" else []
+    return f"text ({', '.join([*named, TEXT_TYPE, format_size(sent.size)])})"
 
 
 def _decoded_length(data: str) -> int:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gemtui.api.models import MediaContent
-from gemtui.core.clipboard import human_size
+from gemtui.core.wording import format_size
 
 #: Content types that are media (everything of an answer but its text).
 MEDIA_KINDS = ("image", "audio", "video", "document")
@@ -171,7 +171,7 @@ class MediaFacts:
         if self.pages is not None:
             parts.append(f"{self.pages} page{'s' if self.pages != 1 else ''}")
         if self.size is not None:
-            parts.append(human_size(self.size))
+            parts.append(format_size(self.size))
         if self.uri:
             parts.append(f"link {self.uri}")
         if self.problem:

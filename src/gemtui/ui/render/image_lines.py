@@ -26,6 +26,7 @@ from textual.strip import Strip
 from gemtui.api.models import ImageContent
 from gemtui.core.images import ImageDataError, decode_image
 from gemtui.core.safety import clean_terminal_text
+from gemtui.core.wording import format_size
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
@@ -49,7 +50,7 @@ class ImageInfo:
 
     def caption(self) -> str:
         pixels = f" · {self.width}×{self.height} px" if self.width else ""
-        return f"{self.mime_type}{pixels} · {self.size / 1024:.1f} KB · {IMAGE_KEYS}"
+        return f"{self.mime_type}{pixels} · {format_size(self.size)} · {IMAGE_KEYS}"
 
 
 def fit(width: int, height: int, columns: int, rows: int) -> tuple[int, int]:
@@ -148,6 +149,6 @@ class InlineImage:
         # SyntaxError, struct.error, DecompressionBombError...): all of them mean "cannot show".
         except Exception as error:
             reason = clean_terminal_text(str(error)) or type(error).__name__
-            note = f"× {self.mime_type}, {size / 1024:.1f} KB: cannot be shown ({reason})"
+            note = f"× {self.mime_type}, {format_size(size)}: cannot be shown ({reason})"
             return [_line(note, error_style, width)]
         return [*body, _line(info.caption(), caption_style, width)]
