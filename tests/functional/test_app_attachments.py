@@ -513,3 +513,24 @@ async def test_the_same_file_twice_is_attached_once(emulator, workdir):
         await attach(pilot, "notes", "notes")
         assert [a.name for a in app.attachment_bar.attachments] == ["notes.txt"]
         assert last_notification(app) == "notes.txt is attached already."
+
+
+async def test_s_saves_and_o_opens_the_picture_a_prompt_was_sent_with(emulator, workdir):
+    """``o`` and ``s`` on your own message said it had no picture, though one went with it;
+    a text file sent beside it is in the prompt as text, not a file to save."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await attach(pilot, "chart", "notes")
+        await type_and_send(pilot, "what is this")
+        prompt = [item for item in app.view.items if isinstance(item, UserItem)][-1]
+        app.view.focus()
+        app.view.select(app.view.items.index(prompt))
+        await pilot.pause()
+        before = set(workdir.iterdir())
+        await pilot.press("s")
+        (saved,) = set(workdir.iterdir()) - before
+        assert saved.suffix == ".png" and saved.read_bytes() == PNG
+        assert f"Saved {saved}" in last_notification(app)
+        await pilot.press("o")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ImageViewerScreen"

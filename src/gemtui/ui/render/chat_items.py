@@ -32,6 +32,7 @@ from gemtui.api.models import (
     TextContent,
     ThoughtStep,
     UnknownStep,
+    parse_content,
 )
 from gemtui.core.citations import Citation, Source, citations_of, marked_text, sources_of
 from gemtui.core.markdown_blocks import CodeBlock, IncrementalBlocks, code_blocks
@@ -162,6 +163,12 @@ class UserItem(ChatItem):
 
     def copy_text(self) -> str:
         return self.prompt
+
+    def media(self) -> list[MediaContent]:
+        """The pictures, audio, video and documents the prompt was sent with, from its turn's
+        request, so ``o`` and ``s`` work on them as on an answer's (a text file went as text)."""
+        attached = self.turn.asked.attachments if self.turn is not None else []
+        return media_of(parse_content(item) for item in attached if item.get("type") != "text")
 
 
 class ResultsSentItem(UserItem):

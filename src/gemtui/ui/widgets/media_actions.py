@@ -1,4 +1,5 @@
-"""The keys on a selected message with media: ``o`` opens it, ``s`` saves it.
+"""The keys on a selected message with media: ``o`` opens it, ``s`` saves it. An answer's
+media, or those a prompt was sent with (its pictures, audio, video and documents).
 
 Pictures open in the full-screen viewer. Audio, video and documents open with the system's
 player where there is one (``gemtui.core.open_media``: ``xdg-open``/``open``, never over SSH);
