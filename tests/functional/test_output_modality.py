@@ -6,6 +6,8 @@ from __future__ import annotations
 from support.chat_driver import make_app, send
 
 from gemtui.config import LoadedSettings, Settings
+from gemtui.core.conversation import ChatSettings, Conversation
+from gemtui.core.store import Store
 
 
 def loaded(tmp_path, **output: str) -> LoadedSettings:
@@ -32,3 +34,23 @@ async def test_an_aspect_ratio_alone_still_asks_for_an_image(emulator, tmp_path)
         await send(pilot, "a cat")
         request = app.conversation.turns[-1].asked.request
         assert request["response_format"] == {"type": "image", "aspect_ratio": "21:9"}
+
+
+async def test_ctrl_n_after_opening_a_stored_chat_asks_for_what_the_config_says(emulator, tmp_path):
+    """Ctrl+N copied the settings of the chat shown: after Ctrl+O on a text-only chat, the
+    configured "Ask for: image" was gone. A new chat starts from the settings; what the user
+    chose by command (/model) still carries over."""
+    store = Store(tmp_path / "history.sqlite3")
+    plain = Conversation(settings=ChatSettings())
+    old = store.create_conversation(plain.settings)
+    app = make_app(emulator, loaded=loaded(tmp_path, modality="image"), store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.status.info.extras == "image"
+        app.open_stored(old)
+        await pilot.pause()
+        await send(pilot, "/model gemini-3-pro-image")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.status.info.extras == "image"
+        assert app.conversation.settings.response_format == {"type": "image"}
+        assert app.conversation.settings.model == "gemini-3-pro-image"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import dataclasses
 import logging
 import threading
@@ -324,6 +325,13 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             tools=self._function_tools,
         )
         self.chat.jobs.subscribe(self._job_changed)
+        #: What a new chat (Ctrl+N) starts from: the settings the app started with, or those
+        #: F2 saved or a preset set since; never a chat read back from the history (it holds
+        #: only what its turns were sent with: no "Ask for", say).
+        self.new_chat_base = copy.deepcopy(self.conversation.settings)
+        #: What the user chose for the next turns by command (/model, /agent, /system, F6,
+        #: Alt+A), in whatever chat: a new chat keeps it on top of ``new_chat_base``.
+        self.chosen_settings: dict[str, Any] = {}
         self._turn_worker: Worker[object] | None = None
         self._panes: ChatPanes | None = None
         #: The draft on its way, until the server takes it (or refuses it: then it comes back).
@@ -1167,13 +1175,10 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         self._leave_edit()  # the draft an edit displaced is the one this chat keeps
         if self.drafts is not None:
             self.drafts.leaving()
-        # The new chat starts with the tools of the settings (F2), not those F7 set for the last;
-        # with a preset in force, the preset's (its model and instruction carry over too).
-        settings = self.user_settings
-        if self.preset_in_use in settings.presets:
-            settings = settings.with_preset(self.preset_in_use)
-        defaults = settings.to_chat_settings()
-        self.chat.new_chat(dataclasses.replace(self.conversation.settings, tools=defaults.tools))
+        # The new chat starts from the settings (F2, or the preset in force), with the tools of
+        # those, not what F7 set for the last; what was chosen by command carries over.
+        base = copy.deepcopy(self.new_chat_base)
+        self.chat.new_chat(dataclasses.replace(base, **copy.deepcopy(self.chosen_settings)))
         if self.drafts is not None:
             self.drafts.arrived()
         ChatPanes.release()  # the old chat's cycles may be collected now
@@ -1220,9 +1225,16 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             self._sent = SentDraft(last.prompt, taken)
             self.composer.load_text("")
 
+    def keep_for_new_chats(self, *fields: str) -> None:
+        """The user chose these settings of the chat in use by command: a new chat keeps them
+        (those of a chat read back from the history are not kept)."""
+        settings = self.conversation.settings
+        self.chosen_settings.update({name: getattr(settings, name) for name in fields})
+
     def action_toggle_mode(self) -> None:
         settings = self.conversation.settings
         settings.stateful = not settings.stateful
+        self.keep_for_new_chats("stateful")
         self._show_settings_in_force()
         self.notify(f"Next turns are {settings.mode_label}.")
 
@@ -1287,6 +1299,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             return
         after = result.settings
         self.conversation.settings = after.to_chat_settings()
+        self.new_chat_base = copy.deepcopy(self.conversation.settings)
+        self.chosen_settings.clear()  # the pane showed them, and saved what it showed
         self.preset_in_use = ""  # the pane's values are the settings now
         # New MCP header values (tokens) are redacted from now on, like the key.
         tokens = secret_values(self.conversation.settings.tools)
@@ -1868,9 +1882,11 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         settings = self.conversation.settings
         if chosen.kind == "agents":
             settings.agent = chosen.id
+            self.keep_for_new_chats("agent")
             self.notify(escape_markup(f"Next turns ask the agent {chosen.id}."))
         else:
             settings.environment = chosen.id
+            self.keep_for_new_chats("environment")
             note = "" if settings.agent else " (once an agent is set: F2 or Alt+A)"
             self.notify(escape_markup(f"Agent turns run in {chosen.id}{note}."))
         self._show_settings_in_force()

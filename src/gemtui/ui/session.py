@@ -16,6 +16,7 @@ Functions a slash command can call: :meth:`SessionFeatures.compress` (``/compres
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from pathlib import Path
@@ -287,6 +288,10 @@ class SessionFeatures(_AppBase):
         chat.stateful, chat.background = current.stateful, current.background
         chat.environment = current.environment
         self.conversation.settings = chat
+        self.new_chat_base = copy.deepcopy(chat)
+        # The preset sets model, agent and instruction: choices of those made before give way.
+        for field in ("model", "agent", "system_instruction"):
+            self.chosen_settings.pop(field, None)
         self.preset_in_use = name
         self._show_settings_in_force()
         self._ask_limit()
@@ -406,6 +411,7 @@ class SessionFeatures(_AppBase):
             settings.agent = choice.name
         else:
             settings.agent, settings.model = None, choice.name
+        self.keep_for_new_chats("model", "agent")
         self._show_settings_in_force()
         self.refresh_session_status()
         self._ask_limit()

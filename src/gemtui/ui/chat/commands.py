@@ -224,6 +224,7 @@ def set_model(app: GemtuiApp, name: str) -> None:
     settings.model = _one_name(name, "/model NAME")
     left = settings.agent
     settings.agent = None
+    app.keep_for_new_chats("model", "agent")
     app.show_settings_in_force()
     tail = f" (instead of the agent {left})" if left else ""
     app.notify(f"Next turns use {settings.model}{tail}.", markup=False)
@@ -248,6 +249,7 @@ def set_agent(app: GemtuiApp, name: str) -> None:
     else:
         settings.agent = _one_name(name, "/agent NAME")
         app.notify(f"Next turns go to the agent {settings.agent}.", markup=False)
+    app.keep_for_new_chats("agent")
     app.show_settings_in_force()
 
 
@@ -262,6 +264,7 @@ def set_system(app: GemtuiApp, argument: str) -> None:
         app.apply_preset(argument)
         return
     settings.system_instruction = None if argument == OFF else argument
+    app.keep_for_new_chats("system_instruction")
     app.show_settings_in_force()
     done = "cleared" if argument == OFF else "set"
     app.notify(f"System instruction {done} for this conversation's next turns.")
@@ -279,6 +282,7 @@ def set_mode(stateful: bool) -> Runner:
     def run(app: GemtuiApp, _argument: str) -> None:
         settings = app.conversation.settings
         settings.stateful = stateful
+        app.keep_for_new_chats("stateful")
         app.show_settings_in_force()
         app.notify(f"Next turns are {settings.mode_label}.")
 
