@@ -2034,11 +2034,14 @@ def data_dir() -> Path:
 
 def screenshot_dir() -> Path:
     """Where a screenshot goes: the user's Downloads folder if it exists, else the current
-    directory (as media saved with ``s``)."""
+    directory (as media saved with ``s``), else the home folder (the current one was
+    deleted under gemtui)."""
     from platformdirs import user_downloads_path  # on first use: start-up time
 
+    from gemtui.core.working_dir import working_dir_or_home
+
     downloads = user_downloads_path()
-    return downloads if downloads.is_dir() else Path.cwd()
+    return downloads if downloads.is_dir() else working_dir_or_home().path
 
 
 def recordings_dir() -> Path:
