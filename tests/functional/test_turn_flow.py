@@ -314,6 +314,28 @@ async def test_quitting_mid_stream_is_no_cancel_read_back_f5_fetches_the_answer(
             assert reopened.conversation.turns == [cut] and cut.reply.outcome == "completed"
 
 
+async def test_f5_after_a_cancel_fetches_the_answer_the_server_went_on_with(emulator):
+    """The API cancels only background runs: a stored answer cancelled here goes on at the
+    server. The chat said only "Cancelled", and F5 sent the prompt again (paid twice)."""
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "!slow 30 a long story", wait=False)
+        turn = app.conversation.turns[-1]
+        while len(turn.reply.state.events) < 8:
+            await pilot.pause(0.02)
+        await pilot.press("escape")
+        await finish(pilot)
+        assert turn.reply.outcome == "cancelled"
+        said = notices(app)[-1]
+        assert said.message == "Cancelled here. The partial answer is kept."
+        assert said.hint.endswith("F5 fetches its answer.")
+        mark = emulator.received_count()
+        await pilot.press("f5")
+        await finish(pilot)
+        assert {r["method"] for r in emulator.requests_since(mark)} == {"GET"}
+        assert app.conversation.turns == [turn] and turn.reply.outcome == "completed"
+
+
 async def test_a_cut_turn_read_back_says_so_and_f5_fetches_its_answer_whole(emulator, tmp_path):
     """Read back, the cut answer stood with nothing under it, and F5 sent the prompt again:
     the history keeps no events, which a resumed stream starts after. The server holds the

@@ -622,15 +622,19 @@ class TurnRunner:
         kinds = ("prompt", "results")
         if turn.reply.in_background:  # an opened run left to go on (Escape) is fetched too
             kinds += ("opened",)
-        return (
+        if not (
             bool(turns)
             and turns[-1] is turn
             and turn.asked.kind in kinds
-            and turn.reply.outcome == "interrupted"
             and turn.asked.stateful
             and bool(turn.interaction_id)
-            and turn.reply.state.last_event_id is None
-        )
+        ):
+            return False
+        if turn.reply.outcome == "cancelled":
+            # Cancelled here, a stored answer that is not a background run goes on at the
+            # server (the API cancels only background runs): F5 fetches it, not pays again.
+            return not turn.asked.request.get("background")
+        return turn.reply.outcome == "interrupted" and turn.reply.state.last_event_id is None
 
     async def fetch_whole(self, turn: Turn, *, poll: PollPolicy = WAITING_POLL) -> Turn:
         """Replace ``turn``'s cut-off answer with the interaction as the server holds it

@@ -361,6 +361,15 @@ class ChatPanes:
         elif outcome == "cancelled" and not reply.state.steps:
             # Nothing had come: there is no partial answer to keep.
             self.add_notice("Cancelled before any answer came.", again, "warning", turn)
+        elif outcome == "cancelled" and resumable:
+            # It said "Cancelled", and the server went on with it (and billed it) unseen.
+            self.add_notice(
+                "Cancelled here. The partial answer is kept.",
+                "The server may finish it all the same (the API cancels only background "
+                "runs): F5 fetches its answer.",
+                "warning",
+                turn,
+            )
         elif outcome in OUTCOME_NOTICES:
             message, hint, level = OUTCOME_NOTICES[outcome]
             self.add_notice(message, hint, level, turn)
