@@ -212,6 +212,25 @@ def test_an_answer_cut_by_its_reader_is_kept_and_continued_from(ask, history):
     assert after.turn.reply.outcome == "completed"
 
 
+def test_waiting_for_a_run_whatever_the_reader_does_keeps_one_completed_row(ask, history):
+    """`ask --wait | head -1` twice, then a full --wait: each had left a conversation of its
+    own holding the same interaction, the cut ones "interrupted" though the run was done."""
+    started = ask("--background", "-o", "json", "about tides")
+    interaction_id = json.loads(started.out)["id"]
+    for _ in range(2):
+        assert ask("--wait", interaction_id, stdout=ClosedPipe()).code == 0
+        [summary] = history().list_conversations()
+        [cut] = history().load_turns(summary.id)
+        assert cut.turn.reply.outcome == "completed"  # the run was done: its events came
+    assert ask("--wait", interaction_id).code == 0
+    [summary] = history().list_conversations()
+    [stored] = history().load_turns(summary.id)
+    assert (stored.interaction_id, stored.turn.reply.outcome) == (interaction_id, "completed")
+    assert stored.turn.asked.prompt == "about tides"
+    kinds = [s.step.type for s in stored.turn.reply.state.steps]
+    assert kinds.count("model_output") == 1, kinds  # written anew, not appended
+
+
 def test_continue_right_after_a_reader_stopped_early_waits_for_the_answer(ask, history):
     """`gemtui ask … | head` then `--continue` at once: the server was still writing the
     first answer, and refused to chain onto it with a 400 whose hint spoke of billing."""

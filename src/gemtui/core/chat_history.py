@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from gemtui.api.models import Interaction
 from gemtui.core.conversation import Conversation
-from gemtui.core.store import Store, StoreError
+from gemtui.core.store import Store, StoredRow, StoreError
 from gemtui.core.store_recorder import TurnRecorder
 from gemtui.core.store_records import ConversationSummary, StoredTurn
 from gemtui.core.turn import StoredAt, Turn
@@ -85,6 +85,9 @@ class ChatHistory:
         self.on_failure = on_failure
         #: The chat's row in the store (``None``: nothing written yet).
         self.conversation_id: int | None = None
+        #: An interaction opened by id that the history holds already is written again into
+        #: its newest row (``gemtui ask --wait`` run twice), not into a new conversation.
+        self.reopens_stored = False
 
     def new_chat(self) -> None:
         """The next turn starts a new conversation in the store."""
@@ -104,19 +107,16 @@ class ChatHistory:
         """Write ``turn``'s row (its request is built) and return what records its steps.
 
         An interaction opened by id that ``gemtui ask --background`` left pending is completed
-        in its own row; a chat that continues a stored interaction (``ask --continue``) joins
-        that interaction's conversation. ``parent``: the row it follows, when that is not the
+        in its own row (with ``reopens_stored``, the newest row holding it is written anew); a
+        chat that continues a stored interaction (``ask --continue``) joins that
+        interaction's conversation. ``parent``: the row it follows, when that is not the
         row of the turn before it in memory.
         """
         store = self.store
         if store is None:
             return None
         try:
-            pending = (
-                store.find_pending(turn.interaction_id)
-                if turn.asked.kind == "opened" and turn.interaction_id
-                else None
-            )
+            pending = self._row_to_reopen(store, turn)
             if pending is not None:
                 self.conversation_id = pending.conversation_id
                 turn.stored = StoredAt(pending.turn_id, pending.parent_id)
@@ -138,6 +138,19 @@ class ChatHistory:
             return None
         turn.stored = StoredAt(recorder.turn_id, parent)
         return recorder
+
+    def _row_to_reopen(self, store: Store, turn: Turn) -> StoredRow | None:
+        """The row an opened interaction is written into instead of a new one: its pending
+        row, or (``reopens_stored``) its newest row, whose steps so far go."""
+        interaction_id = turn.interaction_id
+        if turn.asked.kind != "opened" or not interaction_id:
+            return None
+        found = store.find_pending(interaction_id)
+        if found is None and self.reopens_stored:
+            found = store.find_stored(interaction_id)
+            if found is not None:
+                store.clear_steps(found.turn_id)
+        return found
 
     def _conversation_for(
         self, conversation: Conversation, parent: int | None

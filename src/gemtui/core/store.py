@@ -571,10 +571,20 @@ class Store:
     def find_pending(self, interaction_id: str) -> StoredRow | None:
         """The turn that started this interaction as a background run and has not been
         completed yet (``gemtui ask --background``, completed by ``--wait``)."""
+        return self._newest_row(interaction_id, " AND outcome = 'pending'")
+
+    def find_stored(self, interaction_id: str) -> StoredRow | None:
+        """The newest turn holding this interaction, whatever its outcome: ``gemtui ask
+        --wait`` writes a run it fetched before into that row again, not into a new
+        conversation (a reader that stopped early, a second wait)."""
+        return self._newest_row(interaction_id, "")
+
+    def _newest_row(self, interaction_id: str, condition: str) -> StoredRow | None:
+        """The newest turn holding the interaction that meets ``condition`` (SQL, a constant)."""
         with self._read() as db:
             row = db.execute(
                 "SELECT conversation_id, id, parent_turn_id FROM turns "
-                "WHERE interaction_id = ? AND outcome = 'pending' ORDER BY id DESC LIMIT 1",
+                f"WHERE interaction_id = ?{condition} ORDER BY id DESC LIMIT 1",
                 (interaction_id,),
             ).fetchone()
         return StoredRow(int(row[0]), int(row[1]), row[2]) if row is not None else None

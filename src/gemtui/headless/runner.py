@@ -103,11 +103,21 @@ def conversation_for(request: AskRequest) -> Conversation:
 class HeadlessSink:
     """What ``gemtui ask`` shows of a running turn."""
 
-    def __init__(self, session: Session, recording: RecordingWriter | None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        recording: RecordingWriter | None,
+        *,
+        read_to_the_end: bool = False,
+    ) -> None:
         self.session = session
         self.recording = recording
         #: stdout's reader went away (`gemtui ask … | head`): nothing more is written there.
         self.reader_gone = False
+        #: Go on folding the events once the reader has gone (``--wait``: the run is over at
+        #: the server and its events come at once, so its history row is completed rather
+        #: than left cut off); else the broken pipe ends the turn.
+        self.read_to_the_end = read_to_the_end
         text = session.output_format == "text"
         self.view = TurnView(
             session.answer if text else None, session.messages, save_media=session.save_media
@@ -143,11 +153,14 @@ class HeadlessSink:
                 raise
 
     def turn_changed(self, turn: Turn, change: Change) -> None:
+        if self.reader_gone:
+            return  # only with read_to_the_end: the events are folded, not shown
         try:
             self.view.on_change(turn.reply.state, change)
         except BrokenPipeError:
             self.reader_gone = True
-            raise
+            if not self.read_to_the_end:
+                raise
 
     def turn_ended(self, turn: Turn) -> None:
         interaction_id = turn.interaction_id
@@ -186,12 +199,16 @@ class HeadlessSink:
 
 
 def runner_for(
-    session: Session, conversation: Conversation, recording: RecordingWriter | None = None
+    session: Session,
+    conversation: Conversation,
+    recording: RecordingWriter | None = None,
+    *,
+    read_to_the_end: bool = False,
 ) -> TurnRunner:
     return TurnRunner(
         conversation,
         client=lambda: session.client,
-        sink=HeadlessSink(session, recording),
+        sink=HeadlessSink(session, recording, read_to_the_end=read_to_the_end),
         history=session.history,
         tools=lambda: session.functions,
         approve=allow_listed(session.functions),
@@ -308,12 +325,21 @@ async def _start_background(session: Session, conversation: Conversation, asked:
 
 
 async def wait(session: Session, interaction_id: str) -> int:
-    """Poll until the interaction leaves ``in_progress``/``queued``; print its result."""
-    runner = runner_for(session, Conversation())
+    """Poll until the interaction leaves ``in_progress``/``queued``; print its result.
+
+    The run is written into the row the history already holds for it (the pending row of
+    ``--background``, or that of an earlier ``--wait``), and completed there even when the
+    reader stops early (``| head -1``): one conversation per run, however often it is waited
+    for."""
+    runner = runner_for(session, Conversation(), read_to_the_end=True)
+    session.history.reopens_stored = True
     try:
         turn = await runner.open(interaction_id, wait=True)
     except GemtuiApiError as error:
         return conclude(session, None, "failed", error)
+    sink = runner.sink
+    if isinstance(sink, HeadlessSink) and sink.reader_gone:
+        raise BrokenPipeError  # run_ask stops quietly, as for any reader gone
     reply = turn.reply
     return conclude(
         session, assembled_interaction(reply.state), reply.outcome, reply.error, reply.state.error
