@@ -185,6 +185,7 @@ def test_wait_for_an_unknown_id_exits_1(ask):
         (("--continue",), "q", "none is recorded"),
         (("--wait",), None, "none is recorded"),
         (("--wait", "v1_x", "a prompt"), None, "give no prompt"),
+        (("--wait", "notanid"), None, "'notanid' is not an interaction id: ids look like v1_"),
         (("--background", "-o", "stream-json", "q"), None, "--background prints an id"),
         (("--background", "--no-store", "q"), None, "drop --no-store"),
         (("--continue", "v1_x", "--no-store", "q"), None, "drop --no-store"),

@@ -65,6 +65,10 @@ def test_computer_use_ends_waiting_for_the_clients_action(ask):
     result = ask("-v", "--tool", "computer_use", "open https://example.org")
     assert result.code == 3
     assert '[function_call] navigate({"url": "https://example.org"})' in result.err
+    # An action of computer use, not a [[functions]] entry to allow-list.
+    assert "the model asked for the computer-use action navigate (interaction v1_" in result.err
+    assert "which gemtui does not carry out." in result.err
+    assert "allow = true" not in result.err
 
 
 def test_agent_config_and_environment_object_reach_the_request(ask):

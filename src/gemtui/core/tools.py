@@ -133,6 +133,22 @@ class ApprovalPolicy:
         self.granted.update(names)
 
 
+def offers_computer_use(tools: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether requests with these tools offer computer use: then a call to a function not
+    declared is one of its predefined actions (``navigate``), not a [[functions]] entry."""
+    return any(tool.get("type") == "computer_use" for tool in tools)
+
+
+def computer_action_not_run(names: str, where: str = "") -> str:
+    """What both front ends say of computer-use actions the model asked for: gemtui shows
+    them and carries none out (that needs a program that drives a browser or a desktop).
+    ``where``: put after the names, e.g. `` (interaction v1_…)``."""
+    return (
+        f"The model asked for the computer-use action {names}{where}, which gemtui does not "
+        "carry out."
+    )
+
+
 # ---------------------------------------------------------------------------------- running
 
 

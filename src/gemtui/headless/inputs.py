@@ -101,6 +101,16 @@ def split_continue(args: argparse.Namespace) -> None:
         args.prompt, args.continue_id = value, ""
 
 
+def _check_wait_id(value: str) -> None:
+    """A ``--wait`` id that is not shaped like one (a prompt, a conversation number) is a
+    usage error naming what an id looks like, not an HTTP 404 from the server."""
+    if value and not options.INTERACTION_ID.fullmatch(value):
+        raise UsageError(
+            f"--wait {value!r} is not an interaction id: ids look like v1_ChdoRkJn… "
+            "(gemtui ask --background prints the id of the run it starts)."
+        )
+
+
 def check_combinations(args: argparse.Namespace) -> None:
     """Flags that contradict each other or the API (``store: false`` keeps nothing to chain)."""
     save_dir = getattr(args, "save_media", None)
@@ -123,6 +133,7 @@ def check_combinations(args: argparse.Namespace) -> None:
             )
         if streamed:
             raise UsageError("--wait prints text or json; stream-json needs a streamed request.")
+        _check_wait_id(args.wait)
         return
     if args.background and streamed:
         raise UsageError("--background prints an id; use --output-format text or json with it.")

@@ -25,7 +25,12 @@ from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.interaction_text import output_text
 from gemtui.core.jobs import WAITING_POLL, poll_until_settled
 from gemtui.core.recording import RecordingWriter
-from gemtui.core.tools import FunctionTool, ToolCall
+from gemtui.core.tools import (
+    FunctionTool,
+    ToolCall,
+    computer_action_not_run,
+    offers_computer_use,
+)
 from gemtui.core.turn import Asked, Turn
 from gemtui.core.turn_runner import Notice, TurnRunner
 from gemtui.core.wording import plural
@@ -241,7 +246,14 @@ async def ask(session: Session, request: AskRequest) -> int:
     session.answer.end_line()
     reply = turn.reply
     interaction = assembled_interaction(reply.state) if reply.state.events else None
-    code = conclude(session, interaction, reply.outcome, reply.error, reply.state.error)
+    code = conclude(
+        session,
+        interaction,
+        reply.outcome,
+        reply.error,
+        reply.state.error,
+        computer_use=offers_computer_use(request.tools),
+    )
     sink = runner.sink
     if code == exits.OK and isinstance(sink, HeadlessSink) and sink.view.unsaved_media:
         code = exits.API_ERROR  # the answer came, but a file it was asked for was not written
@@ -352,8 +364,13 @@ def conclude(
     outcome: str,
     error: Exception | None = None,
     stream_error: Any = None,
+    *,
+    computer_use: bool = False,
 ) -> int:
-    """Print the result in the chosen format, explain any shortfall, return the exit code."""
+    """Print the result in the chosen format, explain any shortfall, return the exit code.
+
+    ``computer_use``: the request offered it, so calls to functions not declared are its
+    actions, which nothing here carries out (not tools to allow-list)."""
     messages = session.messages
     if session.output_format == "json" and interaction is not None:
         print_json(session.out, interaction.to_wire())
@@ -376,7 +393,7 @@ def conclude(
         _explain_failure(messages, interaction, stream_error)
         return exits.API_ERROR
     if outcome == "requires_action":
-        _explain_requires_action(messages, interaction)
+        _explain_requires_action(session, interaction, computer_use=computer_use)
     else:
         status = interaction.status if interaction is not None else None
         key = status if status in _UNFINISHED else outcome
@@ -404,16 +421,31 @@ def _explain_failure(
     messages.error(f"the interaction failed: {reasons}.", report.hint)
 
 
-def _explain_requires_action(messages: Messages, interaction: Interaction | None) -> None:
+def _explain_requires_action(
+    session: Session, interaction: Interaction | None, *, computer_use: bool
+) -> None:
+    """Why the run waits for the client, and what to do: computer-use actions are not
+    carried out by gemtui; a function call is run only when allow-listed."""
+    messages = session.messages
     steps = (interaction.steps if interaction else None) or ()
     names = [s.name for s in steps if s.type == "function_call" and getattr(s, "name", None)]
     where = f" (interaction {interaction.id})" if interaction and interaction.id else ""
-    if names:
+    actions = [name for name in names if computer_use and name not in session.functions]
+    functions = [name for name in names if name not in actions]
+    if actions:
+        said = computer_action_not_run(", ".join(dict.fromkeys(actions)), where)
         messages.error(
-            f"the model asked to call {', '.join(dict.fromkeys(names))}{where}, but headless "
-            "mode does not run function tools that are not allow-listed.",
+            said[0].lower() + said[1:],  # stderr's lines start lower case (gemtui ask: the …)
+            "Computer use needs a program of your own that carries out each action and sends "
+            "back its result with previous_interaction_id set to that id; drop --tool "
+            "computer_use to have the model answer without it.",
+        )
+    if functions:
+        messages.error(
+            f"the model asked to call {', '.join(dict.fromkeys(functions))}{where}, but "
+            "headless mode does not run function tools that are not allow-listed.",
             "Set allow = true in its [[functions]] entry of the config file to let gemtui ask "
             "run it; or send its result with previous_interaction_id set to that id.",
         )
-    else:
+    if not names:
         messages.say(f"the interaction is waiting for input (status requires_action){where}.")

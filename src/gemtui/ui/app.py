@@ -53,7 +53,7 @@ from gemtui.core.safety import clean_draft_text, clean_terminal_text, escape_mar
 from gemtui.core.store import Store, StoreError
 from gemtui.core.store import default_path as default_history_path
 from gemtui.core.tool_specs import secret_values, tool_label
-from gemtui.core.tools import FunctionTool
+from gemtui.core.tools import FunctionTool, offers_computer_use
 from gemtui.core.turn import Turn
 from gemtui.core.turn_runner import Notice
 from gemtui.ui.chat.approval import DialogApprover
@@ -902,7 +902,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
 
     def _offers_computer_use(self) -> bool:
         """Whether this chat's requests offer the computer_use tool (its calls are actions)."""
-        return any(tool.get("type") == "computer_use" for tool in self.conversation.settings.tools)
+        return offers_computer_use(self.conversation.settings.tools)
 
     def _notice_now(self, notice: Notice) -> None:
         """A notice from outside a message handler (the approval step of the running turn)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from textual.screen import Screen
 
-from gemtui.core.tools import ApprovalPolicy, FunctionTool, ToolCall
+from gemtui.core.tools import ApprovalPolicy, FunctionTool, ToolCall, computer_action_not_run
 from gemtui.core.turn_runner import Notice
 
 
@@ -55,8 +55,7 @@ class DialogApprover:
         which no [[functions]] entry may stand for: gemtui shows them and runs none."""
         if self.computer_use():
             return Notice(
-                f"The model asked for the computer-use action {names}, which gemtui does not "
-                "carry out.",
+                computer_action_not_run(names),
                 "Computer use needs a program of your own that carries out each action and "
                 'sends back its result; here the call stays open (answered "not run" when '
                 "the chat goes on). F7 switches computer use off.",
