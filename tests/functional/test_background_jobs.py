@@ -20,6 +20,8 @@ from gemtui.core.conversation import ChatSettings
 from gemtui.core.jobs import PollPolicy
 from gemtui.core.store import Store
 from gemtui.ui.app import GemtuiApp
+from gemtui.ui.chat.panes import BACKGROUND_MESSAGE
+from gemtui.ui.render.chat_items import UserItem
 from gemtui.ui.screens.jobs import JobsScreen
 
 
@@ -80,6 +82,21 @@ async def test_ctrl_b_runs_the_draft_in_background_and_enter_opens_the_answer(em
         # The chat goes on from the run.
         await send(pilot, "and in a linked list?")
         assert posts(emulator)[-1]["body"]["previous_interaction_id"] == job.id
+
+
+async def test_ctrl_b_shows_the_prompt_and_where_its_answer_goes(emulator):
+    """The composer cleared and only a toast said why: the prompt was nowhere in the chat,
+    though the same chat read back shows it with "Started in the background"."""
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        fast_polls(app)
+        await background(pilot, "!slow 300 where is my prompt")
+        assert app.composer.text == ""
+        users = [item for item in app.view.items if isinstance(item, UserItem)]
+        assert [item.prompt for item in users] == ["!slow 300 where is my prompt"]
+        assert notices(app)[-1].message == BACKGROUND_MESSAGE
+        assert "F4 lists the runs" in notices(app)[-1].hint
+        assert app.conversation.turns == []  # still no turn of the chat: it does not wait
 
 
 async def test_the_status_bar_counts_running_jobs_and_c_cancels_one_at_the_server(emulator):

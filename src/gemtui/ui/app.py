@@ -991,17 +991,22 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         except AttachmentError as error:
             self.notify(escape_markup(str(error)), severity="error", timeout=10)
             return
+        labels = self.attachment_bar.labels()
         sent = SentDraft(text, self.attachment_bar.take())
         self.composer.load_text("")
         self.run_worker(
-            self._start_background(sent, attachments), group="background", exit_on_error=False
+            self._start_background(sent, attachments, labels),
+            group="background",
+            exit_on_error=False,
         )
 
-    async def _start_background(self, sent: SentDraft, attachments: list[dict[str, Any]]) -> None:
+    async def _start_background(
+        self, sent: SentDraft, attachments: list[dict[str, Any]], labels: list[str]
+    ) -> None:
         from gemtui.ui.screens.jobs import short_id  # a dialog module: loaded on first use
 
         try:
-            job = await self.chat.start_background(sent.text, attachments)
+            job = await self.chat.start_background(sent.text, attachments, labels)
         except GemtuiApiError as error:
             cause = redact_secrets(str(error), self.connection.secrets)
             self.view.add_item(
@@ -1017,6 +1022,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             self.attachment_bar.put_back(sent.attachments)
             return
         self.composer.remember(sent.text)
+        self.panes.background_started(sent.text, labels)
         self.notify(
             escape_markup(f"Running in the background as {short_id(job.id)}. F4 lists runs.")
         )

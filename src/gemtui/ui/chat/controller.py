@@ -178,10 +178,11 @@ class ChatController:
         return turn
 
     def start_background(
-        self, prompt: str, attachments: list[dict[str, Any]]
+        self, prompt: str, attachments: list[dict[str, Any]], labels: list[str] | None = None
     ) -> Coroutine[Any, Any, Job]:
-        """A background run of ``prompt`` on the job board (raises what the create raised)."""
-        asked = Asked(prompt=prompt, attachments=attachments)
+        """A background run of ``prompt`` on the job board (raises what the create raised);
+        ``labels`` name its attachments in its row, as a sent turn's do."""
+        asked = Asked(prompt=prompt, attachments=attachments, attachment_labels=labels or [])
         return self.jobs.start(self.runner.start_background(asked))
 
     def settling(self, interaction_id: str) -> bool:

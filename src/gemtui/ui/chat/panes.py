@@ -26,7 +26,7 @@ from gemtui.core.turn import Turn
 from gemtui.core.turn_runner import Notice
 from gemtui.ui.chat.messages import TurnChanged
 from gemtui.ui.chat.turn_items import TurnPresenter, asked_items, caught_up, finished_items
-from gemtui.ui.render.chat_items import ChatItem, NoticeItem
+from gemtui.ui.render.chat_items import ChatItem, NoticeItem, UserItem
 from gemtui.ui.widgets.conversation import ConversationView
 from gemtui.ui.widgets.status_bar import StatusBar
 from gemtui.ui.widgets.step_detail import StepDetail
@@ -41,6 +41,8 @@ BACKGROUND_MESSAGE = "Started in the background: its answer is kept at the serve
 BACKGROUND_HINT = (
     "F5 fetches it (waiting while it runs); a prompt sent now fetches it first. F4 lists the runs."
 )
+#: The same run, just started from this chat (not one of its turns: F5 has nothing to fetch).
+BACKGROUND_LIVE_HINT = "F4 lists the runs: Enter there opens its answer once it is done."
 
 OUTCOME_NOTICES = {
     "cancelled": ("Cancelled. The partial answer is kept.", "", "warning"),
@@ -280,6 +282,13 @@ class ChatPanes:
 
     def notice(self, notice: Notice, turn: Turn | None) -> None:
         self.add_notice(notice.text, notice.hint, notice.level, turn)
+
+    def background_started(self, prompt: str, labels: list[str]) -> None:
+        """A run sent with Ctrl+B shows its prompt and what became of it, as the chat read
+        back shows its pending row: the prompt had vanished with only a toast to say why. It
+        is no turn of this chat (the chat goes on without waiting for it), so no item's."""
+        self.view.add_item(UserItem(prompt, labels))
+        self.add_notice(BACKGROUND_MESSAGE, BACKGROUND_LIVE_HINT, "info")
 
     def add_notice(self, text: str, hint: str, level: str, turn: Turn | None = None) -> None:
         item = NoticeItem(redact_secrets(text, self._secrets), hint, level=level)
