@@ -99,6 +99,32 @@ async def test_ctrl_b_shows_the_prompt_and_where_its_answer_goes(emulator):
         assert app.conversation.turns == []  # still no turn of the chat: it does not wait
 
 
+async def test_f4_at_40_columns_keeps_the_status_and_elapsed_time_in_sight(emulator):
+    """At 40x15 the status and elapsed columns were cut off: was the run done? The model
+    and the id (whole on the detail line) make room; back at 80 columns they return."""
+    app = make_app(emulator)
+    async with app.run_test(size=(40, 15)) as pilot:
+        fast_polls(app)
+        await background(pilot, "a run seen on a narrow screen")
+        (job,) = app.jobs.jobs
+        await app.jobs.wait(job)
+        await pilot.press("f4")
+        screen = app.screen
+        assert isinstance(screen, JobsScreen)
+        await pilot.pause()
+        table = screen.table
+        assert [str(column.label) for column in table.ordered_columns] == [
+            "prompt", "status", "elapsed",
+        ]  # fmt: skip
+        assert sum(column.get_render_width(table) for column in table.ordered_columns) <= 36
+        _prompt, status, elapsed = row(screen, 1)
+        assert status == "completed" and elapsed.endswith("s")
+        assert job.id in str(screen.query_one("#jobs-detail").render())
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert len(table.ordered_columns) == 5 and row(screen, 1)[3] == "completed"
+
+
 async def test_the_status_bar_counts_running_jobs_and_c_cancels_one_at_the_server(emulator):
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -29,10 +30,34 @@ COLUMNS = (
     ("status", "status", 15),  # "requires_action"
     ("elapsed", "elapsed", 7),
 )
+#: Cells the box takes around the table (border and padding), and each column around its text.
+FRAME = 4
+CELL_PADDING = 2
+#: The prompt is cut to no fewer characters than this before a column is left out.
+PROMPT_MIN = 8
+#: Left out first when the screen is narrow, in this order: the status and elapsed time
+#: (is it done?) must stay in sight, and the detail line under the table has the whole id.
+DROPPED_FIRST = ("owner", "id")
 #: How often running rows show their new elapsed time, in seconds.
 TICK = 1.0
 HELP = "Enter open the result · c cancel at the server · i copy its id · Esc close"
 EMPTY = "No background runs yet: Ctrl+B sends the draft as one."
+
+
+def columns_for(width: int) -> list[tuple[str, str, int]]:
+    """The columns that fit a screen ``width`` cells wide, as in :data:`COLUMNS`: at 80 all
+    of them; narrower, the prompt is cut, then the model and the id are left out, so the
+    status and the elapsed time are never cut off (at 40 columns they were)."""
+    inner = min(width, 100) - FRAME  # the box is at most 100 wide (DEFAULT_CSS)
+    columns = list(COLUMNS)
+    for dropped in (None, *DROPPED_FIRST):
+        columns = [column for column in columns if column[0] != dropped]
+        others = sum(w + CELL_PADDING for key, _t, w in columns if key != "prompt")
+        room = inner - others - CELL_PADDING
+        if room >= PROMPT_MIN:
+            break
+    prompt = max(PROMPT_MIN, min(COLUMNS[1][2], room))
+    return [(key, title, prompt if key == "prompt" else w) for key, title, w in columns]
 
 
 def short_id(interaction_id: str) -> str:
@@ -87,13 +112,15 @@ class JobsScreen(ModalScreen[Job | None]):
         super().__init__()
         self.board = board
         self._unsubscribe: Callable[[], None] | None = None
+        #: The columns shown, for the screen's width (:func:`columns_for`).
+        self._columns = list(COLUMNS)
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Background runs", id="jobs-title")
             yield Static(HELP, id="jobs-help")
             table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
-            for key, title, width in COLUMNS:
+            for key, title, width in self._columns:
                 table.add_column(title, width=width, key=key)
             yield table
             yield Static("", id="jobs-detail", markup=False)
@@ -110,6 +137,21 @@ class JobsScreen(ModalScreen[Job | None]):
         self.table.focus()
         self.action_last()  # the newest run: most often the one just sent or just ended
 
+    def on_resize(self, event: events.Resize) -> None:
+        """Fit the columns to the new width: rows are laid out again, the cursor kept."""
+        columns = columns_for(event.size.width)
+        if columns == self._columns:
+            return
+        self._columns = columns
+        table = self.table
+        row = table.cursor_row
+        table.clear(columns=True)
+        for key, title, width in columns:
+            table.add_column(title, width=width, key=key)
+        for job in self.board.jobs:
+            self._show(job)
+        table.move_cursor(row=row)
+
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
@@ -118,14 +160,15 @@ class JobsScreen(ModalScreen[Job | None]):
 
     def _cells(self, job: Job) -> list[Text]:
         """Cells as ``Text``: a ``str`` cell would be parsed as markup, and these are not ours."""
-        cells = [
-            short_id(job.id),
-            one_line(job.prompt, COLUMNS[1][2]),
-            one_line(job.owner, COLUMNS[2][2]),
-            status_text(job),
-            format_elapsed(job.elapsed(self.board.clock())),
-        ]
-        return [Text(cell, no_wrap=True) for cell in cells]
+        widths = {key: width for key, _title, width in self._columns}
+        cells = {
+            "id": short_id(job.id),
+            "prompt": one_line(job.prompt, widths["prompt"]),
+            "owner": one_line(job.owner, widths.get("owner", 0)),
+            "status": status_text(job),
+            "elapsed": format_elapsed(job.elapsed(self.board.clock())),
+        }
+        return [Text(cells[key], no_wrap=True) for key in widths]
 
     def _show(self, job: Job) -> None:
         key = str(job.number)
@@ -133,7 +176,7 @@ class JobsScreen(ModalScreen[Job | None]):
         if key not in table.rows:
             table.add_row(*self._cells(job), key=key)
             return
-        for (column, _title, _width), value in zip(COLUMNS, self._cells(job), strict=True):
+        for (column, _title, _width), value in zip(self._columns, self._cells(job), strict=True):
             table.update_cell(key, column, value)
 
     def _changed(self, job: Job, _change: JobChange) -> None:
