@@ -14,6 +14,7 @@ from support.chat_driver import (
     until,
 )
 from support.clipboard_capture import bare_terminal, capture
+from textual import events
 
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings
@@ -357,6 +358,43 @@ async def test_a_prompt_after_a_run_read_back_unfetched_goes_on_from_it(
         # prompt back into the composer (and its draft file), ready to go a second time.
         assert again.conversation.turns[-1].reply.outcome == "completed"
         assert again.composer.text == ""
+
+
+async def test_a_prompt_waiting_on_a_run_shows_one_line_of_progress(
+    emulator, tmp_path, monkeypatch
+):
+    """Waiting for a pending run before a prompt added a line at every poll ("status:
+    in_progress; next check in 0.38 s", "… 0.56 s", …); one line now says the latest."""
+    store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await background(pilot, "!fault never-complete the run itself")
+        (job,) = app.jobs.jobs
+        chat = app.conversation_id
+    monkeypatch.setattr(GemtuiApp, "_adopt_pending_runs", lambda self: None)
+    again = make_app(emulator, store=store)
+    async with again.run_test(size=(80, 24)) as pilot:
+        again.open_stored(chat, store.find_pending(job.id).turn_id)
+        await pilot.pause()
+        polls: list[str] = []
+        panes_notice = again.panes.notice
+
+        def seen(notice, turn):
+            if notice.detail:
+                polls.append(notice.text)
+            panes_notice(notice, turn)
+
+        monkeypatch.setattr(again.panes, "notice", seen)
+        again.composer.focus()
+        again.composer.load_text("and after it?")
+        again.post_message(events.Key("enter", None))  # its turn waits for the run: no press
+        await until(pilot, lambda: len(polls) >= 3, "three polls")
+        await pilot.pause()
+        shown = [n.message for n in notices(again) if n.message.startswith("status: ")]
+        assert shown == [polls[-1]]
+        assert notices(again)[-1].message == polls[-1]  # at the end, where the eye is
+        await pilot.press("escape")
+        await finish(pilot)
 
 
 async def test_f4_starts_on_the_newest_run_home_end_move_and_i_copies_the_id(emulator, monkeypatch):

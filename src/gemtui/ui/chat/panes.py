@@ -103,6 +103,9 @@ class ChatPanes:
         self._turns_before = turns_before
         self._secrets = secrets
         self._presenter: TurnPresenter | None = None
+        #: The line of progress shown last (``status: in_progress; next check in …``): the
+        #: next such line of its turn updates it instead of adding one per poll.
+        self._progress: NoticeItem | None = None
         self._wait_started: float | None = None
         self._spinner: Timer | None = None
         self._long_run = False
@@ -281,7 +284,23 @@ class ChatPanes:
             self.timeline.refresh_turn(section)
 
     def notice(self, notice: Notice, turn: Turn | None) -> None:
+        """Show what the runner says; progress (``detail``) right behind progress of the same
+        turn replaces it: waiting on a background run added a line at every poll."""
+        if notice.detail and self._update_progress(notice, turn):
+            return
         self.add_notice(notice.text, notice.hint, notice.level, turn)
+        self._progress = self.view.items[-1] if notice.detail else None
+
+    def _update_progress(self, notice: Notice, turn: Turn | None) -> bool:
+        """Put ``notice`` in the progress line if it is the chat's last item; whether it was."""
+        item, items = self._progress, self.view.items
+        if item is None or not items or items[-1] is not item or item.turn is not turn:
+            return False
+        item.message = redact_secrets(notice.text, self._secrets)
+        item.hint = notice.hint
+        item.touch()
+        self.view.item_changed(item)
+        return True
 
     def background_started(self, prompt: str, labels: list[str]) -> None:
         """A run sent with Ctrl+B shows its prompt and what became of it, as the chat read
