@@ -7,6 +7,7 @@ from support.chat_driver import (
     FAKE_KEY,
     answers,
     finish,
+    last_notification,
     make_app,
     notices,
     notifications,
@@ -395,6 +396,26 @@ async def test_a_prompt_waiting_on_a_run_shows_one_line_of_progress(
         assert notices(again)[-1].message == polls[-1]  # at the end, where the eye is
         await pilot.press("escape")
         await finish(pilot)
+
+
+async def test_opening_a_run_still_going_by_id_shows_it_and_says_so(emulator, tmp_path):
+    """`gemtui show ID` (and Ctrl+P's "Open an interaction by id") of a run still going
+    showed an empty chat and said nothing, waiting silently for an end that may never come."""
+    store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await background(pilot, "!fault never-complete a long run")
+        (job,) = app.jobs.jobs
+    again = make_app(emulator, store=store)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        again.open_interaction(job.id)
+        await until(pilot, lambda: again.conversation.turns, "the run's chat")
+        assert again.conversation.turns[-1].asked.prompt == "!fault never-complete a long run"
+        assert notices(again)[-1].message.startswith("Started in the background")
+        said = last_notification(again)
+        assert said.startswith("Still running at the server (in_progress): F4 watches it")
+        assert f"gemtui ask --wait {job.id}" in said
 
 
 async def test_f4_starts_on_the_newest_run_home_end_move_and_i_copies_the_id(emulator, monkeypatch):

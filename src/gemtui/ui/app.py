@@ -1112,10 +1112,38 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             self.notify(said, markup=False)
 
     async def _open_background_run(self, interaction_id: str, to_prompt: bool) -> None:
+        shown = self._show_run_going(interaction_id, to_prompt)
         located = await self.chat.settle_background_run(interaction_id)
-        if located is not None and not self.busy:
-            self.open_stored(*located, to_prompt=to_prompt)
-            self.notify("Opened in the chat it was started from.", markup=False)
+        if located is None or self.busy:
+            return
+        if shown is not None and self.conversation_id != shown:
+            return  # the reader went to another chat meanwhile: F4 opens it from there
+        self.open_stored(*located, to_prompt=to_prompt)
+        self.notify("Opened in the chat it was started from.", markup=False)
+
+    def _show_run_going(self, interaction_id: str, to_prompt: bool) -> int | None:
+        """A pending run not known to have ended is shown at once where it is stored (its
+        prompt, "Started in the background…"), and said to be still running: opening one by
+        id (``gemtui show``, Ctrl+P) showed an empty chat and said nothing until it ended,
+        which might be never. Returns the conversation shown (``None``: none)."""
+        job = self.chat.jobs.find(interaction_id)
+        if (job is not None and job.finished) or self.store is None or self.busy:
+            return None
+        try:
+            row = self.store.find_pending(interaction_id)
+        except StoreError:
+            return None
+        if row is None:
+            return None
+        self.open_stored(row.conversation_id, row.turn_id, to_prompt=to_prompt)
+        status = job.status if job is not None and job.status else "in_progress"
+        self.notify(
+            f"Still running at the server ({status}): F4 watches it, and its answer shows "
+            f"here once it is done (or: gemtui ask --wait {interaction_id}).",
+            markup=False,
+            timeout=10,
+        )
+        return row.conversation_id
 
     def replay(self, recording: Recording, speed: float = 0.0) -> None:
         self.run_turn(self.chat.replay(recording, speed))
