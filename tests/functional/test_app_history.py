@@ -8,6 +8,7 @@ import stat
 from support.chat_driver import (
     FAKE_KEY,
     answers,
+    finish,
     last_notification,
     make_app,
     notifications,
@@ -111,6 +112,28 @@ async def test_reopened_conversation_continues_its_chain(emulator, tmp_path):
         assert "My name is Ada" in answers(app)[-1].source
     counts = {summary.title: summary.turn_count for summary in store.list_conversations()}
     assert counts == {"My name is Ada": 3, "An unrelated chat": 1}
+    store.close()
+
+
+async def test_search_says_which_hit_is_the_cancelled_prompt(emulator, tmp_path):
+    """A prompt cancelled and sent again gave two search rows alike."""
+    store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "!slow 50 tell me about penguins", wait=False)
+        while not app.conversation.turns[-1].reply.state.events:
+            await pilot.pause(0.02)
+        await pilot.press("escape")
+        await finish(pilot)
+        await send(pilot, "!slow 50 tell me about penguins")
+        await pilot.press("ctrl+r", *"penguins")
+        results = app.screen.query_one("OptionList")
+        for _ in range(200):
+            await pilot.pause(0.01)
+            if results.option_count >= 2:
+                break
+        heads = [str(results.get_option_at_index(n).prompt.renderables[0]) for n in range(2)]
+        assert [head.endswith(" · cancelled") for head in heads] == [False, True]
     store.close()
 
 

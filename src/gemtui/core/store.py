@@ -741,8 +741,9 @@ class Store:
         tiers = " ".join(f"WHEN '{kind}' THEN {n}" for n, kind in enumerate(KIND_ORDER))
         sql = (
             "SELECT s.conversation_id, c.title, s.turn_id, s.step_index, s.kind, s.rowid, "
-            f"{score} AS score, CASE s.kind {tiers} ELSE {len(KIND_ORDER)} END AS tier "
-            "FROM search_index s JOIN conversations c ON c.id = s.conversation_id "
+            f"{score} AS score, CASE s.kind {tiers} ELSE {len(KIND_ORDER)} END AS tier, "
+            "t.outcome FROM search_index s JOIN conversations c ON c.id = s.conversation_id "
+            "LEFT JOIN turns t ON t.id = s.turn_id "
             f"WHERE {' AND '.join(conditions)} ORDER BY tier, score, s.turn_id DESC LIMIT ?"
         )
         # Each hit's text is read as stored, for the hits kept only (see search_snippet).
@@ -772,6 +773,7 @@ class Store:
                     snippet=snippet,
                     highlights=highlights,
                     rank=float(row["score"]),
+                    outcome=row["outcome"] or "",
                 )
             )
         return hits

@@ -108,6 +108,9 @@ class SearchHit:
     snippet: str
     highlights: tuple[tuple[int, int], ...]
     rank: float
+    #: How the hit's turn ended (``completed``, ``cancelled``…; "" if unknown): a prompt
+    #: cancelled and sent again is two hits with the same words.
+    outcome: str = ""
 
 
 class StoredError(Exception):

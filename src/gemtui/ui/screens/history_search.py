@@ -70,6 +70,13 @@ class SearchResults(OptionList):
                 hit.conversation_title, self.get_component_rich_style("search-results--title")
             ),
         )
+        if hit.outcome not in ("", "completed", "requires_action"):
+            # A cancelled prompt sent again read the same as its resend.
+            line.append_text(
+                safe_text(
+                    f" · {hit.outcome}", self.get_component_rich_style("search-results--kind")
+                )
+            )
         # Tabs and line breaks become spaces one for one, so the offsets still fit.
         snippet = safe_text(hit.snippet.replace("\n", " ").replace("\t", " "))
         match = self.get_component_rich_style("search-results--match")
