@@ -43,6 +43,25 @@ def test_show_into_a_pipe_prints_the_answer_text(ask, emulator):
     assert err.getvalue() == ""
 
 
+def test_show_and_replay_name_the_pictures_text_output_leaves_out(
+    ask, emulator, cli_env, tmp_path: Path
+):
+    """A generated image was left out of --print without a word (ask says it, export too)."""
+    recorded = ask("--modality", "image", "-o", "stream-json", "Draw an owl").out
+    path = tmp_path / "owl.jsonl"
+    path.write_text(recorded, encoding="utf-8")
+    said = "the answer has a part that text output cannot show (image · image/png · "
+    replayed = run_gemtui("replay", str(path), "--print", env=cli_env)
+    assert replayed.returncode == 0, replayed.stderr
+    assert f"gemtui replay: {said}" in replayed.stderr
+    assert "--output-format json keeps it." in replayed.stderr
+    interaction = json.loads(ask("--modality", "image", "-o", "json", "Draw an owl").out)
+    args = build_parser().parse_args(["show", interaction["id"], "--base-url", emulator.base_url])
+    out, err = io.StringIO(), io.StringIO()
+    assert run_show(args, stdout=out, stderr=err) == 0, err.getvalue()
+    assert f"gemtui show: {said}" in err.getvalue()
+
+
 def test_show_of_an_unknown_id_fails_with_the_reason_and_a_hint(emulator, cli_env):
     result = run_gemtui("show", "v1_missing", "--base-url", emulator.base_url, "-p", env=cli_env)
     assert result.returncode == 1

@@ -75,7 +75,7 @@ def run_replay_print(
         interaction = assembled_interaction(state)
         if number and not args.output_format:
             out.write("\n")  # one answer from the next
-        _print(interaction, args.output_format or "text", out)
+        _print(interaction, args.output_format or "text", out, "gemtui replay", sys.stderr)
         error = state.error
         said = f"{error.code}: {error.message}" if error is not None else ""
         codes.add(_say_how_it_ended(interaction, "gemtui replay", sys.stderr, said, recorded=True))
@@ -91,7 +91,7 @@ def run_show(
     stderr = sys.stderr if stderr is None else stderr
     captured = captured_interaction(args.id)
     if captured is not None:
-        _print(captured, args.output_format or "text", stdout)
+        _print(captured, args.output_format or "text", stdout, "gemtui show", stderr)
         return _say_how_it_ended(captured, "gemtui show", stderr)
     import asyncio
 
@@ -114,7 +114,7 @@ def run_show(
     except KeyboardInterrupt:
         stderr.write("\ngemtui show: interrupted.\n")
         return exits.INTERRUPTED
-    _print(interaction, args.output_format or "text", stdout)
+    _print(interaction, args.output_format or "text", stdout, "gemtui show", stderr)
     return _say_how_it_ended(interaction, "gemtui show", stderr)
 
 
@@ -198,7 +198,11 @@ async def _get(
         return await client.get(interaction_id)
 
 
-def _print(interaction: Interaction, output_format: str, stdout: IO[str]) -> None:
+def _print(
+    interaction: Interaction, output_format: str, stdout: IO[str], command: str, stderr: IO[str]
+) -> None:
+    """The interaction as JSON, or its answer's text; in text, the answer's pictures, audio
+    and documents are named on stderr (they were left out without a word)."""
     from gemtui.core.interaction_text import output_text
     from gemtui.headless.output import print_json, stdout_writer
 
@@ -209,3 +213,15 @@ def _print(interaction: Interaction, output_format: str, stdout: IO[str]) -> Non
     text = output_text(interaction.steps or ()) or ""
     out.write(text if not text or text.endswith("\n") else text + "\n")
     out.flush()
+    for step in interaction.steps or ():
+        if getattr(step, "type", None) != "model_output":
+            continue
+        from gemtui.core.media import facts_of, media_of
+
+        for item in media_of(getattr(step, "content", None)):
+            complain(
+                stderr,
+                command,
+                f"the answer has a part that text output cannot show ({facts_of(item).describe()});"
+                " --output-format json keeps it.",
+            )
