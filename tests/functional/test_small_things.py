@@ -262,6 +262,44 @@ async def test_the_attachment_row_breaks_between_chips_not_inside_them(
         assert len(rows) == 2
 
 
+@pytest.mark.parametrize(("size", "count"), [((80, 24), 12), ((40, 15), 4)])
+async def test_chips_past_three_rows_keep_the_selected_one_in_sight_and_count_the_rest(
+    emulator, tmp_path, monkeypatch, size, count
+):
+    monkeypatch.chdir(tmp_path)
+    names = [f"notes-file-{n}.txt" for n in range(1, count + 1)]
+    for name in names:
+        (tmp_path / name).write_text("hello\n")
+    app = make_app(emulator)
+    async with app.run_test(size=size) as pilot:
+        bar = app.attachment_bar
+        for name in names:
+            assert bar.add(name)
+        await pilot.pause()
+        rows = lines_of(bar)
+        # Unfocused: the newest chips, and a row saying how many are out of sight.
+        assert len(rows) == 3 and any(f"{names[-1]} · text" in row for row in rows), rows
+        assert rows[-1].startswith("← ") and rows[-1].rstrip().endswith(" more"), rows
+        await pilot.press("f9")
+        for step in range(count):
+            await pilot.pause()
+            rows = lines_of(bar)
+            assert len(rows) <= 3
+            chosen = f"{bar.attachments[bar.selected].name} · text"
+            assert any(chosen in row for row in rows), (chosen, rows)
+            if step == count // 2:
+                # In the middle, chips are left out on both sides, and the keys are there.
+                assert any("more · " in row and "more →" in row for row in rows), rows
+                assert any(KEYS_HINT[:15] in row for row in rows), rows
+                # Delete removes the chip the user sees selected.
+                await pilot.press("delete")
+                await pilot.pause()
+                assert chosen.split(" · ")[0] not in [a.name for a in bar.attachments]
+            await pilot.press("left")
+        assert bar.selected == 0
+        assert any(f"{names[0]} · text" in row for row in lines_of(bar))
+
+
 # ------------------------------------------------------------------ branches
 
 

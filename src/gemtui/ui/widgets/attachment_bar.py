@@ -3,7 +3,9 @@
 One chip per attachment, ``name · kind · size``; hidden while there are none. From the keyboard
 (F9 by default): Left/Right choose a chip, Delete or Backspace removes it, ``u`` sends a file
 through the Files API instead of inline, ``o`` opens its options (resolution, a video's frame
-rate and segment, a URI's MIME type), Escape goes back to the composer. Adding goes through
+rate and segment, a URI's MIME type), Escape goes back to the composer. The bar is three rows
+at most: when the chips need more, the rows around the selected chip show, and a row counts
+the chips out of sight on each side (``← 2 more · 5 more →``). Adding goes through
 :func:`gemtui.core.attachments.load`, so a file is refused here, with the reason, before
 anything is sent.
 
@@ -16,7 +18,7 @@ names are untrusted: a chip is plain text, cleaned of control sequences, never p
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from rich.cells import cell_len
@@ -47,6 +49,10 @@ Resolver = Callable[[Attachment], Awaitable[Attachment]]
 #: Longest file name shown on a chip; longer ones lose their middle, keeping the extension.
 MAX_NAME = 32
 KEYS_HINT = "←→ choose · Del remove · u upload · o options · Esc back"
+#: The bar's height at most (its ``max-height`` below): the chat above keeps the rest.
+MAX_ROWS = 3
+#: A piece of a row: its words, their style, and the blank cells before it on a shared row.
+Piece = tuple[str, Style, int]
 
 
 def chip_text(attachment: Attachment, state: str = "") -> str:
@@ -64,6 +70,37 @@ def chip_text(attachment: Attachment, state: str = "") -> str:
     elif attachment.uploaded:
         parts.append("uploaded")
     return " · ".join(parts)
+
+
+def flow(pieces: Sequence[Piece], width: int) -> list[list[int]]:
+    """The indexes of ``pieces`` on each row ``width`` cells wide: a chip or the keys go
+    whole to the next row rather than break in two (a chip's closing pad may fall off the
+    row's end; its words may not)."""
+    rows: list[list[int]] = [[]]
+    used = 0
+    for index, (words, _style, gap) in enumerate(pieces):
+        if rows[-1] and used + gap + cell_len(words.rstrip()) > width:
+            rows.append([])
+            used = 0
+        used += (gap if rows[-1] else 0) + cell_len(words)
+        rows[-1].append(index)
+    return rows
+
+
+def draw(pieces: Iterable[Piece]) -> Text:
+    """One row of the bar: ``pieces`` side by side, cut at the bar's edge."""
+    row = Text(no_wrap=True, overflow="crop")
+    for words, style, gap in pieces:
+        if row.cell_len:
+            row.append(" " * gap)
+        row.append(words, style=style)
+    return row
+
+
+def more_text(before: int, after: int) -> str:
+    """How many chips are out of sight on each side: ``← 2 more · 5 more →``."""
+    sides = ([f"← {before} more"] if before else []) + ([f"{after} more →"] if after else [])
+    return " · ".join(sides)
 
 
 class AttachmentBar(Widget, can_focus=True):
@@ -122,6 +159,9 @@ class AttachmentBar(Widget, can_focus=True):
         #: Where each chip's upload stands (by the attachment's id): "40%", "failed".
         self.states: dict[int, str] = {}
         self._workers: dict[int, Worker[None]] = {}
+        #: The first chip shown when they do not all fit: the window moves only as far as
+        #: the selected chip needs, so Left and Right do not make the rows jump.
+        self._top_chip = 0
 
     def items(self) -> list[dict[str, Any]]:
         """The content items to send, in chip order."""
@@ -291,27 +331,46 @@ class AttachmentBar(Widget, can_focus=True):
         self.post_message(self.Changed(len(self.attachments)))
 
     def render(self) -> Text:
-        """The chips, then the keys while focused, laid out in rows of the bar's width: a
-        chip or the keys go whole to the next row rather than break in two."""
+        """The chips, then the keys while focused, laid out in rows of the bar's width. When
+        that takes more than :data:`MAX_ROWS` rows, only the chip rows around the selected
+        chip are shown, with a row that counts the chips left out on each side."""
         style = self.get_component_rich_style
-        pieces: list[tuple[str, Style, int]] = []
+        chips: list[Piece] = []
         for index, attachment in enumerate(self.attachments):
             chosen = self.has_focus and index == self.selected
             part = "attachment-bar--selected" if chosen else "attachment-bar--chip"
-            pieces.append((f" {self.chip(attachment)} ", style(part), 1))
-        if self.has_focus:
-            pieces.append((KEYS_HINT, style("attachment-bar--hint"), 2))
+            chips.append((f" {self.chip(attachment)} ", style(part), 1))
+        hint: list[Piece] = (
+            [(KEYS_HINT, style("attachment-bar--hint"), 2)] if self.has_focus else []
+        )
         width = self.size.width or 80
-        rows = [Text(no_wrap=True, overflow="crop")]
-        for words, piece_style, gap in pieces:
-            row = rows[-1]
-            # A chip's closing pad may fall off the row's end; its words may not.
-            if row.cell_len and row.cell_len + gap + cell_len(words.rstrip()) > width:
-                rows.append(row := Text(no_wrap=True, overflow="crop"))
-            if row.cell_len:
-                row.append(" " * gap)
-            row.append(words, style=piece_style)
-        return Text("\n", no_wrap=True, overflow="crop").join(rows)
+        pieces = [*chips, *hint]
+        rows = [[pieces[i] for i in row] for row in flow(pieces, width)]
+        if len(rows) > MAX_ROWS:
+            rows = self._window(chips, hint, width)
+        return Text("\n", no_wrap=True, overflow="crop").join(draw(row) for row in rows)
+
+    def _window(self, chips: list[Piece], hint: list[Piece], width: int) -> list[list[Piece]]:
+        """The chip rows around the selected chip, then how many chips are left out
+        (``← 2 more · 5 more →``) and the keys. The selected chip is always in sight: Delete
+        would otherwise remove a chip the user never saw."""
+        chip_rows = flow(chips, width)
+        at = next(r for r, row in enumerate(chip_rows) if self.selected in row)
+        top = next((r for r, row in enumerate(chip_rows) if self._top_chip in row), 0)
+        muted = self.get_component_rich_style("attachment-bar--hint")
+        for span in range(MAX_ROWS - 1, 0, -1):
+            # Scrolls no further than it must to bring the selected chip's row in sight.
+            first = max(0, min(max(top, at - span + 1), at, len(chip_rows) - span))
+            shown = chip_rows[first : first + span]
+            before = sum(len(row) for row in chip_rows[:first])
+            after = len(chips) - before - sum(len(row) for row in shown)
+            tail = [(more_text(before, after), muted, 1), *hint]
+            tail_rows = flow(tail, width)
+            if span + len(tail_rows) <= MAX_ROWS:
+                break
+        self._top_chip = shown[0][0]
+        rows = [[chips[i] for i in row] for row in shown]
+        return [*rows, *([tail[i] for i in row] for row in tail_rows)][:MAX_ROWS]
 
     def on_focus(self) -> None:
         # The keys come and go with the focus, and may take a row of their own: layout too.
