@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from support.chat_driver import (
+    FAKE_KEY,
     finish,
     last_notification,
     make_app,
@@ -27,6 +28,7 @@ from support.chat_driver import (
 from textual import events
 from textual.widgets import Input
 
+from gemtui.core.store import Store
 from gemtui.ui.render.chat_items import UserItem
 from gemtui.ui.screens import file_picker
 from gemtui.ui.screens.file_picker import FilePickerScreen
@@ -534,3 +536,28 @@ async def test_s_saves_and_o_opens_the_picture_a_prompt_was_sent_with(emulator, 
         await pilot.press("o")
         await pilot.pause()
         assert type(app.screen).__name__ == "ImageViewerScreen"
+
+
+async def test_a_chat_read_back_names_its_attachments_as_its_chips_did(emulator, workdir):
+    """Read back (Ctrl+O), the prompt said ``image · 264 B`` and ``e`` made chips named
+    "attachment": the history kept no file names, nor the options beside them."""
+    store = Store(workdir / "history.sqlite3", secrets=[FAKE_KEY])
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        bar = app.attachment_bar
+        assert bar.add("chart.png;resolution=high") and bar.add("notes.txt")
+        await type_and_send(pilot, "what are these")
+        chips = ["chart.png · image · 264 B · high", "notes.txt · text · 9 B"]
+        assert last_prompt(app).attachments == chips
+        await pilot.press("ctrl+n", "ctrl+o")
+        await pilot.press("enter")  # the one chat stored
+        await until(pilot, lambda: app.conversation.turns, "the chat read back")
+        assert app.conversation.turns[0].stored is not None
+        assert last_prompt(app).attachments == chips
+        await pilot.press("ctrl+l", "home", "e")
+        assert [bar.chip(a) for a in bar.attachments] == chips
+    store.close()
+
+
+def last_prompt(app) -> UserItem:
+    return [item for item in app.view.items if isinstance(item, UserItem)][-1]

@@ -64,6 +64,18 @@ def test_each_ask_is_saved_with_every_step_as_received(ask, history):
     assert all(s.done for s in stored.turn.reply.state.steps)
 
 
+def test_attachments_are_saved_with_their_names(ask, history, tmp_path):
+    """Read back (``--continue``, the TUI's Ctrl+O), an ``ask -a`` prompt's files showed
+    only as ``image · 12 B``: their names were not kept."""
+    (tmp_path / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(4))
+    result = ask("-a", f"{tmp_path / 'pic.png'};resolution=low", "what is it?")
+    assert result.code == 0, result.err
+    store = history()
+    [summary] = store.list_conversations()
+    [stored] = store.load_turns(summary.id)
+    assert stored.turn.asked.attachment_labels == ["pic.png · image · 12 B · low"]
+
+
 def test_no_history_saves_nothing(ask, data_dir):
     assert ask("--no-history", "a private question").code == 0
     assert not data_dir.exists()

@@ -274,3 +274,24 @@ async def test_attachments_read_as_their_chips_did(client, store, tmp_path):
     text = export_markdown(store.get_conversation(cid), store.load_turns(cid, limit=None))
     assert [chip.size_text for chip in chips] == ["6.4 KB", "6.4 KB"]
     assert "*Attached: text (notes.md, text/plain, 6.4 KB), image (image/png, 6.4 KB)*" in text
+
+
+async def test_attachments_are_named_as_their_chips_were(client, store, tmp_path):
+    """Read back from the history, the export said ``image (image/png, 6.4 KB)`` and an
+    uploaded file only by its URI: the names went with the chips."""
+    (tmp_path / "pic.png").write_bytes(b"\x89PNG".ljust(6400, b"\0"))
+    chip = from_file(str(tmp_path / "pic.png"))
+    link = {"type": "audio", "uri": "https://example.com/files/x1", "mime_type": "audio/wav"}
+    labels = ["pic.png · image · 6.4 KB", "tone.wav · audio · 16.0 KB · uploaded"]
+    conversation = Conversation(settings=ChatSettings())
+    cid = store.create_conversation(conversation.settings)
+    await chat(
+        client, store, conversation, cid, "hear", attachments=[chip.item, link], labels=labels
+    )
+    summary, turns = store.get_conversation(cid), store.load_turns(cid, limit=None)
+    text = export_markdown(summary, turns)
+    assert (
+        "*Attached: image (pic.png, image/png, 6.4 KB), "
+        "audio (tone.wav, audio/wav, https://example.com/files/x1)*"
+    ) in text
+    assert json.loads(export_json(summary, turns))["turns"][0]["attachment_labels"] == labels

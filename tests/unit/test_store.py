@@ -62,6 +62,7 @@ async def chat(
     results: list[dict] | None = None,
     sink: RecordingSink | None = None,
     attachments: list[dict] | None = None,
+    labels: list[str] | None = None,
 ) -> Turn:
     """One turn against the emulator, run and recorded by the turn runner as the app does."""
     history = ChatHistory(store, on_failure=failed)
@@ -71,7 +72,13 @@ async def chat(
     kind = "results" if results and not prompt else "prompt"
     given = list(attachments or [])
     return await runner.send(
-        Asked(prompt=prompt, results=list(results or []), attachments=given, kind=kind)
+        Asked(
+            prompt=prompt,
+            results=list(results or []),
+            attachments=given,
+            attachment_labels=list(labels or []),
+            kind=kind,
+        )
     )
 
 
@@ -596,6 +603,47 @@ def test_a_later_migration_runs_forward_and_keeps_the_data(tmp_path):
         ("kept across versions", 0)
     ]
     db.close()
+
+
+async def test_attachments_read_back_named_as_their_chips_were_sent(client, store, tmp_path):
+    """The history kept no file names: read back, a chip said ``image · 264 B``, an uploaded
+    file its URI. A name holding the key is redacted as a prompt is."""
+    picture = {"type": "image", "mime_type": "image/png", "data": "iVBORw0KGgo="}
+    link = {"type": "document", "uri": "https://example.com/files/abc", "mime_type": "x/y"}
+    labels = [f"key-{FAKE_KEY}.png · image · 8 B · high", "report.pdf · document · uploaded"]
+    conversation = Conversation()
+    cid = store.create_conversation(conversation.settings)
+    await chat(client, store, conversation, cid, "look", attachments=[picture, link], labels=labels)
+    # A row from before version 6 keeps no labels: kind and size (or the URI), as before.
+    await chat(client, store, conversation, cid, "again", attachments=[picture])
+    first, second = (stored.turn.asked for stored in store.load_turns(cid))
+    assert first.attachment_labels == [
+        "key-***.png · image · 8 B · high",
+        "report.pdf · document · uploaded",
+    ]
+    assert second.attachment_labels == ["image · 8 B"]
+    store.close()
+    assert FAKE_KEY.encode() not in (tmp_path / "history.sqlite3").read_bytes()
+
+
+def test_a_history_of_version_5_gains_attachment_labels_and_reads_old_rows_alike(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    assert migrate(db, MIGRATIONS[:5]) == 5
+    db.execute(
+        "INSERT INTO conversations (mode, settings, created, updated, head_turn_id) "
+        "VALUES ('stateful', '{}', 0, 0, 1)"
+    )
+    db.execute(
+        "INSERT INTO turns (conversation_id, ordinal, prompt, attachments, outcome, settings, "
+        "created) VALUES (1, 1, 'old', ?, 'completed', '{}', 0)",
+        ('[{"type": "audio", "mime_type": "audio/wav", "data": "AAAA"}]',),
+    )
+    db.close()
+    with Store(path) as store:
+        assert schema_version(store._db) == len(MIGRATIONS) == 6
+        [stored] = store.load_turns(1)
+    assert stored.turn.asked.attachment_labels == ["audio · 3 B"]
 
 
 def test_a_file_from_a_newer_gemtui_is_refused_untouched(tmp_path):

@@ -35,12 +35,13 @@ from gemtui.core.attachment_options import (
     OptionError,
     check_mime,
     item_fields,
+    options_label,
     options_of,
     split_options,
     wants_upload,
 )
 from gemtui.core.blobs import MISSING_KEY, missing_files
-from gemtui.core.safety import os_text
+from gemtui.core.safety import clean_terminal_text, os_text
 from gemtui.core.wording import MB, format_size
 
 # Limits of inline data, from the Gemini API documentation ("File input methods",
@@ -484,6 +485,39 @@ def item_label(item: dict[str, Any]) -> str:
     if item.get("uri"):
         return f"{item['uri']} · {kind} · link"
     return f"{kind} · {format_size(item_size(item))}"
+
+
+#: Longest file name shown on a chip; longer ones lose their middle, keeping the extension.
+MAX_NAME = 32
+
+
+def chip_text(attachment: Attachment, state: str = "") -> str:
+    """The chip's words: the name on one clean line, cut to fit, then kind and size, its
+    options and where its upload is (``state``)."""
+    name = " ".join(clean_terminal_text(attachment.name).split())
+    if len(name) > MAX_NAME:
+        keep = MAX_NAME - 1
+        name = name[: keep - keep // 2] + "…" + name[-(keep // 2) :]
+    parts = [name, attachment.kind, attachment.size_text]
+    if options := options_label(attachment.item):
+        parts.append(options)
+    if state:
+        parts.append(state)
+    elif attachment.uploaded:
+        parts.append("uploaded")
+    return " · ".join(parts)
+
+
+def stored_label(item: dict[str, Any], label: str) -> str:
+    """How an attachment read back from the history shows: its chip's words as sent
+    (``label``), or kind and size for a turn stored before they were kept. A file the history
+    lost says so after its name."""
+    known = " ".join(clean_terminal_text(label).split())
+    if not known:
+        return item_label(item)
+    if isinstance(item.get(MISSING_KEY), str):
+        return f"{known.split(' · ', 1)[0]} · {item_label(item)}"
+    return known
 
 
 #: What a text file's item says before its text, so that the model knows its name.

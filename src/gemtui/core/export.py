@@ -126,6 +126,8 @@ def _turn_json(stored: StoredTurn) -> dict[str, Any]:
         "error": failure_text(turn),
         "settings": dataclasses.asdict(stored.settings),
         "input": [*sent, *turn.asked.results],
+        # The attachments as their chips said (the items keep no file name).
+        **({"attachment_labels": turn.asked.attachment_labels} if turn.asked.attachments else {}),
         "interaction": {
             "id": interaction.id,
             "status": interaction.status,
@@ -211,7 +213,11 @@ def _turn_markdown(number: int, stored: StoredTurn) -> list[str]:
         # Shown as typed, as the TUI shows it: a prompt is not Markdown of the page.
         parts.append(literal_block(asked.prompt))
     if asked.attachments:
-        described = ", ".join(_describe_media(a) for a in asked.attachments)
+        labels = asked.attachment_labels
+        described = ", ".join(
+            _describe_media(item, labels[index] if index < len(labels) else "")
+            for index, item in enumerate(asked.attachments)
+        )
         parts.append(f"*Attached: {literal(described)}*")
     for step in asked.results:
         parts.append(_details(f"Sent: {step.get('type', 'step')}", _fenced(_without_noise(step))))
@@ -327,11 +333,15 @@ def _fenced(value: Any) -> str:
     return fenced(json.dumps(value, ensure_ascii=False, indent=2), "json")
 
 
-def _describe_media(item: dict[str, Any]) -> str:
+def _describe_media(item: dict[str, Any], label: str = "") -> str:
+    """``image (pic.png, image/png, 6.4 KB)``: the file's name as its chip said (``label``),
+    its type, and its size or where it is."""
     kind = item.get("type") or "content"
     if isinstance(item.get("text"), str):
-        return _describe_text_file(item)
-    details = [item.get("mime_type") or "unknown type"]
+        return _describe_text_file(item, label)
+    sent = Attachment.sent_before(item, label)
+    named = [sent.name] if sent.name != "attachment" else []
+    details = [*named, item.get("mime_type") or "unknown type"]
     data = item.get("data")
     if isinstance(data, str):
         details.append(format_size(_decoded_length(data)))
@@ -342,10 +352,10 @@ def _describe_media(item: dict[str, Any]) -> str:
     return f"{kind} ({', '.join(details)})"
 
 
-def _describe_text_file(item: dict[str, Any]) -> str:
+def _describe_text_file(item: dict[str, Any], label: str = "") -> str:
     """A text file sent as text: its name, its type and the file's own size, as its chip said
     (the item has no MIME type, and its text begins with a line naming the file)."""
-    sent = Attachment.sent_before(item)
+    sent = Attachment.sent_before(item, label)
     named = [sent.name] if sent.name != "attachment" else []
     return f"text ({', '.join([*named, TEXT_TYPE, format_size(sent.size)])})"
 

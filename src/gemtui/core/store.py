@@ -104,7 +104,7 @@ KIND_ORDER = ("prompt", "answer", "thought", "tool")
 _TURN_COLUMNS = (
     "id, conversation_id, ordinal, parent_turn_id, prompt, attachments, extra_input, "
     "interaction_id, previous_interaction_id, outcome, status, usage, settings, created, "
-    "finished, error, kind, source, client, request, exchange, errors"
+    "finished, error, kind, source, client, request, exchange, errors, attachment_labels"
 )
 _STEP_COLUMNS = "turn_id, wire_index, started_at, stopped_at, size, done, usage, json"
 _SUMMARY_SELECT = """
@@ -353,7 +353,7 @@ class Store:
             cursor = db.execute(
                 f"INSERT INTO turns ({_TURN_COLUMNS}) VALUES "
                 "(NULL, ?, ?, ?, ?, ?, ?, NULL, ?, 'pending', NULL, NULL, ?, ?, NULL, NULL, "
-                "?, ?, ?, ?, ?, NULL)",
+                "?, ?, ?, ?, ?, NULL, ?)",
                 (
                     conversation_id,
                     row[2] + 1,
@@ -366,6 +366,8 @@ class Store:
                     now,
                     asked.kind,
                     *captured,
+                    # Redacted as the prompt is: a file name can hold a secret too.
+                    self._json(asked.attachment_labels) if asked.attachment_labels else None,
                 ),
             )
             turn_id = int(cursor.lastrowid or 0)

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from gemtui.api.errors import StreamInterrupted
 from gemtui.api.models import Interaction, Usage, parse_step
 from gemtui.core.assembler import InteractionState, StepState
-from gemtui.core.attachments import item_label
+from gemtui.core.attachments import stored_label
 from gemtui.core.blobs import BlobStore
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.safety import clean_terminal_text
@@ -236,11 +236,14 @@ def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings, blobs:
     attachments = blobs.restore(json.loads(row["attachments"]))
     results = blobs.restore(json.loads(row["extra_input"]))
     prompt = row["prompt"]
+    labels = _labels(row["attachment_labels"])
     asked = Asked(
         prompt=prompt,
         attachments=attachments,
-        # File names are not stored with the items; kind and size still say what was sent.
-        attachment_labels=[item_label(item) for item in attachments],
+        attachment_labels=[
+            stored_label(item, labels[index] if index < len(labels) else "")
+            for index, item in enumerate(attachments)
+        ],
         results=results,
         kind=_kind(row, bool(results and not (prompt or attachments))),
         stateful=settings.stateful,
@@ -255,6 +258,18 @@ def turn_from_row(row: Any, step_rows: list[Any], settings: ChatSettings, blobs:
         in_background=in_background,
     )
     return Turn(asked=asked, reply=reply, stored=StoredAt(row["id"], row["parent_turn_id"]))
+
+
+def _labels(text: str | None) -> list[str]:
+    """The chips' words a turn was sent with (none for a row from before version 6, or one
+    that holds anything but a list of strings)."""
+    try:
+        labels = json.loads(text) if text else []
+    except ValueError:
+        return []
+    if not isinstance(labels, list):
+        return []
+    return [label if isinstance(label, str) else "" for label in labels]
 
 
 def _kind(row: Any, only_results: bool) -> TurnKind:

@@ -32,6 +32,9 @@ Version 4 keeps inline media out of the file: the base64 ``data`` of content ite
 ``turns.attachments``, ``extra_input``, ``request`` and ``steps.json`` becomes a
 ``gemtui_blob`` reference to a file under ``blobs/`` beside the database
 (:mod:`gemtui.core.blobs`); the migration moves what older versions stored inline.
+
+Version 5 adds ``turns.errors`` (the interaction's ``errors[]``), version 6
+``turns.attachment_labels`` (the chips' words as sent, a JSON list of strings).
 """
 
 from __future__ import annotations
@@ -206,7 +209,15 @@ def _v5(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE turns ADD COLUMN errors TEXT")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5)
+def _v6(db: sqlite3.Connection) -> None:
+    """``turns.attachment_labels``: each attachment's chip as sent (``pic.png · image ·
+    6.4 KB · 2 fps``), as JSON. The content items keep no file name: without it a chat read
+    back, a prompt edited from it and its export said only ``image · 6.4 KB`` or a Files API
+    URI. Older rows keep NULL and are shown by kind and size, as before."""
+    db.execute("ALTER TABLE turns ADD COLUMN attachment_labels TEXT")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
 
 
 class SchemaTooNew(Exception):

@@ -20,6 +20,7 @@ from gemtui.api.client import InteractionsClient, RetryPolicy
 from gemtui.api.errors import ApiStatusError, GemtuiApiError
 from gemtui.api.models import Interaction
 from gemtui.core.assembler import Change, assembled_interaction
+from gemtui.core.attachments import chip_text
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.interaction_text import output_text
@@ -231,7 +232,12 @@ async def ask(session: Session, request: AskRequest) -> int:
         await prepare_attachments(session.client, request, session.messages)
     except GemtuiApiError as error:
         return conclude(session, None, "failed", error)
-    asked = Asked(prompt=request.prompt, attachments=request.content_items)
+    asked = Asked(
+        prompt=request.prompt,
+        attachments=request.content_items,
+        # Kept with the turn: a chat read back in the TUI names the files as it would have.
+        attachment_labels=[chip_text(attachment) for attachment in request.files],
+    )
     if request.background:
         return await _start_background(session, conversation, asked)
     recording = None

@@ -30,11 +30,11 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.worker import Worker
 
-from gemtui.core.attachment_options import options_label
 from gemtui.core.attachments import (
     Attachment,
     AttachmentError,
     apply_options,
+    chip_text,
     is_files_api_uri,
     load,
     to_upload,
@@ -46,30 +46,11 @@ Uploader = Callable[[Attachment, Callable[[int, int], None]], Awaitable[Attachme
 #: ``resolver(attachment)``: a Files API URI's attachment with its type from the Files API.
 Resolver = Callable[[Attachment], Awaitable[Attachment]]
 
-#: Longest file name shown on a chip; longer ones lose their middle, keeping the extension.
-MAX_NAME = 32
 KEYS_HINT = "←→ choose · Del remove · u upload · o options · Esc back"
 #: The bar's height at most (its ``max-height`` below): the chat above keeps the rest.
 MAX_ROWS = 3
 #: A piece of a row: its words, their style, and the blank cells before it on a shared row.
 Piece = tuple[str, Style, int]
-
-
-def chip_text(attachment: Attachment, state: str = "") -> str:
-    """The chip's words: the name on one clean line, cut to fit, then kind and size, its
-    options and where its upload is (``state``)."""
-    name = " ".join(clean_terminal_text(attachment.name).split())
-    if len(name) > MAX_NAME:
-        keep = MAX_NAME - 1
-        name = name[: keep - keep // 2] + "…" + name[-(keep // 2) :]
-    parts = [name, attachment.kind, attachment.size_text]
-    if options := options_label(attachment.item):
-        parts.append(options)
-    if state:
-        parts.append(state)
-    elif attachment.uploaded:
-        parts.append("uploaded")
-    return " · ".join(parts)
 
 
 def flow(pieces: Sequence[Piece], width: int) -> list[list[int]]:
