@@ -99,6 +99,58 @@ def test_unknown_binary_is_refused_naming_what_is_supported(tmp_path):
     assert "images (PNG" in message and "UTF-8 text" in message
 
 
+PNG_HEAD = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+WAV_HEAD = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "mime_type"),
+    [
+        # The contents say what a file is, whatever its name says.
+        ("noextension", PNG_HEAD, "image/png"),
+        ("photo.txt", PNG_HEAD, "image/png"),
+        ("scan.jpg", PNG_HEAD, "image/png"),
+        ("song.mp3", WAV_HEAD, "audio/wav"),
+        ("take", b"\xff\xfb\x90\x64\x00\x00", "audio/mp3"),
+        ("talk.bin", b"ID3\x04\x00\x00\x00\x00", "audio/mp3"),
+        ("clip", b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00", "video/mp4"),
+        ("clip.dat", b"\x00\x00\x00\x14ftypqt  \x00\x00", "video/mov"),
+        ("sound", b"OggS\x00\x02\x00\x00", "audio/ogg"),
+        ("sound.x", b"fLaC\x00\x00\x00\x22", "audio/flac"),
+        ("anim", b"GIF89a\x01\x00\x01\x00", "image/gif"),
+        ("web", b"RIFF\x10\x00\x00\x00WEBPVP8 ", "image/webp"),
+        ("paper", b"%PDF-1.7\n%ascii only\n", "application/pdf"),
+        # One container holds several types: there the name says which.
+        ("memo.m4a", b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00", "audio/m4a"),
+        ("voice.opus", b"OggS\x00\x02\x00\x00", "audio/opus"),
+        # Text that merely begins like a signature is still text.
+        ("notes.txt", b"ID3 tags hold an MP3's title\n", "text/plain"),
+    ],
+)
+def test_a_files_contents_tell_its_type_before_its_name(tmp_path, name, data, mime_type):
+    """A PNG named ``noextension`` was refused, one named ``.txt`` got iconv advice."""
+    assert from_file(write(tmp_path, name, data)).mime_type == mime_type
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "says"),
+    [
+        ("chart.png", b"just some notes\n", "ends in .png, for an image, but it holds text"),
+        ("song.mp3", b"lyrics\n", "ends in .mp3, for audio, but it holds text"),
+        ("clip.mp4", b"<html>404</html>", "ends in .mp4, for a video, but it holds text"),
+        ("paper.pdf", b"draft\n", "ends in .pdf, for a PDF, but it holds text"),
+        ("chart.png", b"PK\x03\x04\x14\x00\x00", "for an image, but it is a ZIP archive"),
+        ("notes.txt", b"\x1f\x8b\x08\x00\x00", "for text, but it is a gzip archive"),
+    ],
+)
+def test_a_name_promising_what_the_contents_are_not_is_refused(tmp_path, name, data, says):
+    """A text file named ``.png`` went as image/png: the API refuses it with a 400."""
+    with pytest.raises(AttachmentError) as refused:
+        from_file(write(tmp_path, name, data))
+    message = str(refused.value)
+    assert name in message and says in message and "iconv" not in message
+
+
 def test_unreadable_missing_empty_and_directories_are_refused(tmp_path):
     with pytest.raises(AttachmentError, match=r"cannot read attachment .*No such file"):
         from_file(str(tmp_path / "missing.png"))

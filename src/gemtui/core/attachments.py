@@ -3,7 +3,10 @@
 A file goes inline (base64 ``data``) with the MIME type the API expects for it; a URL goes as a
 ``uri`` for the server to fetch. What the API accepts is decided here, once, from the supported
 lists of ``shared/interactions-api.md`` 4.2 and the SDK's content types: an image, audio,
-video or document of a listed type, or text (any file that is valid UTF-8). Text has no
+video or document of a listed type, or text (any file that is valid UTF-8). A file's type is
+the one its first bytes clearly show (PNG, JPEG, GIF, WebP, PDF, WAV, MP3, AAC, AIFF, OGG,
+FLAC, AVI, MP4 and its kin), whatever its name says; else its name's, refused when the
+contents are text or a format the API does not take (a text file named ``.png``). Text has no
 document type of its own (``DocumentContent`` takes PDF, CSV and office formats; ``TextContent``
 has no MIME type), so a CSV goes as a ``text/csv`` document and any other text file as a
 ``text`` item that names the file. Anything else is refused before it is read into memory or
@@ -367,7 +370,10 @@ def from_file(path: str, mime_type: str | None = None) -> Attachment:
         raise AttachmentError(f"cannot read attachment {path}: {reason}") from None
     if not data:
         raise AttachmentError(f"cannot attach {path}: the file is empty.")
-    mime_type = mime_type or file_type(name, data if inline else data[: _text_prefix(data)])
+    try:
+        mime_type = mime_type or file_type(name, data if inline else data[: _text_prefix(data)])
+    except AttachmentError as error:
+        raise AttachmentError(f"cannot attach {path}: {error}") from None
     if mime_type is None:
         guessed = _builtin_types().guess_type(name)[0]
         what = f"its type ({guessed})" if guessed else "its type"
@@ -405,14 +411,125 @@ def _text_prefix(data: bytes) -> int:
 
 
 def file_type(name: str, data: bytes) -> str | None:
-    """The MIME type to send ``data`` (named ``name``) as, or ``None`` if the API takes none."""
+    """The MIME type to send ``data`` (named ``name``) as, or ``None`` if the API takes none.
+
+    Contents that clearly are a type the API takes (:func:`sniffed_type`) are sent as that,
+    whatever the name says: a PNG named ``.txt`` or with no extension is a PNG. Raises
+    :class:`AttachmentError` (without the path) when the name promises an image, audio, video
+    or PDF the contents are not: the API would refuse it with a 400."""
     suffix = os.path.splitext(name)[1].lower()
+    named = SUPPORTED_TYPES.get(suffix)
+    text = is_text(data)
+    sniffed = sniffed_type(data)
+    # Only a PDF's signature is all text: "ID3" or "OggS" opening a text file say nothing.
+    if sniffed is not None and (not text or sniffed == "application/pdf"):
+        return named if named in SAME_CONTAINER.get(sniffed, ()) else sniffed
     texty = suffix in TEXT_EXTENSIONS or (not suffix and name.lower() in TEXT_NAMES)
-    if texty and is_text(data):
+    if texty and text:
         return TEXT_TYPE
-    if suffix in SUPPORTED_TYPES:
-        return SUPPORTED_TYPES[suffix]
-    return TEXT_TYPE if is_text(data) else None
+    if named is not None:
+        if reason := _broken_promise(named, suffix, data, text):
+            raise AttachmentError(reason)
+        return named
+    return TEXT_TYPE if text else None
+
+
+#: Types the API takes that a file's first bytes tell for certain: (offset, bytes, MIME).
+_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\x89PNG\r\n\x1a\n", "image/png"),
+    (0, b"\xff\xd8\xff", "image/jpeg"),
+    (0, b"GIF87a", "image/gif"),
+    (0, b"GIF89a", "image/gif"),
+    (0, b"%PDF-", "application/pdf"),
+    (0, b"ID3", "audio/mp3"),
+    (0, b"fLaC", "audio/flac"),
+    (0, b"OggS", "audio/ogg"),
+    (8, b"WEBP", "image/webp"),  # RIFF containers: checked below that they start "RIFF"
+    (8, b"WAVE", "audio/wav"),
+    (8, b"AVI ", "video/avi"),
+    (8, b"AIFF", "audio/aiff"),  # FORM containers
+    (8, b"AIFC", "audio/aiff"),
+)
+#: ISO media files (``ftyp`` at byte 4) by their brand; any other brand is an MP4.
+_FTYP_BRANDS = {
+    b"qt  ": "video/mov",
+    b"M4A ": "audio/m4a",
+    b"M4B ": "audio/m4a",
+    b"heic": "image/heic",
+    b"heix": "image/heic",
+    b"mif1": "image/heif",
+    b"msf1": "image/heif",
+    b"3gp4": "video/3gpp",
+    b"3gp5": "video/3gpp",
+    b"3g2a": "video/3gpp",
+}
+#: The types a name may pick for contents sniffed as the key's: one container holds several
+#: (an ``.m4a`` is an MP4 file, an ``.opus`` an Ogg one), and there the name knows better.
+SAME_CONTAINER: dict[str, frozenset[str]] = {
+    **dict.fromkeys(
+        ("video/mp4", "video/mov", "audio/m4a", "video/3gpp", "image/heic", "image/heif"),
+        frozenset(
+            {"video/mp4", "video/mov", "audio/m4a", "video/3gpp", "image/heic", "image/heif"}
+        ),
+    ),
+    "audio/ogg": frozenset({"audio/ogg", "audio/opus"}),
+    "audio/mp3": frozenset({"audio/mp3", "audio/mpeg", "audio/aac"}),
+}
+#: Common formats the API does not take, to say what a misnamed file is.
+_FOREIGN_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x7fELF", "a program (ELF)"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+)
+
+
+def sniffed_type(data: bytes) -> str | None:
+    """The type the API takes that ``data``'s first bytes show it is, or ``None`` when they
+    show none (or a type whose signature is not clear: HEIC and MP4 share theirs, told apart
+    by brand; MPEG-TS, WMV, WebM and office files are left to their names)."""
+    for offset, magic, mime in _SIGNATURES:
+        if data[offset : offset + len(magic)] == magic:
+            if offset == 8 and data[:4] not in (b"RIFF", b"FORM"):
+                continue
+            return mime
+    if data[4:8] == b"ftyp":
+        return _FTYP_BRANDS.get(data[8:12], "video/mp4")
+    if len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0:
+        layer = (data[1] >> 1) & 3
+        if layer == 1:  # MPEG audio layer III: an MP3 frame without an ID3 tag before it
+            return "audio/mp3"
+        if layer == 0 and data[1] & 0xF6 == 0xF0:  # an AAC ADTS frame
+            return "audio/aac"
+    return None
+
+
+#: How a refusal names what a file's name promised.
+_KIND_WORDS = {"image": "an image", "audio": "audio", "video": "a video"}
+
+
+def _broken_promise(named: str, suffix: str, data: bytes, text: bool) -> str:
+    """Why contents cannot be the image, audio, video, PDF or text their name promises (""
+    when they may be): they are text, or another format the API does not take. Office files
+    are left alone: a ``.docx`` is a ZIP archive."""
+    kind = kind_of(named)
+    if kind == "document" and named not in ("application/pdf", TEXT_TYPE):
+        return ""
+    what = "a PDF" if named == "application/pdf" else _KIND_WORDS.get(kind, "text")
+    if text and named != TEXT_TYPE:
+        return (
+            f"its name ends in {suffix}, for {what}, but it holds text. Give it the name of "
+            "what it holds (text goes as text), or attach the file it was meant to be."
+        )
+    foreign = next((words for magic, words in _FOREIGN_SIGNATURES if data.startswith(magic)), "")
+    if foreign and not text:
+        return (
+            f"its name ends in {suffix}, for {what}, but it is {foreign}, which the Gemini "
+            f"API does not take. Supported: {SUPPORTED_SUMMARY}."
+        )
+    return ""
 
 
 def is_text(data: bytes) -> bool:
