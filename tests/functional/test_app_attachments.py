@@ -26,7 +26,7 @@ from support.chat_driver import (
     workers_settled,
 )
 from textual import events
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from gemtui.core.store import Store
 from gemtui.ui.render.chat_items import UserItem
@@ -85,6 +85,12 @@ async def attach(pilot, *names: str) -> None:
     for name in names:
         await open_picker(pilot, "f3")
         await pick(pilot, name)
+
+
+def picker_says(app) -> str:
+    """The open picker's help line: why what was chosen is not attached."""
+    assert isinstance(app.screen, FilePickerScreen)
+    return str(app.screen.query_one("#picker-help", Static).render())
 
 
 async def type_and_send(pilot, text: str) -> None:
@@ -409,7 +415,7 @@ async def test_unknown_binary_type_is_refused_naming_what_is_supported(emulator,
         await open_picker(pilot, "f3")
         await pick(pilot, "blob")
         assert not app.attachment_bar.attachments
-        message = last_notification(app)
+        message = picker_says(app)
         assert "blob.bin" in message and "not one the Gemini API accepts" in message
         assert "PDF" in message and "UTF-8 text" in message
 
@@ -514,7 +520,8 @@ async def test_the_same_file_twice_is_attached_once(emulator, workdir):
     async with app.run_test(size=(80, 24)) as pilot:
         await attach(pilot, "notes", "notes")
         assert [a.name for a in app.attachment_bar.attachments] == ["notes.txt"]
-        assert last_notification(app) == "notes.txt is attached already."
+        # The picker stays open, saying why: another file can be typed at once.
+        assert picker_says(app) == "notes.txt is attached already."
 
 
 async def test_s_saves_and_o_opens_the_picture_a_prompt_was_sent_with(emulator, workdir):

@@ -147,6 +147,72 @@ async def test_the_picker_takes_absolute_and_home_paths(emulator, tmp_path, monk
         assert [a.name for a in app.attachment_bar.attachments] == ["plan.md", "elsewhere.txt"]
 
 
+async def test_a_path_typed_in_the_picker_lists_the_files_it_may_mean(
+    emulator, tmp_path, monkeypatch
+):
+    """``./my`` listed nothing though ``my photo ü.png`` was there: only bare words were
+    matched against the list."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my photo ü.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(8))
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "plan.md").write_text("# plan\n")
+    (tmp_path / ".hidden.txt").write_text("x")
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await picker(pilot)
+
+        async def typed(query: str) -> list[str]:
+            screen.query_one(Input).value = query
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            return screen.shown
+
+        assert await typed("./my") == ["./my photo ü.png"]
+        assert await typed("./my photo ü.png") == ["./my photo ü.png"]
+        assert await typed("./") == ["./docs/", "./my photo ü.png"]
+        assert await typed("./.hid") == ["./.hidden.txt"]
+        assert await typed(f"{tmp_path}/do") == [f"{tmp_path}/docs/"]
+        # Enter on part of a folder's name opens it; then on part of a file's, attaches it.
+        assert await enter_path(pilot, screen, "./do") != ""
+        assert screen.query_one(Input).value == "./docs/"
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.shown == ["./docs/plan.md"]
+        assert await enter_path(pilot, screen, "./docs/") == ""
+        assert await enter_path(pilot, await picker(pilot), "./my") == ""
+        assert [a.name for a in app.attachment_bar.attachments] == ["plan.md", "my photo ü.png"]
+
+
+async def test_the_picker_stays_open_saying_why_a_choice_is_refused(
+    emulator, tmp_path, monkeypatch
+):
+    """An empty file, a type the API does not take or a URL with no type closed the picker
+    with a toast (F3 and the name again); an ftp:// URL was "no file here matches"."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "fake.png").write_text("not a picture\n")
+    (tmp_path / "notes.md").write_text("# notes\n")
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await picker(pilot)
+        await app.workers.wait_for_complete()
+        refusals = {
+            "empty": "the file is empty.",
+            "fake.png": "its name ends in .png, for an image, but it holds text.",
+            "https://example.com/page": "its type cannot be told from its name",
+            "ftp://example.com/a.pdf": "Only http://, https:// and gs:// URLs can be attached, "
+            "not ftp://.",
+        }
+        for query, reason in refusals.items():
+            said = await enter_path(pilot, screen, query)
+            assert app.screen is screen and reason in said, (query, said)
+            assert app.screen.focused is screen.query_one(Input)
+        assert not app.attachment_bar.attachments and not notifications(app)
+        assert await enter_path(pilot, screen, "notes") == ""
+        assert [a.name for a in app.attachment_bar.attachments] == ["notes.md"]
+
+
 async def test_the_picker_lists_home_once_the_working_folder_is_deleted(
     emulator, tmp_path, monkeypatch
 ):

@@ -1755,10 +1755,21 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         from gemtui.ui.screens.file_picker import FilePickerScreen
 
         query, submit = self.composer.take_picker_keys(at) if at is not None else ("", False)
-        self.push_screen(FilePickerScreen(query=query, submit=submit), partial(self._picked, at))
+        picker = FilePickerScreen(query=query, submit=submit, attach=self._attach_picked)
+        self.push_screen(picker, partial(self._picked, at))
+
+    def _attach_picked(self, source: str) -> str | None:
+        """Attach what the picker chose; why not, which the picker shows while it stays open
+        (a toast after it closed meant F3 and the name again)."""
+        try:
+            self.attachment_bar.try_add(source)
+        except AttachmentError as error:
+            return str(error)
+        return None
 
     def _picked(self, at: tuple[int, int] | None, source: str | None) -> None:
-        if source is not None and self.attachment_bar.add(source) and at is not None:
+        """The picker closed; ``source``: what it attached (``None``: nothing)."""
+        if source is not None and at is not None:
             self.composer.remove_at_sign(at)
         self.composer.focus()
 

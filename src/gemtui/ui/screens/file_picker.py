@@ -1,9 +1,12 @@
 """The fuzzy file picker (F3, or ``@`` at the start of a word in the composer).
 
 Lists files under the working directory and narrows them as the user types: the typed letters
-must appear in order in the path, and files whose *name* holds them come first. Enter picks the
-highlighted file, or the URL typed (http/https) as is; Escape cancels. The screen only chooses:
-it dismisses with the path or URL, and attaching is the caller's job.
+must appear in order in the path, and files whose *name* holds them come first. A query written
+as a path (``./my``, ``~/Doc``, ``/tmp/x``) lists the entries of its folder whose names hold the
+letters after its last ``/``. Enter picks the highlighted file, or the path or URL typed (http,
+https, gs); Escape cancels. The caller's ``attach`` attaches what was chosen; when it refuses
+(an empty file, a type the API does not take, a URL with no type), the picker says why in
+place and stays open, and it closes with what was attached.
 
 The walk is breadth first (files near the top come first), runs in a thread so a slow disk never
 freezes the screen, and stops at :data:`MAX_FILES`, so starting gemtui in ``/`` costs a moment,
@@ -14,8 +17,9 @@ are shown only through :func:`~gemtui.core.safety.safe_text`.
 from __future__ import annotations
 
 import os
+import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from textual import events, work
@@ -42,8 +46,8 @@ MAX_SHOWN = 200
 SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__"})
 
 HELP = "↑↓ choose · Enter attach (or a path, ~/…, a URL or gs://…) · Esc cancel"
-#: The help line while the query is a path (the list does not apply then).
-PATH_HELP = "Enter attaches the file at this path · Esc cancel"
+#: The help line while the query is a path (the list holds its folder's entries then).
+PATH_HELP = "↑↓ choose · Enter attach this path or the entry chosen · Esc cancel"
 
 
 def walk_files(root: Path, limit: int = MAX_FILES, max_entries: int = MAX_ENTRIES) -> Iterator[str]:
@@ -130,6 +134,54 @@ def shown_path(folder: Path) -> str:
     return "~" if inside == Path() else f"~/{inside}"
 
 
+#: A URL's opening (``ftp://``): typed as a URL, though not one of a scheme that is attached.
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def other_scheme(typed: str) -> str:
+    """The scheme of a URL typed that cannot be attached (``ftp``), or ""."""
+    match = _SCHEME.match(typed)
+    return match.group(1) if match and not is_url(typed) else ""
+
+
+def path_matches(typed: str, root: Path, limit: int = MAX_SHOWN) -> list[str]:
+    """The entries of the folder a typed path is in whose names hold the letters typed after
+    its last ``/`` (as :func:`rank` matches them), written as the user wrote the folder:
+    ``./my`` lists ``./my photo ü.png``. A folder ends in ``/``; hidden entries show once the
+    name typed starts with a dot."""
+    if typed in ("~", ".", ".."):
+        typed += "/"
+    folder_text, slash, name = typed.rpartition("/")
+    if not slash:
+        return []
+    folders: set[str] = set()
+    names: list[str] = []
+    try:
+        with os.scandir(resolve_typed(folder_text + "/", root)) as scan:
+            for seen, entry in enumerate(scan):
+                if seen >= MAX_ENTRIES:
+                    break
+                if entry.name.startswith(".") and not name.startswith("."):
+                    continue
+                names.append(entry.name)
+                if _is_dir(entry):
+                    folders.add(entry.name)
+    except OSError:
+        return []
+    return [
+        f"{folder_text}/{found}{'/' if found in folders else ''}"
+        for found in rank(name, sorted(names), limit)
+    ]
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """Whether ``entry`` is a folder, or a link to one (listed, not walked: no loop)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def is_path(typed: str) -> bool:
     """Whether the query is written as a path (absolute, ``~``, ``./`` or ``../``) rather than
     letters to look for in the list."""
@@ -187,10 +239,19 @@ class FilePickerScreen(ModalScreen[str | None]):
     }
     """
 
-    def __init__(self, root: Path | None = None, *, query: str = "", submit: bool = False) -> None:
+    def __init__(
+        self,
+        root: Path | None = None,
+        *,
+        query: str = "",
+        submit: bool = False,
+        attach: Callable[[str], str | None] | None = None,
+    ) -> None:
         """``query``: what is already typed (after an ``@`` in the prompt); ``submit``: Enter
-        was pressed after it, before the picker was up."""
+        was pressed after it, before the picker was up; ``attach(source)``: attaches what was
+        chosen, or returns why not (``None``: the picker only chooses)."""
         super().__init__()
+        self._attacher = attach
         folder = Folder(root) if root is not None else working_dir_or_home()
         self.root = folder.path
         #: Why the picker lists another folder than the working one ("": it does not).
@@ -255,13 +316,38 @@ class FilePickerScreen(ModalScreen[str | None]):
         help_line.set_class(problem is not None, "-problem")
 
     def _show(self, query: str) -> None:
-        options = self.query_one(OptionList)
         typed = query.strip()
-        self.shown = [] if is_url(typed) or is_path(typed) else rank(query, self.files)
         self._say(None)
-        options.set_options(Option(safe_text(path)) for path in self.shown)
-        if self.shown:
+        if is_path(typed):
+            self._set_shown([])
+            self._list_folder(typed)
+            return
+        self._set_shown([] if is_url(typed) or other_scheme(typed) else rank(query, self.files))
+
+    def _set_shown(self, shown: list[str]) -> None:
+        options = self.query_one(OptionList)
+        self.shown = shown
+        options.set_options(Option(safe_text(path)) for path in shown)
+        if shown:
             options.highlighted = 0
+
+    @work(thread=True, exclusive=True, group="file-picker-folder")
+    def _list_folder(self, typed: str) -> None:
+        """The entries a typed path names, read in a thread (a slow disk never freezes the
+        screen); shown only if the field still holds that path."""
+        found = path_matches(typed, self.root)
+        self.app.call_from_thread(self._folder_listed, typed, found)
+
+    def _folder_listed(self, typed: str, found: list[str]) -> None:
+        if self.is_attached and self.query_one(Input).value.strip() == typed:
+            self._set_shown(found)
+
+    def _target(self, index: int) -> str:
+        """The path of the listed entry ``index``."""
+        shown = self.shown[index]
+        if is_path(shown):
+            return str(resolve_typed(shown, self.root))
+        return str(self.root / shown)
 
     def action_move(self, step: int) -> None:
         options = self.query_one(OptionList)
@@ -292,32 +378,63 @@ class FilePickerScreen(ModalScreen[str | None]):
         """Enter with ``typed`` in the field: attach the highlighted file, the URL or the path
         typed, or say why not."""
         if is_url(typed):
-            self.dismiss(typed)
+            self._choose(typed)
+            return
+        if scheme := other_scheme(typed):
+            self._refuse(
+                f"Only http://, https:// and gs:// URLs can be attached, not {scheme}://. "
+                "Download the file and attach it from here."
+            )
             return
         highlighted = self.query_one(OptionList).highlighted
-        if not is_path(typed) and highlighted is not None and highlighted < len(self.shown):
-            self.dismiss(str(self.root / self.shown[highlighted]))
+        listed = highlighted is not None and highlighted < len(self.shown)
+        if not is_path(typed) and listed:
+            self._pick_listed(highlighted or 0)
             return
         if not typed:
-            self._say("No file here to attach: type a name, a path or a URL.")
-            self.app.bell()
-            self.query_one(Input).focus()
+            self._refuse("No file here to attach: type a name, a path or a URL.")
             return
         # A path, or letters nothing listed matches (a hidden file, say): as a path.
         path = resolve_typed(typed, self.root)
         problem = path_problem(path)
         if problem is None:
-            self.dismiss(str(path))
+            self._choose(str(path))
+        elif listed and (problem.startswith("No such file") or typed.endswith("/")):
+            # Part of a name, or a folder's entries listed: the entry chosen.
+            self._pick_listed(highlighted or 0)
+        elif not is_path(typed) and problem.startswith("No such file"):
+            self._refuse(f"No file here matches “{typed}”: type a path (/…, ~/…, ./…) or a URL.")
+        else:
+            self._refuse(problem)
+
+    def _pick_listed(self, index: int) -> None:
+        """Attach the listed file ``index``; a folder listed for a typed path is opened: its
+        entries are listed next."""
+        if self.shown[index].endswith("/"):
+            field = self.query_one(Input)
+            field.value = self.shown[index]
+            field.cursor_position = len(field.value)
+            field.focus()
             return
-        if not is_path(typed) and problem.startswith("No such file"):
-            problem = f"No file here matches “{typed}”: type a path (/…, ~/…, ./…) or a URL."
+        self._choose(self._target(index))
+
+    def _choose(self, source: str) -> None:
+        """Attach ``source`` and close, or say why not and stay (the next keys are the
+        picker's again)."""
+        problem = self._attacher(source) if self._attacher is not None else None
+        if problem is None:
+            self.dismiss(source)
+        else:
+            self._refuse(problem)
+
+    def _refuse(self, problem: str) -> None:
         self._say(problem)
         self.app.bell()
-        self.query_one(Input).focus()  # the picker stays: the next keys are its again
+        self.query_one(Input).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.dismiss(str(self.root / self.shown[event.option_index]))
+        self._pick_listed(event.option_index)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -53,6 +53,10 @@ MAX_ROWS = 3
 Piece = tuple[str, Style, int]
 
 
+class AlreadyAttached(AttachmentError):
+    """The draft has this file or URL already."""
+
+
 def flow(pieces: Sequence[Piece], width: int) -> list[list[int]]:
     """The indexes of ``pieces`` on each row ``width`` cells wide: a chip or the keys go
     whole to the next row rather than break in two (a chip's closing pad may fall off the
@@ -159,20 +163,26 @@ class AttachmentBar(Widget, can_focus=True):
     def add(self, source: str) -> bool:
         """Attach a path or URL; a refusal is shown to the user and returns False."""
         try:
-            attachment = load(source, self.attachments)
+            self.try_add(source)
+        except AlreadyAttached as error:
+            self.notify(escape_markup(str(error)), severity="warning")
+            return False
         except AttachmentError as error:
             self.notify(escape_markup(str(error)), severity="error", timeout=10)
             return False
+        return True
+
+    def try_add(self, source: str) -> None:
+        """Attach a path or URL, or raise :class:`AttachmentError` saying why not (the file
+        picker shows it in place, and stays open to try another)."""
+        attachment = load(source, self.attachments)
         if any(chip.source == attachment.source for chip in self.attachments):
             # The same file twice goes to the model twice, and costs twice: a slip, mostly.
-            name = clean_terminal_text(attachment.name)
-            self.notify(escape_markup(f"{name} is attached already."), severity="warning")
-            return False
+            raise AlreadyAttached(f"{clean_terminal_text(attachment.name)} is attached already.")
         self.attachments.append(attachment)
         self.selected = len(self.attachments) - 1
         self._changed()
         self._start_work(attachment)
-        return True
 
     # ------------------------------------------------------------------ uploads
 
