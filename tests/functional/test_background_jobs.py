@@ -331,6 +331,51 @@ async def test_a_run_outlives_the_app_and_is_watched_again(emulator, tmp_path):
         assert not store.pending_runs()
 
 
+async def test_f4_lists_only_the_runs_of_the_server_in_use(emulator, tmp_path):
+    """A run started on one server was put on every gemtui's board, asked for at the server
+    in use ("not found"), and came back at every start."""
+    store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
+    elsewhere = make_app(emulator, store=store)
+    elsewhere.connection.demo = False  # its runs belong to the emulator's URL
+    async with elsewhere.run_test(size=(80, 24)) as pilot:
+        await background(pilot, "!slow 20 a run on that server")
+        (job,) = elsewhere.jobs.jobs
+    demo = make_app(emulator, store=store)
+    async with demo.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        assert demo.jobs.jobs == []
+    again = make_app(emulator, store=store)
+    again.connection.demo = False
+    async with again.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: again.jobs.jobs, "the run on the board")
+        assert [adopted.id for adopted in again.jobs.jobs] == [job.id]
+
+
+async def test_a_pending_run_its_server_has_lost_is_not_adopted_again(emulator, tmp_path):
+    store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await background(pilot, "!slow 20 a run to lose")
+        (job,) = app.jobs.jobs
+    lost = "v1_" + job.id[3:][::-1]  # an id the emulator never made
+    with store._write() as db:
+        db.execute("UPDATE turns SET interaction_id = ? WHERE interaction_id = ?", (lost, job.id))
+    again = make_app(emulator, store=store)
+    async with again.run_test(size=(80, 24)) as pilot:
+        fast_polls(again)
+        await until(pilot, lambda: again.jobs.jobs, "the run on the board")
+        (adopted,) = again.jobs.jobs
+        await again.jobs.wait(adopted)
+        await until(pilot, lambda: not store.pending_runs(), "the row no longer pending")
+    (stored,) = store.load_turns(store.last_conversation_id())
+    assert stored.turn.reply.outcome == "failed"
+    assert "no longer knows this background run" in str(stored.turn.reply.error)
+    third = make_app(emulator, store=store)
+    async with third.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        assert third.jobs.jobs == []
+
+
 async def test_a_prompt_after_a_run_read_back_unfetched_goes_on_from_it(
     emulator, tmp_path, monkeypatch
 ):

@@ -170,7 +170,7 @@ def test_a_history_of_version_1_gains_the_capture_columns(tmp_path: Path):
         "INSERT INTO turns (conversation_id, ordinal, prompt, outcome, settings, created) "
         "VALUES (1, 1, 'old prompt', 'completed', '{}', 0)"
     )
-    assert migrate(db) == len(MIGRATIONS) == 6
+    assert migrate(db) == len(MIGRATIONS) == 7
     db.close()
     with Store(path) as store:
         turn = store.turn(1)

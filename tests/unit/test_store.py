@@ -641,7 +641,7 @@ def test_a_history_of_version_5_gains_attachment_labels_and_reads_old_rows_alike
     )
     db.close()
     with Store(path) as store:
-        assert schema_version(store._db) == len(MIGRATIONS) == 6
+        assert schema_version(store._db) == len(MIGRATIONS) == 7
         [stored] = store.load_turns(1)
     assert stored.turn.asked.attachment_labels == ["audio · 3 B"]
 

@@ -206,7 +206,7 @@ def test_version_4_moves_base64_out_of_an_old_file_and_reads_back_identical(tmp_
     version_3_file(path, items, step)
     before = path.stat().st_size
     with Store(path) as store:
-        assert schema_version(store._db) == len(MIGRATIONS) == 6
+        assert schema_version(store._db) == len(MIGRATIONS) == 7
         assert len(blob_files(store)) == 3
         for text in raw_column(
             store, "SELECT attachments FROM turns UNION ALL SELECT json FROM steps"

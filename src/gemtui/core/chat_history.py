@@ -88,6 +88,9 @@ class ChatHistory:
         #: An interaction opened by id that the history holds already is written again into
         #: its newest row (``gemtui ask --wait`` run twice), not into a new conversation.
         self.reopens_stored = False
+        #: Where this chat's requests go (``core.jobs.endpoint_of``), kept with each
+        #: background run it starts: F4 lists only the runs of the server in use.
+        self.endpoint: str | None = None
 
     def new_chat(self) -> None:
         """The next turn starts a new conversation in the store."""
@@ -201,6 +204,7 @@ class ChatHistory:
                 "pending",
                 interaction_id=interaction.id,
                 status=interaction.status,
+                endpoint=self.endpoint,
             )
         except StoreError as error:
             self.failed(error)

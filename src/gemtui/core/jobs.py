@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from gemtui.api.base_url import GOOGLE_HOST
 from gemtui.api.models import RUNNING_STATUSES, Interaction
 from gemtui.core.turn import Turn
 
@@ -57,6 +58,8 @@ class PollPolicy:
 NOT_FOUND = 404
 #: A job's status when the server does not know its run (not one of the API's statuses).
 UNKNOWN_RUN = "not found"
+#: The endpoint of runs started on ``--demo``'s emulator, whose port changes at every start.
+DEMO_ENDPOINT = "demo"
 
 #: Someone waits at a prompt for the result (``gemtui ask --wait``): look sooner.
 WAITING_POLL = PollPolicy(first=0.25, growth_running=1.5, growth_failed=2.0, ceiling=5.0)
@@ -335,3 +338,12 @@ class JobBoard:
     def _finish(self, job: Job) -> None:
         job.finished_at = self.clock()
         self._emit(job, "finished")
+
+
+def endpoint_of(base_url: str | None, *, demo: bool) -> str:
+    """Which server a background run belongs to, as the history keeps it: F4 lists only the
+    runs of the server in use (``demo`` for the emulator, else the base URL, Google's when
+    none is set)."""
+    if demo:
+        return DEMO_ENDPOINT
+    return (base_url or f"https://{GOOGLE_HOST}").rstrip("/")

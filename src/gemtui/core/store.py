@@ -462,17 +462,19 @@ class Store:
         status: str | None = None,
         exchange: Exchange | None = None,
         errors: list[dict[str, Any]] | None = None,
+        endpoint: str | None = None,
     ) -> None:
         """The turn ended: its outcome, usage, interaction id (if not known yet) and error;
         for a captured turn also how its exchange ended (``exchange``); ``errors``: the
-        interaction's ``errors[]``, why the run failed at the server."""
+        interaction's ``errors[]``, why the run failed at the server; ``endpoint``: the
+        server a background run was started on."""
         now = time.time()
         with self._write() as db:
             db.execute(
                 "UPDATE turns SET outcome = ?, usage = ?, "
                 "interaction_id = coalesce(?, interaction_id), status = coalesce(?, status), "
-                "error = ?, finished = ?, exchange = coalesce(?, exchange), errors = ? "
-                "WHERE id = ?",
+                "error = ?, finished = ?, exchange = coalesce(?, exchange), errors = ?, "
+                "endpoint = coalesce(?, endpoint) WHERE id = ?",
                 (
                     outcome,
                     self._json(usage.to_wire()) if usage is not None else None,
@@ -482,6 +484,7 @@ class Store:
                     now,
                     self._json(exchange.to_json()) if exchange is not None else None,
                     self._json(errors) if errors else None,
+                    endpoint,
                     turn_id,
                 ),
             )
@@ -611,15 +614,19 @@ class Store:
                 latest.setdefault(prompt)
         return list(latest)[::-1]
 
-    def pending_runs(self, since: float = 0.0, limit: int = 50) -> list[PendingRun]:
+    def pending_runs(
+        self, since: float = 0.0, limit: int = 50, *, endpoint: str | None = None
+    ) -> list[PendingRun]:
         """The background runs started after ``since`` (seconds since the epoch) whose answers
-        were not fetched yet, newest last."""
+        were not fetched yet, newest last; with ``endpoint``, only those started there (and
+        those kept before the history knew where: they may be of any server)."""
+        where = "" if endpoint is None else "AND (endpoint IS NULL OR endpoint = :endpoint) "
         with self._read() as db:
             rows = db.execute(
                 "SELECT conversation_id, id, interaction_id, prompt, settings, created "
                 "FROM turns WHERE outcome = 'pending' AND interaction_id IS NOT NULL "
-                "AND created >= ? ORDER BY id DESC LIMIT ?",
-                (since, limit),
+                f"AND created >= :since {where}ORDER BY id DESC LIMIT :limit",
+                {"since": since, "limit": limit, "endpoint": endpoint},
             ).fetchall()
         runs = []
         for row in reversed(rows):

@@ -217,7 +217,15 @@ def _v6(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE turns ADD COLUMN attachment_labels TEXT")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
+def _v7(db: sqlite3.Connection) -> None:
+    """``turns.endpoint``: where a background run was started (``demo``, or the base URL).
+    Without it every gemtui put every pending run on its F4 board, and asked its own server
+    about runs another server held: "not found", and the row came back at every start. Older
+    rows keep NULL: they are shown everywhere, as before."""
+    db.execute("ALTER TABLE turns ADD COLUMN endpoint TEXT")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7)
 
 
 class SchemaTooNew(Exception):

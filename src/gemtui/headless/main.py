@@ -130,6 +130,7 @@ async def _session_run(
     asyncio.get_running_loop().call_later(START_UP_SECONDS, start_up_gc.release)
     from gemtui.api.models import keep_schemas_in
     from gemtui.core.data_dir import cache_dir
+    from gemtui.core.jobs import endpoint_of
     from gemtui.headless import runner
     from gemtui.headless.functions import declare, load_functions
     from gemtui.headless.history import close_history, open_history
@@ -174,6 +175,7 @@ async def _session_run(
         functions = load_functions(getattr(args, "config", None), messages)
         declare(request.tools, functions)
     history = open_history(secrets, messages, enabled=not args.no_history)
+    history.endpoint = endpoint_of(base_url, demo=args.demo)  # kept with a --background run
     try:
         async with runner.make_client(
             api_key=api_key,

@@ -46,7 +46,7 @@ from gemtui.core.clipboard import copy_text
 from gemtui.core.context_window import over_the_window
 from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.export import export_conversation, write_new, write_private
-from gemtui.core.jobs import UNKNOWN_RUN, Job, JobBoard, JobChange
+from gemtui.core.jobs import UNKNOWN_RUN, Job, JobBoard, JobChange, endpoint_of
 from gemtui.core.logs import write_crash_report
 from gemtui.core.recording import Recording, save_recording
 from gemtui.core.safety import clean_draft_text, clean_terminal_text, escape_markup, redact_secrets
@@ -198,6 +198,11 @@ def hidden_priority(key: str, action: str, description: str, binding_id: str) ->
     return Binding(key, action, description, show=False, id=binding_id, priority=True)
 
 
+#: Why a pending run's row ended failed: the server in use does not know it any more.
+LOST_RUN = (
+    "The server no longer knows this background run (it expired, or was deleted): "
+    "its answer cannot be fetched."
+)
 #: Background runs the history keeps pending are watched again at start if they are younger
 #: than this (seconds): the API keeps a run's result for days, not for ever.
 ADOPT_SECONDS = 3 * 24 * 3600
@@ -375,6 +380,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
     def _make_client(self) -> InteractionsClient:
         from gemtui.api.client import InteractionsClient
 
+        # The runs started from now on are of this server (F4 lists only those).
+        self.chat.history.endpoint = self._endpoint()
         network = self.user_settings.network
         return InteractionsClient(
             api_key=self.connection.api_key,
@@ -384,6 +391,10 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             retry=network.retry_policy(),
             on_retry=self._retry_announced,
         )
+
+    def _endpoint(self) -> str:
+        """The server in use, as the history keeps it with each background run."""
+        return endpoint_of(self.connection.base_url, demo=self.connection.demo)
 
     def _retry_announced(self, attempt: int, delay: float, reason: str) -> None:
         """The client waits ``delay`` s before sending again: the status bar counts it down
@@ -639,7 +650,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         if store is None:
             return
         try:
-            runs = store.pending_runs(since=time.time() - ADOPT_SECONDS)
+            runs = store.pending_runs(since=time.time() - ADOPT_SECONDS, endpoint=self._endpoint())
         except StoreError:
             return
         for run in runs:
@@ -1037,7 +1048,10 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         if change != "finished":
             return
         if job.status == UNKNOWN_RUN and job.adopted:
-            return  # started against another server (the demo's, say): not this one's to tell
+            # Started here (F4 lists no other server's runs), the server has lost it:
+            # its row is pending no more, or it came back at every start.
+            self._forget_lost_run(job.id)
+            return
         if job.status != UNKNOWN_RUN:
             self.run_worker(
                 self._keep_background_answer(job.id), group="background", exit_on_error=False
@@ -1047,6 +1061,17 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             escape_markup(f"Background run {job.status}: {one_line(job.prompt, 40)} (F4 opens it)"),
             severity=severity,
         )
+
+    def _forget_lost_run(self, interaction_id: str) -> None:
+        """A pending run the server does not know (expired, deleted): its row ends failed,
+        saying so, as a chat read back then tells."""
+        store = self.store
+        try:
+            pending = store.find_pending(interaction_id) if store is not None else None
+            if store is not None and pending is not None:
+                store.finish_turn(pending.turn_id, "failed", error=LOST_RUN)
+        except StoreError as error:
+            self.notify(error.explained(), severity="error", markup=False)
 
     async def _keep_background_answer(self, interaction_id: str) -> None:
         turns = self.conversation.turns
@@ -1700,6 +1725,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         )
 
     def on_step_timeline_selected(self, message: StepTimeline.Selected) -> None:
+        if not self.query(StepTimeline):
+            return  # the app is closing: the panes went before the message was handled
         self._show_in_detail(message)
         turn = self.timeline.turn_at(message.turn_index)
         # The conversation follows the timeline (only when the reader is in the timeline, so
