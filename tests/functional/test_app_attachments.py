@@ -321,23 +321,32 @@ async def test_a_chip_is_removed_from_the_keyboard(emulator, workdir):
         assert not bar.attachments and not bar.display and app.composer.has_focus
 
 
-async def test_a_pdf_past_the_inline_limit_goes_through_the_files_api(emulator, workdir):
-    # A sparse file: 60 MB long (PDFs go inline up to 50 MB), nothing written.
+def big_pdf(workdir) -> None:
+    """A sparse file: 60 MB long (PDFs go inline up to 50 MB), nothing written."""
     (workdir / "big.pdf").write_bytes(b"%PDF-1.7\n")
     os.truncate(workdir / "big.pdf", 60_000_000)
+
+
+def hold_uploads(app) -> asyncio.Event:
+    """The real upload, held at its start until the test sets the event returned."""
+    go = asyncio.Event()
+    upload = app.attachment_bar.uploader
+    assert upload is not None
+
+    async def held(attachment, progress):
+        await go.wait()
+        return await upload(attachment, progress)
+
+    app.attachment_bar.uploader = held
+    return go
+
+
+async def test_a_pdf_past_the_inline_limit_goes_through_the_files_api(emulator, workdir):
+    big_pdf(workdir)
     word = marker()
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
-        # The real upload, held at its start until the test lets it go.
-        go = asyncio.Event()
-        upload = app.attachment_bar.uploader
-        assert upload is not None
-
-        async def held(attachment, progress):
-            await go.wait()
-            return await upload(attachment, progress)
-
-        app.attachment_bar.uploader = held
+        go = hold_uploads(app)
         await open_picker(pilot, "f3")
         await pick(pilot, "big.pdf")
         (attached,) = app.attachment_bar.attachments
@@ -368,20 +377,11 @@ async def test_a_pdf_past_the_inline_limit_goes_through_the_files_api(emulator, 
 async def test_a_send_waiting_for_an_upload_can_be_called_off(emulator, workdir, how):
     """Escape did nothing, Ctrl+C offered to quit, and the prompt went out anyway once the
     upload ended; removing the chip sent the prompt at once, without the file."""
-    (workdir / "big.pdf").write_bytes(b"%PDF-1.7\n")
-    os.truncate(workdir / "big.pdf", 60_000_000)
+    big_pdf(workdir)
     word = marker()
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
-        go = asyncio.Event()
-        upload = app.attachment_bar.uploader
-        assert upload is not None
-
-        async def held(attachment, progress):
-            await go.wait()
-            return await upload(attachment, progress)
-
-        app.attachment_bar.uploader = held
+        go = hold_uploads(app)
         await open_picker(pilot, "f3")
         await pick(pilot, "big.pdf")
         app.composer.focus()

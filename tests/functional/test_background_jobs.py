@@ -49,6 +49,22 @@ async def background(pilot, prompt: str) -> None:
     await pilot.pause()
 
 
+async def run_left_pending(
+    emulator, store: Store, prompt: str, before: str = ""
+) -> tuple[str, int]:
+    """Send ``before`` (if any), start ``prompt`` as a background run, quit: the run's id and
+    its chat's row, the run still pending in the history."""
+    app = make_app(emulator, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        if before:
+            await send(pilot, before)
+        await background(pilot, prompt)
+        (job,) = app.jobs.jobs
+        chat = app.conversation_id
+    assert chat is not None
+    return job.id, chat
+
+
 async def test_ctrl_b_runs_the_draft_in_background_and_enter_opens_the_answer(emulator):
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -382,23 +398,18 @@ async def test_a_prompt_after_a_run_read_back_unfetched_goes_on_from_it(
     """Read back before its answer was fetched, a run said "The stream was cut off", and a
     prompt sent after it chained onto the turn before it: the model never saw the run."""
     store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
-    app = make_app(emulator, store=store)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await send(pilot, "before the run")
-        await background(pilot, "the run itself")
-        (job,) = app.jobs.jobs
-        chat = app.conversation_id
+    job_id, chat = await run_left_pending(emulator, store, "the run itself", "before the run")
     monkeypatch.setattr(GemtuiApp, "_adopt_pending_runs", lambda self: None)
     again = make_app(emulator, store=store)
     async with again.run_test(size=(80, 24)) as pilot:
-        again.open_stored(chat, store.find_pending(job.id).turn_id)
+        again.open_stored(chat, store.find_pending(job_id).turn_id)
         await pilot.pause()
         assert [t.asked.prompt for t in again.conversation.turns][-1] == "the run itself"
         said = notices(again)[-1]
         assert said.message.startswith("Started in the background") and said.level == "info"
         await send(pilot, "and after it?")
         body = posts(emulator)[-1]["body"]
-        assert body["previous_interaction_id"] == job.id
+        assert body["previous_interaction_id"] == job_id
         assert not store.pending_runs()
         # The run fetched first ended before the prompt's turn: that brought the sent
         # prompt back into the composer (and its draft file), ready to go a second time.
@@ -412,15 +423,11 @@ async def test_a_prompt_waiting_on_a_run_shows_one_line_of_progress(
     """Waiting for a pending run before a prompt added a line at every poll ("status:
     in_progress; next check in 0.38 s", "… 0.56 s", …); one line now says the latest."""
     store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
-    app = make_app(emulator, store=store)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await background(pilot, "!fault never-complete the run itself")
-        (job,) = app.jobs.jobs
-        chat = app.conversation_id
+    job_id, chat = await run_left_pending(emulator, store, "!fault never-complete the run itself")
     monkeypatch.setattr(GemtuiApp, "_adopt_pending_runs", lambda self: None)
     again = make_app(emulator, store=store)
     async with again.run_test(size=(80, 24)) as pilot:
-        again.open_stored(chat, store.find_pending(job.id).turn_id)
+        again.open_stored(chat, store.find_pending(job_id).turn_id)
         await pilot.pause()
         polls: list[str] = []
         panes_notice = again.panes.notice

@@ -94,6 +94,13 @@ async def test_the_token_total_counts_the_turns_not_read_yet(emulator, long_stor
         assert app.conversation.total_tokens() == whole  # read turns are not counted twice
 
 
+async def open_with_the_timeline(pilot, conversation_id: int) -> None:
+    """Open the stored chat (on its last turns) and show the timeline beside it."""
+    pilot.app.open_stored(conversation_id)
+    await pilot.pause()
+    await pilot.press("ctrl+t")
+
+
 def timeline_text(app) -> list[str]:
     timeline = app.timeline.list
     return [timeline.render_line(y).text.rstrip() for y in range(timeline.size.height)]
@@ -108,9 +115,7 @@ async def test_the_timeline_numbers_turns_in_the_whole_chat_and_home_goes_to_the
     store, conversation_id = long_store
     app = make_app(emulator, store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_stored(conversation_id)
-        await pilot.pause()
-        await pilot.press("ctrl+t")
+        await open_with_the_timeline(pilot, conversation_id)
         assert len(app.conversation.turns) < TURNS
         assert any(line.startswith(f"▌ ▸ Turn {TURNS} · ") for line in timeline_text(app))
         app.timeline.list.scroll_to(y=0, animate=False, immediate=True)
@@ -127,9 +132,7 @@ async def test_older_turns_read_in_keep_the_timeline_cursor_where_it_was(emulato
     store, conversation_id = long_store
     app = make_app(emulator, store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.open_stored(conversation_id)
-        await pilot.pause()
-        await pilot.press("ctrl+t")
+        await open_with_the_timeline(pilot, conversation_id)
         read = len(app.conversation.turns)
         last = app.conversation.turns[-1]
         app.timeline.select(read - 1, 0)

@@ -149,6 +149,11 @@ async def test_a_turn_shown_while_it_streams_shows_its_end_in_the_detail(emulato
         assert f"{len(state.events)} events" in facts() and "total –" not in facts()
 
 
+def detail_facts(app) -> str:
+    """The detail's first lines as one line (folded lines joined, spaces collapsed)."""
+    return " ".join(" ".join(app.step_detail.line_text(n) for n in range(1, 12)).split())
+
+
 async def test_a_cancelled_turns_detail_says_its_status_was_the_last_before_the_cancel(
     emulator,
 ):
@@ -161,13 +166,7 @@ async def test_a_cancelled_turns_detail_says_its_status_was_the_last_before_the_
         assert app.conversation.turns[-1].reply.outcome == "cancelled"
         await pilot.press("ctrl+t")
         await pilot.pause()
-        facts = " ".join(app.step_detail.line_text(line) for line in range(1, 8))
-        assert "status in_progress when cancelled" in facts
-
-
-def detail_facts(app) -> str:
-    """The detail's first lines as one line (folded lines joined, spaces collapsed)."""
-    return " ".join(" ".join(app.step_detail.line_text(n) for n in range(1, 12)).split())
+        assert "status in_progress when cancelled" in detail_facts(app)
 
 
 async def test_retries_and_a_resumed_stream_show_in_the_turns_timing(emulator):
