@@ -156,7 +156,11 @@ async def test_an_interaction_the_history_holds_opens_where_it_is_not_as_a_copy(
                 "keep this one",
                 "and a second",
             ]
-            assert app.view.selected == 0  # its prompt, focused
+            assert app.view.selected == 0  # its prompt, selected
+            # The keys go to the prompt: in the messages, "hello" ran e (edit the turn).
+            assert app.focused is app.composer
+            await pilot.press(*"hello")
+            assert app.composer.text == "hello" and app.chat.editing is None
             assert "in the history" in last_notification(app)
         assert len(store.list_conversations(archived=None)) == 1
 

@@ -3,6 +3,8 @@ opening a finished run into the conversation, cancelling one, and a create that 
 
 from __future__ import annotations
 
+import asyncio
+
 from support.chat_driver import (
     FAKE_KEY,
     answers,
@@ -21,6 +23,7 @@ from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.jobs import PollPolicy
 from gemtui.core.store import Store
+from gemtui.core.turn_runner import TurnRunner
 from gemtui.ui.app import GemtuiApp
 from gemtui.ui.chat.panes import BACKGROUND_MESSAGE
 from gemtui.ui.render.chat_items import UserItem
@@ -468,6 +471,44 @@ async def test_opening_a_run_still_going_by_id_shows_it_and_says_so(emulator, tm
         said = last_notification(again)
         assert said.startswith("Still running at the server (in_progress): F4 watches it")
         assert f"gemtui ask --wait {job.id}" in said
+
+
+async def test_a_prompt_sent_in_a_run_opened_by_id_keeps_its_chat(emulator, tmp_path, monkeypatch):
+    """Opened by id while it ran, a follow-up fetched the run first; then the open's own fetch
+    wrote the run into a new conversation and swapped the chat shown for it, the follow-up
+    gone from view."""
+    store = Store(tmp_path / "history.sqlite3", secrets=[FAKE_KEY])
+    job_id, chat = await run_left_pending(emulator, store, "!slow 40 a run to follow up")
+    # The open's own fetch of the run ends only after the follow-up (as with a slower poll).
+    follow_up_done = asyncio.Event()
+    real_open = TurnRunner.open
+
+    async def late_open(self, *args, **kwargs):
+        await follow_up_done.wait()
+        return await real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(TurnRunner, "open", late_open)
+    again = make_app(emulator, store=store)
+    async with again.run_test(size=(80, 24)) as pilot:
+        fast_polls(again)
+        await pilot.pause()
+        again.open_interaction(job_id)
+        await until(pilot, lambda: again.conversation.turns, "the run's chat")
+        assert again.focused is again.composer  # typing goes to the prompt
+        await send(pilot, "and a follow-up", wait=False)  # finish() would wait for the open
+        follow_up = again.conversation.turns[-1]
+        assert follow_up.asked.prompt == "and a follow-up"
+        await until(pilot, lambda: follow_up.reply.outcome == "completed", "the follow-up")
+        follow_up_done.set()
+        await until(pilot, lambda: not again.chat.settling(job_id), "the open's own fetch")
+        await pilot.pause(0.2)
+        assert again.conversation_id == chat
+        assert again.conversation.turns[-1] is follow_up  # not read back again: kept as live
+        assert [t.asked.prompt for t in again.conversation.turns] == [
+            "!slow 40 a run to follow up",
+            "and a follow-up",
+        ]
+    assert [summary.id for summary in store.list_conversations()] == [chat]
 
 
 async def test_f4_starts_on_the_newest_run_home_end_move_and_i_copies_the_id(emulator, monkeypatch):

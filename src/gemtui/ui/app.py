@@ -1099,12 +1099,14 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         """Open a finished run in its chat, which then continues from it: the keys go to the
         prompt (left in the messages, a word typed at once ran their keys: e edited)."""
         if job is not None:
-            self.open_interaction(job.id, to_prompt=True)
+            self.open_interaction(job.id, from_board=True)
 
-    def open_interaction(self, interaction_id: str, *, to_prompt: bool = False) -> None:
+    def open_interaction(self, interaction_id: str, *, from_board: bool = False) -> None:
         """Show the interaction ``interaction_id``: where the history holds it (its chat, its
         turn selected), else fetched from the server as the chat's next turn. Fetched again,
-        one the history held was added to it once more each time it was looked at.
+        one the history held was added to it once more each time it was looked at. The keys
+        go to the prompt: left in the messages, the words typed next ran their keys (``e``
+        edited the turn, and Enter sent a mix of both). ``from_board``: opened from F4.
 
         A background run the history keeps pending is fetched into its own row and opened
         there, in the chat and on the branch it was started from: added to the chat shown,
@@ -1120,9 +1122,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
                 located = None
         if pending:
             self.run_worker(
-                self._open_background_run(interaction_id, to_prompt),
-                group="background",
-                exit_on_error=False,
+                self._open_background_run(interaction_id), group="background", exit_on_error=False
             )
         elif located is None:
             # Shown at the end of the chat, as a sent prompt is: the view goes there, or a
@@ -1130,23 +1130,28 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             if self.run_turn(self.chat.open_interaction(interaction_id)) is not None:
                 self.view.jump_to_newest()
         else:
-            self.open_stored(*located, to_prompt=to_prompt)
+            self.open_stored(*located, to_prompt=True)
             said = f"{interaction_id} is in the history: opened there."
-            if to_prompt:  # a run from F4: its id is on the board already
+            if from_board:  # its id is on the board already
                 said = "Opened in the chat it was started from."
             self.notify(said, markup=False)
 
-    async def _open_background_run(self, interaction_id: str, to_prompt: bool) -> None:
-        shown = self._show_run_going(interaction_id, to_prompt)
+    async def _open_background_run(self, interaction_id: str) -> None:
+        shown = self._show_run_going(interaction_id)
         located = await self.chat.settle_background_run(interaction_id)
         if located is None or self.busy:
             return
         if shown is not None and self.conversation_id != shown:
             return  # the reader went to another chat meanwhile: F4 opens it from there
-        self.open_stored(*located, to_prompt=to_prompt)
+        turns = self.conversation.turns
+        if shown is not None and turns and not turns[-1].reply.in_background:
+            # The reader went on in that chat (a prompt fetched the run first): it shows the
+            # answer already, and opening it again swapped the chat under them.
+            return
+        self.open_stored(*located, to_prompt=True)
         self.notify("Opened in the chat it was started from.", markup=False)
 
-    def _show_run_going(self, interaction_id: str, to_prompt: bool) -> int | None:
+    def _show_run_going(self, interaction_id: str) -> int | None:
         """A pending run not known to have ended is shown at once where it is stored (its
         prompt, "Started in the background…"), and said to be still running: opening one by
         id (``gemtui show``, Ctrl+P) showed an empty chat and said nothing until it ended,
@@ -1160,7 +1165,7 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
             return None
         if row is None:
             return None
-        self.open_stored(row.conversation_id, row.turn_id, to_prompt=to_prompt)
+        self.open_stored(row.conversation_id, row.turn_id, to_prompt=True)
         status = job.status if job is not None and job.status else "in_progress"
         self.notify(
             f"Still running at the server ({status}): F4 watches it, and its answer shows "

@@ -146,6 +146,6 @@ def _show(app: GemtuiApp, interaction_id: str) -> None:
         except StoreError:
             stored = None
     if stored is not None:
-        app.open_stored(stored.conversation_id, stored.id)
+        app.open_stored(stored.conversation_id, stored.id, to_prompt=True)  # see open_interaction
     else:
         app.open_interaction(interaction_id)

@@ -203,6 +203,9 @@ class ChatController:
 
     async def _settle(self, interaction_id: str) -> tuple[int, int] | None:
         history = ChatHistory(self.history.store, self.history.on_failure)
+        # A prompt sent in the run's chat may have fetched it first (TurnRunner.send): its
+        # row is then completed, and this fetch writes into it again, not into a new chat.
+        history.reopens_stored = True
         try:
             turn = await settle_background_run(interaction_id, client=self._client, history=history)
         except GemtuiApiError as error:
