@@ -3,6 +3,7 @@ timeline, history), whatever made it, and a running turn reports through typed m
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from support.chat_driver import FAKE_KEY, answers, finish, make_app, notices, replay, send
@@ -272,12 +273,16 @@ async def test_f5_while_the_server_is_unreachable_leaves_the_cut_turn_to_resume(
         await finish(pilot)
         assert app.conversation.turns == [cut] and cut.reply.outcome == "interrupted"
         said = notices(app)[-1]
-        assert "could not be resumed" in said.message and "F5 to resume" in said.hint
+        # With the time it was tried: pressed again, the same words said nothing new.
+        assert re.search(r"could not be resumed \(\d\d:\d\d:\d\d\): ", said.message)
+        assert "F5 to resume" in said.hint
+        assert cut.reply.resumed_at == []  # tried, not taken up
         app.client = reachable
         mark = emulator.received_count()
         await pilot.press("f5")
         await finish(pilot)
         assert app.conversation.turns == [cut] and cut.reply.outcome == "completed"
+        assert len(cut.reply.resumed_at) == 1
         sent = emulator.requests_since(mark)
         assert sent and all(r["method"] == "GET" for r in sent)  # resumed: nothing created
 

@@ -566,8 +566,8 @@ class TurnRunner:
         reply = turn.reply
         stopped_at = reply.outcome
         reply.outcome, reply.error = "streaming", None
-        if reply.timings is not None:
-            reply.resumed_at.append(time.monotonic() - reply.timings.started_at)
+        started = reply.timings.started_at if reply.timings is not None else time.monotonic()
+        resumed_at, events_before = time.monotonic() - started, len(reply.state.events)
         recorder = self.history.resume(turn)
         self.sink.turn_resumed(turn)
         refused: ApiStatusError | None = None
@@ -586,8 +586,10 @@ class TurnRunner:
                 if says_nothing_of_the_run(error):
                     # Still cut off, still resumable: a failed turn was sent again at the
                     # next F5, though the server may well have finished it.
+                    # The time says it was tried again: the words are the same each time.
                     raise StreamInterrupted(
-                        f"it could not be resumed: {error.message or error}",
+                        f"it could not be resumed ({time.strftime('%H:%M:%S')}): "
+                        f"{error.message or error}",
                         last_event_id=state.last_event_id,
                         interaction_id=turn.interaction_id,
                         events_received=len(state.events),
@@ -597,6 +599,8 @@ class TurnRunner:
                 raise
 
         await self._requests(turn, recorder, reconnect, continue_always=True)
+        if len(reply.state.events) > events_before or reply.outcome == "completed":
+            reply.resumed_at.append(resumed_at)  # taken up, not only tried
         if refused is None:
             return turn
         reply.outcome = stopped_at
