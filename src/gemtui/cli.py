@@ -18,6 +18,7 @@ from gemtui.core import start_up_gc
 from gemtui.core.environment import skip_pydantic_plugins
 
 EXIT_USAGE = 2
+DEMO_AND_URL = "--demo answers from the built-in emulator, --base-url from URL: not both"
 SERVE_HOST = "127.0.0.1"
 SERVE_PORT = 8000
 
@@ -35,6 +36,8 @@ class CommandParser(argparse.ArgumentParser):
         parsed, extras = super().parse_known_args(args, namespace)
         if extras:
             self.error(f"unrecognized arguments: {' '.join(extras)}")
+        if getattr(parsed, "demo", False) and getattr(parsed, "base_url", None):
+            self.error(DEMO_AND_URL)  # both given to this command: its own usage
         return parsed, extras
 
 
@@ -680,8 +683,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (args.continue_last or args.resume is not None) and args.command:
         parser.error("--continue and --resume start the chat TUI; they go without a command")
     if getattr(args, "demo", False) and getattr(args, "base_url", None):
-        # The emulator would answer and the URL be ignored without a word.
-        parser.error("--demo answers from the built-in emulator, --base-url from URL: not both")
+        # Given at two levels (gemtui --demo ask --base-url URL): the emulator would answer
+        # and the URL be ignored without a word.
+        parser.error(DEMO_AND_URL)
     if args.command == "ask" or (args.command is None and not args.serve):
         start_up_gc.hold()  # released by the TUI's warm-up; by ask a second in, or at its end
     handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {

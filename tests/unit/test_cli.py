@@ -83,6 +83,9 @@ def test_an_unknown_option_of_a_command_is_refused_with_that_commands_usage(word
 def test_demo_and_a_base_url_together_are_refused_not_one_silently_ignored(words):
     result = run_cli(*words)
     assert result.returncode == 2
+    if words[0] == "ask":  # both given to ask: ask's usage
+        assert result.stderr.startswith("usage: gemtui ask [-h]")
+        assert "gemtui ask: error: --demo" in result.stderr
     assert "--demo answers from the built-in emulator, --base-url from URL: not both" in (
         result.stderr
     )
