@@ -220,8 +220,10 @@ def test_bad_json_files_exit_2(ask, tmp_path, flag, content, message):
 
 
 def test_top_level_flags_carry_into_ask():
-    args = build_parser().parse_args(["--demo", "--base-url", "http://x", "-m", "m1", "ask", "q"])
-    assert (args.demo, args.base_url, args.model) == (True, "http://x", "m1")
+    args = build_parser().parse_args(["--base-url", "http://x", "-m", "m1", "ask", "q"])
+    assert (args.demo, args.base_url, args.model) == (False, "http://x", "m1")
+    args = build_parser().parse_args(["--demo", "-m", "m1", "ask", "q"])
+    assert (args.demo, args.base_url, args.model) == (True, None, "m1")
     args = build_parser().parse_args(["ask", "--demo", "-m", "m2", "q"])
     assert (args.demo, args.model) == (True, "m2")
 

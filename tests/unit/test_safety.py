@@ -6,6 +6,7 @@ import io
 import re
 import subprocess
 import sys
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -15,6 +16,7 @@ from textual.content import Content
 from textual.markup import MarkupError, to_content
 
 from gemtui.core.safety import (
+    StreamCleaner,
     clean_draft_text,
     clean_terminal_text,
     escape_markup,
@@ -89,6 +91,21 @@ def test_clean_keeps_printable_text(text: str) -> None:
 @given(hostile_text)
 def test_clean_output_has_no_controls(text: str) -> None:
     assert FORBIDDEN.search(clean_terminal_text(text)) is None
+
+
+@given(hostile_text, st.lists(st.integers(min_value=0, max_value=200), max_size=8))
+def test_text_cleaned_in_pieces_is_the_whole_text_cleaned(text: str, cuts: list[int]) -> None:
+    """A sequence cut between two deltas left its tail as text ("1m" of ESC [ 3 | 1 m)."""
+    edges = sorted({0, len(text), *(cut for cut in cuts if cut < len(text))})
+    cleaner = StreamCleaner()
+    shown = "".join(cleaner.feed(text[start:end]) for start, end in pairwise(edges))
+    assert shown == clean_terminal_text(text)
+
+
+def test_a_sequence_cut_between_pieces_leaves_nothing_behind() -> None:
+    cleaner = StreamCleaner()
+    pieces = ["File evil\x1b[3", "1mred.txt, \x1b]0;PWNED", "\x07 and \x1b", "(Bdone"]
+    assert "".join(map(cleaner.feed, pieces)) == "File evilred.txt,  and done"
 
 
 @given(hostile_text)

@@ -84,6 +84,45 @@ def clean_terminal_text(text: str) -> str:
     return _SURROGATE.sub("\ufffd", cleaned)
 
 
+#: A control sequence still open at the end of a piece of text: its next piece may finish it.
+_OPEN_AT_END = re.compile(
+    r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\x18\x1a]*"
+    r"|\x1b[\x20-\x2f]*"
+)
+_INTRODUCER = re.compile(r"[\x1b\x90\x98\x9b\x9d\x9e\x9f]")
+#: The longest open sequence held for the next piece; a longer one is cleaned as it is.
+MAX_HELD_CHARS = 4096
+
+
+class StreamCleaner:
+    """:func:`clean_terminal_text` for text that arrives in pieces (a model's deltas).
+
+    A sequence cut between two pieces (``"\x1b[3"``, then ``"1mred"``) was cleaned piece by
+    piece: the first lost its introducer and the second kept ``1m`` as text. A piece that
+    ends inside a sequence keeps that end back until the next piece. What is still held when
+    the text ends is a sequence never finished, which cleaning removes whole: nothing shown
+    is lost by dropping it."""
+
+    __slots__ = ("_held",)
+
+    def __init__(self) -> None:
+        self._held = ""
+
+    def feed(self, piece: str) -> str:
+        """The cleaned text that can be shown now."""
+        text = self._held + piece if self._held else piece
+        self._held = ""
+        if _UNSAFE_CHAR.search(text) is None:
+            return text
+        start = max(0, len(text) - MAX_HELD_CHARS)
+        for found in _INTRODUCER.finditer(text, start):
+            if _OPEN_AT_END.fullmatch(text, found.start()):
+                text, self._held = text[: found.start()], text[found.start() :]
+                break
+        return clean_terminal_text(text)
+
+
 def clean_draft_text(text: str) -> str:
     """Return ``text`` as a prompt draft: CRLF and lone CR become LF, then it is cleaned.
 

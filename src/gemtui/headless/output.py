@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable
 from typing import IO, Any
 
-from gemtui.core.safety import clean_terminal_text, redact_secrets
+from gemtui.core.safety import StreamCleaner, clean_terminal_text, redact_secrets
 
 
 def complain(stream: IO[str], command: str, text: object, secrets: Iterable[str] = ()) -> None:
@@ -34,9 +34,11 @@ class CleanWriter:
 
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
+        #: The answer comes in deltas: a sequence cut between two is cleaned whole.
+        self._cleaner = StreamCleaner()
 
     def write(self, text: str) -> int:
-        return self._stream.write(clean_terminal_text(text))
+        return self._stream.write(self._cleaner.feed(text))
 
     def flush(self) -> None:
         self._stream.flush()

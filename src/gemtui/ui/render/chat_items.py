@@ -38,7 +38,7 @@ from gemtui.core.citations import Citation, Source, citations_of, marked_text, s
 from gemtui.core.markdown_blocks import CodeBlock, IncrementalBlocks, code_blocks
 from gemtui.core.media import media_of
 from gemtui.core.run_errors import StepError, step_error
-from gemtui.core.safety import clean_terminal_text, safe_text
+from gemtui.core.safety import StreamCleaner, clean_terminal_text, safe_text
 from gemtui.core.structured import check_structured
 from gemtui.core.tool_steps import describe
 from gemtui.core.turn import Turn
@@ -220,6 +220,8 @@ class AnswerItem(ChatItem):
         self._tail_at = 0.0
         self._tail_cost = 0.0
         self._open = OpenBlockView()
+        #: Deltas are cleaned as one text: a sequence cut between two left its tail shown.
+        self._cleaner = StreamCleaner()
         #: The finished blocks at the width last rendered, and how many of them that render saw.
         self._layout: BlockLayout | None = None
         self._seen = 0
@@ -244,7 +246,7 @@ class AnswerItem(ChatItem):
         return self.final and len(self.source) <= DRAW_ALL_CHARS
 
     def feed(self, text: str) -> None:
-        self.blocks.feed(clean_terminal_text(text))
+        self.blocks.feed(self._cleaner.feed(text))
         self.source = self.blocks.fed
         self.touch()
 
