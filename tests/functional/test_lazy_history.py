@@ -142,3 +142,26 @@ async def test_older_turns_read_in_keep_the_timeline_cursor_where_it_was(emulato
         selected = app.timeline.list.selected
         assert app.timeline.rows.turn_at(selected.turn) is last
         assert selected is app.timeline.rows.step_rows(len(app.conversation.turns) - 1)[0]
+
+
+@pytest.mark.parametrize(
+    "keys", [["home"], ["g"], ["home", "end", *["pageup"] * 50], ["home", "down", "up"]]
+)
+async def test_the_keyboard_brings_the_timelines_summary_line_back_into_view(
+    emulator, tmp_path, keys
+):
+    """Home, ``g`` or PageUp in a 45-turn chat's timeline put the cursor on Turn 1 with Turn 1
+    on the top line: the summary line above it ("Conversation · 45 turns · tokens …") could
+    not be reached from the keyboard once the list had scrolled."""
+    with Store(tmp_path / "history.sqlite3") as store:
+        conversation_id = write_conversation(store, 45)
+        app = make_app(emulator, store=store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_with_the_timeline(pilot, conversation_id)
+            assert app.timeline.list.scroll_y > 0
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert app.timeline.list.selected is app.timeline.rows.turn_row(0)
+            top = timeline_text(app)
+            assert top[0].startswith("  Conversation · 45 turns"), top[:2]
+            assert top[1].startswith("▌ ▸ Turn 1 · ")

@@ -398,12 +398,18 @@ class TimelineList(ScrollView, can_focus=True):
             height = self.rows.height_of(row)
             view_height = self.scrollable_content_region.height
             if line < self.scroll_y:
-                self.scroll_to(y=line, animate=False, immediate=True)
+                self.scroll_to(y=self._top_for(line), animate=False, immediate=True)
             elif line + height > self.scroll_y + view_height:
                 self.scroll_to(y=line + height - view_height, animate=False, immediate=True)
         self.refresh()
         if announce:
             self.post_message(StepTimeline.Selected.of(row))
+
+    def _top_for(self, line: int) -> int:
+        """The top line that brings a row at ``line`` into view from below: its own, or 0
+        when no row above it takes the cursor. The summary line never does, so without this
+        Home, ``g`` and PageUp stopped on Turn 1 and the summary stayed scrolled away."""
+        return line if self._row_from(line - 1, -1) is not None else 0
 
     def _row_from(self, line: int, step: int) -> Row | None:
         """The first selectable row from ``line`` going in direction ``step``."""
