@@ -12,6 +12,7 @@ from textual.geometry import Region
 from gemtui.core.conversation import ChatSettings
 from gemtui.core.store import Store
 from gemtui.core.timeline_rows import TurnRow
+from gemtui.ui.screens.open_by_id import OpenByIdScreen
 
 
 async def test_ctrl_t_shows_the_turns_steps_and_their_json(emulator):
@@ -135,6 +136,33 @@ async def test_palette_opens_an_interaction_by_id(emulator):
         await open_by_id(pilot, interaction_id)
         assert app.view.items[0].prompt == "keep this one"
         assert app.timeline.turn_at(0).interaction_id == interaction_id
+
+
+async def test_a_typed_id_that_is_no_id_is_said_in_the_dialog_without_a_request(emulator):
+    """``notanid`` went to the server and came back as an HTTP 404 "not found" error block
+    appended to the chat shown; ``gemtui ask --wait notanid`` says what an id looks like."""
+    app = make_app(emulator)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "keep this one")
+        mark = emulator.received_count()
+        app.action_open_by_id()
+        await pilot.pause()
+        field = app.screen.query_one("#interaction-id")
+        field.value = "notanid"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert emulator.requests_since(mark) == []
+        assert isinstance(app.screen, OpenByIdScreen)  # open, to correct the id
+        said = str(app.screen.query_one("#interaction-id-problem").render())
+        assert "'notanid' is not an interaction id: ids look like v1_" in said
+        assert len(app.conversation.turns) == 1
+        field.value = app.conversation.turns[0].interaction_id  # corrected: it opens
+        await pilot.pause()
+        assert str(app.screen.query_one("#interaction-id-problem").render()) == ""
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, OpenByIdScreen)
 
 
 async def test_an_interaction_the_history_holds_opens_where_it_is_not_as_a_copy(emulator, tmp_path):

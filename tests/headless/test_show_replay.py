@@ -6,7 +6,7 @@ import io
 import json
 from pathlib import Path
 
-from support.cli_env import run_gemtui
+from support.cli_env import clean_env, run_gemtui, run_gemtui_in_terminal
 
 from gemtui.cli import build_parser
 from gemtui.core.recording import parse_recording
@@ -178,3 +178,20 @@ def test_replaying_a_recording_cut_short_says_so_not_that_the_server_still_runs_
     assert replayed.stderr == (
         "gemtui replay: the recording stops before the interaction ended (it was in_progress)\n"
     )
+
+
+def test_show_of_a_word_that_is_no_id_is_a_usage_error_before_any_request(tmp_path: Path):
+    """``gemtui show --demo notanid`` asked the server and reported "HTTP 404 not_found …
+    was not found" (the TUI opened on that error); ``ask --wait notanid`` says what an id
+    looks like. Both ways, printing and the TUI, say it with exit code 2 and no screen."""
+    env = clean_env(GEMTUI_DATA_DIR=str(tmp_path))
+    printed = run_gemtui("show", "--demo", "notanid", "-p", env=env)
+    assert printed.returncode == 2
+    assert printed.stdout == ""
+    said = "gemtui show: 'notanid' is not an interaction id: ids look like v1_ChdoRkJn…"
+    assert said in printed.stderr
+    assert "404" not in printed.stderr
+    code, shown, err = run_gemtui_in_terminal("show", "--demo", "notanid", env=env)
+    assert code == 2
+    assert said in err
+    assert "\x1b[?1049h" not in shown  # no screen was drawn

@@ -96,10 +96,16 @@ def run_show(
     import asyncio
 
     from gemtui.api.errors import GemtuiApiError
+    from gemtui.core.interaction_ids import refused_id
 
     try:
         with headless_endpoint(demo=args.demo, base_url=args.base_url) as endpoint:
             api_key = endpoint.api_key
+            # A capture is looked for above; what else the history holds is not printed
+            # from it, so a word that is no id is refused at once, not answered with a 404.
+            said = refused_id(args.id, demo=args.demo, base_url=endpoint.base_url, store=None)
+            if said:
+                raise UsageError(said)
             interaction = asyncio.run(_get(args.id, api_key, endpoint.base_url, stderr))
     except UsageError as error:
         complain(stderr, "gemtui show", error)

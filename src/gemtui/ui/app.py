@@ -46,6 +46,7 @@ from gemtui.core.clipboard import copy_text
 from gemtui.core.context_window import over_the_window
 from gemtui.core.conversation import ChatSettings, Conversation
 from gemtui.core.export import export_conversation, write_new, write_private
+from gemtui.core.interaction_ids import refused_id
 from gemtui.core.jobs import UNKNOWN_RUN, Job, JobBoard, JobChange, endpoint_of
 from gemtui.core.logs import write_crash_report
 from gemtui.core.recording import Recording, save_recording
@@ -1829,7 +1830,15 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
     def action_open_by_id(self) -> None:
         from gemtui.ui.screens.open_by_id import OpenByIdScreen
 
-        self.push_screen(OpenByIdScreen(), self._open_id_chosen)
+        self.push_screen(OpenByIdScreen(self._refused_id), self._open_id_chosen)
+
+    def _refused_id(self, interaction_id: str) -> str | None:
+        """Why the dialog should not ask the server for ``interaction_id``: an id of the wrong
+        shape went to the server and came back as an HTTP 404 error block in the chat."""
+        connection = self.connection
+        return refused_id(
+            interaction_id, demo=connection.demo, base_url=connection.base_url, store=self.store
+        )
 
     def _open_id_chosen(self, interaction_id: str | None) -> None:
         if interaction_id:

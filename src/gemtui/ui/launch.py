@@ -47,6 +47,7 @@ def run_tui(
     app_factory: Callable[..., GemtuiApp] = GemtuiApp,
     preset: str | None = None,
     no_key_notice: str = NO_KEY_NOTICE,
+    refuse: Callable[[Connection, Store | None], str | None] | None = None,
 ) -> int:
     """Run the app until the user quits; returns the exit code.
 
@@ -56,6 +57,8 @@ def run_tui(
     one that opens their turn at start). ``preset``: a ``[presets.NAME]`` to start with; an
     unknown one is a usage error (exit 2), said before the screen changes.
     ``no_key_notice``: what the chat says when no key is set (it runs on the emulator then).
+    ``refuse``: why not to start, once the endpoint and the history are known (``gemtui show``
+    of a word that is no id): said on stderr before any screen, a usage error (exit 2).
     """
     loaded = load_settings(config, overrides)
     settings = loaded.settings
@@ -90,10 +93,14 @@ def run_tui(
     store, store_problem = open_history(connection.secrets)
     if store_problem:
         loaded.problems.append(store_problem)
-    if probe_is_useful(os.environ, sys.__stdout__):
-        # textual-image must ask the terminal about graphics before Textual takes it over.
-        load_textual_image()
     try:
+        refused = refuse(connection, store) if refuse is not None else None
+        if refused:
+            sys.stderr.write(f"{refused}\n")
+            return 2
+        if probe_is_useful(os.environ, sys.__stdout__):
+            # textual-image must ask the terminal about graphics before Textual takes it over.
+            load_textual_image()
         app = app_factory(connection, loaded=loaded, store=store)
         app.start_preset = preset
         result = app.run()

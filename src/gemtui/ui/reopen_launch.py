@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gemtui.config import LoadedSettings
+from gemtui.core.interaction_ids import refused_id
 from gemtui.core.recording import Recording
 from gemtui.core.store import Store, StoreError
 from gemtui.ui.app import Connection, GemtuiApp
@@ -47,11 +48,25 @@ def run_show(
     config: Path | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> int:
-    """Run the TUI with the interaction ``interaction_id`` as its first turn."""
+    """Run the TUI with the interaction ``interaction_id`` as its first turn; a word that
+    cannot be an id is a usage error, said before any screen (it went to the server, and the
+    TUI opened on its HTTP 404)."""
     opener = partial(_show, interaction_id=interaction_id)
     return run_tui(
-        demo=demo, config=config, overrides=overrides, app_factory=partial(ReopenApp, opener=opener)
+        demo=demo,
+        config=config,
+        overrides=overrides,
+        app_factory=partial(ReopenApp, opener=opener),
+        refuse=partial(_refused, interaction_id),
     )
+
+
+def _refused(interaction_id: str, connection: Connection, store: Store | None) -> str | None:
+    """``gemtui show``'s line saying why ``interaction_id`` is not asked for, or ``None``."""
+    said = refused_id(
+        interaction_id, demo=connection.demo, base_url=connection.base_url, store=store
+    )
+    return f"gemtui show: {said}" if said else None
 
 
 def run_replay(
