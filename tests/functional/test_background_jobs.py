@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from support.chat_driver import (
     FAKE_KEY,
     answers,
@@ -18,6 +19,7 @@ from support.chat_driver import (
 )
 from support.clipboard_capture import bare_terminal, capture
 from textual import events
+from textual.geometry import Region
 
 from gemtui.core.chat_history import ChatHistory
 from gemtui.core.conversation import ChatSettings
@@ -118,6 +120,33 @@ async def test_ctrl_b_shows_the_prompt_and_where_its_answer_goes(emulator):
         assert notices(app)[-1].message == BACKGROUND_MESSAGE
         assert "F4 lists the runs" in notices(app)[-1].hint
         assert app.conversation.turns == []  # still no turn of the chat: it does not wait
+
+
+@pytest.mark.parametrize("size", [(40, 15), (80, 24), (120, 30)])
+async def test_f4s_detail_lines_give_the_model_and_the_whole_prompt_at_every_width(emulator, size):
+    """At 40 columns the model column is left out and the prompt cut to "!slow 2…", but the
+    detail line under the table had only the id: the model and the rest of the prompt were
+    nowhere. Now it names the model beside the id, and the prompt on one line, cut to fit."""
+    prompt = "!slow 2 a run whose prompt is\nlonger than any screen's prompt column " + "x" * 90
+    app = make_app(emulator)
+    async with app.run_test(size=size) as pilot:
+        fast_polls(app)
+        await background(pilot, prompt)
+        (job,) = app.jobs.jobs
+        await pilot.press("f4")
+        screen = app.screen
+        assert isinstance(screen, JobsScreen)
+        await pilot.pause()
+        detail = str(screen.query_one("#jobs-detail").render())
+        assert detail.startswith(f"{job.id} · {job.owner}") and job.owner == "gemini-3.6-flash"
+        line = screen.query_one("#jobs-prompt")
+        (shown,) = [strip.text for strip in line.render_lines(Region(0, 0, *line.size))]
+        flat = " ".join(prompt.split())
+        assert line.size.width < len(flat)
+        assert shown.rstrip().endswith("…") and len(shown) == line.size.width
+        assert flat.startswith(shown.rstrip()[:-1])
+        assert len(shown.rstrip()) > len(row(screen, 1)[0])  # more than the table's cell
+        await app.jobs.wait(job)
 
 
 async def test_f4_at_40_columns_keeps_the_status_and_elapsed_time_in_sight(emulator):

@@ -36,7 +36,8 @@ CELL_PADDING = 2
 #: The prompt is cut to no fewer characters than this before a column is left out.
 PROMPT_MIN = 8
 #: Left out first when the screen is narrow, in this order: the status and elapsed time
-#: (is it done?) must stay in sight, and the detail line under the table has the whole id.
+#: (is it done?) must stay in sight, and the detail lines under the table have the whole id,
+#: the model or agent and the prompt.
 DROPPED_FIRST = ("owner", "id")
 #: How often running rows show their new elapsed time, in seconds.
 TICK = 1.0
@@ -104,7 +105,10 @@ class JobsScreen(ModalScreen[Job | None]):
         border: round $primary; background: $surface; padding: 0 1;
     }
     JobsScreen #jobs-title { text-style: bold; }
-    JobsScreen #jobs-help, JobsScreen #jobs-detail { color: $text-muted; }
+    JobsScreen #jobs-help, JobsScreen #jobs-detail, JobsScreen #jobs-prompt {
+        color: $text-muted;
+    }
+    JobsScreen #jobs-prompt { text-wrap: nowrap; text-overflow: ellipsis; }
     JobsScreen DataTable { height: 1fr; }
     """
 
@@ -124,6 +128,7 @@ class JobsScreen(ModalScreen[Job | None]):
                 table.add_column(title, width=width, key=key)
             yield table
             yield Static("", id="jobs-detail", markup=False)
+            yield Static("", id="jobs-prompt", markup=False)
 
     @property
     def table(self) -> DataTable[Text]:
@@ -201,12 +206,18 @@ class JobsScreen(ModalScreen[Job | None]):
         self._show_detail()
 
     def _show_detail(self) -> None:
+        """The selected run whole: its id, model or agent (and environment), then its prompt
+        on one line cut to the width. A narrow table leaves out the model and cuts the
+        prompt (at 40 columns to ``!slow 2…``); these say what the row no longer does."""
         job = self.selected_job()
         detail = self.query_one("#jobs-detail", Static)
+        prompt = self.query_one("#jobs-prompt", Static)
         if job is None:
             detail.update(EMPTY)
+            prompt.update("")
             return
-        text = f"{job.id}"
+        prompt.update(" ".join(clean_terminal_text(job.prompt).split()))
+        text = " · ".join(part for part in (job.id, job.owner) if part)
         if job.interaction is not None and job.interaction.environment_id:
             text += f" · {job.interaction.environment_id}"
         if job.poll_errors:
