@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from rich.color import ColorSystem
 from support.chat_driver import FAKE_KEY, detail_text, finish, last_notification, make_app, send
 from textual.content import Content
 from textual.geometry import Region
@@ -347,6 +348,38 @@ async def test_the_selected_rows_text_differs_from_its_background(emulator, them
             if style.reverse:
                 ink, paper = paper, ink
             assert ink != paper, (theme, segment)
+
+
+@pytest.mark.parametrize("theme", ["nord", "textual-dark", "ansi-dark"])
+async def test_on_16_colours_the_selected_row_is_reversed_whatever_the_theme(emulator, theme):
+    """TERM=xterm with ``--theme nord``: the cursor's "accent at 20%", brought down to the
+    terminal's 16 colours, was the background of every row: only ``▌`` and bold marked the
+    selected one. On 16 colours it is reversed, as in the ANSI themes."""
+    app = make_app(emulator)
+    app.console._color_system = ColorSystem.STANDARD  # as Rich finds it for TERM=xterm
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.has_class("-few-colours")
+        app.theme = theme
+        await send(pilot, "hello")
+        await send(pilot, "again")
+        await pilot.press("ctrl+t")
+        timeline = app.timeline.list
+        await pilot.pause()
+        lines = timeline.render_lines(Region(0, 0, *timeline.size))
+        (selected,) = [line for line in lines if line.text.startswith("▌ ▸ Turn 2")]
+        other = next(line for line in lines if line.text.startswith("  ✓ ▸ #0"))
+
+        def papers(line) -> set:
+            """The backgrounds of a line's text as a 16-colour terminal shows them."""
+            shown = set()
+            for segment in line:
+                style = segment.style
+                if segment.text.strip() and style is not None:
+                    paper = style.color if style.reverse else style.bgcolor
+                    shown.add(paper.downgrade(ColorSystem.STANDARD).number if paper else None)
+            return shown
+
+        assert not papers(selected) & papers(other), theme
 
 
 def heading_lines(app) -> list[str]:

@@ -596,6 +596,9 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         for problem in self.loaded.problems if self.loaded else []:
             # Each problem already says what was done about it ("…; ignored.").
             self.view.add_item(NoticeItem(problem, level="warning"))
+        # A truecolour theme on 16 colours: its blends come out as the colour under them
+        # (the timeline's cursor row looked like the others); rules of this class make up.
+        self.set_class(self.console.color_system in FEW_COLOURS, "-few-colours")
         self._apply_look(self.user_settings)
         self.first_focus().focus()
         self.call_after_refresh(self._warm_up_client)
@@ -2135,11 +2138,15 @@ def recordings_dir() -> Path:
     return data_dir() / "recordings"
 
 
+#: Rich's names of the colour systems of 16 colours or fewer.
+FEW_COLOURS = ("standard", "windows")
+
+
 def pick_theme(configured: str, color_system: str | None) -> str:
     """The theme to use: the user's choice, except that a 16-colour terminal left on the
     default gets the theme made of the terminal's own ANSI palette (which the user picked to
     be readable) rather than approximations of truecolour."""
-    if configured == DEFAULT_THEME and color_system in ("standard", "windows"):
+    if configured == DEFAULT_THEME and color_system in FEW_COLOURS:
         return "ansi-dark"
     return configured
 
