@@ -359,7 +359,8 @@ async def test_a_template_refused_in_its_dialog_keeps_the_dialog_and_what_was_ty
         screen = app.screen
         assert isinstance(screen, TemplateScreen)
         help_text = str(screen.query_one("#templates-help", Static).render())
-        assert "Not listed (a name is letters, digits and - _ . only): weird name.md" in help_text
+        rule = "a letter or digit first, then letters, digits and - _ . only"
+        assert f"Not listed (a name has {rule}): weird name.md" in help_text
         await pilot.press(*"long typed arguments", "enter")
         await pilot.pause()
         assert app.screen is screen
@@ -373,6 +374,40 @@ async def test_a_template_refused_in_its_dialog_keeps_the_dialog_and_what_was_ty
         await finish(pilot)
         assert app.screen is not screen
         assert app.conversation.turns[-1].asked.prompt == "See the notes for long typed arguments"
+
+
+async def test_a_name_starting_with_a_dash_is_said_to_need_a_letter_or_digit_first(
+    emulator, tmp_path, monkeypatch
+):
+    """ "-dash.md" was "Not listed (a name is letters, digits and - _ . only)": it is."""
+    app = with_templates(emulator, tmp_path, monkeypatch, {"-dash.md": "x", "ok.md": "y"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+t")
+        screen = app.screen
+        assert isinstance(screen, TemplateScreen)
+        help_text = str(screen.query_one("#templates-help", Static).render())
+        assert "(a name has a letter or digit first, then letters" in help_text
+        assert "-dash.md" in help_text
+
+
+async def test_tab_in_the_template_dialog_keeps_the_typing_in_the_arguments(
+    emulator, tmp_path, monkeypatch
+):
+    """Tab moved the focus to the list of templates, and what was typed next was lost."""
+    files = {"one.md": "One {{args}}", "two.md": "Two {{args}}"}
+    app = with_templates(emulator, tmp_path, monkeypatch, files)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+t")
+        screen = app.screen
+        assert isinstance(screen, TemplateScreen)
+        field = screen.query_one("#template-args", Input)
+        await pilot.press(*"first", "tab", *" second", "shift+tab", *" third", "down")
+        await pilot.pause()
+        assert screen.focused is field
+        assert field.value == "first second third"
+        await pilot.press("enter")
+        await finish(pilot)
+        assert app.conversation.turns[-1].asked.prompt == "Two first second third"
 
 
 async def test_an_empty_template_is_refused_not_sent(emulator, tmp_path, monkeypatch):

@@ -44,8 +44,9 @@ def templates_dir(config_path: Path | None = None) -> Path:
     return config_dir() / TEMPLATE_DIR
 
 
-#: What a template's name may hold, as told to the user.
-NAME_RULE = "letters, digits and - _ . only"
+#: What a template's name may hold, as told to the user (``_NAME``): "-dash.md" holds only
+#: those characters, and was refused with no word of its first one.
+NAME_RULE = "a letter or digit first, then letters, digits and - _ . only"
 
 
 def template_names(directory: Path) -> list[str]:

@@ -63,11 +63,15 @@ class TemplateScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(f"Prompt templates in {one_line(self.where)}"))
-            yield OptionList(
+            choices = OptionList(
                 *(Option(Text(one_line(name))) for name in self.names),
                 id="template-list",
                 compact=True,
             )
+            # Up and Down pick from the field, a click picks too: the list takes no focus, so
+            # Tab cannot move away from the field and leave the next words typed to nothing.
+            choices.can_focus = False
+            yield choices
             yield Input(
                 placeholder="arguments ({{args}} in the template)",
                 id="template-args",
@@ -78,7 +82,7 @@ class TemplateScreen(ModalScreen[str | None]):
                 help_text = "No templates yet: put NAME.md files there. " + help_text
             if self.misnamed:
                 files = ", ".join(one_line(name) for name in self.misnamed)
-                help_text = f"Not listed (a name is {NAME_RULE}): {files}\n{help_text}"
+                help_text = f"Not listed (a name has {NAME_RULE}): {files}\n{help_text}"
             yield Static(Text(help_text), id="templates-help")
 
     def on_mount(self) -> None:
