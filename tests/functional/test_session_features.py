@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.chat_driver import finish, make_app, marker, notifications, palette, send, sent_with
+from support.chat_driver import (
+    finish,
+    make_app,
+    marker,
+    notices,
+    notifications,
+    palette,
+    send,
+    sent_with,
+)
 from textual import events
 from textual.widgets import Checkbox, Input, OptionList, Select, Static, TextArea
 
@@ -654,6 +663,21 @@ async def test_the_keys_are_in_f1_and_remappable(emulator, tmp_path):
         assert described["Compress"] and described["Presets"] and described["Templates"]
         await pilot.press("f11")
         assert "Only gemini-3.6-flash" in notifications(app)[-1]
+
+
+async def test_an_unknown_action_in_the_keymap_names_the_closest_ids_and_where_they_are(
+    emulator, tmp_path
+):
+    """``find = "ctrl+g"`` said only "find: no such action": not that app.find was meant, nor
+    where the ids are listed."""
+    app = configured(emulator, tmp_path, '[keymap]\nfind = "ctrl+g"\n')
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        said = [notice.message for notice in notices(app) if "no such action" in notice.message]
+        assert said == [
+            "find: no such action; did you mean app.find or conversation.find? "
+            "(F2's Keymap table lists every action id)"
+        ]
 
 
 async def test_f2_starts_on_the_preset_in_use_and_fills_another_over_the_plain_settings(

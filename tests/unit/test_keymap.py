@@ -7,7 +7,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.widget import Widget
 
-from gemtui.ui.keymap import binding_catalogue, build_keymap, normalise_keys
+from gemtui.ui.keymap import binding_catalogue, build_keymap, closest_ids, normalise_keys
 
 
 class DemoApp(App[None]):
@@ -83,6 +83,25 @@ def test_unknown_ids_and_bad_keys_are_reported():
     assert report.keymap == {}
     assert set(report.refused) == {"app.nothing", "app.toggle"}
     assert "no such action" in report.refused["app.nothing"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("toggle", ["app.toggle"]),
+        ("app.setings", ["app.settings"]),
+        ("left.cpy", ["left.copy"]),
+        ("copy", ["left.copy"]),
+        ("ctrl+g", []),
+        ("xyzzy", []),
+    ],
+)
+def test_an_unknown_id_suggests_the_closest_real_ones(typed, meant):
+    assert closest_ids(typed, [info.id for info in CATALOGUE]) == meant
+    said = build_keymap({typed: "f9"}, CATALOGUE).refused[typed]
+    assert said.startswith(f"{typed}: no such action")
+    assert (f"did you mean {meant[0]}?" in said) if meant else "did you mean" not in said
+    assert said.endswith("(F2's Keymap table lists every action id)")
 
 
 def test_clash_with_a_global_binding_is_refused():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 
 from textual.app import App
 from textual.binding import Binding
@@ -146,7 +147,7 @@ def build_keymap(config: Mapping[str, str], catalogue: Iterable[BindingInfo]) ->
     remaps: dict[str, str] = {}
     for binding_id, keys in config.items():
         if binding_id not in bindings:
-            _refuse(report, binding_id, f"{binding_id}: no such action")
+            _refuse(report, binding_id, no_such_action(binding_id, bindings))
             continue
         try:
             remaps[binding_id] = normalise_keys(keys)
@@ -160,6 +161,43 @@ def build_keymap(config: Mapping[str, str], catalogue: Iterable[BindingInfo]) ->
         binding_id: keys for binding_id, keys in remaps.items() if keys != bindings[binding_id].keys
     }
     return report
+
+
+#: Where the action ids are listed, in the message refusing one that is not.
+IDS_LISTED = "F2's Keymap table lists every action id"
+#: How alike a typed id and a real one must be (difflib's ratio) to be suggested.
+LIKE_ENOUGH = 0.6
+
+
+def no_such_action(binding_id: str, known: Iterable[str]) -> str:
+    """The refusal of an id no action has, with the closest real ids: ``find`` said only
+    "no such action", though ``app.find`` was meant, and not where the ids are."""
+    close = closest_ids(binding_id, known)
+    guess = f"; did you mean {' or '.join(close)}?" if close else ""
+    return f"{binding_id}: no such action{guess} ({IDS_LISTED})"
+
+
+def closest_ids(binding_id: str, known: Iterable[str]) -> list[str]:
+    """The real ids most like ``binding_id``, best first (at most three, none when nothing
+    is like it). An id is scope.action: the action alone is compared too, so ``find``
+    finds ``app.find``; among ids whose actions are alike, the whole id decides."""
+    wanted = binding_id.lower()
+
+    def likeness(candidate: str) -> tuple[float, float]:
+        whole = SequenceMatcher(None, wanted, candidate.lower()).ratio()
+        action = SequenceMatcher(
+            None, wanted.rsplit(".", 1)[-1], candidate.rsplit(".", 1)[-1].lower()
+        ).ratio()
+        return max(whole, action), whole
+
+    scored = sorted(known, key=lambda candidate: (*(-x for x in likeness(candidate)), candidate))
+    if not scored:
+        return []
+    best = likeness(scored[0])[0]
+    if best < LIKE_ENOUGH:
+        return []
+    floor = max(LIKE_ENOUGH, best - 0.1)  # only those nearly as close as the best
+    return [candidate for candidate in scored[:3] if likeness(candidate)[0] >= floor]
 
 
 def _refuse(report: KeymapReport, binding_id: str, message: str) -> None:
