@@ -64,6 +64,29 @@ async def test_a_screenshot_without_a_downloads_folder_goes_to_the_working_direc
         assert f"Saved screenshot to [$text-success]'{saved}'" == notifications(app)[-1]
 
 
+async def test_a_screenshot_in_the_home_folder_says_the_working_one_is_gone(
+    emulator, tmp_path: Path, monkeypatch
+):
+    """The folder gemtui started in, deleted, and no Downloads folder: the screenshot went to
+    the home folder and its toast gave only the path, where F3 and ``s`` say why."""
+    home, gone = tmp_path / "home", tmp_path / "gone"
+    home.mkdir()
+    gone.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DOWNLOAD_DIR", raising=False)
+    monkeypatch.chdir(gone)
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        gone.rmdir()
+        await palette(pilot, "screenshot")
+        await until(pilot, lambda: notifications(app), "the screenshot's toast")
+        (saved,) = list(home.glob("*.svg"))
+        assert notifications(app)[-1] == (
+            f"The folder gemtui was started in is gone (deleted or moved): using {home} "
+            f"instead.\nSaved screenshot to '{saved}'"
+        )
+
+
 def svg_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.svg"))
 

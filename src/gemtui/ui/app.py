@@ -90,6 +90,7 @@ from gemtui.ui.widgets.timeline import StepTimeline, TimelineList
 
 if TYPE_CHECKING:  # the dialogs are imported when first opened: they cost start-up time
     from gemtui.api.client import InteractionsClient
+    from gemtui.core.working_dir import Folder
     from gemtui.ui.chat.compare_pick import ComparePick
     from gemtui.ui.screens.history_list import ConversationListScreen
     from gemtui.ui.screens.report import ReportScreen
@@ -362,6 +363,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         self.compare_pick: ComparePick | None = None
         #: Where each screen's focus was, to give it back when a dialog above it closes.
         self._focus_memory = FocusMemory()
+        #: Why the last screenshot is not where it would go (its toast says it), or "".
+        self._screenshot_problem = ""
 
     @property
     def client(self) -> InteractionsClient:
@@ -1410,7 +1413,24 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
         folder when there is one, else the current directory. Textual wrote to Downloads
         only, which is missing on most servers reached over SSH: the save failed there. (In a
         browser the file is downloaded and the folder plays no part.)"""
-        return super().deliver_screenshot(filename, path or str(screenshot_dir()), time_format)
+        self._screenshot_problem = ""
+        if not path:
+            folder = screenshot_folder()
+            path, self._screenshot_problem = str(folder.path), folder.problem
+        return super().deliver_screenshot(filename, path, time_format)
+
+    def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        """A screenshot saved in the home folder because the working one is gone says so,
+        as F3 and ``s`` do: Textual's toast gave only the path, and the file seemed to land
+        in a folder picked at random."""
+        problem = self._screenshot_problem
+        if event.name == "screenshot" and problem and event.path is not None:
+            event.prevent_default()
+            self.notify(
+                f"{problem}\nSaved screenshot to {str(event.path)!r}",
+                title="Screenshot",
+                markup=False,
+            )
 
     def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
         """The screen as SVG, without the API key: a prompt or an answer that holds it shows
@@ -2121,16 +2141,16 @@ def data_dir() -> Path:
     return default_history_path().parent
 
 
-def screenshot_dir() -> Path:
+def screenshot_folder() -> Folder:
     """Where a screenshot goes: the user's Downloads folder if it exists, else the current
     directory (as media saved with ``s``), else the home folder (the current one was
-    deleted under gemtui)."""
+    deleted under gemtui), with the sentence that says so."""
     from platformdirs import user_downloads_path  # on first use: start-up time
 
-    from gemtui.core.working_dir import working_dir_or_home
+    from gemtui.core.working_dir import Folder, working_dir_or_home
 
     downloads = user_downloads_path()
-    return downloads if downloads.is_dir() else working_dir_or_home().path
+    return Folder(downloads) if downloads.is_dir() else working_dir_or_home()
 
 
 def recordings_dir() -> Path:
