@@ -22,7 +22,7 @@ from gemtui.ui.serve import session_command, tui_argv
 def test_session_command_keeps_the_tui_flags_and_drops_serve(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     args = build_parser().parse_args(
-        ["--serve", "--host", "127.0.0.2", "--port", "9000", "--demo", "-m", "gemini-x",
+        ["--serve", "--host", "127.0.0.2", "--port", "9000", "-m", "gemini-x",
          "--agent", "deep", "--base-url", "http://127.0.0.1:1", "--config", "my.toml",
          "--api-version", "v1", "--theme", "ansi-dark", "--stateless"]
     )  # fmt: skip
@@ -34,6 +34,8 @@ def test_session_command_keeps_the_tui_flags_and_drops_serve(tmp_path, monkeypat
     again = build_parser().parse_args(argv[3:])
     assert not again.serve
     assert _tui_options(again) == {**_tui_options(args), "config": tmp_path / "my.toml"}
+    demo = build_parser().parse_args(["--serve", "--demo", "--stateless"])
+    assert build_parser().parse_args(tui_argv(demo, python="py")[3:]).demo
 
 
 def test_session_command_without_flags_is_plain_gemtui():
