@@ -154,6 +154,17 @@ def safe_text(text: str, style: str = "") -> Text:
     return Text(clean_terminal_text(text), style=style)
 
 
+def hide_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each of ``secrets`` (the API key, MCP tokens) shown as ``***``: for what
+    the screen draws (a prompt or an answer that repeats the key; a screenshot of it is a file
+    that gets shared). Unlike :func:`redact_secrets` it leaves other text that only looks like
+    a key, or a ``key=`` parameter, as the model wrote it."""
+    for secret in secrets:
+        if len(secret) >= MIN_SECRET_CHARS and secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
 def escape_markup(text: str) -> str:
     """Clean ``text`` and escape it for embedding in Textual content markup.
 

@@ -585,6 +585,8 @@ class GemtuiApp(SessionFeatures, HabitsMixin, KeysInOrder, App[int]):
 
             self.console.push_theme(NO_COLOR_MARKDOWN)
         self.attachment_bar.uploader = self._upload_attachment
+        # The live list: a key typed in F2 is not drawn either from then on.
+        self.view.secrets = self.step_detail.secrets = self.connection.secrets
         self.attachment_bar.resolver = self._resolve_attachment
         self.screen_change_signal.subscribe(self, self._focus_memory.restore, immediate=True)
         self.retry_countdown = RetryCountdown(self.status)

@@ -38,7 +38,7 @@ from gemtui.core.citations import Citation, Source, citations_of, marked_text, s
 from gemtui.core.markdown_blocks import CodeBlock, IncrementalBlocks, code_blocks
 from gemtui.core.media import media_of
 from gemtui.core.run_errors import StepError, step_error
-from gemtui.core.safety import StreamCleaner, clean_terminal_text, safe_text
+from gemtui.core.safety import StreamCleaner, clean_terminal_text, hide_secrets, safe_text
 from gemtui.core.structured import check_structured
 from gemtui.core.tool_steps import describe
 from gemtui.core.turn import Turn
@@ -157,7 +157,9 @@ class UserItem(ChatItem):
             header.append_text(safe_text(f"  {self.note}", dim))
         lines = render_lines(header, width, ctx)
         if self.prompt:
-            body = safe_text(self.prompt, style=ctx.style("conversation--user"))
+            body = safe_text(
+                hide_secrets(self.prompt, ctx.secrets), ctx.style("conversation--user")
+            )
             lines += render_lines(body, width, ctx)
         return lines
 

@@ -6,13 +6,15 @@ code rows) can render with the same context without importing the items.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rich.console import Console, Group, RenderableType
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
+
+from gemtui.core.safety import hide_secrets
 
 #: Characters of one Markdown block that are rendered; the rest is kept (copy has it all) but
 #: not laid out: wrapping one multi-megabyte paragraph takes Rich many seconds.
@@ -29,12 +31,15 @@ class RenderContext:
     #: How many lines the pane shows (0: unknown): new blocks beyond a screenful of the newest
     #: need not be rendered before they are seen.
     rows: int = 0
+    #: What is never drawn (the API key): shown as ``***`` (see ``safety.hide_secrets``).
+    secrets: Sequence[str] = ()
 
 
 def markdown(source: str, ctx: RenderContext) -> RenderableType:
     # On first use: see gemtui.ui.render.warm_up.
     from gemtui.ui.render.rich_markdown import SharedParserMarkdown
 
+    source = hide_secrets(source, ctx.secrets)
     if len(source) <= MAX_RENDERED_BLOCK:
         return SharedParserMarkdown(source, ctx.code_theme)
     shown = SharedParserMarkdown(source[:MAX_RENDERED_BLOCK], ctx.code_theme)

@@ -137,6 +137,8 @@ class ConversationView(LineView, can_focus=True):
         self.items: list[ChatItem] = []
         self.selected: int | None = None
         self.code_theme = code_theme
+        #: Never drawn (the API key; the app's live list): see ``safety.hide_secrets``.
+        self.secrets: Sequence[str] = ()
         self._heights: list[int] = []
         self._height_keys: list[tuple[int, int]] = []
         self._offsets: list[int] = []
@@ -239,6 +241,7 @@ class ConversationView(LineView, can_focus=True):
             code_theme=self.code_theme,
             style=self._component_style,
             rows=self.scrollable_content_region.height,
+            secrets=self.secrets,
         )
 
     def _component_style(self, name: str) -> Style:

@@ -39,7 +39,7 @@ from gemtui.api.timing import RequestTimings
 from gemtui.core.assembler import InteractionState, StepState
 from gemtui.core.media import facts_of, media_of
 from gemtui.core.run_errors import error_line, step_error
-from gemtui.core.safety import clean_terminal_text
+from gemtui.core.safety import clean_terminal_text, hide_secrets
 from gemtui.core.timeline_rows import (
     STEPS_ONLY,
     format_bytes,
@@ -251,7 +251,9 @@ def turn_facts(
         facts.append(ran)
     if timings is not None:
         retried = (
-            f" ({format_seconds(timings.retried_s)} before the last)" if timings.retried_s else ""
+            f" ({format_seconds(timings.retried_s)} before the last)"
+            if timings.attempts > 1
+            else ""
         )
         facts.append(
             ("fetched by id: " if fetched else "")
@@ -423,6 +425,8 @@ class StepDetail(LineView, can_focus=True):
         self.code_theme = code_theme
         self._title = ""
         self._facts: list[str] = []
+        #: Never drawn (the API key; the app's live list): see ``safety.hide_secrets``.
+        self.secrets: Sequence[str] = ()
         #: The JSON lines shown, already cleaned (see _clean_json).
         self._json_lines: list[str] = []
         #: What is shown as the API sent it; its JSON is made only when it is copied.
@@ -497,6 +501,8 @@ class StepDetail(LineView, can_focus=True):
                 # What was sent, to check that a setting reached it (the key is a header).
                 sent = request
         self._wire = wire if sent is None else {**wire, "request": sent}
+        self._title = hide_secrets(self._title, self.secrets)  # a prompt's words are in it
+        self._facts = [hide_secrets(fact, self.secrets) for fact in self._facts]
         self._json_lines = self._lines_of(wire, sent)
         self._folds.clear()
         self._relayout()
@@ -506,12 +512,13 @@ class StepDetail(LineView, can_focus=True):
         """The JSON lines of ``wire`` with ``request`` as its last member. The request's are
         made once per turn, not at every flush that shows a live turn again: a stateless
         chat's request holds its whole history."""
-        lines = _clean_json(_json(_elide(wire))).splitlines()
+        lines = hide_secrets(_clean_json(_json(_elide(wire))), self.secrets).splitlines()
         if request is None:
             return lines
         cached = self._request_lines
         if cached is None or cached[0] is not request:
-            body = _clean_json(_json(_elide({"request": request}))).splitlines()[1:]
+            dumped = hide_secrets(_clean_json(_json(_elide({"request": request}))), self.secrets)
+            body = dumped.splitlines()[1:]
             cached = self._request_lines = (request, body)
         head = lines[:-1] if len(lines) > 1 else ["{"]  # "{}" when the wire is empty
         if len(head) > 1:
