@@ -341,14 +341,20 @@ def hold_uploads(app) -> asyncio.Event:
     return go
 
 
+async def attach_held(pilot, name: str) -> asyncio.Event:
+    """Attach ``name`` with F3, its upload held (see :func:`hold_uploads`)."""
+    go = hold_uploads(pilot.app)
+    await open_picker(pilot, "f3")
+    await pick(pilot, name)
+    return go
+
+
 async def test_a_pdf_past_the_inline_limit_goes_through_the_files_api(emulator, workdir):
     big_pdf(workdir)
     word = marker()
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
-        go = hold_uploads(app)
-        await open_picker(pilot, "f3")
-        await pick(pilot, "big.pdf")
+        go = await attach_held(pilot, "big.pdf")
         (attached,) = app.attachment_bar.attachments
         assert attached.upload and attached.size == 60_000_000
         assert "big.pdf · document · 60.0 MB · 0%" in app.attachment_bar.chip(attached)
@@ -381,9 +387,7 @@ async def test_a_send_waiting_for_an_upload_can_be_called_off(emulator, workdir,
     word = marker()
     app = make_app(emulator)
     async with app.run_test(size=(80, 24)) as pilot:
-        go = hold_uploads(app)
-        await open_picker(pilot, "f3")
-        await pick(pilot, "big.pdf")
+        go = await attach_held(pilot, "big.pdf")
         app.composer.focus()
         app.composer.insert(f"summarise {word}")
         await pilot.press("enter")
