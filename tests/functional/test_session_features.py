@@ -665,6 +665,16 @@ async def test_the_keys_are_in_f1_and_remappable(emulator, tmp_path):
         assert "Only gemini-3.6-flash" in notifications(app)[-1]
 
 
+async def test_the_timelines_keys_are_remappable(emulator, tmp_path):
+    """Its keys were missing from the keymap's catalogue: a remap was refused as unknown."""
+    app = configured(emulator, tmp_path, '[keymap]\n"timeline.filter" = "f"\n')
+    async with app.run_test(size=SIZE) as pilot:
+        assert not [n for n in notices(app) if "timeline.filter" in n.message]
+        await send(pilot, "hello")
+        await pilot.press("ctrl+t", "f")
+        assert app.timeline.filter_input.has_focus
+
+
 async def test_an_unknown_action_in_the_keymap_names_the_closest_ids_and_where_they_are(
     emulator, tmp_path
 ):

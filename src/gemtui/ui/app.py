@@ -2132,6 +2132,9 @@ def keymap_catalogue(extra: Sequence[type[DOMNode]] = ()) -> list[BindingInfo]:
             TemplateScreen,
             FindBar,
             CompareScreen,
+            # The timeline's panes: their keys were neither remappable nor in F2's table.
+            TimelineList,
+            StepDetail,
             *extra,
         ],
         chat_only=OVER_THE_CHAT_ONLY,
